@@ -1,0 +1,24 @@
+"""Aurora's task state change webhook: config, delivery (Aurora-exact or
+reliable), Standard Webhooks signing, and a receiver.
+
+Modules: ``config`` (webhook.json), ``spool`` (SQLite outbox), ``signing``,
+``sender`` (``AuroraSender``, ``ReliableSender``), ``receiver``
+(``WebhookReceiver``, ``ReceiverStore``, ``serve``).
+"""
+
+from .config import (AURORA_0_22_STATUSES, RetryPolicy, WebhookConfig, WebhookConfigError,
+                     describe_keys, load_config, parse_config)
+from .outgoing import OutgoingEvent, new_event_id
+from .receiver import ReceiverStore, StoredDelivery, WebhookReceiver, serve
+from .sender import (AuroraSender, ReliableSender, SenderClosedError, SubmitQueueFullError,
+                     make_sender)
+from .signing import SignatureError, sign, signature_headers, verify
+from .spool import Spool
+
+__all__ = [
+    "AURORA_0_22_STATUSES", "AuroraSender", "OutgoingEvent", "ReceiverStore", "ReliableSender",
+    "RetryPolicy", "SenderClosedError", "SignatureError", "Spool", "StoredDelivery",
+    "SubmitQueueFullError", "WebhookConfig", "WebhookConfigError", "WebhookReceiver",
+    "describe_keys", "load_config", "make_sender", "new_event_id", "parse_config", "serve",
+    "sign", "signature_headers", "verify",
+]
