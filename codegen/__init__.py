@@ -1,1 +1,18 @@
-X=1
+"""aurorakit.codegen: Thrift IDL -> typed Python models with Gson-exact codecs.
+
+The pipeline, one module per stage::
+
+    idl.py      IDL file      -> thriftpy2 module     (load_idl)
+    build.py    thriftpy2     -> model.py dataclasses (build_module)
+    render.py   model         -> {path: text}         (render_package, jinja2 templates/)
+    generate.py {path: text}  -> files on disk, or a staleness check
+
+``generate_package`` runs them all.
+"""
+
+GENERATOR_VERSION = "0.1.0"
+
+from .errors import IdlError  # noqa: E402
+from .generate import CheckResult, check_package, generate_package, render_idl  # noqa: E402
+
+__all__ = ["GENERATOR_VERSION", "IdlError", "CheckResult", "check_package", "generate_package", "render_idl"]

@@ -1,1 +1,1 @@
-
+"""Generated models of the Aurora IDLs in thrift/ (see aurorakit.codegen)."""

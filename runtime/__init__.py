@@ -1,1 +1,8 @@
-Y=2
+"""aurorakit.runtime: what generated models stand on, and the webhook side.
+
+- ``java``, ``gson``: Java hash semantics, ``Double.toString`` and Gson's string escaping.
+- ``struct``, ``typespec``, ``containers``: the base classes and values of generated models.
+- ``hashing``, ``identity``: cachedHashCode and the identity hashes of enum constants.
+- ``codec``, ``event``, ``profiles``: Gson JSON in and out, the webhook event, per-release behaviour.
+- ``webhook``: sending, receiving, replaying and simulating webhook deliveries.
+"""

@@ -1,0 +1,23 @@
+"""The one error type of the code generator."""
+
+from __future__ import annotations
+
+
+class IdlError(Exception):
+    """A Thrift IDL that cannot be loaded or generated, with where it went wrong.
+
+    ``str(err)`` reads ``path:line: message`` (or ``path: message`` when the
+    line is unknown), the form editors and CI logs link to.
+    """
+
+    def __init__(self, message: str, path: str | None = None, line: int | None = None) -> None:
+        self.message = message
+        self.path = path
+        self.line = line
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        where = self.path or "<idl>"
+        if self.line is not None:
+            where = f"{where}:{self.line}"
+        return f"{where}: {self.message}"

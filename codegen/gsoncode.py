@@ -1,0 +1,169 @@
+"""Gson decisions: how each Thrift type is written, read and hashed.
+
+For a type, these functions give the Python expression (a string) that the
+generated ``gson.py`` uses to encode a value to Gson JSON, decode it from a
+parsed JSON value, or compute its Java ``hashCode``. Containers get one
+helper function per distinct container type (``_enc_list_Resource`` and so
+on); :func:`container_types` lists them, innermost first.
+"""
+
+from __future__ import annotations
+
+from . import model as m
+from .python import Names, include_package, type_slug
+
+_INT_BOUNDS = {"byte": 8, "i16": 16, "i32": 32, "i64": 64}
+
+
+def ref(t: m.TypeRef, prefix: str) -> str:
+    """The generated function ``prefix`` + type, qualified when the type lives in an include."""
+    if t.module and t.kind in ("struct", "enum"):
+        return f"_gson_{include_package(t.module)}.{prefix}{t.name}"
+    return f"{prefix}{type_slug(t)}"
+
+
+# -- encoding ------------------------------------------------------------------
+def encoder(t: m.TypeRef) -> str:
+    """A one-argument function writing a value of ``t`` as JSON."""
+    simple = {"bool": "_cs.enc_bool", "byte": "str", "i16": "str", "i32": "str", "i64": "str",
+              "double": "_gd", "string": "_gs", "binary": "_cs.enc_binary"}
+    if t.kind in simple:
+        return simple[t.kind]
+    if t.kind == "enum":
+        return ref(t, "_Q_") + ".__getitem__"
+    return ref(t, "_enc_")
+
+
+def encode_expr(t: m.TypeRef, value: str) -> str:
+    """Expression writing ``value`` (a non-None value of ``t``) as JSON."""
+    if t.kind == "bool":
+        return f'("true" if {value} else "false")'
+    if t.kind in _INT_BOUNDS:
+        return f"str({value})"
+    if t.kind == "enum":
+        return f"{ref(t, '_Q_')}[{value}]"
+    return f"{encoder(t)}({value})"
+
+
+def map_key_encoder(t: m.TypeRef) -> str:
+    """A one-argument function writing a map key as Gson does: its string form, quoted."""
+    simple = {"string": "_gs", "bool": "_cs.bool_key", "double": "_cs.double_key",
+              "byte": "_cs.int_key", "i16": "_cs.int_key", "i32": "_cs.int_key", "i64": "_cs.int_key"}
+    if t.kind in simple:
+        return simple[t.kind]
+    if t.kind == "enum":
+        return ref(t, "_Q_") + ".__getitem__"
+    return "_cs.unwritable_key"
+
+
+# -- decoding ------------------------------------------------------------------
+def decoder(t: m.TypeRef) -> str:
+    """A one-argument function reading a JSON value (never None) as ``t``."""
+    simple = {"bool": "_cs.bool_value", "byte": "_cs.byte_value", "i16": "_cs.i16_value",
+              "i32": "_cs.i32_value", "i64": "_cs.i64_value", "double": "_cs.double_value",
+              "string": "_cs.string_value", "binary": "_cs.binary_value"}
+    if t.kind in simple:
+        return simple[t.kind]
+    return ref(t, "_dec_")
+
+
+def map_key_decoder(t: m.TypeRef) -> str:
+    simple = {"string": "_cs.string_value", "bool": "_cs.bool_key_value", "double": "_cs.double_key_value",
+              "byte": "_cs.byte_key_value", "i16": "_cs.i16_key_value", "i32": "_cs.i32_key_value",
+              "i64": "_cs.i64_key_value"}
+    if t.kind in simple:
+        return simple[t.kind]
+    if t.kind == "enum":
+        return ref(t, "_dec_")
+    return "_cs.unreadable_key"
+
+
+def decode_field(t: m.TypeRef, local: str, key: str) -> list[str]:
+    """Statements reading field ``key`` of dict ``d`` (bound method ``get``) into ``local``."""
+    k = f'"{key}"'
+    if t.kind == "string":
+        return [f"{local} = get({k})",
+                f"if {local} is not None and {local}.__class__ is not str:",
+                f"    {local} = _cs.string_value({local})"]
+    if t.kind == "bool":
+        return [f"{local} = get({k}, False)",
+                f"if {local}.__class__ is not bool:",
+                f"    {local} = _cs.bool_value({local})"]
+    if t.kind in _INT_BOUNDS:
+        bits = _INT_BOUNDS[t.kind]
+        low, high = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+        return [f"{local} = get({k}, 0)",
+                f"if {local}.__class__ is not int or not {low} <= {local} <= {high}:",
+                f"    {local} = _cs.{t.kind}_value({local})"]
+    if t.kind == "double":
+        return [f"{local} = get({k}, 0.0)",
+                f"if {local}.__class__ is not float or {local} - {local} != 0.0:",
+                f"    {local} = _cs.double_value({local})"]
+    if t.kind in ("list", "set", "map"):
+        return [f"{local} = {decoder(t)}(get({k}))"]
+    return [f"{local} = get({k})",
+            f"if {local} is not None:",
+            f"    {local} = {decoder(t)}({local})"]
+
+
+# -- Java hashCode ---------------------------------------------------------------
+def hasher(t: m.TypeRef) -> str:
+    """A two-argument function (value, identity table) giving Java's hashCode of a value of ``t``."""
+    simple = {"bool": "_cs.hash_bool", "byte": "_cs.hash_int", "i16": "_cs.hash_int", "i32": "_cs.hash_int",
+              "i64": "_cs.hash_i64", "double": "_cs.hash_double", "string": "_cs.hash_string",
+              "binary": "_cs.hash_binary"}
+    if t.kind in simple:
+        return simple[t.kind]
+    return ref(t, "_hash_")
+
+
+def hash_expr(t: m.TypeRef, value: str) -> str:
+    """Expression of Java's hashCode of ``value`` (non-None) of type ``t``; ``ids`` is the identity table."""
+    if t.kind == "bool":
+        return f"(1231 if {value} else 1237)"
+    if t.kind in ("byte", "i16", "i32"):
+        return value
+    if t.kind == "i64":
+        return f"_lh({value})"
+    if t.kind == "double":
+        return f"_dh({value})"
+    if t.kind == "string":
+        return f"_sh({value})"
+    if t.kind == "enum":
+        return f"ids[{ref(t, '_K_')}[{value}]]"
+    return f"{hasher(t)}({value}, ids)"
+
+
+def container_types(types: list[m.TypeRef]) -> list[m.TypeRef]:
+    """The distinct container types among ``types`` and inside them, innermost first."""
+    seen: dict[str, m.TypeRef] = {}
+
+    def visit(t: m.TypeRef) -> None:
+        for inner in (t.key, t.elem):
+            if inner is not None:
+                visit(inner)
+        if t.kind in ("list", "set", "map"):
+            seen.setdefault(type_slug(t), t)
+
+    for t in types:
+        visit(t)
+    return list(seen.values())
+
+
+def container_view(t: m.TypeRef, names: Names) -> dict[str, str]:
+    """What the template needs to write the helpers of one container type."""
+    assert t.elem is not None
+    view = {
+        "kind": t.kind,
+        "slug": type_slug(t),
+        "value_type": names.value_type(t),
+        "elem_encoder": encoder(t.elem),
+        "elem_decoder": decoder(t.elem),
+        "elem_hash": hash_expr(t.elem, "e"),
+    }
+    if t.kind == "map":
+        assert t.key is not None
+        view.update(key_encoder=map_key_encoder(t.key), key_decoder=map_key_decoder(t.key),
+                    key_hash=hash_expr(t.key, "k"), value_hash=hash_expr(t.elem, "x"),
+                    value_encoder=encoder(t.elem))
+    return view

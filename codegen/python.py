@@ -1,0 +1,231 @@
+"""Python decisions about a model: names, annotations, checks and literals.
+
+Everything the templates print that depends on a Thrift type is decided
+here, as a string, so the templates only arrange it.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+
+from . import model as m
+
+# Members every generated class has; an IDL field of that name gets a "_".
+RESERVED_MEMBERS = frozenset({
+    "self", "set_field", "field_value", "replace", "to_thrift", "from_thrift",
+    "_jhash", "_json", "_pyhash", "_fields", "_values", "_kind",
+    "_gson_encode", "_gson_decode", "_java_hash",
+})
+# Module names of a generated package; an included IDL of that name gets "_thrift".
+PACKAGE_MODULES = frozenset({"enums", "types", "constants", "services", "gson"})
+_BUILTIN_ANNOTATIONS = frozenset({"bool", "int", "float", "str", "bytes"})
+
+_PY_SCALARS = {"bool": "bool", "byte": "int", "i16": "int", "i32": "int", "i64": "int",
+               "double": "float", "string": "str", "binary": "bytes"}
+_TS_PRIMITIVES = {"bool": "BOOL", "byte": "BYTE", "i16": "I16", "i32": "I32", "i64": "I64",
+                  "double": "DOUBLE", "string": "STRING", "binary": "BINARY"}
+JAVA_DEFAULTS = {"bool": "False", "byte": "0", "i16": "0", "i32": "0", "i64": "0", "double": "0.0"}
+
+
+def py_identifier(name: str, reserved: frozenset[str] = frozenset()) -> str:
+    """``name`` made usable in Python: keywords and reserved names get a trailing ``_``."""
+    while keyword.iskeyword(name) or name in reserved or (name.startswith("__") and name.endswith("__")):
+        name += "_"
+    return name
+
+
+def attr_names(fields: list[m.Field]) -> list[str]:
+    """Attribute names for a class's fields, in order, escaped and distinct."""
+    taken: set[str] = set()
+    out = []
+    for f in fields:
+        name = py_identifier(f.name, RESERVED_MEMBERS)
+        while name in taken:
+            name += "_"
+        taken.add(name)
+        out.append(name)
+    return out
+
+
+def include_package(module_name: str) -> str:
+    """Subpackage name of an included IDL module."""
+    name = py_identifier(module_name)
+    return name + "_thrift" if name in PACKAGE_MODULES else name
+
+
+def set_field_name(arm: str) -> str:
+    """A union arm's ``setField`` value: ``_`` before each capital (not the first), upper-cased.
+
+    ``numCpus`` -> ``NUM_CPUS``, ``namedPort`` -> ``NAMED_PORT``, ``mesos`` -> ``MESOS``.
+    """
+    return (arm[:1] + re.sub(r"([A-Z])", r"_\1", arm[1:])).upper()
+
+
+def type_slug(t: m.TypeRef) -> str:
+    """A name-safe spelling of a type, for generated helper names: ``map_string_list_i32``."""
+    if t.kind in ("list", "set"):
+        assert t.elem is not None
+        return f"{t.kind}_{type_slug(t.elem)}"
+    if t.kind == "map":
+        assert t.key is not None and t.elem is not None
+        return f"map_{type_slug(t.key)}_{type_slug(t.elem)}"
+    if t.kind in ("enum", "struct"):
+        return f"{t.module}_{t.name}" if t.module else str(t.name)
+    return t.kind
+
+
+class Names:
+    """How one generated module refers to Thrift definitions.
+
+    ``module`` is the Thrift module being generated; definitions of included
+    modules are reached through the include's subpackage (``_inc_shared.Foo``).
+    ``local`` says how a definition of this module is written (its class name).
+    """
+
+    def __init__(self, module: m.Module, enum_names: set[str], struct_kinds: dict[str, str]) -> None:
+        self.module = module
+        self.enum_names = enum_names
+        self.struct_kinds = struct_kinds  # name -> struct/union/exception, this module only
+
+    def cls(self, t: m.TypeRef) -> str:
+        if t.module:
+            return f"_inc_{include_package(t.module)}.{py_identifier(str(t.name))}"
+        return py_identifier(str(t.name))
+
+    # -- annotations -------------------------------------------------------
+    def value_type(self, t: m.TypeRef) -> str:
+        """The Python type of a stored value (never None)."""
+        if t.kind in _PY_SCALARS:
+            return _PY_SCALARS[t.kind]
+        if t.kind == "list":
+            assert t.elem is not None
+            return f"tuple[{self.value_type(t.elem)}, ...]"
+        if t.kind == "set":
+            assert t.elem is not None
+            return f"_ct.OrderedSet[{self.value_type(t.elem)}]"
+        if t.kind == "map":
+            assert t.key is not None and t.elem is not None
+            return f"_ct.FrozenMap[{self.value_type(t.key)}, {self.value_type(t.elem)}]"
+        return self.cls(t)
+
+    def input_type(self, t: m.TypeRef) -> str:
+        """What a constructor accepts for a value of this type."""
+        if t.kind in ("list", "set"):
+            assert t.elem is not None
+            return f"_abc.Iterable[{self.input_type(t.elem)}]"
+        if t.kind == "map":
+            assert t.key is not None and t.elem is not None
+            return f"_abc.Mapping[{self.input_type(t.key)}, {self.input_type(t.elem)}]"
+        return self.value_type(t)
+
+    @staticmethod
+    def nullable(t: m.TypeRef) -> bool:
+        """Unset fields of these kinds are None (and left out of the JSON)."""
+        return t.kind in ("string", "binary", "enum", "struct")
+
+    def attr_annotation(self, t: m.TypeRef) -> str:
+        base = self.value_type(t)
+        return f"{base} | None" if self.nullable(t) else base
+
+    # -- run-time type descriptions ------------------------------------------
+    def typespec(self, t: m.TypeRef) -> str:
+        """Expression of the TypeSpec describing ``t`` (module-level constants for non-primitives)."""
+        if t.kind in _TS_PRIMITIVES:
+            return f"_ts.{_TS_PRIMITIVES[t.kind]}"
+        return f"_t_{type_slug(t)}"
+
+    def typespec_definition(self, t: m.TypeRef) -> str:
+        """Right-hand side defining the constant named by :meth:`typespec`."""
+        if t.kind == "enum":
+            return f"_ts.EnumType({self.cls(t)})"
+        if t.kind == "struct":
+            return f"_ts.StructType({self.cls(t)})"
+        if t.kind == "list":
+            assert t.elem is not None
+            return f"_ts.ListOf({self.typespec(t.elem)})"
+        if t.kind == "set":
+            assert t.elem is not None
+            return f"_ts.SetOf({self.typespec(t.elem)})"
+        assert t.kind == "map" and t.key is not None and t.elem is not None
+        return f"_ts.MapOf({self.typespec(t.key)}, {self.typespec(t.elem)})"
+
+    # -- literals ------------------------------------------------------------
+    def literal(self, t: m.TypeRef, value: m.Value) -> str:
+        """A Python expression building the constant ``value`` of type ``t``."""
+        if value is None:
+            return "None"
+        if t.kind in ("bool", "byte", "i16", "i32", "i64", "string", "binary"):
+            return repr(value)
+        if t.kind == "double":
+            return repr(float(value))  # type: ignore[arg-type]
+        if t.kind == "enum":
+            assert isinstance(value, m.EnumValueRef)
+            return f"{self.cls(t)}.{py_identifier(value.name)}"
+        if t.kind in ("list", "set"):
+            assert t.elem is not None and isinstance(value, list)
+            items = ", ".join(self.literal(t.elem, v) for v in value)
+            items = items + "," if len(value) == 1 else items
+            return f"({items})" if t.kind == "list" else f"_ct.OrderedSet(({items}))"
+        if t.kind == "map":
+            assert t.key is not None and t.elem is not None and isinstance(value, tuple)
+            pairs = ", ".join(f"{self.literal(t.key, k)}: {self.literal(t.elem, v)}" for k, v in value)
+            return f"_ct.FrozenMap({{{pairs}}})"
+        assert t.kind == "struct" and isinstance(value, m.StructValue)
+        return self._struct_literal(value)
+
+    def _struct_literal(self, value: m.StructValue) -> str:
+        args = []
+        target = self._struct_model(value.type)
+        attrs = dict(zip((f.name for f in target.fields), attr_names(target.fields))) if target else {}
+        field_types = {f.name: f.type for f in target.fields} if target else {}
+        for name, fvalue in value.fields:
+            args.append(f"{attrs.get(name, name)}={self.literal(field_types[name], fvalue)}")
+        return f"{self.cls(value.type)}({', '.join(args)})"
+
+    def _struct_model(self, t: m.TypeRef) -> m.Struct | None:
+        owner = self.module
+        if t.module:
+            owner = next(mod for mod in self.module.all_modules() if mod.name == t.module)
+        return next((s for s in owner.structs if s.name == t.name), None)
+
+    @staticmethod
+    def needs_factory(t: m.TypeRef, value: m.Value) -> bool:
+        """Defaults holding structs are built fresh for each object (each has its own hash cache)."""
+        if value is None:
+            return False
+        if t.kind == "struct":
+            return True
+        if t.kind in ("list", "set"):
+            assert t.elem is not None
+            return _holds_struct(t.elem)
+        if t.kind == "map":
+            assert t.key is not None and t.elem is not None
+            return _holds_struct(t.key) or _holds_struct(t.elem)
+        return False
+
+
+def _holds_struct(t: m.TypeRef) -> bool:
+    if t.kind == "struct":
+        return True
+    return any(_holds_struct(x) for x in (t.elem, t.key) if x is not None)
+
+
+def holds_struct(t: m.TypeRef) -> bool:
+    """True when values of ``t`` contain struct or union objects."""
+    return _holds_struct(t)
+
+
+def builtin_collisions(attrs: list[str]) -> set[str]:
+    return set(attrs) & _BUILTIN_ANNOTATIONS
+
+
+def docstring(text: str | None, indent: str) -> str:
+    """A triple-quoted docstring block (without leading indent on the first line)."""
+    if not text:
+        return ""
+    body = text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    lines = body.split("\n")
+    if len(lines) == 1:
+        return f'"""{body}"""'
+    return '"""' + lines[0] + "\n" + "\n".join((indent + ln) if ln else "" for ln in lines[1:]) + "\n" + indent + '"""'

@@ -1,0 +1,80 @@
+"""Gson JSON in and out for any generated struct or union.
+
+``encode(obj)`` gives the Java string Gson would produce for the object;
+``decode(cls, data)`` reads Gson JSON (compact or pretty-printed) back into
+typed objects, keeping set and map order and each object's cachedHashCode
+as found, so that decoding then encoding gives back Gson's bytes.
+
+Parsing uses orjson (fast, keeps key order); anything orjson refuses is
+parsed again with the standard library, which accepts what orjson does not
+(lone surrogates, NaN tokens, huge numbers) so the typed decoder can report
+it with its JSON path, or says exactly where the JSON is malformed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+import orjson
+
+from .errors import PayloadError
+
+T = TypeVar("T")
+
+
+class _NonFinite(float):
+    """What a ``NaN``/``Infinity`` token parses to, so the decoder can name its path."""
+
+    token: str
+
+    def __repr__(self) -> str:
+        return self.token
+
+
+def _non_finite(token: str) -> float:
+    value = _NonFinite(token)  # float() reads NaN, Infinity and -Infinity
+    value.token = token
+    return value
+
+
+def parse_json(data: bytes | bytearray | memoryview | str) -> Any:
+    """The JSON value of ``data`` (UTF-8 bytes or str), or PayloadError for malformed JSON."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        pass
+    if not isinstance(data, str):
+        try:
+            data = bytes(data).decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise PayloadError(f"malformed JSON: not UTF-8 at byte {err.start}") from None
+    try:
+        return json.loads(data, parse_constant=_non_finite)
+    except json.JSONDecodeError as err:
+        raise PayloadError(f"malformed JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
+    except RecursionError:
+        raise PayloadError("malformed JSON: nested too deeply") from None
+
+
+def encode(obj: Any) -> str:
+    """The Gson JSON of a struct or union, as a Java string (a Python str)."""
+    try:
+        encoder = type(obj)._gson_encode
+    except AttributeError:
+        raise TypeError(f"cannot encode {type(obj).__name__}: not a generated struct or union") from None
+    return encoder(obj)  # type: ignore[no-any-return]
+
+
+def decode(cls: type[T], data: bytes | bytearray | memoryview | str | Any, *, path: str = "") -> T:
+    """An object of ``cls`` read from Gson JSON text, or from an already parsed JSON value.
+
+    Raises :class:`PayloadError` naming the JSON path (prefixed by ``path``).
+    """
+    tree = parse_json(data) if isinstance(data, (bytes, bytearray, memoryview, str)) else data
+    try:
+        return cls._gson_decode(tree)  # type: ignore[attr-defined,no-any-return]
+    except PayloadError as err:
+        raise (err.within(path) if path else err) from None
+    except RecursionError:
+        raise PayloadError("nested too deeply", path) from None

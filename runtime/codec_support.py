@@ -1,0 +1,292 @@
+"""Helpers the generated ``gson.py`` modules call: the parts shared by all types.
+
+The generated code handles the common case inline (a string that is a
+``str``, an int in range); these functions handle the rest, mostly by
+raising a :class:`PayloadError` that says what was expected. Paths are
+added by the callers as the error travels up (``PayloadError.within``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .containers import FrozenMap, OrderedSet
+from .errors import PayloadError, describe
+from .gson import gson_double, gson_string
+from .java import double_hash, long_hash, string_hash
+
+UNION_KEYS = frozenset(("cachedHashCode", "setField", "value"))
+_INT32 = (-(1 << 31), (1 << 31) - 1)
+_BOUNDS = {"byte": (-(1 << 7), (1 << 7) - 1), "i16": (-(1 << 15), (1 << 15) - 1),
+           "i32": _INT32, "i64": (-(1 << 63), (1 << 63) - 1)}
+
+
+def expected(what: str, value: Any) -> PayloadError:
+    return PayloadError(f"expected {what}, got {describe(value)}")
+
+
+def unknown_field(d: dict[str, Any], known: frozenset[str], type_name: str) -> PayloadError:
+    name = next(k for k in d if k not in known)
+    return PayloadError(f"unknown field of {type_name}", name)
+
+
+def cached_hash(d: dict[str, Any]) -> int:
+    value = d.get("cachedHashCode", 0)
+    if value.__class__ is int and _INT32[0] <= value <= _INT32[1]:
+        return value  # type: ignore[no-any-return]
+    if value is None:
+        return 0
+    raise PayloadError(f"expected an int (cachedHashCode), got {describe(value)}", "cachedHashCode")
+
+
+# -- scalars: the slow path of the inline checks ---------------------------------
+def _integer(kind: str, value: Any) -> int:
+    if value is None:
+        return 0
+    low, high = _BOUNDS[kind]
+    if value.__class__ is int:
+        if low <= value <= high:
+            return value  # type: ignore[no-any-return]
+        raise PayloadError(f"{value} is out of range for {kind}")
+    raise expected(kind, value)
+
+
+def byte_value(value: Any) -> int:
+    return _integer("byte", value)
+
+
+def i16_value(value: Any) -> int:
+    return _integer("i16", value)
+
+
+def i32_value(value: Any) -> int:
+    return _integer("i32", value)
+
+
+def i64_value(value: Any) -> int:
+    return _integer("i64", value)
+
+
+def double_value(value: Any) -> float:
+    if value is None:
+        return 0.0
+    if value.__class__ is float:
+        if math.isfinite(value):
+            return value  # type: ignore[no-any-return]
+        raise PayloadError(f"{value} is not a finite double (Gson writes no NaN or infinity)")
+    if value.__class__ is int:
+        as_float = float(value) if abs(value) < 1 << 1024 else math.inf
+        if math.isfinite(as_float) and int(as_float) == value:
+            return as_float
+        raise PayloadError(f"{value} is out of range for double or not exactly representable")
+    raise expected("double", value)
+
+
+def bool_value(value: Any) -> bool:
+    if value is None:
+        return False
+    if value.__class__ is bool:
+        return value  # type: ignore[no-any-return]
+    raise expected("bool", value)
+
+
+def string_value(value: Any) -> str:
+    if value.__class__ is str:
+        return value  # type: ignore[no-any-return]
+    raise expected("string", value)
+
+
+def binary_value(value: Any) -> bytes:
+    raise PayloadError("binary fields have no Gson form in Aurora payloads")
+
+
+def enum_value(by_name: Mapping[str, Any], value: Any, enum_name: str) -> Any:
+    if value.__class__ is str:
+        member = by_name.get(value)
+        if member is not None:
+            return member
+        raise PayloadError(f"{describe(value)} is not a value of enum {enum_name}")
+    raise expected(f"a {enum_name} name", value)
+
+
+# -- map keys: Gson writes String.valueOf(key) -------------------------------------
+def _int_key_value(kind: str, key: str) -> int:
+    try:
+        value = int(key)
+    except ValueError:
+        raise PayloadError(f"map key {describe(key)} is not a {kind}") from None
+    if str(value) != key:
+        raise PayloadError(f"map key {describe(key)} is not written as Java writes a {kind}")
+    return _integer(kind, value)
+
+
+def byte_key_value(key: str) -> int:
+    return _int_key_value("byte", key)
+
+
+def i16_key_value(key: str) -> int:
+    return _int_key_value("i16", key)
+
+
+def i32_key_value(key: str) -> int:
+    return _int_key_value("i32", key)
+
+
+def i64_key_value(key: str) -> int:
+    return _int_key_value("i64", key)
+
+
+def bool_key_value(key: str) -> bool:
+    if key in ("true", "false"):
+        return key == "true"
+    raise PayloadError(f"map key {describe(key)} is not a bool")
+
+
+def double_key_value(key: str) -> float:
+    try:
+        value = float(key)
+    except ValueError:
+        raise PayloadError(f"map key {describe(key)} is not a double") from None
+    if not math.isfinite(value) or gson_double(value) != key:
+        raise PayloadError(f"map key {describe(key)} is not written as Java writes a double")
+    return value
+
+
+def unreadable_key(key: str) -> Any:
+    raise PayloadError("map keys of this type have no Gson string form that can be read back")
+
+
+def int_key(value: int) -> str:
+    return f'"{value}"'
+
+
+def bool_key(value: bool) -> str:
+    return '"true"' if value else '"false"'
+
+
+def double_key(value: float) -> str:
+    return gson_string(gson_double(value))
+
+
+def unwritable_key(value: Any) -> str:
+    raise PayloadError(f"a map key of type {type(value).__name__} has no Gson string form")
+
+
+def enc_bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def enc_binary(value: bytes) -> str:
+    raise PayloadError("binary fields have no Gson form in Aurora payloads")
+
+
+# -- containers ------------------------------------------------------------------
+def decode_list(value: Any, decode: Callable[[Any], Any]) -> tuple[Any, ...]:
+    if value.__class__ is not list:
+        if value is None:
+            return ()
+        raise expected("an array", value)
+    try:
+        return tuple(map(decode, value))
+    except PayloadError as err:
+        raise _locate(err, value, decode) from None
+
+
+def decode_set(value: Any, decode: Callable[[Any], Any]) -> OrderedSet[Any]:
+    items = decode_list(value, decode)
+    made = OrderedSet.from_unique(items)
+    if len(made._members) != len(items):
+        seen: set[Any] = set()
+        for i, item in enumerate(items):
+            if item in seen:
+                raise PayloadError("duplicate element in a set", f"[{i}]")
+            seen.add(item)
+    return made
+
+
+def decode_map(value: Any, decode_key: Callable[[str], Any], decode_value: Callable[[Any], Any]) -> FrozenMap[Any, Any]:
+    if value.__class__ is not dict:
+        if value is None:
+            return FrozenMap()
+        raise expected("an object (map)", value)
+    out = {}
+    for key, item in value.items():
+        try:
+            out[decode_key(key)] = decode_value(item)
+        except PayloadError as err:
+            raise err.within(f"[{gson_string(key)}]") from None
+    if len(out) != len(value):
+        raise PayloadError("two keys of this map read as the same key")
+    return FrozenMap.wrap(out)
+
+
+def _locate(err: PayloadError, items: list[Any], decode: Callable[[Any], Any]) -> PayloadError:
+    """The error of the first element that fails, addressed by its index."""
+    for i, item in enumerate(items):
+        try:
+            decode(item)
+        except PayloadError as found:
+            return found.within(f"[{i}]")
+    return err
+
+
+def union_arm(d: dict[str, Any], setfields: Mapping[str, tuple[str, Callable[[Any], Any]]], union: str) -> tuple[str, Any]:
+    name = d.get("setField")
+    if name is None:
+        raise PayloadError(f"missing setField of union {union}", "setField")
+    arm = setfields.get(name) if name.__class__ is str else None
+    if arm is None:
+        raise PayloadError(f"unknown setField {describe(name)} of union {union}", "setField")
+    value = d.get("value")
+    if value is None:
+        raise PayloadError(f"missing value of union {union} (setField {name})", "value")
+    try:
+        return arm[0], arm[1](value)
+    except PayloadError as err:
+        raise err.within("value") from None
+
+
+# -- encoding ----------------------------------------------------------------------
+def encode_error(err: Exception, field: str) -> PayloadError:
+    if isinstance(err, PayloadError):
+        return err.within(field)
+    return PayloadError(str(err), field)
+
+
+def frozen(value: Any) -> bool:
+    """True when ``value``'s JSON can never change: no unhashed object inside."""
+    cached = getattr(value, "_json", False)
+    if cached is not False:
+        return cached.__class__ is str
+    if isinstance(value, (tuple, OrderedSet)):
+        return all(map(frozen, value))
+    if isinstance(value, FrozenMap):
+        return all(map(frozen, value.values()))
+    return True
+
+
+# -- hashing: (value, identity table) functions for unions and containers -----------
+def hash_bool(value: bool, ids: Any) -> int:
+    return 1231 if value else 1237
+
+
+def hash_int(value: int, ids: Any) -> int:
+    return value
+
+
+def hash_i64(value: int, ids: Any) -> int:
+    return long_hash(value)
+
+
+def hash_double(value: float, ids: Any) -> int:
+    return double_hash(value)
+
+
+def hash_string(value: str, ids: Any) -> int:
+    return string_hash(value)
+
+
+def hash_binary(value: bytes, ids: Any) -> int:
+    raise PayloadError("binary fields have no documented Java hash in Aurora payloads")
