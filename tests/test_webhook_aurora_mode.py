@@ -98,3 +98,19 @@ def test_which_events_each_version_posts() -> None:
         assert v14.submit(event(5, "PENDING", old=None)) is not None  # 0.14 posted initial events
     assert [json.loads(a.body or b"")["n"] for a in server.arrivals] == [2, 4, 5]
     assert v22.stats()["skipped"] == 2 and v22.stats()["webhooks_attempts"] == 1
+
+
+@pytest.mark.parametrize("version", [f"0.{minor}" for minor in range(14, 23)])
+def test_payload_layer_profiles_plug_in(version: str) -> None:
+    from aurorakit.runtime.profiles import profile_for
+
+    from aurorakit.runtime.webhook.profile_traits import DeliveryProfile, traits_for
+
+    profile: DeliveryProfile = profile_for(version)
+    local = traits_for(version)
+    fields = ("version", "posts_initial_events", "statuses_filter", "timestamp_header", "timeout_scope")
+    assert [getattr(profile, f) for f in fields] == [getattr(local, f) for f in fields]
+    if version == "0.14":
+        with RecordingServer() as server:
+            AuroraSender(aurora_config(server.url, profile=version), profile=profile).submit(event(1, old=None))
+        assert "TimeStamp" in server.arrivals[0].header_names

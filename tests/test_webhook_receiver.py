@@ -16,11 +16,12 @@ from test_webhook_helpers import wait_until
 
 
 class StandInPayloadError(ValueError):
-    """Like the payload layer's PayloadError: a message and the JSON path at fault."""
+    """Shaped like the payload layer's PayloadError: ``.message``, ``.path``, str "path: message"."""
 
     def __init__(self, path: str, message: str) -> None:
         super().__init__(f"{path}: {message}")
         self.path = path
+        self.message = message
 
 
 def decode_summary(body: bytes) -> Mapping[str, Any]:
@@ -83,9 +84,19 @@ def test_stores_raw_bytes_headers_and_summary(receiver: WebhookReceiver) -> None
 def test_bad_payload_is_400_with_the_path(receiver: WebhookReceiver) -> None:
     answer = requests.post(receiver.url, data=b'{"task": {"status": 3}}', timeout=5)
     assert answer.status_code == 400
-    assert answer.json() == {"error": "$.task.status: expected a ScheduleStatus name", "path": "$.task.status"}
+    assert answer.json() == {"error": "expected a ScheduleStatus name", "path": "$.task.status"}
     answer = requests.post(receiver.url, data=b"{oops", timeout=5)
     assert answer.status_code == 400 and answer.json()["path"] == "$"
+
+    class PlainValueError(ValueError):
+        pass
+
+    def no_path(body: bytes) -> Mapping[str, Any]:
+        raise PlainValueError("unreadable")
+
+    receiver.decode = no_path
+    answer = requests.post(receiver.url, data=b"{}", timeout=5)
+    assert answer.status_code == 400 and answer.json() == {"error": "unreadable", "path": None}
     assert receiver.store.count() == 0
 
 
@@ -162,3 +173,13 @@ def test_list_and_tail_follow_new_deliveries(receiver: WebhookReceiver, tmp_path
     assert [d.webhook_id for d in seen] == ["m4", "m5", "m6", "m7"]
     assert [d.webhook_id for d in reader.tail(last=2)] == ["m6", "m7"]
     assert not follower.is_alive()
+
+
+def test_stop_also_cuts_kept_alive_connections(tmp_path: Path) -> None:
+    receiver = WebhookReceiver(ReceiverStore(tmp_path / "received.db")).start()
+    with requests.Session() as session:
+        assert session.post(receiver.url, data=b"{}", timeout=5).status_code == 200
+        receiver.stop()
+        with pytest.raises(requests.exceptions.ConnectionError):
+            session.post(receiver.url, data=b"{}", timeout=5)
+    assert receiver.store.count() == 1

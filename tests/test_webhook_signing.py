@@ -83,7 +83,8 @@ def test_receiver_with_the_secret_accepts_and_refuses_a_wrong_one(tmp_path: Path
     store = ReceiverStore(tmp_path / "received.db")
     with WebhookReceiver(store, secret=secret) as receiver:
         def sender_config(signing_secret: str) -> str:
-            return json.dumps({"targetURL": receiver.url, "timeoutMsec": 2000, "signingSecret": signing_secret,
+            return json.dumps({"targetURL": receiver.url, "timeoutMsec": 2000,
+                               "signingSecret": signing_secret,
                                "retry": {"initialBackoffMsec": 10, "maxBackoffMsec": 50}})
 
         good = ReliableSender(parse_config(sender_config(secret)), spool=tmp_path / "good.db")

@@ -346,7 +346,8 @@ def _target_url(obj: Mapping[str, Any]) -> str:
 def _headers(obj: Mapping[str, Any]) -> dict[str, str]:
     value = obj.get("headers", {})
     if not isinstance(value, dict):
-        raise WebhookConfigError("headers", f"expected an object of string to string, got {_json_type(value)}")
+        raise WebhookConfigError(
+            "headers", f"expected an object of string to string, got {_json_type(value)}")
     seen: dict[str, str] = {}
     for name, header_value in value.items():
         if not _HEADER_NAME.match(name):
@@ -375,7 +376,8 @@ def _statuses(obj: Mapping[str, Any], known: tuple[str, ...]) -> frozenset[str] 
         if not isinstance(name, str):
             raise WebhookConfigError(f"statuses[{index}]", f"expected a string, got {_json_type(name)}")
         if name != "*" and name not in known:
-            raise WebhookConfigError(f"statuses[{index}]", f"unknown status {name!r}" + _did_you_mean(name, known))
+            raise WebhookConfigError(
+                f"statuses[{index}]", f"unknown status {name!r}" + _did_you_mean(name, known))
     return None if "*" in value else frozenset(value)
 
 

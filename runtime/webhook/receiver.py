@@ -46,6 +46,32 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
     receiver: WebhookReceiver
 
+    def server_activate(self) -> None:
+        self._open_connections: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+        super().server_activate()
+
+    # Kept-alive connections outlive serve_forever(); track them so that
+    # stopping the receiver really stops it.
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open_connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._open_lock:
+            self._open_connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_open_connections(self) -> None:
+        with self._open_lock:
+            connections = list(self._open_connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -93,8 +119,10 @@ class _Handler(BaseHTTPRequestHandler):
             try:
                 summary = receiver.decode(body)
             except ValueError as exc:
+                # The payload layer's PayloadError carries .message and .path.
                 path = getattr(exc, "path", None)
-                self._reply(400, {"error": str(exc), "path": None if path is None else str(path)})
+                message = getattr(exc, "message", None) or str(exc)
+                self._reply(400, {"error": str(message), "path": str(path) if path else None})
                 return
             except Exception:
                 log.exception("webhook decoder failed")
@@ -229,12 +257,13 @@ class WebhookReceiver:
         self._server.serve_forever(poll_interval=0.2)
 
     def stop(self) -> None:
-        """Stop listening (requests in progress may still finish)."""
+        """Stop listening and cut the connections clients keep open."""
         if self._thread is not None:
             self._server.shutdown()
             self._thread.join()
             self._thread = None
         self._server.server_close()
+        self._server.close_open_connections()
 
     def __enter__(self) -> WebhookReceiver:
         return self.start()

@@ -99,7 +99,8 @@ class AuroraSender:
         self._counters = Counters(AURORA_COUNTERS + ("skipped",))
 
     def __repr__(self) -> str:
-        return f"AuroraSender(target={redact_url(self.config.target_url)!r}, profile={self.profile.version!r})"
+        return (f"AuroraSender(target={redact_url(self.config.target_url)!r}, "
+                f"profile={self.profile.version!r})")
 
     def submit(self, event: OutgoingEvent) -> AttemptResult | None:
         """POST ``event`` now; None if this Aurora version would not have posted it."""
@@ -134,7 +135,8 @@ class ReliableSender:
 
     def __init__(self, config: WebhookConfig, *, spool: Spool | str | Path | None = None,
                  profile: DeliveryProfile | None = None, session: requests.Session | None = None,
-                 submit_timeout: float = 5.0, start: bool = True, rng: random.Random | None = None) -> None:
+                 submit_timeout: float = 5.0, keep_finished_sec: float = 7 * 86_400.0,
+                 start: bool = True, rng: random.Random | None = None) -> None:
         self.config = config
         self.profile: DeliveryProfile = profile or traits_for(config.profile)
         self.submit_timeout = submit_timeout
@@ -156,7 +158,10 @@ class ReliableSender:
         self._submitted = 0
         self._spooled = 0
         self._closing = False
+        self._closed = False
         self._stop = False
+        self.spool_was_drained = False
+        self.keep_finished_sec = keep_finished_sec
         self._threads: list[threading.Thread] = []
         if self.spool.recovered:
             log.warning("webhook spool %s: %d unacknowledged event(s) will be sent again",
@@ -234,6 +239,8 @@ class ReliableSender:
         Returns True when nothing was left; otherwise the rest stays in the
         spool file and is sent by the next sender opened on it.
         """
+        if self._closed:
+            return self.spool_was_drained
         self._closing = True
         drained = self.drain(timeout) if self._threads else False
         with self._state:
@@ -249,6 +256,8 @@ class ReliableSender:
             if self._owns_spool:
                 self.spool.close()
         self._session.close()
+        self._closed = True
+        self.spool_was_drained = drained
         return drained
 
     def stats(self) -> dict[str, int]:
@@ -263,12 +272,16 @@ class ReliableSender:
     # -- threads -----------------------------------------------------------------
 
     def _spool_loop(self) -> None:
+        last_purge = 0.0
         while True:
             try:
                 first = self._queue.get(timeout=0.1)
             except queue.Empty:
                 if self._stop:
                     return
+                if time.monotonic() - last_purge > 60.0:  # keep the spool file from growing forever
+                    last_purge = time.monotonic()
+                    self._purge_finished()
                 continue
             batch = [first]
             while len(batch) < 500:
@@ -283,6 +296,15 @@ class ReliableSender:
             with self._state:
                 self._spooled += len(batch)
                 self._state.notify_all()
+
+    def _purge_finished(self) -> None:
+        try:
+            purged = self.spool.purge_finished(time.time() - self.keep_finished_sec)
+        except Exception:
+            log.exception("webhook spool purge failed")
+            return
+        if purged:
+            log.info("webhook spool: removed %d finished event(s)", purged)
 
     def _spool_queue_remainder(self) -> None:
         remainder: list[OutgoingEvent] = []
@@ -323,7 +345,8 @@ class ReliableSender:
 
     def _deliver(self, leased: LeasedEvent) -> None:
         event = leased.event
-        headers = {**NO_DEFAULT_HEADERS, "User-Agent": USER_AGENT, **self.config.headers, **_timestamp_header(self.profile),
+        headers = {**NO_DEFAULT_HEADERS, "User-Agent": USER_AGENT, **self.config.headers,
+                   **_timestamp_header(self.profile),
                    **signature_headers(self._key, event.event_id, event.body)}
         timeout = self.config.timeout_msec / 1000.0
         self._counters.add("webhooks_attempts")
@@ -351,7 +374,7 @@ class ReliableSender:
             return
         self.spool.schedule_retry(event.event_id, now + delay, result.describe())
         self._counters.add("retried")
-        log.info("webhook %s for task %s: %s, retry %d in %.3fs", event.event_id, event.task_id,
+        log.debug("webhook %s for task %s: %s, retry %d in %.3fs", event.event_id, event.task_id,
                  result.describe(), leased.attempt, delay)
 
     def _give_up(self, event: OutgoingEvent, reason: str) -> None:
