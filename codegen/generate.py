@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import importlib
 import os
 import re
+import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from types import ModuleType
 
 from .build import build_module
 from .errors import IdlError
@@ -82,3 +87,19 @@ def _read(path: str) -> bytes | None:
             return fh.read()
     except FileNotFoundError:
         return None
+
+
+def import_models(idl: str | os.PathLike[str], include_dirs: Sequence[str | os.PathLike[str]] = ()) -> ModuleType:
+    """Generate models from ``idl`` into a private temporary folder and import them."""
+    files = render_idl(idl, "_placeholder", include_dirs)
+    digest = hashlib.sha256("".join(files.values()).encode("utf-8")).hexdigest()[:12]
+    package = f"aurorakit_models_{digest}"
+    if package in sys.modules:
+        return sys.modules[package]
+    root = tempfile.mkdtemp(prefix="aurorakit-models-")
+    generate_package(idl, package, root, include_dirs)
+    sys.path.insert(0, root)
+    try:
+        return importlib.import_module(package)
+    finally:
+        sys.path.remove(root)

@@ -7,7 +7,6 @@ here, as a string, so the templates only arrange it.
 from __future__ import annotations
 
 import keyword
-import re
 
 from . import model as m
 
@@ -52,14 +51,6 @@ def include_package(module_name: str) -> str:
     """Subpackage name of an included IDL module."""
     name = py_identifier(module_name)
     return name + "_thrift" if name in PACKAGE_MODULES else name
-
-
-def set_field_name(arm: str) -> str:
-    """A union arm's ``setField`` value: ``_`` before each capital (not the first), upper-cased.
-
-    ``numCpus`` -> ``NUM_CPUS``, ``namedPort`` -> ``NAMED_PORT``, ``mesos`` -> ``MESOS``.
-    """
-    return (arm[:1] + re.sub(r"([A-Z])", r"_\1", arm[1:])).upper()
 
 
 def type_slug(t: m.TypeRef) -> str:

@@ -17,8 +17,10 @@ import jinja2
 from . import GENERATOR_VERSION
 from . import gsoncode as gc
 from . import model as m
+from aurorakit.runtime.identity import arm_constant
+
 from .python import (JAVA_DEFAULTS, Names, attr_names, builtin_collisions, docstring, holds_struct,
-                     include_package, py_identifier, set_field_name, type_slug)
+                     include_package, py_identifier, type_slug)
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("aurorakit.codegen", "templates"),
@@ -219,7 +221,7 @@ class _ModuleRenderer:
         t = f.type
         return {
             "name": f.name, "json_name": f.name, "attr": attr, "nullable": self.names.nullable(t),
-            "set_field": set_field_name(f.name),
+            "set_field": arm_constant(f.name),
             "encode": gc.encode_expr(t, "v"), "encode_attr": gc.encode_expr(t, f"o.{attr}"),
             "encoder": gc.encoder(t), "decoder": gc.decoder(t), "hasher": gc.hasher(t),
             "decode": gc.decode_field(t, f"x_{attr}", f.name), "local": f"x_{attr}",

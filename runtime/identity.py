@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -43,6 +44,15 @@ def default_identity(key: str) -> int:
     """The documented default identity hash of ``key``."""
     value = int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:4], "big") & 0x7FFFFFFF
     return value or 1
+
+
+def arm_constant(arm: str) -> str:
+    """A union arm's name as Java's ``_Fields`` constant and Gson's ``setField``.
+
+    ``_`` before each capital letter (but the first), upper-cased:
+    ``numCpus`` -> ``NUM_CPUS``, ``namedPort`` -> ``NAMED_PORT``, ``mesos`` -> ``MESOS``.
+    """
+    return (arm[:1] + re.sub(r"([A-Z])", r"_\1", arm[1:])).upper()
 
 
 def enum_key(enum_name: str, constant: str) -> str:
