@@ -160,7 +160,7 @@ class ReliableSender:
         self._closing = False
         self._closed = False
         self._stop = False
-        self.spool_was_drained = False
+        self._drained = False
         self.keep_finished_sec = keep_finished_sec
         self._threads: list[threading.Thread] = []
         if self.spool.recovered:
@@ -240,7 +240,7 @@ class ReliableSender:
         spool file and is sent by the next sender opened on it.
         """
         if self._closed:
-            return self.spool_was_drained
+            return self._drained
         self._closing = True
         drained = self.drain(timeout) if self._threads else False
         with self._state:
@@ -253,11 +253,12 @@ class ReliableSender:
             log.warning("webhook sender: a thread is still busy; leaving the spool open")
         else:
             self._spool_queue_remainder()
+            drained = drained or self.spool.counts().unfinished == 0
             if self._owns_spool:
                 self.spool.close()
         self._session.close()
         self._closed = True
-        self.spool_was_drained = drained
+        self._drained = drained
         return drained
 
     def stats(self) -> dict[str, int]:
