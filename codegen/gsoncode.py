@@ -78,32 +78,39 @@ def map_key_decoder(t: m.TypeRef) -> str:
     return "_cs.unreadable_key"
 
 
-def decode_field(t: m.TypeRef, local: str, key: str) -> list[str]:
-    """Statements reading field ``key`` of dict ``d`` (bound method ``get``) into ``local``."""
+def decode_field(t: m.TypeRef, key: str) -> list[str]:
+    """Statements reading field ``key`` of dict ``d`` (bound method ``get``) into ``v``."""
     k = f'"{key}"'
     if t.kind == "string":
-        return [f"{local} = get({k})",
-                f"if {local} is not None and {local}.__class__ is not str:",
-                f"    {local} = _cs.string_value({local})"]
+        return [f"v = get({k})",
+                "if v is not None and v.__class__ is not str:",
+                "    v = _cs.string_value(v)"]
     if t.kind == "bool":
-        return [f"{local} = get({k}, False)",
-                f"if {local}.__class__ is not bool:",
-                f"    {local} = _cs.bool_value({local})"]
+        return [f"v = get({k}, False)",
+                "if v.__class__ is not bool:",
+                "    v = _cs.bool_value(v)"]
     if t.kind in _INT_BOUNDS:
         bits = _INT_BOUNDS[t.kind]
         low, high = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
-        return [f"{local} = get({k}, 0)",
-                f"if {local}.__class__ is not int or not {low} <= {local} <= {high}:",
-                f"    {local} = _cs.{t.kind}_value({local})"]
+        return [f"v = get({k}, 0)",
+                f"if v.__class__ is not int or not {low} <= v <= {high}:",
+                f"    v = _cs.{t.kind}_value(v)"]
     if t.kind == "double":
-        return [f"{local} = get({k}, 0.0)",
-                f"if {local}.__class__ is not float or {local} - {local} != 0.0:",
-                f"    {local} = _cs.double_value({local})"]
+        return [f"v = get({k}, 0.0)",
+                "if v.__class__ is not float or v - v != 0.0:",
+                "    v = _cs.double_value(v)"]
     if t.kind in ("list", "set", "map"):
-        return [f"{local} = {decoder(t)}(get({k}))"]
-    return [f"{local} = get({k})",
-            f"if {local} is not None:",
-            f"    {local} = {decoder(t)}({local})"]
+        return [f"v = {decoder(t)}(get({k}))"]
+    if t.kind == "enum":
+        return [f"v = get({k})",
+                "if v is not None:",
+                f"    member = {ref(t, '_E_')}.get(v) if v.__class__ is str else None",
+                "    if member is None:",
+                f'        raise _cs.bad_enum(v, "{t.name}")',
+                "    v = member"]
+    return [f"v = get({k})",
+            "if v is not None:",
+            f"    v = {decoder(t)}(v)"]
 
 
 # -- Java hashCode ---------------------------------------------------------------

@@ -32,12 +32,12 @@ def unknown_field(d: dict[str, Any], known: frozenset[str], type_name: str) -> P
     return PayloadError(f"unknown field of {type_name}", name)
 
 
-def cached_hash(d: dict[str, Any]) -> int:
-    value = d.get("cachedHashCode", 0)
-    if value.__class__ is int and _INT32[0] <= value <= _INT32[1]:
-        return value  # type: ignore[no-any-return]
+def cached_hash(value: Any) -> int:
+    """The slow path of reading ``cachedHashCode``: null means 0, anything but an int is an error."""
     if value is None:
         return 0
+    if value.__class__ is int:
+        raise PayloadError(f"{value} is out of range for cachedHashCode (an int)", "cachedHashCode")
     raise PayloadError(f"expected an int (cachedHashCode), got {describe(value)}", "cachedHashCode")
 
 
@@ -54,22 +54,32 @@ def _integer(kind: str, value: Any) -> int:
 
 
 def byte_value(value: Any) -> int:
+    if value.__class__ is int and -128 <= value <= 127:
+        return value  # type: ignore[no-any-return]
     return _integer("byte", value)
 
 
 def i16_value(value: Any) -> int:
+    if value.__class__ is int and -32768 <= value <= 32767:
+        return value  # type: ignore[no-any-return]
     return _integer("i16", value)
 
 
 def i32_value(value: Any) -> int:
+    if value.__class__ is int and -2147483648 <= value <= 2147483647:
+        return value  # type: ignore[no-any-return]
     return _integer("i32", value)
 
 
 def i64_value(value: Any) -> int:
+    if value.__class__ is int and -9223372036854775808 <= value <= 9223372036854775807:
+        return value  # type: ignore[no-any-return]
     return _integer("i64", value)
 
 
 def double_value(value: Any) -> float:
+    if value.__class__ is float and value - value == 0.0:  # finite
+        return value  # type: ignore[no-any-return]
     if value is None:
         return 0.0
     if value.__class__ is float:
@@ -100,6 +110,12 @@ def string_value(value: Any) -> str:
 
 def binary_value(value: Any) -> bytes:
     raise PayloadError("binary fields have no Gson form in Aurora payloads")
+
+
+def bad_enum(value: Any, enum_name: str) -> PayloadError:
+    if value.__class__ is str:
+        return PayloadError(f"{describe(value)} is not a value of enum {enum_name}")
+    return expected(f"a {enum_name} name", value)
 
 
 def enum_value(by_name: Mapping[str, Any], value: Any, enum_name: str) -> Any:
@@ -184,6 +200,7 @@ def enc_binary(value: bytes) -> str:
 
 # -- containers ------------------------------------------------------------------
 def decode_list(value: Any, decode: Callable[[Any], Any]) -> tuple[Any, ...]:
+    """A JSON array (or null: empty) read element by element."""
     if value.__class__ is not list:
         if value is None:
             return ()
@@ -191,11 +208,15 @@ def decode_list(value: Any, decode: Callable[[Any], Any]) -> tuple[Any, ...]:
     try:
         return tuple(map(decode, value))
     except PayloadError as err:
-        raise _locate(err, value, decode) from None
+        raise locate(err, value, decode) from None
 
 
 def decode_set(value: Any, decode: Callable[[Any], Any]) -> OrderedSet[Any]:
-    items = decode_list(value, decode)
+    return unique_set(decode_list(value, decode))
+
+
+def unique_set(items: tuple[Any, ...]) -> OrderedSet[Any]:
+    """The OrderedSet of decoded elements; a set written with two equal elements is an error."""
     made = OrderedSet.from_unique(items)
     if len(made._members) != len(items):
         seen: set[Any] = set()
@@ -207,22 +228,30 @@ def decode_set(value: Any, decode: Callable[[Any], Any]) -> OrderedSet[Any]:
 
 
 def decode_map(value: Any, decode_key: Callable[[str], Any], decode_value: Callable[[Any], Any]) -> FrozenMap[Any, Any]:
+    """A JSON object read as a map: keys from their string form, values element by element."""
     if value.__class__ is not dict:
         if value is None:
             return FrozenMap()
         raise expected("an object (map)", value)
-    out = {}
-    for key, item in value.items():
-        try:
-            out[decode_key(key)] = decode_value(item)
-        except PayloadError as err:
-            raise err.within(f"[{gson_string(key)}]") from None
+    try:
+        if decode_key is string_value:  # JSON keys are strings already
+            out = {key: decode_value(item) for key, item in value.items()}
+        else:
+            out = {decode_key(key): decode_value(item) for key, item in value.items()}
+    except PayloadError:
+        for key, item in value.items():
+            try:
+                decode_key(key)
+                decode_value(item)
+            except PayloadError as err:
+                raise err.within(f"[{gson_string(key)}]") from None
+        raise
     if len(out) != len(value):
         raise PayloadError("two keys of this map read as the same key")
     return FrozenMap.wrap(out)
 
 
-def _locate(err: PayloadError, items: list[Any], decode: Callable[[Any], Any]) -> PayloadError:
+def locate(err: PayloadError, items: list[Any], decode: Callable[[Any], Any]) -> PayloadError:
     """The error of the first element that fails, addressed by its index."""
     for i, item in enumerate(items):
         try:
@@ -232,20 +261,13 @@ def _locate(err: PayloadError, items: list[Any], decode: Callable[[Any], Any]) -
     return err
 
 
-def union_arm(d: dict[str, Any], setfields: Mapping[str, tuple[str, Callable[[Any], Any]]], union: str) -> tuple[str, Any]:
-    name = d.get("setField")
-    if name is None:
-        raise PayloadError(f"missing setField of union {union}", "setField")
-    arm = setfields.get(name) if name.__class__ is str else None
-    if arm is None:
-        raise PayloadError(f"unknown setField {describe(name)} of union {union}", "setField")
-    value = d.get("value")
-    if value is None:
-        raise PayloadError(f"missing value of union {union} (setField {name})", "value")
-    try:
-        return arm[0], arm[1](value)
-    except PayloadError as err:
-        raise err.within("value") from None
+def bad_union(set_field: Any, value: Any, setfields: Mapping[str, Any], union: str) -> PayloadError:
+    """Why a union could not be read: its setField is missing or unknown, or its value is missing."""
+    if set_field is None:
+        return PayloadError(f"missing setField of union {union}", "setField")
+    if set_field.__class__ is not str or set_field not in setfields:
+        return PayloadError(f"unknown setField {describe(set_field)} of union {union}", "setField")
+    return PayloadError(f"missing value of union {union} (setField {set_field})", "value")
 
 
 # -- encoding ----------------------------------------------------------------------

@@ -17,7 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .containers import FrozenMap, OrderedSet
 from .identity import IdentityTable, current_identity
+from .struct import mutable_twin
 
 EPOCH = [0]
 """Moves on whenever a cachedHashCode is set by hashing (one-element list: cheap to read and bump)."""
@@ -56,22 +58,22 @@ def unhashed_copy(obj: Any, identity: IdentityTable | None = None) -> Any:
 
 def _copy_struct(obj: Any, table: IdentityTable) -> Any:
     cls = type(obj)
-    made = object.__new__(cls)
+    made = object.__new__(mutable_twin(cls))
     if cls._kind == "union":
         spec = next(s for s in cls._fields if s.name == obj.set_field)
-        object.__setattr__(made, "set_field", obj.set_field)
-        object.__setattr__(made, "field_value", _copy_value(obj.field_value, spec.type, table))
+        made.set_field = obj.set_field
+        made.field_value = _copy_value(obj.field_value, spec.type, table)
     else:
         for spec in cls._fields:
-            object.__setattr__(made, spec.attr, _copy_value(getattr(obj, spec.attr), spec.type, table))
-    object.__setattr__(made, "_jhash", 0)
-    object.__setattr__(made, "_json", None)
+            setattr(made, spec.attr, _copy_value(getattr(obj, spec.attr), spec.type, table))
+    made._jhash = 0
+    made._json = None
+    made._pyhash = None
+    made.__class__ = cls
     return made
 
 
 def _copy_value(value: Any, spec: Any, table: IdentityTable) -> Any:
-    from .containers import FrozenMap, OrderedSet
-
     if value is None:
         return None
     kind = spec.kind

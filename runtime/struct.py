@@ -62,12 +62,11 @@ class ThriftStruct:
         return equal if equal is NotImplemented else not equal
 
     def __hash__(self) -> int:
-        try:
-            return self._pyhash  # type: ignore[attr-defined,no-any-return]
-        except AttributeError:
+        value: int | None = self._pyhash  # type: ignore[attr-defined]
+        if value is None:
             value = hash((self.__class__.__name__, self._values(self)))
             _set(self, "_pyhash", value)
-            return value
+        return value
 
     def __repr__(self) -> str:
         shown = []
@@ -136,12 +135,11 @@ class ThriftUnion(ThriftStruct):
         return bool(self.set_field == other.set_field and self.field_value == other.field_value)  # type: ignore[attr-defined]
 
     def __hash__(self) -> int:
-        try:
-            return self._pyhash  # type: ignore[attr-defined,no-any-return]
-        except AttributeError:
+        value: int | None = self._pyhash  # type: ignore[attr-defined]
+        if value is None:
             value = hash((self.__class__.__name__, self.set_field, self.field_value))
             _set(self, "_pyhash", value)
-            return value
+        return value
 
     def __repr__(self) -> str:
         attr = next(s.attr for s in self._fields if s.name == self.set_field)
@@ -211,3 +209,22 @@ def choose_arm(cls: type[ThriftUnion], given: tuple[tuple[str, Any], ...]) -> tu
     attr, value = chosen[0]
     spec = next(s for s in cls._fields if s.attr == attr)
     return spec.name, spec.type.check(value, f"{cls.__name__}.{spec.name}")
+
+
+def mutable_twin(cls: type[S]) -> type[S]:
+    """A subclass of ``cls`` whose attributes can be set: how decoders build objects fast.
+
+    Setting slots through ``object.__setattr__`` (needed past the immutability
+    guard) costs several times a plain attribute store. Decoders make the
+    object as this twin, store its fields plainly, then set ``__class__`` back
+    to ``cls`` (same slots, so the switch is allowed and cheap).
+    """
+    twin = cls.__dict__.get("_mutable_twin")
+    if twin is None:
+        # Both halves of the attribute slot must be object's for CPython to
+        # take its fast path on plain stores.
+        twin = type(f"{cls.__name__}Builder", (cls,), {"__slots__": (), "__setattr__": object.__setattr__,
+                                                      "__delattr__": object.__delattr__,
+                                                      "__module__": cls.__module__})
+        type.__setattr__(cls, "_mutable_twin", twin)
+    return twin  # type: ignore[no-any-return]

@@ -15,7 +15,6 @@ from typing import Any
 
 from .containers import FrozenMap, OrderedSet
 from .errors import FieldError
-from .hashing import hash_set_elements
 
 _RANGES = {"byte": 8, "i16": 16, "i32": 32, "i64": 64}
 
@@ -210,6 +209,7 @@ class SetOf(TypeSpec):
         if len(checked) >= 2 and self.elem.kind == "struct":
             # Aurora's sets are Guava ImmutableSets: building one with two or
             # more elements calls hashCode() on each, caching their hashes.
+            from .hashing import hash_set_elements  # hashing imports struct, which imports this module
             hash_set_elements(checked)
         return checked
 

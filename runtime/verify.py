@@ -210,8 +210,8 @@ def calibrate(roots: Iterable[Any], table: IdentityTable | None = None) -> Calib
     """Recover identity hashes from the recorded hashes of objects under ``roots``."""
     result = Calibration(table.copy() if table is not None else IdentityTable(strict=True))
     forms = []
-    for root in roots:
-        for where, obj in walk(root, "task"):
+    for number, root in enumerate(roots):
+        for where, obj in walk(root, f"payload {number}: task"):
             if obj._jhash:
                 try:
                     forms.append((where, obj._jhash, struct_form(obj)))

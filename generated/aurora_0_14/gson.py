@@ -17,6 +17,7 @@ import typing as _typing
 
 from aurorakit.runtime import codec_support as _cs
 from aurorakit.runtime import containers as _ct
+from aurorakit.runtime import struct as _st
 from aurorakit.runtime.errors import PayloadError as _PayloadError
 from aurorakit.runtime.gson import gson_double as _gd
 from aurorakit.runtime.gson import gson_string as _gs
@@ -122,6 +123,88 @@ _set = object.__setattr__
 _new = object.__new__
 _M = 0xFFFFFFFF
 _Ids = _typing.Mapping[str, int]
+
+# Decoders build each object as its mutable twin, then switch its class (see runtime/struct.py).
+_B_Identity = _st.mutable_twin(Identity)
+_B_Attribute = _st.mutable_twin(Attribute)
+_B_HostAttributes = _st.mutable_twin(HostAttributes)
+_B_ValueConstraint = _st.mutable_twin(ValueConstraint)
+_B_LimitConstraint = _st.mutable_twin(LimitConstraint)
+_B_TaskConstraint = _st.mutable_twin(TaskConstraint)
+_B_Constraint = _st.mutable_twin(Constraint)
+_B_Package = _st.mutable_twin(Package)
+_B_Metadata = _st.mutable_twin(Metadata)
+_B_JobKey = _st.mutable_twin(JobKey)
+_B_LockKey = _st.mutable_twin(LockKey)
+_B_Lock = _st.mutable_twin(Lock)
+_B_InstanceKey = _st.mutable_twin(InstanceKey)
+_B_ExecutorConfig = _st.mutable_twin(ExecutorConfig)
+_B_Volume = _st.mutable_twin(Volume)
+_B_DockerImage = _st.mutable_twin(DockerImage)
+_B_AppcImage = _st.mutable_twin(AppcImage)
+_B_Image = _st.mutable_twin(Image)
+_B_MesosContainer = _st.mutable_twin(MesosContainer)
+_B_DockerParameter = _st.mutable_twin(DockerParameter)
+_B_DockerContainer = _st.mutable_twin(DockerContainer)
+_B_Container = _st.mutable_twin(Container)
+_B_Resource = _st.mutable_twin(Resource)
+_B_TaskConfig = _st.mutable_twin(TaskConfig)
+_B_ResourceAggregate = _st.mutable_twin(ResourceAggregate)
+_B_JobConfiguration = _st.mutable_twin(JobConfiguration)
+_B_JobStats = _st.mutable_twin(JobStats)
+_B_JobSummary = _st.mutable_twin(JobSummary)
+_B_Range = _st.mutable_twin(Range)
+_B_ConfigGroup = _st.mutable_twin(ConfigGroup)
+_B_ConfigSummary = _st.mutable_twin(ConfigSummary)
+_B_PopulateJobResult = _st.mutable_twin(PopulateJobResult)
+_B_GetQuotaResult = _st.mutable_twin(GetQuotaResult)
+_B_TaskEvent = _st.mutable_twin(TaskEvent)
+_B_AssignedTask = _st.mutable_twin(AssignedTask)
+_B_ScheduledTask = _st.mutable_twin(ScheduledTask)
+_B_ScheduleStatusResult = _st.mutable_twin(ScheduleStatusResult)
+_B_GetJobsResult = _st.mutable_twin(GetJobsResult)
+_B_TaskQuery = _st.mutable_twin(TaskQuery)
+_B_HostStatus = _st.mutable_twin(HostStatus)
+_B_RoleSummary = _st.mutable_twin(RoleSummary)
+_B_Hosts = _st.mutable_twin(Hosts)
+_B_PendingReason = _st.mutable_twin(PendingReason)
+_B_JobUpdateKey = _st.mutable_twin(JobUpdateKey)
+_B_JobUpdateSettings = _st.mutable_twin(JobUpdateSettings)
+_B_JobUpdateEvent = _st.mutable_twin(JobUpdateEvent)
+_B_JobInstanceUpdateEvent = _st.mutable_twin(JobInstanceUpdateEvent)
+_B_InstanceTaskConfig = _st.mutable_twin(InstanceTaskConfig)
+_B_JobUpdateState = _st.mutable_twin(JobUpdateState)
+_B_JobUpdateSummary = _st.mutable_twin(JobUpdateSummary)
+_B_JobUpdateInstructions = _st.mutable_twin(JobUpdateInstructions)
+_B_JobUpdate = _st.mutable_twin(JobUpdate)
+_B_JobUpdateDetails = _st.mutable_twin(JobUpdateDetails)
+_B_JobUpdateRequest = _st.mutable_twin(JobUpdateRequest)
+_B_JobUpdateQuery = _st.mutable_twin(JobUpdateQuery)
+_B_ListBackupsResult = _st.mutable_twin(ListBackupsResult)
+_B_StartMaintenanceResult = _st.mutable_twin(StartMaintenanceResult)
+_B_DrainHostsResult = _st.mutable_twin(DrainHostsResult)
+_B_QueryRecoveryResult = _st.mutable_twin(QueryRecoveryResult)
+_B_MaintenanceStatusResult = _st.mutable_twin(MaintenanceStatusResult)
+_B_EndMaintenanceResult = _st.mutable_twin(EndMaintenanceResult)
+_B_RoleSummaryResult = _st.mutable_twin(RoleSummaryResult)
+_B_JobSummaryResult = _st.mutable_twin(JobSummaryResult)
+_B_ConfigSummaryResult = _st.mutable_twin(ConfigSummaryResult)
+_B_GetPendingReasonResult = _st.mutable_twin(GetPendingReasonResult)
+_B_StartJobUpdateResult = _st.mutable_twin(StartJobUpdateResult)
+_B_GetJobUpdateSummariesResult = _st.mutable_twin(GetJobUpdateSummariesResult)
+_B_GetJobUpdateDetailsResult = _st.mutable_twin(GetJobUpdateDetailsResult)
+_B_PulseJobUpdateResult = _st.mutable_twin(PulseJobUpdateResult)
+_B_GetJobUpdateDiffResult = _st.mutable_twin(GetJobUpdateDiffResult)
+_B_TierConfig = _st.mutable_twin(TierConfig)
+_B_GetTierConfigResult = _st.mutable_twin(GetTierConfigResult)
+_B_ServerInfo = _st.mutable_twin(ServerInfo)
+_B_Result = _st.mutable_twin(Result)
+_B_ResponseDetail = _st.mutable_twin(ResponseDetail)
+_B_Response = _st.mutable_twin(Response)
+_B_InstanceConfigRewrite = _st.mutable_twin(InstanceConfigRewrite)
+_B_JobConfigRewrite = _st.mutable_twin(JobConfigRewrite)
+_B_ConfigRewrite = _st.mutable_twin(ConfigRewrite)
+_B_RewriteConfigsRequest = _st.mutable_twin(RewriteConfigsRequest)
 
 
 # -- enum ResponseCode ---------------------------------------------------------
@@ -333,21 +416,25 @@ def _dec_Identity(d: _typing.Any) -> Identity:
         raise _cs.expected("a Identity object", d)
     if not d.keys() <= _KEYS_Identity:
         raise _cs.unknown_field(d, _KEYS_Identity, "Identity")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_Identity)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "user"
-        x_user = get("user")
-        if x_user is not None and x_user.__class__ is not str:
-            x_user = _cs.string_value(x_user)
+        v = get("user")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.user = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(Identity)
-    _set(o, "user", x_user)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(Identity, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = Identity
+    return o
 
 
 def _hash_Identity(o: Identity, ids: _Ids) -> int:
@@ -399,24 +486,28 @@ def _dec_Attribute(d: _typing.Any) -> Attribute:
         raise _cs.expected("a Attribute object", d)
     if not d.keys() <= _KEYS_Attribute:
         raise _cs.unknown_field(d, _KEYS_Attribute, "Attribute")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_Attribute)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "name"
-        x_name = get("name")
-        if x_name is not None and x_name.__class__ is not str:
-            x_name = _cs.string_value(x_name)
+        v = get("name")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.name = v
         field = "values"
-        x_values = _dec_set_string(get("values"))
+        v = _dec_set_string(get("values"))
+        o.values = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(Attribute)
-    _set(o, "name", x_name)
-    _set(o, "values", x_values)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(Attribute, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = Attribute
+    return o
 
 
 def _hash_Attribute(o: Attribute, ids: _Ids) -> int:
@@ -477,34 +568,41 @@ def _dec_HostAttributes(d: _typing.Any) -> HostAttributes:
         raise _cs.expected("a HostAttributes object", d)
     if not d.keys() <= _KEYS_HostAttributes:
         raise _cs.unknown_field(d, _KEYS_HostAttributes, "HostAttributes")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_HostAttributes)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "host"
-        x_host = get("host")
-        if x_host is not None and x_host.__class__ is not str:
-            x_host = _cs.string_value(x_host)
+        v = get("host")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.host = v
         field = "attributes"
-        x_attributes = _dec_set_Attribute(get("attributes"))
+        v = _dec_set_Attribute(get("attributes"))
+        o.attributes = v
         field = "mode"
-        x_mode = get("mode")
-        if x_mode is not None:
-            x_mode = _dec_MaintenanceMode(x_mode)
+        v = get("mode")
+        if v is not None:
+            member = _E_MaintenanceMode.get(v) if v.__class__ is str else None
+            if member is None:
+                raise _cs.bad_enum(v, "MaintenanceMode")
+            v = member
+        o.mode = v
         field = "slaveId"
-        x_slaveId = get("slaveId")
-        if x_slaveId is not None and x_slaveId.__class__ is not str:
-            x_slaveId = _cs.string_value(x_slaveId)
+        v = get("slaveId")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.slaveId = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(HostAttributes)
-    _set(o, "host", x_host)
-    _set(o, "attributes", x_attributes)
-    _set(o, "mode", x_mode)
-    _set(o, "slaveId", x_slaveId)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(HostAttributes, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = HostAttributes
+    return o
 
 
 def _hash_HostAttributes(o: HostAttributes, ids: _Ids) -> int:
@@ -559,24 +657,28 @@ def _dec_ValueConstraint(d: _typing.Any) -> ValueConstraint:
         raise _cs.expected("a ValueConstraint object", d)
     if not d.keys() <= _KEYS_ValueConstraint:
         raise _cs.unknown_field(d, _KEYS_ValueConstraint, "ValueConstraint")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_ValueConstraint)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "negated"
-        x_negated = get("negated", False)
-        if x_negated.__class__ is not bool:
-            x_negated = _cs.bool_value(x_negated)
+        v = get("negated", False)
+        if v.__class__ is not bool:
+            v = _cs.bool_value(v)
+        o.negated = v
         field = "values"
-        x_values = _dec_set_string(get("values"))
+        v = _dec_set_string(get("values"))
+        o.values = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(ValueConstraint)
-    _set(o, "negated", x_negated)
-    _set(o, "values", x_values)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(ValueConstraint, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = ValueConstraint
+    return o
 
 
 def _hash_ValueConstraint(o: ValueConstraint, ids: _Ids) -> int:
@@ -624,21 +726,25 @@ def _dec_LimitConstraint(d: _typing.Any) -> LimitConstraint:
         raise _cs.expected("a LimitConstraint object", d)
     if not d.keys() <= _KEYS_LimitConstraint:
         raise _cs.unknown_field(d, _KEYS_LimitConstraint, "LimitConstraint")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_LimitConstraint)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "limit"
-        x_limit = get("limit", 0)
-        if x_limit.__class__ is not int or not -2147483648 <= x_limit <= 2147483647:
-            x_limit = _cs.i32_value(x_limit)
+        v = get("limit", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.limit = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(LimitConstraint)
-    _set(o, "limit", x_limit)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(LimitConstraint, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = LimitConstraint
+    return o
 
 
 def _hash_LimitConstraint(o: LimitConstraint, ids: _Ids) -> int:
@@ -656,16 +762,7 @@ def _hash_LimitConstraint(o: LimitConstraint, ids: _Ids) -> int:
 
 
 # -- union TaskConstraint ----------------------------------------------
-# Arm name -> (setField and value key as written, identity key, encoder, hash).
-_ARMS_TaskConstraint: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
-    "value": (',"setField":"VALUE","value":', "TaskConstraint._Fields.VALUE", _enc_ValueConstraint, _hash_ValueConstraint),
-    "limit": (',"setField":"LIMIT","value":', "TaskConstraint._Fields.LIMIT", _enc_LimitConstraint, _hash_LimitConstraint),
-}
-# setField as written -> (arm name, decoder).
-_SETFIELDS_TaskConstraint: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
-    "VALUE": ("value", _dec_ValueConstraint),
-    "LIMIT": ("limit", _dec_LimitConstraint),
-}
+# (_ARMS_TaskConstraint and _SETFIELDS_TaskConstraint are at the end of the module.)
 
 
 def _enc_TaskConstraint(o: TaskConstraint) -> str:
@@ -691,14 +788,26 @@ def _dec_TaskConstraint(d: _typing.Any) -> TaskConstraint:
         raise _cs.expected("a TaskConstraint object", d)
     if not d.keys() <= _cs.UNION_KEYS:
         raise _cs.unknown_field(d, _cs.UNION_KEYS, "TaskConstraint")
-    jhash = _cs.cached_hash(d)
-    arm, value = _cs.union_arm(d, _SETFIELDS_TaskConstraint, "TaskConstraint")
-    o = _new(TaskConstraint)
-    _set(o, "set_field", arm)
-    _set(o, "field_value", value)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(TaskConstraint, o)
+    jhash = d.get("cachedHashCode", 0)
+    if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
+        jhash = _cs.cached_hash(jhash)
+    set_field = d.get("setField")
+    arm = _SETFIELDS_TaskConstraint.get(set_field) if set_field.__class__ is str else None
+    value = d.get("value")
+    if arm is None or value is None:
+        raise _cs.bad_union(set_field, value, _SETFIELDS_TaskConstraint, "TaskConstraint")
+    try:
+        value = arm[1](value)
+    except _PayloadError as err:
+        raise err.within("value") from None
+    o = _new(_B_TaskConstraint)
+    o.set_field = arm[0]
+    o.field_value = value
+    o._jhash = jhash
+    o._json = None
+    o._pyhash = None
+    o.__class__ = TaskConstraint
+    return o
 
 
 def _hash_TaskConstraint(o: TaskConstraint, ids: _Ids) -> int:
@@ -751,26 +860,30 @@ def _dec_Constraint(d: _typing.Any) -> Constraint:
         raise _cs.expected("a Constraint object", d)
     if not d.keys() <= _KEYS_Constraint:
         raise _cs.unknown_field(d, _KEYS_Constraint, "Constraint")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_Constraint)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "name"
-        x_name = get("name")
-        if x_name is not None and x_name.__class__ is not str:
-            x_name = _cs.string_value(x_name)
+        v = get("name")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.name = v
         field = "constraint"
-        x_constraint = get("constraint")
-        if x_constraint is not None:
-            x_constraint = _dec_TaskConstraint(x_constraint)
+        v = get("constraint")
+        if v is not None:
+            v = _dec_TaskConstraint(v)
+        o.constraint = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(Constraint)
-    _set(o, "name", x_name)
-    _set(o, "constraint", x_constraint)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(Constraint, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = Constraint
+    return o
 
 
 def _hash_Constraint(o: Constraint, ids: _Ids) -> int:
@@ -828,31 +941,35 @@ def _dec_Package(d: _typing.Any) -> Package:
         raise _cs.expected("a Package object", d)
     if not d.keys() <= _KEYS_Package:
         raise _cs.unknown_field(d, _KEYS_Package, "Package")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_Package)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "role"
-        x_role = get("role")
-        if x_role is not None and x_role.__class__ is not str:
-            x_role = _cs.string_value(x_role)
+        v = get("role")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.role = v
         field = "name"
-        x_name = get("name")
-        if x_name is not None and x_name.__class__ is not str:
-            x_name = _cs.string_value(x_name)
+        v = get("name")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.name = v
         field = "version"
-        x_version = get("version", 0)
-        if x_version.__class__ is not int or not -2147483648 <= x_version <= 2147483647:
-            x_version = _cs.i32_value(x_version)
+        v = get("version", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.version = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(Package)
-    _set(o, "role", x_role)
-    _set(o, "name", x_name)
-    _set(o, "version", x_version)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(Package, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = Package
+    return o
 
 
 def _hash_Package(o: Package, ids: _Ids) -> int:
@@ -909,26 +1026,30 @@ def _dec_Metadata(d: _typing.Any) -> Metadata:
         raise _cs.expected("a Metadata object", d)
     if not d.keys() <= _KEYS_Metadata:
         raise _cs.unknown_field(d, _KEYS_Metadata, "Metadata")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_Metadata)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "key"
-        x_key = get("key")
-        if x_key is not None and x_key.__class__ is not str:
-            x_key = _cs.string_value(x_key)
+        v = get("key")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.key = v
         field = "value"
-        x_value = get("value")
-        if x_value is not None and x_value.__class__ is not str:
-            x_value = _cs.string_value(x_value)
+        v = get("value")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.value = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(Metadata)
-    _set(o, "key", x_key)
-    _set(o, "value", x_value)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(Metadata, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = Metadata
+    return o
 
 
 def _hash_Metadata(o: Metadata, ids: _Ids) -> int:
@@ -988,31 +1109,35 @@ def _dec_JobKey(d: _typing.Any) -> JobKey:
         raise _cs.expected("a JobKey object", d)
     if not d.keys() <= _KEYS_JobKey:
         raise _cs.unknown_field(d, _KEYS_JobKey, "JobKey")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobKey)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "role"
-        x_role = get("role")
-        if x_role is not None and x_role.__class__ is not str:
-            x_role = _cs.string_value(x_role)
+        v = get("role")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.role = v
         field = "environment"
-        x_environment = get("environment")
-        if x_environment is not None and x_environment.__class__ is not str:
-            x_environment = _cs.string_value(x_environment)
+        v = get("environment")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.environment = v
         field = "name"
-        x_name = get("name")
-        if x_name is not None and x_name.__class__ is not str:
-            x_name = _cs.string_value(x_name)
+        v = get("name")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.name = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobKey)
-    _set(o, "role", x_role)
-    _set(o, "environment", x_environment)
-    _set(o, "name", x_name)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobKey, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobKey
+    return o
 
 
 def _hash_JobKey(o: JobKey, ids: _Ids) -> int:
@@ -1035,14 +1160,7 @@ def _hash_JobKey(o: JobKey, ids: _Ids) -> int:
 
 
 # -- union LockKey -----------------------------------------------------
-# Arm name -> (setField and value key as written, identity key, encoder, hash).
-_ARMS_LockKey: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
-    "job": (',"setField":"JOB","value":', "LockKey._Fields.JOB", _enc_JobKey, _hash_JobKey),
-}
-# setField as written -> (arm name, decoder).
-_SETFIELDS_LockKey: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
-    "JOB": ("job", _dec_JobKey),
-}
+# (_ARMS_LockKey and _SETFIELDS_LockKey are at the end of the module.)
 
 
 def _enc_LockKey(o: LockKey) -> str:
@@ -1068,14 +1186,26 @@ def _dec_LockKey(d: _typing.Any) -> LockKey:
         raise _cs.expected("a LockKey object", d)
     if not d.keys() <= _cs.UNION_KEYS:
         raise _cs.unknown_field(d, _cs.UNION_KEYS, "LockKey")
-    jhash = _cs.cached_hash(d)
-    arm, value = _cs.union_arm(d, _SETFIELDS_LockKey, "LockKey")
-    o = _new(LockKey)
-    _set(o, "set_field", arm)
-    _set(o, "field_value", value)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(LockKey, o)
+    jhash = d.get("cachedHashCode", 0)
+    if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
+        jhash = _cs.cached_hash(jhash)
+    set_field = d.get("setField")
+    arm = _SETFIELDS_LockKey.get(set_field) if set_field.__class__ is str else None
+    value = d.get("value")
+    if arm is None or value is None:
+        raise _cs.bad_union(set_field, value, _SETFIELDS_LockKey, "LockKey")
+    try:
+        value = arm[1](value)
+    except _PayloadError as err:
+        raise err.within("value") from None
+    o = _new(_B_LockKey)
+    o.set_field = arm[0]
+    o.field_value = value
+    o._jhash = jhash
+    o._json = None
+    o._pyhash = None
+    o.__class__ = LockKey
+    return o
 
 
 def _hash_LockKey(o: LockKey, ids: _Ids) -> int:
@@ -1138,41 +1268,45 @@ def _dec_Lock(d: _typing.Any) -> Lock:
         raise _cs.expected("a Lock object", d)
     if not d.keys() <= _KEYS_Lock:
         raise _cs.unknown_field(d, _KEYS_Lock, "Lock")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_Lock)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "key"
-        x_key = get("key")
-        if x_key is not None:
-            x_key = _dec_LockKey(x_key)
+        v = get("key")
+        if v is not None:
+            v = _dec_LockKey(v)
+        o.key = v
         field = "token"
-        x_token = get("token")
-        if x_token is not None and x_token.__class__ is not str:
-            x_token = _cs.string_value(x_token)
+        v = get("token")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.token = v
         field = "user"
-        x_user = get("user")
-        if x_user is not None and x_user.__class__ is not str:
-            x_user = _cs.string_value(x_user)
+        v = get("user")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.user = v
         field = "timestampMs"
-        x_timestampMs = get("timestampMs", 0)
-        if x_timestampMs.__class__ is not int or not -9223372036854775808 <= x_timestampMs <= 9223372036854775807:
-            x_timestampMs = _cs.i64_value(x_timestampMs)
+        v = get("timestampMs", 0)
+        if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
+            v = _cs.i64_value(v)
+        o.timestampMs = v
         field = "message"
-        x_message = get("message")
-        if x_message is not None and x_message.__class__ is not str:
-            x_message = _cs.string_value(x_message)
+        v = get("message")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.message = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(Lock)
-    _set(o, "key", x_key)
-    _set(o, "token", x_token)
-    _set(o, "user", x_user)
-    _set(o, "timestampMs", x_timestampMs)
-    _set(o, "message", x_message)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(Lock, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = Lock
+    return o
 
 
 def _hash_Lock(o: Lock, ids: _Ids) -> int:
@@ -1231,26 +1365,30 @@ def _dec_InstanceKey(d: _typing.Any) -> InstanceKey:
         raise _cs.expected("a InstanceKey object", d)
     if not d.keys() <= _KEYS_InstanceKey:
         raise _cs.unknown_field(d, _KEYS_InstanceKey, "InstanceKey")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_InstanceKey)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "jobKey"
-        x_jobKey = get("jobKey")
-        if x_jobKey is not None:
-            x_jobKey = _dec_JobKey(x_jobKey)
+        v = get("jobKey")
+        if v is not None:
+            v = _dec_JobKey(v)
+        o.jobKey = v
         field = "instanceId"
-        x_instanceId = get("instanceId", 0)
-        if x_instanceId.__class__ is not int or not -2147483648 <= x_instanceId <= 2147483647:
-            x_instanceId = _cs.i32_value(x_instanceId)
+        v = get("instanceId", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.instanceId = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(InstanceKey)
-    _set(o, "jobKey", x_jobKey)
-    _set(o, "instanceId", x_instanceId)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(InstanceKey, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = InstanceKey
+    return o
 
 
 def _hash_InstanceKey(o: InstanceKey, ids: _Ids) -> int:
@@ -1305,26 +1443,30 @@ def _dec_ExecutorConfig(d: _typing.Any) -> ExecutorConfig:
         raise _cs.expected("a ExecutorConfig object", d)
     if not d.keys() <= _KEYS_ExecutorConfig:
         raise _cs.unknown_field(d, _KEYS_ExecutorConfig, "ExecutorConfig")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_ExecutorConfig)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "name"
-        x_name = get("name")
-        if x_name is not None and x_name.__class__ is not str:
-            x_name = _cs.string_value(x_name)
+        v = get("name")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.name = v
         field = "data"
-        x_data = get("data")
-        if x_data is not None and x_data.__class__ is not str:
-            x_data = _cs.string_value(x_data)
+        v = get("data")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.data = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(ExecutorConfig)
-    _set(o, "name", x_name)
-    _set(o, "data", x_data)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(ExecutorConfig, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = ExecutorConfig
+    return o
 
 
 def _hash_ExecutorConfig(o: ExecutorConfig, ids: _Ids) -> int:
@@ -1384,31 +1526,38 @@ def _dec_Volume(d: _typing.Any) -> Volume:
         raise _cs.expected("a Volume object", d)
     if not d.keys() <= _KEYS_Volume:
         raise _cs.unknown_field(d, _KEYS_Volume, "Volume")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_Volume)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "containerPath"
-        x_containerPath = get("containerPath")
-        if x_containerPath is not None and x_containerPath.__class__ is not str:
-            x_containerPath = _cs.string_value(x_containerPath)
+        v = get("containerPath")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.containerPath = v
         field = "hostPath"
-        x_hostPath = get("hostPath")
-        if x_hostPath is not None and x_hostPath.__class__ is not str:
-            x_hostPath = _cs.string_value(x_hostPath)
+        v = get("hostPath")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.hostPath = v
         field = "mode"
-        x_mode = get("mode")
-        if x_mode is not None:
-            x_mode = _dec_Mode(x_mode)
+        v = get("mode")
+        if v is not None:
+            member = _E_Mode.get(v) if v.__class__ is str else None
+            if member is None:
+                raise _cs.bad_enum(v, "Mode")
+            v = member
+        o.mode = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(Volume)
-    _set(o, "containerPath", x_containerPath)
-    _set(o, "hostPath", x_hostPath)
-    _set(o, "mode", x_mode)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(Volume, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = Volume
+    return o
 
 
 def _hash_Volume(o: Volume, ids: _Ids) -> int:
@@ -1466,26 +1615,30 @@ def _dec_DockerImage(d: _typing.Any) -> DockerImage:
         raise _cs.expected("a DockerImage object", d)
     if not d.keys() <= _KEYS_DockerImage:
         raise _cs.unknown_field(d, _KEYS_DockerImage, "DockerImage")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_DockerImage)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "name"
-        x_name = get("name")
-        if x_name is not None and x_name.__class__ is not str:
-            x_name = _cs.string_value(x_name)
+        v = get("name")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.name = v
         field = "tag"
-        x_tag = get("tag")
-        if x_tag is not None and x_tag.__class__ is not str:
-            x_tag = _cs.string_value(x_tag)
+        v = get("tag")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.tag = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(DockerImage)
-    _set(o, "name", x_name)
-    _set(o, "tag", x_tag)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(DockerImage, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = DockerImage
+    return o
 
 
 def _hash_DockerImage(o: DockerImage, ids: _Ids) -> int:
@@ -1541,26 +1694,30 @@ def _dec_AppcImage(d: _typing.Any) -> AppcImage:
         raise _cs.expected("a AppcImage object", d)
     if not d.keys() <= _KEYS_AppcImage:
         raise _cs.unknown_field(d, _KEYS_AppcImage, "AppcImage")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_AppcImage)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "name"
-        x_name = get("name")
-        if x_name is not None and x_name.__class__ is not str:
-            x_name = _cs.string_value(x_name)
+        v = get("name")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.name = v
         field = "imageId"
-        x_imageId = get("imageId")
-        if x_imageId is not None and x_imageId.__class__ is not str:
-            x_imageId = _cs.string_value(x_imageId)
+        v = get("imageId")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.imageId = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(AppcImage)
-    _set(o, "name", x_name)
-    _set(o, "imageId", x_imageId)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(AppcImage, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = AppcImage
+    return o
 
 
 def _hash_AppcImage(o: AppcImage, ids: _Ids) -> int:
@@ -1581,16 +1738,7 @@ def _hash_AppcImage(o: AppcImage, ids: _Ids) -> int:
 
 
 # -- union Image -------------------------------------------------------
-# Arm name -> (setField and value key as written, identity key, encoder, hash).
-_ARMS_Image: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
-    "docker": (',"setField":"DOCKER","value":', "Image._Fields.DOCKER", _enc_DockerImage, _hash_DockerImage),
-    "appc": (',"setField":"APPC","value":', "Image._Fields.APPC", _enc_AppcImage, _hash_AppcImage),
-}
-# setField as written -> (arm name, decoder).
-_SETFIELDS_Image: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
-    "DOCKER": ("docker", _dec_DockerImage),
-    "APPC": ("appc", _dec_AppcImage),
-}
+# (_ARMS_Image and _SETFIELDS_Image are at the end of the module.)
 
 
 def _enc_Image(o: Image) -> str:
@@ -1616,14 +1764,26 @@ def _dec_Image(d: _typing.Any) -> Image:
         raise _cs.expected("a Image object", d)
     if not d.keys() <= _cs.UNION_KEYS:
         raise _cs.unknown_field(d, _cs.UNION_KEYS, "Image")
-    jhash = _cs.cached_hash(d)
-    arm, value = _cs.union_arm(d, _SETFIELDS_Image, "Image")
-    o = _new(Image)
-    _set(o, "set_field", arm)
-    _set(o, "field_value", value)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(Image, o)
+    jhash = d.get("cachedHashCode", 0)
+    if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
+        jhash = _cs.cached_hash(jhash)
+    set_field = d.get("setField")
+    arm = _SETFIELDS_Image.get(set_field) if set_field.__class__ is str else None
+    value = d.get("value")
+    if arm is None or value is None:
+        raise _cs.bad_union(set_field, value, _SETFIELDS_Image, "Image")
+    try:
+        value = arm[1](value)
+    except _PayloadError as err:
+        raise err.within("value") from None
+    o = _new(_B_Image)
+    o.set_field = arm[0]
+    o.field_value = value
+    o._jhash = jhash
+    o._json = None
+    o._pyhash = None
+    o.__class__ = Image
+    return o
 
 
 def _hash_Image(o: Image, ids: _Ids) -> int:
@@ -1672,21 +1832,25 @@ def _dec_MesosContainer(d: _typing.Any) -> MesosContainer:
         raise _cs.expected("a MesosContainer object", d)
     if not d.keys() <= _KEYS_MesosContainer:
         raise _cs.unknown_field(d, _KEYS_MesosContainer, "MesosContainer")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_MesosContainer)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "image"
-        x_image = get("image")
-        if x_image is not None:
-            x_image = _dec_Image(x_image)
+        v = get("image")
+        if v is not None:
+            v = _dec_Image(v)
+        o.image = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(MesosContainer)
-    _set(o, "image", x_image)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(MesosContainer, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = MesosContainer
+    return o
 
 
 def _hash_MesosContainer(o: MesosContainer, ids: _Ids) -> int:
@@ -1740,26 +1904,30 @@ def _dec_DockerParameter(d: _typing.Any) -> DockerParameter:
         raise _cs.expected("a DockerParameter object", d)
     if not d.keys() <= _KEYS_DockerParameter:
         raise _cs.unknown_field(d, _KEYS_DockerParameter, "DockerParameter")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_DockerParameter)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "name"
-        x_name = get("name")
-        if x_name is not None and x_name.__class__ is not str:
-            x_name = _cs.string_value(x_name)
+        v = get("name")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.name = v
         field = "value"
-        x_value = get("value")
-        if x_value is not None and x_value.__class__ is not str:
-            x_value = _cs.string_value(x_value)
+        v = get("value")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.value = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(DockerParameter)
-    _set(o, "name", x_name)
-    _set(o, "value", x_value)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(DockerParameter, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = DockerParameter
+    return o
 
 
 def _hash_DockerParameter(o: DockerParameter, ids: _Ids) -> int:
@@ -1813,24 +1981,28 @@ def _dec_DockerContainer(d: _typing.Any) -> DockerContainer:
         raise _cs.expected("a DockerContainer object", d)
     if not d.keys() <= _KEYS_DockerContainer:
         raise _cs.unknown_field(d, _KEYS_DockerContainer, "DockerContainer")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_DockerContainer)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "image"
-        x_image = get("image")
-        if x_image is not None and x_image.__class__ is not str:
-            x_image = _cs.string_value(x_image)
+        v = get("image")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.image = v
         field = "parameters"
-        x_parameters = _dec_list_DockerParameter(get("parameters"))
+        v = _dec_list_DockerParameter(get("parameters"))
+        o.parameters = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(DockerContainer)
-    _set(o, "image", x_image)
-    _set(o, "parameters", x_parameters)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(DockerContainer, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = DockerContainer
+    return o
 
 
 def _hash_DockerContainer(o: DockerContainer, ids: _Ids) -> int:
@@ -1850,16 +2022,7 @@ def _hash_DockerContainer(o: DockerContainer, ids: _Ids) -> int:
 
 
 # -- union Container ---------------------------------------------------
-# Arm name -> (setField and value key as written, identity key, encoder, hash).
-_ARMS_Container: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
-    "mesos": (',"setField":"MESOS","value":', "Container._Fields.MESOS", _enc_MesosContainer, _hash_MesosContainer),
-    "docker": (',"setField":"DOCKER","value":', "Container._Fields.DOCKER", _enc_DockerContainer, _hash_DockerContainer),
-}
-# setField as written -> (arm name, decoder).
-_SETFIELDS_Container: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
-    "MESOS": ("mesos", _dec_MesosContainer),
-    "DOCKER": ("docker", _dec_DockerContainer),
-}
+# (_ARMS_Container and _SETFIELDS_Container are at the end of the module.)
 
 
 def _enc_Container(o: Container) -> str:
@@ -1885,14 +2048,26 @@ def _dec_Container(d: _typing.Any) -> Container:
         raise _cs.expected("a Container object", d)
     if not d.keys() <= _cs.UNION_KEYS:
         raise _cs.unknown_field(d, _cs.UNION_KEYS, "Container")
-    jhash = _cs.cached_hash(d)
-    arm, value = _cs.union_arm(d, _SETFIELDS_Container, "Container")
-    o = _new(Container)
-    _set(o, "set_field", arm)
-    _set(o, "field_value", value)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(Container, o)
+    jhash = d.get("cachedHashCode", 0)
+    if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
+        jhash = _cs.cached_hash(jhash)
+    set_field = d.get("setField")
+    arm = _SETFIELDS_Container.get(set_field) if set_field.__class__ is str else None
+    value = d.get("value")
+    if arm is None or value is None:
+        raise _cs.bad_union(set_field, value, _SETFIELDS_Container, "Container")
+    try:
+        value = arm[1](value)
+    except _PayloadError as err:
+        raise err.within("value") from None
+    o = _new(_B_Container)
+    o.set_field = arm[0]
+    o.field_value = value
+    o._jhash = jhash
+    o._json = None
+    o._pyhash = None
+    o.__class__ = Container
+    return o
 
 
 def _hash_Container(o: Container, ids: _Ids) -> int:
@@ -1910,22 +2085,7 @@ def _hash_Container(o: Container, ids: _Ids) -> int:
 
 
 # -- union Resource ----------------------------------------------------
-# Arm name -> (setField and value key as written, identity key, encoder, hash).
-_ARMS_Resource: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
-    "numCpus": (',"setField":"NUM_CPUS","value":', "Resource._Fields.NUM_CPUS", _gd, _cs.hash_double),
-    "ramMb": (',"setField":"RAM_MB","value":', "Resource._Fields.RAM_MB", str, _cs.hash_i64),
-    "diskMb": (',"setField":"DISK_MB","value":', "Resource._Fields.DISK_MB", str, _cs.hash_i64),
-    "namedPort": (',"setField":"NAMED_PORT","value":', "Resource._Fields.NAMED_PORT", _gs, _cs.hash_string),
-    "numGpus": (',"setField":"NUM_GPUS","value":', "Resource._Fields.NUM_GPUS", str, _cs.hash_i64),
-}
-# setField as written -> (arm name, decoder).
-_SETFIELDS_Resource: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
-    "NUM_CPUS": ("numCpus", _cs.double_value),
-    "RAM_MB": ("ramMb", _cs.i64_value),
-    "DISK_MB": ("diskMb", _cs.i64_value),
-    "NAMED_PORT": ("namedPort", _cs.string_value),
-    "NUM_GPUS": ("numGpus", _cs.i64_value),
-}
+# (_ARMS_Resource and _SETFIELDS_Resource are at the end of the module.)
 
 
 def _enc_Resource(o: Resource) -> str:
@@ -1951,14 +2111,26 @@ def _dec_Resource(d: _typing.Any) -> Resource:
         raise _cs.expected("a Resource object", d)
     if not d.keys() <= _cs.UNION_KEYS:
         raise _cs.unknown_field(d, _cs.UNION_KEYS, "Resource")
-    jhash = _cs.cached_hash(d)
-    arm, value = _cs.union_arm(d, _SETFIELDS_Resource, "Resource")
-    o = _new(Resource)
-    _set(o, "set_field", arm)
-    _set(o, "field_value", value)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(Resource, o)
+    jhash = d.get("cachedHashCode", 0)
+    if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
+        jhash = _cs.cached_hash(jhash)
+    set_field = d.get("setField")
+    arm = _SETFIELDS_Resource.get(set_field) if set_field.__class__ is str else None
+    value = d.get("value")
+    if arm is None or value is None:
+        raise _cs.bad_union(set_field, value, _SETFIELDS_Resource, "Resource")
+    try:
+        value = arm[1](value)
+    except _PayloadError as err:
+        raise err.within("value") from None
+    o = _new(_B_Resource)
+    o.set_field = arm[0]
+    o.field_value = value
+    o._jhash = jhash
+    o._json = None
+    o._pyhash = None
+    o.__class__ = Resource
+    return o
 
 
 def _hash_Resource(o: Resource, ids: _Ids) -> int:
@@ -2051,96 +2223,100 @@ def _dec_TaskConfig(d: _typing.Any) -> TaskConfig:
         raise _cs.expected("a TaskConfig object", d)
     if not d.keys() <= _KEYS_TaskConfig:
         raise _cs.unknown_field(d, _KEYS_TaskConfig, "TaskConfig")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_TaskConfig)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "job"
-        x_job = get("job")
-        if x_job is not None:
-            x_job = _dec_JobKey(x_job)
+        v = get("job")
+        if v is not None:
+            v = _dec_JobKey(v)
+        o.job = v
         field = "owner"
-        x_owner = get("owner")
-        if x_owner is not None:
-            x_owner = _dec_Identity(x_owner)
+        v = get("owner")
+        if v is not None:
+            v = _dec_Identity(v)
+        o.owner = v
         field = "isService"
-        x_isService = get("isService", False)
-        if x_isService.__class__ is not bool:
-            x_isService = _cs.bool_value(x_isService)
+        v = get("isService", False)
+        if v.__class__ is not bool:
+            v = _cs.bool_value(v)
+        o.isService = v
         field = "numCpus"
-        x_numCpus = get("numCpus", 0.0)
-        if x_numCpus.__class__ is not float or x_numCpus - x_numCpus != 0.0:
-            x_numCpus = _cs.double_value(x_numCpus)
+        v = get("numCpus", 0.0)
+        if v.__class__ is not float or v - v != 0.0:
+            v = _cs.double_value(v)
+        o.numCpus = v
         field = "ramMb"
-        x_ramMb = get("ramMb", 0)
-        if x_ramMb.__class__ is not int or not -9223372036854775808 <= x_ramMb <= 9223372036854775807:
-            x_ramMb = _cs.i64_value(x_ramMb)
+        v = get("ramMb", 0)
+        if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
+            v = _cs.i64_value(v)
+        o.ramMb = v
         field = "diskMb"
-        x_diskMb = get("diskMb", 0)
-        if x_diskMb.__class__ is not int or not -9223372036854775808 <= x_diskMb <= 9223372036854775807:
-            x_diskMb = _cs.i64_value(x_diskMb)
+        v = get("diskMb", 0)
+        if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
+            v = _cs.i64_value(v)
+        o.diskMb = v
         field = "priority"
-        x_priority = get("priority", 0)
-        if x_priority.__class__ is not int or not -2147483648 <= x_priority <= 2147483647:
-            x_priority = _cs.i32_value(x_priority)
+        v = get("priority", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.priority = v
         field = "maxTaskFailures"
-        x_maxTaskFailures = get("maxTaskFailures", 0)
-        if x_maxTaskFailures.__class__ is not int or not -2147483648 <= x_maxTaskFailures <= 2147483647:
-            x_maxTaskFailures = _cs.i32_value(x_maxTaskFailures)
+        v = get("maxTaskFailures", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.maxTaskFailures = v
         field = "production"
-        x_production = get("production", False)
-        if x_production.__class__ is not bool:
-            x_production = _cs.bool_value(x_production)
+        v = get("production", False)
+        if v.__class__ is not bool:
+            v = _cs.bool_value(v)
+        o.production = v
         field = "tier"
-        x_tier = get("tier")
-        if x_tier is not None and x_tier.__class__ is not str:
-            x_tier = _cs.string_value(x_tier)
+        v = get("tier")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.tier = v
         field = "resources"
-        x_resources = _dec_set_Resource(get("resources"))
+        v = _dec_set_Resource(get("resources"))
+        o.resources = v
         field = "constraints"
-        x_constraints = _dec_set_Constraint(get("constraints"))
+        v = _dec_set_Constraint(get("constraints"))
+        o.constraints = v
         field = "requestedPorts"
-        x_requestedPorts = _dec_set_string(get("requestedPorts"))
+        v = _dec_set_string(get("requestedPorts"))
+        o.requestedPorts = v
         field = "taskLinks"
-        x_taskLinks = _dec_map_string_string(get("taskLinks"))
+        v = _dec_map_string_string(get("taskLinks"))
+        o.taskLinks = v
         field = "contactEmail"
-        x_contactEmail = get("contactEmail")
-        if x_contactEmail is not None and x_contactEmail.__class__ is not str:
-            x_contactEmail = _cs.string_value(x_contactEmail)
+        v = get("contactEmail")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.contactEmail = v
         field = "executorConfig"
-        x_executorConfig = get("executorConfig")
-        if x_executorConfig is not None:
-            x_executorConfig = _dec_ExecutorConfig(x_executorConfig)
+        v = get("executorConfig")
+        if v is not None:
+            v = _dec_ExecutorConfig(v)
+        o.executorConfig = v
         field = "metadata"
-        x_metadata = _dec_set_Metadata(get("metadata"))
+        v = _dec_set_Metadata(get("metadata"))
+        o.metadata = v
         field = "container"
-        x_container = get("container")
-        if x_container is not None:
-            x_container = _dec_Container(x_container)
+        v = get("container")
+        if v is not None:
+            v = _dec_Container(v)
+        o.container = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(TaskConfig)
-    _set(o, "job", x_job)
-    _set(o, "owner", x_owner)
-    _set(o, "isService", x_isService)
-    _set(o, "numCpus", x_numCpus)
-    _set(o, "ramMb", x_ramMb)
-    _set(o, "diskMb", x_diskMb)
-    _set(o, "priority", x_priority)
-    _set(o, "maxTaskFailures", x_maxTaskFailures)
-    _set(o, "production", x_production)
-    _set(o, "tier", x_tier)
-    _set(o, "resources", x_resources)
-    _set(o, "constraints", x_constraints)
-    _set(o, "requestedPorts", x_requestedPorts)
-    _set(o, "taskLinks", x_taskLinks)
-    _set(o, "contactEmail", x_contactEmail)
-    _set(o, "executorConfig", x_executorConfig)
-    _set(o, "metadata", x_metadata)
-    _set(o, "container", x_container)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(TaskConfig, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = TaskConfig
+    return o
 
 
 def _hash_TaskConfig(o: TaskConfig, ids: _Ids) -> int:
@@ -2216,34 +2392,38 @@ def _dec_ResourceAggregate(d: _typing.Any) -> ResourceAggregate:
         raise _cs.expected("a ResourceAggregate object", d)
     if not d.keys() <= _KEYS_ResourceAggregate:
         raise _cs.unknown_field(d, _KEYS_ResourceAggregate, "ResourceAggregate")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_ResourceAggregate)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "numCpus"
-        x_numCpus = get("numCpus", 0.0)
-        if x_numCpus.__class__ is not float or x_numCpus - x_numCpus != 0.0:
-            x_numCpus = _cs.double_value(x_numCpus)
+        v = get("numCpus", 0.0)
+        if v.__class__ is not float or v - v != 0.0:
+            v = _cs.double_value(v)
+        o.numCpus = v
         field = "ramMb"
-        x_ramMb = get("ramMb", 0)
-        if x_ramMb.__class__ is not int or not -9223372036854775808 <= x_ramMb <= 9223372036854775807:
-            x_ramMb = _cs.i64_value(x_ramMb)
+        v = get("ramMb", 0)
+        if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
+            v = _cs.i64_value(v)
+        o.ramMb = v
         field = "diskMb"
-        x_diskMb = get("diskMb", 0)
-        if x_diskMb.__class__ is not int or not -9223372036854775808 <= x_diskMb <= 9223372036854775807:
-            x_diskMb = _cs.i64_value(x_diskMb)
+        v = get("diskMb", 0)
+        if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
+            v = _cs.i64_value(v)
+        o.diskMb = v
         field = "resources"
-        x_resources = _dec_set_Resource(get("resources"))
+        v = _dec_set_Resource(get("resources"))
+        o.resources = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(ResourceAggregate)
-    _set(o, "numCpus", x_numCpus)
-    _set(o, "ramMb", x_ramMb)
-    _set(o, "diskMb", x_diskMb)
-    _set(o, "resources", x_resources)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(ResourceAggregate, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = ResourceAggregate
+    return o
 
 
 def _hash_ResourceAggregate(o: ResourceAggregate, ids: _Ids) -> int:
@@ -2313,46 +2493,53 @@ def _dec_JobConfiguration(d: _typing.Any) -> JobConfiguration:
         raise _cs.expected("a JobConfiguration object", d)
     if not d.keys() <= _KEYS_JobConfiguration:
         raise _cs.unknown_field(d, _KEYS_JobConfiguration, "JobConfiguration")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobConfiguration)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "key"
-        x_key = get("key")
-        if x_key is not None:
-            x_key = _dec_JobKey(x_key)
+        v = get("key")
+        if v is not None:
+            v = _dec_JobKey(v)
+        o.key = v
         field = "owner"
-        x_owner = get("owner")
-        if x_owner is not None:
-            x_owner = _dec_Identity(x_owner)
+        v = get("owner")
+        if v is not None:
+            v = _dec_Identity(v)
+        o.owner = v
         field = "cronSchedule"
-        x_cronSchedule = get("cronSchedule")
-        if x_cronSchedule is not None and x_cronSchedule.__class__ is not str:
-            x_cronSchedule = _cs.string_value(x_cronSchedule)
+        v = get("cronSchedule")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.cronSchedule = v
         field = "cronCollisionPolicy"
-        x_cronCollisionPolicy = get("cronCollisionPolicy")
-        if x_cronCollisionPolicy is not None:
-            x_cronCollisionPolicy = _dec_CronCollisionPolicy(x_cronCollisionPolicy)
+        v = get("cronCollisionPolicy")
+        if v is not None:
+            member = _E_CronCollisionPolicy.get(v) if v.__class__ is str else None
+            if member is None:
+                raise _cs.bad_enum(v, "CronCollisionPolicy")
+            v = member
+        o.cronCollisionPolicy = v
         field = "taskConfig"
-        x_taskConfig = get("taskConfig")
-        if x_taskConfig is not None:
-            x_taskConfig = _dec_TaskConfig(x_taskConfig)
+        v = get("taskConfig")
+        if v is not None:
+            v = _dec_TaskConfig(v)
+        o.taskConfig = v
         field = "instanceCount"
-        x_instanceCount = get("instanceCount", 0)
-        if x_instanceCount.__class__ is not int or not -2147483648 <= x_instanceCount <= 2147483647:
-            x_instanceCount = _cs.i32_value(x_instanceCount)
+        v = get("instanceCount", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.instanceCount = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobConfiguration)
-    _set(o, "key", x_key)
-    _set(o, "owner", x_owner)
-    _set(o, "cronSchedule", x_cronSchedule)
-    _set(o, "cronCollisionPolicy", x_cronCollisionPolicy)
-    _set(o, "taskConfig", x_taskConfig)
-    _set(o, "instanceCount", x_instanceCount)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobConfiguration, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobConfiguration
+    return o
 
 
 def _hash_JobConfiguration(o: JobConfiguration, ids: _Ids) -> int:
@@ -2415,36 +2602,40 @@ def _dec_JobStats(d: _typing.Any) -> JobStats:
         raise _cs.expected("a JobStats object", d)
     if not d.keys() <= _KEYS_JobStats:
         raise _cs.unknown_field(d, _KEYS_JobStats, "JobStats")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobStats)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "activeTaskCount"
-        x_activeTaskCount = get("activeTaskCount", 0)
-        if x_activeTaskCount.__class__ is not int or not -2147483648 <= x_activeTaskCount <= 2147483647:
-            x_activeTaskCount = _cs.i32_value(x_activeTaskCount)
+        v = get("activeTaskCount", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.activeTaskCount = v
         field = "finishedTaskCount"
-        x_finishedTaskCount = get("finishedTaskCount", 0)
-        if x_finishedTaskCount.__class__ is not int or not -2147483648 <= x_finishedTaskCount <= 2147483647:
-            x_finishedTaskCount = _cs.i32_value(x_finishedTaskCount)
+        v = get("finishedTaskCount", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.finishedTaskCount = v
         field = "failedTaskCount"
-        x_failedTaskCount = get("failedTaskCount", 0)
-        if x_failedTaskCount.__class__ is not int or not -2147483648 <= x_failedTaskCount <= 2147483647:
-            x_failedTaskCount = _cs.i32_value(x_failedTaskCount)
+        v = get("failedTaskCount", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.failedTaskCount = v
         field = "pendingTaskCount"
-        x_pendingTaskCount = get("pendingTaskCount", 0)
-        if x_pendingTaskCount.__class__ is not int or not -2147483648 <= x_pendingTaskCount <= 2147483647:
-            x_pendingTaskCount = _cs.i32_value(x_pendingTaskCount)
+        v = get("pendingTaskCount", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.pendingTaskCount = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobStats)
-    _set(o, "activeTaskCount", x_activeTaskCount)
-    _set(o, "finishedTaskCount", x_finishedTaskCount)
-    _set(o, "failedTaskCount", x_failedTaskCount)
-    _set(o, "pendingTaskCount", x_pendingTaskCount)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobStats, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobStats
+    return o
 
 
 def _hash_JobStats(o: JobStats, ids: _Ids) -> int:
@@ -2502,31 +2693,35 @@ def _dec_JobSummary(d: _typing.Any) -> JobSummary:
         raise _cs.expected("a JobSummary object", d)
     if not d.keys() <= _KEYS_JobSummary:
         raise _cs.unknown_field(d, _KEYS_JobSummary, "JobSummary")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobSummary)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "job"
-        x_job = get("job")
-        if x_job is not None:
-            x_job = _dec_JobConfiguration(x_job)
+        v = get("job")
+        if v is not None:
+            v = _dec_JobConfiguration(v)
+        o.job = v
         field = "stats"
-        x_stats = get("stats")
-        if x_stats is not None:
-            x_stats = _dec_JobStats(x_stats)
+        v = get("stats")
+        if v is not None:
+            v = _dec_JobStats(v)
+        o.stats = v
         field = "nextCronRunMs"
-        x_nextCronRunMs = get("nextCronRunMs", 0)
-        if x_nextCronRunMs.__class__ is not int or not -9223372036854775808 <= x_nextCronRunMs <= 9223372036854775807:
-            x_nextCronRunMs = _cs.i64_value(x_nextCronRunMs)
+        v = get("nextCronRunMs", 0)
+        if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
+            v = _cs.i64_value(v)
+        o.nextCronRunMs = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobSummary)
-    _set(o, "job", x_job)
-    _set(o, "stats", x_stats)
-    _set(o, "nextCronRunMs", x_nextCronRunMs)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobSummary, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobSummary
+    return o
 
 
 def _hash_JobSummary(o: JobSummary, ids: _Ids) -> int:
@@ -2579,26 +2774,30 @@ def _dec_Range(d: _typing.Any) -> Range:
         raise _cs.expected("a Range object", d)
     if not d.keys() <= _KEYS_Range:
         raise _cs.unknown_field(d, _KEYS_Range, "Range")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_Range)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "first"
-        x_first = get("first", 0)
-        if x_first.__class__ is not int or not -2147483648 <= x_first <= 2147483647:
-            x_first = _cs.i32_value(x_first)
+        v = get("first", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.first = v
         field = "last"
-        x_last = get("last", 0)
-        if x_last.__class__ is not int or not -2147483648 <= x_last <= 2147483647:
-            x_last = _cs.i32_value(x_last)
+        v = get("last", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.last = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(Range)
-    _set(o, "first", x_first)
-    _set(o, "last", x_last)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(Range, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = Range
+    return o
 
 
 def _hash_Range(o: Range, ids: _Ids) -> int:
@@ -2650,24 +2849,28 @@ def _dec_ConfigGroup(d: _typing.Any) -> ConfigGroup:
         raise _cs.expected("a ConfigGroup object", d)
     if not d.keys() <= _KEYS_ConfigGroup:
         raise _cs.unknown_field(d, _KEYS_ConfigGroup, "ConfigGroup")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_ConfigGroup)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "config"
-        x_config = get("config")
-        if x_config is not None:
-            x_config = _dec_TaskConfig(x_config)
+        v = get("config")
+        if v is not None:
+            v = _dec_TaskConfig(v)
+        o.config = v
         field = "instances"
-        x_instances = _dec_set_Range(get("instances"))
+        v = _dec_set_Range(get("instances"))
+        o.instances = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(ConfigGroup)
-    _set(o, "config", x_config)
-    _set(o, "instances", x_instances)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(ConfigGroup, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = ConfigGroup
+    return o
 
 
 def _hash_ConfigGroup(o: ConfigGroup, ids: _Ids) -> int:
@@ -2720,24 +2923,28 @@ def _dec_ConfigSummary(d: _typing.Any) -> ConfigSummary:
         raise _cs.expected("a ConfigSummary object", d)
     if not d.keys() <= _KEYS_ConfigSummary:
         raise _cs.unknown_field(d, _KEYS_ConfigSummary, "ConfigSummary")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_ConfigSummary)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "key"
-        x_key = get("key")
-        if x_key is not None:
-            x_key = _dec_JobKey(x_key)
+        v = get("key")
+        if v is not None:
+            v = _dec_JobKey(v)
+        o.key = v
         field = "groups"
-        x_groups = _dec_set_ConfigGroup(get("groups"))
+        v = _dec_set_ConfigGroup(get("groups"))
+        o.groups = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(ConfigSummary)
-    _set(o, "key", x_key)
-    _set(o, "groups", x_groups)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(ConfigSummary, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = ConfigSummary
+    return o
 
 
 def _hash_ConfigSummary(o: ConfigSummary, ids: _Ids) -> int:
@@ -2788,21 +2995,25 @@ def _dec_PopulateJobResult(d: _typing.Any) -> PopulateJobResult:
         raise _cs.expected("a PopulateJobResult object", d)
     if not d.keys() <= _KEYS_PopulateJobResult:
         raise _cs.unknown_field(d, _KEYS_PopulateJobResult, "PopulateJobResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_PopulateJobResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "taskConfig"
-        x_taskConfig = get("taskConfig")
-        if x_taskConfig is not None:
-            x_taskConfig = _dec_TaskConfig(x_taskConfig)
+        v = get("taskConfig")
+        if v is not None:
+            v = _dec_TaskConfig(v)
+        o.taskConfig = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(PopulateJobResult)
-    _set(o, "taskConfig", x_taskConfig)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(PopulateJobResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = PopulateJobResult
+    return o
 
 
 def _hash_PopulateJobResult(o: PopulateJobResult, ids: _Ids) -> int:
@@ -2868,41 +3079,45 @@ def _dec_GetQuotaResult(d: _typing.Any) -> GetQuotaResult:
         raise _cs.expected("a GetQuotaResult object", d)
     if not d.keys() <= _KEYS_GetQuotaResult:
         raise _cs.unknown_field(d, _KEYS_GetQuotaResult, "GetQuotaResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_GetQuotaResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "quota"
-        x_quota = get("quota")
-        if x_quota is not None:
-            x_quota = _dec_ResourceAggregate(x_quota)
+        v = get("quota")
+        if v is not None:
+            v = _dec_ResourceAggregate(v)
+        o.quota = v
         field = "prodSharedConsumption"
-        x_prodSharedConsumption = get("prodSharedConsumption")
-        if x_prodSharedConsumption is not None:
-            x_prodSharedConsumption = _dec_ResourceAggregate(x_prodSharedConsumption)
+        v = get("prodSharedConsumption")
+        if v is not None:
+            v = _dec_ResourceAggregate(v)
+        o.prodSharedConsumption = v
         field = "nonProdSharedConsumption"
-        x_nonProdSharedConsumption = get("nonProdSharedConsumption")
-        if x_nonProdSharedConsumption is not None:
-            x_nonProdSharedConsumption = _dec_ResourceAggregate(x_nonProdSharedConsumption)
+        v = get("nonProdSharedConsumption")
+        if v is not None:
+            v = _dec_ResourceAggregate(v)
+        o.nonProdSharedConsumption = v
         field = "prodDedicatedConsumption"
-        x_prodDedicatedConsumption = get("prodDedicatedConsumption")
-        if x_prodDedicatedConsumption is not None:
-            x_prodDedicatedConsumption = _dec_ResourceAggregate(x_prodDedicatedConsumption)
+        v = get("prodDedicatedConsumption")
+        if v is not None:
+            v = _dec_ResourceAggregate(v)
+        o.prodDedicatedConsumption = v
         field = "nonProdDedicatedConsumption"
-        x_nonProdDedicatedConsumption = get("nonProdDedicatedConsumption")
-        if x_nonProdDedicatedConsumption is not None:
-            x_nonProdDedicatedConsumption = _dec_ResourceAggregate(x_nonProdDedicatedConsumption)
+        v = get("nonProdDedicatedConsumption")
+        if v is not None:
+            v = _dec_ResourceAggregate(v)
+        o.nonProdDedicatedConsumption = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(GetQuotaResult)
-    _set(o, "quota", x_quota)
-    _set(o, "prodSharedConsumption", x_prodSharedConsumption)
-    _set(o, "nonProdSharedConsumption", x_nonProdSharedConsumption)
-    _set(o, "prodDedicatedConsumption", x_prodDedicatedConsumption)
-    _set(o, "nonProdDedicatedConsumption", x_nonProdDedicatedConsumption)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(GetQuotaResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = GetQuotaResult
+    return o
 
 
 def _hash_GetQuotaResult(o: GetQuotaResult, ids: _Ids) -> int:
@@ -2970,36 +3185,43 @@ def _dec_TaskEvent(d: _typing.Any) -> TaskEvent:
         raise _cs.expected("a TaskEvent object", d)
     if not d.keys() <= _KEYS_TaskEvent:
         raise _cs.unknown_field(d, _KEYS_TaskEvent, "TaskEvent")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_TaskEvent)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "timestamp"
-        x_timestamp = get("timestamp", 0)
-        if x_timestamp.__class__ is not int or not -9223372036854775808 <= x_timestamp <= 9223372036854775807:
-            x_timestamp = _cs.i64_value(x_timestamp)
+        v = get("timestamp", 0)
+        if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
+            v = _cs.i64_value(v)
+        o.timestamp = v
         field = "status"
-        x_status = get("status")
-        if x_status is not None:
-            x_status = _dec_ScheduleStatus(x_status)
+        v = get("status")
+        if v is not None:
+            member = _E_ScheduleStatus.get(v) if v.__class__ is str else None
+            if member is None:
+                raise _cs.bad_enum(v, "ScheduleStatus")
+            v = member
+        o.status = v
         field = "message"
-        x_message = get("message")
-        if x_message is not None and x_message.__class__ is not str:
-            x_message = _cs.string_value(x_message)
+        v = get("message")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.message = v
         field = "scheduler"
-        x_scheduler = get("scheduler")
-        if x_scheduler is not None and x_scheduler.__class__ is not str:
-            x_scheduler = _cs.string_value(x_scheduler)
+        v = get("scheduler")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.scheduler = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(TaskEvent)
-    _set(o, "timestamp", x_timestamp)
-    _set(o, "status", x_status)
-    _set(o, "message", x_message)
-    _set(o, "scheduler", x_scheduler)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(TaskEvent, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = TaskEvent
+    return o
 
 
 def _hash_TaskEvent(o: TaskEvent, ids: _Ids) -> int:
@@ -3070,44 +3292,48 @@ def _dec_AssignedTask(d: _typing.Any) -> AssignedTask:
         raise _cs.expected("a AssignedTask object", d)
     if not d.keys() <= _KEYS_AssignedTask:
         raise _cs.unknown_field(d, _KEYS_AssignedTask, "AssignedTask")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_AssignedTask)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "taskId"
-        x_taskId = get("taskId")
-        if x_taskId is not None and x_taskId.__class__ is not str:
-            x_taskId = _cs.string_value(x_taskId)
+        v = get("taskId")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.taskId = v
         field = "slaveId"
-        x_slaveId = get("slaveId")
-        if x_slaveId is not None and x_slaveId.__class__ is not str:
-            x_slaveId = _cs.string_value(x_slaveId)
+        v = get("slaveId")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.slaveId = v
         field = "slaveHost"
-        x_slaveHost = get("slaveHost")
-        if x_slaveHost is not None and x_slaveHost.__class__ is not str:
-            x_slaveHost = _cs.string_value(x_slaveHost)
+        v = get("slaveHost")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.slaveHost = v
         field = "task"
-        x_task = get("task")
-        if x_task is not None:
-            x_task = _dec_TaskConfig(x_task)
+        v = get("task")
+        if v is not None:
+            v = _dec_TaskConfig(v)
+        o.task = v
         field = "assignedPorts"
-        x_assignedPorts = _dec_map_string_i32(get("assignedPorts"))
+        v = _dec_map_string_i32(get("assignedPorts"))
+        o.assignedPorts = v
         field = "instanceId"
-        x_instanceId = get("instanceId", 0)
-        if x_instanceId.__class__ is not int or not -2147483648 <= x_instanceId <= 2147483647:
-            x_instanceId = _cs.i32_value(x_instanceId)
+        v = get("instanceId", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.instanceId = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(AssignedTask)
-    _set(o, "taskId", x_taskId)
-    _set(o, "slaveId", x_slaveId)
-    _set(o, "slaveHost", x_slaveHost)
-    _set(o, "task", x_task)
-    _set(o, "assignedPorts", x_assignedPorts)
-    _set(o, "instanceId", x_instanceId)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(AssignedTask, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = AssignedTask
+    return o
 
 
 def _hash_AssignedTask(o: AssignedTask, ids: _Ids) -> int:
@@ -3177,39 +3403,46 @@ def _dec_ScheduledTask(d: _typing.Any) -> ScheduledTask:
         raise _cs.expected("a ScheduledTask object", d)
     if not d.keys() <= _KEYS_ScheduledTask:
         raise _cs.unknown_field(d, _KEYS_ScheduledTask, "ScheduledTask")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_ScheduledTask)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "assignedTask"
-        x_assignedTask = get("assignedTask")
-        if x_assignedTask is not None:
-            x_assignedTask = _dec_AssignedTask(x_assignedTask)
+        v = get("assignedTask")
+        if v is not None:
+            v = _dec_AssignedTask(v)
+        o.assignedTask = v
         field = "status"
-        x_status = get("status")
-        if x_status is not None:
-            x_status = _dec_ScheduleStatus(x_status)
+        v = get("status")
+        if v is not None:
+            member = _E_ScheduleStatus.get(v) if v.__class__ is str else None
+            if member is None:
+                raise _cs.bad_enum(v, "ScheduleStatus")
+            v = member
+        o.status = v
         field = "failureCount"
-        x_failureCount = get("failureCount", 0)
-        if x_failureCount.__class__ is not int or not -2147483648 <= x_failureCount <= 2147483647:
-            x_failureCount = _cs.i32_value(x_failureCount)
+        v = get("failureCount", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.failureCount = v
         field = "taskEvents"
-        x_taskEvents = _dec_list_TaskEvent(get("taskEvents"))
+        v = _dec_list_TaskEvent(get("taskEvents"))
+        o.taskEvents = v
         field = "ancestorId"
-        x_ancestorId = get("ancestorId")
-        if x_ancestorId is not None and x_ancestorId.__class__ is not str:
-            x_ancestorId = _cs.string_value(x_ancestorId)
+        v = get("ancestorId")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.ancestorId = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(ScheduledTask)
-    _set(o, "assignedTask", x_assignedTask)
-    _set(o, "status", x_status)
-    _set(o, "failureCount", x_failureCount)
-    _set(o, "taskEvents", x_taskEvents)
-    _set(o, "ancestorId", x_ancestorId)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(ScheduledTask, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = ScheduledTask
+    return o
 
 
 def _hash_ScheduledTask(o: ScheduledTask, ids: _Ids) -> int:
@@ -3263,19 +3496,23 @@ def _dec_ScheduleStatusResult(d: _typing.Any) -> ScheduleStatusResult:
         raise _cs.expected("a ScheduleStatusResult object", d)
     if not d.keys() <= _KEYS_ScheduleStatusResult:
         raise _cs.unknown_field(d, _KEYS_ScheduleStatusResult, "ScheduleStatusResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_ScheduleStatusResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "tasks"
-        x_tasks = _dec_list_ScheduledTask(get("tasks"))
+        v = _dec_list_ScheduledTask(get("tasks"))
+        o.tasks = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(ScheduleStatusResult)
-    _set(o, "tasks", x_tasks)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(ScheduleStatusResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = ScheduleStatusResult
+    return o
 
 
 def _hash_ScheduleStatusResult(o: ScheduleStatusResult, ids: _Ids) -> int:
@@ -3322,19 +3559,23 @@ def _dec_GetJobsResult(d: _typing.Any) -> GetJobsResult:
         raise _cs.expected("a GetJobsResult object", d)
     if not d.keys() <= _KEYS_GetJobsResult:
         raise _cs.unknown_field(d, _KEYS_GetJobsResult, "GetJobsResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_GetJobsResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "configs"
-        x_configs = _dec_set_JobConfiguration(get("configs"))
+        v = _dec_set_JobConfiguration(get("configs"))
+        o.configs = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(GetJobsResult)
-    _set(o, "configs", x_configs)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(GetJobsResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = GetJobsResult
+    return o
 
 
 def _hash_GetJobsResult(o: GetJobsResult, ids: _Ids) -> int:
@@ -3405,56 +3646,60 @@ def _dec_TaskQuery(d: _typing.Any) -> TaskQuery:
         raise _cs.expected("a TaskQuery object", d)
     if not d.keys() <= _KEYS_TaskQuery:
         raise _cs.unknown_field(d, _KEYS_TaskQuery, "TaskQuery")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_TaskQuery)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "role"
-        x_role = get("role")
-        if x_role is not None and x_role.__class__ is not str:
-            x_role = _cs.string_value(x_role)
+        v = get("role")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.role = v
         field = "environment"
-        x_environment = get("environment")
-        if x_environment is not None and x_environment.__class__ is not str:
-            x_environment = _cs.string_value(x_environment)
+        v = get("environment")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.environment = v
         field = "jobName"
-        x_jobName = get("jobName")
-        if x_jobName is not None and x_jobName.__class__ is not str:
-            x_jobName = _cs.string_value(x_jobName)
+        v = get("jobName")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.jobName = v
         field = "taskIds"
-        x_taskIds = _dec_set_string(get("taskIds"))
+        v = _dec_set_string(get("taskIds"))
+        o.taskIds = v
         field = "statuses"
-        x_statuses = _dec_set_ScheduleStatus(get("statuses"))
+        v = _dec_set_ScheduleStatus(get("statuses"))
+        o.statuses = v
         field = "instanceIds"
-        x_instanceIds = _dec_set_i32(get("instanceIds"))
+        v = _dec_set_i32(get("instanceIds"))
+        o.instanceIds = v
         field = "slaveHosts"
-        x_slaveHosts = _dec_set_string(get("slaveHosts"))
+        v = _dec_set_string(get("slaveHosts"))
+        o.slaveHosts = v
         field = "jobKeys"
-        x_jobKeys = _dec_set_JobKey(get("jobKeys"))
+        v = _dec_set_JobKey(get("jobKeys"))
+        o.jobKeys = v
         field = "offset"
-        x_offset = get("offset", 0)
-        if x_offset.__class__ is not int or not -2147483648 <= x_offset <= 2147483647:
-            x_offset = _cs.i32_value(x_offset)
+        v = get("offset", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.offset = v
         field = "limit"
-        x_limit = get("limit", 0)
-        if x_limit.__class__ is not int or not -2147483648 <= x_limit <= 2147483647:
-            x_limit = _cs.i32_value(x_limit)
+        v = get("limit", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.limit = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(TaskQuery)
-    _set(o, "role", x_role)
-    _set(o, "environment", x_environment)
-    _set(o, "jobName", x_jobName)
-    _set(o, "taskIds", x_taskIds)
-    _set(o, "statuses", x_statuses)
-    _set(o, "instanceIds", x_instanceIds)
-    _set(o, "slaveHosts", x_slaveHosts)
-    _set(o, "jobKeys", x_jobKeys)
-    _set(o, "offset", x_offset)
-    _set(o, "limit", x_limit)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(TaskQuery, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = TaskQuery
+    return o
 
 
 def _hash_TaskQuery(o: TaskQuery, ids: _Ids) -> int:
@@ -3519,26 +3764,33 @@ def _dec_HostStatus(d: _typing.Any) -> HostStatus:
         raise _cs.expected("a HostStatus object", d)
     if not d.keys() <= _KEYS_HostStatus:
         raise _cs.unknown_field(d, _KEYS_HostStatus, "HostStatus")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_HostStatus)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "host"
-        x_host = get("host")
-        if x_host is not None and x_host.__class__ is not str:
-            x_host = _cs.string_value(x_host)
+        v = get("host")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.host = v
         field = "mode"
-        x_mode = get("mode")
-        if x_mode is not None:
-            x_mode = _dec_MaintenanceMode(x_mode)
+        v = get("mode")
+        if v is not None:
+            member = _E_MaintenanceMode.get(v) if v.__class__ is str else None
+            if member is None:
+                raise _cs.bad_enum(v, "MaintenanceMode")
+            v = member
+        o.mode = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(HostStatus)
-    _set(o, "host", x_host)
-    _set(o, "mode", x_mode)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(HostStatus, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = HostStatus
+    return o
 
 
 def _hash_HostStatus(o: HostStatus, ids: _Ids) -> int:
@@ -3594,31 +3846,35 @@ def _dec_RoleSummary(d: _typing.Any) -> RoleSummary:
         raise _cs.expected("a RoleSummary object", d)
     if not d.keys() <= _KEYS_RoleSummary:
         raise _cs.unknown_field(d, _KEYS_RoleSummary, "RoleSummary")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_RoleSummary)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "role"
-        x_role = get("role")
-        if x_role is not None and x_role.__class__ is not str:
-            x_role = _cs.string_value(x_role)
+        v = get("role")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.role = v
         field = "jobCount"
-        x_jobCount = get("jobCount", 0)
-        if x_jobCount.__class__ is not int or not -2147483648 <= x_jobCount <= 2147483647:
-            x_jobCount = _cs.i32_value(x_jobCount)
+        v = get("jobCount", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.jobCount = v
         field = "cronJobCount"
-        x_cronJobCount = get("cronJobCount", 0)
-        if x_cronJobCount.__class__ is not int or not -2147483648 <= x_cronJobCount <= 2147483647:
-            x_cronJobCount = _cs.i32_value(x_cronJobCount)
+        v = get("cronJobCount", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.cronJobCount = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(RoleSummary)
-    _set(o, "role", x_role)
-    _set(o, "jobCount", x_jobCount)
-    _set(o, "cronJobCount", x_cronJobCount)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(RoleSummary, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = RoleSummary
+    return o
 
 
 def _hash_RoleSummary(o: RoleSummary, ids: _Ids) -> int:
@@ -3668,19 +3924,23 @@ def _dec_Hosts(d: _typing.Any) -> Hosts:
         raise _cs.expected("a Hosts object", d)
     if not d.keys() <= _KEYS_Hosts:
         raise _cs.unknown_field(d, _KEYS_Hosts, "Hosts")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_Hosts)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "hostNames"
-        x_hostNames = _dec_set_string(get("hostNames"))
+        v = _dec_set_string(get("hostNames"))
+        o.hostNames = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(Hosts)
-    _set(o, "hostNames", x_hostNames)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(Hosts, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = Hosts
+    return o
 
 
 def _hash_Hosts(o: Hosts, ids: _Ids) -> int:
@@ -3733,26 +3993,30 @@ def _dec_PendingReason(d: _typing.Any) -> PendingReason:
         raise _cs.expected("a PendingReason object", d)
     if not d.keys() <= _KEYS_PendingReason:
         raise _cs.unknown_field(d, _KEYS_PendingReason, "PendingReason")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_PendingReason)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "taskId"
-        x_taskId = get("taskId")
-        if x_taskId is not None and x_taskId.__class__ is not str:
-            x_taskId = _cs.string_value(x_taskId)
+        v = get("taskId")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.taskId = v
         field = "reason"
-        x_reason = get("reason")
-        if x_reason is not None and x_reason.__class__ is not str:
-            x_reason = _cs.string_value(x_reason)
+        v = get("reason")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.reason = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(PendingReason)
-    _set(o, "taskId", x_taskId)
-    _set(o, "reason", x_reason)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(PendingReason, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = PendingReason
+    return o
 
 
 def _hash_PendingReason(o: PendingReason, ids: _Ids) -> int:
@@ -3808,26 +4072,30 @@ def _dec_JobUpdateKey(d: _typing.Any) -> JobUpdateKey:
         raise _cs.expected("a JobUpdateKey object", d)
     if not d.keys() <= _KEYS_JobUpdateKey:
         raise _cs.unknown_field(d, _KEYS_JobUpdateKey, "JobUpdateKey")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobUpdateKey)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "job"
-        x_job = get("job")
-        if x_job is not None:
-            x_job = _dec_JobKey(x_job)
+        v = get("job")
+        if v is not None:
+            v = _dec_JobKey(v)
+        o.job = v
         field = "id"
-        x_id = get("id")
-        if x_id is not None and x_id.__class__ is not str:
-            x_id = _cs.string_value(x_id)
+        v = get("id")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.id = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobUpdateKey)
-    _set(o, "job", x_job)
-    _set(o, "id", x_id)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobUpdateKey, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobUpdateKey
+    return o
 
 
 def _hash_JobUpdateKey(o: JobUpdateKey, ids: _Ids) -> int:
@@ -3891,54 +4159,58 @@ def _dec_JobUpdateSettings(d: _typing.Any) -> JobUpdateSettings:
         raise _cs.expected("a JobUpdateSettings object", d)
     if not d.keys() <= _KEYS_JobUpdateSettings:
         raise _cs.unknown_field(d, _KEYS_JobUpdateSettings, "JobUpdateSettings")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobUpdateSettings)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "updateGroupSize"
-        x_updateGroupSize = get("updateGroupSize", 0)
-        if x_updateGroupSize.__class__ is not int or not -2147483648 <= x_updateGroupSize <= 2147483647:
-            x_updateGroupSize = _cs.i32_value(x_updateGroupSize)
+        v = get("updateGroupSize", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.updateGroupSize = v
         field = "maxPerInstanceFailures"
-        x_maxPerInstanceFailures = get("maxPerInstanceFailures", 0)
-        if x_maxPerInstanceFailures.__class__ is not int or not -2147483648 <= x_maxPerInstanceFailures <= 2147483647:
-            x_maxPerInstanceFailures = _cs.i32_value(x_maxPerInstanceFailures)
+        v = get("maxPerInstanceFailures", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.maxPerInstanceFailures = v
         field = "maxFailedInstances"
-        x_maxFailedInstances = get("maxFailedInstances", 0)
-        if x_maxFailedInstances.__class__ is not int or not -2147483648 <= x_maxFailedInstances <= 2147483647:
-            x_maxFailedInstances = _cs.i32_value(x_maxFailedInstances)
+        v = get("maxFailedInstances", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.maxFailedInstances = v
         field = "minWaitInInstanceRunningMs"
-        x_minWaitInInstanceRunningMs = get("minWaitInInstanceRunningMs", 0)
-        if x_minWaitInInstanceRunningMs.__class__ is not int or not -2147483648 <= x_minWaitInInstanceRunningMs <= 2147483647:
-            x_minWaitInInstanceRunningMs = _cs.i32_value(x_minWaitInInstanceRunningMs)
+        v = get("minWaitInInstanceRunningMs", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.minWaitInInstanceRunningMs = v
         field = "rollbackOnFailure"
-        x_rollbackOnFailure = get("rollbackOnFailure", False)
-        if x_rollbackOnFailure.__class__ is not bool:
-            x_rollbackOnFailure = _cs.bool_value(x_rollbackOnFailure)
+        v = get("rollbackOnFailure", False)
+        if v.__class__ is not bool:
+            v = _cs.bool_value(v)
+        o.rollbackOnFailure = v
         field = "updateOnlyTheseInstances"
-        x_updateOnlyTheseInstances = _dec_set_Range(get("updateOnlyTheseInstances"))
+        v = _dec_set_Range(get("updateOnlyTheseInstances"))
+        o.updateOnlyTheseInstances = v
         field = "waitForBatchCompletion"
-        x_waitForBatchCompletion = get("waitForBatchCompletion", False)
-        if x_waitForBatchCompletion.__class__ is not bool:
-            x_waitForBatchCompletion = _cs.bool_value(x_waitForBatchCompletion)
+        v = get("waitForBatchCompletion", False)
+        if v.__class__ is not bool:
+            v = _cs.bool_value(v)
+        o.waitForBatchCompletion = v
         field = "blockIfNoPulsesAfterMs"
-        x_blockIfNoPulsesAfterMs = get("blockIfNoPulsesAfterMs", 0)
-        if x_blockIfNoPulsesAfterMs.__class__ is not int or not -2147483648 <= x_blockIfNoPulsesAfterMs <= 2147483647:
-            x_blockIfNoPulsesAfterMs = _cs.i32_value(x_blockIfNoPulsesAfterMs)
+        v = get("blockIfNoPulsesAfterMs", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.blockIfNoPulsesAfterMs = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobUpdateSettings)
-    _set(o, "updateGroupSize", x_updateGroupSize)
-    _set(o, "maxPerInstanceFailures", x_maxPerInstanceFailures)
-    _set(o, "maxFailedInstances", x_maxFailedInstances)
-    _set(o, "minWaitInInstanceRunningMs", x_minWaitInInstanceRunningMs)
-    _set(o, "rollbackOnFailure", x_rollbackOnFailure)
-    _set(o, "updateOnlyTheseInstances", x_updateOnlyTheseInstances)
-    _set(o, "waitForBatchCompletion", x_waitForBatchCompletion)
-    _set(o, "blockIfNoPulsesAfterMs", x_blockIfNoPulsesAfterMs)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobUpdateSettings, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobUpdateSettings
+    return o
 
 
 def _hash_JobUpdateSettings(o: JobUpdateSettings, ids: _Ids) -> int:
@@ -4004,36 +4276,43 @@ def _dec_JobUpdateEvent(d: _typing.Any) -> JobUpdateEvent:
         raise _cs.expected("a JobUpdateEvent object", d)
     if not d.keys() <= _KEYS_JobUpdateEvent:
         raise _cs.unknown_field(d, _KEYS_JobUpdateEvent, "JobUpdateEvent")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobUpdateEvent)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "status"
-        x_status = get("status")
-        if x_status is not None:
-            x_status = _dec_JobUpdateStatus(x_status)
+        v = get("status")
+        if v is not None:
+            member = _E_JobUpdateStatus.get(v) if v.__class__ is str else None
+            if member is None:
+                raise _cs.bad_enum(v, "JobUpdateStatus")
+            v = member
+        o.status = v
         field = "timestampMs"
-        x_timestampMs = get("timestampMs", 0)
-        if x_timestampMs.__class__ is not int or not -9223372036854775808 <= x_timestampMs <= 9223372036854775807:
-            x_timestampMs = _cs.i64_value(x_timestampMs)
+        v = get("timestampMs", 0)
+        if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
+            v = _cs.i64_value(v)
+        o.timestampMs = v
         field = "user"
-        x_user = get("user")
-        if x_user is not None and x_user.__class__ is not str:
-            x_user = _cs.string_value(x_user)
+        v = get("user")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.user = v
         field = "message"
-        x_message = get("message")
-        if x_message is not None and x_message.__class__ is not str:
-            x_message = _cs.string_value(x_message)
+        v = get("message")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.message = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobUpdateEvent)
-    _set(o, "status", x_status)
-    _set(o, "timestampMs", x_timestampMs)
-    _set(o, "user", x_user)
-    _set(o, "message", x_message)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobUpdateEvent, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobUpdateEvent
+    return o
 
 
 def _hash_JobUpdateEvent(o: JobUpdateEvent, ids: _Ids) -> int:
@@ -4092,31 +4371,38 @@ def _dec_JobInstanceUpdateEvent(d: _typing.Any) -> JobInstanceUpdateEvent:
         raise _cs.expected("a JobInstanceUpdateEvent object", d)
     if not d.keys() <= _KEYS_JobInstanceUpdateEvent:
         raise _cs.unknown_field(d, _KEYS_JobInstanceUpdateEvent, "JobInstanceUpdateEvent")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobInstanceUpdateEvent)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "instanceId"
-        x_instanceId = get("instanceId", 0)
-        if x_instanceId.__class__ is not int or not -2147483648 <= x_instanceId <= 2147483647:
-            x_instanceId = _cs.i32_value(x_instanceId)
+        v = get("instanceId", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.instanceId = v
         field = "timestampMs"
-        x_timestampMs = get("timestampMs", 0)
-        if x_timestampMs.__class__ is not int or not -9223372036854775808 <= x_timestampMs <= 9223372036854775807:
-            x_timestampMs = _cs.i64_value(x_timestampMs)
+        v = get("timestampMs", 0)
+        if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
+            v = _cs.i64_value(v)
+        o.timestampMs = v
         field = "action"
-        x_action = get("action")
-        if x_action is not None:
-            x_action = _dec_JobUpdateAction(x_action)
+        v = get("action")
+        if v is not None:
+            member = _E_JobUpdateAction.get(v) if v.__class__ is str else None
+            if member is None:
+                raise _cs.bad_enum(v, "JobUpdateAction")
+            v = member
+        o.action = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobInstanceUpdateEvent)
-    _set(o, "instanceId", x_instanceId)
-    _set(o, "timestampMs", x_timestampMs)
-    _set(o, "action", x_action)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobInstanceUpdateEvent, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobInstanceUpdateEvent
+    return o
 
 
 def _hash_JobInstanceUpdateEvent(o: JobInstanceUpdateEvent, ids: _Ids) -> int:
@@ -4170,24 +4456,28 @@ def _dec_InstanceTaskConfig(d: _typing.Any) -> InstanceTaskConfig:
         raise _cs.expected("a InstanceTaskConfig object", d)
     if not d.keys() <= _KEYS_InstanceTaskConfig:
         raise _cs.unknown_field(d, _KEYS_InstanceTaskConfig, "InstanceTaskConfig")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_InstanceTaskConfig)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "task"
-        x_task = get("task")
-        if x_task is not None:
-            x_task = _dec_TaskConfig(x_task)
+        v = get("task")
+        if v is not None:
+            v = _dec_TaskConfig(v)
+        o.task = v
         field = "instances"
-        x_instances = _dec_set_Range(get("instances"))
+        v = _dec_set_Range(get("instances"))
+        o.instances = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(InstanceTaskConfig)
-    _set(o, "task", x_task)
-    _set(o, "instances", x_instances)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(InstanceTaskConfig, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = InstanceTaskConfig
+    return o
 
 
 def _hash_InstanceTaskConfig(o: InstanceTaskConfig, ids: _Ids) -> int:
@@ -4242,31 +4532,38 @@ def _dec_JobUpdateState(d: _typing.Any) -> JobUpdateState:
         raise _cs.expected("a JobUpdateState object", d)
     if not d.keys() <= _KEYS_JobUpdateState:
         raise _cs.unknown_field(d, _KEYS_JobUpdateState, "JobUpdateState")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobUpdateState)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "status"
-        x_status = get("status")
-        if x_status is not None:
-            x_status = _dec_JobUpdateStatus(x_status)
+        v = get("status")
+        if v is not None:
+            member = _E_JobUpdateStatus.get(v) if v.__class__ is str else None
+            if member is None:
+                raise _cs.bad_enum(v, "JobUpdateStatus")
+            v = member
+        o.status = v
         field = "createdTimestampMs"
-        x_createdTimestampMs = get("createdTimestampMs", 0)
-        if x_createdTimestampMs.__class__ is not int or not -9223372036854775808 <= x_createdTimestampMs <= 9223372036854775807:
-            x_createdTimestampMs = _cs.i64_value(x_createdTimestampMs)
+        v = get("createdTimestampMs", 0)
+        if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
+            v = _cs.i64_value(v)
+        o.createdTimestampMs = v
         field = "lastModifiedTimestampMs"
-        x_lastModifiedTimestampMs = get("lastModifiedTimestampMs", 0)
-        if x_lastModifiedTimestampMs.__class__ is not int or not -9223372036854775808 <= x_lastModifiedTimestampMs <= 9223372036854775807:
-            x_lastModifiedTimestampMs = _cs.i64_value(x_lastModifiedTimestampMs)
+        v = get("lastModifiedTimestampMs", 0)
+        if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
+            v = _cs.i64_value(v)
+        o.lastModifiedTimestampMs = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobUpdateState)
-    _set(o, "status", x_status)
-    _set(o, "createdTimestampMs", x_createdTimestampMs)
-    _set(o, "lastModifiedTimestampMs", x_lastModifiedTimestampMs)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobUpdateState, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobUpdateState
+    return o
 
 
 def _hash_JobUpdateState(o: JobUpdateState, ids: _Ids) -> int:
@@ -4326,31 +4623,35 @@ def _dec_JobUpdateSummary(d: _typing.Any) -> JobUpdateSummary:
         raise _cs.expected("a JobUpdateSummary object", d)
     if not d.keys() <= _KEYS_JobUpdateSummary:
         raise _cs.unknown_field(d, _KEYS_JobUpdateSummary, "JobUpdateSummary")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobUpdateSummary)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "key"
-        x_key = get("key")
-        if x_key is not None:
-            x_key = _dec_JobUpdateKey(x_key)
+        v = get("key")
+        if v is not None:
+            v = _dec_JobUpdateKey(v)
+        o.key = v
         field = "user"
-        x_user = get("user")
-        if x_user is not None and x_user.__class__ is not str:
-            x_user = _cs.string_value(x_user)
+        v = get("user")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.user = v
         field = "state"
-        x_state = get("state")
-        if x_state is not None:
-            x_state = _dec_JobUpdateState(x_state)
+        v = get("state")
+        if v is not None:
+            v = _dec_JobUpdateState(v)
+        o.state = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobUpdateSummary)
-    _set(o, "key", x_key)
-    _set(o, "user", x_user)
-    _set(o, "state", x_state)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobUpdateSummary, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobUpdateSummary
+    return o
 
 
 def _hash_JobUpdateSummary(o: JobUpdateSummary, ids: _Ids) -> int:
@@ -4410,29 +4711,33 @@ def _dec_JobUpdateInstructions(d: _typing.Any) -> JobUpdateInstructions:
         raise _cs.expected("a JobUpdateInstructions object", d)
     if not d.keys() <= _KEYS_JobUpdateInstructions:
         raise _cs.unknown_field(d, _KEYS_JobUpdateInstructions, "JobUpdateInstructions")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobUpdateInstructions)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "initialState"
-        x_initialState = _dec_set_InstanceTaskConfig(get("initialState"))
+        v = _dec_set_InstanceTaskConfig(get("initialState"))
+        o.initialState = v
         field = "desiredState"
-        x_desiredState = get("desiredState")
-        if x_desiredState is not None:
-            x_desiredState = _dec_InstanceTaskConfig(x_desiredState)
+        v = get("desiredState")
+        if v is not None:
+            v = _dec_InstanceTaskConfig(v)
+        o.desiredState = v
         field = "settings"
-        x_settings = get("settings")
-        if x_settings is not None:
-            x_settings = _dec_JobUpdateSettings(x_settings)
+        v = get("settings")
+        if v is not None:
+            v = _dec_JobUpdateSettings(v)
+        o.settings = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobUpdateInstructions)
-    _set(o, "initialState", x_initialState)
-    _set(o, "desiredState", x_desiredState)
-    _set(o, "settings", x_settings)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobUpdateInstructions, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobUpdateInstructions
+    return o
 
 
 def _hash_JobUpdateInstructions(o: JobUpdateInstructions, ids: _Ids) -> int:
@@ -4489,26 +4794,30 @@ def _dec_JobUpdate(d: _typing.Any) -> JobUpdate:
         raise _cs.expected("a JobUpdate object", d)
     if not d.keys() <= _KEYS_JobUpdate:
         raise _cs.unknown_field(d, _KEYS_JobUpdate, "JobUpdate")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobUpdate)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "summary"
-        x_summary = get("summary")
-        if x_summary is not None:
-            x_summary = _dec_JobUpdateSummary(x_summary)
+        v = get("summary")
+        if v is not None:
+            v = _dec_JobUpdateSummary(v)
+        o.summary = v
         field = "instructions"
-        x_instructions = get("instructions")
-        if x_instructions is not None:
-            x_instructions = _dec_JobUpdateInstructions(x_instructions)
+        v = get("instructions")
+        if v is not None:
+            v = _dec_JobUpdateInstructions(v)
+        o.instructions = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobUpdate)
-    _set(o, "summary", x_summary)
-    _set(o, "instructions", x_instructions)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobUpdate, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobUpdate
+    return o
 
 
 def _hash_JobUpdate(o: JobUpdate, ids: _Ids) -> int:
@@ -4564,27 +4873,31 @@ def _dec_JobUpdateDetails(d: _typing.Any) -> JobUpdateDetails:
         raise _cs.expected("a JobUpdateDetails object", d)
     if not d.keys() <= _KEYS_JobUpdateDetails:
         raise _cs.unknown_field(d, _KEYS_JobUpdateDetails, "JobUpdateDetails")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobUpdateDetails)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "update"
-        x_update = get("update")
-        if x_update is not None:
-            x_update = _dec_JobUpdate(x_update)
+        v = get("update")
+        if v is not None:
+            v = _dec_JobUpdate(v)
+        o.update = v
         field = "updateEvents"
-        x_updateEvents = _dec_list_JobUpdateEvent(get("updateEvents"))
+        v = _dec_list_JobUpdateEvent(get("updateEvents"))
+        o.updateEvents = v
         field = "instanceEvents"
-        x_instanceEvents = _dec_list_JobInstanceUpdateEvent(get("instanceEvents"))
+        v = _dec_list_JobInstanceUpdateEvent(get("instanceEvents"))
+        o.instanceEvents = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobUpdateDetails)
-    _set(o, "update", x_update)
-    _set(o, "updateEvents", x_updateEvents)
-    _set(o, "instanceEvents", x_instanceEvents)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobUpdateDetails, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobUpdateDetails
+    return o
 
 
 def _hash_JobUpdateDetails(o: JobUpdateDetails, ids: _Ids) -> int:
@@ -4642,31 +4955,35 @@ def _dec_JobUpdateRequest(d: _typing.Any) -> JobUpdateRequest:
         raise _cs.expected("a JobUpdateRequest object", d)
     if not d.keys() <= _KEYS_JobUpdateRequest:
         raise _cs.unknown_field(d, _KEYS_JobUpdateRequest, "JobUpdateRequest")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobUpdateRequest)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "taskConfig"
-        x_taskConfig = get("taskConfig")
-        if x_taskConfig is not None:
-            x_taskConfig = _dec_TaskConfig(x_taskConfig)
+        v = get("taskConfig")
+        if v is not None:
+            v = _dec_TaskConfig(v)
+        o.taskConfig = v
         field = "instanceCount"
-        x_instanceCount = get("instanceCount", 0)
-        if x_instanceCount.__class__ is not int or not -2147483648 <= x_instanceCount <= 2147483647:
-            x_instanceCount = _cs.i32_value(x_instanceCount)
+        v = get("instanceCount", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.instanceCount = v
         field = "settings"
-        x_settings = get("settings")
-        if x_settings is not None:
-            x_settings = _dec_JobUpdateSettings(x_settings)
+        v = get("settings")
+        if v is not None:
+            v = _dec_JobUpdateSettings(v)
+        o.settings = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobUpdateRequest)
-    _set(o, "taskConfig", x_taskConfig)
-    _set(o, "instanceCount", x_instanceCount)
-    _set(o, "settings", x_settings)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobUpdateRequest, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobUpdateRequest
+    return o
 
 
 def _hash_JobUpdateRequest(o: JobUpdateRequest, ids: _Ids) -> int:
@@ -4737,49 +5054,53 @@ def _dec_JobUpdateQuery(d: _typing.Any) -> JobUpdateQuery:
         raise _cs.expected("a JobUpdateQuery object", d)
     if not d.keys() <= _KEYS_JobUpdateQuery:
         raise _cs.unknown_field(d, _KEYS_JobUpdateQuery, "JobUpdateQuery")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobUpdateQuery)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "role"
-        x_role = get("role")
-        if x_role is not None and x_role.__class__ is not str:
-            x_role = _cs.string_value(x_role)
+        v = get("role")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.role = v
         field = "key"
-        x_key = get("key")
-        if x_key is not None:
-            x_key = _dec_JobUpdateKey(x_key)
+        v = get("key")
+        if v is not None:
+            v = _dec_JobUpdateKey(v)
+        o.key = v
         field = "jobKey"
-        x_jobKey = get("jobKey")
-        if x_jobKey is not None:
-            x_jobKey = _dec_JobKey(x_jobKey)
+        v = get("jobKey")
+        if v is not None:
+            v = _dec_JobKey(v)
+        o.jobKey = v
         field = "user"
-        x_user = get("user")
-        if x_user is not None and x_user.__class__ is not str:
-            x_user = _cs.string_value(x_user)
+        v = get("user")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.user = v
         field = "updateStatuses"
-        x_updateStatuses = _dec_set_JobUpdateStatus(get("updateStatuses"))
+        v = _dec_set_JobUpdateStatus(get("updateStatuses"))
+        o.updateStatuses = v
         field = "offset"
-        x_offset = get("offset", 0)
-        if x_offset.__class__ is not int or not -2147483648 <= x_offset <= 2147483647:
-            x_offset = _cs.i32_value(x_offset)
+        v = get("offset", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.offset = v
         field = "limit"
-        x_limit = get("limit", 0)
-        if x_limit.__class__ is not int or not -2147483648 <= x_limit <= 2147483647:
-            x_limit = _cs.i32_value(x_limit)
+        v = get("limit", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.limit = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobUpdateQuery)
-    _set(o, "role", x_role)
-    _set(o, "key", x_key)
-    _set(o, "jobKey", x_jobKey)
-    _set(o, "user", x_user)
-    _set(o, "updateStatuses", x_updateStatuses)
-    _set(o, "offset", x_offset)
-    _set(o, "limit", x_limit)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobUpdateQuery, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobUpdateQuery
+    return o
 
 
 def _hash_JobUpdateQuery(o: JobUpdateQuery, ids: _Ids) -> int:
@@ -4836,19 +5157,23 @@ def _dec_ListBackupsResult(d: _typing.Any) -> ListBackupsResult:
         raise _cs.expected("a ListBackupsResult object", d)
     if not d.keys() <= _KEYS_ListBackupsResult:
         raise _cs.unknown_field(d, _KEYS_ListBackupsResult, "ListBackupsResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_ListBackupsResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "backups"
-        x_backups = _dec_set_string(get("backups"))
+        v = _dec_set_string(get("backups"))
+        o.backups = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(ListBackupsResult)
-    _set(o, "backups", x_backups)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(ListBackupsResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = ListBackupsResult
+    return o
 
 
 def _hash_ListBackupsResult(o: ListBackupsResult, ids: _Ids) -> int:
@@ -4895,19 +5220,23 @@ def _dec_StartMaintenanceResult(d: _typing.Any) -> StartMaintenanceResult:
         raise _cs.expected("a StartMaintenanceResult object", d)
     if not d.keys() <= _KEYS_StartMaintenanceResult:
         raise _cs.unknown_field(d, _KEYS_StartMaintenanceResult, "StartMaintenanceResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_StartMaintenanceResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "statuses"
-        x_statuses = _dec_set_HostStatus(get("statuses"))
+        v = _dec_set_HostStatus(get("statuses"))
+        o.statuses = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(StartMaintenanceResult)
-    _set(o, "statuses", x_statuses)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(StartMaintenanceResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = StartMaintenanceResult
+    return o
 
 
 def _hash_StartMaintenanceResult(o: StartMaintenanceResult, ids: _Ids) -> int:
@@ -4954,19 +5283,23 @@ def _dec_DrainHostsResult(d: _typing.Any) -> DrainHostsResult:
         raise _cs.expected("a DrainHostsResult object", d)
     if not d.keys() <= _KEYS_DrainHostsResult:
         raise _cs.unknown_field(d, _KEYS_DrainHostsResult, "DrainHostsResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_DrainHostsResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "statuses"
-        x_statuses = _dec_set_HostStatus(get("statuses"))
+        v = _dec_set_HostStatus(get("statuses"))
+        o.statuses = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(DrainHostsResult)
-    _set(o, "statuses", x_statuses)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(DrainHostsResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = DrainHostsResult
+    return o
 
 
 def _hash_DrainHostsResult(o: DrainHostsResult, ids: _Ids) -> int:
@@ -5013,19 +5346,23 @@ def _dec_QueryRecoveryResult(d: _typing.Any) -> QueryRecoveryResult:
         raise _cs.expected("a QueryRecoveryResult object", d)
     if not d.keys() <= _KEYS_QueryRecoveryResult:
         raise _cs.unknown_field(d, _KEYS_QueryRecoveryResult, "QueryRecoveryResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_QueryRecoveryResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "tasks"
-        x_tasks = _dec_set_ScheduledTask(get("tasks"))
+        v = _dec_set_ScheduledTask(get("tasks"))
+        o.tasks = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(QueryRecoveryResult)
-    _set(o, "tasks", x_tasks)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(QueryRecoveryResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = QueryRecoveryResult
+    return o
 
 
 def _hash_QueryRecoveryResult(o: QueryRecoveryResult, ids: _Ids) -> int:
@@ -5072,19 +5409,23 @@ def _dec_MaintenanceStatusResult(d: _typing.Any) -> MaintenanceStatusResult:
         raise _cs.expected("a MaintenanceStatusResult object", d)
     if not d.keys() <= _KEYS_MaintenanceStatusResult:
         raise _cs.unknown_field(d, _KEYS_MaintenanceStatusResult, "MaintenanceStatusResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_MaintenanceStatusResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "statuses"
-        x_statuses = _dec_set_HostStatus(get("statuses"))
+        v = _dec_set_HostStatus(get("statuses"))
+        o.statuses = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(MaintenanceStatusResult)
-    _set(o, "statuses", x_statuses)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(MaintenanceStatusResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = MaintenanceStatusResult
+    return o
 
 
 def _hash_MaintenanceStatusResult(o: MaintenanceStatusResult, ids: _Ids) -> int:
@@ -5131,19 +5472,23 @@ def _dec_EndMaintenanceResult(d: _typing.Any) -> EndMaintenanceResult:
         raise _cs.expected("a EndMaintenanceResult object", d)
     if not d.keys() <= _KEYS_EndMaintenanceResult:
         raise _cs.unknown_field(d, _KEYS_EndMaintenanceResult, "EndMaintenanceResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_EndMaintenanceResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "statuses"
-        x_statuses = _dec_set_HostStatus(get("statuses"))
+        v = _dec_set_HostStatus(get("statuses"))
+        o.statuses = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(EndMaintenanceResult)
-    _set(o, "statuses", x_statuses)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(EndMaintenanceResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = EndMaintenanceResult
+    return o
 
 
 def _hash_EndMaintenanceResult(o: EndMaintenanceResult, ids: _Ids) -> int:
@@ -5190,19 +5535,23 @@ def _dec_RoleSummaryResult(d: _typing.Any) -> RoleSummaryResult:
         raise _cs.expected("a RoleSummaryResult object", d)
     if not d.keys() <= _KEYS_RoleSummaryResult:
         raise _cs.unknown_field(d, _KEYS_RoleSummaryResult, "RoleSummaryResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_RoleSummaryResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "summaries"
-        x_summaries = _dec_set_RoleSummary(get("summaries"))
+        v = _dec_set_RoleSummary(get("summaries"))
+        o.summaries = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(RoleSummaryResult)
-    _set(o, "summaries", x_summaries)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(RoleSummaryResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = RoleSummaryResult
+    return o
 
 
 def _hash_RoleSummaryResult(o: RoleSummaryResult, ids: _Ids) -> int:
@@ -5249,19 +5598,23 @@ def _dec_JobSummaryResult(d: _typing.Any) -> JobSummaryResult:
         raise _cs.expected("a JobSummaryResult object", d)
     if not d.keys() <= _KEYS_JobSummaryResult:
         raise _cs.unknown_field(d, _KEYS_JobSummaryResult, "JobSummaryResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobSummaryResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "summaries"
-        x_summaries = _dec_set_JobSummary(get("summaries"))
+        v = _dec_set_JobSummary(get("summaries"))
+        o.summaries = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobSummaryResult)
-    _set(o, "summaries", x_summaries)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobSummaryResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobSummaryResult
+    return o
 
 
 def _hash_JobSummaryResult(o: JobSummaryResult, ids: _Ids) -> int:
@@ -5310,21 +5663,25 @@ def _dec_ConfigSummaryResult(d: _typing.Any) -> ConfigSummaryResult:
         raise _cs.expected("a ConfigSummaryResult object", d)
     if not d.keys() <= _KEYS_ConfigSummaryResult:
         raise _cs.unknown_field(d, _KEYS_ConfigSummaryResult, "ConfigSummaryResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_ConfigSummaryResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "summary"
-        x_summary = get("summary")
-        if x_summary is not None:
-            x_summary = _dec_ConfigSummary(x_summary)
+        v = get("summary")
+        if v is not None:
+            v = _dec_ConfigSummary(v)
+        o.summary = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(ConfigSummaryResult)
-    _set(o, "summary", x_summary)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(ConfigSummaryResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = ConfigSummaryResult
+    return o
 
 
 def _hash_ConfigSummaryResult(o: ConfigSummaryResult, ids: _Ids) -> int:
@@ -5372,19 +5729,23 @@ def _dec_GetPendingReasonResult(d: _typing.Any) -> GetPendingReasonResult:
         raise _cs.expected("a GetPendingReasonResult object", d)
     if not d.keys() <= _KEYS_GetPendingReasonResult:
         raise _cs.unknown_field(d, _KEYS_GetPendingReasonResult, "GetPendingReasonResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_GetPendingReasonResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "reasons"
-        x_reasons = _dec_set_PendingReason(get("reasons"))
+        v = _dec_set_PendingReason(get("reasons"))
+        o.reasons = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(GetPendingReasonResult)
-    _set(o, "reasons", x_reasons)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(GetPendingReasonResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = GetPendingReasonResult
+    return o
 
 
 def _hash_GetPendingReasonResult(o: GetPendingReasonResult, ids: _Ids) -> int:
@@ -5433,21 +5794,25 @@ def _dec_StartJobUpdateResult(d: _typing.Any) -> StartJobUpdateResult:
         raise _cs.expected("a StartJobUpdateResult object", d)
     if not d.keys() <= _KEYS_StartJobUpdateResult:
         raise _cs.unknown_field(d, _KEYS_StartJobUpdateResult, "StartJobUpdateResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_StartJobUpdateResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "key"
-        x_key = get("key")
-        if x_key is not None:
-            x_key = _dec_JobUpdateKey(x_key)
+        v = get("key")
+        if v is not None:
+            v = _dec_JobUpdateKey(v)
+        o.key = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(StartJobUpdateResult)
-    _set(o, "key", x_key)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(StartJobUpdateResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = StartJobUpdateResult
+    return o
 
 
 def _hash_StartJobUpdateResult(o: StartJobUpdateResult, ids: _Ids) -> int:
@@ -5495,19 +5860,23 @@ def _dec_GetJobUpdateSummariesResult(d: _typing.Any) -> GetJobUpdateSummariesRes
         raise _cs.expected("a GetJobUpdateSummariesResult object", d)
     if not d.keys() <= _KEYS_GetJobUpdateSummariesResult:
         raise _cs.unknown_field(d, _KEYS_GetJobUpdateSummariesResult, "GetJobUpdateSummariesResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_GetJobUpdateSummariesResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "updateSummaries"
-        x_updateSummaries = _dec_list_JobUpdateSummary(get("updateSummaries"))
+        v = _dec_list_JobUpdateSummary(get("updateSummaries"))
+        o.updateSummaries = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(GetJobUpdateSummariesResult)
-    _set(o, "updateSummaries", x_updateSummaries)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(GetJobUpdateSummariesResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = GetJobUpdateSummariesResult
+    return o
 
 
 def _hash_GetJobUpdateSummariesResult(o: GetJobUpdateSummariesResult, ids: _Ids) -> int:
@@ -5556,21 +5925,25 @@ def _dec_GetJobUpdateDetailsResult(d: _typing.Any) -> GetJobUpdateDetailsResult:
         raise _cs.expected("a GetJobUpdateDetailsResult object", d)
     if not d.keys() <= _KEYS_GetJobUpdateDetailsResult:
         raise _cs.unknown_field(d, _KEYS_GetJobUpdateDetailsResult, "GetJobUpdateDetailsResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_GetJobUpdateDetailsResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "details"
-        x_details = get("details")
-        if x_details is not None:
-            x_details = _dec_JobUpdateDetails(x_details)
+        v = get("details")
+        if v is not None:
+            v = _dec_JobUpdateDetails(v)
+        o.details = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(GetJobUpdateDetailsResult)
-    _set(o, "details", x_details)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(GetJobUpdateDetailsResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = GetJobUpdateDetailsResult
+    return o
 
 
 def _hash_GetJobUpdateDetailsResult(o: GetJobUpdateDetailsResult, ids: _Ids) -> int:
@@ -5620,21 +5993,28 @@ def _dec_PulseJobUpdateResult(d: _typing.Any) -> PulseJobUpdateResult:
         raise _cs.expected("a PulseJobUpdateResult object", d)
     if not d.keys() <= _KEYS_PulseJobUpdateResult:
         raise _cs.unknown_field(d, _KEYS_PulseJobUpdateResult, "PulseJobUpdateResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_PulseJobUpdateResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "status"
-        x_status = get("status")
-        if x_status is not None:
-            x_status = _dec_JobUpdatePulseStatus(x_status)
+        v = get("status")
+        if v is not None:
+            member = _E_JobUpdatePulseStatus.get(v) if v.__class__ is str else None
+            if member is None:
+                raise _cs.bad_enum(v, "JobUpdatePulseStatus")
+            v = member
+        o.status = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(PulseJobUpdateResult)
-    _set(o, "status", x_status)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(PulseJobUpdateResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = PulseJobUpdateResult
+    return o
 
 
 def _hash_PulseJobUpdateResult(o: PulseJobUpdateResult, ids: _Ids) -> int:
@@ -5688,28 +6068,32 @@ def _dec_GetJobUpdateDiffResult(d: _typing.Any) -> GetJobUpdateDiffResult:
         raise _cs.expected("a GetJobUpdateDiffResult object", d)
     if not d.keys() <= _KEYS_GetJobUpdateDiffResult:
         raise _cs.unknown_field(d, _KEYS_GetJobUpdateDiffResult, "GetJobUpdateDiffResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_GetJobUpdateDiffResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "add"
-        x_add = _dec_set_ConfigGroup(get("add"))
+        v = _dec_set_ConfigGroup(get("add"))
+        o.add = v
         field = "remove"
-        x_remove = _dec_set_ConfigGroup(get("remove"))
+        v = _dec_set_ConfigGroup(get("remove"))
+        o.remove = v
         field = "update"
-        x_update = _dec_set_ConfigGroup(get("update"))
+        v = _dec_set_ConfigGroup(get("update"))
+        o.update = v
         field = "unchanged"
-        x_unchanged = _dec_set_ConfigGroup(get("unchanged"))
+        v = _dec_set_ConfigGroup(get("unchanged"))
+        o.unchanged = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(GetJobUpdateDiffResult)
-    _set(o, "add", x_add)
-    _set(o, "remove", x_remove)
-    _set(o, "update", x_update)
-    _set(o, "unchanged", x_unchanged)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(GetJobUpdateDiffResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = GetJobUpdateDiffResult
+    return o
 
 
 def _hash_GetJobUpdateDiffResult(o: GetJobUpdateDiffResult, ids: _Ids) -> int:
@@ -5763,24 +6147,28 @@ def _dec_TierConfig(d: _typing.Any) -> TierConfig:
         raise _cs.expected("a TierConfig object", d)
     if not d.keys() <= _KEYS_TierConfig:
         raise _cs.unknown_field(d, _KEYS_TierConfig, "TierConfig")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_TierConfig)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "name"
-        x_name = get("name")
-        if x_name is not None and x_name.__class__ is not str:
-            x_name = _cs.string_value(x_name)
+        v = get("name")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.name = v
         field = "settings"
-        x_settings = _dec_map_string_string(get("settings"))
+        v = _dec_map_string_string(get("settings"))
+        o.settings = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(TierConfig)
-    _set(o, "name", x_name)
-    _set(o, "settings", x_settings)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(TierConfig, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = TierConfig
+    return o
 
 
 def _hash_TierConfig(o: TierConfig, ids: _Ids) -> int:
@@ -5833,24 +6221,28 @@ def _dec_GetTierConfigResult(d: _typing.Any) -> GetTierConfigResult:
         raise _cs.expected("a GetTierConfigResult object", d)
     if not d.keys() <= _KEYS_GetTierConfigResult:
         raise _cs.unknown_field(d, _KEYS_GetTierConfigResult, "GetTierConfigResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_GetTierConfigResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "defaultTierName"
-        x_defaultTierName = get("defaultTierName")
-        if x_defaultTierName is not None and x_defaultTierName.__class__ is not str:
-            x_defaultTierName = _cs.string_value(x_defaultTierName)
+        v = get("defaultTierName")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.defaultTierName = v
         field = "tiers"
-        x_tiers = _dec_set_TierConfig(get("tiers"))
+        v = _dec_set_TierConfig(get("tiers"))
+        o.tiers = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(GetTierConfigResult)
-    _set(o, "defaultTierName", x_defaultTierName)
-    _set(o, "tiers", x_tiers)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(GetTierConfigResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = GetTierConfigResult
+    return o
 
 
 def _hash_GetTierConfigResult(o: GetTierConfigResult, ids: _Ids) -> int:
@@ -5905,26 +6297,30 @@ def _dec_ServerInfo(d: _typing.Any) -> ServerInfo:
         raise _cs.expected("a ServerInfo object", d)
     if not d.keys() <= _KEYS_ServerInfo:
         raise _cs.unknown_field(d, _KEYS_ServerInfo, "ServerInfo")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_ServerInfo)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "clusterName"
-        x_clusterName = get("clusterName")
-        if x_clusterName is not None and x_clusterName.__class__ is not str:
-            x_clusterName = _cs.string_value(x_clusterName)
+        v = get("clusterName")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.clusterName = v
         field = "statsUrlPrefix"
-        x_statsUrlPrefix = get("statsUrlPrefix")
-        if x_statsUrlPrefix is not None and x_statsUrlPrefix.__class__ is not str:
-            x_statsUrlPrefix = _cs.string_value(x_statsUrlPrefix)
+        v = get("statsUrlPrefix")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.statsUrlPrefix = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(ServerInfo)
-    _set(o, "clusterName", x_clusterName)
-    _set(o, "statsUrlPrefix", x_statsUrlPrefix)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(ServerInfo, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = ServerInfo
+    return o
 
 
 def _hash_ServerInfo(o: ServerInfo, ids: _Ids) -> int:
@@ -5945,52 +6341,7 @@ def _hash_ServerInfo(o: ServerInfo, ids: _Ids) -> int:
 
 
 # -- union Result ------------------------------------------------------
-# Arm name -> (setField and value key as written, identity key, encoder, hash).
-_ARMS_Result: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
-    "populateJobResult": (',"setField":"POPULATE_JOB_RESULT","value":', "Result._Fields.POPULATE_JOB_RESULT", _enc_PopulateJobResult, _hash_PopulateJobResult),
-    "scheduleStatusResult": (',"setField":"SCHEDULE_STATUS_RESULT","value":', "Result._Fields.SCHEDULE_STATUS_RESULT", _enc_ScheduleStatusResult, _hash_ScheduleStatusResult),
-    "getJobsResult": (',"setField":"GET_JOBS_RESULT","value":', "Result._Fields.GET_JOBS_RESULT", _enc_GetJobsResult, _hash_GetJobsResult),
-    "getQuotaResult": (',"setField":"GET_QUOTA_RESULT","value":', "Result._Fields.GET_QUOTA_RESULT", _enc_GetQuotaResult, _hash_GetQuotaResult),
-    "listBackupsResult": (',"setField":"LIST_BACKUPS_RESULT","value":', "Result._Fields.LIST_BACKUPS_RESULT", _enc_ListBackupsResult, _hash_ListBackupsResult),
-    "startMaintenanceResult": (',"setField":"START_MAINTENANCE_RESULT","value":', "Result._Fields.START_MAINTENANCE_RESULT", _enc_StartMaintenanceResult, _hash_StartMaintenanceResult),
-    "drainHostsResult": (',"setField":"DRAIN_HOSTS_RESULT","value":', "Result._Fields.DRAIN_HOSTS_RESULT", _enc_DrainHostsResult, _hash_DrainHostsResult),
-    "queryRecoveryResult": (',"setField":"QUERY_RECOVERY_RESULT","value":', "Result._Fields.QUERY_RECOVERY_RESULT", _enc_QueryRecoveryResult, _hash_QueryRecoveryResult),
-    "maintenanceStatusResult": (',"setField":"MAINTENANCE_STATUS_RESULT","value":', "Result._Fields.MAINTENANCE_STATUS_RESULT", _enc_MaintenanceStatusResult, _hash_MaintenanceStatusResult),
-    "endMaintenanceResult": (',"setField":"END_MAINTENANCE_RESULT","value":', "Result._Fields.END_MAINTENANCE_RESULT", _enc_EndMaintenanceResult, _hash_EndMaintenanceResult),
-    "roleSummaryResult": (',"setField":"ROLE_SUMMARY_RESULT","value":', "Result._Fields.ROLE_SUMMARY_RESULT", _enc_RoleSummaryResult, _hash_RoleSummaryResult),
-    "jobSummaryResult": (',"setField":"JOB_SUMMARY_RESULT","value":', "Result._Fields.JOB_SUMMARY_RESULT", _enc_JobSummaryResult, _hash_JobSummaryResult),
-    "configSummaryResult": (',"setField":"CONFIG_SUMMARY_RESULT","value":', "Result._Fields.CONFIG_SUMMARY_RESULT", _enc_ConfigSummaryResult, _hash_ConfigSummaryResult),
-    "getPendingReasonResult": (',"setField":"GET_PENDING_REASON_RESULT","value":', "Result._Fields.GET_PENDING_REASON_RESULT", _enc_GetPendingReasonResult, _hash_GetPendingReasonResult),
-    "startJobUpdateResult": (',"setField":"START_JOB_UPDATE_RESULT","value":', "Result._Fields.START_JOB_UPDATE_RESULT", _enc_StartJobUpdateResult, _hash_StartJobUpdateResult),
-    "getJobUpdateSummariesResult": (',"setField":"GET_JOB_UPDATE_SUMMARIES_RESULT","value":', "Result._Fields.GET_JOB_UPDATE_SUMMARIES_RESULT", _enc_GetJobUpdateSummariesResult, _hash_GetJobUpdateSummariesResult),
-    "getJobUpdateDetailsResult": (',"setField":"GET_JOB_UPDATE_DETAILS_RESULT","value":', "Result._Fields.GET_JOB_UPDATE_DETAILS_RESULT", _enc_GetJobUpdateDetailsResult, _hash_GetJobUpdateDetailsResult),
-    "pulseJobUpdateResult": (',"setField":"PULSE_JOB_UPDATE_RESULT","value":', "Result._Fields.PULSE_JOB_UPDATE_RESULT", _enc_PulseJobUpdateResult, _hash_PulseJobUpdateResult),
-    "getJobUpdateDiffResult": (',"setField":"GET_JOB_UPDATE_DIFF_RESULT","value":', "Result._Fields.GET_JOB_UPDATE_DIFF_RESULT", _enc_GetJobUpdateDiffResult, _hash_GetJobUpdateDiffResult),
-    "getTierConfigResult": (',"setField":"GET_TIER_CONFIG_RESULT","value":', "Result._Fields.GET_TIER_CONFIG_RESULT", _enc_GetTierConfigResult, _hash_GetTierConfigResult),
-}
-# setField as written -> (arm name, decoder).
-_SETFIELDS_Result: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
-    "POPULATE_JOB_RESULT": ("populateJobResult", _dec_PopulateJobResult),
-    "SCHEDULE_STATUS_RESULT": ("scheduleStatusResult", _dec_ScheduleStatusResult),
-    "GET_JOBS_RESULT": ("getJobsResult", _dec_GetJobsResult),
-    "GET_QUOTA_RESULT": ("getQuotaResult", _dec_GetQuotaResult),
-    "LIST_BACKUPS_RESULT": ("listBackupsResult", _dec_ListBackupsResult),
-    "START_MAINTENANCE_RESULT": ("startMaintenanceResult", _dec_StartMaintenanceResult),
-    "DRAIN_HOSTS_RESULT": ("drainHostsResult", _dec_DrainHostsResult),
-    "QUERY_RECOVERY_RESULT": ("queryRecoveryResult", _dec_QueryRecoveryResult),
-    "MAINTENANCE_STATUS_RESULT": ("maintenanceStatusResult", _dec_MaintenanceStatusResult),
-    "END_MAINTENANCE_RESULT": ("endMaintenanceResult", _dec_EndMaintenanceResult),
-    "ROLE_SUMMARY_RESULT": ("roleSummaryResult", _dec_RoleSummaryResult),
-    "JOB_SUMMARY_RESULT": ("jobSummaryResult", _dec_JobSummaryResult),
-    "CONFIG_SUMMARY_RESULT": ("configSummaryResult", _dec_ConfigSummaryResult),
-    "GET_PENDING_REASON_RESULT": ("getPendingReasonResult", _dec_GetPendingReasonResult),
-    "START_JOB_UPDATE_RESULT": ("startJobUpdateResult", _dec_StartJobUpdateResult),
-    "GET_JOB_UPDATE_SUMMARIES_RESULT": ("getJobUpdateSummariesResult", _dec_GetJobUpdateSummariesResult),
-    "GET_JOB_UPDATE_DETAILS_RESULT": ("getJobUpdateDetailsResult", _dec_GetJobUpdateDetailsResult),
-    "PULSE_JOB_UPDATE_RESULT": ("pulseJobUpdateResult", _dec_PulseJobUpdateResult),
-    "GET_JOB_UPDATE_DIFF_RESULT": ("getJobUpdateDiffResult", _dec_GetJobUpdateDiffResult),
-    "GET_TIER_CONFIG_RESULT": ("getTierConfigResult", _dec_GetTierConfigResult),
-}
+# (_ARMS_Result and _SETFIELDS_Result are at the end of the module.)
 
 
 def _enc_Result(o: Result) -> str:
@@ -6016,14 +6367,26 @@ def _dec_Result(d: _typing.Any) -> Result:
         raise _cs.expected("a Result object", d)
     if not d.keys() <= _cs.UNION_KEYS:
         raise _cs.unknown_field(d, _cs.UNION_KEYS, "Result")
-    jhash = _cs.cached_hash(d)
-    arm, value = _cs.union_arm(d, _SETFIELDS_Result, "Result")
-    o = _new(Result)
-    _set(o, "set_field", arm)
-    _set(o, "field_value", value)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(Result, o)
+    jhash = d.get("cachedHashCode", 0)
+    if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
+        jhash = _cs.cached_hash(jhash)
+    set_field = d.get("setField")
+    arm = _SETFIELDS_Result.get(set_field) if set_field.__class__ is str else None
+    value = d.get("value")
+    if arm is None or value is None:
+        raise _cs.bad_union(set_field, value, _SETFIELDS_Result, "Result")
+    try:
+        value = arm[1](value)
+    except _PayloadError as err:
+        raise err.within("value") from None
+    o = _new(_B_Result)
+    o.set_field = arm[0]
+    o.field_value = value
+    o._jhash = jhash
+    o._json = None
+    o._pyhash = None
+    o.__class__ = Result
+    return o
 
 
 def _hash_Result(o: Result, ids: _Ids) -> int:
@@ -6072,21 +6435,25 @@ def _dec_ResponseDetail(d: _typing.Any) -> ResponseDetail:
         raise _cs.expected("a ResponseDetail object", d)
     if not d.keys() <= _KEYS_ResponseDetail:
         raise _cs.unknown_field(d, _KEYS_ResponseDetail, "ResponseDetail")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_ResponseDetail)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "message"
-        x_message = get("message")
-        if x_message is not None and x_message.__class__ is not str:
-            x_message = _cs.string_value(x_message)
+        v = get("message")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.message = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(ResponseDetail)
-    _set(o, "message", x_message)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(ResponseDetail, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = ResponseDetail
+    return o
 
 
 def _hash_ResponseDetail(o: ResponseDetail, ids: _Ids) -> int:
@@ -6146,34 +6513,41 @@ def _dec_Response(d: _typing.Any) -> Response:
         raise _cs.expected("a Response object", d)
     if not d.keys() <= _KEYS_Response:
         raise _cs.unknown_field(d, _KEYS_Response, "Response")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_Response)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "responseCode"
-        x_responseCode = get("responseCode")
-        if x_responseCode is not None:
-            x_responseCode = _dec_ResponseCode(x_responseCode)
+        v = get("responseCode")
+        if v is not None:
+            member = _E_ResponseCode.get(v) if v.__class__ is str else None
+            if member is None:
+                raise _cs.bad_enum(v, "ResponseCode")
+            v = member
+        o.responseCode = v
         field = "serverInfo"
-        x_serverInfo = get("serverInfo")
-        if x_serverInfo is not None:
-            x_serverInfo = _dec_ServerInfo(x_serverInfo)
+        v = get("serverInfo")
+        if v is not None:
+            v = _dec_ServerInfo(v)
+        o.serverInfo = v
         field = "result"
-        x_result = get("result")
-        if x_result is not None:
-            x_result = _dec_Result(x_result)
+        v = get("result")
+        if v is not None:
+            v = _dec_Result(v)
+        o.result = v
         field = "details"
-        x_details = _dec_list_ResponseDetail(get("details"))
+        v = _dec_list_ResponseDetail(get("details"))
+        o.details = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(Response)
-    _set(o, "responseCode", x_responseCode)
-    _set(o, "serverInfo", x_serverInfo)
-    _set(o, "result", x_result)
-    _set(o, "details", x_details)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(Response, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = Response
+    return o
 
 
 def _hash_Response(o: Response, ids: _Ids) -> int:
@@ -6236,31 +6610,35 @@ def _dec_InstanceConfigRewrite(d: _typing.Any) -> InstanceConfigRewrite:
         raise _cs.expected("a InstanceConfigRewrite object", d)
     if not d.keys() <= _KEYS_InstanceConfigRewrite:
         raise _cs.unknown_field(d, _KEYS_InstanceConfigRewrite, "InstanceConfigRewrite")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_InstanceConfigRewrite)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "instanceKey"
-        x_instanceKey = get("instanceKey")
-        if x_instanceKey is not None:
-            x_instanceKey = _dec_InstanceKey(x_instanceKey)
+        v = get("instanceKey")
+        if v is not None:
+            v = _dec_InstanceKey(v)
+        o.instanceKey = v
         field = "oldTask"
-        x_oldTask = get("oldTask")
-        if x_oldTask is not None:
-            x_oldTask = _dec_TaskConfig(x_oldTask)
+        v = get("oldTask")
+        if v is not None:
+            v = _dec_TaskConfig(v)
+        o.oldTask = v
         field = "rewrittenTask"
-        x_rewrittenTask = get("rewrittenTask")
-        if x_rewrittenTask is not None:
-            x_rewrittenTask = _dec_TaskConfig(x_rewrittenTask)
+        v = get("rewrittenTask")
+        if v is not None:
+            v = _dec_TaskConfig(v)
+        o.rewrittenTask = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(InstanceConfigRewrite)
-    _set(o, "instanceKey", x_instanceKey)
-    _set(o, "oldTask", x_oldTask)
-    _set(o, "rewrittenTask", x_rewrittenTask)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(InstanceConfigRewrite, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = InstanceConfigRewrite
+    return o
 
 
 def _hash_InstanceConfigRewrite(o: InstanceConfigRewrite, ids: _Ids) -> int:
@@ -6318,26 +6696,30 @@ def _dec_JobConfigRewrite(d: _typing.Any) -> JobConfigRewrite:
         raise _cs.expected("a JobConfigRewrite object", d)
     if not d.keys() <= _KEYS_JobConfigRewrite:
         raise _cs.unknown_field(d, _KEYS_JobConfigRewrite, "JobConfigRewrite")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobConfigRewrite)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "oldJob"
-        x_oldJob = get("oldJob")
-        if x_oldJob is not None:
-            x_oldJob = _dec_JobConfiguration(x_oldJob)
+        v = get("oldJob")
+        if v is not None:
+            v = _dec_JobConfiguration(v)
+        o.oldJob = v
         field = "rewrittenJob"
-        x_rewrittenJob = get("rewrittenJob")
-        if x_rewrittenJob is not None:
-            x_rewrittenJob = _dec_JobConfiguration(x_rewrittenJob)
+        v = get("rewrittenJob")
+        if v is not None:
+            v = _dec_JobConfiguration(v)
+        o.rewrittenJob = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobConfigRewrite)
-    _set(o, "oldJob", x_oldJob)
-    _set(o, "rewrittenJob", x_rewrittenJob)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobConfigRewrite, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobConfigRewrite
+    return o
 
 
 def _hash_JobConfigRewrite(o: JobConfigRewrite, ids: _Ids) -> int:
@@ -6358,16 +6740,7 @@ def _hash_JobConfigRewrite(o: JobConfigRewrite, ids: _Ids) -> int:
 
 
 # -- union ConfigRewrite -----------------------------------------------
-# Arm name -> (setField and value key as written, identity key, encoder, hash).
-_ARMS_ConfigRewrite: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
-    "jobRewrite": (',"setField":"JOB_REWRITE","value":', "ConfigRewrite._Fields.JOB_REWRITE", _enc_JobConfigRewrite, _hash_JobConfigRewrite),
-    "instanceRewrite": (',"setField":"INSTANCE_REWRITE","value":', "ConfigRewrite._Fields.INSTANCE_REWRITE", _enc_InstanceConfigRewrite, _hash_InstanceConfigRewrite),
-}
-# setField as written -> (arm name, decoder).
-_SETFIELDS_ConfigRewrite: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
-    "JOB_REWRITE": ("jobRewrite", _dec_JobConfigRewrite),
-    "INSTANCE_REWRITE": ("instanceRewrite", _dec_InstanceConfigRewrite),
-}
+# (_ARMS_ConfigRewrite and _SETFIELDS_ConfigRewrite are at the end of the module.)
 
 
 def _enc_ConfigRewrite(o: ConfigRewrite) -> str:
@@ -6393,14 +6766,26 @@ def _dec_ConfigRewrite(d: _typing.Any) -> ConfigRewrite:
         raise _cs.expected("a ConfigRewrite object", d)
     if not d.keys() <= _cs.UNION_KEYS:
         raise _cs.unknown_field(d, _cs.UNION_KEYS, "ConfigRewrite")
-    jhash = _cs.cached_hash(d)
-    arm, value = _cs.union_arm(d, _SETFIELDS_ConfigRewrite, "ConfigRewrite")
-    o = _new(ConfigRewrite)
-    _set(o, "set_field", arm)
-    _set(o, "field_value", value)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(ConfigRewrite, o)
+    jhash = d.get("cachedHashCode", 0)
+    if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
+        jhash = _cs.cached_hash(jhash)
+    set_field = d.get("setField")
+    arm = _SETFIELDS_ConfigRewrite.get(set_field) if set_field.__class__ is str else None
+    value = d.get("value")
+    if arm is None or value is None:
+        raise _cs.bad_union(set_field, value, _SETFIELDS_ConfigRewrite, "ConfigRewrite")
+    try:
+        value = arm[1](value)
+    except _PayloadError as err:
+        raise err.within("value") from None
+    o = _new(_B_ConfigRewrite)
+    o.set_field = arm[0]
+    o.field_value = value
+    o._jhash = jhash
+    o._json = None
+    o._pyhash = None
+    o.__class__ = ConfigRewrite
+    return o
 
 
 def _hash_ConfigRewrite(o: ConfigRewrite, ids: _Ids) -> int:
@@ -6447,19 +6832,23 @@ def _dec_RewriteConfigsRequest(d: _typing.Any) -> RewriteConfigsRequest:
         raise _cs.expected("a RewriteConfigsRequest object", d)
     if not d.keys() <= _KEYS_RewriteConfigsRequest:
         raise _cs.unknown_field(d, _KEYS_RewriteConfigsRequest, "RewriteConfigsRequest")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_RewriteConfigsRequest)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "rewriteCommands"
-        x_rewriteCommands = _dec_list_ConfigRewrite(get("rewriteCommands"))
+        v = _dec_list_ConfigRewrite(get("rewriteCommands"))
+        o.rewriteCommands = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(RewriteConfigsRequest)
-    _set(o, "rewriteCommands", x_rewriteCommands)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(RewriteConfigsRequest, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = RewriteConfigsRequest
+    return o
 
 
 def _hash_RewriteConfigsRequest(o: RewriteConfigsRequest, ids: _Ids) -> int:
@@ -6484,6 +6873,11 @@ def _enc_set_string(v: _ct.OrderedSet[str]) -> str:
 
 
 def _dec_set_string(v: _typing.Any) -> _ct.OrderedSet[str]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_cs.string_value, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _cs.string_value) from None
     return _cs.decode_set(v, _cs.string_value)
 
 
@@ -6496,6 +6890,11 @@ def _enc_set_Attribute(v: _ct.OrderedSet[Attribute]) -> str:
 
 
 def _dec_set_Attribute(v: _typing.Any) -> _ct.OrderedSet[Attribute]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_Attribute, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_Attribute) from None
     return _cs.decode_set(v, _dec_Attribute)
 
 
@@ -6508,6 +6907,11 @@ def _enc_list_DockerParameter(v: tuple[DockerParameter, ...]) -> str:
 
 
 def _dec_list_DockerParameter(v: _typing.Any) -> tuple[DockerParameter, ...]:
+    if v.__class__ is list:
+        try:
+            return tuple(map(_dec_DockerParameter, v))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_DockerParameter) from None
     return _cs.decode_list(v, _dec_DockerParameter)
 
 
@@ -6523,6 +6927,11 @@ def _enc_set_Resource(v: _ct.OrderedSet[Resource]) -> str:
 
 
 def _dec_set_Resource(v: _typing.Any) -> _ct.OrderedSet[Resource]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_Resource, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_Resource) from None
     return _cs.decode_set(v, _dec_Resource)
 
 
@@ -6535,6 +6944,11 @@ def _enc_set_Constraint(v: _ct.OrderedSet[Constraint]) -> str:
 
 
 def _dec_set_Constraint(v: _typing.Any) -> _ct.OrderedSet[Constraint]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_Constraint, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_Constraint) from None
     return _cs.decode_set(v, _dec_Constraint)
 
 
@@ -6559,6 +6973,11 @@ def _enc_set_Metadata(v: _ct.OrderedSet[Metadata]) -> str:
 
 
 def _dec_set_Metadata(v: _typing.Any) -> _ct.OrderedSet[Metadata]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_Metadata, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_Metadata) from None
     return _cs.decode_set(v, _dec_Metadata)
 
 
@@ -6571,6 +6990,11 @@ def _enc_set_Range(v: _ct.OrderedSet[Range]) -> str:
 
 
 def _dec_set_Range(v: _typing.Any) -> _ct.OrderedSet[Range]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_Range, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_Range) from None
     return _cs.decode_set(v, _dec_Range)
 
 
@@ -6583,6 +7007,11 @@ def _enc_set_ConfigGroup(v: _ct.OrderedSet[ConfigGroup]) -> str:
 
 
 def _dec_set_ConfigGroup(v: _typing.Any) -> _ct.OrderedSet[ConfigGroup]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_ConfigGroup, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_ConfigGroup) from None
     return _cs.decode_set(v, _dec_ConfigGroup)
 
 
@@ -6607,6 +7036,11 @@ def _enc_list_TaskEvent(v: tuple[TaskEvent, ...]) -> str:
 
 
 def _dec_list_TaskEvent(v: _typing.Any) -> tuple[TaskEvent, ...]:
+    if v.__class__ is list:
+        try:
+            return tuple(map(_dec_TaskEvent, v))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_TaskEvent) from None
     return _cs.decode_list(v, _dec_TaskEvent)
 
 
@@ -6622,6 +7056,11 @@ def _enc_list_ScheduledTask(v: tuple[ScheduledTask, ...]) -> str:
 
 
 def _dec_list_ScheduledTask(v: _typing.Any) -> tuple[ScheduledTask, ...]:
+    if v.__class__ is list:
+        try:
+            return tuple(map(_dec_ScheduledTask, v))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_ScheduledTask) from None
     return _cs.decode_list(v, _dec_ScheduledTask)
 
 
@@ -6637,6 +7076,11 @@ def _enc_set_JobConfiguration(v: _ct.OrderedSet[JobConfiguration]) -> str:
 
 
 def _dec_set_JobConfiguration(v: _typing.Any) -> _ct.OrderedSet[JobConfiguration]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_JobConfiguration, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_JobConfiguration) from None
     return _cs.decode_set(v, _dec_JobConfiguration)
 
 
@@ -6649,6 +7093,11 @@ def _enc_set_ScheduleStatus(v: _ct.OrderedSet[ScheduleStatus]) -> str:
 
 
 def _dec_set_ScheduleStatus(v: _typing.Any) -> _ct.OrderedSet[ScheduleStatus]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_ScheduleStatus, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_ScheduleStatus) from None
     return _cs.decode_set(v, _dec_ScheduleStatus)
 
 
@@ -6661,6 +7110,11 @@ def _enc_set_i32(v: _ct.OrderedSet[int]) -> str:
 
 
 def _dec_set_i32(v: _typing.Any) -> _ct.OrderedSet[int]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_cs.i32_value, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _cs.i32_value) from None
     return _cs.decode_set(v, _cs.i32_value)
 
 
@@ -6673,6 +7127,11 @@ def _enc_set_JobKey(v: _ct.OrderedSet[JobKey]) -> str:
 
 
 def _dec_set_JobKey(v: _typing.Any) -> _ct.OrderedSet[JobKey]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_JobKey, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_JobKey) from None
     return _cs.decode_set(v, _dec_JobKey)
 
 
@@ -6685,6 +7144,11 @@ def _enc_set_InstanceTaskConfig(v: _ct.OrderedSet[InstanceTaskConfig]) -> str:
 
 
 def _dec_set_InstanceTaskConfig(v: _typing.Any) -> _ct.OrderedSet[InstanceTaskConfig]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_InstanceTaskConfig, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_InstanceTaskConfig) from None
     return _cs.decode_set(v, _dec_InstanceTaskConfig)
 
 
@@ -6697,6 +7161,11 @@ def _enc_list_JobUpdateEvent(v: tuple[JobUpdateEvent, ...]) -> str:
 
 
 def _dec_list_JobUpdateEvent(v: _typing.Any) -> tuple[JobUpdateEvent, ...]:
+    if v.__class__ is list:
+        try:
+            return tuple(map(_dec_JobUpdateEvent, v))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_JobUpdateEvent) from None
     return _cs.decode_list(v, _dec_JobUpdateEvent)
 
 
@@ -6712,6 +7181,11 @@ def _enc_list_JobInstanceUpdateEvent(v: tuple[JobInstanceUpdateEvent, ...]) -> s
 
 
 def _dec_list_JobInstanceUpdateEvent(v: _typing.Any) -> tuple[JobInstanceUpdateEvent, ...]:
+    if v.__class__ is list:
+        try:
+            return tuple(map(_dec_JobInstanceUpdateEvent, v))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_JobInstanceUpdateEvent) from None
     return _cs.decode_list(v, _dec_JobInstanceUpdateEvent)
 
 
@@ -6727,6 +7201,11 @@ def _enc_set_JobUpdateStatus(v: _ct.OrderedSet[JobUpdateStatus]) -> str:
 
 
 def _dec_set_JobUpdateStatus(v: _typing.Any) -> _ct.OrderedSet[JobUpdateStatus]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_JobUpdateStatus, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_JobUpdateStatus) from None
     return _cs.decode_set(v, _dec_JobUpdateStatus)
 
 
@@ -6739,6 +7218,11 @@ def _enc_set_HostStatus(v: _ct.OrderedSet[HostStatus]) -> str:
 
 
 def _dec_set_HostStatus(v: _typing.Any) -> _ct.OrderedSet[HostStatus]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_HostStatus, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_HostStatus) from None
     return _cs.decode_set(v, _dec_HostStatus)
 
 
@@ -6751,6 +7235,11 @@ def _enc_set_ScheduledTask(v: _ct.OrderedSet[ScheduledTask]) -> str:
 
 
 def _dec_set_ScheduledTask(v: _typing.Any) -> _ct.OrderedSet[ScheduledTask]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_ScheduledTask, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_ScheduledTask) from None
     return _cs.decode_set(v, _dec_ScheduledTask)
 
 
@@ -6763,6 +7252,11 @@ def _enc_set_RoleSummary(v: _ct.OrderedSet[RoleSummary]) -> str:
 
 
 def _dec_set_RoleSummary(v: _typing.Any) -> _ct.OrderedSet[RoleSummary]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_RoleSummary, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_RoleSummary) from None
     return _cs.decode_set(v, _dec_RoleSummary)
 
 
@@ -6775,6 +7269,11 @@ def _enc_set_JobSummary(v: _ct.OrderedSet[JobSummary]) -> str:
 
 
 def _dec_set_JobSummary(v: _typing.Any) -> _ct.OrderedSet[JobSummary]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_JobSummary, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_JobSummary) from None
     return _cs.decode_set(v, _dec_JobSummary)
 
 
@@ -6787,6 +7286,11 @@ def _enc_set_PendingReason(v: _ct.OrderedSet[PendingReason]) -> str:
 
 
 def _dec_set_PendingReason(v: _typing.Any) -> _ct.OrderedSet[PendingReason]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_PendingReason, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_PendingReason) from None
     return _cs.decode_set(v, _dec_PendingReason)
 
 
@@ -6799,6 +7303,11 @@ def _enc_list_JobUpdateSummary(v: tuple[JobUpdateSummary, ...]) -> str:
 
 
 def _dec_list_JobUpdateSummary(v: _typing.Any) -> tuple[JobUpdateSummary, ...]:
+    if v.__class__ is list:
+        try:
+            return tuple(map(_dec_JobUpdateSummary, v))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_JobUpdateSummary) from None
     return _cs.decode_list(v, _dec_JobUpdateSummary)
 
 
@@ -6814,6 +7323,11 @@ def _enc_set_TierConfig(v: _ct.OrderedSet[TierConfig]) -> str:
 
 
 def _dec_set_TierConfig(v: _typing.Any) -> _ct.OrderedSet[TierConfig]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_TierConfig, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_TierConfig) from None
     return _cs.decode_set(v, _dec_TierConfig)
 
 
@@ -6826,6 +7340,11 @@ def _enc_list_ResponseDetail(v: tuple[ResponseDetail, ...]) -> str:
 
 
 def _dec_list_ResponseDetail(v: _typing.Any) -> tuple[ResponseDetail, ...]:
+    if v.__class__ is list:
+        try:
+            return tuple(map(_dec_ResponseDetail, v))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_ResponseDetail) from None
     return _cs.decode_list(v, _dec_ResponseDetail)
 
 
@@ -6841,6 +7360,11 @@ def _enc_list_ConfigRewrite(v: tuple[ConfigRewrite, ...]) -> str:
 
 
 def _dec_list_ConfigRewrite(v: _typing.Any) -> tuple[ConfigRewrite, ...]:
+    if v.__class__ is list:
+        try:
+            return tuple(map(_dec_ConfigRewrite, v))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_ConfigRewrite) from None
     return _cs.decode_list(v, _dec_ConfigRewrite)
 
 
@@ -6849,6 +7373,128 @@ def _hash_list_ConfigRewrite(v: tuple[ConfigRewrite, ...], ids: _Ids) -> int:
     for e in v:
         h = (31 * h + _hash_ConfigRewrite(e, ids)) & _M
     return h
+
+
+# Union arm tables. They name the encoders, decoders and hashes of the arms'
+# types, so they come after every function: an arm's type may be declared
+# after the union, or be a container.
+
+# TaskConstraint: arm name -> (setField and value key as written, identity key, encoder, hash).
+_ARMS_TaskConstraint: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
+    "value": (',"setField":"VALUE","value":', "TaskConstraint._Fields.VALUE", _enc_ValueConstraint, _hash_ValueConstraint),
+    "limit": (',"setField":"LIMIT","value":', "TaskConstraint._Fields.LIMIT", _enc_LimitConstraint, _hash_LimitConstraint),
+}
+# TaskConstraint: setField as written -> (arm name, decoder).
+_SETFIELDS_TaskConstraint: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
+    "VALUE": ("value", _dec_ValueConstraint),
+    "LIMIT": ("limit", _dec_LimitConstraint),
+}
+
+# LockKey: arm name -> (setField and value key as written, identity key, encoder, hash).
+_ARMS_LockKey: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
+    "job": (',"setField":"JOB","value":', "LockKey._Fields.JOB", _enc_JobKey, _hash_JobKey),
+}
+# LockKey: setField as written -> (arm name, decoder).
+_SETFIELDS_LockKey: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
+    "JOB": ("job", _dec_JobKey),
+}
+
+# Image: arm name -> (setField and value key as written, identity key, encoder, hash).
+_ARMS_Image: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
+    "docker": (',"setField":"DOCKER","value":', "Image._Fields.DOCKER", _enc_DockerImage, _hash_DockerImage),
+    "appc": (',"setField":"APPC","value":', "Image._Fields.APPC", _enc_AppcImage, _hash_AppcImage),
+}
+# Image: setField as written -> (arm name, decoder).
+_SETFIELDS_Image: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
+    "DOCKER": ("docker", _dec_DockerImage),
+    "APPC": ("appc", _dec_AppcImage),
+}
+
+# Container: arm name -> (setField and value key as written, identity key, encoder, hash).
+_ARMS_Container: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
+    "mesos": (',"setField":"MESOS","value":', "Container._Fields.MESOS", _enc_MesosContainer, _hash_MesosContainer),
+    "docker": (',"setField":"DOCKER","value":', "Container._Fields.DOCKER", _enc_DockerContainer, _hash_DockerContainer),
+}
+# Container: setField as written -> (arm name, decoder).
+_SETFIELDS_Container: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
+    "MESOS": ("mesos", _dec_MesosContainer),
+    "DOCKER": ("docker", _dec_DockerContainer),
+}
+
+# Resource: arm name -> (setField and value key as written, identity key, encoder, hash).
+_ARMS_Resource: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
+    "numCpus": (',"setField":"NUM_CPUS","value":', "Resource._Fields.NUM_CPUS", _gd, _cs.hash_double),
+    "ramMb": (',"setField":"RAM_MB","value":', "Resource._Fields.RAM_MB", str, _cs.hash_i64),
+    "diskMb": (',"setField":"DISK_MB","value":', "Resource._Fields.DISK_MB", str, _cs.hash_i64),
+    "namedPort": (',"setField":"NAMED_PORT","value":', "Resource._Fields.NAMED_PORT", _gs, _cs.hash_string),
+    "numGpus": (',"setField":"NUM_GPUS","value":', "Resource._Fields.NUM_GPUS", str, _cs.hash_i64),
+}
+# Resource: setField as written -> (arm name, decoder).
+_SETFIELDS_Resource: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
+    "NUM_CPUS": ("numCpus", _cs.double_value),
+    "RAM_MB": ("ramMb", _cs.i64_value),
+    "DISK_MB": ("diskMb", _cs.i64_value),
+    "NAMED_PORT": ("namedPort", _cs.string_value),
+    "NUM_GPUS": ("numGpus", _cs.i64_value),
+}
+
+# Result: arm name -> (setField and value key as written, identity key, encoder, hash).
+_ARMS_Result: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
+    "populateJobResult": (',"setField":"POPULATE_JOB_RESULT","value":', "Result._Fields.POPULATE_JOB_RESULT", _enc_PopulateJobResult, _hash_PopulateJobResult),
+    "scheduleStatusResult": (',"setField":"SCHEDULE_STATUS_RESULT","value":', "Result._Fields.SCHEDULE_STATUS_RESULT", _enc_ScheduleStatusResult, _hash_ScheduleStatusResult),
+    "getJobsResult": (',"setField":"GET_JOBS_RESULT","value":', "Result._Fields.GET_JOBS_RESULT", _enc_GetJobsResult, _hash_GetJobsResult),
+    "getQuotaResult": (',"setField":"GET_QUOTA_RESULT","value":', "Result._Fields.GET_QUOTA_RESULT", _enc_GetQuotaResult, _hash_GetQuotaResult),
+    "listBackupsResult": (',"setField":"LIST_BACKUPS_RESULT","value":', "Result._Fields.LIST_BACKUPS_RESULT", _enc_ListBackupsResult, _hash_ListBackupsResult),
+    "startMaintenanceResult": (',"setField":"START_MAINTENANCE_RESULT","value":', "Result._Fields.START_MAINTENANCE_RESULT", _enc_StartMaintenanceResult, _hash_StartMaintenanceResult),
+    "drainHostsResult": (',"setField":"DRAIN_HOSTS_RESULT","value":', "Result._Fields.DRAIN_HOSTS_RESULT", _enc_DrainHostsResult, _hash_DrainHostsResult),
+    "queryRecoveryResult": (',"setField":"QUERY_RECOVERY_RESULT","value":', "Result._Fields.QUERY_RECOVERY_RESULT", _enc_QueryRecoveryResult, _hash_QueryRecoveryResult),
+    "maintenanceStatusResult": (',"setField":"MAINTENANCE_STATUS_RESULT","value":', "Result._Fields.MAINTENANCE_STATUS_RESULT", _enc_MaintenanceStatusResult, _hash_MaintenanceStatusResult),
+    "endMaintenanceResult": (',"setField":"END_MAINTENANCE_RESULT","value":', "Result._Fields.END_MAINTENANCE_RESULT", _enc_EndMaintenanceResult, _hash_EndMaintenanceResult),
+    "roleSummaryResult": (',"setField":"ROLE_SUMMARY_RESULT","value":', "Result._Fields.ROLE_SUMMARY_RESULT", _enc_RoleSummaryResult, _hash_RoleSummaryResult),
+    "jobSummaryResult": (',"setField":"JOB_SUMMARY_RESULT","value":', "Result._Fields.JOB_SUMMARY_RESULT", _enc_JobSummaryResult, _hash_JobSummaryResult),
+    "configSummaryResult": (',"setField":"CONFIG_SUMMARY_RESULT","value":', "Result._Fields.CONFIG_SUMMARY_RESULT", _enc_ConfigSummaryResult, _hash_ConfigSummaryResult),
+    "getPendingReasonResult": (',"setField":"GET_PENDING_REASON_RESULT","value":', "Result._Fields.GET_PENDING_REASON_RESULT", _enc_GetPendingReasonResult, _hash_GetPendingReasonResult),
+    "startJobUpdateResult": (',"setField":"START_JOB_UPDATE_RESULT","value":', "Result._Fields.START_JOB_UPDATE_RESULT", _enc_StartJobUpdateResult, _hash_StartJobUpdateResult),
+    "getJobUpdateSummariesResult": (',"setField":"GET_JOB_UPDATE_SUMMARIES_RESULT","value":', "Result._Fields.GET_JOB_UPDATE_SUMMARIES_RESULT", _enc_GetJobUpdateSummariesResult, _hash_GetJobUpdateSummariesResult),
+    "getJobUpdateDetailsResult": (',"setField":"GET_JOB_UPDATE_DETAILS_RESULT","value":', "Result._Fields.GET_JOB_UPDATE_DETAILS_RESULT", _enc_GetJobUpdateDetailsResult, _hash_GetJobUpdateDetailsResult),
+    "pulseJobUpdateResult": (',"setField":"PULSE_JOB_UPDATE_RESULT","value":', "Result._Fields.PULSE_JOB_UPDATE_RESULT", _enc_PulseJobUpdateResult, _hash_PulseJobUpdateResult),
+    "getJobUpdateDiffResult": (',"setField":"GET_JOB_UPDATE_DIFF_RESULT","value":', "Result._Fields.GET_JOB_UPDATE_DIFF_RESULT", _enc_GetJobUpdateDiffResult, _hash_GetJobUpdateDiffResult),
+    "getTierConfigResult": (',"setField":"GET_TIER_CONFIG_RESULT","value":', "Result._Fields.GET_TIER_CONFIG_RESULT", _enc_GetTierConfigResult, _hash_GetTierConfigResult),
+}
+# Result: setField as written -> (arm name, decoder).
+_SETFIELDS_Result: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
+    "POPULATE_JOB_RESULT": ("populateJobResult", _dec_PopulateJobResult),
+    "SCHEDULE_STATUS_RESULT": ("scheduleStatusResult", _dec_ScheduleStatusResult),
+    "GET_JOBS_RESULT": ("getJobsResult", _dec_GetJobsResult),
+    "GET_QUOTA_RESULT": ("getQuotaResult", _dec_GetQuotaResult),
+    "LIST_BACKUPS_RESULT": ("listBackupsResult", _dec_ListBackupsResult),
+    "START_MAINTENANCE_RESULT": ("startMaintenanceResult", _dec_StartMaintenanceResult),
+    "DRAIN_HOSTS_RESULT": ("drainHostsResult", _dec_DrainHostsResult),
+    "QUERY_RECOVERY_RESULT": ("queryRecoveryResult", _dec_QueryRecoveryResult),
+    "MAINTENANCE_STATUS_RESULT": ("maintenanceStatusResult", _dec_MaintenanceStatusResult),
+    "END_MAINTENANCE_RESULT": ("endMaintenanceResult", _dec_EndMaintenanceResult),
+    "ROLE_SUMMARY_RESULT": ("roleSummaryResult", _dec_RoleSummaryResult),
+    "JOB_SUMMARY_RESULT": ("jobSummaryResult", _dec_JobSummaryResult),
+    "CONFIG_SUMMARY_RESULT": ("configSummaryResult", _dec_ConfigSummaryResult),
+    "GET_PENDING_REASON_RESULT": ("getPendingReasonResult", _dec_GetPendingReasonResult),
+    "START_JOB_UPDATE_RESULT": ("startJobUpdateResult", _dec_StartJobUpdateResult),
+    "GET_JOB_UPDATE_SUMMARIES_RESULT": ("getJobUpdateSummariesResult", _dec_GetJobUpdateSummariesResult),
+    "GET_JOB_UPDATE_DETAILS_RESULT": ("getJobUpdateDetailsResult", _dec_GetJobUpdateDetailsResult),
+    "PULSE_JOB_UPDATE_RESULT": ("pulseJobUpdateResult", _dec_PulseJobUpdateResult),
+    "GET_JOB_UPDATE_DIFF_RESULT": ("getJobUpdateDiffResult", _dec_GetJobUpdateDiffResult),
+    "GET_TIER_CONFIG_RESULT": ("getTierConfigResult", _dec_GetTierConfigResult),
+}
+
+# ConfigRewrite: arm name -> (setField and value key as written, identity key, encoder, hash).
+_ARMS_ConfigRewrite: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
+    "jobRewrite": (',"setField":"JOB_REWRITE","value":', "ConfigRewrite._Fields.JOB_REWRITE", _enc_JobConfigRewrite, _hash_JobConfigRewrite),
+    "instanceRewrite": (',"setField":"INSTANCE_REWRITE","value":', "ConfigRewrite._Fields.INSTANCE_REWRITE", _enc_InstanceConfigRewrite, _hash_InstanceConfigRewrite),
+}
+# ConfigRewrite: setField as written -> (arm name, decoder).
+_SETFIELDS_ConfigRewrite: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
+    "JOB_REWRITE": ("jobRewrite", _dec_JobConfigRewrite),
+    "INSTANCE_REWRITE": ("instanceRewrite", _dec_InstanceConfigRewrite),
+}
 
 
 # Each class finds its encoder, decoder and hash through these attributes.

@@ -129,6 +129,7 @@ class Identity(_st.ThriftStruct):
         _set(self, "user", None if user is None else _ts.check_string(user, "Identity.user"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class Attribute(_st.ThriftStruct):
@@ -152,6 +153,7 @@ class Attribute(_st.ThriftStruct):
         _set(self, "values", _t_set_string.check(values, "Attribute.values"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class HostAttributes(_st.ThriftStruct):
@@ -188,6 +190,7 @@ class HostAttributes(_st.ThriftStruct):
         _set(self, "slaveId", None if slaveId is None else _ts.check_string(slaveId, "HostAttributes.slaveId"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class ValueConstraint(_st.ThriftStruct):
@@ -211,6 +214,7 @@ class ValueConstraint(_st.ThriftStruct):
         _set(self, "values", _t_set_string.check(values, "ValueConstraint.values"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class LimitConstraint(_st.ThriftStruct):
@@ -229,6 +233,7 @@ class LimitConstraint(_st.ThriftStruct):
         _set(self, "limit", _ts.check_i32(limit, "LimitConstraint.limit"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class TaskConstraint(_st.ThriftUnion):
@@ -253,6 +258,7 @@ class TaskConstraint(_st.ThriftUnion):
         _set(self, "field_value", value)
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
     @property
     def value(self) -> ValueConstraint | None:
@@ -286,6 +292,7 @@ class Constraint(_st.ThriftStruct):
         _set(self, "constraint", None if constraint is None else _t_TaskConstraint.check(constraint, "Constraint.constraint"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class Package(_st.ThriftStruct):
@@ -314,6 +321,7 @@ class Package(_st.ThriftStruct):
         _set(self, "version", _ts.check_i32(version, "Package.version"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class Metadata(_st.ThriftStruct):
@@ -337,6 +345,7 @@ class Metadata(_st.ThriftStruct):
         _set(self, "value", None if value is None else _ts.check_string(value, "Metadata.value"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobKey(_st.ThriftStruct):
@@ -365,6 +374,7 @@ class JobKey(_st.ThriftStruct):
         _set(self, "name", None if name is None else _ts.check_string(name, "JobKey.name"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class LockKey(_st.ThriftUnion):
@@ -387,6 +397,7 @@ class LockKey(_st.ThriftUnion):
         _set(self, "field_value", value)
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
     @property
     def job(self) -> JobKey | None:
@@ -433,6 +444,7 @@ class Lock(_st.ThriftStruct):
         _set(self, "message", None if message is None else _ts.check_string(message, "Lock.message"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class InstanceKey(_st.ThriftStruct):
@@ -456,6 +468,7 @@ class InstanceKey(_st.ThriftStruct):
         _set(self, "instanceId", _ts.check_i32(instanceId, "InstanceKey.instanceId"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class ExecutorConfig(_st.ThriftStruct):
@@ -479,6 +492,7 @@ class ExecutorConfig(_st.ThriftStruct):
         _set(self, "data", None if data is None else _ts.check_string(data, "ExecutorConfig.data"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class Volume(_st.ThriftStruct):
@@ -507,6 +521,7 @@ class Volume(_st.ThriftStruct):
         _set(self, "mode", None if mode is None else _t_Mode.check(mode, "Volume.mode"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class DockerImage(_st.ThriftStruct):
@@ -530,6 +545,7 @@ class DockerImage(_st.ThriftStruct):
         _set(self, "tag", None if tag is None else _ts.check_string(tag, "DockerImage.tag"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class AppcImage(_st.ThriftStruct):
@@ -553,6 +569,7 @@ class AppcImage(_st.ThriftStruct):
         _set(self, "imageId", None if imageId is None else _ts.check_string(imageId, "AppcImage.imageId"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class Image(_st.ThriftUnion):
@@ -577,6 +594,7 @@ class Image(_st.ThriftUnion):
         _set(self, "field_value", value)
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
     @property
     def docker(self) -> DockerImage | None:
@@ -605,6 +623,7 @@ class MesosContainer(_st.ThriftStruct):
         _set(self, "image", None if image is None else _t_Image.check(image, "MesosContainer.image"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class DockerParameter(_st.ThriftStruct):
@@ -628,6 +647,7 @@ class DockerParameter(_st.ThriftStruct):
         _set(self, "value", None if value is None else _ts.check_string(value, "DockerParameter.value"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class DockerContainer(_st.ThriftStruct):
@@ -654,6 +674,7 @@ class DockerContainer(_st.ThriftStruct):
         _set(self, "parameters", _t_list_DockerParameter.check(parameters, "DockerContainer.parameters"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class Container(_st.ThriftUnion):
@@ -678,6 +699,7 @@ class Container(_st.ThriftUnion):
         _set(self, "field_value", value)
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
     @property
     def mesos(self) -> MesosContainer | None:
@@ -718,6 +740,7 @@ class Resource(_st.ThriftUnion):
         _set(self, "field_value", value)
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
     @property
     def numCpus(self) -> float | None:
@@ -854,6 +877,7 @@ class TaskConfig(_st.ThriftStruct):
         _set(self, "container", None if container is None else _t_Container.check(container, "TaskConfig.container"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class ResourceAggregate(_st.ThriftStruct):
@@ -887,6 +911,7 @@ class ResourceAggregate(_st.ThriftStruct):
         _set(self, "resources", _t_set_Resource.check(resources, "ResourceAggregate.resources"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobConfiguration(_st.ThriftStruct):
@@ -933,6 +958,7 @@ class JobConfiguration(_st.ThriftStruct):
         _set(self, "instanceCount", _ts.check_i32(instanceCount, "JobConfiguration.instanceCount"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobStats(_st.ThriftStruct):
@@ -966,6 +992,7 @@ class JobStats(_st.ThriftStruct):
         _set(self, "pendingTaskCount", _ts.check_i32(pendingTaskCount, "JobStats.pendingTaskCount"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobSummary(_st.ThriftStruct):
@@ -994,6 +1021,7 @@ class JobSummary(_st.ThriftStruct):
         _set(self, "nextCronRunMs", _ts.check_i64(nextCronRunMs, "JobSummary.nextCronRunMs"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class Range(_st.ThriftStruct):
@@ -1017,6 +1045,7 @@ class Range(_st.ThriftStruct):
         _set(self, "last", _ts.check_i32(last, "Range.last"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class ConfigGroup(_st.ThriftStruct):
@@ -1040,6 +1069,7 @@ class ConfigGroup(_st.ThriftStruct):
         _set(self, "instances", _t_set_Range.check(instances, "ConfigGroup.instances"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class ConfigSummary(_st.ThriftStruct):
@@ -1063,6 +1093,7 @@ class ConfigSummary(_st.ThriftStruct):
         _set(self, "groups", _t_set_ConfigGroup.check(groups, "ConfigSummary.groups"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class PopulateJobResult(_st.ThriftStruct):
@@ -1081,6 +1112,7 @@ class PopulateJobResult(_st.ThriftStruct):
         _set(self, "taskConfig", None if taskConfig is None else _t_TaskConfig.check(taskConfig, "PopulateJobResult.taskConfig"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class GetQuotaResult(_st.ThriftStruct):
@@ -1119,6 +1151,7 @@ class GetQuotaResult(_st.ThriftStruct):
         _set(self, "nonProdDedicatedConsumption", None if nonProdDedicatedConsumption is None else _t_ResourceAggregate.check(nonProdDedicatedConsumption, "GetQuotaResult.nonProdDedicatedConsumption"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class TaskEvent(_st.ThriftStruct):
@@ -1152,6 +1185,7 @@ class TaskEvent(_st.ThriftStruct):
         _set(self, "scheduler", None if scheduler is None else _ts.check_string(scheduler, "TaskEvent.scheduler"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class AssignedTask(_st.ThriftStruct):
@@ -1195,6 +1229,7 @@ class AssignedTask(_st.ThriftStruct):
         _set(self, "instanceId", _ts.check_i32(instanceId, "AssignedTask.instanceId"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class ScheduledTask(_st.ThriftStruct):
@@ -1236,6 +1271,7 @@ class ScheduledTask(_st.ThriftStruct):
         _set(self, "ancestorId", None if ancestorId is None else _ts.check_string(ancestorId, "ScheduledTask.ancestorId"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class ScheduleStatusResult(_st.ThriftStruct):
@@ -1254,6 +1290,7 @@ class ScheduleStatusResult(_st.ThriftStruct):
         _set(self, "tasks", _t_list_ScheduledTask.check(tasks, "ScheduleStatusResult.tasks"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class GetJobsResult(_st.ThriftStruct):
@@ -1272,6 +1309,7 @@ class GetJobsResult(_st.ThriftStruct):
         _set(self, "configs", _t_set_JobConfiguration.check(configs, "GetJobsResult.configs"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class TaskQuery(_st.ThriftStruct):
@@ -1338,6 +1376,7 @@ class TaskQuery(_st.ThriftStruct):
         _set(self, "limit", _ts.check_i32(limit, "TaskQuery.limit"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class HostStatus(_st.ThriftStruct):
@@ -1361,6 +1400,7 @@ class HostStatus(_st.ThriftStruct):
         _set(self, "mode", None if mode is None else _t_MaintenanceMode.check(mode, "HostStatus.mode"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class RoleSummary(_st.ThriftStruct):
@@ -1389,6 +1429,7 @@ class RoleSummary(_st.ThriftStruct):
         _set(self, "cronJobCount", _ts.check_i32(cronJobCount, "RoleSummary.cronJobCount"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class Hosts(_st.ThriftStruct):
@@ -1407,6 +1448,7 @@ class Hosts(_st.ThriftStruct):
         _set(self, "hostNames", _t_set_string.check(hostNames, "Hosts.hostNames"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class PendingReason(_st.ThriftStruct):
@@ -1430,6 +1472,7 @@ class PendingReason(_st.ThriftStruct):
         _set(self, "reason", None if reason is None else _ts.check_string(reason, "PendingReason.reason"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobUpdateKey(_st.ThriftStruct):
@@ -1453,6 +1496,7 @@ class JobUpdateKey(_st.ThriftStruct):
         _set(self, "id", None if id is None else _ts.check_string(id, "JobUpdateKey.id"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobUpdateSettings(_st.ThriftStruct):
@@ -1509,6 +1553,7 @@ class JobUpdateSettings(_st.ThriftStruct):
         _set(self, "blockIfNoPulsesAfterMs", _ts.check_i32(blockIfNoPulsesAfterMs, "JobUpdateSettings.blockIfNoPulsesAfterMs"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobUpdateEvent(_st.ThriftStruct):
@@ -1542,6 +1587,7 @@ class JobUpdateEvent(_st.ThriftStruct):
         _set(self, "message", None if message is None else _ts.check_string(message, "JobUpdateEvent.message"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobInstanceUpdateEvent(_st.ThriftStruct):
@@ -1570,6 +1616,7 @@ class JobInstanceUpdateEvent(_st.ThriftStruct):
         _set(self, "action", None if action is None else _t_JobUpdateAction.check(action, "JobInstanceUpdateEvent.action"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class InstanceTaskConfig(_st.ThriftStruct):
@@ -1593,6 +1640,7 @@ class InstanceTaskConfig(_st.ThriftStruct):
         _set(self, "instances", _t_set_Range.check(instances, "InstanceTaskConfig.instances"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobUpdateState(_st.ThriftStruct):
@@ -1621,6 +1669,7 @@ class JobUpdateState(_st.ThriftStruct):
         _set(self, "lastModifiedTimestampMs", _ts.check_i64(lastModifiedTimestampMs, "JobUpdateState.lastModifiedTimestampMs"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobUpdateSummary(_st.ThriftStruct):
@@ -1649,6 +1698,7 @@ class JobUpdateSummary(_st.ThriftStruct):
         _set(self, "state", None if state is None else _t_JobUpdateState.check(state, "JobUpdateSummary.state"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobUpdateInstructions(_st.ThriftStruct):
@@ -1677,6 +1727,7 @@ class JobUpdateInstructions(_st.ThriftStruct):
         _set(self, "settings", None if settings is None else _t_JobUpdateSettings.check(settings, "JobUpdateInstructions.settings"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobUpdate(_st.ThriftStruct):
@@ -1700,6 +1751,7 @@ class JobUpdate(_st.ThriftStruct):
         _set(self, "instructions", None if instructions is None else _t_JobUpdateInstructions.check(instructions, "JobUpdate.instructions"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobUpdateDetails(_st.ThriftStruct):
@@ -1728,6 +1780,7 @@ class JobUpdateDetails(_st.ThriftStruct):
         _set(self, "instanceEvents", _t_list_JobInstanceUpdateEvent.check(instanceEvents, "JobUpdateDetails.instanceEvents"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobUpdateRequest(_st.ThriftStruct):
@@ -1756,6 +1809,7 @@ class JobUpdateRequest(_st.ThriftStruct):
         _set(self, "settings", None if settings is None else _t_JobUpdateSettings.check(settings, "JobUpdateRequest.settings"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobUpdateQuery(_st.ThriftStruct):
@@ -1804,6 +1858,7 @@ class JobUpdateQuery(_st.ThriftStruct):
         _set(self, "limit", _ts.check_i32(limit, "JobUpdateQuery.limit"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class ListBackupsResult(_st.ThriftStruct):
@@ -1822,6 +1877,7 @@ class ListBackupsResult(_st.ThriftStruct):
         _set(self, "backups", _t_set_string.check(backups, "ListBackupsResult.backups"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class StartMaintenanceResult(_st.ThriftStruct):
@@ -1840,6 +1896,7 @@ class StartMaintenanceResult(_st.ThriftStruct):
         _set(self, "statuses", _t_set_HostStatus.check(statuses, "StartMaintenanceResult.statuses"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class DrainHostsResult(_st.ThriftStruct):
@@ -1858,6 +1915,7 @@ class DrainHostsResult(_st.ThriftStruct):
         _set(self, "statuses", _t_set_HostStatus.check(statuses, "DrainHostsResult.statuses"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class QueryRecoveryResult(_st.ThriftStruct):
@@ -1876,6 +1934,7 @@ class QueryRecoveryResult(_st.ThriftStruct):
         _set(self, "tasks", _t_set_ScheduledTask.check(tasks, "QueryRecoveryResult.tasks"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class MaintenanceStatusResult(_st.ThriftStruct):
@@ -1894,6 +1953,7 @@ class MaintenanceStatusResult(_st.ThriftStruct):
         _set(self, "statuses", _t_set_HostStatus.check(statuses, "MaintenanceStatusResult.statuses"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class EndMaintenanceResult(_st.ThriftStruct):
@@ -1912,6 +1972,7 @@ class EndMaintenanceResult(_st.ThriftStruct):
         _set(self, "statuses", _t_set_HostStatus.check(statuses, "EndMaintenanceResult.statuses"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class RoleSummaryResult(_st.ThriftStruct):
@@ -1930,6 +1991,7 @@ class RoleSummaryResult(_st.ThriftStruct):
         _set(self, "summaries", _t_set_RoleSummary.check(summaries, "RoleSummaryResult.summaries"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobSummaryResult(_st.ThriftStruct):
@@ -1948,6 +2010,7 @@ class JobSummaryResult(_st.ThriftStruct):
         _set(self, "summaries", _t_set_JobSummary.check(summaries, "JobSummaryResult.summaries"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class ConfigSummaryResult(_st.ThriftStruct):
@@ -1966,6 +2029,7 @@ class ConfigSummaryResult(_st.ThriftStruct):
         _set(self, "summary", None if summary is None else _t_ConfigSummary.check(summary, "ConfigSummaryResult.summary"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class GetPendingReasonResult(_st.ThriftStruct):
@@ -1984,6 +2048,7 @@ class GetPendingReasonResult(_st.ThriftStruct):
         _set(self, "reasons", _t_set_PendingReason.check(reasons, "GetPendingReasonResult.reasons"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class StartJobUpdateResult(_st.ThriftStruct):
@@ -2002,6 +2067,7 @@ class StartJobUpdateResult(_st.ThriftStruct):
         _set(self, "key", None if key is None else _t_JobUpdateKey.check(key, "StartJobUpdateResult.key"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class GetJobUpdateSummariesResult(_st.ThriftStruct):
@@ -2020,6 +2086,7 @@ class GetJobUpdateSummariesResult(_st.ThriftStruct):
         _set(self, "updateSummaries", _t_list_JobUpdateSummary.check(updateSummaries, "GetJobUpdateSummariesResult.updateSummaries"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class GetJobUpdateDetailsResult(_st.ThriftStruct):
@@ -2038,6 +2105,7 @@ class GetJobUpdateDetailsResult(_st.ThriftStruct):
         _set(self, "details", None if details is None else _t_JobUpdateDetails.check(details, "GetJobUpdateDetailsResult.details"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class PulseJobUpdateResult(_st.ThriftStruct):
@@ -2056,6 +2124,7 @@ class PulseJobUpdateResult(_st.ThriftStruct):
         _set(self, "status", None if status is None else _t_JobUpdatePulseStatus.check(status, "PulseJobUpdateResult.status"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class GetJobUpdateDiffResult(_st.ThriftStruct):
@@ -2089,6 +2158,7 @@ class GetJobUpdateDiffResult(_st.ThriftStruct):
         _set(self, "unchanged", _t_set_ConfigGroup.check(unchanged, "GetJobUpdateDiffResult.unchanged"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class TierConfig(_st.ThriftStruct):
@@ -2112,6 +2182,7 @@ class TierConfig(_st.ThriftStruct):
         _set(self, "settings", _t_map_string_string.check(settings, "TierConfig.settings"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class GetTierConfigResult(_st.ThriftStruct):
@@ -2135,6 +2206,7 @@ class GetTierConfigResult(_st.ThriftStruct):
         _set(self, "tiers", _t_set_TierConfig.check(tiers, "GetTierConfigResult.tiers"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class ServerInfo(_st.ThriftStruct):
@@ -2158,6 +2230,7 @@ class ServerInfo(_st.ThriftStruct):
         _set(self, "statsUrlPrefix", None if statsUrlPrefix is None else _ts.check_string(statsUrlPrefix, "ServerInfo.statsUrlPrefix"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class Result(_st.ThriftUnion):
@@ -2218,6 +2291,7 @@ class Result(_st.ThriftUnion):
         _set(self, "field_value", value)
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
     @property
     def populateJobResult(self) -> PopulateJobResult | None:
@@ -2339,6 +2413,7 @@ class ResponseDetail(_st.ThriftStruct):
         _set(self, "message", None if message is None else _ts.check_string(message, "ResponseDetail.message"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class Response(_st.ThriftStruct):
@@ -2375,6 +2450,7 @@ class Response(_st.ThriftStruct):
         _set(self, "details", _t_list_ResponseDetail.check(details, "Response.details"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class InstanceConfigRewrite(_st.ThriftStruct):
@@ -2403,6 +2479,7 @@ class InstanceConfigRewrite(_st.ThriftStruct):
         _set(self, "rewrittenTask", None if rewrittenTask is None else _t_TaskConfig.check(rewrittenTask, "InstanceConfigRewrite.rewrittenTask"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobConfigRewrite(_st.ThriftStruct):
@@ -2426,6 +2503,7 @@ class JobConfigRewrite(_st.ThriftStruct):
         _set(self, "rewrittenJob", None if rewrittenJob is None else _t_JobConfiguration.check(rewrittenJob, "JobConfigRewrite.rewrittenJob"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class ConfigRewrite(_st.ThriftUnion):
@@ -2450,6 +2528,7 @@ class ConfigRewrite(_st.ThriftUnion):
         _set(self, "field_value", value)
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
     @property
     def jobRewrite(self) -> JobConfigRewrite | None:
@@ -2478,6 +2557,7 @@ class RewriteConfigsRequest(_st.ThriftStruct):
         _set(self, "rewriteCommands", _t_list_ConfigRewrite.check(rewriteCommands, "RewriteConfigsRequest.rewriteCommands"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 def _default_TaskConfig_container() -> Container:

@@ -17,6 +17,7 @@ import typing as _typing
 
 from aurorakit.runtime import codec_support as _cs
 from aurorakit.runtime import containers as _ct
+from aurorakit.runtime import struct as _st
 from aurorakit.runtime.errors import PayloadError as _PayloadError
 from aurorakit.runtime.gson import gson_double as _gd
 from aurorakit.runtime.gson import gson_string as _gs
@@ -130,6 +131,96 @@ _set = object.__setattr__
 _new = object.__new__
 _M = 0xFFFFFFFF
 _Ids = _typing.Mapping[str, int]
+
+# Decoders build each object as its mutable twin, then switch its class (see runtime/struct.py).
+_B_Identity = _st.mutable_twin(Identity)
+_B_Attribute = _st.mutable_twin(Attribute)
+_B_HostAttributes = _st.mutable_twin(HostAttributes)
+_B_ValueConstraint = _st.mutable_twin(ValueConstraint)
+_B_LimitConstraint = _st.mutable_twin(LimitConstraint)
+_B_TaskConstraint = _st.mutable_twin(TaskConstraint)
+_B_Constraint = _st.mutable_twin(Constraint)
+_B_Package = _st.mutable_twin(Package)
+_B_Metadata = _st.mutable_twin(Metadata)
+_B_JobKey = _st.mutable_twin(JobKey)
+_B_LockKey = _st.mutable_twin(LockKey)
+_B_Lock = _st.mutable_twin(Lock)
+_B_InstanceKey = _st.mutable_twin(InstanceKey)
+_B_MesosFetcherURI = _st.mutable_twin(MesosFetcherURI)
+_B_ExecutorConfig = _st.mutable_twin(ExecutorConfig)
+_B_Volume = _st.mutable_twin(Volume)
+_B_DockerImage = _st.mutable_twin(DockerImage)
+_B_AppcImage = _st.mutable_twin(AppcImage)
+_B_Image = _st.mutable_twin(Image)
+_B_MesosContainer = _st.mutable_twin(MesosContainer)
+_B_DockerParameter = _st.mutable_twin(DockerParameter)
+_B_DockerContainer = _st.mutable_twin(DockerContainer)
+_B_Container = _st.mutable_twin(Container)
+_B_Resource = _st.mutable_twin(Resource)
+_B_PartitionPolicy = _st.mutable_twin(PartitionPolicy)
+_B_PercentageSlaPolicy = _st.mutable_twin(PercentageSlaPolicy)
+_B_CountSlaPolicy = _st.mutable_twin(CountSlaPolicy)
+_B_CoordinatorSlaPolicy = _st.mutable_twin(CoordinatorSlaPolicy)
+_B_SlaPolicy = _st.mutable_twin(SlaPolicy)
+_B_TaskConfig = _st.mutable_twin(TaskConfig)
+_B_ResourceAggregate = _st.mutable_twin(ResourceAggregate)
+_B_JobConfiguration = _st.mutable_twin(JobConfiguration)
+_B_JobStats = _st.mutable_twin(JobStats)
+_B_JobSummary = _st.mutable_twin(JobSummary)
+_B_Range = _st.mutable_twin(Range)
+_B_ConfigGroup = _st.mutable_twin(ConfigGroup)
+_B_ConfigSummary = _st.mutable_twin(ConfigSummary)
+_B_PopulateJobResult = _st.mutable_twin(PopulateJobResult)
+_B_GetQuotaResult = _st.mutable_twin(GetQuotaResult)
+_B_TaskEvent = _st.mutable_twin(TaskEvent)
+_B_AssignedTask = _st.mutable_twin(AssignedTask)
+_B_ScheduledTask = _st.mutable_twin(ScheduledTask)
+_B_ScheduleStatusResult = _st.mutable_twin(ScheduleStatusResult)
+_B_GetJobsResult = _st.mutable_twin(GetJobsResult)
+_B_TaskQuery = _st.mutable_twin(TaskQuery)
+_B_HostStatus = _st.mutable_twin(HostStatus)
+_B_RoleSummary = _st.mutable_twin(RoleSummary)
+_B_Hosts = _st.mutable_twin(Hosts)
+_B_PendingReason = _st.mutable_twin(PendingReason)
+_B_JobUpdateKey = _st.mutable_twin(JobUpdateKey)
+_B_QueueJobUpdateStrategy = _st.mutable_twin(QueueJobUpdateStrategy)
+_B_BatchJobUpdateStrategy = _st.mutable_twin(BatchJobUpdateStrategy)
+_B_VariableBatchJobUpdateStrategy = _st.mutable_twin(VariableBatchJobUpdateStrategy)
+_B_JobUpdateStrategy = _st.mutable_twin(JobUpdateStrategy)
+_B_JobUpdateSettings = _st.mutable_twin(JobUpdateSettings)
+_B_JobUpdateEvent = _st.mutable_twin(JobUpdateEvent)
+_B_JobInstanceUpdateEvent = _st.mutable_twin(JobInstanceUpdateEvent)
+_B_InstanceTaskConfig = _st.mutable_twin(InstanceTaskConfig)
+_B_JobUpdateState = _st.mutable_twin(JobUpdateState)
+_B_JobUpdateSummary = _st.mutable_twin(JobUpdateSummary)
+_B_JobUpdateInstructions = _st.mutable_twin(JobUpdateInstructions)
+_B_JobUpdate = _st.mutable_twin(JobUpdate)
+_B_JobUpdateDetails = _st.mutable_twin(JobUpdateDetails)
+_B_JobUpdateRequest = _st.mutable_twin(JobUpdateRequest)
+_B_JobUpdateQuery = _st.mutable_twin(JobUpdateQuery)
+_B_HostMaintenanceRequest = _st.mutable_twin(HostMaintenanceRequest)
+_B_ListBackupsResult = _st.mutable_twin(ListBackupsResult)
+_B_StartMaintenanceResult = _st.mutable_twin(StartMaintenanceResult)
+_B_DrainHostsResult = _st.mutable_twin(DrainHostsResult)
+_B_QueryRecoveryResult = _st.mutable_twin(QueryRecoveryResult)
+_B_MaintenanceStatusResult = _st.mutable_twin(MaintenanceStatusResult)
+_B_EndMaintenanceResult = _st.mutable_twin(EndMaintenanceResult)
+_B_RoleSummaryResult = _st.mutable_twin(RoleSummaryResult)
+_B_JobSummaryResult = _st.mutable_twin(JobSummaryResult)
+_B_ConfigSummaryResult = _st.mutable_twin(ConfigSummaryResult)
+_B_GetPendingReasonResult = _st.mutable_twin(GetPendingReasonResult)
+_B_StartJobUpdateResult = _st.mutable_twin(StartJobUpdateResult)
+_B_GetJobUpdateSummariesResult = _st.mutable_twin(GetJobUpdateSummariesResult)
+_B_GetJobUpdateDetailsResult = _st.mutable_twin(GetJobUpdateDetailsResult)
+_B_PulseJobUpdateResult = _st.mutable_twin(PulseJobUpdateResult)
+_B_GetJobUpdateDiffResult = _st.mutable_twin(GetJobUpdateDiffResult)
+_B_TierConfig = _st.mutable_twin(TierConfig)
+_B_GetTierConfigResult = _st.mutable_twin(GetTierConfigResult)
+_B_ServerInfo = _st.mutable_twin(ServerInfo)
+_B_Result = _st.mutable_twin(Result)
+_B_ResponseDetail = _st.mutable_twin(ResponseDetail)
+_B_Response = _st.mutable_twin(Response)
+_B_ExplicitReconciliationSettings = _st.mutable_twin(ExplicitReconciliationSettings)
 
 
 # -- enum ResponseCode ---------------------------------------------------------
@@ -342,21 +433,25 @@ def _dec_Identity(d: _typing.Any) -> Identity:
         raise _cs.expected("a Identity object", d)
     if not d.keys() <= _KEYS_Identity:
         raise _cs.unknown_field(d, _KEYS_Identity, "Identity")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_Identity)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "user"
-        x_user = get("user")
-        if x_user is not None and x_user.__class__ is not str:
-            x_user = _cs.string_value(x_user)
+        v = get("user")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.user = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(Identity)
-    _set(o, "user", x_user)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(Identity, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = Identity
+    return o
 
 
 def _hash_Identity(o: Identity, ids: _Ids) -> int:
@@ -408,24 +503,28 @@ def _dec_Attribute(d: _typing.Any) -> Attribute:
         raise _cs.expected("a Attribute object", d)
     if not d.keys() <= _KEYS_Attribute:
         raise _cs.unknown_field(d, _KEYS_Attribute, "Attribute")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_Attribute)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "name"
-        x_name = get("name")
-        if x_name is not None and x_name.__class__ is not str:
-            x_name = _cs.string_value(x_name)
+        v = get("name")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.name = v
         field = "values"
-        x_values = _dec_set_string(get("values"))
+        v = _dec_set_string(get("values"))
+        o.values = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(Attribute)
-    _set(o, "name", x_name)
-    _set(o, "values", x_values)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(Attribute, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = Attribute
+    return o
 
 
 def _hash_Attribute(o: Attribute, ids: _Ids) -> int:
@@ -486,34 +585,41 @@ def _dec_HostAttributes(d: _typing.Any) -> HostAttributes:
         raise _cs.expected("a HostAttributes object", d)
     if not d.keys() <= _KEYS_HostAttributes:
         raise _cs.unknown_field(d, _KEYS_HostAttributes, "HostAttributes")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_HostAttributes)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "host"
-        x_host = get("host")
-        if x_host is not None and x_host.__class__ is not str:
-            x_host = _cs.string_value(x_host)
+        v = get("host")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.host = v
         field = "attributes"
-        x_attributes = _dec_set_Attribute(get("attributes"))
+        v = _dec_set_Attribute(get("attributes"))
+        o.attributes = v
         field = "mode"
-        x_mode = get("mode")
-        if x_mode is not None:
-            x_mode = _dec_MaintenanceMode(x_mode)
+        v = get("mode")
+        if v is not None:
+            member = _E_MaintenanceMode.get(v) if v.__class__ is str else None
+            if member is None:
+                raise _cs.bad_enum(v, "MaintenanceMode")
+            v = member
+        o.mode = v
         field = "slaveId"
-        x_slaveId = get("slaveId")
-        if x_slaveId is not None and x_slaveId.__class__ is not str:
-            x_slaveId = _cs.string_value(x_slaveId)
+        v = get("slaveId")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.slaveId = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(HostAttributes)
-    _set(o, "host", x_host)
-    _set(o, "attributes", x_attributes)
-    _set(o, "mode", x_mode)
-    _set(o, "slaveId", x_slaveId)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(HostAttributes, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = HostAttributes
+    return o
 
 
 def _hash_HostAttributes(o: HostAttributes, ids: _Ids) -> int:
@@ -568,24 +674,28 @@ def _dec_ValueConstraint(d: _typing.Any) -> ValueConstraint:
         raise _cs.expected("a ValueConstraint object", d)
     if not d.keys() <= _KEYS_ValueConstraint:
         raise _cs.unknown_field(d, _KEYS_ValueConstraint, "ValueConstraint")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_ValueConstraint)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "negated"
-        x_negated = get("negated", False)
-        if x_negated.__class__ is not bool:
-            x_negated = _cs.bool_value(x_negated)
+        v = get("negated", False)
+        if v.__class__ is not bool:
+            v = _cs.bool_value(v)
+        o.negated = v
         field = "values"
-        x_values = _dec_set_string(get("values"))
+        v = _dec_set_string(get("values"))
+        o.values = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(ValueConstraint)
-    _set(o, "negated", x_negated)
-    _set(o, "values", x_values)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(ValueConstraint, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = ValueConstraint
+    return o
 
 
 def _hash_ValueConstraint(o: ValueConstraint, ids: _Ids) -> int:
@@ -633,21 +743,25 @@ def _dec_LimitConstraint(d: _typing.Any) -> LimitConstraint:
         raise _cs.expected("a LimitConstraint object", d)
     if not d.keys() <= _KEYS_LimitConstraint:
         raise _cs.unknown_field(d, _KEYS_LimitConstraint, "LimitConstraint")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_LimitConstraint)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "limit"
-        x_limit = get("limit", 0)
-        if x_limit.__class__ is not int or not -2147483648 <= x_limit <= 2147483647:
-            x_limit = _cs.i32_value(x_limit)
+        v = get("limit", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.limit = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(LimitConstraint)
-    _set(o, "limit", x_limit)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(LimitConstraint, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = LimitConstraint
+    return o
 
 
 def _hash_LimitConstraint(o: LimitConstraint, ids: _Ids) -> int:
@@ -665,16 +779,7 @@ def _hash_LimitConstraint(o: LimitConstraint, ids: _Ids) -> int:
 
 
 # -- union TaskConstraint ----------------------------------------------
-# Arm name -> (setField and value key as written, identity key, encoder, hash).
-_ARMS_TaskConstraint: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
-    "value": (',"setField":"VALUE","value":', "TaskConstraint._Fields.VALUE", _enc_ValueConstraint, _hash_ValueConstraint),
-    "limit": (',"setField":"LIMIT","value":', "TaskConstraint._Fields.LIMIT", _enc_LimitConstraint, _hash_LimitConstraint),
-}
-# setField as written -> (arm name, decoder).
-_SETFIELDS_TaskConstraint: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
-    "VALUE": ("value", _dec_ValueConstraint),
-    "LIMIT": ("limit", _dec_LimitConstraint),
-}
+# (_ARMS_TaskConstraint and _SETFIELDS_TaskConstraint are at the end of the module.)
 
 
 def _enc_TaskConstraint(o: TaskConstraint) -> str:
@@ -700,14 +805,26 @@ def _dec_TaskConstraint(d: _typing.Any) -> TaskConstraint:
         raise _cs.expected("a TaskConstraint object", d)
     if not d.keys() <= _cs.UNION_KEYS:
         raise _cs.unknown_field(d, _cs.UNION_KEYS, "TaskConstraint")
-    jhash = _cs.cached_hash(d)
-    arm, value = _cs.union_arm(d, _SETFIELDS_TaskConstraint, "TaskConstraint")
-    o = _new(TaskConstraint)
-    _set(o, "set_field", arm)
-    _set(o, "field_value", value)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(TaskConstraint, o)
+    jhash = d.get("cachedHashCode", 0)
+    if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
+        jhash = _cs.cached_hash(jhash)
+    set_field = d.get("setField")
+    arm = _SETFIELDS_TaskConstraint.get(set_field) if set_field.__class__ is str else None
+    value = d.get("value")
+    if arm is None or value is None:
+        raise _cs.bad_union(set_field, value, _SETFIELDS_TaskConstraint, "TaskConstraint")
+    try:
+        value = arm[1](value)
+    except _PayloadError as err:
+        raise err.within("value") from None
+    o = _new(_B_TaskConstraint)
+    o.set_field = arm[0]
+    o.field_value = value
+    o._jhash = jhash
+    o._json = None
+    o._pyhash = None
+    o.__class__ = TaskConstraint
+    return o
 
 
 def _hash_TaskConstraint(o: TaskConstraint, ids: _Ids) -> int:
@@ -760,26 +877,30 @@ def _dec_Constraint(d: _typing.Any) -> Constraint:
         raise _cs.expected("a Constraint object", d)
     if not d.keys() <= _KEYS_Constraint:
         raise _cs.unknown_field(d, _KEYS_Constraint, "Constraint")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_Constraint)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "name"
-        x_name = get("name")
-        if x_name is not None and x_name.__class__ is not str:
-            x_name = _cs.string_value(x_name)
+        v = get("name")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.name = v
         field = "constraint"
-        x_constraint = get("constraint")
-        if x_constraint is not None:
-            x_constraint = _dec_TaskConstraint(x_constraint)
+        v = get("constraint")
+        if v is not None:
+            v = _dec_TaskConstraint(v)
+        o.constraint = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(Constraint)
-    _set(o, "name", x_name)
-    _set(o, "constraint", x_constraint)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(Constraint, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = Constraint
+    return o
 
 
 def _hash_Constraint(o: Constraint, ids: _Ids) -> int:
@@ -837,31 +958,35 @@ def _dec_Package(d: _typing.Any) -> Package:
         raise _cs.expected("a Package object", d)
     if not d.keys() <= _KEYS_Package:
         raise _cs.unknown_field(d, _KEYS_Package, "Package")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_Package)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "role"
-        x_role = get("role")
-        if x_role is not None and x_role.__class__ is not str:
-            x_role = _cs.string_value(x_role)
+        v = get("role")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.role = v
         field = "name"
-        x_name = get("name")
-        if x_name is not None and x_name.__class__ is not str:
-            x_name = _cs.string_value(x_name)
+        v = get("name")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.name = v
         field = "version"
-        x_version = get("version", 0)
-        if x_version.__class__ is not int or not -2147483648 <= x_version <= 2147483647:
-            x_version = _cs.i32_value(x_version)
+        v = get("version", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.version = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(Package)
-    _set(o, "role", x_role)
-    _set(o, "name", x_name)
-    _set(o, "version", x_version)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(Package, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = Package
+    return o
 
 
 def _hash_Package(o: Package, ids: _Ids) -> int:
@@ -918,26 +1043,30 @@ def _dec_Metadata(d: _typing.Any) -> Metadata:
         raise _cs.expected("a Metadata object", d)
     if not d.keys() <= _KEYS_Metadata:
         raise _cs.unknown_field(d, _KEYS_Metadata, "Metadata")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_Metadata)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "key"
-        x_key = get("key")
-        if x_key is not None and x_key.__class__ is not str:
-            x_key = _cs.string_value(x_key)
+        v = get("key")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.key = v
         field = "value"
-        x_value = get("value")
-        if x_value is not None and x_value.__class__ is not str:
-            x_value = _cs.string_value(x_value)
+        v = get("value")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.value = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(Metadata)
-    _set(o, "key", x_key)
-    _set(o, "value", x_value)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(Metadata, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = Metadata
+    return o
 
 
 def _hash_Metadata(o: Metadata, ids: _Ids) -> int:
@@ -997,31 +1126,35 @@ def _dec_JobKey(d: _typing.Any) -> JobKey:
         raise _cs.expected("a JobKey object", d)
     if not d.keys() <= _KEYS_JobKey:
         raise _cs.unknown_field(d, _KEYS_JobKey, "JobKey")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobKey)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "role"
-        x_role = get("role")
-        if x_role is not None and x_role.__class__ is not str:
-            x_role = _cs.string_value(x_role)
+        v = get("role")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.role = v
         field = "environment"
-        x_environment = get("environment")
-        if x_environment is not None and x_environment.__class__ is not str:
-            x_environment = _cs.string_value(x_environment)
+        v = get("environment")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.environment = v
         field = "name"
-        x_name = get("name")
-        if x_name is not None and x_name.__class__ is not str:
-            x_name = _cs.string_value(x_name)
+        v = get("name")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.name = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobKey)
-    _set(o, "role", x_role)
-    _set(o, "environment", x_environment)
-    _set(o, "name", x_name)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobKey, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobKey
+    return o
 
 
 def _hash_JobKey(o: JobKey, ids: _Ids) -> int:
@@ -1044,14 +1177,7 @@ def _hash_JobKey(o: JobKey, ids: _Ids) -> int:
 
 
 # -- union LockKey -----------------------------------------------------
-# Arm name -> (setField and value key as written, identity key, encoder, hash).
-_ARMS_LockKey: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
-    "job": (',"setField":"JOB","value":', "LockKey._Fields.JOB", _enc_JobKey, _hash_JobKey),
-}
-# setField as written -> (arm name, decoder).
-_SETFIELDS_LockKey: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
-    "JOB": ("job", _dec_JobKey),
-}
+# (_ARMS_LockKey and _SETFIELDS_LockKey are at the end of the module.)
 
 
 def _enc_LockKey(o: LockKey) -> str:
@@ -1077,14 +1203,26 @@ def _dec_LockKey(d: _typing.Any) -> LockKey:
         raise _cs.expected("a LockKey object", d)
     if not d.keys() <= _cs.UNION_KEYS:
         raise _cs.unknown_field(d, _cs.UNION_KEYS, "LockKey")
-    jhash = _cs.cached_hash(d)
-    arm, value = _cs.union_arm(d, _SETFIELDS_LockKey, "LockKey")
-    o = _new(LockKey)
-    _set(o, "set_field", arm)
-    _set(o, "field_value", value)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(LockKey, o)
+    jhash = d.get("cachedHashCode", 0)
+    if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
+        jhash = _cs.cached_hash(jhash)
+    set_field = d.get("setField")
+    arm = _SETFIELDS_LockKey.get(set_field) if set_field.__class__ is str else None
+    value = d.get("value")
+    if arm is None or value is None:
+        raise _cs.bad_union(set_field, value, _SETFIELDS_LockKey, "LockKey")
+    try:
+        value = arm[1](value)
+    except _PayloadError as err:
+        raise err.within("value") from None
+    o = _new(_B_LockKey)
+    o.set_field = arm[0]
+    o.field_value = value
+    o._jhash = jhash
+    o._json = None
+    o._pyhash = None
+    o.__class__ = LockKey
+    return o
 
 
 def _hash_LockKey(o: LockKey, ids: _Ids) -> int:
@@ -1147,41 +1285,45 @@ def _dec_Lock(d: _typing.Any) -> Lock:
         raise _cs.expected("a Lock object", d)
     if not d.keys() <= _KEYS_Lock:
         raise _cs.unknown_field(d, _KEYS_Lock, "Lock")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_Lock)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "key"
-        x_key = get("key")
-        if x_key is not None:
-            x_key = _dec_LockKey(x_key)
+        v = get("key")
+        if v is not None:
+            v = _dec_LockKey(v)
+        o.key = v
         field = "token"
-        x_token = get("token")
-        if x_token is not None and x_token.__class__ is not str:
-            x_token = _cs.string_value(x_token)
+        v = get("token")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.token = v
         field = "user"
-        x_user = get("user")
-        if x_user is not None and x_user.__class__ is not str:
-            x_user = _cs.string_value(x_user)
+        v = get("user")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.user = v
         field = "timestampMs"
-        x_timestampMs = get("timestampMs", 0)
-        if x_timestampMs.__class__ is not int or not -9223372036854775808 <= x_timestampMs <= 9223372036854775807:
-            x_timestampMs = _cs.i64_value(x_timestampMs)
+        v = get("timestampMs", 0)
+        if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
+            v = _cs.i64_value(v)
+        o.timestampMs = v
         field = "message"
-        x_message = get("message")
-        if x_message is not None and x_message.__class__ is not str:
-            x_message = _cs.string_value(x_message)
+        v = get("message")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.message = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(Lock)
-    _set(o, "key", x_key)
-    _set(o, "token", x_token)
-    _set(o, "user", x_user)
-    _set(o, "timestampMs", x_timestampMs)
-    _set(o, "message", x_message)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(Lock, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = Lock
+    return o
 
 
 def _hash_Lock(o: Lock, ids: _Ids) -> int:
@@ -1240,26 +1382,30 @@ def _dec_InstanceKey(d: _typing.Any) -> InstanceKey:
         raise _cs.expected("a InstanceKey object", d)
     if not d.keys() <= _KEYS_InstanceKey:
         raise _cs.unknown_field(d, _KEYS_InstanceKey, "InstanceKey")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_InstanceKey)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "jobKey"
-        x_jobKey = get("jobKey")
-        if x_jobKey is not None:
-            x_jobKey = _dec_JobKey(x_jobKey)
+        v = get("jobKey")
+        if v is not None:
+            v = _dec_JobKey(v)
+        o.jobKey = v
         field = "instanceId"
-        x_instanceId = get("instanceId", 0)
-        if x_instanceId.__class__ is not int or not -2147483648 <= x_instanceId <= 2147483647:
-            x_instanceId = _cs.i32_value(x_instanceId)
+        v = get("instanceId", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.instanceId = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(InstanceKey)
-    _set(o, "jobKey", x_jobKey)
-    _set(o, "instanceId", x_instanceId)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(InstanceKey, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = InstanceKey
+    return o
 
 
 def _hash_InstanceKey(o: InstanceKey, ids: _Ids) -> int:
@@ -1318,36 +1464,40 @@ def _dec_MesosFetcherURI(d: _typing.Any) -> MesosFetcherURI:
         raise _cs.expected("a MesosFetcherURI object", d)
     if not d.keys() <= _KEYS_MesosFetcherURI:
         raise _cs.unknown_field(d, _KEYS_MesosFetcherURI, "MesosFetcherURI")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_MesosFetcherURI)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "value"
-        x_value = get("value")
-        if x_value is not None and x_value.__class__ is not str:
-            x_value = _cs.string_value(x_value)
+        v = get("value")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.value = v
         field = "extract"
-        x_extract = get("extract", False)
-        if x_extract.__class__ is not bool:
-            x_extract = _cs.bool_value(x_extract)
+        v = get("extract", False)
+        if v.__class__ is not bool:
+            v = _cs.bool_value(v)
+        o.extract = v
         field = "cache"
-        x_cache = get("cache", False)
-        if x_cache.__class__ is not bool:
-            x_cache = _cs.bool_value(x_cache)
+        v = get("cache", False)
+        if v.__class__ is not bool:
+            v = _cs.bool_value(v)
+        o.cache = v
         field = "outputFile"
-        x_outputFile = get("outputFile")
-        if x_outputFile is not None and x_outputFile.__class__ is not str:
-            x_outputFile = _cs.string_value(x_outputFile)
+        v = get("outputFile")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.outputFile = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(MesosFetcherURI)
-    _set(o, "value", x_value)
-    _set(o, "extract", x_extract)
-    _set(o, "cache", x_cache)
-    _set(o, "outputFile", x_outputFile)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(MesosFetcherURI, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = MesosFetcherURI
+    return o
 
 
 def _hash_MesosFetcherURI(o: MesosFetcherURI, ids: _Ids) -> int:
@@ -1405,26 +1555,30 @@ def _dec_ExecutorConfig(d: _typing.Any) -> ExecutorConfig:
         raise _cs.expected("a ExecutorConfig object", d)
     if not d.keys() <= _KEYS_ExecutorConfig:
         raise _cs.unknown_field(d, _KEYS_ExecutorConfig, "ExecutorConfig")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_ExecutorConfig)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "name"
-        x_name = get("name")
-        if x_name is not None and x_name.__class__ is not str:
-            x_name = _cs.string_value(x_name)
+        v = get("name")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.name = v
         field = "data"
-        x_data = get("data")
-        if x_data is not None and x_data.__class__ is not str:
-            x_data = _cs.string_value(x_data)
+        v = get("data")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.data = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(ExecutorConfig)
-    _set(o, "name", x_name)
-    _set(o, "data", x_data)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(ExecutorConfig, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = ExecutorConfig
+    return o
 
 
 def _hash_ExecutorConfig(o: ExecutorConfig, ids: _Ids) -> int:
@@ -1484,31 +1638,38 @@ def _dec_Volume(d: _typing.Any) -> Volume:
         raise _cs.expected("a Volume object", d)
     if not d.keys() <= _KEYS_Volume:
         raise _cs.unknown_field(d, _KEYS_Volume, "Volume")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_Volume)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "containerPath"
-        x_containerPath = get("containerPath")
-        if x_containerPath is not None and x_containerPath.__class__ is not str:
-            x_containerPath = _cs.string_value(x_containerPath)
+        v = get("containerPath")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.containerPath = v
         field = "hostPath"
-        x_hostPath = get("hostPath")
-        if x_hostPath is not None and x_hostPath.__class__ is not str:
-            x_hostPath = _cs.string_value(x_hostPath)
+        v = get("hostPath")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.hostPath = v
         field = "mode"
-        x_mode = get("mode")
-        if x_mode is not None:
-            x_mode = _dec_Mode(x_mode)
+        v = get("mode")
+        if v is not None:
+            member = _E_Mode.get(v) if v.__class__ is str else None
+            if member is None:
+                raise _cs.bad_enum(v, "Mode")
+            v = member
+        o.mode = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(Volume)
-    _set(o, "containerPath", x_containerPath)
-    _set(o, "hostPath", x_hostPath)
-    _set(o, "mode", x_mode)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(Volume, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = Volume
+    return o
 
 
 def _hash_Volume(o: Volume, ids: _Ids) -> int:
@@ -1566,26 +1727,30 @@ def _dec_DockerImage(d: _typing.Any) -> DockerImage:
         raise _cs.expected("a DockerImage object", d)
     if not d.keys() <= _KEYS_DockerImage:
         raise _cs.unknown_field(d, _KEYS_DockerImage, "DockerImage")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_DockerImage)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "name"
-        x_name = get("name")
-        if x_name is not None and x_name.__class__ is not str:
-            x_name = _cs.string_value(x_name)
+        v = get("name")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.name = v
         field = "tag"
-        x_tag = get("tag")
-        if x_tag is not None and x_tag.__class__ is not str:
-            x_tag = _cs.string_value(x_tag)
+        v = get("tag")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.tag = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(DockerImage)
-    _set(o, "name", x_name)
-    _set(o, "tag", x_tag)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(DockerImage, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = DockerImage
+    return o
 
 
 def _hash_DockerImage(o: DockerImage, ids: _Ids) -> int:
@@ -1641,26 +1806,30 @@ def _dec_AppcImage(d: _typing.Any) -> AppcImage:
         raise _cs.expected("a AppcImage object", d)
     if not d.keys() <= _KEYS_AppcImage:
         raise _cs.unknown_field(d, _KEYS_AppcImage, "AppcImage")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_AppcImage)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "name"
-        x_name = get("name")
-        if x_name is not None and x_name.__class__ is not str:
-            x_name = _cs.string_value(x_name)
+        v = get("name")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.name = v
         field = "imageId"
-        x_imageId = get("imageId")
-        if x_imageId is not None and x_imageId.__class__ is not str:
-            x_imageId = _cs.string_value(x_imageId)
+        v = get("imageId")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.imageId = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(AppcImage)
-    _set(o, "name", x_name)
-    _set(o, "imageId", x_imageId)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(AppcImage, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = AppcImage
+    return o
 
 
 def _hash_AppcImage(o: AppcImage, ids: _Ids) -> int:
@@ -1681,16 +1850,7 @@ def _hash_AppcImage(o: AppcImage, ids: _Ids) -> int:
 
 
 # -- union Image -------------------------------------------------------
-# Arm name -> (setField and value key as written, identity key, encoder, hash).
-_ARMS_Image: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
-    "docker": (',"setField":"DOCKER","value":', "Image._Fields.DOCKER", _enc_DockerImage, _hash_DockerImage),
-    "appc": (',"setField":"APPC","value":', "Image._Fields.APPC", _enc_AppcImage, _hash_AppcImage),
-}
-# setField as written -> (arm name, decoder).
-_SETFIELDS_Image: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
-    "DOCKER": ("docker", _dec_DockerImage),
-    "APPC": ("appc", _dec_AppcImage),
-}
+# (_ARMS_Image and _SETFIELDS_Image are at the end of the module.)
 
 
 def _enc_Image(o: Image) -> str:
@@ -1716,14 +1876,26 @@ def _dec_Image(d: _typing.Any) -> Image:
         raise _cs.expected("a Image object", d)
     if not d.keys() <= _cs.UNION_KEYS:
         raise _cs.unknown_field(d, _cs.UNION_KEYS, "Image")
-    jhash = _cs.cached_hash(d)
-    arm, value = _cs.union_arm(d, _SETFIELDS_Image, "Image")
-    o = _new(Image)
-    _set(o, "set_field", arm)
-    _set(o, "field_value", value)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(Image, o)
+    jhash = d.get("cachedHashCode", 0)
+    if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
+        jhash = _cs.cached_hash(jhash)
+    set_field = d.get("setField")
+    arm = _SETFIELDS_Image.get(set_field) if set_field.__class__ is str else None
+    value = d.get("value")
+    if arm is None or value is None:
+        raise _cs.bad_union(set_field, value, _SETFIELDS_Image, "Image")
+    try:
+        value = arm[1](value)
+    except _PayloadError as err:
+        raise err.within("value") from None
+    o = _new(_B_Image)
+    o.set_field = arm[0]
+    o.field_value = value
+    o._jhash = jhash
+    o._json = None
+    o._pyhash = None
+    o.__class__ = Image
+    return o
 
 
 def _hash_Image(o: Image, ids: _Ids) -> int:
@@ -1774,24 +1946,28 @@ def _dec_MesosContainer(d: _typing.Any) -> MesosContainer:
         raise _cs.expected("a MesosContainer object", d)
     if not d.keys() <= _KEYS_MesosContainer:
         raise _cs.unknown_field(d, _KEYS_MesosContainer, "MesosContainer")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_MesosContainer)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "image"
-        x_image = get("image")
-        if x_image is not None:
-            x_image = _dec_Image(x_image)
+        v = get("image")
+        if v is not None:
+            v = _dec_Image(v)
+        o.image = v
         field = "volumes"
-        x_volumes = _dec_list_Volume(get("volumes"))
+        v = _dec_list_Volume(get("volumes"))
+        o.volumes = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(MesosContainer)
-    _set(o, "image", x_image)
-    _set(o, "volumes", x_volumes)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(MesosContainer, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = MesosContainer
+    return o
 
 
 def _hash_MesosContainer(o: MesosContainer, ids: _Ids) -> int:
@@ -1846,26 +2022,30 @@ def _dec_DockerParameter(d: _typing.Any) -> DockerParameter:
         raise _cs.expected("a DockerParameter object", d)
     if not d.keys() <= _KEYS_DockerParameter:
         raise _cs.unknown_field(d, _KEYS_DockerParameter, "DockerParameter")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_DockerParameter)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "name"
-        x_name = get("name")
-        if x_name is not None and x_name.__class__ is not str:
-            x_name = _cs.string_value(x_name)
+        v = get("name")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.name = v
         field = "value"
-        x_value = get("value")
-        if x_value is not None and x_value.__class__ is not str:
-            x_value = _cs.string_value(x_value)
+        v = get("value")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.value = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(DockerParameter)
-    _set(o, "name", x_name)
-    _set(o, "value", x_value)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(DockerParameter, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = DockerParameter
+    return o
 
 
 def _hash_DockerParameter(o: DockerParameter, ids: _Ids) -> int:
@@ -1919,24 +2099,28 @@ def _dec_DockerContainer(d: _typing.Any) -> DockerContainer:
         raise _cs.expected("a DockerContainer object", d)
     if not d.keys() <= _KEYS_DockerContainer:
         raise _cs.unknown_field(d, _KEYS_DockerContainer, "DockerContainer")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_DockerContainer)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "image"
-        x_image = get("image")
-        if x_image is not None and x_image.__class__ is not str:
-            x_image = _cs.string_value(x_image)
+        v = get("image")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.image = v
         field = "parameters"
-        x_parameters = _dec_list_DockerParameter(get("parameters"))
+        v = _dec_list_DockerParameter(get("parameters"))
+        o.parameters = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(DockerContainer)
-    _set(o, "image", x_image)
-    _set(o, "parameters", x_parameters)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(DockerContainer, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = DockerContainer
+    return o
 
 
 def _hash_DockerContainer(o: DockerContainer, ids: _Ids) -> int:
@@ -1956,16 +2140,7 @@ def _hash_DockerContainer(o: DockerContainer, ids: _Ids) -> int:
 
 
 # -- union Container ---------------------------------------------------
-# Arm name -> (setField and value key as written, identity key, encoder, hash).
-_ARMS_Container: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
-    "mesos": (',"setField":"MESOS","value":', "Container._Fields.MESOS", _enc_MesosContainer, _hash_MesosContainer),
-    "docker": (',"setField":"DOCKER","value":', "Container._Fields.DOCKER", _enc_DockerContainer, _hash_DockerContainer),
-}
-# setField as written -> (arm name, decoder).
-_SETFIELDS_Container: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
-    "MESOS": ("mesos", _dec_MesosContainer),
-    "DOCKER": ("docker", _dec_DockerContainer),
-}
+# (_ARMS_Container and _SETFIELDS_Container are at the end of the module.)
 
 
 def _enc_Container(o: Container) -> str:
@@ -1991,14 +2166,26 @@ def _dec_Container(d: _typing.Any) -> Container:
         raise _cs.expected("a Container object", d)
     if not d.keys() <= _cs.UNION_KEYS:
         raise _cs.unknown_field(d, _cs.UNION_KEYS, "Container")
-    jhash = _cs.cached_hash(d)
-    arm, value = _cs.union_arm(d, _SETFIELDS_Container, "Container")
-    o = _new(Container)
-    _set(o, "set_field", arm)
-    _set(o, "field_value", value)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(Container, o)
+    jhash = d.get("cachedHashCode", 0)
+    if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
+        jhash = _cs.cached_hash(jhash)
+    set_field = d.get("setField")
+    arm = _SETFIELDS_Container.get(set_field) if set_field.__class__ is str else None
+    value = d.get("value")
+    if arm is None or value is None:
+        raise _cs.bad_union(set_field, value, _SETFIELDS_Container, "Container")
+    try:
+        value = arm[1](value)
+    except _PayloadError as err:
+        raise err.within("value") from None
+    o = _new(_B_Container)
+    o.set_field = arm[0]
+    o.field_value = value
+    o._jhash = jhash
+    o._json = None
+    o._pyhash = None
+    o.__class__ = Container
+    return o
 
 
 def _hash_Container(o: Container, ids: _Ids) -> int:
@@ -2016,22 +2203,7 @@ def _hash_Container(o: Container, ids: _Ids) -> int:
 
 
 # -- union Resource ----------------------------------------------------
-# Arm name -> (setField and value key as written, identity key, encoder, hash).
-_ARMS_Resource: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
-    "numCpus": (',"setField":"NUM_CPUS","value":', "Resource._Fields.NUM_CPUS", _gd, _cs.hash_double),
-    "ramMb": (',"setField":"RAM_MB","value":', "Resource._Fields.RAM_MB", str, _cs.hash_i64),
-    "diskMb": (',"setField":"DISK_MB","value":', "Resource._Fields.DISK_MB", str, _cs.hash_i64),
-    "namedPort": (',"setField":"NAMED_PORT","value":', "Resource._Fields.NAMED_PORT", _gs, _cs.hash_string),
-    "numGpus": (',"setField":"NUM_GPUS","value":', "Resource._Fields.NUM_GPUS", str, _cs.hash_i64),
-}
-# setField as written -> (arm name, decoder).
-_SETFIELDS_Resource: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
-    "NUM_CPUS": ("numCpus", _cs.double_value),
-    "RAM_MB": ("ramMb", _cs.i64_value),
-    "DISK_MB": ("diskMb", _cs.i64_value),
-    "NAMED_PORT": ("namedPort", _cs.string_value),
-    "NUM_GPUS": ("numGpus", _cs.i64_value),
-}
+# (_ARMS_Resource and _SETFIELDS_Resource are at the end of the module.)
 
 
 def _enc_Resource(o: Resource) -> str:
@@ -2057,14 +2229,26 @@ def _dec_Resource(d: _typing.Any) -> Resource:
         raise _cs.expected("a Resource object", d)
     if not d.keys() <= _cs.UNION_KEYS:
         raise _cs.unknown_field(d, _cs.UNION_KEYS, "Resource")
-    jhash = _cs.cached_hash(d)
-    arm, value = _cs.union_arm(d, _SETFIELDS_Resource, "Resource")
-    o = _new(Resource)
-    _set(o, "set_field", arm)
-    _set(o, "field_value", value)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(Resource, o)
+    jhash = d.get("cachedHashCode", 0)
+    if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
+        jhash = _cs.cached_hash(jhash)
+    set_field = d.get("setField")
+    arm = _SETFIELDS_Resource.get(set_field) if set_field.__class__ is str else None
+    value = d.get("value")
+    if arm is None or value is None:
+        raise _cs.bad_union(set_field, value, _SETFIELDS_Resource, "Resource")
+    try:
+        value = arm[1](value)
+    except _PayloadError as err:
+        raise err.within("value") from None
+    o = _new(_B_Resource)
+    o.set_field = arm[0]
+    o.field_value = value
+    o._jhash = jhash
+    o._json = None
+    o._pyhash = None
+    o.__class__ = Resource
+    return o
 
 
 def _hash_Resource(o: Resource, ids: _Ids) -> int:
@@ -2113,26 +2297,30 @@ def _dec_PartitionPolicy(d: _typing.Any) -> PartitionPolicy:
         raise _cs.expected("a PartitionPolicy object", d)
     if not d.keys() <= _KEYS_PartitionPolicy:
         raise _cs.unknown_field(d, _KEYS_PartitionPolicy, "PartitionPolicy")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_PartitionPolicy)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "reschedule"
-        x_reschedule = get("reschedule", False)
-        if x_reschedule.__class__ is not bool:
-            x_reschedule = _cs.bool_value(x_reschedule)
+        v = get("reschedule", False)
+        if v.__class__ is not bool:
+            v = _cs.bool_value(v)
+        o.reschedule = v
         field = "delaySecs"
-        x_delaySecs = get("delaySecs", 0)
-        if x_delaySecs.__class__ is not int or not -9223372036854775808 <= x_delaySecs <= 9223372036854775807:
-            x_delaySecs = _cs.i64_value(x_delaySecs)
+        v = get("delaySecs", 0)
+        if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
+            v = _cs.i64_value(v)
+        o.delaySecs = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(PartitionPolicy)
-    _set(o, "reschedule", x_reschedule)
-    _set(o, "delaySecs", x_delaySecs)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(PartitionPolicy, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = PartitionPolicy
+    return o
 
 
 def _hash_PartitionPolicy(o: PartitionPolicy, ids: _Ids) -> int:
@@ -2182,26 +2370,30 @@ def _dec_PercentageSlaPolicy(d: _typing.Any) -> PercentageSlaPolicy:
         raise _cs.expected("a PercentageSlaPolicy object", d)
     if not d.keys() <= _KEYS_PercentageSlaPolicy:
         raise _cs.unknown_field(d, _KEYS_PercentageSlaPolicy, "PercentageSlaPolicy")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_PercentageSlaPolicy)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "percentage"
-        x_percentage = get("percentage", 0.0)
-        if x_percentage.__class__ is not float or x_percentage - x_percentage != 0.0:
-            x_percentage = _cs.double_value(x_percentage)
+        v = get("percentage", 0.0)
+        if v.__class__ is not float or v - v != 0.0:
+            v = _cs.double_value(v)
+        o.percentage = v
         field = "durationSecs"
-        x_durationSecs = get("durationSecs", 0)
-        if x_durationSecs.__class__ is not int or not -9223372036854775808 <= x_durationSecs <= 9223372036854775807:
-            x_durationSecs = _cs.i64_value(x_durationSecs)
+        v = get("durationSecs", 0)
+        if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
+            v = _cs.i64_value(v)
+        o.durationSecs = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(PercentageSlaPolicy)
-    _set(o, "percentage", x_percentage)
-    _set(o, "durationSecs", x_durationSecs)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(PercentageSlaPolicy, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = PercentageSlaPolicy
+    return o
 
 
 def _hash_PercentageSlaPolicy(o: PercentageSlaPolicy, ids: _Ids) -> int:
@@ -2251,26 +2443,30 @@ def _dec_CountSlaPolicy(d: _typing.Any) -> CountSlaPolicy:
         raise _cs.expected("a CountSlaPolicy object", d)
     if not d.keys() <= _KEYS_CountSlaPolicy:
         raise _cs.unknown_field(d, _KEYS_CountSlaPolicy, "CountSlaPolicy")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_CountSlaPolicy)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "count"
-        x_count = get("count", 0)
-        if x_count.__class__ is not int or not -9223372036854775808 <= x_count <= 9223372036854775807:
-            x_count = _cs.i64_value(x_count)
+        v = get("count", 0)
+        if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
+            v = _cs.i64_value(v)
+        o.count = v
         field = "durationSecs"
-        x_durationSecs = get("durationSecs", 0)
-        if x_durationSecs.__class__ is not int or not -9223372036854775808 <= x_durationSecs <= 9223372036854775807:
-            x_durationSecs = _cs.i64_value(x_durationSecs)
+        v = get("durationSecs", 0)
+        if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
+            v = _cs.i64_value(v)
+        o.durationSecs = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(CountSlaPolicy)
-    _set(o, "count", x_count)
-    _set(o, "durationSecs", x_durationSecs)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(CountSlaPolicy, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = CountSlaPolicy
+    return o
 
 
 def _hash_CountSlaPolicy(o: CountSlaPolicy, ids: _Ids) -> int:
@@ -2324,26 +2520,30 @@ def _dec_CoordinatorSlaPolicy(d: _typing.Any) -> CoordinatorSlaPolicy:
         raise _cs.expected("a CoordinatorSlaPolicy object", d)
     if not d.keys() <= _KEYS_CoordinatorSlaPolicy:
         raise _cs.unknown_field(d, _KEYS_CoordinatorSlaPolicy, "CoordinatorSlaPolicy")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_CoordinatorSlaPolicy)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "coordinatorUrl"
-        x_coordinatorUrl = get("coordinatorUrl")
-        if x_coordinatorUrl is not None and x_coordinatorUrl.__class__ is not str:
-            x_coordinatorUrl = _cs.string_value(x_coordinatorUrl)
+        v = get("coordinatorUrl")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.coordinatorUrl = v
         field = "statusKey"
-        x_statusKey = get("statusKey")
-        if x_statusKey is not None and x_statusKey.__class__ is not str:
-            x_statusKey = _cs.string_value(x_statusKey)
+        v = get("statusKey")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.statusKey = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(CoordinatorSlaPolicy)
-    _set(o, "coordinatorUrl", x_coordinatorUrl)
-    _set(o, "statusKey", x_statusKey)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(CoordinatorSlaPolicy, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = CoordinatorSlaPolicy
+    return o
 
 
 def _hash_CoordinatorSlaPolicy(o: CoordinatorSlaPolicy, ids: _Ids) -> int:
@@ -2364,18 +2564,7 @@ def _hash_CoordinatorSlaPolicy(o: CoordinatorSlaPolicy, ids: _Ids) -> int:
 
 
 # -- union SlaPolicy ---------------------------------------------------
-# Arm name -> (setField and value key as written, identity key, encoder, hash).
-_ARMS_SlaPolicy: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
-    "percentageSlaPolicy": (',"setField":"PERCENTAGE_SLA_POLICY","value":', "SlaPolicy._Fields.PERCENTAGE_SLA_POLICY", _enc_PercentageSlaPolicy, _hash_PercentageSlaPolicy),
-    "countSlaPolicy": (',"setField":"COUNT_SLA_POLICY","value":', "SlaPolicy._Fields.COUNT_SLA_POLICY", _enc_CountSlaPolicy, _hash_CountSlaPolicy),
-    "coordinatorSlaPolicy": (',"setField":"COORDINATOR_SLA_POLICY","value":', "SlaPolicy._Fields.COORDINATOR_SLA_POLICY", _enc_CoordinatorSlaPolicy, _hash_CoordinatorSlaPolicy),
-}
-# setField as written -> (arm name, decoder).
-_SETFIELDS_SlaPolicy: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
-    "PERCENTAGE_SLA_POLICY": ("percentageSlaPolicy", _dec_PercentageSlaPolicy),
-    "COUNT_SLA_POLICY": ("countSlaPolicy", _dec_CountSlaPolicy),
-    "COORDINATOR_SLA_POLICY": ("coordinatorSlaPolicy", _dec_CoordinatorSlaPolicy),
-}
+# (_ARMS_SlaPolicy and _SETFIELDS_SlaPolicy are at the end of the module.)
 
 
 def _enc_SlaPolicy(o: SlaPolicy) -> str:
@@ -2401,14 +2590,26 @@ def _dec_SlaPolicy(d: _typing.Any) -> SlaPolicy:
         raise _cs.expected("a SlaPolicy object", d)
     if not d.keys() <= _cs.UNION_KEYS:
         raise _cs.unknown_field(d, _cs.UNION_KEYS, "SlaPolicy")
-    jhash = _cs.cached_hash(d)
-    arm, value = _cs.union_arm(d, _SETFIELDS_SlaPolicy, "SlaPolicy")
-    o = _new(SlaPolicy)
-    _set(o, "set_field", arm)
-    _set(o, "field_value", value)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(SlaPolicy, o)
+    jhash = d.get("cachedHashCode", 0)
+    if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
+        jhash = _cs.cached_hash(jhash)
+    set_field = d.get("setField")
+    arm = _SETFIELDS_SlaPolicy.get(set_field) if set_field.__class__ is str else None
+    value = d.get("value")
+    if arm is None or value is None:
+        raise _cs.bad_union(set_field, value, _SETFIELDS_SlaPolicy, "SlaPolicy")
+    try:
+        value = arm[1](value)
+    except _PayloadError as err:
+        raise err.within("value") from None
+    o = _new(_B_SlaPolicy)
+    o.set_field = arm[0]
+    o.field_value = value
+    o._jhash = jhash
+    o._json = None
+    o._pyhash = None
+    o.__class__ = SlaPolicy
+    return o
 
 
 def _hash_SlaPolicy(o: SlaPolicy, ids: _Ids) -> int:
@@ -2503,91 +2704,95 @@ def _dec_TaskConfig(d: _typing.Any) -> TaskConfig:
         raise _cs.expected("a TaskConfig object", d)
     if not d.keys() <= _KEYS_TaskConfig:
         raise _cs.unknown_field(d, _KEYS_TaskConfig, "TaskConfig")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_TaskConfig)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "job"
-        x_job = get("job")
-        if x_job is not None:
-            x_job = _dec_JobKey(x_job)
+        v = get("job")
+        if v is not None:
+            v = _dec_JobKey(v)
+        o.job = v
         field = "owner"
-        x_owner = get("owner")
-        if x_owner is not None:
-            x_owner = _dec_Identity(x_owner)
+        v = get("owner")
+        if v is not None:
+            v = _dec_Identity(v)
+        o.owner = v
         field = "isService"
-        x_isService = get("isService", False)
-        if x_isService.__class__ is not bool:
-            x_isService = _cs.bool_value(x_isService)
+        v = get("isService", False)
+        if v.__class__ is not bool:
+            v = _cs.bool_value(v)
+        o.isService = v
         field = "priority"
-        x_priority = get("priority", 0)
-        if x_priority.__class__ is not int or not -2147483648 <= x_priority <= 2147483647:
-            x_priority = _cs.i32_value(x_priority)
+        v = get("priority", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.priority = v
         field = "maxTaskFailures"
-        x_maxTaskFailures = get("maxTaskFailures", 0)
-        if x_maxTaskFailures.__class__ is not int or not -2147483648 <= x_maxTaskFailures <= 2147483647:
-            x_maxTaskFailures = _cs.i32_value(x_maxTaskFailures)
+        v = get("maxTaskFailures", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.maxTaskFailures = v
         field = "production"
-        x_production = get("production", False)
-        if x_production.__class__ is not bool:
-            x_production = _cs.bool_value(x_production)
+        v = get("production", False)
+        if v.__class__ is not bool:
+            v = _cs.bool_value(v)
+        o.production = v
         field = "tier"
-        x_tier = get("tier")
-        if x_tier is not None and x_tier.__class__ is not str:
-            x_tier = _cs.string_value(x_tier)
+        v = get("tier")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.tier = v
         field = "resources"
-        x_resources = _dec_set_Resource(get("resources"))
+        v = _dec_set_Resource(get("resources"))
+        o.resources = v
         field = "constraints"
-        x_constraints = _dec_set_Constraint(get("constraints"))
+        v = _dec_set_Constraint(get("constraints"))
+        o.constraints = v
         field = "mesosFetcherUris"
-        x_mesosFetcherUris = _dec_set_MesosFetcherURI(get("mesosFetcherUris"))
+        v = _dec_set_MesosFetcherURI(get("mesosFetcherUris"))
+        o.mesosFetcherUris = v
         field = "taskLinks"
-        x_taskLinks = _dec_map_string_string(get("taskLinks"))
+        v = _dec_map_string_string(get("taskLinks"))
+        o.taskLinks = v
         field = "contactEmail"
-        x_contactEmail = get("contactEmail")
-        if x_contactEmail is not None and x_contactEmail.__class__ is not str:
-            x_contactEmail = _cs.string_value(x_contactEmail)
+        v = get("contactEmail")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.contactEmail = v
         field = "executorConfig"
-        x_executorConfig = get("executorConfig")
-        if x_executorConfig is not None:
-            x_executorConfig = _dec_ExecutorConfig(x_executorConfig)
+        v = get("executorConfig")
+        if v is not None:
+            v = _dec_ExecutorConfig(v)
+        o.executorConfig = v
         field = "metadata"
-        x_metadata = _dec_set_Metadata(get("metadata"))
+        v = _dec_set_Metadata(get("metadata"))
+        o.metadata = v
         field = "partitionPolicy"
-        x_partitionPolicy = get("partitionPolicy")
-        if x_partitionPolicy is not None:
-            x_partitionPolicy = _dec_PartitionPolicy(x_partitionPolicy)
+        v = get("partitionPolicy")
+        if v is not None:
+            v = _dec_PartitionPolicy(v)
+        o.partitionPolicy = v
         field = "slaPolicy"
-        x_slaPolicy = get("slaPolicy")
-        if x_slaPolicy is not None:
-            x_slaPolicy = _dec_SlaPolicy(x_slaPolicy)
+        v = get("slaPolicy")
+        if v is not None:
+            v = _dec_SlaPolicy(v)
+        o.slaPolicy = v
         field = "container"
-        x_container = get("container")
-        if x_container is not None:
-            x_container = _dec_Container(x_container)
+        v = get("container")
+        if v is not None:
+            v = _dec_Container(v)
+        o.container = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(TaskConfig)
-    _set(o, "job", x_job)
-    _set(o, "owner", x_owner)
-    _set(o, "isService", x_isService)
-    _set(o, "priority", x_priority)
-    _set(o, "maxTaskFailures", x_maxTaskFailures)
-    _set(o, "production", x_production)
-    _set(o, "tier", x_tier)
-    _set(o, "resources", x_resources)
-    _set(o, "constraints", x_constraints)
-    _set(o, "mesosFetcherUris", x_mesosFetcherUris)
-    _set(o, "taskLinks", x_taskLinks)
-    _set(o, "contactEmail", x_contactEmail)
-    _set(o, "executorConfig", x_executorConfig)
-    _set(o, "metadata", x_metadata)
-    _set(o, "partitionPolicy", x_partitionPolicy)
-    _set(o, "slaPolicy", x_slaPolicy)
-    _set(o, "container", x_container)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(TaskConfig, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = TaskConfig
+    return o
 
 
 def _hash_TaskConfig(o: TaskConfig, ids: _Ids) -> int:
@@ -2658,19 +2863,23 @@ def _dec_ResourceAggregate(d: _typing.Any) -> ResourceAggregate:
         raise _cs.expected("a ResourceAggregate object", d)
     if not d.keys() <= _KEYS_ResourceAggregate:
         raise _cs.unknown_field(d, _KEYS_ResourceAggregate, "ResourceAggregate")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_ResourceAggregate)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "resources"
-        x_resources = _dec_set_Resource(get("resources"))
+        v = _dec_set_Resource(get("resources"))
+        o.resources = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(ResourceAggregate)
-    _set(o, "resources", x_resources)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(ResourceAggregate, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = ResourceAggregate
+    return o
 
 
 def _hash_ResourceAggregate(o: ResourceAggregate, ids: _Ids) -> int:
@@ -2737,46 +2946,53 @@ def _dec_JobConfiguration(d: _typing.Any) -> JobConfiguration:
         raise _cs.expected("a JobConfiguration object", d)
     if not d.keys() <= _KEYS_JobConfiguration:
         raise _cs.unknown_field(d, _KEYS_JobConfiguration, "JobConfiguration")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobConfiguration)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "key"
-        x_key = get("key")
-        if x_key is not None:
-            x_key = _dec_JobKey(x_key)
+        v = get("key")
+        if v is not None:
+            v = _dec_JobKey(v)
+        o.key = v
         field = "owner"
-        x_owner = get("owner")
-        if x_owner is not None:
-            x_owner = _dec_Identity(x_owner)
+        v = get("owner")
+        if v is not None:
+            v = _dec_Identity(v)
+        o.owner = v
         field = "cronSchedule"
-        x_cronSchedule = get("cronSchedule")
-        if x_cronSchedule is not None and x_cronSchedule.__class__ is not str:
-            x_cronSchedule = _cs.string_value(x_cronSchedule)
+        v = get("cronSchedule")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.cronSchedule = v
         field = "cronCollisionPolicy"
-        x_cronCollisionPolicy = get("cronCollisionPolicy")
-        if x_cronCollisionPolicy is not None:
-            x_cronCollisionPolicy = _dec_CronCollisionPolicy(x_cronCollisionPolicy)
+        v = get("cronCollisionPolicy")
+        if v is not None:
+            member = _E_CronCollisionPolicy.get(v) if v.__class__ is str else None
+            if member is None:
+                raise _cs.bad_enum(v, "CronCollisionPolicy")
+            v = member
+        o.cronCollisionPolicy = v
         field = "taskConfig"
-        x_taskConfig = get("taskConfig")
-        if x_taskConfig is not None:
-            x_taskConfig = _dec_TaskConfig(x_taskConfig)
+        v = get("taskConfig")
+        if v is not None:
+            v = _dec_TaskConfig(v)
+        o.taskConfig = v
         field = "instanceCount"
-        x_instanceCount = get("instanceCount", 0)
-        if x_instanceCount.__class__ is not int or not -2147483648 <= x_instanceCount <= 2147483647:
-            x_instanceCount = _cs.i32_value(x_instanceCount)
+        v = get("instanceCount", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.instanceCount = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobConfiguration)
-    _set(o, "key", x_key)
-    _set(o, "owner", x_owner)
-    _set(o, "cronSchedule", x_cronSchedule)
-    _set(o, "cronCollisionPolicy", x_cronCollisionPolicy)
-    _set(o, "taskConfig", x_taskConfig)
-    _set(o, "instanceCount", x_instanceCount)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobConfiguration, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobConfiguration
+    return o
 
 
 def _hash_JobConfiguration(o: JobConfiguration, ids: _Ids) -> int:
@@ -2839,36 +3055,40 @@ def _dec_JobStats(d: _typing.Any) -> JobStats:
         raise _cs.expected("a JobStats object", d)
     if not d.keys() <= _KEYS_JobStats:
         raise _cs.unknown_field(d, _KEYS_JobStats, "JobStats")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobStats)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "activeTaskCount"
-        x_activeTaskCount = get("activeTaskCount", 0)
-        if x_activeTaskCount.__class__ is not int or not -2147483648 <= x_activeTaskCount <= 2147483647:
-            x_activeTaskCount = _cs.i32_value(x_activeTaskCount)
+        v = get("activeTaskCount", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.activeTaskCount = v
         field = "finishedTaskCount"
-        x_finishedTaskCount = get("finishedTaskCount", 0)
-        if x_finishedTaskCount.__class__ is not int or not -2147483648 <= x_finishedTaskCount <= 2147483647:
-            x_finishedTaskCount = _cs.i32_value(x_finishedTaskCount)
+        v = get("finishedTaskCount", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.finishedTaskCount = v
         field = "failedTaskCount"
-        x_failedTaskCount = get("failedTaskCount", 0)
-        if x_failedTaskCount.__class__ is not int or not -2147483648 <= x_failedTaskCount <= 2147483647:
-            x_failedTaskCount = _cs.i32_value(x_failedTaskCount)
+        v = get("failedTaskCount", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.failedTaskCount = v
         field = "pendingTaskCount"
-        x_pendingTaskCount = get("pendingTaskCount", 0)
-        if x_pendingTaskCount.__class__ is not int or not -2147483648 <= x_pendingTaskCount <= 2147483647:
-            x_pendingTaskCount = _cs.i32_value(x_pendingTaskCount)
+        v = get("pendingTaskCount", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.pendingTaskCount = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobStats)
-    _set(o, "activeTaskCount", x_activeTaskCount)
-    _set(o, "finishedTaskCount", x_finishedTaskCount)
-    _set(o, "failedTaskCount", x_failedTaskCount)
-    _set(o, "pendingTaskCount", x_pendingTaskCount)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobStats, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobStats
+    return o
 
 
 def _hash_JobStats(o: JobStats, ids: _Ids) -> int:
@@ -2926,31 +3146,35 @@ def _dec_JobSummary(d: _typing.Any) -> JobSummary:
         raise _cs.expected("a JobSummary object", d)
     if not d.keys() <= _KEYS_JobSummary:
         raise _cs.unknown_field(d, _KEYS_JobSummary, "JobSummary")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobSummary)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "job"
-        x_job = get("job")
-        if x_job is not None:
-            x_job = _dec_JobConfiguration(x_job)
+        v = get("job")
+        if v is not None:
+            v = _dec_JobConfiguration(v)
+        o.job = v
         field = "stats"
-        x_stats = get("stats")
-        if x_stats is not None:
-            x_stats = _dec_JobStats(x_stats)
+        v = get("stats")
+        if v is not None:
+            v = _dec_JobStats(v)
+        o.stats = v
         field = "nextCronRunMs"
-        x_nextCronRunMs = get("nextCronRunMs", 0)
-        if x_nextCronRunMs.__class__ is not int or not -9223372036854775808 <= x_nextCronRunMs <= 9223372036854775807:
-            x_nextCronRunMs = _cs.i64_value(x_nextCronRunMs)
+        v = get("nextCronRunMs", 0)
+        if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
+            v = _cs.i64_value(v)
+        o.nextCronRunMs = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobSummary)
-    _set(o, "job", x_job)
-    _set(o, "stats", x_stats)
-    _set(o, "nextCronRunMs", x_nextCronRunMs)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobSummary, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobSummary
+    return o
 
 
 def _hash_JobSummary(o: JobSummary, ids: _Ids) -> int:
@@ -3003,26 +3227,30 @@ def _dec_Range(d: _typing.Any) -> Range:
         raise _cs.expected("a Range object", d)
     if not d.keys() <= _KEYS_Range:
         raise _cs.unknown_field(d, _KEYS_Range, "Range")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_Range)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "first"
-        x_first = get("first", 0)
-        if x_first.__class__ is not int or not -2147483648 <= x_first <= 2147483647:
-            x_first = _cs.i32_value(x_first)
+        v = get("first", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.first = v
         field = "last"
-        x_last = get("last", 0)
-        if x_last.__class__ is not int or not -2147483648 <= x_last <= 2147483647:
-            x_last = _cs.i32_value(x_last)
+        v = get("last", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.last = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(Range)
-    _set(o, "first", x_first)
-    _set(o, "last", x_last)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(Range, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = Range
+    return o
 
 
 def _hash_Range(o: Range, ids: _Ids) -> int:
@@ -3074,24 +3302,28 @@ def _dec_ConfigGroup(d: _typing.Any) -> ConfigGroup:
         raise _cs.expected("a ConfigGroup object", d)
     if not d.keys() <= _KEYS_ConfigGroup:
         raise _cs.unknown_field(d, _KEYS_ConfigGroup, "ConfigGroup")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_ConfigGroup)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "config"
-        x_config = get("config")
-        if x_config is not None:
-            x_config = _dec_TaskConfig(x_config)
+        v = get("config")
+        if v is not None:
+            v = _dec_TaskConfig(v)
+        o.config = v
         field = "instances"
-        x_instances = _dec_set_Range(get("instances"))
+        v = _dec_set_Range(get("instances"))
+        o.instances = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(ConfigGroup)
-    _set(o, "config", x_config)
-    _set(o, "instances", x_instances)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(ConfigGroup, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = ConfigGroup
+    return o
 
 
 def _hash_ConfigGroup(o: ConfigGroup, ids: _Ids) -> int:
@@ -3144,24 +3376,28 @@ def _dec_ConfigSummary(d: _typing.Any) -> ConfigSummary:
         raise _cs.expected("a ConfigSummary object", d)
     if not d.keys() <= _KEYS_ConfigSummary:
         raise _cs.unknown_field(d, _KEYS_ConfigSummary, "ConfigSummary")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_ConfigSummary)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "key"
-        x_key = get("key")
-        if x_key is not None:
-            x_key = _dec_JobKey(x_key)
+        v = get("key")
+        if v is not None:
+            v = _dec_JobKey(v)
+        o.key = v
         field = "groups"
-        x_groups = _dec_set_ConfigGroup(get("groups"))
+        v = _dec_set_ConfigGroup(get("groups"))
+        o.groups = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(ConfigSummary)
-    _set(o, "key", x_key)
-    _set(o, "groups", x_groups)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(ConfigSummary, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = ConfigSummary
+    return o
 
 
 def _hash_ConfigSummary(o: ConfigSummary, ids: _Ids) -> int:
@@ -3212,21 +3448,25 @@ def _dec_PopulateJobResult(d: _typing.Any) -> PopulateJobResult:
         raise _cs.expected("a PopulateJobResult object", d)
     if not d.keys() <= _KEYS_PopulateJobResult:
         raise _cs.unknown_field(d, _KEYS_PopulateJobResult, "PopulateJobResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_PopulateJobResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "taskConfig"
-        x_taskConfig = get("taskConfig")
-        if x_taskConfig is not None:
-            x_taskConfig = _dec_TaskConfig(x_taskConfig)
+        v = get("taskConfig")
+        if v is not None:
+            v = _dec_TaskConfig(v)
+        o.taskConfig = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(PopulateJobResult)
-    _set(o, "taskConfig", x_taskConfig)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(PopulateJobResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = PopulateJobResult
+    return o
 
 
 def _hash_PopulateJobResult(o: PopulateJobResult, ids: _Ids) -> int:
@@ -3292,41 +3532,45 @@ def _dec_GetQuotaResult(d: _typing.Any) -> GetQuotaResult:
         raise _cs.expected("a GetQuotaResult object", d)
     if not d.keys() <= _KEYS_GetQuotaResult:
         raise _cs.unknown_field(d, _KEYS_GetQuotaResult, "GetQuotaResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_GetQuotaResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "quota"
-        x_quota = get("quota")
-        if x_quota is not None:
-            x_quota = _dec_ResourceAggregate(x_quota)
+        v = get("quota")
+        if v is not None:
+            v = _dec_ResourceAggregate(v)
+        o.quota = v
         field = "prodSharedConsumption"
-        x_prodSharedConsumption = get("prodSharedConsumption")
-        if x_prodSharedConsumption is not None:
-            x_prodSharedConsumption = _dec_ResourceAggregate(x_prodSharedConsumption)
+        v = get("prodSharedConsumption")
+        if v is not None:
+            v = _dec_ResourceAggregate(v)
+        o.prodSharedConsumption = v
         field = "nonProdSharedConsumption"
-        x_nonProdSharedConsumption = get("nonProdSharedConsumption")
-        if x_nonProdSharedConsumption is not None:
-            x_nonProdSharedConsumption = _dec_ResourceAggregate(x_nonProdSharedConsumption)
+        v = get("nonProdSharedConsumption")
+        if v is not None:
+            v = _dec_ResourceAggregate(v)
+        o.nonProdSharedConsumption = v
         field = "prodDedicatedConsumption"
-        x_prodDedicatedConsumption = get("prodDedicatedConsumption")
-        if x_prodDedicatedConsumption is not None:
-            x_prodDedicatedConsumption = _dec_ResourceAggregate(x_prodDedicatedConsumption)
+        v = get("prodDedicatedConsumption")
+        if v is not None:
+            v = _dec_ResourceAggregate(v)
+        o.prodDedicatedConsumption = v
         field = "nonProdDedicatedConsumption"
-        x_nonProdDedicatedConsumption = get("nonProdDedicatedConsumption")
-        if x_nonProdDedicatedConsumption is not None:
-            x_nonProdDedicatedConsumption = _dec_ResourceAggregate(x_nonProdDedicatedConsumption)
+        v = get("nonProdDedicatedConsumption")
+        if v is not None:
+            v = _dec_ResourceAggregate(v)
+        o.nonProdDedicatedConsumption = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(GetQuotaResult)
-    _set(o, "quota", x_quota)
-    _set(o, "prodSharedConsumption", x_prodSharedConsumption)
-    _set(o, "nonProdSharedConsumption", x_nonProdSharedConsumption)
-    _set(o, "prodDedicatedConsumption", x_prodDedicatedConsumption)
-    _set(o, "nonProdDedicatedConsumption", x_nonProdDedicatedConsumption)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(GetQuotaResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = GetQuotaResult
+    return o
 
 
 def _hash_GetQuotaResult(o: GetQuotaResult, ids: _Ids) -> int:
@@ -3394,36 +3638,43 @@ def _dec_TaskEvent(d: _typing.Any) -> TaskEvent:
         raise _cs.expected("a TaskEvent object", d)
     if not d.keys() <= _KEYS_TaskEvent:
         raise _cs.unknown_field(d, _KEYS_TaskEvent, "TaskEvent")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_TaskEvent)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "timestamp"
-        x_timestamp = get("timestamp", 0)
-        if x_timestamp.__class__ is not int or not -9223372036854775808 <= x_timestamp <= 9223372036854775807:
-            x_timestamp = _cs.i64_value(x_timestamp)
+        v = get("timestamp", 0)
+        if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
+            v = _cs.i64_value(v)
+        o.timestamp = v
         field = "status"
-        x_status = get("status")
-        if x_status is not None:
-            x_status = _dec_ScheduleStatus(x_status)
+        v = get("status")
+        if v is not None:
+            member = _E_ScheduleStatus.get(v) if v.__class__ is str else None
+            if member is None:
+                raise _cs.bad_enum(v, "ScheduleStatus")
+            v = member
+        o.status = v
         field = "message"
-        x_message = get("message")
-        if x_message is not None and x_message.__class__ is not str:
-            x_message = _cs.string_value(x_message)
+        v = get("message")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.message = v
         field = "scheduler"
-        x_scheduler = get("scheduler")
-        if x_scheduler is not None and x_scheduler.__class__ is not str:
-            x_scheduler = _cs.string_value(x_scheduler)
+        v = get("scheduler")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.scheduler = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(TaskEvent)
-    _set(o, "timestamp", x_timestamp)
-    _set(o, "status", x_status)
-    _set(o, "message", x_message)
-    _set(o, "scheduler", x_scheduler)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(TaskEvent, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = TaskEvent
+    return o
 
 
 def _hash_TaskEvent(o: TaskEvent, ids: _Ids) -> int:
@@ -3494,44 +3745,48 @@ def _dec_AssignedTask(d: _typing.Any) -> AssignedTask:
         raise _cs.expected("a AssignedTask object", d)
     if not d.keys() <= _KEYS_AssignedTask:
         raise _cs.unknown_field(d, _KEYS_AssignedTask, "AssignedTask")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_AssignedTask)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "taskId"
-        x_taskId = get("taskId")
-        if x_taskId is not None and x_taskId.__class__ is not str:
-            x_taskId = _cs.string_value(x_taskId)
+        v = get("taskId")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.taskId = v
         field = "slaveId"
-        x_slaveId = get("slaveId")
-        if x_slaveId is not None and x_slaveId.__class__ is not str:
-            x_slaveId = _cs.string_value(x_slaveId)
+        v = get("slaveId")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.slaveId = v
         field = "slaveHost"
-        x_slaveHost = get("slaveHost")
-        if x_slaveHost is not None and x_slaveHost.__class__ is not str:
-            x_slaveHost = _cs.string_value(x_slaveHost)
+        v = get("slaveHost")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.slaveHost = v
         field = "task"
-        x_task = get("task")
-        if x_task is not None:
-            x_task = _dec_TaskConfig(x_task)
+        v = get("task")
+        if v is not None:
+            v = _dec_TaskConfig(v)
+        o.task = v
         field = "assignedPorts"
-        x_assignedPorts = _dec_map_string_i32(get("assignedPorts"))
+        v = _dec_map_string_i32(get("assignedPorts"))
+        o.assignedPorts = v
         field = "instanceId"
-        x_instanceId = get("instanceId", 0)
-        if x_instanceId.__class__ is not int or not -2147483648 <= x_instanceId <= 2147483647:
-            x_instanceId = _cs.i32_value(x_instanceId)
+        v = get("instanceId", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.instanceId = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(AssignedTask)
-    _set(o, "taskId", x_taskId)
-    _set(o, "slaveId", x_slaveId)
-    _set(o, "slaveHost", x_slaveHost)
-    _set(o, "task", x_task)
-    _set(o, "assignedPorts", x_assignedPorts)
-    _set(o, "instanceId", x_instanceId)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(AssignedTask, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = AssignedTask
+    return o
 
 
 def _hash_AssignedTask(o: AssignedTask, ids: _Ids) -> int:
@@ -3603,44 +3858,51 @@ def _dec_ScheduledTask(d: _typing.Any) -> ScheduledTask:
         raise _cs.expected("a ScheduledTask object", d)
     if not d.keys() <= _KEYS_ScheduledTask:
         raise _cs.unknown_field(d, _KEYS_ScheduledTask, "ScheduledTask")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_ScheduledTask)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "assignedTask"
-        x_assignedTask = get("assignedTask")
-        if x_assignedTask is not None:
-            x_assignedTask = _dec_AssignedTask(x_assignedTask)
+        v = get("assignedTask")
+        if v is not None:
+            v = _dec_AssignedTask(v)
+        o.assignedTask = v
         field = "status"
-        x_status = get("status")
-        if x_status is not None:
-            x_status = _dec_ScheduleStatus(x_status)
+        v = get("status")
+        if v is not None:
+            member = _E_ScheduleStatus.get(v) if v.__class__ is str else None
+            if member is None:
+                raise _cs.bad_enum(v, "ScheduleStatus")
+            v = member
+        o.status = v
         field = "failureCount"
-        x_failureCount = get("failureCount", 0)
-        if x_failureCount.__class__ is not int or not -2147483648 <= x_failureCount <= 2147483647:
-            x_failureCount = _cs.i32_value(x_failureCount)
+        v = get("failureCount", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.failureCount = v
         field = "timesPartitioned"
-        x_timesPartitioned = get("timesPartitioned", 0)
-        if x_timesPartitioned.__class__ is not int or not -2147483648 <= x_timesPartitioned <= 2147483647:
-            x_timesPartitioned = _cs.i32_value(x_timesPartitioned)
+        v = get("timesPartitioned", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.timesPartitioned = v
         field = "taskEvents"
-        x_taskEvents = _dec_list_TaskEvent(get("taskEvents"))
+        v = _dec_list_TaskEvent(get("taskEvents"))
+        o.taskEvents = v
         field = "ancestorId"
-        x_ancestorId = get("ancestorId")
-        if x_ancestorId is not None and x_ancestorId.__class__ is not str:
-            x_ancestorId = _cs.string_value(x_ancestorId)
+        v = get("ancestorId")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.ancestorId = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(ScheduledTask)
-    _set(o, "assignedTask", x_assignedTask)
-    _set(o, "status", x_status)
-    _set(o, "failureCount", x_failureCount)
-    _set(o, "timesPartitioned", x_timesPartitioned)
-    _set(o, "taskEvents", x_taskEvents)
-    _set(o, "ancestorId", x_ancestorId)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(ScheduledTask, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = ScheduledTask
+    return o
 
 
 def _hash_ScheduledTask(o: ScheduledTask, ids: _Ids) -> int:
@@ -3695,19 +3957,23 @@ def _dec_ScheduleStatusResult(d: _typing.Any) -> ScheduleStatusResult:
         raise _cs.expected("a ScheduleStatusResult object", d)
     if not d.keys() <= _KEYS_ScheduleStatusResult:
         raise _cs.unknown_field(d, _KEYS_ScheduleStatusResult, "ScheduleStatusResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_ScheduleStatusResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "tasks"
-        x_tasks = _dec_list_ScheduledTask(get("tasks"))
+        v = _dec_list_ScheduledTask(get("tasks"))
+        o.tasks = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(ScheduleStatusResult)
-    _set(o, "tasks", x_tasks)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(ScheduleStatusResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = ScheduleStatusResult
+    return o
 
 
 def _hash_ScheduleStatusResult(o: ScheduleStatusResult, ids: _Ids) -> int:
@@ -3754,19 +4020,23 @@ def _dec_GetJobsResult(d: _typing.Any) -> GetJobsResult:
         raise _cs.expected("a GetJobsResult object", d)
     if not d.keys() <= _KEYS_GetJobsResult:
         raise _cs.unknown_field(d, _KEYS_GetJobsResult, "GetJobsResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_GetJobsResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "configs"
-        x_configs = _dec_set_JobConfiguration(get("configs"))
+        v = _dec_set_JobConfiguration(get("configs"))
+        o.configs = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(GetJobsResult)
-    _set(o, "configs", x_configs)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(GetJobsResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = GetJobsResult
+    return o
 
 
 def _hash_GetJobsResult(o: GetJobsResult, ids: _Ids) -> int:
@@ -3837,56 +4107,60 @@ def _dec_TaskQuery(d: _typing.Any) -> TaskQuery:
         raise _cs.expected("a TaskQuery object", d)
     if not d.keys() <= _KEYS_TaskQuery:
         raise _cs.unknown_field(d, _KEYS_TaskQuery, "TaskQuery")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_TaskQuery)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "role"
-        x_role = get("role")
-        if x_role is not None and x_role.__class__ is not str:
-            x_role = _cs.string_value(x_role)
+        v = get("role")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.role = v
         field = "environment"
-        x_environment = get("environment")
-        if x_environment is not None and x_environment.__class__ is not str:
-            x_environment = _cs.string_value(x_environment)
+        v = get("environment")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.environment = v
         field = "jobName"
-        x_jobName = get("jobName")
-        if x_jobName is not None and x_jobName.__class__ is not str:
-            x_jobName = _cs.string_value(x_jobName)
+        v = get("jobName")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.jobName = v
         field = "taskIds"
-        x_taskIds = _dec_set_string(get("taskIds"))
+        v = _dec_set_string(get("taskIds"))
+        o.taskIds = v
         field = "statuses"
-        x_statuses = _dec_set_ScheduleStatus(get("statuses"))
+        v = _dec_set_ScheduleStatus(get("statuses"))
+        o.statuses = v
         field = "instanceIds"
-        x_instanceIds = _dec_set_i32(get("instanceIds"))
+        v = _dec_set_i32(get("instanceIds"))
+        o.instanceIds = v
         field = "slaveHosts"
-        x_slaveHosts = _dec_set_string(get("slaveHosts"))
+        v = _dec_set_string(get("slaveHosts"))
+        o.slaveHosts = v
         field = "jobKeys"
-        x_jobKeys = _dec_set_JobKey(get("jobKeys"))
+        v = _dec_set_JobKey(get("jobKeys"))
+        o.jobKeys = v
         field = "offset"
-        x_offset = get("offset", 0)
-        if x_offset.__class__ is not int or not -2147483648 <= x_offset <= 2147483647:
-            x_offset = _cs.i32_value(x_offset)
+        v = get("offset", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.offset = v
         field = "limit"
-        x_limit = get("limit", 0)
-        if x_limit.__class__ is not int or not -2147483648 <= x_limit <= 2147483647:
-            x_limit = _cs.i32_value(x_limit)
+        v = get("limit", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.limit = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(TaskQuery)
-    _set(o, "role", x_role)
-    _set(o, "environment", x_environment)
-    _set(o, "jobName", x_jobName)
-    _set(o, "taskIds", x_taskIds)
-    _set(o, "statuses", x_statuses)
-    _set(o, "instanceIds", x_instanceIds)
-    _set(o, "slaveHosts", x_slaveHosts)
-    _set(o, "jobKeys", x_jobKeys)
-    _set(o, "offset", x_offset)
-    _set(o, "limit", x_limit)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(TaskQuery, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = TaskQuery
+    return o
 
 
 def _hash_TaskQuery(o: TaskQuery, ids: _Ids) -> int:
@@ -3951,26 +4225,33 @@ def _dec_HostStatus(d: _typing.Any) -> HostStatus:
         raise _cs.expected("a HostStatus object", d)
     if not d.keys() <= _KEYS_HostStatus:
         raise _cs.unknown_field(d, _KEYS_HostStatus, "HostStatus")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_HostStatus)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "host"
-        x_host = get("host")
-        if x_host is not None and x_host.__class__ is not str:
-            x_host = _cs.string_value(x_host)
+        v = get("host")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.host = v
         field = "mode"
-        x_mode = get("mode")
-        if x_mode is not None:
-            x_mode = _dec_MaintenanceMode(x_mode)
+        v = get("mode")
+        if v is not None:
+            member = _E_MaintenanceMode.get(v) if v.__class__ is str else None
+            if member is None:
+                raise _cs.bad_enum(v, "MaintenanceMode")
+            v = member
+        o.mode = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(HostStatus)
-    _set(o, "host", x_host)
-    _set(o, "mode", x_mode)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(HostStatus, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = HostStatus
+    return o
 
 
 def _hash_HostStatus(o: HostStatus, ids: _Ids) -> int:
@@ -4026,31 +4307,35 @@ def _dec_RoleSummary(d: _typing.Any) -> RoleSummary:
         raise _cs.expected("a RoleSummary object", d)
     if not d.keys() <= _KEYS_RoleSummary:
         raise _cs.unknown_field(d, _KEYS_RoleSummary, "RoleSummary")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_RoleSummary)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "role"
-        x_role = get("role")
-        if x_role is not None and x_role.__class__ is not str:
-            x_role = _cs.string_value(x_role)
+        v = get("role")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.role = v
         field = "jobCount"
-        x_jobCount = get("jobCount", 0)
-        if x_jobCount.__class__ is not int or not -2147483648 <= x_jobCount <= 2147483647:
-            x_jobCount = _cs.i32_value(x_jobCount)
+        v = get("jobCount", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.jobCount = v
         field = "cronJobCount"
-        x_cronJobCount = get("cronJobCount", 0)
-        if x_cronJobCount.__class__ is not int or not -2147483648 <= x_cronJobCount <= 2147483647:
-            x_cronJobCount = _cs.i32_value(x_cronJobCount)
+        v = get("cronJobCount", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.cronJobCount = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(RoleSummary)
-    _set(o, "role", x_role)
-    _set(o, "jobCount", x_jobCount)
-    _set(o, "cronJobCount", x_cronJobCount)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(RoleSummary, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = RoleSummary
+    return o
 
 
 def _hash_RoleSummary(o: RoleSummary, ids: _Ids) -> int:
@@ -4100,19 +4385,23 @@ def _dec_Hosts(d: _typing.Any) -> Hosts:
         raise _cs.expected("a Hosts object", d)
     if not d.keys() <= _KEYS_Hosts:
         raise _cs.unknown_field(d, _KEYS_Hosts, "Hosts")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_Hosts)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "hostNames"
-        x_hostNames = _dec_set_string(get("hostNames"))
+        v = _dec_set_string(get("hostNames"))
+        o.hostNames = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(Hosts)
-    _set(o, "hostNames", x_hostNames)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(Hosts, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = Hosts
+    return o
 
 
 def _hash_Hosts(o: Hosts, ids: _Ids) -> int:
@@ -4165,26 +4454,30 @@ def _dec_PendingReason(d: _typing.Any) -> PendingReason:
         raise _cs.expected("a PendingReason object", d)
     if not d.keys() <= _KEYS_PendingReason:
         raise _cs.unknown_field(d, _KEYS_PendingReason, "PendingReason")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_PendingReason)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "taskId"
-        x_taskId = get("taskId")
-        if x_taskId is not None and x_taskId.__class__ is not str:
-            x_taskId = _cs.string_value(x_taskId)
+        v = get("taskId")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.taskId = v
         field = "reason"
-        x_reason = get("reason")
-        if x_reason is not None and x_reason.__class__ is not str:
-            x_reason = _cs.string_value(x_reason)
+        v = get("reason")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.reason = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(PendingReason)
-    _set(o, "taskId", x_taskId)
-    _set(o, "reason", x_reason)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(PendingReason, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = PendingReason
+    return o
 
 
 def _hash_PendingReason(o: PendingReason, ids: _Ids) -> int:
@@ -4240,26 +4533,30 @@ def _dec_JobUpdateKey(d: _typing.Any) -> JobUpdateKey:
         raise _cs.expected("a JobUpdateKey object", d)
     if not d.keys() <= _KEYS_JobUpdateKey:
         raise _cs.unknown_field(d, _KEYS_JobUpdateKey, "JobUpdateKey")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobUpdateKey)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "job"
-        x_job = get("job")
-        if x_job is not None:
-            x_job = _dec_JobKey(x_job)
+        v = get("job")
+        if v is not None:
+            v = _dec_JobKey(v)
+        o.job = v
         field = "id"
-        x_id = get("id")
-        if x_id is not None and x_id.__class__ is not str:
-            x_id = _cs.string_value(x_id)
+        v = get("id")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.id = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobUpdateKey)
-    _set(o, "job", x_job)
-    _set(o, "id", x_id)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobUpdateKey, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobUpdateKey
+    return o
 
 
 def _hash_JobUpdateKey(o: JobUpdateKey, ids: _Ids) -> int:
@@ -4309,21 +4606,25 @@ def _dec_QueueJobUpdateStrategy(d: _typing.Any) -> QueueJobUpdateStrategy:
         raise _cs.expected("a QueueJobUpdateStrategy object", d)
     if not d.keys() <= _KEYS_QueueJobUpdateStrategy:
         raise _cs.unknown_field(d, _KEYS_QueueJobUpdateStrategy, "QueueJobUpdateStrategy")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_QueueJobUpdateStrategy)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "groupSize"
-        x_groupSize = get("groupSize", 0)
-        if x_groupSize.__class__ is not int or not -2147483648 <= x_groupSize <= 2147483647:
-            x_groupSize = _cs.i32_value(x_groupSize)
+        v = get("groupSize", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.groupSize = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(QueueJobUpdateStrategy)
-    _set(o, "groupSize", x_groupSize)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(QueueJobUpdateStrategy, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = QueueJobUpdateStrategy
+    return o
 
 
 def _hash_QueueJobUpdateStrategy(o: QueueJobUpdateStrategy, ids: _Ids) -> int:
@@ -4372,26 +4673,30 @@ def _dec_BatchJobUpdateStrategy(d: _typing.Any) -> BatchJobUpdateStrategy:
         raise _cs.expected("a BatchJobUpdateStrategy object", d)
     if not d.keys() <= _KEYS_BatchJobUpdateStrategy:
         raise _cs.unknown_field(d, _KEYS_BatchJobUpdateStrategy, "BatchJobUpdateStrategy")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_BatchJobUpdateStrategy)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "groupSize"
-        x_groupSize = get("groupSize", 0)
-        if x_groupSize.__class__ is not int or not -2147483648 <= x_groupSize <= 2147483647:
-            x_groupSize = _cs.i32_value(x_groupSize)
+        v = get("groupSize", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.groupSize = v
         field = "autopauseAfterBatch"
-        x_autopauseAfterBatch = get("autopauseAfterBatch", False)
-        if x_autopauseAfterBatch.__class__ is not bool:
-            x_autopauseAfterBatch = _cs.bool_value(x_autopauseAfterBatch)
+        v = get("autopauseAfterBatch", False)
+        if v.__class__ is not bool:
+            v = _cs.bool_value(v)
+        o.autopauseAfterBatch = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(BatchJobUpdateStrategy)
-    _set(o, "groupSize", x_groupSize)
-    _set(o, "autopauseAfterBatch", x_autopauseAfterBatch)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(BatchJobUpdateStrategy, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = BatchJobUpdateStrategy
+    return o
 
 
 def _hash_BatchJobUpdateStrategy(o: BatchJobUpdateStrategy, ids: _Ids) -> int:
@@ -4441,24 +4746,28 @@ def _dec_VariableBatchJobUpdateStrategy(d: _typing.Any) -> VariableBatchJobUpdat
         raise _cs.expected("a VariableBatchJobUpdateStrategy object", d)
     if not d.keys() <= _KEYS_VariableBatchJobUpdateStrategy:
         raise _cs.unknown_field(d, _KEYS_VariableBatchJobUpdateStrategy, "VariableBatchJobUpdateStrategy")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_VariableBatchJobUpdateStrategy)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "groupSizes"
-        x_groupSizes = _dec_list_i32(get("groupSizes"))
+        v = _dec_list_i32(get("groupSizes"))
+        o.groupSizes = v
         field = "autopauseAfterBatch"
-        x_autopauseAfterBatch = get("autopauseAfterBatch", False)
-        if x_autopauseAfterBatch.__class__ is not bool:
-            x_autopauseAfterBatch = _cs.bool_value(x_autopauseAfterBatch)
+        v = get("autopauseAfterBatch", False)
+        if v.__class__ is not bool:
+            v = _cs.bool_value(v)
+        o.autopauseAfterBatch = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(VariableBatchJobUpdateStrategy)
-    _set(o, "groupSizes", x_groupSizes)
-    _set(o, "autopauseAfterBatch", x_autopauseAfterBatch)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(VariableBatchJobUpdateStrategy, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = VariableBatchJobUpdateStrategy
+    return o
 
 
 def _hash_VariableBatchJobUpdateStrategy(o: VariableBatchJobUpdateStrategy, ids: _Ids) -> int:
@@ -4477,18 +4786,7 @@ def _hash_VariableBatchJobUpdateStrategy(o: VariableBatchJobUpdateStrategy, ids:
 
 
 # -- union JobUpdateStrategy -------------------------------------------
-# Arm name -> (setField and value key as written, identity key, encoder, hash).
-_ARMS_JobUpdateStrategy: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
-    "queueStrategy": (',"setField":"QUEUE_STRATEGY","value":', "JobUpdateStrategy._Fields.QUEUE_STRATEGY", _enc_QueueJobUpdateStrategy, _hash_QueueJobUpdateStrategy),
-    "batchStrategy": (',"setField":"BATCH_STRATEGY","value":', "JobUpdateStrategy._Fields.BATCH_STRATEGY", _enc_BatchJobUpdateStrategy, _hash_BatchJobUpdateStrategy),
-    "varBatchStrategy": (',"setField":"VAR_BATCH_STRATEGY","value":', "JobUpdateStrategy._Fields.VAR_BATCH_STRATEGY", _enc_VariableBatchJobUpdateStrategy, _hash_VariableBatchJobUpdateStrategy),
-}
-# setField as written -> (arm name, decoder).
-_SETFIELDS_JobUpdateStrategy: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
-    "QUEUE_STRATEGY": ("queueStrategy", _dec_QueueJobUpdateStrategy),
-    "BATCH_STRATEGY": ("batchStrategy", _dec_BatchJobUpdateStrategy),
-    "VAR_BATCH_STRATEGY": ("varBatchStrategy", _dec_VariableBatchJobUpdateStrategy),
-}
+# (_ARMS_JobUpdateStrategy and _SETFIELDS_JobUpdateStrategy are at the end of the module.)
 
 
 def _enc_JobUpdateStrategy(o: JobUpdateStrategy) -> str:
@@ -4514,14 +4812,26 @@ def _dec_JobUpdateStrategy(d: _typing.Any) -> JobUpdateStrategy:
         raise _cs.expected("a JobUpdateStrategy object", d)
     if not d.keys() <= _cs.UNION_KEYS:
         raise _cs.unknown_field(d, _cs.UNION_KEYS, "JobUpdateStrategy")
-    jhash = _cs.cached_hash(d)
-    arm, value = _cs.union_arm(d, _SETFIELDS_JobUpdateStrategy, "JobUpdateStrategy")
-    o = _new(JobUpdateStrategy)
-    _set(o, "set_field", arm)
-    _set(o, "field_value", value)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobUpdateStrategy, o)
+    jhash = d.get("cachedHashCode", 0)
+    if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
+        jhash = _cs.cached_hash(jhash)
+    set_field = d.get("setField")
+    arm = _SETFIELDS_JobUpdateStrategy.get(set_field) if set_field.__class__ is str else None
+    value = d.get("value")
+    if arm is None or value is None:
+        raise _cs.bad_union(set_field, value, _SETFIELDS_JobUpdateStrategy, "JobUpdateStrategy")
+    try:
+        value = arm[1](value)
+    except _PayloadError as err:
+        raise err.within("value") from None
+    o = _new(_B_JobUpdateStrategy)
+    o.set_field = arm[0]
+    o.field_value = value
+    o._jhash = jhash
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobUpdateStrategy
+    return o
 
 
 def _hash_JobUpdateStrategy(o: JobUpdateStrategy, ids: _Ids) -> int:
@@ -4588,64 +4898,68 @@ def _dec_JobUpdateSettings(d: _typing.Any) -> JobUpdateSettings:
         raise _cs.expected("a JobUpdateSettings object", d)
     if not d.keys() <= _KEYS_JobUpdateSettings:
         raise _cs.unknown_field(d, _KEYS_JobUpdateSettings, "JobUpdateSettings")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobUpdateSettings)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "updateGroupSize"
-        x_updateGroupSize = get("updateGroupSize", 0)
-        if x_updateGroupSize.__class__ is not int or not -2147483648 <= x_updateGroupSize <= 2147483647:
-            x_updateGroupSize = _cs.i32_value(x_updateGroupSize)
+        v = get("updateGroupSize", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.updateGroupSize = v
         field = "maxPerInstanceFailures"
-        x_maxPerInstanceFailures = get("maxPerInstanceFailures", 0)
-        if x_maxPerInstanceFailures.__class__ is not int or not -2147483648 <= x_maxPerInstanceFailures <= 2147483647:
-            x_maxPerInstanceFailures = _cs.i32_value(x_maxPerInstanceFailures)
+        v = get("maxPerInstanceFailures", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.maxPerInstanceFailures = v
         field = "maxFailedInstances"
-        x_maxFailedInstances = get("maxFailedInstances", 0)
-        if x_maxFailedInstances.__class__ is not int or not -2147483648 <= x_maxFailedInstances <= 2147483647:
-            x_maxFailedInstances = _cs.i32_value(x_maxFailedInstances)
+        v = get("maxFailedInstances", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.maxFailedInstances = v
         field = "minWaitInInstanceRunningMs"
-        x_minWaitInInstanceRunningMs = get("minWaitInInstanceRunningMs", 0)
-        if x_minWaitInInstanceRunningMs.__class__ is not int or not -2147483648 <= x_minWaitInInstanceRunningMs <= 2147483647:
-            x_minWaitInInstanceRunningMs = _cs.i32_value(x_minWaitInInstanceRunningMs)
+        v = get("minWaitInInstanceRunningMs", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.minWaitInInstanceRunningMs = v
         field = "rollbackOnFailure"
-        x_rollbackOnFailure = get("rollbackOnFailure", False)
-        if x_rollbackOnFailure.__class__ is not bool:
-            x_rollbackOnFailure = _cs.bool_value(x_rollbackOnFailure)
+        v = get("rollbackOnFailure", False)
+        if v.__class__ is not bool:
+            v = _cs.bool_value(v)
+        o.rollbackOnFailure = v
         field = "updateOnlyTheseInstances"
-        x_updateOnlyTheseInstances = _dec_set_Range(get("updateOnlyTheseInstances"))
+        v = _dec_set_Range(get("updateOnlyTheseInstances"))
+        o.updateOnlyTheseInstances = v
         field = "waitForBatchCompletion"
-        x_waitForBatchCompletion = get("waitForBatchCompletion", False)
-        if x_waitForBatchCompletion.__class__ is not bool:
-            x_waitForBatchCompletion = _cs.bool_value(x_waitForBatchCompletion)
+        v = get("waitForBatchCompletion", False)
+        if v.__class__ is not bool:
+            v = _cs.bool_value(v)
+        o.waitForBatchCompletion = v
         field = "blockIfNoPulsesAfterMs"
-        x_blockIfNoPulsesAfterMs = get("blockIfNoPulsesAfterMs", 0)
-        if x_blockIfNoPulsesAfterMs.__class__ is not int or not -2147483648 <= x_blockIfNoPulsesAfterMs <= 2147483647:
-            x_blockIfNoPulsesAfterMs = _cs.i32_value(x_blockIfNoPulsesAfterMs)
+        v = get("blockIfNoPulsesAfterMs", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.blockIfNoPulsesAfterMs = v
         field = "slaAware"
-        x_slaAware = get("slaAware", False)
-        if x_slaAware.__class__ is not bool:
-            x_slaAware = _cs.bool_value(x_slaAware)
+        v = get("slaAware", False)
+        if v.__class__ is not bool:
+            v = _cs.bool_value(v)
+        o.slaAware = v
         field = "updateStrategy"
-        x_updateStrategy = get("updateStrategy")
-        if x_updateStrategy is not None:
-            x_updateStrategy = _dec_JobUpdateStrategy(x_updateStrategy)
+        v = get("updateStrategy")
+        if v is not None:
+            v = _dec_JobUpdateStrategy(v)
+        o.updateStrategy = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobUpdateSettings)
-    _set(o, "updateGroupSize", x_updateGroupSize)
-    _set(o, "maxPerInstanceFailures", x_maxPerInstanceFailures)
-    _set(o, "maxFailedInstances", x_maxFailedInstances)
-    _set(o, "minWaitInInstanceRunningMs", x_minWaitInInstanceRunningMs)
-    _set(o, "rollbackOnFailure", x_rollbackOnFailure)
-    _set(o, "updateOnlyTheseInstances", x_updateOnlyTheseInstances)
-    _set(o, "waitForBatchCompletion", x_waitForBatchCompletion)
-    _set(o, "blockIfNoPulsesAfterMs", x_blockIfNoPulsesAfterMs)
-    _set(o, "slaAware", x_slaAware)
-    _set(o, "updateStrategy", x_updateStrategy)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobUpdateSettings, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobUpdateSettings
+    return o
 
 
 def _hash_JobUpdateSettings(o: JobUpdateSettings, ids: _Ids) -> int:
@@ -4714,36 +5028,43 @@ def _dec_JobUpdateEvent(d: _typing.Any) -> JobUpdateEvent:
         raise _cs.expected("a JobUpdateEvent object", d)
     if not d.keys() <= _KEYS_JobUpdateEvent:
         raise _cs.unknown_field(d, _KEYS_JobUpdateEvent, "JobUpdateEvent")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobUpdateEvent)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "status"
-        x_status = get("status")
-        if x_status is not None:
-            x_status = _dec_JobUpdateStatus(x_status)
+        v = get("status")
+        if v is not None:
+            member = _E_JobUpdateStatus.get(v) if v.__class__ is str else None
+            if member is None:
+                raise _cs.bad_enum(v, "JobUpdateStatus")
+            v = member
+        o.status = v
         field = "timestampMs"
-        x_timestampMs = get("timestampMs", 0)
-        if x_timestampMs.__class__ is not int or not -9223372036854775808 <= x_timestampMs <= 9223372036854775807:
-            x_timestampMs = _cs.i64_value(x_timestampMs)
+        v = get("timestampMs", 0)
+        if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
+            v = _cs.i64_value(v)
+        o.timestampMs = v
         field = "user"
-        x_user = get("user")
-        if x_user is not None and x_user.__class__ is not str:
-            x_user = _cs.string_value(x_user)
+        v = get("user")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.user = v
         field = "message"
-        x_message = get("message")
-        if x_message is not None and x_message.__class__ is not str:
-            x_message = _cs.string_value(x_message)
+        v = get("message")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.message = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobUpdateEvent)
-    _set(o, "status", x_status)
-    _set(o, "timestampMs", x_timestampMs)
-    _set(o, "user", x_user)
-    _set(o, "message", x_message)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobUpdateEvent, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobUpdateEvent
+    return o
 
 
 def _hash_JobUpdateEvent(o: JobUpdateEvent, ids: _Ids) -> int:
@@ -4806,36 +5127,43 @@ def _dec_JobInstanceUpdateEvent(d: _typing.Any) -> JobInstanceUpdateEvent:
         raise _cs.expected("a JobInstanceUpdateEvent object", d)
     if not d.keys() <= _KEYS_JobInstanceUpdateEvent:
         raise _cs.unknown_field(d, _KEYS_JobInstanceUpdateEvent, "JobInstanceUpdateEvent")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobInstanceUpdateEvent)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "instanceId"
-        x_instanceId = get("instanceId", 0)
-        if x_instanceId.__class__ is not int or not -2147483648 <= x_instanceId <= 2147483647:
-            x_instanceId = _cs.i32_value(x_instanceId)
+        v = get("instanceId", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.instanceId = v
         field = "timestampMs"
-        x_timestampMs = get("timestampMs", 0)
-        if x_timestampMs.__class__ is not int or not -9223372036854775808 <= x_timestampMs <= 9223372036854775807:
-            x_timestampMs = _cs.i64_value(x_timestampMs)
+        v = get("timestampMs", 0)
+        if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
+            v = _cs.i64_value(v)
+        o.timestampMs = v
         field = "action"
-        x_action = get("action")
-        if x_action is not None:
-            x_action = _dec_JobUpdateAction(x_action)
+        v = get("action")
+        if v is not None:
+            member = _E_JobUpdateAction.get(v) if v.__class__ is str else None
+            if member is None:
+                raise _cs.bad_enum(v, "JobUpdateAction")
+            v = member
+        o.action = v
         field = "message"
-        x_message = get("message")
-        if x_message is not None and x_message.__class__ is not str:
-            x_message = _cs.string_value(x_message)
+        v = get("message")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.message = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobInstanceUpdateEvent)
-    _set(o, "instanceId", x_instanceId)
-    _set(o, "timestampMs", x_timestampMs)
-    _set(o, "action", x_action)
-    _set(o, "message", x_message)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobInstanceUpdateEvent, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobInstanceUpdateEvent
+    return o
 
 
 def _hash_JobInstanceUpdateEvent(o: JobInstanceUpdateEvent, ids: _Ids) -> int:
@@ -4891,24 +5219,28 @@ def _dec_InstanceTaskConfig(d: _typing.Any) -> InstanceTaskConfig:
         raise _cs.expected("a InstanceTaskConfig object", d)
     if not d.keys() <= _KEYS_InstanceTaskConfig:
         raise _cs.unknown_field(d, _KEYS_InstanceTaskConfig, "InstanceTaskConfig")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_InstanceTaskConfig)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "task"
-        x_task = get("task")
-        if x_task is not None:
-            x_task = _dec_TaskConfig(x_task)
+        v = get("task")
+        if v is not None:
+            v = _dec_TaskConfig(v)
+        o.task = v
         field = "instances"
-        x_instances = _dec_set_Range(get("instances"))
+        v = _dec_set_Range(get("instances"))
+        o.instances = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(InstanceTaskConfig)
-    _set(o, "task", x_task)
-    _set(o, "instances", x_instances)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(InstanceTaskConfig, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = InstanceTaskConfig
+    return o
 
 
 def _hash_InstanceTaskConfig(o: InstanceTaskConfig, ids: _Ids) -> int:
@@ -4963,31 +5295,38 @@ def _dec_JobUpdateState(d: _typing.Any) -> JobUpdateState:
         raise _cs.expected("a JobUpdateState object", d)
     if not d.keys() <= _KEYS_JobUpdateState:
         raise _cs.unknown_field(d, _KEYS_JobUpdateState, "JobUpdateState")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobUpdateState)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "status"
-        x_status = get("status")
-        if x_status is not None:
-            x_status = _dec_JobUpdateStatus(x_status)
+        v = get("status")
+        if v is not None:
+            member = _E_JobUpdateStatus.get(v) if v.__class__ is str else None
+            if member is None:
+                raise _cs.bad_enum(v, "JobUpdateStatus")
+            v = member
+        o.status = v
         field = "createdTimestampMs"
-        x_createdTimestampMs = get("createdTimestampMs", 0)
-        if x_createdTimestampMs.__class__ is not int or not -9223372036854775808 <= x_createdTimestampMs <= 9223372036854775807:
-            x_createdTimestampMs = _cs.i64_value(x_createdTimestampMs)
+        v = get("createdTimestampMs", 0)
+        if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
+            v = _cs.i64_value(v)
+        o.createdTimestampMs = v
         field = "lastModifiedTimestampMs"
-        x_lastModifiedTimestampMs = get("lastModifiedTimestampMs", 0)
-        if x_lastModifiedTimestampMs.__class__ is not int or not -9223372036854775808 <= x_lastModifiedTimestampMs <= 9223372036854775807:
-            x_lastModifiedTimestampMs = _cs.i64_value(x_lastModifiedTimestampMs)
+        v = get("lastModifiedTimestampMs", 0)
+        if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
+            v = _cs.i64_value(v)
+        o.lastModifiedTimestampMs = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobUpdateState)
-    _set(o, "status", x_status)
-    _set(o, "createdTimestampMs", x_createdTimestampMs)
-    _set(o, "lastModifiedTimestampMs", x_lastModifiedTimestampMs)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobUpdateState, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobUpdateState
+    return o
 
 
 def _hash_JobUpdateState(o: JobUpdateState, ids: _Ids) -> int:
@@ -5049,34 +5388,38 @@ def _dec_JobUpdateSummary(d: _typing.Any) -> JobUpdateSummary:
         raise _cs.expected("a JobUpdateSummary object", d)
     if not d.keys() <= _KEYS_JobUpdateSummary:
         raise _cs.unknown_field(d, _KEYS_JobUpdateSummary, "JobUpdateSummary")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobUpdateSummary)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "key"
-        x_key = get("key")
-        if x_key is not None:
-            x_key = _dec_JobUpdateKey(x_key)
+        v = get("key")
+        if v is not None:
+            v = _dec_JobUpdateKey(v)
+        o.key = v
         field = "user"
-        x_user = get("user")
-        if x_user is not None and x_user.__class__ is not str:
-            x_user = _cs.string_value(x_user)
+        v = get("user")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.user = v
         field = "state"
-        x_state = get("state")
-        if x_state is not None:
-            x_state = _dec_JobUpdateState(x_state)
+        v = get("state")
+        if v is not None:
+            v = _dec_JobUpdateState(v)
+        o.state = v
         field = "metadata"
-        x_metadata = _dec_set_Metadata(get("metadata"))
+        v = _dec_set_Metadata(get("metadata"))
+        o.metadata = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobUpdateSummary)
-    _set(o, "key", x_key)
-    _set(o, "user", x_user)
-    _set(o, "state", x_state)
-    _set(o, "metadata", x_metadata)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobUpdateSummary, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobUpdateSummary
+    return o
 
 
 def _hash_JobUpdateSummary(o: JobUpdateSummary, ids: _Ids) -> int:
@@ -5137,29 +5480,33 @@ def _dec_JobUpdateInstructions(d: _typing.Any) -> JobUpdateInstructions:
         raise _cs.expected("a JobUpdateInstructions object", d)
     if not d.keys() <= _KEYS_JobUpdateInstructions:
         raise _cs.unknown_field(d, _KEYS_JobUpdateInstructions, "JobUpdateInstructions")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobUpdateInstructions)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "initialState"
-        x_initialState = _dec_set_InstanceTaskConfig(get("initialState"))
+        v = _dec_set_InstanceTaskConfig(get("initialState"))
+        o.initialState = v
         field = "desiredState"
-        x_desiredState = get("desiredState")
-        if x_desiredState is not None:
-            x_desiredState = _dec_InstanceTaskConfig(x_desiredState)
+        v = get("desiredState")
+        if v is not None:
+            v = _dec_InstanceTaskConfig(v)
+        o.desiredState = v
         field = "settings"
-        x_settings = get("settings")
-        if x_settings is not None:
-            x_settings = _dec_JobUpdateSettings(x_settings)
+        v = get("settings")
+        if v is not None:
+            v = _dec_JobUpdateSettings(v)
+        o.settings = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobUpdateInstructions)
-    _set(o, "initialState", x_initialState)
-    _set(o, "desiredState", x_desiredState)
-    _set(o, "settings", x_settings)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobUpdateInstructions, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobUpdateInstructions
+    return o
 
 
 def _hash_JobUpdateInstructions(o: JobUpdateInstructions, ids: _Ids) -> int:
@@ -5216,26 +5563,30 @@ def _dec_JobUpdate(d: _typing.Any) -> JobUpdate:
         raise _cs.expected("a JobUpdate object", d)
     if not d.keys() <= _KEYS_JobUpdate:
         raise _cs.unknown_field(d, _KEYS_JobUpdate, "JobUpdate")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobUpdate)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "summary"
-        x_summary = get("summary")
-        if x_summary is not None:
-            x_summary = _dec_JobUpdateSummary(x_summary)
+        v = get("summary")
+        if v is not None:
+            v = _dec_JobUpdateSummary(v)
+        o.summary = v
         field = "instructions"
-        x_instructions = get("instructions")
-        if x_instructions is not None:
-            x_instructions = _dec_JobUpdateInstructions(x_instructions)
+        v = get("instructions")
+        if v is not None:
+            v = _dec_JobUpdateInstructions(v)
+        o.instructions = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobUpdate)
-    _set(o, "summary", x_summary)
-    _set(o, "instructions", x_instructions)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobUpdate, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobUpdate
+    return o
 
 
 def _hash_JobUpdate(o: JobUpdate, ids: _Ids) -> int:
@@ -5291,27 +5642,31 @@ def _dec_JobUpdateDetails(d: _typing.Any) -> JobUpdateDetails:
         raise _cs.expected("a JobUpdateDetails object", d)
     if not d.keys() <= _KEYS_JobUpdateDetails:
         raise _cs.unknown_field(d, _KEYS_JobUpdateDetails, "JobUpdateDetails")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobUpdateDetails)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "update"
-        x_update = get("update")
-        if x_update is not None:
-            x_update = _dec_JobUpdate(x_update)
+        v = get("update")
+        if v is not None:
+            v = _dec_JobUpdate(v)
+        o.update = v
         field = "updateEvents"
-        x_updateEvents = _dec_list_JobUpdateEvent(get("updateEvents"))
+        v = _dec_list_JobUpdateEvent(get("updateEvents"))
+        o.updateEvents = v
         field = "instanceEvents"
-        x_instanceEvents = _dec_list_JobInstanceUpdateEvent(get("instanceEvents"))
+        v = _dec_list_JobInstanceUpdateEvent(get("instanceEvents"))
+        o.instanceEvents = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobUpdateDetails)
-    _set(o, "update", x_update)
-    _set(o, "updateEvents", x_updateEvents)
-    _set(o, "instanceEvents", x_instanceEvents)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobUpdateDetails, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobUpdateDetails
+    return o
 
 
 def _hash_JobUpdateDetails(o: JobUpdateDetails, ids: _Ids) -> int:
@@ -5371,34 +5726,38 @@ def _dec_JobUpdateRequest(d: _typing.Any) -> JobUpdateRequest:
         raise _cs.expected("a JobUpdateRequest object", d)
     if not d.keys() <= _KEYS_JobUpdateRequest:
         raise _cs.unknown_field(d, _KEYS_JobUpdateRequest, "JobUpdateRequest")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobUpdateRequest)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "taskConfig"
-        x_taskConfig = get("taskConfig")
-        if x_taskConfig is not None:
-            x_taskConfig = _dec_TaskConfig(x_taskConfig)
+        v = get("taskConfig")
+        if v is not None:
+            v = _dec_TaskConfig(v)
+        o.taskConfig = v
         field = "instanceCount"
-        x_instanceCount = get("instanceCount", 0)
-        if x_instanceCount.__class__ is not int or not -2147483648 <= x_instanceCount <= 2147483647:
-            x_instanceCount = _cs.i32_value(x_instanceCount)
+        v = get("instanceCount", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.instanceCount = v
         field = "settings"
-        x_settings = get("settings")
-        if x_settings is not None:
-            x_settings = _dec_JobUpdateSettings(x_settings)
+        v = get("settings")
+        if v is not None:
+            v = _dec_JobUpdateSettings(v)
+        o.settings = v
         field = "metadata"
-        x_metadata = _dec_set_Metadata(get("metadata"))
+        v = _dec_set_Metadata(get("metadata"))
+        o.metadata = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobUpdateRequest)
-    _set(o, "taskConfig", x_taskConfig)
-    _set(o, "instanceCount", x_instanceCount)
-    _set(o, "settings", x_settings)
-    _set(o, "metadata", x_metadata)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobUpdateRequest, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobUpdateRequest
+    return o
 
 
 def _hash_JobUpdateRequest(o: JobUpdateRequest, ids: _Ids) -> int:
@@ -5470,49 +5829,53 @@ def _dec_JobUpdateQuery(d: _typing.Any) -> JobUpdateQuery:
         raise _cs.expected("a JobUpdateQuery object", d)
     if not d.keys() <= _KEYS_JobUpdateQuery:
         raise _cs.unknown_field(d, _KEYS_JobUpdateQuery, "JobUpdateQuery")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobUpdateQuery)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "role"
-        x_role = get("role")
-        if x_role is not None and x_role.__class__ is not str:
-            x_role = _cs.string_value(x_role)
+        v = get("role")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.role = v
         field = "key"
-        x_key = get("key")
-        if x_key is not None:
-            x_key = _dec_JobUpdateKey(x_key)
+        v = get("key")
+        if v is not None:
+            v = _dec_JobUpdateKey(v)
+        o.key = v
         field = "jobKey"
-        x_jobKey = get("jobKey")
-        if x_jobKey is not None:
-            x_jobKey = _dec_JobKey(x_jobKey)
+        v = get("jobKey")
+        if v is not None:
+            v = _dec_JobKey(v)
+        o.jobKey = v
         field = "user"
-        x_user = get("user")
-        if x_user is not None and x_user.__class__ is not str:
-            x_user = _cs.string_value(x_user)
+        v = get("user")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.user = v
         field = "updateStatuses"
-        x_updateStatuses = _dec_set_JobUpdateStatus(get("updateStatuses"))
+        v = _dec_set_JobUpdateStatus(get("updateStatuses"))
+        o.updateStatuses = v
         field = "offset"
-        x_offset = get("offset", 0)
-        if x_offset.__class__ is not int or not -2147483648 <= x_offset <= 2147483647:
-            x_offset = _cs.i32_value(x_offset)
+        v = get("offset", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.offset = v
         field = "limit"
-        x_limit = get("limit", 0)
-        if x_limit.__class__ is not int or not -2147483648 <= x_limit <= 2147483647:
-            x_limit = _cs.i32_value(x_limit)
+        v = get("limit", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.limit = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobUpdateQuery)
-    _set(o, "role", x_role)
-    _set(o, "key", x_key)
-    _set(o, "jobKey", x_jobKey)
-    _set(o, "user", x_user)
-    _set(o, "updateStatuses", x_updateStatuses)
-    _set(o, "offset", x_offset)
-    _set(o, "limit", x_limit)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobUpdateQuery, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobUpdateQuery
+    return o
 
 
 def _hash_JobUpdateQuery(o: JobUpdateQuery, ids: _Ids) -> int:
@@ -5579,36 +5942,40 @@ def _dec_HostMaintenanceRequest(d: _typing.Any) -> HostMaintenanceRequest:
         raise _cs.expected("a HostMaintenanceRequest object", d)
     if not d.keys() <= _KEYS_HostMaintenanceRequest:
         raise _cs.unknown_field(d, _KEYS_HostMaintenanceRequest, "HostMaintenanceRequest")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_HostMaintenanceRequest)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "host"
-        x_host = get("host")
-        if x_host is not None and x_host.__class__ is not str:
-            x_host = _cs.string_value(x_host)
+        v = get("host")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.host = v
         field = "defaultSlaPolicy"
-        x_defaultSlaPolicy = get("defaultSlaPolicy")
-        if x_defaultSlaPolicy is not None:
-            x_defaultSlaPolicy = _dec_SlaPolicy(x_defaultSlaPolicy)
+        v = get("defaultSlaPolicy")
+        if v is not None:
+            v = _dec_SlaPolicy(v)
+        o.defaultSlaPolicy = v
         field = "timeoutSecs"
-        x_timeoutSecs = get("timeoutSecs", 0)
-        if x_timeoutSecs.__class__ is not int or not -9223372036854775808 <= x_timeoutSecs <= 9223372036854775807:
-            x_timeoutSecs = _cs.i64_value(x_timeoutSecs)
+        v = get("timeoutSecs", 0)
+        if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
+            v = _cs.i64_value(v)
+        o.timeoutSecs = v
         field = "createdTimestampMs"
-        x_createdTimestampMs = get("createdTimestampMs", 0)
-        if x_createdTimestampMs.__class__ is not int or not -9223372036854775808 <= x_createdTimestampMs <= 9223372036854775807:
-            x_createdTimestampMs = _cs.i64_value(x_createdTimestampMs)
+        v = get("createdTimestampMs", 0)
+        if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
+            v = _cs.i64_value(v)
+        o.createdTimestampMs = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(HostMaintenanceRequest)
-    _set(o, "host", x_host)
-    _set(o, "defaultSlaPolicy", x_defaultSlaPolicy)
-    _set(o, "timeoutSecs", x_timeoutSecs)
-    _set(o, "createdTimestampMs", x_createdTimestampMs)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(HostMaintenanceRequest, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = HostMaintenanceRequest
+    return o
 
 
 def _hash_HostMaintenanceRequest(o: HostMaintenanceRequest, ids: _Ids) -> int:
@@ -5660,19 +6027,23 @@ def _dec_ListBackupsResult(d: _typing.Any) -> ListBackupsResult:
         raise _cs.expected("a ListBackupsResult object", d)
     if not d.keys() <= _KEYS_ListBackupsResult:
         raise _cs.unknown_field(d, _KEYS_ListBackupsResult, "ListBackupsResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_ListBackupsResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "backups"
-        x_backups = _dec_set_string(get("backups"))
+        v = _dec_set_string(get("backups"))
+        o.backups = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(ListBackupsResult)
-    _set(o, "backups", x_backups)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(ListBackupsResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = ListBackupsResult
+    return o
 
 
 def _hash_ListBackupsResult(o: ListBackupsResult, ids: _Ids) -> int:
@@ -5719,19 +6090,23 @@ def _dec_StartMaintenanceResult(d: _typing.Any) -> StartMaintenanceResult:
         raise _cs.expected("a StartMaintenanceResult object", d)
     if not d.keys() <= _KEYS_StartMaintenanceResult:
         raise _cs.unknown_field(d, _KEYS_StartMaintenanceResult, "StartMaintenanceResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_StartMaintenanceResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "statuses"
-        x_statuses = _dec_set_HostStatus(get("statuses"))
+        v = _dec_set_HostStatus(get("statuses"))
+        o.statuses = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(StartMaintenanceResult)
-    _set(o, "statuses", x_statuses)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(StartMaintenanceResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = StartMaintenanceResult
+    return o
 
 
 def _hash_StartMaintenanceResult(o: StartMaintenanceResult, ids: _Ids) -> int:
@@ -5778,19 +6153,23 @@ def _dec_DrainHostsResult(d: _typing.Any) -> DrainHostsResult:
         raise _cs.expected("a DrainHostsResult object", d)
     if not d.keys() <= _KEYS_DrainHostsResult:
         raise _cs.unknown_field(d, _KEYS_DrainHostsResult, "DrainHostsResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_DrainHostsResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "statuses"
-        x_statuses = _dec_set_HostStatus(get("statuses"))
+        v = _dec_set_HostStatus(get("statuses"))
+        o.statuses = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(DrainHostsResult)
-    _set(o, "statuses", x_statuses)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(DrainHostsResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = DrainHostsResult
+    return o
 
 
 def _hash_DrainHostsResult(o: DrainHostsResult, ids: _Ids) -> int:
@@ -5837,19 +6216,23 @@ def _dec_QueryRecoveryResult(d: _typing.Any) -> QueryRecoveryResult:
         raise _cs.expected("a QueryRecoveryResult object", d)
     if not d.keys() <= _KEYS_QueryRecoveryResult:
         raise _cs.unknown_field(d, _KEYS_QueryRecoveryResult, "QueryRecoveryResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_QueryRecoveryResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "tasks"
-        x_tasks = _dec_set_ScheduledTask(get("tasks"))
+        v = _dec_set_ScheduledTask(get("tasks"))
+        o.tasks = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(QueryRecoveryResult)
-    _set(o, "tasks", x_tasks)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(QueryRecoveryResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = QueryRecoveryResult
+    return o
 
 
 def _hash_QueryRecoveryResult(o: QueryRecoveryResult, ids: _Ids) -> int:
@@ -5896,19 +6279,23 @@ def _dec_MaintenanceStatusResult(d: _typing.Any) -> MaintenanceStatusResult:
         raise _cs.expected("a MaintenanceStatusResult object", d)
     if not d.keys() <= _KEYS_MaintenanceStatusResult:
         raise _cs.unknown_field(d, _KEYS_MaintenanceStatusResult, "MaintenanceStatusResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_MaintenanceStatusResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "statuses"
-        x_statuses = _dec_set_HostStatus(get("statuses"))
+        v = _dec_set_HostStatus(get("statuses"))
+        o.statuses = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(MaintenanceStatusResult)
-    _set(o, "statuses", x_statuses)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(MaintenanceStatusResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = MaintenanceStatusResult
+    return o
 
 
 def _hash_MaintenanceStatusResult(o: MaintenanceStatusResult, ids: _Ids) -> int:
@@ -5955,19 +6342,23 @@ def _dec_EndMaintenanceResult(d: _typing.Any) -> EndMaintenanceResult:
         raise _cs.expected("a EndMaintenanceResult object", d)
     if not d.keys() <= _KEYS_EndMaintenanceResult:
         raise _cs.unknown_field(d, _KEYS_EndMaintenanceResult, "EndMaintenanceResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_EndMaintenanceResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "statuses"
-        x_statuses = _dec_set_HostStatus(get("statuses"))
+        v = _dec_set_HostStatus(get("statuses"))
+        o.statuses = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(EndMaintenanceResult)
-    _set(o, "statuses", x_statuses)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(EndMaintenanceResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = EndMaintenanceResult
+    return o
 
 
 def _hash_EndMaintenanceResult(o: EndMaintenanceResult, ids: _Ids) -> int:
@@ -6014,19 +6405,23 @@ def _dec_RoleSummaryResult(d: _typing.Any) -> RoleSummaryResult:
         raise _cs.expected("a RoleSummaryResult object", d)
     if not d.keys() <= _KEYS_RoleSummaryResult:
         raise _cs.unknown_field(d, _KEYS_RoleSummaryResult, "RoleSummaryResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_RoleSummaryResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "summaries"
-        x_summaries = _dec_set_RoleSummary(get("summaries"))
+        v = _dec_set_RoleSummary(get("summaries"))
+        o.summaries = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(RoleSummaryResult)
-    _set(o, "summaries", x_summaries)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(RoleSummaryResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = RoleSummaryResult
+    return o
 
 
 def _hash_RoleSummaryResult(o: RoleSummaryResult, ids: _Ids) -> int:
@@ -6073,19 +6468,23 @@ def _dec_JobSummaryResult(d: _typing.Any) -> JobSummaryResult:
         raise _cs.expected("a JobSummaryResult object", d)
     if not d.keys() <= _KEYS_JobSummaryResult:
         raise _cs.unknown_field(d, _KEYS_JobSummaryResult, "JobSummaryResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_JobSummaryResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "summaries"
-        x_summaries = _dec_set_JobSummary(get("summaries"))
+        v = _dec_set_JobSummary(get("summaries"))
+        o.summaries = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(JobSummaryResult)
-    _set(o, "summaries", x_summaries)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(JobSummaryResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = JobSummaryResult
+    return o
 
 
 def _hash_JobSummaryResult(o: JobSummaryResult, ids: _Ids) -> int:
@@ -6134,21 +6533,25 @@ def _dec_ConfigSummaryResult(d: _typing.Any) -> ConfigSummaryResult:
         raise _cs.expected("a ConfigSummaryResult object", d)
     if not d.keys() <= _KEYS_ConfigSummaryResult:
         raise _cs.unknown_field(d, _KEYS_ConfigSummaryResult, "ConfigSummaryResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_ConfigSummaryResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "summary"
-        x_summary = get("summary")
-        if x_summary is not None:
-            x_summary = _dec_ConfigSummary(x_summary)
+        v = get("summary")
+        if v is not None:
+            v = _dec_ConfigSummary(v)
+        o.summary = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(ConfigSummaryResult)
-    _set(o, "summary", x_summary)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(ConfigSummaryResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = ConfigSummaryResult
+    return o
 
 
 def _hash_ConfigSummaryResult(o: ConfigSummaryResult, ids: _Ids) -> int:
@@ -6196,19 +6599,23 @@ def _dec_GetPendingReasonResult(d: _typing.Any) -> GetPendingReasonResult:
         raise _cs.expected("a GetPendingReasonResult object", d)
     if not d.keys() <= _KEYS_GetPendingReasonResult:
         raise _cs.unknown_field(d, _KEYS_GetPendingReasonResult, "GetPendingReasonResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_GetPendingReasonResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "reasons"
-        x_reasons = _dec_set_PendingReason(get("reasons"))
+        v = _dec_set_PendingReason(get("reasons"))
+        o.reasons = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(GetPendingReasonResult)
-    _set(o, "reasons", x_reasons)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(GetPendingReasonResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = GetPendingReasonResult
+    return o
 
 
 def _hash_GetPendingReasonResult(o: GetPendingReasonResult, ids: _Ids) -> int:
@@ -6261,26 +6668,30 @@ def _dec_StartJobUpdateResult(d: _typing.Any) -> StartJobUpdateResult:
         raise _cs.expected("a StartJobUpdateResult object", d)
     if not d.keys() <= _KEYS_StartJobUpdateResult:
         raise _cs.unknown_field(d, _KEYS_StartJobUpdateResult, "StartJobUpdateResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_StartJobUpdateResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "key"
-        x_key = get("key")
-        if x_key is not None:
-            x_key = _dec_JobUpdateKey(x_key)
+        v = get("key")
+        if v is not None:
+            v = _dec_JobUpdateKey(v)
+        o.key = v
         field = "updateSummary"
-        x_updateSummary = get("updateSummary")
-        if x_updateSummary is not None:
-            x_updateSummary = _dec_JobUpdateSummary(x_updateSummary)
+        v = get("updateSummary")
+        if v is not None:
+            v = _dec_JobUpdateSummary(v)
+        o.updateSummary = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(StartJobUpdateResult)
-    _set(o, "key", x_key)
-    _set(o, "updateSummary", x_updateSummary)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(StartJobUpdateResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = StartJobUpdateResult
+    return o
 
 
 def _hash_StartJobUpdateResult(o: StartJobUpdateResult, ids: _Ids) -> int:
@@ -6330,19 +6741,23 @@ def _dec_GetJobUpdateSummariesResult(d: _typing.Any) -> GetJobUpdateSummariesRes
         raise _cs.expected("a GetJobUpdateSummariesResult object", d)
     if not d.keys() <= _KEYS_GetJobUpdateSummariesResult:
         raise _cs.unknown_field(d, _KEYS_GetJobUpdateSummariesResult, "GetJobUpdateSummariesResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_GetJobUpdateSummariesResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "updateSummaries"
-        x_updateSummaries = _dec_list_JobUpdateSummary(get("updateSummaries"))
+        v = _dec_list_JobUpdateSummary(get("updateSummaries"))
+        o.updateSummaries = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(GetJobUpdateSummariesResult)
-    _set(o, "updateSummaries", x_updateSummaries)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(GetJobUpdateSummariesResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = GetJobUpdateSummariesResult
+    return o
 
 
 def _hash_GetJobUpdateSummariesResult(o: GetJobUpdateSummariesResult, ids: _Ids) -> int:
@@ -6393,24 +6808,28 @@ def _dec_GetJobUpdateDetailsResult(d: _typing.Any) -> GetJobUpdateDetailsResult:
         raise _cs.expected("a GetJobUpdateDetailsResult object", d)
     if not d.keys() <= _KEYS_GetJobUpdateDetailsResult:
         raise _cs.unknown_field(d, _KEYS_GetJobUpdateDetailsResult, "GetJobUpdateDetailsResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_GetJobUpdateDetailsResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "details"
-        x_details = get("details")
-        if x_details is not None:
-            x_details = _dec_JobUpdateDetails(x_details)
+        v = get("details")
+        if v is not None:
+            v = _dec_JobUpdateDetails(v)
+        o.details = v
         field = "detailsList"
-        x_detailsList = _dec_list_JobUpdateDetails(get("detailsList"))
+        v = _dec_list_JobUpdateDetails(get("detailsList"))
+        o.detailsList = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(GetJobUpdateDetailsResult)
-    _set(o, "details", x_details)
-    _set(o, "detailsList", x_detailsList)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(GetJobUpdateDetailsResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = GetJobUpdateDetailsResult
+    return o
 
 
 def _hash_GetJobUpdateDetailsResult(o: GetJobUpdateDetailsResult, ids: _Ids) -> int:
@@ -6461,21 +6880,28 @@ def _dec_PulseJobUpdateResult(d: _typing.Any) -> PulseJobUpdateResult:
         raise _cs.expected("a PulseJobUpdateResult object", d)
     if not d.keys() <= _KEYS_PulseJobUpdateResult:
         raise _cs.unknown_field(d, _KEYS_PulseJobUpdateResult, "PulseJobUpdateResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_PulseJobUpdateResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "status"
-        x_status = get("status")
-        if x_status is not None:
-            x_status = _dec_JobUpdatePulseStatus(x_status)
+        v = get("status")
+        if v is not None:
+            member = _E_JobUpdatePulseStatus.get(v) if v.__class__ is str else None
+            if member is None:
+                raise _cs.bad_enum(v, "JobUpdatePulseStatus")
+            v = member
+        o.status = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(PulseJobUpdateResult)
-    _set(o, "status", x_status)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(PulseJobUpdateResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = PulseJobUpdateResult
+    return o
 
 
 def _hash_PulseJobUpdateResult(o: PulseJobUpdateResult, ids: _Ids) -> int:
@@ -6529,28 +6955,32 @@ def _dec_GetJobUpdateDiffResult(d: _typing.Any) -> GetJobUpdateDiffResult:
         raise _cs.expected("a GetJobUpdateDiffResult object", d)
     if not d.keys() <= _KEYS_GetJobUpdateDiffResult:
         raise _cs.unknown_field(d, _KEYS_GetJobUpdateDiffResult, "GetJobUpdateDiffResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_GetJobUpdateDiffResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "add"
-        x_add = _dec_set_ConfigGroup(get("add"))
+        v = _dec_set_ConfigGroup(get("add"))
+        o.add = v
         field = "remove"
-        x_remove = _dec_set_ConfigGroup(get("remove"))
+        v = _dec_set_ConfigGroup(get("remove"))
+        o.remove = v
         field = "update"
-        x_update = _dec_set_ConfigGroup(get("update"))
+        v = _dec_set_ConfigGroup(get("update"))
+        o.update = v
         field = "unchanged"
-        x_unchanged = _dec_set_ConfigGroup(get("unchanged"))
+        v = _dec_set_ConfigGroup(get("unchanged"))
+        o.unchanged = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(GetJobUpdateDiffResult)
-    _set(o, "add", x_add)
-    _set(o, "remove", x_remove)
-    _set(o, "update", x_update)
-    _set(o, "unchanged", x_unchanged)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(GetJobUpdateDiffResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = GetJobUpdateDiffResult
+    return o
 
 
 def _hash_GetJobUpdateDiffResult(o: GetJobUpdateDiffResult, ids: _Ids) -> int:
@@ -6604,24 +7034,28 @@ def _dec_TierConfig(d: _typing.Any) -> TierConfig:
         raise _cs.expected("a TierConfig object", d)
     if not d.keys() <= _KEYS_TierConfig:
         raise _cs.unknown_field(d, _KEYS_TierConfig, "TierConfig")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_TierConfig)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "name"
-        x_name = get("name")
-        if x_name is not None and x_name.__class__ is not str:
-            x_name = _cs.string_value(x_name)
+        v = get("name")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.name = v
         field = "settings"
-        x_settings = _dec_map_string_string(get("settings"))
+        v = _dec_map_string_string(get("settings"))
+        o.settings = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(TierConfig)
-    _set(o, "name", x_name)
-    _set(o, "settings", x_settings)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(TierConfig, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = TierConfig
+    return o
 
 
 def _hash_TierConfig(o: TierConfig, ids: _Ids) -> int:
@@ -6674,24 +7108,28 @@ def _dec_GetTierConfigResult(d: _typing.Any) -> GetTierConfigResult:
         raise _cs.expected("a GetTierConfigResult object", d)
     if not d.keys() <= _KEYS_GetTierConfigResult:
         raise _cs.unknown_field(d, _KEYS_GetTierConfigResult, "GetTierConfigResult")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_GetTierConfigResult)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "defaultTierName"
-        x_defaultTierName = get("defaultTierName")
-        if x_defaultTierName is not None and x_defaultTierName.__class__ is not str:
-            x_defaultTierName = _cs.string_value(x_defaultTierName)
+        v = get("defaultTierName")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.defaultTierName = v
         field = "tiers"
-        x_tiers = _dec_set_TierConfig(get("tiers"))
+        v = _dec_set_TierConfig(get("tiers"))
+        o.tiers = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(GetTierConfigResult)
-    _set(o, "defaultTierName", x_defaultTierName)
-    _set(o, "tiers", x_tiers)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(GetTierConfigResult, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = GetTierConfigResult
+    return o
 
 
 def _hash_GetTierConfigResult(o: GetTierConfigResult, ids: _Ids) -> int:
@@ -6746,26 +7184,30 @@ def _dec_ServerInfo(d: _typing.Any) -> ServerInfo:
         raise _cs.expected("a ServerInfo object", d)
     if not d.keys() <= _KEYS_ServerInfo:
         raise _cs.unknown_field(d, _KEYS_ServerInfo, "ServerInfo")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_ServerInfo)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "clusterName"
-        x_clusterName = get("clusterName")
-        if x_clusterName is not None and x_clusterName.__class__ is not str:
-            x_clusterName = _cs.string_value(x_clusterName)
+        v = get("clusterName")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.clusterName = v
         field = "statsUrlPrefix"
-        x_statsUrlPrefix = get("statsUrlPrefix")
-        if x_statsUrlPrefix is not None and x_statsUrlPrefix.__class__ is not str:
-            x_statsUrlPrefix = _cs.string_value(x_statsUrlPrefix)
+        v = get("statsUrlPrefix")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.statsUrlPrefix = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(ServerInfo)
-    _set(o, "clusterName", x_clusterName)
-    _set(o, "statsUrlPrefix", x_statsUrlPrefix)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(ServerInfo, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = ServerInfo
+    return o
 
 
 def _hash_ServerInfo(o: ServerInfo, ids: _Ids) -> int:
@@ -6786,52 +7228,7 @@ def _hash_ServerInfo(o: ServerInfo, ids: _Ids) -> int:
 
 
 # -- union Result ------------------------------------------------------
-# Arm name -> (setField and value key as written, identity key, encoder, hash).
-_ARMS_Result: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
-    "populateJobResult": (',"setField":"POPULATE_JOB_RESULT","value":', "Result._Fields.POPULATE_JOB_RESULT", _enc_PopulateJobResult, _hash_PopulateJobResult),
-    "scheduleStatusResult": (',"setField":"SCHEDULE_STATUS_RESULT","value":', "Result._Fields.SCHEDULE_STATUS_RESULT", _enc_ScheduleStatusResult, _hash_ScheduleStatusResult),
-    "getJobsResult": (',"setField":"GET_JOBS_RESULT","value":', "Result._Fields.GET_JOBS_RESULT", _enc_GetJobsResult, _hash_GetJobsResult),
-    "getQuotaResult": (',"setField":"GET_QUOTA_RESULT","value":', "Result._Fields.GET_QUOTA_RESULT", _enc_GetQuotaResult, _hash_GetQuotaResult),
-    "listBackupsResult": (',"setField":"LIST_BACKUPS_RESULT","value":', "Result._Fields.LIST_BACKUPS_RESULT", _enc_ListBackupsResult, _hash_ListBackupsResult),
-    "startMaintenanceResult": (',"setField":"START_MAINTENANCE_RESULT","value":', "Result._Fields.START_MAINTENANCE_RESULT", _enc_StartMaintenanceResult, _hash_StartMaintenanceResult),
-    "drainHostsResult": (',"setField":"DRAIN_HOSTS_RESULT","value":', "Result._Fields.DRAIN_HOSTS_RESULT", _enc_DrainHostsResult, _hash_DrainHostsResult),
-    "queryRecoveryResult": (',"setField":"QUERY_RECOVERY_RESULT","value":', "Result._Fields.QUERY_RECOVERY_RESULT", _enc_QueryRecoveryResult, _hash_QueryRecoveryResult),
-    "maintenanceStatusResult": (',"setField":"MAINTENANCE_STATUS_RESULT","value":', "Result._Fields.MAINTENANCE_STATUS_RESULT", _enc_MaintenanceStatusResult, _hash_MaintenanceStatusResult),
-    "endMaintenanceResult": (',"setField":"END_MAINTENANCE_RESULT","value":', "Result._Fields.END_MAINTENANCE_RESULT", _enc_EndMaintenanceResult, _hash_EndMaintenanceResult),
-    "roleSummaryResult": (',"setField":"ROLE_SUMMARY_RESULT","value":', "Result._Fields.ROLE_SUMMARY_RESULT", _enc_RoleSummaryResult, _hash_RoleSummaryResult),
-    "jobSummaryResult": (',"setField":"JOB_SUMMARY_RESULT","value":', "Result._Fields.JOB_SUMMARY_RESULT", _enc_JobSummaryResult, _hash_JobSummaryResult),
-    "configSummaryResult": (',"setField":"CONFIG_SUMMARY_RESULT","value":', "Result._Fields.CONFIG_SUMMARY_RESULT", _enc_ConfigSummaryResult, _hash_ConfigSummaryResult),
-    "getPendingReasonResult": (',"setField":"GET_PENDING_REASON_RESULT","value":', "Result._Fields.GET_PENDING_REASON_RESULT", _enc_GetPendingReasonResult, _hash_GetPendingReasonResult),
-    "startJobUpdateResult": (',"setField":"START_JOB_UPDATE_RESULT","value":', "Result._Fields.START_JOB_UPDATE_RESULT", _enc_StartJobUpdateResult, _hash_StartJobUpdateResult),
-    "getJobUpdateSummariesResult": (',"setField":"GET_JOB_UPDATE_SUMMARIES_RESULT","value":', "Result._Fields.GET_JOB_UPDATE_SUMMARIES_RESULT", _enc_GetJobUpdateSummariesResult, _hash_GetJobUpdateSummariesResult),
-    "getJobUpdateDetailsResult": (',"setField":"GET_JOB_UPDATE_DETAILS_RESULT","value":', "Result._Fields.GET_JOB_UPDATE_DETAILS_RESULT", _enc_GetJobUpdateDetailsResult, _hash_GetJobUpdateDetailsResult),
-    "pulseJobUpdateResult": (',"setField":"PULSE_JOB_UPDATE_RESULT","value":', "Result._Fields.PULSE_JOB_UPDATE_RESULT", _enc_PulseJobUpdateResult, _hash_PulseJobUpdateResult),
-    "getJobUpdateDiffResult": (',"setField":"GET_JOB_UPDATE_DIFF_RESULT","value":', "Result._Fields.GET_JOB_UPDATE_DIFF_RESULT", _enc_GetJobUpdateDiffResult, _hash_GetJobUpdateDiffResult),
-    "getTierConfigResult": (',"setField":"GET_TIER_CONFIG_RESULT","value":', "Result._Fields.GET_TIER_CONFIG_RESULT", _enc_GetTierConfigResult, _hash_GetTierConfigResult),
-}
-# setField as written -> (arm name, decoder).
-_SETFIELDS_Result: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
-    "POPULATE_JOB_RESULT": ("populateJobResult", _dec_PopulateJobResult),
-    "SCHEDULE_STATUS_RESULT": ("scheduleStatusResult", _dec_ScheduleStatusResult),
-    "GET_JOBS_RESULT": ("getJobsResult", _dec_GetJobsResult),
-    "GET_QUOTA_RESULT": ("getQuotaResult", _dec_GetQuotaResult),
-    "LIST_BACKUPS_RESULT": ("listBackupsResult", _dec_ListBackupsResult),
-    "START_MAINTENANCE_RESULT": ("startMaintenanceResult", _dec_StartMaintenanceResult),
-    "DRAIN_HOSTS_RESULT": ("drainHostsResult", _dec_DrainHostsResult),
-    "QUERY_RECOVERY_RESULT": ("queryRecoveryResult", _dec_QueryRecoveryResult),
-    "MAINTENANCE_STATUS_RESULT": ("maintenanceStatusResult", _dec_MaintenanceStatusResult),
-    "END_MAINTENANCE_RESULT": ("endMaintenanceResult", _dec_EndMaintenanceResult),
-    "ROLE_SUMMARY_RESULT": ("roleSummaryResult", _dec_RoleSummaryResult),
-    "JOB_SUMMARY_RESULT": ("jobSummaryResult", _dec_JobSummaryResult),
-    "CONFIG_SUMMARY_RESULT": ("configSummaryResult", _dec_ConfigSummaryResult),
-    "GET_PENDING_REASON_RESULT": ("getPendingReasonResult", _dec_GetPendingReasonResult),
-    "START_JOB_UPDATE_RESULT": ("startJobUpdateResult", _dec_StartJobUpdateResult),
-    "GET_JOB_UPDATE_SUMMARIES_RESULT": ("getJobUpdateSummariesResult", _dec_GetJobUpdateSummariesResult),
-    "GET_JOB_UPDATE_DETAILS_RESULT": ("getJobUpdateDetailsResult", _dec_GetJobUpdateDetailsResult),
-    "PULSE_JOB_UPDATE_RESULT": ("pulseJobUpdateResult", _dec_PulseJobUpdateResult),
-    "GET_JOB_UPDATE_DIFF_RESULT": ("getJobUpdateDiffResult", _dec_GetJobUpdateDiffResult),
-    "GET_TIER_CONFIG_RESULT": ("getTierConfigResult", _dec_GetTierConfigResult),
-}
+# (_ARMS_Result and _SETFIELDS_Result are at the end of the module.)
 
 
 def _enc_Result(o: Result) -> str:
@@ -6857,14 +7254,26 @@ def _dec_Result(d: _typing.Any) -> Result:
         raise _cs.expected("a Result object", d)
     if not d.keys() <= _cs.UNION_KEYS:
         raise _cs.unknown_field(d, _cs.UNION_KEYS, "Result")
-    jhash = _cs.cached_hash(d)
-    arm, value = _cs.union_arm(d, _SETFIELDS_Result, "Result")
-    o = _new(Result)
-    _set(o, "set_field", arm)
-    _set(o, "field_value", value)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(Result, o)
+    jhash = d.get("cachedHashCode", 0)
+    if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
+        jhash = _cs.cached_hash(jhash)
+    set_field = d.get("setField")
+    arm = _SETFIELDS_Result.get(set_field) if set_field.__class__ is str else None
+    value = d.get("value")
+    if arm is None or value is None:
+        raise _cs.bad_union(set_field, value, _SETFIELDS_Result, "Result")
+    try:
+        value = arm[1](value)
+    except _PayloadError as err:
+        raise err.within("value") from None
+    o = _new(_B_Result)
+    o.set_field = arm[0]
+    o.field_value = value
+    o._jhash = jhash
+    o._json = None
+    o._pyhash = None
+    o.__class__ = Result
+    return o
 
 
 def _hash_Result(o: Result, ids: _Ids) -> int:
@@ -6913,21 +7322,25 @@ def _dec_ResponseDetail(d: _typing.Any) -> ResponseDetail:
         raise _cs.expected("a ResponseDetail object", d)
     if not d.keys() <= _KEYS_ResponseDetail:
         raise _cs.unknown_field(d, _KEYS_ResponseDetail, "ResponseDetail")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_ResponseDetail)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "message"
-        x_message = get("message")
-        if x_message is not None and x_message.__class__ is not str:
-            x_message = _cs.string_value(x_message)
+        v = get("message")
+        if v is not None and v.__class__ is not str:
+            v = _cs.string_value(v)
+        o.message = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(ResponseDetail)
-    _set(o, "message", x_message)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(ResponseDetail, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = ResponseDetail
+    return o
 
 
 def _hash_ResponseDetail(o: ResponseDetail, ids: _Ids) -> int:
@@ -6987,34 +7400,41 @@ def _dec_Response(d: _typing.Any) -> Response:
         raise _cs.expected("a Response object", d)
     if not d.keys() <= _KEYS_Response:
         raise _cs.unknown_field(d, _KEYS_Response, "Response")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_Response)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "responseCode"
-        x_responseCode = get("responseCode")
-        if x_responseCode is not None:
-            x_responseCode = _dec_ResponseCode(x_responseCode)
+        v = get("responseCode")
+        if v is not None:
+            member = _E_ResponseCode.get(v) if v.__class__ is str else None
+            if member is None:
+                raise _cs.bad_enum(v, "ResponseCode")
+            v = member
+        o.responseCode = v
         field = "serverInfo"
-        x_serverInfo = get("serverInfo")
-        if x_serverInfo is not None:
-            x_serverInfo = _dec_ServerInfo(x_serverInfo)
+        v = get("serverInfo")
+        if v is not None:
+            v = _dec_ServerInfo(v)
+        o.serverInfo = v
         field = "result"
-        x_result = get("result")
-        if x_result is not None:
-            x_result = _dec_Result(x_result)
+        v = get("result")
+        if v is not None:
+            v = _dec_Result(v)
+        o.result = v
         field = "details"
-        x_details = _dec_list_ResponseDetail(get("details"))
+        v = _dec_list_ResponseDetail(get("details"))
+        o.details = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(Response)
-    _set(o, "responseCode", x_responseCode)
-    _set(o, "serverInfo", x_serverInfo)
-    _set(o, "result", x_result)
-    _set(o, "details", x_details)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(Response, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = Response
+    return o
 
 
 def _hash_Response(o: Response, ids: _Ids) -> int:
@@ -7067,21 +7487,25 @@ def _dec_ExplicitReconciliationSettings(d: _typing.Any) -> ExplicitReconciliatio
         raise _cs.expected("a ExplicitReconciliationSettings object", d)
     if not d.keys() <= _KEYS_ExplicitReconciliationSettings:
         raise _cs.unknown_field(d, _KEYS_ExplicitReconciliationSettings, "ExplicitReconciliationSettings")
-    jhash = _cs.cached_hash(d)
     get = d.get
+    o = _new(_B_ExplicitReconciliationSettings)
+    v = get("cachedHashCode", 0)
+    if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+        v = _cs.cached_hash(v)
+    o._jhash = v
     field = ""
     try:
         field = "batchSize"
-        x_batchSize = get("batchSize", 0)
-        if x_batchSize.__class__ is not int or not -2147483648 <= x_batchSize <= 2147483647:
-            x_batchSize = _cs.i32_value(x_batchSize)
+        v = get("batchSize", 0)
+        if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
+            v = _cs.i32_value(v)
+        o.batchSize = v
     except _PayloadError as err:
         raise err.within(field) from None
-    o = _new(ExplicitReconciliationSettings)
-    _set(o, "batchSize", x_batchSize)
-    _set(o, "_jhash", jhash)
-    _set(o, "_json", None)
-    return _typing.cast(ExplicitReconciliationSettings, o)
+    o._json = None
+    o._pyhash = None
+    o.__class__ = ExplicitReconciliationSettings
+    return o
 
 
 def _hash_ExplicitReconciliationSettings(o: ExplicitReconciliationSettings, ids: _Ids) -> int:
@@ -7106,6 +7530,11 @@ def _enc_set_string(v: _ct.OrderedSet[str]) -> str:
 
 
 def _dec_set_string(v: _typing.Any) -> _ct.OrderedSet[str]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_cs.string_value, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _cs.string_value) from None
     return _cs.decode_set(v, _cs.string_value)
 
 
@@ -7118,6 +7547,11 @@ def _enc_set_Attribute(v: _ct.OrderedSet[Attribute]) -> str:
 
 
 def _dec_set_Attribute(v: _typing.Any) -> _ct.OrderedSet[Attribute]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_Attribute, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_Attribute) from None
     return _cs.decode_set(v, _dec_Attribute)
 
 
@@ -7130,6 +7564,11 @@ def _enc_list_Volume(v: tuple[Volume, ...]) -> str:
 
 
 def _dec_list_Volume(v: _typing.Any) -> tuple[Volume, ...]:
+    if v.__class__ is list:
+        try:
+            return tuple(map(_dec_Volume, v))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_Volume) from None
     return _cs.decode_list(v, _dec_Volume)
 
 
@@ -7145,6 +7584,11 @@ def _enc_list_DockerParameter(v: tuple[DockerParameter, ...]) -> str:
 
 
 def _dec_list_DockerParameter(v: _typing.Any) -> tuple[DockerParameter, ...]:
+    if v.__class__ is list:
+        try:
+            return tuple(map(_dec_DockerParameter, v))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_DockerParameter) from None
     return _cs.decode_list(v, _dec_DockerParameter)
 
 
@@ -7160,6 +7604,11 @@ def _enc_set_Resource(v: _ct.OrderedSet[Resource]) -> str:
 
 
 def _dec_set_Resource(v: _typing.Any) -> _ct.OrderedSet[Resource]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_Resource, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_Resource) from None
     return _cs.decode_set(v, _dec_Resource)
 
 
@@ -7172,6 +7621,11 @@ def _enc_set_Constraint(v: _ct.OrderedSet[Constraint]) -> str:
 
 
 def _dec_set_Constraint(v: _typing.Any) -> _ct.OrderedSet[Constraint]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_Constraint, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_Constraint) from None
     return _cs.decode_set(v, _dec_Constraint)
 
 
@@ -7184,6 +7638,11 @@ def _enc_set_MesosFetcherURI(v: _ct.OrderedSet[MesosFetcherURI]) -> str:
 
 
 def _dec_set_MesosFetcherURI(v: _typing.Any) -> _ct.OrderedSet[MesosFetcherURI]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_MesosFetcherURI, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_MesosFetcherURI) from None
     return _cs.decode_set(v, _dec_MesosFetcherURI)
 
 
@@ -7208,6 +7667,11 @@ def _enc_set_Metadata(v: _ct.OrderedSet[Metadata]) -> str:
 
 
 def _dec_set_Metadata(v: _typing.Any) -> _ct.OrderedSet[Metadata]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_Metadata, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_Metadata) from None
     return _cs.decode_set(v, _dec_Metadata)
 
 
@@ -7220,6 +7684,11 @@ def _enc_set_Range(v: _ct.OrderedSet[Range]) -> str:
 
 
 def _dec_set_Range(v: _typing.Any) -> _ct.OrderedSet[Range]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_Range, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_Range) from None
     return _cs.decode_set(v, _dec_Range)
 
 
@@ -7232,6 +7701,11 @@ def _enc_set_ConfigGroup(v: _ct.OrderedSet[ConfigGroup]) -> str:
 
 
 def _dec_set_ConfigGroup(v: _typing.Any) -> _ct.OrderedSet[ConfigGroup]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_ConfigGroup, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_ConfigGroup) from None
     return _cs.decode_set(v, _dec_ConfigGroup)
 
 
@@ -7256,6 +7730,11 @@ def _enc_list_TaskEvent(v: tuple[TaskEvent, ...]) -> str:
 
 
 def _dec_list_TaskEvent(v: _typing.Any) -> tuple[TaskEvent, ...]:
+    if v.__class__ is list:
+        try:
+            return tuple(map(_dec_TaskEvent, v))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_TaskEvent) from None
     return _cs.decode_list(v, _dec_TaskEvent)
 
 
@@ -7271,6 +7750,11 @@ def _enc_list_ScheduledTask(v: tuple[ScheduledTask, ...]) -> str:
 
 
 def _dec_list_ScheduledTask(v: _typing.Any) -> tuple[ScheduledTask, ...]:
+    if v.__class__ is list:
+        try:
+            return tuple(map(_dec_ScheduledTask, v))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_ScheduledTask) from None
     return _cs.decode_list(v, _dec_ScheduledTask)
 
 
@@ -7286,6 +7770,11 @@ def _enc_set_JobConfiguration(v: _ct.OrderedSet[JobConfiguration]) -> str:
 
 
 def _dec_set_JobConfiguration(v: _typing.Any) -> _ct.OrderedSet[JobConfiguration]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_JobConfiguration, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_JobConfiguration) from None
     return _cs.decode_set(v, _dec_JobConfiguration)
 
 
@@ -7298,6 +7787,11 @@ def _enc_set_ScheduleStatus(v: _ct.OrderedSet[ScheduleStatus]) -> str:
 
 
 def _dec_set_ScheduleStatus(v: _typing.Any) -> _ct.OrderedSet[ScheduleStatus]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_ScheduleStatus, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_ScheduleStatus) from None
     return _cs.decode_set(v, _dec_ScheduleStatus)
 
 
@@ -7310,6 +7804,11 @@ def _enc_set_i32(v: _ct.OrderedSet[int]) -> str:
 
 
 def _dec_set_i32(v: _typing.Any) -> _ct.OrderedSet[int]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_cs.i32_value, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _cs.i32_value) from None
     return _cs.decode_set(v, _cs.i32_value)
 
 
@@ -7322,6 +7821,11 @@ def _enc_set_JobKey(v: _ct.OrderedSet[JobKey]) -> str:
 
 
 def _dec_set_JobKey(v: _typing.Any) -> _ct.OrderedSet[JobKey]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_JobKey, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_JobKey) from None
     return _cs.decode_set(v, _dec_JobKey)
 
 
@@ -7334,6 +7838,11 @@ def _enc_list_i32(v: tuple[int, ...]) -> str:
 
 
 def _dec_list_i32(v: _typing.Any) -> tuple[int, ...]:
+    if v.__class__ is list:
+        try:
+            return tuple(map(_cs.i32_value, v))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _cs.i32_value) from None
     return _cs.decode_list(v, _cs.i32_value)
 
 
@@ -7349,6 +7858,11 @@ def _enc_set_InstanceTaskConfig(v: _ct.OrderedSet[InstanceTaskConfig]) -> str:
 
 
 def _dec_set_InstanceTaskConfig(v: _typing.Any) -> _ct.OrderedSet[InstanceTaskConfig]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_InstanceTaskConfig, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_InstanceTaskConfig) from None
     return _cs.decode_set(v, _dec_InstanceTaskConfig)
 
 
@@ -7361,6 +7875,11 @@ def _enc_list_JobUpdateEvent(v: tuple[JobUpdateEvent, ...]) -> str:
 
 
 def _dec_list_JobUpdateEvent(v: _typing.Any) -> tuple[JobUpdateEvent, ...]:
+    if v.__class__ is list:
+        try:
+            return tuple(map(_dec_JobUpdateEvent, v))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_JobUpdateEvent) from None
     return _cs.decode_list(v, _dec_JobUpdateEvent)
 
 
@@ -7376,6 +7895,11 @@ def _enc_list_JobInstanceUpdateEvent(v: tuple[JobInstanceUpdateEvent, ...]) -> s
 
 
 def _dec_list_JobInstanceUpdateEvent(v: _typing.Any) -> tuple[JobInstanceUpdateEvent, ...]:
+    if v.__class__ is list:
+        try:
+            return tuple(map(_dec_JobInstanceUpdateEvent, v))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_JobInstanceUpdateEvent) from None
     return _cs.decode_list(v, _dec_JobInstanceUpdateEvent)
 
 
@@ -7391,6 +7915,11 @@ def _enc_set_JobUpdateStatus(v: _ct.OrderedSet[JobUpdateStatus]) -> str:
 
 
 def _dec_set_JobUpdateStatus(v: _typing.Any) -> _ct.OrderedSet[JobUpdateStatus]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_JobUpdateStatus, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_JobUpdateStatus) from None
     return _cs.decode_set(v, _dec_JobUpdateStatus)
 
 
@@ -7403,6 +7932,11 @@ def _enc_set_HostStatus(v: _ct.OrderedSet[HostStatus]) -> str:
 
 
 def _dec_set_HostStatus(v: _typing.Any) -> _ct.OrderedSet[HostStatus]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_HostStatus, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_HostStatus) from None
     return _cs.decode_set(v, _dec_HostStatus)
 
 
@@ -7415,6 +7949,11 @@ def _enc_set_ScheduledTask(v: _ct.OrderedSet[ScheduledTask]) -> str:
 
 
 def _dec_set_ScheduledTask(v: _typing.Any) -> _ct.OrderedSet[ScheduledTask]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_ScheduledTask, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_ScheduledTask) from None
     return _cs.decode_set(v, _dec_ScheduledTask)
 
 
@@ -7427,6 +7966,11 @@ def _enc_set_RoleSummary(v: _ct.OrderedSet[RoleSummary]) -> str:
 
 
 def _dec_set_RoleSummary(v: _typing.Any) -> _ct.OrderedSet[RoleSummary]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_RoleSummary, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_RoleSummary) from None
     return _cs.decode_set(v, _dec_RoleSummary)
 
 
@@ -7439,6 +7983,11 @@ def _enc_set_JobSummary(v: _ct.OrderedSet[JobSummary]) -> str:
 
 
 def _dec_set_JobSummary(v: _typing.Any) -> _ct.OrderedSet[JobSummary]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_JobSummary, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_JobSummary) from None
     return _cs.decode_set(v, _dec_JobSummary)
 
 
@@ -7451,6 +8000,11 @@ def _enc_set_PendingReason(v: _ct.OrderedSet[PendingReason]) -> str:
 
 
 def _dec_set_PendingReason(v: _typing.Any) -> _ct.OrderedSet[PendingReason]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_PendingReason, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_PendingReason) from None
     return _cs.decode_set(v, _dec_PendingReason)
 
 
@@ -7463,6 +8017,11 @@ def _enc_list_JobUpdateSummary(v: tuple[JobUpdateSummary, ...]) -> str:
 
 
 def _dec_list_JobUpdateSummary(v: _typing.Any) -> tuple[JobUpdateSummary, ...]:
+    if v.__class__ is list:
+        try:
+            return tuple(map(_dec_JobUpdateSummary, v))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_JobUpdateSummary) from None
     return _cs.decode_list(v, _dec_JobUpdateSummary)
 
 
@@ -7478,6 +8037,11 @@ def _enc_list_JobUpdateDetails(v: tuple[JobUpdateDetails, ...]) -> str:
 
 
 def _dec_list_JobUpdateDetails(v: _typing.Any) -> tuple[JobUpdateDetails, ...]:
+    if v.__class__ is list:
+        try:
+            return tuple(map(_dec_JobUpdateDetails, v))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_JobUpdateDetails) from None
     return _cs.decode_list(v, _dec_JobUpdateDetails)
 
 
@@ -7493,6 +8057,11 @@ def _enc_set_TierConfig(v: _ct.OrderedSet[TierConfig]) -> str:
 
 
 def _dec_set_TierConfig(v: _typing.Any) -> _ct.OrderedSet[TierConfig]:
+    if v.__class__ is list:
+        try:
+            return _cs.unique_set(tuple(map(_dec_TierConfig, v)))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_TierConfig) from None
     return _cs.decode_set(v, _dec_TierConfig)
 
 
@@ -7505,6 +8074,11 @@ def _enc_list_ResponseDetail(v: tuple[ResponseDetail, ...]) -> str:
 
 
 def _dec_list_ResponseDetail(v: _typing.Any) -> tuple[ResponseDetail, ...]:
+    if v.__class__ is list:
+        try:
+            return tuple(map(_dec_ResponseDetail, v))
+        except _PayloadError as err:
+            raise _cs.locate(err, v, _dec_ResponseDetail) from None
     return _cs.decode_list(v, _dec_ResponseDetail)
 
 
@@ -7513,6 +8087,143 @@ def _hash_list_ResponseDetail(v: tuple[ResponseDetail, ...], ids: _Ids) -> int:
     for e in v:
         h = (31 * h + _hash_ResponseDetail(e, ids)) & _M
     return h
+
+
+# Union arm tables. They name the encoders, decoders and hashes of the arms'
+# types, so they come after every function: an arm's type may be declared
+# after the union, or be a container.
+
+# TaskConstraint: arm name -> (setField and value key as written, identity key, encoder, hash).
+_ARMS_TaskConstraint: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
+    "value": (',"setField":"VALUE","value":', "TaskConstraint._Fields.VALUE", _enc_ValueConstraint, _hash_ValueConstraint),
+    "limit": (',"setField":"LIMIT","value":', "TaskConstraint._Fields.LIMIT", _enc_LimitConstraint, _hash_LimitConstraint),
+}
+# TaskConstraint: setField as written -> (arm name, decoder).
+_SETFIELDS_TaskConstraint: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
+    "VALUE": ("value", _dec_ValueConstraint),
+    "LIMIT": ("limit", _dec_LimitConstraint),
+}
+
+# LockKey: arm name -> (setField and value key as written, identity key, encoder, hash).
+_ARMS_LockKey: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
+    "job": (',"setField":"JOB","value":', "LockKey._Fields.JOB", _enc_JobKey, _hash_JobKey),
+}
+# LockKey: setField as written -> (arm name, decoder).
+_SETFIELDS_LockKey: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
+    "JOB": ("job", _dec_JobKey),
+}
+
+# Image: arm name -> (setField and value key as written, identity key, encoder, hash).
+_ARMS_Image: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
+    "docker": (',"setField":"DOCKER","value":', "Image._Fields.DOCKER", _enc_DockerImage, _hash_DockerImage),
+    "appc": (',"setField":"APPC","value":', "Image._Fields.APPC", _enc_AppcImage, _hash_AppcImage),
+}
+# Image: setField as written -> (arm name, decoder).
+_SETFIELDS_Image: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
+    "DOCKER": ("docker", _dec_DockerImage),
+    "APPC": ("appc", _dec_AppcImage),
+}
+
+# Container: arm name -> (setField and value key as written, identity key, encoder, hash).
+_ARMS_Container: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
+    "mesos": (',"setField":"MESOS","value":', "Container._Fields.MESOS", _enc_MesosContainer, _hash_MesosContainer),
+    "docker": (',"setField":"DOCKER","value":', "Container._Fields.DOCKER", _enc_DockerContainer, _hash_DockerContainer),
+}
+# Container: setField as written -> (arm name, decoder).
+_SETFIELDS_Container: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
+    "MESOS": ("mesos", _dec_MesosContainer),
+    "DOCKER": ("docker", _dec_DockerContainer),
+}
+
+# Resource: arm name -> (setField and value key as written, identity key, encoder, hash).
+_ARMS_Resource: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
+    "numCpus": (',"setField":"NUM_CPUS","value":', "Resource._Fields.NUM_CPUS", _gd, _cs.hash_double),
+    "ramMb": (',"setField":"RAM_MB","value":', "Resource._Fields.RAM_MB", str, _cs.hash_i64),
+    "diskMb": (',"setField":"DISK_MB","value":', "Resource._Fields.DISK_MB", str, _cs.hash_i64),
+    "namedPort": (',"setField":"NAMED_PORT","value":', "Resource._Fields.NAMED_PORT", _gs, _cs.hash_string),
+    "numGpus": (',"setField":"NUM_GPUS","value":', "Resource._Fields.NUM_GPUS", str, _cs.hash_i64),
+}
+# Resource: setField as written -> (arm name, decoder).
+_SETFIELDS_Resource: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
+    "NUM_CPUS": ("numCpus", _cs.double_value),
+    "RAM_MB": ("ramMb", _cs.i64_value),
+    "DISK_MB": ("diskMb", _cs.i64_value),
+    "NAMED_PORT": ("namedPort", _cs.string_value),
+    "NUM_GPUS": ("numGpus", _cs.i64_value),
+}
+
+# SlaPolicy: arm name -> (setField and value key as written, identity key, encoder, hash).
+_ARMS_SlaPolicy: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
+    "percentageSlaPolicy": (',"setField":"PERCENTAGE_SLA_POLICY","value":', "SlaPolicy._Fields.PERCENTAGE_SLA_POLICY", _enc_PercentageSlaPolicy, _hash_PercentageSlaPolicy),
+    "countSlaPolicy": (',"setField":"COUNT_SLA_POLICY","value":', "SlaPolicy._Fields.COUNT_SLA_POLICY", _enc_CountSlaPolicy, _hash_CountSlaPolicy),
+    "coordinatorSlaPolicy": (',"setField":"COORDINATOR_SLA_POLICY","value":', "SlaPolicy._Fields.COORDINATOR_SLA_POLICY", _enc_CoordinatorSlaPolicy, _hash_CoordinatorSlaPolicy),
+}
+# SlaPolicy: setField as written -> (arm name, decoder).
+_SETFIELDS_SlaPolicy: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
+    "PERCENTAGE_SLA_POLICY": ("percentageSlaPolicy", _dec_PercentageSlaPolicy),
+    "COUNT_SLA_POLICY": ("countSlaPolicy", _dec_CountSlaPolicy),
+    "COORDINATOR_SLA_POLICY": ("coordinatorSlaPolicy", _dec_CoordinatorSlaPolicy),
+}
+
+# JobUpdateStrategy: arm name -> (setField and value key as written, identity key, encoder, hash).
+_ARMS_JobUpdateStrategy: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
+    "queueStrategy": (',"setField":"QUEUE_STRATEGY","value":', "JobUpdateStrategy._Fields.QUEUE_STRATEGY", _enc_QueueJobUpdateStrategy, _hash_QueueJobUpdateStrategy),
+    "batchStrategy": (',"setField":"BATCH_STRATEGY","value":', "JobUpdateStrategy._Fields.BATCH_STRATEGY", _enc_BatchJobUpdateStrategy, _hash_BatchJobUpdateStrategy),
+    "varBatchStrategy": (',"setField":"VAR_BATCH_STRATEGY","value":', "JobUpdateStrategy._Fields.VAR_BATCH_STRATEGY", _enc_VariableBatchJobUpdateStrategy, _hash_VariableBatchJobUpdateStrategy),
+}
+# JobUpdateStrategy: setField as written -> (arm name, decoder).
+_SETFIELDS_JobUpdateStrategy: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
+    "QUEUE_STRATEGY": ("queueStrategy", _dec_QueueJobUpdateStrategy),
+    "BATCH_STRATEGY": ("batchStrategy", _dec_BatchJobUpdateStrategy),
+    "VAR_BATCH_STRATEGY": ("varBatchStrategy", _dec_VariableBatchJobUpdateStrategy),
+}
+
+# Result: arm name -> (setField and value key as written, identity key, encoder, hash).
+_ARMS_Result: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
+    "populateJobResult": (',"setField":"POPULATE_JOB_RESULT","value":', "Result._Fields.POPULATE_JOB_RESULT", _enc_PopulateJobResult, _hash_PopulateJobResult),
+    "scheduleStatusResult": (',"setField":"SCHEDULE_STATUS_RESULT","value":', "Result._Fields.SCHEDULE_STATUS_RESULT", _enc_ScheduleStatusResult, _hash_ScheduleStatusResult),
+    "getJobsResult": (',"setField":"GET_JOBS_RESULT","value":', "Result._Fields.GET_JOBS_RESULT", _enc_GetJobsResult, _hash_GetJobsResult),
+    "getQuotaResult": (',"setField":"GET_QUOTA_RESULT","value":', "Result._Fields.GET_QUOTA_RESULT", _enc_GetQuotaResult, _hash_GetQuotaResult),
+    "listBackupsResult": (',"setField":"LIST_BACKUPS_RESULT","value":', "Result._Fields.LIST_BACKUPS_RESULT", _enc_ListBackupsResult, _hash_ListBackupsResult),
+    "startMaintenanceResult": (',"setField":"START_MAINTENANCE_RESULT","value":', "Result._Fields.START_MAINTENANCE_RESULT", _enc_StartMaintenanceResult, _hash_StartMaintenanceResult),
+    "drainHostsResult": (',"setField":"DRAIN_HOSTS_RESULT","value":', "Result._Fields.DRAIN_HOSTS_RESULT", _enc_DrainHostsResult, _hash_DrainHostsResult),
+    "queryRecoveryResult": (',"setField":"QUERY_RECOVERY_RESULT","value":', "Result._Fields.QUERY_RECOVERY_RESULT", _enc_QueryRecoveryResult, _hash_QueryRecoveryResult),
+    "maintenanceStatusResult": (',"setField":"MAINTENANCE_STATUS_RESULT","value":', "Result._Fields.MAINTENANCE_STATUS_RESULT", _enc_MaintenanceStatusResult, _hash_MaintenanceStatusResult),
+    "endMaintenanceResult": (',"setField":"END_MAINTENANCE_RESULT","value":', "Result._Fields.END_MAINTENANCE_RESULT", _enc_EndMaintenanceResult, _hash_EndMaintenanceResult),
+    "roleSummaryResult": (',"setField":"ROLE_SUMMARY_RESULT","value":', "Result._Fields.ROLE_SUMMARY_RESULT", _enc_RoleSummaryResult, _hash_RoleSummaryResult),
+    "jobSummaryResult": (',"setField":"JOB_SUMMARY_RESULT","value":', "Result._Fields.JOB_SUMMARY_RESULT", _enc_JobSummaryResult, _hash_JobSummaryResult),
+    "configSummaryResult": (',"setField":"CONFIG_SUMMARY_RESULT","value":', "Result._Fields.CONFIG_SUMMARY_RESULT", _enc_ConfigSummaryResult, _hash_ConfigSummaryResult),
+    "getPendingReasonResult": (',"setField":"GET_PENDING_REASON_RESULT","value":', "Result._Fields.GET_PENDING_REASON_RESULT", _enc_GetPendingReasonResult, _hash_GetPendingReasonResult),
+    "startJobUpdateResult": (',"setField":"START_JOB_UPDATE_RESULT","value":', "Result._Fields.START_JOB_UPDATE_RESULT", _enc_StartJobUpdateResult, _hash_StartJobUpdateResult),
+    "getJobUpdateSummariesResult": (',"setField":"GET_JOB_UPDATE_SUMMARIES_RESULT","value":', "Result._Fields.GET_JOB_UPDATE_SUMMARIES_RESULT", _enc_GetJobUpdateSummariesResult, _hash_GetJobUpdateSummariesResult),
+    "getJobUpdateDetailsResult": (',"setField":"GET_JOB_UPDATE_DETAILS_RESULT","value":', "Result._Fields.GET_JOB_UPDATE_DETAILS_RESULT", _enc_GetJobUpdateDetailsResult, _hash_GetJobUpdateDetailsResult),
+    "pulseJobUpdateResult": (',"setField":"PULSE_JOB_UPDATE_RESULT","value":', "Result._Fields.PULSE_JOB_UPDATE_RESULT", _enc_PulseJobUpdateResult, _hash_PulseJobUpdateResult),
+    "getJobUpdateDiffResult": (',"setField":"GET_JOB_UPDATE_DIFF_RESULT","value":', "Result._Fields.GET_JOB_UPDATE_DIFF_RESULT", _enc_GetJobUpdateDiffResult, _hash_GetJobUpdateDiffResult),
+    "getTierConfigResult": (',"setField":"GET_TIER_CONFIG_RESULT","value":', "Result._Fields.GET_TIER_CONFIG_RESULT", _enc_GetTierConfigResult, _hash_GetTierConfigResult),
+}
+# Result: setField as written -> (arm name, decoder).
+_SETFIELDS_Result: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
+    "POPULATE_JOB_RESULT": ("populateJobResult", _dec_PopulateJobResult),
+    "SCHEDULE_STATUS_RESULT": ("scheduleStatusResult", _dec_ScheduleStatusResult),
+    "GET_JOBS_RESULT": ("getJobsResult", _dec_GetJobsResult),
+    "GET_QUOTA_RESULT": ("getQuotaResult", _dec_GetQuotaResult),
+    "LIST_BACKUPS_RESULT": ("listBackupsResult", _dec_ListBackupsResult),
+    "START_MAINTENANCE_RESULT": ("startMaintenanceResult", _dec_StartMaintenanceResult),
+    "DRAIN_HOSTS_RESULT": ("drainHostsResult", _dec_DrainHostsResult),
+    "QUERY_RECOVERY_RESULT": ("queryRecoveryResult", _dec_QueryRecoveryResult),
+    "MAINTENANCE_STATUS_RESULT": ("maintenanceStatusResult", _dec_MaintenanceStatusResult),
+    "END_MAINTENANCE_RESULT": ("endMaintenanceResult", _dec_EndMaintenanceResult),
+    "ROLE_SUMMARY_RESULT": ("roleSummaryResult", _dec_RoleSummaryResult),
+    "JOB_SUMMARY_RESULT": ("jobSummaryResult", _dec_JobSummaryResult),
+    "CONFIG_SUMMARY_RESULT": ("configSummaryResult", _dec_ConfigSummaryResult),
+    "GET_PENDING_REASON_RESULT": ("getPendingReasonResult", _dec_GetPendingReasonResult),
+    "START_JOB_UPDATE_RESULT": ("startJobUpdateResult", _dec_StartJobUpdateResult),
+    "GET_JOB_UPDATE_SUMMARIES_RESULT": ("getJobUpdateSummariesResult", _dec_GetJobUpdateSummariesResult),
+    "GET_JOB_UPDATE_DETAILS_RESULT": ("getJobUpdateDetailsResult", _dec_GetJobUpdateDetailsResult),
+    "PULSE_JOB_UPDATE_RESULT": ("pulseJobUpdateResult", _dec_PulseJobUpdateResult),
+    "GET_JOB_UPDATE_DIFF_RESULT": ("getJobUpdateDiffResult", _dec_GetJobUpdateDiffResult),
+    "GET_TIER_CONFIG_RESULT": ("getTierConfigResult", _dec_GetTierConfigResult),
+}
 
 
 # Each class finds its encoder, decoder and hash through these attributes.

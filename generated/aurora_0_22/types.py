@@ -137,6 +137,7 @@ class Identity(_st.ThriftStruct):
         _set(self, "user", None if user is None else _ts.check_string(user, "Identity.user"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class Attribute(_st.ThriftStruct):
@@ -160,6 +161,7 @@ class Attribute(_st.ThriftStruct):
         _set(self, "values", _t_set_string.check(values, "Attribute.values"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class HostAttributes(_st.ThriftStruct):
@@ -196,6 +198,7 @@ class HostAttributes(_st.ThriftStruct):
         _set(self, "slaveId", None if slaveId is None else _ts.check_string(slaveId, "HostAttributes.slaveId"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class ValueConstraint(_st.ThriftStruct):
@@ -219,6 +222,7 @@ class ValueConstraint(_st.ThriftStruct):
         _set(self, "values", _t_set_string.check(values, "ValueConstraint.values"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class LimitConstraint(_st.ThriftStruct):
@@ -237,6 +241,7 @@ class LimitConstraint(_st.ThriftStruct):
         _set(self, "limit", _ts.check_i32(limit, "LimitConstraint.limit"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class TaskConstraint(_st.ThriftUnion):
@@ -261,6 +266,7 @@ class TaskConstraint(_st.ThriftUnion):
         _set(self, "field_value", value)
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
     @property
     def value(self) -> ValueConstraint | None:
@@ -294,6 +300,7 @@ class Constraint(_st.ThriftStruct):
         _set(self, "constraint", None if constraint is None else _t_TaskConstraint.check(constraint, "Constraint.constraint"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class Package(_st.ThriftStruct):
@@ -322,6 +329,7 @@ class Package(_st.ThriftStruct):
         _set(self, "version", _ts.check_i32(version, "Package.version"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class Metadata(_st.ThriftStruct):
@@ -345,6 +353,7 @@ class Metadata(_st.ThriftStruct):
         _set(self, "value", None if value is None else _ts.check_string(value, "Metadata.value"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobKey(_st.ThriftStruct):
@@ -373,6 +382,7 @@ class JobKey(_st.ThriftStruct):
         _set(self, "name", None if name is None else _ts.check_string(name, "JobKey.name"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class LockKey(_st.ThriftUnion):
@@ -395,6 +405,7 @@ class LockKey(_st.ThriftUnion):
         _set(self, "field_value", value)
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
     @property
     def job(self) -> JobKey | None:
@@ -441,6 +452,7 @@ class Lock(_st.ThriftStruct):
         _set(self, "message", None if message is None else _ts.check_string(message, "Lock.message"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class InstanceKey(_st.ThriftStruct):
@@ -464,6 +476,7 @@ class InstanceKey(_st.ThriftStruct):
         _set(self, "instanceId", _ts.check_i32(instanceId, "InstanceKey.instanceId"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class MesosFetcherURI(_st.ThriftStruct):
@@ -497,6 +510,7 @@ class MesosFetcherURI(_st.ThriftStruct):
         _set(self, "outputFile", None if outputFile is None else _ts.check_string(outputFile, "MesosFetcherURI.outputFile"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class ExecutorConfig(_st.ThriftStruct):
@@ -520,6 +534,7 @@ class ExecutorConfig(_st.ThriftStruct):
         _set(self, "data", None if data is None else _ts.check_string(data, "ExecutorConfig.data"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class Volume(_st.ThriftStruct):
@@ -548,6 +563,7 @@ class Volume(_st.ThriftStruct):
         _set(self, "mode", None if mode is None else _t_Mode.check(mode, "Volume.mode"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class DockerImage(_st.ThriftStruct):
@@ -571,6 +587,7 @@ class DockerImage(_st.ThriftStruct):
         _set(self, "tag", None if tag is None else _ts.check_string(tag, "DockerImage.tag"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class AppcImage(_st.ThriftStruct):
@@ -594,6 +611,7 @@ class AppcImage(_st.ThriftStruct):
         _set(self, "imageId", None if imageId is None else _ts.check_string(imageId, "AppcImage.imageId"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class Image(_st.ThriftUnion):
@@ -618,6 +636,7 @@ class Image(_st.ThriftUnion):
         _set(self, "field_value", value)
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
     @property
     def docker(self) -> DockerImage | None:
@@ -651,6 +670,7 @@ class MesosContainer(_st.ThriftStruct):
         _set(self, "volumes", _t_list_Volume.check(volumes, "MesosContainer.volumes"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class DockerParameter(_st.ThriftStruct):
@@ -674,6 +694,7 @@ class DockerParameter(_st.ThriftStruct):
         _set(self, "value", None if value is None else _ts.check_string(value, "DockerParameter.value"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class DockerContainer(_st.ThriftStruct):
@@ -700,6 +721,7 @@ class DockerContainer(_st.ThriftStruct):
         _set(self, "parameters", _t_list_DockerParameter.check(parameters, "DockerContainer.parameters"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class Container(_st.ThriftUnion):
@@ -724,6 +746,7 @@ class Container(_st.ThriftUnion):
         _set(self, "field_value", value)
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
     @property
     def mesos(self) -> MesosContainer | None:
@@ -764,6 +787,7 @@ class Resource(_st.ThriftUnion):
         _set(self, "field_value", value)
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
     @property
     def numCpus(self) -> float | None:
@@ -812,6 +836,7 @@ class PartitionPolicy(_st.ThriftStruct):
         _set(self, "delaySecs", _ts.check_i64(delaySecs, "PartitionPolicy.delaySecs"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class PercentageSlaPolicy(_st.ThriftStruct):
@@ -835,6 +860,7 @@ class PercentageSlaPolicy(_st.ThriftStruct):
         _set(self, "durationSecs", _ts.check_i64(durationSecs, "PercentageSlaPolicy.durationSecs"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class CountSlaPolicy(_st.ThriftStruct):
@@ -858,6 +884,7 @@ class CountSlaPolicy(_st.ThriftStruct):
         _set(self, "durationSecs", _ts.check_i64(durationSecs, "CountSlaPolicy.durationSecs"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class CoordinatorSlaPolicy(_st.ThriftStruct):
@@ -881,6 +908,7 @@ class CoordinatorSlaPolicy(_st.ThriftStruct):
         _set(self, "statusKey", None if statusKey is None else _ts.check_string(statusKey, "CoordinatorSlaPolicy.statusKey"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class SlaPolicy(_st.ThriftUnion):
@@ -907,6 +935,7 @@ class SlaPolicy(_st.ThriftUnion):
         _set(self, "field_value", value)
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
     @property
     def percentageSlaPolicy(self) -> PercentageSlaPolicy | None:
@@ -1033,6 +1062,7 @@ class TaskConfig(_st.ThriftStruct):
         _set(self, "container", None if container is None else _t_Container.check(container, "TaskConfig.container"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class ResourceAggregate(_st.ThriftStruct):
@@ -1051,6 +1081,7 @@ class ResourceAggregate(_st.ThriftStruct):
         _set(self, "resources", _t_set_Resource.check(resources, "ResourceAggregate.resources"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobConfiguration(_st.ThriftStruct):
@@ -1097,6 +1128,7 @@ class JobConfiguration(_st.ThriftStruct):
         _set(self, "instanceCount", _ts.check_i32(instanceCount, "JobConfiguration.instanceCount"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobStats(_st.ThriftStruct):
@@ -1130,6 +1162,7 @@ class JobStats(_st.ThriftStruct):
         _set(self, "pendingTaskCount", _ts.check_i32(pendingTaskCount, "JobStats.pendingTaskCount"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobSummary(_st.ThriftStruct):
@@ -1158,6 +1191,7 @@ class JobSummary(_st.ThriftStruct):
         _set(self, "nextCronRunMs", _ts.check_i64(nextCronRunMs, "JobSummary.nextCronRunMs"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class Range(_st.ThriftStruct):
@@ -1181,6 +1215,7 @@ class Range(_st.ThriftStruct):
         _set(self, "last", _ts.check_i32(last, "Range.last"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class ConfigGroup(_st.ThriftStruct):
@@ -1204,6 +1239,7 @@ class ConfigGroup(_st.ThriftStruct):
         _set(self, "instances", _t_set_Range.check(instances, "ConfigGroup.instances"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class ConfigSummary(_st.ThriftStruct):
@@ -1227,6 +1263,7 @@ class ConfigSummary(_st.ThriftStruct):
         _set(self, "groups", _t_set_ConfigGroup.check(groups, "ConfigSummary.groups"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class PopulateJobResult(_st.ThriftStruct):
@@ -1245,6 +1282,7 @@ class PopulateJobResult(_st.ThriftStruct):
         _set(self, "taskConfig", None if taskConfig is None else _t_TaskConfig.check(taskConfig, "PopulateJobResult.taskConfig"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class GetQuotaResult(_st.ThriftStruct):
@@ -1283,6 +1321,7 @@ class GetQuotaResult(_st.ThriftStruct):
         _set(self, "nonProdDedicatedConsumption", None if nonProdDedicatedConsumption is None else _t_ResourceAggregate.check(nonProdDedicatedConsumption, "GetQuotaResult.nonProdDedicatedConsumption"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class TaskEvent(_st.ThriftStruct):
@@ -1316,6 +1355,7 @@ class TaskEvent(_st.ThriftStruct):
         _set(self, "scheduler", None if scheduler is None else _ts.check_string(scheduler, "TaskEvent.scheduler"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class AssignedTask(_st.ThriftStruct):
@@ -1359,6 +1399,7 @@ class AssignedTask(_st.ThriftStruct):
         _set(self, "instanceId", _ts.check_i32(instanceId, "AssignedTask.instanceId"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class ScheduledTask(_st.ThriftStruct):
@@ -1408,6 +1449,7 @@ class ScheduledTask(_st.ThriftStruct):
         _set(self, "ancestorId", None if ancestorId is None else _ts.check_string(ancestorId, "ScheduledTask.ancestorId"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class ScheduleStatusResult(_st.ThriftStruct):
@@ -1426,6 +1468,7 @@ class ScheduleStatusResult(_st.ThriftStruct):
         _set(self, "tasks", _t_list_ScheduledTask.check(tasks, "ScheduleStatusResult.tasks"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class GetJobsResult(_st.ThriftStruct):
@@ -1444,6 +1487,7 @@ class GetJobsResult(_st.ThriftStruct):
         _set(self, "configs", _t_set_JobConfiguration.check(configs, "GetJobsResult.configs"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class TaskQuery(_st.ThriftStruct):
@@ -1510,6 +1554,7 @@ class TaskQuery(_st.ThriftStruct):
         _set(self, "limit", _ts.check_i32(limit, "TaskQuery.limit"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class HostStatus(_st.ThriftStruct):
@@ -1533,6 +1578,7 @@ class HostStatus(_st.ThriftStruct):
         _set(self, "mode", None if mode is None else _t_MaintenanceMode.check(mode, "HostStatus.mode"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class RoleSummary(_st.ThriftStruct):
@@ -1561,6 +1607,7 @@ class RoleSummary(_st.ThriftStruct):
         _set(self, "cronJobCount", _ts.check_i32(cronJobCount, "RoleSummary.cronJobCount"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class Hosts(_st.ThriftStruct):
@@ -1579,6 +1626,7 @@ class Hosts(_st.ThriftStruct):
         _set(self, "hostNames", _t_set_string.check(hostNames, "Hosts.hostNames"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class PendingReason(_st.ThriftStruct):
@@ -1602,6 +1650,7 @@ class PendingReason(_st.ThriftStruct):
         _set(self, "reason", None if reason is None else _ts.check_string(reason, "PendingReason.reason"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobUpdateKey(_st.ThriftStruct):
@@ -1625,6 +1674,7 @@ class JobUpdateKey(_st.ThriftStruct):
         _set(self, "id", None if id is None else _ts.check_string(id, "JobUpdateKey.id"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class QueueJobUpdateStrategy(_st.ThriftStruct):
@@ -1643,6 +1693,7 @@ class QueueJobUpdateStrategy(_st.ThriftStruct):
         _set(self, "groupSize", _ts.check_i32(groupSize, "QueueJobUpdateStrategy.groupSize"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class BatchJobUpdateStrategy(_st.ThriftStruct):
@@ -1666,6 +1717,7 @@ class BatchJobUpdateStrategy(_st.ThriftStruct):
         _set(self, "autopauseAfterBatch", _ts.check_bool(autopauseAfterBatch, "BatchJobUpdateStrategy.autopauseAfterBatch"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class VariableBatchJobUpdateStrategy(_st.ThriftStruct):
@@ -1689,6 +1741,7 @@ class VariableBatchJobUpdateStrategy(_st.ThriftStruct):
         _set(self, "autopauseAfterBatch", _ts.check_bool(autopauseAfterBatch, "VariableBatchJobUpdateStrategy.autopauseAfterBatch"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobUpdateStrategy(_st.ThriftUnion):
@@ -1715,6 +1768,7 @@ class JobUpdateStrategy(_st.ThriftUnion):
         _set(self, "field_value", value)
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
     @property
     def queueStrategy(self) -> QueueJobUpdateStrategy | None:
@@ -1796,6 +1850,7 @@ class JobUpdateSettings(_st.ThriftStruct):
         _set(self, "updateStrategy", None if updateStrategy is None else _t_JobUpdateStrategy.check(updateStrategy, "JobUpdateSettings.updateStrategy"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobUpdateEvent(_st.ThriftStruct):
@@ -1829,6 +1884,7 @@ class JobUpdateEvent(_st.ThriftStruct):
         _set(self, "message", None if message is None else _ts.check_string(message, "JobUpdateEvent.message"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobInstanceUpdateEvent(_st.ThriftStruct):
@@ -1862,6 +1918,7 @@ class JobInstanceUpdateEvent(_st.ThriftStruct):
         _set(self, "message", None if message is None else _ts.check_string(message, "JobInstanceUpdateEvent.message"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class InstanceTaskConfig(_st.ThriftStruct):
@@ -1885,6 +1942,7 @@ class InstanceTaskConfig(_st.ThriftStruct):
         _set(self, "instances", _t_set_Range.check(instances, "InstanceTaskConfig.instances"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobUpdateState(_st.ThriftStruct):
@@ -1913,6 +1971,7 @@ class JobUpdateState(_st.ThriftStruct):
         _set(self, "lastModifiedTimestampMs", _ts.check_i64(lastModifiedTimestampMs, "JobUpdateState.lastModifiedTimestampMs"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobUpdateSummary(_st.ThriftStruct):
@@ -1946,6 +2005,7 @@ class JobUpdateSummary(_st.ThriftStruct):
         _set(self, "metadata", _t_set_Metadata.check(metadata, "JobUpdateSummary.metadata"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobUpdateInstructions(_st.ThriftStruct):
@@ -1974,6 +2034,7 @@ class JobUpdateInstructions(_st.ThriftStruct):
         _set(self, "settings", None if settings is None else _t_JobUpdateSettings.check(settings, "JobUpdateInstructions.settings"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobUpdate(_st.ThriftStruct):
@@ -1997,6 +2058,7 @@ class JobUpdate(_st.ThriftStruct):
         _set(self, "instructions", None if instructions is None else _t_JobUpdateInstructions.check(instructions, "JobUpdate.instructions"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobUpdateDetails(_st.ThriftStruct):
@@ -2025,6 +2087,7 @@ class JobUpdateDetails(_st.ThriftStruct):
         _set(self, "instanceEvents", _t_list_JobInstanceUpdateEvent.check(instanceEvents, "JobUpdateDetails.instanceEvents"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobUpdateRequest(_st.ThriftStruct):
@@ -2058,6 +2121,7 @@ class JobUpdateRequest(_st.ThriftStruct):
         _set(self, "metadata", _t_set_Metadata.check(metadata, "JobUpdateRequest.metadata"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobUpdateQuery(_st.ThriftStruct):
@@ -2106,6 +2170,7 @@ class JobUpdateQuery(_st.ThriftStruct):
         _set(self, "limit", _ts.check_i32(limit, "JobUpdateQuery.limit"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class HostMaintenanceRequest(_st.ThriftStruct):
@@ -2139,6 +2204,7 @@ class HostMaintenanceRequest(_st.ThriftStruct):
         _set(self, "createdTimestampMs", _ts.check_i64(createdTimestampMs, "HostMaintenanceRequest.createdTimestampMs"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class ListBackupsResult(_st.ThriftStruct):
@@ -2157,6 +2223,7 @@ class ListBackupsResult(_st.ThriftStruct):
         _set(self, "backups", _t_set_string.check(backups, "ListBackupsResult.backups"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class StartMaintenanceResult(_st.ThriftStruct):
@@ -2175,6 +2242,7 @@ class StartMaintenanceResult(_st.ThriftStruct):
         _set(self, "statuses", _t_set_HostStatus.check(statuses, "StartMaintenanceResult.statuses"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class DrainHostsResult(_st.ThriftStruct):
@@ -2193,6 +2261,7 @@ class DrainHostsResult(_st.ThriftStruct):
         _set(self, "statuses", _t_set_HostStatus.check(statuses, "DrainHostsResult.statuses"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class QueryRecoveryResult(_st.ThriftStruct):
@@ -2211,6 +2280,7 @@ class QueryRecoveryResult(_st.ThriftStruct):
         _set(self, "tasks", _t_set_ScheduledTask.check(tasks, "QueryRecoveryResult.tasks"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class MaintenanceStatusResult(_st.ThriftStruct):
@@ -2229,6 +2299,7 @@ class MaintenanceStatusResult(_st.ThriftStruct):
         _set(self, "statuses", _t_set_HostStatus.check(statuses, "MaintenanceStatusResult.statuses"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class EndMaintenanceResult(_st.ThriftStruct):
@@ -2247,6 +2318,7 @@ class EndMaintenanceResult(_st.ThriftStruct):
         _set(self, "statuses", _t_set_HostStatus.check(statuses, "EndMaintenanceResult.statuses"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class RoleSummaryResult(_st.ThriftStruct):
@@ -2265,6 +2337,7 @@ class RoleSummaryResult(_st.ThriftStruct):
         _set(self, "summaries", _t_set_RoleSummary.check(summaries, "RoleSummaryResult.summaries"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class JobSummaryResult(_st.ThriftStruct):
@@ -2283,6 +2356,7 @@ class JobSummaryResult(_st.ThriftStruct):
         _set(self, "summaries", _t_set_JobSummary.check(summaries, "JobSummaryResult.summaries"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class ConfigSummaryResult(_st.ThriftStruct):
@@ -2301,6 +2375,7 @@ class ConfigSummaryResult(_st.ThriftStruct):
         _set(self, "summary", None if summary is None else _t_ConfigSummary.check(summary, "ConfigSummaryResult.summary"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class GetPendingReasonResult(_st.ThriftStruct):
@@ -2319,6 +2394,7 @@ class GetPendingReasonResult(_st.ThriftStruct):
         _set(self, "reasons", _t_set_PendingReason.check(reasons, "GetPendingReasonResult.reasons"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class StartJobUpdateResult(_st.ThriftStruct):
@@ -2342,6 +2418,7 @@ class StartJobUpdateResult(_st.ThriftStruct):
         _set(self, "updateSummary", None if updateSummary is None else _t_JobUpdateSummary.check(updateSummary, "StartJobUpdateResult.updateSummary"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class GetJobUpdateSummariesResult(_st.ThriftStruct):
@@ -2360,6 +2437,7 @@ class GetJobUpdateSummariesResult(_st.ThriftStruct):
         _set(self, "updateSummaries", _t_list_JobUpdateSummary.check(updateSummaries, "GetJobUpdateSummariesResult.updateSummaries"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class GetJobUpdateDetailsResult(_st.ThriftStruct):
@@ -2383,6 +2461,7 @@ class GetJobUpdateDetailsResult(_st.ThriftStruct):
         _set(self, "detailsList", _t_list_JobUpdateDetails.check(detailsList, "GetJobUpdateDetailsResult.detailsList"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class PulseJobUpdateResult(_st.ThriftStruct):
@@ -2401,6 +2480,7 @@ class PulseJobUpdateResult(_st.ThriftStruct):
         _set(self, "status", None if status is None else _t_JobUpdatePulseStatus.check(status, "PulseJobUpdateResult.status"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class GetJobUpdateDiffResult(_st.ThriftStruct):
@@ -2434,6 +2514,7 @@ class GetJobUpdateDiffResult(_st.ThriftStruct):
         _set(self, "unchanged", _t_set_ConfigGroup.check(unchanged, "GetJobUpdateDiffResult.unchanged"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class TierConfig(_st.ThriftStruct):
@@ -2457,6 +2538,7 @@ class TierConfig(_st.ThriftStruct):
         _set(self, "settings", _t_map_string_string.check(settings, "TierConfig.settings"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class GetTierConfigResult(_st.ThriftStruct):
@@ -2480,6 +2562,7 @@ class GetTierConfigResult(_st.ThriftStruct):
         _set(self, "tiers", _t_set_TierConfig.check(tiers, "GetTierConfigResult.tiers"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class ServerInfo(_st.ThriftStruct):
@@ -2503,6 +2586,7 @@ class ServerInfo(_st.ThriftStruct):
         _set(self, "statsUrlPrefix", None if statsUrlPrefix is None else _ts.check_string(statsUrlPrefix, "ServerInfo.statsUrlPrefix"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class Result(_st.ThriftUnion):
@@ -2563,6 +2647,7 @@ class Result(_st.ThriftUnion):
         _set(self, "field_value", value)
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
     @property
     def populateJobResult(self) -> PopulateJobResult | None:
@@ -2684,6 +2769,7 @@ class ResponseDetail(_st.ThriftStruct):
         _set(self, "message", None if message is None else _ts.check_string(message, "ResponseDetail.message"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class Response(_st.ThriftStruct):
@@ -2720,6 +2806,7 @@ class Response(_st.ThriftStruct):
         _set(self, "details", _t_list_ResponseDetail.check(details, "Response.details"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 class ExplicitReconciliationSettings(_st.ThriftStruct):
@@ -2738,6 +2825,7 @@ class ExplicitReconciliationSettings(_st.ThriftStruct):
         _set(self, "batchSize", _ts.check_i32(batchSize, "ExplicitReconciliationSettings.batchSize"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
+        _set(self, "_pyhash", None)
 
 
 def _default_TaskConfig_container() -> Container:

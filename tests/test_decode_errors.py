@@ -1,0 +1,130 @@
+"""Bad payloads: one PayloadError naming the JSON path, never a stray exception."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from aurorakit.runtime.errors import PayloadError
+from aurorakit.runtime.event import decode_event
+
+from shared import vector_file
+
+BASE = vector_file("aurora-0.22.0-lifecycles.json")["cases"][5]["payload"]
+# resources of case 5 are RAM_MB, DISK_MB, NUM_CPUS, NAMED_PORT.
+
+
+def edited(old: str, new: str, count: int = 1) -> str:
+    assert old in BASE, old
+    return BASE.replace(old, new, count)
+
+
+CASES = [
+    ("malformed JSON", BASE[:200], "", "malformed JSON: "),
+    ("not an object", "[1,2]", "", "expected the event object, got an array"),
+    ("wrong type in a union arm", edited('"setField":"DISK_MB","value":128', '"setField":"DISK_MB","value":"x"'),
+     "task.assignedTask.task.resources[1].value", 'expected i64, got "x"'),
+    ("wrong type of a field", edited('"instanceId":6', '"instanceId":"6"'),
+     "task.assignedTask.instanceId", 'expected i32, got "6"'),
+    ("unknown field", edited('"tier":"preferred"', '"tier":"preferred","tierx":1'),
+     "task.assignedTask.task.tierx", "unknown field of TaskConfig"),
+    ("unknown setField", edited('"setField":"NUM_CPUS"', '"setField":"NUM_CPU"'),
+     "task.assignedTask.task.resources[2].setField", 'unknown setField "NUM_CPU" of union Resource'),
+    ("missing union value", edited('"setField":"NAMED_PORT","value":"http"', '"setField":"NAMED_PORT"'),
+     "task.assignedTask.task.resources[3].value", "missing value of union Resource (setField NAMED_PORT)"),
+    ("i32 out of range", edited('"instanceId":6', '"instanceId":2147483648'),
+     "task.assignedTask.instanceId", "2147483648 is out of range for i32"),
+    ("i64 out of range", edited('"value":512}', '"value":9223372036854775808}'),
+     "task.assignedTask.task.resources[0].value", "9223372036854775808 is out of range for i64"),
+    ("cachedHashCode out of range", edited('"cachedHashCode":-966304527', '"cachedHashCode":4294967295'),
+     "task.assignedTask.task.job.cachedHashCode", "4294967295 is out of range for cachedHashCode (an int)"),
+    ("NaN", edited('"value":0.25', '"value":NaN'),
+     "task.assignedTask.task.resources[2].value", "expected double, got NaN"),
+    ("Infinity", edited('"value":0.25', '"value":-Infinity'),
+     "task.assignedTask.task.resources[2].value", "expected double, got -Infinity"),
+    ("double too large", edited('"value":0.25', '"value":1e999'),
+     "task.assignedTask.task.resources[2].value", "inf is not a finite double"),
+    ("unknown enum value", edited('"status":"ASSIGNED"', '"status":"ASSIGNEDX"'),
+     "task.status", '"ASSIGNEDX" is not a value of enum ScheduleStatus'),
+    ("duplicate set element", edited('"metadata":[{"cachedHashCode":662513575,"key":"sha","value":"de4c8e2287fee8ecbc2bf626160b7d41"}',
+                                     '"metadata":[{"cachedHashCode":662513575,"key":"sha","value":"de4c8e2287fee8ecbc2bf626160b7d41"},'
+                                     '{"cachedHashCode":662513575,"key":"sha","value":"de4c8e2287fee8ecbc2bf626160b7d41"}'),
+     "task.assignedTask.task.metadata[1]", "duplicate element in a set"),
+    ("map value of the wrong type", edited('"assignedPorts":{"http":31000}', '"assignedPorts":{"http":true}'),
+     'task.assignedTask.assignedPorts["http"]', "expected i32, got true"),
+    ("list where an object belongs", edited('"job":{', '"job":[{', 1).replace('"name":"ñandú-cache"}', '"name":"ñandú-cache"}]', 1),
+     "task.assignedTask.task.job", "expected a JobKey object, got an array"),
+    ("oldState not a status", edited('"oldState":{"value":"PENDING"}', '"oldState":{"value":"WAITING"}'),
+     "oldState.value", '"WAITING" is not a ScheduleStatus'),
+    ("unknown event field", edited('"oldState":', '"newState":{},"oldState":'), "newState", "unknown field of the event"),
+]
+
+
+@pytest.mark.parametrize("label, payload, path, message", CASES, ids=[c[0] for c in CASES])
+def test_bad_payload_names_its_path(label: str, payload: str, path: str, message: str) -> None:
+    with pytest.raises(PayloadError) as caught:
+        decode_event(payload, "0.22")
+    assert caught.value.path == path
+    assert caught.value.message.startswith(message), caught.value.message
+    assert str(caught.value) == (f"{path}: {caught.value.message}" if path else caught.value.message)
+
+
+def test_the_base_payload_itself_is_fine() -> None:
+    assert decode_event(BASE, "0.22").encode() == BASE
+
+
+def _mutations(rng: random.Random, payload: str) -> str:
+    """One random edit of the kind real corruption and hand edits produce."""
+    choice = rng.randrange(9)
+    i = rng.randrange(len(payload))
+    if choice == 0:  # delete a span
+        return payload[:i] + payload[i + rng.randrange(1, 8):]
+    if choice == 1:  # insert a JSON-ish token
+        token = rng.choice(['"', ",", ":", "{", "}", "[", "]", "null", "true", "1e400", "-0", "NaN", '"x"',
+                            "9223372036854775808", "1.5", "\\u0000", "\\ud800", "{}", "[]"])
+        return payload[:i] + token + payload[i:]
+    if choice == 2:  # replace a character
+        return payload[:i] + rng.choice('0123456789"{}[],:aZ\\ é') + payload[i + 1:]
+    if choice == 3:  # swap a value for another kind of value
+        return payload.replace(rng.choice(['0', '"PENDING"', 'true', 'false', '[]', '{}']),
+                               rng.choice(['"0"', "null", "[1]", "{}", "1.5", "-2147483649", '"RUNNING"']), 1)
+    if choice == 4:  # truncate
+        return payload[:i]
+    if choice == 5:  # rename a key
+        keys = [k for k in ("cachedHashCode", "setField", "value", "task", "status", "taskEvents", "key")
+                if f'"{k}":' in payload]
+        return payload.replace(f'"{rng.choice(keys)}":', '"' + rng.choice(["x", "Value", "setfield", ""]) + '":', 1)
+    if choice == 6:  # duplicate a span
+        j = min(len(payload), i + rng.randrange(1, 40))
+        return payload[:j] + payload[i:j] + payload[j:]
+    if choice == 7:  # nest deeply
+        return "[" * rng.randrange(1, 3000) + payload
+    return payload.encode("utf-8")[: rng.randrange(len(payload))].decode("utf-8", "ignore")
+
+
+def test_fuzz_only_payload_errors_escape() -> None:
+    seed = random.randrange(1 << 32)
+    rng = random.Random(seed)
+    payloads = [c["payload"] for name in ("aurora-0.22.0.json", "aurora-0.22.0-lifecycles.json")
+                for c in vector_file(name)["cases"]]
+    decoded = rejected = 0
+    for _ in range(10_000):
+        mutated = _mutations(rng, rng.choice(payloads))
+        if rng.random() < 0.3:
+            mutated = _mutations(rng, mutated)
+        data: str | bytes = mutated.encode("utf-8", "surrogatepass") if rng.random() < 0.5 else mutated
+        try:
+            decode_event(data, "0.22")
+            decoded += 1
+        except PayloadError:
+            rejected += 1
+        except Exception as err:  # noqa: BLE001
+            pytest.fail(f"seed {seed}: {type(err).__name__}: {err} for {mutated[:200]!r}")
+    assert decoded + rejected == 10_000 and rejected > 1000, (seed, decoded, rejected)
+
+
+def test_json_of_other_values_is_rejected_not_crashed() -> None:
+    for text in ["null", "1", '"s"', "{}", '{"task":null,"oldState":{}}', '{"task":{},"oldState":[]}', b"\xff\xfe"]:
+        with pytest.raises(PayloadError):
+            decode_event(text, "0.22")

@@ -1,0 +1,112 @@
+"""The event envelope, hash policies, and the bytes each Aurora release put on the wire."""
+
+from __future__ import annotations
+
+import pytest
+
+from aurorakit.generated import aurora_0_14 as m14
+from aurorakit.generated import aurora_0_22 as m22
+from aurorakit.runtime.event import TaskStateChange, decode_event
+from aurorakit.runtime.identity import IdentityTable
+from aurorakit.runtime.profiles import ProfileError, profile_for
+
+
+def small_task(models=m22, message: str = "ok"):
+    config = models.TaskConfig(job=models.JobKey(role="r", environment="e", name="n"),
+                               owner=models.Identity(user="u"))
+    return models.ScheduledTask(
+        assignedTask=models.AssignedTask(taskId="t-1", task=config, instanceId=3),
+        status=models.ScheduleStatus.RUNNING,
+        taskEvents=[models.TaskEvent(timestamp=5, status=models.ScheduleStatus.RUNNING, message=message)],
+    )
+
+
+def test_optional_forms() -> None:
+    assert TaskStateChange(small_task(m14), "STARTING").encode().endswith(',"oldState":{"reference":"STARTING"}}')
+    assert TaskStateChange(small_task(m22), "STARTING").encode().endswith(',"oldState":{"value":"STARTING"}}')
+    assert TaskStateChange(small_task(m22), None).encode().endswith(',"oldState":{}}')
+    assert TaskStateChange(small_task(m22), "STARTING").encode("guava").endswith('{"reference":"STARTING"}}')
+
+
+@pytest.mark.parametrize("policy, hashed", [
+    ("none", set()),
+    ("taskconfig", {"TaskConfig", "JobKey", "Identity"}),
+    ("assigned", {"AssignedTask", "TaskConfig", "JobKey", "Identity"}),
+    ("all", {"ScheduledTask", "AssignedTask", "TaskConfig", "JobKey", "Identity", "TaskEvent"}),
+])
+def test_hash_policies_hash_what_the_scheduler_had(policy: str, hashed: set[str]) -> None:
+    task = small_task()
+    TaskStateChange(task, "STARTING", hashed=policy, identity=IdentityTable())
+    objects = {"ScheduledTask": task, "AssignedTask": task.assignedTask, "TaskConfig": task.assignedTask.task,
+               "JobKey": task.assignedTask.task.job, "Identity": task.assignedTask.task.owner,
+               "TaskEvent": task.taskEvents[0]}
+    assert {name for name, obj in objects.items() if obj._jhash != 0} == hashed
+
+
+def test_a_function_policy() -> None:
+    from aurorakit.runtime.hashing import java_hash
+    task = small_task()
+    TaskStateChange(task, None, hashed=lambda t, ids: java_hash(t.taskEvents[0], ids))
+    assert task.taskEvents[0]._jhash != 0 and task.assignedTask.task._jhash == 0
+
+
+def test_hashing_later_changes_the_json_of_everything_above() -> None:
+    from aurorakit.runtime.codec import encode
+    from aurorakit.runtime.hashing import java_hash
+    task = small_task()
+    before = encode(task)  # caches JSON with every hash 0
+    assert '"cachedHashCode":0,"role"' in before
+    java_hash(task.assignedTask.task.job)
+    after = encode(task)
+    assert after != before and '"cachedHashCode":0,"role"' not in after
+    assert after == decode_event('{"task":' + after + ',"oldState":{}}', m22).task.__class__._gson_encode(task)
+
+
+def test_low8_wire_of_014_and_015() -> None:
+    event = TaskStateChange(small_task(m14, message="é日😀"), None, hashed="none")
+    body = event.wire("0.14")
+    text = event.encode()
+    # each UTF-16 code unit cut to its low 8 bits
+    assert body == bytes(u & 0xFF for u in memoryview(text.encode("utf-16-le", "surrogatepass")).cast("H"))
+    assert b'"message":"\xe9\xe5\x3d\x00"' in body  # 00E9, 65E5, D83D DE00
+    assert profile_for("0.15").wire_bytes(text) == body
+
+
+def test_latin1_wire_of_016_to_018() -> None:
+    event = TaskStateChange(small_task(m14, message="é日😀"), None, hashed="none")
+    assert b'"message":"\xe9??"' in event.wire(profile_for("0.16", m14))
+    assert event.wire(profile_for("0.18", m14)) == event.wire(profile_for("0.16", m14))
+
+
+def test_charset_wire_from_019() -> None:
+    event = TaskStateChange(small_task(m22, message="é日😀"), "RUNNING", hashed="none")
+    assert b'"message":"\xe9??"' in event.wire("0.22")  # no charset: ISO-8859-1
+    utf8 = event.wire("0.22", content_type="application/json; charset=UTF-8")
+    assert utf8 == event.encode().encode("utf-8")
+    assert event.wire("0.22", encoding="utf-8") == utf8
+    assert b'"message":"???"' in event.wire("0.22", content_type='application/json;charset="us-ascii"')
+
+
+def test_a_lone_surrogate_becomes_one_question_mark() -> None:
+    event = TaskStateChange(small_task(m22, message="a\ud800b"), None, hashed="none")
+    assert b'"message":"a?b"' in event.wire("0.22", encoding="utf-8")
+
+
+def test_profiles() -> None:
+    assert [profile_for(v).optional_style for v in ("0.14", "0.19", "0.20", "0.22.0")] == ["guava", "guava", "java", "java"]
+    assert [profile_for(v).timestamp_header for v in ("0.14", "0.15", "0.16")] == ["TimeStamp", "TimeStamp", "Timestamp"]
+    assert profile_for("0.15").posts("RUNNING", None) and not profile_for("0.16").posts("RUNNING", None)
+    assert profile_for("0.18").posts("RUNNING", "STARTING", ["FAILED"])  # no statuses filter before 0.19
+    assert not profile_for("0.19").posts("RUNNING", "STARTING", ["FAILED"])
+    assert profile_for("0.19").posts("RUNNING", "STARTING", ["*"])
+    with pytest.raises(ProfileError, match="ships no models for Aurora 0.19"):
+        profile_for("0.19").models()
+    with pytest.raises(ProfileError, match="unknown Aurora release"):
+        profile_for("0.13")
+
+
+def test_event_checks_its_arguments() -> None:
+    with pytest.raises(TypeError):
+        TaskStateChange(small_task().assignedTask)
+    with pytest.raises(ValueError):
+        TaskStateChange(small_task(), "NOT_A_STATUS")
