@@ -76,6 +76,8 @@ def test_the_base_payload_itself_is_fine() -> None:
 
 def _mutations(rng: random.Random, payload: str) -> str:
     """One random edit of the kind real corruption and hand edits produce."""
+    if len(payload) < 2:
+        return payload + rng.choice(["{", "}", '"', "[]", "0"])
     choice = rng.randrange(9)
     i = rng.randrange(len(payload))
     if choice == 0:  # delete a span
@@ -94,6 +96,8 @@ def _mutations(rng: random.Random, payload: str) -> str:
     if choice == 5:  # rename a key
         keys = [k for k in ("cachedHashCode", "setField", "value", "task", "status", "taskEvents", "key")
                 if f'"{k}":' in payload]
+        if not keys:
+            return payload[:i]
         return payload.replace(f'"{rng.choice(keys)}":', '"' + rng.choice(["x", "Value", "setfield", ""]) + '":', 1)
     if choice == 6:  # duplicate a span
         j = min(len(payload), i + rng.randrange(1, 40))
