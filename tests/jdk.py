@@ -1,0 +1,127 @@
+"""The live JDK as a test oracle.
+
+Java oracle programs live in ``tests/java/``: each reads requests from
+stdin, one per line, and writes exactly one answer line per request to
+stdout.  This module finds ``java``/``javac``, compiles an oracle once per
+test session into a temporary folder, and runs a whole batch of requests
+through one JVM::
+
+    from jdk import oracle, GSON_JAR, utf16_hex, from_utf16_hex
+
+    to_string = oracle("DoubleToString")               # tests/java/DoubleToString.java
+    answers = to_string.ask(["3ff0000000000000"])       # -> ["1.0"]
+
+    escape = oracle("GsonEscape", jars=[GSON_JAR])      # skips if Gson is missing
+
+``oracle`` calls ``pytest.skip`` (with the reason) when the JDK or a jar is
+missing, so call it inside a test or fixture.  Strings cross the pipe as hex
+UTF-16 code units (``utf16_hex``/``from_utf16_hex``) so that lone surrogates
+and characters outside the BMP survive.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pytest
+
+JAVA_SOURCES = Path(__file__).resolve().parent / "java"
+GSON_JAR = Path("/usr/share/java/gson.jar")  # Debian's libgoogle-gson-java
+
+_compiled: dict[tuple[str, tuple[Path, ...]], "Oracle"] = {}
+_build_root: Path | None = None
+
+
+class Oracle:
+    """A compiled Java oracle program; ``ask`` runs one batch through one JVM."""
+
+    def __init__(self, java: str, main_class: str, classpath: Sequence[Path]) -> None:
+        self.java = java
+        self.main_class = main_class
+        self.classpath = os.pathsep.join(str(p) for p in classpath)
+
+    def ask(self, requests: Iterable[str], timeout: float = 300) -> list[str]:
+        """Send one request per line; return the answers, one per request."""
+        lines = list(requests)
+        if not lines:
+            return []
+        if any("\n" in line or "\r" in line for line in lines):
+            raise ValueError("a request must be a single line")
+        done = subprocess.run(
+            [self.java, "-Xss16m", "-cp", self.classpath, self.main_class],
+            input="\n".join(lines) + "\n",
+            capture_output=True,
+            text=True,
+            encoding="ascii",
+            timeout=timeout,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"{self.main_class} failed ({done.returncode}):\n{done.stderr}")
+        answers = done.stdout.split("\n")[:-1]
+        if len(answers) != len(lines):
+            raise RuntimeError(
+                f"{self.main_class} gave {len(answers)} answers to {len(lines)} requests:\n{done.stderr}"
+            )
+        return answers
+
+
+def _tool(name: str) -> str:
+    found = shutil.which(name)
+    if found is None and os.environ.get("JAVA_HOME"):
+        candidate = Path(os.environ["JAVA_HOME"]) / "bin" / name
+        found = str(candidate) if candidate.exists() else None
+    if found is None:
+        pytest.skip(f"`{name}` not found (install a JDK, e.g. openjdk-17-jdk-headless) so no JDK oracle")
+    return found
+
+
+def _build_dir() -> Path:
+    global _build_root
+    if _build_root is None:
+        _build_root = Path(tempfile.mkdtemp(prefix="aurorakit-jdk-"))
+        atexit.register(shutil.rmtree, _build_root, True)
+    return _build_root
+
+
+def oracle(name: str, jars: Sequence[Path] = ()) -> Oracle:
+    """Compile ``tests/java/<name>.java`` (once per session) and return it.
+
+    ``jars`` are added to the class path for compiling and running; a missing
+    jar skips the calling test.
+    """
+    key = (name, tuple(jars))
+    if key in _compiled:
+        return _compiled[key]
+    for jar in jars:
+        if not jar.exists():
+            pytest.skip(f"{jar} is missing (Debian: apt-get install libgoogle-gson-java)")
+    javac, java = _tool("javac"), _tool("java")
+    source = JAVA_SOURCES / f"{name}.java"
+    out = _build_dir() / f"{name}-{len(_compiled)}"
+    out.mkdir()
+    classpath = [out, *jars]
+    done = subprocess.run(
+        [javac, "-encoding", "UTF-8", "-d", str(out), "-cp", os.pathsep.join(map(str, classpath)), str(source)],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"javac {source.name} failed:\n{done.stdout}{done.stderr}")
+    _compiled[key] = Oracle(java, name, classpath)
+    return _compiled[key]
+
+
+def utf16_hex(s: str) -> str:
+    """``s`` as hex UTF-16 code units, 4 digits each (lone surrogates kept)."""
+    return s.encode("utf-16-be", "surrogatepass").hex()
+
+
+def from_utf16_hex(h: str) -> str:
+    """Inverse of ``utf16_hex``; surrogate pairs become one character."""
+    return bytes.fromhex(h).decode("utf-16-be", "surrogatepass")
