@@ -39,10 +39,20 @@ class _ModuleBuilder:
             data = fh.read()
         self.sha256 = hashlib.sha256(data).hexdigest()
         self.text = IdlText(data.decode("utf-8"))
-        # Which module a definition lives in, by the file that declared it.
+        # Which module a definition lives in, by the file that declared it. Every
+        # file included directly or not counts: a constant of an included struct
+        # can hold values of types from that file's own includes.
         self.module_of_file: dict[str, str | None] = {self.path: None}
-        for inc in _includes(thrift):
-            self.module_of_file[os.path.abspath(inc.__thrift_file__)] = inc.__name__
+        self.included: dict[str, types.ModuleType] = {}
+        for inc in _transitive_includes(thrift):
+            inc_path = os.path.abspath(inc.__thrift_file__)
+            other = self.included.get(inc.__name__)
+            if other is not None and os.path.abspath(other.__thrift_file__) != inc_path:
+                raise IdlError(f"two included files are both named {inc.__name__}.thrift "
+                               f"({other.__thrift_file__} and {inc_path}); generated packages "
+                               "name included modules by file name", self.path)
+            self.included[inc.__name__] = inc
+            self.module_of_file[inc_path] = inc.__name__
 
     def build(self) -> m.Module:
         name = os.path.basename(self.path)[: -len(".thrift")]
@@ -187,9 +197,13 @@ class _ModuleBuilder:
             return m.EnumValueRef(vtype, enum._VALUES_TO_NAMES[raw], int(raw))
         if kind == "struct":
             cls = self._definition(vtype)
+            given = _struct_value_fields(raw)
+            unknown = sorted(set(given) - {fname for fname, _ in cls.default_spec})
+            if unknown:
+                raise IdlError(f"{vtype} has no field {', '.join(unknown)}", self.path)
             fields = []
             for fname, _ in cls.default_spec:
-                fvalue = getattr(raw, fname, None)
+                fvalue = given.get(fname)
                 if fvalue is not None:
                     spec = next(s for s in cls.thrift_spec.values() if s[1] == fname)
                     ftype = self.type_of(spec[0], spec[2] if len(spec) > 3 else None)
@@ -215,12 +229,39 @@ class _ModuleBuilder:
         return raw  # type: ignore[no-any-return]
 
     def _definition(self, vtype: m.TypeRef) -> Any:
-        owner: Any = self.thrift if vtype.module is None else getattr(self.thrift, vtype.module)
+        owner: Any = self.thrift if vtype.module is None else self.included[vtype.module]
         return getattr(owner, str(vtype.name))
 
 
 def _includes(thrift: types.ModuleType) -> list[types.ModuleType]:
     return list(getattr(thrift, "__thrift_meta__", {}).get("includes", []))
+
+
+def _transitive_includes(thrift: types.ModuleType) -> list[types.ModuleType]:
+    """Every module ``thrift`` includes, directly or through other includes, each once."""
+    found: dict[int, types.ModuleType] = {}
+    pending = _includes(thrift)
+    while pending:
+        inc = pending.pop(0)
+        if id(inc) not in found:
+            found[id(inc)] = inc
+            pending.extend(_includes(inc))
+    return list(found.values())
+
+
+def _struct_value_fields(raw: Any) -> dict[str, Any]:
+    """The field values of a struct-typed constant or default, however thriftpy2 left it.
+
+    thriftpy2 builds an object of the struct class when the type is already
+    declared; otherwise (a default naming a struct declared further down, or a
+    struct inside a container constant) it keeps the written dict, for a
+    default wrapped as ``('UNKNOWN_CONST', id, dict, line)``.
+    """
+    if isinstance(raw, tuple) and len(raw) == 4 and raw[0] == "UNKNOWN_CONST":
+        raw = raw[2]
+    if isinstance(raw, dict):
+        return dict(raw)
+    return {name: getattr(raw, name, None) for name, _ in raw.default_spec}
 
 
 def _split(spec: Any) -> tuple[int, Any]:

@@ -1,0 +1,47 @@
+"""Shared fixtures: paths, and packages generated from the test IDLs in tests/idl/."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from aurorakit.codegen import generate_package
+
+REPO = Path(__file__).resolve().parent.parent
+IDL_DIR = REPO / "tests" / "idl"
+
+ImportGenerated = Callable[..., ModuleType]
+
+
+@pytest.fixture(scope="session")
+def import_generated(tmp_path_factory: pytest.TempPathFactory) -> ImportGenerated:
+    """``import_generated(idl, package, include_dirs=())``: generate into a fresh folder and import.
+
+    The folder is on ``sys.path`` only while importing. Package names must be
+    unique within a test session (Python caches imported modules by name).
+    """
+    def generate_and_import(idl: str | os.PathLike[str], package: str,
+                            include_dirs: Sequence[str | os.PathLike[str]] = ()) -> ModuleType:
+        assert package not in sys.modules, f"package name {package} is already used in this session"
+        out = tmp_path_factory.mktemp(package)
+        generate_package(idl, package, out, include_dirs)
+        sys.path.insert(0, str(out))
+        try:
+            importlib.invalidate_caches()
+            return importlib.import_module(package)
+        finally:
+            sys.path.remove(str(out))
+
+    return generate_and_import
+
+
+@pytest.fixture(scope="session")
+def kitchen(import_generated: ImportGenerated) -> ModuleType:
+    """The package generated from tests/idl/kitchen/kitchen.thrift (with tests/idl/shared as include dir)."""
+    return import_generated(IDL_DIR / "kitchen" / "kitchen.thrift", "kitchen", [IDL_DIR / "shared"])
