@@ -23,6 +23,8 @@ _PRIMITIVE_TTYPES = {
     TType.DOUBLE: "double", TType.STRING: "string", TType.BINARY: "binary",
 }
 
+_INT_BITS = {"byte": 8, "i16": 16, "i32": 32, "i64": 64}
+
 
 def build_module(thrift: types.ModuleType) -> m.Module:
     """The model of a loaded IDL and of every file it includes."""
@@ -71,7 +73,19 @@ class _ModuleBuilder:
         module.structs = [self._struct(kind, cls) for kind, cls in kinds]
         module.consts = [self._const(decl) for decl in self.text.consts()]
         module.services = [self._service(s) for s in meta.get("services", [])]
+        self._check_unique_names(meta)
         return module
+
+    def _check_unique_names(self, meta: dict[str, Any]) -> None:
+        """One name, one definition: thriftpy2 only refuses a repeat within one kind."""
+        defined = [(cls.__name__, cls.__thrift_lineno__)
+                   for kind in ("enums", "structs", "unions", "exceptions", "services") for cls in meta.get(kind, [])]
+        defined += [(decl.name, decl.line) for decl in self.text.consts()]
+        first: dict[str, int | None] = {}
+        for name, line in sorted(defined, key=lambda nl: nl[1] or 0):
+            if name in first:
+                raise IdlError(f"{name} is defined twice (first on line {first[name]})", self.path, line)
+            first[name] = line
 
     # -- definitions ---------------------------------------------------------
     def _module_doc(self) -> str | None:
@@ -83,6 +97,11 @@ class _ModuleBuilder:
     def _enum(self, cls: Any) -> m.Enum:
         scope = self.text.body("enum", cls.__name__, cls.__thrift_lineno__)
         linenos = getattr(cls, "__thrift_item_linenos__", {})
+        seen: set[str] = set()
+        for tok in self.text.enum_members(scope):
+            if tok.text in seen:
+                raise IdlError(f"enum {cls.__name__} has two members named {tok.text}", self.path, tok.line)
+            seen.add(tok.text)
         values = [m.EnumValue(name, value, self.text.enum_value_doc(scope, name, linenos.get(name)))
                   for name, value in cls._NAMES_TO_VALUES.items()]
         return m.Enum(cls.__name__, values, self.text.definition_doc("enum", cls.__name__, cls.__thrift_lineno__))
@@ -99,13 +118,13 @@ class _ModuleBuilder:
         requiredness, doc = self.text.field(scope, name, line)
         if spec[-1] is True:
             requiredness = "required"
-        return m.Field(fid, name, ftype, requiredness, self.value(ftype, default), doc)
+        return m.Field(fid, name, ftype, requiredness, self.value(ftype, default, line), doc)
 
     def _const(self, decl: Any) -> m.Const:
         ctype, end = self._parse_type(list(decl.type_tokens), 0, decl.line)
         if end != len(decl.type_tokens):
             raise IdlError(f"cannot read the type of constant {decl.name}", self.path, decl.line)
-        return m.Const(decl.name, ctype, self.value(ctype, getattr(self.thrift, decl.name)), decl.doc)
+        return m.Const(decl.name, ctype, self.value(ctype, getattr(self.thrift, decl.name), decl.line), decl.doc)
 
     def _service(self, svc: Any) -> m.Service:
         inherited: set[str] = set()
@@ -187,8 +206,11 @@ class _ModuleBuilder:
         return self.type_of(getattr(target, "_ttype", TType.STRUCT), target), pos + 1
 
     # -- values --------------------------------------------------------------
-    def value(self, vtype: m.TypeRef, raw: Any) -> m.Value:
-        """A constant or default value in model form, checked against its type."""
+    def value(self, vtype: m.TypeRef, raw: Any, line: int | None = None) -> m.Value:
+        """A constant or default value in model form, checked against its type.
+
+        ``line`` is where the constant or default is written, for errors.
+        """
         if raw is None:
             return None
         kind = vtype.kind
@@ -200,32 +222,38 @@ class _ModuleBuilder:
             given = _struct_value_fields(raw)
             unknown = sorted(set(given) - {fname for fname, _ in cls.default_spec})
             if unknown:
-                raise IdlError(f"{vtype} has no field {', '.join(unknown)}", self.path)
+                raise IdlError(f"{vtype} has no field {', '.join(unknown)}", self.path, line)
             fields = []
             for fname, _ in cls.default_spec:
                 fvalue = given.get(fname)
                 if fvalue is not None:
                     spec = next(s for s in cls.thrift_spec.values() if s[1] == fname)
                     ftype = self.type_of(spec[0], spec[2] if len(spec) > 3 else None)
-                    fields.append((fname, self.value(ftype, fvalue)))
+                    fields.append((fname, self.value(ftype, fvalue, line)))
             return m.StructValue(vtype, tuple(fields))
         if kind == "list":
             assert vtype.elem is not None
-            return [self.value(vtype.elem, x) for x in raw]
+            return [self.value(vtype.elem, x, line) for x in raw]
         if kind == "set":
             assert vtype.elem is not None
             # thriftpy2 keeps set constants as Python sets, losing the written
             # order; a sorted order keeps the generated code reproducible.
-            return sorted((self.value(vtype.elem, x) for x in raw), key=_sort_key)
+            return sorted((self.value(vtype.elem, x, line) for x in raw), key=_sort_key)
         if kind == "map":
             assert vtype.key is not None and vtype.elem is not None
-            return tuple((self.value(vtype.key, k), self.value(vtype.elem, v)) for k, v in raw.items())
+            return tuple((self.value(vtype.key, k, line), self.value(vtype.elem, v, line)) for k, v in raw.items())
         if kind == "double":
             return float(raw)
         if kind == "binary":
             return raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
         if kind == "bool":
             return bool(raw)
+        if kind in _INT_BITS:
+            # thriftpy2 only checks that an integer is an int; Java's compiler
+            # (and the generated constructors) refuse what does not fit.
+            low, high = -(1 << (_INT_BITS[kind] - 1)), (1 << (_INT_BITS[kind] - 1)) - 1
+            if not low <= raw <= high:
+                raise IdlError(f"{raw} is out of range for {kind} ({low}..{high})", self.path, line)
         return raw  # type: ignore[no-any-return]
 
     def _definition(self, vtype: m.TypeRef) -> Any:

@@ -30,6 +30,7 @@ import thriftpy2.parser.parser as _tp_parser
 import thriftpy2.thrift as _tp_thrift
 
 from .errors import IdlError
+from .idltext import Token, tokenize
 
 _LOCK = threading.Lock()
 _LOADS = itertools.count(1)
@@ -72,13 +73,99 @@ def _idl_error(exc: Exception, files: list[str], root: str) -> IdlError:
     if named:
         failed_in = named.group(1)
         message = message[: named.start()].rstrip()
-    line = _LINE.search(message)
+    found = _LINE.search(message)
     message = re.sub(r",? at line \d+", "", message)
+    line = int(found.group(1)) if found else _locate(message, failed_in)
+    if message == "Grammar error at EOF":
+        message = "Grammar error at the end of the file (is a '}' or ')' missing?)"
+    elif message.startswith("Grammar error '"):
+        message = "Grammar error: unexpected " + message[len("Grammar error "):]
     if isinstance(exc, (_tp_parser.ThriftParserError, SyntaxError)):
         text = message
     else:
         text = f"thriftpy2 could not load this IDL ({type(exc).__name__}: {message})"
-    return IdlError(text, failed_in, int(line.group(1)) if line else None)
+    return IdlError(text, failed_in, line)
+
+
+# thriftpy2 messages that do not say where, and how to find the line they are about.
+_DUPLICATE_FIELD = re.compile(r"^'(-?\d+):(\w+)' field identifier/name has already been used")
+_DUPLICATE_TYPE = re.compile(r"^'(\w+)' type is already defined in")
+_DUPLICATE_FUNCTION = re.compile(r"^'(\w+)' function is already defined in service")
+_MISSING_INCLUDE = re.compile(r"^Couldn't include thrift (.+) in any directories provided")
+_UNKNOWN_CONST_FIELD = re.compile(r"^No field named '(\w+)' was found in struct")
+_NOT_IN_ENUM = re.compile(r"^Couldn't find a named value in enum (\w+) for value (-?\d+)")
+_DEFINITION_KEYWORDS = ("struct", "union", "exception", "enum", "service", "typedef", "senum")
+
+
+def _locate(message: str, path: str) -> int | None:
+    """The line a thriftpy2 message without a line number is about, if it can be told."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+    if message == "Grammar error at EOF":
+        return text.count("\n") + (0 if text.endswith("\n") else 1)
+    code = [t for t in tokenize(text) if t.kind not in ("comment", "doc")]
+    if m := _DUPLICATE_FIELD.match(message):
+        return _duplicate_field_line(code, int(m.group(1)), m.group(2))
+    if m := _DUPLICATE_TYPE.match(message):
+        lines = [b.line for a, b in zip(code, code[1:]) if a.text in _DEFINITION_KEYWORDS and b.text == m.group(1)]
+        return lines[1] if len(lines) > 1 else None
+    if m := _DUPLICATE_FUNCTION.match(message):
+        lines = [a.line for a, b in zip(code, code[1:]) if a.text == m.group(1) and b.text == "("]
+        return lines[1] if len(lines) > 1 else None
+    if m := _MISSING_INCLUDE.match(message):
+        return next((b.line for a, b in zip(code, code[1:])
+                     if a.text == "include" and b.kind == "string" and b.text[1:-1] == m.group(1)), None)
+    if m := _UNKNOWN_CONST_FIELD.match(message):
+        return next((a.line for a, b in zip(code, code[1:])
+                     if a.kind == "string" and a.text[1:-1] == m.group(1) and b.text == ":"), None)
+    if m := _NOT_IN_ENUM.match(message):  # found when written as `Enum name = number`
+        enum, value = m.group(1), int(m.group(2))
+        return next((d.line for a, b, c, d in zip(code, code[1:], code[2:], code[3:])
+                     if a.text.split(".")[-1] == enum and b.kind == "ident" and c.text == "="
+                     and d.kind == "number" and re.fullmatch(r"[+-]?\d+", d.text) and int(d.text) == value), None)
+    return None
+
+
+def _duplicate_field_line(code: list[Token], field_id: int, name: str) -> int | None:
+    """Line of the field that repeats an earlier field's id or name in the same struct or argument list.
+
+    Fields are ``id ':' [requiredness] type name``; the name is the last
+    identifier before ``,``, ``;``, ``=``, the next id or the closing bracket.
+    """
+    scopes: list[tuple[set[int], set[str]]] = []
+    for i, tok in enumerate(code):
+        if tok.text in ("{", "("):
+            scopes.append((set(), set()))
+        elif tok.text in ("}", ")"):
+            if scopes:
+                scopes.pop()
+        elif (tok.kind == "number" and scopes and i + 1 < len(code) and code[i + 1].text == ":"
+              and re.fullmatch(r"[+-]?\d+", tok.text)):
+            fid = int(tok.text)
+            j, depth, last_ident = i + 2, 0, None
+            while j < len(code):
+                t = code[j]
+                if t.text == "<":
+                    depth += 1
+                elif t.text == ">":
+                    depth -= 1
+                elif depth == 0 and (t.text in (",", ";", "=", "}", ")", "(")
+                                     or (t.kind == "number" and j + 1 < len(code) and code[j + 1].text == ":")):
+                    break
+                elif depth == 0 and t.kind == "ident":
+                    last_ident = t
+                j += 1
+            if last_ident is None:
+                continue
+            ids, names = scopes[-1]
+            if (fid in ids or last_ident.text in names) and fid == field_id and last_ident.text == name:
+                return last_ident.line
+            ids.add(fid)
+            names.add(last_ident.text)
+    return None
 
 
 @contextmanager

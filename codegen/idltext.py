@@ -171,6 +171,28 @@ class IdlText:
         i = self._find(name, line, lo, hi)
         return None if i is None else self._doc_before(i)
 
+    def enum_members(self, scope: tuple[int, int] | None) -> list[Token]:
+        """The name tokens of the members of the enum whose body is ``scope``, in order.
+
+        thriftpy2 keeps enum members in a dict, so a repeated name is only
+        visible here.
+        """
+        if scope is None:
+            return []
+        lo, hi = scope
+        code = self._code
+        members = []
+        depth = 0  # inside a member's annotations: ( ... )
+        for i in range(lo + 1, hi):
+            tok = code[i]
+            if tok.text == "(":
+                depth += 1
+            elif tok.text == ")":
+                depth -= 1
+            elif depth == 0 and tok.kind == "ident" and code[i - 1].text != "=":
+                members.append(tok)
+        return members
+
     def method_doc(self, scope: tuple[int, int] | None, name: str, line: int | None) -> str | None:
         lo, hi = scope if scope else (0, None)
         i = self._find(name, line, lo, hi)

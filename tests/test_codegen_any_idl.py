@@ -50,6 +50,7 @@ def test_include_dir_is_needed_and_named_in_the_error() -> None:
     with pytest.raises(IdlError) as caught:
         render_idl(KITCHEN, "kitchen")  # no include dir: base.thrift is not found
     assert caught.value.path == str(IDL_DIR / "kitchen" / "common.thrift")
+    assert caught.value.line == 4
     assert "base.thrift" in caught.value.message
 
 
