@@ -8,6 +8,7 @@ needed). Sets become lists so their order survives the wire.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from types import ModuleType
@@ -80,12 +81,34 @@ def _from(value: Any, spec: TypeSpec) -> Any:
 
 def _target_class(cls: type[ThriftStruct], module: ModuleType | None) -> type:
     if module is not None:
-        target = getattr(module, cls.__name__, None)
+        target = getattr(_declaring_module(cls, module), cls.__name__, None)
         if target is None:
             raise TypeError(f"{module.__name__} has no type {cls.__name__}")
         return target  # type: ignore[no-any-return]
     with _LOCK:
         return _thrift_class(cls)
+
+
+def _declaring_module(cls: type[ThriftStruct], module: ModuleType) -> ModuleType:
+    """The module, among ``module`` and those it includes, loaded from the IDL file that declares ``cls``.
+
+    A type of an included file lives in that include's thriftpy2 module, not
+    in the one the caller loaded; the generated (sub)package of ``cls`` names
+    its IDL file.
+    """
+    package = sys.modules.get(cls.__module__.rpartition(".")[0])
+    idl_file = getattr(package, "IDL_FILE", None)
+    pending = [module]
+    seen: set[int] = set()
+    while pending:
+        candidate = pending.pop(0)
+        if id(candidate) in seen:
+            continue
+        seen.add(id(candidate))
+        if os.path.basename(getattr(candidate, "__thrift_file__", None) or "") == idl_file:
+            return candidate
+        pending.extend(getattr(candidate, "__thrift_meta__", {}).get("includes", []))
+    return module
 
 
 def thrift_class(cls: type[ThriftStruct]) -> type:
