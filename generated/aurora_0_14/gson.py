@@ -537,7 +537,6 @@ def _enc_HostAttributes(o: HostAttributes) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -559,7 +558,10 @@ def _enc_HostAttributes(o: HostAttributes) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.attributes) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.attributes):
+        _set(o, "_json", text)
     return text
 
 
@@ -835,7 +837,6 @@ def _enc_Constraint(o: Constraint) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -851,7 +852,10 @@ def _enc_Constraint(o: Constraint) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.constraint is None or o.constraint._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.constraint is None or o.constraint._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -1233,7 +1237,6 @@ def _enc_Lock(o: Lock) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -1259,7 +1262,10 @@ def _enc_Lock(o: Lock) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.key is None or o.key._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.key is None or o.key._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -1342,7 +1348,6 @@ def _enc_InstanceKey(o: InstanceKey) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -1356,7 +1361,10 @@ def _enc_InstanceKey(o: InstanceKey) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.jobKey is None or o.jobKey._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.jobKey is None or o.jobKey._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -1811,7 +1819,6 @@ def _enc_MesosContainer(o: MesosContainer) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -1823,7 +1830,10 @@ def _enc_MesosContainer(o: MesosContainer) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.image is None or o.image._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.image is None or o.image._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -1958,7 +1968,6 @@ def _enc_DockerContainer(o: DockerContainer) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -1972,7 +1981,10 @@ def _enc_DockerContainer(o: DockerContainer) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.parameters) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.parameters):
+        _set(o, "_json", text)
     return text
 
 
@@ -2158,7 +2170,6 @@ def _enc_TaskConfig(o: TaskConfig) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -2214,7 +2225,10 @@ def _enc_TaskConfig(o: TaskConfig) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.job is None or o.job._json.__class__ is str) and (o.owner is None or o.owner._json.__class__ is str) and _cs.frozen(o.resources) and _cs.frozen(o.constraints) and (o.executorConfig is None or o.executorConfig._json.__class__ is str) and _cs.frozen(o.metadata) and (o.container is None or o.container._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.job is None or o.job._json.__class__ is str) and (o.owner is None or o.owner._json.__class__ is str) and _cs.frozen(o.resources) and _cs.frozen(o.constraints) and (o.executorConfig is None or o.executorConfig._json.__class__ is str) and _cs.frozen(o.metadata) and (o.container is None or o.container._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -2367,7 +2381,6 @@ def _enc_ResourceAggregate(o: ResourceAggregate) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -2383,7 +2396,10 @@ def _enc_ResourceAggregate(o: ResourceAggregate) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.resources) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.resources):
+        _set(o, "_json", text)
     return text
 
 
@@ -2454,7 +2470,6 @@ def _enc_JobConfiguration(o: JobConfiguration) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -2484,7 +2499,10 @@ def _enc_JobConfiguration(o: JobConfiguration) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.key is None or o.key._json.__class__ is str) and (o.owner is None or o.owner._json.__class__ is str) and (o.taskConfig is None or o.taskConfig._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.key is None or o.key._json.__class__ is str) and (o.owner is None or o.owner._json.__class__ is str) and (o.taskConfig is None or o.taskConfig._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -2666,7 +2684,6 @@ def _enc_JobSummary(o: JobSummary) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -2684,7 +2701,10 @@ def _enc_JobSummary(o: JobSummary) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.job is None or o.job._json.__class__ is str) and (o.stats is None or o.stats._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.job is None or o.job._json.__class__ is str) and (o.stats is None or o.stats._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -2826,7 +2846,6 @@ def _enc_ConfigGroup(o: ConfigGroup) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -2840,7 +2859,10 @@ def _enc_ConfigGroup(o: ConfigGroup) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.config is None or o.config._json.__class__ is str) and _cs.frozen(o.instances) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.config is None or o.config._json.__class__ is str) and _cs.frozen(o.instances):
+        _set(o, "_json", text)
     return text
 
 
@@ -2900,7 +2922,6 @@ def _enc_ConfigSummary(o: ConfigSummary) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -2914,7 +2935,10 @@ def _enc_ConfigSummary(o: ConfigSummary) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.key is None or o.key._json.__class__ is str) and _cs.frozen(o.groups) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.key is None or o.key._json.__class__ is str) and _cs.frozen(o.groups):
+        _set(o, "_json", text)
     return text
 
 
@@ -2974,7 +2998,6 @@ def _enc_PopulateJobResult(o: PopulateJobResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -2986,7 +3009,10 @@ def _enc_PopulateJobResult(o: PopulateJobResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.taskConfig is None or o.taskConfig._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.taskConfig is None or o.taskConfig._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -3042,7 +3068,6 @@ def _enc_GetQuotaResult(o: GetQuotaResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -3070,7 +3095,10 @@ def _enc_GetQuotaResult(o: GetQuotaResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.quota is None or o.quota._json.__class__ is str) and (o.prodSharedConsumption is None or o.prodSharedConsumption._json.__class__ is str) and (o.nonProdSharedConsumption is None or o.nonProdSharedConsumption._json.__class__ is str) and (o.prodDedicatedConsumption is None or o.prodDedicatedConsumption._json.__class__ is str) and (o.nonProdDedicatedConsumption is None or o.nonProdDedicatedConsumption._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.quota is None or o.quota._json.__class__ is str) and (o.prodSharedConsumption is None or o.prodSharedConsumption._json.__class__ is str) and (o.nonProdSharedConsumption is None or o.nonProdSharedConsumption._json.__class__ is str) and (o.prodDedicatedConsumption is None or o.prodDedicatedConsumption._json.__class__ is str) and (o.nonProdDedicatedConsumption is None or o.nonProdDedicatedConsumption._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -3255,7 +3283,6 @@ def _enc_AssignedTask(o: AssignedTask) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -3283,7 +3310,10 @@ def _enc_AssignedTask(o: AssignedTask) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.task is None or o.task._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.task is None or o.task._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -3370,7 +3400,6 @@ def _enc_ScheduledTask(o: ScheduledTask) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -3394,7 +3423,10 @@ def _enc_ScheduledTask(o: ScheduledTask) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.assignedTask is None or o.assignedTask._json.__class__ is str) and _cs.frozen(o.taskEvents) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.assignedTask is None or o.assignedTask._json.__class__ is str) and _cs.frozen(o.taskEvents):
+        _set(o, "_json", text)
     return text
 
 
@@ -3477,7 +3509,6 @@ def _enc_ScheduleStatusResult(o: ScheduleStatusResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -3487,7 +3518,10 @@ def _enc_ScheduleStatusResult(o: ScheduleStatusResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.tasks) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.tasks):
+        _set(o, "_json", text)
     return text
 
 
@@ -3540,7 +3574,6 @@ def _enc_GetJobsResult(o: GetJobsResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -3550,7 +3583,10 @@ def _enc_GetJobsResult(o: GetJobsResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.configs) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.configs):
+        _set(o, "_json", text)
     return text
 
 
@@ -3603,7 +3639,6 @@ def _enc_TaskQuery(o: TaskQuery) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -3637,7 +3672,10 @@ def _enc_TaskQuery(o: TaskQuery) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.jobKeys) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.jobKeys):
+        _set(o, "_json", text)
     return text
 
 
@@ -4047,7 +4085,6 @@ def _enc_JobUpdateKey(o: JobUpdateKey) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -4063,7 +4100,10 @@ def _enc_JobUpdateKey(o: JobUpdateKey) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.job is None or o.job._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.job is None or o.job._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -4126,7 +4166,6 @@ def _enc_JobUpdateSettings(o: JobUpdateSettings) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -4150,7 +4189,10 @@ def _enc_JobUpdateSettings(o: JobUpdateSettings) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.updateOnlyTheseInstances) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.updateOnlyTheseInstances):
+        _set(o, "_json", text)
     return text
 
 
@@ -4433,7 +4475,6 @@ def _enc_InstanceTaskConfig(o: InstanceTaskConfig) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -4447,7 +4488,10 @@ def _enc_InstanceTaskConfig(o: InstanceTaskConfig) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.task is None or o.task._json.__class__ is str) and _cs.frozen(o.instances) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.task is None or o.task._json.__class__ is str) and _cs.frozen(o.instances):
+        _set(o, "_json", text)
     return text
 
 
@@ -4594,7 +4638,6 @@ def _enc_JobUpdateSummary(o: JobUpdateSummary) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -4614,7 +4657,10 @@ def _enc_JobUpdateSummary(o: JobUpdateSummary) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.key is None or o.key._json.__class__ is str) and (o.state is None or o.state._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.key is None or o.key._json.__class__ is str) and (o.state is None or o.state._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -4684,7 +4730,6 @@ def _enc_JobUpdateInstructions(o: JobUpdateInstructions) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -4702,7 +4747,10 @@ def _enc_JobUpdateInstructions(o: JobUpdateInstructions) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.initialState) and (o.desiredState is None or o.desiredState._json.__class__ is str) and (o.settings is None or o.settings._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.initialState) and (o.desiredState is None or o.desiredState._json.__class__ is str) and (o.settings is None or o.settings._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -4769,7 +4817,6 @@ def _enc_JobUpdate(o: JobUpdate) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -4785,7 +4832,10 @@ def _enc_JobUpdate(o: JobUpdate) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.summary is None or o.summary._json.__class__ is str) and (o.instructions is None or o.instructions._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.summary is None or o.summary._json.__class__ is str) and (o.instructions is None or o.instructions._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -4848,7 +4898,6 @@ def _enc_JobUpdateDetails(o: JobUpdateDetails) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -4864,7 +4913,10 @@ def _enc_JobUpdateDetails(o: JobUpdateDetails) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.update is None or o.update._json.__class__ is str) and _cs.frozen(o.updateEvents) and _cs.frozen(o.instanceEvents) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.update is None or o.update._json.__class__ is str) and _cs.frozen(o.updateEvents) and _cs.frozen(o.instanceEvents):
+        _set(o, "_json", text)
     return text
 
 
@@ -4928,7 +4980,6 @@ def _enc_JobUpdateRequest(o: JobUpdateRequest) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -4946,7 +4997,10 @@ def _enc_JobUpdateRequest(o: JobUpdateRequest) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.taskConfig is None or o.taskConfig._json.__class__ is str) and (o.settings is None or o.settings._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.taskConfig is None or o.taskConfig._json.__class__ is str) and (o.settings is None or o.settings._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -5015,7 +5069,6 @@ def _enc_JobUpdateQuery(o: JobUpdateQuery) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -5045,7 +5098,10 @@ def _enc_JobUpdateQuery(o: JobUpdateQuery) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.key is None or o.key._json.__class__ is str) and (o.jobKey is None or o.jobKey._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.key is None or o.key._json.__class__ is str) and (o.jobKey is None or o.jobKey._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -5201,7 +5257,6 @@ def _enc_StartMaintenanceResult(o: StartMaintenanceResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -5211,7 +5266,10 @@ def _enc_StartMaintenanceResult(o: StartMaintenanceResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.statuses) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.statuses):
+        _set(o, "_json", text)
     return text
 
 
@@ -5264,7 +5322,6 @@ def _enc_DrainHostsResult(o: DrainHostsResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -5274,7 +5331,10 @@ def _enc_DrainHostsResult(o: DrainHostsResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.statuses) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.statuses):
+        _set(o, "_json", text)
     return text
 
 
@@ -5327,7 +5387,6 @@ def _enc_QueryRecoveryResult(o: QueryRecoveryResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -5337,7 +5396,10 @@ def _enc_QueryRecoveryResult(o: QueryRecoveryResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.tasks) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.tasks):
+        _set(o, "_json", text)
     return text
 
 
@@ -5390,7 +5452,6 @@ def _enc_MaintenanceStatusResult(o: MaintenanceStatusResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -5400,7 +5461,10 @@ def _enc_MaintenanceStatusResult(o: MaintenanceStatusResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.statuses) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.statuses):
+        _set(o, "_json", text)
     return text
 
 
@@ -5453,7 +5517,6 @@ def _enc_EndMaintenanceResult(o: EndMaintenanceResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -5463,7 +5526,10 @@ def _enc_EndMaintenanceResult(o: EndMaintenanceResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.statuses) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.statuses):
+        _set(o, "_json", text)
     return text
 
 
@@ -5516,7 +5582,6 @@ def _enc_RoleSummaryResult(o: RoleSummaryResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -5526,7 +5591,10 @@ def _enc_RoleSummaryResult(o: RoleSummaryResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.summaries) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.summaries):
+        _set(o, "_json", text)
     return text
 
 
@@ -5579,7 +5647,6 @@ def _enc_JobSummaryResult(o: JobSummaryResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -5589,7 +5656,10 @@ def _enc_JobSummaryResult(o: JobSummaryResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.summaries) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.summaries):
+        _set(o, "_json", text)
     return text
 
 
@@ -5642,7 +5712,6 @@ def _enc_ConfigSummaryResult(o: ConfigSummaryResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -5654,7 +5723,10 @@ def _enc_ConfigSummaryResult(o: ConfigSummaryResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.summary is None or o.summary._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.summary is None or o.summary._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -5710,7 +5782,6 @@ def _enc_GetPendingReasonResult(o: GetPendingReasonResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -5720,7 +5791,10 @@ def _enc_GetPendingReasonResult(o: GetPendingReasonResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.reasons) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.reasons):
+        _set(o, "_json", text)
     return text
 
 
@@ -5773,7 +5847,6 @@ def _enc_StartJobUpdateResult(o: StartJobUpdateResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -5785,7 +5858,10 @@ def _enc_StartJobUpdateResult(o: StartJobUpdateResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.key is None or o.key._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.key is None or o.key._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -5841,7 +5917,6 @@ def _enc_GetJobUpdateSummariesResult(o: GetJobUpdateSummariesResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -5851,7 +5926,10 @@ def _enc_GetJobUpdateSummariesResult(o: GetJobUpdateSummariesResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.updateSummaries) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.updateSummaries):
+        _set(o, "_json", text)
     return text
 
 
@@ -5904,7 +5982,6 @@ def _enc_GetJobUpdateDetailsResult(o: GetJobUpdateDetailsResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -5916,7 +5993,10 @@ def _enc_GetJobUpdateDetailsResult(o: GetJobUpdateDetailsResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.details is None or o.details._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.details is None or o.details._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -6043,7 +6123,6 @@ def _enc_GetJobUpdateDiffResult(o: GetJobUpdateDiffResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -6059,7 +6138,10 @@ def _enc_GetJobUpdateDiffResult(o: GetJobUpdateDiffResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.add) and _cs.frozen(o.remove) and _cs.frozen(o.update) and _cs.frozen(o.unchanged) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.add) and _cs.frozen(o.remove) and _cs.frozen(o.update) and _cs.frozen(o.unchanged):
+        _set(o, "_json", text)
     return text
 
 
@@ -6198,7 +6280,6 @@ def _enc_GetTierConfigResult(o: GetTierConfigResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -6212,7 +6293,10 @@ def _enc_GetTierConfigResult(o: GetTierConfigResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.tiers) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.tiers):
+        _set(o, "_json", text)
     return text
 
 
@@ -6482,7 +6566,6 @@ def _enc_Response(o: Response) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -6504,7 +6587,10 @@ def _enc_Response(o: Response) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.serverInfo is None or o.serverInfo._json.__class__ is str) and (o.result is None or o.result._json.__class__ is str) and _cs.frozen(o.details) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.serverInfo is None or o.serverInfo._json.__class__ is str) and (o.result is None or o.result._json.__class__ is str) and _cs.frozen(o.details):
+        _set(o, "_json", text)
     return text
 
 
@@ -6581,7 +6667,6 @@ def _enc_InstanceConfigRewrite(o: InstanceConfigRewrite) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -6601,7 +6686,10 @@ def _enc_InstanceConfigRewrite(o: InstanceConfigRewrite) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.instanceKey is None or o.instanceKey._json.__class__ is str) and (o.oldTask is None or o.oldTask._json.__class__ is str) and (o.rewrittenTask is None or o.rewrittenTask._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.instanceKey is None or o.instanceKey._json.__class__ is str) and (o.oldTask is None or o.oldTask._json.__class__ is str) and (o.rewrittenTask is None or o.rewrittenTask._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -6671,7 +6759,6 @@ def _enc_JobConfigRewrite(o: JobConfigRewrite) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -6687,7 +6774,10 @@ def _enc_JobConfigRewrite(o: JobConfigRewrite) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.oldJob is None or o.oldJob._json.__class__ is str) and (o.rewrittenJob is None or o.rewrittenJob._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.oldJob is None or o.oldJob._json.__class__ is str) and (o.rewrittenJob is None or o.rewrittenJob._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -6813,7 +6903,6 @@ def _enc_RewriteConfigsRequest(o: RewriteConfigsRequest) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -6823,7 +6912,10 @@ def _enc_RewriteConfigsRequest(o: RewriteConfigsRequest) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.rewriteCommands) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.rewriteCommands):
+        _set(o, "_json", text)
     return text
 
 

@@ -554,7 +554,6 @@ def _enc_HostAttributes(o: HostAttributes) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -576,7 +575,10 @@ def _enc_HostAttributes(o: HostAttributes) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.attributes) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.attributes):
+        _set(o, "_json", text)
     return text
 
 
@@ -852,7 +854,6 @@ def _enc_Constraint(o: Constraint) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -868,7 +869,10 @@ def _enc_Constraint(o: Constraint) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.constraint is None or o.constraint._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.constraint is None or o.constraint._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -1250,7 +1254,6 @@ def _enc_Lock(o: Lock) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -1276,7 +1279,10 @@ def _enc_Lock(o: Lock) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.key is None or o.key._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.key is None or o.key._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -1359,7 +1365,6 @@ def _enc_InstanceKey(o: InstanceKey) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -1373,7 +1378,10 @@ def _enc_InstanceKey(o: InstanceKey) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.jobKey is None or o.jobKey._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.jobKey is None or o.jobKey._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -1923,7 +1931,6 @@ def _enc_MesosContainer(o: MesosContainer) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -1937,7 +1944,10 @@ def _enc_MesosContainer(o: MesosContainer) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.image is None or o.image._json.__class__ is str) and _cs.frozen(o.volumes) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.image is None or o.image._json.__class__ is str) and _cs.frozen(o.volumes):
+        _set(o, "_json", text)
     return text
 
 
@@ -2076,7 +2086,6 @@ def _enc_DockerContainer(o: DockerContainer) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -2090,7 +2099,10 @@ def _enc_DockerContainer(o: DockerContainer) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.parameters) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.parameters):
+        _set(o, "_json", text)
     return text
 
 
@@ -2637,7 +2649,6 @@ def _enc_TaskConfig(o: TaskConfig) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -2695,7 +2706,10 @@ def _enc_TaskConfig(o: TaskConfig) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.job is None or o.job._json.__class__ is str) and (o.owner is None or o.owner._json.__class__ is str) and _cs.frozen(o.resources) and _cs.frozen(o.constraints) and _cs.frozen(o.mesosFetcherUris) and (o.executorConfig is None or o.executorConfig._json.__class__ is str) and _cs.frozen(o.metadata) and (o.partitionPolicy is None or o.partitionPolicy._json.__class__ is str) and (o.slaPolicy is None or o.slaPolicy._json.__class__ is str) and (o.container is None or o.container._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.job is None or o.job._json.__class__ is str) and (o.owner is None or o.owner._json.__class__ is str) and _cs.frozen(o.resources) and _cs.frozen(o.constraints) and _cs.frozen(o.mesosFetcherUris) and (o.executorConfig is None or o.executorConfig._json.__class__ is str) and _cs.frozen(o.metadata) and (o.partitionPolicy is None or o.partitionPolicy._json.__class__ is str) and (o.slaPolicy is None or o.slaPolicy._json.__class__ is str) and (o.container is None or o.container._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -2844,7 +2858,6 @@ def _enc_ResourceAggregate(o: ResourceAggregate) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -2854,7 +2867,10 @@ def _enc_ResourceAggregate(o: ResourceAggregate) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.resources) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.resources):
+        _set(o, "_json", text)
     return text
 
 
@@ -2907,7 +2923,6 @@ def _enc_JobConfiguration(o: JobConfiguration) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -2937,7 +2952,10 @@ def _enc_JobConfiguration(o: JobConfiguration) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.key is None or o.key._json.__class__ is str) and (o.owner is None or o.owner._json.__class__ is str) and (o.taskConfig is None or o.taskConfig._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.key is None or o.key._json.__class__ is str) and (o.owner is None or o.owner._json.__class__ is str) and (o.taskConfig is None or o.taskConfig._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -3119,7 +3137,6 @@ def _enc_JobSummary(o: JobSummary) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -3137,7 +3154,10 @@ def _enc_JobSummary(o: JobSummary) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.job is None or o.job._json.__class__ is str) and (o.stats is None or o.stats._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.job is None or o.job._json.__class__ is str) and (o.stats is None or o.stats._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -3279,7 +3299,6 @@ def _enc_ConfigGroup(o: ConfigGroup) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -3293,7 +3312,10 @@ def _enc_ConfigGroup(o: ConfigGroup) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.config is None or o.config._json.__class__ is str) and _cs.frozen(o.instances) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.config is None or o.config._json.__class__ is str) and _cs.frozen(o.instances):
+        _set(o, "_json", text)
     return text
 
 
@@ -3353,7 +3375,6 @@ def _enc_ConfigSummary(o: ConfigSummary) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -3367,7 +3388,10 @@ def _enc_ConfigSummary(o: ConfigSummary) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.key is None or o.key._json.__class__ is str) and _cs.frozen(o.groups) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.key is None or o.key._json.__class__ is str) and _cs.frozen(o.groups):
+        _set(o, "_json", text)
     return text
 
 
@@ -3427,7 +3451,6 @@ def _enc_PopulateJobResult(o: PopulateJobResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -3439,7 +3462,10 @@ def _enc_PopulateJobResult(o: PopulateJobResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.taskConfig is None or o.taskConfig._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.taskConfig is None or o.taskConfig._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -3495,7 +3521,6 @@ def _enc_GetQuotaResult(o: GetQuotaResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -3523,7 +3548,10 @@ def _enc_GetQuotaResult(o: GetQuotaResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.quota is None or o.quota._json.__class__ is str) and (o.prodSharedConsumption is None or o.prodSharedConsumption._json.__class__ is str) and (o.nonProdSharedConsumption is None or o.nonProdSharedConsumption._json.__class__ is str) and (o.prodDedicatedConsumption is None or o.prodDedicatedConsumption._json.__class__ is str) and (o.nonProdDedicatedConsumption is None or o.nonProdDedicatedConsumption._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.quota is None or o.quota._json.__class__ is str) and (o.prodSharedConsumption is None or o.prodSharedConsumption._json.__class__ is str) and (o.nonProdSharedConsumption is None or o.nonProdSharedConsumption._json.__class__ is str) and (o.prodDedicatedConsumption is None or o.prodDedicatedConsumption._json.__class__ is str) and (o.nonProdDedicatedConsumption is None or o.nonProdDedicatedConsumption._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -3708,7 +3736,6 @@ def _enc_AssignedTask(o: AssignedTask) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -3736,7 +3763,10 @@ def _enc_AssignedTask(o: AssignedTask) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.task is None or o.task._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.task is None or o.task._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -3823,7 +3853,6 @@ def _enc_ScheduledTask(o: ScheduledTask) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -3849,7 +3878,10 @@ def _enc_ScheduledTask(o: ScheduledTask) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.assignedTask is None or o.assignedTask._json.__class__ is str) and _cs.frozen(o.taskEvents) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.assignedTask is None or o.assignedTask._json.__class__ is str) and _cs.frozen(o.taskEvents):
+        _set(o, "_json", text)
     return text
 
 
@@ -3938,7 +3970,6 @@ def _enc_ScheduleStatusResult(o: ScheduleStatusResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -3948,7 +3979,10 @@ def _enc_ScheduleStatusResult(o: ScheduleStatusResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.tasks) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.tasks):
+        _set(o, "_json", text)
     return text
 
 
@@ -4001,7 +4035,6 @@ def _enc_GetJobsResult(o: GetJobsResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -4011,7 +4044,10 @@ def _enc_GetJobsResult(o: GetJobsResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.configs) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.configs):
+        _set(o, "_json", text)
     return text
 
 
@@ -4064,7 +4100,6 @@ def _enc_TaskQuery(o: TaskQuery) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -4098,7 +4133,10 @@ def _enc_TaskQuery(o: TaskQuery) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.jobKeys) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.jobKeys):
+        _set(o, "_json", text)
     return text
 
 
@@ -4508,7 +4546,6 @@ def _enc_JobUpdateKey(o: JobUpdateKey) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -4524,7 +4561,10 @@ def _enc_JobUpdateKey(o: JobUpdateKey) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.job is None or o.job._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.job is None or o.job._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -4859,7 +4899,6 @@ def _enc_JobUpdateSettings(o: JobUpdateSettings) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -4889,7 +4928,10 @@ def _enc_JobUpdateSettings(o: JobUpdateSettings) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.updateOnlyTheseInstances) and (o.updateStrategy is None or o.updateStrategy._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.updateOnlyTheseInstances) and (o.updateStrategy is None or o.updateStrategy._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -5196,7 +5238,6 @@ def _enc_InstanceTaskConfig(o: InstanceTaskConfig) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -5210,7 +5251,10 @@ def _enc_InstanceTaskConfig(o: InstanceTaskConfig) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.task is None or o.task._json.__class__ is str) and _cs.frozen(o.instances) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.task is None or o.task._json.__class__ is str) and _cs.frozen(o.instances):
+        _set(o, "_json", text)
     return text
 
 
@@ -5357,7 +5401,6 @@ def _enc_JobUpdateSummary(o: JobUpdateSummary) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -5379,7 +5422,10 @@ def _enc_JobUpdateSummary(o: JobUpdateSummary) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.key is None or o.key._json.__class__ is str) and (o.state is None or o.state._json.__class__ is str) and _cs.frozen(o.metadata) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.key is None or o.key._json.__class__ is str) and (o.state is None or o.state._json.__class__ is str) and _cs.frozen(o.metadata):
+        _set(o, "_json", text)
     return text
 
 
@@ -5453,7 +5499,6 @@ def _enc_JobUpdateInstructions(o: JobUpdateInstructions) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -5471,7 +5516,10 @@ def _enc_JobUpdateInstructions(o: JobUpdateInstructions) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.initialState) and (o.desiredState is None or o.desiredState._json.__class__ is str) and (o.settings is None or o.settings._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.initialState) and (o.desiredState is None or o.desiredState._json.__class__ is str) and (o.settings is None or o.settings._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -5538,7 +5586,6 @@ def _enc_JobUpdate(o: JobUpdate) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -5554,7 +5601,10 @@ def _enc_JobUpdate(o: JobUpdate) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.summary is None or o.summary._json.__class__ is str) and (o.instructions is None or o.instructions._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.summary is None or o.summary._json.__class__ is str) and (o.instructions is None or o.instructions._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -5617,7 +5667,6 @@ def _enc_JobUpdateDetails(o: JobUpdateDetails) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -5633,7 +5682,10 @@ def _enc_JobUpdateDetails(o: JobUpdateDetails) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.update is None or o.update._json.__class__ is str) and _cs.frozen(o.updateEvents) and _cs.frozen(o.instanceEvents) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.update is None or o.update._json.__class__ is str) and _cs.frozen(o.updateEvents) and _cs.frozen(o.instanceEvents):
+        _set(o, "_json", text)
     return text
 
 
@@ -5697,7 +5749,6 @@ def _enc_JobUpdateRequest(o: JobUpdateRequest) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -5717,7 +5768,10 @@ def _enc_JobUpdateRequest(o: JobUpdateRequest) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.taskConfig is None or o.taskConfig._json.__class__ is str) and (o.settings is None or o.settings._json.__class__ is str) and _cs.frozen(o.metadata) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.taskConfig is None or o.taskConfig._json.__class__ is str) and (o.settings is None or o.settings._json.__class__ is str) and _cs.frozen(o.metadata):
+        _set(o, "_json", text)
     return text
 
 
@@ -5790,7 +5844,6 @@ def _enc_JobUpdateQuery(o: JobUpdateQuery) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -5820,7 +5873,10 @@ def _enc_JobUpdateQuery(o: JobUpdateQuery) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.key is None or o.key._json.__class__ is str) and (o.jobKey is None or o.jobKey._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.key is None or o.key._json.__class__ is str) and (o.jobKey is None or o.jobKey._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -5913,7 +5969,6 @@ def _enc_HostMaintenanceRequest(o: HostMaintenanceRequest) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -5933,7 +5988,10 @@ def _enc_HostMaintenanceRequest(o: HostMaintenanceRequest) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.defaultSlaPolicy is None or o.defaultSlaPolicy._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.defaultSlaPolicy is None or o.defaultSlaPolicy._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -6071,7 +6129,6 @@ def _enc_StartMaintenanceResult(o: StartMaintenanceResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -6081,7 +6138,10 @@ def _enc_StartMaintenanceResult(o: StartMaintenanceResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.statuses) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.statuses):
+        _set(o, "_json", text)
     return text
 
 
@@ -6134,7 +6194,6 @@ def _enc_DrainHostsResult(o: DrainHostsResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -6144,7 +6203,10 @@ def _enc_DrainHostsResult(o: DrainHostsResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.statuses) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.statuses):
+        _set(o, "_json", text)
     return text
 
 
@@ -6197,7 +6259,6 @@ def _enc_QueryRecoveryResult(o: QueryRecoveryResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -6207,7 +6268,10 @@ def _enc_QueryRecoveryResult(o: QueryRecoveryResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.tasks) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.tasks):
+        _set(o, "_json", text)
     return text
 
 
@@ -6260,7 +6324,6 @@ def _enc_MaintenanceStatusResult(o: MaintenanceStatusResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -6270,7 +6333,10 @@ def _enc_MaintenanceStatusResult(o: MaintenanceStatusResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.statuses) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.statuses):
+        _set(o, "_json", text)
     return text
 
 
@@ -6323,7 +6389,6 @@ def _enc_EndMaintenanceResult(o: EndMaintenanceResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -6333,7 +6398,10 @@ def _enc_EndMaintenanceResult(o: EndMaintenanceResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.statuses) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.statuses):
+        _set(o, "_json", text)
     return text
 
 
@@ -6386,7 +6454,6 @@ def _enc_RoleSummaryResult(o: RoleSummaryResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -6396,7 +6463,10 @@ def _enc_RoleSummaryResult(o: RoleSummaryResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.summaries) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.summaries):
+        _set(o, "_json", text)
     return text
 
 
@@ -6449,7 +6519,6 @@ def _enc_JobSummaryResult(o: JobSummaryResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -6459,7 +6528,10 @@ def _enc_JobSummaryResult(o: JobSummaryResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.summaries) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.summaries):
+        _set(o, "_json", text)
     return text
 
 
@@ -6512,7 +6584,6 @@ def _enc_ConfigSummaryResult(o: ConfigSummaryResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -6524,7 +6595,10 @@ def _enc_ConfigSummaryResult(o: ConfigSummaryResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.summary is None or o.summary._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.summary is None or o.summary._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -6580,7 +6654,6 @@ def _enc_GetPendingReasonResult(o: GetPendingReasonResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -6590,7 +6663,10 @@ def _enc_GetPendingReasonResult(o: GetPendingReasonResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.reasons) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.reasons):
+        _set(o, "_json", text)
     return text
 
 
@@ -6643,7 +6719,6 @@ def _enc_StartJobUpdateResult(o: StartJobUpdateResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -6659,7 +6734,10 @@ def _enc_StartJobUpdateResult(o: StartJobUpdateResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.key is None or o.key._json.__class__ is str) and (o.updateSummary is None or o.updateSummary._json.__class__ is str) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.key is None or o.key._json.__class__ is str) and (o.updateSummary is None or o.updateSummary._json.__class__ is str):
+        _set(o, "_json", text)
     return text
 
 
@@ -6722,7 +6800,6 @@ def _enc_GetJobUpdateSummariesResult(o: GetJobUpdateSummariesResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -6732,7 +6809,10 @@ def _enc_GetJobUpdateSummariesResult(o: GetJobUpdateSummariesResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.updateSummaries) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.updateSummaries):
+        _set(o, "_json", text)
     return text
 
 
@@ -6785,7 +6865,6 @@ def _enc_GetJobUpdateDetailsResult(o: GetJobUpdateDetailsResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -6799,7 +6878,10 @@ def _enc_GetJobUpdateDetailsResult(o: GetJobUpdateDetailsResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.details is None or o.details._json.__class__ is str) and _cs.frozen(o.detailsList) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.details is None or o.details._json.__class__ is str) and _cs.frozen(o.detailsList):
+        _set(o, "_json", text)
     return text
 
 
@@ -6930,7 +7012,6 @@ def _enc_GetJobUpdateDiffResult(o: GetJobUpdateDiffResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -6946,7 +7027,10 @@ def _enc_GetJobUpdateDiffResult(o: GetJobUpdateDiffResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.add) and _cs.frozen(o.remove) and _cs.frozen(o.update) and _cs.frozen(o.unchanged) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.add) and _cs.frozen(o.remove) and _cs.frozen(o.update) and _cs.frozen(o.unchanged):
+        _set(o, "_json", text)
     return text
 
 
@@ -7085,7 +7169,6 @@ def _enc_GetTierConfigResult(o: GetTierConfigResult) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -7099,7 +7182,10 @@ def _enc_GetTierConfigResult(o: GetTierConfigResult) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.tiers) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and _cs.frozen(o.tiers):
+        _set(o, "_json", text)
     return text
 
 
@@ -7369,7 +7455,6 @@ def _enc_Response(o: Response) -> str:
             return _typing.cast(str, cached)
         if cached[1] == _EPOCH[0]:
             return _typing.cast(str, cached[0])
-    epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -7391,7 +7476,10 @@ def _enc_Response(o: Response) -> str:
         raise _cs.encode_error(err, field) from None
     out.append("}")
     text = "".join(out)
-    _set(o, "_json", text if o._jhash and (o.serverInfo is None or o.serverInfo._json.__class__ is str) and (o.result is None or o.result._json.__class__ is str) and _cs.frozen(o.details) else (text, epoch))
+    # Kept only once final (hashed, nothing inside can change): objects made per
+    # event are written once, and keeping every one's JSON would double memory.
+    if o._jhash and (o.serverInfo is None or o.serverInfo._json.__class__ is str) and (o.result is None or o.result._json.__class__ is str) and _cs.frozen(o.details):
+        _set(o, "_json", text)
     return text
 
 
