@@ -227,10 +227,12 @@ class _ModuleRenderer:
         return {
             "name": f.name, "json_name": f.name, "attr": attr, "nullable": self.names.nullable(t),
             "set_field": arm_constant(f.name),
-            "encode": gc.encode_expr(t, "v"), "encode_attr": gc.encode_expr(t, f"o.{attr}"),
+            # A nullable field is read into its own local: one per field, so each keeps its type.
+            "local": f"v_{attr}", "encode": gc.encode_expr(t, f"v_{attr}"),
+            "encode_attr": gc.encode_expr(t, f"o.{attr}"),
             "encoder": gc.encoder(t), "decoder": gc.decoder(t), "hasher": gc.hasher(t),
             "decode": gc.decode_field(t, f.name),
-            "hash": gc.hash_expr(t, "v"), "hash_attr": gc.hash_expr(t, f"o.{attr}"),
+            "hash": gc.hash_expr(t, f"v_{attr}"), "hash_attr": gc.hash_expr(t, f"o.{attr}"),
         }
 
     # -- constants and services -------------------------------------------------

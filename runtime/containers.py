@@ -8,12 +8,13 @@ behind Aurora's payloads do, because that order is what Gson writes. A Thrift
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Set
+from collections.abc import Hashable, ItemsView, Iterable, Iterator, Mapping, Set
 from typing import Any, Generic, TypeVar, overload
 
 T = TypeVar("T", bound=Hashable)
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+D = TypeVar("D")
 
 
 class OrderedSet(Set[T], Generic[T]):
@@ -99,14 +100,15 @@ class FrozenMap(Mapping[K, V], Generic[K, V]):
         except TypeError:
             return False
 
+    # One overload with a default, matching typeshed's Mapping.get across mypy releases.
     @overload
     def get(self, key: K, /) -> V | None: ...
     @overload
-    def get(self, key: K, default: V, /) -> V: ...
+    def get(self, key: K, default: V | D, /) -> V | D: ...
     def get(self, key: Any, default: Any = None) -> Any:
         return self._data.get(key, default)
 
-    def items(self) -> Any:
+    def items(self) -> ItemsView[K, V]:
         return self._data.items()
 
     def __eq__(self, other: object) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from operator import attrgetter
-from typing import Any, ClassVar, NamedTuple, TypeVar
+from typing import Any, ClassVar, NamedTuple, TypeVar, cast
 
 from .errors import FieldError
 from .typespec import TypeSpec
@@ -40,7 +40,12 @@ class ThriftStruct:
 
     _kind: ClassVar[str] = "struct"
     _fields: ClassVar[tuple[FieldSpec, ...]] = ()
-    _values: ClassVar[Callable[[Any], tuple[Any, ...]]]
+    # Called as self._values(obj): a staticmethod or an attrgetter, never bound.
+    _values: ClassVar[Callable[..., tuple[Any, ...]]]
+    # The private slots every generated class declares (see the module docstring).
+    _jhash: int
+    _json: Any  # None, the JSON text, or (text, hashing epoch)
+    _pyhash: int | None
     # Installed by the generated gson module of the package:
     _gson_encode: ClassVar[Callable[[Any], str]]
     _gson_decode: ClassVar[Callable[[Any], Any]]
@@ -55,14 +60,14 @@ class ThriftStruct:
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return self._values(self) == self._values(other)  # type: ignore[arg-type]
+        return self._values(self) == self._values(other)
 
     def __ne__(self, other: object) -> bool:
         equal = self.__eq__(other)
         return equal if equal is NotImplemented else not equal
 
     def __hash__(self) -> int:
-        value: int | None = self._pyhash  # type: ignore[attr-defined]
+        value = self._pyhash
         if value is None:
             value = hash((self.__class__.__name__, self._values(self)))
             _set(self, "_pyhash", value)
@@ -109,7 +114,7 @@ class ThriftStruct:
     def from_thrift(cls: type[S], obj: Any) -> S:
         """A value of this class from a thriftpy2 object of the same IDL type."""
         from .thrift_bridge import from_thrift
-        return from_thrift(cls, obj)  # type: ignore[no-any-return]
+        return from_thrift(cls, obj)
 
 
 def _rebuild(cls: type[S], values: dict[str, Any]) -> S:
@@ -132,10 +137,12 @@ class ThriftUnion(ThriftStruct):
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return bool(self.set_field == other.set_field and self.field_value == other.field_value)  # type: ignore[attr-defined]
+        # mypy >= 2 narrows `other` by the __class__ test above, older releases do not.
+        return bool(self.set_field == other.set_field  # type: ignore[attr-defined,unused-ignore]
+                    and self.field_value == other.field_value)  # type: ignore[attr-defined,unused-ignore]
 
     def __hash__(self) -> int:
-        value: int | None = self._pyhash  # type: ignore[attr-defined]
+        value = self._pyhash
         if value is None:
             value = hash((self.__class__.__name__, self.set_field, self.field_value))
             _set(self, "_pyhash", value)
@@ -177,9 +184,9 @@ def describe(cls: type[ThriftStruct], fields: tuple[FieldSpec, ...]) -> None:
     cls._fields = fields
     getter = attrgetter(*[spec.attr for spec in fields]) if fields else None
     if getter is None:
-        cls._values = staticmethod(lambda obj: ())  # type: ignore[assignment]
+        cls._values = staticmethod(lambda obj: ())
     elif len(fields) == 1:
-        cls._values = staticmethod(lambda obj: (getter(obj),))  # type: ignore[assignment]
+        cls._values = staticmethod(lambda obj: (getter(obj),))
     else:
         cls._values = getter  # attrgetter is not a descriptor: no binding
 
@@ -227,4 +234,4 @@ def mutable_twin(cls: type[S]) -> type[S]:
                                                       "__delattr__": object.__delattr__,
                                                       "__module__": cls.__module__})
         type.__setattr__(cls, "_mutable_twin", twin)
-    return twin  # type: ignore[no-any-return]
+    return cast("type[S]", twin)

@@ -16,7 +16,7 @@ from typing import Any
 
 from thriftpy2.thrift import TException, TPayload, TType
 
-from .struct import FieldSpec, ThriftStruct
+from .struct import FieldSpec, S, ThriftStruct
 from .typespec import EnumType, ListOf, MapOf, SetOf, StructType, TypeSpec
 
 _TTYPES = {"bool": TType.BOOL, "byte": TType.BYTE, "i16": TType.I16, "i32": TType.I32, "i64": TType.I64,
@@ -40,7 +40,7 @@ def to_thrift(obj: ThriftStruct, thrift_module: ModuleType | None = None) -> Any
     return made
 
 
-def from_thrift(cls: type[ThriftStruct], obj: Any) -> ThriftStruct:
+def from_thrift(cls: type[S], obj: Any) -> S:
     """An object of ``cls`` holding the value of the thriftpy2 object ``obj``."""
     kwargs: dict[str, Any] = {}
     for spec in cls._fields:

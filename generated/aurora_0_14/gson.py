@@ -389,20 +389,23 @@ _KEYS_Identity = frozenset(("cachedHashCode", "user",))
 
 
 def _enc_Identity(o: Identity) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "user"
-        v = o.user
-        if v is not None:
-            out.append(',"user":' + _gs(v))
+        v_user = o.user
+        if v_user is not None:
+            out.append(',"user":' + _gs(v_user))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -442,8 +445,8 @@ def _hash_Identity(o: Identity, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.user
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_user = o.user
+    h = (31 * h + (0 if v_user is None else _sh(v_user))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -457,20 +460,23 @@ _KEYS_Attribute = frozenset(("cachedHashCode", "name", "values",))
 
 
 def _enc_Attribute(o: Attribute) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "name"
-        v = o.name
-        if v is not None:
-            out.append(',"name":' + _gs(v))
+        v_name = o.name
+        if v_name is not None:
+            out.append(',"name":' + _gs(v_name))
         field = "values"
         out.append(',"values":' + _enc_set_string(o.values))
     except (_PayloadError, ValueError) as err:
@@ -515,8 +521,8 @@ def _hash_Attribute(o: Attribute, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.name
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_name = o.name
+    h = (31 * h + (0 if v_name is None else _sh(v_name))) & _M
     h = (31 * h + _hash_set_string(o.values, ids)) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
@@ -531,29 +537,32 @@ _KEYS_HostAttributes = frozenset(("cachedHashCode", "host", "attributes", "mode"
 
 
 def _enc_HostAttributes(o: HostAttributes) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "host"
-        v = o.host
-        if v is not None:
-            out.append(',"host":' + _gs(v))
+        v_host = o.host
+        if v_host is not None:
+            out.append(',"host":' + _gs(v_host))
         field = "attributes"
         out.append(',"attributes":' + _enc_set_Attribute(o.attributes))
         field = "mode"
-        v = o.mode
-        if v is not None:
-            out.append(',"mode":' + _Q_MaintenanceMode[v])
+        v_mode = o.mode
+        if v_mode is not None:
+            out.append(',"mode":' + _Q_MaintenanceMode[v_mode])
         field = "slaveId"
-        v = o.slaveId
-        if v is not None:
-            out.append(',"slaveId":' + _gs(v))
+        v_slaveId = o.slaveId
+        if v_slaveId is not None:
+            out.append(',"slaveId":' + _gs(v_slaveId))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -612,13 +621,13 @@ def _hash_HostAttributes(o: HostAttributes, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.host
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_host = o.host
+    h = (31 * h + (0 if v_host is None else _sh(v_host))) & _M
     h = (31 * h + _hash_set_Attribute(o.attributes, ids)) & _M
-    v = o.mode
-    h = (31 * h + (0 if v is None else ids[_K_MaintenanceMode[v]])) & _M
-    v = o.slaveId
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_mode = o.mode
+    h = (31 * h + (0 if v_mode is None else ids[_K_MaintenanceMode[v_mode]])) & _M
+    v_slaveId = o.slaveId
+    h = (31 * h + (0 if v_slaveId is None else _sh(v_slaveId))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -632,12 +641,15 @@ _KEYS_ValueConstraint = frozenset(("cachedHashCode", "negated", "values",))
 
 
 def _enc_ValueConstraint(o: ValueConstraint) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
@@ -703,12 +715,15 @@ _KEYS_LimitConstraint = frozenset(("cachedHashCode", "limit",))
 
 
 def _enc_LimitConstraint(o: LimitConstraint) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
@@ -768,12 +783,15 @@ def _hash_LimitConstraint(o: LimitConstraint, ids: _Ids) -> int:
 
 
 def _enc_TaskConstraint(o: TaskConstraint) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     prefix, _, encode, _ = _ARMS_TaskConstraint[o.set_field]
     try:
@@ -831,23 +849,26 @@ _KEYS_Constraint = frozenset(("cachedHashCode", "name", "constraint",))
 
 
 def _enc_Constraint(o: Constraint) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "name"
-        v = o.name
-        if v is not None:
-            out.append(',"name":' + _gs(v))
+        v_name = o.name
+        if v_name is not None:
+            out.append(',"name":' + _gs(v_name))
         field = "constraint"
-        v = o.constraint
-        if v is not None:
-            out.append(',"constraint":' + _enc_TaskConstraint(v))
+        v_constraint = o.constraint
+        if v_constraint is not None:
+            out.append(',"constraint":' + _enc_TaskConstraint(v_constraint))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -895,10 +916,10 @@ def _hash_Constraint(o: Constraint, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.name
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.constraint
-    h = (31 * h + (0 if v is None else _hash_TaskConstraint(v, ids))) & _M
+    v_name = o.name
+    h = (31 * h + (0 if v_name is None else _sh(v_name))) & _M
+    v_constraint = o.constraint
+    h = (31 * h + (0 if v_constraint is None else _hash_TaskConstraint(v_constraint, ids))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -912,24 +933,27 @@ _KEYS_Package = frozenset(("cachedHashCode", "role", "name", "version",))
 
 
 def _enc_Package(o: Package) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "role"
-        v = o.role
-        if v is not None:
-            out.append(',"role":' + _gs(v))
+        v_role = o.role
+        if v_role is not None:
+            out.append(',"role":' + _gs(v_role))
         field = "name"
-        v = o.name
-        if v is not None:
-            out.append(',"name":' + _gs(v))
+        v_name = o.name
+        if v_name is not None:
+            out.append(',"name":' + _gs(v_name))
         field = "version"
         out.append(',"version":' + str(o.version))
     except (_PayloadError, ValueError) as err:
@@ -981,10 +1005,10 @@ def _hash_Package(o: Package, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.role
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.name
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_role = o.role
+    h = (31 * h + (0 if v_role is None else _sh(v_role))) & _M
+    v_name = o.name
+    h = (31 * h + (0 if v_name is None else _sh(v_name))) & _M
     h = (31 * h + o.version) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
@@ -999,24 +1023,27 @@ _KEYS_Metadata = frozenset(("cachedHashCode", "key", "value",))
 
 
 def _enc_Metadata(o: Metadata) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "key"
-        v = o.key
-        if v is not None:
-            out.append(',"key":' + _gs(v))
+        v_key = o.key
+        if v_key is not None:
+            out.append(',"key":' + _gs(v_key))
         field = "value"
-        v = o.value
-        if v is not None:
-            out.append(',"value":' + _gs(v))
+        v_value = o.value
+        if v_value is not None:
+            out.append(',"value":' + _gs(v_value))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -1061,10 +1088,10 @@ def _hash_Metadata(o: Metadata, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.key
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.value
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_key = o.key
+    h = (31 * h + (0 if v_key is None else _sh(v_key))) & _M
+    v_value = o.value
+    h = (31 * h + (0 if v_value is None else _sh(v_value))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -1078,28 +1105,31 @@ _KEYS_JobKey = frozenset(("cachedHashCode", "role", "environment", "name",))
 
 
 def _enc_JobKey(o: JobKey) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "role"
-        v = o.role
-        if v is not None:
-            out.append(',"role":' + _gs(v))
+        v_role = o.role
+        if v_role is not None:
+            out.append(',"role":' + _gs(v_role))
         field = "environment"
-        v = o.environment
-        if v is not None:
-            out.append(',"environment":' + _gs(v))
+        v_environment = o.environment
+        if v_environment is not None:
+            out.append(',"environment":' + _gs(v_environment))
         field = "name"
-        v = o.name
-        if v is not None:
-            out.append(',"name":' + _gs(v))
+        v_name = o.name
+        if v_name is not None:
+            out.append(',"name":' + _gs(v_name))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -1149,12 +1179,12 @@ def _hash_JobKey(o: JobKey, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.role
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.environment
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.name
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_role = o.role
+    h = (31 * h + (0 if v_role is None else _sh(v_role))) & _M
+    v_environment = o.environment
+    h = (31 * h + (0 if v_environment is None else _sh(v_environment))) & _M
+    v_name = o.name
+    h = (31 * h + (0 if v_name is None else _sh(v_name))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -1168,12 +1198,15 @@ def _hash_JobKey(o: JobKey, ids: _Ids) -> int:
 
 
 def _enc_LockKey(o: LockKey) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     prefix, _, encode, _ = _ARMS_LockKey[o.set_field]
     try:
@@ -1231,33 +1264,36 @@ _KEYS_Lock = frozenset(("cachedHashCode", "key", "token", "user", "timestampMs",
 
 
 def _enc_Lock(o: Lock) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "key"
-        v = o.key
-        if v is not None:
-            out.append(',"key":' + _enc_LockKey(v))
+        v_key = o.key
+        if v_key is not None:
+            out.append(',"key":' + _enc_LockKey(v_key))
         field = "token"
-        v = o.token
-        if v is not None:
-            out.append(',"token":' + _gs(v))
+        v_token = o.token
+        if v_token is not None:
+            out.append(',"token":' + _gs(v_token))
         field = "user"
-        v = o.user
-        if v is not None:
-            out.append(',"user":' + _gs(v))
+        v_user = o.user
+        if v_user is not None:
+            out.append(',"user":' + _gs(v_user))
         field = "timestampMs"
         out.append(',"timestampMs":' + str(o.timestampMs))
         field = "message"
-        v = o.message
-        if v is not None:
-            out.append(',"message":' + _gs(v))
+        v_message = o.message
+        if v_message is not None:
+            out.append(',"message":' + _gs(v_message))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -1320,15 +1356,15 @@ def _hash_Lock(o: Lock, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.key
-    h = (31 * h + (0 if v is None else _hash_LockKey(v, ids))) & _M
-    v = o.token
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.user
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_key = o.key
+    h = (31 * h + (0 if v_key is None else _hash_LockKey(v_key, ids))) & _M
+    v_token = o.token
+    h = (31 * h + (0 if v_token is None else _sh(v_token))) & _M
+    v_user = o.user
+    h = (31 * h + (0 if v_user is None else _sh(v_user))) & _M
     h = (31 * h + _lh(o.timestampMs)) & _M
-    v = o.message
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_message = o.message
+    h = (31 * h + (0 if v_message is None else _sh(v_message))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -1342,19 +1378,22 @@ _KEYS_InstanceKey = frozenset(("cachedHashCode", "jobKey", "instanceId",))
 
 
 def _enc_InstanceKey(o: InstanceKey) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "jobKey"
-        v = o.jobKey
-        if v is not None:
-            out.append(',"jobKey":' + _enc_JobKey(v))
+        v_jobKey = o.jobKey
+        if v_jobKey is not None:
+            out.append(',"jobKey":' + _enc_JobKey(v_jobKey))
         field = "instanceId"
         out.append(',"instanceId":' + str(o.instanceId))
     except (_PayloadError, ValueError) as err:
@@ -1404,8 +1443,8 @@ def _hash_InstanceKey(o: InstanceKey, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.jobKey
-    h = (31 * h + (0 if v is None else _hash_JobKey(v, ids))) & _M
+    v_jobKey = o.jobKey
+    h = (31 * h + (0 if v_jobKey is None else _hash_JobKey(v_jobKey, ids))) & _M
     h = (31 * h + o.instanceId) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
@@ -1420,24 +1459,27 @@ _KEYS_ExecutorConfig = frozenset(("cachedHashCode", "name", "data",))
 
 
 def _enc_ExecutorConfig(o: ExecutorConfig) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "name"
-        v = o.name
-        if v is not None:
-            out.append(',"name":' + _gs(v))
+        v_name = o.name
+        if v_name is not None:
+            out.append(',"name":' + _gs(v_name))
         field = "data"
-        v = o.data
-        if v is not None:
-            out.append(',"data":' + _gs(v))
+        v_data = o.data
+        if v_data is not None:
+            out.append(',"data":' + _gs(v_data))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -1482,10 +1524,10 @@ def _hash_ExecutorConfig(o: ExecutorConfig, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.name
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.data
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_name = o.name
+    h = (31 * h + (0 if v_name is None else _sh(v_name))) & _M
+    v_data = o.data
+    h = (31 * h + (0 if v_data is None else _sh(v_data))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -1499,28 +1541,31 @@ _KEYS_Volume = frozenset(("cachedHashCode", "containerPath", "hostPath", "mode",
 
 
 def _enc_Volume(o: Volume) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "containerPath"
-        v = o.containerPath
-        if v is not None:
-            out.append(',"containerPath":' + _gs(v))
+        v_containerPath = o.containerPath
+        if v_containerPath is not None:
+            out.append(',"containerPath":' + _gs(v_containerPath))
         field = "hostPath"
-        v = o.hostPath
-        if v is not None:
-            out.append(',"hostPath":' + _gs(v))
+        v_hostPath = o.hostPath
+        if v_hostPath is not None:
+            out.append(',"hostPath":' + _gs(v_hostPath))
         field = "mode"
-        v = o.mode
-        if v is not None:
-            out.append(',"mode":' + _Q_Mode[v])
+        v_mode = o.mode
+        if v_mode is not None:
+            out.append(',"mode":' + _Q_Mode[v_mode])
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -1573,12 +1618,12 @@ def _hash_Volume(o: Volume, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.containerPath
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.hostPath
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.mode
-    h = (31 * h + (0 if v is None else ids[_K_Mode[v]])) & _M
+    v_containerPath = o.containerPath
+    h = (31 * h + (0 if v_containerPath is None else _sh(v_containerPath))) & _M
+    v_hostPath = o.hostPath
+    h = (31 * h + (0 if v_hostPath is None else _sh(v_hostPath))) & _M
+    v_mode = o.mode
+    h = (31 * h + (0 if v_mode is None else ids[_K_Mode[v_mode]])) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -1592,24 +1637,27 @@ _KEYS_DockerImage = frozenset(("cachedHashCode", "name", "tag",))
 
 
 def _enc_DockerImage(o: DockerImage) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "name"
-        v = o.name
-        if v is not None:
-            out.append(',"name":' + _gs(v))
+        v_name = o.name
+        if v_name is not None:
+            out.append(',"name":' + _gs(v_name))
         field = "tag"
-        v = o.tag
-        if v is not None:
-            out.append(',"tag":' + _gs(v))
+        v_tag = o.tag
+        if v_tag is not None:
+            out.append(',"tag":' + _gs(v_tag))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -1654,10 +1702,10 @@ def _hash_DockerImage(o: DockerImage, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.name
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.tag
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_name = o.name
+    h = (31 * h + (0 if v_name is None else _sh(v_name))) & _M
+    v_tag = o.tag
+    h = (31 * h + (0 if v_tag is None else _sh(v_tag))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -1671,24 +1719,27 @@ _KEYS_AppcImage = frozenset(("cachedHashCode", "name", "imageId",))
 
 
 def _enc_AppcImage(o: AppcImage) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "name"
-        v = o.name
-        if v is not None:
-            out.append(',"name":' + _gs(v))
+        v_name = o.name
+        if v_name is not None:
+            out.append(',"name":' + _gs(v_name))
         field = "imageId"
-        v = o.imageId
-        if v is not None:
-            out.append(',"imageId":' + _gs(v))
+        v_imageId = o.imageId
+        if v_imageId is not None:
+            out.append(',"imageId":' + _gs(v_imageId))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -1733,10 +1784,10 @@ def _hash_AppcImage(o: AppcImage, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.name
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.imageId
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_name = o.name
+    h = (31 * h + (0 if v_name is None else _sh(v_name))) & _M
+    v_imageId = o.imageId
+    h = (31 * h + (0 if v_imageId is None else _sh(v_imageId))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -1750,12 +1801,15 @@ def _hash_AppcImage(o: AppcImage, ids: _Ids) -> int:
 
 
 def _enc_Image(o: Image) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     prefix, _, encode, _ = _ARMS_Image[o.set_field]
     try:
@@ -1813,19 +1867,22 @@ _KEYS_MesosContainer = frozenset(("cachedHashCode", "image",))
 
 
 def _enc_MesosContainer(o: MesosContainer) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "image"
-        v = o.image
-        if v is not None:
-            out.append(',"image":' + _enc_Image(v))
+        v_image = o.image
+        if v_image is not None:
+            out.append(',"image":' + _enc_Image(v_image))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -1868,8 +1925,8 @@ def _hash_MesosContainer(o: MesosContainer, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.image
-    h = (31 * h + (0 if v is None else _hash_Image(v, ids))) & _M
+    v_image = o.image
+    h = (31 * h + (0 if v_image is None else _hash_Image(v_image, ids))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -1883,24 +1940,27 @@ _KEYS_DockerParameter = frozenset(("cachedHashCode", "name", "value",))
 
 
 def _enc_DockerParameter(o: DockerParameter) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "name"
-        v = o.name
-        if v is not None:
-            out.append(',"name":' + _gs(v))
+        v_name = o.name
+        if v_name is not None:
+            out.append(',"name":' + _gs(v_name))
         field = "value"
-        v = o.value
-        if v is not None:
-            out.append(',"value":' + _gs(v))
+        v_value = o.value
+        if v_value is not None:
+            out.append(',"value":' + _gs(v_value))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -1945,10 +2005,10 @@ def _hash_DockerParameter(o: DockerParameter, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.name
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.value
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_name = o.name
+    h = (31 * h + (0 if v_name is None else _sh(v_name))) & _M
+    v_value = o.value
+    h = (31 * h + (0 if v_value is None else _sh(v_value))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -1962,19 +2022,22 @@ _KEYS_DockerContainer = frozenset(("cachedHashCode", "image", "parameters",))
 
 
 def _enc_DockerContainer(o: DockerContainer) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "image"
-        v = o.image
-        if v is not None:
-            out.append(',"image":' + _gs(v))
+        v_image = o.image
+        if v_image is not None:
+            out.append(',"image":' + _gs(v_image))
         field = "parameters"
         out.append(',"parameters":' + _enc_list_DockerParameter(o.parameters))
     except (_PayloadError, ValueError) as err:
@@ -2022,8 +2085,8 @@ def _hash_DockerContainer(o: DockerContainer, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.image
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_image = o.image
+    h = (31 * h + (0 if v_image is None else _sh(v_image))) & _M
     h = (31 * h + _hash_list_DockerParameter(o.parameters, ids)) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
@@ -2038,12 +2101,15 @@ def _hash_DockerContainer(o: DockerContainer, ids: _Ids) -> int:
 
 
 def _enc_Container(o: Container) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     prefix, _, encode, _ = _ARMS_Container[o.set_field]
     try:
@@ -2101,12 +2167,15 @@ def _hash_Container(o: Container, ids: _Ids) -> int:
 
 
 def _enc_Resource(o: Resource) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     prefix, _, encode, _ = _ARMS_Resource[o.set_field]
     try:
@@ -2164,23 +2233,26 @@ _KEYS_TaskConfig = frozenset(("cachedHashCode", "job", "owner", "isService", "nu
 
 
 def _enc_TaskConfig(o: TaskConfig) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "job"
-        v = o.job
-        if v is not None:
-            out.append(',"job":' + _enc_JobKey(v))
+        v_job = o.job
+        if v_job is not None:
+            out.append(',"job":' + _enc_JobKey(v_job))
         field = "owner"
-        v = o.owner
-        if v is not None:
-            out.append(',"owner":' + _enc_Identity(v))
+        v_owner = o.owner
+        if v_owner is not None:
+            out.append(',"owner":' + _enc_Identity(v_owner))
         field = "isService"
         out.append(',"isService":' + ("true" if o.isService else "false"))
         field = "numCpus"
@@ -2196,9 +2268,9 @@ def _enc_TaskConfig(o: TaskConfig) -> str:
         field = "production"
         out.append(',"production":' + ("true" if o.production else "false"))
         field = "tier"
-        v = o.tier
-        if v is not None:
-            out.append(',"tier":' + _gs(v))
+        v_tier = o.tier
+        if v_tier is not None:
+            out.append(',"tier":' + _gs(v_tier))
         field = "resources"
         out.append(',"resources":' + _enc_set_Resource(o.resources))
         field = "constraints"
@@ -2208,19 +2280,19 @@ def _enc_TaskConfig(o: TaskConfig) -> str:
         field = "taskLinks"
         out.append(',"taskLinks":' + _enc_map_string_string(o.taskLinks))
         field = "contactEmail"
-        v = o.contactEmail
-        if v is not None:
-            out.append(',"contactEmail":' + _gs(v))
+        v_contactEmail = o.contactEmail
+        if v_contactEmail is not None:
+            out.append(',"contactEmail":' + _gs(v_contactEmail))
         field = "executorConfig"
-        v = o.executorConfig
-        if v is not None:
-            out.append(',"executorConfig":' + _enc_ExecutorConfig(v))
+        v_executorConfig = o.executorConfig
+        if v_executorConfig is not None:
+            out.append(',"executorConfig":' + _enc_ExecutorConfig(v_executorConfig))
         field = "metadata"
         out.append(',"metadata":' + _enc_set_Metadata(o.metadata))
         field = "container"
-        v = o.container
-        if v is not None:
-            out.append(',"container":' + _enc_Container(v))
+        v_container = o.container
+        if v_container is not None:
+            out.append(',"container":' + _enc_Container(v_container))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -2338,10 +2410,10 @@ def _hash_TaskConfig(o: TaskConfig, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.job
-    h = (31 * h + (0 if v is None else _hash_JobKey(v, ids))) & _M
-    v = o.owner
-    h = (31 * h + (0 if v is None else _hash_Identity(v, ids))) & _M
+    v_job = o.job
+    h = (31 * h + (0 if v_job is None else _hash_JobKey(v_job, ids))) & _M
+    v_owner = o.owner
+    h = (31 * h + (0 if v_owner is None else _hash_Identity(v_owner, ids))) & _M
     h = (31 * h + (1231 if o.isService else 1237)) & _M
     h = (31 * h + _dh(o.numCpus)) & _M
     h = (31 * h + _lh(o.ramMb)) & _M
@@ -2349,19 +2421,19 @@ def _hash_TaskConfig(o: TaskConfig, ids: _Ids) -> int:
     h = (31 * h + o.priority) & _M
     h = (31 * h + o.maxTaskFailures) & _M
     h = (31 * h + (1231 if o.production else 1237)) & _M
-    v = o.tier
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_tier = o.tier
+    h = (31 * h + (0 if v_tier is None else _sh(v_tier))) & _M
     h = (31 * h + _hash_set_Resource(o.resources, ids)) & _M
     h = (31 * h + _hash_set_Constraint(o.constraints, ids)) & _M
     h = (31 * h + _hash_set_string(o.requestedPorts, ids)) & _M
     h = (31 * h + _hash_map_string_string(o.taskLinks, ids)) & _M
-    v = o.contactEmail
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.executorConfig
-    h = (31 * h + (0 if v is None else _hash_ExecutorConfig(v, ids))) & _M
+    v_contactEmail = o.contactEmail
+    h = (31 * h + (0 if v_contactEmail is None else _sh(v_contactEmail))) & _M
+    v_executorConfig = o.executorConfig
+    h = (31 * h + (0 if v_executorConfig is None else _hash_ExecutorConfig(v_executorConfig, ids))) & _M
     h = (31 * h + _hash_set_Metadata(o.metadata, ids)) & _M
-    v = o.container
-    h = (31 * h + (0 if v is None else _hash_Container(v, ids))) & _M
+    v_container = o.container
+    h = (31 * h + (0 if v_container is None else _hash_Container(v_container, ids))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -2375,12 +2447,15 @@ _KEYS_ResourceAggregate = frozenset(("cachedHashCode", "numCpus", "ramMb", "disk
 
 
 def _enc_ResourceAggregate(o: ResourceAggregate) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -2464,35 +2539,38 @@ _KEYS_JobConfiguration = frozenset(("cachedHashCode", "key", "owner", "cronSched
 
 
 def _enc_JobConfiguration(o: JobConfiguration) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "key"
-        v = o.key
-        if v is not None:
-            out.append(',"key":' + _enc_JobKey(v))
+        v_key = o.key
+        if v_key is not None:
+            out.append(',"key":' + _enc_JobKey(v_key))
         field = "owner"
-        v = o.owner
-        if v is not None:
-            out.append(',"owner":' + _enc_Identity(v))
+        v_owner = o.owner
+        if v_owner is not None:
+            out.append(',"owner":' + _enc_Identity(v_owner))
         field = "cronSchedule"
-        v = o.cronSchedule
-        if v is not None:
-            out.append(',"cronSchedule":' + _gs(v))
+        v_cronSchedule = o.cronSchedule
+        if v_cronSchedule is not None:
+            out.append(',"cronSchedule":' + _gs(v_cronSchedule))
         field = "cronCollisionPolicy"
-        v = o.cronCollisionPolicy
-        if v is not None:
-            out.append(',"cronCollisionPolicy":' + _Q_CronCollisionPolicy[v])
+        v_cronCollisionPolicy = o.cronCollisionPolicy
+        if v_cronCollisionPolicy is not None:
+            out.append(',"cronCollisionPolicy":' + _Q_CronCollisionPolicy[v_cronCollisionPolicy])
         field = "taskConfig"
-        v = o.taskConfig
-        if v is not None:
-            out.append(',"taskConfig":' + _enc_TaskConfig(v))
+        v_taskConfig = o.taskConfig
+        if v_taskConfig is not None:
+            out.append(',"taskConfig":' + _enc_TaskConfig(v_taskConfig))
         field = "instanceCount"
         out.append(',"instanceCount":' + str(o.instanceCount))
     except (_PayloadError, ValueError) as err:
@@ -2565,16 +2643,16 @@ def _hash_JobConfiguration(o: JobConfiguration, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.key
-    h = (31 * h + (0 if v is None else _hash_JobKey(v, ids))) & _M
-    v = o.owner
-    h = (31 * h + (0 if v is None else _hash_Identity(v, ids))) & _M
-    v = o.cronSchedule
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.cronCollisionPolicy
-    h = (31 * h + (0 if v is None else ids[_K_CronCollisionPolicy[v]])) & _M
-    v = o.taskConfig
-    h = (31 * h + (0 if v is None else _hash_TaskConfig(v, ids))) & _M
+    v_key = o.key
+    h = (31 * h + (0 if v_key is None else _hash_JobKey(v_key, ids))) & _M
+    v_owner = o.owner
+    h = (31 * h + (0 if v_owner is None else _hash_Identity(v_owner, ids))) & _M
+    v_cronSchedule = o.cronSchedule
+    h = (31 * h + (0 if v_cronSchedule is None else _sh(v_cronSchedule))) & _M
+    v_cronCollisionPolicy = o.cronCollisionPolicy
+    h = (31 * h + (0 if v_cronCollisionPolicy is None else ids[_K_CronCollisionPolicy[v_cronCollisionPolicy]])) & _M
+    v_taskConfig = o.taskConfig
+    h = (31 * h + (0 if v_taskConfig is None else _hash_TaskConfig(v_taskConfig, ids))) & _M
     h = (31 * h + o.instanceCount) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
@@ -2589,12 +2667,15 @@ _KEYS_JobStats = frozenset(("cachedHashCode", "activeTaskCount", "finishedTaskCo
 
 
 def _enc_JobStats(o: JobStats) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
@@ -2678,23 +2759,26 @@ _KEYS_JobSummary = frozenset(("cachedHashCode", "job", "stats", "nextCronRunMs",
 
 
 def _enc_JobSummary(o: JobSummary) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "job"
-        v = o.job
-        if v is not None:
-            out.append(',"job":' + _enc_JobConfiguration(v))
+        v_job = o.job
+        if v_job is not None:
+            out.append(',"job":' + _enc_JobConfiguration(v_job))
         field = "stats"
-        v = o.stats
-        if v is not None:
-            out.append(',"stats":' + _enc_JobStats(v))
+        v_stats = o.stats
+        if v_stats is not None:
+            out.append(',"stats":' + _enc_JobStats(v_stats))
         field = "nextCronRunMs"
         out.append(',"nextCronRunMs":' + str(o.nextCronRunMs))
     except (_PayloadError, ValueError) as err:
@@ -2749,10 +2833,10 @@ def _hash_JobSummary(o: JobSummary, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.job
-    h = (31 * h + (0 if v is None else _hash_JobConfiguration(v, ids))) & _M
-    v = o.stats
-    h = (31 * h + (0 if v is None else _hash_JobStats(v, ids))) & _M
+    v_job = o.job
+    h = (31 * h + (0 if v_job is None else _hash_JobConfiguration(v_job, ids))) & _M
+    v_stats = o.stats
+    h = (31 * h + (0 if v_stats is None else _hash_JobStats(v_stats, ids))) & _M
     h = (31 * h + _lh(o.nextCronRunMs)) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
@@ -2767,12 +2851,15 @@ _KEYS_Range = frozenset(("cachedHashCode", "first", "last",))
 
 
 def _enc_Range(o: Range) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
@@ -2840,19 +2927,22 @@ _KEYS_ConfigGroup = frozenset(("cachedHashCode", "config", "instances",))
 
 
 def _enc_ConfigGroup(o: ConfigGroup) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "config"
-        v = o.config
-        if v is not None:
-            out.append(',"config":' + _enc_TaskConfig(v))
+        v_config = o.config
+        if v_config is not None:
+            out.append(',"config":' + _enc_TaskConfig(v_config))
         field = "instances"
         out.append(',"instances":' + _enc_set_Range(o.instances))
     except (_PayloadError, ValueError) as err:
@@ -2900,8 +2990,8 @@ def _hash_ConfigGroup(o: ConfigGroup, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.config
-    h = (31 * h + (0 if v is None else _hash_TaskConfig(v, ids))) & _M
+    v_config = o.config
+    h = (31 * h + (0 if v_config is None else _hash_TaskConfig(v_config, ids))) & _M
     h = (31 * h + _hash_set_Range(o.instances, ids)) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
@@ -2916,19 +3006,22 @@ _KEYS_ConfigSummary = frozenset(("cachedHashCode", "key", "groups",))
 
 
 def _enc_ConfigSummary(o: ConfigSummary) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "key"
-        v = o.key
-        if v is not None:
-            out.append(',"key":' + _enc_JobKey(v))
+        v_key = o.key
+        if v_key is not None:
+            out.append(',"key":' + _enc_JobKey(v_key))
         field = "groups"
         out.append(',"groups":' + _enc_set_ConfigGroup(o.groups))
     except (_PayloadError, ValueError) as err:
@@ -2976,8 +3069,8 @@ def _hash_ConfigSummary(o: ConfigSummary, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.key
-    h = (31 * h + (0 if v is None else _hash_JobKey(v, ids))) & _M
+    v_key = o.key
+    h = (31 * h + (0 if v_key is None else _hash_JobKey(v_key, ids))) & _M
     h = (31 * h + _hash_set_ConfigGroup(o.groups, ids)) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
@@ -2992,19 +3085,22 @@ _KEYS_PopulateJobResult = frozenset(("cachedHashCode", "taskConfig",))
 
 
 def _enc_PopulateJobResult(o: PopulateJobResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "taskConfig"
-        v = o.taskConfig
-        if v is not None:
-            out.append(',"taskConfig":' + _enc_TaskConfig(v))
+        v_taskConfig = o.taskConfig
+        if v_taskConfig is not None:
+            out.append(',"taskConfig":' + _enc_TaskConfig(v_taskConfig))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -3047,8 +3143,8 @@ def _hash_PopulateJobResult(o: PopulateJobResult, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.taskConfig
-    h = (31 * h + (0 if v is None else _hash_TaskConfig(v, ids))) & _M
+    v_taskConfig = o.taskConfig
+    h = (31 * h + (0 if v_taskConfig is None else _hash_TaskConfig(v_taskConfig, ids))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -3062,35 +3158,38 @@ _KEYS_GetQuotaResult = frozenset(("cachedHashCode", "quota", "prodSharedConsumpt
 
 
 def _enc_GetQuotaResult(o: GetQuotaResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "quota"
-        v = o.quota
-        if v is not None:
-            out.append(',"quota":' + _enc_ResourceAggregate(v))
+        v_quota = o.quota
+        if v_quota is not None:
+            out.append(',"quota":' + _enc_ResourceAggregate(v_quota))
         field = "prodSharedConsumption"
-        v = o.prodSharedConsumption
-        if v is not None:
-            out.append(',"prodSharedConsumption":' + _enc_ResourceAggregate(v))
+        v_prodSharedConsumption = o.prodSharedConsumption
+        if v_prodSharedConsumption is not None:
+            out.append(',"prodSharedConsumption":' + _enc_ResourceAggregate(v_prodSharedConsumption))
         field = "nonProdSharedConsumption"
-        v = o.nonProdSharedConsumption
-        if v is not None:
-            out.append(',"nonProdSharedConsumption":' + _enc_ResourceAggregate(v))
+        v_nonProdSharedConsumption = o.nonProdSharedConsumption
+        if v_nonProdSharedConsumption is not None:
+            out.append(',"nonProdSharedConsumption":' + _enc_ResourceAggregate(v_nonProdSharedConsumption))
         field = "prodDedicatedConsumption"
-        v = o.prodDedicatedConsumption
-        if v is not None:
-            out.append(',"prodDedicatedConsumption":' + _enc_ResourceAggregate(v))
+        v_prodDedicatedConsumption = o.prodDedicatedConsumption
+        if v_prodDedicatedConsumption is not None:
+            out.append(',"prodDedicatedConsumption":' + _enc_ResourceAggregate(v_prodDedicatedConsumption))
         field = "nonProdDedicatedConsumption"
-        v = o.nonProdDedicatedConsumption
-        if v is not None:
-            out.append(',"nonProdDedicatedConsumption":' + _enc_ResourceAggregate(v))
+        v_nonProdDedicatedConsumption = o.nonProdDedicatedConsumption
+        if v_nonProdDedicatedConsumption is not None:
+            out.append(',"nonProdDedicatedConsumption":' + _enc_ResourceAggregate(v_nonProdDedicatedConsumption))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -3153,16 +3252,16 @@ def _hash_GetQuotaResult(o: GetQuotaResult, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.quota
-    h = (31 * h + (0 if v is None else _hash_ResourceAggregate(v, ids))) & _M
-    v = o.prodSharedConsumption
-    h = (31 * h + (0 if v is None else _hash_ResourceAggregate(v, ids))) & _M
-    v = o.nonProdSharedConsumption
-    h = (31 * h + (0 if v is None else _hash_ResourceAggregate(v, ids))) & _M
-    v = o.prodDedicatedConsumption
-    h = (31 * h + (0 if v is None else _hash_ResourceAggregate(v, ids))) & _M
-    v = o.nonProdDedicatedConsumption
-    h = (31 * h + (0 if v is None else _hash_ResourceAggregate(v, ids))) & _M
+    v_quota = o.quota
+    h = (31 * h + (0 if v_quota is None else _hash_ResourceAggregate(v_quota, ids))) & _M
+    v_prodSharedConsumption = o.prodSharedConsumption
+    h = (31 * h + (0 if v_prodSharedConsumption is None else _hash_ResourceAggregate(v_prodSharedConsumption, ids))) & _M
+    v_nonProdSharedConsumption = o.nonProdSharedConsumption
+    h = (31 * h + (0 if v_nonProdSharedConsumption is None else _hash_ResourceAggregate(v_nonProdSharedConsumption, ids))) & _M
+    v_prodDedicatedConsumption = o.prodDedicatedConsumption
+    h = (31 * h + (0 if v_prodDedicatedConsumption is None else _hash_ResourceAggregate(v_prodDedicatedConsumption, ids))) & _M
+    v_nonProdDedicatedConsumption = o.nonProdDedicatedConsumption
+    h = (31 * h + (0 if v_nonProdDedicatedConsumption is None else _hash_ResourceAggregate(v_nonProdDedicatedConsumption, ids))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -3176,12 +3275,15 @@ _KEYS_TaskEvent = frozenset(("cachedHashCode", "timestamp", "status", "message",
 
 
 def _enc_TaskEvent(o: TaskEvent) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
@@ -3189,17 +3291,17 @@ def _enc_TaskEvent(o: TaskEvent) -> str:
         field = "timestamp"
         out.append(',"timestamp":' + str(o.timestamp))
         field = "status"
-        v = o.status
-        if v is not None:
-            out.append(',"status":' + _Q_ScheduleStatus[v])
+        v_status = o.status
+        if v_status is not None:
+            out.append(',"status":' + _Q_ScheduleStatus[v_status])
         field = "message"
-        v = o.message
-        if v is not None:
-            out.append(',"message":' + _gs(v))
+        v_message = o.message
+        if v_message is not None:
+            out.append(',"message":' + _gs(v_message))
         field = "scheduler"
-        v = o.scheduler
-        if v is not None:
-            out.append(',"scheduler":' + _gs(v))
+        v_scheduler = o.scheduler
+        if v_scheduler is not None:
+            out.append(',"scheduler":' + _gs(v_scheduler))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -3258,12 +3360,12 @@ def _hash_TaskEvent(o: TaskEvent, ids: _Ids) -> int:
         return h
     h = 1
     h = (31 * h + _lh(o.timestamp)) & _M
-    v = o.status
-    h = (31 * h + (0 if v is None else ids[_K_ScheduleStatus[v]])) & _M
-    v = o.message
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.scheduler
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_status = o.status
+    h = (31 * h + (0 if v_status is None else ids[_K_ScheduleStatus[v_status]])) & _M
+    v_message = o.message
+    h = (31 * h + (0 if v_message is None else _sh(v_message))) & _M
+    v_scheduler = o.scheduler
+    h = (31 * h + (0 if v_scheduler is None else _sh(v_scheduler))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -3277,31 +3379,34 @@ _KEYS_AssignedTask = frozenset(("cachedHashCode", "taskId", "slaveId", "slaveHos
 
 
 def _enc_AssignedTask(o: AssignedTask) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "taskId"
-        v = o.taskId
-        if v is not None:
-            out.append(',"taskId":' + _gs(v))
+        v_taskId = o.taskId
+        if v_taskId is not None:
+            out.append(',"taskId":' + _gs(v_taskId))
         field = "slaveId"
-        v = o.slaveId
-        if v is not None:
-            out.append(',"slaveId":' + _gs(v))
+        v_slaveId = o.slaveId
+        if v_slaveId is not None:
+            out.append(',"slaveId":' + _gs(v_slaveId))
         field = "slaveHost"
-        v = o.slaveHost
-        if v is not None:
-            out.append(',"slaveHost":' + _gs(v))
+        v_slaveHost = o.slaveHost
+        if v_slaveHost is not None:
+            out.append(',"slaveHost":' + _gs(v_slaveHost))
         field = "task"
-        v = o.task
-        if v is not None:
-            out.append(',"task":' + _enc_TaskConfig(v))
+        v_task = o.task
+        if v_task is not None:
+            out.append(',"task":' + _enc_TaskConfig(v_task))
         field = "assignedPorts"
         out.append(',"assignedPorts":' + _enc_map_string_i32(o.assignedPorts))
         field = "instanceId"
@@ -3371,14 +3476,14 @@ def _hash_AssignedTask(o: AssignedTask, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.taskId
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.slaveId
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.slaveHost
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.task
-    h = (31 * h + (0 if v is None else _hash_TaskConfig(v, ids))) & _M
+    v_taskId = o.taskId
+    h = (31 * h + (0 if v_taskId is None else _sh(v_taskId))) & _M
+    v_slaveId = o.slaveId
+    h = (31 * h + (0 if v_slaveId is None else _sh(v_slaveId))) & _M
+    v_slaveHost = o.slaveHost
+    h = (31 * h + (0 if v_slaveHost is None else _sh(v_slaveHost))) & _M
+    v_task = o.task
+    h = (31 * h + (0 if v_task is None else _hash_TaskConfig(v_task, ids))) & _M
     h = (31 * h + _hash_map_string_i32(o.assignedPorts, ids)) & _M
     h = (31 * h + o.instanceId) & _M
     if h > 0x7FFFFFFF:
@@ -3394,31 +3499,34 @@ _KEYS_ScheduledTask = frozenset(("cachedHashCode", "assignedTask", "status", "fa
 
 
 def _enc_ScheduledTask(o: ScheduledTask) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "assignedTask"
-        v = o.assignedTask
-        if v is not None:
-            out.append(',"assignedTask":' + _enc_AssignedTask(v))
+        v_assignedTask = o.assignedTask
+        if v_assignedTask is not None:
+            out.append(',"assignedTask":' + _enc_AssignedTask(v_assignedTask))
         field = "status"
-        v = o.status
-        if v is not None:
-            out.append(',"status":' + _Q_ScheduleStatus[v])
+        v_status = o.status
+        if v_status is not None:
+            out.append(',"status":' + _Q_ScheduleStatus[v_status])
         field = "failureCount"
         out.append(',"failureCount":' + str(o.failureCount))
         field = "taskEvents"
         out.append(',"taskEvents":' + _enc_list_TaskEvent(o.taskEvents))
         field = "ancestorId"
-        v = o.ancestorId
-        if v is not None:
-            out.append(',"ancestorId":' + _gs(v))
+        v_ancestorId = o.ancestorId
+        if v_ancestorId is not None:
+            out.append(',"ancestorId":' + _gs(v_ancestorId))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -3482,14 +3590,14 @@ def _hash_ScheduledTask(o: ScheduledTask, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.assignedTask
-    h = (31 * h + (0 if v is None else _hash_AssignedTask(v, ids))) & _M
-    v = o.status
-    h = (31 * h + (0 if v is None else ids[_K_ScheduleStatus[v]])) & _M
+    v_assignedTask = o.assignedTask
+    h = (31 * h + (0 if v_assignedTask is None else _hash_AssignedTask(v_assignedTask, ids))) & _M
+    v_status = o.status
+    h = (31 * h + (0 if v_status is None else ids[_K_ScheduleStatus[v_status]])) & _M
     h = (31 * h + o.failureCount) & _M
     h = (31 * h + _hash_list_TaskEvent(o.taskEvents, ids)) & _M
-    v = o.ancestorId
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_ancestorId = o.ancestorId
+    h = (31 * h + (0 if v_ancestorId is None else _sh(v_ancestorId))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -3503,12 +3611,15 @@ _KEYS_ScheduleStatusResult = frozenset(("cachedHashCode", "tasks",))
 
 
 def _enc_ScheduleStatusResult(o: ScheduleStatusResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -3568,12 +3679,15 @@ _KEYS_GetJobsResult = frozenset(("cachedHashCode", "configs",))
 
 
 def _enc_GetJobsResult(o: GetJobsResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -3633,27 +3747,30 @@ _KEYS_TaskQuery = frozenset(("cachedHashCode", "role", "environment", "jobName",
 
 
 def _enc_TaskQuery(o: TaskQuery) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "role"
-        v = o.role
-        if v is not None:
-            out.append(',"role":' + _gs(v))
+        v_role = o.role
+        if v_role is not None:
+            out.append(',"role":' + _gs(v_role))
         field = "environment"
-        v = o.environment
-        if v is not None:
-            out.append(',"environment":' + _gs(v))
+        v_environment = o.environment
+        if v_environment is not None:
+            out.append(',"environment":' + _gs(v_environment))
         field = "jobName"
-        v = o.jobName
-        if v is not None:
-            out.append(',"jobName":' + _gs(v))
+        v_jobName = o.jobName
+        if v_jobName is not None:
+            out.append(',"jobName":' + _gs(v_jobName))
         field = "taskIds"
         out.append(',"taskIds":' + _enc_set_string(o.taskIds))
         field = "statuses"
@@ -3745,12 +3862,12 @@ def _hash_TaskQuery(o: TaskQuery, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.role
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.environment
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.jobName
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_role = o.role
+    h = (31 * h + (0 if v_role is None else _sh(v_role))) & _M
+    v_environment = o.environment
+    h = (31 * h + (0 if v_environment is None else _sh(v_environment))) & _M
+    v_jobName = o.jobName
+    h = (31 * h + (0 if v_jobName is None else _sh(v_jobName))) & _M
     h = (31 * h + _hash_set_string(o.taskIds, ids)) & _M
     h = (31 * h + _hash_set_ScheduleStatus(o.statuses, ids)) & _M
     h = (31 * h + _hash_set_i32(o.instanceIds, ids)) & _M
@@ -3771,24 +3888,27 @@ _KEYS_HostStatus = frozenset(("cachedHashCode", "host", "mode",))
 
 
 def _enc_HostStatus(o: HostStatus) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "host"
-        v = o.host
-        if v is not None:
-            out.append(',"host":' + _gs(v))
+        v_host = o.host
+        if v_host is not None:
+            out.append(',"host":' + _gs(v_host))
         field = "mode"
-        v = o.mode
-        if v is not None:
-            out.append(',"mode":' + _Q_MaintenanceMode[v])
+        v_mode = o.mode
+        if v_mode is not None:
+            out.append(',"mode":' + _Q_MaintenanceMode[v_mode])
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -3836,10 +3956,10 @@ def _hash_HostStatus(o: HostStatus, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.host
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.mode
-    h = (31 * h + (0 if v is None else ids[_K_MaintenanceMode[v]])) & _M
+    v_host = o.host
+    h = (31 * h + (0 if v_host is None else _sh(v_host))) & _M
+    v_mode = o.mode
+    h = (31 * h + (0 if v_mode is None else ids[_K_MaintenanceMode[v_mode]])) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -3853,20 +3973,23 @@ _KEYS_RoleSummary = frozenset(("cachedHashCode", "role", "jobCount", "cronJobCou
 
 
 def _enc_RoleSummary(o: RoleSummary) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "role"
-        v = o.role
-        if v is not None:
-            out.append(',"role":' + _gs(v))
+        v_role = o.role
+        if v_role is not None:
+            out.append(',"role":' + _gs(v_role))
         field = "jobCount"
         out.append(',"jobCount":' + str(o.jobCount))
         field = "cronJobCount"
@@ -3920,8 +4043,8 @@ def _hash_RoleSummary(o: RoleSummary, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.role
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_role = o.role
+    h = (31 * h + (0 if v_role is None else _sh(v_role))) & _M
     h = (31 * h + o.jobCount) & _M
     h = (31 * h + o.cronJobCount) & _M
     if h > 0x7FFFFFFF:
@@ -3937,12 +4060,15 @@ _KEYS_Hosts = frozenset(("cachedHashCode", "hostNames",))
 
 
 def _enc_Hosts(o: Hosts) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
@@ -4000,24 +4126,27 @@ _KEYS_PendingReason = frozenset(("cachedHashCode", "taskId", "reason",))
 
 
 def _enc_PendingReason(o: PendingReason) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "taskId"
-        v = o.taskId
-        if v is not None:
-            out.append(',"taskId":' + _gs(v))
+        v_taskId = o.taskId
+        if v_taskId is not None:
+            out.append(',"taskId":' + _gs(v_taskId))
         field = "reason"
-        v = o.reason
-        if v is not None:
-            out.append(',"reason":' + _gs(v))
+        v_reason = o.reason
+        if v_reason is not None:
+            out.append(',"reason":' + _gs(v_reason))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -4062,10 +4191,10 @@ def _hash_PendingReason(o: PendingReason, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.taskId
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.reason
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_taskId = o.taskId
+    h = (31 * h + (0 if v_taskId is None else _sh(v_taskId))) & _M
+    v_reason = o.reason
+    h = (31 * h + (0 if v_reason is None else _sh(v_reason))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -4079,23 +4208,26 @@ _KEYS_JobUpdateKey = frozenset(("cachedHashCode", "job", "id",))
 
 
 def _enc_JobUpdateKey(o: JobUpdateKey) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "job"
-        v = o.job
-        if v is not None:
-            out.append(',"job":' + _enc_JobKey(v))
+        v_job = o.job
+        if v_job is not None:
+            out.append(',"job":' + _enc_JobKey(v_job))
         field = "id"
-        v = o.id
-        if v is not None:
-            out.append(',"id":' + _gs(v))
+        v_id = o.id
+        if v_id is not None:
+            out.append(',"id":' + _gs(v_id))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -4143,10 +4275,10 @@ def _hash_JobUpdateKey(o: JobUpdateKey, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.job
-    h = (31 * h + (0 if v is None else _hash_JobKey(v, ids))) & _M
-    v = o.id
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_job = o.job
+    h = (31 * h + (0 if v_job is None else _hash_JobKey(v_job, ids))) & _M
+    v_id = o.id
+    h = (31 * h + (0 if v_id is None else _sh(v_id))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -4160,12 +4292,15 @@ _KEYS_JobUpdateSettings = frozenset(("cachedHashCode", "updateGroupSize", "maxPe
 
 
 def _enc_JobUpdateSettings(o: JobUpdateSettings) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -4281,30 +4416,33 @@ _KEYS_JobUpdateEvent = frozenset(("cachedHashCode", "status", "timestampMs", "us
 
 
 def _enc_JobUpdateEvent(o: JobUpdateEvent) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "status"
-        v = o.status
-        if v is not None:
-            out.append(',"status":' + _Q_JobUpdateStatus[v])
+        v_status = o.status
+        if v_status is not None:
+            out.append(',"status":' + _Q_JobUpdateStatus[v_status])
         field = "timestampMs"
         out.append(',"timestampMs":' + str(o.timestampMs))
         field = "user"
-        v = o.user
-        if v is not None:
-            out.append(',"user":' + _gs(v))
+        v_user = o.user
+        if v_user is not None:
+            out.append(',"user":' + _gs(v_user))
         field = "message"
-        v = o.message
-        if v is not None:
-            out.append(',"message":' + _gs(v))
+        v_message = o.message
+        if v_message is not None:
+            out.append(',"message":' + _gs(v_message))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -4362,13 +4500,13 @@ def _hash_JobUpdateEvent(o: JobUpdateEvent, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.status
-    h = (31 * h + (0 if v is None else ids[_K_JobUpdateStatus[v]])) & _M
+    v_status = o.status
+    h = (31 * h + (0 if v_status is None else ids[_K_JobUpdateStatus[v_status]])) & _M
     h = (31 * h + _lh(o.timestampMs)) & _M
-    v = o.user
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.message
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_user = o.user
+    h = (31 * h + (0 if v_user is None else _sh(v_user))) & _M
+    v_message = o.message
+    h = (31 * h + (0 if v_message is None else _sh(v_message))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -4382,12 +4520,15 @@ _KEYS_JobInstanceUpdateEvent = frozenset(("cachedHashCode", "instanceId", "times
 
 
 def _enc_JobInstanceUpdateEvent(o: JobInstanceUpdateEvent) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
@@ -4397,9 +4538,9 @@ def _enc_JobInstanceUpdateEvent(o: JobInstanceUpdateEvent) -> str:
         field = "timestampMs"
         out.append(',"timestampMs":' + str(o.timestampMs))
         field = "action"
-        v = o.action
-        if v is not None:
-            out.append(',"action":' + _Q_JobUpdateAction[v])
+        v_action = o.action
+        if v_action is not None:
+            out.append(',"action":' + _Q_JobUpdateAction[v_action])
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -4454,8 +4595,8 @@ def _hash_JobInstanceUpdateEvent(o: JobInstanceUpdateEvent, ids: _Ids) -> int:
     h = 1
     h = (31 * h + o.instanceId) & _M
     h = (31 * h + _lh(o.timestampMs)) & _M
-    v = o.action
-    h = (31 * h + (0 if v is None else ids[_K_JobUpdateAction[v]])) & _M
+    v_action = o.action
+    h = (31 * h + (0 if v_action is None else ids[_K_JobUpdateAction[v_action]])) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -4469,19 +4610,22 @@ _KEYS_InstanceTaskConfig = frozenset(("cachedHashCode", "task", "instances",))
 
 
 def _enc_InstanceTaskConfig(o: InstanceTaskConfig) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "task"
-        v = o.task
-        if v is not None:
-            out.append(',"task":' + _enc_TaskConfig(v))
+        v_task = o.task
+        if v_task is not None:
+            out.append(',"task":' + _enc_TaskConfig(v_task))
         field = "instances"
         out.append(',"instances":' + _enc_set_Range(o.instances))
     except (_PayloadError, ValueError) as err:
@@ -4529,8 +4673,8 @@ def _hash_InstanceTaskConfig(o: InstanceTaskConfig, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.task
-    h = (31 * h + (0 if v is None else _hash_TaskConfig(v, ids))) & _M
+    v_task = o.task
+    h = (31 * h + (0 if v_task is None else _hash_TaskConfig(v_task, ids))) & _M
     h = (31 * h + _hash_set_Range(o.instances, ids)) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
@@ -4545,20 +4689,23 @@ _KEYS_JobUpdateState = frozenset(("cachedHashCode", "status", "createdTimestampM
 
 
 def _enc_JobUpdateState(o: JobUpdateState) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "status"
-        v = o.status
-        if v is not None:
-            out.append(',"status":' + _Q_JobUpdateStatus[v])
+        v_status = o.status
+        if v_status is not None:
+            out.append(',"status":' + _Q_JobUpdateStatus[v_status])
         field = "createdTimestampMs"
         out.append(',"createdTimestampMs":' + str(o.createdTimestampMs))
         field = "lastModifiedTimestampMs"
@@ -4615,8 +4762,8 @@ def _hash_JobUpdateState(o: JobUpdateState, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.status
-    h = (31 * h + (0 if v is None else ids[_K_JobUpdateStatus[v]])) & _M
+    v_status = o.status
+    h = (31 * h + (0 if v_status is None else ids[_K_JobUpdateStatus[v_status]])) & _M
     h = (31 * h + _lh(o.createdTimestampMs)) & _M
     h = (31 * h + _lh(o.lastModifiedTimestampMs)) & _M
     if h > 0x7FFFFFFF:
@@ -4632,27 +4779,30 @@ _KEYS_JobUpdateSummary = frozenset(("cachedHashCode", "key", "user", "state",))
 
 
 def _enc_JobUpdateSummary(o: JobUpdateSummary) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "key"
-        v = o.key
-        if v is not None:
-            out.append(',"key":' + _enc_JobUpdateKey(v))
+        v_key = o.key
+        if v_key is not None:
+            out.append(',"key":' + _enc_JobUpdateKey(v_key))
         field = "user"
-        v = o.user
-        if v is not None:
-            out.append(',"user":' + _gs(v))
+        v_user = o.user
+        if v_user is not None:
+            out.append(',"user":' + _gs(v_user))
         field = "state"
-        v = o.state
-        if v is not None:
-            out.append(',"state":' + _enc_JobUpdateState(v))
+        v_state = o.state
+        if v_state is not None:
+            out.append(',"state":' + _enc_JobUpdateState(v_state))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -4705,12 +4855,12 @@ def _hash_JobUpdateSummary(o: JobUpdateSummary, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.key
-    h = (31 * h + (0 if v is None else _hash_JobUpdateKey(v, ids))) & _M
-    v = o.user
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.state
-    h = (31 * h + (0 if v is None else _hash_JobUpdateState(v, ids))) & _M
+    v_key = o.key
+    h = (31 * h + (0 if v_key is None else _hash_JobUpdateKey(v_key, ids))) & _M
+    v_user = o.user
+    h = (31 * h + (0 if v_user is None else _sh(v_user))) & _M
+    v_state = o.state
+    h = (31 * h + (0 if v_state is None else _hash_JobUpdateState(v_state, ids))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -4724,25 +4874,28 @@ _KEYS_JobUpdateInstructions = frozenset(("cachedHashCode", "initialState", "desi
 
 
 def _enc_JobUpdateInstructions(o: JobUpdateInstructions) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "initialState"
         out.append(',"initialState":' + _enc_set_InstanceTaskConfig(o.initialState))
         field = "desiredState"
-        v = o.desiredState
-        if v is not None:
-            out.append(',"desiredState":' + _enc_InstanceTaskConfig(v))
+        v_desiredState = o.desiredState
+        if v_desiredState is not None:
+            out.append(',"desiredState":' + _enc_InstanceTaskConfig(v_desiredState))
         field = "settings"
-        v = o.settings
-        if v is not None:
-            out.append(',"settings":' + _enc_JobUpdateSettings(v))
+        v_settings = o.settings
+        if v_settings is not None:
+            out.append(',"settings":' + _enc_JobUpdateSettings(v_settings))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -4794,10 +4947,10 @@ def _hash_JobUpdateInstructions(o: JobUpdateInstructions, ids: _Ids) -> int:
         return h
     h = 1
     h = (31 * h + _hash_set_InstanceTaskConfig(o.initialState, ids)) & _M
-    v = o.desiredState
-    h = (31 * h + (0 if v is None else _hash_InstanceTaskConfig(v, ids))) & _M
-    v = o.settings
-    h = (31 * h + (0 if v is None else _hash_JobUpdateSettings(v, ids))) & _M
+    v_desiredState = o.desiredState
+    h = (31 * h + (0 if v_desiredState is None else _hash_InstanceTaskConfig(v_desiredState, ids))) & _M
+    v_settings = o.settings
+    h = (31 * h + (0 if v_settings is None else _hash_JobUpdateSettings(v_settings, ids))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -4811,23 +4964,26 @@ _KEYS_JobUpdate = frozenset(("cachedHashCode", "summary", "instructions",))
 
 
 def _enc_JobUpdate(o: JobUpdate) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "summary"
-        v = o.summary
-        if v is not None:
-            out.append(',"summary":' + _enc_JobUpdateSummary(v))
+        v_summary = o.summary
+        if v_summary is not None:
+            out.append(',"summary":' + _enc_JobUpdateSummary(v_summary))
         field = "instructions"
-        v = o.instructions
-        if v is not None:
-            out.append(',"instructions":' + _enc_JobUpdateInstructions(v))
+        v_instructions = o.instructions
+        if v_instructions is not None:
+            out.append(',"instructions":' + _enc_JobUpdateInstructions(v_instructions))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -4875,10 +5031,10 @@ def _hash_JobUpdate(o: JobUpdate, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.summary
-    h = (31 * h + (0 if v is None else _hash_JobUpdateSummary(v, ids))) & _M
-    v = o.instructions
-    h = (31 * h + (0 if v is None else _hash_JobUpdateInstructions(v, ids))) & _M
+    v_summary = o.summary
+    h = (31 * h + (0 if v_summary is None else _hash_JobUpdateSummary(v_summary, ids))) & _M
+    v_instructions = o.instructions
+    h = (31 * h + (0 if v_instructions is None else _hash_JobUpdateInstructions(v_instructions, ids))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -4892,19 +5048,22 @@ _KEYS_JobUpdateDetails = frozenset(("cachedHashCode", "update", "updateEvents", 
 
 
 def _enc_JobUpdateDetails(o: JobUpdateDetails) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "update"
-        v = o.update
-        if v is not None:
-            out.append(',"update":' + _enc_JobUpdate(v))
+        v_update = o.update
+        if v_update is not None:
+            out.append(',"update":' + _enc_JobUpdate(v_update))
         field = "updateEvents"
         out.append(',"updateEvents":' + _enc_list_JobUpdateEvent(o.updateEvents))
         field = "instanceEvents"
@@ -4957,8 +5116,8 @@ def _hash_JobUpdateDetails(o: JobUpdateDetails, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.update
-    h = (31 * h + (0 if v is None else _hash_JobUpdate(v, ids))) & _M
+    v_update = o.update
+    h = (31 * h + (0 if v_update is None else _hash_JobUpdate(v_update, ids))) & _M
     h = (31 * h + _hash_list_JobUpdateEvent(o.updateEvents, ids)) & _M
     h = (31 * h + _hash_list_JobInstanceUpdateEvent(o.instanceEvents, ids)) & _M
     if h > 0x7FFFFFFF:
@@ -4974,25 +5133,28 @@ _KEYS_JobUpdateRequest = frozenset(("cachedHashCode", "taskConfig", "instanceCou
 
 
 def _enc_JobUpdateRequest(o: JobUpdateRequest) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "taskConfig"
-        v = o.taskConfig
-        if v is not None:
-            out.append(',"taskConfig":' + _enc_TaskConfig(v))
+        v_taskConfig = o.taskConfig
+        if v_taskConfig is not None:
+            out.append(',"taskConfig":' + _enc_TaskConfig(v_taskConfig))
         field = "instanceCount"
         out.append(',"instanceCount":' + str(o.instanceCount))
         field = "settings"
-        v = o.settings
-        if v is not None:
-            out.append(',"settings":' + _enc_JobUpdateSettings(v))
+        v_settings = o.settings
+        if v_settings is not None:
+            out.append(',"settings":' + _enc_JobUpdateSettings(v_settings))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -5045,11 +5207,11 @@ def _hash_JobUpdateRequest(o: JobUpdateRequest, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.taskConfig
-    h = (31 * h + (0 if v is None else _hash_TaskConfig(v, ids))) & _M
+    v_taskConfig = o.taskConfig
+    h = (31 * h + (0 if v_taskConfig is None else _hash_TaskConfig(v_taskConfig, ids))) & _M
     h = (31 * h + o.instanceCount) & _M
-    v = o.settings
-    h = (31 * h + (0 if v is None else _hash_JobUpdateSettings(v, ids))) & _M
+    v_settings = o.settings
+    h = (31 * h + (0 if v_settings is None else _hash_JobUpdateSettings(v_settings, ids))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -5063,31 +5225,34 @@ _KEYS_JobUpdateQuery = frozenset(("cachedHashCode", "role", "key", "jobKey", "us
 
 
 def _enc_JobUpdateQuery(o: JobUpdateQuery) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "role"
-        v = o.role
-        if v is not None:
-            out.append(',"role":' + _gs(v))
+        v_role = o.role
+        if v_role is not None:
+            out.append(',"role":' + _gs(v_role))
         field = "key"
-        v = o.key
-        if v is not None:
-            out.append(',"key":' + _enc_JobUpdateKey(v))
+        v_key = o.key
+        if v_key is not None:
+            out.append(',"key":' + _enc_JobUpdateKey(v_key))
         field = "jobKey"
-        v = o.jobKey
-        if v is not None:
-            out.append(',"jobKey":' + _enc_JobKey(v))
+        v_jobKey = o.jobKey
+        if v_jobKey is not None:
+            out.append(',"jobKey":' + _enc_JobKey(v_jobKey))
         field = "user"
-        v = o.user
-        if v is not None:
-            out.append(',"user":' + _gs(v))
+        v_user = o.user
+        if v_user is not None:
+            out.append(',"user":' + _gs(v_user))
         field = "updateStatuses"
         out.append(',"updateStatuses":' + _enc_set_JobUpdateStatus(o.updateStatuses))
         field = "offset"
@@ -5164,14 +5329,14 @@ def _hash_JobUpdateQuery(o: JobUpdateQuery, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.role
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.key
-    h = (31 * h + (0 if v is None else _hash_JobUpdateKey(v, ids))) & _M
-    v = o.jobKey
-    h = (31 * h + (0 if v is None else _hash_JobKey(v, ids))) & _M
-    v = o.user
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_role = o.role
+    h = (31 * h + (0 if v_role is None else _sh(v_role))) & _M
+    v_key = o.key
+    h = (31 * h + (0 if v_key is None else _hash_JobUpdateKey(v_key, ids))) & _M
+    v_jobKey = o.jobKey
+    h = (31 * h + (0 if v_jobKey is None else _hash_JobKey(v_jobKey, ids))) & _M
+    v_user = o.user
+    h = (31 * h + (0 if v_user is None else _sh(v_user))) & _M
     h = (31 * h + _hash_set_JobUpdateStatus(o.updateStatuses, ids)) & _M
     h = (31 * h + o.offset) & _M
     h = (31 * h + o.limit) & _M
@@ -5188,12 +5353,15 @@ _KEYS_ListBackupsResult = frozenset(("cachedHashCode", "backups",))
 
 
 def _enc_ListBackupsResult(o: ListBackupsResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
@@ -5251,12 +5419,15 @@ _KEYS_StartMaintenanceResult = frozenset(("cachedHashCode", "statuses",))
 
 
 def _enc_StartMaintenanceResult(o: StartMaintenanceResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -5316,12 +5487,15 @@ _KEYS_DrainHostsResult = frozenset(("cachedHashCode", "statuses",))
 
 
 def _enc_DrainHostsResult(o: DrainHostsResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -5381,12 +5555,15 @@ _KEYS_QueryRecoveryResult = frozenset(("cachedHashCode", "tasks",))
 
 
 def _enc_QueryRecoveryResult(o: QueryRecoveryResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -5446,12 +5623,15 @@ _KEYS_MaintenanceStatusResult = frozenset(("cachedHashCode", "statuses",))
 
 
 def _enc_MaintenanceStatusResult(o: MaintenanceStatusResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -5511,12 +5691,15 @@ _KEYS_EndMaintenanceResult = frozenset(("cachedHashCode", "statuses",))
 
 
 def _enc_EndMaintenanceResult(o: EndMaintenanceResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -5576,12 +5759,15 @@ _KEYS_RoleSummaryResult = frozenset(("cachedHashCode", "summaries",))
 
 
 def _enc_RoleSummaryResult(o: RoleSummaryResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -5641,12 +5827,15 @@ _KEYS_JobSummaryResult = frozenset(("cachedHashCode", "summaries",))
 
 
 def _enc_JobSummaryResult(o: JobSummaryResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -5706,19 +5895,22 @@ _KEYS_ConfigSummaryResult = frozenset(("cachedHashCode", "summary",))
 
 
 def _enc_ConfigSummaryResult(o: ConfigSummaryResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "summary"
-        v = o.summary
-        if v is not None:
-            out.append(',"summary":' + _enc_ConfigSummary(v))
+        v_summary = o.summary
+        if v_summary is not None:
+            out.append(',"summary":' + _enc_ConfigSummary(v_summary))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -5761,8 +5953,8 @@ def _hash_ConfigSummaryResult(o: ConfigSummaryResult, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.summary
-    h = (31 * h + (0 if v is None else _hash_ConfigSummary(v, ids))) & _M
+    v_summary = o.summary
+    h = (31 * h + (0 if v_summary is None else _hash_ConfigSummary(v_summary, ids))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -5776,12 +5968,15 @@ _KEYS_GetPendingReasonResult = frozenset(("cachedHashCode", "reasons",))
 
 
 def _enc_GetPendingReasonResult(o: GetPendingReasonResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -5841,19 +6036,22 @@ _KEYS_StartJobUpdateResult = frozenset(("cachedHashCode", "key",))
 
 
 def _enc_StartJobUpdateResult(o: StartJobUpdateResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "key"
-        v = o.key
-        if v is not None:
-            out.append(',"key":' + _enc_JobUpdateKey(v))
+        v_key = o.key
+        if v_key is not None:
+            out.append(',"key":' + _enc_JobUpdateKey(v_key))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -5896,8 +6094,8 @@ def _hash_StartJobUpdateResult(o: StartJobUpdateResult, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.key
-    h = (31 * h + (0 if v is None else _hash_JobUpdateKey(v, ids))) & _M
+    v_key = o.key
+    h = (31 * h + (0 if v_key is None else _hash_JobUpdateKey(v_key, ids))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -5911,12 +6109,15 @@ _KEYS_GetJobUpdateSummariesResult = frozenset(("cachedHashCode", "updateSummarie
 
 
 def _enc_GetJobUpdateSummariesResult(o: GetJobUpdateSummariesResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -5976,19 +6177,22 @@ _KEYS_GetJobUpdateDetailsResult = frozenset(("cachedHashCode", "details",))
 
 
 def _enc_GetJobUpdateDetailsResult(o: GetJobUpdateDetailsResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "details"
-        v = o.details
-        if v is not None:
-            out.append(',"details":' + _enc_JobUpdateDetails(v))
+        v_details = o.details
+        if v_details is not None:
+            out.append(',"details":' + _enc_JobUpdateDetails(v_details))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -6031,8 +6235,8 @@ def _hash_GetJobUpdateDetailsResult(o: GetJobUpdateDetailsResult, ids: _Ids) -> 
     if h:
         return h
     h = 1
-    v = o.details
-    h = (31 * h + (0 if v is None else _hash_JobUpdateDetails(v, ids))) & _M
+    v_details = o.details
+    h = (31 * h + (0 if v_details is None else _hash_JobUpdateDetails(v_details, ids))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -6046,20 +6250,23 @@ _KEYS_PulseJobUpdateResult = frozenset(("cachedHashCode", "status",))
 
 
 def _enc_PulseJobUpdateResult(o: PulseJobUpdateResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "status"
-        v = o.status
-        if v is not None:
-            out.append(',"status":' + _Q_JobUpdatePulseStatus[v])
+        v_status = o.status
+        if v_status is not None:
+            out.append(',"status":' + _Q_JobUpdatePulseStatus[v_status])
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -6102,8 +6309,8 @@ def _hash_PulseJobUpdateResult(o: PulseJobUpdateResult, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.status
-    h = (31 * h + (0 if v is None else ids[_K_JobUpdatePulseStatus[v]])) & _M
+    v_status = o.status
+    h = (31 * h + (0 if v_status is None else ids[_K_JobUpdatePulseStatus[v_status]])) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -6117,12 +6324,15 @@ _KEYS_GetJobUpdateDiffResult = frozenset(("cachedHashCode", "add", "remove", "up
 
 
 def _enc_GetJobUpdateDiffResult(o: GetJobUpdateDiffResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -6200,20 +6410,23 @@ _KEYS_TierConfig = frozenset(("cachedHashCode", "name", "settings",))
 
 
 def _enc_TierConfig(o: TierConfig) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "name"
-        v = o.name
-        if v is not None:
-            out.append(',"name":' + _gs(v))
+        v_name = o.name
+        if v_name is not None:
+            out.append(',"name":' + _gs(v_name))
         field = "settings"
         out.append(',"settings":' + _enc_map_string_string(o.settings))
     except (_PayloadError, ValueError) as err:
@@ -6258,8 +6471,8 @@ def _hash_TierConfig(o: TierConfig, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.name
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_name = o.name
+    h = (31 * h + (0 if v_name is None else _sh(v_name))) & _M
     h = (31 * h + _hash_map_string_string(o.settings, ids)) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
@@ -6274,19 +6487,22 @@ _KEYS_GetTierConfigResult = frozenset(("cachedHashCode", "defaultTierName", "tie
 
 
 def _enc_GetTierConfigResult(o: GetTierConfigResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "defaultTierName"
-        v = o.defaultTierName
-        if v is not None:
-            out.append(',"defaultTierName":' + _gs(v))
+        v_defaultTierName = o.defaultTierName
+        if v_defaultTierName is not None:
+            out.append(',"defaultTierName":' + _gs(v_defaultTierName))
         field = "tiers"
         out.append(',"tiers":' + _enc_set_TierConfig(o.tiers))
     except (_PayloadError, ValueError) as err:
@@ -6334,8 +6550,8 @@ def _hash_GetTierConfigResult(o: GetTierConfigResult, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.defaultTierName
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_defaultTierName = o.defaultTierName
+    h = (31 * h + (0 if v_defaultTierName is None else _sh(v_defaultTierName))) & _M
     h = (31 * h + _hash_set_TierConfig(o.tiers, ids)) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
@@ -6350,24 +6566,27 @@ _KEYS_ServerInfo = frozenset(("cachedHashCode", "clusterName", "statsUrlPrefix",
 
 
 def _enc_ServerInfo(o: ServerInfo) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "clusterName"
-        v = o.clusterName
-        if v is not None:
-            out.append(',"clusterName":' + _gs(v))
+        v_clusterName = o.clusterName
+        if v_clusterName is not None:
+            out.append(',"clusterName":' + _gs(v_clusterName))
         field = "statsUrlPrefix"
-        v = o.statsUrlPrefix
-        if v is not None:
-            out.append(',"statsUrlPrefix":' + _gs(v))
+        v_statsUrlPrefix = o.statsUrlPrefix
+        if v_statsUrlPrefix is not None:
+            out.append(',"statsUrlPrefix":' + _gs(v_statsUrlPrefix))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -6412,10 +6631,10 @@ def _hash_ServerInfo(o: ServerInfo, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.clusterName
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.statsUrlPrefix
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_clusterName = o.clusterName
+    h = (31 * h + (0 if v_clusterName is None else _sh(v_clusterName))) & _M
+    v_statsUrlPrefix = o.statsUrlPrefix
+    h = (31 * h + (0 if v_statsUrlPrefix is None else _sh(v_statsUrlPrefix))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -6429,12 +6648,15 @@ def _hash_ServerInfo(o: ServerInfo, ids: _Ids) -> int:
 
 
 def _enc_Result(o: Result) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     prefix, _, encode, _ = _ARMS_Result[o.set_field]
     try:
@@ -6492,20 +6714,23 @@ _KEYS_ResponseDetail = frozenset(("cachedHashCode", "message",))
 
 
 def _enc_ResponseDetail(o: ResponseDetail) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "message"
-        v = o.message
-        if v is not None:
-            out.append(',"message":' + _gs(v))
+        v_message = o.message
+        if v_message is not None:
+            out.append(',"message":' + _gs(v_message))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -6545,8 +6770,8 @@ def _hash_ResponseDetail(o: ResponseDetail, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.message
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_message = o.message
+    h = (31 * h + (0 if v_message is None else _sh(v_message))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -6560,27 +6785,30 @@ _KEYS_Response = frozenset(("cachedHashCode", "responseCode", "serverInfo", "res
 
 
 def _enc_Response(o: Response) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "responseCode"
-        v = o.responseCode
-        if v is not None:
-            out.append(',"responseCode":' + _Q_ResponseCode[v])
+        v_responseCode = o.responseCode
+        if v_responseCode is not None:
+            out.append(',"responseCode":' + _Q_ResponseCode[v_responseCode])
         field = "serverInfo"
-        v = o.serverInfo
-        if v is not None:
-            out.append(',"serverInfo":' + _enc_ServerInfo(v))
+        v_serverInfo = o.serverInfo
+        if v_serverInfo is not None:
+            out.append(',"serverInfo":' + _enc_ServerInfo(v_serverInfo))
         field = "result"
-        v = o.result
-        if v is not None:
-            out.append(',"result":' + _enc_Result(v))
+        v_result = o.result
+        if v_result is not None:
+            out.append(',"result":' + _enc_Result(v_result))
         field = "details"
         out.append(',"details":' + _enc_list_ResponseDetail(o.details))
     except (_PayloadError, ValueError) as err:
@@ -6641,12 +6869,12 @@ def _hash_Response(o: Response, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.responseCode
-    h = (31 * h + (0 if v is None else ids[_K_ResponseCode[v]])) & _M
-    v = o.serverInfo
-    h = (31 * h + (0 if v is None else _hash_ServerInfo(v, ids))) & _M
-    v = o.result
-    h = (31 * h + (0 if v is None else _hash_Result(v, ids))) & _M
+    v_responseCode = o.responseCode
+    h = (31 * h + (0 if v_responseCode is None else ids[_K_ResponseCode[v_responseCode]])) & _M
+    v_serverInfo = o.serverInfo
+    h = (31 * h + (0 if v_serverInfo is None else _hash_ServerInfo(v_serverInfo, ids))) & _M
+    v_result = o.result
+    h = (31 * h + (0 if v_result is None else _hash_Result(v_result, ids))) & _M
     h = (31 * h + _hash_list_ResponseDetail(o.details, ids)) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
@@ -6661,27 +6889,30 @@ _KEYS_InstanceConfigRewrite = frozenset(("cachedHashCode", "instanceKey", "oldTa
 
 
 def _enc_InstanceConfigRewrite(o: InstanceConfigRewrite) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "instanceKey"
-        v = o.instanceKey
-        if v is not None:
-            out.append(',"instanceKey":' + _enc_InstanceKey(v))
+        v_instanceKey = o.instanceKey
+        if v_instanceKey is not None:
+            out.append(',"instanceKey":' + _enc_InstanceKey(v_instanceKey))
         field = "oldTask"
-        v = o.oldTask
-        if v is not None:
-            out.append(',"oldTask":' + _enc_TaskConfig(v))
+        v_oldTask = o.oldTask
+        if v_oldTask is not None:
+            out.append(',"oldTask":' + _enc_TaskConfig(v_oldTask))
         field = "rewrittenTask"
-        v = o.rewrittenTask
-        if v is not None:
-            out.append(',"rewrittenTask":' + _enc_TaskConfig(v))
+        v_rewrittenTask = o.rewrittenTask
+        if v_rewrittenTask is not None:
+            out.append(',"rewrittenTask":' + _enc_TaskConfig(v_rewrittenTask))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -6734,12 +6965,12 @@ def _hash_InstanceConfigRewrite(o: InstanceConfigRewrite, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.instanceKey
-    h = (31 * h + (0 if v is None else _hash_InstanceKey(v, ids))) & _M
-    v = o.oldTask
-    h = (31 * h + (0 if v is None else _hash_TaskConfig(v, ids))) & _M
-    v = o.rewrittenTask
-    h = (31 * h + (0 if v is None else _hash_TaskConfig(v, ids))) & _M
+    v_instanceKey = o.instanceKey
+    h = (31 * h + (0 if v_instanceKey is None else _hash_InstanceKey(v_instanceKey, ids))) & _M
+    v_oldTask = o.oldTask
+    h = (31 * h + (0 if v_oldTask is None else _hash_TaskConfig(v_oldTask, ids))) & _M
+    v_rewrittenTask = o.rewrittenTask
+    h = (31 * h + (0 if v_rewrittenTask is None else _hash_TaskConfig(v_rewrittenTask, ids))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -6753,23 +6984,26 @@ _KEYS_JobConfigRewrite = frozenset(("cachedHashCode", "oldJob", "rewrittenJob",)
 
 
 def _enc_JobConfigRewrite(o: JobConfigRewrite) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "oldJob"
-        v = o.oldJob
-        if v is not None:
-            out.append(',"oldJob":' + _enc_JobConfiguration(v))
+        v_oldJob = o.oldJob
+        if v_oldJob is not None:
+            out.append(',"oldJob":' + _enc_JobConfiguration(v_oldJob))
         field = "rewrittenJob"
-        v = o.rewrittenJob
-        if v is not None:
-            out.append(',"rewrittenJob":' + _enc_JobConfiguration(v))
+        v_rewrittenJob = o.rewrittenJob
+        if v_rewrittenJob is not None:
+            out.append(',"rewrittenJob":' + _enc_JobConfiguration(v_rewrittenJob))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -6817,10 +7051,10 @@ def _hash_JobConfigRewrite(o: JobConfigRewrite, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.oldJob
-    h = (31 * h + (0 if v is None else _hash_JobConfiguration(v, ids))) & _M
-    v = o.rewrittenJob
-    h = (31 * h + (0 if v is None else _hash_JobConfiguration(v, ids))) & _M
+    v_oldJob = o.oldJob
+    h = (31 * h + (0 if v_oldJob is None else _hash_JobConfiguration(v_oldJob, ids))) & _M
+    v_rewrittenJob = o.rewrittenJob
+    h = (31 * h + (0 if v_rewrittenJob is None else _hash_JobConfiguration(v_rewrittenJob, ids))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -6834,12 +7068,15 @@ def _hash_JobConfigRewrite(o: JobConfigRewrite, ids: _Ids) -> int:
 
 
 def _enc_ConfigRewrite(o: ConfigRewrite) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     prefix, _, encode, _ = _ARMS_ConfigRewrite[o.set_field]
     try:
@@ -6897,12 +7134,15 @@ _KEYS_RewriteConfigsRequest = frozenset(("cachedHashCode", "rewriteCommands",))
 
 
 def _enc_RewriteConfigsRequest(o: RewriteConfigsRequest) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -7590,243 +7830,243 @@ _SETFIELDS_ConfigRewrite: dict[str, tuple[str, _typing.Callable[[_typing.Any], _
 
 
 # Each class finds its encoder, decoder and hash through these attributes.
-Identity._gson_encode = staticmethod(_enc_Identity)  # type: ignore[assignment]
-Identity._gson_decode = staticmethod(_dec_Identity)  # type: ignore[assignment]
-Identity._java_hash = staticmethod(_hash_Identity)  # type: ignore[assignment]
-Attribute._gson_encode = staticmethod(_enc_Attribute)  # type: ignore[assignment]
-Attribute._gson_decode = staticmethod(_dec_Attribute)  # type: ignore[assignment]
-Attribute._java_hash = staticmethod(_hash_Attribute)  # type: ignore[assignment]
-HostAttributes._gson_encode = staticmethod(_enc_HostAttributes)  # type: ignore[assignment]
-HostAttributes._gson_decode = staticmethod(_dec_HostAttributes)  # type: ignore[assignment]
-HostAttributes._java_hash = staticmethod(_hash_HostAttributes)  # type: ignore[assignment]
-ValueConstraint._gson_encode = staticmethod(_enc_ValueConstraint)  # type: ignore[assignment]
-ValueConstraint._gson_decode = staticmethod(_dec_ValueConstraint)  # type: ignore[assignment]
-ValueConstraint._java_hash = staticmethod(_hash_ValueConstraint)  # type: ignore[assignment]
-LimitConstraint._gson_encode = staticmethod(_enc_LimitConstraint)  # type: ignore[assignment]
-LimitConstraint._gson_decode = staticmethod(_dec_LimitConstraint)  # type: ignore[assignment]
-LimitConstraint._java_hash = staticmethod(_hash_LimitConstraint)  # type: ignore[assignment]
-TaskConstraint._gson_encode = staticmethod(_enc_TaskConstraint)  # type: ignore[assignment]
-TaskConstraint._gson_decode = staticmethod(_dec_TaskConstraint)  # type: ignore[assignment]
-TaskConstraint._java_hash = staticmethod(_hash_TaskConstraint)  # type: ignore[assignment]
-Constraint._gson_encode = staticmethod(_enc_Constraint)  # type: ignore[assignment]
-Constraint._gson_decode = staticmethod(_dec_Constraint)  # type: ignore[assignment]
-Constraint._java_hash = staticmethod(_hash_Constraint)  # type: ignore[assignment]
-Package._gson_encode = staticmethod(_enc_Package)  # type: ignore[assignment]
-Package._gson_decode = staticmethod(_dec_Package)  # type: ignore[assignment]
-Package._java_hash = staticmethod(_hash_Package)  # type: ignore[assignment]
-Metadata._gson_encode = staticmethod(_enc_Metadata)  # type: ignore[assignment]
-Metadata._gson_decode = staticmethod(_dec_Metadata)  # type: ignore[assignment]
-Metadata._java_hash = staticmethod(_hash_Metadata)  # type: ignore[assignment]
-JobKey._gson_encode = staticmethod(_enc_JobKey)  # type: ignore[assignment]
-JobKey._gson_decode = staticmethod(_dec_JobKey)  # type: ignore[assignment]
-JobKey._java_hash = staticmethod(_hash_JobKey)  # type: ignore[assignment]
-LockKey._gson_encode = staticmethod(_enc_LockKey)  # type: ignore[assignment]
-LockKey._gson_decode = staticmethod(_dec_LockKey)  # type: ignore[assignment]
-LockKey._java_hash = staticmethod(_hash_LockKey)  # type: ignore[assignment]
-Lock._gson_encode = staticmethod(_enc_Lock)  # type: ignore[assignment]
-Lock._gson_decode = staticmethod(_dec_Lock)  # type: ignore[assignment]
-Lock._java_hash = staticmethod(_hash_Lock)  # type: ignore[assignment]
-InstanceKey._gson_encode = staticmethod(_enc_InstanceKey)  # type: ignore[assignment]
-InstanceKey._gson_decode = staticmethod(_dec_InstanceKey)  # type: ignore[assignment]
-InstanceKey._java_hash = staticmethod(_hash_InstanceKey)  # type: ignore[assignment]
-ExecutorConfig._gson_encode = staticmethod(_enc_ExecutorConfig)  # type: ignore[assignment]
-ExecutorConfig._gson_decode = staticmethod(_dec_ExecutorConfig)  # type: ignore[assignment]
-ExecutorConfig._java_hash = staticmethod(_hash_ExecutorConfig)  # type: ignore[assignment]
-Volume._gson_encode = staticmethod(_enc_Volume)  # type: ignore[assignment]
-Volume._gson_decode = staticmethod(_dec_Volume)  # type: ignore[assignment]
-Volume._java_hash = staticmethod(_hash_Volume)  # type: ignore[assignment]
-DockerImage._gson_encode = staticmethod(_enc_DockerImage)  # type: ignore[assignment]
-DockerImage._gson_decode = staticmethod(_dec_DockerImage)  # type: ignore[assignment]
-DockerImage._java_hash = staticmethod(_hash_DockerImage)  # type: ignore[assignment]
-AppcImage._gson_encode = staticmethod(_enc_AppcImage)  # type: ignore[assignment]
-AppcImage._gson_decode = staticmethod(_dec_AppcImage)  # type: ignore[assignment]
-AppcImage._java_hash = staticmethod(_hash_AppcImage)  # type: ignore[assignment]
-Image._gson_encode = staticmethod(_enc_Image)  # type: ignore[assignment]
-Image._gson_decode = staticmethod(_dec_Image)  # type: ignore[assignment]
-Image._java_hash = staticmethod(_hash_Image)  # type: ignore[assignment]
-MesosContainer._gson_encode = staticmethod(_enc_MesosContainer)  # type: ignore[assignment]
-MesosContainer._gson_decode = staticmethod(_dec_MesosContainer)  # type: ignore[assignment]
-MesosContainer._java_hash = staticmethod(_hash_MesosContainer)  # type: ignore[assignment]
-DockerParameter._gson_encode = staticmethod(_enc_DockerParameter)  # type: ignore[assignment]
-DockerParameter._gson_decode = staticmethod(_dec_DockerParameter)  # type: ignore[assignment]
-DockerParameter._java_hash = staticmethod(_hash_DockerParameter)  # type: ignore[assignment]
-DockerContainer._gson_encode = staticmethod(_enc_DockerContainer)  # type: ignore[assignment]
-DockerContainer._gson_decode = staticmethod(_dec_DockerContainer)  # type: ignore[assignment]
-DockerContainer._java_hash = staticmethod(_hash_DockerContainer)  # type: ignore[assignment]
-Container._gson_encode = staticmethod(_enc_Container)  # type: ignore[assignment]
-Container._gson_decode = staticmethod(_dec_Container)  # type: ignore[assignment]
-Container._java_hash = staticmethod(_hash_Container)  # type: ignore[assignment]
-Resource._gson_encode = staticmethod(_enc_Resource)  # type: ignore[assignment]
-Resource._gson_decode = staticmethod(_dec_Resource)  # type: ignore[assignment]
-Resource._java_hash = staticmethod(_hash_Resource)  # type: ignore[assignment]
-TaskConfig._gson_encode = staticmethod(_enc_TaskConfig)  # type: ignore[assignment]
-TaskConfig._gson_decode = staticmethod(_dec_TaskConfig)  # type: ignore[assignment]
-TaskConfig._java_hash = staticmethod(_hash_TaskConfig)  # type: ignore[assignment]
-ResourceAggregate._gson_encode = staticmethod(_enc_ResourceAggregate)  # type: ignore[assignment]
-ResourceAggregate._gson_decode = staticmethod(_dec_ResourceAggregate)  # type: ignore[assignment]
-ResourceAggregate._java_hash = staticmethod(_hash_ResourceAggregate)  # type: ignore[assignment]
-JobConfiguration._gson_encode = staticmethod(_enc_JobConfiguration)  # type: ignore[assignment]
-JobConfiguration._gson_decode = staticmethod(_dec_JobConfiguration)  # type: ignore[assignment]
-JobConfiguration._java_hash = staticmethod(_hash_JobConfiguration)  # type: ignore[assignment]
-JobStats._gson_encode = staticmethod(_enc_JobStats)  # type: ignore[assignment]
-JobStats._gson_decode = staticmethod(_dec_JobStats)  # type: ignore[assignment]
-JobStats._java_hash = staticmethod(_hash_JobStats)  # type: ignore[assignment]
-JobSummary._gson_encode = staticmethod(_enc_JobSummary)  # type: ignore[assignment]
-JobSummary._gson_decode = staticmethod(_dec_JobSummary)  # type: ignore[assignment]
-JobSummary._java_hash = staticmethod(_hash_JobSummary)  # type: ignore[assignment]
-Range._gson_encode = staticmethod(_enc_Range)  # type: ignore[assignment]
-Range._gson_decode = staticmethod(_dec_Range)  # type: ignore[assignment]
-Range._java_hash = staticmethod(_hash_Range)  # type: ignore[assignment]
-ConfigGroup._gson_encode = staticmethod(_enc_ConfigGroup)  # type: ignore[assignment]
-ConfigGroup._gson_decode = staticmethod(_dec_ConfigGroup)  # type: ignore[assignment]
-ConfigGroup._java_hash = staticmethod(_hash_ConfigGroup)  # type: ignore[assignment]
-ConfigSummary._gson_encode = staticmethod(_enc_ConfigSummary)  # type: ignore[assignment]
-ConfigSummary._gson_decode = staticmethod(_dec_ConfigSummary)  # type: ignore[assignment]
-ConfigSummary._java_hash = staticmethod(_hash_ConfigSummary)  # type: ignore[assignment]
-PopulateJobResult._gson_encode = staticmethod(_enc_PopulateJobResult)  # type: ignore[assignment]
-PopulateJobResult._gson_decode = staticmethod(_dec_PopulateJobResult)  # type: ignore[assignment]
-PopulateJobResult._java_hash = staticmethod(_hash_PopulateJobResult)  # type: ignore[assignment]
-GetQuotaResult._gson_encode = staticmethod(_enc_GetQuotaResult)  # type: ignore[assignment]
-GetQuotaResult._gson_decode = staticmethod(_dec_GetQuotaResult)  # type: ignore[assignment]
-GetQuotaResult._java_hash = staticmethod(_hash_GetQuotaResult)  # type: ignore[assignment]
-TaskEvent._gson_encode = staticmethod(_enc_TaskEvent)  # type: ignore[assignment]
-TaskEvent._gson_decode = staticmethod(_dec_TaskEvent)  # type: ignore[assignment]
-TaskEvent._java_hash = staticmethod(_hash_TaskEvent)  # type: ignore[assignment]
-AssignedTask._gson_encode = staticmethod(_enc_AssignedTask)  # type: ignore[assignment]
-AssignedTask._gson_decode = staticmethod(_dec_AssignedTask)  # type: ignore[assignment]
-AssignedTask._java_hash = staticmethod(_hash_AssignedTask)  # type: ignore[assignment]
-ScheduledTask._gson_encode = staticmethod(_enc_ScheduledTask)  # type: ignore[assignment]
-ScheduledTask._gson_decode = staticmethod(_dec_ScheduledTask)  # type: ignore[assignment]
-ScheduledTask._java_hash = staticmethod(_hash_ScheduledTask)  # type: ignore[assignment]
-ScheduleStatusResult._gson_encode = staticmethod(_enc_ScheduleStatusResult)  # type: ignore[assignment]
-ScheduleStatusResult._gson_decode = staticmethod(_dec_ScheduleStatusResult)  # type: ignore[assignment]
-ScheduleStatusResult._java_hash = staticmethod(_hash_ScheduleStatusResult)  # type: ignore[assignment]
-GetJobsResult._gson_encode = staticmethod(_enc_GetJobsResult)  # type: ignore[assignment]
-GetJobsResult._gson_decode = staticmethod(_dec_GetJobsResult)  # type: ignore[assignment]
-GetJobsResult._java_hash = staticmethod(_hash_GetJobsResult)  # type: ignore[assignment]
-TaskQuery._gson_encode = staticmethod(_enc_TaskQuery)  # type: ignore[assignment]
-TaskQuery._gson_decode = staticmethod(_dec_TaskQuery)  # type: ignore[assignment]
-TaskQuery._java_hash = staticmethod(_hash_TaskQuery)  # type: ignore[assignment]
-HostStatus._gson_encode = staticmethod(_enc_HostStatus)  # type: ignore[assignment]
-HostStatus._gson_decode = staticmethod(_dec_HostStatus)  # type: ignore[assignment]
-HostStatus._java_hash = staticmethod(_hash_HostStatus)  # type: ignore[assignment]
-RoleSummary._gson_encode = staticmethod(_enc_RoleSummary)  # type: ignore[assignment]
-RoleSummary._gson_decode = staticmethod(_dec_RoleSummary)  # type: ignore[assignment]
-RoleSummary._java_hash = staticmethod(_hash_RoleSummary)  # type: ignore[assignment]
-Hosts._gson_encode = staticmethod(_enc_Hosts)  # type: ignore[assignment]
-Hosts._gson_decode = staticmethod(_dec_Hosts)  # type: ignore[assignment]
-Hosts._java_hash = staticmethod(_hash_Hosts)  # type: ignore[assignment]
-PendingReason._gson_encode = staticmethod(_enc_PendingReason)  # type: ignore[assignment]
-PendingReason._gson_decode = staticmethod(_dec_PendingReason)  # type: ignore[assignment]
-PendingReason._java_hash = staticmethod(_hash_PendingReason)  # type: ignore[assignment]
-JobUpdateKey._gson_encode = staticmethod(_enc_JobUpdateKey)  # type: ignore[assignment]
-JobUpdateKey._gson_decode = staticmethod(_dec_JobUpdateKey)  # type: ignore[assignment]
-JobUpdateKey._java_hash = staticmethod(_hash_JobUpdateKey)  # type: ignore[assignment]
-JobUpdateSettings._gson_encode = staticmethod(_enc_JobUpdateSettings)  # type: ignore[assignment]
-JobUpdateSettings._gson_decode = staticmethod(_dec_JobUpdateSettings)  # type: ignore[assignment]
-JobUpdateSettings._java_hash = staticmethod(_hash_JobUpdateSettings)  # type: ignore[assignment]
-JobUpdateEvent._gson_encode = staticmethod(_enc_JobUpdateEvent)  # type: ignore[assignment]
-JobUpdateEvent._gson_decode = staticmethod(_dec_JobUpdateEvent)  # type: ignore[assignment]
-JobUpdateEvent._java_hash = staticmethod(_hash_JobUpdateEvent)  # type: ignore[assignment]
-JobInstanceUpdateEvent._gson_encode = staticmethod(_enc_JobInstanceUpdateEvent)  # type: ignore[assignment]
-JobInstanceUpdateEvent._gson_decode = staticmethod(_dec_JobInstanceUpdateEvent)  # type: ignore[assignment]
-JobInstanceUpdateEvent._java_hash = staticmethod(_hash_JobInstanceUpdateEvent)  # type: ignore[assignment]
-InstanceTaskConfig._gson_encode = staticmethod(_enc_InstanceTaskConfig)  # type: ignore[assignment]
-InstanceTaskConfig._gson_decode = staticmethod(_dec_InstanceTaskConfig)  # type: ignore[assignment]
-InstanceTaskConfig._java_hash = staticmethod(_hash_InstanceTaskConfig)  # type: ignore[assignment]
-JobUpdateState._gson_encode = staticmethod(_enc_JobUpdateState)  # type: ignore[assignment]
-JobUpdateState._gson_decode = staticmethod(_dec_JobUpdateState)  # type: ignore[assignment]
-JobUpdateState._java_hash = staticmethod(_hash_JobUpdateState)  # type: ignore[assignment]
-JobUpdateSummary._gson_encode = staticmethod(_enc_JobUpdateSummary)  # type: ignore[assignment]
-JobUpdateSummary._gson_decode = staticmethod(_dec_JobUpdateSummary)  # type: ignore[assignment]
-JobUpdateSummary._java_hash = staticmethod(_hash_JobUpdateSummary)  # type: ignore[assignment]
-JobUpdateInstructions._gson_encode = staticmethod(_enc_JobUpdateInstructions)  # type: ignore[assignment]
-JobUpdateInstructions._gson_decode = staticmethod(_dec_JobUpdateInstructions)  # type: ignore[assignment]
-JobUpdateInstructions._java_hash = staticmethod(_hash_JobUpdateInstructions)  # type: ignore[assignment]
-JobUpdate._gson_encode = staticmethod(_enc_JobUpdate)  # type: ignore[assignment]
-JobUpdate._gson_decode = staticmethod(_dec_JobUpdate)  # type: ignore[assignment]
-JobUpdate._java_hash = staticmethod(_hash_JobUpdate)  # type: ignore[assignment]
-JobUpdateDetails._gson_encode = staticmethod(_enc_JobUpdateDetails)  # type: ignore[assignment]
-JobUpdateDetails._gson_decode = staticmethod(_dec_JobUpdateDetails)  # type: ignore[assignment]
-JobUpdateDetails._java_hash = staticmethod(_hash_JobUpdateDetails)  # type: ignore[assignment]
-JobUpdateRequest._gson_encode = staticmethod(_enc_JobUpdateRequest)  # type: ignore[assignment]
-JobUpdateRequest._gson_decode = staticmethod(_dec_JobUpdateRequest)  # type: ignore[assignment]
-JobUpdateRequest._java_hash = staticmethod(_hash_JobUpdateRequest)  # type: ignore[assignment]
-JobUpdateQuery._gson_encode = staticmethod(_enc_JobUpdateQuery)  # type: ignore[assignment]
-JobUpdateQuery._gson_decode = staticmethod(_dec_JobUpdateQuery)  # type: ignore[assignment]
-JobUpdateQuery._java_hash = staticmethod(_hash_JobUpdateQuery)  # type: ignore[assignment]
-ListBackupsResult._gson_encode = staticmethod(_enc_ListBackupsResult)  # type: ignore[assignment]
-ListBackupsResult._gson_decode = staticmethod(_dec_ListBackupsResult)  # type: ignore[assignment]
-ListBackupsResult._java_hash = staticmethod(_hash_ListBackupsResult)  # type: ignore[assignment]
-StartMaintenanceResult._gson_encode = staticmethod(_enc_StartMaintenanceResult)  # type: ignore[assignment]
-StartMaintenanceResult._gson_decode = staticmethod(_dec_StartMaintenanceResult)  # type: ignore[assignment]
-StartMaintenanceResult._java_hash = staticmethod(_hash_StartMaintenanceResult)  # type: ignore[assignment]
-DrainHostsResult._gson_encode = staticmethod(_enc_DrainHostsResult)  # type: ignore[assignment]
-DrainHostsResult._gson_decode = staticmethod(_dec_DrainHostsResult)  # type: ignore[assignment]
-DrainHostsResult._java_hash = staticmethod(_hash_DrainHostsResult)  # type: ignore[assignment]
-QueryRecoveryResult._gson_encode = staticmethod(_enc_QueryRecoveryResult)  # type: ignore[assignment]
-QueryRecoveryResult._gson_decode = staticmethod(_dec_QueryRecoveryResult)  # type: ignore[assignment]
-QueryRecoveryResult._java_hash = staticmethod(_hash_QueryRecoveryResult)  # type: ignore[assignment]
-MaintenanceStatusResult._gson_encode = staticmethod(_enc_MaintenanceStatusResult)  # type: ignore[assignment]
-MaintenanceStatusResult._gson_decode = staticmethod(_dec_MaintenanceStatusResult)  # type: ignore[assignment]
-MaintenanceStatusResult._java_hash = staticmethod(_hash_MaintenanceStatusResult)  # type: ignore[assignment]
-EndMaintenanceResult._gson_encode = staticmethod(_enc_EndMaintenanceResult)  # type: ignore[assignment]
-EndMaintenanceResult._gson_decode = staticmethod(_dec_EndMaintenanceResult)  # type: ignore[assignment]
-EndMaintenanceResult._java_hash = staticmethod(_hash_EndMaintenanceResult)  # type: ignore[assignment]
-RoleSummaryResult._gson_encode = staticmethod(_enc_RoleSummaryResult)  # type: ignore[assignment]
-RoleSummaryResult._gson_decode = staticmethod(_dec_RoleSummaryResult)  # type: ignore[assignment]
-RoleSummaryResult._java_hash = staticmethod(_hash_RoleSummaryResult)  # type: ignore[assignment]
-JobSummaryResult._gson_encode = staticmethod(_enc_JobSummaryResult)  # type: ignore[assignment]
-JobSummaryResult._gson_decode = staticmethod(_dec_JobSummaryResult)  # type: ignore[assignment]
-JobSummaryResult._java_hash = staticmethod(_hash_JobSummaryResult)  # type: ignore[assignment]
-ConfigSummaryResult._gson_encode = staticmethod(_enc_ConfigSummaryResult)  # type: ignore[assignment]
-ConfigSummaryResult._gson_decode = staticmethod(_dec_ConfigSummaryResult)  # type: ignore[assignment]
-ConfigSummaryResult._java_hash = staticmethod(_hash_ConfigSummaryResult)  # type: ignore[assignment]
-GetPendingReasonResult._gson_encode = staticmethod(_enc_GetPendingReasonResult)  # type: ignore[assignment]
-GetPendingReasonResult._gson_decode = staticmethod(_dec_GetPendingReasonResult)  # type: ignore[assignment]
-GetPendingReasonResult._java_hash = staticmethod(_hash_GetPendingReasonResult)  # type: ignore[assignment]
-StartJobUpdateResult._gson_encode = staticmethod(_enc_StartJobUpdateResult)  # type: ignore[assignment]
-StartJobUpdateResult._gson_decode = staticmethod(_dec_StartJobUpdateResult)  # type: ignore[assignment]
-StartJobUpdateResult._java_hash = staticmethod(_hash_StartJobUpdateResult)  # type: ignore[assignment]
-GetJobUpdateSummariesResult._gson_encode = staticmethod(_enc_GetJobUpdateSummariesResult)  # type: ignore[assignment]
-GetJobUpdateSummariesResult._gson_decode = staticmethod(_dec_GetJobUpdateSummariesResult)  # type: ignore[assignment]
-GetJobUpdateSummariesResult._java_hash = staticmethod(_hash_GetJobUpdateSummariesResult)  # type: ignore[assignment]
-GetJobUpdateDetailsResult._gson_encode = staticmethod(_enc_GetJobUpdateDetailsResult)  # type: ignore[assignment]
-GetJobUpdateDetailsResult._gson_decode = staticmethod(_dec_GetJobUpdateDetailsResult)  # type: ignore[assignment]
-GetJobUpdateDetailsResult._java_hash = staticmethod(_hash_GetJobUpdateDetailsResult)  # type: ignore[assignment]
-PulseJobUpdateResult._gson_encode = staticmethod(_enc_PulseJobUpdateResult)  # type: ignore[assignment]
-PulseJobUpdateResult._gson_decode = staticmethod(_dec_PulseJobUpdateResult)  # type: ignore[assignment]
-PulseJobUpdateResult._java_hash = staticmethod(_hash_PulseJobUpdateResult)  # type: ignore[assignment]
-GetJobUpdateDiffResult._gson_encode = staticmethod(_enc_GetJobUpdateDiffResult)  # type: ignore[assignment]
-GetJobUpdateDiffResult._gson_decode = staticmethod(_dec_GetJobUpdateDiffResult)  # type: ignore[assignment]
-GetJobUpdateDiffResult._java_hash = staticmethod(_hash_GetJobUpdateDiffResult)  # type: ignore[assignment]
-TierConfig._gson_encode = staticmethod(_enc_TierConfig)  # type: ignore[assignment]
-TierConfig._gson_decode = staticmethod(_dec_TierConfig)  # type: ignore[assignment]
-TierConfig._java_hash = staticmethod(_hash_TierConfig)  # type: ignore[assignment]
-GetTierConfigResult._gson_encode = staticmethod(_enc_GetTierConfigResult)  # type: ignore[assignment]
-GetTierConfigResult._gson_decode = staticmethod(_dec_GetTierConfigResult)  # type: ignore[assignment]
-GetTierConfigResult._java_hash = staticmethod(_hash_GetTierConfigResult)  # type: ignore[assignment]
-ServerInfo._gson_encode = staticmethod(_enc_ServerInfo)  # type: ignore[assignment]
-ServerInfo._gson_decode = staticmethod(_dec_ServerInfo)  # type: ignore[assignment]
-ServerInfo._java_hash = staticmethod(_hash_ServerInfo)  # type: ignore[assignment]
-Result._gson_encode = staticmethod(_enc_Result)  # type: ignore[assignment]
-Result._gson_decode = staticmethod(_dec_Result)  # type: ignore[assignment]
-Result._java_hash = staticmethod(_hash_Result)  # type: ignore[assignment]
-ResponseDetail._gson_encode = staticmethod(_enc_ResponseDetail)  # type: ignore[assignment]
-ResponseDetail._gson_decode = staticmethod(_dec_ResponseDetail)  # type: ignore[assignment]
-ResponseDetail._java_hash = staticmethod(_hash_ResponseDetail)  # type: ignore[assignment]
-Response._gson_encode = staticmethod(_enc_Response)  # type: ignore[assignment]
-Response._gson_decode = staticmethod(_dec_Response)  # type: ignore[assignment]
-Response._java_hash = staticmethod(_hash_Response)  # type: ignore[assignment]
-InstanceConfigRewrite._gson_encode = staticmethod(_enc_InstanceConfigRewrite)  # type: ignore[assignment]
-InstanceConfigRewrite._gson_decode = staticmethod(_dec_InstanceConfigRewrite)  # type: ignore[assignment]
-InstanceConfigRewrite._java_hash = staticmethod(_hash_InstanceConfigRewrite)  # type: ignore[assignment]
-JobConfigRewrite._gson_encode = staticmethod(_enc_JobConfigRewrite)  # type: ignore[assignment]
-JobConfigRewrite._gson_decode = staticmethod(_dec_JobConfigRewrite)  # type: ignore[assignment]
-JobConfigRewrite._java_hash = staticmethod(_hash_JobConfigRewrite)  # type: ignore[assignment]
-ConfigRewrite._gson_encode = staticmethod(_enc_ConfigRewrite)  # type: ignore[assignment]
-ConfigRewrite._gson_decode = staticmethod(_dec_ConfigRewrite)  # type: ignore[assignment]
-ConfigRewrite._java_hash = staticmethod(_hash_ConfigRewrite)  # type: ignore[assignment]
-RewriteConfigsRequest._gson_encode = staticmethod(_enc_RewriteConfigsRequest)  # type: ignore[assignment]
-RewriteConfigsRequest._gson_decode = staticmethod(_dec_RewriteConfigsRequest)  # type: ignore[assignment]
-RewriteConfigsRequest._java_hash = staticmethod(_hash_RewriteConfigsRequest)  # type: ignore[assignment]
+Identity._gson_encode = staticmethod(_enc_Identity)
+Identity._gson_decode = staticmethod(_dec_Identity)
+Identity._java_hash = staticmethod(_hash_Identity)
+Attribute._gson_encode = staticmethod(_enc_Attribute)
+Attribute._gson_decode = staticmethod(_dec_Attribute)
+Attribute._java_hash = staticmethod(_hash_Attribute)
+HostAttributes._gson_encode = staticmethod(_enc_HostAttributes)
+HostAttributes._gson_decode = staticmethod(_dec_HostAttributes)
+HostAttributes._java_hash = staticmethod(_hash_HostAttributes)
+ValueConstraint._gson_encode = staticmethod(_enc_ValueConstraint)
+ValueConstraint._gson_decode = staticmethod(_dec_ValueConstraint)
+ValueConstraint._java_hash = staticmethod(_hash_ValueConstraint)
+LimitConstraint._gson_encode = staticmethod(_enc_LimitConstraint)
+LimitConstraint._gson_decode = staticmethod(_dec_LimitConstraint)
+LimitConstraint._java_hash = staticmethod(_hash_LimitConstraint)
+TaskConstraint._gson_encode = staticmethod(_enc_TaskConstraint)
+TaskConstraint._gson_decode = staticmethod(_dec_TaskConstraint)
+TaskConstraint._java_hash = staticmethod(_hash_TaskConstraint)
+Constraint._gson_encode = staticmethod(_enc_Constraint)
+Constraint._gson_decode = staticmethod(_dec_Constraint)
+Constraint._java_hash = staticmethod(_hash_Constraint)
+Package._gson_encode = staticmethod(_enc_Package)
+Package._gson_decode = staticmethod(_dec_Package)
+Package._java_hash = staticmethod(_hash_Package)
+Metadata._gson_encode = staticmethod(_enc_Metadata)
+Metadata._gson_decode = staticmethod(_dec_Metadata)
+Metadata._java_hash = staticmethod(_hash_Metadata)
+JobKey._gson_encode = staticmethod(_enc_JobKey)
+JobKey._gson_decode = staticmethod(_dec_JobKey)
+JobKey._java_hash = staticmethod(_hash_JobKey)
+LockKey._gson_encode = staticmethod(_enc_LockKey)
+LockKey._gson_decode = staticmethod(_dec_LockKey)
+LockKey._java_hash = staticmethod(_hash_LockKey)
+Lock._gson_encode = staticmethod(_enc_Lock)
+Lock._gson_decode = staticmethod(_dec_Lock)
+Lock._java_hash = staticmethod(_hash_Lock)
+InstanceKey._gson_encode = staticmethod(_enc_InstanceKey)
+InstanceKey._gson_decode = staticmethod(_dec_InstanceKey)
+InstanceKey._java_hash = staticmethod(_hash_InstanceKey)
+ExecutorConfig._gson_encode = staticmethod(_enc_ExecutorConfig)
+ExecutorConfig._gson_decode = staticmethod(_dec_ExecutorConfig)
+ExecutorConfig._java_hash = staticmethod(_hash_ExecutorConfig)
+Volume._gson_encode = staticmethod(_enc_Volume)
+Volume._gson_decode = staticmethod(_dec_Volume)
+Volume._java_hash = staticmethod(_hash_Volume)
+DockerImage._gson_encode = staticmethod(_enc_DockerImage)
+DockerImage._gson_decode = staticmethod(_dec_DockerImage)
+DockerImage._java_hash = staticmethod(_hash_DockerImage)
+AppcImage._gson_encode = staticmethod(_enc_AppcImage)
+AppcImage._gson_decode = staticmethod(_dec_AppcImage)
+AppcImage._java_hash = staticmethod(_hash_AppcImage)
+Image._gson_encode = staticmethod(_enc_Image)
+Image._gson_decode = staticmethod(_dec_Image)
+Image._java_hash = staticmethod(_hash_Image)
+MesosContainer._gson_encode = staticmethod(_enc_MesosContainer)
+MesosContainer._gson_decode = staticmethod(_dec_MesosContainer)
+MesosContainer._java_hash = staticmethod(_hash_MesosContainer)
+DockerParameter._gson_encode = staticmethod(_enc_DockerParameter)
+DockerParameter._gson_decode = staticmethod(_dec_DockerParameter)
+DockerParameter._java_hash = staticmethod(_hash_DockerParameter)
+DockerContainer._gson_encode = staticmethod(_enc_DockerContainer)
+DockerContainer._gson_decode = staticmethod(_dec_DockerContainer)
+DockerContainer._java_hash = staticmethod(_hash_DockerContainer)
+Container._gson_encode = staticmethod(_enc_Container)
+Container._gson_decode = staticmethod(_dec_Container)
+Container._java_hash = staticmethod(_hash_Container)
+Resource._gson_encode = staticmethod(_enc_Resource)
+Resource._gson_decode = staticmethod(_dec_Resource)
+Resource._java_hash = staticmethod(_hash_Resource)
+TaskConfig._gson_encode = staticmethod(_enc_TaskConfig)
+TaskConfig._gson_decode = staticmethod(_dec_TaskConfig)
+TaskConfig._java_hash = staticmethod(_hash_TaskConfig)
+ResourceAggregate._gson_encode = staticmethod(_enc_ResourceAggregate)
+ResourceAggregate._gson_decode = staticmethod(_dec_ResourceAggregate)
+ResourceAggregate._java_hash = staticmethod(_hash_ResourceAggregate)
+JobConfiguration._gson_encode = staticmethod(_enc_JobConfiguration)
+JobConfiguration._gson_decode = staticmethod(_dec_JobConfiguration)
+JobConfiguration._java_hash = staticmethod(_hash_JobConfiguration)
+JobStats._gson_encode = staticmethod(_enc_JobStats)
+JobStats._gson_decode = staticmethod(_dec_JobStats)
+JobStats._java_hash = staticmethod(_hash_JobStats)
+JobSummary._gson_encode = staticmethod(_enc_JobSummary)
+JobSummary._gson_decode = staticmethod(_dec_JobSummary)
+JobSummary._java_hash = staticmethod(_hash_JobSummary)
+Range._gson_encode = staticmethod(_enc_Range)
+Range._gson_decode = staticmethod(_dec_Range)
+Range._java_hash = staticmethod(_hash_Range)
+ConfigGroup._gson_encode = staticmethod(_enc_ConfigGroup)
+ConfigGroup._gson_decode = staticmethod(_dec_ConfigGroup)
+ConfigGroup._java_hash = staticmethod(_hash_ConfigGroup)
+ConfigSummary._gson_encode = staticmethod(_enc_ConfigSummary)
+ConfigSummary._gson_decode = staticmethod(_dec_ConfigSummary)
+ConfigSummary._java_hash = staticmethod(_hash_ConfigSummary)
+PopulateJobResult._gson_encode = staticmethod(_enc_PopulateJobResult)
+PopulateJobResult._gson_decode = staticmethod(_dec_PopulateJobResult)
+PopulateJobResult._java_hash = staticmethod(_hash_PopulateJobResult)
+GetQuotaResult._gson_encode = staticmethod(_enc_GetQuotaResult)
+GetQuotaResult._gson_decode = staticmethod(_dec_GetQuotaResult)
+GetQuotaResult._java_hash = staticmethod(_hash_GetQuotaResult)
+TaskEvent._gson_encode = staticmethod(_enc_TaskEvent)
+TaskEvent._gson_decode = staticmethod(_dec_TaskEvent)
+TaskEvent._java_hash = staticmethod(_hash_TaskEvent)
+AssignedTask._gson_encode = staticmethod(_enc_AssignedTask)
+AssignedTask._gson_decode = staticmethod(_dec_AssignedTask)
+AssignedTask._java_hash = staticmethod(_hash_AssignedTask)
+ScheduledTask._gson_encode = staticmethod(_enc_ScheduledTask)
+ScheduledTask._gson_decode = staticmethod(_dec_ScheduledTask)
+ScheduledTask._java_hash = staticmethod(_hash_ScheduledTask)
+ScheduleStatusResult._gson_encode = staticmethod(_enc_ScheduleStatusResult)
+ScheduleStatusResult._gson_decode = staticmethod(_dec_ScheduleStatusResult)
+ScheduleStatusResult._java_hash = staticmethod(_hash_ScheduleStatusResult)
+GetJobsResult._gson_encode = staticmethod(_enc_GetJobsResult)
+GetJobsResult._gson_decode = staticmethod(_dec_GetJobsResult)
+GetJobsResult._java_hash = staticmethod(_hash_GetJobsResult)
+TaskQuery._gson_encode = staticmethod(_enc_TaskQuery)
+TaskQuery._gson_decode = staticmethod(_dec_TaskQuery)
+TaskQuery._java_hash = staticmethod(_hash_TaskQuery)
+HostStatus._gson_encode = staticmethod(_enc_HostStatus)
+HostStatus._gson_decode = staticmethod(_dec_HostStatus)
+HostStatus._java_hash = staticmethod(_hash_HostStatus)
+RoleSummary._gson_encode = staticmethod(_enc_RoleSummary)
+RoleSummary._gson_decode = staticmethod(_dec_RoleSummary)
+RoleSummary._java_hash = staticmethod(_hash_RoleSummary)
+Hosts._gson_encode = staticmethod(_enc_Hosts)
+Hosts._gson_decode = staticmethod(_dec_Hosts)
+Hosts._java_hash = staticmethod(_hash_Hosts)
+PendingReason._gson_encode = staticmethod(_enc_PendingReason)
+PendingReason._gson_decode = staticmethod(_dec_PendingReason)
+PendingReason._java_hash = staticmethod(_hash_PendingReason)
+JobUpdateKey._gson_encode = staticmethod(_enc_JobUpdateKey)
+JobUpdateKey._gson_decode = staticmethod(_dec_JobUpdateKey)
+JobUpdateKey._java_hash = staticmethod(_hash_JobUpdateKey)
+JobUpdateSettings._gson_encode = staticmethod(_enc_JobUpdateSettings)
+JobUpdateSettings._gson_decode = staticmethod(_dec_JobUpdateSettings)
+JobUpdateSettings._java_hash = staticmethod(_hash_JobUpdateSettings)
+JobUpdateEvent._gson_encode = staticmethod(_enc_JobUpdateEvent)
+JobUpdateEvent._gson_decode = staticmethod(_dec_JobUpdateEvent)
+JobUpdateEvent._java_hash = staticmethod(_hash_JobUpdateEvent)
+JobInstanceUpdateEvent._gson_encode = staticmethod(_enc_JobInstanceUpdateEvent)
+JobInstanceUpdateEvent._gson_decode = staticmethod(_dec_JobInstanceUpdateEvent)
+JobInstanceUpdateEvent._java_hash = staticmethod(_hash_JobInstanceUpdateEvent)
+InstanceTaskConfig._gson_encode = staticmethod(_enc_InstanceTaskConfig)
+InstanceTaskConfig._gson_decode = staticmethod(_dec_InstanceTaskConfig)
+InstanceTaskConfig._java_hash = staticmethod(_hash_InstanceTaskConfig)
+JobUpdateState._gson_encode = staticmethod(_enc_JobUpdateState)
+JobUpdateState._gson_decode = staticmethod(_dec_JobUpdateState)
+JobUpdateState._java_hash = staticmethod(_hash_JobUpdateState)
+JobUpdateSummary._gson_encode = staticmethod(_enc_JobUpdateSummary)
+JobUpdateSummary._gson_decode = staticmethod(_dec_JobUpdateSummary)
+JobUpdateSummary._java_hash = staticmethod(_hash_JobUpdateSummary)
+JobUpdateInstructions._gson_encode = staticmethod(_enc_JobUpdateInstructions)
+JobUpdateInstructions._gson_decode = staticmethod(_dec_JobUpdateInstructions)
+JobUpdateInstructions._java_hash = staticmethod(_hash_JobUpdateInstructions)
+JobUpdate._gson_encode = staticmethod(_enc_JobUpdate)
+JobUpdate._gson_decode = staticmethod(_dec_JobUpdate)
+JobUpdate._java_hash = staticmethod(_hash_JobUpdate)
+JobUpdateDetails._gson_encode = staticmethod(_enc_JobUpdateDetails)
+JobUpdateDetails._gson_decode = staticmethod(_dec_JobUpdateDetails)
+JobUpdateDetails._java_hash = staticmethod(_hash_JobUpdateDetails)
+JobUpdateRequest._gson_encode = staticmethod(_enc_JobUpdateRequest)
+JobUpdateRequest._gson_decode = staticmethod(_dec_JobUpdateRequest)
+JobUpdateRequest._java_hash = staticmethod(_hash_JobUpdateRequest)
+JobUpdateQuery._gson_encode = staticmethod(_enc_JobUpdateQuery)
+JobUpdateQuery._gson_decode = staticmethod(_dec_JobUpdateQuery)
+JobUpdateQuery._java_hash = staticmethod(_hash_JobUpdateQuery)
+ListBackupsResult._gson_encode = staticmethod(_enc_ListBackupsResult)
+ListBackupsResult._gson_decode = staticmethod(_dec_ListBackupsResult)
+ListBackupsResult._java_hash = staticmethod(_hash_ListBackupsResult)
+StartMaintenanceResult._gson_encode = staticmethod(_enc_StartMaintenanceResult)
+StartMaintenanceResult._gson_decode = staticmethod(_dec_StartMaintenanceResult)
+StartMaintenanceResult._java_hash = staticmethod(_hash_StartMaintenanceResult)
+DrainHostsResult._gson_encode = staticmethod(_enc_DrainHostsResult)
+DrainHostsResult._gson_decode = staticmethod(_dec_DrainHostsResult)
+DrainHostsResult._java_hash = staticmethod(_hash_DrainHostsResult)
+QueryRecoveryResult._gson_encode = staticmethod(_enc_QueryRecoveryResult)
+QueryRecoveryResult._gson_decode = staticmethod(_dec_QueryRecoveryResult)
+QueryRecoveryResult._java_hash = staticmethod(_hash_QueryRecoveryResult)
+MaintenanceStatusResult._gson_encode = staticmethod(_enc_MaintenanceStatusResult)
+MaintenanceStatusResult._gson_decode = staticmethod(_dec_MaintenanceStatusResult)
+MaintenanceStatusResult._java_hash = staticmethod(_hash_MaintenanceStatusResult)
+EndMaintenanceResult._gson_encode = staticmethod(_enc_EndMaintenanceResult)
+EndMaintenanceResult._gson_decode = staticmethod(_dec_EndMaintenanceResult)
+EndMaintenanceResult._java_hash = staticmethod(_hash_EndMaintenanceResult)
+RoleSummaryResult._gson_encode = staticmethod(_enc_RoleSummaryResult)
+RoleSummaryResult._gson_decode = staticmethod(_dec_RoleSummaryResult)
+RoleSummaryResult._java_hash = staticmethod(_hash_RoleSummaryResult)
+JobSummaryResult._gson_encode = staticmethod(_enc_JobSummaryResult)
+JobSummaryResult._gson_decode = staticmethod(_dec_JobSummaryResult)
+JobSummaryResult._java_hash = staticmethod(_hash_JobSummaryResult)
+ConfigSummaryResult._gson_encode = staticmethod(_enc_ConfigSummaryResult)
+ConfigSummaryResult._gson_decode = staticmethod(_dec_ConfigSummaryResult)
+ConfigSummaryResult._java_hash = staticmethod(_hash_ConfigSummaryResult)
+GetPendingReasonResult._gson_encode = staticmethod(_enc_GetPendingReasonResult)
+GetPendingReasonResult._gson_decode = staticmethod(_dec_GetPendingReasonResult)
+GetPendingReasonResult._java_hash = staticmethod(_hash_GetPendingReasonResult)
+StartJobUpdateResult._gson_encode = staticmethod(_enc_StartJobUpdateResult)
+StartJobUpdateResult._gson_decode = staticmethod(_dec_StartJobUpdateResult)
+StartJobUpdateResult._java_hash = staticmethod(_hash_StartJobUpdateResult)
+GetJobUpdateSummariesResult._gson_encode = staticmethod(_enc_GetJobUpdateSummariesResult)
+GetJobUpdateSummariesResult._gson_decode = staticmethod(_dec_GetJobUpdateSummariesResult)
+GetJobUpdateSummariesResult._java_hash = staticmethod(_hash_GetJobUpdateSummariesResult)
+GetJobUpdateDetailsResult._gson_encode = staticmethod(_enc_GetJobUpdateDetailsResult)
+GetJobUpdateDetailsResult._gson_decode = staticmethod(_dec_GetJobUpdateDetailsResult)
+GetJobUpdateDetailsResult._java_hash = staticmethod(_hash_GetJobUpdateDetailsResult)
+PulseJobUpdateResult._gson_encode = staticmethod(_enc_PulseJobUpdateResult)
+PulseJobUpdateResult._gson_decode = staticmethod(_dec_PulseJobUpdateResult)
+PulseJobUpdateResult._java_hash = staticmethod(_hash_PulseJobUpdateResult)
+GetJobUpdateDiffResult._gson_encode = staticmethod(_enc_GetJobUpdateDiffResult)
+GetJobUpdateDiffResult._gson_decode = staticmethod(_dec_GetJobUpdateDiffResult)
+GetJobUpdateDiffResult._java_hash = staticmethod(_hash_GetJobUpdateDiffResult)
+TierConfig._gson_encode = staticmethod(_enc_TierConfig)
+TierConfig._gson_decode = staticmethod(_dec_TierConfig)
+TierConfig._java_hash = staticmethod(_hash_TierConfig)
+GetTierConfigResult._gson_encode = staticmethod(_enc_GetTierConfigResult)
+GetTierConfigResult._gson_decode = staticmethod(_dec_GetTierConfigResult)
+GetTierConfigResult._java_hash = staticmethod(_hash_GetTierConfigResult)
+ServerInfo._gson_encode = staticmethod(_enc_ServerInfo)
+ServerInfo._gson_decode = staticmethod(_dec_ServerInfo)
+ServerInfo._java_hash = staticmethod(_hash_ServerInfo)
+Result._gson_encode = staticmethod(_enc_Result)
+Result._gson_decode = staticmethod(_dec_Result)
+Result._java_hash = staticmethod(_hash_Result)
+ResponseDetail._gson_encode = staticmethod(_enc_ResponseDetail)
+ResponseDetail._gson_decode = staticmethod(_dec_ResponseDetail)
+ResponseDetail._java_hash = staticmethod(_hash_ResponseDetail)
+Response._gson_encode = staticmethod(_enc_Response)
+Response._gson_decode = staticmethod(_dec_Response)
+Response._java_hash = staticmethod(_hash_Response)
+InstanceConfigRewrite._gson_encode = staticmethod(_enc_InstanceConfigRewrite)
+InstanceConfigRewrite._gson_decode = staticmethod(_dec_InstanceConfigRewrite)
+InstanceConfigRewrite._java_hash = staticmethod(_hash_InstanceConfigRewrite)
+JobConfigRewrite._gson_encode = staticmethod(_enc_JobConfigRewrite)
+JobConfigRewrite._gson_decode = staticmethod(_dec_JobConfigRewrite)
+JobConfigRewrite._java_hash = staticmethod(_hash_JobConfigRewrite)
+ConfigRewrite._gson_encode = staticmethod(_enc_ConfigRewrite)
+ConfigRewrite._gson_decode = staticmethod(_dec_ConfigRewrite)
+ConfigRewrite._java_hash = staticmethod(_hash_ConfigRewrite)
+RewriteConfigsRequest._gson_encode = staticmethod(_enc_RewriteConfigsRequest)
+RewriteConfigsRequest._gson_decode = staticmethod(_dec_RewriteConfigsRequest)
+RewriteConfigsRequest._java_hash = staticmethod(_hash_RewriteConfigsRequest)

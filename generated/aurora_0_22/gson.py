@@ -406,20 +406,23 @@ _KEYS_Identity = frozenset(("cachedHashCode", "user",))
 
 
 def _enc_Identity(o: Identity) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "user"
-        v = o.user
-        if v is not None:
-            out.append(',"user":' + _gs(v))
+        v_user = o.user
+        if v_user is not None:
+            out.append(',"user":' + _gs(v_user))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -459,8 +462,8 @@ def _hash_Identity(o: Identity, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.user
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_user = o.user
+    h = (31 * h + (0 if v_user is None else _sh(v_user))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -474,20 +477,23 @@ _KEYS_Attribute = frozenset(("cachedHashCode", "name", "values",))
 
 
 def _enc_Attribute(o: Attribute) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "name"
-        v = o.name
-        if v is not None:
-            out.append(',"name":' + _gs(v))
+        v_name = o.name
+        if v_name is not None:
+            out.append(',"name":' + _gs(v_name))
         field = "values"
         out.append(',"values":' + _enc_set_string(o.values))
     except (_PayloadError, ValueError) as err:
@@ -532,8 +538,8 @@ def _hash_Attribute(o: Attribute, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.name
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_name = o.name
+    h = (31 * h + (0 if v_name is None else _sh(v_name))) & _M
     h = (31 * h + _hash_set_string(o.values, ids)) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
@@ -548,29 +554,32 @@ _KEYS_HostAttributes = frozenset(("cachedHashCode", "host", "attributes", "mode"
 
 
 def _enc_HostAttributes(o: HostAttributes) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "host"
-        v = o.host
-        if v is not None:
-            out.append(',"host":' + _gs(v))
+        v_host = o.host
+        if v_host is not None:
+            out.append(',"host":' + _gs(v_host))
         field = "attributes"
         out.append(',"attributes":' + _enc_set_Attribute(o.attributes))
         field = "mode"
-        v = o.mode
-        if v is not None:
-            out.append(',"mode":' + _Q_MaintenanceMode[v])
+        v_mode = o.mode
+        if v_mode is not None:
+            out.append(',"mode":' + _Q_MaintenanceMode[v_mode])
         field = "slaveId"
-        v = o.slaveId
-        if v is not None:
-            out.append(',"slaveId":' + _gs(v))
+        v_slaveId = o.slaveId
+        if v_slaveId is not None:
+            out.append(',"slaveId":' + _gs(v_slaveId))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -629,13 +638,13 @@ def _hash_HostAttributes(o: HostAttributes, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.host
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_host = o.host
+    h = (31 * h + (0 if v_host is None else _sh(v_host))) & _M
     h = (31 * h + _hash_set_Attribute(o.attributes, ids)) & _M
-    v = o.mode
-    h = (31 * h + (0 if v is None else ids[_K_MaintenanceMode[v]])) & _M
-    v = o.slaveId
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_mode = o.mode
+    h = (31 * h + (0 if v_mode is None else ids[_K_MaintenanceMode[v_mode]])) & _M
+    v_slaveId = o.slaveId
+    h = (31 * h + (0 if v_slaveId is None else _sh(v_slaveId))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -649,12 +658,15 @@ _KEYS_ValueConstraint = frozenset(("cachedHashCode", "negated", "values",))
 
 
 def _enc_ValueConstraint(o: ValueConstraint) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
@@ -720,12 +732,15 @@ _KEYS_LimitConstraint = frozenset(("cachedHashCode", "limit",))
 
 
 def _enc_LimitConstraint(o: LimitConstraint) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
@@ -785,12 +800,15 @@ def _hash_LimitConstraint(o: LimitConstraint, ids: _Ids) -> int:
 
 
 def _enc_TaskConstraint(o: TaskConstraint) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     prefix, _, encode, _ = _ARMS_TaskConstraint[o.set_field]
     try:
@@ -848,23 +866,26 @@ _KEYS_Constraint = frozenset(("cachedHashCode", "name", "constraint",))
 
 
 def _enc_Constraint(o: Constraint) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "name"
-        v = o.name
-        if v is not None:
-            out.append(',"name":' + _gs(v))
+        v_name = o.name
+        if v_name is not None:
+            out.append(',"name":' + _gs(v_name))
         field = "constraint"
-        v = o.constraint
-        if v is not None:
-            out.append(',"constraint":' + _enc_TaskConstraint(v))
+        v_constraint = o.constraint
+        if v_constraint is not None:
+            out.append(',"constraint":' + _enc_TaskConstraint(v_constraint))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -912,10 +933,10 @@ def _hash_Constraint(o: Constraint, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.name
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.constraint
-    h = (31 * h + (0 if v is None else _hash_TaskConstraint(v, ids))) & _M
+    v_name = o.name
+    h = (31 * h + (0 if v_name is None else _sh(v_name))) & _M
+    v_constraint = o.constraint
+    h = (31 * h + (0 if v_constraint is None else _hash_TaskConstraint(v_constraint, ids))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -929,24 +950,27 @@ _KEYS_Package = frozenset(("cachedHashCode", "role", "name", "version",))
 
 
 def _enc_Package(o: Package) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "role"
-        v = o.role
-        if v is not None:
-            out.append(',"role":' + _gs(v))
+        v_role = o.role
+        if v_role is not None:
+            out.append(',"role":' + _gs(v_role))
         field = "name"
-        v = o.name
-        if v is not None:
-            out.append(',"name":' + _gs(v))
+        v_name = o.name
+        if v_name is not None:
+            out.append(',"name":' + _gs(v_name))
         field = "version"
         out.append(',"version":' + str(o.version))
     except (_PayloadError, ValueError) as err:
@@ -998,10 +1022,10 @@ def _hash_Package(o: Package, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.role
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.name
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_role = o.role
+    h = (31 * h + (0 if v_role is None else _sh(v_role))) & _M
+    v_name = o.name
+    h = (31 * h + (0 if v_name is None else _sh(v_name))) & _M
     h = (31 * h + o.version) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
@@ -1016,24 +1040,27 @@ _KEYS_Metadata = frozenset(("cachedHashCode", "key", "value",))
 
 
 def _enc_Metadata(o: Metadata) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "key"
-        v = o.key
-        if v is not None:
-            out.append(',"key":' + _gs(v))
+        v_key = o.key
+        if v_key is not None:
+            out.append(',"key":' + _gs(v_key))
         field = "value"
-        v = o.value
-        if v is not None:
-            out.append(',"value":' + _gs(v))
+        v_value = o.value
+        if v_value is not None:
+            out.append(',"value":' + _gs(v_value))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -1078,10 +1105,10 @@ def _hash_Metadata(o: Metadata, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.key
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.value
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_key = o.key
+    h = (31 * h + (0 if v_key is None else _sh(v_key))) & _M
+    v_value = o.value
+    h = (31 * h + (0 if v_value is None else _sh(v_value))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -1095,28 +1122,31 @@ _KEYS_JobKey = frozenset(("cachedHashCode", "role", "environment", "name",))
 
 
 def _enc_JobKey(o: JobKey) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "role"
-        v = o.role
-        if v is not None:
-            out.append(',"role":' + _gs(v))
+        v_role = o.role
+        if v_role is not None:
+            out.append(',"role":' + _gs(v_role))
         field = "environment"
-        v = o.environment
-        if v is not None:
-            out.append(',"environment":' + _gs(v))
+        v_environment = o.environment
+        if v_environment is not None:
+            out.append(',"environment":' + _gs(v_environment))
         field = "name"
-        v = o.name
-        if v is not None:
-            out.append(',"name":' + _gs(v))
+        v_name = o.name
+        if v_name is not None:
+            out.append(',"name":' + _gs(v_name))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -1166,12 +1196,12 @@ def _hash_JobKey(o: JobKey, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.role
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.environment
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.name
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_role = o.role
+    h = (31 * h + (0 if v_role is None else _sh(v_role))) & _M
+    v_environment = o.environment
+    h = (31 * h + (0 if v_environment is None else _sh(v_environment))) & _M
+    v_name = o.name
+    h = (31 * h + (0 if v_name is None else _sh(v_name))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -1185,12 +1215,15 @@ def _hash_JobKey(o: JobKey, ids: _Ids) -> int:
 
 
 def _enc_LockKey(o: LockKey) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     prefix, _, encode, _ = _ARMS_LockKey[o.set_field]
     try:
@@ -1248,33 +1281,36 @@ _KEYS_Lock = frozenset(("cachedHashCode", "key", "token", "user", "timestampMs",
 
 
 def _enc_Lock(o: Lock) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "key"
-        v = o.key
-        if v is not None:
-            out.append(',"key":' + _enc_LockKey(v))
+        v_key = o.key
+        if v_key is not None:
+            out.append(',"key":' + _enc_LockKey(v_key))
         field = "token"
-        v = o.token
-        if v is not None:
-            out.append(',"token":' + _gs(v))
+        v_token = o.token
+        if v_token is not None:
+            out.append(',"token":' + _gs(v_token))
         field = "user"
-        v = o.user
-        if v is not None:
-            out.append(',"user":' + _gs(v))
+        v_user = o.user
+        if v_user is not None:
+            out.append(',"user":' + _gs(v_user))
         field = "timestampMs"
         out.append(',"timestampMs":' + str(o.timestampMs))
         field = "message"
-        v = o.message
-        if v is not None:
-            out.append(',"message":' + _gs(v))
+        v_message = o.message
+        if v_message is not None:
+            out.append(',"message":' + _gs(v_message))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -1337,15 +1373,15 @@ def _hash_Lock(o: Lock, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.key
-    h = (31 * h + (0 if v is None else _hash_LockKey(v, ids))) & _M
-    v = o.token
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.user
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_key = o.key
+    h = (31 * h + (0 if v_key is None else _hash_LockKey(v_key, ids))) & _M
+    v_token = o.token
+    h = (31 * h + (0 if v_token is None else _sh(v_token))) & _M
+    v_user = o.user
+    h = (31 * h + (0 if v_user is None else _sh(v_user))) & _M
     h = (31 * h + _lh(o.timestampMs)) & _M
-    v = o.message
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_message = o.message
+    h = (31 * h + (0 if v_message is None else _sh(v_message))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -1359,19 +1395,22 @@ _KEYS_InstanceKey = frozenset(("cachedHashCode", "jobKey", "instanceId",))
 
 
 def _enc_InstanceKey(o: InstanceKey) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "jobKey"
-        v = o.jobKey
-        if v is not None:
-            out.append(',"jobKey":' + _enc_JobKey(v))
+        v_jobKey = o.jobKey
+        if v_jobKey is not None:
+            out.append(',"jobKey":' + _enc_JobKey(v_jobKey))
         field = "instanceId"
         out.append(',"instanceId":' + str(o.instanceId))
     except (_PayloadError, ValueError) as err:
@@ -1421,8 +1460,8 @@ def _hash_InstanceKey(o: InstanceKey, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.jobKey
-    h = (31 * h + (0 if v is None else _hash_JobKey(v, ids))) & _M
+    v_jobKey = o.jobKey
+    h = (31 * h + (0 if v_jobKey is None else _hash_JobKey(v_jobKey, ids))) & _M
     h = (31 * h + o.instanceId) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
@@ -1437,28 +1476,31 @@ _KEYS_MesosFetcherURI = frozenset(("cachedHashCode", "value", "extract", "cache"
 
 
 def _enc_MesosFetcherURI(o: MesosFetcherURI) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "value"
-        v = o.value
-        if v is not None:
-            out.append(',"value":' + _gs(v))
+        v_value = o.value
+        if v_value is not None:
+            out.append(',"value":' + _gs(v_value))
         field = "extract"
         out.append(',"extract":' + ("true" if o.extract else "false"))
         field = "cache"
         out.append(',"cache":' + ("true" if o.cache else "false"))
         field = "outputFile"
-        v = o.outputFile
-        if v is not None:
-            out.append(',"outputFile":' + _gs(v))
+        v_outputFile = o.outputFile
+        if v_outputFile is not None:
+            out.append(',"outputFile":' + _gs(v_outputFile))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -1513,12 +1555,12 @@ def _hash_MesosFetcherURI(o: MesosFetcherURI, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.value
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_value = o.value
+    h = (31 * h + (0 if v_value is None else _sh(v_value))) & _M
     h = (31 * h + (1231 if o.extract else 1237)) & _M
     h = (31 * h + (1231 if o.cache else 1237)) & _M
-    v = o.outputFile
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_outputFile = o.outputFile
+    h = (31 * h + (0 if v_outputFile is None else _sh(v_outputFile))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -1532,24 +1574,27 @@ _KEYS_ExecutorConfig = frozenset(("cachedHashCode", "name", "data",))
 
 
 def _enc_ExecutorConfig(o: ExecutorConfig) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "name"
-        v = o.name
-        if v is not None:
-            out.append(',"name":' + _gs(v))
+        v_name = o.name
+        if v_name is not None:
+            out.append(',"name":' + _gs(v_name))
         field = "data"
-        v = o.data
-        if v is not None:
-            out.append(',"data":' + _gs(v))
+        v_data = o.data
+        if v_data is not None:
+            out.append(',"data":' + _gs(v_data))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -1594,10 +1639,10 @@ def _hash_ExecutorConfig(o: ExecutorConfig, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.name
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.data
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_name = o.name
+    h = (31 * h + (0 if v_name is None else _sh(v_name))) & _M
+    v_data = o.data
+    h = (31 * h + (0 if v_data is None else _sh(v_data))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -1611,28 +1656,31 @@ _KEYS_Volume = frozenset(("cachedHashCode", "containerPath", "hostPath", "mode",
 
 
 def _enc_Volume(o: Volume) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "containerPath"
-        v = o.containerPath
-        if v is not None:
-            out.append(',"containerPath":' + _gs(v))
+        v_containerPath = o.containerPath
+        if v_containerPath is not None:
+            out.append(',"containerPath":' + _gs(v_containerPath))
         field = "hostPath"
-        v = o.hostPath
-        if v is not None:
-            out.append(',"hostPath":' + _gs(v))
+        v_hostPath = o.hostPath
+        if v_hostPath is not None:
+            out.append(',"hostPath":' + _gs(v_hostPath))
         field = "mode"
-        v = o.mode
-        if v is not None:
-            out.append(',"mode":' + _Q_Mode[v])
+        v_mode = o.mode
+        if v_mode is not None:
+            out.append(',"mode":' + _Q_Mode[v_mode])
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -1685,12 +1733,12 @@ def _hash_Volume(o: Volume, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.containerPath
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.hostPath
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.mode
-    h = (31 * h + (0 if v is None else ids[_K_Mode[v]])) & _M
+    v_containerPath = o.containerPath
+    h = (31 * h + (0 if v_containerPath is None else _sh(v_containerPath))) & _M
+    v_hostPath = o.hostPath
+    h = (31 * h + (0 if v_hostPath is None else _sh(v_hostPath))) & _M
+    v_mode = o.mode
+    h = (31 * h + (0 if v_mode is None else ids[_K_Mode[v_mode]])) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -1704,24 +1752,27 @@ _KEYS_DockerImage = frozenset(("cachedHashCode", "name", "tag",))
 
 
 def _enc_DockerImage(o: DockerImage) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "name"
-        v = o.name
-        if v is not None:
-            out.append(',"name":' + _gs(v))
+        v_name = o.name
+        if v_name is not None:
+            out.append(',"name":' + _gs(v_name))
         field = "tag"
-        v = o.tag
-        if v is not None:
-            out.append(',"tag":' + _gs(v))
+        v_tag = o.tag
+        if v_tag is not None:
+            out.append(',"tag":' + _gs(v_tag))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -1766,10 +1817,10 @@ def _hash_DockerImage(o: DockerImage, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.name
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.tag
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_name = o.name
+    h = (31 * h + (0 if v_name is None else _sh(v_name))) & _M
+    v_tag = o.tag
+    h = (31 * h + (0 if v_tag is None else _sh(v_tag))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -1783,24 +1834,27 @@ _KEYS_AppcImage = frozenset(("cachedHashCode", "name", "imageId",))
 
 
 def _enc_AppcImage(o: AppcImage) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "name"
-        v = o.name
-        if v is not None:
-            out.append(',"name":' + _gs(v))
+        v_name = o.name
+        if v_name is not None:
+            out.append(',"name":' + _gs(v_name))
         field = "imageId"
-        v = o.imageId
-        if v is not None:
-            out.append(',"imageId":' + _gs(v))
+        v_imageId = o.imageId
+        if v_imageId is not None:
+            out.append(',"imageId":' + _gs(v_imageId))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -1845,10 +1899,10 @@ def _hash_AppcImage(o: AppcImage, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.name
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.imageId
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_name = o.name
+    h = (31 * h + (0 if v_name is None else _sh(v_name))) & _M
+    v_imageId = o.imageId
+    h = (31 * h + (0 if v_imageId is None else _sh(v_imageId))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -1862,12 +1916,15 @@ def _hash_AppcImage(o: AppcImage, ids: _Ids) -> int:
 
 
 def _enc_Image(o: Image) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     prefix, _, encode, _ = _ARMS_Image[o.set_field]
     try:
@@ -1925,19 +1982,22 @@ _KEYS_MesosContainer = frozenset(("cachedHashCode", "image", "volumes",))
 
 
 def _enc_MesosContainer(o: MesosContainer) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "image"
-        v = o.image
-        if v is not None:
-            out.append(',"image":' + _enc_Image(v))
+        v_image = o.image
+        if v_image is not None:
+            out.append(',"image":' + _enc_Image(v_image))
         field = "volumes"
         out.append(',"volumes":' + _enc_list_Volume(o.volumes))
     except (_PayloadError, ValueError) as err:
@@ -1985,8 +2045,8 @@ def _hash_MesosContainer(o: MesosContainer, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.image
-    h = (31 * h + (0 if v is None else _hash_Image(v, ids))) & _M
+    v_image = o.image
+    h = (31 * h + (0 if v_image is None else _hash_Image(v_image, ids))) & _M
     h = (31 * h + _hash_list_Volume(o.volumes, ids)) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
@@ -2001,24 +2061,27 @@ _KEYS_DockerParameter = frozenset(("cachedHashCode", "name", "value",))
 
 
 def _enc_DockerParameter(o: DockerParameter) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "name"
-        v = o.name
-        if v is not None:
-            out.append(',"name":' + _gs(v))
+        v_name = o.name
+        if v_name is not None:
+            out.append(',"name":' + _gs(v_name))
         field = "value"
-        v = o.value
-        if v is not None:
-            out.append(',"value":' + _gs(v))
+        v_value = o.value
+        if v_value is not None:
+            out.append(',"value":' + _gs(v_value))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -2063,10 +2126,10 @@ def _hash_DockerParameter(o: DockerParameter, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.name
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.value
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_name = o.name
+    h = (31 * h + (0 if v_name is None else _sh(v_name))) & _M
+    v_value = o.value
+    h = (31 * h + (0 if v_value is None else _sh(v_value))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -2080,19 +2143,22 @@ _KEYS_DockerContainer = frozenset(("cachedHashCode", "image", "parameters",))
 
 
 def _enc_DockerContainer(o: DockerContainer) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "image"
-        v = o.image
-        if v is not None:
-            out.append(',"image":' + _gs(v))
+        v_image = o.image
+        if v_image is not None:
+            out.append(',"image":' + _gs(v_image))
         field = "parameters"
         out.append(',"parameters":' + _enc_list_DockerParameter(o.parameters))
     except (_PayloadError, ValueError) as err:
@@ -2140,8 +2206,8 @@ def _hash_DockerContainer(o: DockerContainer, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.image
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_image = o.image
+    h = (31 * h + (0 if v_image is None else _sh(v_image))) & _M
     h = (31 * h + _hash_list_DockerParameter(o.parameters, ids)) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
@@ -2156,12 +2222,15 @@ def _hash_DockerContainer(o: DockerContainer, ids: _Ids) -> int:
 
 
 def _enc_Container(o: Container) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     prefix, _, encode, _ = _ARMS_Container[o.set_field]
     try:
@@ -2219,12 +2288,15 @@ def _hash_Container(o: Container, ids: _Ids) -> int:
 
 
 def _enc_Resource(o: Resource) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     prefix, _, encode, _ = _ARMS_Resource[o.set_field]
     try:
@@ -2282,12 +2354,15 @@ _KEYS_PartitionPolicy = frozenset(("cachedHashCode", "reschedule", "delaySecs",)
 
 
 def _enc_PartitionPolicy(o: PartitionPolicy) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
@@ -2355,12 +2430,15 @@ _KEYS_PercentageSlaPolicy = frozenset(("cachedHashCode", "percentage", "duration
 
 
 def _enc_PercentageSlaPolicy(o: PercentageSlaPolicy) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
@@ -2428,12 +2506,15 @@ _KEYS_CountSlaPolicy = frozenset(("cachedHashCode", "count", "durationSecs",))
 
 
 def _enc_CountSlaPolicy(o: CountSlaPolicy) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
@@ -2501,24 +2582,27 @@ _KEYS_CoordinatorSlaPolicy = frozenset(("cachedHashCode", "coordinatorUrl", "sta
 
 
 def _enc_CoordinatorSlaPolicy(o: CoordinatorSlaPolicy) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "coordinatorUrl"
-        v = o.coordinatorUrl
-        if v is not None:
-            out.append(',"coordinatorUrl":' + _gs(v))
+        v_coordinatorUrl = o.coordinatorUrl
+        if v_coordinatorUrl is not None:
+            out.append(',"coordinatorUrl":' + _gs(v_coordinatorUrl))
         field = "statusKey"
-        v = o.statusKey
-        if v is not None:
-            out.append(',"statusKey":' + _gs(v))
+        v_statusKey = o.statusKey
+        if v_statusKey is not None:
+            out.append(',"statusKey":' + _gs(v_statusKey))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -2563,10 +2647,10 @@ def _hash_CoordinatorSlaPolicy(o: CoordinatorSlaPolicy, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.coordinatorUrl
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.statusKey
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_coordinatorUrl = o.coordinatorUrl
+    h = (31 * h + (0 if v_coordinatorUrl is None else _sh(v_coordinatorUrl))) & _M
+    v_statusKey = o.statusKey
+    h = (31 * h + (0 if v_statusKey is None else _sh(v_statusKey))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -2580,12 +2664,15 @@ def _hash_CoordinatorSlaPolicy(o: CoordinatorSlaPolicy, ids: _Ids) -> int:
 
 
 def _enc_SlaPolicy(o: SlaPolicy) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     prefix, _, encode, _ = _ARMS_SlaPolicy[o.set_field]
     try:
@@ -2643,23 +2730,26 @@ _KEYS_TaskConfig = frozenset(("cachedHashCode", "job", "owner", "isService", "pr
 
 
 def _enc_TaskConfig(o: TaskConfig) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "job"
-        v = o.job
-        if v is not None:
-            out.append(',"job":' + _enc_JobKey(v))
+        v_job = o.job
+        if v_job is not None:
+            out.append(',"job":' + _enc_JobKey(v_job))
         field = "owner"
-        v = o.owner
-        if v is not None:
-            out.append(',"owner":' + _enc_Identity(v))
+        v_owner = o.owner
+        if v_owner is not None:
+            out.append(',"owner":' + _enc_Identity(v_owner))
         field = "isService"
         out.append(',"isService":' + ("true" if o.isService else "false"))
         field = "priority"
@@ -2669,9 +2759,9 @@ def _enc_TaskConfig(o: TaskConfig) -> str:
         field = "production"
         out.append(',"production":' + ("true" if o.production else "false"))
         field = "tier"
-        v = o.tier
-        if v is not None:
-            out.append(',"tier":' + _gs(v))
+        v_tier = o.tier
+        if v_tier is not None:
+            out.append(',"tier":' + _gs(v_tier))
         field = "resources"
         out.append(',"resources":' + _enc_set_Resource(o.resources))
         field = "constraints"
@@ -2681,27 +2771,27 @@ def _enc_TaskConfig(o: TaskConfig) -> str:
         field = "taskLinks"
         out.append(',"taskLinks":' + _enc_map_string_string(o.taskLinks))
         field = "contactEmail"
-        v = o.contactEmail
-        if v is not None:
-            out.append(',"contactEmail":' + _gs(v))
+        v_contactEmail = o.contactEmail
+        if v_contactEmail is not None:
+            out.append(',"contactEmail":' + _gs(v_contactEmail))
         field = "executorConfig"
-        v = o.executorConfig
-        if v is not None:
-            out.append(',"executorConfig":' + _enc_ExecutorConfig(v))
+        v_executorConfig = o.executorConfig
+        if v_executorConfig is not None:
+            out.append(',"executorConfig":' + _enc_ExecutorConfig(v_executorConfig))
         field = "metadata"
         out.append(',"metadata":' + _enc_set_Metadata(o.metadata))
         field = "partitionPolicy"
-        v = o.partitionPolicy
-        if v is not None:
-            out.append(',"partitionPolicy":' + _enc_PartitionPolicy(v))
+        v_partitionPolicy = o.partitionPolicy
+        if v_partitionPolicy is not None:
+            out.append(',"partitionPolicy":' + _enc_PartitionPolicy(v_partitionPolicy))
         field = "slaPolicy"
-        v = o.slaPolicy
-        if v is not None:
-            out.append(',"slaPolicy":' + _enc_SlaPolicy(v))
+        v_slaPolicy = o.slaPolicy
+        if v_slaPolicy is not None:
+            out.append(',"slaPolicy":' + _enc_SlaPolicy(v_slaPolicy))
         field = "container"
-        v = o.container
-        if v is not None:
-            out.append(',"container":' + _enc_Container(v))
+        v_container = o.container
+        if v_container is not None:
+            out.append(',"container":' + _enc_Container(v_container))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -2814,31 +2904,31 @@ def _hash_TaskConfig(o: TaskConfig, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.job
-    h = (31 * h + (0 if v is None else _hash_JobKey(v, ids))) & _M
-    v = o.owner
-    h = (31 * h + (0 if v is None else _hash_Identity(v, ids))) & _M
+    v_job = o.job
+    h = (31 * h + (0 if v_job is None else _hash_JobKey(v_job, ids))) & _M
+    v_owner = o.owner
+    h = (31 * h + (0 if v_owner is None else _hash_Identity(v_owner, ids))) & _M
     h = (31 * h + (1231 if o.isService else 1237)) & _M
     h = (31 * h + o.priority) & _M
     h = (31 * h + o.maxTaskFailures) & _M
     h = (31 * h + (1231 if o.production else 1237)) & _M
-    v = o.tier
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_tier = o.tier
+    h = (31 * h + (0 if v_tier is None else _sh(v_tier))) & _M
     h = (31 * h + _hash_set_Resource(o.resources, ids)) & _M
     h = (31 * h + _hash_set_Constraint(o.constraints, ids)) & _M
     h = (31 * h + _hash_set_MesosFetcherURI(o.mesosFetcherUris, ids)) & _M
     h = (31 * h + _hash_map_string_string(o.taskLinks, ids)) & _M
-    v = o.contactEmail
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.executorConfig
-    h = (31 * h + (0 if v is None else _hash_ExecutorConfig(v, ids))) & _M
+    v_contactEmail = o.contactEmail
+    h = (31 * h + (0 if v_contactEmail is None else _sh(v_contactEmail))) & _M
+    v_executorConfig = o.executorConfig
+    h = (31 * h + (0 if v_executorConfig is None else _hash_ExecutorConfig(v_executorConfig, ids))) & _M
     h = (31 * h + _hash_set_Metadata(o.metadata, ids)) & _M
-    v = o.partitionPolicy
-    h = (31 * h + (0 if v is None else _hash_PartitionPolicy(v, ids))) & _M
-    v = o.slaPolicy
-    h = (31 * h + (0 if v is None else _hash_SlaPolicy(v, ids))) & _M
-    v = o.container
-    h = (31 * h + (0 if v is None else _hash_Container(v, ids))) & _M
+    v_partitionPolicy = o.partitionPolicy
+    h = (31 * h + (0 if v_partitionPolicy is None else _hash_PartitionPolicy(v_partitionPolicy, ids))) & _M
+    v_slaPolicy = o.slaPolicy
+    h = (31 * h + (0 if v_slaPolicy is None else _hash_SlaPolicy(v_slaPolicy, ids))) & _M
+    v_container = o.container
+    h = (31 * h + (0 if v_container is None else _hash_Container(v_container, ids))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -2852,12 +2942,15 @@ _KEYS_ResourceAggregate = frozenset(("cachedHashCode", "resources",))
 
 
 def _enc_ResourceAggregate(o: ResourceAggregate) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -2917,35 +3010,38 @@ _KEYS_JobConfiguration = frozenset(("cachedHashCode", "key", "owner", "cronSched
 
 
 def _enc_JobConfiguration(o: JobConfiguration) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "key"
-        v = o.key
-        if v is not None:
-            out.append(',"key":' + _enc_JobKey(v))
+        v_key = o.key
+        if v_key is not None:
+            out.append(',"key":' + _enc_JobKey(v_key))
         field = "owner"
-        v = o.owner
-        if v is not None:
-            out.append(',"owner":' + _enc_Identity(v))
+        v_owner = o.owner
+        if v_owner is not None:
+            out.append(',"owner":' + _enc_Identity(v_owner))
         field = "cronSchedule"
-        v = o.cronSchedule
-        if v is not None:
-            out.append(',"cronSchedule":' + _gs(v))
+        v_cronSchedule = o.cronSchedule
+        if v_cronSchedule is not None:
+            out.append(',"cronSchedule":' + _gs(v_cronSchedule))
         field = "cronCollisionPolicy"
-        v = o.cronCollisionPolicy
-        if v is not None:
-            out.append(',"cronCollisionPolicy":' + _Q_CronCollisionPolicy[v])
+        v_cronCollisionPolicy = o.cronCollisionPolicy
+        if v_cronCollisionPolicy is not None:
+            out.append(',"cronCollisionPolicy":' + _Q_CronCollisionPolicy[v_cronCollisionPolicy])
         field = "taskConfig"
-        v = o.taskConfig
-        if v is not None:
-            out.append(',"taskConfig":' + _enc_TaskConfig(v))
+        v_taskConfig = o.taskConfig
+        if v_taskConfig is not None:
+            out.append(',"taskConfig":' + _enc_TaskConfig(v_taskConfig))
         field = "instanceCount"
         out.append(',"instanceCount":' + str(o.instanceCount))
     except (_PayloadError, ValueError) as err:
@@ -3018,16 +3114,16 @@ def _hash_JobConfiguration(o: JobConfiguration, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.key
-    h = (31 * h + (0 if v is None else _hash_JobKey(v, ids))) & _M
-    v = o.owner
-    h = (31 * h + (0 if v is None else _hash_Identity(v, ids))) & _M
-    v = o.cronSchedule
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.cronCollisionPolicy
-    h = (31 * h + (0 if v is None else ids[_K_CronCollisionPolicy[v]])) & _M
-    v = o.taskConfig
-    h = (31 * h + (0 if v is None else _hash_TaskConfig(v, ids))) & _M
+    v_key = o.key
+    h = (31 * h + (0 if v_key is None else _hash_JobKey(v_key, ids))) & _M
+    v_owner = o.owner
+    h = (31 * h + (0 if v_owner is None else _hash_Identity(v_owner, ids))) & _M
+    v_cronSchedule = o.cronSchedule
+    h = (31 * h + (0 if v_cronSchedule is None else _sh(v_cronSchedule))) & _M
+    v_cronCollisionPolicy = o.cronCollisionPolicy
+    h = (31 * h + (0 if v_cronCollisionPolicy is None else ids[_K_CronCollisionPolicy[v_cronCollisionPolicy]])) & _M
+    v_taskConfig = o.taskConfig
+    h = (31 * h + (0 if v_taskConfig is None else _hash_TaskConfig(v_taskConfig, ids))) & _M
     h = (31 * h + o.instanceCount) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
@@ -3042,12 +3138,15 @@ _KEYS_JobStats = frozenset(("cachedHashCode", "activeTaskCount", "finishedTaskCo
 
 
 def _enc_JobStats(o: JobStats) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
@@ -3131,23 +3230,26 @@ _KEYS_JobSummary = frozenset(("cachedHashCode", "job", "stats", "nextCronRunMs",
 
 
 def _enc_JobSummary(o: JobSummary) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "job"
-        v = o.job
-        if v is not None:
-            out.append(',"job":' + _enc_JobConfiguration(v))
+        v_job = o.job
+        if v_job is not None:
+            out.append(',"job":' + _enc_JobConfiguration(v_job))
         field = "stats"
-        v = o.stats
-        if v is not None:
-            out.append(',"stats":' + _enc_JobStats(v))
+        v_stats = o.stats
+        if v_stats is not None:
+            out.append(',"stats":' + _enc_JobStats(v_stats))
         field = "nextCronRunMs"
         out.append(',"nextCronRunMs":' + str(o.nextCronRunMs))
     except (_PayloadError, ValueError) as err:
@@ -3202,10 +3304,10 @@ def _hash_JobSummary(o: JobSummary, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.job
-    h = (31 * h + (0 if v is None else _hash_JobConfiguration(v, ids))) & _M
-    v = o.stats
-    h = (31 * h + (0 if v is None else _hash_JobStats(v, ids))) & _M
+    v_job = o.job
+    h = (31 * h + (0 if v_job is None else _hash_JobConfiguration(v_job, ids))) & _M
+    v_stats = o.stats
+    h = (31 * h + (0 if v_stats is None else _hash_JobStats(v_stats, ids))) & _M
     h = (31 * h + _lh(o.nextCronRunMs)) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
@@ -3220,12 +3322,15 @@ _KEYS_Range = frozenset(("cachedHashCode", "first", "last",))
 
 
 def _enc_Range(o: Range) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
@@ -3293,19 +3398,22 @@ _KEYS_ConfigGroup = frozenset(("cachedHashCode", "config", "instances",))
 
 
 def _enc_ConfigGroup(o: ConfigGroup) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "config"
-        v = o.config
-        if v is not None:
-            out.append(',"config":' + _enc_TaskConfig(v))
+        v_config = o.config
+        if v_config is not None:
+            out.append(',"config":' + _enc_TaskConfig(v_config))
         field = "instances"
         out.append(',"instances":' + _enc_set_Range(o.instances))
     except (_PayloadError, ValueError) as err:
@@ -3353,8 +3461,8 @@ def _hash_ConfigGroup(o: ConfigGroup, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.config
-    h = (31 * h + (0 if v is None else _hash_TaskConfig(v, ids))) & _M
+    v_config = o.config
+    h = (31 * h + (0 if v_config is None else _hash_TaskConfig(v_config, ids))) & _M
     h = (31 * h + _hash_set_Range(o.instances, ids)) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
@@ -3369,19 +3477,22 @@ _KEYS_ConfigSummary = frozenset(("cachedHashCode", "key", "groups",))
 
 
 def _enc_ConfigSummary(o: ConfigSummary) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "key"
-        v = o.key
-        if v is not None:
-            out.append(',"key":' + _enc_JobKey(v))
+        v_key = o.key
+        if v_key is not None:
+            out.append(',"key":' + _enc_JobKey(v_key))
         field = "groups"
         out.append(',"groups":' + _enc_set_ConfigGroup(o.groups))
     except (_PayloadError, ValueError) as err:
@@ -3429,8 +3540,8 @@ def _hash_ConfigSummary(o: ConfigSummary, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.key
-    h = (31 * h + (0 if v is None else _hash_JobKey(v, ids))) & _M
+    v_key = o.key
+    h = (31 * h + (0 if v_key is None else _hash_JobKey(v_key, ids))) & _M
     h = (31 * h + _hash_set_ConfigGroup(o.groups, ids)) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
@@ -3445,19 +3556,22 @@ _KEYS_PopulateJobResult = frozenset(("cachedHashCode", "taskConfig",))
 
 
 def _enc_PopulateJobResult(o: PopulateJobResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "taskConfig"
-        v = o.taskConfig
-        if v is not None:
-            out.append(',"taskConfig":' + _enc_TaskConfig(v))
+        v_taskConfig = o.taskConfig
+        if v_taskConfig is not None:
+            out.append(',"taskConfig":' + _enc_TaskConfig(v_taskConfig))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -3500,8 +3614,8 @@ def _hash_PopulateJobResult(o: PopulateJobResult, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.taskConfig
-    h = (31 * h + (0 if v is None else _hash_TaskConfig(v, ids))) & _M
+    v_taskConfig = o.taskConfig
+    h = (31 * h + (0 if v_taskConfig is None else _hash_TaskConfig(v_taskConfig, ids))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -3515,35 +3629,38 @@ _KEYS_GetQuotaResult = frozenset(("cachedHashCode", "quota", "prodSharedConsumpt
 
 
 def _enc_GetQuotaResult(o: GetQuotaResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "quota"
-        v = o.quota
-        if v is not None:
-            out.append(',"quota":' + _enc_ResourceAggregate(v))
+        v_quota = o.quota
+        if v_quota is not None:
+            out.append(',"quota":' + _enc_ResourceAggregate(v_quota))
         field = "prodSharedConsumption"
-        v = o.prodSharedConsumption
-        if v is not None:
-            out.append(',"prodSharedConsumption":' + _enc_ResourceAggregate(v))
+        v_prodSharedConsumption = o.prodSharedConsumption
+        if v_prodSharedConsumption is not None:
+            out.append(',"prodSharedConsumption":' + _enc_ResourceAggregate(v_prodSharedConsumption))
         field = "nonProdSharedConsumption"
-        v = o.nonProdSharedConsumption
-        if v is not None:
-            out.append(',"nonProdSharedConsumption":' + _enc_ResourceAggregate(v))
+        v_nonProdSharedConsumption = o.nonProdSharedConsumption
+        if v_nonProdSharedConsumption is not None:
+            out.append(',"nonProdSharedConsumption":' + _enc_ResourceAggregate(v_nonProdSharedConsumption))
         field = "prodDedicatedConsumption"
-        v = o.prodDedicatedConsumption
-        if v is not None:
-            out.append(',"prodDedicatedConsumption":' + _enc_ResourceAggregate(v))
+        v_prodDedicatedConsumption = o.prodDedicatedConsumption
+        if v_prodDedicatedConsumption is not None:
+            out.append(',"prodDedicatedConsumption":' + _enc_ResourceAggregate(v_prodDedicatedConsumption))
         field = "nonProdDedicatedConsumption"
-        v = o.nonProdDedicatedConsumption
-        if v is not None:
-            out.append(',"nonProdDedicatedConsumption":' + _enc_ResourceAggregate(v))
+        v_nonProdDedicatedConsumption = o.nonProdDedicatedConsumption
+        if v_nonProdDedicatedConsumption is not None:
+            out.append(',"nonProdDedicatedConsumption":' + _enc_ResourceAggregate(v_nonProdDedicatedConsumption))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -3606,16 +3723,16 @@ def _hash_GetQuotaResult(o: GetQuotaResult, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.quota
-    h = (31 * h + (0 if v is None else _hash_ResourceAggregate(v, ids))) & _M
-    v = o.prodSharedConsumption
-    h = (31 * h + (0 if v is None else _hash_ResourceAggregate(v, ids))) & _M
-    v = o.nonProdSharedConsumption
-    h = (31 * h + (0 if v is None else _hash_ResourceAggregate(v, ids))) & _M
-    v = o.prodDedicatedConsumption
-    h = (31 * h + (0 if v is None else _hash_ResourceAggregate(v, ids))) & _M
-    v = o.nonProdDedicatedConsumption
-    h = (31 * h + (0 if v is None else _hash_ResourceAggregate(v, ids))) & _M
+    v_quota = o.quota
+    h = (31 * h + (0 if v_quota is None else _hash_ResourceAggregate(v_quota, ids))) & _M
+    v_prodSharedConsumption = o.prodSharedConsumption
+    h = (31 * h + (0 if v_prodSharedConsumption is None else _hash_ResourceAggregate(v_prodSharedConsumption, ids))) & _M
+    v_nonProdSharedConsumption = o.nonProdSharedConsumption
+    h = (31 * h + (0 if v_nonProdSharedConsumption is None else _hash_ResourceAggregate(v_nonProdSharedConsumption, ids))) & _M
+    v_prodDedicatedConsumption = o.prodDedicatedConsumption
+    h = (31 * h + (0 if v_prodDedicatedConsumption is None else _hash_ResourceAggregate(v_prodDedicatedConsumption, ids))) & _M
+    v_nonProdDedicatedConsumption = o.nonProdDedicatedConsumption
+    h = (31 * h + (0 if v_nonProdDedicatedConsumption is None else _hash_ResourceAggregate(v_nonProdDedicatedConsumption, ids))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -3629,12 +3746,15 @@ _KEYS_TaskEvent = frozenset(("cachedHashCode", "timestamp", "status", "message",
 
 
 def _enc_TaskEvent(o: TaskEvent) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
@@ -3642,17 +3762,17 @@ def _enc_TaskEvent(o: TaskEvent) -> str:
         field = "timestamp"
         out.append(',"timestamp":' + str(o.timestamp))
         field = "status"
-        v = o.status
-        if v is not None:
-            out.append(',"status":' + _Q_ScheduleStatus[v])
+        v_status = o.status
+        if v_status is not None:
+            out.append(',"status":' + _Q_ScheduleStatus[v_status])
         field = "message"
-        v = o.message
-        if v is not None:
-            out.append(',"message":' + _gs(v))
+        v_message = o.message
+        if v_message is not None:
+            out.append(',"message":' + _gs(v_message))
         field = "scheduler"
-        v = o.scheduler
-        if v is not None:
-            out.append(',"scheduler":' + _gs(v))
+        v_scheduler = o.scheduler
+        if v_scheduler is not None:
+            out.append(',"scheduler":' + _gs(v_scheduler))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -3711,12 +3831,12 @@ def _hash_TaskEvent(o: TaskEvent, ids: _Ids) -> int:
         return h
     h = 1
     h = (31 * h + _lh(o.timestamp)) & _M
-    v = o.status
-    h = (31 * h + (0 if v is None else ids[_K_ScheduleStatus[v]])) & _M
-    v = o.message
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.scheduler
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_status = o.status
+    h = (31 * h + (0 if v_status is None else ids[_K_ScheduleStatus[v_status]])) & _M
+    v_message = o.message
+    h = (31 * h + (0 if v_message is None else _sh(v_message))) & _M
+    v_scheduler = o.scheduler
+    h = (31 * h + (0 if v_scheduler is None else _sh(v_scheduler))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -3730,31 +3850,34 @@ _KEYS_AssignedTask = frozenset(("cachedHashCode", "taskId", "slaveId", "slaveHos
 
 
 def _enc_AssignedTask(o: AssignedTask) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "taskId"
-        v = o.taskId
-        if v is not None:
-            out.append(',"taskId":' + _gs(v))
+        v_taskId = o.taskId
+        if v_taskId is not None:
+            out.append(',"taskId":' + _gs(v_taskId))
         field = "slaveId"
-        v = o.slaveId
-        if v is not None:
-            out.append(',"slaveId":' + _gs(v))
+        v_slaveId = o.slaveId
+        if v_slaveId is not None:
+            out.append(',"slaveId":' + _gs(v_slaveId))
         field = "slaveHost"
-        v = o.slaveHost
-        if v is not None:
-            out.append(',"slaveHost":' + _gs(v))
+        v_slaveHost = o.slaveHost
+        if v_slaveHost is not None:
+            out.append(',"slaveHost":' + _gs(v_slaveHost))
         field = "task"
-        v = o.task
-        if v is not None:
-            out.append(',"task":' + _enc_TaskConfig(v))
+        v_task = o.task
+        if v_task is not None:
+            out.append(',"task":' + _enc_TaskConfig(v_task))
         field = "assignedPorts"
         out.append(',"assignedPorts":' + _enc_map_string_i32(o.assignedPorts))
         field = "instanceId"
@@ -3824,14 +3947,14 @@ def _hash_AssignedTask(o: AssignedTask, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.taskId
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.slaveId
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.slaveHost
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.task
-    h = (31 * h + (0 if v is None else _hash_TaskConfig(v, ids))) & _M
+    v_taskId = o.taskId
+    h = (31 * h + (0 if v_taskId is None else _sh(v_taskId))) & _M
+    v_slaveId = o.slaveId
+    h = (31 * h + (0 if v_slaveId is None else _sh(v_slaveId))) & _M
+    v_slaveHost = o.slaveHost
+    h = (31 * h + (0 if v_slaveHost is None else _sh(v_slaveHost))) & _M
+    v_task = o.task
+    h = (31 * h + (0 if v_task is None else _hash_TaskConfig(v_task, ids))) & _M
     h = (31 * h + _hash_map_string_i32(o.assignedPorts, ids)) & _M
     h = (31 * h + o.instanceId) & _M
     if h > 0x7FFFFFFF:
@@ -3847,23 +3970,26 @@ _KEYS_ScheduledTask = frozenset(("cachedHashCode", "assignedTask", "status", "fa
 
 
 def _enc_ScheduledTask(o: ScheduledTask) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "assignedTask"
-        v = o.assignedTask
-        if v is not None:
-            out.append(',"assignedTask":' + _enc_AssignedTask(v))
+        v_assignedTask = o.assignedTask
+        if v_assignedTask is not None:
+            out.append(',"assignedTask":' + _enc_AssignedTask(v_assignedTask))
         field = "status"
-        v = o.status
-        if v is not None:
-            out.append(',"status":' + _Q_ScheduleStatus[v])
+        v_status = o.status
+        if v_status is not None:
+            out.append(',"status":' + _Q_ScheduleStatus[v_status])
         field = "failureCount"
         out.append(',"failureCount":' + str(o.failureCount))
         field = "timesPartitioned"
@@ -3871,9 +3997,9 @@ def _enc_ScheduledTask(o: ScheduledTask) -> str:
         field = "taskEvents"
         out.append(',"taskEvents":' + _enc_list_TaskEvent(o.taskEvents))
         field = "ancestorId"
-        v = o.ancestorId
-        if v is not None:
-            out.append(',"ancestorId":' + _gs(v))
+        v_ancestorId = o.ancestorId
+        if v_ancestorId is not None:
+            out.append(',"ancestorId":' + _gs(v_ancestorId))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -3942,15 +4068,15 @@ def _hash_ScheduledTask(o: ScheduledTask, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.assignedTask
-    h = (31 * h + (0 if v is None else _hash_AssignedTask(v, ids))) & _M
-    v = o.status
-    h = (31 * h + (0 if v is None else ids[_K_ScheduleStatus[v]])) & _M
+    v_assignedTask = o.assignedTask
+    h = (31 * h + (0 if v_assignedTask is None else _hash_AssignedTask(v_assignedTask, ids))) & _M
+    v_status = o.status
+    h = (31 * h + (0 if v_status is None else ids[_K_ScheduleStatus[v_status]])) & _M
     h = (31 * h + o.failureCount) & _M
     h = (31 * h + o.timesPartitioned) & _M
     h = (31 * h + _hash_list_TaskEvent(o.taskEvents, ids)) & _M
-    v = o.ancestorId
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_ancestorId = o.ancestorId
+    h = (31 * h + (0 if v_ancestorId is None else _sh(v_ancestorId))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -3964,12 +4090,15 @@ _KEYS_ScheduleStatusResult = frozenset(("cachedHashCode", "tasks",))
 
 
 def _enc_ScheduleStatusResult(o: ScheduleStatusResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -4029,12 +4158,15 @@ _KEYS_GetJobsResult = frozenset(("cachedHashCode", "configs",))
 
 
 def _enc_GetJobsResult(o: GetJobsResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -4094,27 +4226,30 @@ _KEYS_TaskQuery = frozenset(("cachedHashCode", "role", "environment", "jobName",
 
 
 def _enc_TaskQuery(o: TaskQuery) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "role"
-        v = o.role
-        if v is not None:
-            out.append(',"role":' + _gs(v))
+        v_role = o.role
+        if v_role is not None:
+            out.append(',"role":' + _gs(v_role))
         field = "environment"
-        v = o.environment
-        if v is not None:
-            out.append(',"environment":' + _gs(v))
+        v_environment = o.environment
+        if v_environment is not None:
+            out.append(',"environment":' + _gs(v_environment))
         field = "jobName"
-        v = o.jobName
-        if v is not None:
-            out.append(',"jobName":' + _gs(v))
+        v_jobName = o.jobName
+        if v_jobName is not None:
+            out.append(',"jobName":' + _gs(v_jobName))
         field = "taskIds"
         out.append(',"taskIds":' + _enc_set_string(o.taskIds))
         field = "statuses"
@@ -4206,12 +4341,12 @@ def _hash_TaskQuery(o: TaskQuery, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.role
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.environment
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.jobName
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_role = o.role
+    h = (31 * h + (0 if v_role is None else _sh(v_role))) & _M
+    v_environment = o.environment
+    h = (31 * h + (0 if v_environment is None else _sh(v_environment))) & _M
+    v_jobName = o.jobName
+    h = (31 * h + (0 if v_jobName is None else _sh(v_jobName))) & _M
     h = (31 * h + _hash_set_string(o.taskIds, ids)) & _M
     h = (31 * h + _hash_set_ScheduleStatus(o.statuses, ids)) & _M
     h = (31 * h + _hash_set_i32(o.instanceIds, ids)) & _M
@@ -4232,24 +4367,27 @@ _KEYS_HostStatus = frozenset(("cachedHashCode", "host", "mode",))
 
 
 def _enc_HostStatus(o: HostStatus) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "host"
-        v = o.host
-        if v is not None:
-            out.append(',"host":' + _gs(v))
+        v_host = o.host
+        if v_host is not None:
+            out.append(',"host":' + _gs(v_host))
         field = "mode"
-        v = o.mode
-        if v is not None:
-            out.append(',"mode":' + _Q_MaintenanceMode[v])
+        v_mode = o.mode
+        if v_mode is not None:
+            out.append(',"mode":' + _Q_MaintenanceMode[v_mode])
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -4297,10 +4435,10 @@ def _hash_HostStatus(o: HostStatus, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.host
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.mode
-    h = (31 * h + (0 if v is None else ids[_K_MaintenanceMode[v]])) & _M
+    v_host = o.host
+    h = (31 * h + (0 if v_host is None else _sh(v_host))) & _M
+    v_mode = o.mode
+    h = (31 * h + (0 if v_mode is None else ids[_K_MaintenanceMode[v_mode]])) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -4314,20 +4452,23 @@ _KEYS_RoleSummary = frozenset(("cachedHashCode", "role", "jobCount", "cronJobCou
 
 
 def _enc_RoleSummary(o: RoleSummary) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "role"
-        v = o.role
-        if v is not None:
-            out.append(',"role":' + _gs(v))
+        v_role = o.role
+        if v_role is not None:
+            out.append(',"role":' + _gs(v_role))
         field = "jobCount"
         out.append(',"jobCount":' + str(o.jobCount))
         field = "cronJobCount"
@@ -4381,8 +4522,8 @@ def _hash_RoleSummary(o: RoleSummary, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.role
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_role = o.role
+    h = (31 * h + (0 if v_role is None else _sh(v_role))) & _M
     h = (31 * h + o.jobCount) & _M
     h = (31 * h + o.cronJobCount) & _M
     if h > 0x7FFFFFFF:
@@ -4398,12 +4539,15 @@ _KEYS_Hosts = frozenset(("cachedHashCode", "hostNames",))
 
 
 def _enc_Hosts(o: Hosts) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
@@ -4461,24 +4605,27 @@ _KEYS_PendingReason = frozenset(("cachedHashCode", "taskId", "reason",))
 
 
 def _enc_PendingReason(o: PendingReason) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "taskId"
-        v = o.taskId
-        if v is not None:
-            out.append(',"taskId":' + _gs(v))
+        v_taskId = o.taskId
+        if v_taskId is not None:
+            out.append(',"taskId":' + _gs(v_taskId))
         field = "reason"
-        v = o.reason
-        if v is not None:
-            out.append(',"reason":' + _gs(v))
+        v_reason = o.reason
+        if v_reason is not None:
+            out.append(',"reason":' + _gs(v_reason))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -4523,10 +4670,10 @@ def _hash_PendingReason(o: PendingReason, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.taskId
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.reason
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_taskId = o.taskId
+    h = (31 * h + (0 if v_taskId is None else _sh(v_taskId))) & _M
+    v_reason = o.reason
+    h = (31 * h + (0 if v_reason is None else _sh(v_reason))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -4540,23 +4687,26 @@ _KEYS_JobUpdateKey = frozenset(("cachedHashCode", "job", "id",))
 
 
 def _enc_JobUpdateKey(o: JobUpdateKey) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "job"
-        v = o.job
-        if v is not None:
-            out.append(',"job":' + _enc_JobKey(v))
+        v_job = o.job
+        if v_job is not None:
+            out.append(',"job":' + _enc_JobKey(v_job))
         field = "id"
-        v = o.id
-        if v is not None:
-            out.append(',"id":' + _gs(v))
+        v_id = o.id
+        if v_id is not None:
+            out.append(',"id":' + _gs(v_id))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -4604,10 +4754,10 @@ def _hash_JobUpdateKey(o: JobUpdateKey, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.job
-    h = (31 * h + (0 if v is None else _hash_JobKey(v, ids))) & _M
-    v = o.id
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_job = o.job
+    h = (31 * h + (0 if v_job is None else _hash_JobKey(v_job, ids))) & _M
+    v_id = o.id
+    h = (31 * h + (0 if v_id is None else _sh(v_id))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -4621,12 +4771,15 @@ _KEYS_QueueJobUpdateStrategy = frozenset(("cachedHashCode", "groupSize",))
 
 
 def _enc_QueueJobUpdateStrategy(o: QueueJobUpdateStrategy) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
@@ -4686,12 +4839,15 @@ _KEYS_BatchJobUpdateStrategy = frozenset(("cachedHashCode", "groupSize", "autopa
 
 
 def _enc_BatchJobUpdateStrategy(o: BatchJobUpdateStrategy) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
@@ -4759,12 +4915,15 @@ _KEYS_VariableBatchJobUpdateStrategy = frozenset(("cachedHashCode", "groupSizes"
 
 
 def _enc_VariableBatchJobUpdateStrategy(o: VariableBatchJobUpdateStrategy) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
@@ -4830,12 +4989,15 @@ def _hash_VariableBatchJobUpdateStrategy(o: VariableBatchJobUpdateStrategy, ids:
 
 
 def _enc_JobUpdateStrategy(o: JobUpdateStrategy) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     prefix, _, encode, _ = _ARMS_JobUpdateStrategy[o.set_field]
     try:
@@ -4893,12 +5055,15 @@ _KEYS_JobUpdateSettings = frozenset(("cachedHashCode", "updateGroupSize", "maxPe
 
 
 def _enc_JobUpdateSettings(o: JobUpdateSettings) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -4921,9 +5086,9 @@ def _enc_JobUpdateSettings(o: JobUpdateSettings) -> str:
         field = "slaAware"
         out.append(',"slaAware":' + ("true" if o.slaAware else "false"))
         field = "updateStrategy"
-        v = o.updateStrategy
-        if v is not None:
-            out.append(',"updateStrategy":' + _enc_JobUpdateStrategy(v))
+        v_updateStrategy = o.updateStrategy
+        if v_updateStrategy is not None:
+            out.append(',"updateStrategy":' + _enc_JobUpdateStrategy(v_updateStrategy))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -5018,8 +5183,8 @@ def _hash_JobUpdateSettings(o: JobUpdateSettings, ids: _Ids) -> int:
     h = (31 * h + (1231 if o.waitForBatchCompletion else 1237)) & _M
     h = (31 * h + o.blockIfNoPulsesAfterMs) & _M
     h = (31 * h + (1231 if o.slaAware else 1237)) & _M
-    v = o.updateStrategy
-    h = (31 * h + (0 if v is None else _hash_JobUpdateStrategy(v, ids))) & _M
+    v_updateStrategy = o.updateStrategy
+    h = (31 * h + (0 if v_updateStrategy is None else _hash_JobUpdateStrategy(v_updateStrategy, ids))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -5033,30 +5198,33 @@ _KEYS_JobUpdateEvent = frozenset(("cachedHashCode", "status", "timestampMs", "us
 
 
 def _enc_JobUpdateEvent(o: JobUpdateEvent) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "status"
-        v = o.status
-        if v is not None:
-            out.append(',"status":' + _Q_JobUpdateStatus[v])
+        v_status = o.status
+        if v_status is not None:
+            out.append(',"status":' + _Q_JobUpdateStatus[v_status])
         field = "timestampMs"
         out.append(',"timestampMs":' + str(o.timestampMs))
         field = "user"
-        v = o.user
-        if v is not None:
-            out.append(',"user":' + _gs(v))
+        v_user = o.user
+        if v_user is not None:
+            out.append(',"user":' + _gs(v_user))
         field = "message"
-        v = o.message
-        if v is not None:
-            out.append(',"message":' + _gs(v))
+        v_message = o.message
+        if v_message is not None:
+            out.append(',"message":' + _gs(v_message))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -5114,13 +5282,13 @@ def _hash_JobUpdateEvent(o: JobUpdateEvent, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.status
-    h = (31 * h + (0 if v is None else ids[_K_JobUpdateStatus[v]])) & _M
+    v_status = o.status
+    h = (31 * h + (0 if v_status is None else ids[_K_JobUpdateStatus[v_status]])) & _M
     h = (31 * h + _lh(o.timestampMs)) & _M
-    v = o.user
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.message
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_user = o.user
+    h = (31 * h + (0 if v_user is None else _sh(v_user))) & _M
+    v_message = o.message
+    h = (31 * h + (0 if v_message is None else _sh(v_message))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -5134,12 +5302,15 @@ _KEYS_JobInstanceUpdateEvent = frozenset(("cachedHashCode", "instanceId", "times
 
 
 def _enc_JobInstanceUpdateEvent(o: JobInstanceUpdateEvent) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
@@ -5149,13 +5320,13 @@ def _enc_JobInstanceUpdateEvent(o: JobInstanceUpdateEvent) -> str:
         field = "timestampMs"
         out.append(',"timestampMs":' + str(o.timestampMs))
         field = "action"
-        v = o.action
-        if v is not None:
-            out.append(',"action":' + _Q_JobUpdateAction[v])
+        v_action = o.action
+        if v_action is not None:
+            out.append(',"action":' + _Q_JobUpdateAction[v_action])
         field = "message"
-        v = o.message
-        if v is not None:
-            out.append(',"message":' + _gs(v))
+        v_message = o.message
+        if v_message is not None:
+            out.append(',"message":' + _gs(v_message))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -5215,10 +5386,10 @@ def _hash_JobInstanceUpdateEvent(o: JobInstanceUpdateEvent, ids: _Ids) -> int:
     h = 1
     h = (31 * h + o.instanceId) & _M
     h = (31 * h + _lh(o.timestampMs)) & _M
-    v = o.action
-    h = (31 * h + (0 if v is None else ids[_K_JobUpdateAction[v]])) & _M
-    v = o.message
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_action = o.action
+    h = (31 * h + (0 if v_action is None else ids[_K_JobUpdateAction[v_action]])) & _M
+    v_message = o.message
+    h = (31 * h + (0 if v_message is None else _sh(v_message))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -5232,19 +5403,22 @@ _KEYS_InstanceTaskConfig = frozenset(("cachedHashCode", "task", "instances",))
 
 
 def _enc_InstanceTaskConfig(o: InstanceTaskConfig) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "task"
-        v = o.task
-        if v is not None:
-            out.append(',"task":' + _enc_TaskConfig(v))
+        v_task = o.task
+        if v_task is not None:
+            out.append(',"task":' + _enc_TaskConfig(v_task))
         field = "instances"
         out.append(',"instances":' + _enc_set_Range(o.instances))
     except (_PayloadError, ValueError) as err:
@@ -5292,8 +5466,8 @@ def _hash_InstanceTaskConfig(o: InstanceTaskConfig, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.task
-    h = (31 * h + (0 if v is None else _hash_TaskConfig(v, ids))) & _M
+    v_task = o.task
+    h = (31 * h + (0 if v_task is None else _hash_TaskConfig(v_task, ids))) & _M
     h = (31 * h + _hash_set_Range(o.instances, ids)) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
@@ -5308,20 +5482,23 @@ _KEYS_JobUpdateState = frozenset(("cachedHashCode", "status", "createdTimestampM
 
 
 def _enc_JobUpdateState(o: JobUpdateState) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "status"
-        v = o.status
-        if v is not None:
-            out.append(',"status":' + _Q_JobUpdateStatus[v])
+        v_status = o.status
+        if v_status is not None:
+            out.append(',"status":' + _Q_JobUpdateStatus[v_status])
         field = "createdTimestampMs"
         out.append(',"createdTimestampMs":' + str(o.createdTimestampMs))
         field = "lastModifiedTimestampMs"
@@ -5378,8 +5555,8 @@ def _hash_JobUpdateState(o: JobUpdateState, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.status
-    h = (31 * h + (0 if v is None else ids[_K_JobUpdateStatus[v]])) & _M
+    v_status = o.status
+    h = (31 * h + (0 if v_status is None else ids[_K_JobUpdateStatus[v_status]])) & _M
     h = (31 * h + _lh(o.createdTimestampMs)) & _M
     h = (31 * h + _lh(o.lastModifiedTimestampMs)) & _M
     if h > 0x7FFFFFFF:
@@ -5395,27 +5572,30 @@ _KEYS_JobUpdateSummary = frozenset(("cachedHashCode", "key", "user", "state", "m
 
 
 def _enc_JobUpdateSummary(o: JobUpdateSummary) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "key"
-        v = o.key
-        if v is not None:
-            out.append(',"key":' + _enc_JobUpdateKey(v))
+        v_key = o.key
+        if v_key is not None:
+            out.append(',"key":' + _enc_JobUpdateKey(v_key))
         field = "user"
-        v = o.user
-        if v is not None:
-            out.append(',"user":' + _gs(v))
+        v_user = o.user
+        if v_user is not None:
+            out.append(',"user":' + _gs(v_user))
         field = "state"
-        v = o.state
-        if v is not None:
-            out.append(',"state":' + _enc_JobUpdateState(v))
+        v_state = o.state
+        if v_state is not None:
+            out.append(',"state":' + _enc_JobUpdateState(v_state))
         field = "metadata"
         out.append(',"metadata":' + _enc_set_Metadata(o.metadata))
     except (_PayloadError, ValueError) as err:
@@ -5473,12 +5653,12 @@ def _hash_JobUpdateSummary(o: JobUpdateSummary, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.key
-    h = (31 * h + (0 if v is None else _hash_JobUpdateKey(v, ids))) & _M
-    v = o.user
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.state
-    h = (31 * h + (0 if v is None else _hash_JobUpdateState(v, ids))) & _M
+    v_key = o.key
+    h = (31 * h + (0 if v_key is None else _hash_JobUpdateKey(v_key, ids))) & _M
+    v_user = o.user
+    h = (31 * h + (0 if v_user is None else _sh(v_user))) & _M
+    v_state = o.state
+    h = (31 * h + (0 if v_state is None else _hash_JobUpdateState(v_state, ids))) & _M
     h = (31 * h + _hash_set_Metadata(o.metadata, ids)) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
@@ -5493,25 +5673,28 @@ _KEYS_JobUpdateInstructions = frozenset(("cachedHashCode", "initialState", "desi
 
 
 def _enc_JobUpdateInstructions(o: JobUpdateInstructions) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "initialState"
         out.append(',"initialState":' + _enc_set_InstanceTaskConfig(o.initialState))
         field = "desiredState"
-        v = o.desiredState
-        if v is not None:
-            out.append(',"desiredState":' + _enc_InstanceTaskConfig(v))
+        v_desiredState = o.desiredState
+        if v_desiredState is not None:
+            out.append(',"desiredState":' + _enc_InstanceTaskConfig(v_desiredState))
         field = "settings"
-        v = o.settings
-        if v is not None:
-            out.append(',"settings":' + _enc_JobUpdateSettings(v))
+        v_settings = o.settings
+        if v_settings is not None:
+            out.append(',"settings":' + _enc_JobUpdateSettings(v_settings))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -5563,10 +5746,10 @@ def _hash_JobUpdateInstructions(o: JobUpdateInstructions, ids: _Ids) -> int:
         return h
     h = 1
     h = (31 * h + _hash_set_InstanceTaskConfig(o.initialState, ids)) & _M
-    v = o.desiredState
-    h = (31 * h + (0 if v is None else _hash_InstanceTaskConfig(v, ids))) & _M
-    v = o.settings
-    h = (31 * h + (0 if v is None else _hash_JobUpdateSettings(v, ids))) & _M
+    v_desiredState = o.desiredState
+    h = (31 * h + (0 if v_desiredState is None else _hash_InstanceTaskConfig(v_desiredState, ids))) & _M
+    v_settings = o.settings
+    h = (31 * h + (0 if v_settings is None else _hash_JobUpdateSettings(v_settings, ids))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -5580,23 +5763,26 @@ _KEYS_JobUpdate = frozenset(("cachedHashCode", "summary", "instructions",))
 
 
 def _enc_JobUpdate(o: JobUpdate) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "summary"
-        v = o.summary
-        if v is not None:
-            out.append(',"summary":' + _enc_JobUpdateSummary(v))
+        v_summary = o.summary
+        if v_summary is not None:
+            out.append(',"summary":' + _enc_JobUpdateSummary(v_summary))
         field = "instructions"
-        v = o.instructions
-        if v is not None:
-            out.append(',"instructions":' + _enc_JobUpdateInstructions(v))
+        v_instructions = o.instructions
+        if v_instructions is not None:
+            out.append(',"instructions":' + _enc_JobUpdateInstructions(v_instructions))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -5644,10 +5830,10 @@ def _hash_JobUpdate(o: JobUpdate, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.summary
-    h = (31 * h + (0 if v is None else _hash_JobUpdateSummary(v, ids))) & _M
-    v = o.instructions
-    h = (31 * h + (0 if v is None else _hash_JobUpdateInstructions(v, ids))) & _M
+    v_summary = o.summary
+    h = (31 * h + (0 if v_summary is None else _hash_JobUpdateSummary(v_summary, ids))) & _M
+    v_instructions = o.instructions
+    h = (31 * h + (0 if v_instructions is None else _hash_JobUpdateInstructions(v_instructions, ids))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -5661,19 +5847,22 @@ _KEYS_JobUpdateDetails = frozenset(("cachedHashCode", "update", "updateEvents", 
 
 
 def _enc_JobUpdateDetails(o: JobUpdateDetails) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "update"
-        v = o.update
-        if v is not None:
-            out.append(',"update":' + _enc_JobUpdate(v))
+        v_update = o.update
+        if v_update is not None:
+            out.append(',"update":' + _enc_JobUpdate(v_update))
         field = "updateEvents"
         out.append(',"updateEvents":' + _enc_list_JobUpdateEvent(o.updateEvents))
         field = "instanceEvents"
@@ -5726,8 +5915,8 @@ def _hash_JobUpdateDetails(o: JobUpdateDetails, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.update
-    h = (31 * h + (0 if v is None else _hash_JobUpdate(v, ids))) & _M
+    v_update = o.update
+    h = (31 * h + (0 if v_update is None else _hash_JobUpdate(v_update, ids))) & _M
     h = (31 * h + _hash_list_JobUpdateEvent(o.updateEvents, ids)) & _M
     h = (31 * h + _hash_list_JobInstanceUpdateEvent(o.instanceEvents, ids)) & _M
     if h > 0x7FFFFFFF:
@@ -5743,25 +5932,28 @@ _KEYS_JobUpdateRequest = frozenset(("cachedHashCode", "taskConfig", "instanceCou
 
 
 def _enc_JobUpdateRequest(o: JobUpdateRequest) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "taskConfig"
-        v = o.taskConfig
-        if v is not None:
-            out.append(',"taskConfig":' + _enc_TaskConfig(v))
+        v_taskConfig = o.taskConfig
+        if v_taskConfig is not None:
+            out.append(',"taskConfig":' + _enc_TaskConfig(v_taskConfig))
         field = "instanceCount"
         out.append(',"instanceCount":' + str(o.instanceCount))
         field = "settings"
-        v = o.settings
-        if v is not None:
-            out.append(',"settings":' + _enc_JobUpdateSettings(v))
+        v_settings = o.settings
+        if v_settings is not None:
+            out.append(',"settings":' + _enc_JobUpdateSettings(v_settings))
         field = "metadata"
         out.append(',"metadata":' + _enc_set_Metadata(o.metadata))
     except (_PayloadError, ValueError) as err:
@@ -5819,11 +6011,11 @@ def _hash_JobUpdateRequest(o: JobUpdateRequest, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.taskConfig
-    h = (31 * h + (0 if v is None else _hash_TaskConfig(v, ids))) & _M
+    v_taskConfig = o.taskConfig
+    h = (31 * h + (0 if v_taskConfig is None else _hash_TaskConfig(v_taskConfig, ids))) & _M
     h = (31 * h + o.instanceCount) & _M
-    v = o.settings
-    h = (31 * h + (0 if v is None else _hash_JobUpdateSettings(v, ids))) & _M
+    v_settings = o.settings
+    h = (31 * h + (0 if v_settings is None else _hash_JobUpdateSettings(v_settings, ids))) & _M
     h = (31 * h + _hash_set_Metadata(o.metadata, ids)) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
@@ -5838,31 +6030,34 @@ _KEYS_JobUpdateQuery = frozenset(("cachedHashCode", "role", "key", "jobKey", "us
 
 
 def _enc_JobUpdateQuery(o: JobUpdateQuery) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "role"
-        v = o.role
-        if v is not None:
-            out.append(',"role":' + _gs(v))
+        v_role = o.role
+        if v_role is not None:
+            out.append(',"role":' + _gs(v_role))
         field = "key"
-        v = o.key
-        if v is not None:
-            out.append(',"key":' + _enc_JobUpdateKey(v))
+        v_key = o.key
+        if v_key is not None:
+            out.append(',"key":' + _enc_JobUpdateKey(v_key))
         field = "jobKey"
-        v = o.jobKey
-        if v is not None:
-            out.append(',"jobKey":' + _enc_JobKey(v))
+        v_jobKey = o.jobKey
+        if v_jobKey is not None:
+            out.append(',"jobKey":' + _enc_JobKey(v_jobKey))
         field = "user"
-        v = o.user
-        if v is not None:
-            out.append(',"user":' + _gs(v))
+        v_user = o.user
+        if v_user is not None:
+            out.append(',"user":' + _gs(v_user))
         field = "updateStatuses"
         out.append(',"updateStatuses":' + _enc_set_JobUpdateStatus(o.updateStatuses))
         field = "offset"
@@ -5939,14 +6134,14 @@ def _hash_JobUpdateQuery(o: JobUpdateQuery, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.role
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.key
-    h = (31 * h + (0 if v is None else _hash_JobUpdateKey(v, ids))) & _M
-    v = o.jobKey
-    h = (31 * h + (0 if v is None else _hash_JobKey(v, ids))) & _M
-    v = o.user
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_role = o.role
+    h = (31 * h + (0 if v_role is None else _sh(v_role))) & _M
+    v_key = o.key
+    h = (31 * h + (0 if v_key is None else _hash_JobUpdateKey(v_key, ids))) & _M
+    v_jobKey = o.jobKey
+    h = (31 * h + (0 if v_jobKey is None else _hash_JobKey(v_jobKey, ids))) & _M
+    v_user = o.user
+    h = (31 * h + (0 if v_user is None else _sh(v_user))) & _M
     h = (31 * h + _hash_set_JobUpdateStatus(o.updateStatuses, ids)) & _M
     h = (31 * h + o.offset) & _M
     h = (31 * h + o.limit) & _M
@@ -5963,23 +6158,26 @@ _KEYS_HostMaintenanceRequest = frozenset(("cachedHashCode", "host", "defaultSlaP
 
 
 def _enc_HostMaintenanceRequest(o: HostMaintenanceRequest) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "host"
-        v = o.host
-        if v is not None:
-            out.append(',"host":' + _gs(v))
+        v_host = o.host
+        if v_host is not None:
+            out.append(',"host":' + _gs(v_host))
         field = "defaultSlaPolicy"
-        v = o.defaultSlaPolicy
-        if v is not None:
-            out.append(',"defaultSlaPolicy":' + _enc_SlaPolicy(v))
+        v_defaultSlaPolicy = o.defaultSlaPolicy
+        if v_defaultSlaPolicy is not None:
+            out.append(',"defaultSlaPolicy":' + _enc_SlaPolicy(v_defaultSlaPolicy))
         field = "timeoutSecs"
         out.append(',"timeoutSecs":' + str(o.timeoutSecs))
         field = "createdTimestampMs"
@@ -6041,10 +6239,10 @@ def _hash_HostMaintenanceRequest(o: HostMaintenanceRequest, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.host
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.defaultSlaPolicy
-    h = (31 * h + (0 if v is None else _hash_SlaPolicy(v, ids))) & _M
+    v_host = o.host
+    h = (31 * h + (0 if v_host is None else _sh(v_host))) & _M
+    v_defaultSlaPolicy = o.defaultSlaPolicy
+    h = (31 * h + (0 if v_defaultSlaPolicy is None else _hash_SlaPolicy(v_defaultSlaPolicy, ids))) & _M
     h = (31 * h + _lh(o.timeoutSecs)) & _M
     h = (31 * h + _lh(o.createdTimestampMs)) & _M
     if h > 0x7FFFFFFF:
@@ -6060,12 +6258,15 @@ _KEYS_ListBackupsResult = frozenset(("cachedHashCode", "backups",))
 
 
 def _enc_ListBackupsResult(o: ListBackupsResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
@@ -6123,12 +6324,15 @@ _KEYS_StartMaintenanceResult = frozenset(("cachedHashCode", "statuses",))
 
 
 def _enc_StartMaintenanceResult(o: StartMaintenanceResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -6188,12 +6392,15 @@ _KEYS_DrainHostsResult = frozenset(("cachedHashCode", "statuses",))
 
 
 def _enc_DrainHostsResult(o: DrainHostsResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -6253,12 +6460,15 @@ _KEYS_QueryRecoveryResult = frozenset(("cachedHashCode", "tasks",))
 
 
 def _enc_QueryRecoveryResult(o: QueryRecoveryResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -6318,12 +6528,15 @@ _KEYS_MaintenanceStatusResult = frozenset(("cachedHashCode", "statuses",))
 
 
 def _enc_MaintenanceStatusResult(o: MaintenanceStatusResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -6383,12 +6596,15 @@ _KEYS_EndMaintenanceResult = frozenset(("cachedHashCode", "statuses",))
 
 
 def _enc_EndMaintenanceResult(o: EndMaintenanceResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -6448,12 +6664,15 @@ _KEYS_RoleSummaryResult = frozenset(("cachedHashCode", "summaries",))
 
 
 def _enc_RoleSummaryResult(o: RoleSummaryResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -6513,12 +6732,15 @@ _KEYS_JobSummaryResult = frozenset(("cachedHashCode", "summaries",))
 
 
 def _enc_JobSummaryResult(o: JobSummaryResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -6578,19 +6800,22 @@ _KEYS_ConfigSummaryResult = frozenset(("cachedHashCode", "summary",))
 
 
 def _enc_ConfigSummaryResult(o: ConfigSummaryResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "summary"
-        v = o.summary
-        if v is not None:
-            out.append(',"summary":' + _enc_ConfigSummary(v))
+        v_summary = o.summary
+        if v_summary is not None:
+            out.append(',"summary":' + _enc_ConfigSummary(v_summary))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -6633,8 +6858,8 @@ def _hash_ConfigSummaryResult(o: ConfigSummaryResult, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.summary
-    h = (31 * h + (0 if v is None else _hash_ConfigSummary(v, ids))) & _M
+    v_summary = o.summary
+    h = (31 * h + (0 if v_summary is None else _hash_ConfigSummary(v_summary, ids))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -6648,12 +6873,15 @@ _KEYS_GetPendingReasonResult = frozenset(("cachedHashCode", "reasons",))
 
 
 def _enc_GetPendingReasonResult(o: GetPendingReasonResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -6713,23 +6941,26 @@ _KEYS_StartJobUpdateResult = frozenset(("cachedHashCode", "key", "updateSummary"
 
 
 def _enc_StartJobUpdateResult(o: StartJobUpdateResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "key"
-        v = o.key
-        if v is not None:
-            out.append(',"key":' + _enc_JobUpdateKey(v))
+        v_key = o.key
+        if v_key is not None:
+            out.append(',"key":' + _enc_JobUpdateKey(v_key))
         field = "updateSummary"
-        v = o.updateSummary
-        if v is not None:
-            out.append(',"updateSummary":' + _enc_JobUpdateSummary(v))
+        v_updateSummary = o.updateSummary
+        if v_updateSummary is not None:
+            out.append(',"updateSummary":' + _enc_JobUpdateSummary(v_updateSummary))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -6777,10 +7008,10 @@ def _hash_StartJobUpdateResult(o: StartJobUpdateResult, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.key
-    h = (31 * h + (0 if v is None else _hash_JobUpdateKey(v, ids))) & _M
-    v = o.updateSummary
-    h = (31 * h + (0 if v is None else _hash_JobUpdateSummary(v, ids))) & _M
+    v_key = o.key
+    h = (31 * h + (0 if v_key is None else _hash_JobUpdateKey(v_key, ids))) & _M
+    v_updateSummary = o.updateSummary
+    h = (31 * h + (0 if v_updateSummary is None else _hash_JobUpdateSummary(v_updateSummary, ids))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -6794,12 +7025,15 @@ _KEYS_GetJobUpdateSummariesResult = frozenset(("cachedHashCode", "updateSummarie
 
 
 def _enc_GetJobUpdateSummariesResult(o: GetJobUpdateSummariesResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -6859,19 +7093,22 @@ _KEYS_GetJobUpdateDetailsResult = frozenset(("cachedHashCode", "details", "detai
 
 
 def _enc_GetJobUpdateDetailsResult(o: GetJobUpdateDetailsResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "details"
-        v = o.details
-        if v is not None:
-            out.append(',"details":' + _enc_JobUpdateDetails(v))
+        v_details = o.details
+        if v_details is not None:
+            out.append(',"details":' + _enc_JobUpdateDetails(v_details))
         field = "detailsList"
         out.append(',"detailsList":' + _enc_list_JobUpdateDetails(o.detailsList))
     except (_PayloadError, ValueError) as err:
@@ -6919,8 +7156,8 @@ def _hash_GetJobUpdateDetailsResult(o: GetJobUpdateDetailsResult, ids: _Ids) -> 
     if h:
         return h
     h = 1
-    v = o.details
-    h = (31 * h + (0 if v is None else _hash_JobUpdateDetails(v, ids))) & _M
+    v_details = o.details
+    h = (31 * h + (0 if v_details is None else _hash_JobUpdateDetails(v_details, ids))) & _M
     h = (31 * h + _hash_list_JobUpdateDetails(o.detailsList, ids)) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
@@ -6935,20 +7172,23 @@ _KEYS_PulseJobUpdateResult = frozenset(("cachedHashCode", "status",))
 
 
 def _enc_PulseJobUpdateResult(o: PulseJobUpdateResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "status"
-        v = o.status
-        if v is not None:
-            out.append(',"status":' + _Q_JobUpdatePulseStatus[v])
+        v_status = o.status
+        if v_status is not None:
+            out.append(',"status":' + _Q_JobUpdatePulseStatus[v_status])
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -6991,8 +7231,8 @@ def _hash_PulseJobUpdateResult(o: PulseJobUpdateResult, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.status
-    h = (31 * h + (0 if v is None else ids[_K_JobUpdatePulseStatus[v]])) & _M
+    v_status = o.status
+    h = (31 * h + (0 if v_status is None else ids[_K_JobUpdatePulseStatus[v_status]])) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -7006,12 +7246,15 @@ _KEYS_GetJobUpdateDiffResult = frozenset(("cachedHashCode", "add", "remove", "up
 
 
 def _enc_GetJobUpdateDiffResult(o: GetJobUpdateDiffResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
@@ -7089,20 +7332,23 @@ _KEYS_TierConfig = frozenset(("cachedHashCode", "name", "settings",))
 
 
 def _enc_TierConfig(o: TierConfig) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "name"
-        v = o.name
-        if v is not None:
-            out.append(',"name":' + _gs(v))
+        v_name = o.name
+        if v_name is not None:
+            out.append(',"name":' + _gs(v_name))
         field = "settings"
         out.append(',"settings":' + _enc_map_string_string(o.settings))
     except (_PayloadError, ValueError) as err:
@@ -7147,8 +7393,8 @@ def _hash_TierConfig(o: TierConfig, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.name
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_name = o.name
+    h = (31 * h + (0 if v_name is None else _sh(v_name))) & _M
     h = (31 * h + _hash_map_string_string(o.settings, ids)) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
@@ -7163,19 +7409,22 @@ _KEYS_GetTierConfigResult = frozenset(("cachedHashCode", "defaultTierName", "tie
 
 
 def _enc_GetTierConfigResult(o: GetTierConfigResult) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "defaultTierName"
-        v = o.defaultTierName
-        if v is not None:
-            out.append(',"defaultTierName":' + _gs(v))
+        v_defaultTierName = o.defaultTierName
+        if v_defaultTierName is not None:
+            out.append(',"defaultTierName":' + _gs(v_defaultTierName))
         field = "tiers"
         out.append(',"tiers":' + _enc_set_TierConfig(o.tiers))
     except (_PayloadError, ValueError) as err:
@@ -7223,8 +7472,8 @@ def _hash_GetTierConfigResult(o: GetTierConfigResult, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.defaultTierName
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_defaultTierName = o.defaultTierName
+    h = (31 * h + (0 if v_defaultTierName is None else _sh(v_defaultTierName))) & _M
     h = (31 * h + _hash_set_TierConfig(o.tiers, ids)) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
@@ -7239,24 +7488,27 @@ _KEYS_ServerInfo = frozenset(("cachedHashCode", "clusterName", "statsUrlPrefix",
 
 
 def _enc_ServerInfo(o: ServerInfo) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "clusterName"
-        v = o.clusterName
-        if v is not None:
-            out.append(',"clusterName":' + _gs(v))
+        v_clusterName = o.clusterName
+        if v_clusterName is not None:
+            out.append(',"clusterName":' + _gs(v_clusterName))
         field = "statsUrlPrefix"
-        v = o.statsUrlPrefix
-        if v is not None:
-            out.append(',"statsUrlPrefix":' + _gs(v))
+        v_statsUrlPrefix = o.statsUrlPrefix
+        if v_statsUrlPrefix is not None:
+            out.append(',"statsUrlPrefix":' + _gs(v_statsUrlPrefix))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -7301,10 +7553,10 @@ def _hash_ServerInfo(o: ServerInfo, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.clusterName
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
-    v = o.statsUrlPrefix
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_clusterName = o.clusterName
+    h = (31 * h + (0 if v_clusterName is None else _sh(v_clusterName))) & _M
+    v_statsUrlPrefix = o.statsUrlPrefix
+    h = (31 * h + (0 if v_statsUrlPrefix is None else _sh(v_statsUrlPrefix))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -7318,12 +7570,15 @@ def _hash_ServerInfo(o: ServerInfo, ids: _Ids) -> int:
 
 
 def _enc_Result(o: Result) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     prefix, _, encode, _ = _ARMS_Result[o.set_field]
     try:
@@ -7381,20 +7636,23 @@ _KEYS_ResponseDetail = frozenset(("cachedHashCode", "message",))
 
 
 def _enc_ResponseDetail(o: ResponseDetail) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "message"
-        v = o.message
-        if v is not None:
-            out.append(',"message":' + _gs(v))
+        v_message = o.message
+        if v_message is not None:
+            out.append(',"message":' + _gs(v_message))
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, field) from None
     out.append("}")
@@ -7434,8 +7692,8 @@ def _hash_ResponseDetail(o: ResponseDetail, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.message
-    h = (31 * h + (0 if v is None else _sh(v))) & _M
+    v_message = o.message
+    h = (31 * h + (0 if v_message is None else _sh(v_message))) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -7449,27 +7707,30 @@ _KEYS_Response = frozenset(("cachedHashCode", "responseCode", "serverInfo", "res
 
 
 def _enc_Response(o: Response) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
     try:
         field = "responseCode"
-        v = o.responseCode
-        if v is not None:
-            out.append(',"responseCode":' + _Q_ResponseCode[v])
+        v_responseCode = o.responseCode
+        if v_responseCode is not None:
+            out.append(',"responseCode":' + _Q_ResponseCode[v_responseCode])
         field = "serverInfo"
-        v = o.serverInfo
-        if v is not None:
-            out.append(',"serverInfo":' + _enc_ServerInfo(v))
+        v_serverInfo = o.serverInfo
+        if v_serverInfo is not None:
+            out.append(',"serverInfo":' + _enc_ServerInfo(v_serverInfo))
         field = "result"
-        v = o.result
-        if v is not None:
-            out.append(',"result":' + _enc_Result(v))
+        v_result = o.result
+        if v_result is not None:
+            out.append(',"result":' + _enc_Result(v_result))
         field = "details"
         out.append(',"details":' + _enc_list_ResponseDetail(o.details))
     except (_PayloadError, ValueError) as err:
@@ -7530,12 +7791,12 @@ def _hash_Response(o: Response, ids: _Ids) -> int:
     if h:
         return h
     h = 1
-    v = o.responseCode
-    h = (31 * h + (0 if v is None else ids[_K_ResponseCode[v]])) & _M
-    v = o.serverInfo
-    h = (31 * h + (0 if v is None else _hash_ServerInfo(v, ids))) & _M
-    v = o.result
-    h = (31 * h + (0 if v is None else _hash_Result(v, ids))) & _M
+    v_responseCode = o.responseCode
+    h = (31 * h + (0 if v_responseCode is None else ids[_K_ResponseCode[v_responseCode]])) & _M
+    v_serverInfo = o.serverInfo
+    h = (31 * h + (0 if v_serverInfo is None else _hash_ServerInfo(v_serverInfo, ids))) & _M
+    v_result = o.result
+    h = (31 * h + (0 if v_result is None else _hash_Result(v_result, ids))) & _M
     h = (31 * h + _hash_list_ResponseDetail(o.details, ids)) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
@@ -7550,12 +7811,15 @@ _KEYS_ExplicitReconciliationSettings = frozenset(("cachedHashCode", "batchSize",
 
 
 def _enc_ExplicitReconciliationSettings(o: ExplicitReconciliationSettings) -> str:
+    text: str
     cached = o._json
     if cached is not None:
         if cached.__class__ is str:
-            return _typing.cast(str, cached)
+            text = cached
+            return text
         if cached[1] == _EPOCH[0]:
-            return _typing.cast(str, cached[0])
+            text = cached[0]
+            return text
     epoch = _EPOCH[0]
     out = ['{"cachedHashCode":', str(o._jhash)]
     field = ""
@@ -8315,267 +8579,267 @@ _SETFIELDS_Result: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.
 
 
 # Each class finds its encoder, decoder and hash through these attributes.
-Identity._gson_encode = staticmethod(_enc_Identity)  # type: ignore[assignment]
-Identity._gson_decode = staticmethod(_dec_Identity)  # type: ignore[assignment]
-Identity._java_hash = staticmethod(_hash_Identity)  # type: ignore[assignment]
-Attribute._gson_encode = staticmethod(_enc_Attribute)  # type: ignore[assignment]
-Attribute._gson_decode = staticmethod(_dec_Attribute)  # type: ignore[assignment]
-Attribute._java_hash = staticmethod(_hash_Attribute)  # type: ignore[assignment]
-HostAttributes._gson_encode = staticmethod(_enc_HostAttributes)  # type: ignore[assignment]
-HostAttributes._gson_decode = staticmethod(_dec_HostAttributes)  # type: ignore[assignment]
-HostAttributes._java_hash = staticmethod(_hash_HostAttributes)  # type: ignore[assignment]
-ValueConstraint._gson_encode = staticmethod(_enc_ValueConstraint)  # type: ignore[assignment]
-ValueConstraint._gson_decode = staticmethod(_dec_ValueConstraint)  # type: ignore[assignment]
-ValueConstraint._java_hash = staticmethod(_hash_ValueConstraint)  # type: ignore[assignment]
-LimitConstraint._gson_encode = staticmethod(_enc_LimitConstraint)  # type: ignore[assignment]
-LimitConstraint._gson_decode = staticmethod(_dec_LimitConstraint)  # type: ignore[assignment]
-LimitConstraint._java_hash = staticmethod(_hash_LimitConstraint)  # type: ignore[assignment]
-TaskConstraint._gson_encode = staticmethod(_enc_TaskConstraint)  # type: ignore[assignment]
-TaskConstraint._gson_decode = staticmethod(_dec_TaskConstraint)  # type: ignore[assignment]
-TaskConstraint._java_hash = staticmethod(_hash_TaskConstraint)  # type: ignore[assignment]
-Constraint._gson_encode = staticmethod(_enc_Constraint)  # type: ignore[assignment]
-Constraint._gson_decode = staticmethod(_dec_Constraint)  # type: ignore[assignment]
-Constraint._java_hash = staticmethod(_hash_Constraint)  # type: ignore[assignment]
-Package._gson_encode = staticmethod(_enc_Package)  # type: ignore[assignment]
-Package._gson_decode = staticmethod(_dec_Package)  # type: ignore[assignment]
-Package._java_hash = staticmethod(_hash_Package)  # type: ignore[assignment]
-Metadata._gson_encode = staticmethod(_enc_Metadata)  # type: ignore[assignment]
-Metadata._gson_decode = staticmethod(_dec_Metadata)  # type: ignore[assignment]
-Metadata._java_hash = staticmethod(_hash_Metadata)  # type: ignore[assignment]
-JobKey._gson_encode = staticmethod(_enc_JobKey)  # type: ignore[assignment]
-JobKey._gson_decode = staticmethod(_dec_JobKey)  # type: ignore[assignment]
-JobKey._java_hash = staticmethod(_hash_JobKey)  # type: ignore[assignment]
-LockKey._gson_encode = staticmethod(_enc_LockKey)  # type: ignore[assignment]
-LockKey._gson_decode = staticmethod(_dec_LockKey)  # type: ignore[assignment]
-LockKey._java_hash = staticmethod(_hash_LockKey)  # type: ignore[assignment]
-Lock._gson_encode = staticmethod(_enc_Lock)  # type: ignore[assignment]
-Lock._gson_decode = staticmethod(_dec_Lock)  # type: ignore[assignment]
-Lock._java_hash = staticmethod(_hash_Lock)  # type: ignore[assignment]
-InstanceKey._gson_encode = staticmethod(_enc_InstanceKey)  # type: ignore[assignment]
-InstanceKey._gson_decode = staticmethod(_dec_InstanceKey)  # type: ignore[assignment]
-InstanceKey._java_hash = staticmethod(_hash_InstanceKey)  # type: ignore[assignment]
-MesosFetcherURI._gson_encode = staticmethod(_enc_MesosFetcherURI)  # type: ignore[assignment]
-MesosFetcherURI._gson_decode = staticmethod(_dec_MesosFetcherURI)  # type: ignore[assignment]
-MesosFetcherURI._java_hash = staticmethod(_hash_MesosFetcherURI)  # type: ignore[assignment]
-ExecutorConfig._gson_encode = staticmethod(_enc_ExecutorConfig)  # type: ignore[assignment]
-ExecutorConfig._gson_decode = staticmethod(_dec_ExecutorConfig)  # type: ignore[assignment]
-ExecutorConfig._java_hash = staticmethod(_hash_ExecutorConfig)  # type: ignore[assignment]
-Volume._gson_encode = staticmethod(_enc_Volume)  # type: ignore[assignment]
-Volume._gson_decode = staticmethod(_dec_Volume)  # type: ignore[assignment]
-Volume._java_hash = staticmethod(_hash_Volume)  # type: ignore[assignment]
-DockerImage._gson_encode = staticmethod(_enc_DockerImage)  # type: ignore[assignment]
-DockerImage._gson_decode = staticmethod(_dec_DockerImage)  # type: ignore[assignment]
-DockerImage._java_hash = staticmethod(_hash_DockerImage)  # type: ignore[assignment]
-AppcImage._gson_encode = staticmethod(_enc_AppcImage)  # type: ignore[assignment]
-AppcImage._gson_decode = staticmethod(_dec_AppcImage)  # type: ignore[assignment]
-AppcImage._java_hash = staticmethod(_hash_AppcImage)  # type: ignore[assignment]
-Image._gson_encode = staticmethod(_enc_Image)  # type: ignore[assignment]
-Image._gson_decode = staticmethod(_dec_Image)  # type: ignore[assignment]
-Image._java_hash = staticmethod(_hash_Image)  # type: ignore[assignment]
-MesosContainer._gson_encode = staticmethod(_enc_MesosContainer)  # type: ignore[assignment]
-MesosContainer._gson_decode = staticmethod(_dec_MesosContainer)  # type: ignore[assignment]
-MesosContainer._java_hash = staticmethod(_hash_MesosContainer)  # type: ignore[assignment]
-DockerParameter._gson_encode = staticmethod(_enc_DockerParameter)  # type: ignore[assignment]
-DockerParameter._gson_decode = staticmethod(_dec_DockerParameter)  # type: ignore[assignment]
-DockerParameter._java_hash = staticmethod(_hash_DockerParameter)  # type: ignore[assignment]
-DockerContainer._gson_encode = staticmethod(_enc_DockerContainer)  # type: ignore[assignment]
-DockerContainer._gson_decode = staticmethod(_dec_DockerContainer)  # type: ignore[assignment]
-DockerContainer._java_hash = staticmethod(_hash_DockerContainer)  # type: ignore[assignment]
-Container._gson_encode = staticmethod(_enc_Container)  # type: ignore[assignment]
-Container._gson_decode = staticmethod(_dec_Container)  # type: ignore[assignment]
-Container._java_hash = staticmethod(_hash_Container)  # type: ignore[assignment]
-Resource._gson_encode = staticmethod(_enc_Resource)  # type: ignore[assignment]
-Resource._gson_decode = staticmethod(_dec_Resource)  # type: ignore[assignment]
-Resource._java_hash = staticmethod(_hash_Resource)  # type: ignore[assignment]
-PartitionPolicy._gson_encode = staticmethod(_enc_PartitionPolicy)  # type: ignore[assignment]
-PartitionPolicy._gson_decode = staticmethod(_dec_PartitionPolicy)  # type: ignore[assignment]
-PartitionPolicy._java_hash = staticmethod(_hash_PartitionPolicy)  # type: ignore[assignment]
-PercentageSlaPolicy._gson_encode = staticmethod(_enc_PercentageSlaPolicy)  # type: ignore[assignment]
-PercentageSlaPolicy._gson_decode = staticmethod(_dec_PercentageSlaPolicy)  # type: ignore[assignment]
-PercentageSlaPolicy._java_hash = staticmethod(_hash_PercentageSlaPolicy)  # type: ignore[assignment]
-CountSlaPolicy._gson_encode = staticmethod(_enc_CountSlaPolicy)  # type: ignore[assignment]
-CountSlaPolicy._gson_decode = staticmethod(_dec_CountSlaPolicy)  # type: ignore[assignment]
-CountSlaPolicy._java_hash = staticmethod(_hash_CountSlaPolicy)  # type: ignore[assignment]
-CoordinatorSlaPolicy._gson_encode = staticmethod(_enc_CoordinatorSlaPolicy)  # type: ignore[assignment]
-CoordinatorSlaPolicy._gson_decode = staticmethod(_dec_CoordinatorSlaPolicy)  # type: ignore[assignment]
-CoordinatorSlaPolicy._java_hash = staticmethod(_hash_CoordinatorSlaPolicy)  # type: ignore[assignment]
-SlaPolicy._gson_encode = staticmethod(_enc_SlaPolicy)  # type: ignore[assignment]
-SlaPolicy._gson_decode = staticmethod(_dec_SlaPolicy)  # type: ignore[assignment]
-SlaPolicy._java_hash = staticmethod(_hash_SlaPolicy)  # type: ignore[assignment]
-TaskConfig._gson_encode = staticmethod(_enc_TaskConfig)  # type: ignore[assignment]
-TaskConfig._gson_decode = staticmethod(_dec_TaskConfig)  # type: ignore[assignment]
-TaskConfig._java_hash = staticmethod(_hash_TaskConfig)  # type: ignore[assignment]
-ResourceAggregate._gson_encode = staticmethod(_enc_ResourceAggregate)  # type: ignore[assignment]
-ResourceAggregate._gson_decode = staticmethod(_dec_ResourceAggregate)  # type: ignore[assignment]
-ResourceAggregate._java_hash = staticmethod(_hash_ResourceAggregate)  # type: ignore[assignment]
-JobConfiguration._gson_encode = staticmethod(_enc_JobConfiguration)  # type: ignore[assignment]
-JobConfiguration._gson_decode = staticmethod(_dec_JobConfiguration)  # type: ignore[assignment]
-JobConfiguration._java_hash = staticmethod(_hash_JobConfiguration)  # type: ignore[assignment]
-JobStats._gson_encode = staticmethod(_enc_JobStats)  # type: ignore[assignment]
-JobStats._gson_decode = staticmethod(_dec_JobStats)  # type: ignore[assignment]
-JobStats._java_hash = staticmethod(_hash_JobStats)  # type: ignore[assignment]
-JobSummary._gson_encode = staticmethod(_enc_JobSummary)  # type: ignore[assignment]
-JobSummary._gson_decode = staticmethod(_dec_JobSummary)  # type: ignore[assignment]
-JobSummary._java_hash = staticmethod(_hash_JobSummary)  # type: ignore[assignment]
-Range._gson_encode = staticmethod(_enc_Range)  # type: ignore[assignment]
-Range._gson_decode = staticmethod(_dec_Range)  # type: ignore[assignment]
-Range._java_hash = staticmethod(_hash_Range)  # type: ignore[assignment]
-ConfigGroup._gson_encode = staticmethod(_enc_ConfigGroup)  # type: ignore[assignment]
-ConfigGroup._gson_decode = staticmethod(_dec_ConfigGroup)  # type: ignore[assignment]
-ConfigGroup._java_hash = staticmethod(_hash_ConfigGroup)  # type: ignore[assignment]
-ConfigSummary._gson_encode = staticmethod(_enc_ConfigSummary)  # type: ignore[assignment]
-ConfigSummary._gson_decode = staticmethod(_dec_ConfigSummary)  # type: ignore[assignment]
-ConfigSummary._java_hash = staticmethod(_hash_ConfigSummary)  # type: ignore[assignment]
-PopulateJobResult._gson_encode = staticmethod(_enc_PopulateJobResult)  # type: ignore[assignment]
-PopulateJobResult._gson_decode = staticmethod(_dec_PopulateJobResult)  # type: ignore[assignment]
-PopulateJobResult._java_hash = staticmethod(_hash_PopulateJobResult)  # type: ignore[assignment]
-GetQuotaResult._gson_encode = staticmethod(_enc_GetQuotaResult)  # type: ignore[assignment]
-GetQuotaResult._gson_decode = staticmethod(_dec_GetQuotaResult)  # type: ignore[assignment]
-GetQuotaResult._java_hash = staticmethod(_hash_GetQuotaResult)  # type: ignore[assignment]
-TaskEvent._gson_encode = staticmethod(_enc_TaskEvent)  # type: ignore[assignment]
-TaskEvent._gson_decode = staticmethod(_dec_TaskEvent)  # type: ignore[assignment]
-TaskEvent._java_hash = staticmethod(_hash_TaskEvent)  # type: ignore[assignment]
-AssignedTask._gson_encode = staticmethod(_enc_AssignedTask)  # type: ignore[assignment]
-AssignedTask._gson_decode = staticmethod(_dec_AssignedTask)  # type: ignore[assignment]
-AssignedTask._java_hash = staticmethod(_hash_AssignedTask)  # type: ignore[assignment]
-ScheduledTask._gson_encode = staticmethod(_enc_ScheduledTask)  # type: ignore[assignment]
-ScheduledTask._gson_decode = staticmethod(_dec_ScheduledTask)  # type: ignore[assignment]
-ScheduledTask._java_hash = staticmethod(_hash_ScheduledTask)  # type: ignore[assignment]
-ScheduleStatusResult._gson_encode = staticmethod(_enc_ScheduleStatusResult)  # type: ignore[assignment]
-ScheduleStatusResult._gson_decode = staticmethod(_dec_ScheduleStatusResult)  # type: ignore[assignment]
-ScheduleStatusResult._java_hash = staticmethod(_hash_ScheduleStatusResult)  # type: ignore[assignment]
-GetJobsResult._gson_encode = staticmethod(_enc_GetJobsResult)  # type: ignore[assignment]
-GetJobsResult._gson_decode = staticmethod(_dec_GetJobsResult)  # type: ignore[assignment]
-GetJobsResult._java_hash = staticmethod(_hash_GetJobsResult)  # type: ignore[assignment]
-TaskQuery._gson_encode = staticmethod(_enc_TaskQuery)  # type: ignore[assignment]
-TaskQuery._gson_decode = staticmethod(_dec_TaskQuery)  # type: ignore[assignment]
-TaskQuery._java_hash = staticmethod(_hash_TaskQuery)  # type: ignore[assignment]
-HostStatus._gson_encode = staticmethod(_enc_HostStatus)  # type: ignore[assignment]
-HostStatus._gson_decode = staticmethod(_dec_HostStatus)  # type: ignore[assignment]
-HostStatus._java_hash = staticmethod(_hash_HostStatus)  # type: ignore[assignment]
-RoleSummary._gson_encode = staticmethod(_enc_RoleSummary)  # type: ignore[assignment]
-RoleSummary._gson_decode = staticmethod(_dec_RoleSummary)  # type: ignore[assignment]
-RoleSummary._java_hash = staticmethod(_hash_RoleSummary)  # type: ignore[assignment]
-Hosts._gson_encode = staticmethod(_enc_Hosts)  # type: ignore[assignment]
-Hosts._gson_decode = staticmethod(_dec_Hosts)  # type: ignore[assignment]
-Hosts._java_hash = staticmethod(_hash_Hosts)  # type: ignore[assignment]
-PendingReason._gson_encode = staticmethod(_enc_PendingReason)  # type: ignore[assignment]
-PendingReason._gson_decode = staticmethod(_dec_PendingReason)  # type: ignore[assignment]
-PendingReason._java_hash = staticmethod(_hash_PendingReason)  # type: ignore[assignment]
-JobUpdateKey._gson_encode = staticmethod(_enc_JobUpdateKey)  # type: ignore[assignment]
-JobUpdateKey._gson_decode = staticmethod(_dec_JobUpdateKey)  # type: ignore[assignment]
-JobUpdateKey._java_hash = staticmethod(_hash_JobUpdateKey)  # type: ignore[assignment]
-QueueJobUpdateStrategy._gson_encode = staticmethod(_enc_QueueJobUpdateStrategy)  # type: ignore[assignment]
-QueueJobUpdateStrategy._gson_decode = staticmethod(_dec_QueueJobUpdateStrategy)  # type: ignore[assignment]
-QueueJobUpdateStrategy._java_hash = staticmethod(_hash_QueueJobUpdateStrategy)  # type: ignore[assignment]
-BatchJobUpdateStrategy._gson_encode = staticmethod(_enc_BatchJobUpdateStrategy)  # type: ignore[assignment]
-BatchJobUpdateStrategy._gson_decode = staticmethod(_dec_BatchJobUpdateStrategy)  # type: ignore[assignment]
-BatchJobUpdateStrategy._java_hash = staticmethod(_hash_BatchJobUpdateStrategy)  # type: ignore[assignment]
-VariableBatchJobUpdateStrategy._gson_encode = staticmethod(_enc_VariableBatchJobUpdateStrategy)  # type: ignore[assignment]
-VariableBatchJobUpdateStrategy._gson_decode = staticmethod(_dec_VariableBatchJobUpdateStrategy)  # type: ignore[assignment]
-VariableBatchJobUpdateStrategy._java_hash = staticmethod(_hash_VariableBatchJobUpdateStrategy)  # type: ignore[assignment]
-JobUpdateStrategy._gson_encode = staticmethod(_enc_JobUpdateStrategy)  # type: ignore[assignment]
-JobUpdateStrategy._gson_decode = staticmethod(_dec_JobUpdateStrategy)  # type: ignore[assignment]
-JobUpdateStrategy._java_hash = staticmethod(_hash_JobUpdateStrategy)  # type: ignore[assignment]
-JobUpdateSettings._gson_encode = staticmethod(_enc_JobUpdateSettings)  # type: ignore[assignment]
-JobUpdateSettings._gson_decode = staticmethod(_dec_JobUpdateSettings)  # type: ignore[assignment]
-JobUpdateSettings._java_hash = staticmethod(_hash_JobUpdateSettings)  # type: ignore[assignment]
-JobUpdateEvent._gson_encode = staticmethod(_enc_JobUpdateEvent)  # type: ignore[assignment]
-JobUpdateEvent._gson_decode = staticmethod(_dec_JobUpdateEvent)  # type: ignore[assignment]
-JobUpdateEvent._java_hash = staticmethod(_hash_JobUpdateEvent)  # type: ignore[assignment]
-JobInstanceUpdateEvent._gson_encode = staticmethod(_enc_JobInstanceUpdateEvent)  # type: ignore[assignment]
-JobInstanceUpdateEvent._gson_decode = staticmethod(_dec_JobInstanceUpdateEvent)  # type: ignore[assignment]
-JobInstanceUpdateEvent._java_hash = staticmethod(_hash_JobInstanceUpdateEvent)  # type: ignore[assignment]
-InstanceTaskConfig._gson_encode = staticmethod(_enc_InstanceTaskConfig)  # type: ignore[assignment]
-InstanceTaskConfig._gson_decode = staticmethod(_dec_InstanceTaskConfig)  # type: ignore[assignment]
-InstanceTaskConfig._java_hash = staticmethod(_hash_InstanceTaskConfig)  # type: ignore[assignment]
-JobUpdateState._gson_encode = staticmethod(_enc_JobUpdateState)  # type: ignore[assignment]
-JobUpdateState._gson_decode = staticmethod(_dec_JobUpdateState)  # type: ignore[assignment]
-JobUpdateState._java_hash = staticmethod(_hash_JobUpdateState)  # type: ignore[assignment]
-JobUpdateSummary._gson_encode = staticmethod(_enc_JobUpdateSummary)  # type: ignore[assignment]
-JobUpdateSummary._gson_decode = staticmethod(_dec_JobUpdateSummary)  # type: ignore[assignment]
-JobUpdateSummary._java_hash = staticmethod(_hash_JobUpdateSummary)  # type: ignore[assignment]
-JobUpdateInstructions._gson_encode = staticmethod(_enc_JobUpdateInstructions)  # type: ignore[assignment]
-JobUpdateInstructions._gson_decode = staticmethod(_dec_JobUpdateInstructions)  # type: ignore[assignment]
-JobUpdateInstructions._java_hash = staticmethod(_hash_JobUpdateInstructions)  # type: ignore[assignment]
-JobUpdate._gson_encode = staticmethod(_enc_JobUpdate)  # type: ignore[assignment]
-JobUpdate._gson_decode = staticmethod(_dec_JobUpdate)  # type: ignore[assignment]
-JobUpdate._java_hash = staticmethod(_hash_JobUpdate)  # type: ignore[assignment]
-JobUpdateDetails._gson_encode = staticmethod(_enc_JobUpdateDetails)  # type: ignore[assignment]
-JobUpdateDetails._gson_decode = staticmethod(_dec_JobUpdateDetails)  # type: ignore[assignment]
-JobUpdateDetails._java_hash = staticmethod(_hash_JobUpdateDetails)  # type: ignore[assignment]
-JobUpdateRequest._gson_encode = staticmethod(_enc_JobUpdateRequest)  # type: ignore[assignment]
-JobUpdateRequest._gson_decode = staticmethod(_dec_JobUpdateRequest)  # type: ignore[assignment]
-JobUpdateRequest._java_hash = staticmethod(_hash_JobUpdateRequest)  # type: ignore[assignment]
-JobUpdateQuery._gson_encode = staticmethod(_enc_JobUpdateQuery)  # type: ignore[assignment]
-JobUpdateQuery._gson_decode = staticmethod(_dec_JobUpdateQuery)  # type: ignore[assignment]
-JobUpdateQuery._java_hash = staticmethod(_hash_JobUpdateQuery)  # type: ignore[assignment]
-HostMaintenanceRequest._gson_encode = staticmethod(_enc_HostMaintenanceRequest)  # type: ignore[assignment]
-HostMaintenanceRequest._gson_decode = staticmethod(_dec_HostMaintenanceRequest)  # type: ignore[assignment]
-HostMaintenanceRequest._java_hash = staticmethod(_hash_HostMaintenanceRequest)  # type: ignore[assignment]
-ListBackupsResult._gson_encode = staticmethod(_enc_ListBackupsResult)  # type: ignore[assignment]
-ListBackupsResult._gson_decode = staticmethod(_dec_ListBackupsResult)  # type: ignore[assignment]
-ListBackupsResult._java_hash = staticmethod(_hash_ListBackupsResult)  # type: ignore[assignment]
-StartMaintenanceResult._gson_encode = staticmethod(_enc_StartMaintenanceResult)  # type: ignore[assignment]
-StartMaintenanceResult._gson_decode = staticmethod(_dec_StartMaintenanceResult)  # type: ignore[assignment]
-StartMaintenanceResult._java_hash = staticmethod(_hash_StartMaintenanceResult)  # type: ignore[assignment]
-DrainHostsResult._gson_encode = staticmethod(_enc_DrainHostsResult)  # type: ignore[assignment]
-DrainHostsResult._gson_decode = staticmethod(_dec_DrainHostsResult)  # type: ignore[assignment]
-DrainHostsResult._java_hash = staticmethod(_hash_DrainHostsResult)  # type: ignore[assignment]
-QueryRecoveryResult._gson_encode = staticmethod(_enc_QueryRecoveryResult)  # type: ignore[assignment]
-QueryRecoveryResult._gson_decode = staticmethod(_dec_QueryRecoveryResult)  # type: ignore[assignment]
-QueryRecoveryResult._java_hash = staticmethod(_hash_QueryRecoveryResult)  # type: ignore[assignment]
-MaintenanceStatusResult._gson_encode = staticmethod(_enc_MaintenanceStatusResult)  # type: ignore[assignment]
-MaintenanceStatusResult._gson_decode = staticmethod(_dec_MaintenanceStatusResult)  # type: ignore[assignment]
-MaintenanceStatusResult._java_hash = staticmethod(_hash_MaintenanceStatusResult)  # type: ignore[assignment]
-EndMaintenanceResult._gson_encode = staticmethod(_enc_EndMaintenanceResult)  # type: ignore[assignment]
-EndMaintenanceResult._gson_decode = staticmethod(_dec_EndMaintenanceResult)  # type: ignore[assignment]
-EndMaintenanceResult._java_hash = staticmethod(_hash_EndMaintenanceResult)  # type: ignore[assignment]
-RoleSummaryResult._gson_encode = staticmethod(_enc_RoleSummaryResult)  # type: ignore[assignment]
-RoleSummaryResult._gson_decode = staticmethod(_dec_RoleSummaryResult)  # type: ignore[assignment]
-RoleSummaryResult._java_hash = staticmethod(_hash_RoleSummaryResult)  # type: ignore[assignment]
-JobSummaryResult._gson_encode = staticmethod(_enc_JobSummaryResult)  # type: ignore[assignment]
-JobSummaryResult._gson_decode = staticmethod(_dec_JobSummaryResult)  # type: ignore[assignment]
-JobSummaryResult._java_hash = staticmethod(_hash_JobSummaryResult)  # type: ignore[assignment]
-ConfigSummaryResult._gson_encode = staticmethod(_enc_ConfigSummaryResult)  # type: ignore[assignment]
-ConfigSummaryResult._gson_decode = staticmethod(_dec_ConfigSummaryResult)  # type: ignore[assignment]
-ConfigSummaryResult._java_hash = staticmethod(_hash_ConfigSummaryResult)  # type: ignore[assignment]
-GetPendingReasonResult._gson_encode = staticmethod(_enc_GetPendingReasonResult)  # type: ignore[assignment]
-GetPendingReasonResult._gson_decode = staticmethod(_dec_GetPendingReasonResult)  # type: ignore[assignment]
-GetPendingReasonResult._java_hash = staticmethod(_hash_GetPendingReasonResult)  # type: ignore[assignment]
-StartJobUpdateResult._gson_encode = staticmethod(_enc_StartJobUpdateResult)  # type: ignore[assignment]
-StartJobUpdateResult._gson_decode = staticmethod(_dec_StartJobUpdateResult)  # type: ignore[assignment]
-StartJobUpdateResult._java_hash = staticmethod(_hash_StartJobUpdateResult)  # type: ignore[assignment]
-GetJobUpdateSummariesResult._gson_encode = staticmethod(_enc_GetJobUpdateSummariesResult)  # type: ignore[assignment]
-GetJobUpdateSummariesResult._gson_decode = staticmethod(_dec_GetJobUpdateSummariesResult)  # type: ignore[assignment]
-GetJobUpdateSummariesResult._java_hash = staticmethod(_hash_GetJobUpdateSummariesResult)  # type: ignore[assignment]
-GetJobUpdateDetailsResult._gson_encode = staticmethod(_enc_GetJobUpdateDetailsResult)  # type: ignore[assignment]
-GetJobUpdateDetailsResult._gson_decode = staticmethod(_dec_GetJobUpdateDetailsResult)  # type: ignore[assignment]
-GetJobUpdateDetailsResult._java_hash = staticmethod(_hash_GetJobUpdateDetailsResult)  # type: ignore[assignment]
-PulseJobUpdateResult._gson_encode = staticmethod(_enc_PulseJobUpdateResult)  # type: ignore[assignment]
-PulseJobUpdateResult._gson_decode = staticmethod(_dec_PulseJobUpdateResult)  # type: ignore[assignment]
-PulseJobUpdateResult._java_hash = staticmethod(_hash_PulseJobUpdateResult)  # type: ignore[assignment]
-GetJobUpdateDiffResult._gson_encode = staticmethod(_enc_GetJobUpdateDiffResult)  # type: ignore[assignment]
-GetJobUpdateDiffResult._gson_decode = staticmethod(_dec_GetJobUpdateDiffResult)  # type: ignore[assignment]
-GetJobUpdateDiffResult._java_hash = staticmethod(_hash_GetJobUpdateDiffResult)  # type: ignore[assignment]
-TierConfig._gson_encode = staticmethod(_enc_TierConfig)  # type: ignore[assignment]
-TierConfig._gson_decode = staticmethod(_dec_TierConfig)  # type: ignore[assignment]
-TierConfig._java_hash = staticmethod(_hash_TierConfig)  # type: ignore[assignment]
-GetTierConfigResult._gson_encode = staticmethod(_enc_GetTierConfigResult)  # type: ignore[assignment]
-GetTierConfigResult._gson_decode = staticmethod(_dec_GetTierConfigResult)  # type: ignore[assignment]
-GetTierConfigResult._java_hash = staticmethod(_hash_GetTierConfigResult)  # type: ignore[assignment]
-ServerInfo._gson_encode = staticmethod(_enc_ServerInfo)  # type: ignore[assignment]
-ServerInfo._gson_decode = staticmethod(_dec_ServerInfo)  # type: ignore[assignment]
-ServerInfo._java_hash = staticmethod(_hash_ServerInfo)  # type: ignore[assignment]
-Result._gson_encode = staticmethod(_enc_Result)  # type: ignore[assignment]
-Result._gson_decode = staticmethod(_dec_Result)  # type: ignore[assignment]
-Result._java_hash = staticmethod(_hash_Result)  # type: ignore[assignment]
-ResponseDetail._gson_encode = staticmethod(_enc_ResponseDetail)  # type: ignore[assignment]
-ResponseDetail._gson_decode = staticmethod(_dec_ResponseDetail)  # type: ignore[assignment]
-ResponseDetail._java_hash = staticmethod(_hash_ResponseDetail)  # type: ignore[assignment]
-Response._gson_encode = staticmethod(_enc_Response)  # type: ignore[assignment]
-Response._gson_decode = staticmethod(_dec_Response)  # type: ignore[assignment]
-Response._java_hash = staticmethod(_hash_Response)  # type: ignore[assignment]
-ExplicitReconciliationSettings._gson_encode = staticmethod(_enc_ExplicitReconciliationSettings)  # type: ignore[assignment]
-ExplicitReconciliationSettings._gson_decode = staticmethod(_dec_ExplicitReconciliationSettings)  # type: ignore[assignment]
-ExplicitReconciliationSettings._java_hash = staticmethod(_hash_ExplicitReconciliationSettings)  # type: ignore[assignment]
+Identity._gson_encode = staticmethod(_enc_Identity)
+Identity._gson_decode = staticmethod(_dec_Identity)
+Identity._java_hash = staticmethod(_hash_Identity)
+Attribute._gson_encode = staticmethod(_enc_Attribute)
+Attribute._gson_decode = staticmethod(_dec_Attribute)
+Attribute._java_hash = staticmethod(_hash_Attribute)
+HostAttributes._gson_encode = staticmethod(_enc_HostAttributes)
+HostAttributes._gson_decode = staticmethod(_dec_HostAttributes)
+HostAttributes._java_hash = staticmethod(_hash_HostAttributes)
+ValueConstraint._gson_encode = staticmethod(_enc_ValueConstraint)
+ValueConstraint._gson_decode = staticmethod(_dec_ValueConstraint)
+ValueConstraint._java_hash = staticmethod(_hash_ValueConstraint)
+LimitConstraint._gson_encode = staticmethod(_enc_LimitConstraint)
+LimitConstraint._gson_decode = staticmethod(_dec_LimitConstraint)
+LimitConstraint._java_hash = staticmethod(_hash_LimitConstraint)
+TaskConstraint._gson_encode = staticmethod(_enc_TaskConstraint)
+TaskConstraint._gson_decode = staticmethod(_dec_TaskConstraint)
+TaskConstraint._java_hash = staticmethod(_hash_TaskConstraint)
+Constraint._gson_encode = staticmethod(_enc_Constraint)
+Constraint._gson_decode = staticmethod(_dec_Constraint)
+Constraint._java_hash = staticmethod(_hash_Constraint)
+Package._gson_encode = staticmethod(_enc_Package)
+Package._gson_decode = staticmethod(_dec_Package)
+Package._java_hash = staticmethod(_hash_Package)
+Metadata._gson_encode = staticmethod(_enc_Metadata)
+Metadata._gson_decode = staticmethod(_dec_Metadata)
+Metadata._java_hash = staticmethod(_hash_Metadata)
+JobKey._gson_encode = staticmethod(_enc_JobKey)
+JobKey._gson_decode = staticmethod(_dec_JobKey)
+JobKey._java_hash = staticmethod(_hash_JobKey)
+LockKey._gson_encode = staticmethod(_enc_LockKey)
+LockKey._gson_decode = staticmethod(_dec_LockKey)
+LockKey._java_hash = staticmethod(_hash_LockKey)
+Lock._gson_encode = staticmethod(_enc_Lock)
+Lock._gson_decode = staticmethod(_dec_Lock)
+Lock._java_hash = staticmethod(_hash_Lock)
+InstanceKey._gson_encode = staticmethod(_enc_InstanceKey)
+InstanceKey._gson_decode = staticmethod(_dec_InstanceKey)
+InstanceKey._java_hash = staticmethod(_hash_InstanceKey)
+MesosFetcherURI._gson_encode = staticmethod(_enc_MesosFetcherURI)
+MesosFetcherURI._gson_decode = staticmethod(_dec_MesosFetcherURI)
+MesosFetcherURI._java_hash = staticmethod(_hash_MesosFetcherURI)
+ExecutorConfig._gson_encode = staticmethod(_enc_ExecutorConfig)
+ExecutorConfig._gson_decode = staticmethod(_dec_ExecutorConfig)
+ExecutorConfig._java_hash = staticmethod(_hash_ExecutorConfig)
+Volume._gson_encode = staticmethod(_enc_Volume)
+Volume._gson_decode = staticmethod(_dec_Volume)
+Volume._java_hash = staticmethod(_hash_Volume)
+DockerImage._gson_encode = staticmethod(_enc_DockerImage)
+DockerImage._gson_decode = staticmethod(_dec_DockerImage)
+DockerImage._java_hash = staticmethod(_hash_DockerImage)
+AppcImage._gson_encode = staticmethod(_enc_AppcImage)
+AppcImage._gson_decode = staticmethod(_dec_AppcImage)
+AppcImage._java_hash = staticmethod(_hash_AppcImage)
+Image._gson_encode = staticmethod(_enc_Image)
+Image._gson_decode = staticmethod(_dec_Image)
+Image._java_hash = staticmethod(_hash_Image)
+MesosContainer._gson_encode = staticmethod(_enc_MesosContainer)
+MesosContainer._gson_decode = staticmethod(_dec_MesosContainer)
+MesosContainer._java_hash = staticmethod(_hash_MesosContainer)
+DockerParameter._gson_encode = staticmethod(_enc_DockerParameter)
+DockerParameter._gson_decode = staticmethod(_dec_DockerParameter)
+DockerParameter._java_hash = staticmethod(_hash_DockerParameter)
+DockerContainer._gson_encode = staticmethod(_enc_DockerContainer)
+DockerContainer._gson_decode = staticmethod(_dec_DockerContainer)
+DockerContainer._java_hash = staticmethod(_hash_DockerContainer)
+Container._gson_encode = staticmethod(_enc_Container)
+Container._gson_decode = staticmethod(_dec_Container)
+Container._java_hash = staticmethod(_hash_Container)
+Resource._gson_encode = staticmethod(_enc_Resource)
+Resource._gson_decode = staticmethod(_dec_Resource)
+Resource._java_hash = staticmethod(_hash_Resource)
+PartitionPolicy._gson_encode = staticmethod(_enc_PartitionPolicy)
+PartitionPolicy._gson_decode = staticmethod(_dec_PartitionPolicy)
+PartitionPolicy._java_hash = staticmethod(_hash_PartitionPolicy)
+PercentageSlaPolicy._gson_encode = staticmethod(_enc_PercentageSlaPolicy)
+PercentageSlaPolicy._gson_decode = staticmethod(_dec_PercentageSlaPolicy)
+PercentageSlaPolicy._java_hash = staticmethod(_hash_PercentageSlaPolicy)
+CountSlaPolicy._gson_encode = staticmethod(_enc_CountSlaPolicy)
+CountSlaPolicy._gson_decode = staticmethod(_dec_CountSlaPolicy)
+CountSlaPolicy._java_hash = staticmethod(_hash_CountSlaPolicy)
+CoordinatorSlaPolicy._gson_encode = staticmethod(_enc_CoordinatorSlaPolicy)
+CoordinatorSlaPolicy._gson_decode = staticmethod(_dec_CoordinatorSlaPolicy)
+CoordinatorSlaPolicy._java_hash = staticmethod(_hash_CoordinatorSlaPolicy)
+SlaPolicy._gson_encode = staticmethod(_enc_SlaPolicy)
+SlaPolicy._gson_decode = staticmethod(_dec_SlaPolicy)
+SlaPolicy._java_hash = staticmethod(_hash_SlaPolicy)
+TaskConfig._gson_encode = staticmethod(_enc_TaskConfig)
+TaskConfig._gson_decode = staticmethod(_dec_TaskConfig)
+TaskConfig._java_hash = staticmethod(_hash_TaskConfig)
+ResourceAggregate._gson_encode = staticmethod(_enc_ResourceAggregate)
+ResourceAggregate._gson_decode = staticmethod(_dec_ResourceAggregate)
+ResourceAggregate._java_hash = staticmethod(_hash_ResourceAggregate)
+JobConfiguration._gson_encode = staticmethod(_enc_JobConfiguration)
+JobConfiguration._gson_decode = staticmethod(_dec_JobConfiguration)
+JobConfiguration._java_hash = staticmethod(_hash_JobConfiguration)
+JobStats._gson_encode = staticmethod(_enc_JobStats)
+JobStats._gson_decode = staticmethod(_dec_JobStats)
+JobStats._java_hash = staticmethod(_hash_JobStats)
+JobSummary._gson_encode = staticmethod(_enc_JobSummary)
+JobSummary._gson_decode = staticmethod(_dec_JobSummary)
+JobSummary._java_hash = staticmethod(_hash_JobSummary)
+Range._gson_encode = staticmethod(_enc_Range)
+Range._gson_decode = staticmethod(_dec_Range)
+Range._java_hash = staticmethod(_hash_Range)
+ConfigGroup._gson_encode = staticmethod(_enc_ConfigGroup)
+ConfigGroup._gson_decode = staticmethod(_dec_ConfigGroup)
+ConfigGroup._java_hash = staticmethod(_hash_ConfigGroup)
+ConfigSummary._gson_encode = staticmethod(_enc_ConfigSummary)
+ConfigSummary._gson_decode = staticmethod(_dec_ConfigSummary)
+ConfigSummary._java_hash = staticmethod(_hash_ConfigSummary)
+PopulateJobResult._gson_encode = staticmethod(_enc_PopulateJobResult)
+PopulateJobResult._gson_decode = staticmethod(_dec_PopulateJobResult)
+PopulateJobResult._java_hash = staticmethod(_hash_PopulateJobResult)
+GetQuotaResult._gson_encode = staticmethod(_enc_GetQuotaResult)
+GetQuotaResult._gson_decode = staticmethod(_dec_GetQuotaResult)
+GetQuotaResult._java_hash = staticmethod(_hash_GetQuotaResult)
+TaskEvent._gson_encode = staticmethod(_enc_TaskEvent)
+TaskEvent._gson_decode = staticmethod(_dec_TaskEvent)
+TaskEvent._java_hash = staticmethod(_hash_TaskEvent)
+AssignedTask._gson_encode = staticmethod(_enc_AssignedTask)
+AssignedTask._gson_decode = staticmethod(_dec_AssignedTask)
+AssignedTask._java_hash = staticmethod(_hash_AssignedTask)
+ScheduledTask._gson_encode = staticmethod(_enc_ScheduledTask)
+ScheduledTask._gson_decode = staticmethod(_dec_ScheduledTask)
+ScheduledTask._java_hash = staticmethod(_hash_ScheduledTask)
+ScheduleStatusResult._gson_encode = staticmethod(_enc_ScheduleStatusResult)
+ScheduleStatusResult._gson_decode = staticmethod(_dec_ScheduleStatusResult)
+ScheduleStatusResult._java_hash = staticmethod(_hash_ScheduleStatusResult)
+GetJobsResult._gson_encode = staticmethod(_enc_GetJobsResult)
+GetJobsResult._gson_decode = staticmethod(_dec_GetJobsResult)
+GetJobsResult._java_hash = staticmethod(_hash_GetJobsResult)
+TaskQuery._gson_encode = staticmethod(_enc_TaskQuery)
+TaskQuery._gson_decode = staticmethod(_dec_TaskQuery)
+TaskQuery._java_hash = staticmethod(_hash_TaskQuery)
+HostStatus._gson_encode = staticmethod(_enc_HostStatus)
+HostStatus._gson_decode = staticmethod(_dec_HostStatus)
+HostStatus._java_hash = staticmethod(_hash_HostStatus)
+RoleSummary._gson_encode = staticmethod(_enc_RoleSummary)
+RoleSummary._gson_decode = staticmethod(_dec_RoleSummary)
+RoleSummary._java_hash = staticmethod(_hash_RoleSummary)
+Hosts._gson_encode = staticmethod(_enc_Hosts)
+Hosts._gson_decode = staticmethod(_dec_Hosts)
+Hosts._java_hash = staticmethod(_hash_Hosts)
+PendingReason._gson_encode = staticmethod(_enc_PendingReason)
+PendingReason._gson_decode = staticmethod(_dec_PendingReason)
+PendingReason._java_hash = staticmethod(_hash_PendingReason)
+JobUpdateKey._gson_encode = staticmethod(_enc_JobUpdateKey)
+JobUpdateKey._gson_decode = staticmethod(_dec_JobUpdateKey)
+JobUpdateKey._java_hash = staticmethod(_hash_JobUpdateKey)
+QueueJobUpdateStrategy._gson_encode = staticmethod(_enc_QueueJobUpdateStrategy)
+QueueJobUpdateStrategy._gson_decode = staticmethod(_dec_QueueJobUpdateStrategy)
+QueueJobUpdateStrategy._java_hash = staticmethod(_hash_QueueJobUpdateStrategy)
+BatchJobUpdateStrategy._gson_encode = staticmethod(_enc_BatchJobUpdateStrategy)
+BatchJobUpdateStrategy._gson_decode = staticmethod(_dec_BatchJobUpdateStrategy)
+BatchJobUpdateStrategy._java_hash = staticmethod(_hash_BatchJobUpdateStrategy)
+VariableBatchJobUpdateStrategy._gson_encode = staticmethod(_enc_VariableBatchJobUpdateStrategy)
+VariableBatchJobUpdateStrategy._gson_decode = staticmethod(_dec_VariableBatchJobUpdateStrategy)
+VariableBatchJobUpdateStrategy._java_hash = staticmethod(_hash_VariableBatchJobUpdateStrategy)
+JobUpdateStrategy._gson_encode = staticmethod(_enc_JobUpdateStrategy)
+JobUpdateStrategy._gson_decode = staticmethod(_dec_JobUpdateStrategy)
+JobUpdateStrategy._java_hash = staticmethod(_hash_JobUpdateStrategy)
+JobUpdateSettings._gson_encode = staticmethod(_enc_JobUpdateSettings)
+JobUpdateSettings._gson_decode = staticmethod(_dec_JobUpdateSettings)
+JobUpdateSettings._java_hash = staticmethod(_hash_JobUpdateSettings)
+JobUpdateEvent._gson_encode = staticmethod(_enc_JobUpdateEvent)
+JobUpdateEvent._gson_decode = staticmethod(_dec_JobUpdateEvent)
+JobUpdateEvent._java_hash = staticmethod(_hash_JobUpdateEvent)
+JobInstanceUpdateEvent._gson_encode = staticmethod(_enc_JobInstanceUpdateEvent)
+JobInstanceUpdateEvent._gson_decode = staticmethod(_dec_JobInstanceUpdateEvent)
+JobInstanceUpdateEvent._java_hash = staticmethod(_hash_JobInstanceUpdateEvent)
+InstanceTaskConfig._gson_encode = staticmethod(_enc_InstanceTaskConfig)
+InstanceTaskConfig._gson_decode = staticmethod(_dec_InstanceTaskConfig)
+InstanceTaskConfig._java_hash = staticmethod(_hash_InstanceTaskConfig)
+JobUpdateState._gson_encode = staticmethod(_enc_JobUpdateState)
+JobUpdateState._gson_decode = staticmethod(_dec_JobUpdateState)
+JobUpdateState._java_hash = staticmethod(_hash_JobUpdateState)
+JobUpdateSummary._gson_encode = staticmethod(_enc_JobUpdateSummary)
+JobUpdateSummary._gson_decode = staticmethod(_dec_JobUpdateSummary)
+JobUpdateSummary._java_hash = staticmethod(_hash_JobUpdateSummary)
+JobUpdateInstructions._gson_encode = staticmethod(_enc_JobUpdateInstructions)
+JobUpdateInstructions._gson_decode = staticmethod(_dec_JobUpdateInstructions)
+JobUpdateInstructions._java_hash = staticmethod(_hash_JobUpdateInstructions)
+JobUpdate._gson_encode = staticmethod(_enc_JobUpdate)
+JobUpdate._gson_decode = staticmethod(_dec_JobUpdate)
+JobUpdate._java_hash = staticmethod(_hash_JobUpdate)
+JobUpdateDetails._gson_encode = staticmethod(_enc_JobUpdateDetails)
+JobUpdateDetails._gson_decode = staticmethod(_dec_JobUpdateDetails)
+JobUpdateDetails._java_hash = staticmethod(_hash_JobUpdateDetails)
+JobUpdateRequest._gson_encode = staticmethod(_enc_JobUpdateRequest)
+JobUpdateRequest._gson_decode = staticmethod(_dec_JobUpdateRequest)
+JobUpdateRequest._java_hash = staticmethod(_hash_JobUpdateRequest)
+JobUpdateQuery._gson_encode = staticmethod(_enc_JobUpdateQuery)
+JobUpdateQuery._gson_decode = staticmethod(_dec_JobUpdateQuery)
+JobUpdateQuery._java_hash = staticmethod(_hash_JobUpdateQuery)
+HostMaintenanceRequest._gson_encode = staticmethod(_enc_HostMaintenanceRequest)
+HostMaintenanceRequest._gson_decode = staticmethod(_dec_HostMaintenanceRequest)
+HostMaintenanceRequest._java_hash = staticmethod(_hash_HostMaintenanceRequest)
+ListBackupsResult._gson_encode = staticmethod(_enc_ListBackupsResult)
+ListBackupsResult._gson_decode = staticmethod(_dec_ListBackupsResult)
+ListBackupsResult._java_hash = staticmethod(_hash_ListBackupsResult)
+StartMaintenanceResult._gson_encode = staticmethod(_enc_StartMaintenanceResult)
+StartMaintenanceResult._gson_decode = staticmethod(_dec_StartMaintenanceResult)
+StartMaintenanceResult._java_hash = staticmethod(_hash_StartMaintenanceResult)
+DrainHostsResult._gson_encode = staticmethod(_enc_DrainHostsResult)
+DrainHostsResult._gson_decode = staticmethod(_dec_DrainHostsResult)
+DrainHostsResult._java_hash = staticmethod(_hash_DrainHostsResult)
+QueryRecoveryResult._gson_encode = staticmethod(_enc_QueryRecoveryResult)
+QueryRecoveryResult._gson_decode = staticmethod(_dec_QueryRecoveryResult)
+QueryRecoveryResult._java_hash = staticmethod(_hash_QueryRecoveryResult)
+MaintenanceStatusResult._gson_encode = staticmethod(_enc_MaintenanceStatusResult)
+MaintenanceStatusResult._gson_decode = staticmethod(_dec_MaintenanceStatusResult)
+MaintenanceStatusResult._java_hash = staticmethod(_hash_MaintenanceStatusResult)
+EndMaintenanceResult._gson_encode = staticmethod(_enc_EndMaintenanceResult)
+EndMaintenanceResult._gson_decode = staticmethod(_dec_EndMaintenanceResult)
+EndMaintenanceResult._java_hash = staticmethod(_hash_EndMaintenanceResult)
+RoleSummaryResult._gson_encode = staticmethod(_enc_RoleSummaryResult)
+RoleSummaryResult._gson_decode = staticmethod(_dec_RoleSummaryResult)
+RoleSummaryResult._java_hash = staticmethod(_hash_RoleSummaryResult)
+JobSummaryResult._gson_encode = staticmethod(_enc_JobSummaryResult)
+JobSummaryResult._gson_decode = staticmethod(_dec_JobSummaryResult)
+JobSummaryResult._java_hash = staticmethod(_hash_JobSummaryResult)
+ConfigSummaryResult._gson_encode = staticmethod(_enc_ConfigSummaryResult)
+ConfigSummaryResult._gson_decode = staticmethod(_dec_ConfigSummaryResult)
+ConfigSummaryResult._java_hash = staticmethod(_hash_ConfigSummaryResult)
+GetPendingReasonResult._gson_encode = staticmethod(_enc_GetPendingReasonResult)
+GetPendingReasonResult._gson_decode = staticmethod(_dec_GetPendingReasonResult)
+GetPendingReasonResult._java_hash = staticmethod(_hash_GetPendingReasonResult)
+StartJobUpdateResult._gson_encode = staticmethod(_enc_StartJobUpdateResult)
+StartJobUpdateResult._gson_decode = staticmethod(_dec_StartJobUpdateResult)
+StartJobUpdateResult._java_hash = staticmethod(_hash_StartJobUpdateResult)
+GetJobUpdateSummariesResult._gson_encode = staticmethod(_enc_GetJobUpdateSummariesResult)
+GetJobUpdateSummariesResult._gson_decode = staticmethod(_dec_GetJobUpdateSummariesResult)
+GetJobUpdateSummariesResult._java_hash = staticmethod(_hash_GetJobUpdateSummariesResult)
+GetJobUpdateDetailsResult._gson_encode = staticmethod(_enc_GetJobUpdateDetailsResult)
+GetJobUpdateDetailsResult._gson_decode = staticmethod(_dec_GetJobUpdateDetailsResult)
+GetJobUpdateDetailsResult._java_hash = staticmethod(_hash_GetJobUpdateDetailsResult)
+PulseJobUpdateResult._gson_encode = staticmethod(_enc_PulseJobUpdateResult)
+PulseJobUpdateResult._gson_decode = staticmethod(_dec_PulseJobUpdateResult)
+PulseJobUpdateResult._java_hash = staticmethod(_hash_PulseJobUpdateResult)
+GetJobUpdateDiffResult._gson_encode = staticmethod(_enc_GetJobUpdateDiffResult)
+GetJobUpdateDiffResult._gson_decode = staticmethod(_dec_GetJobUpdateDiffResult)
+GetJobUpdateDiffResult._java_hash = staticmethod(_hash_GetJobUpdateDiffResult)
+TierConfig._gson_encode = staticmethod(_enc_TierConfig)
+TierConfig._gson_decode = staticmethod(_dec_TierConfig)
+TierConfig._java_hash = staticmethod(_hash_TierConfig)
+GetTierConfigResult._gson_encode = staticmethod(_enc_GetTierConfigResult)
+GetTierConfigResult._gson_decode = staticmethod(_dec_GetTierConfigResult)
+GetTierConfigResult._java_hash = staticmethod(_hash_GetTierConfigResult)
+ServerInfo._gson_encode = staticmethod(_enc_ServerInfo)
+ServerInfo._gson_decode = staticmethod(_dec_ServerInfo)
+ServerInfo._java_hash = staticmethod(_hash_ServerInfo)
+Result._gson_encode = staticmethod(_enc_Result)
+Result._gson_decode = staticmethod(_dec_Result)
+Result._java_hash = staticmethod(_hash_Result)
+ResponseDetail._gson_encode = staticmethod(_enc_ResponseDetail)
+ResponseDetail._gson_decode = staticmethod(_dec_ResponseDetail)
+ResponseDetail._java_hash = staticmethod(_hash_ResponseDetail)
+Response._gson_encode = staticmethod(_enc_Response)
+Response._gson_decode = staticmethod(_dec_Response)
+Response._java_hash = staticmethod(_hash_Response)
+ExplicitReconciliationSettings._gson_encode = staticmethod(_enc_ExplicitReconciliationSettings)
+ExplicitReconciliationSettings._gson_decode = staticmethod(_dec_ExplicitReconciliationSettings)
+ExplicitReconciliationSettings._java_hash = staticmethod(_hash_ExplicitReconciliationSettings)
