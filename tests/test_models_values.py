@@ -17,7 +17,7 @@ from types import ModuleType
 
 import pytest
 import thriftpy2
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from aurorakit.generated import aurora_0_14, aurora_0_22
@@ -275,7 +275,7 @@ def test_copy_and_pickle_keep_the_value() -> None:
     assert pickle.loads(pickle.dumps(resource)) == resource
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_random_values_equal_their_rebuilt_copies(data: st.DataObject) -> None:
     for cls in classes(aurora_0_22):
