@@ -34,11 +34,11 @@ def classes(package: ModuleType) -> list[type[ThriftStruct]]:
     return [getattr(package, name) for name in package.types.__all__]
 
 
-def through_the_wire(obj: ThriftStruct, protocol: Any, thrift_module: ModuleType | None = None) -> ThriftStruct:
+def through_the_wire(obj: ThriftStruct, protocol: Any) -> ThriftStruct:
+    """``obj`` written with ``protocol`` and read back, through aurorakit's own thriftpy2 classes."""
     cls = type(obj)
-    data = serialize(obj.to_thrift(thrift_module), protocol)
-    target = thrift_class(cls)() if thrift_module is None else getattr(thrift_module, cls.__name__)()
-    return cls.from_thrift(deserialize(target, data, protocol))
+    data = serialize(obj.to_thrift(), protocol)
+    return cls.from_thrift(deserialize(thrift_class(cls)(), data, protocol))
 
 
 @pytest.fixture(scope="module")
@@ -82,9 +82,9 @@ def test_same_bytes_as_thriftpy2_classes_loaded_from_the_idl(
     thrift_module = aurora_thrift[package.__name__.split(".")[-1]]
     for cls in classes(package):
         obj = data.draw(instances(cls, **THRIFT_SAFE), label=cls.__name__)
-        assert serialize(obj.to_thrift(thrift_module), BINARY) == serialize(obj.to_thrift(), BINARY), cls.__name__
-        back = cls.from_thrift(deserialize(getattr(thrift_module, cls.__name__)(), serialize(obj.to_thrift(), BINARY),
-                                           BINARY))
+        ours = serialize(obj.to_thrift(), BINARY)
+        assert serialize(obj.to_thrift(thrift_module), BINARY) == ours, cls.__name__
+        back = cls.from_thrift(deserialize(getattr(thrift_module, cls.__name__)(), ours, BINARY))
         # thriftpy2's own classes, like Java's, start from the IDL defaults: an unset
         # TaskConfig.container reads back as the default mesos arm.
         assert back == _with_idl_defaults(obj), cls.__name__
@@ -110,24 +110,19 @@ def _with_idl_defaults(value: Any) -> Any:
                   for attr, field in fields.items()})
 
 
+@pytest.fixture(scope="module")
+def kitchen_thrift() -> ModuleType:
+    """thriftpy2's module of the kitchen IDL, by our loader: thriftpy2.load refuses field names such as `from`."""
+    return load_idl(IDL_DIR / "kitchen" / "kitchen.thrift", [IDL_DIR / "shared"])
+
+
 @ROUND_TRIP
 @given(data=st.data())
-def test_kitchen_matches_thriftpy2_reading_of_the_idl(data: st.DataObject, kitchen: ModuleType) -> None:
-    thrift_module = _kitchen_thrift()
+def test_kitchen_matches_thriftpy2_reading_of_the_idl(data: st.DataObject, kitchen: ModuleType,
+                                                       kitchen_thrift: ModuleType) -> None:
     for cls in classes(kitchen) + classes(kitchen.common) + classes(kitchen.common.base):
         obj = data.draw(instances(cls, **THRIFT_SAFE), label=cls.__name__)
-        assert serialize(obj.to_thrift(thrift_module), BINARY) == serialize(obj.to_thrift(), BINARY), cls.__name__
-
-
-def _kitchen_thrift() -> ModuleType:
-    # Our loader: thriftpy2.load itself refuses field names such as `from`.
-    global _KITCHEN_THRIFT
-    if _KITCHEN_THRIFT is None:
-        _KITCHEN_THRIFT = load_idl(IDL_DIR / "kitchen" / "kitchen.thrift", [IDL_DIR / "shared"])
-    return _KITCHEN_THRIFT
-
-
-_KITCHEN_THRIFT: ModuleType | None = None
+        assert serialize(obj.to_thrift(kitchen_thrift), BINARY) == serialize(obj.to_thrift(), BINARY), cls.__name__
 
 
 def test_binary_encoding_is_the_thrift_wire_format() -> None:
