@@ -271,10 +271,53 @@ def bad_union(set_field: Any, value: Any, setfields: Mapping[str, Any], union: s
 
 
 # -- encoding ----------------------------------------------------------------------
-def encode_error(err: Exception, field: str) -> PayloadError:
-    if isinstance(err, PayloadError):
-        return err.within(field)
-    return PayloadError(str(err), field)
+def encode_error(err: Exception, obj: Any) -> PayloadError:
+    """Why ``obj`` cannot be written, addressed to the field (and element) at fault.
+
+    Encoders write a whole object in one expression; only when that fails is
+    each field tried on its own, here, to find which one.
+    """
+    cls = type(obj)
+    if cls._kind == "union":
+        fields = [(spec, obj.field_value) for spec in cls._fields if spec.name == obj.set_field]
+    else:
+        fields = [(spec, getattr(obj, spec.attr)) for spec in cls._fields]
+    for spec, value in fields:
+        try:
+            _try_encode(value, spec.type)
+        except PayloadError as found:
+            return found.within("value" if cls._kind == "union" else spec.name)
+    return err if isinstance(err, PayloadError) else PayloadError(str(err))
+
+
+def _try_encode(value: Any, spec: Any) -> None:
+    if value is None:
+        return
+    kind = spec.kind
+    try:
+        if kind == "struct":
+            type(value)._gson_encode(value)
+        elif kind == "double":
+            gson_double(value)
+        elif kind == "binary":
+            enc_binary(value)
+    except ValueError as err:
+        raise (err if isinstance(err, PayloadError) else PayloadError(str(err))) from None
+    if kind in ("list", "set"):
+        for i, item in enumerate(value):
+            try:
+                _try_encode(item, spec.elem)
+            except PayloadError as err:
+                raise err.within(f"[{i}]") from None
+    elif kind == "map":
+        for key, item in value.items():
+            try:
+                if spec.key.kind in ("struct", "binary", "list", "set", "map"):
+                    unwritable_key(key)
+                _try_encode(key, spec.key)
+                _try_encode(item, spec.value)
+            except PayloadError as err:
+                raise err.within(f"[{key!r}]") from None
 
 
 def frozen(value: Any) -> bool:

@@ -93,7 +93,11 @@ class TaskStateChange:
             old = "{}"
         else:
             old = '{"' + OPTIONAL_KEYS[style] + '":"' + self.old_state.name + '"}'
-        return '{"task":' + encode(self.task) + ',"oldState":' + old + "}"
+        try:
+            task = encode(self.task)
+        except PayloadError as err:
+            raise err.within("task") from None
+        return '{"task":' + task + ',"oldState":' + old + "}"
 
     def wire(self, profile: Profile | str | None = None, content_type: str | None = None,
              encoding: str | None = None) -> bytes:

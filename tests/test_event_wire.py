@@ -110,3 +110,19 @@ def test_event_checks_its_arguments() -> None:
         TaskStateChange(small_task().assignedTask)
     with pytest.raises(ValueError):
         TaskStateChange(small_task(), "NOT_A_STATUS")
+
+
+@pytest.mark.parametrize("bad, path", [
+    (dict(resources=[m22.Resource(ramMb=1), m22.Resource(numCpus=float("nan"))]),
+     "task.assignedTask.task.resources[1].value"),
+    (dict(slaPolicy=m22.SlaPolicy(percentageSlaPolicy=m22.PercentageSlaPolicy(percentage=float("inf")))),
+     "task.assignedTask.task.slaPolicy.value.percentage"),
+])
+def test_unwritable_values_are_errors_naming_their_path(bad: dict, path: str) -> None:
+    from aurorakit.runtime.errors import PayloadError
+    config = m22.TaskConfig(job=m22.JobKey(role="r", environment="e", name="n"), **bad)
+    task = m22.ScheduledTask(assignedTask=m22.AssignedTask(taskId="t", task=config))
+    with pytest.raises(PayloadError) as caught:
+        TaskStateChange(task, None, hashed="none").encode()
+    assert caught.value.path == path
+    assert "NaN" in caught.value.message or "nfinit" in caught.value.message

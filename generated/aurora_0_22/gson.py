@@ -416,17 +416,14 @@ def _enc_Identity(o: Identity) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "user"
-        v_user = o.user
-        if v_user is not None:
-            out.append(',"user":' + _gs(v_user))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.user is None else ',"user":' + _gs(o.user),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -487,19 +484,15 @@ def _enc_Attribute(o: Attribute) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "name"
-        v_name = o.name
-        if v_name is not None:
-            out.append(',"name":' + _gs(v_name))
-        field = "values"
-        out.append(',"values":' + _enc_set_string(o.values))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.name is None else ',"name":' + _gs(o.name),
+            ',"values":', _enc_set_string(o.values),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -563,30 +556,21 @@ def _enc_HostAttributes(o: HostAttributes) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "host"
-        v_host = o.host
-        if v_host is not None:
-            out.append(',"host":' + _gs(v_host))
-        field = "attributes"
-        out.append(',"attributes":' + _enc_set_Attribute(o.attributes))
-        field = "mode"
-        v_mode = o.mode
-        if v_mode is not None:
-            out.append(',"mode":' + _Q_MaintenanceMode[v_mode])
-        field = "slaveId"
-        v_slaveId = o.slaveId
-        if v_slaveId is not None:
-            out.append(',"slaveId":' + _gs(v_slaveId))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.host is None else ',"host":' + _gs(o.host),
+            ',"attributes":', _enc_set_Attribute(o.attributes),
+            "" if o.mode is None else ',"mode":' + _Q_MaintenanceMode[o.mode],
+            "" if o.slaveId is None else ',"slaveId":' + _gs(o.slaveId),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.attributes):
+    if (o._jhash
+            and _cs.frozen(o.attributes)):
         _set(o, "_json", text)
     return text
 
@@ -668,17 +652,15 @@ def _enc_ValueConstraint(o: ValueConstraint) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "negated"
-        out.append(',"negated":' + ("true" if o.negated else "false"))
-        field = "values"
-        out.append(',"values":' + _enc_set_string(o.values))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            ',"negated":', ("true" if o.negated else "false"),
+            ',"values":', _enc_set_string(o.values),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -742,15 +724,14 @@ def _enc_LimitConstraint(o: LimitConstraint) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "limit"
-        out.append(',"limit":' + str(o.limit))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            ',"limit":', str(o.limit),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -814,7 +795,7 @@ def _enc_TaskConstraint(o: TaskConstraint) -> str:
     try:
         value = encode(o.field_value)
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, "value") from None
+        raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
     _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
@@ -875,24 +856,19 @@ def _enc_Constraint(o: Constraint) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "name"
-        v_name = o.name
-        if v_name is not None:
-            out.append(',"name":' + _gs(v_name))
-        field = "constraint"
-        v_constraint = o.constraint
-        if v_constraint is not None:
-            out.append(',"constraint":' + _enc_TaskConstraint(v_constraint))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.name is None else ',"name":' + _gs(o.name),
+            "" if o.constraint is None else ',"constraint":' + _enc_TaskConstraint(o.constraint),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.constraint is None or o.constraint._json.__class__ is str):
+    if (o._jhash
+            and (o.constraint is None or o.constraint._json.__class__ is str)):
         _set(o, "_json", text)
     return text
 
@@ -960,23 +936,16 @@ def _enc_Package(o: Package) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "role"
-        v_role = o.role
-        if v_role is not None:
-            out.append(',"role":' + _gs(v_role))
-        field = "name"
-        v_name = o.name
-        if v_name is not None:
-            out.append(',"name":' + _gs(v_name))
-        field = "version"
-        out.append(',"version":' + str(o.version))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.role is None else ',"role":' + _gs(o.role),
+            "" if o.name is None else ',"name":' + _gs(o.name),
+            ',"version":', str(o.version),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -1050,21 +1019,15 @@ def _enc_Metadata(o: Metadata) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "key"
-        v_key = o.key
-        if v_key is not None:
-            out.append(',"key":' + _gs(v_key))
-        field = "value"
-        v_value = o.value
-        if v_value is not None:
-            out.append(',"value":' + _gs(v_value))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.key is None else ',"key":' + _gs(o.key),
+            "" if o.value is None else ',"value":' + _gs(o.value),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -1132,25 +1095,16 @@ def _enc_JobKey(o: JobKey) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "role"
-        v_role = o.role
-        if v_role is not None:
-            out.append(',"role":' + _gs(v_role))
-        field = "environment"
-        v_environment = o.environment
-        if v_environment is not None:
-            out.append(',"environment":' + _gs(v_environment))
-        field = "name"
-        v_name = o.name
-        if v_name is not None:
-            out.append(',"name":' + _gs(v_name))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.role is None else ',"role":' + _gs(o.role),
+            "" if o.environment is None else ',"environment":' + _gs(o.environment),
+            "" if o.name is None else ',"name":' + _gs(o.name),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -1229,7 +1183,7 @@ def _enc_LockKey(o: LockKey) -> str:
     try:
         value = encode(o.field_value)
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, "value") from None
+        raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
     _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
@@ -1290,34 +1244,22 @@ def _enc_Lock(o: Lock) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "key"
-        v_key = o.key
-        if v_key is not None:
-            out.append(',"key":' + _enc_LockKey(v_key))
-        field = "token"
-        v_token = o.token
-        if v_token is not None:
-            out.append(',"token":' + _gs(v_token))
-        field = "user"
-        v_user = o.user
-        if v_user is not None:
-            out.append(',"user":' + _gs(v_user))
-        field = "timestampMs"
-        out.append(',"timestampMs":' + str(o.timestampMs))
-        field = "message"
-        v_message = o.message
-        if v_message is not None:
-            out.append(',"message":' + _gs(v_message))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.key is None else ',"key":' + _enc_LockKey(o.key),
+            "" if o.token is None else ',"token":' + _gs(o.token),
+            "" if o.user is None else ',"user":' + _gs(o.user),
+            ',"timestampMs":', str(o.timestampMs),
+            "" if o.message is None else ',"message":' + _gs(o.message),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.key is None or o.key._json.__class__ is str):
+    if (o._jhash
+            and (o.key is None or o.key._json.__class__ is str)):
         _set(o, "_json", text)
     return text
 
@@ -1404,22 +1346,19 @@ def _enc_InstanceKey(o: InstanceKey) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "jobKey"
-        v_jobKey = o.jobKey
-        if v_jobKey is not None:
-            out.append(',"jobKey":' + _enc_JobKey(v_jobKey))
-        field = "instanceId"
-        out.append(',"instanceId":' + str(o.instanceId))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.jobKey is None else ',"jobKey":' + _enc_JobKey(o.jobKey),
+            ',"instanceId":', str(o.instanceId),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.jobKey is None or o.jobKey._json.__class__ is str):
+    if (o._jhash
+            and (o.jobKey is None or o.jobKey._json.__class__ is str)):
         _set(o, "_json", text)
     return text
 
@@ -1486,25 +1425,17 @@ def _enc_MesosFetcherURI(o: MesosFetcherURI) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "value"
-        v_value = o.value
-        if v_value is not None:
-            out.append(',"value":' + _gs(v_value))
-        field = "extract"
-        out.append(',"extract":' + ("true" if o.extract else "false"))
-        field = "cache"
-        out.append(',"cache":' + ("true" if o.cache else "false"))
-        field = "outputFile"
-        v_outputFile = o.outputFile
-        if v_outputFile is not None:
-            out.append(',"outputFile":' + _gs(v_outputFile))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.value is None else ',"value":' + _gs(o.value),
+            ',"extract":', ("true" if o.extract else "false"),
+            ',"cache":', ("true" if o.cache else "false"),
+            "" if o.outputFile is None else ',"outputFile":' + _gs(o.outputFile),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -1584,21 +1515,15 @@ def _enc_ExecutorConfig(o: ExecutorConfig) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "name"
-        v_name = o.name
-        if v_name is not None:
-            out.append(',"name":' + _gs(v_name))
-        field = "data"
-        v_data = o.data
-        if v_data is not None:
-            out.append(',"data":' + _gs(v_data))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.name is None else ',"name":' + _gs(o.name),
+            "" if o.data is None else ',"data":' + _gs(o.data),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -1666,25 +1591,16 @@ def _enc_Volume(o: Volume) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "containerPath"
-        v_containerPath = o.containerPath
-        if v_containerPath is not None:
-            out.append(',"containerPath":' + _gs(v_containerPath))
-        field = "hostPath"
-        v_hostPath = o.hostPath
-        if v_hostPath is not None:
-            out.append(',"hostPath":' + _gs(v_hostPath))
-        field = "mode"
-        v_mode = o.mode
-        if v_mode is not None:
-            out.append(',"mode":' + _Q_Mode[v_mode])
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.containerPath is None else ',"containerPath":' + _gs(o.containerPath),
+            "" if o.hostPath is None else ',"hostPath":' + _gs(o.hostPath),
+            "" if o.mode is None else ',"mode":' + _Q_Mode[o.mode],
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -1762,21 +1678,15 @@ def _enc_DockerImage(o: DockerImage) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "name"
-        v_name = o.name
-        if v_name is not None:
-            out.append(',"name":' + _gs(v_name))
-        field = "tag"
-        v_tag = o.tag
-        if v_tag is not None:
-            out.append(',"tag":' + _gs(v_tag))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.name is None else ',"name":' + _gs(o.name),
+            "" if o.tag is None else ',"tag":' + _gs(o.tag),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -1844,21 +1754,15 @@ def _enc_AppcImage(o: AppcImage) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "name"
-        v_name = o.name
-        if v_name is not None:
-            out.append(',"name":' + _gs(v_name))
-        field = "imageId"
-        v_imageId = o.imageId
-        if v_imageId is not None:
-            out.append(',"imageId":' + _gs(v_imageId))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.name is None else ',"name":' + _gs(o.name),
+            "" if o.imageId is None else ',"imageId":' + _gs(o.imageId),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -1930,7 +1834,7 @@ def _enc_Image(o: Image) -> str:
     try:
         value = encode(o.field_value)
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, "value") from None
+        raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
     _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
@@ -1991,22 +1895,20 @@ def _enc_MesosContainer(o: MesosContainer) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "image"
-        v_image = o.image
-        if v_image is not None:
-            out.append(',"image":' + _enc_Image(v_image))
-        field = "volumes"
-        out.append(',"volumes":' + _enc_list_Volume(o.volumes))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.image is None else ',"image":' + _enc_Image(o.image),
+            ',"volumes":', _enc_list_Volume(o.volumes),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.image is None or o.image._json.__class__ is str) and _cs.frozen(o.volumes):
+    if (o._jhash
+            and (o.image is None or o.image._json.__class__ is str)
+            and _cs.frozen(o.volumes)):
         _set(o, "_json", text)
     return text
 
@@ -2071,21 +1973,15 @@ def _enc_DockerParameter(o: DockerParameter) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "name"
-        v_name = o.name
-        if v_name is not None:
-            out.append(',"name":' + _gs(v_name))
-        field = "value"
-        v_value = o.value
-        if v_value is not None:
-            out.append(',"value":' + _gs(v_value))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.name is None else ',"name":' + _gs(o.name),
+            "" if o.value is None else ',"value":' + _gs(o.value),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -2152,22 +2048,19 @@ def _enc_DockerContainer(o: DockerContainer) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "image"
-        v_image = o.image
-        if v_image is not None:
-            out.append(',"image":' + _gs(v_image))
-        field = "parameters"
-        out.append(',"parameters":' + _enc_list_DockerParameter(o.parameters))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.image is None else ',"image":' + _gs(o.image),
+            ',"parameters":', _enc_list_DockerParameter(o.parameters),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.parameters):
+    if (o._jhash
+            and _cs.frozen(o.parameters)):
         _set(o, "_json", text)
     return text
 
@@ -2236,7 +2129,7 @@ def _enc_Container(o: Container) -> str:
     try:
         value = encode(o.field_value)
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, "value") from None
+        raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
     _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
@@ -2302,7 +2195,7 @@ def _enc_Resource(o: Resource) -> str:
     try:
         value = encode(o.field_value)
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, "value") from None
+        raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
     _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
@@ -2364,17 +2257,15 @@ def _enc_PartitionPolicy(o: PartitionPolicy) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "reschedule"
-        out.append(',"reschedule":' + ("true" if o.reschedule else "false"))
-        field = "delaySecs"
-        out.append(',"delaySecs":' + str(o.delaySecs))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            ',"reschedule":', ("true" if o.reschedule else "false"),
+            ',"delaySecs":', str(o.delaySecs),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -2440,17 +2331,15 @@ def _enc_PercentageSlaPolicy(o: PercentageSlaPolicy) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "percentage"
-        out.append(',"percentage":' + _gd(o.percentage))
-        field = "durationSecs"
-        out.append(',"durationSecs":' + str(o.durationSecs))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            ',"percentage":', _gd(o.percentage),
+            ',"durationSecs":', str(o.durationSecs),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -2516,17 +2405,15 @@ def _enc_CountSlaPolicy(o: CountSlaPolicy) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "count"
-        out.append(',"count":' + str(o.count))
-        field = "durationSecs"
-        out.append(',"durationSecs":' + str(o.durationSecs))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            ',"count":', str(o.count),
+            ',"durationSecs":', str(o.durationSecs),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -2592,21 +2479,15 @@ def _enc_CoordinatorSlaPolicy(o: CoordinatorSlaPolicy) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "coordinatorUrl"
-        v_coordinatorUrl = o.coordinatorUrl
-        if v_coordinatorUrl is not None:
-            out.append(',"coordinatorUrl":' + _gs(v_coordinatorUrl))
-        field = "statusKey"
-        v_statusKey = o.statusKey
-        if v_statusKey is not None:
-            out.append(',"statusKey":' + _gs(v_statusKey))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.coordinatorUrl is None else ',"coordinatorUrl":' + _gs(o.coordinatorUrl),
+            "" if o.statusKey is None else ',"statusKey":' + _gs(o.statusKey),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -2678,7 +2559,7 @@ def _enc_SlaPolicy(o: SlaPolicy) -> str:
     try:
         value = encode(o.field_value)
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, "value") from None
+        raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
     _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
@@ -2739,66 +2620,43 @@ def _enc_TaskConfig(o: TaskConfig) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "job"
-        v_job = o.job
-        if v_job is not None:
-            out.append(',"job":' + _enc_JobKey(v_job))
-        field = "owner"
-        v_owner = o.owner
-        if v_owner is not None:
-            out.append(',"owner":' + _enc_Identity(v_owner))
-        field = "isService"
-        out.append(',"isService":' + ("true" if o.isService else "false"))
-        field = "priority"
-        out.append(',"priority":' + str(o.priority))
-        field = "maxTaskFailures"
-        out.append(',"maxTaskFailures":' + str(o.maxTaskFailures))
-        field = "production"
-        out.append(',"production":' + ("true" if o.production else "false"))
-        field = "tier"
-        v_tier = o.tier
-        if v_tier is not None:
-            out.append(',"tier":' + _gs(v_tier))
-        field = "resources"
-        out.append(',"resources":' + _enc_set_Resource(o.resources))
-        field = "constraints"
-        out.append(',"constraints":' + _enc_set_Constraint(o.constraints))
-        field = "mesosFetcherUris"
-        out.append(',"mesosFetcherUris":' + _enc_set_MesosFetcherURI(o.mesosFetcherUris))
-        field = "taskLinks"
-        out.append(',"taskLinks":' + _enc_map_string_string(o.taskLinks))
-        field = "contactEmail"
-        v_contactEmail = o.contactEmail
-        if v_contactEmail is not None:
-            out.append(',"contactEmail":' + _gs(v_contactEmail))
-        field = "executorConfig"
-        v_executorConfig = o.executorConfig
-        if v_executorConfig is not None:
-            out.append(',"executorConfig":' + _enc_ExecutorConfig(v_executorConfig))
-        field = "metadata"
-        out.append(',"metadata":' + _enc_set_Metadata(o.metadata))
-        field = "partitionPolicy"
-        v_partitionPolicy = o.partitionPolicy
-        if v_partitionPolicy is not None:
-            out.append(',"partitionPolicy":' + _enc_PartitionPolicy(v_partitionPolicy))
-        field = "slaPolicy"
-        v_slaPolicy = o.slaPolicy
-        if v_slaPolicy is not None:
-            out.append(',"slaPolicy":' + _enc_SlaPolicy(v_slaPolicy))
-        field = "container"
-        v_container = o.container
-        if v_container is not None:
-            out.append(',"container":' + _enc_Container(v_container))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.job is None else ',"job":' + _enc_JobKey(o.job),
+            "" if o.owner is None else ',"owner":' + _enc_Identity(o.owner),
+            ',"isService":', ("true" if o.isService else "false"),
+            ',"priority":', str(o.priority),
+            ',"maxTaskFailures":', str(o.maxTaskFailures),
+            ',"production":', ("true" if o.production else "false"),
+            "" if o.tier is None else ',"tier":' + _gs(o.tier),
+            ',"resources":', _enc_set_Resource(o.resources),
+            ',"constraints":', _enc_set_Constraint(o.constraints),
+            ',"mesosFetcherUris":', _enc_set_MesosFetcherURI(o.mesosFetcherUris),
+            ',"taskLinks":', _enc_map_string_string(o.taskLinks),
+            "" if o.contactEmail is None else ',"contactEmail":' + _gs(o.contactEmail),
+            "" if o.executorConfig is None else ',"executorConfig":' + _enc_ExecutorConfig(o.executorConfig),
+            ',"metadata":', _enc_set_Metadata(o.metadata),
+            "" if o.partitionPolicy is None else ',"partitionPolicy":' + _enc_PartitionPolicy(o.partitionPolicy),
+            "" if o.slaPolicy is None else ',"slaPolicy":' + _enc_SlaPolicy(o.slaPolicy),
+            "" if o.container is None else ',"container":' + _enc_Container(o.container),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.job is None or o.job._json.__class__ is str) and (o.owner is None or o.owner._json.__class__ is str) and _cs.frozen(o.resources) and _cs.frozen(o.constraints) and _cs.frozen(o.mesosFetcherUris) and (o.executorConfig is None or o.executorConfig._json.__class__ is str) and _cs.frozen(o.metadata) and (o.partitionPolicy is None or o.partitionPolicy._json.__class__ is str) and (o.slaPolicy is None or o.slaPolicy._json.__class__ is str) and (o.container is None or o.container._json.__class__ is str):
+    if (o._jhash
+            and (o.job is None or o.job._json.__class__ is str)
+            and (o.owner is None or o.owner._json.__class__ is str)
+            and _cs.frozen(o.resources)
+            and _cs.frozen(o.constraints)
+            and _cs.frozen(o.mesosFetcherUris)
+            and (o.executorConfig is None or o.executorConfig._json.__class__ is str)
+            and _cs.frozen(o.metadata)
+            and (o.partitionPolicy is None or o.partitionPolicy._json.__class__ is str)
+            and (o.slaPolicy is None or o.slaPolicy._json.__class__ is str)
+            and (o.container is None or o.container._json.__class__ is str)):
         _set(o, "_json", text)
     return text
 
@@ -2951,18 +2809,18 @@ def _enc_ResourceAggregate(o: ResourceAggregate) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "resources"
-        out.append(',"resources":' + _enc_set_Resource(o.resources))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            ',"resources":', _enc_set_Resource(o.resources),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.resources):
+    if (o._jhash
+            and _cs.frozen(o.resources)):
         _set(o, "_json", text)
     return text
 
@@ -3019,38 +2877,25 @@ def _enc_JobConfiguration(o: JobConfiguration) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "key"
-        v_key = o.key
-        if v_key is not None:
-            out.append(',"key":' + _enc_JobKey(v_key))
-        field = "owner"
-        v_owner = o.owner
-        if v_owner is not None:
-            out.append(',"owner":' + _enc_Identity(v_owner))
-        field = "cronSchedule"
-        v_cronSchedule = o.cronSchedule
-        if v_cronSchedule is not None:
-            out.append(',"cronSchedule":' + _gs(v_cronSchedule))
-        field = "cronCollisionPolicy"
-        v_cronCollisionPolicy = o.cronCollisionPolicy
-        if v_cronCollisionPolicy is not None:
-            out.append(',"cronCollisionPolicy":' + _Q_CronCollisionPolicy[v_cronCollisionPolicy])
-        field = "taskConfig"
-        v_taskConfig = o.taskConfig
-        if v_taskConfig is not None:
-            out.append(',"taskConfig":' + _enc_TaskConfig(v_taskConfig))
-        field = "instanceCount"
-        out.append(',"instanceCount":' + str(o.instanceCount))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.key is None else ',"key":' + _enc_JobKey(o.key),
+            "" if o.owner is None else ',"owner":' + _enc_Identity(o.owner),
+            "" if o.cronSchedule is None else ',"cronSchedule":' + _gs(o.cronSchedule),
+            "" if o.cronCollisionPolicy is None else ',"cronCollisionPolicy":' + _Q_CronCollisionPolicy[o.cronCollisionPolicy],
+            "" if o.taskConfig is None else ',"taskConfig":' + _enc_TaskConfig(o.taskConfig),
+            ',"instanceCount":', str(o.instanceCount),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.key is None or o.key._json.__class__ is str) and (o.owner is None or o.owner._json.__class__ is str) and (o.taskConfig is None or o.taskConfig._json.__class__ is str):
+    if (o._jhash
+            and (o.key is None or o.key._json.__class__ is str)
+            and (o.owner is None or o.owner._json.__class__ is str)
+            and (o.taskConfig is None or o.taskConfig._json.__class__ is str)):
         _set(o, "_json", text)
     return text
 
@@ -3148,21 +2993,17 @@ def _enc_JobStats(o: JobStats) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "activeTaskCount"
-        out.append(',"activeTaskCount":' + str(o.activeTaskCount))
-        field = "finishedTaskCount"
-        out.append(',"finishedTaskCount":' + str(o.finishedTaskCount))
-        field = "failedTaskCount"
-        out.append(',"failedTaskCount":' + str(o.failedTaskCount))
-        field = "pendingTaskCount"
-        out.append(',"pendingTaskCount":' + str(o.pendingTaskCount))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            ',"activeTaskCount":', str(o.activeTaskCount),
+            ',"finishedTaskCount":', str(o.finishedTaskCount),
+            ',"failedTaskCount":', str(o.failedTaskCount),
+            ',"pendingTaskCount":', str(o.pendingTaskCount),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -3239,26 +3080,21 @@ def _enc_JobSummary(o: JobSummary) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "job"
-        v_job = o.job
-        if v_job is not None:
-            out.append(',"job":' + _enc_JobConfiguration(v_job))
-        field = "stats"
-        v_stats = o.stats
-        if v_stats is not None:
-            out.append(',"stats":' + _enc_JobStats(v_stats))
-        field = "nextCronRunMs"
-        out.append(',"nextCronRunMs":' + str(o.nextCronRunMs))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.job is None else ',"job":' + _enc_JobConfiguration(o.job),
+            "" if o.stats is None else ',"stats":' + _enc_JobStats(o.stats),
+            ',"nextCronRunMs":', str(o.nextCronRunMs),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.job is None or o.job._json.__class__ is str) and (o.stats is None or o.stats._json.__class__ is str):
+    if (o._jhash
+            and (o.job is None or o.job._json.__class__ is str)
+            and (o.stats is None or o.stats._json.__class__ is str)):
         _set(o, "_json", text)
     return text
 
@@ -3332,17 +3168,15 @@ def _enc_Range(o: Range) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "first"
-        out.append(',"first":' + str(o.first))
-        field = "last"
-        out.append(',"last":' + str(o.last))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            ',"first":', str(o.first),
+            ',"last":', str(o.last),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -3407,22 +3241,20 @@ def _enc_ConfigGroup(o: ConfigGroup) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "config"
-        v_config = o.config
-        if v_config is not None:
-            out.append(',"config":' + _enc_TaskConfig(v_config))
-        field = "instances"
-        out.append(',"instances":' + _enc_set_Range(o.instances))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.config is None else ',"config":' + _enc_TaskConfig(o.config),
+            ',"instances":', _enc_set_Range(o.instances),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.config is None or o.config._json.__class__ is str) and _cs.frozen(o.instances):
+    if (o._jhash
+            and (o.config is None or o.config._json.__class__ is str)
+            and _cs.frozen(o.instances)):
         _set(o, "_json", text)
     return text
 
@@ -3486,22 +3318,20 @@ def _enc_ConfigSummary(o: ConfigSummary) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "key"
-        v_key = o.key
-        if v_key is not None:
-            out.append(',"key":' + _enc_JobKey(v_key))
-        field = "groups"
-        out.append(',"groups":' + _enc_set_ConfigGroup(o.groups))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.key is None else ',"key":' + _enc_JobKey(o.key),
+            ',"groups":', _enc_set_ConfigGroup(o.groups),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.key is None or o.key._json.__class__ is str) and _cs.frozen(o.groups):
+    if (o._jhash
+            and (o.key is None or o.key._json.__class__ is str)
+            and _cs.frozen(o.groups)):
         _set(o, "_json", text)
     return text
 
@@ -3565,20 +3395,18 @@ def _enc_PopulateJobResult(o: PopulateJobResult) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "taskConfig"
-        v_taskConfig = o.taskConfig
-        if v_taskConfig is not None:
-            out.append(',"taskConfig":' + _enc_TaskConfig(v_taskConfig))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.taskConfig is None else ',"taskConfig":' + _enc_TaskConfig(o.taskConfig),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.taskConfig is None or o.taskConfig._json.__class__ is str):
+    if (o._jhash
+            and (o.taskConfig is None or o.taskConfig._json.__class__ is str)):
         _set(o, "_json", text)
     return text
 
@@ -3638,36 +3466,26 @@ def _enc_GetQuotaResult(o: GetQuotaResult) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "quota"
-        v_quota = o.quota
-        if v_quota is not None:
-            out.append(',"quota":' + _enc_ResourceAggregate(v_quota))
-        field = "prodSharedConsumption"
-        v_prodSharedConsumption = o.prodSharedConsumption
-        if v_prodSharedConsumption is not None:
-            out.append(',"prodSharedConsumption":' + _enc_ResourceAggregate(v_prodSharedConsumption))
-        field = "nonProdSharedConsumption"
-        v_nonProdSharedConsumption = o.nonProdSharedConsumption
-        if v_nonProdSharedConsumption is not None:
-            out.append(',"nonProdSharedConsumption":' + _enc_ResourceAggregate(v_nonProdSharedConsumption))
-        field = "prodDedicatedConsumption"
-        v_prodDedicatedConsumption = o.prodDedicatedConsumption
-        if v_prodDedicatedConsumption is not None:
-            out.append(',"prodDedicatedConsumption":' + _enc_ResourceAggregate(v_prodDedicatedConsumption))
-        field = "nonProdDedicatedConsumption"
-        v_nonProdDedicatedConsumption = o.nonProdDedicatedConsumption
-        if v_nonProdDedicatedConsumption is not None:
-            out.append(',"nonProdDedicatedConsumption":' + _enc_ResourceAggregate(v_nonProdDedicatedConsumption))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.quota is None else ',"quota":' + _enc_ResourceAggregate(o.quota),
+            "" if o.prodSharedConsumption is None else ',"prodSharedConsumption":' + _enc_ResourceAggregate(o.prodSharedConsumption),
+            "" if o.nonProdSharedConsumption is None else ',"nonProdSharedConsumption":' + _enc_ResourceAggregate(o.nonProdSharedConsumption),
+            "" if o.prodDedicatedConsumption is None else ',"prodDedicatedConsumption":' + _enc_ResourceAggregate(o.prodDedicatedConsumption),
+            "" if o.nonProdDedicatedConsumption is None else ',"nonProdDedicatedConsumption":' + _enc_ResourceAggregate(o.nonProdDedicatedConsumption),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.quota is None or o.quota._json.__class__ is str) and (o.prodSharedConsumption is None or o.prodSharedConsumption._json.__class__ is str) and (o.nonProdSharedConsumption is None or o.nonProdSharedConsumption._json.__class__ is str) and (o.prodDedicatedConsumption is None or o.prodDedicatedConsumption._json.__class__ is str) and (o.nonProdDedicatedConsumption is None or o.nonProdDedicatedConsumption._json.__class__ is str):
+    if (o._jhash
+            and (o.quota is None or o.quota._json.__class__ is str)
+            and (o.prodSharedConsumption is None or o.prodSharedConsumption._json.__class__ is str)
+            and (o.nonProdSharedConsumption is None or o.nonProdSharedConsumption._json.__class__ is str)
+            and (o.prodDedicatedConsumption is None or o.prodDedicatedConsumption._json.__class__ is str)
+            and (o.nonProdDedicatedConsumption is None or o.nonProdDedicatedConsumption._json.__class__ is str)):
         _set(o, "_json", text)
     return text
 
@@ -3756,27 +3574,17 @@ def _enc_TaskEvent(o: TaskEvent) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "timestamp"
-        out.append(',"timestamp":' + str(o.timestamp))
-        field = "status"
-        v_status = o.status
-        if v_status is not None:
-            out.append(',"status":' + _Q_ScheduleStatus[v_status])
-        field = "message"
-        v_message = o.message
-        if v_message is not None:
-            out.append(',"message":' + _gs(v_message))
-        field = "scheduler"
-        v_scheduler = o.scheduler
-        if v_scheduler is not None:
-            out.append(',"scheduler":' + _gs(v_scheduler))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            ',"timestamp":', str(o.timestamp),
+            "" if o.status is None else ',"status":' + _Q_ScheduleStatus[o.status],
+            "" if o.message is None else ',"message":' + _gs(o.message),
+            "" if o.scheduler is None else ',"scheduler":' + _gs(o.scheduler),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -3859,36 +3667,23 @@ def _enc_AssignedTask(o: AssignedTask) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "taskId"
-        v_taskId = o.taskId
-        if v_taskId is not None:
-            out.append(',"taskId":' + _gs(v_taskId))
-        field = "slaveId"
-        v_slaveId = o.slaveId
-        if v_slaveId is not None:
-            out.append(',"slaveId":' + _gs(v_slaveId))
-        field = "slaveHost"
-        v_slaveHost = o.slaveHost
-        if v_slaveHost is not None:
-            out.append(',"slaveHost":' + _gs(v_slaveHost))
-        field = "task"
-        v_task = o.task
-        if v_task is not None:
-            out.append(',"task":' + _enc_TaskConfig(v_task))
-        field = "assignedPorts"
-        out.append(',"assignedPorts":' + _enc_map_string_i32(o.assignedPorts))
-        field = "instanceId"
-        out.append(',"instanceId":' + str(o.instanceId))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.taskId is None else ',"taskId":' + _gs(o.taskId),
+            "" if o.slaveId is None else ',"slaveId":' + _gs(o.slaveId),
+            "" if o.slaveHost is None else ',"slaveHost":' + _gs(o.slaveHost),
+            "" if o.task is None else ',"task":' + _enc_TaskConfig(o.task),
+            ',"assignedPorts":', _enc_map_string_i32(o.assignedPorts),
+            ',"instanceId":', str(o.instanceId),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.task is None or o.task._json.__class__ is str):
+    if (o._jhash
+            and (o.task is None or o.task._json.__class__ is str)):
         _set(o, "_json", text)
     return text
 
@@ -3979,34 +3774,24 @@ def _enc_ScheduledTask(o: ScheduledTask) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "assignedTask"
-        v_assignedTask = o.assignedTask
-        if v_assignedTask is not None:
-            out.append(',"assignedTask":' + _enc_AssignedTask(v_assignedTask))
-        field = "status"
-        v_status = o.status
-        if v_status is not None:
-            out.append(',"status":' + _Q_ScheduleStatus[v_status])
-        field = "failureCount"
-        out.append(',"failureCount":' + str(o.failureCount))
-        field = "timesPartitioned"
-        out.append(',"timesPartitioned":' + str(o.timesPartitioned))
-        field = "taskEvents"
-        out.append(',"taskEvents":' + _enc_list_TaskEvent(o.taskEvents))
-        field = "ancestorId"
-        v_ancestorId = o.ancestorId
-        if v_ancestorId is not None:
-            out.append(',"ancestorId":' + _gs(v_ancestorId))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.assignedTask is None else ',"assignedTask":' + _enc_AssignedTask(o.assignedTask),
+            "" if o.status is None else ',"status":' + _Q_ScheduleStatus[o.status],
+            ',"failureCount":', str(o.failureCount),
+            ',"timesPartitioned":', str(o.timesPartitioned),
+            ',"taskEvents":', _enc_list_TaskEvent(o.taskEvents),
+            "" if o.ancestorId is None else ',"ancestorId":' + _gs(o.ancestorId),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.assignedTask is None or o.assignedTask._json.__class__ is str) and _cs.frozen(o.taskEvents):
+    if (o._jhash
+            and (o.assignedTask is None or o.assignedTask._json.__class__ is str)
+            and _cs.frozen(o.taskEvents)):
         _set(o, "_json", text)
     return text
 
@@ -4099,18 +3884,18 @@ def _enc_ScheduleStatusResult(o: ScheduleStatusResult) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "tasks"
-        out.append(',"tasks":' + _enc_list_ScheduledTask(o.tasks))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            ',"tasks":', _enc_list_ScheduledTask(o.tasks),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.tasks):
+    if (o._jhash
+            and _cs.frozen(o.tasks)):
         _set(o, "_json", text)
     return text
 
@@ -4167,18 +3952,18 @@ def _enc_GetJobsResult(o: GetJobsResult) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "configs"
-        out.append(',"configs":' + _enc_set_JobConfiguration(o.configs))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            ',"configs":', _enc_set_JobConfiguration(o.configs),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.configs):
+    if (o._jhash
+            and _cs.frozen(o.configs)):
         _set(o, "_json", text)
     return text
 
@@ -4235,42 +4020,27 @@ def _enc_TaskQuery(o: TaskQuery) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "role"
-        v_role = o.role
-        if v_role is not None:
-            out.append(',"role":' + _gs(v_role))
-        field = "environment"
-        v_environment = o.environment
-        if v_environment is not None:
-            out.append(',"environment":' + _gs(v_environment))
-        field = "jobName"
-        v_jobName = o.jobName
-        if v_jobName is not None:
-            out.append(',"jobName":' + _gs(v_jobName))
-        field = "taskIds"
-        out.append(',"taskIds":' + _enc_set_string(o.taskIds))
-        field = "statuses"
-        out.append(',"statuses":' + _enc_set_ScheduleStatus(o.statuses))
-        field = "instanceIds"
-        out.append(',"instanceIds":' + _enc_set_i32(o.instanceIds))
-        field = "slaveHosts"
-        out.append(',"slaveHosts":' + _enc_set_string(o.slaveHosts))
-        field = "jobKeys"
-        out.append(',"jobKeys":' + _enc_set_JobKey(o.jobKeys))
-        field = "offset"
-        out.append(',"offset":' + str(o.offset))
-        field = "limit"
-        out.append(',"limit":' + str(o.limit))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.role is None else ',"role":' + _gs(o.role),
+            "" if o.environment is None else ',"environment":' + _gs(o.environment),
+            "" if o.jobName is None else ',"jobName":' + _gs(o.jobName),
+            ',"taskIds":', _enc_set_string(o.taskIds),
+            ',"statuses":', _enc_set_ScheduleStatus(o.statuses),
+            ',"instanceIds":', _enc_set_i32(o.instanceIds),
+            ',"slaveHosts":', _enc_set_string(o.slaveHosts),
+            ',"jobKeys":', _enc_set_JobKey(o.jobKeys),
+            ',"offset":', str(o.offset),
+            ',"limit":', str(o.limit),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.jobKeys):
+    if (o._jhash
+            and _cs.frozen(o.jobKeys)):
         _set(o, "_json", text)
     return text
 
@@ -4377,21 +4147,15 @@ def _enc_HostStatus(o: HostStatus) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "host"
-        v_host = o.host
-        if v_host is not None:
-            out.append(',"host":' + _gs(v_host))
-        field = "mode"
-        v_mode = o.mode
-        if v_mode is not None:
-            out.append(',"mode":' + _Q_MaintenanceMode[v_mode])
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.host is None else ',"host":' + _gs(o.host),
+            "" if o.mode is None else ',"mode":' + _Q_MaintenanceMode[o.mode],
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -4462,21 +4226,16 @@ def _enc_RoleSummary(o: RoleSummary) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "role"
-        v_role = o.role
-        if v_role is not None:
-            out.append(',"role":' + _gs(v_role))
-        field = "jobCount"
-        out.append(',"jobCount":' + str(o.jobCount))
-        field = "cronJobCount"
-        out.append(',"cronJobCount":' + str(o.cronJobCount))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.role is None else ',"role":' + _gs(o.role),
+            ',"jobCount":', str(o.jobCount),
+            ',"cronJobCount":', str(o.cronJobCount),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -4549,15 +4308,14 @@ def _enc_Hosts(o: Hosts) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "hostNames"
-        out.append(',"hostNames":' + _enc_set_string(o.hostNames))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            ',"hostNames":', _enc_set_string(o.hostNames),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -4615,21 +4373,15 @@ def _enc_PendingReason(o: PendingReason) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "taskId"
-        v_taskId = o.taskId
-        if v_taskId is not None:
-            out.append(',"taskId":' + _gs(v_taskId))
-        field = "reason"
-        v_reason = o.reason
-        if v_reason is not None:
-            out.append(',"reason":' + _gs(v_reason))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.taskId is None else ',"taskId":' + _gs(o.taskId),
+            "" if o.reason is None else ',"reason":' + _gs(o.reason),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -4696,24 +4448,19 @@ def _enc_JobUpdateKey(o: JobUpdateKey) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "job"
-        v_job = o.job
-        if v_job is not None:
-            out.append(',"job":' + _enc_JobKey(v_job))
-        field = "id"
-        v_id = o.id
-        if v_id is not None:
-            out.append(',"id":' + _gs(v_id))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.job is None else ',"job":' + _enc_JobKey(o.job),
+            "" if o.id is None else ',"id":' + _gs(o.id),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.job is None or o.job._json.__class__ is str):
+    if (o._jhash
+            and (o.job is None or o.job._json.__class__ is str)):
         _set(o, "_json", text)
     return text
 
@@ -4781,15 +4528,14 @@ def _enc_QueueJobUpdateStrategy(o: QueueJobUpdateStrategy) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "groupSize"
-        out.append(',"groupSize":' + str(o.groupSize))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            ',"groupSize":', str(o.groupSize),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -4849,17 +4595,15 @@ def _enc_BatchJobUpdateStrategy(o: BatchJobUpdateStrategy) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "groupSize"
-        out.append(',"groupSize":' + str(o.groupSize))
-        field = "autopauseAfterBatch"
-        out.append(',"autopauseAfterBatch":' + ("true" if o.autopauseAfterBatch else "false"))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            ',"groupSize":', str(o.groupSize),
+            ',"autopauseAfterBatch":', ("true" if o.autopauseAfterBatch else "false"),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -4925,17 +4669,15 @@ def _enc_VariableBatchJobUpdateStrategy(o: VariableBatchJobUpdateStrategy) -> st
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "groupSizes"
-        out.append(',"groupSizes":' + _enc_list_i32(o.groupSizes))
-        field = "autopauseAfterBatch"
-        out.append(',"autopauseAfterBatch":' + ("true" if o.autopauseAfterBatch else "false"))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            ',"groupSizes":', _enc_list_i32(o.groupSizes),
+            ',"autopauseAfterBatch":', ("true" if o.autopauseAfterBatch else "false"),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -5003,7 +4745,7 @@ def _enc_JobUpdateStrategy(o: JobUpdateStrategy) -> str:
     try:
         value = encode(o.field_value)
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, "value") from None
+        raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
     _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
@@ -5064,38 +4806,28 @@ def _enc_JobUpdateSettings(o: JobUpdateSettings) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "updateGroupSize"
-        out.append(',"updateGroupSize":' + str(o.updateGroupSize))
-        field = "maxPerInstanceFailures"
-        out.append(',"maxPerInstanceFailures":' + str(o.maxPerInstanceFailures))
-        field = "maxFailedInstances"
-        out.append(',"maxFailedInstances":' + str(o.maxFailedInstances))
-        field = "minWaitInInstanceRunningMs"
-        out.append(',"minWaitInInstanceRunningMs":' + str(o.minWaitInInstanceRunningMs))
-        field = "rollbackOnFailure"
-        out.append(',"rollbackOnFailure":' + ("true" if o.rollbackOnFailure else "false"))
-        field = "updateOnlyTheseInstances"
-        out.append(',"updateOnlyTheseInstances":' + _enc_set_Range(o.updateOnlyTheseInstances))
-        field = "waitForBatchCompletion"
-        out.append(',"waitForBatchCompletion":' + ("true" if o.waitForBatchCompletion else "false"))
-        field = "blockIfNoPulsesAfterMs"
-        out.append(',"blockIfNoPulsesAfterMs":' + str(o.blockIfNoPulsesAfterMs))
-        field = "slaAware"
-        out.append(',"slaAware":' + ("true" if o.slaAware else "false"))
-        field = "updateStrategy"
-        v_updateStrategy = o.updateStrategy
-        if v_updateStrategy is not None:
-            out.append(',"updateStrategy":' + _enc_JobUpdateStrategy(v_updateStrategy))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            ',"updateGroupSize":', str(o.updateGroupSize),
+            ',"maxPerInstanceFailures":', str(o.maxPerInstanceFailures),
+            ',"maxFailedInstances":', str(o.maxFailedInstances),
+            ',"minWaitInInstanceRunningMs":', str(o.minWaitInInstanceRunningMs),
+            ',"rollbackOnFailure":', ("true" if o.rollbackOnFailure else "false"),
+            ',"updateOnlyTheseInstances":', _enc_set_Range(o.updateOnlyTheseInstances),
+            ',"waitForBatchCompletion":', ("true" if o.waitForBatchCompletion else "false"),
+            ',"blockIfNoPulsesAfterMs":', str(o.blockIfNoPulsesAfterMs),
+            ',"slaAware":', ("true" if o.slaAware else "false"),
+            "" if o.updateStrategy is None else ',"updateStrategy":' + _enc_JobUpdateStrategy(o.updateStrategy),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.updateOnlyTheseInstances) and (o.updateStrategy is None or o.updateStrategy._json.__class__ is str):
+    if (o._jhash
+            and _cs.frozen(o.updateOnlyTheseInstances)
+            and (o.updateStrategy is None or o.updateStrategy._json.__class__ is str)):
         _set(o, "_json", text)
     return text
 
@@ -5208,27 +4940,17 @@ def _enc_JobUpdateEvent(o: JobUpdateEvent) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "status"
-        v_status = o.status
-        if v_status is not None:
-            out.append(',"status":' + _Q_JobUpdateStatus[v_status])
-        field = "timestampMs"
-        out.append(',"timestampMs":' + str(o.timestampMs))
-        field = "user"
-        v_user = o.user
-        if v_user is not None:
-            out.append(',"user":' + _gs(v_user))
-        field = "message"
-        v_message = o.message
-        if v_message is not None:
-            out.append(',"message":' + _gs(v_message))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.status is None else ',"status":' + _Q_JobUpdateStatus[o.status],
+            ',"timestampMs":', str(o.timestampMs),
+            "" if o.user is None else ',"user":' + _gs(o.user),
+            "" if o.message is None else ',"message":' + _gs(o.message),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -5312,25 +5034,17 @@ def _enc_JobInstanceUpdateEvent(o: JobInstanceUpdateEvent) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "instanceId"
-        out.append(',"instanceId":' + str(o.instanceId))
-        field = "timestampMs"
-        out.append(',"timestampMs":' + str(o.timestampMs))
-        field = "action"
-        v_action = o.action
-        if v_action is not None:
-            out.append(',"action":' + _Q_JobUpdateAction[v_action])
-        field = "message"
-        v_message = o.message
-        if v_message is not None:
-            out.append(',"message":' + _gs(v_message))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            ',"instanceId":', str(o.instanceId),
+            ',"timestampMs":', str(o.timestampMs),
+            "" if o.action is None else ',"action":' + _Q_JobUpdateAction[o.action],
+            "" if o.message is None else ',"message":' + _gs(o.message),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -5412,22 +5126,20 @@ def _enc_InstanceTaskConfig(o: InstanceTaskConfig) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "task"
-        v_task = o.task
-        if v_task is not None:
-            out.append(',"task":' + _enc_TaskConfig(v_task))
-        field = "instances"
-        out.append(',"instances":' + _enc_set_Range(o.instances))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.task is None else ',"task":' + _enc_TaskConfig(o.task),
+            ',"instances":', _enc_set_Range(o.instances),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.task is None or o.task._json.__class__ is str) and _cs.frozen(o.instances):
+    if (o._jhash
+            and (o.task is None or o.task._json.__class__ is str)
+            and _cs.frozen(o.instances)):
         _set(o, "_json", text)
     return text
 
@@ -5492,21 +5204,16 @@ def _enc_JobUpdateState(o: JobUpdateState) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "status"
-        v_status = o.status
-        if v_status is not None:
-            out.append(',"status":' + _Q_JobUpdateStatus[v_status])
-        field = "createdTimestampMs"
-        out.append(',"createdTimestampMs":' + str(o.createdTimestampMs))
-        field = "lastModifiedTimestampMs"
-        out.append(',"lastModifiedTimestampMs":' + str(o.lastModifiedTimestampMs))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.status is None else ',"status":' + _Q_JobUpdateStatus[o.status],
+            ',"createdTimestampMs":', str(o.createdTimestampMs),
+            ',"lastModifiedTimestampMs":', str(o.lastModifiedTimestampMs),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -5581,30 +5288,23 @@ def _enc_JobUpdateSummary(o: JobUpdateSummary) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "key"
-        v_key = o.key
-        if v_key is not None:
-            out.append(',"key":' + _enc_JobUpdateKey(v_key))
-        field = "user"
-        v_user = o.user
-        if v_user is not None:
-            out.append(',"user":' + _gs(v_user))
-        field = "state"
-        v_state = o.state
-        if v_state is not None:
-            out.append(',"state":' + _enc_JobUpdateState(v_state))
-        field = "metadata"
-        out.append(',"metadata":' + _enc_set_Metadata(o.metadata))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.key is None else ',"key":' + _enc_JobUpdateKey(o.key),
+            "" if o.user is None else ',"user":' + _gs(o.user),
+            "" if o.state is None else ',"state":' + _enc_JobUpdateState(o.state),
+            ',"metadata":', _enc_set_Metadata(o.metadata),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.key is None or o.key._json.__class__ is str) and (o.state is None or o.state._json.__class__ is str) and _cs.frozen(o.metadata):
+    if (o._jhash
+            and (o.key is None or o.key._json.__class__ is str)
+            and (o.state is None or o.state._json.__class__ is str)
+            and _cs.frozen(o.metadata)):
         _set(o, "_json", text)
     return text
 
@@ -5682,26 +5382,22 @@ def _enc_JobUpdateInstructions(o: JobUpdateInstructions) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "initialState"
-        out.append(',"initialState":' + _enc_set_InstanceTaskConfig(o.initialState))
-        field = "desiredState"
-        v_desiredState = o.desiredState
-        if v_desiredState is not None:
-            out.append(',"desiredState":' + _enc_InstanceTaskConfig(v_desiredState))
-        field = "settings"
-        v_settings = o.settings
-        if v_settings is not None:
-            out.append(',"settings":' + _enc_JobUpdateSettings(v_settings))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            ',"initialState":', _enc_set_InstanceTaskConfig(o.initialState),
+            "" if o.desiredState is None else ',"desiredState":' + _enc_InstanceTaskConfig(o.desiredState),
+            "" if o.settings is None else ',"settings":' + _enc_JobUpdateSettings(o.settings),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.initialState) and (o.desiredState is None or o.desiredState._json.__class__ is str) and (o.settings is None or o.settings._json.__class__ is str):
+    if (o._jhash
+            and _cs.frozen(o.initialState)
+            and (o.desiredState is None or o.desiredState._json.__class__ is str)
+            and (o.settings is None or o.settings._json.__class__ is str)):
         _set(o, "_json", text)
     return text
 
@@ -5772,24 +5468,20 @@ def _enc_JobUpdate(o: JobUpdate) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "summary"
-        v_summary = o.summary
-        if v_summary is not None:
-            out.append(',"summary":' + _enc_JobUpdateSummary(v_summary))
-        field = "instructions"
-        v_instructions = o.instructions
-        if v_instructions is not None:
-            out.append(',"instructions":' + _enc_JobUpdateInstructions(v_instructions))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.summary is None else ',"summary":' + _enc_JobUpdateSummary(o.summary),
+            "" if o.instructions is None else ',"instructions":' + _enc_JobUpdateInstructions(o.instructions),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.summary is None or o.summary._json.__class__ is str) and (o.instructions is None or o.instructions._json.__class__ is str):
+    if (o._jhash
+            and (o.summary is None or o.summary._json.__class__ is str)
+            and (o.instructions is None or o.instructions._json.__class__ is str)):
         _set(o, "_json", text)
     return text
 
@@ -5856,24 +5548,22 @@ def _enc_JobUpdateDetails(o: JobUpdateDetails) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "update"
-        v_update = o.update
-        if v_update is not None:
-            out.append(',"update":' + _enc_JobUpdate(v_update))
-        field = "updateEvents"
-        out.append(',"updateEvents":' + _enc_list_JobUpdateEvent(o.updateEvents))
-        field = "instanceEvents"
-        out.append(',"instanceEvents":' + _enc_list_JobInstanceUpdateEvent(o.instanceEvents))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.update is None else ',"update":' + _enc_JobUpdate(o.update),
+            ',"updateEvents":', _enc_list_JobUpdateEvent(o.updateEvents),
+            ',"instanceEvents":', _enc_list_JobInstanceUpdateEvent(o.instanceEvents),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.update is None or o.update._json.__class__ is str) and _cs.frozen(o.updateEvents) and _cs.frozen(o.instanceEvents):
+    if (o._jhash
+            and (o.update is None or o.update._json.__class__ is str)
+            and _cs.frozen(o.updateEvents)
+            and _cs.frozen(o.instanceEvents)):
         _set(o, "_json", text)
     return text
 
@@ -5941,28 +5631,23 @@ def _enc_JobUpdateRequest(o: JobUpdateRequest) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "taskConfig"
-        v_taskConfig = o.taskConfig
-        if v_taskConfig is not None:
-            out.append(',"taskConfig":' + _enc_TaskConfig(v_taskConfig))
-        field = "instanceCount"
-        out.append(',"instanceCount":' + str(o.instanceCount))
-        field = "settings"
-        v_settings = o.settings
-        if v_settings is not None:
-            out.append(',"settings":' + _enc_JobUpdateSettings(v_settings))
-        field = "metadata"
-        out.append(',"metadata":' + _enc_set_Metadata(o.metadata))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.taskConfig is None else ',"taskConfig":' + _enc_TaskConfig(o.taskConfig),
+            ',"instanceCount":', str(o.instanceCount),
+            "" if o.settings is None else ',"settings":' + _enc_JobUpdateSettings(o.settings),
+            ',"metadata":', _enc_set_Metadata(o.metadata),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.taskConfig is None or o.taskConfig._json.__class__ is str) and (o.settings is None or o.settings._json.__class__ is str) and _cs.frozen(o.metadata):
+    if (o._jhash
+            and (o.taskConfig is None or o.taskConfig._json.__class__ is str)
+            and (o.settings is None or o.settings._json.__class__ is str)
+            and _cs.frozen(o.metadata)):
         _set(o, "_json", text)
     return text
 
@@ -6039,38 +5724,25 @@ def _enc_JobUpdateQuery(o: JobUpdateQuery) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "role"
-        v_role = o.role
-        if v_role is not None:
-            out.append(',"role":' + _gs(v_role))
-        field = "key"
-        v_key = o.key
-        if v_key is not None:
-            out.append(',"key":' + _enc_JobUpdateKey(v_key))
-        field = "jobKey"
-        v_jobKey = o.jobKey
-        if v_jobKey is not None:
-            out.append(',"jobKey":' + _enc_JobKey(v_jobKey))
-        field = "user"
-        v_user = o.user
-        if v_user is not None:
-            out.append(',"user":' + _gs(v_user))
-        field = "updateStatuses"
-        out.append(',"updateStatuses":' + _enc_set_JobUpdateStatus(o.updateStatuses))
-        field = "offset"
-        out.append(',"offset":' + str(o.offset))
-        field = "limit"
-        out.append(',"limit":' + str(o.limit))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.role is None else ',"role":' + _gs(o.role),
+            "" if o.key is None else ',"key":' + _enc_JobUpdateKey(o.key),
+            "" if o.jobKey is None else ',"jobKey":' + _enc_JobKey(o.jobKey),
+            "" if o.user is None else ',"user":' + _gs(o.user),
+            ',"updateStatuses":', _enc_set_JobUpdateStatus(o.updateStatuses),
+            ',"offset":', str(o.offset),
+            ',"limit":', str(o.limit),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.key is None or o.key._json.__class__ is str) and (o.jobKey is None or o.jobKey._json.__class__ is str):
+    if (o._jhash
+            and (o.key is None or o.key._json.__class__ is str)
+            and (o.jobKey is None or o.jobKey._json.__class__ is str)):
         _set(o, "_json", text)
     return text
 
@@ -6167,28 +5839,21 @@ def _enc_HostMaintenanceRequest(o: HostMaintenanceRequest) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "host"
-        v_host = o.host
-        if v_host is not None:
-            out.append(',"host":' + _gs(v_host))
-        field = "defaultSlaPolicy"
-        v_defaultSlaPolicy = o.defaultSlaPolicy
-        if v_defaultSlaPolicy is not None:
-            out.append(',"defaultSlaPolicy":' + _enc_SlaPolicy(v_defaultSlaPolicy))
-        field = "timeoutSecs"
-        out.append(',"timeoutSecs":' + str(o.timeoutSecs))
-        field = "createdTimestampMs"
-        out.append(',"createdTimestampMs":' + str(o.createdTimestampMs))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.host is None else ',"host":' + _gs(o.host),
+            "" if o.defaultSlaPolicy is None else ',"defaultSlaPolicy":' + _enc_SlaPolicy(o.defaultSlaPolicy),
+            ',"timeoutSecs":', str(o.timeoutSecs),
+            ',"createdTimestampMs":', str(o.createdTimestampMs),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.defaultSlaPolicy is None or o.defaultSlaPolicy._json.__class__ is str):
+    if (o._jhash
+            and (o.defaultSlaPolicy is None or o.defaultSlaPolicy._json.__class__ is str)):
         _set(o, "_json", text)
     return text
 
@@ -6268,15 +5933,14 @@ def _enc_ListBackupsResult(o: ListBackupsResult) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "backups"
-        out.append(',"backups":' + _enc_set_string(o.backups))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            ',"backups":', _enc_set_string(o.backups),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -6333,18 +5997,18 @@ def _enc_StartMaintenanceResult(o: StartMaintenanceResult) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "statuses"
-        out.append(',"statuses":' + _enc_set_HostStatus(o.statuses))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            ',"statuses":', _enc_set_HostStatus(o.statuses),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.statuses):
+    if (o._jhash
+            and _cs.frozen(o.statuses)):
         _set(o, "_json", text)
     return text
 
@@ -6401,18 +6065,18 @@ def _enc_DrainHostsResult(o: DrainHostsResult) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "statuses"
-        out.append(',"statuses":' + _enc_set_HostStatus(o.statuses))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            ',"statuses":', _enc_set_HostStatus(o.statuses),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.statuses):
+    if (o._jhash
+            and _cs.frozen(o.statuses)):
         _set(o, "_json", text)
     return text
 
@@ -6469,18 +6133,18 @@ def _enc_QueryRecoveryResult(o: QueryRecoveryResult) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "tasks"
-        out.append(',"tasks":' + _enc_set_ScheduledTask(o.tasks))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            ',"tasks":', _enc_set_ScheduledTask(o.tasks),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.tasks):
+    if (o._jhash
+            and _cs.frozen(o.tasks)):
         _set(o, "_json", text)
     return text
 
@@ -6537,18 +6201,18 @@ def _enc_MaintenanceStatusResult(o: MaintenanceStatusResult) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "statuses"
-        out.append(',"statuses":' + _enc_set_HostStatus(o.statuses))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            ',"statuses":', _enc_set_HostStatus(o.statuses),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.statuses):
+    if (o._jhash
+            and _cs.frozen(o.statuses)):
         _set(o, "_json", text)
     return text
 
@@ -6605,18 +6269,18 @@ def _enc_EndMaintenanceResult(o: EndMaintenanceResult) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "statuses"
-        out.append(',"statuses":' + _enc_set_HostStatus(o.statuses))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            ',"statuses":', _enc_set_HostStatus(o.statuses),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.statuses):
+    if (o._jhash
+            and _cs.frozen(o.statuses)):
         _set(o, "_json", text)
     return text
 
@@ -6673,18 +6337,18 @@ def _enc_RoleSummaryResult(o: RoleSummaryResult) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "summaries"
-        out.append(',"summaries":' + _enc_set_RoleSummary(o.summaries))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            ',"summaries":', _enc_set_RoleSummary(o.summaries),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.summaries):
+    if (o._jhash
+            and _cs.frozen(o.summaries)):
         _set(o, "_json", text)
     return text
 
@@ -6741,18 +6405,18 @@ def _enc_JobSummaryResult(o: JobSummaryResult) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "summaries"
-        out.append(',"summaries":' + _enc_set_JobSummary(o.summaries))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            ',"summaries":', _enc_set_JobSummary(o.summaries),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.summaries):
+    if (o._jhash
+            and _cs.frozen(o.summaries)):
         _set(o, "_json", text)
     return text
 
@@ -6809,20 +6473,18 @@ def _enc_ConfigSummaryResult(o: ConfigSummaryResult) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "summary"
-        v_summary = o.summary
-        if v_summary is not None:
-            out.append(',"summary":' + _enc_ConfigSummary(v_summary))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.summary is None else ',"summary":' + _enc_ConfigSummary(o.summary),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.summary is None or o.summary._json.__class__ is str):
+    if (o._jhash
+            and (o.summary is None or o.summary._json.__class__ is str)):
         _set(o, "_json", text)
     return text
 
@@ -6882,18 +6544,18 @@ def _enc_GetPendingReasonResult(o: GetPendingReasonResult) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "reasons"
-        out.append(',"reasons":' + _enc_set_PendingReason(o.reasons))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            ',"reasons":', _enc_set_PendingReason(o.reasons),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.reasons):
+    if (o._jhash
+            and _cs.frozen(o.reasons)):
         _set(o, "_json", text)
     return text
 
@@ -6950,24 +6612,20 @@ def _enc_StartJobUpdateResult(o: StartJobUpdateResult) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "key"
-        v_key = o.key
-        if v_key is not None:
-            out.append(',"key":' + _enc_JobUpdateKey(v_key))
-        field = "updateSummary"
-        v_updateSummary = o.updateSummary
-        if v_updateSummary is not None:
-            out.append(',"updateSummary":' + _enc_JobUpdateSummary(v_updateSummary))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.key is None else ',"key":' + _enc_JobUpdateKey(o.key),
+            "" if o.updateSummary is None else ',"updateSummary":' + _enc_JobUpdateSummary(o.updateSummary),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.key is None or o.key._json.__class__ is str) and (o.updateSummary is None or o.updateSummary._json.__class__ is str):
+    if (o._jhash
+            and (o.key is None or o.key._json.__class__ is str)
+            and (o.updateSummary is None or o.updateSummary._json.__class__ is str)):
         _set(o, "_json", text)
     return text
 
@@ -7034,18 +6692,18 @@ def _enc_GetJobUpdateSummariesResult(o: GetJobUpdateSummariesResult) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "updateSummaries"
-        out.append(',"updateSummaries":' + _enc_list_JobUpdateSummary(o.updateSummaries))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            ',"updateSummaries":', _enc_list_JobUpdateSummary(o.updateSummaries),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.updateSummaries):
+    if (o._jhash
+            and _cs.frozen(o.updateSummaries)):
         _set(o, "_json", text)
     return text
 
@@ -7102,22 +6760,20 @@ def _enc_GetJobUpdateDetailsResult(o: GetJobUpdateDetailsResult) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "details"
-        v_details = o.details
-        if v_details is not None:
-            out.append(',"details":' + _enc_JobUpdateDetails(v_details))
-        field = "detailsList"
-        out.append(',"detailsList":' + _enc_list_JobUpdateDetails(o.detailsList))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.details is None else ',"details":' + _enc_JobUpdateDetails(o.details),
+            ',"detailsList":', _enc_list_JobUpdateDetails(o.detailsList),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.details is None or o.details._json.__class__ is str) and _cs.frozen(o.detailsList):
+    if (o._jhash
+            and (o.details is None or o.details._json.__class__ is str)
+            and _cs.frozen(o.detailsList)):
         _set(o, "_json", text)
     return text
 
@@ -7182,17 +6838,14 @@ def _enc_PulseJobUpdateResult(o: PulseJobUpdateResult) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "status"
-        v_status = o.status
-        if v_status is not None:
-            out.append(',"status":' + _Q_JobUpdatePulseStatus[v_status])
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.status is None else ',"status":' + _Q_JobUpdatePulseStatus[o.status],
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -7255,24 +6908,24 @@ def _enc_GetJobUpdateDiffResult(o: GetJobUpdateDiffResult) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "add"
-        out.append(',"add":' + _enc_set_ConfigGroup(o.add))
-        field = "remove"
-        out.append(',"remove":' + _enc_set_ConfigGroup(o.remove))
-        field = "update"
-        out.append(',"update":' + _enc_set_ConfigGroup(o.update))
-        field = "unchanged"
-        out.append(',"unchanged":' + _enc_set_ConfigGroup(o.unchanged))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            ',"add":', _enc_set_ConfigGroup(o.add),
+            ',"remove":', _enc_set_ConfigGroup(o.remove),
+            ',"update":', _enc_set_ConfigGroup(o.update),
+            ',"unchanged":', _enc_set_ConfigGroup(o.unchanged),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.add) and _cs.frozen(o.remove) and _cs.frozen(o.update) and _cs.frozen(o.unchanged):
+    if (o._jhash
+            and _cs.frozen(o.add)
+            and _cs.frozen(o.remove)
+            and _cs.frozen(o.update)
+            and _cs.frozen(o.unchanged)):
         _set(o, "_json", text)
     return text
 
@@ -7342,19 +6995,15 @@ def _enc_TierConfig(o: TierConfig) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "name"
-        v_name = o.name
-        if v_name is not None:
-            out.append(',"name":' + _gs(v_name))
-        field = "settings"
-        out.append(',"settings":' + _enc_map_string_string(o.settings))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.name is None else ',"name":' + _gs(o.name),
+            ',"settings":', _enc_map_string_string(o.settings),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -7418,22 +7067,19 @@ def _enc_GetTierConfigResult(o: GetTierConfigResult) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "defaultTierName"
-        v_defaultTierName = o.defaultTierName
-        if v_defaultTierName is not None:
-            out.append(',"defaultTierName":' + _gs(v_defaultTierName))
-        field = "tiers"
-        out.append(',"tiers":' + _enc_set_TierConfig(o.tiers))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.defaultTierName is None else ',"defaultTierName":' + _gs(o.defaultTierName),
+            ',"tiers":', _enc_set_TierConfig(o.tiers),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.tiers):
+    if (o._jhash
+            and _cs.frozen(o.tiers)):
         _set(o, "_json", text)
     return text
 
@@ -7498,21 +7144,15 @@ def _enc_ServerInfo(o: ServerInfo) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "clusterName"
-        v_clusterName = o.clusterName
-        if v_clusterName is not None:
-            out.append(',"clusterName":' + _gs(v_clusterName))
-        field = "statsUrlPrefix"
-        v_statsUrlPrefix = o.statsUrlPrefix
-        if v_statsUrlPrefix is not None:
-            out.append(',"statsUrlPrefix":' + _gs(v_statsUrlPrefix))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.clusterName is None else ',"clusterName":' + _gs(o.clusterName),
+            "" if o.statsUrlPrefix is None else ',"statsUrlPrefix":' + _gs(o.statsUrlPrefix),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -7584,7 +7224,7 @@ def _enc_Result(o: Result) -> str:
     try:
         value = encode(o.field_value)
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, "value") from None
+        raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
     _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
@@ -7646,17 +7286,14 @@ def _enc_ResponseDetail(o: ResponseDetail) -> str:
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "message"
-        v_message = o.message
-        if v_message is not None:
-            out.append(',"message":' + _gs(v_message))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.message is None else ',"message":' + _gs(o.message),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
@@ -7716,30 +7353,23 @@ def _enc_Response(o: Response) -> str:
         if cached[1] == _EPOCH[0]:
             text = cached[0]
             return text
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "responseCode"
-        v_responseCode = o.responseCode
-        if v_responseCode is not None:
-            out.append(',"responseCode":' + _Q_ResponseCode[v_responseCode])
-        field = "serverInfo"
-        v_serverInfo = o.serverInfo
-        if v_serverInfo is not None:
-            out.append(',"serverInfo":' + _enc_ServerInfo(v_serverInfo))
-        field = "result"
-        v_result = o.result
-        if v_result is not None:
-            out.append(',"result":' + _enc_Result(v_result))
-        field = "details"
-        out.append(',"details":' + _enc_list_ResponseDetail(o.details))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            "" if o.responseCode is None else ',"responseCode":' + _Q_ResponseCode[o.responseCode],
+            "" if o.serverInfo is None else ',"serverInfo":' + _enc_ServerInfo(o.serverInfo),
+            "" if o.result is None else ',"result":' + _enc_Result(o.result),
+            ',"details":', _enc_list_ResponseDetail(o.details),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.serverInfo is None or o.serverInfo._json.__class__ is str) and (o.result is None or o.result._json.__class__ is str) and _cs.frozen(o.details):
+    if (o._jhash
+            and (o.serverInfo is None or o.serverInfo._json.__class__ is str)
+            and (o.result is None or o.result._json.__class__ is str)
+            and _cs.frozen(o.details)):
         _set(o, "_json", text)
     return text
 
@@ -7821,15 +7451,14 @@ def _enc_ExplicitReconciliationSettings(o: ExplicitReconciliationSettings) -> st
             text = cached[0]
             return text
     epoch = _EPOCH[0]
-    out = ['{"cachedHashCode":', str(o._jhash)]
-    field = ""
     try:
-        field = "batchSize"
-        out.append(',"batchSize":' + str(o.batchSize))
+        text = "".join((
+            '{"cachedHashCode":', str(o._jhash),
+            ',"batchSize":', str(o.batchSize),
+            "}",
+        ))
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, field) from None
-    out.append("}")
-    text = "".join(out)
+        raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
