@@ -16,6 +16,7 @@ from .containers import FrozenMap, OrderedSet
 from .errors import PayloadError, describe
 from .gson import gson_double, gson_string
 from .java import double_hash, long_hash, string_hash
+from .struct import ThriftStruct
 
 UNION_KEYS = frozenset(("cachedHashCode", "setField", "value"))
 _INT32 = (-(1 << 31), (1 << 31) - 1)
@@ -322,14 +323,14 @@ def _try_encode(value: Any, spec: Any) -> None:
 
 def frozen(value: Any) -> bool:
     """True when ``value``'s JSON can never change: no unhashed object inside."""
-    cached = getattr(value, "_json", False)
-    if cached is not False:
-        return cached.__class__ is str
-    if isinstance(value, (tuple, OrderedSet)):
+    if isinstance(value, ThriftStruct):
+        return value._json.__class__ is str  # type: ignore[attr-defined]
+    cls = value.__class__
+    if cls is tuple or cls is OrderedSet:
         return all(map(frozen, value))
-    if isinstance(value, FrozenMap):
+    if cls is FrozenMap:
         return all(map(frozen, value.values()))
-    return True
+    return True  # strings, numbers, enum members: never change
 
 
 # -- hashing: (value, identity table) functions for unions and containers -----------

@@ -19,7 +19,26 @@ _HTML_SAFE = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("=", "\\u00
 _LINE_TERMINATORS = (("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
 
 
+# The same short strings (roles, hosts, port names, schedulers) recur in every
+# event: their escaped form is kept, in a dict emptied when it grows too big.
+_ESCAPED: dict[str, str] = {}
+_ESCAPED_MAX_LENGTH = 256
+_ESCAPED_SIZE = 1 << 16
+
+
 def gson_string(s: str) -> str:
+    """``new Gson().toJson(s)``: the quoted string with Gson's escaping (see :func:`escape`)."""
+    out = _ESCAPED.get(s)
+    if out is None:
+        out = escape(s)
+        if len(s) <= _ESCAPED_MAX_LENGTH:
+            if len(_ESCAPED) >= _ESCAPED_SIZE:
+                _ESCAPED.clear()
+            _ESCAPED[s] = out
+    return out
+
+
+def escape(s: str) -> str:
     """``new Gson().toJson(s)``: the quoted string with Gson's escaping.
 
     ``"`` and ``\\`` escaped; ``\\t \\b \\n \\r \\f`` short; other characters
@@ -31,13 +50,13 @@ def gson_string(s: str) -> str:
     speed, where ``str.translate`` walks non-ASCII text one character at a time).
     """
     out = encode_basestring(s)
-    for char, escape in _HTML_SAFE:
+    for char, escaped in _HTML_SAFE:
         if char in out:
-            out = out.replace(char, escape)
+            out = out.replace(char, escaped)
     if not out.isascii():
-        for char, escape in _LINE_TERMINATORS:
+        for char, escaped in _LINE_TERMINATORS:
             if char in out:
-                out = out.replace(char, escape)
+                out = out.replace(char, escaped)
     return out
 
 
