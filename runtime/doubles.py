@@ -4,28 +4,29 @@ The layout: plain decimal with at least one digit after the point when
 1e-3 <= |d| < 1e7 (``0.1``, ``16.0``), otherwise ``d.dddE<exp>`` (``1.0E7``,
 ``-2.5E-10``).  The digits are the shortest that round-trip, closest to the
 value, ties to even, which is what Python's ``repr`` gives, except in the
-cases below.  Each rule was found by comparing against a live JDK 17 (a
-black-box oracle, see ``tests/test_java_doubles.py``) over tens of millions of
-doubles, dense in and around each case:
+cases below.  Each rule was found with a live JDK 17 as a black-box oracle
+and checked on about 90 million doubles, dense in and around each case (see
+``tests/test_java_doubles.py``):
 
 1. Integers with 2^54 <= |d| < 2^63: all digits of the exact integer, rounded
    half-up to drop 0 low digits below 2^58, 1 below 2^61 and 2 below 2^63
    (a tie cannot occur: those integers are multiples of 4).
-2. A decimal lying exactly halfway to a neighbouring double (``repr``
-   chooses it when it is shortest and the mantissa is even) is never chosen
-   below the double, and above it only from |d| >= 9.877482362634239e25 on,
-   but then whatever the mantissa (1e23 -> ``9.999999999999999E22``, while
-   7.798784e26, halfway above an odd mantissa, prints as ``7.798784E26``).  That threshold is
-   where the JDK's estimate of the decimal exponent (the tangent of log10
-   at 1.5, which overshoots just below a power of ten) reaches 26; the
-   oracle brackets it between two neighbouring candidates.  Such a midpoint
-   has 17 or fewer digits only for integers 2^54 <= |d| < 2^133.
+2. Exact midpoints, decimals lying halfway between two doubles, which can
+   have 17 or fewer digits only for integers 2^54 <= |d| < 2^133.  ``repr``
+   takes one when it is shortest and the mantissa is even.  The JDK never
+   takes the one below the double (1e23 -> ``9.999999999999999E22``), and
+   takes the one above only from |d| >= 9.877482362634239e25 on, but then
+   whatever the mantissa (7.798784e26, halfway above an odd mantissa, prints
+   as ``7.798784E26``).  The oracle brackets that threshold between two
+   neighbouring candidates; it is where the JDK's estimate of the decimal
+   exponent (the tangent of log10 at 1.5, which overshoots just below a
+   power of ten) reaches 26.
 3. For a power of two the interval is a quarter ulp on both sides, though the
    gap above is twice the gap below (and, for subnormals, equal).
-4. For 2^84 <= |d| < 2^85 the JDK's 64-bit digit loop overflows: with the
-   value scaled to B/S = d/10^25 (B = m*2^7, S = 5^25, half-interval
-   M = 2^6, m the 53-bit mantissa) the round-up test ``b + m > 10*S`` is lost
-   when b + m >= 2^63, and the last digit is truncated instead.
+4. For 2^84 <= |d| < 2^85 the last digit is truncated where it should round
+   up when, with the value scaled to B/S = d/10^25 (B = m*2^7, S = 5^25,
+   half-interval M = 2^6, m the 53-bit mantissa), the digit loop's b + m
+   reaches 2^63: a 64-bit sum overflowing (the measured threshold matches).
 5. Subnormals below 1e-322 print at least two significant digits: when the
    shortest is one digit, the value rounded to two digits is used unless
    that changes the decimal exponent (5e-324 -> ``4.9E-324``,

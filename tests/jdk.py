@@ -14,9 +14,11 @@ through one JVM::
     escape = oracle("GsonEscape", jars=[GSON_JAR])      # skips if Gson is missing
 
 ``oracle`` calls ``pytest.skip`` (with the reason) when the JDK or a jar is
-missing, so call it inside a test or fixture.  Strings cross the pipe as hex
-UTF-16 code units (``utf16_hex``/``from_utf16_hex``) so that lone surrogates
-and characters outside the BMP survive.
+missing, so call it inside a test or fixture.  Requests and answers are
+ASCII lines; strings cross the pipe as hex UTF-16 code units
+(``utf16_hex``/``from_utf16_hex``) so that lone surrogates and characters
+outside the BMP survive.  An oracle must answer every request with exactly
+one line, in order, and exit 0.
 """
 
 from __future__ import annotations
@@ -54,7 +56,7 @@ class Oracle:
         if any("\n" in line or "\r" in line for line in lines):
             raise ValueError("a request must be a single line")
         done = subprocess.run(
-            [self.java, "-Xss16m", "-cp", self.classpath, self.main_class],
+            [self.java, "-cp", self.classpath, self.main_class],
             input="\n".join(lines) + "\n",
             capture_output=True,
             text=True,

@@ -76,9 +76,9 @@ def test_nan_and_infinities_are_refused(value: float) -> None:
 
 
 def test_ints_and_float_subclasses_print_as_doubles() -> None:
-    numpy = pytest.importorskip("numpy")
     assert double_to_string(3) == "3.0"
     assert double_to_string(10**8) == "1.0E8"
+    numpy = pytest.importorskip("numpy")
     assert double_to_string(numpy.float64(0.5)) == "0.5"
     assert double_to_string(numpy.float64(1e23)) == "9.999999999999999E22"
 

@@ -10,6 +10,7 @@ import os
 import random
 import struct
 import sys
+import timeit
 
 import pytest
 
@@ -30,9 +31,9 @@ from jdk import oracle, utf16_hex
 
 SEED = int(os.environ.get("AURORAKIT_TEST_SEED", random.randrange(1 << 32)))
 
-# Lengths in code points: empty and tiny, around the numpy threshold and the
+# Lengths in code points: empty and tiny, around the numpy thresholds and the
 # 4096-unit chunk, long.
-LENGTHS = [0, 1, 2, 3, 5, 8, 13, 31, 46, 47, 48, 49, 50, 64, 100, 1000, 1500, 4095, 4096, 4097, 5000]
+LENGTHS = [0, 1, 2, 3, 5, 8, 13, 15, 16, 17, 31, 32, 33, 47, 48, 64, 100, 1000, 1500, 4095, 4096, 4097, 5000]
 
 
 def random_text(rng: random.Random, length: int, kind: str) -> str:
@@ -147,3 +148,27 @@ def test_results_are_signed_32_bit() -> None:
     assert to_int32(2**31) == -(2**31) and to_int32(-(2**31) - 1) == 2**31 - 1
     assert set_hash([2**31 - 1, 1]) == -(2**31)
     assert map_hash([(-1, 0), (-1, 0)]) == -2
+
+
+def per_character_hash(s: str) -> int:
+    """The plain loop the performance requirement is measured against."""
+    h = 0
+    for c in s:
+        o = ord(c)
+        if o > 0xFFFF:
+            o -= 0x10000
+            h = (31 * h + (0xD800 | o >> 10)) & 0xFFFFFFFF
+            h = (31 * h + (0xDC00 | o & 0x3FF)) & 0xFFFFFFFF
+        else:
+            h = (31 * h + o) & 0xFFFFFFFF
+    return to_int32(h)
+
+
+def test_string_hash_is_at_least_20_times_the_per_character_loop() -> None:
+    pytest.importorskip("numpy")
+    rng = random.Random(SEED)
+    texts = [random_text(rng, 1500, rng.choice(("ascii", "latin-1", "bmp", "non-bmp"))) for _ in range(40)]
+    assert [string_hash(s) for s in texts] == [per_character_hash(s) for s in texts]
+    loop = min(timeit.repeat(lambda: [per_character_hash(s) for s in texts], number=1, repeat=5))
+    ours = min(timeit.repeat(lambda: [string_hash(s) for s in texts], number=5, repeat=5)) / 5
+    assert loop / ours >= 20, f"string_hash is only {loop / ours:.1f}x the per-character loop on 1.5 KB strings"
