@@ -28,13 +28,14 @@ _ESCAPED_SIZE = 1 << 16
 
 def gson_string(s: str) -> str:
     """``new Gson().toJson(s)``: the quoted string with Gson's escaping (see :func:`escape`)."""
+    if len(s) > _ESCAPED_MAX_LENGTH:  # not even looked up: that would hash s in Python too
+        return escape(s)
     out = _ESCAPED.get(s)
     if out is None:
         out = escape(s)
-        if len(s) <= _ESCAPED_MAX_LENGTH:
-            if len(_ESCAPED) >= _ESCAPED_SIZE:
-                _ESCAPED.clear()
-            _ESCAPED[s] = out
+        if len(_ESCAPED) >= _ESCAPED_SIZE:
+            _ESCAPED.clear()
+        _ESCAPED[s] = out
     return out
 
 

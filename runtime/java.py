@@ -68,11 +68,11 @@ _SHORT_CACHE_SIZE = 1 << 16
 def string_hash(s: str) -> int:
     """Java ``String.hashCode``: over UTF-16 code units, a character outside
     the BMP counting as its two surrogates."""
-    cached = _SHORT_CACHE.get(s)
-    if cached is not None:
-        return cached
-    h = _string_hash(s)
-    if len(s) <= _SHORT_CACHE_MAX_LENGTH:
+    if len(s) > _SHORT_CACHE_MAX_LENGTH:  # not even looked up: that would hash s in Python too
+        return _string_hash(s)
+    h = _SHORT_CACHE.get(s)
+    if h is None:
+        h = _string_hash(s)
         if len(_SHORT_CACHE) >= _SHORT_CACHE_SIZE:
             _SHORT_CACHE.clear()
         _SHORT_CACHE[s] = h
