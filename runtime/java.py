@@ -112,7 +112,12 @@ def _numpy_hasher() -> Callable[[str], int]:
     units_le = np.dtype("<u2")
 
     def hash_with_numpy(s: str) -> int:
-        units = np.frombuffer(s.encode("utf-16-le", "surrogatepass"), units_le).astype(np.uint32)
+        # numpy's str array holds the code points as UCS-4 (lone surrogates as
+        # themselves, with no codec error handler to call per surrogate):
+        # they are the UTF-16 units unless a character lies outside the BMP.
+        units = np.array(s).reshape(1).view(np.uint32)
+        if not s.isascii() and units.max() > 0xFFFF:
+            units = np.frombuffer(s.encode("utf-16-le", "surrogatepass"), units_le).astype(np.uint32)
         n = len(units)
         if n <= _CHUNK:
             return int(weights[_CHUNK - n :].dot(units))
