@@ -60,12 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_decode(commands)
     _add_verify(commands)
     _add_calibrate(commands)
-    try:  # the webhook commands (receive, send, simulate)
-        from aurorakit.runtime.webhook import cli as webhook_cli
-    except ImportError:
-        pass
-    else:
-        webhook_cli.add_commands(commands)
+    from aurorakit.runtime.webhook import cli as webhook_cli  # receive, send, simulate
+    webhook_cli.add_commands(commands)
     return parser
 
 

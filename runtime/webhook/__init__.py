@@ -3,7 +3,10 @@ reliable), Standard Webhooks signing, and a receiver.
 
 Modules: ``config`` (webhook.json), ``spool`` (SQLite outbox), ``signing``,
 ``sender`` (``AuroraSender``, ``ReliableSender``), ``receiver``
-(``WebhookReceiver``, ``ReceiverStore``, ``serve``).
+(``WebhookReceiver``, ``ReceiverStore``, ``serve``), ``payloads`` (events and
+captured payloads into deliveries, bodies back into events), ``simulate``
+(``Simulator``: a simulated scheduler's events; with ``simulate_jobs`` and
+``simulate_rules``) and ``cli`` (``aurorakit receive``, ``send``, ``simulate``).
 """
 
 from .config import (AURORA_0_22_STATUSES, RetryPolicy, WebhookConfig, WebhookConfigError,

@@ -54,6 +54,8 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
+from ..errors import AurorakitError
+
 from .redaction import REDACTED, redact_headers, redact_url
 from .signing import SecretFormatError, decode_secret
 
@@ -73,8 +75,11 @@ _RESERVED_HEADERS = frozenset(
 _HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")  # RFC 9110 token
 
 
-class WebhookConfigError(ValueError):
-    """A problem in a webhook config; ``key`` is the JSON key at fault, if any."""
+class WebhookConfigError(AurorakitError, ValueError):
+    """A problem in a webhook config; ``key`` is the JSON key at fault, if any.
+
+    An AurorakitError, so the CLI reports it as one line.
+    """
 
     def __init__(self, key: str | None, problem: str, source: str | None = None) -> None:
         self.key = key

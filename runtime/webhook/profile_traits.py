@@ -1,9 +1,10 @@
 """The few per-version facts the delivery engine needs.
 
-The payload layer's ``aurorakit.runtime.profiles.profile_for(version)`` will
-return a ``Profile`` with these same fields (and much more); anything with
-these attributes plugs in. Until then :func:`traits_for` gives the values from
-the payload format notes (section 1 and 5).
+The senders use the payload layer's ``aurorakit.runtime.profiles.profile_for``
+(a ``Profile`` has these fields and much more); anything with these
+attributes plugs in (:class:`DeliveryProfile`). :func:`traits_for` states the
+same facts independently, from the payload format notes (sections 1 and 5);
+a test holds the two to each other.
 """
 
 from __future__ import annotations

@@ -8,8 +8,10 @@ For every POST, on any path:
 2. with a secret, the Standard Webhooks signature is checked (401 if it is
    missing, wrong or outside the timestamp tolerance);
 3. a ``webhook-id`` already stored is answered 200 and not stored again;
-4. the injected ``decode(body) -> dict`` makes the summary; a ``ValueError``
-   (carrying ``.path`` when it can) becomes 400 with the path and message;
+4. the injected ``decode(body) -> dict`` (or ``decode_request(body,
+   headers) -> dict``, for decoders that need the Content-Type's charset)
+   makes the summary; a ``ValueError`` (carrying ``.path`` when it can)
+   becomes 400 with the path and message;
 5. raw bytes, headers and summary go to the :class:`ReceiverStore`; 200.
 
 Answers are small JSON objects. The store is written in the request thread
@@ -32,11 +34,12 @@ from .receiver_store import ReceiverStore, StoredDelivery
 from .redaction import redact_headers
 from .signing import WEBHOOK_ID, SignatureError, decode_secret, verify
 
-__all__ = ["Decoder", "ReceiverStore", "StoredDelivery", "WebhookReceiver", "serve",
+__all__ = ["Decoder", "RequestDecoder", "ReceiverStore", "StoredDelivery", "WebhookReceiver", "serve",
            "DEFAULT_MAX_BODY_BYTES"]
 
 log = logging.getLogger("aurorakit.webhook.receiver")
 Decoder = Callable[[bytes], Mapping[str, Any]]
+RequestDecoder = Callable[[bytes, Mapping[str, str]], Mapping[str, Any]]
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 _LINGER_SECONDS = 1.0  # after a 413, read a little more so the client sees the answer
 
@@ -115,9 +118,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(200, {"stored": False, "duplicate": True})
             return
         summary: Mapping[str, Any] | None = None
-        if receiver.decode is not None:
+        decoder = receiver.request_decoder()
+        if decoder is not None:
             try:
-                summary = receiver.decode(body)
+                summary = decoder(body, headers)
             except ValueError as exc:
                 # The payload layer's PayloadError carries .message and .path.
                 path = getattr(exc, "path", None)
@@ -222,10 +226,13 @@ class WebhookReceiver:
     def __init__(self, store: ReceiverStore, *, host: str = "127.0.0.1", port: int = 0,
                  secret: str | bytes | None = None, decode: Decoder | None = None,
                  max_body_bytes: int = DEFAULT_MAX_BODY_BYTES, tolerance_sec: float = 300.0,
-                 read_timeout: float = 10.0) -> None:
+                 read_timeout: float = 10.0, decode_request: RequestDecoder | None = None) -> None:
+        if decode is not None and decode_request is not None:
+            raise ValueError("give decode or decode_request, not both")
         self.store = store
         self.key = None if secret is None else decode_secret(secret)
         self.decode = decode
+        self.decode_request = decode_request
         self.max_body_bytes = max_body_bytes
         self.tolerance_sec = tolerance_sec
         self.read_timeout = read_timeout
@@ -234,6 +241,15 @@ class WebhookReceiver:
         self._server = _Server((host, port), handler)
         self._server.receiver = self
         self._thread: threading.Thread | None = None
+
+    def request_decoder(self) -> RequestDecoder | None:
+        """The decoder to use now, as ``(body, headers) -> summary`` (either attribute may be swapped)."""
+        if self.decode_request is not None:
+            return self.decode_request
+        plain = self.decode
+        if plain is None:
+            return None
+        return lambda body, headers: plain(body)
 
     def __repr__(self) -> str:
         return f"WebhookReceiver(url={self.url!r}, store={self.store!r}, signed={self.key is not None})"
@@ -275,11 +291,13 @@ class WebhookReceiver:
 def serve(port: int, store: ReceiverStore | str | Path, *, host: str = "127.0.0.1",
           secret: str | bytes | None = None, decode: Decoder | None = None,
           max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-          on_ready: Callable[[WebhookReceiver], None] | None = None) -> None:
+          on_ready: Callable[[WebhookReceiver], None] | None = None,
+          decode_request: RequestDecoder | None = None) -> None:
     """Receive webhooks until interrupted (Ctrl-C); for the ``aurorakit receive`` CLI."""
     owned = not isinstance(store, ReceiverStore)
     the_store = store if isinstance(store, ReceiverStore) else ReceiverStore(store)
     receiver = WebhookReceiver(the_store, host=host, port=port, secret=secret, decode=decode,
+                               decode_request=decode_request,
                                max_body_bytes=max_body_bytes)
     if on_ready is not None:
         on_ready(receiver)

@@ -35,11 +35,13 @@ from types import TracebackType
 
 import requests
 
+from ..profiles import profile_for
+
 from .config import WebhookConfig
 from .http_attempt import (NO_DEFAULT_HEADERS, AttemptResult, backoff_delay, make_session,
                            parse_retry_after, post_once)
 from .outgoing import OutgoingEvent
-from .profile_traits import DeliveryProfile, aurora_timeout, should_post, traits_for
+from .profile_traits import DeliveryProfile, aurora_timeout, should_post
 from .redaction import redact_headers, redact_url
 from .signing import decode_secret, signature_headers
 from .spool import LeasedEvent, Spool
@@ -93,7 +95,7 @@ class AuroraSender:
     def __init__(self, config: WebhookConfig, *, profile: DeliveryProfile | None = None,
                  session: requests.Session | None = None) -> None:
         self.config = config
-        self.profile: DeliveryProfile = profile or traits_for(config.profile)
+        self.profile: DeliveryProfile = profile or profile_for(config.profile)
         self._session = session or make_session(pool_size=1)
         self._timeout = aurora_timeout(config, self.profile)
         self._counters = Counters(AURORA_COUNTERS + ("skipped",))
@@ -138,7 +140,7 @@ class ReliableSender:
                  submit_timeout: float = 5.0, keep_finished_sec: float = 7 * 86_400.0,
                  start: bool = True, rng: random.Random | None = None) -> None:
         self.config = config
-        self.profile: DeliveryProfile = profile or traits_for(config.profile)
+        self.profile: DeliveryProfile = profile or profile_for(config.profile)
         self.submit_timeout = submit_timeout
         self._owns_spool = not isinstance(spool, Spool)
         if isinstance(spool, Spool):
@@ -267,7 +269,11 @@ class ReliableSender:
             unfinished = self.spool.counts().unfinished
         except Exception:  # spool already closed
             unfinished = 0
-        values["pending"] = unfinished + self._queue.qsize()
+        with self._state:
+            # Submitted but not yet in the spool: counted from the tallies, not the queue's
+            # size, so a batch the spooler has taken off the queue and is writing still counts.
+            not_spooled = self._submitted - self._spooled
+        values["pending"] = unfinished + not_spooled
         return values
 
     # -- threads -----------------------------------------------------------------
@@ -316,6 +322,8 @@ class ReliableSender:
                 break
         if remainder:
             self.spool.enqueue_many(remainder)
+            with self._state:
+                self._spooled += len(remainder)
 
     def _worker_loop(self) -> None:
         while True:

@@ -1,0 +1,545 @@
+"""The webhook commands of ``aurorakit``: ``receive``, ``send`` and ``simulate``.
+
+``aurorakit.runtime.cli`` calls :func:`add_commands` with its subparsers.
+As there, each command is a small function from parsed arguments to an exit
+status; errors aurorakit raises on purpose (a bad webhook.json, a payload
+that cannot be read, a port already in use) print as one line and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import os
+import signal
+import sqlite3
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from types import FrameType, ModuleType
+from typing import Any, TextIO
+
+from ..errors import AurorakitError, PayloadError
+from ..event import TaskStateChange
+from ..identity import IdentityTable
+from ..profiles import Profile, profile_for
+from ..progress import Progress
+
+from .config import WebhookConfig, describe_keys, load_config
+from .outgoing import OutgoingEvent
+from .payloads import header, models_for, outgoing_from_event, outgoing_from_text, request_decoder
+from .receiver import DEFAULT_MAX_BODY_BYTES, ReceiverStore, StoredDelivery, serve
+from .redaction import redact_url
+from .sender import AuroraSender, ReliableSender, SubmitQueueFullError, make_sender
+from .signing import SecretFormatError
+from .simulate import Simulator
+
+
+class WebhookCommandError(AurorakitError):
+    """A webhook command cannot do what it was asked (reported as one line, exit 2)."""
+
+
+def add_commands(commands: Any) -> None:
+    """Add ``receive``, ``send`` and ``simulate`` to the ``aurorakit`` subparsers."""
+    _add_receive(commands)
+    _add_send(commands)
+    _add_simulate(commands)
+
+
+def _command(commands: Any, name: str, summary: str, description: str, examples: str) -> argparse.ArgumentParser:
+    sub: argparse.ArgumentParser = commands.add_parser(
+        name, help=summary, description=description, epilog="examples:\n" + examples,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    return sub
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    value = float(text)
+    if not value >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def _payload_models(args: argparse.Namespace, version: str | None) -> tuple[Profile, ModuleType]:
+    """The profile and models named by ``--aurora``/``--models`` (``version`` when neither)."""
+    module = None
+    if getattr(args, "models", None):
+        try:
+            module = importlib.import_module(args.models)
+        except ImportError as err:
+            raise WebhookCommandError(f"--models {args.models}: {err}") from None
+    profile = profile_for(getattr(args, "aurora", None) or version or "0.22")
+    models, note = models_for(profile, module)
+    if note:
+        print(f"aurorakit: note: {note}", file=sys.stderr)
+    return profile, models
+
+
+@contextmanager
+def _sigterm_as_ctrl_c() -> Iterator[None]:
+    """Within the block, SIGTERM ends a long-running command as cleanly as Ctrl-C does."""
+    if threading.current_thread() is not threading.main_thread():  # only the main thread gets signals
+        yield
+        return
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class _StderrLines(logging.Handler):
+    """One line per record on whatever ``sys.stderr`` is when the record comes."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            print(self.format(record), file=sys.stderr)
+        except Exception:  # noqa: BLE001  (logging's own convention)
+            self.handleError(record)
+
+
+def _show_warnings() -> None:
+    """Send the delivery engine's warnings (a failed POST, a give-up) to stderr, one line each."""
+    logger = logging.getLogger("aurorakit.webhook")
+    if not logger.handlers:
+        handler = _StderrLines()
+        handler.setFormatter(logging.Formatter("aurorakit: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.WARNING)
+        logger.propagate = False
+
+
+# -- receive -------------------------------------------------------------------
+RECEIVE_EXAMPLES = """\
+  aurorakit receive --port 5000 --store received.db
+  aurorakit receive --port 5000 --store received.db --aurora 0.14
+  aurorakit receive --port 5000 --store received.db --secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+  aurorakit receive --store received.db --list 20
+  aurorakit receive --store received.db --tail --follow
+  aurorakit receive --store received.db --list --json | jq .summary.status"""
+
+
+def _add_receive(commands: Any) -> None:
+    sub = _command(commands, "receive", "receive webhooks, decode and store them; list or tail what was stored",
+                   "Run an HTTP server that takes Aurora's task state change POSTs (any path) and\n"
+                   "stores each one in an SQLite file: the raw body bytes, the headers (credentials\n"
+                   "redacted) and a summary of the decoded event (task id, job key, instance,\n"
+                   "old -> new status, timestamp of the last task event, which objects were hashed).\n"
+                   "\n"
+                   "Each body is read back as the Aurora release sent it (--aurora; bytes as ISO-8859-1\n"
+                   "up to 0.18, in the Content-Type's charset from 0.19) and decoded into typed\n"
+                   "objects; a payload that does not decode is answered 400 with the JSON path of the\n"
+                   "problem and not stored. A repeated webhook-id (a retry of aurorakit's reliable\n"
+                   "sender) is answered 200 and stored once. With --secret, requests must carry a\n"
+                   "valid Standard Webhooks signature (401 otherwise). Ctrl-C stops the server.\n"
+                   "\n"
+                   "With --list or --tail nothing is served: the deliveries already in the store are\n"
+                   "printed, oldest first (--follow keeps printing new ones until Ctrl-C).",
+                   RECEIVE_EXAMPLES)
+    sub.add_argument("--store", required=True, metavar="FILE", help="SQLite file to store deliveries in")
+    sub.add_argument("--port", type=int, metavar="P", help="port to listen on (0: any free port, printed)")
+    sub.add_argument("--host", default="127.0.0.1", metavar="HOST",
+                     help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)")
+    sub.add_argument("--secret", metavar="S", help="Standard Webhooks secret (whsec_<base64> or text): "
+                                                  "refuse unsigned or wrongly signed requests")
+    sub.add_argument("--max-body", type=_positive_int, default=DEFAULT_MAX_BODY_BYTES, metavar="BYTES",
+                     help=f"largest body accepted, larger ones get 413 (default {DEFAULT_MAX_BODY_BYTES})")
+    group = sub.add_mutually_exclusive_group()
+    group.add_argument("--aurora", metavar="VERSION",
+                       help="Aurora release that sends (its wire charset and models; default 0.22)")
+    group.add_argument("--models", metavar="MODULE", help="generated models to decode with (0.22's wire rules)")
+    show = sub.add_mutually_exclusive_group()
+    show.add_argument("--list", nargs="?", const=20, type=_positive_int, metavar="N",
+                      help="print the N most recent deliveries (default 20) and exit")
+    show.add_argument("--tail", nargs="?", const=10, type=_non_negative_int, metavar="N",
+                      help="print the N most recent deliveries (default 10; 0: none), "
+                           "then with --follow the new ones")
+    sub.add_argument("--follow", action="store_true", help="with --tail: keep printing new deliveries")
+    sub.add_argument("--json", action="store_true", help="with --list/--tail: one JSON object per line")
+    sub.set_defaults(handler=_receive)
+
+
+def _receive(args: argparse.Namespace) -> int:
+    if args.follow and args.tail is None:
+        raise WebhookCommandError("receive: --follow goes with --tail")
+    if args.list is not None or args.tail is not None:
+        return _show_stored(args)
+    if args.port is None:
+        raise WebhookCommandError("receive: give --port to receive (or --list / --tail to show what is stored)")
+    profile, models = _payload_models(args, None)
+    try:
+        store = ReceiverStore(args.store)
+    except (OSError, sqlite3.Error) as err:
+        raise WebhookCommandError(f"{args.store}: cannot open the store: {err}") from None
+
+    def ready(receiver: Any) -> None:
+        signed = ", signatures required" if args.secret else ""
+        print(f"listening on {receiver.url} (store {args.store}; Aurora {profile.version} payloads, "
+              f"models {models.__name__}{signed}); Ctrl-C stops", flush=True)
+
+    try:
+        with _sigterm_as_ctrl_c():
+            serve(args.port, store, host=args.host, secret=args.secret, max_body_bytes=args.max_body,
+                  decode_request=request_decoder(profile, models), on_ready=ready)
+    except SecretFormatError as err:
+        raise WebhookCommandError(f"--secret: {err}") from None
+    except OSError as err:
+        raise WebhookCommandError(f"cannot listen on {args.host}:{args.port}: {err.strerror or err}") from None
+    finally:
+        count = store.count()
+        store.close()
+    print(f"stopped; {count} delivery(ies) in {args.store}", flush=True)
+    return 0
+
+
+def _show_stored(args: argparse.Namespace) -> int:
+    if not os.path.exists(args.store):
+        raise WebhookCommandError(f"{args.store}: no such store (aurorakit receive --port P --store {args.store} "
+                                  f"makes one)")
+    try:
+        store = ReceiverStore(args.store)
+    except sqlite3.Error as err:
+        raise WebhookCommandError(f"{args.store}: not a receiver store ({err})") from None
+    try:
+        if args.list is not None:
+            for delivery in store.list(args.list):
+                print(_delivery_text(delivery, args.json))
+            return 0
+        try:
+            with _sigterm_as_ctrl_c():
+                for delivery in store.tail(last=args.tail, follow=args.follow):
+                    print(_delivery_text(delivery, args.json), flush=True)
+        except KeyboardInterrupt:
+            pass
+        return 0
+    finally:
+        store.close()
+
+
+def _delivery_text(delivery: StoredDelivery, as_json: bool) -> str:
+    if as_json:
+        return json.dumps({"seq": delivery.seq, "receivedAt": delivery.received_at,
+                           "webhookId": delivery.webhook_id, "path": delivery.path,
+                           "bytes": len(delivery.body), "summary": delivery.summary}, ensure_ascii=False)
+    when = datetime.fromtimestamp(delivery.received_at, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    head = f"{delivery.seq:>6}  {when}"
+    tail = f"{len(delivery.body)}B  id={delivery.webhook_id or '-'}"
+    s = delivery.summary
+    if not s:
+        return f"{head}  (not decoded)  {tail}"
+    return (f"{head}  {s.get('job')}/{s.get('instance')}  {s.get('oldState') or '-'} -> {s.get('status')}  "
+            f"{s.get('taskId')}  lastEvent={s.get('lastEventTimestamp')}  "
+            f"hashed={s.get('hashed')}({s.get('hashedObjects')})  {tail}")
+
+
+# -- delivery, shared by send and simulate -------------------------------------------
+class _Delivery:
+    """The config's sender, fed one event at a time, then drained and reported."""
+
+    def __init__(self, config: WebhookConfig, profile: Profile) -> None:
+        _show_warnings()
+        self.config = config
+        self.profile = profile
+        self.content_type = header(config.headers, "Content-Type")
+        self.sender = make_sender(config, profile=profile)
+
+    def submit(self, event: OutgoingEvent) -> None:
+        if isinstance(self.sender, AuroraSender):
+            self.sender.submit(event)
+            return
+        while True:  # a full queue is backpressure: wait for the workers (Ctrl-C gives up)
+            try:
+                self.sender.submit(event, timeout=1.0)
+                return
+            except SubmitQueueFullError:
+                continue
+
+    def finish(self, wait: float | None, out: TextIO) -> int:
+        """Wait (reliable mode) for deliveries to end, close, print the counters; the exit status."""
+        sender = self.sender
+        if isinstance(sender, AuroraSender):
+            stats = sender.stats()
+            sender.close()
+            failed = stats["webhooks_errors"] + stats["webhooks_user_errors"]
+            self._print_counters(stats, out)
+            return 1 if failed else 0
+        interrupted = not self._wait(sender, wait)
+        stats = sender.stats()
+        drained = sender.close(timeout=0.5 if interrupted else 2.0)
+        left = 0 if drained else stats["pending"]
+        self._print_counters(stats, out)
+        if left:
+            where = (f"they stay in the spool {sender.spool.path} for the next sender" if self.config.spool
+                     else "no spool file is configured, so they are dropped")
+            print(f"{left} event(s) not delivered yet; {where}", file=out)
+        if interrupted:
+            return 130
+        return 1 if stats["given_up"] or left else 0
+
+    @staticmethod
+    def _wait(sender: ReliableSender, wait: float | None) -> bool:
+        """Wait until nothing is pending (or ``wait`` seconds); False if interrupted."""
+        deadline = None if wait is None else time.monotonic() + wait
+        submitted = sender.stats()
+        total = submitted["pending"] + submitted["delivered"] + submitted["given_up"]
+        try:
+            with Progress(total, "delivering") as bar:
+                while True:
+                    stats = sender.stats()
+                    bar.advance(stats["delivered"] + stats["given_up"] - bar.done)
+                    if not stats["pending"] or (deadline is not None and time.monotonic() >= deadline):
+                        return True
+                    time.sleep(0.05)
+        except KeyboardInterrupt:
+            return False
+
+    @staticmethod
+    def _print_counters(stats: dict[str, int], out: TextIO) -> None:
+        width = max(len(name) for name in stats)
+        for name, value in stats.items():
+            print(f"{name.ljust(width)}  {value}", file=out)
+
+
+# -- send ------------------------------------------------------------------------------
+SEND_EXAMPLES = """\
+  aurorakit send --config webhook.json captured.json
+  aurorakit send --config webhook.json day1.jsonl day2.jsonl --wait 60
+  aurorakit send --config webhook.json ../shared/vectors/aurora-0.22.0-lifecycles.json
+  aurorakit send --config webhook.json webhooks.md
+
+webhook.json keys:
+"""
+
+
+def _add_send(commands: Any) -> None:
+    sub = _command(commands, "send", "replay captured payloads to a webhook as Aurora would",
+                   "POST every payload in the files (one event per file, JSON lines, vector files,\n"
+                   "documents with ```json blocks) to the config's targetURL, behaving like the\n"
+                   "config's profile (Aurora release):\n"
+                   "  - events it did not post are skipped: oldState absent from 0.16 on, new statuses\n"
+                   "    not in 'statuses' from 0.19 on;\n"
+                   "  - the body is the payload's text (a pretty-printed one compacted, as Gson wrote\n"
+                   "    it), turned into bytes by the release's wire rule: low 8 bits of each character\n"
+                   "    (0.14, 0.15), ISO-8859-1 (0.16-0.18), or the Content-Type's charset (0.19 on),\n"
+                   "    with '?' for characters the encoding cannot hold;\n"
+                   "  - headers as configured plus the send time (TimeStamp/Timestamp).\n"
+                   "delivery 'aurora': one attempt per event, failures counted and dropped.\n"
+                   "delivery 'reliable': spooled, retried with backoff, signed; send waits until every\n"
+                   "event is delivered or given up (or --wait seconds).\n"
+                   "Prints the counters; exit status 1 if any event failed or was given up.",
+                   SEND_EXAMPLES + describe_keys())
+    sub.add_argument("files", nargs="+", metavar="FILE", help="captured payloads")
+    sub.add_argument("--config", required=True, metavar="webhook.json", help="Aurora webhook config")
+    sub.add_argument("--wait", type=_non_negative_float, metavar="SECONDS",
+                     help="reliable delivery: stop waiting after this long (default: until done)")
+    sub.set_defaults(handler=_send)
+
+
+def _send(args: argparse.Namespace) -> int:
+    from ..payload_files import read_payload_file
+    config = load_config(args.config)  # a WebhookConfigError is an AurorakitError: one line, exit 2
+    profile = profile_for(config.profile)
+    content_type = header(config.headers, "Content-Type")
+    outgoing = []
+    for path in args.files:  # read everything first: a bad file sends nothing
+        for payload in read_payload_file(path).payloads:
+            try:
+                outgoing.append(outgoing_from_text(payload.text, profile, content_type))
+            except PayloadError as err:
+                raise PayloadError(f"{payload.label}: {err}") from None
+    delivery = _Delivery(config, profile)
+    print(f"sending {len(outgoing)} payload(s) from {len(args.files)} file(s) to "
+          f"{redact_url(config.target_url)} as Aurora {profile.version} (delivery {config.delivery})", flush=True)
+    try:
+        with Progress(len(outgoing), "send") as bar:
+            for event in outgoing:
+                delivery.submit(event)
+                bar.advance()
+    except KeyboardInterrupt:
+        delivery.finish(0.0, sys.stdout)
+        return 130
+    return delivery.finish(args.wait, sys.stdout)
+
+
+# -- simulate ----------------------------------------------------------------------------
+SIMULATE_EXAMPLES = """\
+  aurorakit simulate --jobs 10 --instances 5 --config webhook.json
+  aurorakit simulate --jobs 50 --instances 20 --config webhook.json --rate 200 --duration 60
+  aurorakit simulate --jobs 5 --instances 3 --dry-run events.jsonl --aurora 0.14 --seed 7
+  aurorakit simulate --jobs 5 --instances 3 --dry-run events.json --events 1000
+  aurorakit conformance events.json        # the dry-run vector file checks out
+  aurorakit send --config webhook.json events.jsonl"""
+
+
+def _add_simulate(commands: Any) -> None:
+    sub = _command(commands, "simulate", "simulate an Aurora scheduler's task events and send (or write) them",
+                   "Simulate a scheduler that has just started with J jobs of I instances each\n"
+                   "(realistic jobs: roles, environments, executor data, resources, ports,\n"
+                   "constraints, metadata) and drive their tasks through Aurora's task state\n"
+                   "machine: PENDING, ASSIGNED, STARTING, RUNNING, then FINISHED, FAILED, LOST, or\n"
+                   "RESTARTING/DRAINING/PREEMPTING/KILLING -> KILLED; rescheduled tasks get a new\n"
+                   "taskId, their ancestorId and a growing failureCount. Events follow the profile's\n"
+                   "rules (initial events only for 0.14/0.15, the config's statuses from 0.19,\n"
+                   "Guava or Java Optional form) and hash each job's shared TaskConfig with one\n"
+                   "identity table (the default one, or --identity FILE). A seed gives the same run.\n"
+                   "\n"
+                   "Without --events or --duration the run ends when every job has ended (its user\n"
+                   "killed it, or its batch tasks finished); with them, ended jobs are replaced by new\n"
+                   "ones until the limit. --events counts posted events.\n"
+                   "\n"
+                   "Events are sent with the config's delivery mode (see 'aurorakit send --help'), or\n"
+                   "with --dry-run written to OUT: OUT.json gets a vector file (identity table\n"
+                   "included; 'aurorakit conformance' reads it), any other name JSON lines of the\n"
+                   "exact Java strings plus the identity table in OUT's name with .identity.json.\n"
+                   "Releases without shipped models (0.15-0.21) use the nearest shipped ones unless\n"
+                   "--models is given.",
+                   SIMULATE_EXAMPLES)
+    sub.add_argument("--jobs", required=True, type=_positive_int, metavar="J", help="jobs alive at a time")
+    sub.add_argument("--instances", required=True, type=_positive_int, metavar="I", help="instances per job")
+    sub.add_argument("--config", metavar="webhook.json", help="webhook config: target, profile, statuses, delivery")
+    sub.add_argument("--dry-run", metavar="OUT", help="write the payloads to OUT instead of sending them")
+    sub.add_argument("--aurora", metavar="VERSION",
+                     help="with --dry-run and no --config: the Aurora release to behave like (default 0.22)")
+    sub.add_argument("--models", metavar="MODULE", help="generated models of the profile's release")
+    sub.add_argument("--identity", metavar="FILE", help="identity table of the simulated scheduler process")
+    sub.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
+    sub.add_argument("--rate", type=_non_negative_float, default=0.0, metavar="R",
+                     help="posted events per second (default 0: as fast as possible)")
+    limit = sub.add_mutually_exclusive_group()
+    limit.add_argument("--events", type=_positive_int, metavar="N", help="stop after N posted events")
+    limit.add_argument("--duration", type=_non_negative_float, metavar="S", help="stop after S seconds")
+    sub.add_argument("--wait", type=_non_negative_float, metavar="SECONDS",
+                     help="reliable delivery: how long to wait for the last deliveries (default: until done)")
+    sub.set_defaults(handler=_simulate)
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    if args.config is None and args.dry_run is None:
+        raise WebhookCommandError("simulate: give --config (to send) or --dry-run OUT (to write)")
+    if args.config is not None and args.aurora is not None:
+        raise WebhookCommandError("simulate: the profile comes from --config; --aurora is for --dry-run without one")
+    config = load_config(args.config) if args.config is not None else None
+    profile, models = _payload_models(args, config.profile if config is not None else None)
+    identity = None
+    if args.identity:
+        try:
+            identity = IdentityTable.load(args.identity)
+        except (OSError, ValueError) as err:
+            raise WebhookCommandError(f"--identity {args.identity}: {err}") from None
+    simulator = Simulator(args.jobs, args.instances, profile, args.seed,
+                          statuses=None if config is None else config.statuses, identity=identity,
+                          models=models, renew_jobs=args.events is not None or args.duration is not None)
+    if args.dry_run is not None:
+        with _DryRunFile(args.dry_run, simulator) as sink, _sigterm_as_ctrl_c():
+            posted, interrupted = _run(simulator, args, sink.write)
+        print(f"wrote {posted} payload(s) to {args.dry_run}" +
+              (f" (identity table in {sink.identity_path})" if sink.identity_path else ""))
+        _print_simulation(simulator, posted)
+        return 130 if interrupted else 0
+    assert config is not None
+    delivery = _Delivery(config, profile)
+    print(f"simulating {args.jobs} job(s) x {args.instances} instance(s) -> {redact_url(config.target_url)} "
+          f"as Aurora {profile.version} (delivery {config.delivery}, seed {args.seed})", flush=True)
+    with _sigterm_as_ctrl_c():
+        posted, interrupted = _run(simulator, args, lambda event: delivery.submit(
+            outgoing_from_event(event, profile, delivery.content_type)))
+    _print_simulation(simulator, posted)
+    status = delivery.finish(0.0 if interrupted else args.wait, sys.stdout)
+    return 130 if interrupted else status
+
+
+def _run(simulator: Simulator, args: argparse.Namespace, put: Any) -> tuple[int, bool]:
+    """Feed the posted events to ``put`` at ``--rate`` until a limit; (posted, interrupted)."""
+    started = time.monotonic()
+    posted = 0
+    try:
+        with Progress(args.events, "simulate") as bar:
+            for event in simulator.transitions():
+                if args.duration is not None and time.monotonic() - started >= args.duration:
+                    break
+                if not simulator.posts(event):
+                    continue
+                if args.rate:
+                    due = started + posted / args.rate
+                    if due > time.monotonic():
+                        time.sleep(due - time.monotonic())
+                put(event)
+                posted += 1
+                bar.advance()
+                if args.events is not None and posted >= args.events:
+                    break
+    except KeyboardInterrupt:
+        return posted, True
+    return posted, False
+
+
+def _print_simulation(simulator: Simulator, posted: int) -> None:
+    stats = simulator.stats
+    print(f"{stats.transitions} transition(s), {posted} posted; {stats.tasks} task(s), "
+          f"{stats.jobs_started} job(s) started, {stats.jobs_ended} ended", flush=True)
+
+
+class _DryRunFile:
+    """Where ``--dry-run`` writes: a vector file (``.json``) or JSON lines plus an identity file."""
+
+    def __init__(self, path: str, simulator: Simulator) -> None:
+        self.path = path
+        self.simulator = simulator
+        self.vector = path.endswith(".json")
+        self.identity_path = None if self.vector else os.path.splitext(path)[0] + ".identity.json"
+        self.count = 0
+        try:
+            self._out = open(path, "w", encoding="utf-8")
+        except OSError as err:
+            raise WebhookCommandError(f"--dry-run {path}: {err.strerror or err}") from None
+
+    def __enter__(self) -> _DryRunFile:
+        profile = self.simulator.profile
+        if self.vector:
+            # Streamed: the header (identity table included, fixed for the run), then one case per line.
+            head = {"aurora": f"{profile.version}.0", "models": self.simulator.models.__name__,
+                    "optional": profile.optional_style, "seed": self.simulator.seed,
+                    "identity": self.simulator.identity.known()}
+            self._out.write(json.dumps(head, ensure_ascii=False)[:-1] + ', "cases": [\n')
+        else:
+            assert self.identity_path is not None
+            self.simulator.identity.save(self.identity_path)
+        return self
+
+    def write(self, event: TaskStateChange) -> None:
+        text = event.encode()
+        if self.vector:
+            old = None if event.old_state is None else event.old_state.name
+            case = {"name": f"{self.count:06d}", "hashed": "taskconfig", "oldState": old, "payload": text}
+            self._out.write((",\n" if self.count else "") + json.dumps(case, ensure_ascii=False))
+        else:
+            self._out.write(text + "\n")
+        self.count += 1
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.vector:
+            self._out.write("\n]}\n")
+        self._out.close()

@@ -1,0 +1,311 @@
+"""The simulated scheduler: legal lifecycles, exact payloads, profile rules, bounded memory.
+
+Legality is checked against this file's own copy of Aurora's TaskStateMachine
+rules, not the simulator's, so a wrong table in either shows up.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import tracemalloc
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aurorakit.generated import aurora_0_14, aurora_0_22
+from aurorakit.runtime.conformance import check_file
+from aurorakit.runtime.event import TaskStateChange, decode_event
+from aurorakit.runtime.identity import IdentityTable, default_identity
+from aurorakit.runtime.payload_files import read_payload_file
+from aurorakit.runtime.profiles import profile_for
+from aurorakit.runtime.verify import verify
+from aurorakit.runtime.webhook.simulate import Simulator
+
+# Aurora's TaskStateMachine (src/main/java/org/apache/aurora/scheduler/state/TaskStateMachine.java).
+LEGAL = {
+    "INIT": {"PENDING", "THROTTLED"},
+    "THROTTLED": {"PENDING", "KILLING"},
+    "PENDING": {"ASSIGNED", "KILLING"},
+    "ASSIGNED": {"STARTING", "RUNNING", "FINISHED", "FAILED", "RESTARTING", "DRAINING", "KILLED", "KILLING",
+                 "LOST", "PREEMPTING"},
+    "STARTING": {"RUNNING", "FINISHED", "FAILED", "RESTARTING", "DRAINING", "KILLING", "KILLED", "LOST",
+                 "PREEMPTING"},
+    "RUNNING": {"FINISHED", "RESTARTING", "DRAINING", "FAILED", "KILLING", "KILLED", "LOST", "PREEMPTING"},
+    "PREEMPTING": {"FINISHED", "FAILED", "KILLING", "KILLED", "LOST"},
+    "RESTARTING": {"FINISHED", "FAILED", "KILLING", "KILLED", "LOST"},
+    "DRAINING": {"FINISHED", "FAILED", "KILLING", "KILLED", "LOST"},
+    "KILLING": {"FINISHED", "FAILED", "KILLED", "LOST"},
+}
+TERMINAL = {"FINISHED", "FAILED", "KILLED", "LOST"}
+
+
+def run(sim: Simulator, limit: int | None = None, *, every: bool = True) -> list[TaskStateChange]:
+    stream: Iterable[TaskStateChange] = sim.transitions() if every else sim.events()
+    return list(itertools.islice(stream, limit))
+
+
+def old_name(event: TaskStateChange) -> str | None:
+    return None if event.old_state is None else event.old_state.name
+
+
+def task_id(event: TaskStateChange) -> str:
+    return str(event.task.assignedTask.taskId)
+
+
+@pytest.fixture(scope="module")
+def lifecycle_022() -> tuple[Simulator, list[TaskStateChange]]:
+    """A run that goes on until every job has ended: 12 jobs of 4, Aurora 0.22."""
+    sim = Simulator(12, 4, "0.22", seed=11, renew_jobs=False)
+    return sim, run(sim)
+
+
+def test_every_transition_is_one_aurora_allows_and_tasks_end_for_good(
+        lifecycle_022: tuple[Simulator, list[TaskStateChange]]) -> None:
+    sim, events = lifecycle_022
+    last: dict[str, str] = {}
+    initial_done = False
+    for event in events:
+        tid, old, new = task_id(event), old_name(event), event.new_state.name
+        if old is None:  # scheduler start: only before any transition, once per task
+            assert not initial_done and tid not in last
+            last[tid] = new
+            continue
+        initial_done = True
+        assert new in LEGAL[old], f"{tid}: {old} -> {new} is not a transition Aurora allows"
+        if old == "INIT":
+            assert tid not in last, f"{tid} created twice"
+        else:
+            assert last.get(tid) == old, f"{tid}: event says {old} -> {new} but the task was {last.get(tid)}"
+        assert last.get(tid) not in TERMINAL, f"{tid} moved after it ended"
+        last[tid] = new
+    assert set(last.values()) <= TERMINAL, "the run ended with tasks still alive"
+    assert sim.live_tasks == 0 and sim.stats.jobs_ended == sim.stats.jobs_started == 12
+
+
+def test_the_simulators_table_is_aurora_s() -> None:
+    from aurorakit.runtime.webhook.simulate import AURORA_TRANSITIONS
+
+    assert {status: set(targets) for status, targets in AURORA_TRANSITIONS.items() if targets} == LEGAL
+    assert {status for status, targets in AURORA_TRANSITIONS.items() if not targets} == TERMINAL
+
+
+def test_lifecycles_cover_the_statuses_and_reschedules() -> None:
+    sim = Simulator(20, 5, "0.22", seed=3)
+    events = run(sim, 6000)
+    seen = Counter(event.new_state.name for event in events)
+    for status in ("PENDING", "ASSIGNED", "STARTING", "RUNNING", "FINISHED", "FAILED", "KILLED", "LOST",
+                   "KILLING", "THROTTLED", "RESTARTING", "DRAINING"):
+        assert seen[status] > 0, f"{status} never happened in 6000 transitions"
+    ended: dict[str, Any] = {}
+    rescheduled = 0
+    for event in events:
+        task = event.task
+        if event.new_state.name in TERMINAL:
+            ended[task_id(event)] = (event.old_state.name, event.new_state.name, task.failureCount)
+        if old_name(event) == "INIT" and task.ancestorId is not None:
+            rescheduled += 1
+            assert task.ancestorId in ended, "a reschedule names an ancestor that had not ended"
+            assert task.ancestorId != task_id(event)
+            _, how, failures = ended[task.ancestorId]
+            assert task.failureCount == failures  # carried over (FAILED already counted one more)
+            assert task.assignedTask.slaveHost is None and not task.assignedTask.assignedPorts
+            assert len(task.taskEvents) == 1 and task.taskEvents[0].message.startswith("Rescheduled")
+            assert how in TERMINAL
+    assert rescheduled > 50
+    grown = [e for e in events if e.new_state.name == "FAILED" and e.old_state.name in ("STARTING", "RUNNING")]
+    assert grown and all(e.task.failureCount >= 1 for e in grown)
+    assert max(e.task.failureCount for e in events) >= 2
+
+
+def test_task_events_grow_with_increasing_timestamps(lifecycle_022: tuple[Simulator, list[TaskStateChange]]) -> None:
+    _, events = lifecycle_022
+    history: dict[str, tuple[Any, ...]] = {}
+    for event in events:
+        task, tid = event.task, task_id(event)
+        stamps = [e.timestamp for e in task.taskEvents]
+        assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps), f"{tid}: {stamps}"
+        assert task.taskEvents[-1].status == task.status
+        assert all(e.scheduler == "aurora" for e in task.taskEvents)
+        before = history.get(tid)
+        if before is not None:
+            assert task.taskEvents[:-1] == before, f"{tid}: taskEvents did not grow by exactly one"
+        history[tid] = task.taskEvents
+        status = task.status.name
+        if status == "ASSIGNED":
+            assigned = task.assignedTask
+            assert assigned.slaveHost and assigned.slaveId
+            ports = {r.field_value for r in assigned.task.resources if r.set_field == "namedPort"}
+            assert set(assigned.assignedPorts) == ports
+            assert len(set(assigned.assignedPorts.values())) == len(ports)
+        if status == "KILLING":
+            assert task.taskEvents[-1].message.startswith("Killed by ")
+        if status == "STARTING":
+            assert task.taskEvents[-1].message
+
+
+@pytest.mark.parametrize("version", ["0.14", "0.22"])
+def test_payloads_decode_reencode_and_every_hash_verifies(version: str) -> None:
+    sim = Simulator(5, 3, version, seed=5, renew_jobs=False)
+    table = IdentityTable(sim.identity.known(), strict=True)
+    profile = sim.profile
+    configs: dict[str, str] = {}
+    checked = 0
+    for event in sim.events():
+        text = event.encode()
+        again = decode_event(text, sim.models)
+        assert again.encode() == text
+        assert again.wire(profile, "application/json") == event.wire(profile, "application/json")
+        report = verify(again.task, table)
+        assert not report.mismatches and not report.unverifiable
+        checked += report.checked
+        # Only the TaskConfig (and what it holds) is hashed; the rest reads 0.
+        tree = json.loads(text)["task"]
+        assert tree["cachedHashCode"] == 0 and tree["assignedTask"]["cachedHashCode"] == 0
+        assert all(e["cachedHashCode"] == 0 for e in tree["taskEvents"])
+        config = tree["assignedTask"]["task"]
+        assert config["cachedHashCode"] != 0
+        assert all(r["cachedHashCode"] != 0 for r in config["resources"])
+        job = event.task.assignedTask.task.job
+        shared = json.dumps(config, ensure_ascii=False)  # one TaskConfig for all instances of a job
+        assert configs.setdefault(f"{job.role}/{job.environment}/{job.name}", shared) == shared
+    assert checked > 1000
+
+
+def test_sets_of_two_or_more_are_hashed_by_construction() -> None:
+    import random
+
+    from aurorakit.runtime.identity import use_identity
+    from aurorakit.runtime.webhook.simulate_jobs import make_task_config, random_job
+
+    table = IdentityTable({"Resource._Fields.NUM_CPUS": 12345}, strict=False)
+    spec = random_job(random.Random(1))
+    spec = type(spec)(**{**spec.__dict__, "metadata": (("build", "7"),), "ports": ("http", "admin")})
+    with use_identity(table):
+        config = make_task_config(spec, aurora_0_22)
+    assert config._jhash == 0  # not hashed itself...
+    assert all(r._jhash != 0 for r in config.resources)  # ...but its set of five resources was
+    assert [m._jhash for m in config.metadata] == [0]  # a set of one hashes nothing
+    report = verify(config, IdentityTable(table.known() | {k: table[k] for k in table.defaulted}, strict=True))
+    assert report.checked >= 5 and not report.mismatches
+    # The simulator builds under its own table: another table, other TaskConfig hashes, same job.
+    first = run(Simulator(2, 1, "0.22", seed=2), 1)[0].task.assignedTask.task
+    other = Simulator(2, 1, "0.22", seed=2, identity=table)
+    second = run(other, 1)[0].task.assignedTask.task
+    assert other.identity["Resource._Fields.NUM_CPUS"] == 12345
+    assert first.job == second.job and first._jhash != second._jhash
+
+
+def test_identity_table_is_complete_and_explicit() -> None:
+    sim = Simulator(1, 1, "0.22", seed=0, identity=IdentityTable({"ScheduleStatus.RUNNING": 77}))
+    known = sim.identity.known()
+    assert known["ScheduleStatus.RUNNING"] == 77
+    assert known["Resource._Fields.NAMED_PORT"] == default_identity("Resource._Fields.NAMED_PORT")
+    assert "Container._Fields.MESOS" in known and "TaskConstraint._Fields.LIMIT" in known
+
+
+def test_profile_0_14_posts_initial_events_in_guava_form() -> None:
+    sim = Simulator(3, 2, "0.14", seed=1)
+    events = run(sim, 40, every=False)
+    initial = [e for e in events if e.old_state is None]
+    assert len(initial) == 6 and events[:6] == initial  # one per task at scheduler start
+    assert all(e.encode().endswith(',"oldState":{}}') for e in initial)
+    moved = [e.encode() for e in events if e.old_state is not None]
+    assert moved and all('"oldState":{"reference":"' in text for text in moved)
+    assert all(decode_event(e.encode(), aurora_0_14).optional_style == "guava" for e in events[6:16])
+
+
+def test_profile_0_16_posts_no_initial_events() -> None:
+    profile = profile_for("0.16", aurora_0_14)
+    events = run(Simulator(3, 2, profile, seed=1), 40, every=False)
+    assert events and all(e.old_state is not None for e in events)
+    assert all('"oldState":{"reference":"' in e.encode() for e in events)
+    # Same seed, same underlying run: 0.16 posts exactly 0.14's transitions.
+    older = [e for e in run(Simulator(3, 2, "0.14", seed=1), 46, every=False) if e.old_state is not None]
+    assert [e.encode() for e in events] == [e.encode() for e in older[:len(events)]]
+
+
+def test_profile_0_19_applies_the_statuses_list_and_0_18_ignores_it() -> None:
+    wanted = {"RUNNING", "FAILED", "LOST"}
+    posted = run(Simulator(6, 3, profile_for("0.19", aurora_0_22), seed=4, statuses=wanted), 200, every=False)
+    assert posted and {e.new_state.name for e in posted} <= wanted
+    assert all('"oldState":{"reference":"' in e.encode() for e in posted)
+    unfiltered = run(Simulator(6, 3, profile_for("0.18", aurora_0_14), seed=4, statuses=wanted), 200, every=False)
+    assert {e.new_state.name for e in unfiltered} - wanted
+
+
+def test_profile_0_20_and_later_write_java_optional() -> None:
+    events = run(Simulator(2, 2, "0.22", seed=9), 30, every=False)
+    assert all('"oldState":{"value":"' in e.encode() for e in events)
+    assert all(decode_event(e.encode(), aurora_0_22).optional_style == "java" for e in events)
+
+
+def test_same_seed_same_run_other_seed_other_run() -> None:
+    def texts(seed: int) -> list[str]:
+        return [e.encode() for e in run(Simulator(4, 3, "0.22", seed=seed), 300, every=False)]
+    assert texts(21) == texts(21)
+    assert texts(21) != texts(22)
+
+
+def test_dry_run_vector_file_passes_conformance(tmp_path: Path) -> None:
+    from aurorakit.runtime.cli import main
+
+    out = tmp_path / "events.json"
+    assert main(["simulate", "--jobs", "3", "--instances", "2", "--dry-run", str(out), "--aurora", "0.14",
+                 "--seed", "6", "--events", "150"]) == 0
+    source = read_payload_file(str(out))
+    assert source.aurora == "0.14.0" and source.optional == "guava" and len(source.payloads) == 150
+    assert source.identity and source.identity["Resource._Fields.NUM_CPUS"] > 0
+    results = check_file(source, aurora_0_14)  # (a) decode/encode and (b) clear, rehash, encode
+    assert [r.problems for r in results if not r.passed] == []
+    # The same run from the library gives the same payloads.
+    expected = [e.encode() for e in run(Simulator(3, 2, "0.14", seed=6), 150, every=False)]
+    assert [p.text for p in source.payloads] == expected
+
+
+def test_dry_run_json_lines_with_identity_side_file(tmp_path: Path) -> None:
+    from aurorakit.runtime.cli import main
+
+    identity = tmp_path / "scheduler.json"
+    IdentityTable({"ScheduleStatus.RUNNING": 4242, "Resource._Fields.RAM_MB": 99}).save(identity)
+    out = tmp_path / "events.jsonl"
+    assert main(["simulate", "--jobs", "2", "--instances", "2", "--dry-run", str(out), "--seed", "8",
+                 "--identity", str(identity)]) == 0
+    table = IdentityTable.load(tmp_path / "events.identity.json", strict=True)
+    assert table["ScheduleStatus.RUNNING"] == 4242 and table["Resource._Fields.RAM_MB"] == 99
+    payloads = read_payload_file(str(out)).payloads
+    assert len(payloads) > 10
+    for payload in payloads:
+        report = verify(decode_event(payload.text, aurora_0_22).task, table)
+        assert report.checked and not report.mismatches and not report.unverifiable
+
+
+def test_streaming_keeps_memory_bounded() -> None:
+    sim = Simulator(10, 5, "0.22", seed=5)  # renew_jobs: an endless stream
+    stream = sim.events()
+    for _ in itertools.islice(stream, 20_000):  # warm up (caches, the first jobs' ends), untraced: faster
+        pass
+    tracemalloc.start()
+    try:
+        marks = []
+        for _ in range(3):
+            for _ in itertools.islice(stream, 10_000):
+                pass
+            marks.append(tracemalloc.get_traced_memory()[0])
+            assert sim.live_tasks <= 10 * 5
+    finally:
+        tracemalloc.stop()
+    assert sim.stats.jobs_ended > 50  # many jobs came and went...
+    assert marks[-1] < 4 * 1024 * 1024, f"{marks[-1]} bytes still held after 50k events"
+    assert marks[-1] - marks[0] < 1024 * 1024, f"memory grew from {marks[0]} to {marks[-1]} bytes"
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(ValueError):
+        Simulator(0, 3)
+    from aurorakit.runtime.profiles import ProfileError
+    with pytest.raises(ProfileError):
+        Simulator(1, 1, "0.17")  # no shipped models for 0.17: pass models=
