@@ -62,11 +62,17 @@ def double_to_string(d: float) -> str:
 
 
 def _other_magnitudes(d: float, a: float) -> str:
-    if a == 0.0:
+    if not (_TWO_54 <= a < _TWO_133 or a < 1e-322 or math.frexp(a)[0] == 0.5):
+        text = repr(d)  # no rule applies: only the layout changes
+        mantissa, e, exponent = text.partition("e")
+        if e:  # a < 1e-4 or a >= 1e16: d.ddde-XX
+            return f"{mantissa}E{int(exponent)}" if "." in mantissa else f"{mantissa}.0E{int(exponent)}"
+        if not a < math.inf:
+            raise ValueError(f"{d!r} has no JSON form: Gson refuses NaN and infinite doubles")
+        digits, exp10 = _repr_digits(a)  # 1e7 <= a < 1e16 or 1e-4 <= a < 1e-3
+    elif a == 0.0:
         return "-0.0" if math.copysign(1.0, d) < 0 else "0.0"
-    if not a < math.inf:
-        raise ValueError(f"{d!r} has no JSON form: Gson refuses NaN and infinite doubles")
-    if _TWO_54 <= a < _TWO_63:
+    elif _TWO_54 <= a < _TWO_63:
         digits, exp10 = _long_digits(int(a))
     elif math.frexp(a)[0] == 0.5:
         digits, exp10 = _generate_digits(a, power_of_two=True)

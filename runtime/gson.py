@@ -51,6 +51,15 @@ def escape(s: str) -> str:
     speed, where ``str.translate`` walks non-ASCII text one character at a time).
     """
     out = encode_basestring(s)
+    if not (
+        "<" in out
+        or ">" in out
+        or "&" in out
+        or "=" in out
+        or "'" in out
+        or (not out.isascii() and ("\u2028" in out or "\u2029" in out))
+    ):
+        return out  # the usual case, decided by C-speed substring tests alone
     for char, escaped in _HTML_SAFE:
         if char in out:
             out = out.replace(char, escaped)
