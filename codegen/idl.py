@@ -28,6 +28,7 @@ from typing import Any
 import thriftpy2.parser.lexer as _tp_lexer
 import thriftpy2.parser.parser as _tp_parser
 import thriftpy2.thrift as _tp_thrift
+from thriftpy2.parser.exc import ThriftParserError
 
 from .errors import IdlError
 from .idltext import Token, tokenize
@@ -59,7 +60,9 @@ def load_idl(path: str | os.PathLike[str], include_dirs: Sequence[str | os.PathL
     files: list[str] = []
     with _LOCK, _permissive_thriftpy2(files):
         try:
-            return _tp_parser.parse(path, module_name=module_name, include_dirs=dirs, enable_cache=False)
+            module: types.ModuleType = _tp_parser.parse(  # type: ignore[no-untyped-call,unused-ignore]
+                path, module_name=module_name, include_dirs=dirs, enable_cache=False)
+            return module
         except IdlError:
             raise
         except Exception as exc:  # thriftpy2 raises many kinds; all become IdlError
@@ -80,7 +83,7 @@ def _idl_error(exc: Exception, files: list[str], root: str) -> IdlError:
         message = "Grammar error at the end of the file (is a '}' or ')' missing?)"
     elif message.startswith("Grammar error '"):
         message = "Grammar error: unexpected " + message[len("Grammar error "):]
-    if isinstance(exc, (_tp_parser.ThriftParserError, SyntaxError)):
+    if isinstance(exc, (ThriftParserError, SyntaxError)):
         text = message
     else:
         text = f"thriftpy2 could not load this IDL ({type(exc).__name__}: {message})"
@@ -177,7 +180,7 @@ def _permissive_thriftpy2(files: list[str]) -> Iterator[None]:
     def tracking_parse(path: str, *args: Any, **kwargs: Any) -> Any:
         files.append(path)
         try:
-            return parse(path, *args, **kwargs)
+            return parse(path, *args, **kwargs)  # type: ignore[no-untyped-call,unused-ignore]
         except Exception as exc:
             if not hasattr(exc, "_aurorakit_file"):
                 exc._aurorakit_file = os.path.abspath(path)  # type: ignore[attr-defined]

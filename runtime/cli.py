@@ -269,7 +269,7 @@ def _calibrate(args: argparse.Namespace) -> int:
     from aurorakit.runtime.identity import IdentityTable
     from aurorakit.runtime.payload_files import read_payload_file
     from aurorakit.runtime.verify import calibrate
-    tasks = []
+    tasks: list[Any] = []
     for path in args.files:
         models = _resolve_models(args, read_payload_file(path).aurora)
         tasks.extend(event.task for event in _read_events(path, models))

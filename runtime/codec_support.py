@@ -49,43 +49,43 @@ def _integer(kind: str, value: Any) -> int:
     low, high = _BOUNDS[kind]
     if value.__class__ is int:
         if low <= value <= high:
-            return value  # type: ignore[no-any-return]
+            return value  # type: ignore[no-any-return,unused-ignore]
         raise PayloadError(f"{value} is out of range for {kind}")
     raise expected(kind, value)
 
 
 def byte_value(value: Any) -> int:
     if value.__class__ is int and -128 <= value <= 127:
-        return value  # type: ignore[no-any-return]
+        return value  # type: ignore[no-any-return,unused-ignore]
     return _integer("byte", value)
 
 
 def i16_value(value: Any) -> int:
     if value.__class__ is int and -32768 <= value <= 32767:
-        return value  # type: ignore[no-any-return]
+        return value  # type: ignore[no-any-return,unused-ignore]
     return _integer("i16", value)
 
 
 def i32_value(value: Any) -> int:
     if value.__class__ is int and -2147483648 <= value <= 2147483647:
-        return value  # type: ignore[no-any-return]
+        return value  # type: ignore[no-any-return,unused-ignore]
     return _integer("i32", value)
 
 
 def i64_value(value: Any) -> int:
     if value.__class__ is int and -9223372036854775808 <= value <= 9223372036854775807:
-        return value  # type: ignore[no-any-return]
+        return value  # type: ignore[no-any-return,unused-ignore]
     return _integer("i64", value)
 
 
 def double_value(value: Any) -> float:
     if value.__class__ is float and value - value == 0.0:  # finite
-        return value  # type: ignore[no-any-return]
+        return value  # type: ignore[no-any-return,unused-ignore]
     if value is None:
         return 0.0
     if value.__class__ is float:
         if math.isfinite(value):
-            return value  # type: ignore[no-any-return]
+            return value  # type: ignore[no-any-return,unused-ignore]
         raise PayloadError(f"{value} is not a finite double (Gson writes no NaN or infinity)")
     if value.__class__ is int:
         as_float = float(value) if abs(value) < 1 << 1024 else math.inf
@@ -99,13 +99,13 @@ def bool_value(value: Any) -> bool:
     if value is None:
         return False
     if value.__class__ is bool:
-        return value  # type: ignore[no-any-return]
+        return value  # type: ignore[no-any-return,unused-ignore]
     raise expected("bool", value)
 
 
 def string_value(value: Any) -> str:
     if value.__class__ is str:
-        return value  # type: ignore[no-any-return]
+        return value  # type: ignore[no-any-return,unused-ignore]
     raise expected("string", value)
 
 
@@ -324,7 +324,7 @@ def _try_encode(value: Any, spec: Any) -> None:
 def frozen(value: Any) -> bool:
     """True when ``value``'s JSON can never change: no unhashed object inside."""
     if isinstance(value, ThriftStruct):
-        return value._json.__class__ is str  # type: ignore[attr-defined]
+        return value._json.__class__ is str  # type: ignore[attr-defined,unused-ignore]
     cls = value.__class__
     if cls is tuple or cls is OrderedSet:
         return all(map(frozen, value))

@@ -115,14 +115,16 @@ class TaskStateChange:
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, TaskStateChange):
             return NotImplemented
-        return self.task == other.task and self.old_state == other.old_state
+        return bool(self.task == other.task and self.old_state == other.old_state)
 
     def __hash__(self) -> int:
         return hash((self.task, self.old_state))
 
     def __repr__(self) -> str:
         old = "None" if self.old_state is None else self.old_state.name
-        return f"TaskStateChange(task={self.task.assignedTask and self.task.assignedTask.taskId!r}, {old} -> {self.new_state and self.new_state.name})"
+        new = "None" if self.new_state is None else self.new_state.name
+        task_id = None if self.task.assignedTask is None else self.task.assignedTask.taskId
+        return f"TaskStateChange(task={task_id!r}, {old} -> {new})"
 
 
 def decode_event(data: bytes | str | Any, models: ModuleType | Profile | str | None = None) -> TaskStateChange:

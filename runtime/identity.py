@@ -102,7 +102,7 @@ class IdentityTable(dict[str, int]):
         """The entries that were given or calibrated, not defaulted, sorted by key."""
         return {k: self[k] for k in sorted(self) if k not in self.defaulted}
 
-    def copy(self) -> IdentityTable:  # type: ignore[override]
+    def copy(self) -> IdentityTable:  # type: ignore[override,unused-ignore]
         made = IdentityTable(self.known(), strict=self.strict)
         return made
 

@@ -59,7 +59,9 @@ def read_payload_file(path: str) -> PayloadFile:
             return _vector_file(path, whole)
         if isinstance(whole, dict):
             return PayloadFile(path, [Payload(name, stripped)])
-        lines = [ln for ln in text.splitlines() if ln.strip()]
+        # Only "\n" ends a line: Gson leaves U+0085, U+2028 and friends unescaped,
+        # and str.splitlines() would cut a payload at them.
+        lines = [ln for ln in text.split("\n") if ln.strip()]
         if all(ln.lstrip().startswith("{") for ln in lines):
             return PayloadFile(path, [Payload(f"{name}:{i}", ln.strip()) for i, ln in enumerate(lines, 1)
                                       if ln.strip()])

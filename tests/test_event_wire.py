@@ -126,3 +126,8 @@ def test_unwritable_values_are_errors_naming_their_path(bad: dict, path: str) ->
         TaskStateChange(task, None, hashed="none").encode()
     assert caught.value.path == path
     assert "NaN" in caught.value.message or "nfinit" in caught.value.message
+
+
+def test_repr_names_pending_rather_than_its_value_zero() -> None:
+    task = small_task().replace(status=m22.ScheduleStatus.PENDING)
+    assert repr(TaskStateChange(task, None, hashed="none")) == "TaskStateChange(task='t-1', None -> PENDING)"

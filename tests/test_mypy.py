@@ -2,7 +2,7 @@
 
 The command, from the project root::
 
-    python -m mypy --strict --follow-imports=silent generated/ tests/typing_example.py
+    python -m mypy --strict generated/ runtime/ codegen/ tests/typing_example.py
 
 mypy cannot follow setuptools' editable-install import hook, so it would not
 find ``aurorakit.runtime``; the test points MYPYPATH at a temporary folder
@@ -26,7 +26,7 @@ import pytest
 pytest.importorskip("mypy", reason="mypy is not installed (pip install -e '.[test]')")
 
 REPO = Path(__file__).resolve().parent.parent
-COMMAND = ["--strict", "--follow-imports=silent", "generated/", "tests/typing_example.py"]
+COMMAND = ["--strict", "generated/", "runtime/", "codegen/", "tests/typing_example.py"]
 
 # Each line says which mypy error code it must get; mypy must find exactly these.
 MISTAKES = textwrap.dedent("""\
@@ -67,6 +67,10 @@ def errors_in(output: str, path_part: str) -> list[str]:
 
 def test_generated_packages_pass_strict(mypy_output: str) -> None:
     assert errors_in(mypy_output, "generated/") == []
+
+
+def test_runtime_and_codegen_pass_strict(mypy_output: str) -> None:
+    assert errors_in(mypy_output, "runtime/") == [] and errors_in(mypy_output, "codegen/") == []
 
 
 def test_typed_usage_example_passes_strict(mypy_output: str) -> None:

@@ -1,6 +1,6 @@
 """The simulated scheduler: legal lifecycles, exact payloads, profile rules, bounded memory.
 
-Legality is checked against this file's own copy of Aurora's TaskStateMachine
+Legality is checked against this file's own statement of Aurora's task lifecycle
 rules, not the simulator's, so a wrong table in either shows up.
 """
 
@@ -25,7 +25,7 @@ from aurorakit.runtime.profiles import profile_for
 from aurorakit.runtime.verify import verify
 from aurorakit.runtime.webhook.simulate import Simulator
 
-# Aurora's TaskStateMachine (src/main/java/org/apache/aurora/scheduler/state/TaskStateMachine.java).
+# Aurora's task lifecycle: the statuses each status may move to, as Aurora's documentation describes them.
 LEGAL = {
     "INIT": {"PENDING", "THROTTLED"},
     "THROTTLED": {"PENDING", "KILLING"},

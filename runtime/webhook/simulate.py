@@ -9,7 +9,7 @@ What is simulated
     storage, most PENDING, some already RUNNING with their history. Aurora
     0.14/0.15 posted one event per task at that point, with ``oldState``
     absent (:meth:`Profile.posts` drops them for later releases). Then tasks
-    move through Aurora's ``TaskStateMachine`` (``simulate_rules.AURORA_TRANSITIONS``):
+    move through Aurora's task lifecycle (``simulate_rules.AURORA_TRANSITIONS``):
     PENDING -> ASSIGNED (an agent, ``slaveId``, ``slaveHost`` and a port for
     each named port) -> STARTING -> RUNNING, then FINISHED, FAILED or LOST,
     or RESTARTING / DRAINING / PREEMPTING -> KILLED; a job's end (its user

@@ -1,8 +1,8 @@
 """Aurora's task lifecycle rules, and the simulator's choices within them.
 
-The rules are Aurora's (``TaskStateMachine`` and the side effects
-``StateManagerImpl`` carries out): which status may follow which, when a
-task counts a failure, when it is rescheduled. The choices are the
+The rules follow Aurora's task lifecycle as its documentation describes it:
+which status may follow which, when a task counts a failure, when it is
+rescheduled. They are written here as facts in our own form. The choices are the
 simulator's: how likely each outcome is, how long a task stays in a status,
 the audit messages. Every function takes the random generator it draws
 from, so a seed decides the whole run.
@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 from .simulate_jobs import JobSpec
 
-# Aurora's TaskStateMachine: the statuses each status may move to (DELETED left out).
+# Aurora's task lifecycle: the statuses each status may move to (DELETED left out).
 AURORA_TRANSITIONS: Mapping[str, frozenset[str]] = {
     "INIT": frozenset({"PENDING", "THROTTLED"}),
     "THROTTLED": frozenset({"PENDING", "KILLING"}),
