@@ -97,7 +97,7 @@ def decode_field(t: m.TypeRef, key: str) -> list[str]:
                 f"    v = _cs.{t.kind}_value(v)"]
     if t.kind == "double":
         return [f"v = get({k}, 0.0)",
-                "if v.__class__ is not float or v - v != 0.0:",
+                "if v.__class__ is not float or not -_cs.LOSSLESS_DOUBLE < v < _cs.LOSSLESS_DOUBLE:",
                 "    v = _cs.double_value(v)"]
     if t.kind in ("list", "set", "map"):
         return [f"v = {decoder(t)}(get({k}))"]

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import orjson
 
+from .codec_support import ExactDouble, NeedsExactText, java_double
 from .errors import PayloadError
 
 T = TypeVar("T")
@@ -38,19 +39,24 @@ def _non_finite(token: str) -> float:
     return value
 
 
-def parse_json(data: bytes | bytearray | memoryview | str) -> Any:
-    """The JSON value of ``data`` (UTF-8 bytes or str), or PayloadError for malformed JSON."""
-    try:
-        return orjson.loads(data)
-    except orjson.JSONDecodeError:
-        pass
+def parse_json(data: bytes | bytearray | memoryview | str, *, exact: bool = False) -> Any:
+    """The JSON value of ``data`` (UTF-8 bytes or str), or PayloadError for malformed JSON.
+
+    ``exact`` reads every large double from its text with Java's meaning
+    (the slow path :func:`decode` takes when a decoder asks for it).
+    """
+    if not exact:
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass
     if not isinstance(data, str):
         try:
             data = bytes(data).decode("utf-8")
         except UnicodeDecodeError as err:
             raise PayloadError(f"malformed JSON: not UTF-8 at byte {err.start}") from None
     try:
-        return json.loads(data, parse_constant=_non_finite)
+        return json.loads(data, parse_constant=_non_finite, parse_float=java_double)
     except json.JSONDecodeError as err:
         raise PayloadError(f"malformed JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
     except RecursionError:
@@ -71,10 +77,30 @@ def decode(cls: type[T], data: bytes | bytearray | memoryview | str | Any, *, pa
 
     Raises :class:`PayloadError` naming the JSON path (prefixed by ``path``).
     """
-    tree = parse_json(data) if isinstance(data, (bytes, bytearray, memoryview, str)) else data
+    text = isinstance(data, (bytes, bytearray, memoryview, str))
+    try:
+        return decode_tree(cls, parse_json(data) if text else data, path)
+    except NeedsExactText:
+        # A double above 2^63 whose text the fast parser dropped: read it again.
+        return decode_tree(cls, parse_json(data, exact=True) if text else exact_doubles(data), path)
+
+
+def decode_tree(cls: type[T], tree: Any, path: str = "") -> T:
+    """An object of ``cls`` from a parsed JSON value; NeedsExactText when a large double needs its text."""
     try:
         return cls._gson_decode(tree)  # type: ignore[attr-defined,no-any-return]
     except PayloadError as err:
         raise (err.within(path) if path else err) from None
     except RecursionError:
         raise PayloadError("nested too deeply", path) from None
+
+
+def exact_doubles(tree: Any) -> Any:
+    """A parsed tree whose large doubles are taken as they are (their text is gone)."""
+    if tree.__class__ is float:
+        return ExactDouble(tree)
+    if tree.__class__ is dict:
+        return {key: exact_doubles(value) for key, value in tree.items()}
+    if tree.__class__ is list:
+        return [exact_doubles(value) for value in tree]
+    return tree

@@ -78,14 +78,47 @@ def i64_value(value: Any) -> int:
     return _integer("i64", value)
 
 
+# Below 2^63 in magnitude, Java's Double.toString text always reads back as the
+# same double; above it, a few texts (a decimal midway between two doubles)
+# read back as the neighbour. Such doubles are read again from their text.
+LOSSLESS_DOUBLE = 9.223372036854776e18  # 2^63
+
+
+class ExactDouble(float):
+    """A double read from its JSON text with Java's meaning (see :func:`java_double`)."""
+
+
+class NeedsExactText(Exception):
+    """A large double was parsed without its text; the decoder must read the text again."""
+
+
+def java_double(text: str) -> float:
+    """The double Java wrote as ``text``: the one whose ``Double.toString`` is ``text``.
+
+    ``float(text)`` gives the nearest double, which is that one except where
+    Java wrote a decimal lying midway between two doubles; then it is the
+    neighbour whose Java text matches. Large values come back as ExactDouble.
+    """
+    value = float(text)
+    if not -LOSSLESS_DOUBLE < value < LOSSLESS_DOUBLE and math.isfinite(value):
+        if gson_double(value) != text:
+            for neighbour in (math.nextafter(value, -math.inf), math.nextafter(value, math.inf)):
+                if gson_double(neighbour) == text:
+                    return ExactDouble(neighbour)
+        return ExactDouble(value)
+    return value
+
+
 def double_value(value: Any) -> float:
-    if value.__class__ is float and value - value == 0.0:  # finite
+    if value.__class__ is float and -LOSSLESS_DOUBLE < value < LOSSLESS_DOUBLE:
         return value  # type: ignore[no-any-return,unused-ignore]
     if value is None:
         return 0.0
+    if value.__class__ is ExactDouble:
+        return float(value)
     if value.__class__ is float:
         if math.isfinite(value):
-            return value  # type: ignore[no-any-return,unused-ignore]
+            raise NeedsExactText()
         raise PayloadError(f"{value} is not a finite double (Gson writes no NaN or infinity)")
     if value.__class__ is int:
         as_float = float(value) if abs(value) < 1 << 1024 else math.inf

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any, Union
 
-from .codec import decode, encode, parse_json
+from .codec import decode_tree, encode, exact_doubles, parse_json
+from .codec_support import NeedsExactText
 from .errors import PayloadError, describe
 from .hashing import java_hash
 from .identity import IdentityTable, current_identity
@@ -135,7 +136,15 @@ def decode_event(data: bytes | str | Any, models: ModuleType | Profile | str | N
     form found (``reference`` or ``value``) is kept for encoding.
     """
     package = _models(models)
-    tree = parse_json(data) if isinstance(data, (bytes, bytearray, memoryview, str)) else data
+    text = isinstance(data, (bytes, bytearray, memoryview, str))
+    try:
+        return _decode_event_tree(parse_json(data) if text else data, package)
+    except NeedsExactText:
+        # A double above 2^63 whose text the fast parser dropped: read it again.
+        return _decode_event_tree(parse_json(data, exact=True) if text else exact_doubles(data), package)
+
+
+def _decode_event_tree(tree: Any, package: ModuleType) -> TaskStateChange:
     if tree.__class__ is not dict:
         raise PayloadError(f"expected the event object, got {describe(tree)}")
     unknown = [k for k in tree if k not in ("task", "oldState")]
@@ -143,7 +152,7 @@ def decode_event(data: bytes | str | Any, models: ModuleType | Profile | str | N
         raise PayloadError("unknown field of the event", unknown[0])
     if "task" not in tree or tree["task"] is None:
         raise PayloadError("missing field of the event", "task")
-    task = decode(package.ScheduledTask, tree["task"], path="task")
+    task = decode_tree(package.ScheduledTask, tree["task"], path="task")
     old_state, style = _decode_optional(package, tree.get("oldState"))
     event = TaskStateChange.__new__(TaskStateChange)
     event.task = task

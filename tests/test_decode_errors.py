@@ -132,3 +132,21 @@ def test_json_of_other_values_is_rejected_not_crashed() -> None:
     for text in ["null", "1", '"s"', "{}", '{"task":null,"oldState":{}}', '{"task":{},"oldState":[]}', b"\xff\xfe"]:
         with pytest.raises(PayloadError):
             decode_event(text, "0.22")
+
+
+def test_a_double_written_midway_between_two_doubles_reads_back_as_java_wrote_it() -> None:
+    # Java writes 9.877482362634239e25 as the decimal midway to the next double;
+    # float() of that text is the neighbour. Decoding must give Java's double back.
+    from aurorakit.generated import aurora_0_22 as api
+    from aurorakit.runtime.codec import decode, encode
+    value = 9.877482362634239e25
+    text = encode(api.Resource(numCpus=value))
+    assert '"value":9.87748236263424E25' in text and float("9.87748236263424E25") != value
+    assert decode(api.Resource, text).numCpus == value
+    assert decode(api.Resource, text.encode()).numCpus == value
+    import orjson
+    assert decode(api.Resource, orjson.loads(text)).numCpus != value  # parsed without its text: nearest double
+    payload = BASE.replace('"setField":"NUM_CPUS","value":0.25', '"setField":"NUM_CPUS","value":9.87748236263424E25')
+    event = decode_event(payload, "0.22")
+    assert event.task.assignedTask.task.resources[2].numCpus == value
+    assert event.encode() == payload

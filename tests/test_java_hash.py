@@ -10,7 +10,6 @@ import os
 import random
 import struct
 import sys
-import timeit
 
 import pytest
 
@@ -171,11 +170,8 @@ def per_character_hash(s: str) -> int:
     return to_int32(h)
 
 
-def test_string_hash_is_at_least_20_times_the_per_character_loop() -> None:
-    pytest.importorskip("numpy")
+def test_string_hash_equals_the_per_character_loop_on_long_texts() -> None:
+    # Its speed against this loop is benchmark B4 (python -m benchmarks), not a unit test.
     rng = random.Random(SEED)
     texts = [random_text(rng, 1500, rng.choice(("ascii", "latin-1", "bmp"))) for _ in range(40)]
     assert [string_hash(s) for s in texts] == [per_character_hash(s) for s in texts]
-    loop = min(timeit.repeat(lambda: [per_character_hash(s) for s in texts], number=1, repeat=5))
-    ours = min(timeit.repeat(lambda: [string_hash(s) for s in texts], number=5, repeat=5)) / 5
-    assert loop / ours >= 20, f"string_hash is only {loop / ours:.1f}x the per-character loop on 1.5 KB strings"

@@ -2212,7 +2212,7 @@ def _dec_TaskConfig(d: _typing.Any) -> TaskConfig:
         o.isService = v
         field = "numCpus"
         v = get("numCpus", 0.0)
-        if v.__class__ is not float or v - v != 0.0:
+        if v.__class__ is not float or not -_cs.LOSSLESS_DOUBLE < v < _cs.LOSSLESS_DOUBLE:
             v = _cs.double_value(v)
         o.numCpus = v
         field = "ramMb"
@@ -2368,7 +2368,7 @@ def _dec_ResourceAggregate(d: _typing.Any) -> ResourceAggregate:
     try:
         field = "numCpus"
         v = get("numCpus", 0.0)
-        if v.__class__ is not float or v - v != 0.0:
+        if v.__class__ is not float or not -_cs.LOSSLESS_DOUBLE < v < _cs.LOSSLESS_DOUBLE:
             v = _cs.double_value(v)
         o.numCpus = v
         field = "ramMb"

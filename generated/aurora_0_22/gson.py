@@ -2359,7 +2359,7 @@ def _dec_PercentageSlaPolicy(d: _typing.Any) -> PercentageSlaPolicy:
     try:
         field = "percentage"
         v = get("percentage", 0.0)
-        if v.__class__ is not float or v - v != 0.0:
+        if v.__class__ is not float or not -_cs.LOSSLESS_DOUBLE < v < _cs.LOSSLESS_DOUBLE:
             v = _cs.double_value(v)
         o.percentage = v
         field = "durationSecs"
