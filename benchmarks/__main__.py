@@ -44,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     for key, run in chosen.items():
         print(f"running {key} ...", file=sys.stderr, flush=True)
-        figures.append(run(quick=args.quick))  # type: ignore[operator]
+        result = run(quick=args.quick)  # type: ignore[operator]
+        figures.extend(result if isinstance(result, list) else [result])
     report = table(figures)
     print(report)
     for f in figures:

@@ -15,3 +15,11 @@ def lifecycle_payloads(release: str = "0.22.0") -> tuple[str, ...]:
     path = SHARED / "vectors" / f"aurora-{release}-lifecycles.json"
     with open(path, encoding="utf-8") as fh:
         return tuple(case["payload"] for case in json.load(fh)["cases"])
+
+
+@lru_cache(maxsize=None)
+def vector_payloads(release: str = "0.22.0") -> tuple[str, ...]:
+    """The 150 random-structure payloads of the shared vectors (nothing repeats)."""
+    path = SHARED / "vectors" / f"aurora-{release}.json"
+    with open(path, encoding="utf-8") as fh:
+        return tuple(case["payload"] for case in json.load(fh)["cases"])

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+import orjson
 
 from .containers import FrozenMap, OrderedSet
 from .errors import PayloadError, describe
 from .gson import gson_double, gson_string
 from .java import double_hash, long_hash, string_hash
 from .struct import ThriftStruct
+
+T = TypeVar("T")
 
 UNION_KEYS = frozenset(("cachedHashCode", "setField", "value"))
 _INT32 = (-(1 << 31), (1 << 31) - 1)
@@ -364,6 +368,64 @@ def frozen(value: Any) -> bool:
     if cls is FrozenMap:
         return all(map(frozen, value.values()))
     return True  # strings, numbers, enum members: never change
+
+
+class Interned(Generic[T]):
+    """Decoded objects shared between payloads that write them identically.
+
+    A scheduler writes the same TaskConfig in every event of a task; reading
+    it once is enough. Only a hashed object (non-zero ``cachedHashCode`` as
+    read) whose every part is hashed too is kept: nothing about such an
+    object can change any more (its hash is final, so is its JSON), so
+    sharing it cannot be seen. The key is the object's JSON value as orjson
+    writes it; the table is emptied when it grows past ``size``.
+    """
+
+    __slots__ = ("_objects", "size")
+
+    def __init__(self, size: int = 512) -> None:
+        self._objects: dict[bytes, T] = {}
+        self.size = size
+
+    def key(self, d: dict[str, Any]) -> bytes | None:
+        """The lookup key of a parsed object, or None if it cannot be shared."""
+        if not d.get("cachedHashCode"):
+            return None
+        try:
+            return orjson.dumps(d)
+        except (TypeError, orjson.JSONEncodeError):  # e.g. a number orjson cannot write back
+            return None
+
+    def get(self, key: bytes) -> T | None:
+        return self._objects.get(key)
+
+    def add(self, key: bytes, obj: T) -> None:
+        if not fully_hashed(obj):
+            return
+        if len(self._objects) >= self.size:
+            self._objects.clear()
+        self._objects[key] = obj
+
+
+def fully_hashed(obj: Any) -> bool:
+    """True when ``obj`` and every struct inside it have a non-zero cachedHashCode."""
+    if not obj._jhash:
+        return False
+    cls = type(obj)
+    if cls._kind == "union":
+        return _all_hashed(obj.field_value)
+    return all(_all_hashed(getattr(obj, spec.attr)) for spec in cls._fields)
+
+
+def _all_hashed(value: Any) -> bool:
+    if isinstance(value, ThriftStruct):
+        return fully_hashed(value)
+    cls = value.__class__
+    if cls is tuple or cls is OrderedSet:
+        return all(map(_all_hashed, value))
+    if cls is FrozenMap:
+        return all(map(_all_hashed, value.values()))
+    return True
 
 
 # -- hashing: (value, identity table) functions for unions and containers -----------

@@ -206,6 +206,61 @@ _B_JobConfigRewrite = _st.mutable_twin(JobConfigRewrite)
 _B_ConfigRewrite = _st.mutable_twin(ConfigRewrite)
 _B_RewriteConfigsRequest = _st.mutable_twin(RewriteConfigsRequest)
 
+# Hashed objects holding others, once read, are shared by later payloads that
+# write them the same way (see runtime/codec_support.py, Interned).
+_INTERNED_HostAttributes: _cs.Interned[HostAttributes] = _cs.Interned()
+_INTERNED_TaskConstraint: _cs.Interned[TaskConstraint] = _cs.Interned()
+_INTERNED_Constraint: _cs.Interned[Constraint] = _cs.Interned()
+_INTERNED_LockKey: _cs.Interned[LockKey] = _cs.Interned()
+_INTERNED_Lock: _cs.Interned[Lock] = _cs.Interned()
+_INTERNED_InstanceKey: _cs.Interned[InstanceKey] = _cs.Interned()
+_INTERNED_Image: _cs.Interned[Image] = _cs.Interned()
+_INTERNED_MesosContainer: _cs.Interned[MesosContainer] = _cs.Interned()
+_INTERNED_DockerContainer: _cs.Interned[DockerContainer] = _cs.Interned()
+_INTERNED_Container: _cs.Interned[Container] = _cs.Interned()
+_INTERNED_TaskConfig: _cs.Interned[TaskConfig] = _cs.Interned()
+_INTERNED_ResourceAggregate: _cs.Interned[ResourceAggregate] = _cs.Interned()
+_INTERNED_JobConfiguration: _cs.Interned[JobConfiguration] = _cs.Interned()
+_INTERNED_JobSummary: _cs.Interned[JobSummary] = _cs.Interned()
+_INTERNED_ConfigGroup: _cs.Interned[ConfigGroup] = _cs.Interned()
+_INTERNED_ConfigSummary: _cs.Interned[ConfigSummary] = _cs.Interned()
+_INTERNED_PopulateJobResult: _cs.Interned[PopulateJobResult] = _cs.Interned()
+_INTERNED_GetQuotaResult: _cs.Interned[GetQuotaResult] = _cs.Interned()
+_INTERNED_AssignedTask: _cs.Interned[AssignedTask] = _cs.Interned()
+_INTERNED_ScheduledTask: _cs.Interned[ScheduledTask] = _cs.Interned()
+_INTERNED_ScheduleStatusResult: _cs.Interned[ScheduleStatusResult] = _cs.Interned()
+_INTERNED_GetJobsResult: _cs.Interned[GetJobsResult] = _cs.Interned()
+_INTERNED_TaskQuery: _cs.Interned[TaskQuery] = _cs.Interned()
+_INTERNED_JobUpdateKey: _cs.Interned[JobUpdateKey] = _cs.Interned()
+_INTERNED_JobUpdateSettings: _cs.Interned[JobUpdateSettings] = _cs.Interned()
+_INTERNED_InstanceTaskConfig: _cs.Interned[InstanceTaskConfig] = _cs.Interned()
+_INTERNED_JobUpdateSummary: _cs.Interned[JobUpdateSummary] = _cs.Interned()
+_INTERNED_JobUpdateInstructions: _cs.Interned[JobUpdateInstructions] = _cs.Interned()
+_INTERNED_JobUpdate: _cs.Interned[JobUpdate] = _cs.Interned()
+_INTERNED_JobUpdateDetails: _cs.Interned[JobUpdateDetails] = _cs.Interned()
+_INTERNED_JobUpdateRequest: _cs.Interned[JobUpdateRequest] = _cs.Interned()
+_INTERNED_JobUpdateQuery: _cs.Interned[JobUpdateQuery] = _cs.Interned()
+_INTERNED_StartMaintenanceResult: _cs.Interned[StartMaintenanceResult] = _cs.Interned()
+_INTERNED_DrainHostsResult: _cs.Interned[DrainHostsResult] = _cs.Interned()
+_INTERNED_QueryRecoveryResult: _cs.Interned[QueryRecoveryResult] = _cs.Interned()
+_INTERNED_MaintenanceStatusResult: _cs.Interned[MaintenanceStatusResult] = _cs.Interned()
+_INTERNED_EndMaintenanceResult: _cs.Interned[EndMaintenanceResult] = _cs.Interned()
+_INTERNED_RoleSummaryResult: _cs.Interned[RoleSummaryResult] = _cs.Interned()
+_INTERNED_JobSummaryResult: _cs.Interned[JobSummaryResult] = _cs.Interned()
+_INTERNED_ConfigSummaryResult: _cs.Interned[ConfigSummaryResult] = _cs.Interned()
+_INTERNED_GetPendingReasonResult: _cs.Interned[GetPendingReasonResult] = _cs.Interned()
+_INTERNED_StartJobUpdateResult: _cs.Interned[StartJobUpdateResult] = _cs.Interned()
+_INTERNED_GetJobUpdateSummariesResult: _cs.Interned[GetJobUpdateSummariesResult] = _cs.Interned()
+_INTERNED_GetJobUpdateDetailsResult: _cs.Interned[GetJobUpdateDetailsResult] = _cs.Interned()
+_INTERNED_GetJobUpdateDiffResult: _cs.Interned[GetJobUpdateDiffResult] = _cs.Interned()
+_INTERNED_GetTierConfigResult: _cs.Interned[GetTierConfigResult] = _cs.Interned()
+_INTERNED_Result: _cs.Interned[Result] = _cs.Interned()
+_INTERNED_Response: _cs.Interned[Response] = _cs.Interned()
+_INTERNED_InstanceConfigRewrite: _cs.Interned[InstanceConfigRewrite] = _cs.Interned()
+_INTERNED_JobConfigRewrite: _cs.Interned[JobConfigRewrite] = _cs.Interned()
+_INTERNED_ConfigRewrite: _cs.Interned[ConfigRewrite] = _cs.Interned()
+_INTERNED_RewriteConfigsRequest: _cs.Interned[RewriteConfigsRequest] = _cs.Interned()
+
 
 # -- enum ResponseCode ---------------------------------------------------------
 _N_ResponseCode = {
@@ -564,6 +619,11 @@ def _dec_HostAttributes(d: _typing.Any) -> HostAttributes:
     if not d.keys() <= _KEYS_HostAttributes:
         raise _cs.unknown_field(d, _KEYS_HostAttributes, "HostAttributes")
     get = d.get
+    key = _INTERNED_HostAttributes.key(d)
+    if key is not None:
+        found = _INTERNED_HostAttributes.get(key)
+        if found is not None:
+            return found
     o = _new(_B_HostAttributes)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -597,6 +657,8 @@ def _dec_HostAttributes(d: _typing.Any) -> HostAttributes:
     o._json = None
     o._pyhash = None
     o.__class__ = HostAttributes
+    if key is not None:
+        _INTERNED_HostAttributes.add(key, o)
     return o
 
 
@@ -862,6 +924,11 @@ def _dec_Constraint(d: _typing.Any) -> Constraint:
     if not d.keys() <= _KEYS_Constraint:
         raise _cs.unknown_field(d, _KEYS_Constraint, "Constraint")
     get = d.get
+    key = _INTERNED_Constraint.key(d)
+    if key is not None:
+        found = _INTERNED_Constraint.get(key)
+        if found is not None:
+            return found
     o = _new(_B_Constraint)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -884,6 +951,8 @@ def _dec_Constraint(d: _typing.Any) -> Constraint:
     o._json = None
     o._pyhash = None
     o.__class__ = Constraint
+    if key is not None:
+        _INTERNED_Constraint.add(key, o)
     return o
 
 
@@ -1253,6 +1322,11 @@ def _dec_Lock(d: _typing.Any) -> Lock:
     if not d.keys() <= _KEYS_Lock:
         raise _cs.unknown_field(d, _KEYS_Lock, "Lock")
     get = d.get
+    key = _INTERNED_Lock.key(d)
+    if key is not None:
+        found = _INTERNED_Lock.get(key)
+        if found is not None:
+            return found
     o = _new(_B_Lock)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -1290,6 +1364,8 @@ def _dec_Lock(d: _typing.Any) -> Lock:
     o._json = None
     o._pyhash = None
     o.__class__ = Lock
+    if key is not None:
+        _INTERNED_Lock.add(key, o)
     return o
 
 
@@ -1352,6 +1428,11 @@ def _dec_InstanceKey(d: _typing.Any) -> InstanceKey:
     if not d.keys() <= _KEYS_InstanceKey:
         raise _cs.unknown_field(d, _KEYS_InstanceKey, "InstanceKey")
     get = d.get
+    key = _INTERNED_InstanceKey.key(d)
+    if key is not None:
+        found = _INTERNED_InstanceKey.get(key)
+        if found is not None:
+            return found
     o = _new(_B_InstanceKey)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -1374,6 +1455,8 @@ def _dec_InstanceKey(d: _typing.Any) -> InstanceKey:
     o._json = None
     o._pyhash = None
     o.__class__ = InstanceKey
+    if key is not None:
+        _INTERNED_InstanceKey.add(key, o)
     return o
 
 
@@ -1810,6 +1893,11 @@ def _dec_MesosContainer(d: _typing.Any) -> MesosContainer:
     if not d.keys() <= _KEYS_MesosContainer:
         raise _cs.unknown_field(d, _KEYS_MesosContainer, "MesosContainer")
     get = d.get
+    key = _INTERNED_MesosContainer.key(d)
+    if key is not None:
+        found = _INTERNED_MesosContainer.get(key)
+        if found is not None:
+            return found
     o = _new(_B_MesosContainer)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -1827,6 +1915,8 @@ def _dec_MesosContainer(d: _typing.Any) -> MesosContainer:
     o._json = None
     o._pyhash = None
     o.__class__ = MesosContainer
+    if key is not None:
+        _INTERNED_MesosContainer.add(key, o)
     return o
 
 
@@ -1958,6 +2048,11 @@ def _dec_DockerContainer(d: _typing.Any) -> DockerContainer:
     if not d.keys() <= _KEYS_DockerContainer:
         raise _cs.unknown_field(d, _KEYS_DockerContainer, "DockerContainer")
     get = d.get
+    key = _INTERNED_DockerContainer.key(d)
+    if key is not None:
+        found = _INTERNED_DockerContainer.get(key)
+        if found is not None:
+            return found
     o = _new(_B_DockerContainer)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -1978,6 +2073,8 @@ def _dec_DockerContainer(d: _typing.Any) -> DockerContainer:
     o._json = None
     o._pyhash = None
     o.__class__ = DockerContainer
+    if key is not None:
+        _INTERNED_DockerContainer.add(key, o)
     return o
 
 
@@ -2188,6 +2285,11 @@ def _dec_TaskConfig(d: _typing.Any) -> TaskConfig:
     if not d.keys() <= _KEYS_TaskConfig:
         raise _cs.unknown_field(d, _KEYS_TaskConfig, "TaskConfig")
     get = d.get
+    key = _INTERNED_TaskConfig.key(d)
+    if key is not None:
+        found = _INTERNED_TaskConfig.get(key)
+        if found is not None:
+            return found
     o = _new(_B_TaskConfig)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -2280,6 +2382,8 @@ def _dec_TaskConfig(d: _typing.Any) -> TaskConfig:
     o._json = None
     o._pyhash = None
     o.__class__ = TaskConfig
+    if key is not None:
+        _INTERNED_TaskConfig.add(key, o)
     return o
 
 
@@ -2359,6 +2463,11 @@ def _dec_ResourceAggregate(d: _typing.Any) -> ResourceAggregate:
     if not d.keys() <= _KEYS_ResourceAggregate:
         raise _cs.unknown_field(d, _KEYS_ResourceAggregate, "ResourceAggregate")
     get = d.get
+    key = _INTERNED_ResourceAggregate.key(d)
+    if key is not None:
+        found = _INTERNED_ResourceAggregate.get(key)
+        if found is not None:
+            return found
     o = _new(_B_ResourceAggregate)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -2389,6 +2498,8 @@ def _dec_ResourceAggregate(d: _typing.Any) -> ResourceAggregate:
     o._json = None
     o._pyhash = None
     o.__class__ = ResourceAggregate
+    if key is not None:
+        _INTERNED_ResourceAggregate.add(key, o)
     return o
 
 
@@ -2452,6 +2563,11 @@ def _dec_JobConfiguration(d: _typing.Any) -> JobConfiguration:
     if not d.keys() <= _KEYS_JobConfiguration:
         raise _cs.unknown_field(d, _KEYS_JobConfiguration, "JobConfiguration")
     get = d.get
+    key = _INTERNED_JobConfiguration.key(d)
+    if key is not None:
+        found = _INTERNED_JobConfiguration.get(key)
+        if found is not None:
+            return found
     o = _new(_B_JobConfiguration)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -2497,6 +2613,8 @@ def _dec_JobConfiguration(d: _typing.Any) -> JobConfiguration:
     o._json = None
     o._pyhash = None
     o.__class__ = JobConfiguration
+    if key is not None:
+        _INTERNED_JobConfiguration.add(key, o)
     return o
 
 
@@ -2651,6 +2769,11 @@ def _dec_JobSummary(d: _typing.Any) -> JobSummary:
     if not d.keys() <= _KEYS_JobSummary:
         raise _cs.unknown_field(d, _KEYS_JobSummary, "JobSummary")
     get = d.get
+    key = _INTERNED_JobSummary.key(d)
+    if key is not None:
+        found = _INTERNED_JobSummary.get(key)
+        if found is not None:
+            return found
     o = _new(_B_JobSummary)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -2678,6 +2801,8 @@ def _dec_JobSummary(d: _typing.Any) -> JobSummary:
     o._json = None
     o._pyhash = None
     o.__class__ = JobSummary
+    if key is not None:
+        _INTERNED_JobSummary.add(key, o)
     return o
 
 
@@ -2811,6 +2936,11 @@ def _dec_ConfigGroup(d: _typing.Any) -> ConfigGroup:
     if not d.keys() <= _KEYS_ConfigGroup:
         raise _cs.unknown_field(d, _KEYS_ConfigGroup, "ConfigGroup")
     get = d.get
+    key = _INTERNED_ConfigGroup.key(d)
+    if key is not None:
+        found = _INTERNED_ConfigGroup.get(key)
+        if found is not None:
+            return found
     o = _new(_B_ConfigGroup)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -2831,6 +2961,8 @@ def _dec_ConfigGroup(d: _typing.Any) -> ConfigGroup:
     o._json = None
     o._pyhash = None
     o.__class__ = ConfigGroup
+    if key is not None:
+        _INTERNED_ConfigGroup.add(key, o)
     return o
 
 
@@ -2888,6 +3020,11 @@ def _dec_ConfigSummary(d: _typing.Any) -> ConfigSummary:
     if not d.keys() <= _KEYS_ConfigSummary:
         raise _cs.unknown_field(d, _KEYS_ConfigSummary, "ConfigSummary")
     get = d.get
+    key = _INTERNED_ConfigSummary.key(d)
+    if key is not None:
+        found = _INTERNED_ConfigSummary.get(key)
+        if found is not None:
+            return found
     o = _new(_B_ConfigSummary)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -2908,6 +3045,8 @@ def _dec_ConfigSummary(d: _typing.Any) -> ConfigSummary:
     o._json = None
     o._pyhash = None
     o.__class__ = ConfigSummary
+    if key is not None:
+        _INTERNED_ConfigSummary.add(key, o)
     return o
 
 
@@ -2963,6 +3102,11 @@ def _dec_PopulateJobResult(d: _typing.Any) -> PopulateJobResult:
     if not d.keys() <= _KEYS_PopulateJobResult:
         raise _cs.unknown_field(d, _KEYS_PopulateJobResult, "PopulateJobResult")
     get = d.get
+    key = _INTERNED_PopulateJobResult.key(d)
+    if key is not None:
+        found = _INTERNED_PopulateJobResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_PopulateJobResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -2980,6 +3124,8 @@ def _dec_PopulateJobResult(d: _typing.Any) -> PopulateJobResult:
     o._json = None
     o._pyhash = None
     o.__class__ = PopulateJobResult
+    if key is not None:
+        _INTERNED_PopulateJobResult.add(key, o)
     return o
 
 
@@ -3042,6 +3188,11 @@ def _dec_GetQuotaResult(d: _typing.Any) -> GetQuotaResult:
     if not d.keys() <= _KEYS_GetQuotaResult:
         raise _cs.unknown_field(d, _KEYS_GetQuotaResult, "GetQuotaResult")
     get = d.get
+    key = _INTERNED_GetQuotaResult.key(d)
+    if key is not None:
+        found = _INTERNED_GetQuotaResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_GetQuotaResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -3079,6 +3230,8 @@ def _dec_GetQuotaResult(d: _typing.Any) -> GetQuotaResult:
     o._json = None
     o._pyhash = None
     o.__class__ = GetQuotaResult
+    if key is not None:
+        _INTERNED_GetQuotaResult.add(key, o)
     return o
 
 
@@ -3240,6 +3393,11 @@ def _dec_AssignedTask(d: _typing.Any) -> AssignedTask:
     if not d.keys() <= _KEYS_AssignedTask:
         raise _cs.unknown_field(d, _KEYS_AssignedTask, "AssignedTask")
     get = d.get
+    key = _INTERNED_AssignedTask.key(d)
+    if key is not None:
+        found = _INTERNED_AssignedTask.get(key)
+        if found is not None:
+            return found
     o = _new(_B_AssignedTask)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -3280,6 +3438,8 @@ def _dec_AssignedTask(d: _typing.Any) -> AssignedTask:
     o._json = None
     o._pyhash = None
     o.__class__ = AssignedTask
+    if key is not None:
+        _INTERNED_AssignedTask.add(key, o)
     return o
 
 
@@ -3347,6 +3507,11 @@ def _dec_ScheduledTask(d: _typing.Any) -> ScheduledTask:
     if not d.keys() <= _KEYS_ScheduledTask:
         raise _cs.unknown_field(d, _KEYS_ScheduledTask, "ScheduledTask")
     get = d.get
+    key = _INTERNED_ScheduledTask.key(d)
+    if key is not None:
+        found = _INTERNED_ScheduledTask.get(key)
+        if found is not None:
+            return found
     o = _new(_B_ScheduledTask)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -3385,6 +3550,8 @@ def _dec_ScheduledTask(d: _typing.Any) -> ScheduledTask:
     o._json = None
     o._pyhash = None
     o.__class__ = ScheduledTask
+    if key is not None:
+        _INTERNED_ScheduledTask.add(key, o)
     return o
 
 
@@ -3445,6 +3612,11 @@ def _dec_ScheduleStatusResult(d: _typing.Any) -> ScheduleStatusResult:
     if not d.keys() <= _KEYS_ScheduleStatusResult:
         raise _cs.unknown_field(d, _KEYS_ScheduleStatusResult, "ScheduleStatusResult")
     get = d.get
+    key = _INTERNED_ScheduleStatusResult.key(d)
+    if key is not None:
+        found = _INTERNED_ScheduleStatusResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_ScheduleStatusResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -3460,6 +3632,8 @@ def _dec_ScheduleStatusResult(d: _typing.Any) -> ScheduleStatusResult:
     o._json = None
     o._pyhash = None
     o.__class__ = ScheduleStatusResult
+    if key is not None:
+        _INTERNED_ScheduleStatusResult.add(key, o)
     return o
 
 
@@ -3513,6 +3687,11 @@ def _dec_GetJobsResult(d: _typing.Any) -> GetJobsResult:
     if not d.keys() <= _KEYS_GetJobsResult:
         raise _cs.unknown_field(d, _KEYS_GetJobsResult, "GetJobsResult")
     get = d.get
+    key = _INTERNED_GetJobsResult.key(d)
+    if key is not None:
+        found = _INTERNED_GetJobsResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_GetJobsResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -3528,6 +3707,8 @@ def _dec_GetJobsResult(d: _typing.Any) -> GetJobsResult:
     o._json = None
     o._pyhash = None
     o.__class__ = GetJobsResult
+    if key is not None:
+        _INTERNED_GetJobsResult.add(key, o)
     return o
 
 
@@ -3590,6 +3771,11 @@ def _dec_TaskQuery(d: _typing.Any) -> TaskQuery:
     if not d.keys() <= _KEYS_TaskQuery:
         raise _cs.unknown_field(d, _KEYS_TaskQuery, "TaskQuery")
     get = d.get
+    key = _INTERNED_TaskQuery.key(d)
+    if key is not None:
+        found = _INTERNED_TaskQuery.get(key)
+        if found is not None:
+            return found
     o = _new(_B_TaskQuery)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -3642,6 +3828,8 @@ def _dec_TaskQuery(d: _typing.Any) -> TaskQuery:
     o._json = None
     o._pyhash = None
     o.__class__ = TaskQuery
+    if key is not None:
+        _INTERNED_TaskQuery.add(key, o)
     return o
 
 
@@ -4010,6 +4198,11 @@ def _dec_JobUpdateKey(d: _typing.Any) -> JobUpdateKey:
     if not d.keys() <= _KEYS_JobUpdateKey:
         raise _cs.unknown_field(d, _KEYS_JobUpdateKey, "JobUpdateKey")
     get = d.get
+    key = _INTERNED_JobUpdateKey.key(d)
+    if key is not None:
+        found = _INTERNED_JobUpdateKey.get(key)
+        if found is not None:
+            return found
     o = _new(_B_JobUpdateKey)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -4032,6 +4225,8 @@ def _dec_JobUpdateKey(d: _typing.Any) -> JobUpdateKey:
     o._json = None
     o._pyhash = None
     o.__class__ = JobUpdateKey
+    if key is not None:
+        _INTERNED_JobUpdateKey.add(key, o)
     return o
 
 
@@ -4095,6 +4290,11 @@ def _dec_JobUpdateSettings(d: _typing.Any) -> JobUpdateSettings:
     if not d.keys() <= _KEYS_JobUpdateSettings:
         raise _cs.unknown_field(d, _KEYS_JobUpdateSettings, "JobUpdateSettings")
     get = d.get
+    key = _INTERNED_JobUpdateSettings.key(d)
+    if key is not None:
+        found = _INTERNED_JobUpdateSettings.get(key)
+        if found is not None:
+            return found
     o = _new(_B_JobUpdateSettings)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -4145,6 +4345,8 @@ def _dec_JobUpdateSettings(d: _typing.Any) -> JobUpdateSettings:
     o._json = None
     o._pyhash = None
     o.__class__ = JobUpdateSettings
+    if key is not None:
+        _INTERNED_JobUpdateSettings.add(key, o)
     return o
 
 
@@ -4386,6 +4588,11 @@ def _dec_InstanceTaskConfig(d: _typing.Any) -> InstanceTaskConfig:
     if not d.keys() <= _KEYS_InstanceTaskConfig:
         raise _cs.unknown_field(d, _KEYS_InstanceTaskConfig, "InstanceTaskConfig")
     get = d.get
+    key = _INTERNED_InstanceTaskConfig.key(d)
+    if key is not None:
+        found = _INTERNED_InstanceTaskConfig.get(key)
+        if found is not None:
+            return found
     o = _new(_B_InstanceTaskConfig)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -4406,6 +4613,8 @@ def _dec_InstanceTaskConfig(d: _typing.Any) -> InstanceTaskConfig:
     o._json = None
     o._pyhash = None
     o.__class__ = InstanceTaskConfig
+    if key is not None:
+        _INTERNED_InstanceTaskConfig.add(key, o)
     return o
 
 
@@ -4549,6 +4758,11 @@ def _dec_JobUpdateSummary(d: _typing.Any) -> JobUpdateSummary:
     if not d.keys() <= _KEYS_JobUpdateSummary:
         raise _cs.unknown_field(d, _KEYS_JobUpdateSummary, "JobUpdateSummary")
     get = d.get
+    key = _INTERNED_JobUpdateSummary.key(d)
+    if key is not None:
+        found = _INTERNED_JobUpdateSummary.get(key)
+        if found is not None:
+            return found
     o = _new(_B_JobUpdateSummary)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -4576,6 +4790,8 @@ def _dec_JobUpdateSummary(d: _typing.Any) -> JobUpdateSummary:
     o._json = None
     o._pyhash = None
     o.__class__ = JobUpdateSummary
+    if key is not None:
+        _INTERNED_JobUpdateSummary.add(key, o)
     return o
 
 
@@ -4638,6 +4854,11 @@ def _dec_JobUpdateInstructions(d: _typing.Any) -> JobUpdateInstructions:
     if not d.keys() <= _KEYS_JobUpdateInstructions:
         raise _cs.unknown_field(d, _KEYS_JobUpdateInstructions, "JobUpdateInstructions")
     get = d.get
+    key = _INTERNED_JobUpdateInstructions.key(d)
+    if key is not None:
+        found = _INTERNED_JobUpdateInstructions.get(key)
+        if found is not None:
+            return found
     o = _new(_B_JobUpdateInstructions)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -4663,6 +4884,8 @@ def _dec_JobUpdateInstructions(d: _typing.Any) -> JobUpdateInstructions:
     o._json = None
     o._pyhash = None
     o.__class__ = JobUpdateInstructions
+    if key is not None:
+        _INTERNED_JobUpdateInstructions.add(key, o)
     return o
 
 
@@ -4722,6 +4945,11 @@ def _dec_JobUpdate(d: _typing.Any) -> JobUpdate:
     if not d.keys() <= _KEYS_JobUpdate:
         raise _cs.unknown_field(d, _KEYS_JobUpdate, "JobUpdate")
     get = d.get
+    key = _INTERNED_JobUpdate.key(d)
+    if key is not None:
+        found = _INTERNED_JobUpdate.get(key)
+        if found is not None:
+            return found
     o = _new(_B_JobUpdate)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -4744,6 +4972,8 @@ def _dec_JobUpdate(d: _typing.Any) -> JobUpdate:
     o._json = None
     o._pyhash = None
     o.__class__ = JobUpdate
+    if key is not None:
+        _INTERNED_JobUpdate.add(key, o)
     return o
 
 
@@ -4804,6 +5034,11 @@ def _dec_JobUpdateDetails(d: _typing.Any) -> JobUpdateDetails:
     if not d.keys() <= _KEYS_JobUpdateDetails:
         raise _cs.unknown_field(d, _KEYS_JobUpdateDetails, "JobUpdateDetails")
     get = d.get
+    key = _INTERNED_JobUpdateDetails.key(d)
+    if key is not None:
+        found = _INTERNED_JobUpdateDetails.get(key)
+        if found is not None:
+            return found
     o = _new(_B_JobUpdateDetails)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -4827,6 +5062,8 @@ def _dec_JobUpdateDetails(d: _typing.Any) -> JobUpdateDetails:
     o._json = None
     o._pyhash = None
     o.__class__ = JobUpdateDetails
+    if key is not None:
+        _INTERNED_JobUpdateDetails.add(key, o)
     return o
 
 
@@ -4886,6 +5123,11 @@ def _dec_JobUpdateRequest(d: _typing.Any) -> JobUpdateRequest:
     if not d.keys() <= _KEYS_JobUpdateRequest:
         raise _cs.unknown_field(d, _KEYS_JobUpdateRequest, "JobUpdateRequest")
     get = d.get
+    key = _INTERNED_JobUpdateRequest.key(d)
+    if key is not None:
+        found = _INTERNED_JobUpdateRequest.get(key)
+        if found is not None:
+            return found
     o = _new(_B_JobUpdateRequest)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -4913,6 +5155,8 @@ def _dec_JobUpdateRequest(d: _typing.Any) -> JobUpdateRequest:
     o._json = None
     o._pyhash = None
     o.__class__ = JobUpdateRequest
+    if key is not None:
+        _INTERNED_JobUpdateRequest.add(key, o)
     return o
 
 
@@ -4977,6 +5221,11 @@ def _dec_JobUpdateQuery(d: _typing.Any) -> JobUpdateQuery:
     if not d.keys() <= _KEYS_JobUpdateQuery:
         raise _cs.unknown_field(d, _KEYS_JobUpdateQuery, "JobUpdateQuery")
     get = d.get
+    key = _INTERNED_JobUpdateQuery.key(d)
+    if key is not None:
+        found = _INTERNED_JobUpdateQuery.get(key)
+        if found is not None:
+            return found
     o = _new(_B_JobUpdateQuery)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -5022,6 +5271,8 @@ def _dec_JobUpdateQuery(d: _typing.Any) -> JobUpdateQuery:
     o._json = None
     o._pyhash = None
     o.__class__ = JobUpdateQuery
+    if key is not None:
+        _INTERNED_JobUpdateQuery.add(key, o)
     return o
 
 
@@ -5150,6 +5401,11 @@ def _dec_StartMaintenanceResult(d: _typing.Any) -> StartMaintenanceResult:
     if not d.keys() <= _KEYS_StartMaintenanceResult:
         raise _cs.unknown_field(d, _KEYS_StartMaintenanceResult, "StartMaintenanceResult")
     get = d.get
+    key = _INTERNED_StartMaintenanceResult.key(d)
+    if key is not None:
+        found = _INTERNED_StartMaintenanceResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_StartMaintenanceResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -5165,6 +5421,8 @@ def _dec_StartMaintenanceResult(d: _typing.Any) -> StartMaintenanceResult:
     o._json = None
     o._pyhash = None
     o.__class__ = StartMaintenanceResult
+    if key is not None:
+        _INTERNED_StartMaintenanceResult.add(key, o)
     return o
 
 
@@ -5218,6 +5476,11 @@ def _dec_DrainHostsResult(d: _typing.Any) -> DrainHostsResult:
     if not d.keys() <= _KEYS_DrainHostsResult:
         raise _cs.unknown_field(d, _KEYS_DrainHostsResult, "DrainHostsResult")
     get = d.get
+    key = _INTERNED_DrainHostsResult.key(d)
+    if key is not None:
+        found = _INTERNED_DrainHostsResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_DrainHostsResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -5233,6 +5496,8 @@ def _dec_DrainHostsResult(d: _typing.Any) -> DrainHostsResult:
     o._json = None
     o._pyhash = None
     o.__class__ = DrainHostsResult
+    if key is not None:
+        _INTERNED_DrainHostsResult.add(key, o)
     return o
 
 
@@ -5286,6 +5551,11 @@ def _dec_QueryRecoveryResult(d: _typing.Any) -> QueryRecoveryResult:
     if not d.keys() <= _KEYS_QueryRecoveryResult:
         raise _cs.unknown_field(d, _KEYS_QueryRecoveryResult, "QueryRecoveryResult")
     get = d.get
+    key = _INTERNED_QueryRecoveryResult.key(d)
+    if key is not None:
+        found = _INTERNED_QueryRecoveryResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_QueryRecoveryResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -5301,6 +5571,8 @@ def _dec_QueryRecoveryResult(d: _typing.Any) -> QueryRecoveryResult:
     o._json = None
     o._pyhash = None
     o.__class__ = QueryRecoveryResult
+    if key is not None:
+        _INTERNED_QueryRecoveryResult.add(key, o)
     return o
 
 
@@ -5354,6 +5626,11 @@ def _dec_MaintenanceStatusResult(d: _typing.Any) -> MaintenanceStatusResult:
     if not d.keys() <= _KEYS_MaintenanceStatusResult:
         raise _cs.unknown_field(d, _KEYS_MaintenanceStatusResult, "MaintenanceStatusResult")
     get = d.get
+    key = _INTERNED_MaintenanceStatusResult.key(d)
+    if key is not None:
+        found = _INTERNED_MaintenanceStatusResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_MaintenanceStatusResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -5369,6 +5646,8 @@ def _dec_MaintenanceStatusResult(d: _typing.Any) -> MaintenanceStatusResult:
     o._json = None
     o._pyhash = None
     o.__class__ = MaintenanceStatusResult
+    if key is not None:
+        _INTERNED_MaintenanceStatusResult.add(key, o)
     return o
 
 
@@ -5422,6 +5701,11 @@ def _dec_EndMaintenanceResult(d: _typing.Any) -> EndMaintenanceResult:
     if not d.keys() <= _KEYS_EndMaintenanceResult:
         raise _cs.unknown_field(d, _KEYS_EndMaintenanceResult, "EndMaintenanceResult")
     get = d.get
+    key = _INTERNED_EndMaintenanceResult.key(d)
+    if key is not None:
+        found = _INTERNED_EndMaintenanceResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_EndMaintenanceResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -5437,6 +5721,8 @@ def _dec_EndMaintenanceResult(d: _typing.Any) -> EndMaintenanceResult:
     o._json = None
     o._pyhash = None
     o.__class__ = EndMaintenanceResult
+    if key is not None:
+        _INTERNED_EndMaintenanceResult.add(key, o)
     return o
 
 
@@ -5490,6 +5776,11 @@ def _dec_RoleSummaryResult(d: _typing.Any) -> RoleSummaryResult:
     if not d.keys() <= _KEYS_RoleSummaryResult:
         raise _cs.unknown_field(d, _KEYS_RoleSummaryResult, "RoleSummaryResult")
     get = d.get
+    key = _INTERNED_RoleSummaryResult.key(d)
+    if key is not None:
+        found = _INTERNED_RoleSummaryResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_RoleSummaryResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -5505,6 +5796,8 @@ def _dec_RoleSummaryResult(d: _typing.Any) -> RoleSummaryResult:
     o._json = None
     o._pyhash = None
     o.__class__ = RoleSummaryResult
+    if key is not None:
+        _INTERNED_RoleSummaryResult.add(key, o)
     return o
 
 
@@ -5558,6 +5851,11 @@ def _dec_JobSummaryResult(d: _typing.Any) -> JobSummaryResult:
     if not d.keys() <= _KEYS_JobSummaryResult:
         raise _cs.unknown_field(d, _KEYS_JobSummaryResult, "JobSummaryResult")
     get = d.get
+    key = _INTERNED_JobSummaryResult.key(d)
+    if key is not None:
+        found = _INTERNED_JobSummaryResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_JobSummaryResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -5573,6 +5871,8 @@ def _dec_JobSummaryResult(d: _typing.Any) -> JobSummaryResult:
     o._json = None
     o._pyhash = None
     o.__class__ = JobSummaryResult
+    if key is not None:
+        _INTERNED_JobSummaryResult.add(key, o)
     return o
 
 
@@ -5626,6 +5926,11 @@ def _dec_ConfigSummaryResult(d: _typing.Any) -> ConfigSummaryResult:
     if not d.keys() <= _KEYS_ConfigSummaryResult:
         raise _cs.unknown_field(d, _KEYS_ConfigSummaryResult, "ConfigSummaryResult")
     get = d.get
+    key = _INTERNED_ConfigSummaryResult.key(d)
+    if key is not None:
+        found = _INTERNED_ConfigSummaryResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_ConfigSummaryResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -5643,6 +5948,8 @@ def _dec_ConfigSummaryResult(d: _typing.Any) -> ConfigSummaryResult:
     o._json = None
     o._pyhash = None
     o.__class__ = ConfigSummaryResult
+    if key is not None:
+        _INTERNED_ConfigSummaryResult.add(key, o)
     return o
 
 
@@ -5697,6 +6004,11 @@ def _dec_GetPendingReasonResult(d: _typing.Any) -> GetPendingReasonResult:
     if not d.keys() <= _KEYS_GetPendingReasonResult:
         raise _cs.unknown_field(d, _KEYS_GetPendingReasonResult, "GetPendingReasonResult")
     get = d.get
+    key = _INTERNED_GetPendingReasonResult.key(d)
+    if key is not None:
+        found = _INTERNED_GetPendingReasonResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_GetPendingReasonResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -5712,6 +6024,8 @@ def _dec_GetPendingReasonResult(d: _typing.Any) -> GetPendingReasonResult:
     o._json = None
     o._pyhash = None
     o.__class__ = GetPendingReasonResult
+    if key is not None:
+        _INTERNED_GetPendingReasonResult.add(key, o)
     return o
 
 
@@ -5765,6 +6079,11 @@ def _dec_StartJobUpdateResult(d: _typing.Any) -> StartJobUpdateResult:
     if not d.keys() <= _KEYS_StartJobUpdateResult:
         raise _cs.unknown_field(d, _KEYS_StartJobUpdateResult, "StartJobUpdateResult")
     get = d.get
+    key = _INTERNED_StartJobUpdateResult.key(d)
+    if key is not None:
+        found = _INTERNED_StartJobUpdateResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_StartJobUpdateResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -5782,6 +6101,8 @@ def _dec_StartJobUpdateResult(d: _typing.Any) -> StartJobUpdateResult:
     o._json = None
     o._pyhash = None
     o.__class__ = StartJobUpdateResult
+    if key is not None:
+        _INTERNED_StartJobUpdateResult.add(key, o)
     return o
 
 
@@ -5836,6 +6157,11 @@ def _dec_GetJobUpdateSummariesResult(d: _typing.Any) -> GetJobUpdateSummariesRes
     if not d.keys() <= _KEYS_GetJobUpdateSummariesResult:
         raise _cs.unknown_field(d, _KEYS_GetJobUpdateSummariesResult, "GetJobUpdateSummariesResult")
     get = d.get
+    key = _INTERNED_GetJobUpdateSummariesResult.key(d)
+    if key is not None:
+        found = _INTERNED_GetJobUpdateSummariesResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_GetJobUpdateSummariesResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -5851,6 +6177,8 @@ def _dec_GetJobUpdateSummariesResult(d: _typing.Any) -> GetJobUpdateSummariesRes
     o._json = None
     o._pyhash = None
     o.__class__ = GetJobUpdateSummariesResult
+    if key is not None:
+        _INTERNED_GetJobUpdateSummariesResult.add(key, o)
     return o
 
 
@@ -5904,6 +6232,11 @@ def _dec_GetJobUpdateDetailsResult(d: _typing.Any) -> GetJobUpdateDetailsResult:
     if not d.keys() <= _KEYS_GetJobUpdateDetailsResult:
         raise _cs.unknown_field(d, _KEYS_GetJobUpdateDetailsResult, "GetJobUpdateDetailsResult")
     get = d.get
+    key = _INTERNED_GetJobUpdateDetailsResult.key(d)
+    if key is not None:
+        found = _INTERNED_GetJobUpdateDetailsResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_GetJobUpdateDetailsResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -5921,6 +6254,8 @@ def _dec_GetJobUpdateDetailsResult(d: _typing.Any) -> GetJobUpdateDetailsResult:
     o._json = None
     o._pyhash = None
     o.__class__ = GetJobUpdateDetailsResult
+    if key is not None:
+        _INTERNED_GetJobUpdateDetailsResult.add(key, o)
     return o
 
 
@@ -6052,6 +6387,11 @@ def _dec_GetJobUpdateDiffResult(d: _typing.Any) -> GetJobUpdateDiffResult:
     if not d.keys() <= _KEYS_GetJobUpdateDiffResult:
         raise _cs.unknown_field(d, _KEYS_GetJobUpdateDiffResult, "GetJobUpdateDiffResult")
     get = d.get
+    key = _INTERNED_GetJobUpdateDiffResult.key(d)
+    if key is not None:
+        found = _INTERNED_GetJobUpdateDiffResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_GetJobUpdateDiffResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -6076,6 +6416,8 @@ def _dec_GetJobUpdateDiffResult(d: _typing.Any) -> GetJobUpdateDiffResult:
     o._json = None
     o._pyhash = None
     o.__class__ = GetJobUpdateDiffResult
+    if key is not None:
+        _INTERNED_GetJobUpdateDiffResult.add(key, o)
     return o
 
 
@@ -6206,6 +6548,11 @@ def _dec_GetTierConfigResult(d: _typing.Any) -> GetTierConfigResult:
     if not d.keys() <= _KEYS_GetTierConfigResult:
         raise _cs.unknown_field(d, _KEYS_GetTierConfigResult, "GetTierConfigResult")
     get = d.get
+    key = _INTERNED_GetTierConfigResult.key(d)
+    if key is not None:
+        found = _INTERNED_GetTierConfigResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_GetTierConfigResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -6226,6 +6573,8 @@ def _dec_GetTierConfigResult(d: _typing.Any) -> GetTierConfigResult:
     o._json = None
     o._pyhash = None
     o.__class__ = GetTierConfigResult
+    if key is not None:
+        _INTERNED_GetTierConfigResult.add(key, o)
     return o
 
 
@@ -6496,6 +6845,11 @@ def _dec_Response(d: _typing.Any) -> Response:
     if not d.keys() <= _KEYS_Response:
         raise _cs.unknown_field(d, _KEYS_Response, "Response")
     get = d.get
+    key = _INTERNED_Response.key(d)
+    if key is not None:
+        found = _INTERNED_Response.get(key)
+        if found is not None:
+            return found
     o = _new(_B_Response)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -6529,6 +6883,8 @@ def _dec_Response(d: _typing.Any) -> Response:
     o._json = None
     o._pyhash = None
     o.__class__ = Response
+    if key is not None:
+        _INTERNED_Response.add(key, o)
     return o
 
 
@@ -6592,6 +6948,11 @@ def _dec_InstanceConfigRewrite(d: _typing.Any) -> InstanceConfigRewrite:
     if not d.keys() <= _KEYS_InstanceConfigRewrite:
         raise _cs.unknown_field(d, _KEYS_InstanceConfigRewrite, "InstanceConfigRewrite")
     get = d.get
+    key = _INTERNED_InstanceConfigRewrite.key(d)
+    if key is not None:
+        found = _INTERNED_InstanceConfigRewrite.get(key)
+        if found is not None:
+            return found
     o = _new(_B_InstanceConfigRewrite)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -6619,6 +6980,8 @@ def _dec_InstanceConfigRewrite(d: _typing.Any) -> InstanceConfigRewrite:
     o._json = None
     o._pyhash = None
     o.__class__ = InstanceConfigRewrite
+    if key is not None:
+        _INTERNED_InstanceConfigRewrite.add(key, o)
     return o
 
 
@@ -6679,6 +7042,11 @@ def _dec_JobConfigRewrite(d: _typing.Any) -> JobConfigRewrite:
     if not d.keys() <= _KEYS_JobConfigRewrite:
         raise _cs.unknown_field(d, _KEYS_JobConfigRewrite, "JobConfigRewrite")
     get = d.get
+    key = _INTERNED_JobConfigRewrite.key(d)
+    if key is not None:
+        found = _INTERNED_JobConfigRewrite.get(key)
+        if found is not None:
+            return found
     o = _new(_B_JobConfigRewrite)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -6701,6 +7069,8 @@ def _dec_JobConfigRewrite(d: _typing.Any) -> JobConfigRewrite:
     o._json = None
     o._pyhash = None
     o.__class__ = JobConfigRewrite
+    if key is not None:
+        _INTERNED_JobConfigRewrite.add(key, o)
     return o
 
 
@@ -6823,6 +7193,11 @@ def _dec_RewriteConfigsRequest(d: _typing.Any) -> RewriteConfigsRequest:
     if not d.keys() <= _KEYS_RewriteConfigsRequest:
         raise _cs.unknown_field(d, _KEYS_RewriteConfigsRequest, "RewriteConfigsRequest")
     get = d.get
+    key = _INTERNED_RewriteConfigsRequest.key(d)
+    if key is not None:
+        found = _INTERNED_RewriteConfigsRequest.get(key)
+        if found is not None:
+            return found
     o = _new(_B_RewriteConfigsRequest)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -6838,6 +7213,8 @@ def _dec_RewriteConfigsRequest(d: _typing.Any) -> RewriteConfigsRequest:
     o._json = None
     o._pyhash = None
     o.__class__ = RewriteConfigsRequest
+    if key is not None:
+        _INTERNED_RewriteConfigsRequest.add(key, o)
     return o
 
 

@@ -222,6 +222,60 @@ _B_ResponseDetail = _st.mutable_twin(ResponseDetail)
 _B_Response = _st.mutable_twin(Response)
 _B_ExplicitReconciliationSettings = _st.mutable_twin(ExplicitReconciliationSettings)
 
+# Hashed objects holding others, once read, are shared by later payloads that
+# write them the same way (see runtime/codec_support.py, Interned).
+_INTERNED_HostAttributes: _cs.Interned[HostAttributes] = _cs.Interned()
+_INTERNED_TaskConstraint: _cs.Interned[TaskConstraint] = _cs.Interned()
+_INTERNED_Constraint: _cs.Interned[Constraint] = _cs.Interned()
+_INTERNED_LockKey: _cs.Interned[LockKey] = _cs.Interned()
+_INTERNED_Lock: _cs.Interned[Lock] = _cs.Interned()
+_INTERNED_InstanceKey: _cs.Interned[InstanceKey] = _cs.Interned()
+_INTERNED_Image: _cs.Interned[Image] = _cs.Interned()
+_INTERNED_MesosContainer: _cs.Interned[MesosContainer] = _cs.Interned()
+_INTERNED_DockerContainer: _cs.Interned[DockerContainer] = _cs.Interned()
+_INTERNED_Container: _cs.Interned[Container] = _cs.Interned()
+_INTERNED_SlaPolicy: _cs.Interned[SlaPolicy] = _cs.Interned()
+_INTERNED_TaskConfig: _cs.Interned[TaskConfig] = _cs.Interned()
+_INTERNED_ResourceAggregate: _cs.Interned[ResourceAggregate] = _cs.Interned()
+_INTERNED_JobConfiguration: _cs.Interned[JobConfiguration] = _cs.Interned()
+_INTERNED_JobSummary: _cs.Interned[JobSummary] = _cs.Interned()
+_INTERNED_ConfigGroup: _cs.Interned[ConfigGroup] = _cs.Interned()
+_INTERNED_ConfigSummary: _cs.Interned[ConfigSummary] = _cs.Interned()
+_INTERNED_PopulateJobResult: _cs.Interned[PopulateJobResult] = _cs.Interned()
+_INTERNED_GetQuotaResult: _cs.Interned[GetQuotaResult] = _cs.Interned()
+_INTERNED_AssignedTask: _cs.Interned[AssignedTask] = _cs.Interned()
+_INTERNED_ScheduledTask: _cs.Interned[ScheduledTask] = _cs.Interned()
+_INTERNED_ScheduleStatusResult: _cs.Interned[ScheduleStatusResult] = _cs.Interned()
+_INTERNED_GetJobsResult: _cs.Interned[GetJobsResult] = _cs.Interned()
+_INTERNED_TaskQuery: _cs.Interned[TaskQuery] = _cs.Interned()
+_INTERNED_JobUpdateKey: _cs.Interned[JobUpdateKey] = _cs.Interned()
+_INTERNED_JobUpdateStrategy: _cs.Interned[JobUpdateStrategy] = _cs.Interned()
+_INTERNED_JobUpdateSettings: _cs.Interned[JobUpdateSettings] = _cs.Interned()
+_INTERNED_InstanceTaskConfig: _cs.Interned[InstanceTaskConfig] = _cs.Interned()
+_INTERNED_JobUpdateSummary: _cs.Interned[JobUpdateSummary] = _cs.Interned()
+_INTERNED_JobUpdateInstructions: _cs.Interned[JobUpdateInstructions] = _cs.Interned()
+_INTERNED_JobUpdate: _cs.Interned[JobUpdate] = _cs.Interned()
+_INTERNED_JobUpdateDetails: _cs.Interned[JobUpdateDetails] = _cs.Interned()
+_INTERNED_JobUpdateRequest: _cs.Interned[JobUpdateRequest] = _cs.Interned()
+_INTERNED_JobUpdateQuery: _cs.Interned[JobUpdateQuery] = _cs.Interned()
+_INTERNED_HostMaintenanceRequest: _cs.Interned[HostMaintenanceRequest] = _cs.Interned()
+_INTERNED_StartMaintenanceResult: _cs.Interned[StartMaintenanceResult] = _cs.Interned()
+_INTERNED_DrainHostsResult: _cs.Interned[DrainHostsResult] = _cs.Interned()
+_INTERNED_QueryRecoveryResult: _cs.Interned[QueryRecoveryResult] = _cs.Interned()
+_INTERNED_MaintenanceStatusResult: _cs.Interned[MaintenanceStatusResult] = _cs.Interned()
+_INTERNED_EndMaintenanceResult: _cs.Interned[EndMaintenanceResult] = _cs.Interned()
+_INTERNED_RoleSummaryResult: _cs.Interned[RoleSummaryResult] = _cs.Interned()
+_INTERNED_JobSummaryResult: _cs.Interned[JobSummaryResult] = _cs.Interned()
+_INTERNED_ConfigSummaryResult: _cs.Interned[ConfigSummaryResult] = _cs.Interned()
+_INTERNED_GetPendingReasonResult: _cs.Interned[GetPendingReasonResult] = _cs.Interned()
+_INTERNED_StartJobUpdateResult: _cs.Interned[StartJobUpdateResult] = _cs.Interned()
+_INTERNED_GetJobUpdateSummariesResult: _cs.Interned[GetJobUpdateSummariesResult] = _cs.Interned()
+_INTERNED_GetJobUpdateDetailsResult: _cs.Interned[GetJobUpdateDetailsResult] = _cs.Interned()
+_INTERNED_GetJobUpdateDiffResult: _cs.Interned[GetJobUpdateDiffResult] = _cs.Interned()
+_INTERNED_GetTierConfigResult: _cs.Interned[GetTierConfigResult] = _cs.Interned()
+_INTERNED_Result: _cs.Interned[Result] = _cs.Interned()
+_INTERNED_Response: _cs.Interned[Response] = _cs.Interned()
+
 
 # -- enum ResponseCode ---------------------------------------------------------
 _N_ResponseCode = {
@@ -581,6 +635,11 @@ def _dec_HostAttributes(d: _typing.Any) -> HostAttributes:
     if not d.keys() <= _KEYS_HostAttributes:
         raise _cs.unknown_field(d, _KEYS_HostAttributes, "HostAttributes")
     get = d.get
+    key = _INTERNED_HostAttributes.key(d)
+    if key is not None:
+        found = _INTERNED_HostAttributes.get(key)
+        if found is not None:
+            return found
     o = _new(_B_HostAttributes)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -614,6 +673,8 @@ def _dec_HostAttributes(d: _typing.Any) -> HostAttributes:
     o._json = None
     o._pyhash = None
     o.__class__ = HostAttributes
+    if key is not None:
+        _INTERNED_HostAttributes.add(key, o)
     return o
 
 
@@ -879,6 +940,11 @@ def _dec_Constraint(d: _typing.Any) -> Constraint:
     if not d.keys() <= _KEYS_Constraint:
         raise _cs.unknown_field(d, _KEYS_Constraint, "Constraint")
     get = d.get
+    key = _INTERNED_Constraint.key(d)
+    if key is not None:
+        found = _INTERNED_Constraint.get(key)
+        if found is not None:
+            return found
     o = _new(_B_Constraint)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -901,6 +967,8 @@ def _dec_Constraint(d: _typing.Any) -> Constraint:
     o._json = None
     o._pyhash = None
     o.__class__ = Constraint
+    if key is not None:
+        _INTERNED_Constraint.add(key, o)
     return o
 
 
@@ -1270,6 +1338,11 @@ def _dec_Lock(d: _typing.Any) -> Lock:
     if not d.keys() <= _KEYS_Lock:
         raise _cs.unknown_field(d, _KEYS_Lock, "Lock")
     get = d.get
+    key = _INTERNED_Lock.key(d)
+    if key is not None:
+        found = _INTERNED_Lock.get(key)
+        if found is not None:
+            return found
     o = _new(_B_Lock)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -1307,6 +1380,8 @@ def _dec_Lock(d: _typing.Any) -> Lock:
     o._json = None
     o._pyhash = None
     o.__class__ = Lock
+    if key is not None:
+        _INTERNED_Lock.add(key, o)
     return o
 
 
@@ -1369,6 +1444,11 @@ def _dec_InstanceKey(d: _typing.Any) -> InstanceKey:
     if not d.keys() <= _KEYS_InstanceKey:
         raise _cs.unknown_field(d, _KEYS_InstanceKey, "InstanceKey")
     get = d.get
+    key = _INTERNED_InstanceKey.key(d)
+    if key is not None:
+        found = _INTERNED_InstanceKey.get(key)
+        if found is not None:
+            return found
     o = _new(_B_InstanceKey)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -1391,6 +1471,8 @@ def _dec_InstanceKey(d: _typing.Any) -> InstanceKey:
     o._json = None
     o._pyhash = None
     o.__class__ = InstanceKey
+    if key is not None:
+        _INTERNED_InstanceKey.add(key, o)
     return o
 
 
@@ -1919,6 +2001,11 @@ def _dec_MesosContainer(d: _typing.Any) -> MesosContainer:
     if not d.keys() <= _KEYS_MesosContainer:
         raise _cs.unknown_field(d, _KEYS_MesosContainer, "MesosContainer")
     get = d.get
+    key = _INTERNED_MesosContainer.key(d)
+    if key is not None:
+        found = _INTERNED_MesosContainer.get(key)
+        if found is not None:
+            return found
     o = _new(_B_MesosContainer)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -1939,6 +2026,8 @@ def _dec_MesosContainer(d: _typing.Any) -> MesosContainer:
     o._json = None
     o._pyhash = None
     o.__class__ = MesosContainer
+    if key is not None:
+        _INTERNED_MesosContainer.add(key, o)
     return o
 
 
@@ -2071,6 +2160,11 @@ def _dec_DockerContainer(d: _typing.Any) -> DockerContainer:
     if not d.keys() <= _KEYS_DockerContainer:
         raise _cs.unknown_field(d, _KEYS_DockerContainer, "DockerContainer")
     get = d.get
+    key = _INTERNED_DockerContainer.key(d)
+    if key is not None:
+        found = _INTERNED_DockerContainer.get(key)
+        if found is not None:
+            return found
     o = _new(_B_DockerContainer)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -2091,6 +2185,8 @@ def _dec_DockerContainer(d: _typing.Any) -> DockerContainer:
     o._json = None
     o._pyhash = None
     o.__class__ = DockerContainer
+    if key is not None:
+        _INTERNED_DockerContainer.add(key, o)
     return o
 
 
@@ -2667,6 +2763,11 @@ def _dec_TaskConfig(d: _typing.Any) -> TaskConfig:
     if not d.keys() <= _KEYS_TaskConfig:
         raise _cs.unknown_field(d, _KEYS_TaskConfig, "TaskConfig")
     get = d.get
+    key = _INTERNED_TaskConfig.key(d)
+    if key is not None:
+        found = _INTERNED_TaskConfig.get(key)
+        if found is not None:
+            return found
     o = _new(_B_TaskConfig)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -2754,6 +2855,8 @@ def _dec_TaskConfig(d: _typing.Any) -> TaskConfig:
     o._json = None
     o._pyhash = None
     o.__class__ = TaskConfig
+    if key is not None:
+        _INTERNED_TaskConfig.add(key, o)
     return o
 
 
@@ -2831,6 +2934,11 @@ def _dec_ResourceAggregate(d: _typing.Any) -> ResourceAggregate:
     if not d.keys() <= _KEYS_ResourceAggregate:
         raise _cs.unknown_field(d, _KEYS_ResourceAggregate, "ResourceAggregate")
     get = d.get
+    key = _INTERNED_ResourceAggregate.key(d)
+    if key is not None:
+        found = _INTERNED_ResourceAggregate.get(key)
+        if found is not None:
+            return found
     o = _new(_B_ResourceAggregate)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -2846,6 +2954,8 @@ def _dec_ResourceAggregate(d: _typing.Any) -> ResourceAggregate:
     o._json = None
     o._pyhash = None
     o.__class__ = ResourceAggregate
+    if key is not None:
+        _INTERNED_ResourceAggregate.add(key, o)
     return o
 
 
@@ -2906,6 +3016,11 @@ def _dec_JobConfiguration(d: _typing.Any) -> JobConfiguration:
     if not d.keys() <= _KEYS_JobConfiguration:
         raise _cs.unknown_field(d, _KEYS_JobConfiguration, "JobConfiguration")
     get = d.get
+    key = _INTERNED_JobConfiguration.key(d)
+    if key is not None:
+        found = _INTERNED_JobConfiguration.get(key)
+        if found is not None:
+            return found
     o = _new(_B_JobConfiguration)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -2951,6 +3066,8 @@ def _dec_JobConfiguration(d: _typing.Any) -> JobConfiguration:
     o._json = None
     o._pyhash = None
     o.__class__ = JobConfiguration
+    if key is not None:
+        _INTERNED_JobConfiguration.add(key, o)
     return o
 
 
@@ -3105,6 +3222,11 @@ def _dec_JobSummary(d: _typing.Any) -> JobSummary:
     if not d.keys() <= _KEYS_JobSummary:
         raise _cs.unknown_field(d, _KEYS_JobSummary, "JobSummary")
     get = d.get
+    key = _INTERNED_JobSummary.key(d)
+    if key is not None:
+        found = _INTERNED_JobSummary.get(key)
+        if found is not None:
+            return found
     o = _new(_B_JobSummary)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -3132,6 +3254,8 @@ def _dec_JobSummary(d: _typing.Any) -> JobSummary:
     o._json = None
     o._pyhash = None
     o.__class__ = JobSummary
+    if key is not None:
+        _INTERNED_JobSummary.add(key, o)
     return o
 
 
@@ -3265,6 +3389,11 @@ def _dec_ConfigGroup(d: _typing.Any) -> ConfigGroup:
     if not d.keys() <= _KEYS_ConfigGroup:
         raise _cs.unknown_field(d, _KEYS_ConfigGroup, "ConfigGroup")
     get = d.get
+    key = _INTERNED_ConfigGroup.key(d)
+    if key is not None:
+        found = _INTERNED_ConfigGroup.get(key)
+        if found is not None:
+            return found
     o = _new(_B_ConfigGroup)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -3285,6 +3414,8 @@ def _dec_ConfigGroup(d: _typing.Any) -> ConfigGroup:
     o._json = None
     o._pyhash = None
     o.__class__ = ConfigGroup
+    if key is not None:
+        _INTERNED_ConfigGroup.add(key, o)
     return o
 
 
@@ -3342,6 +3473,11 @@ def _dec_ConfigSummary(d: _typing.Any) -> ConfigSummary:
     if not d.keys() <= _KEYS_ConfigSummary:
         raise _cs.unknown_field(d, _KEYS_ConfigSummary, "ConfigSummary")
     get = d.get
+    key = _INTERNED_ConfigSummary.key(d)
+    if key is not None:
+        found = _INTERNED_ConfigSummary.get(key)
+        if found is not None:
+            return found
     o = _new(_B_ConfigSummary)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -3362,6 +3498,8 @@ def _dec_ConfigSummary(d: _typing.Any) -> ConfigSummary:
     o._json = None
     o._pyhash = None
     o.__class__ = ConfigSummary
+    if key is not None:
+        _INTERNED_ConfigSummary.add(key, o)
     return o
 
 
@@ -3417,6 +3555,11 @@ def _dec_PopulateJobResult(d: _typing.Any) -> PopulateJobResult:
     if not d.keys() <= _KEYS_PopulateJobResult:
         raise _cs.unknown_field(d, _KEYS_PopulateJobResult, "PopulateJobResult")
     get = d.get
+    key = _INTERNED_PopulateJobResult.key(d)
+    if key is not None:
+        found = _INTERNED_PopulateJobResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_PopulateJobResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -3434,6 +3577,8 @@ def _dec_PopulateJobResult(d: _typing.Any) -> PopulateJobResult:
     o._json = None
     o._pyhash = None
     o.__class__ = PopulateJobResult
+    if key is not None:
+        _INTERNED_PopulateJobResult.add(key, o)
     return o
 
 
@@ -3496,6 +3641,11 @@ def _dec_GetQuotaResult(d: _typing.Any) -> GetQuotaResult:
     if not d.keys() <= _KEYS_GetQuotaResult:
         raise _cs.unknown_field(d, _KEYS_GetQuotaResult, "GetQuotaResult")
     get = d.get
+    key = _INTERNED_GetQuotaResult.key(d)
+    if key is not None:
+        found = _INTERNED_GetQuotaResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_GetQuotaResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -3533,6 +3683,8 @@ def _dec_GetQuotaResult(d: _typing.Any) -> GetQuotaResult:
     o._json = None
     o._pyhash = None
     o.__class__ = GetQuotaResult
+    if key is not None:
+        _INTERNED_GetQuotaResult.add(key, o)
     return o
 
 
@@ -3694,6 +3846,11 @@ def _dec_AssignedTask(d: _typing.Any) -> AssignedTask:
     if not d.keys() <= _KEYS_AssignedTask:
         raise _cs.unknown_field(d, _KEYS_AssignedTask, "AssignedTask")
     get = d.get
+    key = _INTERNED_AssignedTask.key(d)
+    if key is not None:
+        found = _INTERNED_AssignedTask.get(key)
+        if found is not None:
+            return found
     o = _new(_B_AssignedTask)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -3734,6 +3891,8 @@ def _dec_AssignedTask(d: _typing.Any) -> AssignedTask:
     o._json = None
     o._pyhash = None
     o.__class__ = AssignedTask
+    if key is not None:
+        _INTERNED_AssignedTask.add(key, o)
     return o
 
 
@@ -3802,6 +3961,11 @@ def _dec_ScheduledTask(d: _typing.Any) -> ScheduledTask:
     if not d.keys() <= _KEYS_ScheduledTask:
         raise _cs.unknown_field(d, _KEYS_ScheduledTask, "ScheduledTask")
     get = d.get
+    key = _INTERNED_ScheduledTask.key(d)
+    if key is not None:
+        found = _INTERNED_ScheduledTask.get(key)
+        if found is not None:
+            return found
     o = _new(_B_ScheduledTask)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -3845,6 +4009,8 @@ def _dec_ScheduledTask(d: _typing.Any) -> ScheduledTask:
     o._json = None
     o._pyhash = None
     o.__class__ = ScheduledTask
+    if key is not None:
+        _INTERNED_ScheduledTask.add(key, o)
     return o
 
 
@@ -3906,6 +4072,11 @@ def _dec_ScheduleStatusResult(d: _typing.Any) -> ScheduleStatusResult:
     if not d.keys() <= _KEYS_ScheduleStatusResult:
         raise _cs.unknown_field(d, _KEYS_ScheduleStatusResult, "ScheduleStatusResult")
     get = d.get
+    key = _INTERNED_ScheduleStatusResult.key(d)
+    if key is not None:
+        found = _INTERNED_ScheduleStatusResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_ScheduleStatusResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -3921,6 +4092,8 @@ def _dec_ScheduleStatusResult(d: _typing.Any) -> ScheduleStatusResult:
     o._json = None
     o._pyhash = None
     o.__class__ = ScheduleStatusResult
+    if key is not None:
+        _INTERNED_ScheduleStatusResult.add(key, o)
     return o
 
 
@@ -3974,6 +4147,11 @@ def _dec_GetJobsResult(d: _typing.Any) -> GetJobsResult:
     if not d.keys() <= _KEYS_GetJobsResult:
         raise _cs.unknown_field(d, _KEYS_GetJobsResult, "GetJobsResult")
     get = d.get
+    key = _INTERNED_GetJobsResult.key(d)
+    if key is not None:
+        found = _INTERNED_GetJobsResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_GetJobsResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -3989,6 +4167,8 @@ def _dec_GetJobsResult(d: _typing.Any) -> GetJobsResult:
     o._json = None
     o._pyhash = None
     o.__class__ = GetJobsResult
+    if key is not None:
+        _INTERNED_GetJobsResult.add(key, o)
     return o
 
 
@@ -4051,6 +4231,11 @@ def _dec_TaskQuery(d: _typing.Any) -> TaskQuery:
     if not d.keys() <= _KEYS_TaskQuery:
         raise _cs.unknown_field(d, _KEYS_TaskQuery, "TaskQuery")
     get = d.get
+    key = _INTERNED_TaskQuery.key(d)
+    if key is not None:
+        found = _INTERNED_TaskQuery.get(key)
+        if found is not None:
+            return found
     o = _new(_B_TaskQuery)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -4103,6 +4288,8 @@ def _dec_TaskQuery(d: _typing.Any) -> TaskQuery:
     o._json = None
     o._pyhash = None
     o.__class__ = TaskQuery
+    if key is not None:
+        _INTERNED_TaskQuery.add(key, o)
     return o
 
 
@@ -4471,6 +4658,11 @@ def _dec_JobUpdateKey(d: _typing.Any) -> JobUpdateKey:
     if not d.keys() <= _KEYS_JobUpdateKey:
         raise _cs.unknown_field(d, _KEYS_JobUpdateKey, "JobUpdateKey")
     get = d.get
+    key = _INTERNED_JobUpdateKey.key(d)
+    if key is not None:
+        found = _INTERNED_JobUpdateKey.get(key)
+        if found is not None:
+            return found
     o = _new(_B_JobUpdateKey)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -4493,6 +4685,8 @@ def _dec_JobUpdateKey(d: _typing.Any) -> JobUpdateKey:
     o._json = None
     o._pyhash = None
     o.__class__ = JobUpdateKey
+    if key is not None:
+        _INTERNED_JobUpdateKey.add(key, o)
     return o
 
 
@@ -4838,6 +5032,11 @@ def _dec_JobUpdateSettings(d: _typing.Any) -> JobUpdateSettings:
     if not d.keys() <= _KEYS_JobUpdateSettings:
         raise _cs.unknown_field(d, _KEYS_JobUpdateSettings, "JobUpdateSettings")
     get = d.get
+    key = _INTERNED_JobUpdateSettings.key(d)
+    if key is not None:
+        found = _INTERNED_JobUpdateSettings.get(key)
+        if found is not None:
+            return found
     o = _new(_B_JobUpdateSettings)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -4898,6 +5097,8 @@ def _dec_JobUpdateSettings(d: _typing.Any) -> JobUpdateSettings:
     o._json = None
     o._pyhash = None
     o.__class__ = JobUpdateSettings
+    if key is not None:
+        _INTERNED_JobUpdateSettings.add(key, o)
     return o
 
 
@@ -5150,6 +5351,11 @@ def _dec_InstanceTaskConfig(d: _typing.Any) -> InstanceTaskConfig:
     if not d.keys() <= _KEYS_InstanceTaskConfig:
         raise _cs.unknown_field(d, _KEYS_InstanceTaskConfig, "InstanceTaskConfig")
     get = d.get
+    key = _INTERNED_InstanceTaskConfig.key(d)
+    if key is not None:
+        found = _INTERNED_InstanceTaskConfig.get(key)
+        if found is not None:
+            return found
     o = _new(_B_InstanceTaskConfig)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -5170,6 +5376,8 @@ def _dec_InstanceTaskConfig(d: _typing.Any) -> InstanceTaskConfig:
     o._json = None
     o._pyhash = None
     o.__class__ = InstanceTaskConfig
+    if key is not None:
+        _INTERNED_InstanceTaskConfig.add(key, o)
     return o
 
 
@@ -5315,6 +5523,11 @@ def _dec_JobUpdateSummary(d: _typing.Any) -> JobUpdateSummary:
     if not d.keys() <= _KEYS_JobUpdateSummary:
         raise _cs.unknown_field(d, _KEYS_JobUpdateSummary, "JobUpdateSummary")
     get = d.get
+    key = _INTERNED_JobUpdateSummary.key(d)
+    if key is not None:
+        found = _INTERNED_JobUpdateSummary.get(key)
+        if found is not None:
+            return found
     o = _new(_B_JobUpdateSummary)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -5345,6 +5558,8 @@ def _dec_JobUpdateSummary(d: _typing.Any) -> JobUpdateSummary:
     o._json = None
     o._pyhash = None
     o.__class__ = JobUpdateSummary
+    if key is not None:
+        _INTERNED_JobUpdateSummary.add(key, o)
     return o
 
 
@@ -5408,6 +5623,11 @@ def _dec_JobUpdateInstructions(d: _typing.Any) -> JobUpdateInstructions:
     if not d.keys() <= _KEYS_JobUpdateInstructions:
         raise _cs.unknown_field(d, _KEYS_JobUpdateInstructions, "JobUpdateInstructions")
     get = d.get
+    key = _INTERNED_JobUpdateInstructions.key(d)
+    if key is not None:
+        found = _INTERNED_JobUpdateInstructions.get(key)
+        if found is not None:
+            return found
     o = _new(_B_JobUpdateInstructions)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -5433,6 +5653,8 @@ def _dec_JobUpdateInstructions(d: _typing.Any) -> JobUpdateInstructions:
     o._json = None
     o._pyhash = None
     o.__class__ = JobUpdateInstructions
+    if key is not None:
+        _INTERNED_JobUpdateInstructions.add(key, o)
     return o
 
 
@@ -5492,6 +5714,11 @@ def _dec_JobUpdate(d: _typing.Any) -> JobUpdate:
     if not d.keys() <= _KEYS_JobUpdate:
         raise _cs.unknown_field(d, _KEYS_JobUpdate, "JobUpdate")
     get = d.get
+    key = _INTERNED_JobUpdate.key(d)
+    if key is not None:
+        found = _INTERNED_JobUpdate.get(key)
+        if found is not None:
+            return found
     o = _new(_B_JobUpdate)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -5514,6 +5741,8 @@ def _dec_JobUpdate(d: _typing.Any) -> JobUpdate:
     o._json = None
     o._pyhash = None
     o.__class__ = JobUpdate
+    if key is not None:
+        _INTERNED_JobUpdate.add(key, o)
     return o
 
 
@@ -5574,6 +5803,11 @@ def _dec_JobUpdateDetails(d: _typing.Any) -> JobUpdateDetails:
     if not d.keys() <= _KEYS_JobUpdateDetails:
         raise _cs.unknown_field(d, _KEYS_JobUpdateDetails, "JobUpdateDetails")
     get = d.get
+    key = _INTERNED_JobUpdateDetails.key(d)
+    if key is not None:
+        found = _INTERNED_JobUpdateDetails.get(key)
+        if found is not None:
+            return found
     o = _new(_B_JobUpdateDetails)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -5597,6 +5831,8 @@ def _dec_JobUpdateDetails(d: _typing.Any) -> JobUpdateDetails:
     o._json = None
     o._pyhash = None
     o.__class__ = JobUpdateDetails
+    if key is not None:
+        _INTERNED_JobUpdateDetails.add(key, o)
     return o
 
 
@@ -5658,6 +5894,11 @@ def _dec_JobUpdateRequest(d: _typing.Any) -> JobUpdateRequest:
     if not d.keys() <= _KEYS_JobUpdateRequest:
         raise _cs.unknown_field(d, _KEYS_JobUpdateRequest, "JobUpdateRequest")
     get = d.get
+    key = _INTERNED_JobUpdateRequest.key(d)
+    if key is not None:
+        found = _INTERNED_JobUpdateRequest.get(key)
+        if found is not None:
+            return found
     o = _new(_B_JobUpdateRequest)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -5688,6 +5929,8 @@ def _dec_JobUpdateRequest(d: _typing.Any) -> JobUpdateRequest:
     o._json = None
     o._pyhash = None
     o.__class__ = JobUpdateRequest
+    if key is not None:
+        _INTERNED_JobUpdateRequest.add(key, o)
     return o
 
 
@@ -5753,6 +5996,11 @@ def _dec_JobUpdateQuery(d: _typing.Any) -> JobUpdateQuery:
     if not d.keys() <= _KEYS_JobUpdateQuery:
         raise _cs.unknown_field(d, _KEYS_JobUpdateQuery, "JobUpdateQuery")
     get = d.get
+    key = _INTERNED_JobUpdateQuery.key(d)
+    if key is not None:
+        found = _INTERNED_JobUpdateQuery.get(key)
+        if found is not None:
+            return found
     o = _new(_B_JobUpdateQuery)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -5798,6 +6046,8 @@ def _dec_JobUpdateQuery(d: _typing.Any) -> JobUpdateQuery:
     o._json = None
     o._pyhash = None
     o.__class__ = JobUpdateQuery
+    if key is not None:
+        _INTERNED_JobUpdateQuery.add(key, o)
     return o
 
 
@@ -5864,6 +6114,11 @@ def _dec_HostMaintenanceRequest(d: _typing.Any) -> HostMaintenanceRequest:
     if not d.keys() <= _KEYS_HostMaintenanceRequest:
         raise _cs.unknown_field(d, _KEYS_HostMaintenanceRequest, "HostMaintenanceRequest")
     get = d.get
+    key = _INTERNED_HostMaintenanceRequest.key(d)
+    if key is not None:
+        found = _INTERNED_HostMaintenanceRequest.get(key)
+        if found is not None:
+            return found
     o = _new(_B_HostMaintenanceRequest)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -5896,6 +6151,8 @@ def _dec_HostMaintenanceRequest(d: _typing.Any) -> HostMaintenanceRequest:
     o._json = None
     o._pyhash = None
     o.__class__ = HostMaintenanceRequest
+    if key is not None:
+        _INTERNED_HostMaintenanceRequest.add(key, o)
     return o
 
 
@@ -6019,6 +6276,11 @@ def _dec_StartMaintenanceResult(d: _typing.Any) -> StartMaintenanceResult:
     if not d.keys() <= _KEYS_StartMaintenanceResult:
         raise _cs.unknown_field(d, _KEYS_StartMaintenanceResult, "StartMaintenanceResult")
     get = d.get
+    key = _INTERNED_StartMaintenanceResult.key(d)
+    if key is not None:
+        found = _INTERNED_StartMaintenanceResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_StartMaintenanceResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -6034,6 +6296,8 @@ def _dec_StartMaintenanceResult(d: _typing.Any) -> StartMaintenanceResult:
     o._json = None
     o._pyhash = None
     o.__class__ = StartMaintenanceResult
+    if key is not None:
+        _INTERNED_StartMaintenanceResult.add(key, o)
     return o
 
 
@@ -6087,6 +6351,11 @@ def _dec_DrainHostsResult(d: _typing.Any) -> DrainHostsResult:
     if not d.keys() <= _KEYS_DrainHostsResult:
         raise _cs.unknown_field(d, _KEYS_DrainHostsResult, "DrainHostsResult")
     get = d.get
+    key = _INTERNED_DrainHostsResult.key(d)
+    if key is not None:
+        found = _INTERNED_DrainHostsResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_DrainHostsResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -6102,6 +6371,8 @@ def _dec_DrainHostsResult(d: _typing.Any) -> DrainHostsResult:
     o._json = None
     o._pyhash = None
     o.__class__ = DrainHostsResult
+    if key is not None:
+        _INTERNED_DrainHostsResult.add(key, o)
     return o
 
 
@@ -6155,6 +6426,11 @@ def _dec_QueryRecoveryResult(d: _typing.Any) -> QueryRecoveryResult:
     if not d.keys() <= _KEYS_QueryRecoveryResult:
         raise _cs.unknown_field(d, _KEYS_QueryRecoveryResult, "QueryRecoveryResult")
     get = d.get
+    key = _INTERNED_QueryRecoveryResult.key(d)
+    if key is not None:
+        found = _INTERNED_QueryRecoveryResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_QueryRecoveryResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -6170,6 +6446,8 @@ def _dec_QueryRecoveryResult(d: _typing.Any) -> QueryRecoveryResult:
     o._json = None
     o._pyhash = None
     o.__class__ = QueryRecoveryResult
+    if key is not None:
+        _INTERNED_QueryRecoveryResult.add(key, o)
     return o
 
 
@@ -6223,6 +6501,11 @@ def _dec_MaintenanceStatusResult(d: _typing.Any) -> MaintenanceStatusResult:
     if not d.keys() <= _KEYS_MaintenanceStatusResult:
         raise _cs.unknown_field(d, _KEYS_MaintenanceStatusResult, "MaintenanceStatusResult")
     get = d.get
+    key = _INTERNED_MaintenanceStatusResult.key(d)
+    if key is not None:
+        found = _INTERNED_MaintenanceStatusResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_MaintenanceStatusResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -6238,6 +6521,8 @@ def _dec_MaintenanceStatusResult(d: _typing.Any) -> MaintenanceStatusResult:
     o._json = None
     o._pyhash = None
     o.__class__ = MaintenanceStatusResult
+    if key is not None:
+        _INTERNED_MaintenanceStatusResult.add(key, o)
     return o
 
 
@@ -6291,6 +6576,11 @@ def _dec_EndMaintenanceResult(d: _typing.Any) -> EndMaintenanceResult:
     if not d.keys() <= _KEYS_EndMaintenanceResult:
         raise _cs.unknown_field(d, _KEYS_EndMaintenanceResult, "EndMaintenanceResult")
     get = d.get
+    key = _INTERNED_EndMaintenanceResult.key(d)
+    if key is not None:
+        found = _INTERNED_EndMaintenanceResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_EndMaintenanceResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -6306,6 +6596,8 @@ def _dec_EndMaintenanceResult(d: _typing.Any) -> EndMaintenanceResult:
     o._json = None
     o._pyhash = None
     o.__class__ = EndMaintenanceResult
+    if key is not None:
+        _INTERNED_EndMaintenanceResult.add(key, o)
     return o
 
 
@@ -6359,6 +6651,11 @@ def _dec_RoleSummaryResult(d: _typing.Any) -> RoleSummaryResult:
     if not d.keys() <= _KEYS_RoleSummaryResult:
         raise _cs.unknown_field(d, _KEYS_RoleSummaryResult, "RoleSummaryResult")
     get = d.get
+    key = _INTERNED_RoleSummaryResult.key(d)
+    if key is not None:
+        found = _INTERNED_RoleSummaryResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_RoleSummaryResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -6374,6 +6671,8 @@ def _dec_RoleSummaryResult(d: _typing.Any) -> RoleSummaryResult:
     o._json = None
     o._pyhash = None
     o.__class__ = RoleSummaryResult
+    if key is not None:
+        _INTERNED_RoleSummaryResult.add(key, o)
     return o
 
 
@@ -6427,6 +6726,11 @@ def _dec_JobSummaryResult(d: _typing.Any) -> JobSummaryResult:
     if not d.keys() <= _KEYS_JobSummaryResult:
         raise _cs.unknown_field(d, _KEYS_JobSummaryResult, "JobSummaryResult")
     get = d.get
+    key = _INTERNED_JobSummaryResult.key(d)
+    if key is not None:
+        found = _INTERNED_JobSummaryResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_JobSummaryResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -6442,6 +6746,8 @@ def _dec_JobSummaryResult(d: _typing.Any) -> JobSummaryResult:
     o._json = None
     o._pyhash = None
     o.__class__ = JobSummaryResult
+    if key is not None:
+        _INTERNED_JobSummaryResult.add(key, o)
     return o
 
 
@@ -6495,6 +6801,11 @@ def _dec_ConfigSummaryResult(d: _typing.Any) -> ConfigSummaryResult:
     if not d.keys() <= _KEYS_ConfigSummaryResult:
         raise _cs.unknown_field(d, _KEYS_ConfigSummaryResult, "ConfigSummaryResult")
     get = d.get
+    key = _INTERNED_ConfigSummaryResult.key(d)
+    if key is not None:
+        found = _INTERNED_ConfigSummaryResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_ConfigSummaryResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -6512,6 +6823,8 @@ def _dec_ConfigSummaryResult(d: _typing.Any) -> ConfigSummaryResult:
     o._json = None
     o._pyhash = None
     o.__class__ = ConfigSummaryResult
+    if key is not None:
+        _INTERNED_ConfigSummaryResult.add(key, o)
     return o
 
 
@@ -6566,6 +6879,11 @@ def _dec_GetPendingReasonResult(d: _typing.Any) -> GetPendingReasonResult:
     if not d.keys() <= _KEYS_GetPendingReasonResult:
         raise _cs.unknown_field(d, _KEYS_GetPendingReasonResult, "GetPendingReasonResult")
     get = d.get
+    key = _INTERNED_GetPendingReasonResult.key(d)
+    if key is not None:
+        found = _INTERNED_GetPendingReasonResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_GetPendingReasonResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -6581,6 +6899,8 @@ def _dec_GetPendingReasonResult(d: _typing.Any) -> GetPendingReasonResult:
     o._json = None
     o._pyhash = None
     o.__class__ = GetPendingReasonResult
+    if key is not None:
+        _INTERNED_GetPendingReasonResult.add(key, o)
     return o
 
 
@@ -6636,6 +6956,11 @@ def _dec_StartJobUpdateResult(d: _typing.Any) -> StartJobUpdateResult:
     if not d.keys() <= _KEYS_StartJobUpdateResult:
         raise _cs.unknown_field(d, _KEYS_StartJobUpdateResult, "StartJobUpdateResult")
     get = d.get
+    key = _INTERNED_StartJobUpdateResult.key(d)
+    if key is not None:
+        found = _INTERNED_StartJobUpdateResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_StartJobUpdateResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -6658,6 +6983,8 @@ def _dec_StartJobUpdateResult(d: _typing.Any) -> StartJobUpdateResult:
     o._json = None
     o._pyhash = None
     o.__class__ = StartJobUpdateResult
+    if key is not None:
+        _INTERNED_StartJobUpdateResult.add(key, o)
     return o
 
 
@@ -6714,6 +7041,11 @@ def _dec_GetJobUpdateSummariesResult(d: _typing.Any) -> GetJobUpdateSummariesRes
     if not d.keys() <= _KEYS_GetJobUpdateSummariesResult:
         raise _cs.unknown_field(d, _KEYS_GetJobUpdateSummariesResult, "GetJobUpdateSummariesResult")
     get = d.get
+    key = _INTERNED_GetJobUpdateSummariesResult.key(d)
+    if key is not None:
+        found = _INTERNED_GetJobUpdateSummariesResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_GetJobUpdateSummariesResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -6729,6 +7061,8 @@ def _dec_GetJobUpdateSummariesResult(d: _typing.Any) -> GetJobUpdateSummariesRes
     o._json = None
     o._pyhash = None
     o.__class__ = GetJobUpdateSummariesResult
+    if key is not None:
+        _INTERNED_GetJobUpdateSummariesResult.add(key, o)
     return o
 
 
@@ -6784,6 +7118,11 @@ def _dec_GetJobUpdateDetailsResult(d: _typing.Any) -> GetJobUpdateDetailsResult:
     if not d.keys() <= _KEYS_GetJobUpdateDetailsResult:
         raise _cs.unknown_field(d, _KEYS_GetJobUpdateDetailsResult, "GetJobUpdateDetailsResult")
     get = d.get
+    key = _INTERNED_GetJobUpdateDetailsResult.key(d)
+    if key is not None:
+        found = _INTERNED_GetJobUpdateDetailsResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_GetJobUpdateDetailsResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -6804,6 +7143,8 @@ def _dec_GetJobUpdateDetailsResult(d: _typing.Any) -> GetJobUpdateDetailsResult:
     o._json = None
     o._pyhash = None
     o.__class__ = GetJobUpdateDetailsResult
+    if key is not None:
+        _INTERNED_GetJobUpdateDetailsResult.add(key, o)
     return o
 
 
@@ -6936,6 +7277,11 @@ def _dec_GetJobUpdateDiffResult(d: _typing.Any) -> GetJobUpdateDiffResult:
     if not d.keys() <= _KEYS_GetJobUpdateDiffResult:
         raise _cs.unknown_field(d, _KEYS_GetJobUpdateDiffResult, "GetJobUpdateDiffResult")
     get = d.get
+    key = _INTERNED_GetJobUpdateDiffResult.key(d)
+    if key is not None:
+        found = _INTERNED_GetJobUpdateDiffResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_GetJobUpdateDiffResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -6960,6 +7306,8 @@ def _dec_GetJobUpdateDiffResult(d: _typing.Any) -> GetJobUpdateDiffResult:
     o._json = None
     o._pyhash = None
     o.__class__ = GetJobUpdateDiffResult
+    if key is not None:
+        _INTERNED_GetJobUpdateDiffResult.add(key, o)
     return o
 
 
@@ -7090,6 +7438,11 @@ def _dec_GetTierConfigResult(d: _typing.Any) -> GetTierConfigResult:
     if not d.keys() <= _KEYS_GetTierConfigResult:
         raise _cs.unknown_field(d, _KEYS_GetTierConfigResult, "GetTierConfigResult")
     get = d.get
+    key = _INTERNED_GetTierConfigResult.key(d)
+    if key is not None:
+        found = _INTERNED_GetTierConfigResult.get(key)
+        if found is not None:
+            return found
     o = _new(_B_GetTierConfigResult)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -7110,6 +7463,8 @@ def _dec_GetTierConfigResult(d: _typing.Any) -> GetTierConfigResult:
     o._json = None
     o._pyhash = None
     o.__class__ = GetTierConfigResult
+    if key is not None:
+        _INTERNED_GetTierConfigResult.add(key, o)
     return o
 
 
@@ -7380,6 +7735,11 @@ def _dec_Response(d: _typing.Any) -> Response:
     if not d.keys() <= _KEYS_Response:
         raise _cs.unknown_field(d, _KEYS_Response, "Response")
     get = d.get
+    key = _INTERNED_Response.key(d)
+    if key is not None:
+        found = _INTERNED_Response.get(key)
+        if found is not None:
+            return found
     o = _new(_B_Response)
     v = get("cachedHashCode", 0)
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -7413,6 +7773,8 @@ def _dec_Response(d: _typing.Any) -> Response:
     o._json = None
     o._pyhash = None
     o.__class__ = Response
+    if key is not None:
+        _INTERNED_Response.add(key, o)
     return o
 
 
