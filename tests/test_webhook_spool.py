@@ -25,6 +25,7 @@ def test_one_task_at_a_time_in_order_tasks_in_parallel(tmp_path: Path) -> None:
     spool.mark_delivered("a1", now=1001)
     assert leased_id(spool) == "a2"
     assert spool.counts() == SpoolCounts(pending=1, leased=2, delivered=1, given_up=0)
+    assert spool.unfinished() == 3  # the cheap count drain() polls: pending and leased only
 
 
 def test_retry_time_and_give_up_keep_the_order(tmp_path: Path) -> None:

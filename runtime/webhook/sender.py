@@ -228,11 +228,12 @@ class ReliableSender:
         deadline = None if timeout is None else time.monotonic() + timeout
         if not self.flush(timeout):
             return False
-        while self.spool.counts().unfinished:
+        # Polled, not woken per delivery: each check is a query that holds the
+        # spool's lock, and waking on every delivery kept the workers waiting.
+        while self.spool.unfinished():
             if deadline is not None and time.monotonic() >= deadline:
                 return False
-            with self._state:
-                self._state.wait(0.05)
+            time.sleep(0.02)
         return True
 
     def close(self, timeout: float = 10.0) -> bool:
@@ -266,7 +267,7 @@ class ReliableSender:
     def stats(self) -> dict[str, int]:
         values = self._counters.snapshot()
         try:
-            unfinished = self.spool.counts().unfinished
+            unfinished = self.spool.unfinished()
         except Exception:  # spool already closed
             unfinished = 0
         with self._state:

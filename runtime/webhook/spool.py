@@ -200,6 +200,14 @@ class Spool:
                            delivered=by_state.get(DELIVERED, 0),
                            given_up=by_state.get(GIVEN_UP, 0))
 
+    def unfinished(self) -> int:
+        """How many events are pending or leased (read from their own index: cheap)."""
+        with self._lock:
+            row = self._db.execute(
+                "SELECT COUNT(*) FROM events INDEXED BY events_unfinished_by_task"
+                " WHERE state IN ('pending', 'leased')").fetchone()
+        return int(row[0])
+
     def next_due_at(self) -> float | None:
         """When the earliest waiting event becomes deliverable (None: nothing waits)."""
         with self._lock:
