@@ -10,6 +10,7 @@ from __future__ import annotations
 from json.encoder import encode_basestring
 
 from .doubles import double_to_string
+from .java import remember_short_strings
 
 __all__ = ["gson_bool", "gson_double", "gson_int", "gson_long", "gson_string"]
 
@@ -19,28 +20,8 @@ _HTML_SAFE = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("=", "\\u00
 _LINE_TERMINATORS = (("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
 
 
-# The same short strings (roles, hosts, port names, schedulers) recur in every
-# event: their escaped form is kept, in a dict emptied when it grows too big.
-_ESCAPED: dict[str, str] = {}
-_ESCAPED_MAX_LENGTH = 256
-_ESCAPED_SIZE = 1 << 16
-
-
-def gson_string(s: str) -> str:
-    """``new Gson().toJson(s)``: the quoted string with Gson's escaping (see :func:`escape`)."""
-    if len(s) > _ESCAPED_MAX_LENGTH:  # not even looked up: that would hash s in Python too
-        return escape(s)
-    out = _ESCAPED.get(s)
-    if out is None:
-        out = escape(s)
-        if len(_ESCAPED) >= _ESCAPED_SIZE:
-            _ESCAPED.clear()
-        _ESCAPED[s] = out
-    return out
-
-
 def escape(s: str) -> str:
-    """``new Gson().toJson(s)``: the quoted string with Gson's escaping.
+    """``new Gson().toJson(s)``: the quoted string with Gson's escaping (uncached).
 
     ``"`` and ``\\`` escaped; ``\\t \\b \\n \\r \\f`` short; other characters
     below U+0020 as ``\\u00XX`` in lower-case hex; ``< > & = '`` and U+2028,
@@ -87,3 +68,9 @@ gson_int = gson_long
 def gson_bool(b: bool) -> str:
     """A Java ``boolean``: ``true`` or ``false``."""
     return "true" if b else "false"
+
+
+@remember_short_strings
+def gson_string(s: str) -> str:
+    """``new Gson().toJson(s)``: the quoted string with Gson's escaping (see :func:`escape`)."""
+    return escape(s)

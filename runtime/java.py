@@ -8,10 +8,12 @@ combinations of ``Objects.hash``, ``List``, ``Set`` and ``Map``.
 
 from __future__ import annotations
 
+import functools
 import struct
 import sys
 from array import array
 from collections.abc import Callable, Iterable
+from typing import TypeVar
 from operator import mul
 
 from .doubles import double_to_string
@@ -29,6 +31,8 @@ __all__ = [
     "string_hash",
     "to_int32",
 ]
+
+T = TypeVar("T")
 
 _MASK = 0xFFFFFFFF
 _SIGN = 0x80000000
@@ -57,26 +61,42 @@ def to_int32(x: int) -> int:
     return x - _WRAP if x & _SIGN else x
 
 
-# Java caches a String's hash in the String; the same short strings (roles,
-# hosts, port names, statuses' messages) recur in every event, so their
-# hashes are kept here, in a dict that is emptied when it grows too big.
-_SHORT_CACHE: dict[str, int] = {}
-_SHORT_CACHE_MAX_LENGTH = 256
-_SHORT_CACHE_SIZE = 1 << 16
+def remember_short_strings(compute: Callable[[str], T]) -> Callable[[str], T]:
+    """``compute`` with its answers for short strings remembered.
+
+    The same short strings (roles, hosts, port names, messages) recur in every
+    event; a Java String even caches its own hash. Answers for strings up to
+    256 characters are kept in a dict that is emptied when it reaches 65,536
+    entries; longer strings are not even looked up (that would hash them too).
+    The dict is the function's ``cache`` attribute.
+    """
+    cache: dict[str, T] = {}
+
+    @functools.wraps(compute)
+    def remembered(s: str) -> T:
+        if len(s) > _REMEMBER_MAX_LENGTH:
+            return compute(s)
+        answer = cache.get(s)
+        if answer is None:
+            answer = compute(s)
+            if len(cache) >= _REMEMBER_SIZE:
+                cache.clear()
+            cache[s] = answer
+        return answer
+
+    remembered.cache = cache  # type: ignore[attr-defined]
+    return remembered
 
 
+_REMEMBER_MAX_LENGTH = 256
+_REMEMBER_SIZE = 1 << 16
+
+
+@remember_short_strings
 def string_hash(s: str) -> int:
     """Java ``String.hashCode``: over UTF-16 code units, a character outside
     the BMP counting as its two surrogates."""
-    if len(s) > _SHORT_CACHE_MAX_LENGTH:  # not even looked up: that would hash s in Python too
-        return _string_hash(s)
-    h = _SHORT_CACHE.get(s)
-    if h is None:
-        h = _string_hash(s)
-        if len(_SHORT_CACHE) >= _SHORT_CACHE_SIZE:
-            _SHORT_CACHE.clear()
-        _SHORT_CACHE[s] = h
-    return h
+    return _string_hash(s)
 
 
 def _string_hash(s: str) -> int:
