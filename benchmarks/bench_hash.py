@@ -6,6 +6,8 @@ import random
 
 from aurorakit.runtime.java import string_hash
 
+from .common import Figure, best_rate
+
 
 def per_character_hash(text: str) -> int:
     """Java's String.hashCode the obvious way: one step per UTF-16 code unit."""
@@ -27,9 +29,7 @@ def strings(count: int, length: int = 1536, seed: int = 4) -> list[str]:
     return ["".join(rng.choice(alphabet) for _ in range(length)) for _ in range(count)]
 
 
-def run(quick: bool = False) -> "Figure":
-    from .common import Figure, best_rate
-
+def run(quick: bool = False) -> Figure:
     texts = strings(200 if quick else 1000)
     assert all(string_hash(t) == per_character_hash(t) for t in texts[:20])
 

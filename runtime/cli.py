@@ -188,17 +188,15 @@ def _example(args: argparse.Namespace) -> int:
 
 
 def _read_events(path: str, models: ModuleType) -> list[Any]:
+    from aurorakit.runtime.errors import PayloadError
     from aurorakit.runtime.event import decode_event
     from aurorakit.runtime.payload_files import read_payload_file
     events = []
     for payload in read_payload_file(path).payloads:
         try:
             events.append(decode_event(payload.text, models))
-        except Exception as err:  # noqa: BLE001  (re-raised with the payload's label)
-            from aurorakit.runtime.errors import PayloadError
-            if isinstance(err, PayloadError):
-                raise PayloadError(f"{payload.label}: {err}") from None
-            raise
+        except PayloadError as err:
+            raise PayloadError(f"{payload.label}: {err}") from None
     return events
 
 
