@@ -72,7 +72,7 @@ def table(figures: list[Figure]) -> str:
     rows = [("", "figure", "aurorakit", "baseline (same run)", "ratio", "target", "met")]
     for f in figures:
         rows.append((f.key, f.name, fmt_rate(f.ours, f.unit), f"{fmt_rate(f.baseline, f.unit)} ({f.baseline_name})",
-                     f"{f.ratio:.2f}x", f.target, "yes" if f.met else "NO"))
+                     f"{f.ratio:.3g}x", f.target, "yes" if f.met else "NO"))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = []
     for n, row in enumerate(rows):
