@@ -55,6 +55,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from ..errors import AurorakitError
+from ..profiles import VERSIONS
 
 from .redaction import REDACTED, redact_headers, redact_url
 from .signing import SecretFormatError, decode_secret
@@ -63,7 +64,7 @@ AURORA_0_22_STATUSES: tuple[str, ...] = (
     "INIT", "PENDING", "ASSIGNED", "STARTING", "RUNNING", "FINISHED", "PREEMPTING",
     "RESTARTING", "DRAINING", "FAILED", "KILLED", "KILLING", "LOST", "THROTTLED",
 )
-SUPPORTED_PROFILES: tuple[str, ...] = tuple(f"0.{minor}" for minor in range(14, 23))
+SUPPORTED_PROFILES: tuple[str, ...] = VERSIONS
 DELIVERY_MODES: tuple[str, ...] = ("reliable", "aurora")
 MAX_JAVA_INT = 2**31 - 1
 MAX_WORKERS = 64

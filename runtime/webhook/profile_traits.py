@@ -1,18 +1,14 @@
-"""The few per-version facts the delivery engine needs.
+"""The few per-release facts the delivery engine needs, and what it does with them.
 
-The senders use the payload layer's ``aurorakit.runtime.profiles.profile_for``
-(a ``Profile`` has these fields and much more); anything with these
-attributes plugs in (:class:`DeliveryProfile`). :func:`traits_for` states the
-same facts independently, from the payload format notes (sections 1 and 5);
-a test holds the two to each other.
+The senders take a ``aurorakit.runtime.profiles.Profile`` (``profile_for``);
+anything with these attributes plugs in (:class:`DeliveryProfile`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
-from .config import SUPPORTED_PROFILES, WebhookConfig
+from .config import WebhookConfig
 from .outgoing import OutgoingEvent
 
 
@@ -27,29 +23,6 @@ class DeliveryProfile(Protocol):
     def timestamp_header(self) -> str: ...
     @property
     def timeout_scope(self) -> str: ...
-
-
-@dataclass(frozen=True)
-class ProfileTraits:
-    version: str
-    posts_initial_events: bool  # 0.14/0.15 posted oldState-less events at start
-    statuses_filter: bool  # 0.19+ honour the config's "statuses"
-    timestamp_header: str  # "TimeStamp" (0.14/0.15) or "Timestamp"
-    timeout_scope: str  # "connect" (0.14/0.15) or "all" (connect, pool and read)
-
-
-def traits_for(version: str) -> ProfileTraits:
-    if version not in SUPPORTED_PROFILES:
-        raise ValueError(f"unsupported Aurora version {version!r} (supported: 0.14 to 0.22)")
-    minor = int(version.split(".")[1])
-    early = minor <= 15
-    return ProfileTraits(
-        version=version,
-        posts_initial_events=early,
-        statuses_filter=minor >= 19,
-        timestamp_header="TimeStamp" if early else "Timestamp",
-        timeout_scope="connect" if early else "all",
-    )
 
 
 def should_post(event: OutgoingEvent, config: WebhookConfig, profile: DeliveryProfile) -> bool:
