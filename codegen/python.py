@@ -74,10 +74,8 @@ class Names:
     ``local`` says how a definition of this module is written (its class name).
     """
 
-    def __init__(self, module: m.Module, enum_names: set[str], struct_kinds: dict[str, str]) -> None:
+    def __init__(self, module: m.Module) -> None:
         self.module = module
-        self.enum_names = enum_names
-        self.struct_kinds = struct_kinds  # name -> struct/union/exception, this module only
 
     def cls(self, t: m.TypeRef) -> str:
         if t.module:
