@@ -71,7 +71,6 @@ class Names:
 
     ``module`` is the Thrift module being generated; definitions of included
     modules are reached through the include's subpackage (``_inc_shared.Foo``).
-    ``local`` says how a definition of this module is written (its class name).
     """
 
     def __init__(self, module: m.Module) -> None:
