@@ -1,36 +1,47 @@
-"""A simulated Aurora scheduler: realistic tasks through Aurora's task state machine.
+"""A simulated Aurora scheduler: realistic tasks through Aurora's task lifecycle.
 
 ``Simulator(jobs, instances, profile, seed).events()`` yields the
 ``TaskStateChange`` events an Aurora scheduler of that release would have
-posted to its webhook, in time order, deterministically for a seed.
+posted to its webhook, in the order it posted them, deterministically for a
+seed. The lifecycle rules are the facts of ``simulate_lifecycle``; the
+chances and durations are ``simulate_rules``'.
 
-What is simulated
-    The scheduler has just started (a failover): every job's tasks are in
-    storage, most PENDING, some already RUNNING with their history. Aurora
-    0.14/0.15 posted one event per task at that point, with ``oldState``
-    absent (:meth:`Profile.posts` drops them for later releases). Then tasks
-    move through Aurora's task lifecycle (``simulate_rules.AURORA_TRANSITIONS``):
-    PENDING -> ASSIGNED (an agent, ``slaveId``, ``slaveHost`` and a port for
-    each named port) -> STARTING -> RUNNING, then FINISHED, FAILED or LOST,
-    or RESTARTING / DRAINING / PREEMPTING -> KILLED; a job's end (its user
-    kills it) sends active tasks through KILLING -> KILLED and deletes
-    PENDING ones without an event, as Aurora does.
+Scheduler starts
+    The scheduler has just started: every job's tasks are in storage, most
+    PENDING, some RUNNING with their history, some with an ended ancestor
+    (terminal tasks stay in storage, up to ``history`` of them). At that start,
+    and at every failover (every ``failover_every_ms`` of simulated time),
+    0.14/0.15 posted one event per stored task with ``oldState`` absent,
+    terminal tasks included, ordered by latest task event, oldest first;
+    :meth:`Profile.posts` drops them for later releases.
+Tasks
+    A new task's first event is INIT -> PENDING with one PENDING task event
+    and no message. PENDING -> ASSIGNED sets the agent (``slaveId``,
+    ``slaveHost``) and a port per named port. ASSIGNED, PREEMPTING,
+    RESTARTING, KILLING and DRAINING may time out to LOST ("Task timed out");
+    STARTING never does. A job's end (its user kills it) sends active tasks to
+    KILLING ("Killed by <user>") and deletes PENDING and THROTTLED ones
+    without an event. A production task waiting for a slot lets a
+    non-production one be preempted ("Preempting in favor of <taskId>").
 Reschedules
-    Where Aurora reschedules (a service that ended, a FAILED task under its
-    ``maxTaskFailures``, LOST, KILLED other than by KILLING, anything after
-    RESTARTING/DRAINING/PREEMPTING), a new task is made: new ``taskId``,
-    ``ancestorId`` the old one, ``failureCount`` carried over (FAILED counts
-    one more first), no host, ports or events, INIT -> PENDING
-    ("Rescheduled"), or INIT -> THROTTLED when the ancestor was flapping.
+    A replacement gets a new ``taskId``, ``ancestorId``, the ``failureCount``
+    carried over, no host or ports, and "Rescheduled"; THROTTLED with
+    "Rescheduled, penalized for N ms for flapping" when its ancestor was
+    flapping. Its INIT -> PENDING (or THROTTLED) event is posted before the
+    ancestor's final event, as Aurora posted them.
+Partitions (0.20 and later, ``partition_aware=True`` only)
+    A task on an agent becomes PARTITIONED and comes back (to its status, or
+    ended); one being stopped is marked LOST at once ("Action performed on
+    partitioned task, marking as LOST."), that event posted before the one
+    entering PARTITIONED. A job killed meanwhile kills it once it is back.
 Hashes
     All instances of a job share one ``TaskConfig``; each event hashes it
     (policy ``taskconfig``) with :attr:`Simulator.identity`, the identity
-    table of this one simulated scheduler process. Sets of two or more hash
-    their elements when built, which happens under that table too.
+    table of this one simulated scheduler process.
 Memory
-    Only live tasks and live jobs are kept; a finished task is dropped, and
-    with ``renew_jobs`` (the default) a job that ends is replaced by a new
-    one, so the stream never ends and memory stays bounded.
+    Only live tasks, live jobs and the kept terminal tasks are held; with
+    ``renew_jobs`` (the default) an ended job is replaced by a new one, so the
+    stream never ends and memory stays bounded.
 """
 
 from __future__ import annotations
@@ -45,18 +56,29 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+from ..errors import AurorakitError
 from ..event import TaskStateChange
 from ..identity import IdentityTable, arm_constant, arm_key, default_identity, use_identity
 from ..profiles import Profile, profile_for
 from ..struct import ThriftUnion
 
 from .simulate_jobs import JobSpec, make_task_config, random_job
-from .simulate_rules import (AURORA_TRANSITIONS, HOUR, MINUTE, SECOND, TERMINAL, counts_failure, dwell_ms,
-                             flap_penalty, message, next_status, reschedules)
+from .simulate_lifecycle import (DRAINING_MESSAGE, PARTITION_LOST, PARTITION_MIN_MINOR, STOPPING_TO_RETURN,
+                                 TERMINAL, base_penalty_ms, counts_failure, is_flapping, killed_message,
+                                 preempting_message, rescheduled_message, reschedules, restarted_message, task_id,
+                                 transitions)
+from .simulate_rules import HOUR, MINUTE, PREEMPT_CHANCE, PREEMPT_DELAY_MS, SECOND, message, next_move
 
-__all__ = ["AURORA_TRANSITIONS", "DEFAULT_START_MS", "SimulationStats", "Simulator", "scheduler_identity"]
+__all__ = ["AURORA_TRANSITIONS", "DEFAULT_START_MS", "SimulationError", "SimulationStats", "Simulator",
+           "scheduler_identity"]
 
+AURORA_TRANSITIONS = transitions()  # without partition awareness
 DEFAULT_START_MS = 1_500_000_000_000  # simulated clock start (2017-07-14), so runs repeat exactly
+_FAILOVER = "failover"  # a queued scheduler restart
+
+
+class SimulationError(AurorakitError, ValueError):
+    """A simulation that cannot be run as asked (too small, or partitions where Aurora had none)."""
 
 
 def scheduler_identity(models: ModuleType, given: IdentityTable | None = None) -> IdentityTable:
@@ -83,10 +105,11 @@ def scheduler_identity(models: ModuleType, given: IdentityTable | None = None) -
 
 @dataclass
 class SimulationStats:
-    transitions: int = 0  # state changes, posted or not (initial events included)
+    transitions: int = 0  # events made, posted or not (startup events included)
     tasks: int = 0
     jobs_started: int = 0
     jobs_ended: int = 0
+    scheduler_starts: int = 0
 
 
 @dataclass(eq=False)
@@ -102,10 +125,17 @@ class _LiveTask:
     job: _Job
     task: Any  # ScheduledTask
     last_ms: int  # timestamp of its last task event
-    running_since: int | None = None
     penalty_ms: int = 0  # THROTTLED: how long until PENDING
+    flapping_ancestors: int = 0  # consecutive flapping ancestors (what its penalty grew from)
+    planned: tuple[str, bool] = ("", False)  # its next status, and whether that is a timeout
+    before_partition: str = ""  # PARTITIONED: the status it had
+    preemptor: str = ""  # planned PREEMPTING: the production task it makes room for
     version: int = 0  # bumped when its queued move is no longer wanted
     removed: bool = False
+
+    @property
+    def status(self) -> str:
+        return str(self.task.status.name)
 
 
 class Simulator:
@@ -115,29 +145,44 @@ class Simulator:
     generated models (default the profile's shipped ones); ``statuses``: the
     webhook config's list (None: all); ``identity``: the process's identity
     table (default: the documented defaults); ``renew_jobs``: replace each
-    ended job with a new one (endless stream) or stop when all have ended.
+    ended job with a new one (endless stream) or stop when all have ended;
+    ``partition_aware``: PARTITIONED (0.20 and later; off, as in Aurora);
+    ``failover_every_ms``: simulated time between scheduler restarts (0: none);
+    ``history``: terminal tasks kept in storage (default twice the tasks).
     """
 
     def __init__(self, jobs: int, instances: int, profile: Profile | str = "0.22", seed: int = 0, *,
                  statuses: Iterable[str] | None = None, identity: IdentityTable | None = None,
-                 models: ModuleType | None = None, renew_jobs: bool = True,
+                 models: ModuleType | None = None, renew_jobs: bool = True, partition_aware: bool = False,
+                 failover_every_ms: int = 6 * HOUR, history: int | None = None,
                  start_ms: int = DEFAULT_START_MS, cluster: str = "dc1", scheduler_host: str = "aurora") -> None:
         if jobs < 1 or instances < 1:
-            raise ValueError("a simulation needs at least one job and one instance")
+            raise SimulationError("a simulation needs at least one job and one instance")
         self.profile = profile if isinstance(profile, Profile) else profile_for(profile)
         self.models = models if models is not None else self.profile.models()
+        if partition_aware and (self.profile.minor < PARTITION_MIN_MINOR
+                                or not hasattr(self.models.ScheduleStatus, "PARTITIONED")):
+            raise SimulationError(f"partition awareness: Aurora {self.profile.version} has no PARTITIONED status "
+                                  f"(it came with 0.{PARTITION_MIN_MINOR})")
+        if failover_every_ms < 0:
+            raise SimulationError("failover_every_ms: must be 0 (no failovers) or more")
         self.identity = scheduler_identity(self.models, identity)
         self.statuses = None if statuses is None else frozenset(statuses)
         self.jobs, self.instances, self.seed = jobs, instances, seed
-        self.renew_jobs = renew_jobs
+        self.renew_jobs, self.partition_aware = renew_jobs, partition_aware
+        self.failover_every_ms = failover_every_ms
+        self.history = 2 * jobs * instances if history is None else history
         self.cluster, self.scheduler_host = cluster, scheduler_host
         self.stats = SimulationStats()
         self._rng = random.Random(seed)
         self._status = self.models.ScheduleStatus
         self._clock = start_ms
-        self._queue: list[tuple[int, int, int, Any]] = []  # (at ms, tie-breaker, version, task or job)
+        self._queue: list[tuple[int, int, int, Any]] = []  # (at ms, tie-breaker, version, task, job or failover)
         self._ticket = itertools.count()
         self._live_jobs: dict[tuple[str, str, str], _Job] = {}
+        self._ended: dict[str, Any] = {}  # terminal tasks still in storage, oldest first
+        self._pending_production: dict[str, _LiveTask] = {}  # production tasks waiting for room
+        self._preemptible: dict[str, _LiveTask] = {}  # RUNNING non-production tasks, longest running first
         agent_prefix = self._uuid()
         self._agents = [(f"{agent_prefix}-S{n}", f"agent-{n}.{cluster}.example.com")
                         for n in range(max(3, min(500, jobs * instances // 2 + 3)))]
@@ -147,7 +192,7 @@ class Simulator:
     # -- public ------------------------------------------------------------------
 
     def events(self) -> Iterator[TaskStateChange]:
-        """The events the profile posts (with the config's ``statuses``), in time order."""
+        """The events the profile posts (with the config's ``statuses``), in posting order."""
         return (event for event in self.transitions() if self.posts(event))
 
     def posts(self, event: TaskStateChange) -> bool:
@@ -160,14 +205,21 @@ class Simulator:
         return posted
 
     def transitions(self) -> Iterator[TaskStateChange]:
-        """Every state change the scheduler makes, posted or not (initial events first)."""
+        """Every event the scheduler makes, posted or not, in posting order."""
         if not self._started:
             self._started = True
+            for _ in range(self.jobs):
+                job = self._new_job()
+                for instance in range(self.instances):
+                    self._plan(self._restore(job, instance))
             yield from self._scheduler_start()
         while self._queue:
             at, _, version, item = heapq.heappop(self._queue)
             self._clock = max(self._clock, at)
-            if isinstance(item, _Job):
+            if item is _FAILOVER:
+                if self._live_jobs:
+                    yield from self._scheduler_start()
+            elif isinstance(item, _Job):
                 yield from self._kill_job(item)
             elif not item.removed and item.version == version:
                 yield from self._advance(item)
@@ -179,15 +231,14 @@ class Simulator:
     # -- the scheduler's work ---------------------------------------------------------
 
     def _scheduler_start(self) -> list[TaskStateChange]:
-        """Tasks found in storage at startup; 0.14/0.15 posted each with oldState absent."""
-        made = []
-        for _ in range(self.jobs):
-            job = self._new_job()
-            for instance in range(self.instances):
-                live = self._restore(job, instance)
-                made.append(self._event(live.task, None))
-                self._queue_move(live, self._delay(live))
-        return made
+        """One event per stored task, oldState absent, by latest task event (oldest first)."""
+        self.stats.scheduler_starts += 1
+        stored = [live.task for job in self._live_jobs.values() for live in job.live.values()]
+        stored += self._ended.values()
+        stored.sort(key=lambda task: (task.taskEvents[-1].timestamp, task.assignedTask.taskId))
+        if self.failover_every_ms:
+            self._push(self._clock + self.failover_every_ms, 0, _FAILOVER)
+        return [self._event(task, None) for task in stored]
 
     def _new_job(self) -> _Job:
         spec = random_job(self._rng, self.cluster, self._live_jobs)
@@ -201,96 +252,145 @@ class Simulator:
         return job
 
     def _restore(self, job: _Job, instance: int) -> _LiveTask:
-        """A task as stored before this scheduler started: PENDING, or RUNNING with its history."""
+        """A task stored before this scheduler started: PENDING, or RUNNING with its history.
+
+        A RUNNING one may replace an ended ancestor (lost, or restarted), kept in storage.
+        """
         rng = self._rng
-        if rng.random() < 0.7:
+        if rng.random() < 0.6:
             return self._make_task(job, instance, None, self._clock - rng.randint(SECOND, 2 * MINUTE))
-        at = self._clock - rng.randint(10 * MINUTE, 6 * HOUR)
+        at = self._clock - rng.randint(30 * MINUTE, 6 * HOUR)
         live = self._make_task(job, instance, None, at)
-        for status in ("ASSIGNED", "STARTING", "RUNNING"):
-            at += rng.randint(SECOND, MINUTE)
-            self._record(live, status, message(rng, live.task.status.name, status, job.spec), at)
+        self._run_up(live)
+        if rng.random() < 0.4:  # it already ran, and ended more than 5 minutes later: not flapping
+            ending = ("RESTARTING", "KILLED") if rng.random() < 0.5 else ("LOST",)
+            for status in ending:
+                live.last_ms += rng.randint(10 * MINUTE, 20 * MINUTE) if status != "KILLED" else SECOND
+                self._record(live, status, self._message(live, status), live.last_ms)
+            self._drop(live)
+            self._retire(live.task)
+            live = self._make_task(job, instance, live, live.last_ms)
+            self._run_up(live)
         return live
 
-    def _make_task(self, job: _Job, instance: int, ancestor: Any, at: int, penalty_ms: int = 0) -> _LiveTask:
+    def _run_up(self, live: _LiveTask) -> None:
+        for status in ("ASSIGNED", "STARTING", "RUNNING"):
+            at = live.last_ms + self._rng.randint(SECOND, MINUTE)
+            self._record(live, status, self._message(live, status), at)
+
+    def _make_task(self, job: _Job, instance: int, ancestor: _LiveTask | None, at: int, penalty_ms: int = 0,
+                   flapping_ancestors: int = 0) -> _LiveTask:
         """A new task of ``job`` (a reschedule of ``ancestor`` if given), PENDING or THROTTLED."""
         m, spec = self.models, job.spec
-        status = "THROTTLED" if penalty_ms else "PENDING"
-        message = None
-        if ancestor is not None:
-            message = f"Rescheduled, penalized for {penalty_ms} ms for flapping" if penalty_ms else "Rescheduled"
+        status = self._status["THROTTLED" if penalty_ms else "PENDING"]
+        note = None if ancestor is None else rescheduled_message(penalty_ms)
         task = m.ScheduledTask(
-            assignedTask=m.AssignedTask(taskId=f"{spec.role}-{spec.environment}-{spec.name}-{instance}-{self._uuid()}",
+            assignedTask=m.AssignedTask(taskId=task_id(spec.role, spec.environment, spec.name, instance, self._uuid()),
                                         task=job.config, instanceId=instance),
-            status=self._status[status],
-            failureCount=0 if ancestor is None else ancestor.failureCount,
-            taskEvents=[m.TaskEvent(timestamp=at, status=self._status[status], message=message,
-                                    scheduler=self.scheduler_host)],
-            ancestorId=None if ancestor is None else ancestor.assignedTask.taskId)
-        live = _LiveTask(job, task, at, penalty_ms=penalty_ms)
+            status=status,
+            failureCount=0 if ancestor is None else ancestor.task.failureCount,
+            taskEvents=[m.TaskEvent(timestamp=at, status=status, message=note, scheduler=self.scheduler_host)],
+            ancestorId=None if ancestor is None else ancestor.task.assignedTask.taskId)
+        live = _LiveTask(job, task, at, penalty_ms=penalty_ms, flapping_ancestors=flapping_ancestors)
         job.live[instance] = live
+        self._note_pending(live)
         self.stats.tasks += 1
         return live
 
     def _advance(self, live: _LiveTask) -> list[TaskStateChange]:
-        """Move ``live`` on to the status its current one leads to, with what follows from that."""
-        new = next_status(self._rng, live.task.status.name, live.job.spec)
-        return [] if new is None else self._move(live, new)
+        """Make ``live``'s planned move, with what follows from it."""
+        new, timed_out = live.planned
+        note: str | None
+        if new == "PREEMPTING":
+            if live.preemptor not in self._pending_production:  # it no longer waits (its job was killed)
+                self._plan(live)
+                return []
+            note = preempting_message(live.preemptor)
+        elif new == "BACK":  # the partitioned task's agent is back
+            new = live.before_partition
+            note = self._message(live, new) if new not in STOPPING_TO_RETURN | {"KILLING"} else None
+        else:
+            note = self._message(live, new, timed_out)
+        return self._move(live, new, note)
 
-    def _move(self, live: _LiveTask, new: str) -> list[TaskStateChange]:
+    def _message(self, live: _LiveTask, new: str, timed_out: bool = False) -> str | None:
+        user = live.job.spec.role
+        if new == "RESTARTING":
+            return restarted_message(user)
+        if new == "DRAINING":
+            return DRAINING_MESSAGE
+        if new == "KILLING":
+            return killed_message(user)
+        if new == "PARTITIONED":
+            return None
+        return message(self._rng, live.status, new, live.job.spec, timed_out)
+
+    def _move(self, live: _LiveTask, new: str, note: str | None) -> list[TaskStateChange]:
+        """Move ``live`` to ``new``: the events in the order the scheduler posted them."""
         old = live.task.status
+        before = live.before_partition if old.name == "PARTITIONED" else old.name
         failures_before = live.task.failureCount
-        self._record(live, new, message(self._rng, old.name, new, live.job.spec),
-                     max(self._clock, live.last_ms + 1), count_failure=counts_failure(old.name, new))
-        made = [self._event(live.task, old)]
+        self._record(live, new, note, max(self._clock, live.last_ms + 1), count_failure=counts_failure(before, new))
+        event = self._event(live.task, old)
+        if new == "PARTITIONED":
+            live.before_partition = old.name
+            if old.name in STOPPING_TO_RETURN or old.name == "KILLING":
+                # An action is under way on it: marked LOST at once, and that event is posted first.
+                return self._move(live, "LOST", PARTITION_LOST) + [event]
         if new not in TERMINAL:
-            self._queue_move(live, self._delay(live))
-            return made
-        job = live.job
-        instance = live.task.assignedTask.instanceId
+            self._plan(live)
+            if old.name == "PARTITIONED" and live.job.killed and new != "KILLING":
+                return [event] + self._move(live, "KILLING", self._message(live, "KILLING"))
+            return [event]
+        job, spec = live.job, live.job.spec
         self._drop(live)
-        if not job.killed and reschedules(old.name, new, job.spec, failures_before):
-            ran_for = None if live.running_since is None else live.last_ms - live.running_since
-            penalty = flap_penalty(self._rng, new, ran_for, live.task.failureCount)
-            replacement = self._make_task(job, instance, live.task, live.last_ms, penalty)
-            made.append(self._event(replacement.task, self._status.INIT))
-            self._queue_move(replacement, self._delay(replacement))
+        self._retire(live.task)
+        made = []
+        if not job.killed and reschedules(before, new, spec.is_service, spec.max_task_failures, failures_before):
+            events = live.task.taskEvents
+            flapping = is_flapping([e.status.name for e in events], [e.timestamp for e in events])
+            chain = live.flapping_ancestors + 1 if flapping else 0
+            base = base_penalty_ms(chain)
+            penalty = base + self._rng.randint(0, base) if base else 0  # up to 100% jitter
+            replacement = self._make_task(job, live.task.assignedTask.instanceId, live, live.last_ms, penalty, chain)
+            made.append(self._event(replacement.task, self._status.INIT))  # posted before the ancestor's end
+            self._plan(replacement)
+        made.append(event)
         if not job.live:
             made += self._job_ended(job)
         return made
 
-    def _record(self, live: _LiveTask, status: str, message: str | None, at: int, *,
+    def _record(self, live: _LiveTask, status: str, note: str | None, at: int, *,
                 count_failure: bool = False) -> None:
         """Set ``live``'s status, appending its task event (and its host and ports when ASSIGNED)."""
         m, task = self.models, live.task
         changes: dict[str, Any] = {
             "status": self._status[status],
             "taskEvents": task.taskEvents + (m.TaskEvent(timestamp=at, status=self._status[status],
-                                                         message=message, scheduler=self.scheduler_host),)}
+                                                         message=note, scheduler=self.scheduler_host),)}
         if count_failure:
-            changes["failureCount"] = task.failureCount + 1  # INCREMENT_FAILURES runs before the save
-        if status == "ASSIGNED":
+            changes["failureCount"] = task.failureCount + 1  # counted before the save
+        if status == "ASSIGNED" and task.assignedTask.slaveHost is None:  # not on coming back from a partition
             slave_id, host = self._rng.choice(self._agents)
             ports = self._rng.sample(range(31000, 32000), len(live.job.spec.ports))
             changes["assignedTask"] = task.assignedTask.replace(
                 slaveId=slave_id, slaveHost=host, assignedPorts=dict(zip(live.job.spec.ports, ports)))
-        if status == "RUNNING":
-            live.running_since = at
         live.task = task.replace(**changes)
         live.last_ms = at
+        self._note_pending(live)
 
     def _kill_job(self, job: _Job) -> list[TaskStateChange]:
-        """The job's user kills it: active tasks go to KILLING, PENDING ones are deleted unannounced."""
+        """The job's user kills it: active tasks go to KILLING, PENDING and THROTTLED ones are deleted."""
         if job.killed:
             return []
         job.killed = True
         made: list[TaskStateChange] = []
         for live in list(job.live.values()):
-            status = live.task.status.name
+            status = live.status
             if status in ("PENDING", "THROTTLED"):
-                self._drop(live)  # PENDING -> KILLING deletes the task without saving it: no event
-            elif status != "KILLING":
-                made += self._move(live, "KILLING")
+                self._drop(live)  # deleted without being saved again: no event
+            elif status not in ("KILLING", "PARTITIONED"):  # a partitioned one is killed when it is back
+                made += self._move(live, "KILLING", self._message(live, "KILLING"))
         if not job.live:
             made += self._job_ended(job)
         return made
@@ -306,7 +406,7 @@ class Simulator:
         for instance in range(self.instances):
             live = self._make_task(replacement, instance, None, self._clock)
             made.append(self._event(live.task, self._status.INIT))
-            self._queue_move(live, self._delay(live))
+            self._plan(live)
         return made
 
     # -- plumbing ------------------------------------------------------------------------
@@ -316,22 +416,55 @@ class Simulator:
         return TaskStateChange(task, old_state, hashed="taskconfig", identity=self.identity,
                                optional_style=self.profile.optional_style)
 
-    def _delay(self, live: _LiveTask) -> int:
-        return dwell_ms(self._rng, live.task.status.name, live.job.spec, live.penalty_ms)
-
-    def _queue_move(self, live: _LiveTask, delay: int) -> None:
+    def _plan(self, live: _LiveTask) -> None:
+        """Decide ``live``'s next move and queue it."""
+        if live.status == "THROTTLED":
+            new, delay, timed_out = "PENDING", live.penalty_ms, False
+        else:
+            new, delay, timed_out = next_move(self._rng, live.status, live.job.spec,
+                                              partition_aware=self.partition_aware)
+        live.planned = (new, timed_out)
         live.version += 1
         self._push(max(self._clock, live.last_ms) + max(1, delay), live.version, live)
 
     def _push(self, at: int, version: int, item: Any) -> None:
         heapq.heappush(self._queue, (at, next(self._ticket), version, item))
 
+    def _note_pending(self, live: _LiveTask) -> None:
+        """Keep the production tasks waiting for room, and the tasks they may preempt."""
+        key = live.task.assignedTask.taskId
+        production, status = live.job.spec.production, live.status
+        if production and status == "PENDING" and not live.removed:
+            if key not in self._pending_production and self._preemptible and self._rng.random() < PREEMPT_CHANCE:
+                self._preempt(next(iter(self._preemptible.values())), key)
+            self._pending_production[key] = live
+        else:
+            self._pending_production.pop(key, None)
+        if not production and status == "RUNNING" and not live.removed and live.planned[0] != "PREEMPTING":
+            self._preemptible[key] = live
+        else:
+            self._preemptible.pop(key, None)
+
+    def _preempt(self, victim: _LiveTask, preemptor: str) -> None:
+        """Plan ``victim``'s PREEMPTING in favour of the PENDING task ``preemptor``."""
+        victim.planned, victim.preemptor = ("PREEMPTING", False), preemptor
+        self._preemptible.pop(victim.task.assignedTask.taskId, None)
+        victim.version += 1
+        self._push(max(self._clock, victim.last_ms) + self._rng.randint(*PREEMPT_DELAY_MS), victim.version, victim)
+
     def _drop(self, live: _LiveTask) -> None:
         live.removed = True
+        self._note_pending(live)
         job = live.job
         instance = live.task.assignedTask.instanceId
         if job.live.get(instance) is live:
             del job.live[instance]
+
+    def _retire(self, task: Any) -> None:
+        """Keep an ended task in storage; the oldest beyond ``history`` are pruned."""
+        self._ended[task.assignedTask.taskId] = task
+        while len(self._ended) > self.history:
+            del self._ended[next(iter(self._ended))]
 
     def _uuid(self) -> str:
         return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))

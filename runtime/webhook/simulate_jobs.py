@@ -2,9 +2,10 @@
 
 A :class:`JobSpec` is one job as a user would have written it in an
 ``.aurora`` file and the client would have turned into a ``TaskConfig``:
-role and environment, a job name (a few with non-ASCII, and one whose name
-does not fit ISO-8859-1, so the older releases' wire rules have something to
-mangle), executor data in the JSON form the Aurora client sends (as in the
+role and environment, a job name in Aurora's alphabet (ASCII letters, digits,
+``_``, ``.``, ``-``; the scheduler refuses anything else), metadata with
+non-ASCII text (some outside ISO-8859-1 and outside the BMP, so the older
+releases' wire rules have something to mangle), executor data in the JSON form the Aurora client sends (as in the
 documented example), ``NUM_CPUS``/``RAM_MB``/``DISK_MB``/``NAMED_PORT``
 resources, constraints, metadata and task links.
 
@@ -26,9 +27,10 @@ from typing import Any
 
 ROLES = ("www-data", "search", "ads", "payments", "ml", "vagrant", "data-eng", "infra")
 ENVIRONMENTS = ("prod", "staging", "devel", "test")
-SERVICE_NAMES = ("http_example", "frontend", "api_gateway", "indexer", "ñandú-cache", "köln-feed",
-                 "session-store", "東京-search", "hello_world", "señal_api")
-BATCH_NAMES = ("batch-etl", "nightly_report", "reindex", "crème-export", "backfill", "model-train")
+SERVICE_NAMES = ("http_example", "frontend", "api_gateway", "indexer", "nandu-cache", "koeln.feed",
+                 "session-store", "tokyo-search", "hello_world", "senal_api", "api.v2")
+BATCH_NAMES = ("batch-etl", "nightly_report", "reindex", "creme.export", "backfill", "model-train")
+TEAMS = ("ñandú", "köln-feed", "東京-search", "crème")  # metadata values: Latin-1, and beyond it
 CPUS = (0.1, 0.25, 0.3, 0.5, 1.0, 2.0, 4.0)
 RAM_MB = (16, 128, 256, 512, 1024, 2048, 4096)
 DISK_MB = (8, 64, 128, 256, 1024, 4096)
@@ -57,6 +59,7 @@ class JobSpec:
     executor_data: str
     docker_image: str | None  # a Docker container instead of the Mesos one
     fetch_uris: tuple[str, ...]
+    crash_loops: bool = False  # its tasks mostly fail soon after starting (flapping, THROTTLED)
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -97,6 +100,7 @@ def random_job(rng: random.Random, cluster: str = "dc1",
         executor_data="",  # filled in below, from the rest of the spec
         docker_image=f"registry.example.com/{role}/{base}:{rng.randint(1, 40)}" if rng.random() < 0.1 else None,
         fetch_uris=(f"https://artifacts.example.com/{role}/{base}.tar.gz",) if rng.random() < 0.3 else (),
+        crash_loops=rng.random() < 0.1,
     )
     return dataclasses.replace(spec, executor_data=executor_data(spec, rng))
 
@@ -119,6 +123,8 @@ def _metadata(rng: random.Random) -> tuple[tuple[str, str], ...]:
         found.append(("build", str(rng.randint(100, 9999))))
     if rng.random() < 0.5:
         found.append(("sha", f"{rng.getrandbits(128):032x}"))
+    if rng.random() < 0.3:
+        found.append(("team", rng.choice(TEAMS)))
     if rng.random() < 0.15:
         # A character outside the BMP: two UTF-16 units for String.hashCode and the wire rules.
         found.append(("release-note", rng.choice(("🚀 launch", "fix <cache> & retry", "naïve 'quote' = ok"))))
@@ -155,7 +161,7 @@ def executor_data(spec: JobSpec, rng: random.Random) -> str:
     if spec.ports:
         data["announce"] = {"primary_port": spec.ports[0], "portmap": {"aurora": spec.ports[0]}}
     data["priority"] = spec.priority
-    # ensure_ascii (the default) as the Aurora client wrote it: non-ASCII job names become \\uXXXX.
+    # ensure_ascii (the default), as the Aurora client wrote it.
     return json.dumps(data)
 
 

@@ -1,11 +1,10 @@
-"""Aurora's task lifecycle rules, and the simulator's choices within them.
+"""The simulator's choices within Aurora's task lifecycle: what happens next, and when.
 
-The rules follow Aurora's task lifecycle as its documentation describes it:
-which status may follow which, when a task counts a failure, when it is
-rescheduled. They are written here as facts in our own form. The choices are the
-simulator's: how likely each outcome is, how long a task stays in a status,
-the audit messages. Every function takes the random generator it draws
-from, so a seed decides the whole run.
+The rules themselves (which moves are allowed, which statuses time out,
+flapping, messages) are facts in ``simulate_lifecycle``. Here: how likely each
+outcome is, how long a task stays in a status, and the executor's messages.
+Every function takes the random generator it draws from, so a seed decides
+the whole run.
 """
 
 from __future__ import annotations
@@ -14,114 +13,66 @@ import random
 from collections.abc import Mapping
 
 from .simulate_jobs import JobSpec
+from .simulate_lifecycle import STOPPING_TO_RETURN, TIMED_OUT, TIMES_OUT
 
-# Aurora's task lifecycle: the statuses each status may move to (DELETED left out).
-AURORA_TRANSITIONS: Mapping[str, frozenset[str]] = {
-    "INIT": frozenset({"PENDING", "THROTTLED"}),
-    "THROTTLED": frozenset({"PENDING", "KILLING"}),
-    "PENDING": frozenset({"ASSIGNED", "KILLING"}),
-    "ASSIGNED": frozenset({"STARTING", "RUNNING", "FINISHED", "FAILED", "RESTARTING", "DRAINING",
-                           "KILLED", "KILLING", "LOST", "PREEMPTING"}),
-    "STARTING": frozenset({"RUNNING", "FINISHED", "FAILED", "RESTARTING", "DRAINING", "KILLING",
-                           "KILLED", "LOST", "PREEMPTING"}),
-    "RUNNING": frozenset({"FINISHED", "RESTARTING", "DRAINING", "FAILED", "KILLING", "KILLED", "LOST",
-                          "PREEMPTING"}),
-    "PREEMPTING": frozenset({"FINISHED", "FAILED", "KILLING", "KILLED", "LOST"}),
-    "RESTARTING": frozenset({"FINISHED", "FAILED", "KILLING", "KILLED", "LOST"}),
-    "DRAINING": frozenset({"FINISHED", "FAILED", "KILLING", "KILLED", "LOST"}),
-    "KILLING": frozenset({"FINISHED", "FAILED", "KILLED", "LOST"}),
-    "FINISHED": frozenset(), "FAILED": frozenset(), "KILLED": frozenset(), "LOST": frozenset(),
-}
-TERMINAL = frozenset({"FINISHED", "FAILED", "KILLED", "LOST"})
-WINDING_DOWN = frozenset({"RESTARTING", "DRAINING", "PREEMPTING"})  # the scheduler asked it to stop
-FLAPPING_THRESHOLD_MS = 5 * 60_000  # ran shorter than this before failing: penalised when rescheduled
 SECOND, MINUTE, HOUR = 1_000, 60_000, 3_600_000
+TRANSIENT_TIMEOUT_MS = 5 * MINUTE  # how long a status that times out may last (Aurora's default)
 
-# (next status, weight) from each status the simulator moves on its own.
-_SERVICE_RUNNING = (("FAILED", 35), ("LOST", 15), ("RESTARTING", 20), ("DRAINING", 15),
-                    ("PREEMPTING", 5), ("FINISHED", 10))
+# (next status, weight) from each status the simulator moves on its own. "TIMEOUT" is LOST with
+# "Task timed out" after TRANSIENT_TIMEOUT_MS, only in the statuses that time out.
+_SERVICE_RUNNING = (("FAILED", 35), ("LOST", 15), ("RESTARTING", 20), ("DRAINING", 15), ("FINISHED", 10))
 _BATCH_RUNNING = (("FINISHED", 85), ("FAILED", 12), ("LOST", 3))
+_STOPPING = (("KILLED", 92), ("FINISHED", 3), ("TIMEOUT", 5))
 _NEXT: Mapping[str, tuple[tuple[str, int], ...]] = {
     "THROTTLED": (("PENDING", 1),),
     "PENDING": (("ASSIGNED", 1),),
-    "ASSIGNED": (("STARTING", 97), ("LOST", 3)),
+    "ASSIGNED": (("STARTING", 97), ("TIMEOUT", 3)),
     "STARTING": (("RUNNING", 92), ("FAILED", 5), ("LOST", 3)),
-    "RESTARTING": (("KILLED", 94), ("FINISHED", 3), ("LOST", 3)),
-    "DRAINING": (("KILLED", 94), ("FINISHED", 3), ("LOST", 3)),
-    "PREEMPTING": (("KILLED", 94), ("FINISHED", 3), ("LOST", 3)),
-    "KILLING": (("KILLED", 95), ("LOST", 5)),
+    "RESTARTING": _STOPPING, "DRAINING": _STOPPING, "PREEMPTING": _STOPPING,
+    "KILLING": (("KILLED", 95), ("TIMEOUT", 5)),
 }
+_CRASH_LOOP_STARTING = (("RUNNING", 30), ("FAILED", 70))  # a job whose tasks keep failing at once
+# With partition awareness: how often an agent goes out of reach, and what a partitioned task does.
+_PARTITION_WEIGHT = {"ASSIGNED": 1, "STARTING": 2, "RUNNING": 8, "KILLING": 3,
+                     "RESTARTING": 3, "DRAINING": 3, "PREEMPTING": 3}
+_PARTITION_ENDS = (("BACK", 80), ("FINISHED", 6), ("FAILED", 7), ("KILLED", 7))
 
 
-def next_status(rng: random.Random, status: str, spec: JobSpec) -> str | None:
-    """The status a task in ``status`` moves to next, or None if it stays (terminal)."""
-    choices = _NEXT.get(status)
+PREEMPT_CHANCE = 0.3  # a production task turning PENDING finds no room and preempts a task
+PREEMPT_DELAY_MS = (50, 250)  # how soon the victim is told (the preemptor is still PENDING then)
+
+
+def next_move(rng: random.Random, status: str, spec: JobSpec, *,
+              partition_aware: bool = False) -> tuple[str, int, bool]:
+    """(next status, ms until then, timed out) for a task that just entered ``status``.
+
+    PREEMPTING is not chosen here (a production task waiting for room starts
+    it), nor what a partitioned task being stopped does (the scheduler marks it
+    LOST at once).
+    """
     if status == "RUNNING":
         choices = _SERVICE_RUNNING if spec.is_service else _BATCH_RUNNING
-        if spec.production:  # production tasks are not preempted
-            choices = tuple(choice for choice in choices if choice[0] != "PREEMPTING")
-    if not choices:
-        return None
-    return rng.choices([choice[0] for choice in choices], [choice[1] for choice in choices])[0]
+    elif status == "STARTING" and spec.crash_loops:
+        choices = _CRASH_LOOP_STARTING
+    elif status == "PARTITIONED":
+        choices = _PARTITION_ENDS
+    else:
+        choices = _NEXT[status]
+    if partition_aware and status in _PARTITION_WEIGHT:
+        choices = choices + (("PARTITIONED", _PARTITION_WEIGHT[status]),)
+    new = rng.choices([choice[0] for choice in choices], [choice[1] for choice in choices])[0]
+    if new == "TIMEOUT":
+        assert status in TIMES_OUT
+        return "LOST", TRANSIENT_TIMEOUT_MS, True
+    return new, dwell_ms(rng, status, spec, new), False
 
 
-def counts_failure(old: str, new: str) -> bool:
-    """Whether ``old`` -> ``new`` adds INCREMENT_FAILURES (a task failing on its own)."""
-    return new == "FAILED" and old not in WINDING_DOWN and old != "KILLING"
-
-
-def reschedules(old: str, new: str, spec: JobSpec, failures_before: int) -> bool:
-    """Whether Aurora's state machine adds RESCHEDULE for ``old`` -> ``new`` (a terminal status)."""
-    if old == "KILLING":  # killed on purpose
-        return False
-    if old in WINDING_DOWN:  # restarted, drained or preempted: always comes back
-        return True
-    if new == "FINISHED":
-        return spec.is_service
-    if new == "FAILED":  # maxTaskFailures counts for batch jobs only; -1 is no limit
-        limit = spec.max_task_failures
-        return spec.is_service or limit == -1 or failures_before < limit - 1
-    return True  # KILLED or LOST
-
-
-def flap_penalty(rng: random.Random, new: str, ran_for_ms: int | None, failures: int) -> int:
-    """Milliseconds a rescheduled task stays THROTTLED: its ancestor failed or was lost too soon."""
-    if new not in ("FAILED", "LOST"):
-        return 0
-    if ran_for_ms is not None and ran_for_ms >= FLAPPING_THRESHOLD_MS:
-        return 0
-    return min(10 * MINUTE, 30 * SECOND * (1 << min(failures, 5))) + rng.randint(0, 999)
-
-
-def message(rng: random.Random, old: str, new: str, spec: JobSpec) -> str | None:
-    """The audit message Aurora (or the executor) attached to entering ``new``, if any."""
-    if new == "STARTING":
-        return "Initializing sandbox."
-    if new == "RUNNING":
-        return "Task is healthy" if spec.is_service else None
-    if new == "FAILED":
-        return f"Process 'run' exited with status {rng.choice((1, 2, 137))}"
-    if new == "LOST":
-        return f"Task timed out in {old}" if old in ("ASSIGNED", "STARTING") else "Agent lost"
-    if new == "KILLING":
-        return f"Killed by {spec.role}"
-    if new == "RESTARTING":
-        return f"Restarted by {spec.role}"
-    if new == "DRAINING":
-        return "Draining machine for maintenance"
-    if new == "PREEMPTING":
-        return "Preempting in favor of a production task"
-    if new == "FINISHED":
-        return "Task finished"
-    return None
-
-
-def dwell_ms(rng: random.Random, status: str, spec: JobSpec, penalty_ms: int = 0) -> int:
-    """How long a task stays in ``status`` before its next move (THROTTLED: its penalty)."""
-    if status == "THROTTLED":
-        return penalty_ms
+def dwell_ms(rng: random.Random, status: str, spec: JobSpec, new: str) -> int:
+    """How long a task stays in ``status`` before moving to ``new`` (THROTTLED: set by its penalty)."""
+    if new == "PARTITIONED":
+        return rng.randint(SECOND, 30 * MINUTE if status == "RUNNING" else 20 * SECOND)
     if status == "PENDING":
-        return rng.randint(300, 20 * SECOND)
+        return rng.randint(PREEMPT_DELAY_MS[1] + 50, 20 * SECOND)
     if status == "ASSIGNED":
         return rng.randint(200, 3 * SECOND)
     if status == "STARTING":
@@ -129,4 +80,30 @@ def dwell_ms(rng: random.Random, status: str, spec: JobSpec, penalty_ms: int = 0
     if status == "RUNNING":
         mean = 6 * HOUR if spec.is_service else 20 * MINUTE
         return max(30 * SECOND, int(rng.expovariate(1 / mean)))
-    return rng.randint(SECOND, 30 * SECOND)  # stopping: RESTARTING, DRAINING, PREEMPTING, KILLING
+    if status == "PARTITIONED":
+        return rng.randint(10 * SECOND, 3 * MINUTE)
+    return rng.randint(SECOND, 30 * SECOND)  # being stopped: below the transient timeout
+
+
+def message(rng: random.Random, old: str, new: str, spec: JobSpec, timed_out: bool = False) -> str | None:
+    """The message of the task event entering ``new`` on a move the task made on its own.
+
+    The scheduler's own messages (kills, restarts, drains, preemption,
+    reschedules, partitions) come from ``simulate_lifecycle``; the rest is what
+    the executor or Mesos reported.
+    """
+    if timed_out:
+        return TIMED_OUT
+    if new == "STARTING":
+        return "Initializing sandbox."
+    if new == "RUNNING":
+        return "Task is healthy" if spec.is_service else None
+    if new == "FAILED":
+        return f"Process 'run' exited with status {rng.choice((1, 2, 137))}"
+    if new == "LOST":
+        return "Agent lost"
+    if new == "FINISHED":
+        return "Task finished"
+    if new == "KILLED" and old in STOPPING_TO_RETURN | {"KILLING"}:
+        return "Task killed"
+    return None
