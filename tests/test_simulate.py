@@ -197,9 +197,54 @@ def test_streaming_keeps_memory_bounded() -> None:
     assert marks[-1] - marks[0] < 1024 * 1024, f"memory grew from {marks[0]} to {marks[-1]} bytes"
 
 
+def test_dry_run_partition_aware_passes_the_conformance_command(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from aurorakit.runtime.cli import main
+
+    out = tmp_path / "partitions.json"
+    assert main(["simulate", "--jobs", "6", "--instances", "3", "--dry-run", str(out), "--aurora", "0.22",
+                 "--partition-aware", "--seed", "3", "--events", "600"]) == 0
+    texts = [p.text for p in read_payload_file(str(out)).payloads]
+    assert any('"status":"PARTITIONED"' in text for text in texts)
+    assert any('"oldState":{"value":"PARTITIONED"}' in text and '"status":"LOST"' in text for text in texts)
+    capsys.readouterr()
+    assert main(["conformance", str(out)]) == 0
+    assert capsys.readouterr().out.rstrip().splitlines()[-1] == "600 passed, 0 failed"
+
+
+def test_partition_awareness_is_refused_before_0_20(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from aurorakit.runtime.cli import main
+
+    assert main(["simulate", "--jobs", "1", "--instances", "1", "--dry-run", str(tmp_path / "o.json"),
+                 "--aurora", "0.14", "--partition-aware"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("aurorakit: ") and "PARTITIONED" in err, err
+
+
+@pytest.mark.parametrize(("every", "starts"), [("0", 1), ("0.5", 3)])
+def test_0_14_posts_startup_events_at_every_scheduler_start(tmp_path: Path, every: str, starts: int) -> None:
+    from aurorakit.runtime.cli import main
+
+    out = tmp_path / "events.jsonl"
+    assert main(["simulate", "--jobs", "3", "--instances", "2", "--dry-run", str(out), "--aurora", "0.14",
+                 "--seed", "2", "--events", "400", "--failover-every", every]) == 0
+    absent = [p.text.endswith(',"oldState":{}}') for p in read_payload_file(str(out)).payloads]
+    bursts = sum(1 for before, now in itertools.pairwise([False] + absent) if now and not before)
+    if starts == 1:
+        assert bursts == 1 and absent[0]
+    else:
+        assert bursts >= starts  # the start, then a failover every half hour of simulated time
+
+
 def test_bad_arguments() -> None:
-    with pytest.raises(ValueError):
-        Simulator(0, 3)
+    from aurorakit.runtime.errors import AurorakitError
     from aurorakit.runtime.profiles import ProfileError
+    from aurorakit.runtime.webhook.simulate import SimulationError
+
+    with pytest.raises(SimulationError, match="at least one job"):
+        Simulator(0, 3)
+    with pytest.raises(SimulationError, match="failover"):
+        Simulator(1, 1, failover_every_ms=-1)
     with pytest.raises(ProfileError):
-        Simulator(1, 1, "0.17")  # no shipped models for 0.17: pass models=
+        Simulator(1, 1, "0.13")  # not an Aurora release
+    assert issubclass(SimulationError, AurorakitError)

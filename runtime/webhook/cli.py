@@ -390,6 +390,7 @@ SIMULATE_EXAMPLES = """\
   aurorakit simulate --jobs 50 --instances 20 --config webhook.json --rate 200 --duration 60
   aurorakit simulate --jobs 5 --instances 3 --dry-run events.jsonl --aurora 0.14 --seed 7
   aurorakit simulate --jobs 5 --instances 3 --dry-run events.json --events 1000
+  aurorakit simulate --jobs 5 --instances 3 --dry-run events.json --aurora 0.22 --partition-aware
   aurorakit conformance events.json        # the dry-run vector file checks out
   aurorakit send --config webhook.json events.jsonl"""
 
@@ -397,14 +398,19 @@ SIMULATE_EXAMPLES = """\
 def _add_simulate(commands: Any) -> None:
     sub = _command(commands, "simulate", "simulate an Aurora scheduler's task events and send (or write) them",
                    "Simulate a scheduler that has just started with J jobs of I instances each\n"
-                   "(realistic jobs: roles, environments, executor data, resources, ports,\n"
-                   "constraints, metadata) and drive their tasks through Aurora's task state\n"
-                   "machine: PENDING, ASSIGNED, STARTING, RUNNING, then FINISHED, FAILED, LOST, or\n"
-                   "RESTARTING/DRAINING/PREEMPTING/KILLING -> KILLED; rescheduled tasks get a new\n"
-                   "taskId, their ancestorId and a growing failureCount. Events follow the profile's\n"
-                   "rules (initial events only for 0.14/0.15, the config's statuses from 0.19,\n"
-                   "Guava or Java Optional form) and hash each job's shared TaskConfig with one\n"
-                   "identity table (the default one, or --identity FILE). A seed gives the same run.\n"
+                   "(realistic jobs named in Aurora's alphabet: roles, environments, executor data,\n"
+                   "resources, ports, constraints, metadata) and drive their tasks through Aurora's\n"
+                   "task lifecycle: INIT -> PENDING, ASSIGNED (agent, host, ports), STARTING, RUNNING,\n"
+                   "then FINISHED, FAILED, LOST, or RESTARTING/DRAINING/PREEMPTING/KILLING -> KILLED;\n"
+                   "ASSIGNED, PREEMPTING, RESTARTING, KILLING and DRAINING may time out to LOST.\n"
+                   "A replacement (new taskId, ancestorId, failureCount carried over) is posted before\n"
+                   "its ancestor's final event, THROTTLED with a growing penalty when the ancestor was\n"
+                   "flapping. At the start and at every failover (--failover-every) 0.14/0.15 post one\n"
+                   "event per stored task, ended ones included, oldState absent; later releases post\n"
+                   "only transitions, 0.19 on only the config's statuses. PARTITIONED only with\n"
+                   "--partition-aware (0.20 on; off by default, as in Aurora). Each job's shared\n"
+                   "TaskConfig is hashed with one identity table (the default one, or --identity\n"
+                   "FILE). A seed gives the same run.\n"
                    "\n"
                    "Without --events or --duration the run ends when every job has ended (its user\n"
                    "killed it, or its batch tasks finished); with them, ended jobs are replaced by new\n"
@@ -426,6 +432,11 @@ def _add_simulate(commands: Any) -> None:
     sub.add_argument("--models", metavar="MODULE", help="generated models of the profile's release")
     sub.add_argument("--identity", metavar="FILE", help="identity table of the simulated scheduler process")
     sub.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
+    sub.add_argument("--partition-aware", action="store_true",
+                     help="0.20 and later: tasks whose agent is out of reach become PARTITIONED (off in Aurora "
+                          "unless enabled)")
+    sub.add_argument("--failover-every", type=_non_negative_float, default=6.0, metavar="HOURS",
+                     help="simulated hours between scheduler restarts (default 6; 0: none)")
     sub.add_argument("--rate", type=_non_negative_float, default=0.0, metavar="R",
                      help="posted events per second (default 0: as fast as possible)")
     limit = sub.add_mutually_exclusive_group()
@@ -451,7 +462,9 @@ def _simulate(args: argparse.Namespace) -> int:
             raise WebhookCommandError(f"--identity {args.identity}: {err}") from None
     simulator = Simulator(args.jobs, args.instances, profile, args.seed,
                           statuses=None if config is None else config.statuses, identity=identity,
-                          models=models, renew_jobs=args.events is not None or args.duration is not None)
+                          models=models, renew_jobs=args.events is not None or args.duration is not None,
+                          partition_aware=args.partition_aware,
+                          failover_every_ms=round(args.failover_every * 3_600_000))
     if args.dry_run is not None:
         with _DryRunFile(args.dry_run, simulator) as sink, _sigterm_as_ctrl_c():
             posted, interrupted = _run(simulator, args, sink.write)

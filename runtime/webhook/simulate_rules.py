@@ -18,12 +18,14 @@ from .simulate_lifecycle import STOPPING_TO_RETURN, TIMED_OUT, TIMES_OUT
 SECOND, MINUTE, HOUR = 1_000, 60_000, 3_600_000
 TRANSIENT_TIMEOUT_MS = 5 * MINUTE  # how long a status that times out may last (Aurora's default)
 
+Choices = tuple[tuple[str, int], ...]  # (next status, weight)
+
 # (next status, weight) from each status the simulator moves on its own. "TIMEOUT" is LOST with
 # "Task timed out" after TRANSIENT_TIMEOUT_MS, only in the statuses that time out.
-_SERVICE_RUNNING = (("FAILED", 35), ("LOST", 15), ("RESTARTING", 20), ("DRAINING", 15), ("FINISHED", 10))
-_BATCH_RUNNING = (("FINISHED", 85), ("FAILED", 12), ("LOST", 3))
-_STOPPING = (("KILLED", 92), ("FINISHED", 3), ("TIMEOUT", 5))
-_NEXT: Mapping[str, tuple[tuple[str, int], ...]] = {
+_SERVICE_RUNNING: Choices = (("FAILED", 35), ("LOST", 15), ("RESTARTING", 20), ("DRAINING", 15), ("FINISHED", 10))
+_BATCH_RUNNING: Choices = (("FINISHED", 85), ("FAILED", 12), ("LOST", 3))
+_STOPPING: Choices = (("KILLED", 92), ("FINISHED", 3), ("TIMEOUT", 5))
+_NEXT: Mapping[str, Choices] = {
     "THROTTLED": (("PENDING", 1),),
     "PENDING": (("ASSIGNED", 1),),
     "ASSIGNED": (("STARTING", 97), ("TIMEOUT", 3)),
@@ -31,11 +33,11 @@ _NEXT: Mapping[str, tuple[tuple[str, int], ...]] = {
     "RESTARTING": _STOPPING, "DRAINING": _STOPPING, "PREEMPTING": _STOPPING,
     "KILLING": (("KILLED", 95), ("TIMEOUT", 5)),
 }
-_CRASH_LOOP_STARTING = (("RUNNING", 30), ("FAILED", 70))  # a job whose tasks keep failing at once
+_CRASH_LOOP_STARTING: Choices = (("RUNNING", 30), ("FAILED", 70))  # a job whose tasks keep failing at once
 # With partition awareness: how often an agent goes out of reach, and what a partitioned task does.
 _PARTITION_WEIGHT = {"ASSIGNED": 1, "STARTING": 2, "RUNNING": 8, "KILLING": 3,
                      "RESTARTING": 3, "DRAINING": 3, "PREEMPTING": 3}
-_PARTITION_ENDS = (("BACK", 80), ("FINISHED", 6), ("FAILED", 7), ("KILLED", 7))
+_PARTITION_ENDS: Choices = (("BACK", 80), ("FINISHED", 6), ("FAILED", 7), ("KILLED", 7))
 
 
 PREEMPT_CHANCE = 0.3  # a production task turning PENDING finds no room and preempts a task
@@ -50,6 +52,7 @@ def next_move(rng: random.Random, status: str, spec: JobSpec, *,
     it), nor what a partitioned task being stopped does (the scheduler marks it
     LOST at once).
     """
+    choices: Choices
     if status == "RUNNING":
         choices = _SERVICE_RUNNING if spec.is_service else _BATCH_RUNNING
     elif status == "STARTING" and spec.crash_loops:
