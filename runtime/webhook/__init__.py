@@ -5,8 +5,10 @@ Modules: ``config`` (webhook.json), ``spool`` (SQLite outbox), ``signing``,
 ``sender`` (``AuroraSender``, ``ReliableSender``), ``receiver``
 (``WebhookReceiver``, ``ReceiverStore``, ``serve``), ``payloads`` (events and
 captured payloads into deliveries, bodies back into events), ``simulate``
-(``Simulator``: a simulated scheduler's events; with ``simulate_jobs`` and
-``simulate_rules``) and ``cli`` (``aurorakit receive``, ``send``, ``simulate``).
+(``Simulator``: a simulated scheduler's events; with ``simulate_lifecycle``
+(Aurora's lifecycle rules as facts), ``simulate_rules`` (the simulator's
+choices), ``simulate_jobs`` and ``simulate_state``) and ``cli``
+(``aurorakit receive``, ``send``, ``simulate``).
 """
 
 from .config import (AURORA_0_22_STATUSES, RetryPolicy, WebhookConfig, WebhookConfigError,

@@ -46,28 +46,26 @@ Memory
 
 from __future__ import annotations
 
-import enum
 import heapq
 import itertools
 import random
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
 from ..errors import AurorakitError
 from ..event import TaskStateChange
-from ..identity import IdentityTable, arm_constant, arm_key, default_identity, use_identity
+from ..identity import IdentityTable, use_identity
 from ..profiles import Profile, profile_for
-from ..struct import ThriftUnion
 
-from .simulate_jobs import JobSpec, make_task_config, random_job
+from .simulate_jobs import make_task_config, random_job
 from .simulate_lifecycle import (DRAINING_MESSAGE, PARTITION_LOST, PARTITION_MIN_MINOR, STOPPING_TO_RETURN,
                                  TERMINAL, base_penalty_ms, counts_failure, is_flapping, killed_message,
                                  preempting_message, rescheduled_message, reschedules, restarted_message, task_id,
                                  transitions)
 from .simulate_rules import HOUR, MINUTE, PREEMPT_CHANCE, PREEMPT_DELAY_MS, SECOND, message, next_move
+from .simulate_state import Job, LiveTask, SimulationStats, scheduler_identity
 
 __all__ = ["AURORA_TRANSITIONS", "DEFAULT_START_MS", "SimulationError", "SimulationStats", "Simulator",
            "scheduler_identity"]
@@ -79,63 +77,6 @@ _FAILOVER = "failover"  # a queued scheduler restart
 
 class SimulationError(AurorakitError, ValueError):
     """A simulation that cannot be run as asked (too small, or partitions where Aurora had none)."""
-
-
-def scheduler_identity(models: ModuleType, given: IdentityTable | None = None) -> IdentityTable:
-    """One scheduler process's identity table, with an explicit entry for every constant.
-
-    Entries of ``given`` are kept; every other enum constant and union arm of
-    ``models`` gets the documented default. Being explicit (not "defaulted"),
-    the entries are saved with the table and used by ``verify``.
-    """
-    known = given.known() if given is not None else {}
-    table = IdentityTable(known)
-    for value in vars(models).values():
-        if isinstance(value, type) and issubclass(value, enum.Enum):
-            keys = [f"{value.__name__}.{member.name}" for member in value]
-        elif isinstance(value, type) and issubclass(value, ThriftUnion) and value is not ThriftUnion:
-            keys = [arm_key(value.__name__, arm_constant(spec.name)) for spec in value._fields]
-        else:
-            continue
-        for key in keys:
-            if key not in known:
-                table.set(key, default_identity(key))
-    return table
-
-
-@dataclass
-class SimulationStats:
-    transitions: int = 0  # events made, posted or not (startup events included)
-    tasks: int = 0
-    jobs_started: int = 0
-    jobs_ended: int = 0
-    scheduler_starts: int = 0
-
-
-@dataclass(eq=False)
-class _Job:
-    spec: JobSpec
-    config: Any  # the TaskConfig all instances share
-    live: dict[int, _LiveTask] = field(default_factory=dict)  # instance id -> its current task
-    killed: bool = False
-
-
-@dataclass(eq=False)
-class _LiveTask:
-    job: _Job
-    task: Any  # ScheduledTask
-    last_ms: int  # timestamp of its last task event
-    penalty_ms: int = 0  # THROTTLED: how long until PENDING
-    flapping_ancestors: int = 0  # consecutive flapping ancestors (what its penalty grew from)
-    planned: tuple[str, bool] = ("", False)  # its next status, and whether that is a timeout
-    before_partition: str = ""  # PARTITIONED: the status it had
-    preemptor: str = ""  # planned PREEMPTING: the production task it makes room for
-    version: int = 0  # bumped when its queued move is no longer wanted
-    removed: bool = False
-
-    @property
-    def status(self) -> str:
-        return str(self.task.status.name)
 
 
 class Simulator:
@@ -179,10 +120,10 @@ class Simulator:
         self._clock = start_ms
         self._queue: list[tuple[int, int, int, Any]] = []  # (at ms, tie-breaker, version, task, job or failover)
         self._ticket = itertools.count()
-        self._live_jobs: dict[tuple[str, str, str], _Job] = {}
+        self._live_jobs: dict[tuple[str, str, str], Job] = {}
         self._ended: dict[str, Any] = {}  # terminal tasks still in storage, oldest first
-        self._pending_production: dict[str, _LiveTask] = {}  # production tasks waiting for room
-        self._preemptible: dict[str, _LiveTask] = {}  # RUNNING non-production tasks, longest running first
+        self._pending_production: dict[str, LiveTask] = {}  # production tasks waiting for room
+        self._preemptible: dict[str, LiveTask] = {}  # RUNNING non-production tasks, longest running first
         agent_prefix = self._uuid()
         self._agents = [(f"{agent_prefix}-S{n}", f"agent-{n}.{cluster}.example.com")
                         for n in range(max(3, min(500, jobs * instances // 2 + 3)))]
@@ -219,7 +160,7 @@ class Simulator:
             if item is _FAILOVER:
                 if self._live_jobs:
                     yield from self._scheduler_start()
-            elif isinstance(item, _Job):
+            elif isinstance(item, Job):
                 yield from self._kill_job(item)
             elif not item.removed and item.version == version:
                 yield from self._advance(item)
@@ -240,18 +181,18 @@ class Simulator:
             self._push(self._clock + self.failover_every_ms, 0, _FAILOVER)
         return [self._event(task, None) for task in stored]
 
-    def _new_job(self) -> _Job:
+    def _new_job(self) -> Job:
         spec = random_job(self._rng, self.cluster, self._live_jobs)
         with use_identity(self.identity):  # sets of two or more hash their elements as they are built
             config = make_task_config(spec, self.models)
-        job = _Job(spec, config)
+        job = Job(spec, config)
         self._live_jobs[spec.key] = job
         self.stats.jobs_started += 1
         lifetime = self._rng.randint(1 * HOUR, 12 * HOUR) if spec.is_service else 8 * HOUR
         self._push(self._clock + lifetime, 0, job)
         return job
 
-    def _restore(self, job: _Job, instance: int) -> _LiveTask:
+    def _restore(self, job: Job, instance: int) -> LiveTask:
         """A task stored before this scheduler started: PENDING, or RUNNING with its history.
 
         A RUNNING one may replace an ended ancestor (lost, or restarted), kept in storage.
@@ -273,13 +214,13 @@ class Simulator:
             self._run_up(live)
         return live
 
-    def _run_up(self, live: _LiveTask) -> None:
+    def _run_up(self, live: LiveTask) -> None:
         for status in ("ASSIGNED", "STARTING", "RUNNING"):
             at = live.last_ms + self._rng.randint(SECOND, MINUTE)
             self._record(live, status, self._message(live, status), at)
 
-    def _make_task(self, job: _Job, instance: int, ancestor: _LiveTask | None, at: int, penalty_ms: int = 0,
-                   flapping_ancestors: int = 0) -> _LiveTask:
+    def _make_task(self, job: Job, instance: int, ancestor: LiveTask | None, at: int, penalty_ms: int = 0,
+                   flapping_ancestors: int = 0) -> LiveTask:
         """A new task of ``job`` (a reschedule of ``ancestor`` if given), PENDING or THROTTLED."""
         m, spec = self.models, job.spec
         status = self._status["THROTTLED" if penalty_ms else "PENDING"]
@@ -291,13 +232,13 @@ class Simulator:
             failureCount=0 if ancestor is None else ancestor.task.failureCount,
             taskEvents=[m.TaskEvent(timestamp=at, status=status, message=note, scheduler=self.scheduler_host)],
             ancestorId=None if ancestor is None else ancestor.task.assignedTask.taskId)
-        live = _LiveTask(job, task, at, penalty_ms=penalty_ms, flapping_ancestors=flapping_ancestors)
+        live = LiveTask(job, task, at, penalty_ms=penalty_ms, flapping_ancestors=flapping_ancestors)
         job.live[instance] = live
         self._note_pending(live)
         self.stats.tasks += 1
         return live
 
-    def _advance(self, live: _LiveTask) -> list[TaskStateChange]:
+    def _advance(self, live: LiveTask) -> list[TaskStateChange]:
         """Make ``live``'s planned move, with what follows from it."""
         new, timed_out = live.planned
         note: str | None
@@ -313,7 +254,7 @@ class Simulator:
             note = self._message(live, new, timed_out)
         return self._move(live, new, note)
 
-    def _message(self, live: _LiveTask, new: str, timed_out: bool = False) -> str | None:
+    def _message(self, live: LiveTask, new: str, timed_out: bool = False) -> str | None:
         user = live.job.spec.role
         if new == "RESTARTING":
             return restarted_message(user)
@@ -325,7 +266,7 @@ class Simulator:
             return None
         return message(self._rng, live.status, new, live.job.spec, timed_out)
 
-    def _move(self, live: _LiveTask, new: str, note: str | None) -> list[TaskStateChange]:
+    def _move(self, live: LiveTask, new: str, note: str | None) -> list[TaskStateChange]:
         """Move ``live`` to ``new``: the events in the order the scheduler posted them."""
         old = live.task.status
         before = live.before_partition if old.name == "PARTITIONED" else old.name
@@ -360,7 +301,7 @@ class Simulator:
             made += self._job_ended(job)
         return made
 
-    def _record(self, live: _LiveTask, status: str, note: str | None, at: int, *,
+    def _record(self, live: LiveTask, status: str, note: str | None, at: int, *,
                 count_failure: bool = False) -> None:
         """Set ``live``'s status, appending its task event (and its host and ports when ASSIGNED)."""
         m, task = self.models, live.task
@@ -379,7 +320,7 @@ class Simulator:
         live.last_ms = at
         self._note_pending(live)
 
-    def _kill_job(self, job: _Job) -> list[TaskStateChange]:
+    def _kill_job(self, job: Job) -> list[TaskStateChange]:
         """The job's user kills it: active tasks go to KILLING, PENDING and THROTTLED ones are deleted."""
         if job.killed:
             return []
@@ -395,7 +336,7 @@ class Simulator:
             made += self._job_ended(job)
         return made
 
-    def _job_ended(self, job: _Job) -> list[TaskStateChange]:
+    def _job_ended(self, job: Job) -> list[TaskStateChange]:
         self._live_jobs.pop(job.spec.key, None)
         job.killed = True  # its queued end, if still coming, does nothing
         self.stats.jobs_ended += 1
@@ -416,7 +357,7 @@ class Simulator:
         return TaskStateChange(task, old_state, hashed="taskconfig", identity=self.identity,
                                optional_style=self.profile.optional_style)
 
-    def _plan(self, live: _LiveTask) -> None:
+    def _plan(self, live: LiveTask) -> None:
         """Decide ``live``'s next move and queue it."""
         if live.status == "THROTTLED":
             new, delay, timed_out = "PENDING", live.penalty_ms, False
@@ -430,7 +371,7 @@ class Simulator:
     def _push(self, at: int, version: int, item: Any) -> None:
         heapq.heappush(self._queue, (at, next(self._ticket), version, item))
 
-    def _note_pending(self, live: _LiveTask) -> None:
+    def _note_pending(self, live: LiveTask) -> None:
         """Keep the production tasks waiting for room, and the tasks they may preempt."""
         key = live.task.assignedTask.taskId
         production, status = live.job.spec.production, live.status
@@ -445,14 +386,14 @@ class Simulator:
         else:
             self._preemptible.pop(key, None)
 
-    def _preempt(self, victim: _LiveTask, preemptor: str) -> None:
+    def _preempt(self, victim: LiveTask, preemptor: str) -> None:
         """Plan ``victim``'s PREEMPTING in favour of the PENDING task ``preemptor``."""
         victim.planned, victim.preemptor = ("PREEMPTING", False), preemptor
         self._preemptible.pop(victim.task.assignedTask.taskId, None)
         victim.version += 1
         self._push(max(self._clock, victim.last_ms) + self._rng.randint(*PREEMPT_DELAY_MS), victim.version, victim)
 
-    def _drop(self, live: _LiveTask) -> None:
+    def _drop(self, live: LiveTask) -> None:
         live.removed = True
         self._note_pending(live)
         job = live.job
