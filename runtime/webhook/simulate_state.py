@@ -37,6 +37,8 @@ def scheduler_identity(models: ModuleType, given: IdentityTable | None = None) -
 
 @dataclass
 class SimulationStats:
+    """What a run has done so far."""
+
     transitions: int = 0  # events made, posted or not (startup events included)
     tasks: int = 0
     jobs_started: int = 0
@@ -46,6 +48,8 @@ class SimulationStats:
 
 @dataclass(eq=False)
 class Job:
+    """A live job: its spec, its shared TaskConfig, the current task of each instance."""
+
     spec: JobSpec
     config: Any  # the TaskConfig all instances share
     live: dict[int, LiveTask] = field(default_factory=dict)  # instance id -> its current task
@@ -54,12 +58,14 @@ class Job:
 
 @dataclass(eq=False)
 class LiveTask:
+    """The current task of one instance, and what the scheduler knows about it beyond the task."""
+
     job: Job
     task: Any  # ScheduledTask
     last_ms: int  # timestamp of its last task event
     penalty_ms: int = 0  # THROTTLED: how long until PENDING
     flapping_ancestors: int = 0  # consecutive flapping ancestors (what its penalty grew from)
-    planned: tuple[str, bool] = ("", False)  # its next status, and whether that is a timeout
+    planned: tuple[str, bool] = ("", False)  # its next status ("BACK": out of PARTITIONED), timed out?
     before_partition: str = ""  # PARTITIONED: the status it had
     preemptor: str = ""  # planned PREEMPTING: the production task it makes room for
     version: int = 0  # bumped when its queued move is no longer wanted
