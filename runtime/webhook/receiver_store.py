@@ -6,8 +6,19 @@ headers (credential-like values redacted), the decoded summary and the
 duplicate and is not stored again; requests without a ``webhook-id`` (Aurora
 itself sends none) are all stored.
 
+Requests the receiver refused (400, 401, 413, ...) are kept too, with their
+reason but not their body, in a second table capped at the most recent
+``REJECTED_KEPT`` rows (a flood of bad requests cannot fill the disk).
+
+``webhook-id`` values are never pruned: a duplicate is recognised for as long
+as the delivery is stored, which is longer than any signature tolerance.
+
 Other processes may read the same file while a receiver writes it (``tail``
 from a CLI, for instance).
+
+A write that SQLite refuses (disk or ``max_bytes`` quota full, read-only file,
+locked by another writer past ``busy_timeout``) raises :class:`StoreWriteError`;
+the receiver answers 503 so that the sender retries later.
 """
 
 from __future__ import annotations
@@ -22,6 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..errors import AurorakitError
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
     seq         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -33,7 +46,21 @@ CREATE TABLE IF NOT EXISTS deliveries (
     body        BLOB NOT NULL,
     summary     TEXT
 );
+CREATE TABLE IF NOT EXISTS rejected (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    received_at REAL NOT NULL,
+    status      INTEGER NOT NULL,
+    reason      TEXT NOT NULL,
+    method      TEXT NOT NULL,
+    path        TEXT NOT NULL,
+    remote      TEXT NOT NULL,
+    webhook_id  TEXT,
+    size        INTEGER,
+    headers     TEXT NOT NULL
+);
 """
+REJECTED_KEPT = 10_000
+_PAGE_SIZE = 4096
 _COLUMNS = "seq, webhook_id, received_at, path, remote, headers, body, summary"
 
 
@@ -53,6 +80,26 @@ class StoredDelivery:
                 f"path={self.path!r}, body=<{len(self.body)} bytes>, summary={self.summary!r})")
 
 
+@dataclass(frozen=True)
+class RejectedRequest:
+    """A request the receiver refused, and why (its body is not kept)."""
+
+    seq: int
+    received_at: float
+    status: int
+    reason: str
+    method: str
+    path: str
+    remote: str
+    webhook_id: str | None
+    size: int | None  # body bytes read (or announced), None if unknown
+    headers: dict[str, str]
+
+
+class StoreWriteError(AurorakitError):
+    """The store cannot write (full, read-only, locked); the receiver answers 503."""
+
+
 def _row_to_delivery(row: tuple[Any, ...]) -> StoredDelivery:
     return StoredDelivery(
         seq=row[0], webhook_id=row[1], received_at=row[2], path=row[3], remote=row[4],
@@ -64,14 +111,20 @@ def _row_to_delivery(row: tuple[Any, ...]) -> StoredDelivery:
 class ReceiverStore:
     """Received webhooks in one SQLite file; safe to share between threads."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, max_bytes: int | None = None, busy_timeout: float = 5.0) -> None:
+        """Open (or create) the store; ``max_bytes`` caps the database file's size."""
         self.path = str(path)
         self._lock = threading.Lock()
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA busy_timeout = 5000")
+        self._db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+        # WAL with synchronous=NORMAL: a commit survives the process being killed
+        # (SIGKILL), which is what "acknowledged" promises; not a power cut.
         self._db.execute("PRAGMA journal_mode = WAL")
         self._db.execute("PRAGMA synchronous = NORMAL")
         self._db.executescript(_SCHEMA)
+        if max_bytes is not None:
+            page_size = int(self._db.execute("PRAGMA page_size").fetchone()[0])
+            self._db.execute(f"PRAGMA max_page_count = {max(1, max_bytes // page_size)}")
 
     def __repr__(self) -> str:
         return f"ReceiverStore({self.path!r})"
@@ -83,11 +136,50 @@ class ReceiverStore:
         when = time.time() if received_at is None else received_at
         summary_text = None if summary is None else json.dumps(dict(summary), default=str)
         with self._lock:
-            cursor = self._db.execute(
-                "INSERT INTO deliveries (webhook_id, received_at, path, remote, headers, body, summary)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (webhook_id) DO NOTHING",
-                (webhook_id, when, path, remote, json.dumps(dict(headers)), body, summary_text))
+            try:
+                cursor = self._db.execute(
+                    "INSERT INTO deliveries (webhook_id, received_at, path, remote, headers, body, summary)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (webhook_id) DO NOTHING",
+                    (webhook_id, when, path, remote, json.dumps(dict(headers)), body, summary_text))
+            except sqlite3.Error as err:
+                raise StoreWriteError(f"{self.path}: cannot store the delivery: {err}") from None
             return cursor.lastrowid if cursor.rowcount == 1 else None
+
+    def add_rejected(self, *, status: int, reason: str, method: str, path: str, remote: str,
+                     webhook_id: str | None, size: int | None, headers: Mapping[str, str],
+                     received_at: float | None = None) -> None:
+        """Record one refused request; the oldest records beyond ``REJECTED_KEPT`` are dropped."""
+        when = time.time() if received_at is None else received_at
+        with self._lock:
+            try:
+                cursor = self._db.execute(
+                    "INSERT INTO rejected (received_at, status, reason, method, path, remote, webhook_id,"
+                    " size, headers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (when, status, reason, method, path, remote, webhook_id, size, json.dumps(dict(headers))))
+                if cursor.lastrowid is not None and cursor.lastrowid % 100 == 0:
+                    self._db.execute("DELETE FROM rejected WHERE seq <= ?", (cursor.lastrowid - REJECTED_KEPT,))
+            except sqlite3.Error as err:
+                raise StoreWriteError(f"{self.path}: cannot record the rejected request: {err}") from None
+
+    def rejected(self, limit: int = 100) -> builtins.list[RejectedRequest]:
+        """The ``limit`` most recent rejected requests, oldest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT seq, received_at, status, reason, method, path, remote, webhook_id, size, headers"
+                " FROM rejected ORDER BY seq DESC LIMIT ?", (limit,)).fetchall()
+        return [RejectedRequest(seq=row[0], received_at=row[1], status=row[2], reason=row[3], method=row[4],
+                                path=row[5], remote=row[6], webhook_id=row[7], size=row[8],
+                                headers=json.loads(row[9])) for row in reversed(rows)]
+
+    def all(self, batch: int = 500) -> Iterator[StoredDelivery]:
+        """Every delivery, oldest first, read a batch at a time."""
+        seq = 0
+        while True:
+            page = self.since(seq, batch)
+            yield from page
+            if len(page) < batch:
+                return
+            seq = page[-1].seq
 
     def has(self, webhook_id: str) -> bool:
         with self._lock:

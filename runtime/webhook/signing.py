@@ -11,6 +11,12 @@ A signed request carries three headers:
 
 A secret is written ``whsec_<base64>`` (the bytes are the base64-decoded
 part) or as raw text (the bytes are its UTF-8 encoding).
+
+A request must carry each of the three headers at most once: with two
+``webhook-id`` headers, the signature check and the duplicate check could read
+different ones, so a replay with an extra id put in front would pass as new.
+:func:`webhook_headers` picks the one value of each from the request's header
+list, and both checks use what it returns.
 """
 
 from __future__ import annotations
@@ -21,7 +27,9 @@ import hashlib
 import hmac
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+
+from ..errors import AurorakitError
 
 WEBHOOK_ID = "webhook-id"
 WEBHOOK_TIMESTAMP = "webhook-timestamp"
@@ -30,12 +38,38 @@ SECRET_PREFIX = "whsec_"
 DEFAULT_TOLERANCE_SEC = 300  # Standard Webhooks' recommended 5 minutes, both ways
 
 
-class SecretFormatError(ValueError):
+WEBHOOK_HEADERS = (WEBHOOK_ID, WEBHOOK_TIMESTAMP, WEBHOOK_SIGNATURE)
+
+
+class SecretFormatError(AurorakitError, ValueError):
     """A signing secret that cannot be turned into key bytes."""
 
 
-class SignatureError(ValueError):
+class SignatureError(AurorakitError, ValueError):
     """A request whose signature headers are missing, malformed, stale or wrong."""
+
+
+class RepeatedHeaderError(AurorakitError, ValueError):
+    """A request that carries one of the Standard Webhooks headers more than once."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"repeated {name} header")
+
+
+def webhook_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The ``webhook-*`` values of a request's header list (names lower-cased).
+
+    Raises :class:`RepeatedHeaderError` when one of them occurs twice.
+    """
+    found: dict[str, str] = {}
+    for name, value in headers:
+        lower = name.lower()
+        if lower in WEBHOOK_HEADERS:
+            if lower in found:
+                raise RepeatedHeaderError(lower)
+            found[lower] = value
+    return found
 
 
 def decode_secret(secret: str | bytes) -> bytes:
@@ -80,9 +114,15 @@ def signature_headers(key: bytes | None, msg_id: str, body: bytes,
     return headers
 
 
-def verify(key: bytes, headers: Mapping[str, str], body: bytes, *,
+def verify(key: bytes, headers: Mapping[str, str] | Iterable[tuple[str, str]], body: bytes, *,
            tolerance_sec: float = DEFAULT_TOLERANCE_SEC, now: float | None = None) -> str:
-    """Check a request's signature; return its ``webhook-id`` or raise :class:`SignatureError`."""
+    """Check a request's signature; return its ``webhook-id`` or raise :class:`SignatureError`.
+
+    ``headers`` is a mapping, or the request's list of ``(name, value)`` pairs, in
+    which a repeated ``webhook-*`` header raises :class:`RepeatedHeaderError`.
+    """
+    if not isinstance(headers, Mapping):
+        headers = webhook_headers(headers)
     msg_id = _header(headers, WEBHOOK_ID)
     timestamp_text = _header(headers, WEBHOOK_TIMESTAMP)
     signature_text = _header(headers, WEBHOOK_SIGNATURE)

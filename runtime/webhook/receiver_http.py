@@ -1,0 +1,442 @@
+"""The receiver's HTTP/1.1 server: h11 speaks the protocol, one asyncio loop holds the connections.
+
+Why h11 under our own loop rather than uvicorn or aiohttp: what this server
+must guarantee are limits on connections, not on an application: a time limit
+on the request head and another on the body, a body limit applied before a
+byte of the body is read, and a cap on open connections that sheds the slow
+ones instead of turning new clients away. h11 does the strict part of HTTP
+(request line and header syntax, Content-Length as digits only, chunk sizes as
+hex only, no Transfer-Encoding but ``chunked``, a bounded head) and leaves all
+I/O to the caller, so each limit is a few lines below instead of a setting a
+server framework may or may not have (uvicorn's limit-concurrency answers new
+clients 503 once slow ones fill it, and neither it nor aiohttp bounds how long
+a head may take to arrive). The loop holds thousands of idle sockets at no
+cost; only whole requests reach the worker threads.
+
+What h11 accepts and this server refuses on top (request smuggling guards):
+a second Content-Length line or a list in one (h11 merges equal ones), and
+Transfer-Encoding together with Content-Length. A request answered before its
+body was read (405, 411, 413, any framing error) is answered with
+``Connection: close`` and the connection is closed after a bounded lingering
+read, so its body can never be taken for the next request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
+
+import h11
+
+log = logging.getLogger("aurorakit.webhook.receiver")
+
+_READ_SIZE = 65536
+_LINGER_BYTES = 8 * 1024 * 1024  # read (and drop) at most this much after an early answer
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one client may cost the server."""
+
+    max_body_bytes: int = 1024 * 1024
+    max_header_bytes: int = 16 * 1024  # request line and headers together; more is 431
+    header_timeout: float = 10.0  # from connect (or the previous answer) to the end of the head
+    body_timeout: float = 30.0  # from the end of the head to the end of the body
+    max_connections: int = 1000  # beyond it the longest-waiting idle or slow connection is shed
+    workers: int = 8  # threads running the request handler
+    linger: float = 1.0  # after an early answer, how long to drain the client's input
+
+    def __post_init__(self) -> None:
+        for name in ("max_body_bytes", "max_header_bytes", "max_connections", "workers"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        for name in ("header_timeout", "body_timeout"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive")
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A complete request, handed to the handler in a worker thread."""
+
+    method: str
+    path: str
+    remote: str
+    headers: list[tuple[str, str]]  # as received: order, repeats and the client's spelling kept
+    body: bytes
+    received_at: float  # wall clock, when the head was complete
+    started: float  # monotonic, when the head was complete (for latency)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    payload: Mapping[str, Any]
+    headers: tuple[tuple[str, str], ...] = ()
+    close: bool = False
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A request (or connection) the server itself refused or lost, for the log and the store."""
+
+    status: int | None  # None: nothing was answered (the client left, or was shed)
+    reason: str
+    remote: str
+    method: str = ""
+    path: str = ""
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    size: int | None = None
+    started: float = 0.0  # monotonic
+
+
+Handler = Callable[[Incoming], Answer]
+Reporter = Callable[[Refusal], None]
+
+
+class _EarlyAnswer(Exception):
+    """Answer now and close: the rest of the request is not read."""
+
+    def __init__(self, status: int, reason: str, size: int | None = None,
+                 headers: tuple[tuple[str, str], ...] = ()) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+        self.size = size
+        self.headers = headers
+
+
+class _ClientGone(Exception):
+    """The client closed or reset the connection."""
+
+
+class _Connection:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, max_header_bytes: int) -> None:
+        self.reader = reader
+        self.writer = writer
+        self.h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=max_header_bytes)
+        peer = writer.get_extra_info("peername")
+        self.remote = str(peer[0]) if isinstance(peer, tuple) else str(peer or "")
+        self.waiting_since: float | None = time.monotonic()  # set while no request is being handled
+        self.shed = False
+
+    async def receive(self) -> bytes:
+        try:
+            data = await self.reader.read(_READ_SIZE)
+        except (ConnectionError, OSError):
+            data = b""
+        self.h11.receive_data(data)
+        return data
+
+    def abort(self) -> None:
+        self.shed = True
+        self.writer.transport.abort()
+
+
+class HttpServer:
+    """Serves ``handler`` on an already listening socket, in a loop of its own thread."""
+
+    def __init__(self, sock: socket.socket, limits: Limits, handler: Handler, reporter: Reporter) -> None:
+        self.sock = sock
+        self.limits = limits
+        self.handler = handler
+        self.reporter = reporter
+        self._pool = ThreadPoolExecutor(max_workers=limits.workers, thread_name_prefix="webhook-receiver")
+        self._connections: dict[_Connection, None] = {}  # in order of arrival
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- running -------------------------------------------------------------------
+
+    def start(self) -> None:
+        port = self.sock.getsockname()[1]
+        self._thread = threading.Thread(target=self._run, name=f"webhook-receiver-{port}", daemon=True)
+        self._thread.start()
+        self._ready.wait()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for the server to stop; False on timeout."""
+        if self._thread is None:
+            return True
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def stop(self) -> None:
+        loop, stopping = self._loop, self._stopping
+        if loop is not None and stopping is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(stopping.set)
+            except RuntimeError:  # the loop closed in between
+                pass
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.sock.close()
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._main())
+        finally:
+            self._ready.set()
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        tasks: set[asyncio.Task[None]] = set()
+
+        def accepted(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            task = asyncio.ensure_future(self._serve(reader, writer))
+            tasks.add(task)
+            task.add_done_callback(tasks.discard)
+
+        server = await asyncio.start_server(accepted, sock=self.sock, backlog=1024,
+                                            limit=_READ_SIZE)
+        self._ready.set()
+        try:
+            await self._stopping.wait()
+        finally:
+            server.close()
+            for connection in list(self._connections):
+                connection.abort()
+            for task in list(tasks):
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    def _report(self, refusal: Refusal) -> None:
+        try:
+            self._pool.submit(self.reporter, refusal)
+        except RuntimeError:  # the pool is shut down: the server is stopping
+            pass
+
+    # -- one connection --------------------------------------------------------------
+
+    def _make_room(self) -> bool:
+        """Shed the connection waiting longest for a head, if the cap is reached; False if none can go."""
+        if len(self._connections) < self.limits.max_connections:
+            return True
+        waiting = [c for c in self._connections if c.waiting_since is not None]
+        if not waiting:
+            return False
+        victim = min(waiting, key=lambda c: c.waiting_since or 0.0)
+        waited = time.monotonic() - (victim.waiting_since or 0.0)
+        self._report(Refusal(None, f"connection shed after {waited:.1f} s without a complete request "
+                                   f"({self.limits.max_connections} connections open)", victim.remote))
+        victim.abort()
+        del self._connections[victim]
+        return True
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connection = _Connection(reader, writer, self.limits.max_header_bytes)
+        if not self._make_room():
+            await self._answer_and_close(connection, 503, {"error": "too many connections"}, (("retry-after", "1"),))
+            return
+        self._connections[connection] = None
+        try:
+            await self._cycles(connection)
+        except asyncio.CancelledError:
+            pass
+        except Exception:  # a bug in this module: one line with its traceback, the connection closed
+            log.exception("webhook receiver connection from %s failed", connection.remote)
+        finally:
+            self._connections.pop(connection, None)
+            writer.transport.abort() if connection.shed else writer.close()
+
+    async def _cycles(self, connection: _Connection) -> None:
+        limits = self.limits
+        while True:
+            connection.waiting_since = time.monotonic()
+            try:
+                request, raw_head = await asyncio.wait_for(self._read_head(connection), limits.header_timeout)
+            except asyncio.TimeoutError:
+                if connection.h11.trailing_data[0]:
+                    reason = f"request head not complete after {limits.header_timeout:g} s"
+                    self._report(Refusal(408, reason, connection.remote))
+                    await self._answer_and_close(connection, 408, {"error": reason})
+                return  # an idle kept-alive connection just ends
+            except _ClientGone:
+                return
+            except h11.RemoteProtocolError as err:
+                if connection.shed:
+                    return
+                reason = f"malformed request: {err}"
+                self._report(Refusal(err.error_status_hint, reason, connection.remote))
+                await self._answer_and_close(connection, err.error_status_hint, {"error": reason})
+                return
+            connection.waiting_since = None
+            started, received_at = time.monotonic(), time.time()
+            method = request.method.decode("ascii", "replace")
+            path = request.target.decode("latin-1")
+            headers = [(name.decode("latin-1"), value.decode("latin-1"))
+                       for name, value in request.headers.raw_items()]
+            try:
+                self._check_framing(request, raw_head)
+                body = await asyncio.wait_for(self._read_body(connection), limits.body_timeout)
+            except asyncio.TimeoutError:
+                reason = f"body not complete after {limits.body_timeout:g} s"
+                await self._refuse(connection, Refusal(408, reason, connection.remote, method, path, headers,
+                                                       started=started))
+                return
+            except _EarlyAnswer as early:
+                await self._refuse(connection, Refusal(early.status, early.reason, connection.remote, method, path,
+                                                       headers, early.size, started), early.headers)
+                return
+            except h11.RemoteProtocolError as err:
+                await self._refuse(connection, Refusal(err.error_status_hint, f"malformed body: {err}",
+                                                       connection.remote, method, path, headers, started=started))
+                return
+            except _ClientGone:
+                self._report(Refusal(None, "client closed the connection before the body was complete",
+                                     connection.remote, method, path, headers, started=started))
+                return
+            incoming = Incoming(method, path, connection.remote, headers, body, received_at, started)
+            try:
+                answer = await asyncio.get_running_loop().run_in_executor(self._pool, self.handler, incoming)
+            except RuntimeError:  # the pool was shut down: the server is stopping
+                return
+            if not await self._send(connection, answer):
+                return
+            if answer.close or connection.h11.our_state is h11.MUST_CLOSE:
+                return
+            try:
+                connection.h11.start_next_cycle()
+            except h11.LocalProtocolError:
+                return
+
+    async def _read_head(self, connection: _Connection) -> tuple[h11.Request, bytes]:
+        # The raw head is kept (bounded by h11's own limit) to count Content-Length
+        # lines, which h11 merges when they are equal.
+        raw = bytearray(connection.h11.trailing_data[0])
+        while True:
+            event = connection.h11.next_event()
+            if event is h11.NEED_DATA:
+                data = await connection.receive()
+                if len(raw) <= self.limits.max_header_bytes + _READ_SIZE:
+                    raw += data
+                continue
+            if isinstance(event, h11.Request):
+                return event, bytes(raw)
+            raise _ClientGone()
+
+    def _check_framing(self, request: h11.Request, raw_head: bytes) -> None:
+        """Refuse what h11 lets through but a proxy in front could frame differently."""
+        names = [name for name, _ in request.headers]
+        method = request.method.decode("ascii", "replace")
+        if _content_length_lines(raw_head) > 1:
+            raise _EarlyAnswer(400, "more than one Content-Length")
+        if b"transfer-encoding" in names and b"content-length" in names:
+            raise _EarlyAnswer(400, "both Transfer-Encoding and Content-Length")
+        if method != "POST":
+            raise _EarlyAnswer(405, f"method {method} not allowed, only POST", headers=(("allow", "POST"),))
+        if b"transfer-encoding" not in names and b"content-length" not in names:
+            raise _EarlyAnswer(411, "Content-Length required")
+        for name, value in request.headers:
+            if name == b"content-length" and int(value) > self.limits.max_body_bytes:
+                raise _EarlyAnswer(413, f"body larger than {self.limits.max_body_bytes} bytes", int(value))
+
+    async def _read_body(self, connection: _Connection) -> bytes:
+        if connection.h11.they_are_waiting_for_100_continue:
+            await self._write(connection, connection.h11.send(h11.InformationalResponse(status_code=100)))
+        parts: list[bytes] = []
+        total = 0
+        while True:
+            event = connection.h11.next_event()
+            if event is h11.NEED_DATA:
+                await connection.receive()
+            elif isinstance(event, h11.Data):
+                total += len(event.data)
+                if total > self.limits.max_body_bytes:
+                    raise _EarlyAnswer(413, f"body larger than {self.limits.max_body_bytes} bytes", total)
+                parts.append(bytes(event.data))
+            elif isinstance(event, h11.EndOfMessage):
+                return b"".join(parts)
+            else:
+                raise _ClientGone()
+
+    # -- answering -------------------------------------------------------------------
+
+    async def _refuse(self, connection: _Connection, refusal: Refusal,
+                      headers: tuple[tuple[str, str], ...] = ()) -> None:
+        self._report(refusal)
+        assert refusal.status is not None
+        await self._answer_and_close(connection, refusal.status, {"error": refusal.reason}, headers)
+
+    async def _answer_and_close(self, connection: _Connection, status: int, payload: Mapping[str, Any],
+                                headers: tuple[tuple[str, str], ...] = ()) -> None:
+        """Answer, then drain the client's input a little: closing with unread input makes the
+        kernel reset the connection, and the client might never read the answer."""
+        if not await self._send(connection, Answer(status, payload, headers, close=True)):
+            return
+        writer = connection.writer
+        try:
+            if writer.can_write_eof():
+                writer.write_eof()
+            deadline = time.monotonic() + self.limits.linger
+            drained = 0
+            while drained < _LINGER_BYTES:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                data = await asyncio.wait_for(connection.reader.read(_READ_SIZE), left)
+                if not data:
+                    break
+                drained += len(data)
+        except (asyncio.TimeoutError, ConnectionError, OSError):
+            pass
+
+    async def _send(self, connection: _Connection, answer: Answer) -> bool:
+        """Write the answer; False if it could not be (the client left, or h11 cannot frame it)."""
+        if connection.shed:
+            return False
+        data = json.dumps(dict(answer.payload)).encode("utf-8")
+        headers = [("content-type", "application/json"), ("content-length", str(len(data))),
+                   *answer.headers]
+        if answer.close:
+            headers.append(("connection", "close"))
+        try:
+            wire = (connection.h11.send(h11.Response(status_code=answer.status, headers=headers,
+                                                     reason=_phrase(answer.status)))
+                    + connection.h11.send(h11.Data(data=data))
+                    + connection.h11.send(h11.EndOfMessage()))
+        except h11.LocalProtocolError:
+            return False
+        return await self._write(connection, wire)
+
+    async def _write(self, connection: _Connection, data: bytes | None) -> bool:
+        if not data:
+            return True
+        try:
+            connection.writer.write(data)
+            await connection.writer.drain()
+            return True
+        except (ConnectionError, OSError):
+            return False
+
+
+def _content_length_lines(raw_head: bytes) -> int:
+    """How many Content-Length values the head gives (a comma-separated list counts each)."""
+    end = min((i for i in (raw_head.find(b"\r\n\r\n"), raw_head.find(b"\n\n")) if i >= 0), default=len(raw_head))
+    count = 0
+    for line in raw_head[:end].split(b"\n")[1:]:
+        name, colon, value = line.partition(b":")
+        if colon and name.strip().lower() == b"content-length":
+            count += 1 + value.count(b",")
+    return count
+
+
+def _phrase(status: int) -> bytes:
+    try:
+        return HTTPStatus(status).phrase.encode("ascii")
+    except ValueError:
+        return b""
