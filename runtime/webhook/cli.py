@@ -33,7 +33,8 @@ from ..progress import Progress
 from .config import WebhookConfig, describe_keys, load_config
 from .outgoing import OutgoingEvent
 from .payloads import header, models_for, outgoing_from_event, outgoing_from_text, request_decoder
-from .receiver import DEFAULT_MAX_BODY_BYTES, ReceiverStore, StoredDelivery, serve
+from .receive_tools import SECRET_SOURCES_HELP, export_lines, read_secret, rejected_text
+from .receiver import DEFAULT_MAX_BODY_BYTES, Limits, ReceiverStore, RequestLog, StoredDelivery, serve
 from .redaction import redact_url
 from .sender import AuroraSender, ReliableSender, SubmitQueueFullError, make_sender
 from .signing import SecretFormatError
@@ -136,8 +137,11 @@ def _show_warnings() -> None:
 RECEIVE_EXAMPLES = """\
   aurorakit receive --port 5000 --store received.db
   aurorakit receive --port 5000 --store received.db --aurora 0.14
-  aurorakit receive --port 5000 --store received.db --secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw
+  aurorakit receive --port 5000 --store received.db --secret-file webhook-secret.txt
+  aurorakit receive --port 5000 --store received.db --host 0.0.0.0 --secret-file webhook-secret.txt
   aurorakit receive --store received.db --list 20
+  aurorakit receive --store received.db --list --rejected
+  aurorakit receive --store received.db --export captured.jsonl
   aurorakit receive --store received.db --tail --follow
   aurorakit receive --store received.db --list --json | jq .summary.status"""
 
@@ -155,18 +159,44 @@ def _add_receive(commands: Any) -> None:
                    "problem and not stored. A repeated webhook-id (a retry of aurorakit's reliable\n"
                    "sender) is answered 200 and stored once. With --secret, requests must carry a\n"
                    "valid Standard Webhooks signature (401 otherwise). Ctrl-C stops the server.\n"
+                   "Each request gets one line on stdout (-q: none): time, status, stored / duplicate /\n"
+                   "rejected, task id and new status, size, latency, and the reason of a refusal;\n"
+                   "refused requests are kept in the store with their reason (--list --rejected).\n"
                    "\n"
-                   "With --list or --tail nothing is served: the deliveries already in the store are\n"
-                   "printed, oldest first (--follow keeps printing new ones until Ctrl-C).",
+                   "It listens on 127.0.0.1 unless --host says otherwise; another address needs a\n"
+                   "secret, or --allow-unsigned (with a warning). Limits: --max-body, a head must\n"
+                   "arrive within --header-timeout and a body within --body-timeout, at most\n"
+                   "--max-connections are open (the one waiting longest for a request is dropped to\n"
+                   "make room); a store that cannot write is answered 503, so senders retry.\n"
+                   "\n"
+                   + SECRET_SOURCES_HELP + "\n"
+                   "\n"
+                   "With --list, --tail or --export nothing is served: the deliveries already in the\n"
+                   "store are printed, oldest first (--follow keeps printing new ones until Ctrl-C),\n"
+                   "or written as JSON lines that aurorakit send replays.",
                    RECEIVE_EXAMPLES)
     sub.add_argument("--store", required=True, metavar="FILE", help="SQLite file to store deliveries in")
     sub.add_argument("--port", type=int, metavar="P", help="port to listen on (0: any free port, printed)")
     sub.add_argument("--host", default="127.0.0.1", metavar="HOST",
                      help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)")
-    sub.add_argument("--secret", metavar="S", help="Standard Webhooks secret (whsec_<base64> or text): "
-                                                  "refuse unsigned or wrongly signed requests")
+    secret = sub.add_mutually_exclusive_group()
+    secret.add_argument("--secret-file", metavar="FILE",
+                        help="file holding the Standard Webhooks secret (whsec_<base64> or text): refuse unsigned "
+                             "or wrongly signed requests (the safest way to give it)")
+    secret.add_argument("--secret", metavar="S", help="the secret itself (visible in the process list; prefer "
+                                                     "--secret-file or AURORAKIT_WEBHOOK_SECRET)")
+    sub.add_argument("--allow-unsigned", action="store_true",
+                     help="listen on an address other than loopback without a secret (prints a warning)")
+    limits = Limits()
     sub.add_argument("--max-body", type=_positive_int, default=DEFAULT_MAX_BODY_BYTES, metavar="BYTES",
                      help=f"largest body accepted, larger ones get 413 (default {DEFAULT_MAX_BODY_BYTES})")
+    sub.add_argument("--max-connections", type=_positive_int, default=limits.max_connections, metavar="N",
+                     help=f"open connections at most (default {limits.max_connections})")
+    sub.add_argument("--header-timeout", type=_positive_float, default=limits.header_timeout, metavar="SEC",
+                     help=f"time a request head may take to arrive (default {limits.header_timeout:g})")
+    sub.add_argument("--body-timeout", type=_positive_float, default=limits.body_timeout, metavar="SEC",
+                     help=f"time a body may take to arrive (default {limits.body_timeout:g})")
+    sub.add_argument("-q", "--quiet", action="store_true", help="no line per request")
     group = sub.add_mutually_exclusive_group()
     group.add_argument("--aurora", metavar="VERSION",
                        help="Aurora release that sends (its wire charset and models; default 0.22)")
@@ -177,35 +207,52 @@ def _add_receive(commands: Any) -> None:
     show.add_argument("--tail", nargs="?", const=10, type=_non_negative_int, metavar="N",
                       help="print the N most recent deliveries (default 10; 0: none), "
                            "then with --follow the new ones")
+    show.add_argument("--export", metavar="FILE",
+                      help="write every stored payload as JSON lines (- for stdout) for aurorakit send, and exit")
+    sub.add_argument("--rejected", action="store_true", help="with --list: the refused requests and why")
     sub.add_argument("--follow", action="store_true", help="with --tail: keep printing new deliveries")
     sub.add_argument("--json", action="store_true", help="with --list/--tail: one JSON object per line")
     sub.set_defaults(handler=_receive)
 
 
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not value > 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be more than 0, got {text}")
+    return value
+
+
 def _receive(args: argparse.Namespace) -> int:
     if args.follow and args.tail is None:
         raise WebhookCommandError("receive: --follow goes with --tail")
-    if args.list is not None or args.tail is not None:
+    if args.rejected and args.list is None:
+        raise WebhookCommandError("receive: --rejected goes with --list")
+    if args.list is not None or args.tail is not None or args.export is not None:
         return _show_stored(args)
     if args.port is None:
         raise WebhookCommandError("receive: give --port to receive (or --list / --tail to show what is stored)")
+    secret = read_secret(args.secret, args.secret_file)
+    _show_warnings()
     profile, models = _payload_models(args, None)
+    limits = Limits(max_body_bytes=args.max_body, max_connections=args.max_connections,
+                    header_timeout=args.header_timeout, body_timeout=args.body_timeout)
     try:
         store = ReceiverStore(args.store)
     except (OSError, sqlite3.Error) as err:
         raise WebhookCommandError(f"{args.store}: cannot open the store: {err}") from None
 
     def ready(receiver: Any) -> None:
-        signed = ", signatures required" if args.secret else ""
+        signed = ", signatures required" if secret else ""
         print(f"listening on {receiver.url} (store {args.store}; Aurora {profile.version} payloads, "
               f"models {models.__name__}{signed}); Ctrl-C stops", flush=True)
 
     try:
         with _sigterm_as_ctrl_c():
-            serve(args.port, store, host=args.host, secret=args.secret, max_body_bytes=args.max_body,
-                  decode_request=request_decoder(profile, models), on_ready=ready)
+            serve(args.port, store, host=args.host, secret=secret, limits=limits,
+                  decode_request=request_decoder(profile, models), on_ready=ready,
+                  allow_unsigned=args.allow_unsigned, on_request=None if args.quiet else _print_request)
     except SecretFormatError as err:
-        raise WebhookCommandError(f"--secret: {err}") from None
+        raise WebhookCommandError(f"signing secret: {err}") from None
     except OSError as err:
         raise WebhookCommandError(f"cannot listen on {args.host}:{args.port}: {err.strerror or err}") from None
     finally:
@@ -224,6 +271,12 @@ def _show_stored(args: argparse.Namespace) -> int:
     except sqlite3.Error as err:
         raise WebhookCommandError(f"{args.store}: not a receiver store ({err})") from None
     try:
+        if args.export is not None:
+            return _export(store, args)
+        if args.list is not None and args.rejected:
+            for rejected in store.rejected(args.list):
+                print(rejected_text(rejected, args.json))
+            return 0
         if args.list is not None:
             for delivery in store.list(args.list):
                 print(_delivery_text(delivery, args.json))
@@ -237,6 +290,28 @@ def _show_stored(args: argparse.Namespace) -> int:
         return 0
     finally:
         store.close()
+
+
+def _print_request(entry: RequestLog) -> None:
+    print(entry.line(), flush=True)
+
+
+def _export(store: ReceiverStore, args: argparse.Namespace) -> int:
+    profile, _ = _payload_models(args, None)
+    try:
+        out = sys.stdout if args.export == "-" else open(args.export, "w", encoding="utf-8", newline="\n")
+    except OSError as err:
+        raise WebhookCommandError(f"--export {args.export}: cannot write: {err.strerror or err}") from None
+    try:
+        written, skipped = export_lines(store.all(), profile, out)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    for reason in skipped:
+        print(f"aurorakit: skipped {reason}", file=sys.stderr)
+    print(f"exported {written} payload(s) to {args.export}" + (f", skipped {len(skipped)}" if skipped else ""),
+          file=sys.stderr if args.export == "-" else sys.stdout)
+    return 1 if skipped else 0
 
 
 def _delivery_text(delivery: StoredDelivery, as_json: bool) -> str:

@@ -117,8 +117,8 @@ class WebhookReceiver:
         if self.key is None and not is_loopback(host):
             if not allow_unsigned:
                 raise ReceiverConfigError(f"refusing to listen on {host} without a signing secret: anyone who can "
-                                          f"reach it could store events (give a secret, or allow unsigned "
-                                          f"requests explicitly)")
+                                          f"reach it could store events (give a signing secret, or allow "
+                                          f"unsigned requests: receive --allow-unsigned)")
             log.warning("listening on %s without a signing secret: any client that can reach it can store events",
                         host)
         self.decode = decode

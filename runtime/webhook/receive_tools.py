@@ -1,0 +1,80 @@
+"""What ``aurorakit receive`` needs besides the server: the secret's source, export, the rejected list."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from typing import TextIO
+
+from ..errors import AurorakitError, PayloadError
+from ..profiles import Profile
+from .payloads import body_text, compact, header
+from .receiver_store import RejectedRequest, StoredDelivery
+
+SECRET_ENV = "AURORAKIT_WEBHOOK_SECRET"
+SECRET_SOURCES_HELP = (
+    f"The signing secret comes from --secret-file FILE (safest: a file only you can read), else from the\n"
+    f"environment variable {SECRET_ENV} (kept out of shell history and the process list, but inherited\n"
+    f"by child processes), else from --secret S (visible to every local user in the process list and kept\n"
+    f"in shell history: for trying things out only).")
+
+
+class SecretSourceError(AurorakitError):
+    """A signing secret that cannot be read from where it was said to be."""
+
+
+def read_secret(secret: str | None, secret_file: str | None, environ: dict[str, str] | None = None) -> str | None:
+    """The secret from ``--secret-file``, ``--secret`` or :data:`SECRET_ENV` (first given wins, in that order)."""
+    if secret_file is not None:
+        try:
+            with open(secret_file, encoding="utf-8") as handle:
+                text = handle.read()
+        except (OSError, UnicodeDecodeError) as err:
+            reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+            raise SecretSourceError(f"--secret-file {secret_file}: cannot read: {reason}") from None
+        value = text.strip()
+        if not value:
+            raise SecretSourceError(f"--secret-file {secret_file}: the file is empty")
+        if "\n" in value:
+            raise SecretSourceError(f"--secret-file {secret_file}: expected one line, the secret")
+        return value
+    if secret is not None:
+        return secret
+    value = (os.environ if environ is None else environ).get(SECRET_ENV)
+    if value is not None and not value.strip():
+        raise SecretSourceError(f"{SECRET_ENV} is set but empty")
+    return None if value is None else value.strip()
+
+
+def export_lines(deliveries: Iterable[StoredDelivery], profile: Profile, out: TextIO) -> tuple[int, list[str]]:
+    """Write each stored body as one JSON line ``aurorakit send`` reads; (written, reasons for skipped ones).
+
+    A body is read back as ``profile``'s release wrote it (its Content-Type's
+    charset from 0.19 on) and written compact, as Gson wrote it.
+    """
+    written = 0
+    skipped: list[str] = []
+    for delivery in deliveries:
+        try:
+            text = body_text(delivery.body, profile, header(delivery.headers, "Content-Type"))
+            json.loads(text)
+        except (PayloadError, ValueError) as err:
+            skipped.append(f"delivery {delivery.seq}: not a JSON event ({err})")
+            continue
+        out.write(compact(text) + "\n")  # Gson writes no raw newline; U+2028 and friends stay as they are
+        written += 1
+    return written, skipped
+
+
+def rejected_text(rejected: RejectedRequest, as_json: bool) -> str:
+    if as_json:
+        return json.dumps({"seq": rejected.seq, "receivedAt": rejected.received_at, "status": rejected.status,
+                           "reason": rejected.reason, "method": rejected.method, "path": rejected.path,
+                           "remote": rejected.remote, "webhookId": rejected.webhook_id, "bytes": rejected.size},
+                          ensure_ascii=False)
+    when = datetime.fromtimestamp(rejected.received_at, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    size = "-" if rejected.size is None else f"{rejected.size}B"
+    return (f"{rejected.seq:>6}  {when}  {rejected.status}  {rejected.method} {rejected.path}  from {rejected.remote}"
+            f"  {size}  id={rejected.webhook_id or '-'}  {rejected.reason}")
