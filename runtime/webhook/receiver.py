@@ -247,8 +247,8 @@ class WebhookReceiver:
                               refusal.size, latency, webhook_id=webhook_id, reason=refusal.reason))
 
     def _record(self, refusal: Refusal, webhook_id: str | None) -> None:
-        if refusal.status not in _RECORDED or not refusal.method:
-            return
+        if refusal.status not in _RECORDED or (refusal.status == 408 and not refusal.method):
+            return  # a head that never came is a slow client, not a request: the log line is enough
         try:
             self.store.add_rejected(status=refusal.status, reason=refusal.reason, method=refusal.method,
                                     path=refusal.path, remote=refusal.remote, webhook_id=webhook_id,

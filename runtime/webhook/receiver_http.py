@@ -333,6 +333,9 @@ class HttpServer:
         """Refuse what h11 lets through but a proxy in front could frame differently."""
         names = [name for name, _ in request.headers]
         method = request.method.decode("ascii", "replace")
+        # h11 bounds a head that arrives in pieces; one that arrives whole in a read is measured here.
+        if _head_end(raw_head) > self.limits.max_header_bytes:
+            raise _EarlyAnswer(431, f"malformed request: head larger than {self.limits.max_header_bytes} bytes")
         if _content_length_lines(raw_head) > 1:
             raise _EarlyAnswer(400, "more than one Content-Length")
         if b"transfer-encoding" in names and b"content-length" in names:
@@ -424,11 +427,15 @@ class HttpServer:
             return False
 
 
+def _head_end(raw_head: bytes) -> int:
+    """Where the head ends: the first empty line (h11 also takes a bare LF as a line end)."""
+    return min((i for i in (raw_head.find(b"\r\n\r\n"), raw_head.find(b"\n\n")) if i >= 0), default=len(raw_head))
+
+
 def _content_length_lines(raw_head: bytes) -> int:
     """How many Content-Length values the head gives (a comma-separated list counts each)."""
-    end = min((i for i in (raw_head.find(b"\r\n\r\n"), raw_head.find(b"\n\n")) if i >= 0), default=len(raw_head))
     count = 0
-    for line in raw_head[:end].split(b"\n")[1:]:
+    for line in raw_head[:_head_end(raw_head)].split(b"\n")[1:]:
         name, colon, value = line.partition(b":")
         if colon and name.strip().lower() == b"content-length":
             count += 1 + value.count(b",")
