@@ -247,7 +247,7 @@ def test_a_replay_with_an_extra_webhook_id_is_400_and_not_stored(tmp_path: Path)
         assert statuses(exchange(receiver, signed_request(original + [("Connection", "close")]))) == [200]
         for extra in ("webhook-id", "Webhook-Id", "webhook-timestamp", "webhook-signature"):
             value = {"webhook-id": "evt-2", "Webhook-Id": "evt-3"}.get(extra, dict(original).get(extra.lower(), ""))
-            replay = signed_request([(extra, value)] + original)
+            replay = signed_request([(extra, value)] + original + [("Connection", "close")])
             answer = exchange(receiver, replay)
             assert statuses(answer) == [400] and f"repeated {extra.lower()} header".encode() in answer, answer
         assert [d.webhook_id for d in store.list()] == ["evt-1"]

@@ -292,8 +292,13 @@ def _show_stored(args: argparse.Namespace) -> int:
         store.close()
 
 
+_PRINT_LOCK = threading.Lock()
+
+
 def _print_request(entry: RequestLog) -> None:
-    print(entry.line(), flush=True)
+    with _PRINT_LOCK:  # from several worker threads: one whole line at a time
+        sys.stdout.write(entry.line() + "\n")
+        sys.stdout.flush()
 
 
 def _export(store: ReceiverStore, args: argparse.Namespace) -> int:

@@ -155,6 +155,7 @@ class HttpServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
         self._ready = threading.Event()
+        self._done = threading.Event()
         self._thread: threading.Thread | None = None
 
     # -- running -------------------------------------------------------------------
@@ -169,8 +170,9 @@ class HttpServer:
         """Wait for the server to stop; False on timeout."""
         if self._thread is None:
             return True
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
+        # An Event, not Thread.join(timeout): a Ctrl-C landing inside join() can leave the
+        # thread looking finished, and the join in stop() would then not wait for it.
+        return self._done.wait(timeout)
 
     def stop(self) -> None:
         loop, stopping = self._loop, self._stopping
@@ -190,6 +192,7 @@ class HttpServer:
             asyncio.run(self._main())
         finally:
             self._ready.set()
+            self._done.set()
 
     async def _main(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -265,7 +268,9 @@ class HttpServer:
                     self._report(Refusal(408, reason, connection.remote))
                     await self._answer_and_close(connection, 408, {"error": reason})
                 return  # an idle kept-alive connection just ends
-            except _ClientGone:
+            except _ClientGone as gone:
+                if str(gone) and not connection.shed:
+                    self._report(Refusal(None, str(gone), connection.remote))
                 return
             except h11.RemoteProtocolError as err:
                 if connection.shed:
@@ -296,9 +301,10 @@ class HttpServer:
                 await self._refuse(connection, Refusal(err.error_status_hint, f"malformed body: {err}",
                                                        connection.remote, method, path, headers, started=started))
                 return
-            except _ClientGone:
-                self._report(Refusal(None, "client closed the connection before the body was complete",
-                                     connection.remote, method, path, headers, started=started))
+            except _ClientGone as gone:
+                if not connection.shed:
+                    self._report(Refusal(None, str(gone) or "client closed the connection",
+                                         connection.remote, method, path, headers, started=started))
                 return
             incoming = Incoming(method, path, connection.remote, headers, body, received_at, started)
             try:
@@ -322,6 +328,8 @@ class HttpServer:
             event = connection.h11.next_event()
             if event is h11.NEED_DATA:
                 data = await connection.receive()
+                if not data and raw:
+                    raise _ClientGone("client closed the connection before the request head was complete")
                 if len(raw) <= self.limits.max_header_bytes + _READ_SIZE:
                     raw += data
                 continue
@@ -356,7 +364,8 @@ class HttpServer:
         while True:
             event = connection.h11.next_event()
             if event is h11.NEED_DATA:
-                await connection.receive()
+                if not await connection.receive():
+                    raise _ClientGone("client closed the connection before the body was complete")
             elif isinstance(event, h11.Data):
                 total += len(event.data)
                 if total > self.limits.max_body_bytes:
