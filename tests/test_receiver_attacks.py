@@ -294,3 +294,12 @@ def test_rejected_requests_are_recorded_with_their_reason(receiver: WebhookRecei
     # Refused before its request line was read: no method or path to record.
     assert (rejected[2].status, rejected[2].method) == (400, "")
     assert rejected[2].reason == "malformed request: bad Content-Length"
+
+
+def test_expect_100_continue_is_answered_before_the_body(receiver: WebhookReceiver) -> None:
+    with socket.create_connection(("127.0.0.1", receiver.port), timeout=10) as conn:
+        conn.sendall(post(b"Content-Length: %d\r\nExpect: 100-continue\r\n" % len(BODY), b""))
+        assert conn.recv(65536).startswith(b"HTTP/1.1 100 Continue\r\n")
+        conn.sendall(BODY)
+        assert conn.recv(65536).startswith(b"HTTP/1.1 200 OK\r\n")
+    assert receiver.store.count() == 1

@@ -42,10 +42,10 @@ def read_secret(secret: str | None, secret_file: str | None, environ: dict[str, 
         return value
     if secret is not None:
         return secret
-    value = (os.environ if environ is None else environ).get(SECRET_ENV)
-    if value is not None and not value.strip():
+    from_env = (os.environ if environ is None else environ).get(SECRET_ENV)
+    if from_env is not None and not from_env.strip():
         raise SecretSourceError(f"{SECRET_ENV} is set but empty")
-    return None if value is None else value.strip()
+    return None if from_env is None else from_env.strip()
 
 
 def export_lines(deliveries: Iterable[StoredDelivery], profile: Profile, out: TextIO) -> tuple[int, list[str]]:

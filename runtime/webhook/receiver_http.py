@@ -358,7 +358,7 @@ class HttpServer:
 
     async def _read_body(self, connection: _Connection) -> bytes:
         if connection.h11.they_are_waiting_for_100_continue:
-            await self._write(connection, connection.h11.send(h11.InformationalResponse(status_code=100)))
+            await self._write(connection, connection.h11.send(h11.InformationalResponse(status_code=100, headers=[], reason=_phrase(100))))
         parts: list[bytes] = []
         total = 0
         while True:
