@@ -270,7 +270,7 @@ class WebhookReceiver:
         try:
             if self.on_request is not None:
                 self.on_request(entry)
-            else:
+            elif log.isEnabledFor(logging.INFO):
                 log.info("%s", entry.line())
         except Exception:  # a broken log sink must not fail the request
             log.exception("webhook receiver: request log failed")
