@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AurorakitError
-from .receiver_http import Answer, HttpServer, Incoming, Limits, Refusal
+from .receiver_framing import Answer, Incoming, Limits, Refusal
+from .receiver_http import HttpServer
 from .receiver_store import ReceiverStore, StoredDelivery, StoreWriteError
 from .redaction import redact_headers
 from .signing import WEBHOOK_ID, RepeatedHeaderError, SignatureError, decode_secret, verify, webhook_headers

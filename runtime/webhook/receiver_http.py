@@ -13,12 +13,11 @@ clients 503 once slow ones fill it, and neither it nor aiohttp bounds how long
 a head may take to arrive). The loop holds thousands of idle sockets at no
 cost; only whole requests reach the worker threads.
 
-What h11 accepts and this server refuses on top (request smuggling guards):
-a second Content-Length line or a list in one (h11 merges equal ones), and
-Transfer-Encoding together with Content-Length. A request answered before its
-body was read (405, 411, 413, any framing error) is answered with
-``Connection: close`` and the connection is closed after a bounded lingering
-read, so its body can never be taken for the next request.
+The framing rules added on top of h11 (request smuggling guards) are in
+:mod:`.receiver_framing`. A request answered before its body was read (405,
+411, 413, any framing error) is answered with ``Connection: close`` and the
+connection is closed after a bounded lingering read, so its body can never be
+taken for the next request.
 """
 
 from __future__ import annotations
@@ -31,11 +30,14 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
 import h11
+
+from .receiver_framing import Answer, EarlyAnswer, Incoming, Limits, Refusal, check_framing
+
+__all__ = ["Answer", "HttpServer", "Incoming", "Limits", "Refusal"]
 
 log = logging.getLogger("aurorakit.webhook.receiver")
 
@@ -43,76 +45,8 @@ _READ_SIZE = 65536
 _LINGER_BYTES = 8 * 1024 * 1024  # read (and drop) at most this much after an early answer
 
 
-@dataclass(frozen=True)
-class Limits:
-    """What one client may cost the server."""
-
-    max_body_bytes: int = 1024 * 1024
-    max_header_bytes: int = 16 * 1024  # request line and headers together; more is 431
-    header_timeout: float = 10.0  # from connect (or the previous answer) to the end of the head
-    body_timeout: float = 30.0  # from the end of the head to the end of the body
-    max_connections: int = 1000  # beyond it the longest-waiting idle or slow connection is shed
-    workers: int = 8  # threads running the request handler
-    linger: float = 1.0  # after an early answer, how long to drain the client's input
-
-    def __post_init__(self) -> None:
-        for name in ("max_body_bytes", "max_header_bytes", "max_connections", "workers"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be at least 1")
-        for name in ("header_timeout", "body_timeout"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"{name} must be positive")
-
-
-@dataclass(frozen=True)
-class Incoming:
-    """A complete request, handed to the handler in a worker thread."""
-
-    method: str
-    path: str
-    remote: str
-    headers: list[tuple[str, str]]  # as received: order, repeats and the client's spelling kept
-    body: bytes
-    received_at: float  # wall clock, when the head was complete
-    started: float  # monotonic, when the head was complete (for latency)
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    payload: Mapping[str, Any]
-    headers: tuple[tuple[str, str], ...] = ()
-    close: bool = False
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """A request (or connection) the server itself refused or lost, for the log and the store."""
-
-    status: int | None  # None: nothing was answered (the client left, or was shed)
-    reason: str
-    remote: str
-    method: str = ""
-    path: str = ""
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    size: int | None = None
-    started: float = 0.0  # monotonic
-
-
 Handler = Callable[[Incoming], Answer]
 Reporter = Callable[[Refusal], None]
-
-
-class _EarlyAnswer(Exception):
-    """Answer now and close: the rest of the request is not read."""
-
-    def __init__(self, status: int, reason: str, size: int | None = None,
-                 headers: tuple[tuple[str, str], ...] = ()) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-        self.size = size
-        self.headers = headers
 
 
 class _ClientGone(Exception):
@@ -286,14 +220,14 @@ class HttpServer:
             headers = [(name.decode("latin-1"), value.decode("latin-1"))
                        for name, value in request.headers.raw_items()]
             try:
-                self._check_framing(request, raw_head)
+                check_framing(request, raw_head, self.limits)
                 body = await asyncio.wait_for(self._read_body(connection), limits.body_timeout)
             except asyncio.TimeoutError:
                 reason = f"body not complete after {limits.body_timeout:g} s"
                 await self._refuse(connection, Refusal(408, reason, connection.remote, method, path, headers,
                                                        started=started))
                 return
-            except _EarlyAnswer as early:
+            except EarlyAnswer as early:
                 await self._refuse(connection, Refusal(early.status, early.reason, connection.remote, method, path,
                                                        headers, early.size, started), early.headers)
                 return
@@ -337,25 +271,6 @@ class HttpServer:
                 return event, bytes(raw)
             raise _ClientGone()
 
-    def _check_framing(self, request: h11.Request, raw_head: bytes) -> None:
-        """Refuse what h11 lets through but a proxy in front could frame differently."""
-        names = [name for name, _ in request.headers]
-        method = request.method.decode("ascii", "replace")
-        # h11 bounds a head that arrives in pieces; one that arrives whole in a read is measured here.
-        if _head_end(raw_head) > self.limits.max_header_bytes:
-            raise _EarlyAnswer(431, f"malformed request: head larger than {self.limits.max_header_bytes} bytes")
-        if _content_length_lines(raw_head) > 1:
-            raise _EarlyAnswer(400, "more than one Content-Length")
-        if b"transfer-encoding" in names and b"content-length" in names:
-            raise _EarlyAnswer(400, "both Transfer-Encoding and Content-Length")
-        if method != "POST":
-            raise _EarlyAnswer(405, f"method {method} not allowed, only POST", headers=(("allow", "POST"),))
-        if b"transfer-encoding" not in names and b"content-length" not in names:
-            raise _EarlyAnswer(411, "Content-Length required")
-        for name, value in request.headers:
-            if name == b"content-length" and int(value) > self.limits.max_body_bytes:
-                raise _EarlyAnswer(413, f"body larger than {self.limits.max_body_bytes} bytes", int(value))
-
     async def _read_body(self, connection: _Connection) -> bytes:
         if connection.h11.they_are_waiting_for_100_continue:
             await self._write(connection, connection.h11.send(h11.InformationalResponse(status_code=100, headers=[], reason=_phrase(100))))
@@ -369,7 +284,7 @@ class HttpServer:
             elif isinstance(event, h11.Data):
                 total += len(event.data)
                 if total > self.limits.max_body_bytes:
-                    raise _EarlyAnswer(413, f"body larger than {self.limits.max_body_bytes} bytes", total)
+                    raise EarlyAnswer(413, f"body larger than {self.limits.max_body_bytes} bytes", total)
                 parts.append(bytes(event.data))
             elif isinstance(event, h11.EndOfMessage):
                 return b"".join(parts)
@@ -434,21 +349,6 @@ class HttpServer:
             return True
         except (ConnectionError, OSError):
             return False
-
-
-def _head_end(raw_head: bytes) -> int:
-    """Where the head ends: the first empty line (h11 also takes a bare LF as a line end)."""
-    return min((i for i in (raw_head.find(b"\r\n\r\n"), raw_head.find(b"\n\n")) if i >= 0), default=len(raw_head))
-
-
-def _content_length_lines(raw_head: bytes) -> int:
-    """How many Content-Length values the head gives (a comma-separated list counts each)."""
-    count = 0
-    for line in raw_head[:_head_end(raw_head)].split(b"\n")[1:]:
-        name, colon, value = line.partition(b":")
-        if colon and name.strip().lower() == b"content-length":
-            count += 1 + value.count(b",")
-    return count
 
 
 def _phrase(status: int) -> bytes:
