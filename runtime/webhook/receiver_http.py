@@ -8,10 +8,12 @@ ones instead of turning new clients away. h11 does the strict part of HTTP
 (request line and header syntax, Content-Length as digits only, chunk sizes as
 hex only, no Transfer-Encoding but ``chunked``, a bounded head) and leaves all
 I/O to the caller, so each limit is a few lines below instead of a setting a
-server framework may or may not have (uvicorn's limit-concurrency answers new
-clients 503 once slow ones fill it, and neither it nor aiohttp bounds how long
-a head may take to arrive). The loop holds thousands of idle sockets at no
-cost; only whole requests reach the worker threads.
+server framework may or may not have: uvicorn's limit-concurrency answers new
+clients 503 once slow ones fill it, and its keep-alive timeout restarts with
+every byte received, so a client trickling a head is never timed out (a time
+limit on the request start and on the body is still an open item, uvicorn
+issue #157). The loop holds thousands of idle sockets at no cost; only whole
+requests reach the worker threads.
 
 The framing rules added on top of h11 (request smuggling guards) are in
 :mod:`.receiver_framing`. A request answered before its body was read (405,
