@@ -281,3 +281,14 @@ def test_other_addresses_need_a_secret_or_allow_unsigned(tmp_path: Path) -> None
     assert warned.returncode == 2 and "Traceback" not in warned.stderr
     assert "listening on 192.0.2.1 without a signing secret" in warned.stderr
     assert "cannot listen on 192.0.2.1:0" in warned.stderr
+
+
+def test_max_connections_beyond_the_open_file_limit_is_one_clear_line(tmp_path: Path) -> None:
+    # A hard limit of 256 files for the child: 1,000 connections cannot fit.
+    script = ("import resource, sys; resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256)); "
+              "from aurorakit.runtime.cli import main; sys.exit(main(sys.argv[1:]))")
+    done = subprocess.run([sys.executable, "-c", script, "receive", "--port", "0", "--store", str(tmp_path / "r.db"),
+                           "--max-connections", "1000"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip() == ("aurorakit: --max-connections 1000: this process may open only 256 files "
+                                   "(ulimit -n); give at most 192")

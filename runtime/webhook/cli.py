@@ -33,7 +33,7 @@ from ..progress import Progress
 from .config import WebhookConfig, describe_keys, load_config
 from .outgoing import OutgoingEvent
 from .payloads import header, models_for, outgoing_from_event, outgoing_from_text, request_decoder
-from .receive_tools import SECRET_SOURCES_HELP, export_lines, read_secret, rejected_text
+from .receive_tools import SECRET_SOURCES_HELP, export_lines, raise_open_file_limit, read_secret, rejected_text
 from .receiver import DEFAULT_MAX_BODY_BYTES, Limits, ReceiverStore, RequestLog, StoredDelivery, serve
 from .redaction import redact_url
 from .sender import AuroraSender, ReliableSender, SubmitQueueFullError, make_sender
@@ -236,6 +236,7 @@ def _receive(args: argparse.Namespace) -> int:
     profile, models = _payload_models(args, None)
     limits = Limits(max_body_bytes=args.max_body, max_connections=args.max_connections,
                     header_timeout=args.header_timeout, body_timeout=args.body_timeout)
+    raise_open_file_limit(limits.max_connections)
     try:
         store = ReceiverStore(args.store)
     except (OSError, sqlite3.Error) as err:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import TextIO
@@ -21,8 +22,30 @@ SECRET_SOURCES_HELP = (
     f"in shell history: for trying things out only).")
 
 
-class SecretSourceError(AurorakitError):
+class ReceiveSetupError(AurorakitError):
+    """``aurorakit receive`` cannot be set up as asked."""
+
+
+class SecretSourceError(ReceiveSetupError):
     """A signing secret that cannot be read from where it was said to be."""
+
+
+def raise_open_file_limit(max_connections: int, spare: int = 64) -> None:
+    """Let this process open ``max_connections`` sockets plus ``spare`` other files.
+
+    Past the limit, accepting fails (EMFILE) and the loop stops accepting for a
+    while, which would shut out every client, not only the slow ones.
+    """
+    needed = max_connections + spare
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY or soft >= needed:
+        return
+    target = needed if hard == resource.RLIM_INFINITY else min(hard, needed)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    if target < needed:
+        raise ReceiveSetupError(
+            f"--max-connections {max_connections}: this process may open only {target} files "
+            f"(ulimit -n); give at most {target - spare}")
 
 
 def read_secret(secret: str | None, secret_file: str | None, environ: dict[str, str] | None = None) -> str | None:
