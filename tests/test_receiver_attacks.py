@@ -165,15 +165,20 @@ def test_a_body_that_does_not_arrive_in_time_is_408(tmp_path: Path) -> None:
         assert wait_until(lambda: [r.status for r in store.rejected()] == [408], 5)
 
 
-def test_slow_client_flood_does_not_stop_a_normal_client(tmp_path: Path) -> None:
+@pytest.mark.parametrize("slow_start", [
+    b"POST / HTTP/1.1\r\nHost: x\r\n",  # and never the rest of the head
+    b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{",  # and never the rest of the body
+])
+def test_slow_client_flood_does_not_stop_a_normal_client(tmp_path: Path, slow_start: bytes) -> None:
     store = ReceiverStore(tmp_path / "r.db")
     flood_size, cap = 400, 100
-    with WebhookReceiver(store, limits=limits(max_connections=cap, header_timeout=60.0)) as receiver:
+    with WebhookReceiver(store, limits=limits(max_connections=cap, header_timeout=60.0,
+                                              body_timeout=60.0)) as receiver:
         flood: list[socket.socket] = []
         try:
             for _ in range(flood_size):
                 slow = socket.create_connection(("127.0.0.1", receiver.port), timeout=10)
-                slow.sendall(b"POST / HTTP/1.1\r\nHost: x\r\n")  # and never the rest of the head
+                slow.sendall(slow_start)
                 flood.append(slow)
             with requests.Session() as session:
                 for n in range(5):
@@ -182,7 +187,7 @@ def test_slow_client_flood_does_not_stop_a_normal_client(tmp_path: Path) -> None
                     # More slow clients arrive while the normal one keeps its connection.
                     for _ in range(20):
                         slow = socket.create_connection(("127.0.0.1", receiver.port), timeout=10)
-                        slow.sendall(b"POST / HTTP/1.1\r\n")
+                        slow.sendall(slow_start)
                         flood.append(slow)
             assert store.count() == 5
 

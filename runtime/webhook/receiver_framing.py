@@ -26,7 +26,7 @@ class Limits:
     max_header_bytes: int = 16 * 1024  # request line and headers together; more is 431
     header_timeout: float = 10.0  # from connect (or the previous answer) to the end of the head
     body_timeout: float = 30.0  # from the end of the head to the end of the body
-    max_connections: int = 1000  # beyond it the longest-waiting idle or slow connection is shed
+    max_connections: int = 1000  # beyond it the idle or slow connection waiting longest is shed
     workers: int = 8  # threads running the request handler
     linger: float = 1.0  # after an early answer, how long to drain the client's input
 

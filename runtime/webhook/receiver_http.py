@@ -62,7 +62,9 @@ class _Connection:
         self.h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=max_header_bytes)
         peer = writer.get_extra_info("peername")
         self.remote = str(peer[0]) if isinstance(peer, tuple) else str(peer or "")
-        self.waiting_since: float | None = time.monotonic()  # set while no request is being handled
+        # When this request cycle began, while it is still arriving (head or body); None
+        # while the handler works on it or the answer goes out: such a connection is never shed.
+        self.waiting_since: float | None = time.monotonic()
         self.shed = False
 
     async def receive(self) -> bytes:
@@ -162,7 +164,7 @@ class HttpServer:
     # -- one connection --------------------------------------------------------------
 
     def _make_room(self) -> bool:
-        """Shed the connection waiting longest for a head, if the cap is reached; False if none can go."""
+        """At the cap, shed the connection whose request has been arriving (or not) the longest; False if none can go."""
         if len(self._connections) < self.limits.max_connections:
             return True
         waiting = [c for c in self._connections if c.waiting_since is not None]
@@ -215,7 +217,6 @@ class HttpServer:
                 self._report(Refusal(err.error_status_hint, reason, connection.remote))
                 await self._answer_and_close(connection, err.error_status_hint, {"error": reason})
                 return
-            connection.waiting_since = None
             started, received_at = time.monotonic(), time.time()
             method = request.method.decode("ascii", "replace")
             path = request.target.decode("latin-1")
@@ -243,6 +244,7 @@ class HttpServer:
                                          connection.remote, method, path, headers, started=started))
                 return
             incoming = Incoming(method, path, connection.remote, headers, body, received_at, started)
+            connection.waiting_since = None
             try:
                 answer = await asyncio.get_running_loop().run_in_executor(self._pool, self.handler, incoming)
             except RuntimeError:  # the pool was shut down: the server is stopping
