@@ -181,7 +181,8 @@ def test_one_line_per_request_and_rejected_ones_listed(tmp_path: Path) -> None:
     assert re.search(rf"^\S+Z  200  stored  {re.escape(task_id)} \w+  \d+B  [\d.]+ms  id=a  from 127\.0\.0\.1$",
                      lines[0]), lines[0]
     assert lines[1].split()[1:3] == ["200", "duplicate"]
-    assert re.search(r"  5B  [\d.]+ms  from 127\.0\.0\.1  \(malformed JSON: .+\)$", by_status["400 rejected"]), by_status
+    refused = by_status["400 rejected"]
+    assert re.search(r"  5B  [\d.]+ms  from 127\.0\.0\.1  \(malformed JSON: .+\)$", refused), refused
     assert "(body larger than 50000 bytes)" in by_status["413 rejected"]
     assert "  ---  dropped  " in out and "client closed the connection before the body was complete" in out
     assert "Traceback" not in err

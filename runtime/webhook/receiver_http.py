@@ -164,7 +164,10 @@ class HttpServer:
     # -- one connection --------------------------------------------------------------
 
     def _make_room(self) -> bool:
-        """At the cap, shed the connection whose request has been arriving (or not) the longest; False if none can go."""
+        """At the cap, shed the connection whose request has been arriving the longest.
+
+        False if none can go (every open connection has a request being handled).
+        """
         if len(self._connections) < self.limits.max_connections:
             return True
         waiting = [c for c in self._connections if c.waiting_since is not None]
@@ -277,7 +280,8 @@ class HttpServer:
 
     async def _read_body(self, connection: _Connection) -> bytes:
         if connection.h11.they_are_waiting_for_100_continue:
-            await self._write(connection, connection.h11.send(h11.InformationalResponse(status_code=100, headers=[], reason=_phrase(100))))
+            go_on = h11.InformationalResponse(status_code=100, headers=[], reason=_phrase(100))
+            await self._write(connection, connection.h11.send(go_on))
         parts: list[bytes] = []
         total = 0
         while True:
