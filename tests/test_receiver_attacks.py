@@ -19,6 +19,8 @@ import pytest
 import requests
 
 from aurorakit.runtime.webhook.receiver import Limits, ReceiverConfigError, WebhookReceiver, is_loopback
+from aurorakit.runtime.webhook.receiver_framing import Answer, Incoming
+from aurorakit.runtime.webhook.receiver_http import HttpServer
 from aurorakit.runtime.webhook.receiver_store import ReceiverStore
 from aurorakit.runtime.webhook.signing import decode_secret, signature_headers
 
@@ -308,3 +310,20 @@ def test_expect_100_continue_is_answered_before_the_body(receiver: WebhookReceiv
         conn.sendall(BODY)
         assert conn.recv(65536).startswith(b"HTTP/1.1 200 OK\r\n")
     assert receiver.store.count() == 1
+
+
+def test_a_handler_bug_is_a_500_not_a_dropped_connection(caplog: pytest.LogCaptureFixture) -> None:
+    def broken(request: Incoming) -> Answer:
+        raise KeyError("a bug")
+
+    server = HttpServer(socket.create_server(("127.0.0.1", 0)), limits(), broken, lambda refusal: None)
+    server.start()
+    try:
+        with socket.create_connection(server.sock.getsockname(), timeout=10) as conn:
+            conn.sendall(GOOD)
+            answer = conn.recv(65536)
+            assert conn.recv(10) == b""  # then closed
+    finally:
+        server.stop()
+    assert statuses(answer) == [500] and b'{"error": "internal error"}' in answer
+    assert "handling POST /hook from 127.0.0.1 failed" in caplog.text and "KeyError: 'a bug'" in caplog.text

@@ -122,7 +122,9 @@ class HttpServer:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        # Requests already being handled finish (their rows are committed) before the
+        # caller closes the store; those not started are dropped unanswered.
+        self._pool.shutdown(wait=True, cancel_futures=True)
         self.sock.close()
 
     def _run(self) -> None:
@@ -249,9 +251,14 @@ class HttpServer:
             incoming = Incoming(method, path, connection.remote, headers, body, received_at, started)
             connection.waiting_since = None
             try:
-                answer = await asyncio.get_running_loop().run_in_executor(self._pool, self.handler, incoming)
+                future = self._pool.submit(self.handler, incoming)
             except RuntimeError:  # the pool was shut down: the server is stopping
                 return
+            try:
+                answer = await asyncio.wrap_future(future)
+            except Exception:  # a bug in the handler: its traceback in the log, a 500 to the client
+                log.exception("webhook receiver: handling %s %s from %s failed", method, path, connection.remote)
+                answer = Answer(500, {"error": "internal error"}, close=True)
             if not await self._send(connection, answer):
                 return
             if answer.close or connection.h11.our_state is h11.MUST_CLOSE:
