@@ -327,3 +327,20 @@ def test_a_handler_bug_is_a_500_not_a_dropped_connection(caplog: pytest.LogCaptu
         server.stop()
     assert statuses(answer) == [500] and b'{"error": "internal error"}' in answer
     assert "handling POST /hook from 127.0.0.1 failed" in caplog.text and "KeyError: 'a bug'" in caplog.text
+
+
+def test_bodies_in_memory_at_once_are_bounded(tmp_path: Path) -> None:
+    store = ReceiverStore(tmp_path / "r.db")
+    with WebhookReceiver(store, limits=limits(max_body_bytes=1000, max_buffered_bytes=1500)) as receiver:
+        with socket.create_connection(("127.0.0.1", receiver.port), timeout=10) as holder:
+            holder.sendall(post(b"Content-Length: 1000\r\n", b" " * 900))  # 900 bytes held, 100 to come
+            assert wait_until(lambda: receiver._server._buffered == 900, 5)  # the server has read them
+            refused = exchange(receiver, post(b"Content-Length: 700\r\nConnection: close\r\n", b" " * 700))
+            assert statuses(refused) == [503] and b"busy: 1500 bytes of bodies in memory" in refused
+            assert b"retry-after: 1" in refused.lower()
+            holder.sendall(b" " * 100)
+            assert holder.recv(65536).startswith(b"HTTP/1.1 200 ")
+        # Released: the same request now fits.
+        answer = exchange(receiver, post(b"Content-Length: 700\r\nConnection: close\r\n", b" " * 700))
+        assert statuses(answer) == [200]
+    assert store.count() == 2

@@ -23,6 +23,7 @@ class Limits:
     """What one client may cost the server."""
 
     max_body_bytes: int = 1024 * 1024
+    max_buffered_bytes: int = 64 * 1024 * 1024  # all bodies in memory at once; beyond it new bodies get 503
     max_header_bytes: int = 16 * 1024  # request line and headers together; more is 431
     header_timeout: float = 10.0  # from connect (or the previous answer) to the end of the head
     body_timeout: float = 30.0  # from the end of the head to the end of the body
@@ -31,6 +32,8 @@ class Limits:
     linger: float = 1.0  # after an early answer, how long to drain the client's input
 
     def __post_init__(self) -> None:
+        if self.max_buffered_bytes < self.max_body_bytes:
+            raise ValueError("max_buffered_bytes must be at least max_body_bytes")
         for name in ("max_body_bytes", "max_header_bytes", "max_connections", "workers"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")

@@ -66,6 +66,7 @@ class _Connection:
         # while the handler works on it or the answer goes out: such a connection is never shed.
         self.waiting_since: float | None = time.monotonic()
         self.shed = False
+        self.buffered = 0  # body bytes of this connection held in memory, counted in the server's budget
 
     async def receive(self) -> bytes:
         try:
@@ -90,6 +91,7 @@ class HttpServer:
         self.reporter = reporter
         self._pool = ThreadPoolExecutor(max_workers=limits.workers, thread_name_prefix="webhook-receiver")
         self._connections: dict[_Connection, None] = {}  # in order of arrival
+        self._buffered = 0  # body bytes held by all connections (read, or being handled)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
         self._ready = threading.Event()
@@ -196,6 +198,7 @@ class HttpServer:
         except Exception:  # a bug in this module: one line with its traceback, the connection closed
             log.exception("webhook receiver connection from %s failed", connection.remote)
         finally:
+            self._release(connection)
             self._connections.pop(connection, None)
             writer.transport.abort() if connection.shed else writer.close()
 
@@ -259,6 +262,7 @@ class HttpServer:
             except Exception:  # a bug in the handler: its traceback in the log, a 500 to the client
                 log.exception("webhook receiver: handling %s %s from %s failed", method, path, connection.remote)
                 answer = Answer(500, {"error": "internal error"}, close=True)
+            self._release(connection)
             if not await self._send(connection, answer):
                 return
             if answer.close or connection.h11.our_state is h11.MUST_CLOSE:
@@ -285,6 +289,10 @@ class HttpServer:
                 return event, bytes(raw)
             raise _ClientGone()
 
+    def _release(self, connection: _Connection) -> None:
+        self._buffered -= connection.buffered
+        connection.buffered = 0
+
     async def _read_body(self, connection: _Connection) -> bytes:
         if connection.h11.they_are_waiting_for_100_continue:
             go_on = h11.InformationalResponse(status_code=100, headers=[], reason=_phrase(100))
@@ -300,6 +308,12 @@ class HttpServer:
                 total += len(event.data)
                 if total > self.limits.max_body_bytes:
                     raise EarlyAnswer(413, f"body larger than {self.limits.max_body_bytes} bytes", total)
+                if self._buffered + len(event.data) > self.limits.max_buffered_bytes:
+                    # Many bodies at once, each within the limit, must not add up without bound.
+                    raise EarlyAnswer(503, f"busy: {self.limits.max_buffered_bytes} bytes of bodies in memory",
+                                      total, (("retry-after", "1"),))
+                self._buffered += len(event.data)
+                connection.buffered += len(event.data)
                 parts.append(bytes(event.data))
             elif isinstance(event, h11.EndOfMessage):
                 return b"".join(parts)
