@@ -157,7 +157,7 @@ def _add_receive(commands: Any) -> None:
                    "up to 0.18, in the Content-Type's charset from 0.19) and decoded into typed\n"
                    "objects; a payload that does not decode is answered 400 with the JSON path of the\n"
                    "problem and not stored. A repeated webhook-id (a retry of aurorakit's reliable\n"
-                   "sender) is answered 200 and stored once. With --secret, requests must carry a\n"
+                   "sender) is answered 200 and stored once. With a secret, requests must carry a\n"
                    "valid Standard Webhooks signature (401 otherwise). Ctrl-C stops the server.\n"
                    "Each request gets one line on stdout (-q: none): time, status, stored / duplicate /\n"
                    "rejected, task id and new status, size, latency, and the reason of a refusal;\n"

@@ -16,10 +16,11 @@ from .receiver_store import RejectedRequest, StoredDelivery
 
 SECRET_ENV = "AURORAKIT_WEBHOOK_SECRET"
 SECRET_SOURCES_HELP = (
-    f"The signing secret comes from --secret-file FILE (safest: a file only you can read), else from the\n"
-    f"environment variable {SECRET_ENV} (kept out of shell history and the process list, but inherited\n"
-    f"by child processes), else from --secret S (visible to every local user in the process list and kept\n"
-    f"in shell history: for trying things out only).")
+    "The signing secret comes from --secret-file FILE (safest: a file only you can\n"
+    f"read), else from the environment variable {SECRET_ENV} (kept out of\n"
+    "shell history and the process list, but inherited by child processes), else\n"
+    "from --secret S (visible to every local user in the process list and kept in\n"
+    "shell history: for trying things out only).")
 
 
 class ReceiveSetupError(AurorakitError):
