@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from ..runtime.errors import AurorakitError
 
-class IdlError(Exception):
+
+class IdlError(AurorakitError):
     """A Thrift IDL that cannot be loaded or generated, with where it went wrong.
 
     ``str(err)`` reads ``path:line: message`` (or ``path: message`` when the

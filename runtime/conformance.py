@@ -68,7 +68,7 @@ def check_file(source: PayloadFile, models: ModuleType,
                on_case: Callable[[CaseResult], None] | None = None) -> list[CaseResult]:
     identity = IdentityTable(source.identity, strict=True) if source.identity is not None else None
     results = []
-    for payload in source.payloads:
+    for payload in source:
         result = check_case(payload, models, identity)
         results.append(result)
         if on_case is not None:

@@ -6,9 +6,38 @@ or a JSON path (``task.assignedTask.task.resources[2].value``).
 
 from __future__ import annotations
 
+import os
+
 
 class AurorakitError(Exception):
-    """Base of every error aurorakit raises on purpose."""
+    """Base of every error aurorakit raises on purpose.
+
+    The command line prints ``str(err)`` as one line and exits 2, so each
+    message names its place: a file (and line, case or JSON path), a config
+    key or an option.
+    """
+
+
+class FileError(AurorakitError, OSError):
+    """A path that cannot be read or written: ``"PATH: what went wrong"``."""
+
+    def __init__(self, path: str | os.PathLike[str], problem: str) -> None:
+        self.where = os.fspath(path)
+        self.problem = problem
+        super().__init__(f"{self.where}: {problem}")
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.problem}"
+
+    @classmethod
+    def from_os_error(cls, path: str | os.PathLike[str], err: OSError, doing: str = "") -> FileError:
+        """``doing`` says what failed ("cannot write"); the OS's reason follows it."""
+        reason = err.strerror or str(err)
+        return cls(path, f"{doing}: {reason}" if doing else reason)
+
+
+class UsageError(AurorakitError):
+    """A command-line option that names something unusable (``--models``, a port, a path)."""
 
 
 class FieldError(AurorakitError, ValueError, TypeError):

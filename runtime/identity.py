@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from .errors import AurorakitError
+from .errors import AurorakitError, FileError
 
 _INT32_MIN, _INT32_MAX = -(1 << 31), (1 << 31) - 1
 
@@ -62,6 +62,10 @@ def enum_key(enum_name: str, constant: str) -> str:
 def arm_key(union_name: str, set_field: str) -> str:
     """Key of a union arm; ``set_field`` is the upper snake case arm name (``NUM_CPUS``)."""
     return f"{union_name}._Fields.{set_field}"
+
+
+class IdentityFileError(AurorakitError, ValueError):
+    """An identity file that cannot be read as a table; the message starts with the file."""
 
 
 class IdentityTable(dict[str, int]):
@@ -110,29 +114,42 @@ class IdentityTable(dict[str, int]):
     @classmethod
     def load(cls, path: str | os.PathLike[str], *, strict: bool = False) -> IdentityTable:
         """Read a table from a JSON file: a vector file or ``{"identity": {...}}``, or a bare object."""
-        with open(path, encoding="utf-8") as fh:
-            data = json.load(fh)
-        return cls.from_json(data, strict=strict, source=os.fspath(path))
+        source = os.fspath(path)
+        try:
+            with open(path, encoding="utf-8") as fh:
+                data = json.load(fh)
+        except OSError as err:
+            raise IdentityFileError(f"{source}: cannot read: {err.strerror or err}") from None
+        except UnicodeDecodeError as err:
+            raise IdentityFileError(f"{source}: not UTF-8 text (byte {err.start})") from None
+        except json.JSONDecodeError as err:
+            raise IdentityFileError(f"{source}:{err.lineno}: not JSON: {err.msg}") from None
+        except RecursionError:
+            raise IdentityFileError(f"{source}: nested too deeply to be an identity table") from None
+        return cls.from_json(data, strict=strict, source=source)
 
     @classmethod
     def from_json(cls, data: Any, *, strict: bool = False, source: str = "identity") -> IdentityTable:
         if isinstance(data, dict) and isinstance(data.get("identity"), dict):
             data = data["identity"]
         if not isinstance(data, dict):
-            raise ValueError(f"{source}: expected a JSON object of identity hashes")
+            raise IdentityFileError(f"{source}: expected a JSON object of identity hashes")
         try:
             return cls(data, strict=strict)
         except ValueError as err:
-            raise ValueError(f"{source}: {err}") from None
+            raise IdentityFileError(f"{source}: {err}") from None
 
     def to_json(self) -> dict[str, dict[str, int]]:
         return {"identity": self.known()}
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the known entries as ``{"identity": {...}}``, keys sorted, one per line."""
-        with open(path, "w", encoding="utf-8") as fh:
-            json.dump(self.to_json(), fh, indent=1, sort_keys=True)
-            fh.write("\n")
+        try:
+            with open(path, "w", encoding="utf-8") as fh:
+                json.dump(self.to_json(), fh, indent=1, sort_keys=True)
+                fh.write("\n")
+        except OSError as err:
+            raise FileError.from_os_error(path, err, "cannot write the identity table") from None
 
 
 _DEFAULT_TABLE = IdentityTable()

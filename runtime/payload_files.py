@@ -1,87 +1,379 @@
-"""Reading captured payloads from the files people have them in.
+"""Reading captured payloads from the files people have them in, a payload at a time.
 
 A file may hold: a vector file (``{"aurora":.., "identity":.., "cases":[..]}``),
 one event as JSON (compact or pretty-printed), JSON lines (one event per
 line), or a document with fenced ```json blocks (the first form Aurora's
 webhook docs give their example in; blocks that are not events are skipped).
+``-`` is standard input.
+
+Files are read incrementally so that a file of any size takes bounded
+memory: JSON lines line by line, vector files case by case (ijson), documents
+line by line. :func:`open_payload_file` reads just enough to know the kind
+of file and a vector file's header; iterating gives the payloads. A payload
+the reader cannot take out of its file (a line that is not UTF-8, a case
+without a payload string) comes as a :class:`Payload` with ``problem`` set,
+so a command reports it with its place and goes on. Problems with the whole
+file (missing, a directory, empty, binary, truncated in its structure) raise
+:class:`PayloadError` or :class:`FileError` naming the file as given.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
+import stat
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from types import TracebackType
+from typing import IO, Any
 
-from .errors import PayloadError
+import ijson
+import orjson
+from ijson.common import ObjectBuilder
 
-_FENCE = re.compile(r"```json[^\n]*\n(.*?)```", re.DOTALL)
+from .errors import FileError, PayloadError
+
+_FIRST_KEY = re.compile(rb'^\s*\{\s*"([^"\\]*)"')
+# Keys a vector file's header has (the shared vectors' and simulate --dry-run's).
+_VECTOR_KEYS = {b"aurora", b"optional", b"identity", b"cases", b"models", b"seed"}
+_HEADER_LIMIT = 1 << 20  # header values (the identity table) bigger than this are not a vector file's
+_KINDS = "expected JSON, JSON lines, a vector file or ```json blocks"
 
 
 @dataclass
 class Payload:
     """One captured body and what its file says about it."""
 
-    label: str  # file name, plus case name or line or block number
+    label: str  # the file as given, plus ": case NAME", ":LINE" or "#blockN"
     text: str
     hashed: str | None = None  # a vector case's "hashed"
     old_state: str | None = None
+    problem: str | None = None  # why the reader could not take this payload out of its file
 
 
 @dataclass
 class PayloadFile:
+    """An open payload file: the header of a vector file, and its payloads one at a time.
+
+    Use as a context manager (or call :meth:`close`); iterate once.
+    """
+
     path: str
-    payloads: list[Payload]
     aurora: str | None = None  # a vector file's release
     optional: str | None = None
     identity: dict[str, int] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    size: int | None = None  # bytes, when the file has a size (not a pipe)
+    _items: Iterator[Payload] = field(default_factory=lambda: iter(()), repr=False)
+    _stream: IO[bytes] | None = field(default=None, repr=False)
+    _list: list[Payload] | None = field(default=None, repr=False)
+
+    def __iter__(self) -> Iterator[Payload]:
+        if self._list is not None:
+            return iter(self._list)
+        return self._items
+
+    @property
+    def payloads(self) -> list[Payload]:
+        """Every payload, read into memory (for small files; commands iterate instead)."""
+        if self._list is None:
+            self._list = list(self._items)
+            self.close()
+        return self._list
+
+    def position(self) -> int:
+        """Bytes read so far (for progress)."""
+        if self._stream is None or self._stream.closed:
+            return self.size or 0
+        try:
+            return self._stream.tell()
+        except (OSError, ValueError):
+            return 0
+
+    def close(self) -> None:
+        if self._stream is not None and self._stream is not sys.stdin.buffer:
+            self._stream.close()
+
+    def __enter__(self) -> PayloadFile:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
 
 
 def read_payload_file(path: str) -> PayloadFile:
-    """Every payload in ``path``; PayloadError if there is none or the file cannot be read."""
-    name = os.path.basename(path)
+    """Every payload in ``path`` read into memory; PayloadError if there is none or the file cannot be read."""
+    source = open_payload_file(path)
+    with source:
+        payloads = source.payloads
+    if not payloads:
+        raise PayloadError(f"{path}: found no payload ({_KINDS})")
+    return source
+
+
+def open_payload_file(path: str) -> PayloadFile:
+    """Open ``path`` (``-``: standard input), tell its kind and read a vector file's header."""
+    stream = _open(path)
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
+        return _detect(path, stream)
+    except BaseException:
+        if stream is not sys.stdin.buffer:
+            stream.close()
+        raise
+
+
+def _open(path: str) -> IO[bytes]:
+    if path == "-":
+        return sys.stdin.buffer
+    try:
+        if os.path.isdir(path):
+            raise FileError(path, "cannot read: is a directory, not a payload file")
+        return open(path, "rb")
     except OSError as err:
-        raise PayloadError(f"cannot read {path}: {err.strerror}") from None
-    except UnicodeDecodeError:
-        raise PayloadError(f"{path} is not UTF-8 text") from None
-    stripped = text.strip()
-    if stripped.startswith("{"):
-        try:
-            whole = json.loads(stripped)
-        except json.JSONDecodeError:
-            whole = None
-        if isinstance(whole, dict) and isinstance(whole.get("cases"), list):
-            return _vector_file(path, whole)
-        if isinstance(whole, dict):
-            return PayloadFile(path, [Payload(name, stripped)])
-        # Only "\n" ends a line: Gson leaves U+0085, U+2028 and friends unescaped,
-        # and str.splitlines() would cut a payload at them.
-        lines = [ln for ln in text.split("\n") if ln.strip()]
-        if all(ln.lstrip().startswith("{") for ln in lines):
-            return PayloadFile(path, [Payload(f"{name}:{i}", ln.strip()) for i, ln in enumerate(lines, 1)
-                                      if ln.strip()])
-    blocks = [b for b in _FENCE.findall(text) if '"task"' in b]
-    if blocks:
-        return PayloadFile(path, [Payload(f"{name}#block{i}", b.strip()) for i, b in enumerate(blocks, 1)])
-    if stripped.startswith("{"):
-        return PayloadFile(path, [Payload(name, stripped)])
-    raise PayloadError(f"{path}: found no payload (expected JSON, JSON lines, a vector file or ```json blocks)")
+        if isinstance(err, FileError):
+            raise
+        raise FileError.from_os_error(path, err, "cannot read") from None
 
 
-def _vector_file(path: str, data: dict[str, Any]) -> PayloadFile:
-    payloads = []
-    for i, case in enumerate(data["cases"]):
-        if not isinstance(case, dict) or not isinstance(case.get("payload"), str):
-            raise PayloadError(f"{path}: case {i} has no payload string")
-        payloads.append(Payload(str(case.get("name", i)), case["payload"], case.get("hashed"), case.get("oldState")))
-    identity = data.get("identity")
-    return PayloadFile(path, payloads, aurora=data.get("aurora"), optional=data.get("optional"),
-                       identity=identity if isinstance(identity, dict) else None)
+def _size(stream: IO[bytes]) -> int | None:
+    try:
+        st = os.fstat(stream.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return None
+    return st.st_size if stat.S_ISREG(st.st_mode) else None
+
+
+def _detect(path: str, stream: IO[bytes]) -> PayloadFile:
+    size = _size(stream)
+    lines = _numbered_lines(stream)
+    head: list[tuple[int, bytes]] = []
+    for number, raw in lines:  # the first non-blank line says what the file is
+        head.append((number, raw))
+        if raw.strip():
+            break
+    else:
+        raise PayloadError(f"{path}: empty file ({_KINDS})")
+    number, first = head[-1]
+    if b"\x00" in first:
+        raise PayloadError(f"{path}:{number}: a binary file, not payloads ({_KINDS})")
+    made = PayloadFile(path, size=size, _stream=stream)
+    first_stripped = first.strip().lstrip(b"\xef\xbb\xbf")
+    if not first_stripped.startswith(b"{"):
+        made._items = _document_blocks(path, _chain(head, lines))
+        return made
+    whole = _loads(first_stripped)
+    if isinstance(whole, dict):
+        if isinstance(whole.get("cases"), list):  # a vector file on one line
+            _set_header(made, whole)
+            made._items = _vector_cases(path, iter(whole["cases"]))
+            return made
+        made._items = _json_lines(path, number, first_stripped, lines)
+        return made
+    second = next(((n, raw) for n, raw in lines if raw.strip()), None)
+    rest = head + ([second] if second else [])
+    start = b"".join(raw for _, raw in rest)
+    key = _FIRST_KEY.match(start)
+    if key and key.group(1) in _VECTOR_KEYS:  # a vector file, pretty or one case a line
+        events = ijson.parse(_Replay(start, stream), use_float=True)
+        header, cases = _vector_header(path, events)
+        _set_header(made, header)
+        made._items = _streamed_cases(path, events) if cases else iter(())
+        return made
+    pretty = first_stripped == b"{" or second is None or not second[1].strip().startswith(b"{")
+    if not pretty:  # JSON lines whose first line is bad: report it and go on
+        made._items = _json_lines(path, number, first_stripped, _chain(rest[-1:], lines))
+        return made
+    made._items = _single_event(path, start, stream)
+    return made
+
+
+def _numbered_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+    # Binary lines end at b"\n" only: Gson leaves U+0085, U+2028 and friends
+    # unescaped, and splitting at them would cut a payload.
+    for number, raw in enumerate(stream, 1):
+        yield number, raw
+
+
+def _chain(first: list[tuple[int, bytes]], rest: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, bytes]]:
+    yield from first
+    yield from rest
+
+
+def _loads(data: bytes) -> Any:
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:  # also what orjson raises for nesting deeper than 1024
+        return None
+
+
+def _text(raw: bytes, where: str) -> tuple[str | None, str | None]:
+    """``(text, None)`` or ``(None, problem)`` for one line's bytes."""
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError as err:
+        return None, f"{where}: not UTF-8 text (byte {err.start})"
+
+
+def _json_lines(path: str, number: int, first: bytes,
+                lines: Iterator[tuple[int, bytes]]) -> Iterator[Payload]:
+    nxt = next(((n, raw) for n, raw in lines if raw.strip()), None)
+    if nxt is None:  # one compact event
+        text, problem = _text(first, path)
+        yield Payload(path, text or "", problem=problem)
+        return
+    pending: tuple[int, bytes] | None = (number, first)
+    for n, raw in _chain([nxt], lines):
+        if pending is not None:
+            yield _line_payload(path, *pending)
+        pending = (n, raw) if raw.strip() else None
+    if pending is not None:
+        yield _line_payload(path, *pending)
+
+
+def _line_payload(path: str, number: int, raw: bytes) -> Payload:
+    label = f"{path}:{number}"
+    text, problem = _text(raw.strip(), label)
+    return Payload(label, text or "", problem=problem)
+
+
+def _single_event(path: str, start: bytes, stream: IO[bytes]) -> Iterator[Payload]:
+    data = start + stream.read()
+    text, problem = _text(data.strip(), path)
+    yield Payload(path, text or "", problem=problem)
+
+
+def _document_blocks(path: str, lines: Iterator[tuple[int, bytes]]) -> Iterator[Payload]:
+    """```json blocks whose text mentions "task", each as one payload."""
+    found = 0
+    block: list[str] | None = None
+    for number, raw in lines:
+        if b"\x00" in raw:
+            raise PayloadError(f"{path}:{number}: a binary file, not payloads ({_KINDS})")
+        text, problem = _text(raw, f"{path}:{number}")
+        if text is None:
+            raise PayloadError(f"{problem} ({_KINDS})")
+        if block is None:
+            at = text.find("```json")
+            if at >= 0:
+                block = []
+            continue
+        end = text.find("```")
+        if end < 0:
+            block.append(text)
+            continue
+        block.append(text[:end])
+        body = "".join(block)
+        block = None
+        if '"task"' in body:
+            found += 1
+            yield Payload(f"{path}#block{found}", body.strip())
+    if not found:
+        raise PayloadError(f"{path}: found no payload ({_KINDS})")
+
+
+def _set_header(made: PayloadFile, header: dict[str, Any]) -> None:
+    aurora, optional, identity = header.get("aurora"), header.get("optional"), header.get("identity")
+    made.aurora = aurora if isinstance(aurora, str) else None
+    made.optional = optional if isinstance(optional, str) else None
+    made.identity = identity if isinstance(identity, dict) else None
+    made.extra = {k: v for k, v in header.items() if k not in ("aurora", "optional", "identity", "cases")}
+
+
+def _vector_cases(path: str, cases: Iterator[Any]) -> Iterator[Payload]:
+    for index, case in enumerate(cases):
+        yield _case_payload(path, index, case)
+
+
+def _case_payload(path: str, index: int, case: Any) -> Payload:
+    name = case.get("name", index) if isinstance(case, dict) else index
+    label = f"{path}: case {name}"
+    if not isinstance(case, dict) or not isinstance(case.get("payload"), str):
+        return Payload(label, "", problem=f"{label}: no payload string")
+    hashed, old = case.get("hashed"), case.get("oldState")
+    return Payload(label, case["payload"], hashed if isinstance(hashed, str) else None,
+                   old if isinstance(old, str) else None)
+
+
+_Events = Iterator[tuple[str, str, Any]]
+_STARTS = ("start_map", "start_array")
+_ENDS = ("end_map", "end_array")
+
+
+def _vector_header(path: str, events: _Events) -> tuple[dict[str, Any], bool]:
+    """The top-level values before ``cases`` and whether a ``cases`` array follows."""
+    header: dict[str, Any] = {}
+    try:
+        for prefix, event, value in events:
+            if prefix != "" or event != "map_key":
+                if prefix == "" and event == "end_map":
+                    return header, False
+                continue
+            prefix, event, value2 = next(events)
+            if value == "cases":
+                if event != "start_array":
+                    raise PayloadError(f"{path}: cases: expected an array of cases")
+                return header, True
+            header[value] = _build(event, value2, events, path, value)
+    except (ijson.JSONError, StopIteration) as err:
+        raise PayloadError(f"{path}: not a complete vector file ({_reason(err)})") from None
+    raise PayloadError(f"{path}: not a complete vector file (it ends early)")
+
+
+def _build(event: str, value: Any, events: _Events, path: str, where: str) -> Any:
+    builder = ObjectBuilder()
+    builder.event(event, value)
+    depth = 1 if event in _STARTS else 0
+    count = 0
+    while depth:
+        _, event, value = next(events)
+        builder.event(event, value)
+        depth += (event in _STARTS) - (event in _ENDS)
+        count += 1
+        if count > _HEADER_LIMIT:
+            raise PayloadError(f"{path}: {where}: too large for a vector file's header")
+    return builder.value
+
+
+def _streamed_cases(path: str, events: _Events) -> Iterator[Payload]:
+    index = 0
+    try:
+        for prefix, event, value in events:
+            if prefix == "cases" and event == "end_array":
+                break
+            if prefix == "cases.item":  # one case: _build reads the events inside it
+                case = _build(event, value, events, path, f"case {index}")
+                yield _case_payload(path, index, case)
+                index += 1
+        for _ in events:  # the rest must be well-formed too
+            pass
+    except (ijson.JSONError, StopIteration) as err:
+        raise PayloadError(f"{path}: case {index}: the file breaks off or is not JSON ({_reason(err)}); "
+                           f"{index} case(s) read before it") from None
+
+
+def _reason(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else "the file ends early"
+
+
+class _Replay:
+    """The bytes already read from a stream, then the rest of the stream (what ijson reads)."""
+
+    def __init__(self, start: bytes, rest: IO[bytes]) -> None:
+        self._start = start
+        self._rest = rest
+
+    def read(self, size: int = -1) -> bytes:
+        if self._start:
+            if size < 0 or size >= len(self._start):
+                out, self._start = self._start, b""
+                return out
+            out, self._start = self._start[:size], self._start[size:]
+            return out
+        return self._rest.read(size)
 
 
 def json_path_at(text: str, offset: int) -> str:

@@ -1,62 +1,64 @@
-"""A one-line progress bar on stderr, shown only when stderr is a terminal."""
+"""Progress on stderr for long commands (tqdm), shown only on a terminal and not with ``-q``.
+
+Both command lines (``runtime/cli.py`` and ``runtime/webhook/cli.py``) use
+:class:`Progress`; ``-q`` turns every bar off through :func:`set_quiet`.
+Counting stays exact whether or not a bar is drawn: ``bar.done`` is what
+the commands report.
+"""
 
 from __future__ import annotations
 
 import sys
-import time
 from types import TracebackType
 from typing import TextIO
 
+from tqdm import tqdm
+
+_quiet = False
+
+
+def set_quiet(quiet: bool) -> None:
+    """``-q``: no bar for the rest of the process."""
+    global _quiet
+    _quiet = quiet
+
 
 class Progress:
-    """``with Progress(total, label) as bar: ... bar.advance()``; ``bar.write(line)`` prints above it."""
+    """``with Progress(total, label) as bar: ... bar.advance()``; ``bar.write(line)`` prints above it.
+
+    ``unit="B"`` counts bytes (shown scaled); ``bar.update_to(n)`` moves to an
+    absolute count (a file position).
+    """
 
     def __init__(self, total: int | None, label: str = "", stream: TextIO | None = None,
-                 min_interval: float = 0.1) -> None:
+                 min_interval: float = 0.1, unit: str = "it") -> None:
         self.total = total
         self.label = label
         self.done = 0
         self.stream = stream if stream is not None else sys.stderr
-        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.min_interval = min_interval
-        self._started = time.monotonic()
-        self._drawn = 0.0
+        self.enabled = not _quiet and bool(getattr(self.stream, "isatty", lambda: False)())
+        self._bar = tqdm(total=total, desc=label, file=self.stream, disable=not self.enabled,
+                         mininterval=min_interval, unit=unit, unit_scale=unit == "B", leave=False,
+                         dynamic_ncols=True)
 
     def __enter__(self) -> Progress:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        if self.enabled:
-            self._draw(force=True)
-            self.stream.write("\n")
-            self.stream.flush()
+        self._bar.close()
 
     def advance(self, n: int = 1) -> None:
         self.done += n
         if self.enabled:
-            self._draw()
+            self._bar.update(n)
 
-    def write(self, line: str) -> None:
-        """Print a line (to stdout) without tearing the bar."""
-        if self.enabled:
-            self.stream.write("\r\x1b[K")
-        print(line)
-        if self.enabled:
-            self._draw(force=True)
+    def update_to(self, done: int) -> None:
+        self.advance(done - self.done)
 
-    def _draw(self, force: bool = False) -> None:
-        now = time.monotonic()
-        if not force and now - self._drawn < self.min_interval:
-            return
-        self._drawn = now
-        elapsed = now - self._started
-        rate = self.done / elapsed if elapsed > 0 else 0.0
-        if self.total:
-            width = 30
-            filled = int(width * min(self.done, self.total) / self.total)
-            bar = "#" * filled + "-" * (width - filled)
-            text = f"{self.label} [{bar}] {self.done}/{self.total} {rate:,.0f}/s"
+    def write(self, line: str, file: TextIO | None = None) -> None:
+        """Print a line (to stdout unless ``file``) without tearing the bar."""
+        out = file if file is not None else sys.stdout
+        if self.enabled:
+            self._bar.write(line, file=out)
         else:
-            text = f"{self.label} {self.done} {rate:,.0f}/s"
-        self.stream.write("\r\x1b[K" + text)
-        self.stream.flush()
+            print(line, file=out)

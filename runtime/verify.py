@@ -209,14 +209,21 @@ class Calibration:
 def calibrate(roots: Iterable[Any], table: IdentityTable | None = None) -> Calibration:
     """Recover identity hashes from the recorded hashes of objects under ``roots``."""
     result = Calibration(table.copy() if table is not None else IdentityTable(strict=True))
-    forms = []
+    # Each distinct (recorded hash, form) once, where it was first seen: captures
+    # repeat the same TaskConfig in event after event, and memory stays bounded
+    # by what differs, not by how many payloads are read.
+    distinct: dict[tuple[int, int, tuple[tuple[str, int], ...]], str] = {}
     for number, root in enumerate(roots):
         for where, obj in walk(root, f"payload {number}: task"):
             if obj._jhash:
                 try:
-                    forms.append((where, obj._jhash, struct_form(obj)))
+                    form = struct_form(obj)
                 except Opaque:
                     continue
+                if not form.coeffs and _signed(form.const) == obj._jhash:
+                    continue  # needs no identity and agrees: nothing to learn or report
+                distinct.setdefault((obj._jhash, form.const, tuple(sorted(form.coeffs.items()))), where)
+    forms = [(where, recorded, Form(const, dict(coeffs))) for (recorded, const, coeffs), where in distinct.items()]
     progress = True
     while progress:
         progress = False

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from aurorakit.runtime.errors import PayloadError
+from aurorakit.runtime.errors import FileError, PayloadError
 from aurorakit.runtime.payload_files import json_path_at, read_payload_file
 
 from shared import vector_file
@@ -41,7 +41,7 @@ def test_files_without_payloads_are_errors(tmp_path) -> None:
     path.write_text("no payload here")
     with pytest.raises(PayloadError, match="found no payload"):
         read_payload_file(str(path))
-    with pytest.raises(PayloadError, match="cannot read"):
+    with pytest.raises(FileError, match="missing.json: cannot read"):
         read_payload_file(str(tmp_path / "missing.json"))
 
 

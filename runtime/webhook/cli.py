@@ -9,7 +9,6 @@ that cannot be read, a port already in use) print as one line and exit 2.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import logging
 import os
@@ -24,9 +23,11 @@ from datetime import datetime, timezone
 from types import FrameType, ModuleType
 from typing import Any, TextIO
 
+from ..cli_output import emit, say
 from ..errors import AurorakitError, PayloadError
 from ..event import TaskStateChange
 from ..identity import IdentityTable
+from ..payload_commands import PayloadRun, import_models_package
 from ..profiles import Profile, profile_for
 from ..progress import Progress
 
@@ -84,10 +85,7 @@ def _payload_models(args: argparse.Namespace, version: str | None) -> tuple[Prof
     """The profile and models named by ``--aurora``/``--models`` (``version`` when neither)."""
     module = None
     if getattr(args, "models", None):
-        try:
-            module = importlib.import_module(args.models)
-        except ImportError as err:
-            raise WebhookCommandError(f"--models {args.models}: {err}") from None
+        module = import_models_package(args.models)
     profile = profile_for(getattr(args, "aurora", None) or version or "0.22")
     models, note = models_for(profile, module)
     if note:
@@ -340,8 +338,9 @@ def _delivery_text(delivery: StoredDelivery, as_json: bool) -> str:
 class _Delivery:
     """The config's sender, fed one event at a time, then drained and reported."""
 
-    def __init__(self, config: WebhookConfig, profile: Profile) -> None:
+    def __init__(self, config: WebhookConfig, profile: Profile, as_json: bool = False) -> None:
         _show_warnings()
+        self.as_json = as_json
         self.config = config
         self.profile = profile
         self.content_type = header(config.headers, "Content-Type")
@@ -365,14 +364,14 @@ class _Delivery:
             stats = sender.stats()
             sender.close()
             failed = stats["webhooks_errors"] + stats["webhooks_user_errors"]
-            self._print_counters(stats, out)
+            self._print_counters(dict(stats), out)
             return 1 if failed else 0
         interrupted = not self._wait(sender, wait)
         stats = sender.stats()
         drained = sender.close(timeout=0.5 if interrupted else 2.0)
         left = 0 if drained else stats["pending"]
-        self._print_counters(stats, out)
-        if left:
+        self._print_counters(dict(stats, not_delivered=left, interrupted=interrupted), out)
+        if left and not self.as_json:
             where = (f"they stay in the spool {sender.spool.path} for the next sender" if self.config.spool
                      else "no spool file is configured, so they are dropped")
             print(f"{left} event(s) not delivered yet; {where}", file=out)
@@ -397,8 +396,11 @@ class _Delivery:
         except KeyboardInterrupt:
             return False
 
-    @staticmethod
-    def _print_counters(stats: dict[str, int], out: TextIO) -> None:
+    def _print_counters(self, stats: dict[str, int], out: TextIO) -> None:
+        if self.as_json:
+            print(json.dumps({"type": "totals", **stats}), file=out, flush=True)
+            return
+        stats = {name: value for name, value in stats.items() if name not in ("not_delivered", "interrupted")}
         width = max(len(name) for name in stats)
         for name, value in stats.items():
             print(f"{name.ljust(width)}  {value}", file=out)
@@ -440,29 +442,28 @@ def _add_send(commands: Any) -> None:
 
 
 def _send(args: argparse.Namespace) -> int:
-    from ..payload_files import read_payload_file
     config = load_config(args.config)  # a WebhookConfigError is an AurorakitError: one line, exit 2
     profile = profile_for(config.profile)
     content_type = header(config.headers, "Content-Type")
-    outgoing = []
-    for path in args.files:  # read everything first: a bad file sends nothing
-        for payload in read_payload_file(path).payloads:
-            try:
-                outgoing.append(outgoing_from_text(payload.text, profile, content_type))
-            except PayloadError as err:
-                raise PayloadError(f"{payload.label}: {err}") from None
-    delivery = _Delivery(config, profile)
-    print(f"sending {len(outgoing)} payload(s) from {len(args.files)} file(s) to "
-          f"{redact_url(config.target_url)} as Aurora {profile.version} (delivery {config.delivery})", flush=True)
+    delivery = _Delivery(config, profile, as_json=args.json)
+    say(args, f"sending the payloads of {len(args.files)} file(s) to {redact_url(config.target_url)} "
+              f"as Aurora {profile.version} (delivery {config.delivery})")
+    run = PayloadRun(args)  # files read a payload at a time; a bad one is reported and skipped
     try:
-        with Progress(len(outgoing), "send") as bar:
-            for event in outgoing:
-                delivery.submit(event)
-                bar.advance()
+        for _, payload in run.sources(args.files):
+            try:
+                event = outgoing_from_text(payload.text, profile, content_type)
+            except PayloadError as err:
+                run.payloads -= 1
+                run.unreadable += 1
+                run.problem(payload.label, str(err))
+                continue
+            delivery.submit(event)
     except KeyboardInterrupt:
         delivery.finish(0.0, sys.stdout)
         return 130
-    return delivery.finish(args.wait, sys.stdout)
+    status = delivery.finish(args.wait, sys.stdout)
+    return 2 if run.errors else status
 
 
 # -- simulate ----------------------------------------------------------------------------
@@ -549,18 +550,18 @@ def _simulate(args: argparse.Namespace) -> int:
     if args.dry_run is not None:
         with _DryRunFile(args.dry_run, simulator) as sink, _sigterm_as_ctrl_c():
             posted, interrupted = _run(simulator, args, sink.write)
-        print(f"wrote {posted} payload(s) to {args.dry_run}" +
-              (f" (identity table in {sink.identity_path})" if sink.identity_path else ""))
-        _print_simulation(simulator, posted)
+        say(args, f"wrote {posted} payload(s) to {args.dry_run}" +
+                  (f" (identity table in {sink.identity_path})" if sink.identity_path else ""))
+        _print_simulation(simulator, posted, args, "totals")
         return 130 if interrupted else 0
     assert config is not None
-    delivery = _Delivery(config, profile)
-    print(f"simulating {args.jobs} job(s) x {args.instances} instance(s) -> {redact_url(config.target_url)} "
-          f"as Aurora {profile.version} (delivery {config.delivery}, seed {args.seed})", flush=True)
+    delivery = _Delivery(config, profile, as_json=args.json)
+    say(args, f"simulating {args.jobs} job(s) x {args.instances} instance(s) -> {redact_url(config.target_url)} "
+          f"as Aurora {profile.version} (delivery {config.delivery}, seed {args.seed})")
     with _sigterm_as_ctrl_c():
         posted, interrupted = _run(simulator, args, lambda event: delivery.submit(
             outgoing_from_event(event, profile, delivery.content_type)))
-    _print_simulation(simulator, posted)
+    _print_simulation(simulator, posted, args, "simulation")
     status = delivery.finish(0.0 if interrupted else args.wait, sys.stdout)
     return 130 if interrupted else status
 
@@ -590,10 +591,12 @@ def _run(simulator: Simulator, args: argparse.Namespace, put: Any) -> tuple[int,
     return posted, False
 
 
-def _print_simulation(simulator: Simulator, posted: int) -> None:
+def _print_simulation(simulator: Simulator, posted: int, args: argparse.Namespace, kind: str) -> None:
     stats = simulator.stats
-    print(f"{stats.transitions} transition(s), {posted} posted; {stats.tasks} task(s), "
-          f"{stats.jobs_started} job(s) started, {stats.jobs_ended} ended", flush=True)
+    say(args, f"{stats.transitions} transition(s), {posted} posted; {stats.tasks} task(s), "
+              f"{stats.jobs_started} job(s) started, {stats.jobs_ended} ended")
+    emit(args, kind, transitions=stats.transitions, posted=posted, tasks=stats.tasks,
+         jobs_started=stats.jobs_started, jobs_ended=stats.jobs_ended)
 
 
 class _DryRunFile:
