@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..runtime.errors import AurorakitError
+from aurorakit.runtime.errors import AurorakitError
 
 
 class IdlError(AurorakitError):

@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import IO, Any
 
-import ijson
+import ijson  # type: ignore[import-untyped]  # (no stubs; used through parse() and ObjectBuilder)
 import orjson
-from ijson.common import ObjectBuilder
+from ijson.common import ObjectBuilder  # type: ignore[import-untyped]
 
 from .errors import FileError, PayloadError
 
