@@ -9,7 +9,7 @@ from aurorakit.runtime.event import decode_event
 from aurorakit.runtime.example import documented_example, documented_identity
 from aurorakit.runtime.verify import verify
 
-from shared import document_payload, shared_path
+from shared import document_path, document_payload
 
 
 def test_compact_form_decodes_and_reencodes_to_the_same_bytes() -> None:
@@ -19,7 +19,7 @@ def test_compact_form_decodes_and_reencodes_to_the_same_bytes() -> None:
 
 def test_pretty_form_decodes_to_the_compact_bytes() -> None:
     import re
-    text = shared_path("seed", "000_4f46e835b9fd45b2.txt").read_text()
+    text = document_path().read_text()
     pretty = [b for b in re.findall(r"```json[^\n]*\n(.*?)```", text, re.S) if '"task"' in b][0]
     assert decode_event(pretty, "0.14").encode() == document_payload()
 
@@ -75,6 +75,6 @@ def test_verify_reports_exactly_the_executor_config(tmp_path, capsys: pytest.Cap
 
 
 def test_verify_reads_the_document_itself(capsys: pytest.CaptureFixture[str]) -> None:
-    doc = str(shared_path("seed", "000_4f46e835b9fd45b2.txt"))
+    doc = str(document_path())
     assert main(["verify", "--aurora", "0.14", doc]) == 1
     assert sum("MISMATCH" in line for line in capsys.readouterr().out.splitlines()) == 1

@@ -11,7 +11,7 @@ from aurorakit.runtime.event import decode_event
 from aurorakit.runtime.identity import IdentityTable, UnknownIdentity, default_identity
 from aurorakit.runtime.verify import calibrate
 
-from shared import shared_path, vector_file
+from shared import vector_file, vector_path
 
 
 def test_default_is_deterministic_positive_31_bit() -> None:
@@ -25,7 +25,7 @@ def test_default_is_deterministic_positive_31_bit() -> None:
 
 
 def test_load_save_round_trip_in_the_vectors_format(tmp_path) -> None:
-    table = IdentityTable.load(shared_path("vectors", "aurora-0.22.0.json"))
+    table = IdentityTable.load(vector_path("aurora-0.22.0.json"))
     assert table.known() == vector_file("aurora-0.22.0.json")["identity"]
     table["Unlisted.KEY"]  # defaulted: not saved
     path = tmp_path / "identity.json"
@@ -61,7 +61,7 @@ def test_calibration_recovers_the_vectors_identities(name: str) -> None:
 
 def test_calibrate_command(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "identity.json"
-    assert main(["calibrate", str(shared_path("vectors", "aurora-0.22.0-lifecycles.json")), "-o", str(out)]) == 0
+    assert main(["calibrate", str(vector_path("aurora-0.22.0-lifecycles.json")), "-o", str(out)]) == 0
     found = json.loads(out.read_text())["identity"]
     truth = vector_file("aurora-0.22.0-lifecycles.json")["identity"]
     assert found and all(truth[k] == v for k, v in found.items())

@@ -9,7 +9,7 @@ import pytest
 from aurorakit.runtime.errors import FileError, PayloadError
 from aurorakit.runtime.payload_files import json_path_at, read_payload_file
 
-from shared import vector_file
+from shared import vector_file, vector_path
 
 PAYLOADS = [c["payload"] for c in vector_file("aurora-0.22.0-lifecycles.json")["cases"][:3]]
 
@@ -30,8 +30,7 @@ def test_single_event_pretty_or_compact(tmp_path) -> None:
 
 
 def test_vector_file_keeps_its_metadata() -> None:
-    from shared import shared_path
-    source = read_payload_file(str(shared_path("vectors", "aurora-0.14.0.json")))
+    source = read_payload_file(str(vector_path("aurora-0.14.0.json")))
     assert source.aurora == "0.14.0" and source.optional == "guava" and source.identity
     assert source.payloads[0].hashed in ("none", "taskconfig", "assigned", "all")
 

@@ -35,7 +35,9 @@ from aurorakit.runtime.webhook.receiver import ReceiverStore
 from aurorakit.runtime.webhook.signing import decode_secret, signature_headers
 from aurorakit.runtime.webhook.simulate import Simulator
 
-DOC = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_4f46e835b9fd45b2.txt"
+from shared import document_path
+
+DOC = document_path()
 DOC_TASK_ID = "vagrant-test-http_example-8-a6cf7ec5-d793-49c7-b10f-0e14ab80bfff"
 SECRET = "cli-test-secret"
 

@@ -410,7 +410,7 @@ class _Delivery:
 SEND_EXAMPLES = """\
   aurorakit send --config webhook.json captured.json
   aurorakit send --config webhook.json day1.jsonl day2.jsonl --wait 60
-  aurorakit send --config webhook.json ../shared/vectors/aurora-0.22.0-lifecycles.json
+  aurorakit send --config webhook.json aurora-0.22.0-lifecycles.json    # a vector file
   aurorakit send --config webhook.json webhooks.md
 
 webhook.json keys:
