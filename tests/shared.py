@@ -26,7 +26,7 @@ def shared_path(*parts: str) -> Path:
     """A path under ../shared, or skip the test saying the shared folder is missing."""
     path = SHARED.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"needs the team's shared material, not found at {path} (it is not bundled in tests/data)")
+        pytest.skip(f"needs the team's shared material at {path}; this checkout has none beside it")
     return path
 
 
