@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from aurorakit.codegen import GENERATOR_VERSION, generate_package, render_idl
+from aurorakit.codegen.render import HEADER_START
 from aurorakit.runtime.cli import main as cli_main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -96,7 +97,8 @@ def test_check_passes_when_current_and_lists_every_stale_missing_and_extra_file(
     (root / "common" / "enums.py").write_text("")
     (root / "gson.py").unlink()
     (root / "base" / "constants.py").unlink()
-    (root / "leftover.py").write_text("")
+    (root / "leftover.py").write_text(HEADER_START + "0.0.1 from an older kitchen.thrift\n")  # ours, no longer made
+    (root / "notes.txt").write_text("not generated: regenerating keeps it, so --check does not list it\n")
     status, lines = run_check(tmp_path, capsys)
     assert status == 1
     assert sorted(lines) == sorted([
