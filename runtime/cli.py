@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from aurorakit.codegen import GENERATOR_VERSION
 
@@ -48,8 +48,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run_command(args.handler, args)
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argparse parser whose usage errors are one line too, like every other error (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="aurorakit",
         description="Apache Aurora's Thrift models and webhook payloads in Python, byte for byte.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)

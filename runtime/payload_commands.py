@@ -120,7 +120,7 @@ class PayloadRun:
         if self._bar is not None:
             self._bar.write(text)
         else:
-            print(text, flush=True)
+            print(text)
 
     def problem(self, where: str, message: str) -> None:
         """A payload or file that could not be read: one line on stderr, and with --json one object."""

@@ -74,6 +74,16 @@ def _non_negative_int(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535, got {value}")
+    return value
+
+
 def _non_negative_float(text: str) -> float:
     value = float(text)
     if not value >= 0:  # also refuses nan
@@ -174,7 +184,7 @@ def _add_receive(commands: Any) -> None:
                    "or written as JSON lines that aurorakit send replays.",
                    RECEIVE_EXAMPLES)
     sub.add_argument("--store", required=True, metavar="FILE", help="SQLite file to store deliveries in")
-    sub.add_argument("--port", type=int, metavar="P", help="port to listen on (0: any free port, printed)")
+    sub.add_argument("--port", type=_port, metavar="P", help="port to listen on (0: any free port, printed)")
     sub.add_argument("--host", default="127.0.0.1", metavar="HOST",
                      help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)")
     secret = sub.add_mutually_exclusive_group()
@@ -344,7 +354,10 @@ class _Delivery:
         self.config = config
         self.profile = profile
         self.content_type = header(config.headers, "Content-Type")
-        self.sender = make_sender(config, profile=profile)
+        try:
+            self.sender = make_sender(config, profile=profile)
+        except (OSError, sqlite3.Error) as err:  # the spool file cannot be opened
+            raise WebhookCommandError(f"spool {config.spool}: cannot open it: {err}") from None
 
     def submit(self, event: OutgoingEvent) -> None:
         if isinstance(self.sender, AuroraSender):
