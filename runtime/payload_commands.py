@@ -80,7 +80,12 @@ def resolve_models(args: argparse.Namespace, aurora: str | None) -> ModuleType:
     if getattr(args, "idl", None):
         from aurorakit.codegen.generate import import_models
         return import_models(args.idl)
-    return profile_for(getattr(args, "aurora", None) or aurora or "0.22").models()
+    if getattr(args, "aurora", None):
+        try:
+            return profile_for(args.aurora).models()
+        except AurorakitError as err:
+            raise UsageError(f"--aurora {args.aurora}: {err}") from None
+    return profile_for(aurora or "0.22").models()
 
 
 def import_models_package(name: str) -> ModuleType:
@@ -131,11 +136,17 @@ class PayloadRun:
             print_error(AurorakitError(text))
         emit(self.args, "error", where=where, message=message)
 
-    def models(self, aurora: str | None) -> ModuleType:
-        """The models for a file of release ``aurora`` (a bad ``--models`` stops the run: UsageError)."""
-        if aurora not in self._models:
-            self._models[aurora] = resolve_models(self.args, aurora)
-        return self._models[aurora]
+    def models(self, source: PayloadFile) -> ModuleType:
+        """The models for ``source`` (a bad ``--models`` stops the run: UsageError)."""
+        if source.aurora not in self._models:
+            chosen = any(getattr(self.args, name, None) for name in ("models", "idl", "aurora"))
+            try:
+                self._models[source.aurora] = resolve_models(self.args, source.aurora)
+            except AurorakitError as err:
+                if chosen:
+                    raise
+                raise UsageError(f"{source.path}: its release {source.aurora}: {err}") from None
+        return self._models[source.aurora]
 
     def sources(self, paths: list[str],
                 on_file: Callable[[PayloadFile], None] | None = None) -> Iterator[tuple[PayloadFile, Payload]]:
@@ -172,7 +183,7 @@ class PayloadRun:
         from .event import decode_event
         for source, payload in self.sources(paths):
             try:
-                event = decode_event(payload.text, self.models(source.aurora))
+                event = decode_event(payload.text, self.models(source))
             except PayloadError as err:
                 self.payloads -= 1
                 self.unreadable += 1
@@ -227,7 +238,7 @@ def _conformance(args: argparse.Namespace) -> int:
 
     def file_done(source: PayloadFile) -> None:
         nonlocal file_passed, file_failed
-        models = run.models(source.aurora)
+        models = run.models(source)
         if not args.quiet:
             run.line(f"{source.path}: {file_passed} passed, {file_failed} failed (models {models.__name__})")
         emit(args, "file", path=source.path, passed=file_passed, failed=file_failed, models=models.__name__)
@@ -239,7 +250,7 @@ def _conformance(args: argparse.Namespace) -> int:
                 tables.clear()
                 tables[id(source)] = (IdentityTable(source.identity, strict=True)
                                       if source.identity is not None else None)
-            result = check_case(payload, run.models(source.aurora), tables[id(source)])
+            result = check_case(payload, run.models(source), tables[id(source)])
             if result.passed:
                 passed += 1
                 file_passed += 1

@@ -224,13 +224,10 @@ def _json_lines(path: str, number: int, first: bytes,
         text, problem = _text(first, path)
         yield Payload(path, text or "", problem=problem)
         return
-    pending: tuple[int, bytes] | None = (number, first)
-    for n, raw in _chain([nxt], lines):
-        if pending is not None:
-            yield _line_payload(path, *pending)
-        pending = (n, raw) if raw.strip() else None
-    if pending is not None:
-        yield _line_payload(path, *pending)
+    yield _line_payload(path, number, first)
+    for n, raw in _chain([nxt], lines):  # each line as soon as it is complete (stdin too)
+        if raw.strip():
+            yield _line_payload(path, n, raw)
 
 
 def _line_payload(path: str, number: int, raw: bytes) -> Payload:
