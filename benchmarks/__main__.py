@@ -8,6 +8,7 @@ README's results section from this run.
 from __future__ import annotations
 
 import argparse
+import functools
 import platform
 import sys
 import time
@@ -20,10 +21,11 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 START, END = "<!-- benchmarks:start -->", "<!-- benchmarks:end -->"
 
 
-def suites() -> dict[str, object]:
-    from . import bench_delivery, bench_encode, bench_memory
+def suites(file_mb: int | None = None) -> dict[str, object]:
+    from . import bench_delivery, bench_encode, bench_files, bench_memory
     return {"B1": bench_encode.run_stream, "B2": bench_encode.run_cold, "B3": bench_decode.run,
-            "B4": bench_hash.run, "B5": bench_codegen.run, "B6": bench_delivery.run, "MEM": bench_memory.run}
+            "B4": bench_hash.run, "B5": bench_codegen.run, "B6": bench_delivery.run, "MEM": bench_memory.run,
+            "FILES": functools.partial(bench_files.run, file_mb=file_mb)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,8 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smaller inputs: a smoke run, not a measurement")
     parser.add_argument("--only", metavar="KEYS", help="comma-separated figures to run, e.g. B1,B3")
     parser.add_argument("--update-readme", action="store_true", help="rewrite the README's results section")
+    parser.add_argument("--file-mb", type=int, metavar="MB",
+                        help="FILES: size of the generated payload file (default 40; 1024 for the 1 GB figure)")
     args = parser.parse_args(argv)
-    chosen = suites()
+    chosen = suites(args.file_mb)
     if args.only:
         wanted = [k.strip().upper() for k in args.only.split(",")]
         unknown = [k for k in wanted if k not in chosen]
