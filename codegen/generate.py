@@ -10,7 +10,7 @@ import shutil
 import signal
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
 
@@ -25,16 +25,26 @@ _PACKAGE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _MARK = HEADER_START.encode("utf-8")
 
 
+Stage = Callable[[str], None]  # told the name of each stage as it starts ("parse", "model", "render", "write")
+STAGES = ("parse", "model", "render", "write")
+
+
 def render_idl(idl: str | os.PathLike[str], package: str,
-               include_dirs: Sequence[str | os.PathLike[str]] = ()) -> dict[str, str]:
+               include_dirs: Sequence[str | os.PathLike[str]] = (), stage: Stage | None = None) -> dict[str, str]:
     """``{relative path: text}`` of the package generated from ``idl``."""
+    tell = stage or (lambda name: None)
     if not _PACKAGE_NAME.match(package):
         raise IdlError(f"package name {package!r} is not a Python identifier", os.fspath(idl))
-    return render_package(build_module(load_idl(idl, include_dirs)), package)
+    tell("parse")
+    loaded = load_idl(idl, include_dirs)
+    tell("model")
+    module = build_module(loaded)
+    tell("render")
+    return render_package(module, package)
 
 
 def generate_package(idl: str | os.PathLike[str], package: str, out: str | os.PathLike[str],
-                     include_dirs: Sequence[str | os.PathLike[str]] = ()) -> list[str]:
+                     include_dirs: Sequence[str | os.PathLike[str]] = (), stage: Stage | None = None) -> list[str]:
     """Generate ``out/package`` from ``idl``; the paths written or removed ([] when it was current).
 
     The whole package is written to a temporary folder beside it and swapped
@@ -43,7 +53,9 @@ def generate_package(idl: str | os.PathLike[str], package: str, out: str | os.Pa
     header) and this one does not make are left out of the new package;
     other files in the package folder are kept.
     """
-    files = {rel: text.encode("utf-8") for rel, text in render_idl(idl, package, include_dirs).items()}
+    files = {rel: text.encode("utf-8") for rel, text in render_idl(idl, package, include_dirs, stage).items()}
+    if stage is not None:
+        stage("write")
     out_dir = os.fspath(out)
     root = os.path.join(out_dir, package)
     kept, removed = _old_files(root, files)
@@ -146,9 +158,9 @@ class CheckResult:
 
 
 def check_package(idl: str | os.PathLike[str], package: str, out: str | os.PathLike[str],
-                  include_dirs: Sequence[str | os.PathLike[str]] = ()) -> CheckResult:
+                  include_dirs: Sequence[str | os.PathLike[str]] = (), stage: Stage | None = None) -> CheckResult:
     """Compare ``out/package`` with what ``idl`` generates, byte for byte: what regenerating would change."""
-    files = {rel: text.encode("utf-8") for rel, text in render_idl(idl, package, include_dirs).items()}
+    files = {rel: text.encode("utf-8") for rel, text in render_idl(idl, package, include_dirs, stage).items()}
     root = os.path.join(os.fspath(out), package)
     result = CheckResult()
     for rel, data in files.items():

@@ -99,24 +99,38 @@ def _add_codegen(commands: Any) -> None:
 
 def _codegen(args: argparse.Namespace) -> int:
     from aurorakit.codegen import check_package, generate_package
+    from aurorakit.codegen.generate import STAGES
+
+    from .progress import Progress
+    with Progress(len(STAGES) - args.check, label=f"codegen {args.package}") as bar:
+        def stage(name: str) -> None:
+            bar.describe(f"codegen {args.package}: {name}")
+            bar.update_to(STAGES.index(name))
+        if args.check:
+            result = check_package(args.idl, args.package, args.out, args.include, stage)
+        else:
+            written = generate_package(args.idl, args.package, args.out, args.include, stage)
     if args.check:
-        result = check_package(args.idl, args.package, args.out, args.include)
-        for label, paths in (("stale", result.stale), ("missing", result.missing), ("extra", result.extra)):
-            for path in paths:
-                say(args, f"{label}: {path}")
-                emit(args, label, path=path)
-        emit(args, "totals", package=args.package, ok=result.ok, stale=len(result.stale),
-             missing=len(result.missing), extra=len(result.extra))
-        if result.ok:
-            say(args, f"{args.package}: up to date")
-            return 0
-        print(f"{args.package}: out of date; regenerate with: aurorakit codegen {args.idl} "
-              f"--package {args.package} --out {args.out}", file=sys.stderr)
-        return 1
-    written = generate_package(args.idl, args.package, args.out, args.include)
+        return _codegen_check(args, result)
     emit(args, "totals", package=args.package, written=written)
-    say(args, f"{args.package}: {len(written)} file(s) written" if written else f"{args.package}: already up to date")
+    say(args, f"{args.package}: {len(written)} file(s) written or removed" if written
+        else f"{args.package}: already up to date")
     return 0
+
+
+def _codegen_check(args: argparse.Namespace, result: Any) -> int:
+    for label, paths in (("stale", result.stale), ("missing", result.missing), ("extra", result.extra)):
+        for path in paths:
+            say(args, f"{label}: {path}")
+            emit(args, label, path=path)
+    emit(args, "totals", package=args.package, ok=result.ok, stale=len(result.stale),
+         missing=len(result.missing), extra=len(result.extra))
+    if result.ok:
+        say(args, f"{args.package}: up to date")
+        return 0
+    print(f"{args.package}: out of date; regenerate with: aurorakit codegen {args.idl} "
+          f"--package {args.package} --out {args.out}", file=sys.stderr)
+    return 1
 
 
 # -- example -------------------------------------------------------------------

@@ -177,7 +177,7 @@ def _detect(path: str, stream: IO[bytes]) -> PayloadFile:
     start = b"".join(raw for _, raw in rest)
     key = _FIRST_KEY.match(start)
     if key and key.group(1) in _VECTOR_KEYS:  # a vector file, pretty or one case a line
-        events = ijson.parse(_Replay(start, stream), use_float=True)
+        events = ijson.basic_parse(_Replay(start, stream), use_float=True)
         header, cases = _vector_header(path, events)
         _set_header(made, header)
         made._items = _streamed_cases(path, events) if cases else iter(())
@@ -294,58 +294,65 @@ def _case_payload(path: str, index: int, case: Any) -> Payload:
                    old if isinstance(old, str) else None)
 
 
-_Events = Iterator[tuple[str, str, Any]]
+_Events = Iterator[tuple[str, Any]]  # ijson.basic_parse: (event, value), no prefixes (they grow with depth)
 _STARTS = ("start_map", "start_array")
 _ENDS = ("end_map", "end_array")
+_MAX_DEPTH = 64  # a vector file is 3 levels deep; deeper is not one (and must not cost memory or recursion)
 
 
 def _vector_header(path: str, events: _Events) -> tuple[dict[str, Any], bool]:
     """The top-level values before ``cases`` and whether a ``cases`` array follows."""
     header: dict[str, Any] = {}
     try:
-        for prefix, event, value in events:
-            if prefix != "" or event != "map_key":
-                if prefix == "" and event == "end_map":
-                    return header, False
-                continue
-            prefix, event, value2 = next(events)
-            if value == "cases":
+        event, value = next(events)
+        if event != "start_map":
+            raise PayloadError(f"{path}: expected a vector file's object")
+        for event, value in events:
+            if event == "end_map":
+                return header, False
+            key = value  # a map_key: the value follows
+            event, value = next(events)
+            if key == "cases":
                 if event != "start_array":
                     raise PayloadError(f"{path}: cases: expected an array of cases")
                 return header, True
-            header[value] = _build(event, value2, events, path, value)
+            header[key] = _build(event, value, events, path, key, 1)
     except (ijson.JSONError, StopIteration) as err:
         raise PayloadError(f"{path}: not a complete vector file ({_reason(err)})") from None
     raise PayloadError(f"{path}: not a complete vector file (it ends early)")
 
 
-def _build(event: str, value: Any, events: _Events, path: str, where: str) -> Any:
+def _build(event: str, value: Any, events: _Events, path: str, where: str, depth: int) -> Any:
+    """The value whose first event is ``event``, ``depth`` levels down, built without recursion."""
     builder = ObjectBuilder()
     builder.event(event, value)
-    depth = 1 if event in _STARTS else 0
+    level = 1 if event in _STARTS else 0
     count = 0
-    while depth:
-        _, event, value = next(events)
+    while level:
+        event, value = next(events)
         builder.event(event, value)
-        depth += (event in _STARTS) - (event in _ENDS)
+        level += (event in _STARTS) - (event in _ENDS)
         count += 1
+        if depth + level > _MAX_DEPTH:
+            raise PayloadError(f"{path}: {where}: nested too deeply for a vector file")
         if count > _HEADER_LIMIT:
-            raise PayloadError(f"{path}: {where}: too large for a vector file's header")
+            raise PayloadError(f"{path}: {where}: too large for a vector file's header or case")
     return builder.value
 
 
 def _streamed_cases(path: str, events: _Events) -> Iterator[Payload]:
     index = 0
     try:
-        for prefix, event, value in events:
-            if prefix == "cases" and event == "end_array":
+        for event, value in events:
+            if event == "end_array":  # the end of "cases"
                 break
-            if prefix == "cases.item":  # one case: _build reads the events inside it
-                case = _build(event, value, events, path, f"case {index}")
-                yield _case_payload(path, index, case)
-                index += 1
-        for _ in events:  # the rest must be well-formed too
-            pass
+            yield _case_payload(path, index, _build(event, value, events, path, f"case {index}", 2))
+            index += 1
+        level = 1
+        for event, _ in events:  # the rest must be well-formed too
+            level += (event in _STARTS) - (event in _ENDS)
+            if level > _MAX_DEPTH:
+                raise PayloadError(f"{path}: after the cases: nested too deeply for a vector file")
     except (ijson.JSONError, StopIteration) as err:
         raise PayloadError(f"{path}: case {index}: the file breaks off or is not JSON ({_reason(err)}); "
                            f"{index} case(s) read before it") from None

@@ -52,6 +52,12 @@ class Progress:
         if self.enabled:
             self._bar.update(n)
 
+    def describe(self, label: str) -> None:
+        """A new label (the stage a long job is in)."""
+        self.label = label
+        if self.enabled:
+            self._bar.set_description_str(label)
+
     def update_to(self, done: int) -> None:
         self.advance(done - self.done)
 

@@ -50,6 +50,8 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (d / "trunc.json").write_text(full[: len(full) // 3], encoding="utf-8")  # breaks off inside a case
     (d / "truncevent.json").write_text(PAYLOADS[0][:500], encoding="utf-8")
     (d / "deep.json").write_text('{"task":' * 3000 + "1" + "}" * 3000)
+    (d / "deeparr.json").write_text("[" * 100_000 + "]" * 100_000)
+    (d / "deepvec.json").write_text('{"aurora": "0.22.0", "identity": ' + "[" * 200_000 + "]" * 200_000 + "}")
     (d / "badid.json").write_text(json.dumps({"identity": {"NotAKey": 1}}))
     (d / "bad.thrift").write_text("struct A {\n  1: i32 x\n")
     (d / "afile").write_text("")
@@ -71,6 +73,7 @@ CASES: list[tuple[list[str], str]] = [
     (["decode", "truncevent.json"], "truncevent.json: malformed JSON"),
     (["decode", "deep.json"], "deep.json: malformed JSON: nested too deeply"),
     (["decode", "notes.txt"], "notes.txt: found no payload"),
+    (["decode", "deepvec.json"], "deepvec.json: identity: nested too deeply"),
     (["decode", "-"], "-: empty file"),
     (["verify", "bin.dat"], "bin.dat:1: "),
     (["conformance", "trunc.json"], "trunc.json: case "),
@@ -81,6 +84,7 @@ CASES: list[tuple[list[str], str]] = [
     (["verify", "good.json", "--identity", "bin.dat"], "bin.dat: not UTF-8"),
     (["verify", "good.json", "--identity", "notjson.json"], "notjson.json:1: not JSON"),
     (["verify", "good.json", "--identity", "adir"], "adir: cannot read"),
+    (["verify", "good.json", "--identity", "deeparr.json"], "deeparr.json: nested too deeply"),
     (["calibrate", "good.json", "-o", "id.json", "--start", "notjson.json"], "notjson.json:1: not JSON"),
     # models
     (["verify", "good.json", "--models", "json"], "--models json: not a models package"),
@@ -112,6 +116,7 @@ CASES: list[tuple[list[str], str]] = [
     (["send", "--config", "bin.dat", "good.json"], "bin.dat: "),
     (["send", "--config", "notjson.json", "good.json"], "notjson.json: "),
     (["send", "--config", "badkey.json", "good.json"], "badkey.json: timeoutMsec: "),
+    (["send", "--config", "deeparr.json", "good.json"], "deeparr.json: nested too deeply"),
     (["send", "--config", "relspool.json", "good.json"], "spool no/such/dir/spool.db: cannot open it"),
     (["send", "--config", "webhook.json", "missing.json"], "missing.json: cannot read"),
     (["send", "--config", "webhook.json", "truncevent.json"], "truncevent.json: "),

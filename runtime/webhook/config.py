@@ -201,6 +201,8 @@ def parse_config(
         ) from exc
     except WebhookConfigError as exc:
         raise WebhookConfigError(exc.key, exc.problem, source) from None
+    except RecursionError:
+        raise WebhookConfigError(None, "nested too deeply to be a webhook config", source) from None
     try:
         return config_from_dict(obj, valid_statuses=valid_statuses, base_dir=base_dir)
     except WebhookConfigError as exc:
