@@ -1,11 +1,13 @@
-"""Shared fixtures: paths, and packages generated from the test IDLs in tests/idl/."""
+"""Shared fixtures: packages generated from the test IDLs in tests/idl/, and an HTTP sink."""
 
 from __future__ import annotations
 
+import http.server
 import importlib
 import os
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
 
@@ -45,3 +47,28 @@ def import_generated(tmp_path_factory: pytest.TempPathFactory) -> ImportGenerate
 def kitchen(import_generated: ImportGenerated) -> ModuleType:
     """The package generated from tests/idl/kitchen/kitchen.thrift (with tests/idl/shared as include dir)."""
     return import_generated(IDL_DIR / "kitchen" / "kitchen.thrift", "kitchen", [IDL_DIR / "shared"])
+
+
+@pytest.fixture()
+def sink() -> Iterator[tuple[str, list[bytes]]]:
+    """A real HTTP server on 127.0.0.1 that answers 200 and keeps each body."""
+    bodies: list[bytes] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/", bodies
+    finally:
+        server.shutdown()
+        server.server_close()

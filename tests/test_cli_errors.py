@@ -9,16 +9,14 @@ fault. Ctrl-C (SIGINT) in the middle of long commands ends them with exit
 
 from __future__ import annotations
 
-import http.server
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -219,31 +217,6 @@ def test_ctrl_c_in_simulate_counts_exactly_what_it_wrote(work: Path) -> None:
     assert proc.returncode == 130 and "Traceback" not in err, err
     written = len(out_file.read_text(encoding="utf-8").splitlines())
     assert f"wrote {written} payload(s) to {out_file}" in out, out
-
-
-@pytest.fixture()
-def sink() -> Iterator[tuple[str, list[bytes]]]:
-    """A real HTTP server on 127.0.0.1 that answers 200 and keeps each body."""
-    bodies: list[bytes] = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-            bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
-            self.send_response(200)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/", bodies
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_ctrl_c_in_send_counts_exactly_what_was_sent(work: Path, sink: tuple[str, list[bytes]]) -> None:
