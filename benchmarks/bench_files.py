@@ -72,7 +72,6 @@ def run(quick: bool = False, file_mb: int | None = None) -> list[Figure]:
             subprocess.run([sys.executable, "-m", "aurorakit.runtime.cli", "simulate", "--jobs", "100",
                             "--instances", "10", "--events", str(events), "--seed", "3", "--dry-run", str(out)],
                            check=True, stdout=subprocess.DEVNULL)
-        size = vectors.stat().st_size
         sink = subprocess.Popen([sys.executable, "-c", _SINK], stdout=subprocess.PIPE, text=True)
         try:
             assert sink.stdout is not None
@@ -89,9 +88,11 @@ def run(quick: bool = False, file_mb: int | None = None) -> list[Figure]:
             }
             for name, argv in commands.items():
                 peak, seconds, status = _aurorakit(argv)
-                note = (f"{name} on {size / (1 << 20):,.0f} MB ({events:,} events; send: the same events as "
-                        f"JSON lines): peak {peak:.0f} MB, {seconds:.0f} s, exit {status}")
-                figures.append(Figure(f"MEM-{name}", f"peak RSS: {name}, {size / (1 << 20):,.0f} MB file", "MB",
+                mb = (lines if name == "send" else vectors).stat().st_size / (1 << 20)
+                kind = "JSON lines" if name == "send" else "vector file"
+                note = (f"{name} on a {mb:,.0f} MB {kind} ({events:,} events): peak {peak:.0f} MB, "
+                        f"{seconds:.0f} s, exit {status}")
+                figures.append(Figure(f"MEM-{name}", f"peak RSS: {name}, {mb:,.0f} MB {kind}", "MB",
                                       peak, LIMIT_MB, "limit", "<= 200 MB", 1.0, higher_is_better=False,
                                       note=note))
         finally:
