@@ -78,38 +78,49 @@ def map_key_decoder(t: m.TypeRef) -> str:
     return "_cs.unreadable_key"
 
 
+def always_written(t: m.TypeRef) -> bool:
+    """Gson writes these members whatever the object holds (Java primitives and collections);
+    the others are left out when null."""
+    return t.kind not in ("string", "binary", "enum", "struct")
+
+
 def decode_field(t: m.TypeRef, key: str) -> list[str]:
-    """Statements reading field ``key`` of dict ``d`` (bound method ``get``) into ``v``."""
+    """Statements reading member ``key`` of dict ``d`` (bound method ``get``) into ``v``.
+
+    The decoder has checked ``d``'s members against its Shape first, so a
+    member Gson always writes is there; one that may be left out is read with
+    ``get``, and an explicit ``null`` (which Gson never writes) is an error.
+    """
     k = f'"{key}"'
     if t.kind == "string":
         return [f"v = get({k})",
-                "if v is not None and v.__class__ is not str:",
+                f"if v.__class__ is not str and (v is not None or {k} in d):",
                 "    v = _cs.string_value(v)"]
     if t.kind == "bool":
-        return [f"v = get({k}, False)",
+        return [f"v = d[{k}]",
                 "if v.__class__ is not bool:",
                 "    v = _cs.bool_value(v)"]
     if t.kind in _INT_BOUNDS:
         bits = _INT_BOUNDS[t.kind]
         low, high = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
-        return [f"v = get({k}, 0)",
+        return [f"v = d[{k}]",
                 f"if v.__class__ is not int or not {low} <= v <= {high}:",
                 f"    v = _cs.{t.kind}_value(v)"]
     if t.kind == "double":
-        return [f"v = get({k}, 0.0)",
+        return [f"v = d[{k}]",
                 "if v.__class__ is not float or not -_cs.LOSSLESS_DOUBLE < v < _cs.LOSSLESS_DOUBLE:",
                 "    v = _cs.double_value(v)"]
     if t.kind in ("list", "set", "map"):
-        return [f"v = {decoder(t)}(get({k}))"]
+        return [f"v = {decoder(t)}(d[{k}])"]
     if t.kind == "enum":
         return [f"v = get({k})",
-                "if v is not None:",
+                f"if v is not None or {k} in d:",
                 f"    member = {ref(t, '_E_')}.get(v) if v.__class__ is str else None",
                 "    if member is None:",
                 f'        raise _cs.bad_enum(v, "{t.name}")',
                 "    v = member"]
     return [f"v = get({k})",
-            "if v is not None:",
+            f"if v is not None or {k} in d:",
             f"    v = {decoder(t)}(v)"]
 
 

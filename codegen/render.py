@@ -235,7 +235,7 @@ class _ModuleRenderer:
             "local": f"v_{attr}", "encode": gc.encode_expr(t, f"v_{attr}"),
             "encode_attr": gc.encode_expr(t, f"o.{attr}"),
             "encoder": gc.encoder(t), "decoder": gc.decoder(t), "hasher": gc.hasher(t),
-            "decode": gc.decode_field(t, f.name),
+            "decode": gc.decode_field(t, f.name), "always_written": gc.always_written(t),
             "hash": gc.hash_expr(t, f"v_{attr}"), "hash_attr": gc.hash_expr(t, f"o.{attr}"),
         }
 

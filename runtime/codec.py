@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import orjson
 
-from .codec_support import ExactDouble, NeedsExactText, java_double
+from .codec_support import ExactDouble, NeedsExactText, java_double, json_int, member_order
 from .errors import PayloadError
 
 T = TypeVar("T")
@@ -56,7 +56,7 @@ def parse_json(data: bytes | bytearray | memoryview | str, *, exact: bool = Fals
         except UnicodeDecodeError as err:
             raise PayloadError(f"malformed JSON: not UTF-8 at byte {err.start}") from None
     try:
-        return json.loads(data, parse_constant=_non_finite, parse_float=java_double)
+        return json.loads(data, parse_constant=_non_finite, parse_float=java_double, parse_int=json_int)
     except json.JSONDecodeError as err:
         raise PayloadError(f"malformed JSON: {err.msg} at line {err.lineno} column {err.colno}") from None
     except RecursionError:
@@ -72,17 +72,21 @@ def encode(obj: Any) -> str:
     return encoder(obj)  # type: ignore[no-any-return]
 
 
-def decode(cls: type[T], data: bytes | bytearray | memoryview | str | Any, *, path: str = "") -> T:
+def decode(cls: type[T], data: bytes | bytearray | memoryview | str | Any, *, path: str = "",
+           strict: bool = True) -> T:
     """An object of ``cls`` read from Gson JSON text, or from an already parsed JSON value.
 
     Raises :class:`PayloadError` naming the JSON path (prefixed by ``path``).
+    ``strict=False`` accepts an object's members in any order (hand-edited
+    input); members Gson always writes must be there either way.
     """
     text = isinstance(data, (bytes, bytearray, memoryview, str))
-    try:
-        return decode_tree(cls, parse_json(data) if text else data, path)
-    except NeedsExactText:
-        # A double above 2^63 whose text the fast parser dropped: read it again.
-        return decode_tree(cls, parse_json(data, exact=True) if text else exact_doubles(data), path)
+    with member_order(strict):
+        try:
+            return decode_tree(cls, parse_json(data) if text else data, path)
+        except NeedsExactText:
+            # A double above 2^63 whose text the fast parser dropped: read it again.
+            return decode_tree(cls, parse_json(data, exact=True) if text else exact_doubles(data), path)
 
 
 def decode_tree(cls: type[T], tree: Any, path: str = "") -> T:
@@ -97,10 +101,17 @@ def decode_tree(cls: type[T], tree: Any, path: str = "") -> T:
 
 def exact_doubles(tree: Any) -> Any:
     """A parsed tree whose large doubles are taken as they are (their text is gone)."""
+    try:
+        return _exact_doubles(tree)
+    except RecursionError:
+        raise PayloadError("nested too deeply") from None
+
+
+def _exact_doubles(tree: Any) -> Any:
     if tree.__class__ is float:
         return ExactDouble(tree)
     if tree.__class__ is dict:
-        return {key: exact_doubles(value) for key, value in tree.items()}
+        return {key: _exact_doubles(value) for key, value in tree.items()}
     if tree.__class__ is list:
-        return [exact_doubles(value) for value in tree]
+        return [_exact_doubles(value) for value in tree]
     return tree

@@ -9,7 +9,9 @@ added by the callers as the error travels up (``PayloadError.within``).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, Generic, TypeVar
 
 import orjson
@@ -23,12 +25,31 @@ from .struct import ThriftStruct
 T = TypeVar("T")
 
 UNION_KEYS = frozenset(("cachedHashCode", "setField", "value"))
+UNION_ORDER = ("cachedHashCode", "setField", "value")
 _INT32 = (-(1 << 31), (1 << 31) - 1)
 _BOUNDS = {"byte": (-(1 << 7), (1 << 7) - 1), "i16": (-(1 << 15), (1 << 15) - 1),
            "i32": _INT32, "i64": (-(1 << 63), (1 << 63) - 1)}
+NULL = "null, which Gson never writes (it leaves unset fields out)"
+
+# Whether members must come in Gson's order (the default). Read only when an
+# object's members are not a shape already seen, so the common case pays nothing;
+# a ContextVar so that concurrent decodes (receiver threads) do not mix modes.
+_ANY_ORDER: ContextVar[bool] = ContextVar("aurorakit_any_member_order", default=False)
+
+
+@contextmanager
+def member_order(strict: bool) -> Iterator[None]:
+    """Within this block, decoding refuses members out of Gson's order unless ``strict`` is False."""
+    token = _ANY_ORDER.set(not strict)
+    try:
+        yield
+    finally:
+        _ANY_ORDER.reset(token)
 
 
 def expected(what: str, value: Any) -> PayloadError:
+    if value is None:
+        return PayloadError(f"expected {what}, got {NULL}")
     return PayloadError(f"expected {what}, got {describe(value)}")
 
 
@@ -37,24 +58,100 @@ def unknown_field(d: dict[str, Any], known: frozenset[str], type_name: str) -> P
     return PayloadError(f"unknown field of {type_name}", name)
 
 
+class Shape:
+    """The members Gson writes for one struct: all of them known, the ones it always
+    writes present, and every one in declaration order.
+
+    ``valid`` holds the member sequences (``tuple(d)``) already found valid in
+    Gson's order, so that a decoder checks a known sequence with one set lookup.
+    """
+
+    __slots__ = ("type_name", "order", "always", "known", "valid")
+    LIMIT = 1024  # distinct sequences kept (2^optional fields are possible)
+
+    def __init__(self, type_name: str, order: tuple[str, ...], always: tuple[str, ...]) -> None:
+        self.type_name = type_name
+        self.order = {name: i for i, name in enumerate(order)}
+        self.always = always
+        self.known = frozenset(order)
+        self.valid: set[tuple[str, ...]] = set()
+
+    def check(self, d: dict[str, Any]) -> None:
+        """Raise the PayloadError of the first member that is unknown, missing or out of order."""
+        if not d.keys() <= self.known:
+            raise unknown_field(d, self.known, self.type_name)
+        for name in self.always:
+            if name not in d:
+                raise PayloadError(f"missing member of {self.type_name} (Gson always writes it)", name)
+        keys = tuple(d)
+        order = self.order
+        for before, after in zip(keys, keys[1:]):
+            if order[before] > order[after]:
+                if _ANY_ORDER.get():
+                    return
+                raise PayloadError(f"member of {self.type_name} out of Gson's order: it comes after "
+                                   f"{before!r}, Gson writes it before (strict=False accepts any order)", after)
+        if len(self.valid) >= self.LIMIT:
+            self.valid.clear()
+        self.valid.add(keys)
+
+
+def union_shape(d: dict[str, Any], union: str) -> None:
+    """Raise why a union's members are not ``cachedHashCode``, ``setField``, ``value`` in that order."""
+    if not d.keys() <= UNION_KEYS:
+        raise unknown_field(d, UNION_KEYS, union)
+    if "cachedHashCode" not in d:
+        raise PayloadError(f"missing member of union {union} (Gson always writes it)", "cachedHashCode")
+    if "setField" not in d:
+        raise PayloadError(f"missing setField of union {union}", "setField")
+    if "value" not in d:
+        set_field = d["setField"]
+        raise PayloadError(f"missing value of union {union} (setField {set_field})", "value")
+    if not _ANY_ORDER.get():
+        keys = tuple(d)
+        raise PayloadError(f"members of union {union} out of Gson's order: {', '.join(keys)} "
+                           "(Gson writes cachedHashCode, setField, value; strict=False accepts any order)",
+                           keys[0] if keys[0] != "cachedHashCode" else keys[1])
+
+
 def cached_hash(value: Any) -> int:
-    """The slow path of reading ``cachedHashCode``: null means 0, anything but an int is an error."""
-    if value is None:
-        return 0
+    """The slow path of reading ``cachedHashCode``: anything but an int in range is an error."""
     if value.__class__ is int:
         raise PayloadError(f"{value} is out of range for cachedHashCode (an int)", "cachedHashCode")
-    raise PayloadError(f"expected an int (cachedHashCode), got {describe(value)}", "cachedHashCode")
+    if value.__class__ is HugeNumber:
+        raise PayloadError(f"{value!r} is out of range for cachedHashCode (an int)", "cachedHashCode")
+    raise expected("an int (cachedHashCode)", value).within("cachedHashCode")
+
+
+class HugeNumber:
+    """An integer written with more digits than any Thrift number has (Python refuses
+    to read integers of over 4,300 digits, and none would fit): kept as text so the
+    decoder can name the field it is in."""
+
+    __slots__ = ("text",)
+    DIGITS = 400  # more than a double's largest integer (309 digits)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return f"{self.text[:12]}...({len(self.text)} digits)"
+
+
+def json_int(text: str) -> int | HugeNumber:
+    """``int(text)`` for the standard library's JSON parser, huge integers kept as HugeNumber."""
+    return int(text) if len(text) <= HugeNumber.DIGITS else HugeNumber(text)
 
 
 # -- scalars: the slow path of the inline checks ---------------------------------
 def _integer(kind: str, value: Any) -> int:
-    if value is None:
-        return 0
     low, high = _BOUNDS[kind]
     if value.__class__ is int:
         if low <= value <= high:
             return value  # type: ignore[no-any-return,unused-ignore]
         raise PayloadError(f"{value} is out of range for {kind}")
+    if value.__class__ is HugeNumber:
+        raise PayloadError(f"{value!r} is out of range for {kind}")
     raise expected(kind, value)
 
 
@@ -116,8 +213,6 @@ def java_double(text: str) -> float:
 def double_value(value: Any) -> float:
     if value.__class__ is float and -LOSSLESS_DOUBLE < value < LOSSLESS_DOUBLE:
         return value  # type: ignore[no-any-return,unused-ignore]
-    if value is None:
-        return 0.0
     if value.__class__ is ExactDouble:
         return float(value)
     if value.__class__ is float:
@@ -129,12 +224,12 @@ def double_value(value: Any) -> float:
         if math.isfinite(as_float) and int(as_float) == value:
             return as_float
         raise PayloadError(f"{value} is out of range for double or not exactly representable")
+    if value.__class__ is HugeNumber:
+        raise PayloadError(f"{value!r} is out of range for double")
     raise expected("double", value)
 
 
 def bool_value(value: Any) -> bool:
-    if value is None:
-        return False
     if value.__class__ is bool:
         return value  # type: ignore[no-any-return,unused-ignore]
     raise expected("bool", value)
@@ -151,6 +246,7 @@ def binary_value(value: Any) -> bytes:
 
 
 def bad_enum(value: Any, enum_name: str) -> PayloadError:
+    """Why ``value`` is not a name of the enum (None: an explicit null)."""
     if value.__class__ is str:
         return PayloadError(f"{describe(value)} is not a value of enum {enum_name}")
     return expected(f"a {enum_name} name", value)
@@ -238,10 +334,8 @@ def enc_binary(value: bytes) -> str:
 
 # -- containers ------------------------------------------------------------------
 def decode_list(value: Any, decode: Callable[[Any], Any]) -> tuple[Any, ...]:
-    """A JSON array (or null: empty) read element by element."""
+    """A JSON array read element by element."""
     if value.__class__ is not list:
-        if value is None:
-            return ()
         raise expected("an array", value)
     try:
         return tuple(map(decode, value))
@@ -268,8 +362,6 @@ def unique_set(items: tuple[Any, ...]) -> OrderedSet[Any]:
 def decode_map(value: Any, decode_key: Callable[[str], Any], decode_value: Callable[[Any], Any]) -> FrozenMap[Any, Any]:
     """A JSON object read as a map: keys from their string form, values element by element."""
     if value.__class__ is not dict:
-        if value is None:
-            return FrozenMap()
         raise expected("an object (map)", value)
     try:
         if decode_key is string_value:  # JSON keys are strings already
@@ -300,12 +392,12 @@ def locate(err: PayloadError, items: list[Any], decode: Callable[[Any], Any]) ->
 
 
 def bad_union(set_field: Any, value: Any, setfields: Mapping[str, Any], union: str) -> PayloadError:
-    """Why a union could not be read: its setField is missing or unknown, or its value is missing."""
+    """Why a union could not be read: its setField is null or unknown, or its value is null."""
     if set_field is None:
-        return PayloadError(f"missing setField of union {union}", "setField")
+        return PayloadError(f"setField of union {union} is {NULL}", "setField")
     if set_field.__class__ is not str or set_field not in setfields:
         return PayloadError(f"unknown setField {describe(set_field)} of union {union}", "setField")
-    return PayloadError(f"missing value of union {union} (setField {set_field})", "value")
+    return PayloadError(f"value of union {union} (setField {set_field}) is {NULL}", "value")
 
 
 # -- encoding ----------------------------------------------------------------------
@@ -400,7 +492,9 @@ class Interned(Generic[T]):
         return self._objects.get(key)
 
     def add(self, key: bytes, obj: T) -> None:
-        if not fully_hashed(obj):
+        # Objects read in any member order are not kept: a strict decode of the
+        # same text must not find them already checked.
+        if _ANY_ORDER.get() or not fully_hashed(obj):
             return
         if len(self._objects) >= self.size:
             self._objects.clear()
