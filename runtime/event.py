@@ -14,7 +14,7 @@ from types import ModuleType
 from typing import Any, Union
 
 from .codec import decode_tree, encode, exact_doubles, parse_json
-from .codec_support import NeedsExactText
+from .codec_support import NeedsExactText, member_order
 from .errors import PayloadError, describe
 from .hashing import java_hash
 from .identity import IdentityTable, current_identity
@@ -128,30 +128,38 @@ class TaskStateChange:
         return f"TaskStateChange(task={task_id!r}, {old} -> {new})"
 
 
-def decode_event(data: bytes | str | Any, models: ModuleType | Profile | str | None = None) -> TaskStateChange:
+def decode_event(data: bytes | str | Any, models: ModuleType | Profile | str | None = None, *,
+                 strict: bool = True) -> TaskStateChange:
     """A TaskStateChange read from a webhook body (Gson JSON, compact or pretty).
 
     ``models`` is the generated package (or a profile or release) to read it
     with; default Aurora 0.22's. Hashes are kept as found; the ``oldState``
     form found (``reference`` or ``value``) is kept for encoding.
+    ``strict=False`` accepts members in any order (hand-edited input).
     """
     package = _models(models)
     text = isinstance(data, (bytes, bytearray, memoryview, str))
-    try:
-        return _decode_event_tree(parse_json(data) if text else data, package)
-    except NeedsExactText:
-        # A double above 2^63 whose text the fast parser dropped: read it again.
-        return _decode_event_tree(parse_json(data, exact=True) if text else exact_doubles(data), package)
+    with member_order(strict):
+        try:
+            return _decode_event_tree(parse_json(data) if text else data, package, strict)
+        except NeedsExactText:
+            # A double above 2^63 whose text the fast parser dropped: read it again.
+            return _decode_event_tree(parse_json(data, exact=True) if text else exact_doubles(data), package, strict)
 
 
-def _decode_event_tree(tree: Any, package: ModuleType) -> TaskStateChange:
+def _decode_event_tree(tree: Any, package: ModuleType, strict: bool = True) -> TaskStateChange:
     if tree.__class__ is not dict:
         raise PayloadError(f"expected the event object, got {describe(tree)}")
     unknown = [k for k in tree if k not in ("task", "oldState")]
     if unknown:
         raise PayloadError("unknown field of the event", unknown[0])
-    if "task" not in tree or tree["task"] is None:
-        raise PayloadError("missing field of the event", "task")
+    for member in ("task", "oldState"):  # Gson writes both: oldState is an Optional object, never null
+        if tree.get(member) is None:
+            raise PayloadError(f"missing field of the event (Gson always writes it)" if member not in tree
+                               else "null field of the event (Gson always writes an object)", member)
+    if strict and next(iter(tree)) != "task":
+        raise PayloadError("event members out of Gson's order (task comes first; strict=False accepts any order)",
+                           "oldState")
     task = decode_tree(package.ScheduledTask, tree["task"], path="task")
     old_state, style = _decode_optional(package, tree.get("oldState"))
     event = TaskStateChange.__new__(TaskStateChange)
