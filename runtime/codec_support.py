@@ -204,7 +204,7 @@ def java_double(text: str) -> float:
     if not -LOSSLESS_DOUBLE < value < LOSSLESS_DOUBLE and math.isfinite(value):
         if gson_double(value) != text:
             for neighbour in (math.nextafter(value, -math.inf), math.nextafter(value, math.inf)):
-                if gson_double(neighbour) == text:
+                if math.isfinite(neighbour) and gson_double(neighbour) == text:  # past the largest: inf
                     return ExactDouble(neighbour)
         return ExactDouble(value)
     return value

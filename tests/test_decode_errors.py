@@ -74,58 +74,8 @@ def test_the_base_payload_itself_is_fine() -> None:
     assert decode_event(BASE, "0.22").encode() == BASE
 
 
-def _mutations(rng: random.Random, payload: str) -> str:
-    """One random edit of the kind real corruption and hand edits produce."""
-    if len(payload) < 2:
-        return payload + rng.choice(["{", "}", '"', "[]", "0"])
-    choice = rng.randrange(9)
-    i = rng.randrange(len(payload))
-    if choice == 0:  # delete a span
-        return payload[:i] + payload[i + rng.randrange(1, 8):]
-    if choice == 1:  # insert a JSON-ish token
-        token = rng.choice(['"', ",", ":", "{", "}", "[", "]", "null", "true", "1e400", "-0", "NaN", '"x"',
-                            "9223372036854775808", "1.5", "\\u0000", "\\ud800", "{}", "[]"])
-        return payload[:i] + token + payload[i:]
-    if choice == 2:  # replace a character
-        return payload[:i] + rng.choice('0123456789"{}[],:aZ\\ é') + payload[i + 1:]
-    if choice == 3:  # swap a value for another kind of value
-        return payload.replace(rng.choice(['0', '"PENDING"', 'true', 'false', '[]', '{}']),
-                               rng.choice(['"0"', "null", "[1]", "{}", "1.5", "-2147483649", '"RUNNING"']), 1)
-    if choice == 4:  # truncate
-        return payload[:i]
-    if choice == 5:  # rename a key
-        keys = [k for k in ("cachedHashCode", "setField", "value", "task", "status", "taskEvents", "key")
-                if f'"{k}":' in payload]
-        if not keys:
-            return payload[:i]
-        return payload.replace(f'"{rng.choice(keys)}":', '"' + rng.choice(["x", "Value", "setfield", ""]) + '":', 1)
-    if choice == 6:  # duplicate a span
-        j = min(len(payload), i + rng.randrange(1, 40))
-        return payload[:j] + payload[i:j] + payload[j:]
-    if choice == 7:  # nest deeply
-        return "[" * rng.randrange(1, 3000) + payload
-    return payload.encode("utf-8")[: rng.randrange(len(payload))].decode("utf-8", "ignore")
 
 
-def test_fuzz_only_payload_errors_escape() -> None:
-    seed = random.randrange(1 << 32)
-    rng = random.Random(seed)
-    payloads = [c["payload"] for name in ("aurora-0.22.0.json", "aurora-0.22.0-lifecycles.json")
-                for c in vector_file(name)["cases"]]
-    decoded = rejected = 0
-    for _ in range(10_000):
-        mutated = _mutations(rng, rng.choice(payloads))
-        if rng.random() < 0.3:
-            mutated = _mutations(rng, mutated)
-        data: str | bytes = mutated.encode("utf-8", "surrogatepass") if rng.random() < 0.5 else mutated
-        try:
-            decode_event(data, "0.22")
-            decoded += 1
-        except PayloadError:
-            rejected += 1
-        except Exception as err:  # noqa: BLE001
-            pytest.fail(f"seed {seed}: {type(err).__name__}: {err} for {mutated[:200]!r}")
-    assert decoded + rejected == 10_000 and rejected > 1000, (seed, decoded, rejected)
 
 
 def test_json_of_other_values_is_rejected_not_crashed() -> None:

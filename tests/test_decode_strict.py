@@ -176,3 +176,11 @@ def test_deep_nesting_is_a_payload_error(depth: int) -> None:
     deep_list = "[" * depth + "]" * depth
     with pytest.raises(PayloadError):
         decode(api.TaskConfig, '{"cachedHashCode":0,"resources":' + deep_list + "}")
+
+
+def test_the_largest_double_in_a_form_java_does_not_write_reads_back() -> None:
+    # Found by the fuzz test: reading its exact text looked at the next double up,
+    # which is infinity, and failed with a ValueError.
+    for text in ("1.7976931348623157e+308", "1.7976931348623157E308", "-1.7976931348623157e+308"):
+        resource = decode(api.Resource, '{"cachedHashCode":0,"setField":"NUM_CPUS","value":' + text + "}")
+        assert resource.numCpus == float(text) and abs(resource.numCpus) == 1.7976931348623157e308
