@@ -76,7 +76,7 @@ def text_mutation(rng: random.Random, payload: str) -> str:
     if choice == 8:  # nest a value deeply
         depth = rng.randrange(100, 5000)
         return payload.replace(":", ":" + '{"a":' * depth, 1) + "}" * depth
-    return payload.encode("utf-8")[: rng.randrange(len(payload))].decode("utf-8", "ignore")
+    return payload.encode("utf-8", "surrogatepass")[: rng.randrange(len(payload))].decode("utf-8", "ignore")
 
 
 def as_input(rng: random.Random, text: str) -> str | bytes:
