@@ -8,6 +8,7 @@ for a definition, found by the name and line number thriftpy2 recorded.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -87,14 +88,25 @@ class IdlText:
         self.tokens = tokenize(text)
         # Comments other than doc comments never matter below.
         self._code = [t for t in self.tokens if t.kind != "comment"]
+        # Where each identifier occurs (code indices, ascending): a lookup costs
+        # the occurrences of that name, not a scan of the file, so that reading
+        # back every definition stays linear in the IDL's size.
+        self._where: dict[str, list[int]] = {}
+        for i, tok in enumerate(self._code):
+            if tok.kind == "ident":
+                self._where.setdefault(tok.text, []).append(i)
 
     # -- locating -------------------------------------------------------
     def _find(self, name: str, line: int | None, lo: int = 0, hi: int | None = None) -> int | None:
+        """Index of the first identifier ``name`` at or after ``lo`` (before ``hi``), on ``line`` if given."""
+        where = self._where.get(name, ())
+        end = len(self._code) if hi is None else hi
         code = self._code
-        end = len(code) if hi is None else hi
-        for i in range(lo, end):
-            tok = code[i]
-            if tok.kind == "ident" and tok.text == name and (line is None or tok.line == line):
+        for k in range(bisect.bisect_left(where, lo), len(where)):
+            i = where[k]
+            if i >= end:
+                return None
+            if line is None or code[i].line == line:
                 return i
         return None
 
