@@ -15,6 +15,7 @@ from typing import Any
 from thriftpy2.thrift import TType
 
 from . import model as m
+from .checks import check_module
 from .errors import IdlError
 from .idltext import IdlText, clean_doc
 
@@ -74,6 +75,7 @@ class _ModuleBuilder:
         module.consts = [self._const(decl) for decl in self.text.consts()]
         module.services = [self._service(s) for s in meta.get("services", [])]
         self._check_unique_names(meta)
+        check_module(module)
         return module
 
     def _check_unique_names(self, meta: dict[str, Any]) -> None:
@@ -102,15 +104,17 @@ class _ModuleBuilder:
             if tok.text in seen:
                 raise IdlError(f"enum {cls.__name__} has two members named {tok.text}", self.path, tok.line)
             seen.add(tok.text)
-        values = [m.EnumValue(name, value, self.text.enum_value_doc(scope, name, linenos.get(name)))
+        values = [m.EnumValue(name, value, self.text.enum_value_doc(scope, name, linenos.get(name)), linenos.get(name))
                   for name, value in cls._NAMES_TO_VALUES.items()]
-        return m.Enum(cls.__name__, values, self.text.definition_doc("enum", cls.__name__, cls.__thrift_lineno__))
+        return m.Enum(cls.__name__, values, self.text.definition_doc("enum", cls.__name__, cls.__thrift_lineno__),
+                      cls.__thrift_lineno__)
 
     def _struct(self, kind: str, cls: Any) -> m.Struct:
         scope = self.text.body(kind, cls.__name__, cls.__thrift_lineno__)
         linenos = getattr(cls, "__thrift_field_linenos__", {})
         fields = [self._field(cls, name, default, scope, linenos.get(name)) for name, default in cls.default_spec]
-        return m.Struct(kind, cls.__name__, fields, self.text.definition_doc(kind, cls.__name__, cls.__thrift_lineno__))
+        return m.Struct(kind, cls.__name__, fields, self.text.definition_doc(kind, cls.__name__, cls.__thrift_lineno__),
+                        cls.__thrift_lineno__)
 
     def _field(self, cls: Any, name: str, default: Any, scope: tuple[int, int] | None, line: int | None) -> m.Field:
         fid, spec = next((fid, spec) for fid, spec in cls.thrift_spec.items() if spec[1] == name)
@@ -118,13 +122,14 @@ class _ModuleBuilder:
         requiredness, doc = self.text.field(scope, name, line)
         if spec[-1] is True:
             requiredness = "required"
-        return m.Field(fid, name, ftype, requiredness, self.value(ftype, default, line), doc)
+        return m.Field(fid, name, ftype, requiredness, self.value(ftype, default, line), doc, line)
 
     def _const(self, decl: Any) -> m.Const:
         ctype, end = self._parse_type(list(decl.type_tokens), 0, decl.line)
         if end != len(decl.type_tokens):
             raise IdlError(f"cannot read the type of constant {decl.name}", self.path, decl.line)
-        return m.Const(decl.name, ctype, self.value(ctype, getattr(self.thrift, decl.name), decl.line), decl.doc)
+        return m.Const(decl.name, ctype, self.value(ctype, getattr(self.thrift, decl.name), decl.line), decl.doc,
+                       decl.line)
 
     def _service(self, svc: Any) -> m.Service:
         inherited: set[str] = set()
@@ -138,7 +143,7 @@ class _ModuleBuilder:
         methods = [self._method(svc, name, scope, linenos.get(name))
                    for name in svc.thrift_services if name not in inherited]
         doc = self.text.definition_doc("service", svc.__name__, svc.__thrift_lineno__)
-        return m.Service(svc.__name__, extends, methods, doc)
+        return m.Service(svc.__name__, extends, methods, doc, svc.__thrift_lineno__)
 
     def _method(self, svc: Any, name: str, scope: tuple[int, int] | None, line: int | None) -> m.Method:
         args_cls = getattr(svc, name + "_args")
@@ -149,12 +154,14 @@ class _ModuleBuilder:
         throws = [self._plain_field(result_cls, spec[1], None)
                   for fid, spec in sorted(result_cls.thrift_spec.items()) if fid != 0]
         return m.Method(name, bool(getattr(result_cls, "oneway", False)), returns, args, throws,
-                        self.text.method_doc(scope, name, line))
+                        self.text.method_doc(scope, name, line), line)
 
     def _plain_field(self, cls: Any, name: str, default: Any) -> m.Field:
         fid, spec = next((fid, spec) for fid, spec in cls.thrift_spec.items() if spec[1] == name)
         ftype = self.type_of(spec[0], spec[2] if len(spec) > 3 else None)
-        return m.Field(fid, name, ftype, "required" if spec[-1] is True else "default", self.value(ftype, default))
+        line = getattr(cls, "__thrift_field_linenos__", {}).get(name)
+        return m.Field(fid, name, ftype, "required" if spec[-1] is True else "default", self.value(ftype, default),
+                       line=line)
 
     # -- types ---------------------------------------------------------------
     def _module_of(self, cls: Any) -> str | None:

@@ -68,6 +68,7 @@ class EnumValue:
     name: str
     value: int
     doc: str | None = None
+    line: int | None = None  # where the IDL declares it, for errors
 
 
 @dataclass
@@ -75,6 +76,7 @@ class Enum:
     name: str
     values: list[EnumValue]
     doc: str | None = None
+    line: int | None = None  # where the IDL declares it, for errors
 
 
 @dataclass
@@ -85,6 +87,7 @@ class Field:
     requiredness: str  # "required", "optional" or "default"
     default: Value = None
     doc: str | None = None
+    line: int | None = None  # where the IDL declares it, for errors
 
 
 @dataclass
@@ -93,6 +96,7 @@ class Struct:
     name: str
     fields: list[Field]
     doc: str | None = None
+    line: int | None = None  # where the IDL declares it, for errors
 
 
 @dataclass
@@ -101,6 +105,7 @@ class Const:
     type: TypeRef
     value: Value
     doc: str | None = None
+    line: int | None = None  # where the IDL declares it, for errors
 
 
 @dataclass
@@ -111,6 +116,7 @@ class Method:
     args: list[Field]
     throws: list[Field]
     doc: str | None = None
+    line: int | None = None  # where the IDL declares it, for errors
 
 
 @dataclass
@@ -119,6 +125,7 @@ class Service:
     extends: TypeRef | None
     methods: list[Method]
     doc: str | None = None
+    line: int | None = None  # where the IDL declares it, for errors
 
 
 @dataclass

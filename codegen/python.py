@@ -28,8 +28,14 @@ JAVA_DEFAULTS = {"bool": "False", "byte": "0", "i16": "0", "i32": "0", "i64": "0
 
 
 def py_identifier(name: str, reserved: frozenset[str] = frozenset()) -> str:
-    """``name`` made usable in Python: keywords and reserved names get a trailing ``_``."""
-    while keyword.iskeyword(name) or name in reserved or (name.startswith("__") and name.endswith("__")):
+    """``name`` made usable in Python: keywords and reserved names get a trailing ``_``.
+
+    Dunder names are refused before this is asked (``checks.py``): no number
+    of trailing ``_`` makes ``__x__`` an ordinary name.
+    """
+    if name.startswith("__") and name.endswith("__"):
+        raise ValueError(f"{name} is a dunder name")
+    while keyword.iskeyword(name) or name in reserved:
         name += "_"
     return name
 
