@@ -15,7 +15,7 @@ from typing import Any
 from thriftpy2.thrift import TType
 
 from . import model as m
-from .checks import check_module
+from .checks import check_brackets, check_module
 from .errors import IdlError
 from .idltext import IdlText, clean_doc
 
@@ -42,6 +42,7 @@ class _ModuleBuilder:
             data = fh.read()
         self.sha256 = hashlib.sha256(data).hexdigest()
         self.text = IdlText(data.decode("utf-8"))
+        check_brackets(self.text.tokens, self.path)
         # Which module a definition lives in, by the file that declared it. Every
         # file included directly or not counts: a constant of an included struct
         # can hold values of types from that file's own includes.

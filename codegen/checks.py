@@ -28,9 +28,11 @@ from aurorakit.runtime.identity import arm_constant
 
 from . import model as m
 from .errors import IdlError
+from .idltext import Token
 from .python import PACKAGE_MODULES, include_package, py_identifier
 
 MAX_DEPTH = 64
+MAX_TEXT_DEPTH = 200  # any bracket; the model's readers recurse once per level
 _I16 = (-(1 << 15), (1 << 15) - 1)
 _I32 = (-(1 << 31), (1 << 31) - 1)
 _INIT_NAMES = frozenset({"IDL_FILE", "IDL_SHA256"})
@@ -150,6 +152,25 @@ class _Checker:
         if value_depth(value) > MAX_DEPTH:
             raise self.fail(f"the value of {what} nests {value_depth(value)} levels deep; "
                             f"generated code can hold at most {MAX_DEPTH}", line)
+
+
+def check_brackets(tokens: list[Token], path: str) -> None:
+    """Refuse text nesting brackets deeper than anything :func:`check_module` could accept.
+
+    Checked on the tokens, before the model is built, whose recursive
+    readers would otherwise run out of stack on such input.
+    """
+    depth = 0
+    for tok in tokens:
+        if tok.kind != "punct":
+            continue
+        if tok.text in "<[{(":
+            depth += 1
+            if depth > MAX_TEXT_DEPTH:
+                raise IdlError(f"brackets nest more than {MAX_TEXT_DEPTH} levels deep here; "
+                               f"generated code can hold at most {MAX_DEPTH}", path, tok.line)
+        elif tok.text in ">]})":
+            depth -= 1
 
 
 def type_depth(t: m.TypeRef) -> int:

@@ -30,6 +30,7 @@ import thriftpy2.parser.parser as _tp_parser
 import thriftpy2.thrift as _tp_thrift
 from thriftpy2.parser.exc import ThriftParserError
 
+from .checks import check_brackets
 from .errors import IdlError
 from .idltext import Token, tokenize
 
@@ -58,7 +59,8 @@ def load_idl(path: str | os.PathLike[str], include_dirs: Sequence[str | os.PathL
     base = os.path.basename(path)[: -len(".thrift")]
     module_name = f"aurorakit_idl_{next(_LOADS)}.{base}_thrift"
     files: list[str] = []
-    with _LOCK, _permissive_thriftpy2(files):
+    allowed = [os.path.realpath(os.path.dirname(path))] + [os.path.realpath(d) for d in dirs]
+    with _LOCK, _permissive_thriftpy2(files, allowed):
         try:
             module: types.ModuleType = _tp_parser.parse(  # type: ignore[no-untyped-call,unused-ignore]
                 path, module_name=module_name, include_dirs=dirs, enable_cache=False)
@@ -171,20 +173,50 @@ def _duplicate_field_line(code: list[Token], field_id: int, name: str) -> int | 
     return None
 
 
+def _check_file(path: str, including: str | None, allowed: list[str]) -> None:
+    """Refuse an include found outside the allowed folders, and text nested too deeply to read."""
+    real = os.path.realpath(path)
+    if including is not None and not any(os.path.commonpath([real, folder]) == folder for folder in allowed):
+        raise IdlError(f"include {os.path.basename(path)!r} resolves to {real}, outside the IDL's folder and "
+                       f"the include folders ({', '.join(allowed)})", including,
+                       _include_line(including, os.path.basename(path)))
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except (OSError, UnicodeDecodeError) as err:
+        raise IdlError(f"cannot read this IDL: {err}", os.path.abspath(path)) from None
+    check_brackets(tokenize(text), os.path.abspath(path))
+
+
+def _include_line(including: str, name: str) -> int | None:
+    try:
+        with open(including, encoding="utf-8") as fh:
+            code = [t for t in tokenize(fh.read()) if t.kind not in ("comment", "doc")]
+    except (OSError, UnicodeDecodeError):
+        return None
+    return next((b.line for a, b in zip(code, code[1:])
+                 if a.text == "include" and b.kind == "string" and os.path.basename(b.text[1:-1]) == name), None)
+
+
 @contextmanager
-def _permissive_thriftpy2(files: list[str]) -> Iterator[None]:
+def _permissive_thriftpy2(files: list[str], allowed: list[str]) -> Iterator[None]:
     reserved = _tp_lexer.thrift_reserved_keywords
     init_generator = _tp_thrift.init_func_generator
     parse = _tp_parser.parse
+    parsing: list[str] = []  # the file being parsed, and the ones including it
 
     def tracking_parse(path: str, *args: Any, **kwargs: Any) -> Any:
+        _check_file(path, parsing[-1] if parsing else None, allowed)
         files.append(path)
+        parsing.append(os.path.abspath(path))
         try:
             return parse(path, *args, **kwargs)  # type: ignore[no-untyped-call,unused-ignore]
         except Exception as exc:
             if not hasattr(exc, "_aurorakit_file"):
                 exc._aurorakit_file = os.path.abspath(path)  # type: ignore[attr-defined]
             raise
+        finally:
+            parsing.pop()
 
     _tp_lexer.thrift_reserved_keywords = ()  # type: ignore[assignment]
     _tp_thrift.init_func_generator = _keyword_safe_init(init_generator)
