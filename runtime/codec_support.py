@@ -89,8 +89,8 @@ class Shape:
             if order[before] > order[after]:
                 if _ANY_ORDER.get():
                     return
-                raise PayloadError(f"member of {self.type_name} out of Gson's order: it comes after "
-                                   f"{before!r}, Gson writes it before (strict=False accepts any order)", after)
+                raise PayloadError(f"member of {self.type_name} out of Gson's order: it comes after {before!r}, "
+                                   "Gson writes it before (strict=False or --any-order accepts any order)", after)
         if len(self.valid) >= self.LIMIT:
             self.valid.clear()
         self.valid.add(keys)
@@ -110,7 +110,8 @@ def union_shape(d: dict[str, Any], union: str) -> None:
     if not _ANY_ORDER.get():
         keys = tuple(d)
         raise PayloadError(f"members of union {union} out of Gson's order: {', '.join(keys)} "
-                           "(Gson writes cachedHashCode, setField, value; strict=False accepts any order)",
+                           "(Gson writes cachedHashCode, setField, value; "
+                           "strict=False or --any-order accepts any order)",
                            keys[0] if keys[0] != "cachedHashCode" else keys[1])
 
 

@@ -158,8 +158,8 @@ def _decode_event_tree(tree: Any, package: ModuleType, strict: bool = True) -> T
             raise PayloadError(f"missing field of the event (Gson always writes it)" if member not in tree
                                else "null field of the event (Gson always writes an object)", member)
     if strict and next(iter(tree)) != "task":
-        raise PayloadError("event members out of Gson's order (task comes first; strict=False accepts any order)",
-                           "oldState")
+        raise PayloadError("event members out of Gson's order (task comes first; "
+                           "strict=False or --any-order accepts any order)", "oldState")
     task = decode_tree(package.ScheduledTask, tree["task"], path="task")
     old_state, style = _decode_optional(package, tree.get("oldState"))
     event = TaskStateChange.__new__(TaskStateChange)

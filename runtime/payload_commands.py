@@ -41,6 +41,7 @@ def add_commands(commands: Any) -> None:
                   "with ```json blocks) and print it as a tree of typed objects, each with its\n"
                   "recorded cachedHashCode (--json: each object's hash by JSON path).")
     sub.add_argument("files", nargs="+", metavar="FILE", help=FILE_HELP)
+    any_order_option(sub)
     models_options(sub)
     sub.set_defaults(handler=_decode)
 
@@ -50,6 +51,7 @@ def add_commands(commands: Any) -> None:
                   "needs an identity hash the table lacks are listed as not verifiable.")
     sub.add_argument("files", nargs="+", metavar="FILE", help=FILE_HELP)
     sub.add_argument("--identity", metavar="FILE", help="identity table (default: the vector file's, else none)")
+    any_order_option(sub)
     models_options(sub)
     sub.set_defaults(handler=_verify)
 
@@ -62,6 +64,12 @@ def add_commands(commands: Any) -> None:
     sub.add_argument("--start", metavar="FILE", help="an identity table to start from")
     models_options(sub)
     sub.set_defaults(handler=_calibrate)
+
+
+def any_order_option(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--any-order", action="store_true",
+                     help="accept an object's members in any order (hand-edited input); by default members "
+                          "out of Gson's order are an error, as Aurora never writes them so")
 
 
 def models_options(sub: argparse.ArgumentParser) -> None:
@@ -183,7 +191,8 @@ class PayloadRun:
         from .event import decode_event
         for source, payload in self.sources(paths):
             try:
-                event = decode_event(payload.text, self.models(source))
+                event = decode_event(payload.text, self.models(source),
+                                     strict=not getattr(self.args, "any_order", False))
             except PayloadError as err:
                 self.payloads -= 1
                 self.unreadable += 1

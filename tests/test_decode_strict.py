@@ -4,6 +4,8 @@ one PayloadError with its JSON path. Expectations are written by hand."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from aurorakit.generated import aurora_0_22 as api
@@ -184,3 +186,18 @@ def test_the_largest_double_in_a_form_java_does_not_write_reads_back() -> None:
     for text in ("1.7976931348623157e+308", "1.7976931348623157E308", "-1.7976931348623157e+308"):
         resource = decode(api.Resource, '{"cachedHashCode":0,"setField":"NUM_CPUS","value":' + text + "}")
         assert resource.numCpus == float(text) and abs(resource.numCpus) == 1.7976931348623157e308
+
+
+def test_cli_decode_and_verify_refuse_members_out_of_order_unless_any_order(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from aurorakit.runtime.cli import main as cli_main
+    path = tmp_path / "hand-edited.json"
+    path.write_text(edited('"role":"www-data","environment":"prod"', '"environment":"prod","role":"www-data"'),
+                    encoding="utf-8")
+    for command in ("decode", "verify"):
+        assert cli_main([command, str(path), "--aurora", "0.22"]) == 2
+        assert capsys.readouterr().err == (
+            "aurorakit: hand-edited.json: task.assignedTask.task.job.role: member of JobKey out of Gson's order: it comes "
+            "after 'environment', Gson writes it before (strict=False or --any-order accepts any order)\n")
+    assert cli_main(["decode", str(path), "--aurora", "0.22", "--any-order"]) == 0
+    assert "        job: JobKey #-966304527\n          role: 'www-data'\n" in capsys.readouterr().out
