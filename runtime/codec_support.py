@@ -9,9 +9,8 @@ added by the callers as the error travels up (``PayloadError.within``).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar, Token
 from typing import Any, Generic, TypeVar
 
 import orjson
@@ -37,14 +36,26 @@ NULL = "null, which Gson never writes (it leaves unset fields out)"
 _ANY_ORDER: ContextVar[bool] = ContextVar("aurorakit_any_member_order", default=False)
 
 
-@contextmanager
-def member_order(strict: bool) -> Iterator[None]:
-    """Within this block, decoding refuses members out of Gson's order unless ``strict`` is False."""
-    token = _ANY_ORDER.set(not strict)
-    try:
-        yield
-    finally:
-        _ANY_ORDER.reset(token)
+class member_order:  # noqa: N801 - used like a function: ``with member_order(strict):``
+    """Within this block, decoding refuses members out of Gson's order unless ``strict`` is False.
+
+    A class rather than a generator: it wraps every decode, and does nothing
+    when the mode asked for is already the current one.
+    """
+
+    __slots__ = ("any_order", "token")
+
+    def __init__(self, strict: bool) -> None:
+        self.any_order = not strict
+        self.token: Token[bool] | None = None
+
+    def __enter__(self) -> None:
+        if _ANY_ORDER.get() is not self.any_order:
+            self.token = _ANY_ORDER.set(self.any_order)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.token is not None:
+            _ANY_ORDER.reset(self.token)
 
 
 def expected(what: str, value: Any) -> PayloadError:
