@@ -5,14 +5,16 @@ Either every file of a package imports and round-trips, or generation stops
 here with an :class:`IdlError`. The rules, and why:
 
 - names starting with ``_`` (dunders included) are the generated modules' own
-  (``_cs``, ``_set``, ``_B_Foo``...), and enum names like ``_x_`` are Python's;
+  (``_cs``, ``_set``, ``_B_Foo``...; constructors take fields as parameters
+  beside them), and enum names like ``_x_`` are Python's;
 - a definition may not be named like a Python builtin (a struct ``str`` would
   replace ``str`` in every module of the package), a module of the package
   itself (``types``, ``gson``...), a standard library module, or a name the
   package's ``__init__`` defines;
 - an enum member may not be named like an attribute of ``int`` or ``IntEnum``;
-- two names that become the same Python name, or two union arms that Gson
-  writes with the same ``setField``, cannot both be read back;
+- two names that become the same Python name, two types whose generated
+  helpers would share a name (a struct ``list_i32`` and ``list<i32>``), or two
+  union arms that Gson writes with the same ``setField``, cannot both be served;
 - Java's limits: enum values are i32, field ids i16, enum values distinct;
 - Python's parser stops at about 200 nested brackets: types and constant
   values may nest at most ``MAX_DEPTH`` levels.
@@ -29,7 +31,7 @@ from aurorakit.runtime.identity import arm_constant
 from . import model as m
 from .errors import IdlError
 from .idltext import Token
-from .python import PACKAGE_MODULES, include_package, py_identifier
+from .python import PACKAGE_MODULES, Names, attr_names, include_package, py_identifier, type_slug
 
 MAX_DEPTH = 64
 MAX_TEXT_DEPTH = 200  # any bracket; the model's readers recurse once per level
@@ -76,6 +78,7 @@ class _Checker:
             self.struct(s)
         for c in module.consts:
             self.depth(c.type, c.value, f"constant {c.name}", c.line)
+        self.helper_names()
         for svc in module.services:
             for meth in svc.methods:
                 self.member_name(f"method {svc.name}.{meth.name}", meth.name, meth.line)
@@ -98,6 +101,41 @@ class _Checker:
     def member_name(self, what: str, name: str, line: int | None) -> None:
         if name.startswith("__") and name.endswith("__"):
             raise self.fail(f"{what}: dunder names like {name} are Python's own", line)
+        if name.startswith("_"):  # constructors take fields as parameters, next to the module's _ts, _ct...
+            raise self.fail(f"{what}: names starting with '_' are reserved for generated code", line)
+
+    def helper_names(self) -> None:
+        """Two different types must not share the name of their generated helpers
+        (``_enc_list_Foo``, ``_t_map_a_b_c``): the second would silently use the first's."""
+        module = self.module
+        owner: dict[str, m.TypeRef] = {type_slug(m.TypeRef(kind, name)): m.TypeRef(kind, name)
+                                       for kind, name in [("enum", e.name) for e in module.enums]
+                                       + [("struct", s.name) for s in module.structs]}
+        used = [(f.type, f.line or s.line) for s in module.structs for f in s.fields]
+        used += [(c.type, c.line) for c in module.consts]
+        used += [(a.type, a.line or meth.line) for svc in module.services for meth in svc.methods
+                 for a in meth.args + meth.throws]
+        factories: dict[str, str] = {}
+        for s in module.structs:
+            for f, attr in zip(s.fields, attr_names(s.fields)):
+                if f.default is not None and Names.needs_factory(f.type, f.default):
+                    name = f"_default_{py_identifier(s.name)}_{attr}"  # as render.py names it
+                    if name in factories:
+                        raise self.fail(f"the defaults of {factories[name]} and {s.name}.{f.name} would share "
+                                        f"the generated name {name}; rename one", f.line or s.line)
+                    factories[name] = f"{s.name}.{f.name}"
+        for t, line in used:
+            pending = [t]
+            while pending:
+                current = pending.pop()
+                pending.extend(inner for inner in (current.key, current.elem) if inner is not None)
+                if current.kind in m.PRIMITIVES or (current.module is None and current.kind in ("enum", "struct")):
+                    continue
+                slug = type_slug(current)
+                first = owner.setdefault(slug, current)
+                if first != current:
+                    raise self.fail(f"types {first} and {current} would share the generated name "
+                                    f"{slug} (from their names); rename one", line)
 
     # -- enums -------------------------------------------------------------------
     def enum(self, e: m.Enum) -> None:

@@ -131,6 +131,50 @@ REFUSED = {
           None = 2
         }
         """, 3, "enum E members None_ and None would both be the Python name None_"),
+    "field name reserved for generated code": ("""
+        struct A {
+          1: i32 x
+          2: i32 _ts
+        }
+        """, 3, "field A._ts: names starting with '_' are reserved for generated code"),
+    "a struct and a container with one helper name": ("""
+        struct list_i32 {
+          1: i32 x
+        }
+        struct B {
+          1: list_i32 fine
+          2: list<i32> clash
+        }
+        """, 6, "types list_i32 and list<i32> would share the generated name list_i32"),
+    "two maps with one helper name": ("""
+        enum a {
+          X = 1
+        }
+        enum a_b {
+          Y = 1
+        }
+        struct c {
+          1: i32 x
+        }
+        struct b_c {
+          1: i32 x
+        }
+        struct M {
+          1: map<a_b, c> first
+          2: map<a, b_c> second
+        }
+        """, 15, "types map<a_b,c> and map<a,b_c> would share the generated name map_a_b_c"),
+    "two defaults with one factory name": ("""
+        struct P {
+          1: i32 x
+        }
+        struct A_b {
+          1: P c = {"x": 1}
+        }
+        struct A {
+          1: P b_c = {"x": 2}
+        }
+        """, 8, "the defaults of A_b.c and A.b_c would share the generated name _default_A_b_c"),
     "union arms with one setField": ("""
         union U {
           1: i32 fooBar
