@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import builtins
 import enum
+import os
 import sys
 
 from aurorakit.runtime.identity import arm_constant
 
 from . import model as m
 from .errors import IdlError
-from .idltext import Token
+from .idltext import Token, tokenize
 from .python import PACKAGE_MODULES, Names, attr_names, include_package, py_identifier, type_slug
 
 MAX_DEPTH = 64
@@ -57,6 +58,11 @@ class _Checker:
 
     def run(self) -> None:
         module = self.module
+        for inc in module.includes:
+            if not inc.name.isidentifier() or inc.name.startswith("_"):
+                raise self.fail(f"included file {inc.name}.thrift: generated packages name an included module "
+                                "by its file name, which must be a Python identifier not starting with '_'",
+                                include_line(module.path, inc.name + ".thrift"))
         taken: dict[str, tuple[str, int | None]] = {include_package(inc.name): (f"included {inc.name}.thrift", None)
                                                     for inc in module.includes}
         definitions: list[tuple[str, str, int | None]] = (
@@ -190,6 +196,17 @@ class _Checker:
         if value_depth(value) > MAX_DEPTH:
             raise self.fail(f"the value of {what} nests {value_depth(value)} levels deep; "
                             f"generated code can hold at most {MAX_DEPTH}", line)
+
+
+def include_line(including: str, name: str) -> int | None:
+    """The line of ``including`` whose include names the file ``name``, if there is one."""
+    try:
+        with open(including, encoding="utf-8") as fh:
+            code = [t for t in tokenize(fh.read()) if t.kind not in ("comment", "doc")]
+    except (OSError, UnicodeDecodeError):
+        return None
+    return next((b.line for a, b in zip(code, code[1:])
+                 if a.text == "include" and b.kind == "string" and os.path.basename(b.text[1:-1]) == name), None)
 
 
 def check_brackets(tokens: list[Token], path: str) -> None:

@@ -30,7 +30,7 @@ import thriftpy2.parser.parser as _tp_parser
 import thriftpy2.thrift as _tp_thrift
 from thriftpy2.parser.exc import ThriftParserError
 
-from .checks import check_brackets
+from .checks import check_brackets, include_line
 from .errors import IdlError
 from .idltext import Token, tokenize
 
@@ -179,23 +179,13 @@ def _check_file(path: str, including: str | None, allowed: list[str]) -> None:
     if including is not None and not any(os.path.commonpath([real, folder]) == folder for folder in allowed):
         raise IdlError(f"include {os.path.basename(path)!r} resolves to {real}, outside the IDL's folder and "
                        f"the include folders ({', '.join(allowed)})", including,
-                       _include_line(including, os.path.basename(path)))
+                       include_line(including, os.path.basename(path)))
     try:
         with open(path, encoding="utf-8") as fh:
             text = fh.read()
     except (OSError, UnicodeDecodeError) as err:
         raise IdlError(f"cannot read this IDL: {err}", os.path.abspath(path)) from None
     check_brackets(tokenize(text), os.path.abspath(path))
-
-
-def _include_line(including: str, name: str) -> int | None:
-    try:
-        with open(including, encoding="utf-8") as fh:
-            code = [t for t in tokenize(fh.read()) if t.kind not in ("comment", "doc")]
-    except (OSError, UnicodeDecodeError):
-        return None
-    return next((b.line for a, b in zip(code, code[1:])
-                 if a.text == "include" and b.kind == "string" and os.path.basename(b.text[1:-1]) == name), None)
 
 
 @contextmanager

@@ -329,3 +329,14 @@ def test_a_constant_at_the_depth_limit_generates(tmp_path: Path, import_generate
         assert type(item) is tuple and len(item) == 1
         item = item[0]
     assert item == 1
+
+
+@pytest.mark.parametrize("name", ["__x__", "a-b", "1x", "_y"])
+def test_included_file_names_that_cannot_name_a_module_are_refused(tmp_path: Path, name: str) -> None:
+    write(tmp_path, f"{name}.thrift", "struct I {\n  1: i32 a\n}\n")
+    top = write(tmp_path, "top.thrift", f'// first\ninclude "{name}.thrift"\nstruct T {{\n  1: i32 b\n}}\n')
+    with pytest.raises(IdlError) as caught:
+        render_idl(top, "top")
+    assert (caught.value.path, caught.value.line) == (str(top), 2)
+    assert caught.value.message == (f"included file {name}.thrift: generated packages name an included module by "
+                                    "its file name, which must be a Python identifier not starting with '_'")
