@@ -174,6 +174,9 @@ class _Checker:
         for f in s.fields:
             line = f.line or s.line
             self.member_name(f"field {s.name}.{f.name}", f.name, line)
+            if f.name == "cachedHashCode" and s.kind != "union":
+                raise self.fail(f"field {s.name}.cachedHashCode: Gson writes every object's cached hash "
+                                "under that name", line)
             self.field_id(f, s.name, line)
             self.depth(f.type, f.default, f"field {s.name}.{f.name}", line)
             if s.kind == "union":

@@ -221,7 +221,9 @@ def _permissive_thriftpy2(files: list[str], allowed: list[str]) -> Iterator[None
 
 def _keyword_safe_init(original: Callable[..., Any]) -> Callable[..., Any]:
     def generate(cls: type, spec: list[tuple[str, Any]] | None) -> Any:
-        if not spec or all(name.isidentifier() and not _is_keyword(name) for name, _ in spec):
+        # thriftpy2's own __init__ takes ``self`` and then each field: a field
+        # named ``self`` (or a keyword) cannot be one of its parameters.
+        if not spec or all(name.isidentifier() and not _is_keyword(name) and name != "self" for name, _ in spec):
             return original(cls, spec)
         defaults = dict(spec)
 

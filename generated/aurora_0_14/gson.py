@@ -125,86 +125,167 @@ _M = 0xFFFFFFFF
 _Ids = _typing.Mapping[str, int]
 
 # Decoders build each object as its mutable twin, then switch its class (see runtime/struct.py).
+# The classes themselves as _C_ names too: a decoder's locals (o, d, v...) may be a type's name.
 _B_Identity = _st.mutable_twin(Identity)
+_C_Identity = Identity
 _B_Attribute = _st.mutable_twin(Attribute)
+_C_Attribute = Attribute
 _B_HostAttributes = _st.mutable_twin(HostAttributes)
+_C_HostAttributes = HostAttributes
 _B_ValueConstraint = _st.mutable_twin(ValueConstraint)
+_C_ValueConstraint = ValueConstraint
 _B_LimitConstraint = _st.mutable_twin(LimitConstraint)
+_C_LimitConstraint = LimitConstraint
 _B_TaskConstraint = _st.mutable_twin(TaskConstraint)
+_C_TaskConstraint = TaskConstraint
 _B_Constraint = _st.mutable_twin(Constraint)
+_C_Constraint = Constraint
 _B_Package = _st.mutable_twin(Package)
+_C_Package = Package
 _B_Metadata = _st.mutable_twin(Metadata)
+_C_Metadata = Metadata
 _B_JobKey = _st.mutable_twin(JobKey)
+_C_JobKey = JobKey
 _B_LockKey = _st.mutable_twin(LockKey)
+_C_LockKey = LockKey
 _B_Lock = _st.mutable_twin(Lock)
+_C_Lock = Lock
 _B_InstanceKey = _st.mutable_twin(InstanceKey)
+_C_InstanceKey = InstanceKey
 _B_ExecutorConfig = _st.mutable_twin(ExecutorConfig)
+_C_ExecutorConfig = ExecutorConfig
 _B_Volume = _st.mutable_twin(Volume)
+_C_Volume = Volume
 _B_DockerImage = _st.mutable_twin(DockerImage)
+_C_DockerImage = DockerImage
 _B_AppcImage = _st.mutable_twin(AppcImage)
+_C_AppcImage = AppcImage
 _B_Image = _st.mutable_twin(Image)
+_C_Image = Image
 _B_MesosContainer = _st.mutable_twin(MesosContainer)
+_C_MesosContainer = MesosContainer
 _B_DockerParameter = _st.mutable_twin(DockerParameter)
+_C_DockerParameter = DockerParameter
 _B_DockerContainer = _st.mutable_twin(DockerContainer)
+_C_DockerContainer = DockerContainer
 _B_Container = _st.mutable_twin(Container)
+_C_Container = Container
 _B_Resource = _st.mutable_twin(Resource)
+_C_Resource = Resource
 _B_TaskConfig = _st.mutable_twin(TaskConfig)
+_C_TaskConfig = TaskConfig
 _B_ResourceAggregate = _st.mutable_twin(ResourceAggregate)
+_C_ResourceAggregate = ResourceAggregate
 _B_JobConfiguration = _st.mutable_twin(JobConfiguration)
+_C_JobConfiguration = JobConfiguration
 _B_JobStats = _st.mutable_twin(JobStats)
+_C_JobStats = JobStats
 _B_JobSummary = _st.mutable_twin(JobSummary)
+_C_JobSummary = JobSummary
 _B_Range = _st.mutable_twin(Range)
+_C_Range = Range
 _B_ConfigGroup = _st.mutable_twin(ConfigGroup)
+_C_ConfigGroup = ConfigGroup
 _B_ConfigSummary = _st.mutable_twin(ConfigSummary)
+_C_ConfigSummary = ConfigSummary
 _B_PopulateJobResult = _st.mutable_twin(PopulateJobResult)
+_C_PopulateJobResult = PopulateJobResult
 _B_GetQuotaResult = _st.mutable_twin(GetQuotaResult)
+_C_GetQuotaResult = GetQuotaResult
 _B_TaskEvent = _st.mutable_twin(TaskEvent)
+_C_TaskEvent = TaskEvent
 _B_AssignedTask = _st.mutable_twin(AssignedTask)
+_C_AssignedTask = AssignedTask
 _B_ScheduledTask = _st.mutable_twin(ScheduledTask)
+_C_ScheduledTask = ScheduledTask
 _B_ScheduleStatusResult = _st.mutable_twin(ScheduleStatusResult)
+_C_ScheduleStatusResult = ScheduleStatusResult
 _B_GetJobsResult = _st.mutable_twin(GetJobsResult)
+_C_GetJobsResult = GetJobsResult
 _B_TaskQuery = _st.mutable_twin(TaskQuery)
+_C_TaskQuery = TaskQuery
 _B_HostStatus = _st.mutable_twin(HostStatus)
+_C_HostStatus = HostStatus
 _B_RoleSummary = _st.mutable_twin(RoleSummary)
+_C_RoleSummary = RoleSummary
 _B_Hosts = _st.mutable_twin(Hosts)
+_C_Hosts = Hosts
 _B_PendingReason = _st.mutable_twin(PendingReason)
+_C_PendingReason = PendingReason
 _B_JobUpdateKey = _st.mutable_twin(JobUpdateKey)
+_C_JobUpdateKey = JobUpdateKey
 _B_JobUpdateSettings = _st.mutable_twin(JobUpdateSettings)
+_C_JobUpdateSettings = JobUpdateSettings
 _B_JobUpdateEvent = _st.mutable_twin(JobUpdateEvent)
+_C_JobUpdateEvent = JobUpdateEvent
 _B_JobInstanceUpdateEvent = _st.mutable_twin(JobInstanceUpdateEvent)
+_C_JobInstanceUpdateEvent = JobInstanceUpdateEvent
 _B_InstanceTaskConfig = _st.mutable_twin(InstanceTaskConfig)
+_C_InstanceTaskConfig = InstanceTaskConfig
 _B_JobUpdateState = _st.mutable_twin(JobUpdateState)
+_C_JobUpdateState = JobUpdateState
 _B_JobUpdateSummary = _st.mutable_twin(JobUpdateSummary)
+_C_JobUpdateSummary = JobUpdateSummary
 _B_JobUpdateInstructions = _st.mutable_twin(JobUpdateInstructions)
+_C_JobUpdateInstructions = JobUpdateInstructions
 _B_JobUpdate = _st.mutable_twin(JobUpdate)
+_C_JobUpdate = JobUpdate
 _B_JobUpdateDetails = _st.mutable_twin(JobUpdateDetails)
+_C_JobUpdateDetails = JobUpdateDetails
 _B_JobUpdateRequest = _st.mutable_twin(JobUpdateRequest)
+_C_JobUpdateRequest = JobUpdateRequest
 _B_JobUpdateQuery = _st.mutable_twin(JobUpdateQuery)
+_C_JobUpdateQuery = JobUpdateQuery
 _B_ListBackupsResult = _st.mutable_twin(ListBackupsResult)
+_C_ListBackupsResult = ListBackupsResult
 _B_StartMaintenanceResult = _st.mutable_twin(StartMaintenanceResult)
+_C_StartMaintenanceResult = StartMaintenanceResult
 _B_DrainHostsResult = _st.mutable_twin(DrainHostsResult)
+_C_DrainHostsResult = DrainHostsResult
 _B_QueryRecoveryResult = _st.mutable_twin(QueryRecoveryResult)
+_C_QueryRecoveryResult = QueryRecoveryResult
 _B_MaintenanceStatusResult = _st.mutable_twin(MaintenanceStatusResult)
+_C_MaintenanceStatusResult = MaintenanceStatusResult
 _B_EndMaintenanceResult = _st.mutable_twin(EndMaintenanceResult)
+_C_EndMaintenanceResult = EndMaintenanceResult
 _B_RoleSummaryResult = _st.mutable_twin(RoleSummaryResult)
+_C_RoleSummaryResult = RoleSummaryResult
 _B_JobSummaryResult = _st.mutable_twin(JobSummaryResult)
+_C_JobSummaryResult = JobSummaryResult
 _B_ConfigSummaryResult = _st.mutable_twin(ConfigSummaryResult)
+_C_ConfigSummaryResult = ConfigSummaryResult
 _B_GetPendingReasonResult = _st.mutable_twin(GetPendingReasonResult)
+_C_GetPendingReasonResult = GetPendingReasonResult
 _B_StartJobUpdateResult = _st.mutable_twin(StartJobUpdateResult)
+_C_StartJobUpdateResult = StartJobUpdateResult
 _B_GetJobUpdateSummariesResult = _st.mutable_twin(GetJobUpdateSummariesResult)
+_C_GetJobUpdateSummariesResult = GetJobUpdateSummariesResult
 _B_GetJobUpdateDetailsResult = _st.mutable_twin(GetJobUpdateDetailsResult)
+_C_GetJobUpdateDetailsResult = GetJobUpdateDetailsResult
 _B_PulseJobUpdateResult = _st.mutable_twin(PulseJobUpdateResult)
+_C_PulseJobUpdateResult = PulseJobUpdateResult
 _B_GetJobUpdateDiffResult = _st.mutable_twin(GetJobUpdateDiffResult)
+_C_GetJobUpdateDiffResult = GetJobUpdateDiffResult
 _B_TierConfig = _st.mutable_twin(TierConfig)
+_C_TierConfig = TierConfig
 _B_GetTierConfigResult = _st.mutable_twin(GetTierConfigResult)
+_C_GetTierConfigResult = GetTierConfigResult
 _B_ServerInfo = _st.mutable_twin(ServerInfo)
+_C_ServerInfo = ServerInfo
 _B_Result = _st.mutable_twin(Result)
+_C_Result = Result
 _B_ResponseDetail = _st.mutable_twin(ResponseDetail)
+_C_ResponseDetail = ResponseDetail
 _B_Response = _st.mutable_twin(Response)
+_C_Response = Response
 _B_InstanceConfigRewrite = _st.mutable_twin(InstanceConfigRewrite)
+_C_InstanceConfigRewrite = InstanceConfigRewrite
 _B_JobConfigRewrite = _st.mutable_twin(JobConfigRewrite)
+_C_JobConfigRewrite = JobConfigRewrite
 _B_ConfigRewrite = _st.mutable_twin(ConfigRewrite)
+_C_ConfigRewrite = ConfigRewrite
 _B_RewriteConfigsRequest = _st.mutable_twin(RewriteConfigsRequest)
+_C_RewriteConfigsRequest = RewriteConfigsRequest
 
 # Hashed objects holding others, once read, are shared by later payloads that
 # write them the same way (see runtime/codec_support.py, Interned).
@@ -278,7 +359,7 @@ _E_ResponseCode = {name: member for member, name in _N_ResponseCode.items()}
 
 
 def _dec_ResponseCode(v: _typing.Any) -> ResponseCode:
-    return _typing.cast(ResponseCode, _cs.enum_value(_E_ResponseCode, v, "ResponseCode"))
+    return _typing.cast("ResponseCode", _cs.enum_value(_E_ResponseCode, v, "ResponseCode"))
 
 
 def _hash_ResponseCode(v: ResponseCode, ids: _Ids) -> int:
@@ -298,7 +379,7 @@ _E_MaintenanceMode = {name: member for member, name in _N_MaintenanceMode.items(
 
 
 def _dec_MaintenanceMode(v: _typing.Any) -> MaintenanceMode:
-    return _typing.cast(MaintenanceMode, _cs.enum_value(_E_MaintenanceMode, v, "MaintenanceMode"))
+    return _typing.cast("MaintenanceMode", _cs.enum_value(_E_MaintenanceMode, v, "MaintenanceMode"))
 
 
 def _hash_MaintenanceMode(v: MaintenanceMode, ids: _Ids) -> int:
@@ -316,7 +397,7 @@ _E_Mode = {name: member for member, name in _N_Mode.items()}
 
 
 def _dec_Mode(v: _typing.Any) -> Mode:
-    return _typing.cast(Mode, _cs.enum_value(_E_Mode, v, "Mode"))
+    return _typing.cast("Mode", _cs.enum_value(_E_Mode, v, "Mode"))
 
 
 def _hash_Mode(v: Mode, ids: _Ids) -> int:
@@ -335,7 +416,7 @@ _E_CronCollisionPolicy = {name: member for member, name in _N_CronCollisionPolic
 
 
 def _dec_CronCollisionPolicy(v: _typing.Any) -> CronCollisionPolicy:
-    return _typing.cast(CronCollisionPolicy, _cs.enum_value(_E_CronCollisionPolicy, v, "CronCollisionPolicy"))
+    return _typing.cast("CronCollisionPolicy", _cs.enum_value(_E_CronCollisionPolicy, v, "CronCollisionPolicy"))
 
 
 def _hash_CronCollisionPolicy(v: CronCollisionPolicy, ids: _Ids) -> int:
@@ -365,7 +446,7 @@ _E_ScheduleStatus = {name: member for member, name in _N_ScheduleStatus.items()}
 
 
 def _dec_ScheduleStatus(v: _typing.Any) -> ScheduleStatus:
-    return _typing.cast(ScheduleStatus, _cs.enum_value(_E_ScheduleStatus, v, "ScheduleStatus"))
+    return _typing.cast("ScheduleStatus", _cs.enum_value(_E_ScheduleStatus, v, "ScheduleStatus"))
 
 
 def _hash_ScheduleStatus(v: ScheduleStatus, ids: _Ids) -> int:
@@ -392,7 +473,7 @@ _E_JobUpdateStatus = {name: member for member, name in _N_JobUpdateStatus.items(
 
 
 def _dec_JobUpdateStatus(v: _typing.Any) -> JobUpdateStatus:
-    return _typing.cast(JobUpdateStatus, _cs.enum_value(_E_JobUpdateStatus, v, "JobUpdateStatus"))
+    return _typing.cast("JobUpdateStatus", _cs.enum_value(_E_JobUpdateStatus, v, "JobUpdateStatus"))
 
 
 def _hash_JobUpdateStatus(v: JobUpdateStatus, ids: _Ids) -> int:
@@ -414,7 +495,7 @@ _E_JobUpdateAction = {name: member for member, name in _N_JobUpdateAction.items(
 
 
 def _dec_JobUpdateAction(v: _typing.Any) -> JobUpdateAction:
-    return _typing.cast(JobUpdateAction, _cs.enum_value(_E_JobUpdateAction, v, "JobUpdateAction"))
+    return _typing.cast("JobUpdateAction", _cs.enum_value(_E_JobUpdateAction, v, "JobUpdateAction"))
 
 
 def _hash_JobUpdateAction(v: JobUpdateAction, ids: _Ids) -> int:
@@ -432,7 +513,7 @@ _E_JobUpdatePulseStatus = {name: member for member, name in _N_JobUpdatePulseSta
 
 
 def _dec_JobUpdatePulseStatus(v: _typing.Any) -> JobUpdatePulseStatus:
-    return _typing.cast(JobUpdatePulseStatus, _cs.enum_value(_E_JobUpdatePulseStatus, v, "JobUpdatePulseStatus"))
+    return _typing.cast("JobUpdatePulseStatus", _cs.enum_value(_E_JobUpdatePulseStatus, v, "JobUpdatePulseStatus"))
 
 
 def _hash_JobUpdatePulseStatus(v: JobUpdatePulseStatus, ids: _Ids) -> int:
@@ -493,7 +574,7 @@ def _dec_Identity(d: _typing.Any) -> Identity:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Identity
+    o.__class__ = _C_Identity
     return o
 
 
@@ -570,7 +651,7 @@ def _dec_Attribute(d: _typing.Any) -> Attribute:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Attribute
+    o.__class__ = _C_Attribute
     return o
 
 
@@ -671,7 +752,7 @@ def _dec_HostAttributes(d: _typing.Any) -> HostAttributes:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = HostAttributes
+    o.__class__ = _C_HostAttributes
     if key is not None:
         _INTERNED_HostAttributes.add(key, o)
     return o
@@ -755,7 +836,7 @@ def _dec_ValueConstraint(d: _typing.Any) -> ValueConstraint:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ValueConstraint
+    o.__class__ = _C_ValueConstraint
     return o
 
 
@@ -828,7 +909,7 @@ def _dec_LimitConstraint(d: _typing.Any) -> LimitConstraint:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = LimitConstraint
+    o.__class__ = _C_LimitConstraint
     return o
 
 
@@ -894,7 +975,7 @@ def _dec_TaskConstraint(d: _typing.Any) -> TaskConstraint:
     o._jhash = jhash
     o._json = None
     o._pyhash = None
-    o.__class__ = TaskConstraint
+    o.__class__ = _C_TaskConstraint
     return o
 
 
@@ -980,7 +1061,7 @@ def _dec_Constraint(d: _typing.Any) -> Constraint:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Constraint
+    o.__class__ = _C_Constraint
     if key is not None:
         _INTERNED_Constraint.add(key, o)
     return o
@@ -1069,7 +1150,7 @@ def _dec_Package(d: _typing.Any) -> Package:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Package
+    o.__class__ = _C_Package
     return o
 
 
@@ -1151,7 +1232,7 @@ def _dec_Metadata(d: _typing.Any) -> Metadata:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Metadata
+    o.__class__ = _C_Metadata
     return o
 
 
@@ -1238,7 +1319,7 @@ def _dec_JobKey(d: _typing.Any) -> JobKey:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobKey
+    o.__class__ = _C_JobKey
     return o
 
 
@@ -1309,7 +1390,7 @@ def _dec_LockKey(d: _typing.Any) -> LockKey:
     o._jhash = jhash
     o._json = None
     o._pyhash = None
-    o.__class__ = LockKey
+    o.__class__ = _C_LockKey
     return o
 
 
@@ -1413,7 +1494,7 @@ def _dec_Lock(d: _typing.Any) -> Lock:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Lock
+    o.__class__ = _C_Lock
     if key is not None:
         _INTERNED_Lock.add(key, o)
     return o
@@ -1509,7 +1590,7 @@ def _dec_InstanceKey(d: _typing.Any) -> InstanceKey:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = InstanceKey
+    o.__class__ = _C_InstanceKey
     if key is not None:
         _INTERNED_InstanceKey.add(key, o)
     return o
@@ -1591,7 +1672,7 @@ def _dec_ExecutorConfig(d: _typing.Any) -> ExecutorConfig:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ExecutorConfig
+    o.__class__ = _C_ExecutorConfig
     return o
 
 
@@ -1681,7 +1762,7 @@ def _dec_Volume(d: _typing.Any) -> Volume:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Volume
+    o.__class__ = _C_Volume
     return o
 
 
@@ -1764,7 +1845,7 @@ def _dec_DockerImage(d: _typing.Any) -> DockerImage:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = DockerImage
+    o.__class__ = _C_DockerImage
     return o
 
 
@@ -1845,7 +1926,7 @@ def _dec_AppcImage(d: _typing.Any) -> AppcImage:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = AppcImage
+    o.__class__ = _C_AppcImage
     return o
 
 
@@ -1914,7 +1995,7 @@ def _dec_Image(d: _typing.Any) -> Image:
     o._jhash = jhash
     o._json = None
     o._pyhash = None
-    o.__class__ = Image
+    o.__class__ = _C_Image
     return o
 
 
@@ -1994,7 +2075,7 @@ def _dec_MesosContainer(d: _typing.Any) -> MesosContainer:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = MesosContainer
+    o.__class__ = _C_MesosContainer
     if key is not None:
         _INTERNED_MesosContainer.add(key, o)
     return o
@@ -2075,7 +2156,7 @@ def _dec_DockerParameter(d: _typing.Any) -> DockerParameter:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = DockerParameter
+    o.__class__ = _C_DockerParameter
     return o
 
 
@@ -2162,7 +2243,7 @@ def _dec_DockerContainer(d: _typing.Any) -> DockerContainer:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = DockerContainer
+    o.__class__ = _C_DockerContainer
     if key is not None:
         _INTERNED_DockerContainer.add(key, o)
     return o
@@ -2232,7 +2313,7 @@ def _dec_Container(d: _typing.Any) -> Container:
     o._jhash = jhash
     o._json = None
     o._pyhash = None
-    o.__class__ = Container
+    o.__class__ = _C_Container
     return o
 
 
@@ -2298,7 +2379,7 @@ def _dec_Resource(d: _typing.Any) -> Resource:
     o._jhash = jhash
     o._json = None
     o._pyhash = None
-    o.__class__ = Resource
+    o.__class__ = _C_Resource
     return o
 
 
@@ -2476,7 +2557,7 @@ def _dec_TaskConfig(d: _typing.Any) -> TaskConfig:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = TaskConfig
+    o.__class__ = _C_TaskConfig
     if key is not None:
         _INTERNED_TaskConfig.add(key, o)
     return o
@@ -2597,7 +2678,7 @@ def _dec_ResourceAggregate(d: _typing.Any) -> ResourceAggregate:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ResourceAggregate
+    o.__class__ = _C_ResourceAggregate
     if key is not None:
         _INTERNED_ResourceAggregate.add(key, o)
     return o
@@ -2717,7 +2798,7 @@ def _dec_JobConfiguration(d: _typing.Any) -> JobConfiguration:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobConfiguration
+    o.__class__ = _C_JobConfiguration
     if key is not None:
         _INTERNED_JobConfiguration.add(key, o)
     return o
@@ -2819,7 +2900,7 @@ def _dec_JobStats(d: _typing.Any) -> JobStats:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobStats
+    o.__class__ = _C_JobStats
     return o
 
 
@@ -2915,7 +2996,7 @@ def _dec_JobSummary(d: _typing.Any) -> JobSummary:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobSummary
+    o.__class__ = _C_JobSummary
     if key is not None:
         _INTERNED_JobSummary.add(key, o)
     return o
@@ -2999,7 +3080,7 @@ def _dec_Range(d: _typing.Any) -> Range:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Range
+    o.__class__ = _C_Range
     return o
 
 
@@ -3085,7 +3166,7 @@ def _dec_ConfigGroup(d: _typing.Any) -> ConfigGroup:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ConfigGroup
+    o.__class__ = _C_ConfigGroup
     if key is not None:
         _INTERNED_ConfigGroup.add(key, o)
     return o
@@ -3174,7 +3255,7 @@ def _dec_ConfigSummary(d: _typing.Any) -> ConfigSummary:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ConfigSummary
+    o.__class__ = _C_ConfigSummary
     if key is not None:
         _INTERNED_ConfigSummary.add(key, o)
     return o
@@ -3258,7 +3339,7 @@ def _dec_PopulateJobResult(d: _typing.Any) -> PopulateJobResult:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = PopulateJobResult
+    o.__class__ = _C_PopulateJobResult
     if key is not None:
         _INTERNED_PopulateJobResult.add(key, o)
     return o
@@ -3369,7 +3450,7 @@ def _dec_GetQuotaResult(d: _typing.Any) -> GetQuotaResult:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = GetQuotaResult
+    o.__class__ = _C_GetQuotaResult
     if key is not None:
         _INTERNED_GetQuotaResult.add(key, o)
     return o
@@ -3473,7 +3554,7 @@ def _dec_TaskEvent(d: _typing.Any) -> TaskEvent:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = TaskEvent
+    o.__class__ = _C_TaskEvent
     return o
 
 
@@ -3587,7 +3668,7 @@ def _dec_AssignedTask(d: _typing.Any) -> AssignedTask:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = AssignedTask
+    o.__class__ = _C_AssignedTask
     if key is not None:
         _INTERNED_AssignedTask.add(key, o)
     return o
@@ -3704,7 +3785,7 @@ def _dec_ScheduledTask(d: _typing.Any) -> ScheduledTask:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ScheduledTask
+    o.__class__ = _C_ScheduledTask
     if key is not None:
         _INTERNED_ScheduledTask.add(key, o)
     return o
@@ -3791,7 +3872,7 @@ def _dec_ScheduleStatusResult(d: _typing.Any) -> ScheduleStatusResult:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ScheduleStatusResult
+    o.__class__ = _C_ScheduleStatusResult
     if key is not None:
         _INTERNED_ScheduleStatusResult.add(key, o)
     return o
@@ -3871,7 +3952,7 @@ def _dec_GetJobsResult(d: _typing.Any) -> GetJobsResult:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = GetJobsResult
+    o.__class__ = _C_GetJobsResult
     if key is not None:
         _INTERNED_GetJobsResult.add(key, o)
     return o
@@ -3997,7 +4078,7 @@ def _dec_TaskQuery(d: _typing.Any) -> TaskQuery:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = TaskQuery
+    o.__class__ = _C_TaskQuery
     if key is not None:
         _INTERNED_TaskQuery.add(key, o)
     return o
@@ -4092,7 +4173,7 @@ def _dec_HostStatus(d: _typing.Any) -> HostStatus:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = HostStatus
+    o.__class__ = _C_HostStatus
     return o
 
 
@@ -4179,7 +4260,7 @@ def _dec_RoleSummary(d: _typing.Any) -> RoleSummary:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = RoleSummary
+    o.__class__ = _C_RoleSummary
     return o
 
 
@@ -4252,7 +4333,7 @@ def _dec_Hosts(d: _typing.Any) -> Hosts:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Hosts
+    o.__class__ = _C_Hosts
     return o
 
 
@@ -4330,7 +4411,7 @@ def _dec_PendingReason(d: _typing.Any) -> PendingReason:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = PendingReason
+    o.__class__ = _C_PendingReason
     return o
 
 
@@ -4419,7 +4500,7 @@ def _dec_JobUpdateKey(d: _typing.Any) -> JobUpdateKey:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateKey
+    o.__class__ = _C_JobUpdateKey
     if key is not None:
         _INTERNED_JobUpdateKey.add(key, o)
     return o
@@ -4544,7 +4625,7 @@ def _dec_JobUpdateSettings(d: _typing.Any) -> JobUpdateSettings:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateSettings
+    o.__class__ = _C_JobUpdateSettings
     if key is not None:
         _INTERNED_JobUpdateSettings.add(key, o)
     return o
@@ -4646,7 +4727,7 @@ def _dec_JobUpdateEvent(d: _typing.Any) -> JobUpdateEvent:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateEvent
+    o.__class__ = _C_JobUpdateEvent
     return o
 
 
@@ -4739,7 +4820,7 @@ def _dec_JobInstanceUpdateEvent(d: _typing.Any) -> JobInstanceUpdateEvent:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobInstanceUpdateEvent
+    o.__class__ = _C_JobInstanceUpdateEvent
     return o
 
 
@@ -4827,7 +4908,7 @@ def _dec_InstanceTaskConfig(d: _typing.Any) -> InstanceTaskConfig:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = InstanceTaskConfig
+    o.__class__ = _C_InstanceTaskConfig
     if key is not None:
         _INTERNED_InstanceTaskConfig.add(key, o)
     return o
@@ -4918,7 +4999,7 @@ def _dec_JobUpdateState(d: _typing.Any) -> JobUpdateState:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateState
+    o.__class__ = _C_JobUpdateState
     return o
 
 
@@ -5014,7 +5095,7 @@ def _dec_JobUpdateSummary(d: _typing.Any) -> JobUpdateSummary:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateSummary
+    o.__class__ = _C_JobUpdateSummary
     if key is not None:
         _INTERNED_JobUpdateSummary.add(key, o)
     return o
@@ -5113,7 +5194,7 @@ def _dec_JobUpdateInstructions(d: _typing.Any) -> JobUpdateInstructions:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateInstructions
+    o.__class__ = _C_JobUpdateInstructions
     if key is not None:
         _INTERNED_JobUpdateInstructions.add(key, o)
     return o
@@ -5206,7 +5287,7 @@ def _dec_JobUpdate(d: _typing.Any) -> JobUpdate:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdate
+    o.__class__ = _C_JobUpdate
     if key is not None:
         _INTERNED_JobUpdate.add(key, o)
     return o
@@ -5301,7 +5382,7 @@ def _dec_JobUpdateDetails(d: _typing.Any) -> JobUpdateDetails:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateDetails
+    o.__class__ = _C_JobUpdateDetails
     if key is not None:
         _INTERNED_JobUpdateDetails.add(key, o)
     return o
@@ -5399,7 +5480,7 @@ def _dec_JobUpdateRequest(d: _typing.Any) -> JobUpdateRequest:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateRequest
+    o.__class__ = _C_JobUpdateRequest
     if key is not None:
         _INTERNED_JobUpdateRequest.add(key, o)
     return o
@@ -5520,7 +5601,7 @@ def _dec_JobUpdateQuery(d: _typing.Any) -> JobUpdateQuery:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateQuery
+    o.__class__ = _C_JobUpdateQuery
     if key is not None:
         _INTERNED_JobUpdateQuery.add(key, o)
     return o
@@ -5602,7 +5683,7 @@ def _dec_ListBackupsResult(d: _typing.Any) -> ListBackupsResult:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ListBackupsResult
+    o.__class__ = _C_ListBackupsResult
     return o
 
 
@@ -5680,7 +5761,7 @@ def _dec_StartMaintenanceResult(d: _typing.Any) -> StartMaintenanceResult:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = StartMaintenanceResult
+    o.__class__ = _C_StartMaintenanceResult
     if key is not None:
         _INTERNED_StartMaintenanceResult.add(key, o)
     return o
@@ -5760,7 +5841,7 @@ def _dec_DrainHostsResult(d: _typing.Any) -> DrainHostsResult:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = DrainHostsResult
+    o.__class__ = _C_DrainHostsResult
     if key is not None:
         _INTERNED_DrainHostsResult.add(key, o)
     return o
@@ -5840,7 +5921,7 @@ def _dec_QueryRecoveryResult(d: _typing.Any) -> QueryRecoveryResult:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = QueryRecoveryResult
+    o.__class__ = _C_QueryRecoveryResult
     if key is not None:
         _INTERNED_QueryRecoveryResult.add(key, o)
     return o
@@ -5920,7 +6001,7 @@ def _dec_MaintenanceStatusResult(d: _typing.Any) -> MaintenanceStatusResult:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = MaintenanceStatusResult
+    o.__class__ = _C_MaintenanceStatusResult
     if key is not None:
         _INTERNED_MaintenanceStatusResult.add(key, o)
     return o
@@ -6000,7 +6081,7 @@ def _dec_EndMaintenanceResult(d: _typing.Any) -> EndMaintenanceResult:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = EndMaintenanceResult
+    o.__class__ = _C_EndMaintenanceResult
     if key is not None:
         _INTERNED_EndMaintenanceResult.add(key, o)
     return o
@@ -6080,7 +6161,7 @@ def _dec_RoleSummaryResult(d: _typing.Any) -> RoleSummaryResult:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = RoleSummaryResult
+    o.__class__ = _C_RoleSummaryResult
     if key is not None:
         _INTERNED_RoleSummaryResult.add(key, o)
     return o
@@ -6160,7 +6241,7 @@ def _dec_JobSummaryResult(d: _typing.Any) -> JobSummaryResult:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobSummaryResult
+    o.__class__ = _C_JobSummaryResult
     if key is not None:
         _INTERNED_JobSummaryResult.add(key, o)
     return o
@@ -6242,7 +6323,7 @@ def _dec_ConfigSummaryResult(d: _typing.Any) -> ConfigSummaryResult:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ConfigSummaryResult
+    o.__class__ = _C_ConfigSummaryResult
     if key is not None:
         _INTERNED_ConfigSummaryResult.add(key, o)
     return o
@@ -6323,7 +6404,7 @@ def _dec_GetPendingReasonResult(d: _typing.Any) -> GetPendingReasonResult:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = GetPendingReasonResult
+    o.__class__ = _C_GetPendingReasonResult
     if key is not None:
         _INTERNED_GetPendingReasonResult.add(key, o)
     return o
@@ -6405,7 +6486,7 @@ def _dec_StartJobUpdateResult(d: _typing.Any) -> StartJobUpdateResult:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = StartJobUpdateResult
+    o.__class__ = _C_StartJobUpdateResult
     if key is not None:
         _INTERNED_StartJobUpdateResult.add(key, o)
     return o
@@ -6486,7 +6567,7 @@ def _dec_GetJobUpdateSummariesResult(d: _typing.Any) -> GetJobUpdateSummariesRes
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = GetJobUpdateSummariesResult
+    o.__class__ = _C_GetJobUpdateSummariesResult
     if key is not None:
         _INTERNED_GetJobUpdateSummariesResult.add(key, o)
     return o
@@ -6568,7 +6649,7 @@ def _dec_GetJobUpdateDetailsResult(d: _typing.Any) -> GetJobUpdateDetailsResult:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = GetJobUpdateDetailsResult
+    o.__class__ = _C_GetJobUpdateDetailsResult
     if key is not None:
         _INTERNED_GetJobUpdateDetailsResult.add(key, o)
     return o
@@ -6646,7 +6727,7 @@ def _dec_PulseJobUpdateResult(d: _typing.Any) -> PulseJobUpdateResult:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = PulseJobUpdateResult
+    o.__class__ = _C_PulseJobUpdateResult
     return o
 
 
@@ -6740,7 +6821,7 @@ def _dec_GetJobUpdateDiffResult(d: _typing.Any) -> GetJobUpdateDiffResult:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = GetJobUpdateDiffResult
+    o.__class__ = _C_GetJobUpdateDiffResult
     if key is not None:
         _INTERNED_GetJobUpdateDiffResult.add(key, o)
     return o
@@ -6821,7 +6902,7 @@ def _dec_TierConfig(d: _typing.Any) -> TierConfig:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = TierConfig
+    o.__class__ = _C_TierConfig
     return o
 
 
@@ -6907,7 +6988,7 @@ def _dec_GetTierConfigResult(d: _typing.Any) -> GetTierConfigResult:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = GetTierConfigResult
+    o.__class__ = _C_GetTierConfigResult
     if key is not None:
         _INTERNED_GetTierConfigResult.add(key, o)
     return o
@@ -6989,7 +7070,7 @@ def _dec_ServerInfo(d: _typing.Any) -> ServerInfo:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ServerInfo
+    o.__class__ = _C_ServerInfo
     return o
 
 
@@ -7058,7 +7139,7 @@ def _dec_Result(d: _typing.Any) -> Result:
     o._jhash = jhash
     o._json = None
     o._pyhash = None
-    o.__class__ = Result
+    o.__class__ = _C_Result
     return o
 
 
@@ -7130,7 +7211,7 @@ def _dec_ResponseDetail(d: _typing.Any) -> ResponseDetail:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ResponseDetail
+    o.__class__ = _C_ResponseDetail
     return o
 
 
@@ -7232,7 +7313,7 @@ def _dec_Response(d: _typing.Any) -> Response:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Response
+    o.__class__ = _C_Response
     if key is not None:
         _INTERNED_Response.add(key, o)
     return o
@@ -7334,7 +7415,7 @@ def _dec_InstanceConfigRewrite(d: _typing.Any) -> InstanceConfigRewrite:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = InstanceConfigRewrite
+    o.__class__ = _C_InstanceConfigRewrite
     if key is not None:
         _INTERNED_InstanceConfigRewrite.add(key, o)
     return o
@@ -7428,7 +7509,7 @@ def _dec_JobConfigRewrite(d: _typing.Any) -> JobConfigRewrite:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobConfigRewrite
+    o.__class__ = _C_JobConfigRewrite
     if key is not None:
         _INTERNED_JobConfigRewrite.add(key, o)
     return o
@@ -7499,7 +7580,7 @@ def _dec_ConfigRewrite(d: _typing.Any) -> ConfigRewrite:
     o._jhash = jhash
     o._json = None
     o._pyhash = None
-    o.__class__ = ConfigRewrite
+    o.__class__ = _C_ConfigRewrite
     return o
 
 
@@ -7577,7 +7658,7 @@ def _dec_RewriteConfigsRequest(d: _typing.Any) -> RewriteConfigsRequest:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = RewriteConfigsRequest
+    o.__class__ = _C_RewriteConfigsRequest
     if key is not None:
         _INTERNED_RewriteConfigsRequest.add(key, o)
     return o
