@@ -340,3 +340,54 @@ def test_included_file_names_that_cannot_name_a_module_are_refused(tmp_path: Pat
     assert (caught.value.path, caught.value.line) == (str(top), 2)
     assert caught.value.message == (f"included file {name}.thrift: generated packages name an included module by "
                                     "its file name, which must be a Python identifier not starting with '_'")
+
+
+def test_names_that_met_generated_code_generate_and_round_trip(tmp_path: Path,
+                                                              import_generated: ImportGenerated) -> None:
+    # Found by generating random IDLs: a struct named like a keyword (its helpers
+    # were named two ways), types named like a decoder's locals, a union arm named
+    # like its union, an enum named v, and a field named self (thriftpy2 silently
+    # dropped every definition after it).
+    idl = write(tmp_path, "clash.thrift", """
+        enum v {
+          A = 1
+        }
+        struct class {
+          1: i32 x
+        }
+        struct o {
+          1: class c
+          2: v e
+        }
+        struct err {
+          1: list<o> items
+          2: map<string, class> by_name
+        }
+        union Choice {
+          1: i32 Choice
+          2: err other
+        }
+        struct Last {
+          1: i32 self
+          2: Choice choice
+        }
+        """)
+    clash = import_generated(idl, "clash_pkg")
+    inner = clash.o(c=clash.class_(x=4), e=clash.v.A)
+    outer = clash.Last(self_=9, choice=clash.Choice(other=clash.err(items=[inner], by_name={"k": clash.class_(x=5)})))
+    text = encode(outer)
+    assert text == ('{"cachedHashCode":0,"self":9,"choice":{"cachedHashCode":0,"setField":"OTHER","value":'
+                    '{"cachedHashCode":0,"items":[{"cachedHashCode":0,"c":{"cachedHashCode":0,"x":4},"e":"A"}],'
+                    '"by_name":{"k":{"cachedHashCode":0,"x":5}}}}}')
+    assert decode(clash.Last, text) == outer
+    assert decode(clash.Choice, '{"cachedHashCode":0,"setField":"CHOICE","value":3}') == clash.Choice(Choice=3)
+    java_hash(outer, {"v.A": 77, "Choice._Fields.OTHER": 5})
+    assert decode(clash.Last, encode(outer)) == outer
+
+
+def test_a_field_named_cached_hash_code_is_refused(tmp_path: Path) -> None:
+    idl = write(tmp_path, "hash.thrift", "struct A {\n  1: i32 x\n  2: i32 cachedHashCode\n}\n")
+    with pytest.raises(IdlError) as caught:
+        render_idl(idl, "hash")
+    assert (caught.value.line, caught.value.message) == (
+        3, "field A.cachedHashCode: Gson writes every object's cached hash under that name")
