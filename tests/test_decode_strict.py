@@ -197,7 +197,7 @@ def test_cli_decode_and_verify_refuse_members_out_of_order_unless_any_order(
     for command in ("decode", "verify"):
         assert cli_main([command, str(path), "--aurora", "0.22"]) == 2
         assert capsys.readouterr().err == (
-            "aurorakit: hand-edited.json: task.assignedTask.task.job.role: member of JobKey out of Gson's order: it comes "
+            f"aurorakit: {path}: task.assignedTask.task.job.role: member of JobKey out of Gson's order: it comes "
             "after 'environment', Gson writes it before (strict=False or --any-order accepts any order)\n")
     assert cli_main(["decode", str(path), "--aurora", "0.22", "--any-order"]) == 0
     assert "        job: JobKey #-966304527\n          role: 'www-data'\n" in capsys.readouterr().out
