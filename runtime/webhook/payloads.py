@@ -24,7 +24,7 @@ from ..event import TaskStateChange, decode_event
 from ..profiles import SHIPPED_MODELS, Profile, charset_of, profile_for
 from ..verify import walk
 
-from .outgoing import OutgoingEvent, new_event_id
+from .outgoing import OutgoingEvent, event_id_for
 from .receiver import RequestDecoder
 
 # A JSON string literal, or a run of the whitespace JSON allows between tokens.
@@ -64,12 +64,13 @@ def compact(text: str) -> str:
 def outgoing_from_event(event: TaskStateChange, profile: Profile, content_type: str | None,
                         event_id: str | None = None) -> OutgoingEvent:
     """The delivery of ``event`` with the body ``profile``'s release put on the wire."""
+    body = event.wire(profile, content_type)
     return OutgoingEvent(
-        event_id=event_id or new_event_id(),
+        event_id=event_id or event_id_for(profile.version, body),
         task_id=event.task.assignedTask.taskId if event.task.assignedTask is not None else "",
         new_status=event.new_state.name,
         old_status=None if event.old_state is None else event.old_state.name,
-        body=event.wire(profile, content_type))
+        body=body)
 
 
 def outgoing_from_text(text: str, profile: Profile, content_type: str | None,
@@ -102,8 +103,9 @@ def outgoing_from_text(text: str, profile: Profile, content_type: str | None,
     old_status = next(iter(old.values())) if old else None
     if old_status is not None and not isinstance(old_status, str):
         raise PayloadError("expected a status name", f"oldState.{next(iter(old))}")
-    return OutgoingEvent(event_id=event_id or new_event_id(), task_id=task_id, new_status=status,
-                         old_status=old_status, body=profile.wire_bytes(java_string, content_type))
+    body = profile.wire_bytes(java_string, content_type)
+    return OutgoingEvent(event_id=event_id or event_id_for(profile.version, body), task_id=task_id,
+                         new_status=status, old_status=old_status, body=body)
 
 
 def body_text(body: bytes, profile: Profile, content_type: str | None) -> str:

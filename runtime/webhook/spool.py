@@ -13,18 +13,31 @@ puts events left ``leased`` by a previous process back to ``pending``: they
 may have been sent but not acknowledged, so they are sent again
 (at-least-once; receivers drop duplicates by ``webhook-id``).
 
-One process uses a spool file at a time; threads within it share one
-connection behind a lock.
+One sender uses a spool file at a time (an flock on ``PATH.lock``; a
+second one is refused); threads within it share one connection behind a
+lock. Every SQLite failure surfaces as a :class:`SpoolError` naming the
+file; opening never replaces a damaged, foreign or 0-byte file. To salvage
+a damaged spool: ``sqlite3 BROKEN.db .recover | sqlite3 NEW.db``, point the
+config's ``spool`` at ``NEW.db`` and run ``aurorakit send --resume``.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
+import stat
+import tempfile
 import threading
 import time
+import weakref
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
+
+from ..errors import AurorakitError
 
 from .outgoing import OutgoingEvent
 
@@ -105,26 +118,84 @@ class SpoolCounts:
         return self.pending + self.leased
 
 
-class Spool:
-    """The SQLite outbox. Times are epoch seconds (they must survive restarts)."""
+class SpoolError(AurorakitError):
+    """A spool that cannot be opened, read or written; the message names the file."""
 
-    def __init__(self, path: str | Path, *, synchronous: str = "NORMAL") -> None:
+
+class SpoolBusyError(SpoolError):
+    """Another sender holds the spool's lock."""
+
+
+class SpoolWriteError(SpoolError):
+    """A write to the spool failed (full disk, I/O error): nothing of it was kept."""
+
+
+SALVAGE_HINT = ("to salvage what is readable: sqlite3 {path} .recover | sqlite3 NEW.db, then "
+                "point 'spool' at NEW.db and run 'aurorakit send --resume'")
+
+
+class Spool:
+    """The SQLite outbox. Times are epoch seconds (they must survive restarts).
+
+    ``create``: make the file when it does not exist (False: a missing file
+    is a :class:`SpoolError`). An existing file must be a readable spool: a
+    0-byte, damaged or foreign file is refused, never replaced. Opening takes
+    a lock (``PATH.lock``, released when the process ends, however it ends);
+    a second opener gets :class:`SpoolBusyError`.
+    """
+
+    def __init__(self, path: str | Path, *, synchronous: str = "NORMAL", create: bool = True) -> None:
         # NORMAL in WAL mode loses nothing when the process dies (only on power
         # loss); pass "FULL" to fsync every commit.
         if synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
             raise ValueError(f"unknown synchronous mode {synchronous!r}")
         self.path = str(path)
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA busy_timeout = 5000")
-        self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute(f"PRAGMA synchronous = {synchronous.upper()}")
-        self._db.executescript(_SCHEMA)
-        with self._transaction():
-            # Leases of a previous process were never acknowledged: send again.
-            cursor = self._db.execute(
-                "UPDATE events SET state = 'pending' WHERE state = 'leased'")
-            self.recovered = cursor.rowcount
+        self._lock_file: int | None = None
+        if self.path != ":memory:":
+            self._lock_file = _take_lock(self.path)
+            # A spool dropped without close() must not keep its lock for the process's life.
+            self._unlock = weakref.finalize(self, os.close, self._lock_file)
+        try:
+            if self.path != ":memory:":
+                _check_or_create(self.path, create)
+            self._db = self._connect(synchronous.upper())
+            with self._transaction():
+                # Leases of a previous process were never acknowledged: send again.
+                cursor = self._db.execute(
+                    "UPDATE events SET state = 'pending' WHERE state = 'leased'")
+                self.recovered = cursor.rowcount
+        except BaseException:
+            self._release_lock()
+            raise
+
+    def _connect(self, synchronous: str) -> sqlite3.Connection:
+        try:
+            db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as err:
+            raise SpoolError(f"spool {self.path}: cannot open: {err}") from None
+        try:
+            db.execute("PRAGMA busy_timeout = 5000")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute(f"PRAGMA synchronous = {synchronous}")
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if self.path == ":memory:":
+                db.executescript(_SCHEMA)
+            elif "events" not in tables:
+                raise SpoolError(f"spool {self.path}: an SQLite file but not a webhook spool "
+                                 f"(no events table); give the spool a file of its own")
+            problems = [row[0] for row in db.execute("PRAGMA quick_check(3)")]
+            if problems != ["ok"]:
+                raise sqlite3.DatabaseError("; ".join(problems))
+            db.executescript(_SCHEMA)  # indexes added since the file was made
+        except sqlite3.Error as err:
+            db.close()
+            raise SpoolError(f"spool {self.path}: damaged or not a spool ({err}); nothing was changed; "
+                             + SALVAGE_HINT.format(path=self.path)) from None
+        except BaseException:
+            db.close()
+            raise
+        return db
 
     def __repr__(self) -> str:
         return f"Spool({self.path!r})"
@@ -193,7 +264,7 @@ class Spool:
     # -- reading -------------------------------------------------------------
 
     def counts(self) -> SpoolCounts:
-        with self._lock:
+        with self._reading():
             rows = self._db.execute("SELECT state, COUNT(*) FROM events GROUP BY state").fetchall()
         by_state = {state: count for state, count in rows}
         return SpoolCounts(pending=by_state.get(PENDING, 0), leased=by_state.get(LEASED, 0),
@@ -202,7 +273,7 @@ class Spool:
 
     def unfinished(self) -> int:
         """How many events are pending or leased (read from their own index: cheap)."""
-        with self._lock:
+        with self._reading():
             row = self._db.execute(
                 "SELECT COUNT(*) FROM events INDEXED BY events_unfinished_by_task"
                 " WHERE state IN ('pending', 'leased')").fetchone()
@@ -210,12 +281,12 @@ class Spool:
 
     def next_due_at(self) -> float | None:
         """When the earliest waiting event becomes deliverable (None: nothing waits)."""
-        with self._lock:
+        with self._reading():
             value = self._db.execute(_NEXT_DUE).fetchone()[0]
         return None if value is None else float(value)
 
     def record(self, event_id: str) -> EventRecord | None:
-        with self._lock:
+        with self._reading():
             row = self._db.execute(
                 f"SELECT {_RECORD_COLUMNS} FROM events WHERE event_id = ?", (event_id,)).fetchone()
         return None if row is None else EventRecord(*row)
@@ -227,13 +298,20 @@ class Spool:
         if state is not None:
             query += " WHERE state = ?"
             params = (state,)
-        with self._lock:
+        with self._reading():
             rows = self._db.execute(query + " ORDER BY seq LIMIT ?", params + (limit,)).fetchall()
         return [EventRecord(*row) for row in rows]
 
     def close(self) -> None:
+        """Close the file and give up the lock (idempotent)."""
         with self._lock:
             self._db.close()
+            self._release_lock()
+
+    def _release_lock(self) -> None:
+        if self._lock_file is not None:
+            self._unlock()  # closes the lock file, which drops the flock
+            self._lock_file = None
 
     # -- internals -----------------------------------------------------------
 
@@ -246,7 +324,15 @@ class Spool:
                 (state, when, reason, event_id))
 
     def _transaction(self) -> "_Transaction":
-        return _Transaction(self._db, self._lock)
+        return _Transaction(self._db, self._lock, self.path)
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        with self._lock:
+            try:
+                yield
+            except sqlite3.Error as err:
+                raise SpoolError(f"spool {self.path}: cannot read: {err}") from None
 
 
 _RECORD_COLUMNS = ("event_id, task_id, new_status, state, attempts, enqueued_at, "
@@ -254,22 +340,118 @@ _RECORD_COLUMNS = ("event_id, task_id, new_status, state, attempts, enqueued_at,
 
 
 class _Transaction:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (or ``ROLLBACK``) under the spool's lock."""
+    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (or ``ROLLBACK``) under the spool's lock.
 
-    def __init__(self, db: sqlite3.Connection, lock: threading.RLock) -> None:
+    Any SQLite failure inside (a full disk, an I/O error, a damaged page)
+    rolls back and becomes one :class:`SpoolWriteError` naming the file.
+    """
+
+    def __init__(self, db: sqlite3.Connection, lock: threading.RLock, path: str) -> None:
         self._db = db
         self._lock = lock
+        self._path = path
 
     def __enter__(self) -> None:
         self._lock.acquire()
         try:
             self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as err:
+            self._lock.release()
+            raise self._error(err) from None
         except BaseException:
             self._lock.release()
             raise
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         try:
-            self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+            if exc_type is None:
+                try:
+                    self._db.execute("COMMIT")
+                    return
+                except sqlite3.Error as err:
+                    self._rollback()
+                    raise self._error(err) from None
+            self._rollback()
+            if isinstance(exc, sqlite3.Error):
+                raise self._error(exc) from None
         finally:
             self._lock.release()
+
+    def _rollback(self) -> None:
+        try:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # SQLite may already have rolled back (it does on SQLITE_FULL)
+
+    def _error(self, err: sqlite3.Error) -> SpoolWriteError:
+        return SpoolWriteError(f"spool {self._path}: cannot write: {err}")
+
+
+def _take_lock(path: str) -> int:
+    """Lock ``path``'s spool for this process (``PATH.lock`` holds the owner's pid)."""
+    lock_path = path + ".lock"
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as err:
+        raise SpoolError(f"spool {path}: cannot create its lock file {lock_path}: "
+                         f"{err.strerror or err}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        owner = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+        os.close(fd)
+        raise SpoolBusyError(f"spool {path} is in use by another sender (process {owner}); "
+                             f"wait for it to end, or give each sender its own spool") from None
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+    except OSError:
+        pass  # the pid is only a hint for the message above; the flock is what counts
+    return fd
+
+
+def _check_or_create(path: str, create: bool) -> None:
+    """Refuse what is not a spool; make a missing one (atomically) if ``create``."""
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        if not create:
+            raise SpoolError(f"spool {path}: no such file (nothing to resume; "
+                             f"a send without --resume starts a new spool)") from None
+        _create(path)
+        return
+    except OSError as err:
+        raise SpoolError(f"spool {path}: {err.strerror or err}") from None
+    if not stat.S_ISREG(found.st_mode):
+        raise SpoolError(f"spool {path}: not a regular file")
+    if found.st_size == 0:
+        raise SpoolError(f"spool {path}: empty file (0 bytes), not a spool: it was truncated or made by "
+                         f"something else; nothing in it can be resumed. Remove it to start a new spool")
+
+
+def _create(path: str) -> None:
+    # Made under another name and linked into place, so a crash part-way never
+    # leaves a 0-byte or half-made file under the spool's name.
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=".spool-", suffix=".new", dir=folder)
+    except OSError as err:
+        raise SpoolError(f"spool {path}: cannot create: {err.strerror or err}") from None
+    os.close(fd)
+    try:
+        db = sqlite3.connect(temporary, isolation_level=None)
+        try:
+            db.executescript(_SCHEMA)
+        finally:
+            db.close()
+        os.link(temporary, path)
+    except FileExistsError:
+        pass  # made meanwhile by someone else; it is checked like any existing file
+    except (OSError, sqlite3.Error) as err:
+        raise SpoolWriteError(f"spool {path}: cannot create: {err}") from None
+    finally:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
