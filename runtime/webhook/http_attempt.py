@@ -5,6 +5,7 @@ from __future__ import annotations
 import email.utils
 import http.cookiejar
 import random
+import re
 from dataclasses import dataclass
 from datetime import timezone
 
@@ -120,20 +121,34 @@ def describe_exception(exc: BaseException) -> str:
     return f"{type(exc).__name__} ({type(root).__name__})"
 
 
-def parse_retry_after(value: str | None, now: float) -> float | None:
-    """Seconds to wait from a ``Retry-After`` value (delta-seconds or HTTP date)."""
+RETRY_AFTER_CAP_SEC = 3600.0  # longest wait a Retry-After answer can ask for (an hour)
+_DELTA_SECONDS = re.compile(r"[0-9]+")  # ASCII digits only: str.isdigit() also takes "²"
+_HTTP_DATE_MAX_LENGTH = 64  # the longest IMF-fixdate is 29 characters; longer is not a date
+
+
+def parse_retry_after(value: str | None, now: float, cap: float = RETRY_AFTER_CAP_SEC) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value (delta-seconds or HTTP date), at most ``cap``.
+
+    None when the value is absent or is neither form (the sender's own backoff
+    then applies); never raises, whatever the server sent: huge numbers are
+    capped, dates in the past mean 0.
+    """
     if value is None:
         return None
     text = value.strip()
-    if text.isdigit():
-        return float(int(text))
+    if _DELTA_SECONDS.fullmatch(text):
+        # 310 digits would overflow a float; anything over the cap's digits is over the cap.
+        return cap if len(text) > 12 else min(float(int(text)), cap)
+    if len(text) > _HTTP_DATE_MAX_LENGTH:
+        return None
     try:
         when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = when.timestamp() - now
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, when.timestamp() - now)
+    return min(max(0.0, seconds), cap)
 
 
 def backoff_delay(policy: RetryPolicy, attempt: int, rng: random.Random) -> float:
