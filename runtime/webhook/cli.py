@@ -9,6 +9,7 @@ that cannot be read, a port already in use) print as one line and exit 2.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
@@ -38,8 +39,9 @@ from .receive_tools import SECRET_SOURCES_HELP, export_lines, raise_open_file_li
 from .receiver import DEFAULT_MAX_BODY_BYTES, Limits, ReceiverStore, RequestLog, StoredDelivery, serve
 from .redaction import redact_url
 from .sender import AuroraSender, ReliableSender, SubmitQueueFullError, make_sender
-from .signing import SecretFormatError
+from .signing import SecretFormatError, decode_secret
 from .simulate import Simulator
+from .spool import Spool, SpoolError
 
 
 class WebhookCommandError(AurorakitError):
@@ -346,29 +348,48 @@ def _delivery_text(delivery: StoredDelivery, as_json: bool) -> str:
 
 # -- delivery, shared by send and simulate -------------------------------------------
 class _Delivery:
-    """The config's sender, fed one event at a time, then drained and reported."""
+    """The config's sender, fed one event at a time, then drained and reported.
 
-    def __init__(self, config: WebhookConfig, profile: Profile, as_json: bool = False) -> None:
+    ``resume``: the config's spool file must exist already (it holds what a
+    crashed or stopped run left).
+    """
+
+    def __init__(self, config: WebhookConfig, profile: Profile, as_json: bool = False, *,
+                 resume: bool = False) -> None:
         _show_warnings()
         self.as_json = as_json
         self.config = config
         self.profile = profile
         self.content_type = header(config.headers, "Content-Type")
+        self.spool: Spool | None = None
+        if config.delivery == "reliable" and config.spool is not None:
+            self.spool = Spool(config.spool, create=not resume)  # a SpoolError is one line, exit 2
         try:
-            self.sender = make_sender(config, profile=profile)
-        except (OSError, sqlite3.Error) as err:  # the spool file cannot be opened
-            raise WebhookCommandError(f"spool {config.spool}: cannot open it: {err}") from None
+            self.sender = make_sender(config, profile=profile, spool=self.spool)
+        except BaseException:
+            if self.spool is not None:
+                self.spool.close()
+            raise
+        self.refusal: str | None = None  # why the spool stopped taking events
+        self.refused_after = 0  # events not offered once it had refused one (order per task is kept)
 
-    def submit(self, event: OutgoingEvent) -> None:
+    def submit(self, event: OutgoingEvent) -> bool:
+        """Hand ``event`` over; False once the spool refuses events (each is then counted, not sent)."""
         if isinstance(self.sender, AuroraSender):
             self.sender.submit(event)
-            return
-        while True:  # a full queue is backpressure: wait for the workers (Ctrl-C gives up)
+            return True
+        if self.refusal is not None:
+            self.refused_after += 1
+            return False
+        while True:  # a full spool is backpressure: wait for the workers (Ctrl-C gives up)
             try:
                 self.sender.submit(event, timeout=1.0)
-                return
+                return True
             except SubmitQueueFullError:
                 continue
+            except SpoolError as err:
+                self.refusal = str(err)
+                return False
 
     def finish(self, wait: float | None, out: TextIO) -> int:
         """Wait (reliable mode) for deliveries to end, close, print the counters; the exit status."""
@@ -380,17 +401,31 @@ class _Delivery:
             self._print_counters(dict(stats), out)
             return 1 if failed else 0
         interrupted = not self._wait(sender, wait)
-        stats = sender.stats()
-        drained = sender.close(timeout=0.5 if interrupted else 2.0)
-        left = 0 if drained else stats["pending"]
+        try:
+            sender.close(timeout=0.5 if interrupted else 2.0)
+        finally:
+            if self.spool is not None:
+                self.spool.close()
+        stats = sender.stats()  # final: taken after close, so exact
+        stats["not_accepted"] += self.refused_after
+        left = stats["pending"]
         self._print_counters(dict(stats, not_delivered=left, interrupted=interrupted), out)
+        if stats["duplicates"] and not self.as_json:
+            print(f"{stats['duplicates']} event(s) were already in the spool (sent or given up before, "
+                  f"same event id): not sent again", file=out)
         if left and not self.as_json:
-            where = (f"they stay in the spool {sender.spool.path} for the next sender" if self.config.spool
+            where = (f"they stay in the spool {self.config.spool}; 'aurorakit send --config ... --resume' "
+                     f"sends them" if self.config.spool
                      else "no spool file is configured, so they are dropped")
             print(f"{left} event(s) not delivered yet; {where}", file=out)
+        for reason in dict.fromkeys(r for r in (self.refusal, sender.failure) if r is not None):
+            print(f"aurorakit: {reason}", file=sys.stderr)
+        if stats["not_accepted"]:
+            print(f"aurorakit: {stats['not_accepted']} event(s) not accepted by the spool: not sent, "
+                  f"send them again once it can be written", file=sys.stderr)
         if interrupted:
             return 130
-        return 1 if stats["given_up"] or left else 0
+        return 1 if stats["given_up"] or left or stats["not_accepted"] or sender.failure else 0
 
     @staticmethod
     def _wait(sender: ReliableSender, wait: float | None) -> bool:
@@ -403,7 +438,8 @@ class _Delivery:
                 while True:
                     stats = sender.stats()
                     bar.advance(stats["delivered"] + stats["given_up"] - bar.done)
-                    if not stats["pending"] or (deadline is not None and time.monotonic() >= deadline):
+                    if (not stats["pending"] or sender.failure is not None
+                            or (deadline is not None and time.monotonic() >= deadline)):
                         return True
                     time.sleep(0.05)
         except KeyboardInterrupt:
@@ -420,10 +456,14 @@ class _Delivery:
 
 
 # -- send ------------------------------------------------------------------------------
-SEND_EXAMPLES = """\
+SECRET_ENV = "AURORAKIT_SIGNING_SECRET"
+SEND_EXAMPLES = f"""\
   aurorakit send --config webhook.json captured.json
   aurorakit send --config webhook.json day1.jsonl day2.jsonl --wait 60
   aurorakit send --config webhook.json aurora-0.22.0-lifecycles.json    # a vector file
+  aurorakit send --config webhook.json events.jsonl --secret-file /run/secrets/webhook
+  {SECRET_ENV}=whsec_... aurorakit send --config webhook.json events.jsonl
+  aurorakit send --config webhook.json --resume        # what a crashed or stopped run left
   aurorakit send --config webhook.json webhooks.md
 
 webhook.json keys:
@@ -443,23 +483,71 @@ def _add_send(commands: Any) -> None:
                    "    with '?' for characters the encoding cannot hold;\n"
                    "  - headers as configured plus the send time (TimeStamp/Timestamp).\n"
                    "delivery 'aurora': one attempt per event, failures counted and dropped.\n"
-                   "delivery 'reliable': spooled, retried with backoff, signed; send waits until every\n"
-                   "event is delivered or given up (or --wait seconds).\n"
-                   "Prints the counters; exit status 1 if any event failed or was given up.",
+                   "delivery 'reliable': spooled, retried with backoff until the retry deadline, signed;\n"
+                   "send waits until every event is delivered or given up (or --wait seconds).\n"
+                   "Each event's id (webhook-id) is derived from the release and the body, so sending\n"
+                   "the same input again gives the same ids: events already in the spool are not sent\n"
+                   "again, and receivers drop repeats. A spool is used by one sender at a time. After\n"
+                   "a crash or Ctrl-C, --resume (or the same send again) delivers what the spool holds.\n"
+                   f"Signing secret, safest first: {SECRET_ENV} in the environment or --secret-file\n"
+                   "(neither shows in the process list or shell history), then the config's\n"
+                   "signingSecret, then --secret (visible to every user of the machine in ps).\n"
+                   "Prints the counters; exit status 1 if any event was given up, left undelivered or\n"
+                   "not accepted by the spool (full disk: the reason is printed).",
                    SEND_EXAMPLES + describe_keys())
-    sub.add_argument("files", nargs="+", metavar="FILE", help="captured payloads")
+    sub.add_argument("files", nargs="*", metavar="FILE", help="captured payloads (none with --resume)")
     sub.add_argument("--config", required=True, metavar="webhook.json", help="Aurora webhook config")
     sub.add_argument("--wait", type=_non_negative_float, metavar="SECONDS",
                      help="reliable delivery: stop waiting after this long (default: until done)")
+    sub.add_argument("--resume", action="store_true",
+                     help="reliable delivery: send what the config's spool file holds (it must exist); "
+                          "FILEs, if given, are added (events already in the spool are not added twice)")
+    secret = sub.add_mutually_exclusive_group()
+    secret.add_argument("--secret-file", metavar="FILE",
+                        help="read the Standard Webhooks signing secret from FILE (one line; safer than --secret)")
+    secret.add_argument("--secret", metavar="S",
+                        help=f"signing secret on the command line (visible in ps; prefer --secret-file or "
+                             f"{SECRET_ENV})")
     sub.set_defaults(handler=_send)
 
 
+def _sender_secret(args: argparse.Namespace, config: WebhookConfig) -> WebhookConfig:
+    """The config with the signing secret from --secret-file, --secret or the environment, if given."""
+    if args.secret_file is not None:
+        source = f"--secret-file {args.secret_file}"
+        try:
+            with open(args.secret_file, encoding="utf-8") as handle:
+                secret = handle.read().strip()
+        except (OSError, UnicodeDecodeError) as err:
+            reason = err.strerror if isinstance(err, OSError) and err.strerror else err
+            raise WebhookCommandError(f"{source}: cannot read: {reason}") from None
+    elif args.secret is not None:
+        source, secret = "--secret", args.secret
+    elif os.environ.get(SECRET_ENV):
+        source, secret = SECRET_ENV, os.environ[SECRET_ENV].strip()
+    else:
+        return config
+    if config.delivery == "aurora":
+        raise WebhookCommandError(f"{source}: delivery 'aurora' does not sign requests (Aurora did not)")
+    try:
+        decode_secret(secret)
+    except SecretFormatError as err:
+        raise WebhookCommandError(f"{source}: {err}") from None
+    return dataclasses.replace(config, signing_secret=secret)
+
+
 def _send(args: argparse.Namespace) -> int:
-    config = load_config(args.config)  # a WebhookConfigError is an AurorakitError: one line, exit 2
+    config = _sender_secret(args, load_config(args.config))  # config errors: one line, exit 2
+    if args.resume and (config.delivery != "reliable" or config.spool is None):
+        raise WebhookCommandError(f"--resume: {args.config} has no 'spool' file to resume from "
+                                  f"(reliable delivery with a spool)")
+    if not args.files and not args.resume:
+        raise WebhookCommandError("send: give the payload FILEs (or --resume to send what the spool holds)")
     profile = profile_for(config.profile)
     content_type = header(config.headers, "Content-Type")
-    delivery = _Delivery(config, profile, as_json=args.json)
-    say(args, f"sending the payloads of {len(args.files)} file(s) to {redact_url(config.target_url)} "
+    delivery = _Delivery(config, profile, as_json=args.json, resume=args.resume)
+    waiting = f" and what the spool {config.spool} holds" if args.resume else ""
+    say(args, f"sending the payloads of {len(args.files)} file(s){waiting} to {redact_url(config.target_url)} "
               f"as Aurora {profile.version} (delivery {config.delivery})")
     run = PayloadRun(args)  # files read a payload at a time; a bad one is reported and skipped
     try:
