@@ -42,6 +42,7 @@ from .sender import AuroraSender, ReliableSender, SubmitQueueFullError, make_sen
 from .signing import SecretFormatError, decode_secret
 from .simulate import Simulator
 from .spool import Spool, SpoolError
+from .spool_salvage import salvage
 
 
 class WebhookCommandError(AurorakitError):
@@ -489,9 +490,11 @@ def _add_send(commands: Any) -> None:
                    "the same input again gives the same ids: events already in the spool are not sent\n"
                    "again, and receivers drop repeats. A spool is used by one sender at a time. After\n"
                    "a crash or Ctrl-C, --resume (or the same send again) delivers what the spool holds.\n"
-                   f"Signing secret, safest first: {SECRET_ENV} in the environment or --secret-file\n"
-                   "(neither shows in the process list or shell history), then the config's\n"
-                   "signingSecret, then --secret (visible to every user of the machine in ps).\n"
+                   "A damaged spool is refused, never replaced: move it aside and --salvage it.\n"
+                   "Signing secret (Standard Webhooks), safest first: the environment variable\n"
+                   f"{SECRET_ENV} or --secret-file FILE (neither shows in ps or the shell's\n"
+                   "history), the config's signingSecret, --secret S (visible to every user in ps).\n"
+                   "--secret-file and --secret win over the variable, which wins over the config.\n"
                    "Prints the counters; exit status 1 if any event was given up, left undelivered or\n"
                    "not accepted by the spool (full disk: the reason is printed).",
                    SEND_EXAMPLES + describe_keys())
@@ -502,6 +505,9 @@ def _add_send(commands: Any) -> None:
     sub.add_argument("--resume", action="store_true",
                      help="reliable delivery: send what the config's spool file holds (it must exist); "
                           "FILEs, if given, are added (events already in the spool are not added twice)")
+    sub.add_argument("--salvage", metavar="DAMAGED.db",
+                     help="copy the readable events of a damaged spool into the config's spool (a new file), "
+                          "then send them as --resume does")
     secret = sub.add_mutually_exclusive_group()
     secret.add_argument("--secret-file", metavar="FILE",
                         help="read the Standard Webhooks signing secret from FILE (one line; safer than --secret)")
@@ -538,13 +544,20 @@ def _sender_secret(args: argparse.Namespace, config: WebhookConfig) -> WebhookCo
 
 def _send(args: argparse.Namespace) -> int:
     config = _sender_secret(args, load_config(args.config))  # config errors: one line, exit 2
+    if args.salvage is not None:
+        args.resume = True
+    option = "--salvage" if args.salvage is not None else "--resume"
     if args.resume and (config.delivery != "reliable" or config.spool is None):
-        raise WebhookCommandError(f"--resume: {args.config} has no 'spool' file to resume from "
+        raise WebhookCommandError(f"{option}: {args.config} has no 'spool' file to resume from "
                                   f"(reliable delivery with a spool)")
     if not args.files and not args.resume:
         raise WebhookCommandError("send: give the payload FILEs (or --resume to send what the spool holds)")
     profile = profile_for(config.profile)
     content_type = header(config.headers, "Content-Type")
+    if args.salvage is not None:
+        assert config.spool is not None
+        report = salvage(args.salvage, config.spool)  # a SpoolError is one line, exit 2
+        say(args, f"{args.salvage}: {report.describe()}; written to the spool {config.spool}")
     delivery = _Delivery(config, profile, as_json=args.json, resume=args.resume)
     waiting = f" and what the spool {config.spool} holds" if args.resume else ""
     say(args, f"sending the payloads of {len(args.files)} file(s){waiting} to {redact_url(config.target_url)} "

@@ -16,9 +16,8 @@ may have been sent but not acknowledged, so they are sent again
 One sender uses a spool file at a time (an flock on ``PATH.lock``; a
 second one is refused); threads within it share one connection behind a
 lock. Every SQLite failure surfaces as a :class:`SpoolError` naming the
-file; opening never replaces a damaged, foreign or 0-byte file. To salvage
-a damaged spool: ``sqlite3 BROKEN.db .recover | sqlite3 NEW.db``, point the
-config's ``spool`` at ``NEW.db`` and run ``aurorakit send --resume``.
+file; opening never replaces a damaged, foreign or 0-byte file (to salvage
+what a damaged one holds, see ``spool_salvage``).
 """
 
 from __future__ import annotations
@@ -130,8 +129,11 @@ class SpoolWriteError(SpoolError):
     """A write to the spool failed (full disk, I/O error): nothing of it was kept."""
 
 
-SALVAGE_HINT = ("to salvage what is readable: sqlite3 {path} .recover | sqlite3 NEW.db, then "
-                "point 'spool' at NEW.db and run 'aurorakit send --resume'")
+SALVAGE_HINT = ("to salvage what is readable, move it aside (mv {path} {path}.damaged) and run "
+                "'aurorakit send --config webhook.json --salvage {path}.damaged'")
+# Every column but seq, in the order salvage reads and insert_salvaged writes them (state is 6th).
+SALVAGED_COLUMNS = ("event_id, task_id, new_status, old_status, body, state, attempts, enqueued_at, "
+                    "next_attempt_at, finished_at, last_error")
 
 
 class Spool:
@@ -252,6 +254,15 @@ class Spool:
             self._db.execute(
                 "UPDATE events SET state = 'pending', attempts = MAX(attempts - 1, 0)"
                 " WHERE event_id = ? AND state = 'leased'", (event_id,))
+
+    def insert_salvaged(self, rows: Iterable[tuple[object, ...]]) -> int:
+        """Add rows read from a damaged spool (``SALVAGED_COLUMNS``), in order; leased ones as pending."""
+        marks = ", ".join("?" * len(SALVAGED_COLUMNS.split(",")))
+        with self._transaction():
+            before = self._db.total_changes
+            self._db.executemany(f"INSERT OR IGNORE INTO events ({SALVAGED_COLUMNS}) VALUES ({marks})", rows)
+            self._db.execute("UPDATE events SET state = 'pending' WHERE state = 'leased'")
+            return self._db.total_changes - before
 
     def purge_finished(self, older_than: float) -> int:
         """Delete delivered and given-up events finished before ``older_than``."""
