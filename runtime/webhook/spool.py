@@ -178,18 +178,17 @@ class Spool:
             raise SpoolError(f"spool {self.path}: cannot open: {err}") from None
         try:
             db.execute("PRAGMA busy_timeout = 5000")
-            db.execute("PRAGMA journal_mode = WAL")
-            db.execute(f"PRAGMA synchronous = {synchronous}")
+            # Checked before anything is written: a file that is not a spool stays as it was.
             tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if self.path == ":memory:":
-                db.executescript(_SCHEMA)
-            elif "events" not in tables:
+            if self.path != ":memory:" and "events" not in tables:
                 raise SpoolError(f"spool {self.path}: an SQLite file but not a webhook spool "
                                  f"(no events table); give the spool a file of its own")
-            problems = [row[0] for row in db.execute("PRAGMA quick_check(3)")]
-            if problems != ["ok"]:
-                raise sqlite3.DatabaseError("; ".join(problems))
-            db.executescript(_SCHEMA)  # indexes added since the file was made
+            problems = [row[0] for row in db.execute("PRAGMA quick_check(1)")]
+            if problems != ["ok"]:  # the first problem, on one line (SQLite's may span several)
+                raise sqlite3.DatabaseError(" ".join(" ".join(problems).split()))
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute(f"PRAGMA synchronous = {synchronous}")
+            db.executescript(_SCHEMA)  # a new in-memory spool; indexes added since a file was made
         except sqlite3.Error as err:
             db.close()
             raise SpoolError(f"spool {self.path}: damaged or not a spool ({err}); nothing was changed; "
