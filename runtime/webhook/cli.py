@@ -419,8 +419,8 @@ class _Delivery:
                      f"sends them" if self.config.spool
                      else "no spool file is configured, so they are dropped")
             print(f"{left} event(s) not delivered yet; {where}", file=out)
-        for reason in dict.fromkeys(r for r in (self.refusal, sender.failure) if r is not None):
-            print(f"aurorakit: {reason}", file=sys.stderr)
+        if self.refusal is not None and self.refusal != sender.failure:  # a failure was logged when it came
+            print(f"aurorakit: {self.refusal}", file=sys.stderr)
         if stats["not_accepted"]:
             print(f"aurorakit: {stats['not_accepted']} event(s) not accepted by the spool: not sent, "
                   f"send them again once it can be written", file=sys.stderr)
