@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
+import threading
 import time
 from pathlib import Path
 from types import MappingProxyType
@@ -260,3 +262,35 @@ def test_retries_go_on_until_the_deadline_with_a_last_attempt_at_it(tmp_path: Pa
     assert 0.25 <= times[1] < 0.6 and 0.85 <= times[2] < 0.98 and 0.93 <= times[3] < 1.4, times
     assert record is not None and record.state == "given_up"
     assert record.last_error == "HTTP 503; deadline of 1s reached"
+
+
+def test_an_answer_trickling_in_holds_a_worker_no_longer_than_the_timeout(tmp_path: Path) -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def trickle() -> None:  # status and headers at once, then one byte of body every 0.2 s
+        connection, _ = listener.accept()
+        with connection:
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+            while not stop.wait(0.2):
+                try:
+                    connection.sendall(b"x")
+                except OSError:
+                    return
+
+    server = threading.Thread(target=trickle, daemon=True)
+    server.start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/"
+    sender = ReliableSender(config_for(url), spool=tmp_path / "spool.db")  # timeoutMsec 1000
+    try:
+        began = time.monotonic()
+        sender.submit(make_events(tasks=1, per_task=1)[0])
+        assert sender.drain(10)
+        took = time.monotonic() - began
+        assert sender.close(5)
+    finally:
+        stop.set()
+        listener.close()
+    assert 0.9 <= took < 3.0  # 1000 bytes at 5 a second would take 200 s
+    assert sender.stats()["delivered"] == 1  # the status line was the answer

@@ -6,6 +6,7 @@ import email.utils
 import http.cookiejar
 import random
 import re
+import time
 from dataclasses import dataclass
 from datetime import timezone
 
@@ -83,7 +84,7 @@ def post_once(session: requests.Session, url: str, body: bytes, headers: dict[st
     except requests.exceptions.RequestException as exc:
         return AttemptResult(None, describe_exception(exc))
     try:
-        _discard_body(response)
+        _discard_body(response, timeout[1])
     except (requests.exceptions.RequestException, OSError):
         pass  # the status line arrived; a broken body does not change the answer
     finally:
@@ -91,14 +92,23 @@ def post_once(session: requests.Session, url: str, body: bytes, headers: dict[st
     return AttemptResult(response.status_code, retry_after=response.headers.get("Retry-After"))
 
 
-def _discard_body(response: requests.Response) -> None:
-    # Reading a small answer to the end hands the connection back to the pool;
-    # a large one is cut off (closing drops that connection instead).
+def _discard_body(response: requests.Response, within: float | None) -> None:
+    # Reading a small answer to the end hands the connection back to the pool.
+    # A large one, or one trickling in for longer than ``within`` seconds in
+    # all, is cut off (closing drops that connection instead): the status is
+    # the answer, and a slow body must not hold a worker for hours. read1
+    # returns what has arrived, so the clock is checked however slow the bytes.
+    raw = response.raw
     received = 0
-    for chunk in response.iter_content(8192):
+    give_up_at = None if within is None else time.monotonic() + within
+    while True:
+        chunk = raw.read1(8192, decode_content=False)
+        if not chunk:
+            raw.release_conn()  # read to the end: the connection can carry the next request
+            return
         received += len(chunk)
-        if received > _MAX_RESPONSE_BYTES:
-            break
+        if received > _MAX_RESPONSE_BYTES or (give_up_at is not None and time.monotonic() > give_up_at):
+            return
 
 
 def describe_exception(exc: BaseException) -> str:
