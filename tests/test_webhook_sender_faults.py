@@ -171,11 +171,11 @@ class FailingSpool(Spool):
         super().__init__(path)
         self.good = good
 
-    def mark_delivered(self, event_id: str, *, now: float | None = None) -> None:
+    def mark_delivered(self, event_id: str, *, now: float | None = None) -> bool:
         if self.good <= 0:
             raise SpoolWriteError(f"spool {self.path}: cannot write: database or disk is full")
         self.good -= 1
-        super().mark_delivered(event_id, now=now)
+        return super().mark_delivered(event_id, now=now)
 
 
 def test_a_failing_spool_stops_the_sender_once_and_the_next_one_sends_the_rest(

@@ -114,10 +114,10 @@ def made_spool(path: Path, count: int) -> list[OutgoingEvent]:
     return events
 
 
-def refused(path: Path, expected: str, **options: bool) -> str:
+def refused(path: Path, expected: str, create: bool = True) -> str:
     before = path.read_bytes() if path.exists() else None
     with pytest.raises(SpoolError) as caught:
-        Spool(path, **options)
+        Spool(path, create=create)
     message = str(caught.value)
     assert message.startswith(f"spool {path}") and expected in message, message
     assert "\n" not in message
@@ -255,3 +255,14 @@ def test_a_spool_on_a_full_filesystem_refuses_the_write(tmp_path: Path) -> None:
         reopened = Spool(folder / "spool.db", create=False)  # the file survived whole
         assert reopened.counts() == SpoolCounts(pending=accepted)
         reopened.close()
+
+
+def test_finishing_tells_whether_anything_changed(tmp_path: Path) -> None:
+    spool = Spool(tmp_path / "spool.db")
+    spool.enqueue(ev("a1", "A"), now=1000)
+    assert spool.lease(now=1000) is not None
+    assert spool.mark_delivered("a1") is True
+    assert spool.mark_delivered("a1") is False and spool.give_up("a1", "late") is False
+    assert spool.give_up("nope", "no such event") is False
+    record = spool.record("a1")
+    assert record is not None and (record.state, record.last_error) == ("delivered", None)

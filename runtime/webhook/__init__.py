@@ -13,17 +13,18 @@ choices), ``simulate_jobs`` and ``simulate_state``) and ``cli``
 
 from .config import (AURORA_0_22_STATUSES, RetryPolicy, WebhookConfig, WebhookConfigError,
                      describe_keys, load_config, parse_config)
-from .outgoing import OutgoingEvent, new_event_id
+from .outgoing import OutgoingEvent, event_id_for, new_event_id
 from .receiver import ReceiverStore, StoredDelivery, WebhookReceiver, serve
 from .sender import (AuroraSender, ReliableSender, SenderClosedError, SubmitQueueFullError,
                      make_sender)
 from .signing import SignatureError, sign, signature_headers, verify
-from .spool import Spool
+from .spool import Spool, SpoolBusyError, SpoolError, SpoolWriteError
 
 __all__ = [
     "AURORA_0_22_STATUSES", "AuroraSender", "OutgoingEvent", "ReceiverStore", "ReliableSender",
-    "RetryPolicy", "SenderClosedError", "SignatureError", "Spool", "StoredDelivery",
+    "RetryPolicy", "SenderClosedError", "SignatureError", "Spool", "SpoolBusyError", "SpoolError",
+    "SpoolWriteError", "StoredDelivery",
     "SubmitQueueFullError", "WebhookConfig", "WebhookConfigError", "WebhookReceiver",
-    "describe_keys", "load_config", "make_sender", "new_event_id", "parse_config", "serve",
+    "describe_keys", "event_id_for", "load_config", "make_sender", "new_event_id", "parse_config", "serve",
     "sign", "signature_headers", "verify",
 ]

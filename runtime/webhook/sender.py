@@ -391,9 +391,9 @@ class ReliableSender:
         """Record the attempt's outcome: delivered, retry scheduled, or given up with the reason."""
         event = leased.event
         if result.delivered:
-            self.spool.mark_delivered(event.event_id)
-            self._counters.add("delivered")
-            self._finished()
+            if self.spool.mark_delivered(event.event_id):
+                self._counters.add("delivered")
+                self._finished()
             return
         if not result.retryable:
             self._give_up(event, f"{result.describe()} (not retried)")
@@ -421,7 +421,8 @@ class ReliableSender:
                   result.describe(), leased.attempt, at - now)
 
     def _give_up(self, event: OutgoingEvent, reason: str) -> None:
-        self.spool.give_up(event.event_id, reason)
+        if not self.spool.give_up(event.event_id, reason):
+            return  # already finished (only after a bug between recording and counting)
         self._counters.add("given_up")
         self._finished()
         log.warning("webhook %s for task %s given up: %s", event.event_id, event.task_id, reason)
@@ -439,7 +440,7 @@ class ReliableSender:
                 self._failure = reason
             self._stop = True
             self._state.notify_all()
-        if first:
+        if first and not self._closed:  # after close() the spool may be closed under a straggler: no news
             log.error("webhook sender stopped: %s; undelivered events stay in the spool for the next sender",
                       reason)
 

@@ -233,12 +233,13 @@ class Spool:
         event = OutgoingEvent(leased[0], leased[1], leased[2], leased[3], bytes(leased[4]))
         return LeasedEvent(event=event, attempt=leased[5], enqueued_at=leased[6])
 
-    def mark_delivered(self, event_id: str, *, now: float | None = None) -> None:
-        self._finish(event_id, DELIVERED, None, now)
+    def mark_delivered(self, event_id: str, *, now: float | None = None) -> bool:
+        """Record the delivery; False if the event was not unfinished (nothing changed)."""
+        return self._finish(event_id, DELIVERED, None, now)
 
-    def give_up(self, event_id: str, reason: str, *, now: float | None = None) -> None:
-        """Stop trying; ``reason`` is kept for operators."""
-        self._finish(event_id, GIVEN_UP, reason, now)
+    def give_up(self, event_id: str, reason: str, *, now: float | None = None) -> bool:
+        """Stop trying; ``reason`` is kept for operators. False if the event was not unfinished."""
+        return self._finish(event_id, GIVEN_UP, reason, now)
 
     def schedule_retry(self, event_id: str, at: float, error: str) -> None:
         """Put a leased event back, not to be leased before ``at``."""
@@ -325,13 +326,14 @@ class Spool:
 
     # -- internals -----------------------------------------------------------
 
-    def _finish(self, event_id: str, state: str, reason: str | None, now: float | None) -> None:
+    def _finish(self, event_id: str, state: str, reason: str | None, now: float | None) -> bool:
         when = time.time() if now is None else now
         with self._transaction():
-            self._db.execute(
+            cursor = self._db.execute(
                 "UPDATE events SET state = ?, finished_at = ?, last_error = COALESCE(?, last_error)"
                 " WHERE event_id = ? AND state IN ('leased', 'pending')",
                 (state, when, reason, event_id))
+            return cursor.rowcount == 1
 
     def _transaction(self) -> "_Transaction":
         return _Transaction(self._db, self._lock, self.path)
