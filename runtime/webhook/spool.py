@@ -22,11 +22,8 @@ what a damaged one holds, see ``spool_salvage``).
 
 from __future__ import annotations
 
-import fcntl
 import os
 import sqlite3
-import stat
-import tempfile
 import threading
 import time
 import weakref
@@ -36,9 +33,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import AurorakitError
-
 from .outgoing import OutgoingEvent
+from .spool_file import (SALVAGE_HINT, SpoolBusyError, SpoolError, SpoolWriteError, check_or_create,
+                         take_lock)
+
+__all__ = ["Spool", "SpoolBusyError", "SpoolError", "SpoolWriteError", "SpoolCounts", "EventRecord",
+           "LeasedEvent", "SALVAGED_COLUMNS"]
 
 PENDING, LEASED, DELIVERED, GIVEN_UP = "pending", "leased", "delivered", "given_up"
 
@@ -117,20 +117,6 @@ class SpoolCounts:
         return self.pending + self.leased
 
 
-class SpoolError(AurorakitError):
-    """A spool that cannot be opened, read or written; the message names the file."""
-
-
-class SpoolBusyError(SpoolError):
-    """Another sender holds the spool's lock."""
-
-
-class SpoolWriteError(SpoolError):
-    """A write to the spool failed (full disk, I/O error): nothing of it was kept."""
-
-
-SALVAGE_HINT = ("to salvage what is readable, move it aside (mv {path} {path}.damaged) and run "
-                "'aurorakit send --config webhook.json --salvage {path}.damaged'")
 # Every column but seq, in the order salvage reads and insert_salvaged writes them (state is 6th).
 SALVAGED_COLUMNS = ("event_id, task_id, new_status, old_status, body, state, attempts, enqueued_at, "
                     "next_attempt_at, finished_at, last_error")
@@ -155,12 +141,12 @@ class Spool:
         self._lock = threading.RLock()
         self._lock_file: int | None = None
         if self.path != ":memory:":
-            self._lock_file = _take_lock(self.path)
+            self._lock_file = take_lock(self.path)
             # A spool dropped without close() must not keep its lock for the process's life.
             self._unlock = weakref.finalize(self, os.close, self._lock_file)
         try:
             if self.path != ":memory:":
-                _check_or_create(self.path, create)
+                check_or_create(self.path, create, _SCHEMA)
             self._db = self._connect(synchronous.upper())
             with self._transaction():
                 # Leases of a previous process were never acknowledged: send again.
@@ -398,72 +384,3 @@ class _Transaction:
 
     def _error(self, err: sqlite3.Error) -> SpoolWriteError:
         return SpoolWriteError(f"spool {self._path}: cannot write: {err}")
-
-
-def _take_lock(path: str) -> int:
-    """Lock ``path``'s spool for this process (``PATH.lock`` holds the owner's pid)."""
-    lock_path = path + ".lock"
-    try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError as err:
-        raise SpoolError(f"spool {path}: cannot create its lock file {lock_path}: "
-                         f"{err.strerror or err}") from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        owner = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
-        os.close(fd)
-        raise SpoolBusyError(f"spool {path} is in use by another sender (process {owner}); "
-                             f"wait for it to end, or give each sender its own spool") from None
-    try:
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
-    except OSError:
-        pass  # the pid is only a hint for the message above; the flock is what counts
-    return fd
-
-
-def _check_or_create(path: str, create: bool) -> None:
-    """Refuse what is not a spool; make a missing one (atomically) if ``create``."""
-    try:
-        found = os.stat(path)
-    except FileNotFoundError:
-        if not create:
-            raise SpoolError(f"spool {path}: no such file (nothing to resume; "
-                             f"a send without --resume starts a new spool)") from None
-        _create(path)
-        return
-    except OSError as err:
-        raise SpoolError(f"spool {path}: {err.strerror or err}") from None
-    if not stat.S_ISREG(found.st_mode):
-        raise SpoolError(f"spool {path}: not a regular file")
-    if found.st_size == 0:
-        raise SpoolError(f"spool {path}: empty file (0 bytes), not a spool: it was truncated or made by "
-                         f"something else; nothing in it can be resumed. Remove it to start a new spool")
-
-
-def _create(path: str) -> None:
-    # Made under another name and linked into place, so a crash part-way never
-    # leaves a 0-byte or half-made file under the spool's name.
-    folder = os.path.dirname(os.path.abspath(path))
-    try:
-        fd, temporary = tempfile.mkstemp(prefix=".spool-", suffix=".new", dir=folder)
-    except OSError as err:
-        raise SpoolError(f"spool {path}: cannot create: {err.strerror or err}") from None
-    os.close(fd)
-    try:
-        db = sqlite3.connect(temporary, isolation_level=None)
-        try:
-            db.executescript(_SCHEMA)
-        finally:
-            db.close()
-        os.link(temporary, path)
-    except FileExistsError:
-        pass  # made meanwhile by someone else; it is checked like any existing file
-    except (OSError, sqlite3.Error) as err:
-        raise SpoolWriteError(f"spool {path}: cannot create: {err}") from None
-    finally:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
