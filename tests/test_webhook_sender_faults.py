@@ -294,3 +294,47 @@ def test_an_answer_trickling_in_holds_a_worker_no_longer_than_the_timeout(tmp_pa
         listener.close()
     assert 0.9 <= took < 3.0  # 1000 bytes at 5 a second would take 200 s
     assert sender.stats()["delivered"] == 1  # the status line was the answer
+
+
+def test_headers_trickling_in_end_the_attempt_at_its_deadline_and_it_is_retried(tmp_path: Path) -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+    connections: list[float] = []
+
+    def serve() -> None:  # first connection: the status line a byte every 0.2 s; later ones answer 200
+        while not stop.is_set():
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            connections.append(time.monotonic())
+            threading.Thread(target=answer, args=(connection, len(connections) == 1), daemon=True).start()
+
+    def answer(connection: socket.socket, slow: bool) -> None:
+        with connection:
+            while connection.recv(65536):
+                if not slow:
+                    connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                    continue
+                for byte in b"HTTP/1.1 200 OK\r\n" * 100:
+                    if stop.wait(0.2):
+                        return
+                    try:
+                        connection.sendall(bytes([byte]))
+                    except OSError:
+                        return
+                return
+
+    threading.Thread(target=serve, daemon=True).start()
+    sender = ReliableSender(config_for(f"http://127.0.0.1:{listener.getsockname()[1]}/", workers=1),
+                            spool=tmp_path / "spool.db")  # timeoutMsec 1000: the whole attempt gets 3 s
+    try:
+        sender.submit(make_events(tasks=1, per_task=1)[0])
+        assert sender.drain(15), sender.stats()
+        assert sender.close(5)
+    finally:
+        stop.set()
+        listener.close()
+    stats = sender.stats()
+    assert (stats["webhooks_errors"], stats["retried"], stats["delivered"]) == (1, 1, 1), (stats, connections, sender.spool.path)
+    assert len(connections) == 2 and 2.9 <= connections[1] - connections[0] < 4.5

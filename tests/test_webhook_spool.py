@@ -222,6 +222,7 @@ def test_a_killed_owner_leaves_the_spool_free(tmp_path: Path) -> None:
     finally:
         if holder.poll() is None:
             holder.kill()
+        holder.communicate()
     Spool(path).close()
 
 

@@ -39,6 +39,7 @@ import requests
 
 from ..profiles import profile_for
 
+from .attempt_deadline import DEADLINES, watch_session
 from .config import WebhookConfig
 from .http_attempt import (NO_DEFAULT_HEADERS, AttemptResult, backoff_delay, describe_exception,
                            make_session, parse_retry_after, post_once)
@@ -165,7 +166,7 @@ class ReliableSender:
                 log.warning("webhook spool is in memory: pending events will not survive a restart")
             self.spool = Spool(location if location is not None else ":memory:", create=create_spool)
         self._key = decode_secret(config.signing_secret) if config.signing_secret else None
-        self._session = session or make_session(pool_size=config.workers)
+        self._session = watch_session(session or make_session(pool_size=config.workers))
         self._rng = rng or random.Random()
         self._rng_lock = threading.Lock()
         self._counters = Counters(AURORA_COUNTERS + RELIABLE_COUNTERS)
@@ -380,7 +381,12 @@ class ReliableSender:
                        **_timestamp_header(self.profile),
                        **signature_headers(self._key, event.event_id, event.body)}
             timeout = self.config.timeout_msec / 1000.0
-            result = post_once(self._session, self.config.target_url, event.body, headers, (timeout, timeout))
+            whole = 2 * timeout + 1.0  # connect, then the answer: however slowly it trickles in
+            with DEADLINES.bound(whole) as bound:
+                result = post_once(self._session, self.config.target_url, event.body, headers,
+                                   (timeout, timeout))
+            if bound.expired:  # even a status read then may be a cut-off line: not an answer
+                result = AttemptResult(None, f"no answer within {whole:g}s (the server sent it too slowly)")
         except Exception as exc:  # noqa: BLE001  e.g. a header value http.client cannot encode
             result = AttemptResult(None, f"the request could not be sent: {_unsendable(exc)}",
                                    permanent_error=True)
