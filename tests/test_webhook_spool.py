@@ -267,3 +267,25 @@ def test_finishing_tells_whether_anything_changed(tmp_path: Path) -> None:
     assert spool.give_up("nope", "no such event") is False
     record = spool.record("a1")
     assert record is not None and (record.state, record.last_error) == ("delivered", None)
+
+
+def test_salvage_refuses_what_is_not_sqlite(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_bytes(b'{"task": "not a database"}\n' * 100)
+    with pytest.raises(SpoolError, match="not an SQLite file: nothing in it can be salvaged"):
+        salvage(path, tmp_path / "saved.db")
+    assert not (tmp_path / "saved.db").exists()
+
+
+def test_salvage_skips_the_gaps_purging_left(tmp_path: Path) -> None:
+    path = tmp_path / "spool.db"
+    spool = Spool(path)
+    spool.enqueue_many(big_events(30), now=1000)
+    for _ in range(20):  # the first 20 finished long ago and were purged: seq starts at 21
+        leased = spool.lease(now=1000)
+        assert leased is not None
+        spool.mark_delivered(leased.event.event_id, now=1001)
+    assert spool.purge_finished(older_than=2000) == 20
+    spool.close()
+    report = salvage(path, tmp_path / "saved.db")
+    assert (report.copied, report.unreadable) == ({"pending": 10}, 0)

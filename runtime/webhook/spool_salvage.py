@@ -21,8 +21,9 @@ from urllib.parse import quote
 
 from .spool import SALVAGED_COLUMNS, Spool, SpoolError
 
-# With no readable high-water mark, probing stops after this many absent keys in a row.
+# With no readable high-water mark, stepping over damage stops after this many keys in a row.
 _GIVE_UP_AFTER_MISSING = 10_000
+_SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,9 @@ def salvage(damaged: str | Path, into: str | Path) -> SalvageReport:
         raise SpoolError(f"spool {target}: already exists; salvage writes a new spool (move the old one aside)")
     if not Path(source).is_file():
         raise SpoolError(f"spool {source}: no such file to salvage")
+    with open(source, "rb") as handle:
+        if handle.read(16) != _SQLITE_HEADER:
+            raise SpoolError(f"spool {source}: not an SQLite file: nothing in it can be salvaged")
     try:
         db = sqlite3.connect(f"file:{quote(source)}?mode=ro", uri=True)
     except sqlite3.Error as err:
@@ -72,28 +76,38 @@ def salvage(damaged: str | Path, into: str | Path) -> SalvageReport:
 
 
 def _readable_rows(db: sqlite3.Connection, source: str) -> tuple[list[tuple[object, ...]], int]:
-    """Every well-formed row, by ``seq``, and how many could not be read or were damaged."""
+    """Every well-formed row, by ``seq``, and how many could not be read or were damaged.
+
+    Seeks from key to key (gaps left by purged events cost nothing); where a
+    seek hits damage, steps over it one key at a time, each counted as
+    unreadable, up to the high-water mark (or, without one, until
+    ``_GIVE_UP_AFTER_MISSING`` keys in a row failed: those past the last
+    readable row are not counted, as they may never have existed).
+    """
     highest = _high_water_mark(db)
-    query = f"SELECT {SALVAGED_COLUMNS} FROM events WHERE seq = ?"
+    seek = f"SELECT seq, {SALVAGED_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT 1"
     rows: list[tuple[object, ...]] = []
     unreadable = 0
-    seq, missing_in_a_row = 0, 0
-    while (seq < highest) if highest is not None else (missing_in_a_row < _GIVE_UP_AFTER_MISSING):
-        seq += 1
+    seq, failing = 0, 0
+    while highest is None or seq < highest:
         try:
-            row = db.execute(query, (seq,)).fetchone()
+            found = db.execute(seek, (seq,)).fetchone()
         except sqlite3.DatabaseError:
+            seq += 1
             unreadable += 1
-            missing_in_a_row = 0
+            failing += 1
+            if highest is None and failing >= _GIVE_UP_AFTER_MISSING:
+                unreadable -= failing
+                break
             continue
         except sqlite3.Error as err:  # not damage but a file that is no spool at all
             raise SpoolError(f"spool {source}: cannot salvage: {err}") from None
-        if row is None:  # a purged event, or the end
-            missing_in_a_row += 1
-            continue
-        missing_in_a_row = 0
+        if found is None:
+            break
+        failing = 0
+        seq, row = int(found[0]), tuple(found[1:])
         if _well_formed(row):
-            rows.append(tuple(row))
+            rows.append(row)
         else:  # read, but damaged inside (SQLite keeps no checksums): not to be sent
             unreadable += 1
     return rows, unreadable
