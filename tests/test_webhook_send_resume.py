@@ -262,3 +262,32 @@ def test_secret_mistakes_are_one_line_and_exit_2(tmp_path: Path, capsys: pytest.
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and err.startswith("aurorakit: ") and expected in err, (argv, err)
         assert "whsec_!!" not in err
+
+
+def test_repeats_within_one_input_are_all_sent_and_sending_it_again_sends_none(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A capture holds an event posted three times (as 0.14 re-announced stored tasks at each start).
+    line = payload_file(tmp_path / "one.jsonl", 1).read_text(encoding="utf-8")
+    (tmp_path / "three.jsonl").write_text(line * 3, encoding="utf-8")
+    with RecordingServer() as server:
+        config = config_file(tmp_path / "webhook.json", server.url, tmp_path / "spool.db")
+        assert main(["send", "--config", str(config), str(tmp_path / "three.jsonl")]) == 0
+        assert counters(capsys.readouterr().out)["delivered"] == 3
+        assert main(["send", "--config", str(config), str(tmp_path / "three.jsonl")]) == 0
+        assert counters(capsys.readouterr().out)["duplicates"] == 3
+    first, second, third = (a.webhook_id or "" for a in server.arrivals)
+    assert (second, third) == (first + ".1", first + ".2")
+    assert len({a.body for a in server.arrivals}) == 1
+
+
+def test_simulated_restarts_re_announce_every_task_and_each_is_sent(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with RecordingServer() as server:
+        config = config_file(tmp_path / "webhook.json", server.url, tmp_path / "spool.db", profile="0.14")
+        assert main(["simulate", "--jobs", "3", "--instances", "2", "--config", str(config),
+                     "--failover-every", "1", "--events", "300", "--seed", "2"]) == 0
+        stats = counters(capsys.readouterr().out)
+    bodies = [a.body for a in server.arrivals]
+    assert len(bodies) > len(set(bodies))  # byte-identical startup events were posted again
+    assert stats["delivered"] == len(server.arrivals) == 300 and stats["duplicates"] == 0
+    assert len({a.webhook_id for a in server.arrivals}) == 300

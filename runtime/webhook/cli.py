@@ -33,7 +33,7 @@ from ..profiles import Profile, profile_for
 from ..progress import Progress
 
 from .config import WebhookConfig, describe_keys, load_config
-from .outgoing import OutgoingEvent
+from .outgoing import OccurrenceIds, OutgoingEvent
 from .payloads import header, models_for, outgoing_from_event, outgoing_from_text, request_decoder
 from .receive_tools import SECRET_SOURCES_HELP, export_lines, raise_open_file_limit, read_secret, rejected_text
 from .receiver import DEFAULT_MAX_BODY_BYTES, Limits, ReceiverStore, RequestLog, StoredDelivery, serve
@@ -554,6 +554,7 @@ def _send(args: argparse.Namespace) -> int:
         raise WebhookCommandError("send: give the payload FILEs (or --resume to send what the spool holds)")
     profile = profile_for(config.profile)
     content_type = header(config.headers, "Content-Type")
+    occurrence = OccurrenceIds()
     if args.salvage is not None:
         assert config.spool is not None
         report = salvage(args.salvage, config.spool)  # a SpoolError is one line, exit 2
@@ -566,7 +567,7 @@ def _send(args: argparse.Namespace) -> int:
     try:
         for _, payload in run.sources(args.files):
             try:
-                event = outgoing_from_text(payload.text, profile, content_type)
+                event = occurrence(outgoing_from_text(payload.text, profile, content_type))
             except PayloadError as err:
                 run.payloads -= 1
                 run.unreadable += 1
@@ -672,9 +673,16 @@ def _simulate(args: argparse.Namespace) -> int:
     delivery = _Delivery(config, profile, as_json=args.json)
     say(args, f"simulating {args.jobs} job(s) x {args.instances} instance(s) -> {redact_url(config.target_url)} "
           f"as Aurora {profile.version} (delivery {config.delivery}, seed {args.seed})")
+    occurrence = OccurrenceIds()
+
+    def put(event: TaskStateChange) -> None:
+        outgoing = outgoing_from_event(event, profile, delivery.content_type)
+        # Only startup events repeat byte for byte (a transition adds a timestamped task
+        # event), so only they are counted: the memory stays bounded by the stored tasks.
+        delivery.submit(occurrence(outgoing) if event.old_state is None else outgoing)
+
     with _sigterm_as_ctrl_c():
-        posted, interrupted = _run(simulator, args, lambda event: delivery.submit(
-            outgoing_from_event(event, profile, delivery.content_type)))
+        posted, interrupted = _run(simulator, args, put)
     _print_simulation(simulator, posted, args, "simulation")
     status = delivery.finish(0.0 if interrupted else args.wait, sys.stdout)
     return 130 if interrupted else status
