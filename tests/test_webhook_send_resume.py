@@ -223,10 +223,10 @@ def standard_webhooks_signature(key: bytes, arrival: Arrival) -> str:
 @pytest.mark.parametrize("source", ["env", "file", "option"])
 def test_the_signing_secret_from_the_environment_a_file_or_the_command_line(tmp_path: Path, source: str) -> None:
     lines = payload_file(tmp_path / "events.jsonl", 3)
-    env = {k: v for k, v in os.environ.items() if k != "AURORAKIT_SIGNING_SECRET"}
+    env = {k: v for k, v in os.environ.items() if k != "AURORAKIT_WEBHOOK_SECRET"}
     secret_args: list[str] = []
     if source == "env":
-        env["AURORAKIT_SIGNING_SECRET"] = SECRET
+        env["AURORAKIT_WEBHOOK_SECRET"] = SECRET
     elif source == "file":
         (tmp_path / "secret").write_text(SECRET + "\n", encoding="utf-8")
         secret_args = ["--secret-file", str(tmp_path / "secret")]
@@ -251,7 +251,7 @@ def test_secret_mistakes_are_one_line_and_exit_2(tmp_path: Path, capsys: pytest.
     cases = [
         (["--config", str(config), "--secret-file", str(tmp_path / "nope")], f"--secret-file {tmp_path / 'nope'}: "
                                                                             "cannot read: No such file"),
-        (["--config", str(config), "--secret-file", str(tmp_path / "empty")], "must not be empty"),
+        (["--config", str(config), "--secret-file", str(tmp_path / "empty")], "the file is empty"),
         (["--config", str(config), "--secret", "whsec_!!"], "--secret: not valid base64"),
         (["--config", str(aurora), "--secret", SECRET], "delivery 'aurora' does not sign"),
         (["--config", str(config)], "give the payload FILEs (or --resume"),

@@ -35,7 +35,8 @@ from ..progress import Progress
 from .config import WebhookConfig, describe_keys, load_config
 from .outgoing import OccurrenceIds, OutgoingEvent
 from .payloads import header, models_for, outgoing_from_event, outgoing_from_text, request_decoder
-from .receive_tools import SECRET_SOURCES_HELP, export_lines, raise_open_file_limit, read_secret, rejected_text
+from .receive_tools import (SECRET_ENV, SECRET_SOURCES_HELP, export_lines, raise_open_file_limit, read_secret,
+                            rejected_text)
 from .receiver import DEFAULT_MAX_BODY_BYTES, Limits, ReceiverStore, RequestLog, StoredDelivery, serve
 from .redaction import redact_url
 from .sender import AuroraSender, ReliableSender, SubmitQueueFullError, make_sender
@@ -457,7 +458,6 @@ class _Delivery:
 
 
 # -- send ------------------------------------------------------------------------------
-SECRET_ENV = "AURORAKIT_SIGNING_SECRET"
 SEND_EXAMPLES = f"""\
   aurorakit send --config webhook.json captured.json
   aurorakit send --config webhook.json day1.jsonl day2.jsonl --wait 60
@@ -491,10 +491,9 @@ def _add_send(commands: Any) -> None:
                    "again, and receivers drop repeats. A spool is used by one sender at a time. After\n"
                    "a crash or Ctrl-C, --resume (or the same send again) delivers what the spool holds.\n"
                    "A damaged spool is refused, never replaced: move it aside and --salvage it.\n"
-                   "Signing secret (Standard Webhooks), safest first: the environment variable\n"
-                   f"{SECRET_ENV} or --secret-file FILE (neither shows in ps or the shell's\n"
-                   "history), the config's signingSecret, --secret S (visible to every user in ps).\n"
-                   "--secret-file and --secret win over the variable, which wins over the config.\n"
+                   "Reliable requests are signed (Standard Webhooks) with the config's signingSecret,\n"
+                   "or with the secret given here, which wins over the config:\n"
+                   + SECRET_SOURCES_HELP + "\n"
                    "Prints the counters; exit status 1 if any event was given up, left undelivered or\n"
                    "not accepted by the spool (full disk: the reason is printed).",
                    SEND_EXAMPLES + describe_keys())
@@ -519,20 +518,11 @@ def _add_send(commands: Any) -> None:
 
 def _sender_secret(args: argparse.Namespace, config: WebhookConfig) -> WebhookConfig:
     """The config with the signing secret from --secret-file, --secret or the environment, if given."""
-    if args.secret_file is not None:
-        source = f"--secret-file {args.secret_file}"
-        try:
-            with open(args.secret_file, encoding="utf-8") as handle:
-                secret = handle.read().strip()
-        except (OSError, UnicodeDecodeError) as err:
-            reason = err.strerror if isinstance(err, OSError) and err.strerror else err
-            raise WebhookCommandError(f"{source}: cannot read: {reason}") from None
-    elif args.secret is not None:
-        source, secret = "--secret", args.secret
-    elif os.environ.get(SECRET_ENV):
-        source, secret = SECRET_ENV, os.environ[SECRET_ENV].strip()
-    else:
+    secret = read_secret(args.secret, args.secret_file)  # the same sources and order as receive's
+    if secret is None:
         return config
+    source = (f"--secret-file {args.secret_file}" if args.secret_file is not None
+              else "--secret" if args.secret is not None else SECRET_ENV)
     if config.delivery == "aurora":
         raise WebhookCommandError(f"{source}: delivery 'aurora' does not sign requests (Aurora did not)")
     try:
