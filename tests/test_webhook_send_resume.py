@@ -28,7 +28,7 @@ from aurorakit.runtime.cli import main
 from aurorakit.runtime.webhook.simulate import Simulator
 from aurorakit.runtime.webhook.spool import Spool, SpoolCounts
 
-from test_webhook_helpers import Answer, Arrival, RecordingServer, small_filesystem, wait_until
+from test_webhook_helpers import Answer, Arrival, RecordingServer, small_filesystem, unused_port, wait_until
 
 SECRET = "whsec_c2VuZGVyLXNpZGUtc2VjcmV0LWJ5dGVz"
 
@@ -291,3 +291,28 @@ def test_simulated_restarts_re_announce_every_task_and_each_is_sent(
     assert len(bodies) > len(set(bodies))  # byte-identical startup events were posted again
     assert stats["delivered"] == len(server.arrivals) == 300 and stats["duplicates"] == 0
     assert len({a.webhook_id for a in server.arrivals}) == 300
+
+
+def test_ctrl_c_ends_with_exact_counters_and_resume_sends_the_rest(tmp_path: Path) -> None:
+    lines = payload_file(tmp_path / "events.jsonl", 40)
+    spool = tmp_path / "spool.db"
+    port = unused_port()  # nothing listens yet: every attempt fails and is retried
+    config = config_file(tmp_path / "webhook.json", f"http://127.0.0.1:{port}/hook", spool)
+    sender = subprocess.Popen([sys.executable, "-m", "aurorakit.runtime.cli", "send", "--config", str(config),
+                               str(lines)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert wait_until(lambda: spool.exists() and rows_in(spool) == 40, 30)
+        sender.send_signal(signal.SIGINT)
+        out, err = sender.communicate(timeout=30)
+    finally:
+        if sender.poll() is None:
+            sender.kill()
+            sender.communicate()
+    assert sender.returncode == 130 and "Traceback" not in err, err
+    stats = counters(out)
+    assert (stats["delivered"], stats["given_up"], stats["pending"]) == (0, 0, 40), out
+    assert stats["webhooks_attempts"] == stats["webhooks_errors"] > 0
+    with RecordingServer(port=port) as server:
+        resumed = run_send("--config", str(config), "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert counters(resumed.stdout)["delivered"] == 40 == len(ids_by_body(server.arrivals))
