@@ -37,8 +37,8 @@ def take_lock(path: str) -> int:
     try:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as err:
-        raise SpoolError(f"spool {path}: cannot create its lock file {lock_path}: "
-                         f"{err.strerror or err}") from None
+        raise SpoolError(f"spool {path}: cannot open it: {err.strerror or err} "
+                         f"(making its lock file {lock_path})") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
