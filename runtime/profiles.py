@@ -2,9 +2,9 @@
 
 Sections 1 and 5 of the payload format note: which events were posted, how
 ``oldState`` was written, how the JSON string became bytes, the timestamp
-header's name and what ``timeoutMsec`` bounded. Models (the generated types
-of that release's api.thrift) ship for 0.14 and 0.22; other releases take
-models generated from their own IDL.
+header's name and what ``timeoutMsec`` bounded. Each fact follows from the
+release's group (``aurorakit.runtime.releases`` holds the table of releases,
+their groups and their models).
 """
 
 from __future__ import annotations
@@ -15,65 +15,77 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from types import ModuleType
 
-from .errors import AurorakitError
+from .releases import VERSIONS, ProfileError, Release, ReleaseError, parse_release, release
 
-VERSIONS = tuple(f"0.{minor}" for minor in range(14, 23))
-SHIPPED_MODELS = {"0.14": "aurorakit.generated.aurora_0_14", "0.22": "aurorakit.generated.aurora_0_22"}
+__all__ = ["VERSIONS", "Profile", "ProfileError", "ReleaseError", "charset_of", "normalize_version",
+           "profile_for"]
+
 _CHARSET = re.compile(r";\s*charset\s*=\s*\"?([^\";\s]+)", re.IGNORECASE)
-
-
-class ProfileError(AurorakitError, ValueError):
-    """An unknown Aurora release, or models that are not there."""
 
 
 @dataclass(frozen=True)
 class Profile:
-    """The webhook behaviour of one Aurora release (``version`` is ``"0.14"`` .. ``"0.22"``)."""
+    """The webhook behaviour of one Aurora release line (``version`` is ``"0.14"`` .. ``"0.27"``).
+
+    ``models_package`` is the release's own generated package unless other
+    models (generated from a user's IDL) were given.
+    """
 
     version: str
     models_package: str | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "version", parse_release(self.version))
+        if self.models_package is None:
+            object.__setattr__(self, "models_package", self.release.models_package)
+
+    @property
+    def release(self) -> Release:
+        return release(self.version)
+
+    @property
+    def group(self) -> str:
+        """``A`` .. ``E`` or ``fork``, as the behaviour note groups the releases."""
+        return self.release.group
+
     @property
     def minor(self) -> int:
-        return int(self.version.split(".")[1])
+        return self.release.minor
 
     @property
     def optional_style(self) -> str:
         """``guava`` (``{"reference":..}``) up to 0.19, ``java`` (``{"value":..}``) from 0.20."""
-        return "guava" if self.minor <= 19 else "java"
+        return self.release.optional_style
 
     @property
     def posts_initial_events(self) -> bool:
-        """0.14 and 0.15 posted every event, also those without oldState at startup."""
-        return self.minor <= 15
+        """Group A (0.14, 0.15) posted every event, also those without oldState at startup."""
+        return self.group == "A"
 
     @property
     def statuses_filter(self) -> bool:
-        """From 0.19 the config's ``statuses`` list says which new statuses are posted."""
-        return self.minor >= 19
+        """From 0.19 (groups D, E, fork) the config's ``statuses`` list says which new statuses are posted."""
+        return self.group in ("D", "E", "fork")
 
     @property
     def timestamp_header(self) -> str:
-        return "TimeStamp" if self.minor <= 15 else "Timestamp"
+        return "TimeStamp" if self.group == "A" else "Timestamp"
 
     @property
     def timeout_scope(self) -> str:
-        """``connect``: timeoutMsec bounds connecting only (0.14, 0.15); ``all``: connect, pool and read."""
-        return "connect" if self.minor <= 15 else "all"
+        """``connect``: timeoutMsec bounds connecting only (group A); ``all``: connect, pool and read."""
+        return "connect" if self.group == "A" else "all"
 
     @property
     def wire(self) -> str:
-        """``low8`` (0.14, 0.15), ``latin1`` (0.16-0.18) or ``charset`` (0.19 on)."""
-        if self.minor <= 15:
+        """``low8`` (group A), ``latin1`` (B, C) or ``charset`` (D, E, fork)."""
+        if self.group == "A":
             return "low8"
-        return "latin1" if self.minor <= 18 else "charset"
+        return "latin1" if self.group in ("B", "C") else "charset"
 
     def models(self) -> ModuleType:
-        """The generated package of this release's api.thrift."""
-        if self.models_package is None:
-            raise ProfileError(
-                f"aurorakit ships no models for Aurora {self.version}; generate them from that release's "
-                f"api.thrift (aurorakit codegen API.thrift --package NAME --out DIR) and pass them as models")
+        """The generated package this profile reads and writes payloads with."""
+        assert self.models_package is not None  # set by __post_init__
         return importlib.import_module(self.models_package)
 
     def posts(self, new_status: str, old_status: str | None, statuses: Iterable[str] | None = None) -> bool:
@@ -96,9 +108,17 @@ class Profile:
         if self.wire == "low8":
             # DataOutputStream.writeBytes: each UTF-16 code unit cut to its low 8 bits.
             return text.encode("utf-16-le", "surrogatepass")[::2]
-        if self.wire == "latin1":
-            return _encode(text, "iso-8859-1")
-        return _encode(text, charset_of(content_type) or "iso-8859-1")
+        return _encode(text, self.wire_charset(content_type))
+
+    def wire_charset(self, content_type: str | None = None) -> str:
+        """The charset the body's bytes are in: what reads :meth:`wire_bytes` back.
+
+        For group A this is ISO-8859-1, which reads the low 8 bits back as the
+        characters U+0000 to U+00FF (anything above was already lost).
+        """
+        if self.wire == "charset":
+            return charset_of(content_type) or "iso-8859-1"
+        return "iso-8859-1"
 
 
 def charset_of(content_type: str | None) -> str | None:
@@ -122,19 +142,12 @@ def _encode(text: str, charset: str) -> bytes:
 
 
 def normalize_version(version: str) -> str:
-    """``"0.22.0"``, ``"0.22"`` or ``"22"`` -> ``"0.22"``; ProfileError if not a known release."""
-    text = str(version).strip()
-    match = re.fullmatch(r"(?:0\.)?(\d+)(?:\.\d+)*", text)
-    if not match or f"0.{int(match.group(1))}" not in VERSIONS:
-        raise ProfileError(f"unknown Aurora release {version!r}; known: {', '.join(VERSIONS)}")
-    return f"0.{int(match.group(1))}"
+    """``"0.22.0"`` or ``"0.22"`` -> ``"0.22"``; ReleaseError if not a known release."""
+    return parse_release(version)
 
 
 def profile_for(version: str, models: str | ModuleType | None = None) -> Profile:
-    """The profile of an Aurora release, with its shipped models or the ``models`` given."""
-    key = normalize_version(version)
+    """The profile of an Aurora release, with its own models or the ``models`` given."""
     if isinstance(models, ModuleType):
-        package: str | None = models.__name__
-    else:
-        package = models or SHIPPED_MODELS.get(key)
-    return Profile(key, package)
+        return Profile(version, models.__name__)
+    return Profile(version, models)

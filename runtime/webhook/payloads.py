@@ -21,7 +21,7 @@ from typing import Any
 from ..codec import parse_json
 from ..errors import AurorakitError, PayloadError
 from ..event import TaskStateChange, decode_event
-from ..profiles import SHIPPED_MODELS, Profile, charset_of, profile_for
+from ..profiles import Profile, charset_of
 from ..verify import walk
 
 from .outgoing import OutgoingEvent, event_id_for
@@ -38,19 +38,14 @@ def header(headers: Mapping[str, str], name: str) -> str | None:
 
 
 def models_for(profile: Profile, module: ModuleType | None = None) -> tuple[ModuleType, str | None]:
-    """The models to use for ``profile``, and a note when they are only the nearest shipped ones.
+    """The models to use for ``profile``: ``module`` when given, else exactly its release's.
 
-    aurorakit ships models for 0.14 and 0.22 only; for the releases in
-    between, the nearer of the two is used unless ``module`` is given.
+    The second item is a note for the user (always None now that every
+    release's models ship; kept so callers need not change).
     """
     if module is not None:
         return module, None
-    if profile.models_package is not None:
-        return profile.models(), None
-    nearest = min(SHIPPED_MODELS, key=lambda version: (abs(int(version.split(".")[1]) - profile.minor), version))
-    note = (f"no models ship for Aurora {profile.version}; using {nearest}'s "
-            f"(generate that release's with 'aurorakit codegen' and pass --models for exact payloads)")
-    return profile_for(nearest).models(), note
+    return profile.models(), None
 
 
 def compact(text: str) -> str:
