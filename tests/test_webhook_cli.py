@@ -193,12 +193,12 @@ def test_simulate_reliable_and_signed_to_the_cli_receiver(tmp_path: Path,
             decode_secret(SECRET), str(deliveries[0].webhook_id), deliveries[0].body))
         assert again.status_code == 200 and again.json()["duplicate"] is True
 
-        # A 0.14 payload (numCpus, ...) that the 0.22 receiver cannot decode is given up at once
-        # (400 is not retried): exit 1.
+        # A 0.14 payload (numCpus, ...), sent as 0.14, that the 0.22 receiver cannot decode is given
+        # up at once (400 is not retried): exit 1.
         old = next(e for e in Simulator(2, 2, "0.14", seed=1).events()
                    if e.old_state and e.new_state.name in statuses)
         (tmp_path / "old.json").write_text(old.encode(), encoding="utf-8")
-        assert main(["send", "--config", str(config), str(tmp_path / "old.json")]) == 1
+        assert main(["send", "--config", str(config), "--aurora", "0.14", str(tmp_path / "old.json")]) == 1
         out = capsys.readouterr().out
         assert re.search(r"given_up\s+1\n", out) and re.search(r"delivered\s+0\n", out), out
         status, _, err = receiver.stop()
@@ -301,7 +301,8 @@ def test_simulate_duration_and_rate(tmp_path: Path, capsys: pytest.CaptureFixtur
     out = tmp_path / "paced.jsonl"
     assert main(["simulate", "--jobs", "2", "--instances", "2", "--dry-run", str(out), "--rate", "20",
                  "--duration", "0.5"]) == 0
-    written = out.read_text(encoding="utf-8").splitlines()
+    header, *written = out.read_text(encoding="utf-8").splitlines()
+    assert header == '{"aurora": "0.22.0"}'  # the release the lines are of
     assert 3 <= len(written) <= 12, len(written)  # about 0.5 s x 20/s
     assert f"wrote {len(written)} payload(s)" in capsys.readouterr().out
 

@@ -28,13 +28,16 @@ from ..cli_output import emit, say
 from ..errors import AurorakitError, PayloadError
 from ..event import TaskStateChange
 from ..identity import IdentityTable
-from ..payload_commands import PayloadRun, import_models_package
-from ..profiles import Profile, profile_for
+from ..payload_commands import PayloadRun
+from ..payload_files import open_payload_file
+from ..profiles import Profile
+from ..release_options import ReleaseOptionError, add_release_options, recorded_in, resolve_release
+from ..releases import header_line, parse_release
 from ..progress import Progress
 
 from .config import WebhookConfig, describe_keys, load_config
 from .outgoing import OccurrenceIds, OutgoingEvent
-from .payloads import header, models_for, outgoing_from_event, outgoing_from_text, request_decoder
+from .payloads import header, outgoing_from_event, outgoing_from_text, request_decoder
 from .receive_tools import (SECRET_ENV, SECRET_SOURCES_HELP, export_lines, raise_open_file_limit, read_secret,
                             rejected_text)
 from .receiver import DEFAULT_MAX_BODY_BYTES, Limits, ReceiverStore, RequestLog, StoredDelivery, serve
@@ -95,16 +98,10 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
-def _payload_models(args: argparse.Namespace, version: str | None) -> tuple[Profile, ModuleType]:
-    """The profile and models named by ``--aurora``/``--models`` (``version`` when neither)."""
-    module = None
-    if getattr(args, "models", None):
-        module = import_models_package(args.models)
-    profile = profile_for(getattr(args, "aurora", None) or version or "0.22")
-    models, note = models_for(profile, module)
-    if note:
-        print(f"aurorakit: note: {note}", file=sys.stderr)
-    return profile, models
+def _payload_models(args: argparse.Namespace, version: str | None,
+                    recorded: str | None = None) -> tuple[Profile, ModuleType]:
+    """The profile and models named by ``--aurora``/``--models``/``--idl``, else ``recorded``, else ``version``."""
+    return resolve_release(args, recorded, configured=version)
 
 
 @contextmanager
@@ -209,10 +206,8 @@ def _add_receive(commands: Any) -> None:
     sub.add_argument("--body-timeout", type=_positive_float, default=limits.body_timeout, metavar="SEC",
                      help=f"time a body may take to arrive (default {limits.body_timeout:g})")
     sub.add_argument("-q", "--quiet", action="store_true", help="no line per request")
-    group = sub.add_mutually_exclusive_group()
-    group.add_argument("--aurora", metavar="VERSION",
-                       help="Aurora release that sends (its wire charset and models; default 0.22)")
-    group.add_argument("--models", metavar="MODULE", help="generated models to decode with (0.22's wire rules)")
+    add_release_options(sub, release_help="Aurora release that sends: its wire charset and its models "
+                                          "(default 0.22)")
     show = sub.add_mutually_exclusive_group()
     show.add_argument("--list", nargs="?", const=20, type=_positive_int, metavar="N",
                       help="print the N most recent deliveries (default 20) and exit")
@@ -513,6 +508,9 @@ def _add_send(commands: Any) -> None:
     secret.add_argument("--secret", metavar="S",
                         help=f"signing secret on the command line (visible in ps; prefer --secret-file or "
                              f"{SECRET_ENV})")
+    add_release_options(sub, user_models=False, release_help=(
+        "the Aurora release to send as (default: the release the files record, else the config's "
+        "profile); every payload must be one that release wrote: its models decode it"))
     sub.set_defaults(handler=_send)
 
 
@@ -542,7 +540,7 @@ def _send(args: argparse.Namespace) -> int:
                                   f"(reliable delivery with a spool)")
     if not args.files and not args.resume:
         raise WebhookCommandError("send: give the payload FILEs (or --resume to send what the spool holds)")
-    profile = profile_for(config.profile)
+    profile, models = _payload_models(args, config.profile, _recorded_by(args.files))
     content_type = header(config.headers, "Content-Type")
     occurrence = OccurrenceIds()
     if args.salvage is not None:
@@ -555,9 +553,12 @@ def _send(args: argparse.Namespace) -> int:
               f"as Aurora {profile.version} (delivery {config.delivery})")
     run = PayloadRun(args)  # files read a payload at a time; a bad one is reported and skipped
     try:
-        for _, payload in run.sources(args.files):
+        for source, payload in run.sources(args.files):
+            if not args.aurora and source.aurora and parse_release(source.aurora) != profile.version:
+                raise ReleaseOptionError(f"{source.path} records Aurora {source.aurora}, the other files "
+                                         f"{profile.version}; name the one to send as with --aurora")
             try:
-                event = occurrence(outgoing_from_text(payload.text, profile, content_type))
+                event = occurrence(outgoing_from_text(payload.text, profile, content_type, models=models))
             except PayloadError as err:
                 run.payloads -= 1
                 run.unreadable += 1
@@ -569,6 +570,14 @@ def _send(args: argparse.Namespace) -> int:
         return 130
     status = delivery.finish(args.wait, sys.stdout)
     return 2 if run.errors else status
+
+
+def _recorded_by(paths: list[str]) -> str | None:
+    """The release the files record (their headers only; standard input is checked as it is read)."""
+    def recorded(path: str) -> tuple[str, str | None]:
+        with open_payload_file(path) as source:
+            return path, source.aurora
+    return recorded_in(recorded(path) for path in paths if path != "-")
 
 
 # -- simulate ----------------------------------------------------------------------------
@@ -606,17 +615,16 @@ def _add_simulate(commands: Any) -> None:
                    "Events are sent with the config's delivery mode (see 'aurorakit send --help'), or\n"
                    "with --dry-run written to OUT: OUT.json gets a vector file (identity table\n"
                    "included; 'aurorakit conformance' reads it), any other name JSON lines of the\n"
-                   "exact Java strings plus the identity table in OUT's name with .identity.json.\n"
-                   "Releases without shipped models (0.15-0.21) use the nearest shipped ones unless\n"
-                   "--models is given.",
+                   "exact Java strings (after a first line {\"aurora\": RELEASE}) plus the identity\n"
+                   "table in OUT's name with .identity.json. Both record the release, so later\n"
+                   "commands reading OUT need no --aurora.",
                    SIMULATE_EXAMPLES)
     sub.add_argument("--jobs", required=True, type=_positive_int, metavar="J", help="jobs alive at a time")
     sub.add_argument("--instances", required=True, type=_positive_int, metavar="I", help="instances per job")
     sub.add_argument("--config", metavar="webhook.json", help="webhook config: target, profile, statuses, delivery")
     sub.add_argument("--dry-run", metavar="OUT", help="write the payloads to OUT instead of sending them")
-    sub.add_argument("--aurora", metavar="VERSION",
-                     help="with --dry-run and no --config: the Aurora release to behave like (default 0.22)")
-    sub.add_argument("--models", metavar="MODULE", help="generated models of the profile's release")
+    add_release_options(sub, release_help="the Aurora release to behave like (default: the config's "
+                                          "profile, else 0.22); its models write the payloads")
     sub.add_argument("--identity", metavar="FILE", help="identity table of the simulated scheduler process")
     sub.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
     sub.add_argument("--partition-aware", action="store_true",
@@ -637,8 +645,6 @@ def _add_simulate(commands: Any) -> None:
 def _simulate(args: argparse.Namespace) -> int:
     if args.config is None and args.dry_run is None:
         raise WebhookCommandError("simulate: give --config (to send) or --dry-run OUT (to write)")
-    if args.config is not None and args.aurora is not None:
-        raise WebhookCommandError("simulate: the profile comes from --config; --aurora is for --dry-run without one")
     config = load_config(args.config) if args.config is not None else None
     profile, models = _payload_models(args, config.profile if config is not None else None)
     identity = None
@@ -736,6 +742,7 @@ class _DryRunFile:
         else:
             assert self.identity_path is not None
             self.simulator.identity.save(self.identity_path)
+            self._out.write(header_line(profile.version) + "\n")
         return self
 
     def write(self, event: TaskStateChange) -> None:

@@ -20,8 +20,8 @@ from typing import Any
 
 from ..codec import parse_json
 from ..errors import AurorakitError, PayloadError
-from ..event import TaskStateChange, decode_event
-from ..profiles import Profile, charset_of
+from ..event import OPTIONAL_KEYS, TaskStateChange, decode_event
+from ..profiles import Profile
 from ..verify import walk
 
 from .outgoing import OutgoingEvent, event_id_for
@@ -69,14 +69,19 @@ def outgoing_from_event(event: TaskStateChange, profile: Profile, content_type: 
 
 
 def outgoing_from_text(text: str, profile: Profile, content_type: str | None,
-                       event_id: str | None = None) -> OutgoingEvent:
+                       event_id: str | None = None, models: ModuleType | None = None) -> OutgoingEvent:
     """The delivery of a captured payload: its Java string, compacted, put on the wire as ``profile`` did.
 
     The text is kept as captured (its ``oldState`` form included); only the
     statuses and task id are read from it, to label and filter the delivery.
-    PayloadError (with the JSON path) if those cannot be found.
+    PayloadError (with the JSON path) if those cannot be found. With
+    ``models``, the payload must also be one that ``profile``'s release
+    wrote: those models decode it, and its ``oldState`` has the release's
+    Optional form.
     """
     java_string = compact(text)
+    if models is not None:
+        check_release(java_string, profile, models)
     tree = parse_json(java_string)
     if not isinstance(tree, dict):
         raise PayloadError("expected the event object")
@@ -103,6 +108,20 @@ def outgoing_from_text(text: str, profile: Profile, content_type: str | None,
                          new_status=status, old_status=old_status, body=body)
 
 
+def check_release(text: str, profile: Profile, models: ModuleType) -> None:
+    """PayloadError unless ``text`` is a payload ``profile``'s release could have written.
+
+    Decoding with the release's models names a field the release does not
+    have (a 0.22 ``timesPartitioned`` sent as 0.19); the ``oldState`` form
+    must be the release's (``reference`` up to 0.19, ``value`` from 0.20).
+    """
+    event = decode_event(text, models)
+    if event.optional_style is not None and event.optional_style != profile.optional_style:
+        found, wanted = (OPTIONAL_KEYS[style] for style in (event.optional_style, profile.optional_style))
+        raise PayloadError(f"Aurora {profile.version} wrote oldState as {{\"{wanted}\":..}}, "
+                           f"this payload has {{\"{found}\":..}}", f"oldState.{found}")
+
+
 def body_text(body: bytes, profile: Profile, content_type: str | None) -> str:
     """The Java string behind wire bytes, read the way ``profile``'s release wrote them.
 
@@ -111,7 +130,7 @@ def body_text(body: bytes, profile: Profile, content_type: str | None) -> str:
     on the sender's side); 0.19 on used the Content-Type's charset, else
     ISO-8859-1.
     """
-    charset = "iso-8859-1" if profile.wire in ("low8", "latin1") else (charset_of(content_type) or "iso-8859-1")
+    charset = profile.wire_charset(content_type)
     try:
         return body.decode(charset)
     except LookupError:
