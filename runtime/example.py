@@ -107,7 +107,8 @@ def documented_example(identity: IdentityTable | None = None, release: str = "0.
 
 def _made(cls: Any, **fields: Any) -> Any:
     """``cls(**fields)`` with only the fields ``cls`` has."""
-    return cls(**{name: value for name, value in fields.items() if name in cls.__slots__})
+    known = {spec.attr for spec in cls._fields}
+    return cls(**{name: value for name, value in fields.items() if name in known})
 
 
 def calibrated_from(events: list[Any]) -> IdentityTable:
