@@ -12,7 +12,9 @@ import sys
 from collections.abc import Callable
 from enum import IntEnum
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar, Union, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, Union, overload
+
+from typing_extensions import TypeVar
 
 from .codec import decode_tree, encode, exact_doubles, parse_json
 from .codec_support import NeedsExactText
@@ -66,7 +68,8 @@ class ScheduledTaskLike(Protocol):
     def status(self) -> IntEnum | None: ...
 
 
-TaskT = TypeVar("TaskT", bound=ScheduledTaskLike)
+TaskT = TypeVar("TaskT", bound=ScheduledTaskLike, default=Any)
+"""The event's ScheduledTask class; a bare ``TaskStateChange`` is ``TaskStateChange[Any]``."""
 
 
 def models_of(obj: Any) -> ModuleType:
@@ -86,9 +89,10 @@ def _release_for(models: ModuleType, wanted: ReleaseLike | None) -> Profile | No
         own = release_of_models(models)
         return None if own is None else profile_for(own.version, models)
     profile = wanted if isinstance(wanted, Profile) else profile_for(release(wanted).version)
-    if profile.models_package != models.__name__ and release_of_models(models) is not None:
+    wanted_package = profile.models_package or ""
+    if wanted_package != models.__name__ and release_of_models(models) is not None:
         raise ReleaseError(f"the task is made with {models.__name__.rsplit('.', 1)[-1]}, not with Aurora "
-                           f"{profile.version}'s models ({profile.models_package.rsplit('.', 1)[-1]}): "
+                           f"{profile.version}'s models ({wanted_package.rsplit('.', 1)[-1]}): "
                            f"make it with those, or name the release its models are")
     return profile_for(profile.version, models)
 
@@ -108,7 +112,8 @@ class TaskStateChange(Generic[TaskT]):
     __slots__ = ("task", "old_state", "optional_style", "profile")
 
     task: TaskT
-    old_state: IntEnum | None
+    old_state: Any
+    """The ``ScheduleStatus`` (of the task's models) the task left, or None."""
     optional_style: str | None
     profile: Profile | None
     """The release the event is of (None for models of a user's IDL with no release named)."""
@@ -133,7 +138,8 @@ class TaskStateChange(Generic[TaskT]):
         return None if self.profile is None else self.profile.version
 
     @property
-    def new_state(self) -> IntEnum | None:
+    def new_state(self) -> Any:
+        """The task's ``status``: the ``ScheduleStatus`` it entered."""
         return self.task.status
 
     def encode(self, optional_style: str | None = None) -> str:
