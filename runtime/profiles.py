@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 
 from .releases import VERSIONS, ProfileError, Release, ReleaseError, parse_release, release
@@ -33,15 +33,14 @@ class Profile:
 
     version: str
     models_package: str | None = None
+    release: Release = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "version", parse_release(self.version))
+        found = release(self.version)
+        object.__setattr__(self, "version", found.version)
+        object.__setattr__(self, "release", found)
         if self.models_package is None:
-            object.__setattr__(self, "models_package", self.release.models_package)
-
-    @property
-    def release(self) -> Release:
-        return release(self.version)
+            object.__setattr__(self, "models_package", found.models_package)
 
     @property
     def group(self) -> str:
