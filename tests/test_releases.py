@@ -340,6 +340,14 @@ def test_a_bad_recorded_release_names_the_file(tmp_path: Path) -> None:
         read_payload_file(str(path))
 
 
+def test_a_vector_file_with_an_unknown_release_names_the_file(tmp_path: Path) -> None:
+    from aurorakit.runtime.payload_files import read_payload_file
+    path = tmp_path / "v.json"
+    path.write_text(json.dumps({"aurora": "0.13.0", "cases": [{"name": "a", "payload": "{}"}]}), encoding="utf-8")
+    with pytest.raises(PayloadError, match=r"v\.json: \"aurora\": unknown Aurora release '0\.13\.0'"):
+        read_payload_file(str(path))
+
+
 def test_an_unknown_release_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
     from aurorakit.runtime.cli import main
     with pytest.raises(SystemExit) as caught:
