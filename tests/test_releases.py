@@ -400,3 +400,27 @@ def test_shared_facts_folder_is_where_the_tests_look() -> None:
         pytest.skip(f"shared material not found at {SHARED}")
     assert sorted(p.name for p in (SHARED / "aurora-schema").glob("api-*.json")) == \
         [f"api-{schema}.0.json" for schema in SCHEMAS]
+
+
+def test_a_receiver_of_one_release_reads_its_bytes_and_refuses_another_releases() -> None:
+    from aurorakit.runtime.webhook.payloads import request_decoder
+    decode = request_decoder(profile_for("0.19.1"), models_for("0.19.1"))
+    event = TaskStateChange(small_task(models_for("0.19"), TEXT), "STARTING")
+    summary = decode(event.wire("0.19", UTF8), {"content-type": UTF8})
+    assert (summary["oldState"], summary["status"], summary["taskId"]) == ("STARTING", "RUNNING", "www-prod-hello-0-1")
+    newer = TaskStateChange(small_task(models_for("0.22")), "STARTING")
+    with pytest.raises(PayloadError, match=r"^task\.timesPartitioned: "):
+        decode(newer.wire("0.22"), {})
+
+
+def test_aurora_on_the_command_line_wins_over_the_config(tmp_path: Path) -> None:
+    from aurorakit.runtime.cli import main
+    config = tmp_path / "webhook.json"
+    config.write_text(json.dumps({"headers": {}, "targetURL": "http://127.0.0.1:9/", "timeoutMsec": 50,
+                                  "profile": "0.22"}))
+    out = tmp_path / "events.json"
+    assert main(["simulate", "--jobs", "1", "--instances", "1", "--config", str(config), "--aurora", "0.16",
+                 "--dry-run", str(out), "--events", "3"]) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["aurora"] == "0.16.0" and data["models"] == "aurorakit.generated.aurora_0_16"
+    assert all('"oldState":{"reference":' in case["payload"] for case in data["cases"])
