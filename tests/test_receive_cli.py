@@ -217,7 +217,7 @@ def test_export_writes_json_lines_that_send_replays_byte_for_byte(tmp_path: Path
         receiver.stop()
     exported = tmp_path / "captured.jsonl"
     assert main(["receive", "--store", str(first / "received.db"), "--export", str(exported)]) == 0
-    assert exported.read_text(encoding="utf-8") == "".join(text + "\n" for text in sent)
+    assert exported.read_text(encoding="utf-8") == '{"aurora": "0.22.0"}\n' + "".join(text + "\n" for text in sent)
     capsys.readouterr()
 
     second = tmp_path / "second"
