@@ -350,9 +350,7 @@ def test_a_vector_file_with_an_unknown_release_names_the_file(tmp_path: Path) ->
 
 def test_an_unknown_release_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
     from aurorakit.runtime.cli import main
-    with pytest.raises(SystemExit) as caught:
-        main(["example", "--aurora", "0.13"])
-    assert caught.value.code == 2
+    assert main(["example", "--aurora", "0.13"]) == 2
     err = capsys.readouterr().err
     assert "unknown Aurora release '0.13'" in err and "0.23-0.27" in err and "Traceback" not in err
 
