@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, Union, overlo
 from typing_extensions import TypeVar
 
 from .codec import decode_tree, encode, exact_doubles, parse_json
-from .codec_support import NeedsExactText
+from .codec_support import NeedsExactText, member_order
 from .errors import PayloadError, describe
 from .hashing import java_hash
 from .identity import IdentityTable, current_identity
@@ -196,45 +196,46 @@ Data = Union[bytes, bytearray, memoryview, str, Any]
 
 @overload
 def decode_event(data: Data, release: type[TaskT], *, content_type: str | None = ...,
-                 encoding: str | None = ...) -> TaskStateChange[TaskT]: ...
+                 encoding: str | None = ..., strict: bool = ...) -> TaskStateChange[TaskT]: ...
 @overload
 def decode_event(data: Data, release: Literal["0.14", "0.14.0"], *, content_type: str | None = ...,
-                 encoding: str | None = ...) -> TaskStateChange[aurora_0_14.ScheduledTask]: ...
+                 encoding: str | None = ..., strict: bool = ...) -> TaskStateChange[aurora_0_14.ScheduledTask]: ...
 @overload
 def decode_event(data: Data, release: Literal["0.15", "0.15.0"], *, content_type: str | None = ...,
-                 encoding: str | None = ...) -> TaskStateChange[aurora_0_15.ScheduledTask]: ...
+                 encoding: str | None = ..., strict: bool = ...) -> TaskStateChange[aurora_0_15.ScheduledTask]: ...
 @overload
 def decode_event(data: Data, release: Literal["0.16", "0.16.0"], *, content_type: str | None = ...,
-                 encoding: str | None = ...) -> TaskStateChange[aurora_0_16.ScheduledTask]: ...
+                 encoding: str | None = ..., strict: bool = ...) -> TaskStateChange[aurora_0_16.ScheduledTask]: ...
 @overload
 def decode_event(data: Data, release: Literal["0.17", "0.17.0"], *, content_type: str | None = ...,
-                 encoding: str | None = ...) -> TaskStateChange[aurora_0_17.ScheduledTask]: ...
+                 encoding: str | None = ..., strict: bool = ...) -> TaskStateChange[aurora_0_17.ScheduledTask]: ...
 @overload
 def decode_event(data: Data, release: Literal["0.18", "0.18.0", "0.18.1"], *, content_type: str | None = ...,
-                 encoding: str | None = ...) -> TaskStateChange[aurora_0_18.ScheduledTask]: ...
+                 encoding: str | None = ..., strict: bool = ...) -> TaskStateChange[aurora_0_18.ScheduledTask]: ...
 @overload
 def decode_event(data: Data, release: Literal["0.19", "0.19.0", "0.19.1"], *, content_type: str | None = ...,
-                 encoding: str | None = ...) -> TaskStateChange[aurora_0_19.ScheduledTask]: ...
+                 encoding: str | None = ..., strict: bool = ...) -> TaskStateChange[aurora_0_19.ScheduledTask]: ...
 @overload
 def decode_event(data: Data, release: Literal["0.20", "0.20.0"], *, content_type: str | None = ...,
-                 encoding: str | None = ...) -> TaskStateChange[aurora_0_20.ScheduledTask]: ...
+                 encoding: str | None = ..., strict: bool = ...) -> TaskStateChange[aurora_0_20.ScheduledTask]: ...
 @overload
 def decode_event(data: Data, release: Literal["0.21", "0.21.0"], *, content_type: str | None = ...,
-                 encoding: str | None = ...) -> TaskStateChange[aurora_0_21.ScheduledTask]: ...
+                 encoding: str | None = ..., strict: bool = ...) -> TaskStateChange[aurora_0_21.ScheduledTask]: ...
 @overload
 def decode_event(data: Data, release: Literal["0.22", "0.22.0"], *, content_type: str | None = ...,
-                 encoding: str | None = ...) -> TaskStateChange[aurora_0_22.ScheduledTask]: ...
+                 encoding: str | None = ..., strict: bool = ...) -> TaskStateChange[aurora_0_22.ScheduledTask]: ...
 @overload
 def decode_event(data: Data, release: Literal["0.23", "0.23.0", "0.24", "0.24.0", "0.25", "0.25.0", "0.26",
                                               "0.26.0", "0.27", "0.27.0"], *, content_type: str | None = ...,
-                 encoding: str | None = ...) -> TaskStateChange[aurora_0_27.ScheduledTask]: ...
+                 encoding: str | None = ..., strict: bool = ...) -> TaskStateChange[aurora_0_27.ScheduledTask]: ...
 @overload
 def decode_event(data: Data, release: ModuleType | ReleaseLike | None = ..., *, content_type: str | None = ...,
-                 encoding: str | None = ...) -> TaskStateChange[Any]: ...
+                 encoding: str | None = ..., strict: bool = ...) -> TaskStateChange[Any]: ...
 
 
 def decode_event(data: Data, release: ModuleType | ReleaseLike | type[Any] | None = None, *,
-                 content_type: str | None = None, encoding: str | None = None) -> TaskStateChange[Any]:
+                 content_type: str | None = None, encoding: str | None = None,
+                 strict: bool = True) -> TaskStateChange[Any]:
     """A TaskStateChange read from a webhook body (Gson JSON, compact or pretty).
 
     ``release`` says what to read it as: a release string (``"0.19.1"``), a
@@ -245,16 +246,19 @@ def decode_event(data: Data, release: ModuleType | ReleaseLike | type[Any] | Non
     inverse of :meth:`TaskStateChange.wire`. A field the release's models
     do not have is a PayloadError naming it. Hashes are kept as found; the
     ``oldState`` form found (``reference`` or ``value``) is kept for encoding.
+    ``strict=False`` accepts members in any order (hand-edited input).
     """
     package, profile = _resolve(release)
     if isinstance(data, (bytes, bytearray, memoryview)):
         data = _wire_text(bytes(data), profile or profile_for(DEFAULT_RELEASE, package), content_type, encoding)
     text = isinstance(data, str)
-    try:
-        event = _decode_event_tree(parse_json(data) if text else data, package)
-    except NeedsExactText:
-        # A double above 2^63 whose text the fast parser dropped: read it again.
-        event = _decode_event_tree(parse_json(data, exact=True) if text else exact_doubles(data), package)
+    with member_order(strict):
+        try:
+            event = _decode_event_tree(parse_json(data) if text else data, package, strict)
+        except NeedsExactText:
+            # A double above 2^63 whose text the fast parser dropped: read it again.
+            event = _decode_event_tree(parse_json(data, exact=True) if text else exact_doubles(data), package,
+                                       strict)
     event.profile = profile
     return event
 
@@ -282,14 +286,19 @@ def _wire_text(body: bytes, profile: Profile, content_type: str | None, encoding
         raise PayloadError(f"body is not valid {charset} at byte {err.start}") from None
 
 
-def _decode_event_tree(tree: Any, package: ModuleType) -> TaskStateChange[Any]:
+def _decode_event_tree(tree: Any, package: ModuleType, strict: bool = True) -> TaskStateChange[Any]:
     if tree.__class__ is not dict:
         raise PayloadError(f"expected the event object, got {describe(tree)}")
     unknown = [k for k in tree if k not in ("task", "oldState")]
     if unknown:
         raise PayloadError("unknown field of the event", unknown[0])
-    if "task" not in tree or tree["task"] is None:
-        raise PayloadError("missing field of the event", "task")
+    for member in ("task", "oldState"):  # Gson writes both: oldState is an Optional object, never null
+        if tree.get(member) is None:
+            raise PayloadError("missing field of the event (Gson always writes it)" if member not in tree
+                               else "null field of the event (Gson always writes an object)", member)
+    if strict and next(iter(tree)) != "task":
+        raise PayloadError("event members out of Gson's order (task comes first; "
+                           "strict=False or --any-order accepts any order)", "oldState")
     task = decode_tree(package.ScheduledTask, tree["task"], path="task")
     old_state, style = _decode_optional(package, tree.get("oldState"))
     event: TaskStateChange[Any] = TaskStateChange.__new__(TaskStateChange)

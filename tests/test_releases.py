@@ -123,26 +123,34 @@ def small_task(models: Any, text: str = "hello") -> Any:
 
 
 def test_a_022_payload_decoded_as_019_names_times_partitioned() -> None:
-    body = ('{"task":{"cachedHashCode":0,"status":"RUNNING","failureCount":0,"timesPartitioned":0,'
-            '"taskEvents":[]},"oldState":{"value":"STARTING"}}')
+    body = TaskStateChange(small_task(models_for("0.22")), "STARTING").encode()
+    assert '"failureCount":0,"timesPartitioned":0,' in body  # written by hand from the 0.20+ ScheduledTask
     assert decode_event(body, "0.22").task.timesPartitioned == 0
     with pytest.raises(PayloadError) as caught:
         decode_event(body, "0.19")
     assert caught.value.path == "task.timesPartitioned"
 
 
-def test_a_014_payload_decoded_as_020_names_num_cpus() -> None:
-    body = ('{"task":{"cachedHashCode":0,"assignedTask":{"cachedHashCode":0,"task":{"cachedHashCode":0,'
-            '"isService":false,"numCpus":0.5}}},"oldState":{}}')
-    assert decode_event(body, "0.19").task.assignedTask.task.numCpus == 0.5
+def test_a_019_payload_decoded_as_020_names_what_differs() -> None:
+    body = TaskStateChange(small_task(models_for("0.19")), "STARTING").encode()
+    assert '"isService":false,"numCpus":0.0,' in body
+    assert decode_event(body, "0.19").task.assignedTask.task.numCpus == 0.0
     with pytest.raises(PayloadError) as caught:
-        decode_event(body, "0.20")
+        decode_event(body, "0.20")  # 0.20 always writes timesPartitioned, which 0.19 never had
+    assert caught.value.path == "task.timesPartitioned" and "missing" in caught.value.message
+    with_it = body.replace('"failureCount":0,', '"failureCount":0,"timesPartitioned":0,', 1)
+    with pytest.raises(PayloadError) as caught:
+        decode_event(with_it, "0.20")
     assert caught.value.path == "task.assignedTask.task.numCpus"
 
 
 def test_a_fork_resource_decoded_as_022_is_refused_by_name() -> None:
-    body = ('{"task":{"cachedHashCode":0,"assignedTask":{"cachedHashCode":0,"task":{"cachedHashCode":0,'
-            '"resources":[{"cachedHashCode":0,"setField":"IP_ADDR","value":167772161}]}}},"oldState":{}}')
+    fork = models_for("0.27")
+    task = small_task(fork)
+    task = task.replace(assignedTask=task.assignedTask.replace(task=task.assignedTask.task.replace(
+        resources=[fork.Resource(ipAddr=167772161)])))
+    body = TaskStateChange(task, "STARTING", hashed="none").encode()
+    assert '{"cachedHashCode":0,"setField":"IP_ADDR","value":167772161}' in body
     assert decode_event(body, "0.24.2").task.assignedTask.task.resources[0].ipAddr == 167772161
     with pytest.raises(PayloadError) as caught:
         decode_event(body, "0.22")
@@ -261,8 +269,10 @@ def as_of_014(payload: str, schema: str) -> str:
 def test_014_payloads_as_a_later_release_writes_them(schema: str, name: str) -> None:
     cases = vector_file(name)["cases"]
     for case in cases:
-        event = decode_event(case["payload"], schema)
-        assert event.encode() == as_of_014(case["payload"], schema), case["name"]
+        later = as_of_014(case["payload"], schema)
+        assert decode_event(later, schema).encode() == later, case["name"]
+    with pytest.raises(PayloadError, match="mesosFetcherUris: missing member"):  # Java 0.15 on always wrote it
+        decode_event(cases[0]["payload"], schema)
     assert add_mesos_volumes('{"setField":"MESOS","value":{"cachedHashCode":31}}') == \
         '{"setField":"MESOS","value":{"cachedHashCode":31,"volumes":[]}}'
 
@@ -329,7 +339,7 @@ def test_json_lines_keep_their_release_for_later_commands(tmp_path: Path,
     assert main(["decode", str(out)]) == 0
     assert main(["verify", str(out)]) == 0
     assert main(["decode", "--aurora", "0.22", str(out)]) == 2
-    assert "task.assignedTask.task.numCpus" in capsys.readouterr().err
+    assert "task.timesPartitioned: missing" in capsys.readouterr().err  # 0.22 always wrote it, 0.19 never
 
 
 def test_a_bad_recorded_release_names_the_file(tmp_path: Path) -> None:

@@ -127,88 +127,171 @@ _M = 0xFFFFFFFF
 _Ids = _typing.Mapping[str, int]
 
 # Decoders build each object as its mutable twin, then switch its class (see runtime/struct.py).
+# The classes themselves as _C_ names too: a decoder's locals (o, d, v...) may be a type's name.
 _B_Identity = _st.mutable_twin(Identity)
+_C_Identity = Identity
 _B_Attribute = _st.mutable_twin(Attribute)
+_C_Attribute = Attribute
 _B_HostAttributes = _st.mutable_twin(HostAttributes)
+_C_HostAttributes = HostAttributes
 _B_ValueConstraint = _st.mutable_twin(ValueConstraint)
+_C_ValueConstraint = ValueConstraint
 _B_LimitConstraint = _st.mutable_twin(LimitConstraint)
+_C_LimitConstraint = LimitConstraint
 _B_TaskConstraint = _st.mutable_twin(TaskConstraint)
+_C_TaskConstraint = TaskConstraint
 _B_Constraint = _st.mutable_twin(Constraint)
+_C_Constraint = Constraint
 _B_Package = _st.mutable_twin(Package)
+_C_Package = Package
 _B_Metadata = _st.mutable_twin(Metadata)
+_C_Metadata = Metadata
 _B_JobKey = _st.mutable_twin(JobKey)
+_C_JobKey = JobKey
 _B_LockKey = _st.mutable_twin(LockKey)
+_C_LockKey = LockKey
 _B_Lock = _st.mutable_twin(Lock)
+_C_Lock = Lock
 _B_InstanceKey = _st.mutable_twin(InstanceKey)
+_C_InstanceKey = InstanceKey
 _B_MesosFetcherURI = _st.mutable_twin(MesosFetcherURI)
+_C_MesosFetcherURI = MesosFetcherURI
 _B_ExecutorConfig = _st.mutable_twin(ExecutorConfig)
+_C_ExecutorConfig = ExecutorConfig
 _B_Volume = _st.mutable_twin(Volume)
+_C_Volume = Volume
 _B_DockerImage = _st.mutable_twin(DockerImage)
+_C_DockerImage = DockerImage
 _B_AppcImage = _st.mutable_twin(AppcImage)
+_C_AppcImage = AppcImage
 _B_Image = _st.mutable_twin(Image)
+_C_Image = Image
 _B_MesosContainer = _st.mutable_twin(MesosContainer)
+_C_MesosContainer = MesosContainer
 _B_DockerParameter = _st.mutable_twin(DockerParameter)
+_C_DockerParameter = DockerParameter
 _B_DockerContainer = _st.mutable_twin(DockerContainer)
+_C_DockerContainer = DockerContainer
 _B_Container = _st.mutable_twin(Container)
+_C_Container = Container
 _B_Resource = _st.mutable_twin(Resource)
+_C_Resource = Resource
 _B_TaskConfig = _st.mutable_twin(TaskConfig)
+_C_TaskConfig = TaskConfig
 _B_ResourceAggregate = _st.mutable_twin(ResourceAggregate)
+_C_ResourceAggregate = ResourceAggregate
 _B_JobConfiguration = _st.mutable_twin(JobConfiguration)
+_C_JobConfiguration = JobConfiguration
 _B_JobStats = _st.mutable_twin(JobStats)
+_C_JobStats = JobStats
 _B_JobSummary = _st.mutable_twin(JobSummary)
+_C_JobSummary = JobSummary
 _B_Range = _st.mutable_twin(Range)
+_C_Range = Range
 _B_ConfigGroup = _st.mutable_twin(ConfigGroup)
+_C_ConfigGroup = ConfigGroup
 _B_ConfigSummary = _st.mutable_twin(ConfigSummary)
+_C_ConfigSummary = ConfigSummary
 _B_PopulateJobResult = _st.mutable_twin(PopulateJobResult)
+_C_PopulateJobResult = PopulateJobResult
 _B_GetQuotaResult = _st.mutable_twin(GetQuotaResult)
+_C_GetQuotaResult = GetQuotaResult
 _B_TaskEvent = _st.mutable_twin(TaskEvent)
+_C_TaskEvent = TaskEvent
 _B_AssignedTask = _st.mutable_twin(AssignedTask)
+_C_AssignedTask = AssignedTask
 _B_ScheduledTask = _st.mutable_twin(ScheduledTask)
+_C_ScheduledTask = ScheduledTask
 _B_ScheduleStatusResult = _st.mutable_twin(ScheduleStatusResult)
+_C_ScheduleStatusResult = ScheduleStatusResult
 _B_GetJobsResult = _st.mutable_twin(GetJobsResult)
+_C_GetJobsResult = GetJobsResult
 _B_TaskQuery = _st.mutable_twin(TaskQuery)
+_C_TaskQuery = TaskQuery
 _B_HostStatus = _st.mutable_twin(HostStatus)
+_C_HostStatus = HostStatus
 _B_RoleSummary = _st.mutable_twin(RoleSummary)
+_C_RoleSummary = RoleSummary
 _B_Hosts = _st.mutable_twin(Hosts)
+_C_Hosts = Hosts
 _B_PendingReason = _st.mutable_twin(PendingReason)
+_C_PendingReason = PendingReason
 _B_JobUpdateKey = _st.mutable_twin(JobUpdateKey)
+_C_JobUpdateKey = JobUpdateKey
 _B_JobUpdateSettings = _st.mutable_twin(JobUpdateSettings)
+_C_JobUpdateSettings = JobUpdateSettings
 _B_JobUpdateEvent = _st.mutable_twin(JobUpdateEvent)
+_C_JobUpdateEvent = JobUpdateEvent
 _B_JobInstanceUpdateEvent = _st.mutable_twin(JobInstanceUpdateEvent)
+_C_JobInstanceUpdateEvent = JobInstanceUpdateEvent
 _B_InstanceTaskConfig = _st.mutable_twin(InstanceTaskConfig)
+_C_InstanceTaskConfig = InstanceTaskConfig
 _B_JobUpdateState = _st.mutable_twin(JobUpdateState)
+_C_JobUpdateState = JobUpdateState
 _B_JobUpdateSummary = _st.mutable_twin(JobUpdateSummary)
+_C_JobUpdateSummary = JobUpdateSummary
 _B_JobUpdateInstructions = _st.mutable_twin(JobUpdateInstructions)
+_C_JobUpdateInstructions = JobUpdateInstructions
 _B_JobUpdate = _st.mutable_twin(JobUpdate)
+_C_JobUpdate = JobUpdate
 _B_JobUpdateDetails = _st.mutable_twin(JobUpdateDetails)
+_C_JobUpdateDetails = JobUpdateDetails
 _B_JobUpdateRequest = _st.mutable_twin(JobUpdateRequest)
+_C_JobUpdateRequest = JobUpdateRequest
 _B_JobUpdateQuery = _st.mutable_twin(JobUpdateQuery)
+_C_JobUpdateQuery = JobUpdateQuery
 _B_ListBackupsResult = _st.mutable_twin(ListBackupsResult)
+_C_ListBackupsResult = ListBackupsResult
 _B_StartMaintenanceResult = _st.mutable_twin(StartMaintenanceResult)
+_C_StartMaintenanceResult = StartMaintenanceResult
 _B_DrainHostsResult = _st.mutable_twin(DrainHostsResult)
+_C_DrainHostsResult = DrainHostsResult
 _B_QueryRecoveryResult = _st.mutable_twin(QueryRecoveryResult)
+_C_QueryRecoveryResult = QueryRecoveryResult
 _B_MaintenanceStatusResult = _st.mutable_twin(MaintenanceStatusResult)
+_C_MaintenanceStatusResult = MaintenanceStatusResult
 _B_EndMaintenanceResult = _st.mutable_twin(EndMaintenanceResult)
+_C_EndMaintenanceResult = EndMaintenanceResult
 _B_RoleSummaryResult = _st.mutable_twin(RoleSummaryResult)
+_C_RoleSummaryResult = RoleSummaryResult
 _B_JobSummaryResult = _st.mutable_twin(JobSummaryResult)
+_C_JobSummaryResult = JobSummaryResult
 _B_ConfigSummaryResult = _st.mutable_twin(ConfigSummaryResult)
+_C_ConfigSummaryResult = ConfigSummaryResult
 _B_GetPendingReasonResult = _st.mutable_twin(GetPendingReasonResult)
+_C_GetPendingReasonResult = GetPendingReasonResult
 _B_StartJobUpdateResult = _st.mutable_twin(StartJobUpdateResult)
+_C_StartJobUpdateResult = StartJobUpdateResult
 _B_GetJobUpdateSummariesResult = _st.mutable_twin(GetJobUpdateSummariesResult)
+_C_GetJobUpdateSummariesResult = GetJobUpdateSummariesResult
 _B_GetJobUpdateDetailsResult = _st.mutable_twin(GetJobUpdateDetailsResult)
+_C_GetJobUpdateDetailsResult = GetJobUpdateDetailsResult
 _B_PulseJobUpdateResult = _st.mutable_twin(PulseJobUpdateResult)
+_C_PulseJobUpdateResult = PulseJobUpdateResult
 _B_GetJobUpdateDiffResult = _st.mutable_twin(GetJobUpdateDiffResult)
+_C_GetJobUpdateDiffResult = GetJobUpdateDiffResult
 _B_TierConfig = _st.mutable_twin(TierConfig)
+_C_TierConfig = TierConfig
 _B_GetTierConfigResult = _st.mutable_twin(GetTierConfigResult)
+_C_GetTierConfigResult = GetTierConfigResult
 _B_ServerInfo = _st.mutable_twin(ServerInfo)
+_C_ServerInfo = ServerInfo
 _B_Result = _st.mutable_twin(Result)
+_C_Result = Result
 _B_ResponseDetail = _st.mutable_twin(ResponseDetail)
+_C_ResponseDetail = ResponseDetail
 _B_Response = _st.mutable_twin(Response)
+_C_Response = Response
 _B_InstanceConfigRewrite = _st.mutable_twin(InstanceConfigRewrite)
+_C_InstanceConfigRewrite = InstanceConfigRewrite
 _B_JobConfigRewrite = _st.mutable_twin(JobConfigRewrite)
+_C_JobConfigRewrite = JobConfigRewrite
 _B_ConfigRewrite = _st.mutable_twin(ConfigRewrite)
+_C_ConfigRewrite = ConfigRewrite
 _B_RewriteConfigsRequest = _st.mutable_twin(RewriteConfigsRequest)
+_C_RewriteConfigsRequest = RewriteConfigsRequest
 _B_ExplicitReconciliationSettings = _st.mutable_twin(ExplicitReconciliationSettings)
+_C_ExplicitReconciliationSettings = ExplicitReconciliationSettings
 
 # Hashed objects holding others, once read, are shared by later payloads that
 # write them the same way (see runtime/codec_support.py, Interned).
@@ -282,7 +365,7 @@ _E_ResponseCode = {name: member for member, name in _N_ResponseCode.items()}
 
 
 def _dec_ResponseCode(v: _typing.Any) -> ResponseCode:
-    return _typing.cast(ResponseCode, _cs.enum_value(_E_ResponseCode, v, "ResponseCode"))
+    return _typing.cast("ResponseCode", _cs.enum_value(_E_ResponseCode, v, "ResponseCode"))
 
 
 def _hash_ResponseCode(v: ResponseCode, ids: _Ids) -> int:
@@ -302,7 +385,7 @@ _E_MaintenanceMode = {name: member for member, name in _N_MaintenanceMode.items(
 
 
 def _dec_MaintenanceMode(v: _typing.Any) -> MaintenanceMode:
-    return _typing.cast(MaintenanceMode, _cs.enum_value(_E_MaintenanceMode, v, "MaintenanceMode"))
+    return _typing.cast("MaintenanceMode", _cs.enum_value(_E_MaintenanceMode, v, "MaintenanceMode"))
 
 
 def _hash_MaintenanceMode(v: MaintenanceMode, ids: _Ids) -> int:
@@ -320,7 +403,7 @@ _E_Mode = {name: member for member, name in _N_Mode.items()}
 
 
 def _dec_Mode(v: _typing.Any) -> Mode:
-    return _typing.cast(Mode, _cs.enum_value(_E_Mode, v, "Mode"))
+    return _typing.cast("Mode", _cs.enum_value(_E_Mode, v, "Mode"))
 
 
 def _hash_Mode(v: Mode, ids: _Ids) -> int:
@@ -339,7 +422,7 @@ _E_CronCollisionPolicy = {name: member for member, name in _N_CronCollisionPolic
 
 
 def _dec_CronCollisionPolicy(v: _typing.Any) -> CronCollisionPolicy:
-    return _typing.cast(CronCollisionPolicy, _cs.enum_value(_E_CronCollisionPolicy, v, "CronCollisionPolicy"))
+    return _typing.cast("CronCollisionPolicy", _cs.enum_value(_E_CronCollisionPolicy, v, "CronCollisionPolicy"))
 
 
 def _hash_CronCollisionPolicy(v: CronCollisionPolicy, ids: _Ids) -> int:
@@ -369,7 +452,7 @@ _E_ScheduleStatus = {name: member for member, name in _N_ScheduleStatus.items()}
 
 
 def _dec_ScheduleStatus(v: _typing.Any) -> ScheduleStatus:
-    return _typing.cast(ScheduleStatus, _cs.enum_value(_E_ScheduleStatus, v, "ScheduleStatus"))
+    return _typing.cast("ScheduleStatus", _cs.enum_value(_E_ScheduleStatus, v, "ScheduleStatus"))
 
 
 def _hash_ScheduleStatus(v: ScheduleStatus, ids: _Ids) -> int:
@@ -396,7 +479,7 @@ _E_JobUpdateStatus = {name: member for member, name in _N_JobUpdateStatus.items(
 
 
 def _dec_JobUpdateStatus(v: _typing.Any) -> JobUpdateStatus:
-    return _typing.cast(JobUpdateStatus, _cs.enum_value(_E_JobUpdateStatus, v, "JobUpdateStatus"))
+    return _typing.cast("JobUpdateStatus", _cs.enum_value(_E_JobUpdateStatus, v, "JobUpdateStatus"))
 
 
 def _hash_JobUpdateStatus(v: JobUpdateStatus, ids: _Ids) -> int:
@@ -418,7 +501,7 @@ _E_JobUpdateAction = {name: member for member, name in _N_JobUpdateAction.items(
 
 
 def _dec_JobUpdateAction(v: _typing.Any) -> JobUpdateAction:
-    return _typing.cast(JobUpdateAction, _cs.enum_value(_E_JobUpdateAction, v, "JobUpdateAction"))
+    return _typing.cast("JobUpdateAction", _cs.enum_value(_E_JobUpdateAction, v, "JobUpdateAction"))
 
 
 def _hash_JobUpdateAction(v: JobUpdateAction, ids: _Ids) -> int:
@@ -436,7 +519,7 @@ _E_JobUpdatePulseStatus = {name: member for member, name in _N_JobUpdatePulseSta
 
 
 def _dec_JobUpdatePulseStatus(v: _typing.Any) -> JobUpdatePulseStatus:
-    return _typing.cast(JobUpdatePulseStatus, _cs.enum_value(_E_JobUpdatePulseStatus, v, "JobUpdatePulseStatus"))
+    return _typing.cast("JobUpdatePulseStatus", _cs.enum_value(_E_JobUpdatePulseStatus, v, "JobUpdatePulseStatus"))
 
 
 def _hash_JobUpdatePulseStatus(v: JobUpdatePulseStatus, ids: _Ids) -> int:
@@ -444,7 +527,12 @@ def _hash_JobUpdatePulseStatus(v: JobUpdatePulseStatus, ids: _Ids) -> int:
 
 
 # -- struct Identity ----------------------------------------------------
-_KEYS_Identity = frozenset(("cachedHashCode", "user",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_Identity = _cs.Shape(
+    "Identity",
+    ("cachedHashCode", "user",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_Identity(o: Identity) -> str:
@@ -473,11 +561,11 @@ def _enc_Identity(o: Identity) -> str:
 def _dec_Identity(d: _typing.Any) -> Identity:
     if d.__class__ is not dict:
         raise _cs.expected("a Identity object", d)
-    if not d.keys() <= _KEYS_Identity:
-        raise _cs.unknown_field(d, _KEYS_Identity, "Identity")
+    if tuple(d) not in _SHAPE_Identity.valid:
+        _SHAPE_Identity.check(d)
     get = d.get
     o = _new(_B_Identity)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -485,14 +573,14 @@ def _dec_Identity(d: _typing.Any) -> Identity:
     try:
         field = "user"
         v = get("user")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "user" in d):
             v = _cs.string_value(v)
         o.user = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Identity
+    o.__class__ = _C_Identity
     return o
 
 
@@ -512,7 +600,12 @@ def _hash_Identity(o: Identity, ids: _Ids) -> int:
 
 
 # -- struct Attribute ---------------------------------------------------
-_KEYS_Attribute = frozenset(("cachedHashCode", "name", "values",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_Attribute = _cs.Shape(
+    "Attribute",
+    ("cachedHashCode", "name", "values",),
+    ("cachedHashCode", "values",),
+)
 
 
 def _enc_Attribute(o: Attribute) -> str:
@@ -542,11 +635,11 @@ def _enc_Attribute(o: Attribute) -> str:
 def _dec_Attribute(d: _typing.Any) -> Attribute:
     if d.__class__ is not dict:
         raise _cs.expected("a Attribute object", d)
-    if not d.keys() <= _KEYS_Attribute:
-        raise _cs.unknown_field(d, _KEYS_Attribute, "Attribute")
+    if tuple(d) not in _SHAPE_Attribute.valid:
+        _SHAPE_Attribute.check(d)
     get = d.get
     o = _new(_B_Attribute)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -554,17 +647,17 @@ def _dec_Attribute(d: _typing.Any) -> Attribute:
     try:
         field = "name"
         v = get("name")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "name" in d):
             v = _cs.string_value(v)
         o.name = v
         field = "values"
-        v = _dec_set_string(get("values"))
+        v = _dec_set_string(d["values"])
         o.values = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Attribute
+    o.__class__ = _C_Attribute
     return o
 
 
@@ -585,7 +678,12 @@ def _hash_Attribute(o: Attribute, ids: _Ids) -> int:
 
 
 # -- struct HostAttributes ----------------------------------------------
-_KEYS_HostAttributes = frozenset(("cachedHashCode", "host", "attributes", "mode", "slaveId",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_HostAttributes = _cs.Shape(
+    "HostAttributes",
+    ("cachedHashCode", "host", "attributes", "mode", "slaveId",),
+    ("cachedHashCode", "attributes",),
+)
 
 
 def _enc_HostAttributes(o: HostAttributes) -> str:
@@ -620,8 +718,8 @@ def _enc_HostAttributes(o: HostAttributes) -> str:
 def _dec_HostAttributes(d: _typing.Any) -> HostAttributes:
     if d.__class__ is not dict:
         raise _cs.expected("a HostAttributes object", d)
-    if not d.keys() <= _KEYS_HostAttributes:
-        raise _cs.unknown_field(d, _KEYS_HostAttributes, "HostAttributes")
+    if tuple(d) not in _SHAPE_HostAttributes.valid:
+        _SHAPE_HostAttributes.check(d)
     get = d.get
     key = _INTERNED_HostAttributes.key(d)
     if key is not None:
@@ -629,7 +727,7 @@ def _dec_HostAttributes(d: _typing.Any) -> HostAttributes:
         if found is not None:
             return found
     o = _new(_B_HostAttributes)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -637,15 +735,15 @@ def _dec_HostAttributes(d: _typing.Any) -> HostAttributes:
     try:
         field = "host"
         v = get("host")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "host" in d):
             v = _cs.string_value(v)
         o.host = v
         field = "attributes"
-        v = _dec_set_Attribute(get("attributes"))
+        v = _dec_set_Attribute(d["attributes"])
         o.attributes = v
         field = "mode"
         v = get("mode")
-        if v is not None:
+        if v is not None or "mode" in d:
             member = _E_MaintenanceMode.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "MaintenanceMode")
@@ -653,14 +751,14 @@ def _dec_HostAttributes(d: _typing.Any) -> HostAttributes:
         o.mode = v
         field = "slaveId"
         v = get("slaveId")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "slaveId" in d):
             v = _cs.string_value(v)
         o.slaveId = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = HostAttributes
+    o.__class__ = _C_HostAttributes
     if key is not None:
         _INTERNED_HostAttributes.add(key, o)
     return o
@@ -687,7 +785,12 @@ def _hash_HostAttributes(o: HostAttributes, ids: _Ids) -> int:
 
 
 # -- struct ValueConstraint ---------------------------------------------
-_KEYS_ValueConstraint = frozenset(("cachedHashCode", "negated", "values",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ValueConstraint = _cs.Shape(
+    "ValueConstraint",
+    ("cachedHashCode", "negated", "values",),
+    ("cachedHashCode", "negated", "values",),
+)
 
 
 def _enc_ValueConstraint(o: ValueConstraint) -> str:
@@ -717,29 +820,29 @@ def _enc_ValueConstraint(o: ValueConstraint) -> str:
 def _dec_ValueConstraint(d: _typing.Any) -> ValueConstraint:
     if d.__class__ is not dict:
         raise _cs.expected("a ValueConstraint object", d)
-    if not d.keys() <= _KEYS_ValueConstraint:
-        raise _cs.unknown_field(d, _KEYS_ValueConstraint, "ValueConstraint")
+    if tuple(d) not in _SHAPE_ValueConstraint.valid:
+        _SHAPE_ValueConstraint.check(d)
     get = d.get
     o = _new(_B_ValueConstraint)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "negated"
-        v = get("negated", False)
+        v = d["negated"]
         if v.__class__ is not bool:
             v = _cs.bool_value(v)
         o.negated = v
         field = "values"
-        v = _dec_set_string(get("values"))
+        v = _dec_set_string(d["values"])
         o.values = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ValueConstraint
+    o.__class__ = _C_ValueConstraint
     return o
 
 
@@ -759,7 +862,12 @@ def _hash_ValueConstraint(o: ValueConstraint, ids: _Ids) -> int:
 
 
 # -- struct LimitConstraint ---------------------------------------------
-_KEYS_LimitConstraint = frozenset(("cachedHashCode", "limit",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_LimitConstraint = _cs.Shape(
+    "LimitConstraint",
+    ("cachedHashCode", "limit",),
+    ("cachedHashCode", "limit",),
+)
 
 
 def _enc_LimitConstraint(o: LimitConstraint) -> str:
@@ -788,18 +896,18 @@ def _enc_LimitConstraint(o: LimitConstraint) -> str:
 def _dec_LimitConstraint(d: _typing.Any) -> LimitConstraint:
     if d.__class__ is not dict:
         raise _cs.expected("a LimitConstraint object", d)
-    if not d.keys() <= _KEYS_LimitConstraint:
-        raise _cs.unknown_field(d, _KEYS_LimitConstraint, "LimitConstraint")
+    if tuple(d) not in _SHAPE_LimitConstraint.valid:
+        _SHAPE_LimitConstraint.check(d)
     get = d.get
     o = _new(_B_LimitConstraint)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "limit"
-        v = get("limit", 0)
+        v = d["limit"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.limit = v
@@ -807,7 +915,7 @@ def _dec_LimitConstraint(d: _typing.Any) -> LimitConstraint:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = LimitConstraint
+    o.__class__ = _C_LimitConstraint
     return o
 
 
@@ -853,14 +961,14 @@ def _enc_TaskConstraint(o: TaskConstraint) -> str:
 def _dec_TaskConstraint(d: _typing.Any) -> TaskConstraint:
     if d.__class__ is not dict:
         raise _cs.expected("a TaskConstraint object", d)
-    if not d.keys() <= _cs.UNION_KEYS:
-        raise _cs.unknown_field(d, _cs.UNION_KEYS, "TaskConstraint")
-    jhash = d.get("cachedHashCode", 0)
+    if tuple(d) != _cs.UNION_ORDER:
+        _cs.union_shape(d, "TaskConstraint")
+    jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
         jhash = _cs.cached_hash(jhash)
-    set_field = d.get("setField")
+    set_field = d["setField"]
     arm = _SETFIELDS_TaskConstraint.get(set_field) if set_field.__class__ is str else None
-    value = d.get("value")
+    value = d["value"]
     if arm is None or value is None:
         raise _cs.bad_union(set_field, value, _SETFIELDS_TaskConstraint, "TaskConstraint")
     try:
@@ -873,7 +981,7 @@ def _dec_TaskConstraint(d: _typing.Any) -> TaskConstraint:
     o._jhash = jhash
     o._json = None
     o._pyhash = None
-    o.__class__ = TaskConstraint
+    o.__class__ = _C_TaskConstraint
     return o
 
 
@@ -892,7 +1000,12 @@ def _hash_TaskConstraint(o: TaskConstraint, ids: _Ids) -> int:
 
 
 # -- struct Constraint --------------------------------------------------
-_KEYS_Constraint = frozenset(("cachedHashCode", "name", "constraint",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_Constraint = _cs.Shape(
+    "Constraint",
+    ("cachedHashCode", "name", "constraint",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_Constraint(o: Constraint) -> str:
@@ -925,8 +1038,8 @@ def _enc_Constraint(o: Constraint) -> str:
 def _dec_Constraint(d: _typing.Any) -> Constraint:
     if d.__class__ is not dict:
         raise _cs.expected("a Constraint object", d)
-    if not d.keys() <= _KEYS_Constraint:
-        raise _cs.unknown_field(d, _KEYS_Constraint, "Constraint")
+    if tuple(d) not in _SHAPE_Constraint.valid:
+        _SHAPE_Constraint.check(d)
     get = d.get
     key = _INTERNED_Constraint.key(d)
     if key is not None:
@@ -934,7 +1047,7 @@ def _dec_Constraint(d: _typing.Any) -> Constraint:
         if found is not None:
             return found
     o = _new(_B_Constraint)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -942,19 +1055,19 @@ def _dec_Constraint(d: _typing.Any) -> Constraint:
     try:
         field = "name"
         v = get("name")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "name" in d):
             v = _cs.string_value(v)
         o.name = v
         field = "constraint"
         v = get("constraint")
-        if v is not None:
+        if v is not None or "constraint" in d:
             v = _dec_TaskConstraint(v)
         o.constraint = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Constraint
+    o.__class__ = _C_Constraint
     if key is not None:
         _INTERNED_Constraint.add(key, o)
     return o
@@ -978,7 +1091,12 @@ def _hash_Constraint(o: Constraint, ids: _Ids) -> int:
 
 
 # -- struct Package -----------------------------------------------------
-_KEYS_Package = frozenset(("cachedHashCode", "role", "name", "version",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_Package = _cs.Shape(
+    "Package",
+    ("cachedHashCode", "role", "name", "version",),
+    ("cachedHashCode", "version",),
+)
 
 
 def _enc_Package(o: Package) -> str:
@@ -1009,11 +1127,11 @@ def _enc_Package(o: Package) -> str:
 def _dec_Package(d: _typing.Any) -> Package:
     if d.__class__ is not dict:
         raise _cs.expected("a Package object", d)
-    if not d.keys() <= _KEYS_Package:
-        raise _cs.unknown_field(d, _KEYS_Package, "Package")
+    if tuple(d) not in _SHAPE_Package.valid:
+        _SHAPE_Package.check(d)
     get = d.get
     o = _new(_B_Package)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -1021,16 +1139,16 @@ def _dec_Package(d: _typing.Any) -> Package:
     try:
         field = "role"
         v = get("role")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "role" in d):
             v = _cs.string_value(v)
         o.role = v
         field = "name"
         v = get("name")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "name" in d):
             v = _cs.string_value(v)
         o.name = v
         field = "version"
-        v = get("version", 0)
+        v = d["version"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.version = v
@@ -1038,7 +1156,7 @@ def _dec_Package(d: _typing.Any) -> Package:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Package
+    o.__class__ = _C_Package
     return o
 
 
@@ -1061,7 +1179,12 @@ def _hash_Package(o: Package, ids: _Ids) -> int:
 
 
 # -- struct Metadata ----------------------------------------------------
-_KEYS_Metadata = frozenset(("cachedHashCode", "key", "value",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_Metadata = _cs.Shape(
+    "Metadata",
+    ("cachedHashCode", "key", "value",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_Metadata(o: Metadata) -> str:
@@ -1091,11 +1214,11 @@ def _enc_Metadata(o: Metadata) -> str:
 def _dec_Metadata(d: _typing.Any) -> Metadata:
     if d.__class__ is not dict:
         raise _cs.expected("a Metadata object", d)
-    if not d.keys() <= _KEYS_Metadata:
-        raise _cs.unknown_field(d, _KEYS_Metadata, "Metadata")
+    if tuple(d) not in _SHAPE_Metadata.valid:
+        _SHAPE_Metadata.check(d)
     get = d.get
     o = _new(_B_Metadata)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -1103,19 +1226,19 @@ def _dec_Metadata(d: _typing.Any) -> Metadata:
     try:
         field = "key"
         v = get("key")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "key" in d):
             v = _cs.string_value(v)
         o.key = v
         field = "value"
         v = get("value")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "value" in d):
             v = _cs.string_value(v)
         o.value = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Metadata
+    o.__class__ = _C_Metadata
     return o
 
 
@@ -1137,7 +1260,12 @@ def _hash_Metadata(o: Metadata, ids: _Ids) -> int:
 
 
 # -- struct JobKey ------------------------------------------------------
-_KEYS_JobKey = frozenset(("cachedHashCode", "role", "environment", "name",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobKey = _cs.Shape(
+    "JobKey",
+    ("cachedHashCode", "role", "environment", "name",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_JobKey(o: JobKey) -> str:
@@ -1168,11 +1296,11 @@ def _enc_JobKey(o: JobKey) -> str:
 def _dec_JobKey(d: _typing.Any) -> JobKey:
     if d.__class__ is not dict:
         raise _cs.expected("a JobKey object", d)
-    if not d.keys() <= _KEYS_JobKey:
-        raise _cs.unknown_field(d, _KEYS_JobKey, "JobKey")
+    if tuple(d) not in _SHAPE_JobKey.valid:
+        _SHAPE_JobKey.check(d)
     get = d.get
     o = _new(_B_JobKey)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -1180,24 +1308,24 @@ def _dec_JobKey(d: _typing.Any) -> JobKey:
     try:
         field = "role"
         v = get("role")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "role" in d):
             v = _cs.string_value(v)
         o.role = v
         field = "environment"
         v = get("environment")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "environment" in d):
             v = _cs.string_value(v)
         o.environment = v
         field = "name"
         v = get("name")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "name" in d):
             v = _cs.string_value(v)
         o.name = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobKey
+    o.__class__ = _C_JobKey
     return o
 
 
@@ -1248,14 +1376,14 @@ def _enc_LockKey(o: LockKey) -> str:
 def _dec_LockKey(d: _typing.Any) -> LockKey:
     if d.__class__ is not dict:
         raise _cs.expected("a LockKey object", d)
-    if not d.keys() <= _cs.UNION_KEYS:
-        raise _cs.unknown_field(d, _cs.UNION_KEYS, "LockKey")
-    jhash = d.get("cachedHashCode", 0)
+    if tuple(d) != _cs.UNION_ORDER:
+        _cs.union_shape(d, "LockKey")
+    jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
         jhash = _cs.cached_hash(jhash)
-    set_field = d.get("setField")
+    set_field = d["setField"]
     arm = _SETFIELDS_LockKey.get(set_field) if set_field.__class__ is str else None
-    value = d.get("value")
+    value = d["value"]
     if arm is None or value is None:
         raise _cs.bad_union(set_field, value, _SETFIELDS_LockKey, "LockKey")
     try:
@@ -1268,7 +1396,7 @@ def _dec_LockKey(d: _typing.Any) -> LockKey:
     o._jhash = jhash
     o._json = None
     o._pyhash = None
-    o.__class__ = LockKey
+    o.__class__ = _C_LockKey
     return o
 
 
@@ -1287,7 +1415,12 @@ def _hash_LockKey(o: LockKey, ids: _Ids) -> int:
 
 
 # -- struct Lock --------------------------------------------------------
-_KEYS_Lock = frozenset(("cachedHashCode", "key", "token", "user", "timestampMs", "message",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_Lock = _cs.Shape(
+    "Lock",
+    ("cachedHashCode", "key", "token", "user", "timestampMs", "message",),
+    ("cachedHashCode", "timestampMs",),
+)
 
 
 def _enc_Lock(o: Lock) -> str:
@@ -1323,8 +1456,8 @@ def _enc_Lock(o: Lock) -> str:
 def _dec_Lock(d: _typing.Any) -> Lock:
     if d.__class__ is not dict:
         raise _cs.expected("a Lock object", d)
-    if not d.keys() <= _KEYS_Lock:
-        raise _cs.unknown_field(d, _KEYS_Lock, "Lock")
+    if tuple(d) not in _SHAPE_Lock.valid:
+        _SHAPE_Lock.check(d)
     get = d.get
     key = _INTERNED_Lock.key(d)
     if key is not None:
@@ -1332,7 +1465,7 @@ def _dec_Lock(d: _typing.Any) -> Lock:
         if found is not None:
             return found
     o = _new(_B_Lock)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -1340,34 +1473,34 @@ def _dec_Lock(d: _typing.Any) -> Lock:
     try:
         field = "key"
         v = get("key")
-        if v is not None:
+        if v is not None or "key" in d:
             v = _dec_LockKey(v)
         o.key = v
         field = "token"
         v = get("token")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "token" in d):
             v = _cs.string_value(v)
         o.token = v
         field = "user"
         v = get("user")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "user" in d):
             v = _cs.string_value(v)
         o.user = v
         field = "timestampMs"
-        v = get("timestampMs", 0)
+        v = d["timestampMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.timestampMs = v
         field = "message"
         v = get("message")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "message" in d):
             v = _cs.string_value(v)
         o.message = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Lock
+    o.__class__ = _C_Lock
     if key is not None:
         _INTERNED_Lock.add(key, o)
     return o
@@ -1396,7 +1529,12 @@ def _hash_Lock(o: Lock, ids: _Ids) -> int:
 
 
 # -- struct InstanceKey -------------------------------------------------
-_KEYS_InstanceKey = frozenset(("cachedHashCode", "jobKey", "instanceId",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_InstanceKey = _cs.Shape(
+    "InstanceKey",
+    ("cachedHashCode", "jobKey", "instanceId",),
+    ("cachedHashCode", "instanceId",),
+)
 
 
 def _enc_InstanceKey(o: InstanceKey) -> str:
@@ -1429,8 +1567,8 @@ def _enc_InstanceKey(o: InstanceKey) -> str:
 def _dec_InstanceKey(d: _typing.Any) -> InstanceKey:
     if d.__class__ is not dict:
         raise _cs.expected("a InstanceKey object", d)
-    if not d.keys() <= _KEYS_InstanceKey:
-        raise _cs.unknown_field(d, _KEYS_InstanceKey, "InstanceKey")
+    if tuple(d) not in _SHAPE_InstanceKey.valid:
+        _SHAPE_InstanceKey.check(d)
     get = d.get
     key = _INTERNED_InstanceKey.key(d)
     if key is not None:
@@ -1438,7 +1576,7 @@ def _dec_InstanceKey(d: _typing.Any) -> InstanceKey:
         if found is not None:
             return found
     o = _new(_B_InstanceKey)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -1446,11 +1584,11 @@ def _dec_InstanceKey(d: _typing.Any) -> InstanceKey:
     try:
         field = "jobKey"
         v = get("jobKey")
-        if v is not None:
+        if v is not None or "jobKey" in d:
             v = _dec_JobKey(v)
         o.jobKey = v
         field = "instanceId"
-        v = get("instanceId", 0)
+        v = d["instanceId"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.instanceId = v
@@ -1458,7 +1596,7 @@ def _dec_InstanceKey(d: _typing.Any) -> InstanceKey:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = InstanceKey
+    o.__class__ = _C_InstanceKey
     if key is not None:
         _INTERNED_InstanceKey.add(key, o)
     return o
@@ -1481,7 +1619,12 @@ def _hash_InstanceKey(o: InstanceKey, ids: _Ids) -> int:
 
 
 # -- struct MesosFetcherURI ---------------------------------------------
-_KEYS_MesosFetcherURI = frozenset(("cachedHashCode", "value", "extract", "cache",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_MesosFetcherURI = _cs.Shape(
+    "MesosFetcherURI",
+    ("cachedHashCode", "value", "extract", "cache",),
+    ("cachedHashCode", "extract", "cache",),
+)
 
 
 def _enc_MesosFetcherURI(o: MesosFetcherURI) -> str:
@@ -1512,11 +1655,11 @@ def _enc_MesosFetcherURI(o: MesosFetcherURI) -> str:
 def _dec_MesosFetcherURI(d: _typing.Any) -> MesosFetcherURI:
     if d.__class__ is not dict:
         raise _cs.expected("a MesosFetcherURI object", d)
-    if not d.keys() <= _KEYS_MesosFetcherURI:
-        raise _cs.unknown_field(d, _KEYS_MesosFetcherURI, "MesosFetcherURI")
+    if tuple(d) not in _SHAPE_MesosFetcherURI.valid:
+        _SHAPE_MesosFetcherURI.check(d)
     get = d.get
     o = _new(_B_MesosFetcherURI)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -1524,16 +1667,16 @@ def _dec_MesosFetcherURI(d: _typing.Any) -> MesosFetcherURI:
     try:
         field = "value"
         v = get("value")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "value" in d):
             v = _cs.string_value(v)
         o.value = v
         field = "extract"
-        v = get("extract", False)
+        v = d["extract"]
         if v.__class__ is not bool:
             v = _cs.bool_value(v)
         o.extract = v
         field = "cache"
-        v = get("cache", False)
+        v = d["cache"]
         if v.__class__ is not bool:
             v = _cs.bool_value(v)
         o.cache = v
@@ -1541,7 +1684,7 @@ def _dec_MesosFetcherURI(d: _typing.Any) -> MesosFetcherURI:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = MesosFetcherURI
+    o.__class__ = _C_MesosFetcherURI
     return o
 
 
@@ -1563,7 +1706,12 @@ def _hash_MesosFetcherURI(o: MesosFetcherURI, ids: _Ids) -> int:
 
 
 # -- struct ExecutorConfig ----------------------------------------------
-_KEYS_ExecutorConfig = frozenset(("cachedHashCode", "name", "data",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ExecutorConfig = _cs.Shape(
+    "ExecutorConfig",
+    ("cachedHashCode", "name", "data",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_ExecutorConfig(o: ExecutorConfig) -> str:
@@ -1593,11 +1741,11 @@ def _enc_ExecutorConfig(o: ExecutorConfig) -> str:
 def _dec_ExecutorConfig(d: _typing.Any) -> ExecutorConfig:
     if d.__class__ is not dict:
         raise _cs.expected("a ExecutorConfig object", d)
-    if not d.keys() <= _KEYS_ExecutorConfig:
-        raise _cs.unknown_field(d, _KEYS_ExecutorConfig, "ExecutorConfig")
+    if tuple(d) not in _SHAPE_ExecutorConfig.valid:
+        _SHAPE_ExecutorConfig.check(d)
     get = d.get
     o = _new(_B_ExecutorConfig)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -1605,19 +1753,19 @@ def _dec_ExecutorConfig(d: _typing.Any) -> ExecutorConfig:
     try:
         field = "name"
         v = get("name")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "name" in d):
             v = _cs.string_value(v)
         o.name = v
         field = "data"
         v = get("data")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "data" in d):
             v = _cs.string_value(v)
         o.data = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ExecutorConfig
+    o.__class__ = _C_ExecutorConfig
     return o
 
 
@@ -1639,7 +1787,12 @@ def _hash_ExecutorConfig(o: ExecutorConfig, ids: _Ids) -> int:
 
 
 # -- struct Volume ------------------------------------------------------
-_KEYS_Volume = frozenset(("cachedHashCode", "containerPath", "hostPath", "mode",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_Volume = _cs.Shape(
+    "Volume",
+    ("cachedHashCode", "containerPath", "hostPath", "mode",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_Volume(o: Volume) -> str:
@@ -1670,11 +1823,11 @@ def _enc_Volume(o: Volume) -> str:
 def _dec_Volume(d: _typing.Any) -> Volume:
     if d.__class__ is not dict:
         raise _cs.expected("a Volume object", d)
-    if not d.keys() <= _KEYS_Volume:
-        raise _cs.unknown_field(d, _KEYS_Volume, "Volume")
+    if tuple(d) not in _SHAPE_Volume.valid:
+        _SHAPE_Volume.check(d)
     get = d.get
     o = _new(_B_Volume)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -1682,17 +1835,17 @@ def _dec_Volume(d: _typing.Any) -> Volume:
     try:
         field = "containerPath"
         v = get("containerPath")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "containerPath" in d):
             v = _cs.string_value(v)
         o.containerPath = v
         field = "hostPath"
         v = get("hostPath")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "hostPath" in d):
             v = _cs.string_value(v)
         o.hostPath = v
         field = "mode"
         v = get("mode")
-        if v is not None:
+        if v is not None or "mode" in d:
             member = _E_Mode.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "Mode")
@@ -1702,7 +1855,7 @@ def _dec_Volume(d: _typing.Any) -> Volume:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Volume
+    o.__class__ = _C_Volume
     return o
 
 
@@ -1726,7 +1879,12 @@ def _hash_Volume(o: Volume, ids: _Ids) -> int:
 
 
 # -- struct DockerImage -------------------------------------------------
-_KEYS_DockerImage = frozenset(("cachedHashCode", "name", "tag",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_DockerImage = _cs.Shape(
+    "DockerImage",
+    ("cachedHashCode", "name", "tag",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_DockerImage(o: DockerImage) -> str:
@@ -1756,11 +1914,11 @@ def _enc_DockerImage(o: DockerImage) -> str:
 def _dec_DockerImage(d: _typing.Any) -> DockerImage:
     if d.__class__ is not dict:
         raise _cs.expected("a DockerImage object", d)
-    if not d.keys() <= _KEYS_DockerImage:
-        raise _cs.unknown_field(d, _KEYS_DockerImage, "DockerImage")
+    if tuple(d) not in _SHAPE_DockerImage.valid:
+        _SHAPE_DockerImage.check(d)
     get = d.get
     o = _new(_B_DockerImage)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -1768,19 +1926,19 @@ def _dec_DockerImage(d: _typing.Any) -> DockerImage:
     try:
         field = "name"
         v = get("name")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "name" in d):
             v = _cs.string_value(v)
         o.name = v
         field = "tag"
         v = get("tag")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "tag" in d):
             v = _cs.string_value(v)
         o.tag = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = DockerImage
+    o.__class__ = _C_DockerImage
     return o
 
 
@@ -1802,7 +1960,12 @@ def _hash_DockerImage(o: DockerImage, ids: _Ids) -> int:
 
 
 # -- struct AppcImage ---------------------------------------------------
-_KEYS_AppcImage = frozenset(("cachedHashCode", "name", "imageId",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_AppcImage = _cs.Shape(
+    "AppcImage",
+    ("cachedHashCode", "name", "imageId",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_AppcImage(o: AppcImage) -> str:
@@ -1832,11 +1995,11 @@ def _enc_AppcImage(o: AppcImage) -> str:
 def _dec_AppcImage(d: _typing.Any) -> AppcImage:
     if d.__class__ is not dict:
         raise _cs.expected("a AppcImage object", d)
-    if not d.keys() <= _KEYS_AppcImage:
-        raise _cs.unknown_field(d, _KEYS_AppcImage, "AppcImage")
+    if tuple(d) not in _SHAPE_AppcImage.valid:
+        _SHAPE_AppcImage.check(d)
     get = d.get
     o = _new(_B_AppcImage)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -1844,19 +2007,19 @@ def _dec_AppcImage(d: _typing.Any) -> AppcImage:
     try:
         field = "name"
         v = get("name")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "name" in d):
             v = _cs.string_value(v)
         o.name = v
         field = "imageId"
         v = get("imageId")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "imageId" in d):
             v = _cs.string_value(v)
         o.imageId = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = AppcImage
+    o.__class__ = _C_AppcImage
     return o
 
 
@@ -1905,14 +2068,14 @@ def _enc_Image(o: Image) -> str:
 def _dec_Image(d: _typing.Any) -> Image:
     if d.__class__ is not dict:
         raise _cs.expected("a Image object", d)
-    if not d.keys() <= _cs.UNION_KEYS:
-        raise _cs.unknown_field(d, _cs.UNION_KEYS, "Image")
-    jhash = d.get("cachedHashCode", 0)
+    if tuple(d) != _cs.UNION_ORDER:
+        _cs.union_shape(d, "Image")
+    jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
         jhash = _cs.cached_hash(jhash)
-    set_field = d.get("setField")
+    set_field = d["setField"]
     arm = _SETFIELDS_Image.get(set_field) if set_field.__class__ is str else None
-    value = d.get("value")
+    value = d["value"]
     if arm is None or value is None:
         raise _cs.bad_union(set_field, value, _SETFIELDS_Image, "Image")
     try:
@@ -1925,7 +2088,7 @@ def _dec_Image(d: _typing.Any) -> Image:
     o._jhash = jhash
     o._json = None
     o._pyhash = None
-    o.__class__ = Image
+    o.__class__ = _C_Image
     return o
 
 
@@ -1944,7 +2107,12 @@ def _hash_Image(o: Image, ids: _Ids) -> int:
 
 
 # -- struct MesosContainer ----------------------------------------------
-_KEYS_MesosContainer = frozenset(("cachedHashCode", "image",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_MesosContainer = _cs.Shape(
+    "MesosContainer",
+    ("cachedHashCode", "image",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_MesosContainer(o: MesosContainer) -> str:
@@ -1976,8 +2144,8 @@ def _enc_MesosContainer(o: MesosContainer) -> str:
 def _dec_MesosContainer(d: _typing.Any) -> MesosContainer:
     if d.__class__ is not dict:
         raise _cs.expected("a MesosContainer object", d)
-    if not d.keys() <= _KEYS_MesosContainer:
-        raise _cs.unknown_field(d, _KEYS_MesosContainer, "MesosContainer")
+    if tuple(d) not in _SHAPE_MesosContainer.valid:
+        _SHAPE_MesosContainer.check(d)
     get = d.get
     key = _INTERNED_MesosContainer.key(d)
     if key is not None:
@@ -1985,7 +2153,7 @@ def _dec_MesosContainer(d: _typing.Any) -> MesosContainer:
         if found is not None:
             return found
     o = _new(_B_MesosContainer)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -1993,14 +2161,14 @@ def _dec_MesosContainer(d: _typing.Any) -> MesosContainer:
     try:
         field = "image"
         v = get("image")
-        if v is not None:
+        if v is not None or "image" in d:
             v = _dec_Image(v)
         o.image = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = MesosContainer
+    o.__class__ = _C_MesosContainer
     if key is not None:
         _INTERNED_MesosContainer.add(key, o)
     return o
@@ -2022,7 +2190,12 @@ def _hash_MesosContainer(o: MesosContainer, ids: _Ids) -> int:
 
 
 # -- struct DockerParameter ---------------------------------------------
-_KEYS_DockerParameter = frozenset(("cachedHashCode", "name", "value",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_DockerParameter = _cs.Shape(
+    "DockerParameter",
+    ("cachedHashCode", "name", "value",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_DockerParameter(o: DockerParameter) -> str:
@@ -2052,11 +2225,11 @@ def _enc_DockerParameter(o: DockerParameter) -> str:
 def _dec_DockerParameter(d: _typing.Any) -> DockerParameter:
     if d.__class__ is not dict:
         raise _cs.expected("a DockerParameter object", d)
-    if not d.keys() <= _KEYS_DockerParameter:
-        raise _cs.unknown_field(d, _KEYS_DockerParameter, "DockerParameter")
+    if tuple(d) not in _SHAPE_DockerParameter.valid:
+        _SHAPE_DockerParameter.check(d)
     get = d.get
     o = _new(_B_DockerParameter)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -2064,19 +2237,19 @@ def _dec_DockerParameter(d: _typing.Any) -> DockerParameter:
     try:
         field = "name"
         v = get("name")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "name" in d):
             v = _cs.string_value(v)
         o.name = v
         field = "value"
         v = get("value")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "value" in d):
             v = _cs.string_value(v)
         o.value = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = DockerParameter
+    o.__class__ = _C_DockerParameter
     return o
 
 
@@ -2098,7 +2271,12 @@ def _hash_DockerParameter(o: DockerParameter, ids: _Ids) -> int:
 
 
 # -- struct DockerContainer ---------------------------------------------
-_KEYS_DockerContainer = frozenset(("cachedHashCode", "image", "parameters",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_DockerContainer = _cs.Shape(
+    "DockerContainer",
+    ("cachedHashCode", "image", "parameters",),
+    ("cachedHashCode", "parameters",),
+)
 
 
 def _enc_DockerContainer(o: DockerContainer) -> str:
@@ -2131,8 +2309,8 @@ def _enc_DockerContainer(o: DockerContainer) -> str:
 def _dec_DockerContainer(d: _typing.Any) -> DockerContainer:
     if d.__class__ is not dict:
         raise _cs.expected("a DockerContainer object", d)
-    if not d.keys() <= _KEYS_DockerContainer:
-        raise _cs.unknown_field(d, _KEYS_DockerContainer, "DockerContainer")
+    if tuple(d) not in _SHAPE_DockerContainer.valid:
+        _SHAPE_DockerContainer.check(d)
     get = d.get
     key = _INTERNED_DockerContainer.key(d)
     if key is not None:
@@ -2140,7 +2318,7 @@ def _dec_DockerContainer(d: _typing.Any) -> DockerContainer:
         if found is not None:
             return found
     o = _new(_B_DockerContainer)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -2148,17 +2326,17 @@ def _dec_DockerContainer(d: _typing.Any) -> DockerContainer:
     try:
         field = "image"
         v = get("image")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "image" in d):
             v = _cs.string_value(v)
         o.image = v
         field = "parameters"
-        v = _dec_list_DockerParameter(get("parameters"))
+        v = _dec_list_DockerParameter(d["parameters"])
         o.parameters = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = DockerContainer
+    o.__class__ = _C_DockerContainer
     if key is not None:
         _INTERNED_DockerContainer.add(key, o)
     return o
@@ -2208,14 +2386,14 @@ def _enc_Container(o: Container) -> str:
 def _dec_Container(d: _typing.Any) -> Container:
     if d.__class__ is not dict:
         raise _cs.expected("a Container object", d)
-    if not d.keys() <= _cs.UNION_KEYS:
-        raise _cs.unknown_field(d, _cs.UNION_KEYS, "Container")
-    jhash = d.get("cachedHashCode", 0)
+    if tuple(d) != _cs.UNION_ORDER:
+        _cs.union_shape(d, "Container")
+    jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
         jhash = _cs.cached_hash(jhash)
-    set_field = d.get("setField")
+    set_field = d["setField"]
     arm = _SETFIELDS_Container.get(set_field) if set_field.__class__ is str else None
-    value = d.get("value")
+    value = d["value"]
     if arm is None or value is None:
         raise _cs.bad_union(set_field, value, _SETFIELDS_Container, "Container")
     try:
@@ -2228,7 +2406,7 @@ def _dec_Container(d: _typing.Any) -> Container:
     o._jhash = jhash
     o._json = None
     o._pyhash = None
-    o.__class__ = Container
+    o.__class__ = _C_Container
     return o
 
 
@@ -2274,14 +2452,14 @@ def _enc_Resource(o: Resource) -> str:
 def _dec_Resource(d: _typing.Any) -> Resource:
     if d.__class__ is not dict:
         raise _cs.expected("a Resource object", d)
-    if not d.keys() <= _cs.UNION_KEYS:
-        raise _cs.unknown_field(d, _cs.UNION_KEYS, "Resource")
-    jhash = d.get("cachedHashCode", 0)
+    if tuple(d) != _cs.UNION_ORDER:
+        _cs.union_shape(d, "Resource")
+    jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
         jhash = _cs.cached_hash(jhash)
-    set_field = d.get("setField")
+    set_field = d["setField"]
     arm = _SETFIELDS_Resource.get(set_field) if set_field.__class__ is str else None
-    value = d.get("value")
+    value = d["value"]
     if arm is None or value is None:
         raise _cs.bad_union(set_field, value, _SETFIELDS_Resource, "Resource")
     try:
@@ -2294,7 +2472,7 @@ def _dec_Resource(d: _typing.Any) -> Resource:
     o._jhash = jhash
     o._json = None
     o._pyhash = None
-    o.__class__ = Resource
+    o.__class__ = _C_Resource
     return o
 
 
@@ -2313,7 +2491,12 @@ def _hash_Resource(o: Resource, ids: _Ids) -> int:
 
 
 # -- struct TaskConfig --------------------------------------------------
-_KEYS_TaskConfig = frozenset(("cachedHashCode", "job", "owner", "isService", "numCpus", "ramMb", "diskMb", "priority", "maxTaskFailures", "production", "tier", "resources", "constraints", "requestedPorts", "mesosFetcherUris", "taskLinks", "contactEmail", "executorConfig", "metadata", "container",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_TaskConfig = _cs.Shape(
+    "TaskConfig",
+    ("cachedHashCode", "job", "owner", "isService", "numCpus", "ramMb", "diskMb", "priority", "maxTaskFailures", "production", "tier", "resources", "constraints", "requestedPorts", "mesosFetcherUris", "taskLinks", "contactEmail", "executorConfig", "metadata", "container",),
+    ("cachedHashCode", "isService", "numCpus", "ramMb", "diskMb", "priority", "maxTaskFailures", "production", "resources", "constraints", "requestedPorts", "mesosFetcherUris", "taskLinks", "metadata",),
+)
 
 
 def _enc_TaskConfig(o: TaskConfig) -> str:
@@ -2370,8 +2553,8 @@ def _enc_TaskConfig(o: TaskConfig) -> str:
 def _dec_TaskConfig(d: _typing.Any) -> TaskConfig:
     if d.__class__ is not dict:
         raise _cs.expected("a TaskConfig object", d)
-    if not d.keys() <= _KEYS_TaskConfig:
-        raise _cs.unknown_field(d, _KEYS_TaskConfig, "TaskConfig")
+    if tuple(d) not in _SHAPE_TaskConfig.valid:
+        _SHAPE_TaskConfig.check(d)
     get = d.get
     key = _INTERNED_TaskConfig.key(d)
     if key is not None:
@@ -2379,7 +2562,7 @@ def _dec_TaskConfig(d: _typing.Any) -> TaskConfig:
         if found is not None:
             return found
     o = _new(_B_TaskConfig)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -2387,92 +2570,92 @@ def _dec_TaskConfig(d: _typing.Any) -> TaskConfig:
     try:
         field = "job"
         v = get("job")
-        if v is not None:
+        if v is not None or "job" in d:
             v = _dec_JobKey(v)
         o.job = v
         field = "owner"
         v = get("owner")
-        if v is not None:
+        if v is not None or "owner" in d:
             v = _dec_Identity(v)
         o.owner = v
         field = "isService"
-        v = get("isService", False)
+        v = d["isService"]
         if v.__class__ is not bool:
             v = _cs.bool_value(v)
         o.isService = v
         field = "numCpus"
-        v = get("numCpus", 0.0)
+        v = d["numCpus"]
         if v.__class__ is not float or not -_cs.LOSSLESS_DOUBLE < v < _cs.LOSSLESS_DOUBLE:
             v = _cs.double_value(v)
         o.numCpus = v
         field = "ramMb"
-        v = get("ramMb", 0)
+        v = d["ramMb"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.ramMb = v
         field = "diskMb"
-        v = get("diskMb", 0)
+        v = d["diskMb"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.diskMb = v
         field = "priority"
-        v = get("priority", 0)
+        v = d["priority"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.priority = v
         field = "maxTaskFailures"
-        v = get("maxTaskFailures", 0)
+        v = d["maxTaskFailures"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.maxTaskFailures = v
         field = "production"
-        v = get("production", False)
+        v = d["production"]
         if v.__class__ is not bool:
             v = _cs.bool_value(v)
         o.production = v
         field = "tier"
         v = get("tier")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "tier" in d):
             v = _cs.string_value(v)
         o.tier = v
         field = "resources"
-        v = _dec_set_Resource(get("resources"))
+        v = _dec_set_Resource(d["resources"])
         o.resources = v
         field = "constraints"
-        v = _dec_set_Constraint(get("constraints"))
+        v = _dec_set_Constraint(d["constraints"])
         o.constraints = v
         field = "requestedPorts"
-        v = _dec_set_string(get("requestedPorts"))
+        v = _dec_set_string(d["requestedPorts"])
         o.requestedPorts = v
         field = "mesosFetcherUris"
-        v = _dec_set_MesosFetcherURI(get("mesosFetcherUris"))
+        v = _dec_set_MesosFetcherURI(d["mesosFetcherUris"])
         o.mesosFetcherUris = v
         field = "taskLinks"
-        v = _dec_map_string_string(get("taskLinks"))
+        v = _dec_map_string_string(d["taskLinks"])
         o.taskLinks = v
         field = "contactEmail"
         v = get("contactEmail")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "contactEmail" in d):
             v = _cs.string_value(v)
         o.contactEmail = v
         field = "executorConfig"
         v = get("executorConfig")
-        if v is not None:
+        if v is not None or "executorConfig" in d:
             v = _dec_ExecutorConfig(v)
         o.executorConfig = v
         field = "metadata"
-        v = _dec_set_Metadata(get("metadata"))
+        v = _dec_set_Metadata(d["metadata"])
         o.metadata = v
         field = "container"
         v = get("container")
-        if v is not None:
+        if v is not None or "container" in d:
             v = _dec_Container(v)
         o.container = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = TaskConfig
+    o.__class__ = _C_TaskConfig
     if key is not None:
         _INTERNED_TaskConfig.add(key, o)
     return o
@@ -2517,7 +2700,12 @@ def _hash_TaskConfig(o: TaskConfig, ids: _Ids) -> int:
 
 
 # -- struct ResourceAggregate -------------------------------------------
-_KEYS_ResourceAggregate = frozenset(("cachedHashCode", "numCpus", "ramMb", "diskMb", "resources",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ResourceAggregate = _cs.Shape(
+    "ResourceAggregate",
+    ("cachedHashCode", "numCpus", "ramMb", "diskMb", "resources",),
+    ("cachedHashCode", "numCpus", "ramMb", "diskMb", "resources",),
+)
 
 
 def _enc_ResourceAggregate(o: ResourceAggregate) -> str:
@@ -2552,8 +2740,8 @@ def _enc_ResourceAggregate(o: ResourceAggregate) -> str:
 def _dec_ResourceAggregate(d: _typing.Any) -> ResourceAggregate:
     if d.__class__ is not dict:
         raise _cs.expected("a ResourceAggregate object", d)
-    if not d.keys() <= _KEYS_ResourceAggregate:
-        raise _cs.unknown_field(d, _KEYS_ResourceAggregate, "ResourceAggregate")
+    if tuple(d) not in _SHAPE_ResourceAggregate.valid:
+        _SHAPE_ResourceAggregate.check(d)
     get = d.get
     key = _INTERNED_ResourceAggregate.key(d)
     if key is not None:
@@ -2561,35 +2749,35 @@ def _dec_ResourceAggregate(d: _typing.Any) -> ResourceAggregate:
         if found is not None:
             return found
     o = _new(_B_ResourceAggregate)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "numCpus"
-        v = get("numCpus", 0.0)
+        v = d["numCpus"]
         if v.__class__ is not float or not -_cs.LOSSLESS_DOUBLE < v < _cs.LOSSLESS_DOUBLE:
             v = _cs.double_value(v)
         o.numCpus = v
         field = "ramMb"
-        v = get("ramMb", 0)
+        v = d["ramMb"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.ramMb = v
         field = "diskMb"
-        v = get("diskMb", 0)
+        v = d["diskMb"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.diskMb = v
         field = "resources"
-        v = _dec_set_Resource(get("resources"))
+        v = _dec_set_Resource(d["resources"])
         o.resources = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ResourceAggregate
+    o.__class__ = _C_ResourceAggregate
     if key is not None:
         _INTERNED_ResourceAggregate.add(key, o)
     return o
@@ -2613,7 +2801,12 @@ def _hash_ResourceAggregate(o: ResourceAggregate, ids: _Ids) -> int:
 
 
 # -- struct JobConfiguration --------------------------------------------
-_KEYS_JobConfiguration = frozenset(("cachedHashCode", "key", "owner", "cronSchedule", "cronCollisionPolicy", "taskConfig", "instanceCount",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobConfiguration = _cs.Shape(
+    "JobConfiguration",
+    ("cachedHashCode", "key", "owner", "cronSchedule", "cronCollisionPolicy", "taskConfig", "instanceCount",),
+    ("cachedHashCode", "instanceCount",),
+)
 
 
 def _enc_JobConfiguration(o: JobConfiguration) -> str:
@@ -2652,8 +2845,8 @@ def _enc_JobConfiguration(o: JobConfiguration) -> str:
 def _dec_JobConfiguration(d: _typing.Any) -> JobConfiguration:
     if d.__class__ is not dict:
         raise _cs.expected("a JobConfiguration object", d)
-    if not d.keys() <= _KEYS_JobConfiguration:
-        raise _cs.unknown_field(d, _KEYS_JobConfiguration, "JobConfiguration")
+    if tuple(d) not in _SHAPE_JobConfiguration.valid:
+        _SHAPE_JobConfiguration.check(d)
     get = d.get
     key = _INTERNED_JobConfiguration.key(d)
     if key is not None:
@@ -2661,7 +2854,7 @@ def _dec_JobConfiguration(d: _typing.Any) -> JobConfiguration:
         if found is not None:
             return found
     o = _new(_B_JobConfiguration)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -2669,22 +2862,22 @@ def _dec_JobConfiguration(d: _typing.Any) -> JobConfiguration:
     try:
         field = "key"
         v = get("key")
-        if v is not None:
+        if v is not None or "key" in d:
             v = _dec_JobKey(v)
         o.key = v
         field = "owner"
         v = get("owner")
-        if v is not None:
+        if v is not None or "owner" in d:
             v = _dec_Identity(v)
         o.owner = v
         field = "cronSchedule"
         v = get("cronSchedule")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "cronSchedule" in d):
             v = _cs.string_value(v)
         o.cronSchedule = v
         field = "cronCollisionPolicy"
         v = get("cronCollisionPolicy")
-        if v is not None:
+        if v is not None or "cronCollisionPolicy" in d:
             member = _E_CronCollisionPolicy.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "CronCollisionPolicy")
@@ -2692,11 +2885,11 @@ def _dec_JobConfiguration(d: _typing.Any) -> JobConfiguration:
         o.cronCollisionPolicy = v
         field = "taskConfig"
         v = get("taskConfig")
-        if v is not None:
+        if v is not None or "taskConfig" in d:
             v = _dec_TaskConfig(v)
         o.taskConfig = v
         field = "instanceCount"
-        v = get("instanceCount", 0)
+        v = d["instanceCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.instanceCount = v
@@ -2704,7 +2897,7 @@ def _dec_JobConfiguration(d: _typing.Any) -> JobConfiguration:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobConfiguration
+    o.__class__ = _C_JobConfiguration
     if key is not None:
         _INTERNED_JobConfiguration.add(key, o)
     return o
@@ -2735,7 +2928,12 @@ def _hash_JobConfiguration(o: JobConfiguration, ids: _Ids) -> int:
 
 
 # -- struct JobStats ----------------------------------------------------
-_KEYS_JobStats = frozenset(("cachedHashCode", "activeTaskCount", "finishedTaskCount", "failedTaskCount", "pendingTaskCount",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobStats = _cs.Shape(
+    "JobStats",
+    ("cachedHashCode", "activeTaskCount", "finishedTaskCount", "failedTaskCount", "pendingTaskCount",),
+    ("cachedHashCode", "activeTaskCount", "finishedTaskCount", "failedTaskCount", "pendingTaskCount",),
+)
 
 
 def _enc_JobStats(o: JobStats) -> str:
@@ -2767,33 +2965,33 @@ def _enc_JobStats(o: JobStats) -> str:
 def _dec_JobStats(d: _typing.Any) -> JobStats:
     if d.__class__ is not dict:
         raise _cs.expected("a JobStats object", d)
-    if not d.keys() <= _KEYS_JobStats:
-        raise _cs.unknown_field(d, _KEYS_JobStats, "JobStats")
+    if tuple(d) not in _SHAPE_JobStats.valid:
+        _SHAPE_JobStats.check(d)
     get = d.get
     o = _new(_B_JobStats)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "activeTaskCount"
-        v = get("activeTaskCount", 0)
+        v = d["activeTaskCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.activeTaskCount = v
         field = "finishedTaskCount"
-        v = get("finishedTaskCount", 0)
+        v = d["finishedTaskCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.finishedTaskCount = v
         field = "failedTaskCount"
-        v = get("failedTaskCount", 0)
+        v = d["failedTaskCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.failedTaskCount = v
         field = "pendingTaskCount"
-        v = get("pendingTaskCount", 0)
+        v = d["pendingTaskCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.pendingTaskCount = v
@@ -2801,7 +2999,7 @@ def _dec_JobStats(d: _typing.Any) -> JobStats:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobStats
+    o.__class__ = _C_JobStats
     return o
 
 
@@ -2823,7 +3021,12 @@ def _hash_JobStats(o: JobStats, ids: _Ids) -> int:
 
 
 # -- struct JobSummary --------------------------------------------------
-_KEYS_JobSummary = frozenset(("cachedHashCode", "job", "stats", "nextCronRunMs",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobSummary = _cs.Shape(
+    "JobSummary",
+    ("cachedHashCode", "job", "stats", "nextCronRunMs",),
+    ("cachedHashCode", "nextCronRunMs",),
+)
 
 
 def _enc_JobSummary(o: JobSummary) -> str:
@@ -2858,8 +3061,8 @@ def _enc_JobSummary(o: JobSummary) -> str:
 def _dec_JobSummary(d: _typing.Any) -> JobSummary:
     if d.__class__ is not dict:
         raise _cs.expected("a JobSummary object", d)
-    if not d.keys() <= _KEYS_JobSummary:
-        raise _cs.unknown_field(d, _KEYS_JobSummary, "JobSummary")
+    if tuple(d) not in _SHAPE_JobSummary.valid:
+        _SHAPE_JobSummary.check(d)
     get = d.get
     key = _INTERNED_JobSummary.key(d)
     if key is not None:
@@ -2867,7 +3070,7 @@ def _dec_JobSummary(d: _typing.Any) -> JobSummary:
         if found is not None:
             return found
     o = _new(_B_JobSummary)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -2875,16 +3078,16 @@ def _dec_JobSummary(d: _typing.Any) -> JobSummary:
     try:
         field = "job"
         v = get("job")
-        if v is not None:
+        if v is not None or "job" in d:
             v = _dec_JobConfiguration(v)
         o.job = v
         field = "stats"
         v = get("stats")
-        if v is not None:
+        if v is not None or "stats" in d:
             v = _dec_JobStats(v)
         o.stats = v
         field = "nextCronRunMs"
-        v = get("nextCronRunMs", 0)
+        v = d["nextCronRunMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.nextCronRunMs = v
@@ -2892,7 +3095,7 @@ def _dec_JobSummary(d: _typing.Any) -> JobSummary:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobSummary
+    o.__class__ = _C_JobSummary
     if key is not None:
         _INTERNED_JobSummary.add(key, o)
     return o
@@ -2917,7 +3120,12 @@ def _hash_JobSummary(o: JobSummary, ids: _Ids) -> int:
 
 
 # -- struct Range -------------------------------------------------------
-_KEYS_Range = frozenset(("cachedHashCode", "first", "last",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_Range = _cs.Shape(
+    "Range",
+    ("cachedHashCode", "first", "last",),
+    ("cachedHashCode", "first", "last",),
+)
 
 
 def _enc_Range(o: Range) -> str:
@@ -2947,23 +3155,23 @@ def _enc_Range(o: Range) -> str:
 def _dec_Range(d: _typing.Any) -> Range:
     if d.__class__ is not dict:
         raise _cs.expected("a Range object", d)
-    if not d.keys() <= _KEYS_Range:
-        raise _cs.unknown_field(d, _KEYS_Range, "Range")
+    if tuple(d) not in _SHAPE_Range.valid:
+        _SHAPE_Range.check(d)
     get = d.get
     o = _new(_B_Range)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "first"
-        v = get("first", 0)
+        v = d["first"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.first = v
         field = "last"
-        v = get("last", 0)
+        v = d["last"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.last = v
@@ -2971,7 +3179,7 @@ def _dec_Range(d: _typing.Any) -> Range:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Range
+    o.__class__ = _C_Range
     return o
 
 
@@ -2991,7 +3199,12 @@ def _hash_Range(o: Range, ids: _Ids) -> int:
 
 
 # -- struct ConfigGroup -------------------------------------------------
-_KEYS_ConfigGroup = frozenset(("cachedHashCode", "config", "instances",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ConfigGroup = _cs.Shape(
+    "ConfigGroup",
+    ("cachedHashCode", "config", "instances",),
+    ("cachedHashCode", "instances",),
+)
 
 
 def _enc_ConfigGroup(o: ConfigGroup) -> str:
@@ -3025,8 +3238,8 @@ def _enc_ConfigGroup(o: ConfigGroup) -> str:
 def _dec_ConfigGroup(d: _typing.Any) -> ConfigGroup:
     if d.__class__ is not dict:
         raise _cs.expected("a ConfigGroup object", d)
-    if not d.keys() <= _KEYS_ConfigGroup:
-        raise _cs.unknown_field(d, _KEYS_ConfigGroup, "ConfigGroup")
+    if tuple(d) not in _SHAPE_ConfigGroup.valid:
+        _SHAPE_ConfigGroup.check(d)
     get = d.get
     key = _INTERNED_ConfigGroup.key(d)
     if key is not None:
@@ -3034,7 +3247,7 @@ def _dec_ConfigGroup(d: _typing.Any) -> ConfigGroup:
         if found is not None:
             return found
     o = _new(_B_ConfigGroup)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -3042,17 +3255,17 @@ def _dec_ConfigGroup(d: _typing.Any) -> ConfigGroup:
     try:
         field = "config"
         v = get("config")
-        if v is not None:
+        if v is not None or "config" in d:
             v = _dec_TaskConfig(v)
         o.config = v
         field = "instances"
-        v = _dec_set_Range(get("instances"))
+        v = _dec_set_Range(d["instances"])
         o.instances = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ConfigGroup
+    o.__class__ = _C_ConfigGroup
     if key is not None:
         _INTERNED_ConfigGroup.add(key, o)
     return o
@@ -3075,7 +3288,12 @@ def _hash_ConfigGroup(o: ConfigGroup, ids: _Ids) -> int:
 
 
 # -- struct ConfigSummary -----------------------------------------------
-_KEYS_ConfigSummary = frozenset(("cachedHashCode", "key", "groups",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ConfigSummary = _cs.Shape(
+    "ConfigSummary",
+    ("cachedHashCode", "key", "groups",),
+    ("cachedHashCode", "groups",),
+)
 
 
 def _enc_ConfigSummary(o: ConfigSummary) -> str:
@@ -3109,8 +3327,8 @@ def _enc_ConfigSummary(o: ConfigSummary) -> str:
 def _dec_ConfigSummary(d: _typing.Any) -> ConfigSummary:
     if d.__class__ is not dict:
         raise _cs.expected("a ConfigSummary object", d)
-    if not d.keys() <= _KEYS_ConfigSummary:
-        raise _cs.unknown_field(d, _KEYS_ConfigSummary, "ConfigSummary")
+    if tuple(d) not in _SHAPE_ConfigSummary.valid:
+        _SHAPE_ConfigSummary.check(d)
     get = d.get
     key = _INTERNED_ConfigSummary.key(d)
     if key is not None:
@@ -3118,7 +3336,7 @@ def _dec_ConfigSummary(d: _typing.Any) -> ConfigSummary:
         if found is not None:
             return found
     o = _new(_B_ConfigSummary)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -3126,17 +3344,17 @@ def _dec_ConfigSummary(d: _typing.Any) -> ConfigSummary:
     try:
         field = "key"
         v = get("key")
-        if v is not None:
+        if v is not None or "key" in d:
             v = _dec_JobKey(v)
         o.key = v
         field = "groups"
-        v = _dec_set_ConfigGroup(get("groups"))
+        v = _dec_set_ConfigGroup(d["groups"])
         o.groups = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ConfigSummary
+    o.__class__ = _C_ConfigSummary
     if key is not None:
         _INTERNED_ConfigSummary.add(key, o)
     return o
@@ -3159,7 +3377,12 @@ def _hash_ConfigSummary(o: ConfigSummary, ids: _Ids) -> int:
 
 
 # -- struct PopulateJobResult -------------------------------------------
-_KEYS_PopulateJobResult = frozenset(("cachedHashCode", "taskConfig",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_PopulateJobResult = _cs.Shape(
+    "PopulateJobResult",
+    ("cachedHashCode", "taskConfig",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_PopulateJobResult(o: PopulateJobResult) -> str:
@@ -3191,8 +3414,8 @@ def _enc_PopulateJobResult(o: PopulateJobResult) -> str:
 def _dec_PopulateJobResult(d: _typing.Any) -> PopulateJobResult:
     if d.__class__ is not dict:
         raise _cs.expected("a PopulateJobResult object", d)
-    if not d.keys() <= _KEYS_PopulateJobResult:
-        raise _cs.unknown_field(d, _KEYS_PopulateJobResult, "PopulateJobResult")
+    if tuple(d) not in _SHAPE_PopulateJobResult.valid:
+        _SHAPE_PopulateJobResult.check(d)
     get = d.get
     key = _INTERNED_PopulateJobResult.key(d)
     if key is not None:
@@ -3200,7 +3423,7 @@ def _dec_PopulateJobResult(d: _typing.Any) -> PopulateJobResult:
         if found is not None:
             return found
     o = _new(_B_PopulateJobResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -3208,14 +3431,14 @@ def _dec_PopulateJobResult(d: _typing.Any) -> PopulateJobResult:
     try:
         field = "taskConfig"
         v = get("taskConfig")
-        if v is not None:
+        if v is not None or "taskConfig" in d:
             v = _dec_TaskConfig(v)
         o.taskConfig = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = PopulateJobResult
+    o.__class__ = _C_PopulateJobResult
     if key is not None:
         _INTERNED_PopulateJobResult.add(key, o)
     return o
@@ -3237,7 +3460,12 @@ def _hash_PopulateJobResult(o: PopulateJobResult, ids: _Ids) -> int:
 
 
 # -- struct GetQuotaResult ----------------------------------------------
-_KEYS_GetQuotaResult = frozenset(("cachedHashCode", "quota", "prodSharedConsumption", "nonProdSharedConsumption", "prodDedicatedConsumption", "nonProdDedicatedConsumption",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_GetQuotaResult = _cs.Shape(
+    "GetQuotaResult",
+    ("cachedHashCode", "quota", "prodSharedConsumption", "nonProdSharedConsumption", "prodDedicatedConsumption", "nonProdDedicatedConsumption",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_GetQuotaResult(o: GetQuotaResult) -> str:
@@ -3277,8 +3505,8 @@ def _enc_GetQuotaResult(o: GetQuotaResult) -> str:
 def _dec_GetQuotaResult(d: _typing.Any) -> GetQuotaResult:
     if d.__class__ is not dict:
         raise _cs.expected("a GetQuotaResult object", d)
-    if not d.keys() <= _KEYS_GetQuotaResult:
-        raise _cs.unknown_field(d, _KEYS_GetQuotaResult, "GetQuotaResult")
+    if tuple(d) not in _SHAPE_GetQuotaResult.valid:
+        _SHAPE_GetQuotaResult.check(d)
     get = d.get
     key = _INTERNED_GetQuotaResult.key(d)
     if key is not None:
@@ -3286,7 +3514,7 @@ def _dec_GetQuotaResult(d: _typing.Any) -> GetQuotaResult:
         if found is not None:
             return found
     o = _new(_B_GetQuotaResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -3294,34 +3522,34 @@ def _dec_GetQuotaResult(d: _typing.Any) -> GetQuotaResult:
     try:
         field = "quota"
         v = get("quota")
-        if v is not None:
+        if v is not None or "quota" in d:
             v = _dec_ResourceAggregate(v)
         o.quota = v
         field = "prodSharedConsumption"
         v = get("prodSharedConsumption")
-        if v is not None:
+        if v is not None or "prodSharedConsumption" in d:
             v = _dec_ResourceAggregate(v)
         o.prodSharedConsumption = v
         field = "nonProdSharedConsumption"
         v = get("nonProdSharedConsumption")
-        if v is not None:
+        if v is not None or "nonProdSharedConsumption" in d:
             v = _dec_ResourceAggregate(v)
         o.nonProdSharedConsumption = v
         field = "prodDedicatedConsumption"
         v = get("prodDedicatedConsumption")
-        if v is not None:
+        if v is not None or "prodDedicatedConsumption" in d:
             v = _dec_ResourceAggregate(v)
         o.prodDedicatedConsumption = v
         field = "nonProdDedicatedConsumption"
         v = get("nonProdDedicatedConsumption")
-        if v is not None:
+        if v is not None or "nonProdDedicatedConsumption" in d:
             v = _dec_ResourceAggregate(v)
         o.nonProdDedicatedConsumption = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = GetQuotaResult
+    o.__class__ = _C_GetQuotaResult
     if key is not None:
         _INTERNED_GetQuotaResult.add(key, o)
     return o
@@ -3351,7 +3579,12 @@ def _hash_GetQuotaResult(o: GetQuotaResult, ids: _Ids) -> int:
 
 
 # -- struct TaskEvent ---------------------------------------------------
-_KEYS_TaskEvent = frozenset(("cachedHashCode", "timestamp", "status", "message", "scheduler",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_TaskEvent = _cs.Shape(
+    "TaskEvent",
+    ("cachedHashCode", "timestamp", "status", "message", "scheduler",),
+    ("cachedHashCode", "timestamp",),
+)
 
 
 def _enc_TaskEvent(o: TaskEvent) -> str:
@@ -3383,24 +3616,24 @@ def _enc_TaskEvent(o: TaskEvent) -> str:
 def _dec_TaskEvent(d: _typing.Any) -> TaskEvent:
     if d.__class__ is not dict:
         raise _cs.expected("a TaskEvent object", d)
-    if not d.keys() <= _KEYS_TaskEvent:
-        raise _cs.unknown_field(d, _KEYS_TaskEvent, "TaskEvent")
+    if tuple(d) not in _SHAPE_TaskEvent.valid:
+        _SHAPE_TaskEvent.check(d)
     get = d.get
     o = _new(_B_TaskEvent)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "timestamp"
-        v = get("timestamp", 0)
+        v = d["timestamp"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.timestamp = v
         field = "status"
         v = get("status")
-        if v is not None:
+        if v is not None or "status" in d:
             member = _E_ScheduleStatus.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "ScheduleStatus")
@@ -3408,19 +3641,19 @@ def _dec_TaskEvent(d: _typing.Any) -> TaskEvent:
         o.status = v
         field = "message"
         v = get("message")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "message" in d):
             v = _cs.string_value(v)
         o.message = v
         field = "scheduler"
         v = get("scheduler")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "scheduler" in d):
             v = _cs.string_value(v)
         o.scheduler = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = TaskEvent
+    o.__class__ = _C_TaskEvent
     return o
 
 
@@ -3445,7 +3678,12 @@ def _hash_TaskEvent(o: TaskEvent, ids: _Ids) -> int:
 
 
 # -- struct AssignedTask ------------------------------------------------
-_KEYS_AssignedTask = frozenset(("cachedHashCode", "taskId", "slaveId", "slaveHost", "task", "assignedPorts", "instanceId",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_AssignedTask = _cs.Shape(
+    "AssignedTask",
+    ("cachedHashCode", "taskId", "slaveId", "slaveHost", "task", "assignedPorts", "instanceId",),
+    ("cachedHashCode", "assignedPorts", "instanceId",),
+)
 
 
 def _enc_AssignedTask(o: AssignedTask) -> str:
@@ -3482,8 +3720,8 @@ def _enc_AssignedTask(o: AssignedTask) -> str:
 def _dec_AssignedTask(d: _typing.Any) -> AssignedTask:
     if d.__class__ is not dict:
         raise _cs.expected("a AssignedTask object", d)
-    if not d.keys() <= _KEYS_AssignedTask:
-        raise _cs.unknown_field(d, _KEYS_AssignedTask, "AssignedTask")
+    if tuple(d) not in _SHAPE_AssignedTask.valid:
+        _SHAPE_AssignedTask.check(d)
     get = d.get
     key = _INTERNED_AssignedTask.key(d)
     if key is not None:
@@ -3491,7 +3729,7 @@ def _dec_AssignedTask(d: _typing.Any) -> AssignedTask:
         if found is not None:
             return found
     o = _new(_B_AssignedTask)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -3499,29 +3737,29 @@ def _dec_AssignedTask(d: _typing.Any) -> AssignedTask:
     try:
         field = "taskId"
         v = get("taskId")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "taskId" in d):
             v = _cs.string_value(v)
         o.taskId = v
         field = "slaveId"
         v = get("slaveId")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "slaveId" in d):
             v = _cs.string_value(v)
         o.slaveId = v
         field = "slaveHost"
         v = get("slaveHost")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "slaveHost" in d):
             v = _cs.string_value(v)
         o.slaveHost = v
         field = "task"
         v = get("task")
-        if v is not None:
+        if v is not None or "task" in d:
             v = _dec_TaskConfig(v)
         o.task = v
         field = "assignedPorts"
-        v = _dec_map_string_i32(get("assignedPorts"))
+        v = _dec_map_string_i32(d["assignedPorts"])
         o.assignedPorts = v
         field = "instanceId"
-        v = get("instanceId", 0)
+        v = d["instanceId"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.instanceId = v
@@ -3529,7 +3767,7 @@ def _dec_AssignedTask(d: _typing.Any) -> AssignedTask:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = AssignedTask
+    o.__class__ = _C_AssignedTask
     if key is not None:
         _INTERNED_AssignedTask.add(key, o)
     return o
@@ -3559,7 +3797,12 @@ def _hash_AssignedTask(o: AssignedTask, ids: _Ids) -> int:
 
 
 # -- struct ScheduledTask -----------------------------------------------
-_KEYS_ScheduledTask = frozenset(("cachedHashCode", "assignedTask", "status", "failureCount", "taskEvents", "ancestorId",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ScheduledTask = _cs.Shape(
+    "ScheduledTask",
+    ("cachedHashCode", "assignedTask", "status", "failureCount", "taskEvents", "ancestorId",),
+    ("cachedHashCode", "failureCount", "taskEvents",),
+)
 
 
 def _enc_ScheduledTask(o: ScheduledTask) -> str:
@@ -3596,8 +3839,8 @@ def _enc_ScheduledTask(o: ScheduledTask) -> str:
 def _dec_ScheduledTask(d: _typing.Any) -> ScheduledTask:
     if d.__class__ is not dict:
         raise _cs.expected("a ScheduledTask object", d)
-    if not d.keys() <= _KEYS_ScheduledTask:
-        raise _cs.unknown_field(d, _KEYS_ScheduledTask, "ScheduledTask")
+    if tuple(d) not in _SHAPE_ScheduledTask.valid:
+        _SHAPE_ScheduledTask.check(d)
     get = d.get
     key = _INTERNED_ScheduledTask.key(d)
     if key is not None:
@@ -3605,7 +3848,7 @@ def _dec_ScheduledTask(d: _typing.Any) -> ScheduledTask:
         if found is not None:
             return found
     o = _new(_B_ScheduledTask)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -3613,35 +3856,35 @@ def _dec_ScheduledTask(d: _typing.Any) -> ScheduledTask:
     try:
         field = "assignedTask"
         v = get("assignedTask")
-        if v is not None:
+        if v is not None or "assignedTask" in d:
             v = _dec_AssignedTask(v)
         o.assignedTask = v
         field = "status"
         v = get("status")
-        if v is not None:
+        if v is not None or "status" in d:
             member = _E_ScheduleStatus.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "ScheduleStatus")
             v = member
         o.status = v
         field = "failureCount"
-        v = get("failureCount", 0)
+        v = d["failureCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.failureCount = v
         field = "taskEvents"
-        v = _dec_list_TaskEvent(get("taskEvents"))
+        v = _dec_list_TaskEvent(d["taskEvents"])
         o.taskEvents = v
         field = "ancestorId"
         v = get("ancestorId")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "ancestorId" in d):
             v = _cs.string_value(v)
         o.ancestorId = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ScheduledTask
+    o.__class__ = _C_ScheduledTask
     if key is not None:
         _INTERNED_ScheduledTask.add(key, o)
     return o
@@ -3669,7 +3912,12 @@ def _hash_ScheduledTask(o: ScheduledTask, ids: _Ids) -> int:
 
 
 # -- struct ScheduleStatusResult ----------------------------------------
-_KEYS_ScheduleStatusResult = frozenset(("cachedHashCode", "tasks",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ScheduleStatusResult = _cs.Shape(
+    "ScheduleStatusResult",
+    ("cachedHashCode", "tasks",),
+    ("cachedHashCode", "tasks",),
+)
 
 
 def _enc_ScheduleStatusResult(o: ScheduleStatusResult) -> str:
@@ -3701,8 +3949,8 @@ def _enc_ScheduleStatusResult(o: ScheduleStatusResult) -> str:
 def _dec_ScheduleStatusResult(d: _typing.Any) -> ScheduleStatusResult:
     if d.__class__ is not dict:
         raise _cs.expected("a ScheduleStatusResult object", d)
-    if not d.keys() <= _KEYS_ScheduleStatusResult:
-        raise _cs.unknown_field(d, _KEYS_ScheduleStatusResult, "ScheduleStatusResult")
+    if tuple(d) not in _SHAPE_ScheduleStatusResult.valid:
+        _SHAPE_ScheduleStatusResult.check(d)
     get = d.get
     key = _INTERNED_ScheduleStatusResult.key(d)
     if key is not None:
@@ -3710,20 +3958,20 @@ def _dec_ScheduleStatusResult(d: _typing.Any) -> ScheduleStatusResult:
         if found is not None:
             return found
     o = _new(_B_ScheduleStatusResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "tasks"
-        v = _dec_list_ScheduledTask(get("tasks"))
+        v = _dec_list_ScheduledTask(d["tasks"])
         o.tasks = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ScheduleStatusResult
+    o.__class__ = _C_ScheduleStatusResult
     if key is not None:
         _INTERNED_ScheduleStatusResult.add(key, o)
     return o
@@ -3744,7 +3992,12 @@ def _hash_ScheduleStatusResult(o: ScheduleStatusResult, ids: _Ids) -> int:
 
 
 # -- struct GetJobsResult -----------------------------------------------
-_KEYS_GetJobsResult = frozenset(("cachedHashCode", "configs",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_GetJobsResult = _cs.Shape(
+    "GetJobsResult",
+    ("cachedHashCode", "configs",),
+    ("cachedHashCode", "configs",),
+)
 
 
 def _enc_GetJobsResult(o: GetJobsResult) -> str:
@@ -3776,8 +4029,8 @@ def _enc_GetJobsResult(o: GetJobsResult) -> str:
 def _dec_GetJobsResult(d: _typing.Any) -> GetJobsResult:
     if d.__class__ is not dict:
         raise _cs.expected("a GetJobsResult object", d)
-    if not d.keys() <= _KEYS_GetJobsResult:
-        raise _cs.unknown_field(d, _KEYS_GetJobsResult, "GetJobsResult")
+    if tuple(d) not in _SHAPE_GetJobsResult.valid:
+        _SHAPE_GetJobsResult.check(d)
     get = d.get
     key = _INTERNED_GetJobsResult.key(d)
     if key is not None:
@@ -3785,20 +4038,20 @@ def _dec_GetJobsResult(d: _typing.Any) -> GetJobsResult:
         if found is not None:
             return found
     o = _new(_B_GetJobsResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "configs"
-        v = _dec_set_JobConfiguration(get("configs"))
+        v = _dec_set_JobConfiguration(d["configs"])
         o.configs = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = GetJobsResult
+    o.__class__ = _C_GetJobsResult
     if key is not None:
         _INTERNED_GetJobsResult.add(key, o)
     return o
@@ -3819,7 +4072,12 @@ def _hash_GetJobsResult(o: GetJobsResult, ids: _Ids) -> int:
 
 
 # -- struct TaskQuery ---------------------------------------------------
-_KEYS_TaskQuery = frozenset(("cachedHashCode", "role", "environment", "jobName", "taskIds", "statuses", "instanceIds", "slaveHosts", "jobKeys", "offset", "limit",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_TaskQuery = _cs.Shape(
+    "TaskQuery",
+    ("cachedHashCode", "role", "environment", "jobName", "taskIds", "statuses", "instanceIds", "slaveHosts", "jobKeys", "offset", "limit",),
+    ("cachedHashCode", "taskIds", "statuses", "instanceIds", "slaveHosts", "jobKeys", "offset", "limit",),
+)
 
 
 def _enc_TaskQuery(o: TaskQuery) -> str:
@@ -3860,8 +4118,8 @@ def _enc_TaskQuery(o: TaskQuery) -> str:
 def _dec_TaskQuery(d: _typing.Any) -> TaskQuery:
     if d.__class__ is not dict:
         raise _cs.expected("a TaskQuery object", d)
-    if not d.keys() <= _KEYS_TaskQuery:
-        raise _cs.unknown_field(d, _KEYS_TaskQuery, "TaskQuery")
+    if tuple(d) not in _SHAPE_TaskQuery.valid:
+        _SHAPE_TaskQuery.check(d)
     get = d.get
     key = _INTERNED_TaskQuery.key(d)
     if key is not None:
@@ -3869,7 +4127,7 @@ def _dec_TaskQuery(d: _typing.Any) -> TaskQuery:
         if found is not None:
             return found
     o = _new(_B_TaskQuery)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -3877,41 +4135,41 @@ def _dec_TaskQuery(d: _typing.Any) -> TaskQuery:
     try:
         field = "role"
         v = get("role")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "role" in d):
             v = _cs.string_value(v)
         o.role = v
         field = "environment"
         v = get("environment")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "environment" in d):
             v = _cs.string_value(v)
         o.environment = v
         field = "jobName"
         v = get("jobName")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "jobName" in d):
             v = _cs.string_value(v)
         o.jobName = v
         field = "taskIds"
-        v = _dec_set_string(get("taskIds"))
+        v = _dec_set_string(d["taskIds"])
         o.taskIds = v
         field = "statuses"
-        v = _dec_set_ScheduleStatus(get("statuses"))
+        v = _dec_set_ScheduleStatus(d["statuses"])
         o.statuses = v
         field = "instanceIds"
-        v = _dec_set_i32(get("instanceIds"))
+        v = _dec_set_i32(d["instanceIds"])
         o.instanceIds = v
         field = "slaveHosts"
-        v = _dec_set_string(get("slaveHosts"))
+        v = _dec_set_string(d["slaveHosts"])
         o.slaveHosts = v
         field = "jobKeys"
-        v = _dec_set_JobKey(get("jobKeys"))
+        v = _dec_set_JobKey(d["jobKeys"])
         o.jobKeys = v
         field = "offset"
-        v = get("offset", 0)
+        v = d["offset"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.offset = v
         field = "limit"
-        v = get("limit", 0)
+        v = d["limit"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.limit = v
@@ -3919,7 +4177,7 @@ def _dec_TaskQuery(d: _typing.Any) -> TaskQuery:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = TaskQuery
+    o.__class__ = _C_TaskQuery
     if key is not None:
         _INTERNED_TaskQuery.add(key, o)
     return o
@@ -3952,7 +4210,12 @@ def _hash_TaskQuery(o: TaskQuery, ids: _Ids) -> int:
 
 
 # -- struct HostStatus --------------------------------------------------
-_KEYS_HostStatus = frozenset(("cachedHashCode", "host", "mode",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_HostStatus = _cs.Shape(
+    "HostStatus",
+    ("cachedHashCode", "host", "mode",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_HostStatus(o: HostStatus) -> str:
@@ -3982,11 +4245,11 @@ def _enc_HostStatus(o: HostStatus) -> str:
 def _dec_HostStatus(d: _typing.Any) -> HostStatus:
     if d.__class__ is not dict:
         raise _cs.expected("a HostStatus object", d)
-    if not d.keys() <= _KEYS_HostStatus:
-        raise _cs.unknown_field(d, _KEYS_HostStatus, "HostStatus")
+    if tuple(d) not in _SHAPE_HostStatus.valid:
+        _SHAPE_HostStatus.check(d)
     get = d.get
     o = _new(_B_HostStatus)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -3994,12 +4257,12 @@ def _dec_HostStatus(d: _typing.Any) -> HostStatus:
     try:
         field = "host"
         v = get("host")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "host" in d):
             v = _cs.string_value(v)
         o.host = v
         field = "mode"
         v = get("mode")
-        if v is not None:
+        if v is not None or "mode" in d:
             member = _E_MaintenanceMode.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "MaintenanceMode")
@@ -4009,7 +4272,7 @@ def _dec_HostStatus(d: _typing.Any) -> HostStatus:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = HostStatus
+    o.__class__ = _C_HostStatus
     return o
 
 
@@ -4031,7 +4294,12 @@ def _hash_HostStatus(o: HostStatus, ids: _Ids) -> int:
 
 
 # -- struct RoleSummary -------------------------------------------------
-_KEYS_RoleSummary = frozenset(("cachedHashCode", "role", "jobCount", "cronJobCount",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_RoleSummary = _cs.Shape(
+    "RoleSummary",
+    ("cachedHashCode", "role", "jobCount", "cronJobCount",),
+    ("cachedHashCode", "jobCount", "cronJobCount",),
+)
 
 
 def _enc_RoleSummary(o: RoleSummary) -> str:
@@ -4062,11 +4330,11 @@ def _enc_RoleSummary(o: RoleSummary) -> str:
 def _dec_RoleSummary(d: _typing.Any) -> RoleSummary:
     if d.__class__ is not dict:
         raise _cs.expected("a RoleSummary object", d)
-    if not d.keys() <= _KEYS_RoleSummary:
-        raise _cs.unknown_field(d, _KEYS_RoleSummary, "RoleSummary")
+    if tuple(d) not in _SHAPE_RoleSummary.valid:
+        _SHAPE_RoleSummary.check(d)
     get = d.get
     o = _new(_B_RoleSummary)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -4074,16 +4342,16 @@ def _dec_RoleSummary(d: _typing.Any) -> RoleSummary:
     try:
         field = "role"
         v = get("role")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "role" in d):
             v = _cs.string_value(v)
         o.role = v
         field = "jobCount"
-        v = get("jobCount", 0)
+        v = d["jobCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.jobCount = v
         field = "cronJobCount"
-        v = get("cronJobCount", 0)
+        v = d["cronJobCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.cronJobCount = v
@@ -4091,7 +4359,7 @@ def _dec_RoleSummary(d: _typing.Any) -> RoleSummary:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = RoleSummary
+    o.__class__ = _C_RoleSummary
     return o
 
 
@@ -4113,7 +4381,12 @@ def _hash_RoleSummary(o: RoleSummary, ids: _Ids) -> int:
 
 
 # -- struct Hosts -------------------------------------------------------
-_KEYS_Hosts = frozenset(("cachedHashCode", "hostNames",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_Hosts = _cs.Shape(
+    "Hosts",
+    ("cachedHashCode", "hostNames",),
+    ("cachedHashCode", "hostNames",),
+)
 
 
 def _enc_Hosts(o: Hosts) -> str:
@@ -4142,24 +4415,24 @@ def _enc_Hosts(o: Hosts) -> str:
 def _dec_Hosts(d: _typing.Any) -> Hosts:
     if d.__class__ is not dict:
         raise _cs.expected("a Hosts object", d)
-    if not d.keys() <= _KEYS_Hosts:
-        raise _cs.unknown_field(d, _KEYS_Hosts, "Hosts")
+    if tuple(d) not in _SHAPE_Hosts.valid:
+        _SHAPE_Hosts.check(d)
     get = d.get
     o = _new(_B_Hosts)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "hostNames"
-        v = _dec_set_string(get("hostNames"))
+        v = _dec_set_string(d["hostNames"])
         o.hostNames = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Hosts
+    o.__class__ = _C_Hosts
     return o
 
 
@@ -4178,7 +4451,12 @@ def _hash_Hosts(o: Hosts, ids: _Ids) -> int:
 
 
 # -- struct PendingReason -----------------------------------------------
-_KEYS_PendingReason = frozenset(("cachedHashCode", "taskId", "reason",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_PendingReason = _cs.Shape(
+    "PendingReason",
+    ("cachedHashCode", "taskId", "reason",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_PendingReason(o: PendingReason) -> str:
@@ -4208,11 +4486,11 @@ def _enc_PendingReason(o: PendingReason) -> str:
 def _dec_PendingReason(d: _typing.Any) -> PendingReason:
     if d.__class__ is not dict:
         raise _cs.expected("a PendingReason object", d)
-    if not d.keys() <= _KEYS_PendingReason:
-        raise _cs.unknown_field(d, _KEYS_PendingReason, "PendingReason")
+    if tuple(d) not in _SHAPE_PendingReason.valid:
+        _SHAPE_PendingReason.check(d)
     get = d.get
     o = _new(_B_PendingReason)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -4220,19 +4498,19 @@ def _dec_PendingReason(d: _typing.Any) -> PendingReason:
     try:
         field = "taskId"
         v = get("taskId")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "taskId" in d):
             v = _cs.string_value(v)
         o.taskId = v
         field = "reason"
         v = get("reason")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "reason" in d):
             v = _cs.string_value(v)
         o.reason = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = PendingReason
+    o.__class__ = _C_PendingReason
     return o
 
 
@@ -4254,7 +4532,12 @@ def _hash_PendingReason(o: PendingReason, ids: _Ids) -> int:
 
 
 # -- struct JobUpdateKey ------------------------------------------------
-_KEYS_JobUpdateKey = frozenset(("cachedHashCode", "job", "id",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobUpdateKey = _cs.Shape(
+    "JobUpdateKey",
+    ("cachedHashCode", "job", "id",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_JobUpdateKey(o: JobUpdateKey) -> str:
@@ -4287,8 +4570,8 @@ def _enc_JobUpdateKey(o: JobUpdateKey) -> str:
 def _dec_JobUpdateKey(d: _typing.Any) -> JobUpdateKey:
     if d.__class__ is not dict:
         raise _cs.expected("a JobUpdateKey object", d)
-    if not d.keys() <= _KEYS_JobUpdateKey:
-        raise _cs.unknown_field(d, _KEYS_JobUpdateKey, "JobUpdateKey")
+    if tuple(d) not in _SHAPE_JobUpdateKey.valid:
+        _SHAPE_JobUpdateKey.check(d)
     get = d.get
     key = _INTERNED_JobUpdateKey.key(d)
     if key is not None:
@@ -4296,7 +4579,7 @@ def _dec_JobUpdateKey(d: _typing.Any) -> JobUpdateKey:
         if found is not None:
             return found
     o = _new(_B_JobUpdateKey)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -4304,19 +4587,19 @@ def _dec_JobUpdateKey(d: _typing.Any) -> JobUpdateKey:
     try:
         field = "job"
         v = get("job")
-        if v is not None:
+        if v is not None or "job" in d:
             v = _dec_JobKey(v)
         o.job = v
         field = "id"
         v = get("id")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "id" in d):
             v = _cs.string_value(v)
         o.id = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateKey
+    o.__class__ = _C_JobUpdateKey
     if key is not None:
         _INTERNED_JobUpdateKey.add(key, o)
     return o
@@ -4340,7 +4623,12 @@ def _hash_JobUpdateKey(o: JobUpdateKey, ids: _Ids) -> int:
 
 
 # -- struct JobUpdateSettings -------------------------------------------
-_KEYS_JobUpdateSettings = frozenset(("cachedHashCode", "updateGroupSize", "maxPerInstanceFailures", "maxFailedInstances", "minWaitInInstanceRunningMs", "rollbackOnFailure", "updateOnlyTheseInstances", "waitForBatchCompletion", "blockIfNoPulsesAfterMs",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobUpdateSettings = _cs.Shape(
+    "JobUpdateSettings",
+    ("cachedHashCode", "updateGroupSize", "maxPerInstanceFailures", "maxFailedInstances", "minWaitInInstanceRunningMs", "rollbackOnFailure", "updateOnlyTheseInstances", "waitForBatchCompletion", "blockIfNoPulsesAfterMs",),
+    ("cachedHashCode", "updateGroupSize", "maxPerInstanceFailures", "maxFailedInstances", "minWaitInInstanceRunningMs", "rollbackOnFailure", "updateOnlyTheseInstances", "waitForBatchCompletion", "blockIfNoPulsesAfterMs",),
+)
 
 
 def _enc_JobUpdateSettings(o: JobUpdateSettings) -> str:
@@ -4379,8 +4667,8 @@ def _enc_JobUpdateSettings(o: JobUpdateSettings) -> str:
 def _dec_JobUpdateSettings(d: _typing.Any) -> JobUpdateSettings:
     if d.__class__ is not dict:
         raise _cs.expected("a JobUpdateSettings object", d)
-    if not d.keys() <= _KEYS_JobUpdateSettings:
-        raise _cs.unknown_field(d, _KEYS_JobUpdateSettings, "JobUpdateSettings")
+    if tuple(d) not in _SHAPE_JobUpdateSettings.valid:
+        _SHAPE_JobUpdateSettings.check(d)
     get = d.get
     key = _INTERNED_JobUpdateSettings.key(d)
     if key is not None:
@@ -4388,47 +4676,47 @@ def _dec_JobUpdateSettings(d: _typing.Any) -> JobUpdateSettings:
         if found is not None:
             return found
     o = _new(_B_JobUpdateSettings)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "updateGroupSize"
-        v = get("updateGroupSize", 0)
+        v = d["updateGroupSize"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.updateGroupSize = v
         field = "maxPerInstanceFailures"
-        v = get("maxPerInstanceFailures", 0)
+        v = d["maxPerInstanceFailures"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.maxPerInstanceFailures = v
         field = "maxFailedInstances"
-        v = get("maxFailedInstances", 0)
+        v = d["maxFailedInstances"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.maxFailedInstances = v
         field = "minWaitInInstanceRunningMs"
-        v = get("minWaitInInstanceRunningMs", 0)
+        v = d["minWaitInInstanceRunningMs"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.minWaitInInstanceRunningMs = v
         field = "rollbackOnFailure"
-        v = get("rollbackOnFailure", False)
+        v = d["rollbackOnFailure"]
         if v.__class__ is not bool:
             v = _cs.bool_value(v)
         o.rollbackOnFailure = v
         field = "updateOnlyTheseInstances"
-        v = _dec_set_Range(get("updateOnlyTheseInstances"))
+        v = _dec_set_Range(d["updateOnlyTheseInstances"])
         o.updateOnlyTheseInstances = v
         field = "waitForBatchCompletion"
-        v = get("waitForBatchCompletion", False)
+        v = d["waitForBatchCompletion"]
         if v.__class__ is not bool:
             v = _cs.bool_value(v)
         o.waitForBatchCompletion = v
         field = "blockIfNoPulsesAfterMs"
-        v = get("blockIfNoPulsesAfterMs", 0)
+        v = d["blockIfNoPulsesAfterMs"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.blockIfNoPulsesAfterMs = v
@@ -4436,7 +4724,7 @@ def _dec_JobUpdateSettings(d: _typing.Any) -> JobUpdateSettings:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateSettings
+    o.__class__ = _C_JobUpdateSettings
     if key is not None:
         _INTERNED_JobUpdateSettings.add(key, o)
     return o
@@ -4464,7 +4752,12 @@ def _hash_JobUpdateSettings(o: JobUpdateSettings, ids: _Ids) -> int:
 
 
 # -- struct JobUpdateEvent ----------------------------------------------
-_KEYS_JobUpdateEvent = frozenset(("cachedHashCode", "status", "timestampMs", "user", "message",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobUpdateEvent = _cs.Shape(
+    "JobUpdateEvent",
+    ("cachedHashCode", "status", "timestampMs", "user", "message",),
+    ("cachedHashCode", "timestampMs",),
+)
 
 
 def _enc_JobUpdateEvent(o: JobUpdateEvent) -> str:
@@ -4496,11 +4789,11 @@ def _enc_JobUpdateEvent(o: JobUpdateEvent) -> str:
 def _dec_JobUpdateEvent(d: _typing.Any) -> JobUpdateEvent:
     if d.__class__ is not dict:
         raise _cs.expected("a JobUpdateEvent object", d)
-    if not d.keys() <= _KEYS_JobUpdateEvent:
-        raise _cs.unknown_field(d, _KEYS_JobUpdateEvent, "JobUpdateEvent")
+    if tuple(d) not in _SHAPE_JobUpdateEvent.valid:
+        _SHAPE_JobUpdateEvent.check(d)
     get = d.get
     o = _new(_B_JobUpdateEvent)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -4508,32 +4801,32 @@ def _dec_JobUpdateEvent(d: _typing.Any) -> JobUpdateEvent:
     try:
         field = "status"
         v = get("status")
-        if v is not None:
+        if v is not None or "status" in d:
             member = _E_JobUpdateStatus.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "JobUpdateStatus")
             v = member
         o.status = v
         field = "timestampMs"
-        v = get("timestampMs", 0)
+        v = d["timestampMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.timestampMs = v
         field = "user"
         v = get("user")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "user" in d):
             v = _cs.string_value(v)
         o.user = v
         field = "message"
         v = get("message")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "message" in d):
             v = _cs.string_value(v)
         o.message = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateEvent
+    o.__class__ = _C_JobUpdateEvent
     return o
 
 
@@ -4558,7 +4851,12 @@ def _hash_JobUpdateEvent(o: JobUpdateEvent, ids: _Ids) -> int:
 
 
 # -- struct JobInstanceUpdateEvent --------------------------------------
-_KEYS_JobInstanceUpdateEvent = frozenset(("cachedHashCode", "instanceId", "timestampMs", "action",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobInstanceUpdateEvent = _cs.Shape(
+    "JobInstanceUpdateEvent",
+    ("cachedHashCode", "instanceId", "timestampMs", "action",),
+    ("cachedHashCode", "instanceId", "timestampMs",),
+)
 
 
 def _enc_JobInstanceUpdateEvent(o: JobInstanceUpdateEvent) -> str:
@@ -4589,29 +4887,29 @@ def _enc_JobInstanceUpdateEvent(o: JobInstanceUpdateEvent) -> str:
 def _dec_JobInstanceUpdateEvent(d: _typing.Any) -> JobInstanceUpdateEvent:
     if d.__class__ is not dict:
         raise _cs.expected("a JobInstanceUpdateEvent object", d)
-    if not d.keys() <= _KEYS_JobInstanceUpdateEvent:
-        raise _cs.unknown_field(d, _KEYS_JobInstanceUpdateEvent, "JobInstanceUpdateEvent")
+    if tuple(d) not in _SHAPE_JobInstanceUpdateEvent.valid:
+        _SHAPE_JobInstanceUpdateEvent.check(d)
     get = d.get
     o = _new(_B_JobInstanceUpdateEvent)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "instanceId"
-        v = get("instanceId", 0)
+        v = d["instanceId"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.instanceId = v
         field = "timestampMs"
-        v = get("timestampMs", 0)
+        v = d["timestampMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.timestampMs = v
         field = "action"
         v = get("action")
-        if v is not None:
+        if v is not None or "action" in d:
             member = _E_JobUpdateAction.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "JobUpdateAction")
@@ -4621,7 +4919,7 @@ def _dec_JobInstanceUpdateEvent(d: _typing.Any) -> JobInstanceUpdateEvent:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobInstanceUpdateEvent
+    o.__class__ = _C_JobInstanceUpdateEvent
     return o
 
 
@@ -4643,7 +4941,12 @@ def _hash_JobInstanceUpdateEvent(o: JobInstanceUpdateEvent, ids: _Ids) -> int:
 
 
 # -- struct InstanceTaskConfig ------------------------------------------
-_KEYS_InstanceTaskConfig = frozenset(("cachedHashCode", "task", "instances",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_InstanceTaskConfig = _cs.Shape(
+    "InstanceTaskConfig",
+    ("cachedHashCode", "task", "instances",),
+    ("cachedHashCode", "instances",),
+)
 
 
 def _enc_InstanceTaskConfig(o: InstanceTaskConfig) -> str:
@@ -4677,8 +4980,8 @@ def _enc_InstanceTaskConfig(o: InstanceTaskConfig) -> str:
 def _dec_InstanceTaskConfig(d: _typing.Any) -> InstanceTaskConfig:
     if d.__class__ is not dict:
         raise _cs.expected("a InstanceTaskConfig object", d)
-    if not d.keys() <= _KEYS_InstanceTaskConfig:
-        raise _cs.unknown_field(d, _KEYS_InstanceTaskConfig, "InstanceTaskConfig")
+    if tuple(d) not in _SHAPE_InstanceTaskConfig.valid:
+        _SHAPE_InstanceTaskConfig.check(d)
     get = d.get
     key = _INTERNED_InstanceTaskConfig.key(d)
     if key is not None:
@@ -4686,7 +4989,7 @@ def _dec_InstanceTaskConfig(d: _typing.Any) -> InstanceTaskConfig:
         if found is not None:
             return found
     o = _new(_B_InstanceTaskConfig)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -4694,17 +4997,17 @@ def _dec_InstanceTaskConfig(d: _typing.Any) -> InstanceTaskConfig:
     try:
         field = "task"
         v = get("task")
-        if v is not None:
+        if v is not None or "task" in d:
             v = _dec_TaskConfig(v)
         o.task = v
         field = "instances"
-        v = _dec_set_Range(get("instances"))
+        v = _dec_set_Range(d["instances"])
         o.instances = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = InstanceTaskConfig
+    o.__class__ = _C_InstanceTaskConfig
     if key is not None:
         _INTERNED_InstanceTaskConfig.add(key, o)
     return o
@@ -4727,7 +5030,12 @@ def _hash_InstanceTaskConfig(o: InstanceTaskConfig, ids: _Ids) -> int:
 
 
 # -- struct JobUpdateState ----------------------------------------------
-_KEYS_JobUpdateState = frozenset(("cachedHashCode", "status", "createdTimestampMs", "lastModifiedTimestampMs",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobUpdateState = _cs.Shape(
+    "JobUpdateState",
+    ("cachedHashCode", "status", "createdTimestampMs", "lastModifiedTimestampMs",),
+    ("cachedHashCode", "createdTimestampMs", "lastModifiedTimestampMs",),
+)
 
 
 def _enc_JobUpdateState(o: JobUpdateState) -> str:
@@ -4758,11 +5066,11 @@ def _enc_JobUpdateState(o: JobUpdateState) -> str:
 def _dec_JobUpdateState(d: _typing.Any) -> JobUpdateState:
     if d.__class__ is not dict:
         raise _cs.expected("a JobUpdateState object", d)
-    if not d.keys() <= _KEYS_JobUpdateState:
-        raise _cs.unknown_field(d, _KEYS_JobUpdateState, "JobUpdateState")
+    if tuple(d) not in _SHAPE_JobUpdateState.valid:
+        _SHAPE_JobUpdateState.check(d)
     get = d.get
     o = _new(_B_JobUpdateState)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -4770,19 +5078,19 @@ def _dec_JobUpdateState(d: _typing.Any) -> JobUpdateState:
     try:
         field = "status"
         v = get("status")
-        if v is not None:
+        if v is not None or "status" in d:
             member = _E_JobUpdateStatus.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "JobUpdateStatus")
             v = member
         o.status = v
         field = "createdTimestampMs"
-        v = get("createdTimestampMs", 0)
+        v = d["createdTimestampMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.createdTimestampMs = v
         field = "lastModifiedTimestampMs"
-        v = get("lastModifiedTimestampMs", 0)
+        v = d["lastModifiedTimestampMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.lastModifiedTimestampMs = v
@@ -4790,7 +5098,7 @@ def _dec_JobUpdateState(d: _typing.Any) -> JobUpdateState:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateState
+    o.__class__ = _C_JobUpdateState
     return o
 
 
@@ -4812,7 +5120,12 @@ def _hash_JobUpdateState(o: JobUpdateState, ids: _Ids) -> int:
 
 
 # -- struct JobUpdateSummary --------------------------------------------
-_KEYS_JobUpdateSummary = frozenset(("cachedHashCode", "key", "user", "state", "metadata",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobUpdateSummary = _cs.Shape(
+    "JobUpdateSummary",
+    ("cachedHashCode", "key", "user", "state", "metadata",),
+    ("cachedHashCode", "metadata",),
+)
 
 
 def _enc_JobUpdateSummary(o: JobUpdateSummary) -> str:
@@ -4849,8 +5162,8 @@ def _enc_JobUpdateSummary(o: JobUpdateSummary) -> str:
 def _dec_JobUpdateSummary(d: _typing.Any) -> JobUpdateSummary:
     if d.__class__ is not dict:
         raise _cs.expected("a JobUpdateSummary object", d)
-    if not d.keys() <= _KEYS_JobUpdateSummary:
-        raise _cs.unknown_field(d, _KEYS_JobUpdateSummary, "JobUpdateSummary")
+    if tuple(d) not in _SHAPE_JobUpdateSummary.valid:
+        _SHAPE_JobUpdateSummary.check(d)
     get = d.get
     key = _INTERNED_JobUpdateSummary.key(d)
     if key is not None:
@@ -4858,7 +5171,7 @@ def _dec_JobUpdateSummary(d: _typing.Any) -> JobUpdateSummary:
         if found is not None:
             return found
     o = _new(_B_JobUpdateSummary)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -4866,27 +5179,27 @@ def _dec_JobUpdateSummary(d: _typing.Any) -> JobUpdateSummary:
     try:
         field = "key"
         v = get("key")
-        if v is not None:
+        if v is not None or "key" in d:
             v = _dec_JobUpdateKey(v)
         o.key = v
         field = "user"
         v = get("user")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "user" in d):
             v = _cs.string_value(v)
         o.user = v
         field = "state"
         v = get("state")
-        if v is not None:
+        if v is not None or "state" in d:
             v = _dec_JobUpdateState(v)
         o.state = v
         field = "metadata"
-        v = _dec_set_Metadata(get("metadata"))
+        v = _dec_set_Metadata(d["metadata"])
         o.metadata = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateSummary
+    o.__class__ = _C_JobUpdateSummary
     if key is not None:
         _INTERNED_JobUpdateSummary.add(key, o)
     return o
@@ -4913,7 +5226,12 @@ def _hash_JobUpdateSummary(o: JobUpdateSummary, ids: _Ids) -> int:
 
 
 # -- struct JobUpdateInstructions ---------------------------------------
-_KEYS_JobUpdateInstructions = frozenset(("cachedHashCode", "initialState", "desiredState", "settings",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobUpdateInstructions = _cs.Shape(
+    "JobUpdateInstructions",
+    ("cachedHashCode", "initialState", "desiredState", "settings",),
+    ("cachedHashCode", "initialState",),
+)
 
 
 def _enc_JobUpdateInstructions(o: JobUpdateInstructions) -> str:
@@ -4949,8 +5267,8 @@ def _enc_JobUpdateInstructions(o: JobUpdateInstructions) -> str:
 def _dec_JobUpdateInstructions(d: _typing.Any) -> JobUpdateInstructions:
     if d.__class__ is not dict:
         raise _cs.expected("a JobUpdateInstructions object", d)
-    if not d.keys() <= _KEYS_JobUpdateInstructions:
-        raise _cs.unknown_field(d, _KEYS_JobUpdateInstructions, "JobUpdateInstructions")
+    if tuple(d) not in _SHAPE_JobUpdateInstructions.valid:
+        _SHAPE_JobUpdateInstructions.check(d)
     get = d.get
     key = _INTERNED_JobUpdateInstructions.key(d)
     if key is not None:
@@ -4958,30 +5276,30 @@ def _dec_JobUpdateInstructions(d: _typing.Any) -> JobUpdateInstructions:
         if found is not None:
             return found
     o = _new(_B_JobUpdateInstructions)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "initialState"
-        v = _dec_set_InstanceTaskConfig(get("initialState"))
+        v = _dec_set_InstanceTaskConfig(d["initialState"])
         o.initialState = v
         field = "desiredState"
         v = get("desiredState")
-        if v is not None:
+        if v is not None or "desiredState" in d:
             v = _dec_InstanceTaskConfig(v)
         o.desiredState = v
         field = "settings"
         v = get("settings")
-        if v is not None:
+        if v is not None or "settings" in d:
             v = _dec_JobUpdateSettings(v)
         o.settings = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateInstructions
+    o.__class__ = _C_JobUpdateInstructions
     if key is not None:
         _INTERNED_JobUpdateInstructions.add(key, o)
     return o
@@ -5006,7 +5324,12 @@ def _hash_JobUpdateInstructions(o: JobUpdateInstructions, ids: _Ids) -> int:
 
 
 # -- struct JobUpdate ---------------------------------------------------
-_KEYS_JobUpdate = frozenset(("cachedHashCode", "summary", "instructions",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobUpdate = _cs.Shape(
+    "JobUpdate",
+    ("cachedHashCode", "summary", "instructions",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_JobUpdate(o: JobUpdate) -> str:
@@ -5040,8 +5363,8 @@ def _enc_JobUpdate(o: JobUpdate) -> str:
 def _dec_JobUpdate(d: _typing.Any) -> JobUpdate:
     if d.__class__ is not dict:
         raise _cs.expected("a JobUpdate object", d)
-    if not d.keys() <= _KEYS_JobUpdate:
-        raise _cs.unknown_field(d, _KEYS_JobUpdate, "JobUpdate")
+    if tuple(d) not in _SHAPE_JobUpdate.valid:
+        _SHAPE_JobUpdate.check(d)
     get = d.get
     key = _INTERNED_JobUpdate.key(d)
     if key is not None:
@@ -5049,7 +5372,7 @@ def _dec_JobUpdate(d: _typing.Any) -> JobUpdate:
         if found is not None:
             return found
     o = _new(_B_JobUpdate)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -5057,19 +5380,19 @@ def _dec_JobUpdate(d: _typing.Any) -> JobUpdate:
     try:
         field = "summary"
         v = get("summary")
-        if v is not None:
+        if v is not None or "summary" in d:
             v = _dec_JobUpdateSummary(v)
         o.summary = v
         field = "instructions"
         v = get("instructions")
-        if v is not None:
+        if v is not None or "instructions" in d:
             v = _dec_JobUpdateInstructions(v)
         o.instructions = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdate
+    o.__class__ = _C_JobUpdate
     if key is not None:
         _INTERNED_JobUpdate.add(key, o)
     return o
@@ -5093,7 +5416,12 @@ def _hash_JobUpdate(o: JobUpdate, ids: _Ids) -> int:
 
 
 # -- struct JobUpdateDetails --------------------------------------------
-_KEYS_JobUpdateDetails = frozenset(("cachedHashCode", "update", "updateEvents", "instanceEvents",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobUpdateDetails = _cs.Shape(
+    "JobUpdateDetails",
+    ("cachedHashCode", "update", "updateEvents", "instanceEvents",),
+    ("cachedHashCode", "updateEvents", "instanceEvents",),
+)
 
 
 def _enc_JobUpdateDetails(o: JobUpdateDetails) -> str:
@@ -5129,8 +5457,8 @@ def _enc_JobUpdateDetails(o: JobUpdateDetails) -> str:
 def _dec_JobUpdateDetails(d: _typing.Any) -> JobUpdateDetails:
     if d.__class__ is not dict:
         raise _cs.expected("a JobUpdateDetails object", d)
-    if not d.keys() <= _KEYS_JobUpdateDetails:
-        raise _cs.unknown_field(d, _KEYS_JobUpdateDetails, "JobUpdateDetails")
+    if tuple(d) not in _SHAPE_JobUpdateDetails.valid:
+        _SHAPE_JobUpdateDetails.check(d)
     get = d.get
     key = _INTERNED_JobUpdateDetails.key(d)
     if key is not None:
@@ -5138,7 +5466,7 @@ def _dec_JobUpdateDetails(d: _typing.Any) -> JobUpdateDetails:
         if found is not None:
             return found
     o = _new(_B_JobUpdateDetails)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -5146,20 +5474,20 @@ def _dec_JobUpdateDetails(d: _typing.Any) -> JobUpdateDetails:
     try:
         field = "update"
         v = get("update")
-        if v is not None:
+        if v is not None or "update" in d:
             v = _dec_JobUpdate(v)
         o.update = v
         field = "updateEvents"
-        v = _dec_list_JobUpdateEvent(get("updateEvents"))
+        v = _dec_list_JobUpdateEvent(d["updateEvents"])
         o.updateEvents = v
         field = "instanceEvents"
-        v = _dec_list_JobInstanceUpdateEvent(get("instanceEvents"))
+        v = _dec_list_JobInstanceUpdateEvent(d["instanceEvents"])
         o.instanceEvents = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateDetails
+    o.__class__ = _C_JobUpdateDetails
     if key is not None:
         _INTERNED_JobUpdateDetails.add(key, o)
     return o
@@ -5183,7 +5511,12 @@ def _hash_JobUpdateDetails(o: JobUpdateDetails, ids: _Ids) -> int:
 
 
 # -- struct JobUpdateRequest --------------------------------------------
-_KEYS_JobUpdateRequest = frozenset(("cachedHashCode", "taskConfig", "instanceCount", "settings", "metadata",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobUpdateRequest = _cs.Shape(
+    "JobUpdateRequest",
+    ("cachedHashCode", "taskConfig", "instanceCount", "settings", "metadata",),
+    ("cachedHashCode", "instanceCount", "metadata",),
+)
 
 
 def _enc_JobUpdateRequest(o: JobUpdateRequest) -> str:
@@ -5220,8 +5553,8 @@ def _enc_JobUpdateRequest(o: JobUpdateRequest) -> str:
 def _dec_JobUpdateRequest(d: _typing.Any) -> JobUpdateRequest:
     if d.__class__ is not dict:
         raise _cs.expected("a JobUpdateRequest object", d)
-    if not d.keys() <= _KEYS_JobUpdateRequest:
-        raise _cs.unknown_field(d, _KEYS_JobUpdateRequest, "JobUpdateRequest")
+    if tuple(d) not in _SHAPE_JobUpdateRequest.valid:
+        _SHAPE_JobUpdateRequest.check(d)
     get = d.get
     key = _INTERNED_JobUpdateRequest.key(d)
     if key is not None:
@@ -5229,7 +5562,7 @@ def _dec_JobUpdateRequest(d: _typing.Any) -> JobUpdateRequest:
         if found is not None:
             return found
     o = _new(_B_JobUpdateRequest)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -5237,27 +5570,27 @@ def _dec_JobUpdateRequest(d: _typing.Any) -> JobUpdateRequest:
     try:
         field = "taskConfig"
         v = get("taskConfig")
-        if v is not None:
+        if v is not None or "taskConfig" in d:
             v = _dec_TaskConfig(v)
         o.taskConfig = v
         field = "instanceCount"
-        v = get("instanceCount", 0)
+        v = d["instanceCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.instanceCount = v
         field = "settings"
         v = get("settings")
-        if v is not None:
+        if v is not None or "settings" in d:
             v = _dec_JobUpdateSettings(v)
         o.settings = v
         field = "metadata"
-        v = _dec_set_Metadata(get("metadata"))
+        v = _dec_set_Metadata(d["metadata"])
         o.metadata = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateRequest
+    o.__class__ = _C_JobUpdateRequest
     if key is not None:
         _INTERNED_JobUpdateRequest.add(key, o)
     return o
@@ -5283,7 +5616,12 @@ def _hash_JobUpdateRequest(o: JobUpdateRequest, ids: _Ids) -> int:
 
 
 # -- struct JobUpdateQuery ----------------------------------------------
-_KEYS_JobUpdateQuery = frozenset(("cachedHashCode", "role", "key", "jobKey", "user", "updateStatuses", "offset", "limit",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobUpdateQuery = _cs.Shape(
+    "JobUpdateQuery",
+    ("cachedHashCode", "role", "key", "jobKey", "user", "updateStatuses", "offset", "limit",),
+    ("cachedHashCode", "updateStatuses", "offset", "limit",),
+)
 
 
 def _enc_JobUpdateQuery(o: JobUpdateQuery) -> str:
@@ -5322,8 +5660,8 @@ def _enc_JobUpdateQuery(o: JobUpdateQuery) -> str:
 def _dec_JobUpdateQuery(d: _typing.Any) -> JobUpdateQuery:
     if d.__class__ is not dict:
         raise _cs.expected("a JobUpdateQuery object", d)
-    if not d.keys() <= _KEYS_JobUpdateQuery:
-        raise _cs.unknown_field(d, _KEYS_JobUpdateQuery, "JobUpdateQuery")
+    if tuple(d) not in _SHAPE_JobUpdateQuery.valid:
+        _SHAPE_JobUpdateQuery.check(d)
     get = d.get
     key = _INTERNED_JobUpdateQuery.key(d)
     if key is not None:
@@ -5331,7 +5669,7 @@ def _dec_JobUpdateQuery(d: _typing.Any) -> JobUpdateQuery:
         if found is not None:
             return found
     o = _new(_B_JobUpdateQuery)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -5339,34 +5677,34 @@ def _dec_JobUpdateQuery(d: _typing.Any) -> JobUpdateQuery:
     try:
         field = "role"
         v = get("role")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "role" in d):
             v = _cs.string_value(v)
         o.role = v
         field = "key"
         v = get("key")
-        if v is not None:
+        if v is not None or "key" in d:
             v = _dec_JobUpdateKey(v)
         o.key = v
         field = "jobKey"
         v = get("jobKey")
-        if v is not None:
+        if v is not None or "jobKey" in d:
             v = _dec_JobKey(v)
         o.jobKey = v
         field = "user"
         v = get("user")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "user" in d):
             v = _cs.string_value(v)
         o.user = v
         field = "updateStatuses"
-        v = _dec_set_JobUpdateStatus(get("updateStatuses"))
+        v = _dec_set_JobUpdateStatus(d["updateStatuses"])
         o.updateStatuses = v
         field = "offset"
-        v = get("offset", 0)
+        v = d["offset"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.offset = v
         field = "limit"
-        v = get("limit", 0)
+        v = d["limit"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.limit = v
@@ -5374,7 +5712,7 @@ def _dec_JobUpdateQuery(d: _typing.Any) -> JobUpdateQuery:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateQuery
+    o.__class__ = _C_JobUpdateQuery
     if key is not None:
         _INTERNED_JobUpdateQuery.add(key, o)
     return o
@@ -5405,7 +5743,12 @@ def _hash_JobUpdateQuery(o: JobUpdateQuery, ids: _Ids) -> int:
 
 
 # -- struct ListBackupsResult -------------------------------------------
-_KEYS_ListBackupsResult = frozenset(("cachedHashCode", "backups",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ListBackupsResult = _cs.Shape(
+    "ListBackupsResult",
+    ("cachedHashCode", "backups",),
+    ("cachedHashCode", "backups",),
+)
 
 
 def _enc_ListBackupsResult(o: ListBackupsResult) -> str:
@@ -5434,24 +5777,24 @@ def _enc_ListBackupsResult(o: ListBackupsResult) -> str:
 def _dec_ListBackupsResult(d: _typing.Any) -> ListBackupsResult:
     if d.__class__ is not dict:
         raise _cs.expected("a ListBackupsResult object", d)
-    if not d.keys() <= _KEYS_ListBackupsResult:
-        raise _cs.unknown_field(d, _KEYS_ListBackupsResult, "ListBackupsResult")
+    if tuple(d) not in _SHAPE_ListBackupsResult.valid:
+        _SHAPE_ListBackupsResult.check(d)
     get = d.get
     o = _new(_B_ListBackupsResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "backups"
-        v = _dec_set_string(get("backups"))
+        v = _dec_set_string(d["backups"])
         o.backups = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ListBackupsResult
+    o.__class__ = _C_ListBackupsResult
     return o
 
 
@@ -5470,7 +5813,12 @@ def _hash_ListBackupsResult(o: ListBackupsResult, ids: _Ids) -> int:
 
 
 # -- struct StartMaintenanceResult --------------------------------------
-_KEYS_StartMaintenanceResult = frozenset(("cachedHashCode", "statuses",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_StartMaintenanceResult = _cs.Shape(
+    "StartMaintenanceResult",
+    ("cachedHashCode", "statuses",),
+    ("cachedHashCode", "statuses",),
+)
 
 
 def _enc_StartMaintenanceResult(o: StartMaintenanceResult) -> str:
@@ -5502,8 +5850,8 @@ def _enc_StartMaintenanceResult(o: StartMaintenanceResult) -> str:
 def _dec_StartMaintenanceResult(d: _typing.Any) -> StartMaintenanceResult:
     if d.__class__ is not dict:
         raise _cs.expected("a StartMaintenanceResult object", d)
-    if not d.keys() <= _KEYS_StartMaintenanceResult:
-        raise _cs.unknown_field(d, _KEYS_StartMaintenanceResult, "StartMaintenanceResult")
+    if tuple(d) not in _SHAPE_StartMaintenanceResult.valid:
+        _SHAPE_StartMaintenanceResult.check(d)
     get = d.get
     key = _INTERNED_StartMaintenanceResult.key(d)
     if key is not None:
@@ -5511,20 +5859,20 @@ def _dec_StartMaintenanceResult(d: _typing.Any) -> StartMaintenanceResult:
         if found is not None:
             return found
     o = _new(_B_StartMaintenanceResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "statuses"
-        v = _dec_set_HostStatus(get("statuses"))
+        v = _dec_set_HostStatus(d["statuses"])
         o.statuses = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = StartMaintenanceResult
+    o.__class__ = _C_StartMaintenanceResult
     if key is not None:
         _INTERNED_StartMaintenanceResult.add(key, o)
     return o
@@ -5545,7 +5893,12 @@ def _hash_StartMaintenanceResult(o: StartMaintenanceResult, ids: _Ids) -> int:
 
 
 # -- struct DrainHostsResult --------------------------------------------
-_KEYS_DrainHostsResult = frozenset(("cachedHashCode", "statuses",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_DrainHostsResult = _cs.Shape(
+    "DrainHostsResult",
+    ("cachedHashCode", "statuses",),
+    ("cachedHashCode", "statuses",),
+)
 
 
 def _enc_DrainHostsResult(o: DrainHostsResult) -> str:
@@ -5577,8 +5930,8 @@ def _enc_DrainHostsResult(o: DrainHostsResult) -> str:
 def _dec_DrainHostsResult(d: _typing.Any) -> DrainHostsResult:
     if d.__class__ is not dict:
         raise _cs.expected("a DrainHostsResult object", d)
-    if not d.keys() <= _KEYS_DrainHostsResult:
-        raise _cs.unknown_field(d, _KEYS_DrainHostsResult, "DrainHostsResult")
+    if tuple(d) not in _SHAPE_DrainHostsResult.valid:
+        _SHAPE_DrainHostsResult.check(d)
     get = d.get
     key = _INTERNED_DrainHostsResult.key(d)
     if key is not None:
@@ -5586,20 +5939,20 @@ def _dec_DrainHostsResult(d: _typing.Any) -> DrainHostsResult:
         if found is not None:
             return found
     o = _new(_B_DrainHostsResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "statuses"
-        v = _dec_set_HostStatus(get("statuses"))
+        v = _dec_set_HostStatus(d["statuses"])
         o.statuses = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = DrainHostsResult
+    o.__class__ = _C_DrainHostsResult
     if key is not None:
         _INTERNED_DrainHostsResult.add(key, o)
     return o
@@ -5620,7 +5973,12 @@ def _hash_DrainHostsResult(o: DrainHostsResult, ids: _Ids) -> int:
 
 
 # -- struct QueryRecoveryResult -----------------------------------------
-_KEYS_QueryRecoveryResult = frozenset(("cachedHashCode", "tasks",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_QueryRecoveryResult = _cs.Shape(
+    "QueryRecoveryResult",
+    ("cachedHashCode", "tasks",),
+    ("cachedHashCode", "tasks",),
+)
 
 
 def _enc_QueryRecoveryResult(o: QueryRecoveryResult) -> str:
@@ -5652,8 +6010,8 @@ def _enc_QueryRecoveryResult(o: QueryRecoveryResult) -> str:
 def _dec_QueryRecoveryResult(d: _typing.Any) -> QueryRecoveryResult:
     if d.__class__ is not dict:
         raise _cs.expected("a QueryRecoveryResult object", d)
-    if not d.keys() <= _KEYS_QueryRecoveryResult:
-        raise _cs.unknown_field(d, _KEYS_QueryRecoveryResult, "QueryRecoveryResult")
+    if tuple(d) not in _SHAPE_QueryRecoveryResult.valid:
+        _SHAPE_QueryRecoveryResult.check(d)
     get = d.get
     key = _INTERNED_QueryRecoveryResult.key(d)
     if key is not None:
@@ -5661,20 +6019,20 @@ def _dec_QueryRecoveryResult(d: _typing.Any) -> QueryRecoveryResult:
         if found is not None:
             return found
     o = _new(_B_QueryRecoveryResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "tasks"
-        v = _dec_set_ScheduledTask(get("tasks"))
+        v = _dec_set_ScheduledTask(d["tasks"])
         o.tasks = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = QueryRecoveryResult
+    o.__class__ = _C_QueryRecoveryResult
     if key is not None:
         _INTERNED_QueryRecoveryResult.add(key, o)
     return o
@@ -5695,7 +6053,12 @@ def _hash_QueryRecoveryResult(o: QueryRecoveryResult, ids: _Ids) -> int:
 
 
 # -- struct MaintenanceStatusResult -------------------------------------
-_KEYS_MaintenanceStatusResult = frozenset(("cachedHashCode", "statuses",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_MaintenanceStatusResult = _cs.Shape(
+    "MaintenanceStatusResult",
+    ("cachedHashCode", "statuses",),
+    ("cachedHashCode", "statuses",),
+)
 
 
 def _enc_MaintenanceStatusResult(o: MaintenanceStatusResult) -> str:
@@ -5727,8 +6090,8 @@ def _enc_MaintenanceStatusResult(o: MaintenanceStatusResult) -> str:
 def _dec_MaintenanceStatusResult(d: _typing.Any) -> MaintenanceStatusResult:
     if d.__class__ is not dict:
         raise _cs.expected("a MaintenanceStatusResult object", d)
-    if not d.keys() <= _KEYS_MaintenanceStatusResult:
-        raise _cs.unknown_field(d, _KEYS_MaintenanceStatusResult, "MaintenanceStatusResult")
+    if tuple(d) not in _SHAPE_MaintenanceStatusResult.valid:
+        _SHAPE_MaintenanceStatusResult.check(d)
     get = d.get
     key = _INTERNED_MaintenanceStatusResult.key(d)
     if key is not None:
@@ -5736,20 +6099,20 @@ def _dec_MaintenanceStatusResult(d: _typing.Any) -> MaintenanceStatusResult:
         if found is not None:
             return found
     o = _new(_B_MaintenanceStatusResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "statuses"
-        v = _dec_set_HostStatus(get("statuses"))
+        v = _dec_set_HostStatus(d["statuses"])
         o.statuses = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = MaintenanceStatusResult
+    o.__class__ = _C_MaintenanceStatusResult
     if key is not None:
         _INTERNED_MaintenanceStatusResult.add(key, o)
     return o
@@ -5770,7 +6133,12 @@ def _hash_MaintenanceStatusResult(o: MaintenanceStatusResult, ids: _Ids) -> int:
 
 
 # -- struct EndMaintenanceResult ----------------------------------------
-_KEYS_EndMaintenanceResult = frozenset(("cachedHashCode", "statuses",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_EndMaintenanceResult = _cs.Shape(
+    "EndMaintenanceResult",
+    ("cachedHashCode", "statuses",),
+    ("cachedHashCode", "statuses",),
+)
 
 
 def _enc_EndMaintenanceResult(o: EndMaintenanceResult) -> str:
@@ -5802,8 +6170,8 @@ def _enc_EndMaintenanceResult(o: EndMaintenanceResult) -> str:
 def _dec_EndMaintenanceResult(d: _typing.Any) -> EndMaintenanceResult:
     if d.__class__ is not dict:
         raise _cs.expected("a EndMaintenanceResult object", d)
-    if not d.keys() <= _KEYS_EndMaintenanceResult:
-        raise _cs.unknown_field(d, _KEYS_EndMaintenanceResult, "EndMaintenanceResult")
+    if tuple(d) not in _SHAPE_EndMaintenanceResult.valid:
+        _SHAPE_EndMaintenanceResult.check(d)
     get = d.get
     key = _INTERNED_EndMaintenanceResult.key(d)
     if key is not None:
@@ -5811,20 +6179,20 @@ def _dec_EndMaintenanceResult(d: _typing.Any) -> EndMaintenanceResult:
         if found is not None:
             return found
     o = _new(_B_EndMaintenanceResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "statuses"
-        v = _dec_set_HostStatus(get("statuses"))
+        v = _dec_set_HostStatus(d["statuses"])
         o.statuses = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = EndMaintenanceResult
+    o.__class__ = _C_EndMaintenanceResult
     if key is not None:
         _INTERNED_EndMaintenanceResult.add(key, o)
     return o
@@ -5845,7 +6213,12 @@ def _hash_EndMaintenanceResult(o: EndMaintenanceResult, ids: _Ids) -> int:
 
 
 # -- struct RoleSummaryResult -------------------------------------------
-_KEYS_RoleSummaryResult = frozenset(("cachedHashCode", "summaries",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_RoleSummaryResult = _cs.Shape(
+    "RoleSummaryResult",
+    ("cachedHashCode", "summaries",),
+    ("cachedHashCode", "summaries",),
+)
 
 
 def _enc_RoleSummaryResult(o: RoleSummaryResult) -> str:
@@ -5877,8 +6250,8 @@ def _enc_RoleSummaryResult(o: RoleSummaryResult) -> str:
 def _dec_RoleSummaryResult(d: _typing.Any) -> RoleSummaryResult:
     if d.__class__ is not dict:
         raise _cs.expected("a RoleSummaryResult object", d)
-    if not d.keys() <= _KEYS_RoleSummaryResult:
-        raise _cs.unknown_field(d, _KEYS_RoleSummaryResult, "RoleSummaryResult")
+    if tuple(d) not in _SHAPE_RoleSummaryResult.valid:
+        _SHAPE_RoleSummaryResult.check(d)
     get = d.get
     key = _INTERNED_RoleSummaryResult.key(d)
     if key is not None:
@@ -5886,20 +6259,20 @@ def _dec_RoleSummaryResult(d: _typing.Any) -> RoleSummaryResult:
         if found is not None:
             return found
     o = _new(_B_RoleSummaryResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "summaries"
-        v = _dec_set_RoleSummary(get("summaries"))
+        v = _dec_set_RoleSummary(d["summaries"])
         o.summaries = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = RoleSummaryResult
+    o.__class__ = _C_RoleSummaryResult
     if key is not None:
         _INTERNED_RoleSummaryResult.add(key, o)
     return o
@@ -5920,7 +6293,12 @@ def _hash_RoleSummaryResult(o: RoleSummaryResult, ids: _Ids) -> int:
 
 
 # -- struct JobSummaryResult --------------------------------------------
-_KEYS_JobSummaryResult = frozenset(("cachedHashCode", "summaries",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobSummaryResult = _cs.Shape(
+    "JobSummaryResult",
+    ("cachedHashCode", "summaries",),
+    ("cachedHashCode", "summaries",),
+)
 
 
 def _enc_JobSummaryResult(o: JobSummaryResult) -> str:
@@ -5952,8 +6330,8 @@ def _enc_JobSummaryResult(o: JobSummaryResult) -> str:
 def _dec_JobSummaryResult(d: _typing.Any) -> JobSummaryResult:
     if d.__class__ is not dict:
         raise _cs.expected("a JobSummaryResult object", d)
-    if not d.keys() <= _KEYS_JobSummaryResult:
-        raise _cs.unknown_field(d, _KEYS_JobSummaryResult, "JobSummaryResult")
+    if tuple(d) not in _SHAPE_JobSummaryResult.valid:
+        _SHAPE_JobSummaryResult.check(d)
     get = d.get
     key = _INTERNED_JobSummaryResult.key(d)
     if key is not None:
@@ -5961,20 +6339,20 @@ def _dec_JobSummaryResult(d: _typing.Any) -> JobSummaryResult:
         if found is not None:
             return found
     o = _new(_B_JobSummaryResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "summaries"
-        v = _dec_set_JobSummary(get("summaries"))
+        v = _dec_set_JobSummary(d["summaries"])
         o.summaries = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobSummaryResult
+    o.__class__ = _C_JobSummaryResult
     if key is not None:
         _INTERNED_JobSummaryResult.add(key, o)
     return o
@@ -5995,7 +6373,12 @@ def _hash_JobSummaryResult(o: JobSummaryResult, ids: _Ids) -> int:
 
 
 # -- struct ConfigSummaryResult -----------------------------------------
-_KEYS_ConfigSummaryResult = frozenset(("cachedHashCode", "summary",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ConfigSummaryResult = _cs.Shape(
+    "ConfigSummaryResult",
+    ("cachedHashCode", "summary",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_ConfigSummaryResult(o: ConfigSummaryResult) -> str:
@@ -6027,8 +6410,8 @@ def _enc_ConfigSummaryResult(o: ConfigSummaryResult) -> str:
 def _dec_ConfigSummaryResult(d: _typing.Any) -> ConfigSummaryResult:
     if d.__class__ is not dict:
         raise _cs.expected("a ConfigSummaryResult object", d)
-    if not d.keys() <= _KEYS_ConfigSummaryResult:
-        raise _cs.unknown_field(d, _KEYS_ConfigSummaryResult, "ConfigSummaryResult")
+    if tuple(d) not in _SHAPE_ConfigSummaryResult.valid:
+        _SHAPE_ConfigSummaryResult.check(d)
     get = d.get
     key = _INTERNED_ConfigSummaryResult.key(d)
     if key is not None:
@@ -6036,7 +6419,7 @@ def _dec_ConfigSummaryResult(d: _typing.Any) -> ConfigSummaryResult:
         if found is not None:
             return found
     o = _new(_B_ConfigSummaryResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -6044,14 +6427,14 @@ def _dec_ConfigSummaryResult(d: _typing.Any) -> ConfigSummaryResult:
     try:
         field = "summary"
         v = get("summary")
-        if v is not None:
+        if v is not None or "summary" in d:
             v = _dec_ConfigSummary(v)
         o.summary = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ConfigSummaryResult
+    o.__class__ = _C_ConfigSummaryResult
     if key is not None:
         _INTERNED_ConfigSummaryResult.add(key, o)
     return o
@@ -6073,7 +6456,12 @@ def _hash_ConfigSummaryResult(o: ConfigSummaryResult, ids: _Ids) -> int:
 
 
 # -- struct GetPendingReasonResult --------------------------------------
-_KEYS_GetPendingReasonResult = frozenset(("cachedHashCode", "reasons",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_GetPendingReasonResult = _cs.Shape(
+    "GetPendingReasonResult",
+    ("cachedHashCode", "reasons",),
+    ("cachedHashCode", "reasons",),
+)
 
 
 def _enc_GetPendingReasonResult(o: GetPendingReasonResult) -> str:
@@ -6105,8 +6493,8 @@ def _enc_GetPendingReasonResult(o: GetPendingReasonResult) -> str:
 def _dec_GetPendingReasonResult(d: _typing.Any) -> GetPendingReasonResult:
     if d.__class__ is not dict:
         raise _cs.expected("a GetPendingReasonResult object", d)
-    if not d.keys() <= _KEYS_GetPendingReasonResult:
-        raise _cs.unknown_field(d, _KEYS_GetPendingReasonResult, "GetPendingReasonResult")
+    if tuple(d) not in _SHAPE_GetPendingReasonResult.valid:
+        _SHAPE_GetPendingReasonResult.check(d)
     get = d.get
     key = _INTERNED_GetPendingReasonResult.key(d)
     if key is not None:
@@ -6114,20 +6502,20 @@ def _dec_GetPendingReasonResult(d: _typing.Any) -> GetPendingReasonResult:
         if found is not None:
             return found
     o = _new(_B_GetPendingReasonResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "reasons"
-        v = _dec_set_PendingReason(get("reasons"))
+        v = _dec_set_PendingReason(d["reasons"])
         o.reasons = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = GetPendingReasonResult
+    o.__class__ = _C_GetPendingReasonResult
     if key is not None:
         _INTERNED_GetPendingReasonResult.add(key, o)
     return o
@@ -6148,7 +6536,12 @@ def _hash_GetPendingReasonResult(o: GetPendingReasonResult, ids: _Ids) -> int:
 
 
 # -- struct StartJobUpdateResult ----------------------------------------
-_KEYS_StartJobUpdateResult = frozenset(("cachedHashCode", "key", "updateSummary",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_StartJobUpdateResult = _cs.Shape(
+    "StartJobUpdateResult",
+    ("cachedHashCode", "key", "updateSummary",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_StartJobUpdateResult(o: StartJobUpdateResult) -> str:
@@ -6182,8 +6575,8 @@ def _enc_StartJobUpdateResult(o: StartJobUpdateResult) -> str:
 def _dec_StartJobUpdateResult(d: _typing.Any) -> StartJobUpdateResult:
     if d.__class__ is not dict:
         raise _cs.expected("a StartJobUpdateResult object", d)
-    if not d.keys() <= _KEYS_StartJobUpdateResult:
-        raise _cs.unknown_field(d, _KEYS_StartJobUpdateResult, "StartJobUpdateResult")
+    if tuple(d) not in _SHAPE_StartJobUpdateResult.valid:
+        _SHAPE_StartJobUpdateResult.check(d)
     get = d.get
     key = _INTERNED_StartJobUpdateResult.key(d)
     if key is not None:
@@ -6191,7 +6584,7 @@ def _dec_StartJobUpdateResult(d: _typing.Any) -> StartJobUpdateResult:
         if found is not None:
             return found
     o = _new(_B_StartJobUpdateResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -6199,19 +6592,19 @@ def _dec_StartJobUpdateResult(d: _typing.Any) -> StartJobUpdateResult:
     try:
         field = "key"
         v = get("key")
-        if v is not None:
+        if v is not None or "key" in d:
             v = _dec_JobUpdateKey(v)
         o.key = v
         field = "updateSummary"
         v = get("updateSummary")
-        if v is not None:
+        if v is not None or "updateSummary" in d:
             v = _dec_JobUpdateSummary(v)
         o.updateSummary = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = StartJobUpdateResult
+    o.__class__ = _C_StartJobUpdateResult
     if key is not None:
         _INTERNED_StartJobUpdateResult.add(key, o)
     return o
@@ -6235,7 +6628,12 @@ def _hash_StartJobUpdateResult(o: StartJobUpdateResult, ids: _Ids) -> int:
 
 
 # -- struct GetJobUpdateSummariesResult ---------------------------------
-_KEYS_GetJobUpdateSummariesResult = frozenset(("cachedHashCode", "updateSummaries",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_GetJobUpdateSummariesResult = _cs.Shape(
+    "GetJobUpdateSummariesResult",
+    ("cachedHashCode", "updateSummaries",),
+    ("cachedHashCode", "updateSummaries",),
+)
 
 
 def _enc_GetJobUpdateSummariesResult(o: GetJobUpdateSummariesResult) -> str:
@@ -6267,8 +6665,8 @@ def _enc_GetJobUpdateSummariesResult(o: GetJobUpdateSummariesResult) -> str:
 def _dec_GetJobUpdateSummariesResult(d: _typing.Any) -> GetJobUpdateSummariesResult:
     if d.__class__ is not dict:
         raise _cs.expected("a GetJobUpdateSummariesResult object", d)
-    if not d.keys() <= _KEYS_GetJobUpdateSummariesResult:
-        raise _cs.unknown_field(d, _KEYS_GetJobUpdateSummariesResult, "GetJobUpdateSummariesResult")
+    if tuple(d) not in _SHAPE_GetJobUpdateSummariesResult.valid:
+        _SHAPE_GetJobUpdateSummariesResult.check(d)
     get = d.get
     key = _INTERNED_GetJobUpdateSummariesResult.key(d)
     if key is not None:
@@ -6276,20 +6674,20 @@ def _dec_GetJobUpdateSummariesResult(d: _typing.Any) -> GetJobUpdateSummariesRes
         if found is not None:
             return found
     o = _new(_B_GetJobUpdateSummariesResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "updateSummaries"
-        v = _dec_list_JobUpdateSummary(get("updateSummaries"))
+        v = _dec_list_JobUpdateSummary(d["updateSummaries"])
         o.updateSummaries = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = GetJobUpdateSummariesResult
+    o.__class__ = _C_GetJobUpdateSummariesResult
     if key is not None:
         _INTERNED_GetJobUpdateSummariesResult.add(key, o)
     return o
@@ -6310,7 +6708,12 @@ def _hash_GetJobUpdateSummariesResult(o: GetJobUpdateSummariesResult, ids: _Ids)
 
 
 # -- struct GetJobUpdateDetailsResult -----------------------------------
-_KEYS_GetJobUpdateDetailsResult = frozenset(("cachedHashCode", "details", "detailsList",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_GetJobUpdateDetailsResult = _cs.Shape(
+    "GetJobUpdateDetailsResult",
+    ("cachedHashCode", "details", "detailsList",),
+    ("cachedHashCode", "detailsList",),
+)
 
 
 def _enc_GetJobUpdateDetailsResult(o: GetJobUpdateDetailsResult) -> str:
@@ -6344,8 +6747,8 @@ def _enc_GetJobUpdateDetailsResult(o: GetJobUpdateDetailsResult) -> str:
 def _dec_GetJobUpdateDetailsResult(d: _typing.Any) -> GetJobUpdateDetailsResult:
     if d.__class__ is not dict:
         raise _cs.expected("a GetJobUpdateDetailsResult object", d)
-    if not d.keys() <= _KEYS_GetJobUpdateDetailsResult:
-        raise _cs.unknown_field(d, _KEYS_GetJobUpdateDetailsResult, "GetJobUpdateDetailsResult")
+    if tuple(d) not in _SHAPE_GetJobUpdateDetailsResult.valid:
+        _SHAPE_GetJobUpdateDetailsResult.check(d)
     get = d.get
     key = _INTERNED_GetJobUpdateDetailsResult.key(d)
     if key is not None:
@@ -6353,7 +6756,7 @@ def _dec_GetJobUpdateDetailsResult(d: _typing.Any) -> GetJobUpdateDetailsResult:
         if found is not None:
             return found
     o = _new(_B_GetJobUpdateDetailsResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -6361,17 +6764,17 @@ def _dec_GetJobUpdateDetailsResult(d: _typing.Any) -> GetJobUpdateDetailsResult:
     try:
         field = "details"
         v = get("details")
-        if v is not None:
+        if v is not None or "details" in d:
             v = _dec_JobUpdateDetails(v)
         o.details = v
         field = "detailsList"
-        v = _dec_list_JobUpdateDetails(get("detailsList"))
+        v = _dec_list_JobUpdateDetails(d["detailsList"])
         o.detailsList = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = GetJobUpdateDetailsResult
+    o.__class__ = _C_GetJobUpdateDetailsResult
     if key is not None:
         _INTERNED_GetJobUpdateDetailsResult.add(key, o)
     return o
@@ -6394,7 +6797,12 @@ def _hash_GetJobUpdateDetailsResult(o: GetJobUpdateDetailsResult, ids: _Ids) -> 
 
 
 # -- struct PulseJobUpdateResult ----------------------------------------
-_KEYS_PulseJobUpdateResult = frozenset(("cachedHashCode", "status",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_PulseJobUpdateResult = _cs.Shape(
+    "PulseJobUpdateResult",
+    ("cachedHashCode", "status",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_PulseJobUpdateResult(o: PulseJobUpdateResult) -> str:
@@ -6423,11 +6831,11 @@ def _enc_PulseJobUpdateResult(o: PulseJobUpdateResult) -> str:
 def _dec_PulseJobUpdateResult(d: _typing.Any) -> PulseJobUpdateResult:
     if d.__class__ is not dict:
         raise _cs.expected("a PulseJobUpdateResult object", d)
-    if not d.keys() <= _KEYS_PulseJobUpdateResult:
-        raise _cs.unknown_field(d, _KEYS_PulseJobUpdateResult, "PulseJobUpdateResult")
+    if tuple(d) not in _SHAPE_PulseJobUpdateResult.valid:
+        _SHAPE_PulseJobUpdateResult.check(d)
     get = d.get
     o = _new(_B_PulseJobUpdateResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -6435,7 +6843,7 @@ def _dec_PulseJobUpdateResult(d: _typing.Any) -> PulseJobUpdateResult:
     try:
         field = "status"
         v = get("status")
-        if v is not None:
+        if v is not None or "status" in d:
             member = _E_JobUpdatePulseStatus.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "JobUpdatePulseStatus")
@@ -6445,7 +6853,7 @@ def _dec_PulseJobUpdateResult(d: _typing.Any) -> PulseJobUpdateResult:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = PulseJobUpdateResult
+    o.__class__ = _C_PulseJobUpdateResult
     return o
 
 
@@ -6465,7 +6873,12 @@ def _hash_PulseJobUpdateResult(o: PulseJobUpdateResult, ids: _Ids) -> int:
 
 
 # -- struct GetJobUpdateDiffResult --------------------------------------
-_KEYS_GetJobUpdateDiffResult = frozenset(("cachedHashCode", "add", "remove", "update", "unchanged",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_GetJobUpdateDiffResult = _cs.Shape(
+    "GetJobUpdateDiffResult",
+    ("cachedHashCode", "add", "remove", "update", "unchanged",),
+    ("cachedHashCode", "add", "remove", "update", "unchanged",),
+)
 
 
 def _enc_GetJobUpdateDiffResult(o: GetJobUpdateDiffResult) -> str:
@@ -6503,8 +6916,8 @@ def _enc_GetJobUpdateDiffResult(o: GetJobUpdateDiffResult) -> str:
 def _dec_GetJobUpdateDiffResult(d: _typing.Any) -> GetJobUpdateDiffResult:
     if d.__class__ is not dict:
         raise _cs.expected("a GetJobUpdateDiffResult object", d)
-    if not d.keys() <= _KEYS_GetJobUpdateDiffResult:
-        raise _cs.unknown_field(d, _KEYS_GetJobUpdateDiffResult, "GetJobUpdateDiffResult")
+    if tuple(d) not in _SHAPE_GetJobUpdateDiffResult.valid:
+        _SHAPE_GetJobUpdateDiffResult.check(d)
     get = d.get
     key = _INTERNED_GetJobUpdateDiffResult.key(d)
     if key is not None:
@@ -6512,29 +6925,29 @@ def _dec_GetJobUpdateDiffResult(d: _typing.Any) -> GetJobUpdateDiffResult:
         if found is not None:
             return found
     o = _new(_B_GetJobUpdateDiffResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "add"
-        v = _dec_set_ConfigGroup(get("add"))
+        v = _dec_set_ConfigGroup(d["add"])
         o.add = v
         field = "remove"
-        v = _dec_set_ConfigGroup(get("remove"))
+        v = _dec_set_ConfigGroup(d["remove"])
         o.remove = v
         field = "update"
-        v = _dec_set_ConfigGroup(get("update"))
+        v = _dec_set_ConfigGroup(d["update"])
         o.update = v
         field = "unchanged"
-        v = _dec_set_ConfigGroup(get("unchanged"))
+        v = _dec_set_ConfigGroup(d["unchanged"])
         o.unchanged = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = GetJobUpdateDiffResult
+    o.__class__ = _C_GetJobUpdateDiffResult
     if key is not None:
         _INTERNED_GetJobUpdateDiffResult.add(key, o)
     return o
@@ -6558,7 +6971,12 @@ def _hash_GetJobUpdateDiffResult(o: GetJobUpdateDiffResult, ids: _Ids) -> int:
 
 
 # -- struct TierConfig --------------------------------------------------
-_KEYS_TierConfig = frozenset(("cachedHashCode", "name", "settings",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_TierConfig = _cs.Shape(
+    "TierConfig",
+    ("cachedHashCode", "name", "settings",),
+    ("cachedHashCode", "settings",),
+)
 
 
 def _enc_TierConfig(o: TierConfig) -> str:
@@ -6588,11 +7006,11 @@ def _enc_TierConfig(o: TierConfig) -> str:
 def _dec_TierConfig(d: _typing.Any) -> TierConfig:
     if d.__class__ is not dict:
         raise _cs.expected("a TierConfig object", d)
-    if not d.keys() <= _KEYS_TierConfig:
-        raise _cs.unknown_field(d, _KEYS_TierConfig, "TierConfig")
+    if tuple(d) not in _SHAPE_TierConfig.valid:
+        _SHAPE_TierConfig.check(d)
     get = d.get
     o = _new(_B_TierConfig)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -6600,17 +7018,17 @@ def _dec_TierConfig(d: _typing.Any) -> TierConfig:
     try:
         field = "name"
         v = get("name")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "name" in d):
             v = _cs.string_value(v)
         o.name = v
         field = "settings"
-        v = _dec_map_string_string(get("settings"))
+        v = _dec_map_string_string(d["settings"])
         o.settings = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = TierConfig
+    o.__class__ = _C_TierConfig
     return o
 
 
@@ -6631,7 +7049,12 @@ def _hash_TierConfig(o: TierConfig, ids: _Ids) -> int:
 
 
 # -- struct GetTierConfigResult -----------------------------------------
-_KEYS_GetTierConfigResult = frozenset(("cachedHashCode", "defaultTierName", "tiers",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_GetTierConfigResult = _cs.Shape(
+    "GetTierConfigResult",
+    ("cachedHashCode", "defaultTierName", "tiers",),
+    ("cachedHashCode", "tiers",),
+)
 
 
 def _enc_GetTierConfigResult(o: GetTierConfigResult) -> str:
@@ -6664,8 +7087,8 @@ def _enc_GetTierConfigResult(o: GetTierConfigResult) -> str:
 def _dec_GetTierConfigResult(d: _typing.Any) -> GetTierConfigResult:
     if d.__class__ is not dict:
         raise _cs.expected("a GetTierConfigResult object", d)
-    if not d.keys() <= _KEYS_GetTierConfigResult:
-        raise _cs.unknown_field(d, _KEYS_GetTierConfigResult, "GetTierConfigResult")
+    if tuple(d) not in _SHAPE_GetTierConfigResult.valid:
+        _SHAPE_GetTierConfigResult.check(d)
     get = d.get
     key = _INTERNED_GetTierConfigResult.key(d)
     if key is not None:
@@ -6673,7 +7096,7 @@ def _dec_GetTierConfigResult(d: _typing.Any) -> GetTierConfigResult:
         if found is not None:
             return found
     o = _new(_B_GetTierConfigResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -6681,17 +7104,17 @@ def _dec_GetTierConfigResult(d: _typing.Any) -> GetTierConfigResult:
     try:
         field = "defaultTierName"
         v = get("defaultTierName")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "defaultTierName" in d):
             v = _cs.string_value(v)
         o.defaultTierName = v
         field = "tiers"
-        v = _dec_set_TierConfig(get("tiers"))
+        v = _dec_set_TierConfig(d["tiers"])
         o.tiers = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = GetTierConfigResult
+    o.__class__ = _C_GetTierConfigResult
     if key is not None:
         _INTERNED_GetTierConfigResult.add(key, o)
     return o
@@ -6714,7 +7137,12 @@ def _hash_GetTierConfigResult(o: GetTierConfigResult, ids: _Ids) -> int:
 
 
 # -- struct ServerInfo --------------------------------------------------
-_KEYS_ServerInfo = frozenset(("cachedHashCode", "clusterName", "statsUrlPrefix",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ServerInfo = _cs.Shape(
+    "ServerInfo",
+    ("cachedHashCode", "clusterName", "statsUrlPrefix",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_ServerInfo(o: ServerInfo) -> str:
@@ -6744,11 +7172,11 @@ def _enc_ServerInfo(o: ServerInfo) -> str:
 def _dec_ServerInfo(d: _typing.Any) -> ServerInfo:
     if d.__class__ is not dict:
         raise _cs.expected("a ServerInfo object", d)
-    if not d.keys() <= _KEYS_ServerInfo:
-        raise _cs.unknown_field(d, _KEYS_ServerInfo, "ServerInfo")
+    if tuple(d) not in _SHAPE_ServerInfo.valid:
+        _SHAPE_ServerInfo.check(d)
     get = d.get
     o = _new(_B_ServerInfo)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -6756,19 +7184,19 @@ def _dec_ServerInfo(d: _typing.Any) -> ServerInfo:
     try:
         field = "clusterName"
         v = get("clusterName")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "clusterName" in d):
             v = _cs.string_value(v)
         o.clusterName = v
         field = "statsUrlPrefix"
         v = get("statsUrlPrefix")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "statsUrlPrefix" in d):
             v = _cs.string_value(v)
         o.statsUrlPrefix = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ServerInfo
+    o.__class__ = _C_ServerInfo
     return o
 
 
@@ -6817,14 +7245,14 @@ def _enc_Result(o: Result) -> str:
 def _dec_Result(d: _typing.Any) -> Result:
     if d.__class__ is not dict:
         raise _cs.expected("a Result object", d)
-    if not d.keys() <= _cs.UNION_KEYS:
-        raise _cs.unknown_field(d, _cs.UNION_KEYS, "Result")
-    jhash = d.get("cachedHashCode", 0)
+    if tuple(d) != _cs.UNION_ORDER:
+        _cs.union_shape(d, "Result")
+    jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
         jhash = _cs.cached_hash(jhash)
-    set_field = d.get("setField")
+    set_field = d["setField"]
     arm = _SETFIELDS_Result.get(set_field) if set_field.__class__ is str else None
-    value = d.get("value")
+    value = d["value"]
     if arm is None or value is None:
         raise _cs.bad_union(set_field, value, _SETFIELDS_Result, "Result")
     try:
@@ -6837,7 +7265,7 @@ def _dec_Result(d: _typing.Any) -> Result:
     o._jhash = jhash
     o._json = None
     o._pyhash = None
-    o.__class__ = Result
+    o.__class__ = _C_Result
     return o
 
 
@@ -6856,7 +7284,12 @@ def _hash_Result(o: Result, ids: _Ids) -> int:
 
 
 # -- struct ResponseDetail ----------------------------------------------
-_KEYS_ResponseDetail = frozenset(("cachedHashCode", "message",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ResponseDetail = _cs.Shape(
+    "ResponseDetail",
+    ("cachedHashCode", "message",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_ResponseDetail(o: ResponseDetail) -> str:
@@ -6885,11 +7318,11 @@ def _enc_ResponseDetail(o: ResponseDetail) -> str:
 def _dec_ResponseDetail(d: _typing.Any) -> ResponseDetail:
     if d.__class__ is not dict:
         raise _cs.expected("a ResponseDetail object", d)
-    if not d.keys() <= _KEYS_ResponseDetail:
-        raise _cs.unknown_field(d, _KEYS_ResponseDetail, "ResponseDetail")
+    if tuple(d) not in _SHAPE_ResponseDetail.valid:
+        _SHAPE_ResponseDetail.check(d)
     get = d.get
     o = _new(_B_ResponseDetail)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -6897,14 +7330,14 @@ def _dec_ResponseDetail(d: _typing.Any) -> ResponseDetail:
     try:
         field = "message"
         v = get("message")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "message" in d):
             v = _cs.string_value(v)
         o.message = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ResponseDetail
+    o.__class__ = _C_ResponseDetail
     return o
 
 
@@ -6924,7 +7357,12 @@ def _hash_ResponseDetail(o: ResponseDetail, ids: _Ids) -> int:
 
 
 # -- struct Response ----------------------------------------------------
-_KEYS_Response = frozenset(("cachedHashCode", "responseCode", "serverInfo", "result", "details",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_Response = _cs.Shape(
+    "Response",
+    ("cachedHashCode", "responseCode", "serverInfo", "result", "details",),
+    ("cachedHashCode", "details",),
+)
 
 
 def _enc_Response(o: Response) -> str:
@@ -6961,8 +7399,8 @@ def _enc_Response(o: Response) -> str:
 def _dec_Response(d: _typing.Any) -> Response:
     if d.__class__ is not dict:
         raise _cs.expected("a Response object", d)
-    if not d.keys() <= _KEYS_Response:
-        raise _cs.unknown_field(d, _KEYS_Response, "Response")
+    if tuple(d) not in _SHAPE_Response.valid:
+        _SHAPE_Response.check(d)
     get = d.get
     key = _INTERNED_Response.key(d)
     if key is not None:
@@ -6970,7 +7408,7 @@ def _dec_Response(d: _typing.Any) -> Response:
         if found is not None:
             return found
     o = _new(_B_Response)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -6978,7 +7416,7 @@ def _dec_Response(d: _typing.Any) -> Response:
     try:
         field = "responseCode"
         v = get("responseCode")
-        if v is not None:
+        if v is not None or "responseCode" in d:
             member = _E_ResponseCode.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "ResponseCode")
@@ -6986,22 +7424,22 @@ def _dec_Response(d: _typing.Any) -> Response:
         o.responseCode = v
         field = "serverInfo"
         v = get("serverInfo")
-        if v is not None:
+        if v is not None or "serverInfo" in d:
             v = _dec_ServerInfo(v)
         o.serverInfo = v
         field = "result"
         v = get("result")
-        if v is not None:
+        if v is not None or "result" in d:
             v = _dec_Result(v)
         o.result = v
         field = "details"
-        v = _dec_list_ResponseDetail(get("details"))
+        v = _dec_list_ResponseDetail(d["details"])
         o.details = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Response
+    o.__class__ = _C_Response
     if key is not None:
         _INTERNED_Response.add(key, o)
     return o
@@ -7028,7 +7466,12 @@ def _hash_Response(o: Response, ids: _Ids) -> int:
 
 
 # -- struct InstanceConfigRewrite ---------------------------------------
-_KEYS_InstanceConfigRewrite = frozenset(("cachedHashCode", "instanceKey", "oldTask", "rewrittenTask",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_InstanceConfigRewrite = _cs.Shape(
+    "InstanceConfigRewrite",
+    ("cachedHashCode", "instanceKey", "oldTask", "rewrittenTask",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_InstanceConfigRewrite(o: InstanceConfigRewrite) -> str:
@@ -7064,8 +7507,8 @@ def _enc_InstanceConfigRewrite(o: InstanceConfigRewrite) -> str:
 def _dec_InstanceConfigRewrite(d: _typing.Any) -> InstanceConfigRewrite:
     if d.__class__ is not dict:
         raise _cs.expected("a InstanceConfigRewrite object", d)
-    if not d.keys() <= _KEYS_InstanceConfigRewrite:
-        raise _cs.unknown_field(d, _KEYS_InstanceConfigRewrite, "InstanceConfigRewrite")
+    if tuple(d) not in _SHAPE_InstanceConfigRewrite.valid:
+        _SHAPE_InstanceConfigRewrite.check(d)
     get = d.get
     key = _INTERNED_InstanceConfigRewrite.key(d)
     if key is not None:
@@ -7073,7 +7516,7 @@ def _dec_InstanceConfigRewrite(d: _typing.Any) -> InstanceConfigRewrite:
         if found is not None:
             return found
     o = _new(_B_InstanceConfigRewrite)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -7081,24 +7524,24 @@ def _dec_InstanceConfigRewrite(d: _typing.Any) -> InstanceConfigRewrite:
     try:
         field = "instanceKey"
         v = get("instanceKey")
-        if v is not None:
+        if v is not None or "instanceKey" in d:
             v = _dec_InstanceKey(v)
         o.instanceKey = v
         field = "oldTask"
         v = get("oldTask")
-        if v is not None:
+        if v is not None or "oldTask" in d:
             v = _dec_TaskConfig(v)
         o.oldTask = v
         field = "rewrittenTask"
         v = get("rewrittenTask")
-        if v is not None:
+        if v is not None or "rewrittenTask" in d:
             v = _dec_TaskConfig(v)
         o.rewrittenTask = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = InstanceConfigRewrite
+    o.__class__ = _C_InstanceConfigRewrite
     if key is not None:
         _INTERNED_InstanceConfigRewrite.add(key, o)
     return o
@@ -7124,7 +7567,12 @@ def _hash_InstanceConfigRewrite(o: InstanceConfigRewrite, ids: _Ids) -> int:
 
 
 # -- struct JobConfigRewrite --------------------------------------------
-_KEYS_JobConfigRewrite = frozenset(("cachedHashCode", "oldJob", "rewrittenJob",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobConfigRewrite = _cs.Shape(
+    "JobConfigRewrite",
+    ("cachedHashCode", "oldJob", "rewrittenJob",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_JobConfigRewrite(o: JobConfigRewrite) -> str:
@@ -7158,8 +7606,8 @@ def _enc_JobConfigRewrite(o: JobConfigRewrite) -> str:
 def _dec_JobConfigRewrite(d: _typing.Any) -> JobConfigRewrite:
     if d.__class__ is not dict:
         raise _cs.expected("a JobConfigRewrite object", d)
-    if not d.keys() <= _KEYS_JobConfigRewrite:
-        raise _cs.unknown_field(d, _KEYS_JobConfigRewrite, "JobConfigRewrite")
+    if tuple(d) not in _SHAPE_JobConfigRewrite.valid:
+        _SHAPE_JobConfigRewrite.check(d)
     get = d.get
     key = _INTERNED_JobConfigRewrite.key(d)
     if key is not None:
@@ -7167,7 +7615,7 @@ def _dec_JobConfigRewrite(d: _typing.Any) -> JobConfigRewrite:
         if found is not None:
             return found
     o = _new(_B_JobConfigRewrite)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -7175,19 +7623,19 @@ def _dec_JobConfigRewrite(d: _typing.Any) -> JobConfigRewrite:
     try:
         field = "oldJob"
         v = get("oldJob")
-        if v is not None:
+        if v is not None or "oldJob" in d:
             v = _dec_JobConfiguration(v)
         o.oldJob = v
         field = "rewrittenJob"
         v = get("rewrittenJob")
-        if v is not None:
+        if v is not None or "rewrittenJob" in d:
             v = _dec_JobConfiguration(v)
         o.rewrittenJob = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobConfigRewrite
+    o.__class__ = _C_JobConfigRewrite
     if key is not None:
         _INTERNED_JobConfigRewrite.add(key, o)
     return o
@@ -7238,14 +7686,14 @@ def _enc_ConfigRewrite(o: ConfigRewrite) -> str:
 def _dec_ConfigRewrite(d: _typing.Any) -> ConfigRewrite:
     if d.__class__ is not dict:
         raise _cs.expected("a ConfigRewrite object", d)
-    if not d.keys() <= _cs.UNION_KEYS:
-        raise _cs.unknown_field(d, _cs.UNION_KEYS, "ConfigRewrite")
-    jhash = d.get("cachedHashCode", 0)
+    if tuple(d) != _cs.UNION_ORDER:
+        _cs.union_shape(d, "ConfigRewrite")
+    jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
         jhash = _cs.cached_hash(jhash)
-    set_field = d.get("setField")
+    set_field = d["setField"]
     arm = _SETFIELDS_ConfigRewrite.get(set_field) if set_field.__class__ is str else None
-    value = d.get("value")
+    value = d["value"]
     if arm is None or value is None:
         raise _cs.bad_union(set_field, value, _SETFIELDS_ConfigRewrite, "ConfigRewrite")
     try:
@@ -7258,7 +7706,7 @@ def _dec_ConfigRewrite(d: _typing.Any) -> ConfigRewrite:
     o._jhash = jhash
     o._json = None
     o._pyhash = None
-    o.__class__ = ConfigRewrite
+    o.__class__ = _C_ConfigRewrite
     return o
 
 
@@ -7277,7 +7725,12 @@ def _hash_ConfigRewrite(o: ConfigRewrite, ids: _Ids) -> int:
 
 
 # -- struct RewriteConfigsRequest ---------------------------------------
-_KEYS_RewriteConfigsRequest = frozenset(("cachedHashCode", "rewriteCommands",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_RewriteConfigsRequest = _cs.Shape(
+    "RewriteConfigsRequest",
+    ("cachedHashCode", "rewriteCommands",),
+    ("cachedHashCode", "rewriteCommands",),
+)
 
 
 def _enc_RewriteConfigsRequest(o: RewriteConfigsRequest) -> str:
@@ -7309,8 +7762,8 @@ def _enc_RewriteConfigsRequest(o: RewriteConfigsRequest) -> str:
 def _dec_RewriteConfigsRequest(d: _typing.Any) -> RewriteConfigsRequest:
     if d.__class__ is not dict:
         raise _cs.expected("a RewriteConfigsRequest object", d)
-    if not d.keys() <= _KEYS_RewriteConfigsRequest:
-        raise _cs.unknown_field(d, _KEYS_RewriteConfigsRequest, "RewriteConfigsRequest")
+    if tuple(d) not in _SHAPE_RewriteConfigsRequest.valid:
+        _SHAPE_RewriteConfigsRequest.check(d)
     get = d.get
     key = _INTERNED_RewriteConfigsRequest.key(d)
     if key is not None:
@@ -7318,20 +7771,20 @@ def _dec_RewriteConfigsRequest(d: _typing.Any) -> RewriteConfigsRequest:
         if found is not None:
             return found
     o = _new(_B_RewriteConfigsRequest)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "rewriteCommands"
-        v = _dec_list_ConfigRewrite(get("rewriteCommands"))
+        v = _dec_list_ConfigRewrite(d["rewriteCommands"])
         o.rewriteCommands = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = RewriteConfigsRequest
+    o.__class__ = _C_RewriteConfigsRequest
     if key is not None:
         _INTERNED_RewriteConfigsRequest.add(key, o)
     return o
@@ -7352,7 +7805,12 @@ def _hash_RewriteConfigsRequest(o: RewriteConfigsRequest, ids: _Ids) -> int:
 
 
 # -- struct ExplicitReconciliationSettings ------------------------------
-_KEYS_ExplicitReconciliationSettings = frozenset(("cachedHashCode", "batchSize",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ExplicitReconciliationSettings = _cs.Shape(
+    "ExplicitReconciliationSettings",
+    ("cachedHashCode", "batchSize",),
+    ("cachedHashCode", "batchSize",),
+)
 
 
 def _enc_ExplicitReconciliationSettings(o: ExplicitReconciliationSettings) -> str:
@@ -7381,18 +7839,18 @@ def _enc_ExplicitReconciliationSettings(o: ExplicitReconciliationSettings) -> st
 def _dec_ExplicitReconciliationSettings(d: _typing.Any) -> ExplicitReconciliationSettings:
     if d.__class__ is not dict:
         raise _cs.expected("a ExplicitReconciliationSettings object", d)
-    if not d.keys() <= _KEYS_ExplicitReconciliationSettings:
-        raise _cs.unknown_field(d, _KEYS_ExplicitReconciliationSettings, "ExplicitReconciliationSettings")
+    if tuple(d) not in _SHAPE_ExplicitReconciliationSettings.valid:
+        _SHAPE_ExplicitReconciliationSettings.check(d)
     get = d.get
     o = _new(_B_ExplicitReconciliationSettings)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "batchSize"
-        v = get("batchSize", 0)
+        v = d["batchSize"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.batchSize = v
@@ -7400,7 +7858,7 @@ def _dec_ExplicitReconciliationSettings(d: _typing.Any) -> ExplicitReconciliatio
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ExplicitReconciliationSettings
+    o.__class__ = _C_ExplicitReconciliationSettings
     return o
 
 

@@ -252,7 +252,7 @@ class TaskConstraint(_st.ThriftUnion):
         value: ValueConstraint | None = None,
         limit: LimitConstraint | None = None,
     ) -> None:
-        arm, value = _st.choose_arm(TaskConstraint, (
+        arm, value = _st.choose_arm(type(self), (  # not the class's name: an arm may have it
             ("value", value),
             ("limit", limit),
         ))
@@ -392,7 +392,7 @@ class LockKey(_st.ThriftUnion):
         *,
         job: JobKey | None = None,
     ) -> None:
-        arm, value = _st.choose_arm(LockKey, (
+        arm, value = _st.choose_arm(type(self), (  # not the class's name: an arm may have it
             ("job", job),
         ))
         _set(self, "set_field", arm)
@@ -617,7 +617,7 @@ class Image(_st.ThriftUnion):
         docker: DockerImage | None = None,
         appc: AppcImage | None = None,
     ) -> None:
-        arm, value = _st.choose_arm(Image, (
+        arm, value = _st.choose_arm(type(self), (  # not the class's name: an arm may have it
             ("docker", docker),
             ("appc", appc),
         ))
@@ -722,7 +722,7 @@ class Container(_st.ThriftUnion):
         mesos: MesosContainer | None = None,
         docker: DockerContainer | None = None,
     ) -> None:
-        arm, value = _st.choose_arm(Container, (
+        arm, value = _st.choose_arm(type(self), (  # not the class's name: an arm may have it
             ("mesos", mesos),
             ("docker", docker),
         ))
@@ -760,7 +760,7 @@ class Resource(_st.ThriftUnion):
         namedPort: str | None = None,
         numGpus: int | None = None,
     ) -> None:
-        arm, value = _st.choose_arm(Resource, (
+        arm, value = _st.choose_arm(type(self), (  # not the class's name: an arm may have it
             ("numCpus", numCpus),
             ("ramMb", ramMb),
             ("diskMb", diskMb),
@@ -2321,7 +2321,7 @@ class Result(_st.ThriftUnion):
         getJobUpdateDiffResult: GetJobUpdateDiffResult | None = None,
         getTierConfigResult: GetTierConfigResult | None = None,
     ) -> None:
-        arm, value = _st.choose_arm(Result, (
+        arm, value = _st.choose_arm(type(self), (  # not the class's name: an arm may have it
             ("populateJobResult", populateJobResult),
             ("scheduleStatusResult", scheduleStatusResult),
             ("getJobsResult", getJobsResult),
@@ -2576,7 +2576,7 @@ class ConfigRewrite(_st.ThriftUnion):
         jobRewrite: JobConfigRewrite | None = None,
         instanceRewrite: InstanceConfigRewrite | None = None,
     ) -> None:
-        arm, value = _st.choose_arm(ConfigRewrite, (
+        arm, value = _st.choose_arm(type(self), (  # not the class's name: an arm may have it
             ("jobRewrite", jobRewrite),
             ("instanceRewrite", instanceRewrite),
         ))

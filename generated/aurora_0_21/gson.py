@@ -129,90 +129,175 @@ _M = 0xFFFFFFFF
 _Ids = _typing.Mapping[str, int]
 
 # Decoders build each object as its mutable twin, then switch its class (see runtime/struct.py).
+# The classes themselves as _C_ names too: a decoder's locals (o, d, v...) may be a type's name.
 _B_Identity = _st.mutable_twin(Identity)
+_C_Identity = Identity
 _B_Attribute = _st.mutable_twin(Attribute)
+_C_Attribute = Attribute
 _B_HostAttributes = _st.mutable_twin(HostAttributes)
+_C_HostAttributes = HostAttributes
 _B_ValueConstraint = _st.mutable_twin(ValueConstraint)
+_C_ValueConstraint = ValueConstraint
 _B_LimitConstraint = _st.mutable_twin(LimitConstraint)
+_C_LimitConstraint = LimitConstraint
 _B_TaskConstraint = _st.mutable_twin(TaskConstraint)
+_C_TaskConstraint = TaskConstraint
 _B_Constraint = _st.mutable_twin(Constraint)
+_C_Constraint = Constraint
 _B_Package = _st.mutable_twin(Package)
+_C_Package = Package
 _B_Metadata = _st.mutable_twin(Metadata)
+_C_Metadata = Metadata
 _B_JobKey = _st.mutable_twin(JobKey)
+_C_JobKey = JobKey
 _B_LockKey = _st.mutable_twin(LockKey)
+_C_LockKey = LockKey
 _B_Lock = _st.mutable_twin(Lock)
+_C_Lock = Lock
 _B_InstanceKey = _st.mutable_twin(InstanceKey)
+_C_InstanceKey = InstanceKey
 _B_MesosFetcherURI = _st.mutable_twin(MesosFetcherURI)
+_C_MesosFetcherURI = MesosFetcherURI
 _B_ExecutorConfig = _st.mutable_twin(ExecutorConfig)
+_C_ExecutorConfig = ExecutorConfig
 _B_Volume = _st.mutable_twin(Volume)
+_C_Volume = Volume
 _B_DockerImage = _st.mutable_twin(DockerImage)
+_C_DockerImage = DockerImage
 _B_AppcImage = _st.mutable_twin(AppcImage)
+_C_AppcImage = AppcImage
 _B_Image = _st.mutable_twin(Image)
+_C_Image = Image
 _B_MesosContainer = _st.mutable_twin(MesosContainer)
+_C_MesosContainer = MesosContainer
 _B_DockerParameter = _st.mutable_twin(DockerParameter)
+_C_DockerParameter = DockerParameter
 _B_DockerContainer = _st.mutable_twin(DockerContainer)
+_C_DockerContainer = DockerContainer
 _B_Container = _st.mutable_twin(Container)
+_C_Container = Container
 _B_Resource = _st.mutable_twin(Resource)
+_C_Resource = Resource
 _B_PartitionPolicy = _st.mutable_twin(PartitionPolicy)
+_C_PartitionPolicy = PartitionPolicy
 _B_PercentageSlaPolicy = _st.mutable_twin(PercentageSlaPolicy)
+_C_PercentageSlaPolicy = PercentageSlaPolicy
 _B_CountSlaPolicy = _st.mutable_twin(CountSlaPolicy)
+_C_CountSlaPolicy = CountSlaPolicy
 _B_CoordinatorSlaPolicy = _st.mutable_twin(CoordinatorSlaPolicy)
+_C_CoordinatorSlaPolicy = CoordinatorSlaPolicy
 _B_SlaPolicy = _st.mutable_twin(SlaPolicy)
+_C_SlaPolicy = SlaPolicy
 _B_TaskConfig = _st.mutable_twin(TaskConfig)
+_C_TaskConfig = TaskConfig
 _B_ResourceAggregate = _st.mutable_twin(ResourceAggregate)
+_C_ResourceAggregate = ResourceAggregate
 _B_JobConfiguration = _st.mutable_twin(JobConfiguration)
+_C_JobConfiguration = JobConfiguration
 _B_JobStats = _st.mutable_twin(JobStats)
+_C_JobStats = JobStats
 _B_JobSummary = _st.mutable_twin(JobSummary)
+_C_JobSummary = JobSummary
 _B_Range = _st.mutable_twin(Range)
+_C_Range = Range
 _B_ConfigGroup = _st.mutable_twin(ConfigGroup)
+_C_ConfigGroup = ConfigGroup
 _B_ConfigSummary = _st.mutable_twin(ConfigSummary)
+_C_ConfigSummary = ConfigSummary
 _B_PopulateJobResult = _st.mutable_twin(PopulateJobResult)
+_C_PopulateJobResult = PopulateJobResult
 _B_GetQuotaResult = _st.mutable_twin(GetQuotaResult)
+_C_GetQuotaResult = GetQuotaResult
 _B_TaskEvent = _st.mutable_twin(TaskEvent)
+_C_TaskEvent = TaskEvent
 _B_AssignedTask = _st.mutable_twin(AssignedTask)
+_C_AssignedTask = AssignedTask
 _B_ScheduledTask = _st.mutable_twin(ScheduledTask)
+_C_ScheduledTask = ScheduledTask
 _B_ScheduleStatusResult = _st.mutable_twin(ScheduleStatusResult)
+_C_ScheduleStatusResult = ScheduleStatusResult
 _B_GetJobsResult = _st.mutable_twin(GetJobsResult)
+_C_GetJobsResult = GetJobsResult
 _B_TaskQuery = _st.mutable_twin(TaskQuery)
+_C_TaskQuery = TaskQuery
 _B_HostStatus = _st.mutable_twin(HostStatus)
+_C_HostStatus = HostStatus
 _B_RoleSummary = _st.mutable_twin(RoleSummary)
+_C_RoleSummary = RoleSummary
 _B_Hosts = _st.mutable_twin(Hosts)
+_C_Hosts = Hosts
 _B_PendingReason = _st.mutable_twin(PendingReason)
+_C_PendingReason = PendingReason
 _B_JobUpdateKey = _st.mutable_twin(JobUpdateKey)
+_C_JobUpdateKey = JobUpdateKey
 _B_JobUpdateSettings = _st.mutable_twin(JobUpdateSettings)
+_C_JobUpdateSettings = JobUpdateSettings
 _B_JobUpdateEvent = _st.mutable_twin(JobUpdateEvent)
+_C_JobUpdateEvent = JobUpdateEvent
 _B_JobInstanceUpdateEvent = _st.mutable_twin(JobInstanceUpdateEvent)
+_C_JobInstanceUpdateEvent = JobInstanceUpdateEvent
 _B_InstanceTaskConfig = _st.mutable_twin(InstanceTaskConfig)
+_C_InstanceTaskConfig = InstanceTaskConfig
 _B_JobUpdateState = _st.mutable_twin(JobUpdateState)
+_C_JobUpdateState = JobUpdateState
 _B_JobUpdateSummary = _st.mutable_twin(JobUpdateSummary)
+_C_JobUpdateSummary = JobUpdateSummary
 _B_JobUpdateInstructions = _st.mutable_twin(JobUpdateInstructions)
+_C_JobUpdateInstructions = JobUpdateInstructions
 _B_JobUpdate = _st.mutable_twin(JobUpdate)
+_C_JobUpdate = JobUpdate
 _B_JobUpdateDetails = _st.mutable_twin(JobUpdateDetails)
+_C_JobUpdateDetails = JobUpdateDetails
 _B_JobUpdateRequest = _st.mutable_twin(JobUpdateRequest)
+_C_JobUpdateRequest = JobUpdateRequest
 _B_JobUpdateQuery = _st.mutable_twin(JobUpdateQuery)
+_C_JobUpdateQuery = JobUpdateQuery
 _B_HostMaintenanceRequest = _st.mutable_twin(HostMaintenanceRequest)
+_C_HostMaintenanceRequest = HostMaintenanceRequest
 _B_ListBackupsResult = _st.mutable_twin(ListBackupsResult)
+_C_ListBackupsResult = ListBackupsResult
 _B_StartMaintenanceResult = _st.mutable_twin(StartMaintenanceResult)
+_C_StartMaintenanceResult = StartMaintenanceResult
 _B_DrainHostsResult = _st.mutable_twin(DrainHostsResult)
+_C_DrainHostsResult = DrainHostsResult
 _B_QueryRecoveryResult = _st.mutable_twin(QueryRecoveryResult)
+_C_QueryRecoveryResult = QueryRecoveryResult
 _B_MaintenanceStatusResult = _st.mutable_twin(MaintenanceStatusResult)
+_C_MaintenanceStatusResult = MaintenanceStatusResult
 _B_EndMaintenanceResult = _st.mutable_twin(EndMaintenanceResult)
+_C_EndMaintenanceResult = EndMaintenanceResult
 _B_RoleSummaryResult = _st.mutable_twin(RoleSummaryResult)
+_C_RoleSummaryResult = RoleSummaryResult
 _B_JobSummaryResult = _st.mutable_twin(JobSummaryResult)
+_C_JobSummaryResult = JobSummaryResult
 _B_ConfigSummaryResult = _st.mutable_twin(ConfigSummaryResult)
+_C_ConfigSummaryResult = ConfigSummaryResult
 _B_GetPendingReasonResult = _st.mutable_twin(GetPendingReasonResult)
+_C_GetPendingReasonResult = GetPendingReasonResult
 _B_StartJobUpdateResult = _st.mutable_twin(StartJobUpdateResult)
+_C_StartJobUpdateResult = StartJobUpdateResult
 _B_GetJobUpdateSummariesResult = _st.mutable_twin(GetJobUpdateSummariesResult)
+_C_GetJobUpdateSummariesResult = GetJobUpdateSummariesResult
 _B_GetJobUpdateDetailsResult = _st.mutable_twin(GetJobUpdateDetailsResult)
+_C_GetJobUpdateDetailsResult = GetJobUpdateDetailsResult
 _B_PulseJobUpdateResult = _st.mutable_twin(PulseJobUpdateResult)
+_C_PulseJobUpdateResult = PulseJobUpdateResult
 _B_GetJobUpdateDiffResult = _st.mutable_twin(GetJobUpdateDiffResult)
+_C_GetJobUpdateDiffResult = GetJobUpdateDiffResult
 _B_TierConfig = _st.mutable_twin(TierConfig)
+_C_TierConfig = TierConfig
 _B_GetTierConfigResult = _st.mutable_twin(GetTierConfigResult)
+_C_GetTierConfigResult = GetTierConfigResult
 _B_ServerInfo = _st.mutable_twin(ServerInfo)
+_C_ServerInfo = ServerInfo
 _B_Result = _st.mutable_twin(Result)
+_C_Result = Result
 _B_ResponseDetail = _st.mutable_twin(ResponseDetail)
+_C_ResponseDetail = ResponseDetail
 _B_Response = _st.mutable_twin(Response)
+_C_Response = Response
 _B_ExplicitReconciliationSettings = _st.mutable_twin(ExplicitReconciliationSettings)
+_C_ExplicitReconciliationSettings = ExplicitReconciliationSettings
 
 # Hashed objects holding others, once read, are shared by later payloads that
 # write them the same way (see runtime/codec_support.py, Interned).
@@ -284,7 +369,7 @@ _E_ResponseCode = {name: member for member, name in _N_ResponseCode.items()}
 
 
 def _dec_ResponseCode(v: _typing.Any) -> ResponseCode:
-    return _typing.cast(ResponseCode, _cs.enum_value(_E_ResponseCode, v, "ResponseCode"))
+    return _typing.cast("ResponseCode", _cs.enum_value(_E_ResponseCode, v, "ResponseCode"))
 
 
 def _hash_ResponseCode(v: ResponseCode, ids: _Ids) -> int:
@@ -304,7 +389,7 @@ _E_MaintenanceMode = {name: member for member, name in _N_MaintenanceMode.items(
 
 
 def _dec_MaintenanceMode(v: _typing.Any) -> MaintenanceMode:
-    return _typing.cast(MaintenanceMode, _cs.enum_value(_E_MaintenanceMode, v, "MaintenanceMode"))
+    return _typing.cast("MaintenanceMode", _cs.enum_value(_E_MaintenanceMode, v, "MaintenanceMode"))
 
 
 def _hash_MaintenanceMode(v: MaintenanceMode, ids: _Ids) -> int:
@@ -322,7 +407,7 @@ _E_Mode = {name: member for member, name in _N_Mode.items()}
 
 
 def _dec_Mode(v: _typing.Any) -> Mode:
-    return _typing.cast(Mode, _cs.enum_value(_E_Mode, v, "Mode"))
+    return _typing.cast("Mode", _cs.enum_value(_E_Mode, v, "Mode"))
 
 
 def _hash_Mode(v: Mode, ids: _Ids) -> int:
@@ -341,7 +426,7 @@ _E_CronCollisionPolicy = {name: member for member, name in _N_CronCollisionPolic
 
 
 def _dec_CronCollisionPolicy(v: _typing.Any) -> CronCollisionPolicy:
-    return _typing.cast(CronCollisionPolicy, _cs.enum_value(_E_CronCollisionPolicy, v, "CronCollisionPolicy"))
+    return _typing.cast("CronCollisionPolicy", _cs.enum_value(_E_CronCollisionPolicy, v, "CronCollisionPolicy"))
 
 
 def _hash_CronCollisionPolicy(v: CronCollisionPolicy, ids: _Ids) -> int:
@@ -372,7 +457,7 @@ _E_ScheduleStatus = {name: member for member, name in _N_ScheduleStatus.items()}
 
 
 def _dec_ScheduleStatus(v: _typing.Any) -> ScheduleStatus:
-    return _typing.cast(ScheduleStatus, _cs.enum_value(_E_ScheduleStatus, v, "ScheduleStatus"))
+    return _typing.cast("ScheduleStatus", _cs.enum_value(_E_ScheduleStatus, v, "ScheduleStatus"))
 
 
 def _hash_ScheduleStatus(v: ScheduleStatus, ids: _Ids) -> int:
@@ -399,7 +484,7 @@ _E_JobUpdateStatus = {name: member for member, name in _N_JobUpdateStatus.items(
 
 
 def _dec_JobUpdateStatus(v: _typing.Any) -> JobUpdateStatus:
-    return _typing.cast(JobUpdateStatus, _cs.enum_value(_E_JobUpdateStatus, v, "JobUpdateStatus"))
+    return _typing.cast("JobUpdateStatus", _cs.enum_value(_E_JobUpdateStatus, v, "JobUpdateStatus"))
 
 
 def _hash_JobUpdateStatus(v: JobUpdateStatus, ids: _Ids) -> int:
@@ -421,7 +506,7 @@ _E_JobUpdateAction = {name: member for member, name in _N_JobUpdateAction.items(
 
 
 def _dec_JobUpdateAction(v: _typing.Any) -> JobUpdateAction:
-    return _typing.cast(JobUpdateAction, _cs.enum_value(_E_JobUpdateAction, v, "JobUpdateAction"))
+    return _typing.cast("JobUpdateAction", _cs.enum_value(_E_JobUpdateAction, v, "JobUpdateAction"))
 
 
 def _hash_JobUpdateAction(v: JobUpdateAction, ids: _Ids) -> int:
@@ -439,7 +524,7 @@ _E_JobUpdatePulseStatus = {name: member for member, name in _N_JobUpdatePulseSta
 
 
 def _dec_JobUpdatePulseStatus(v: _typing.Any) -> JobUpdatePulseStatus:
-    return _typing.cast(JobUpdatePulseStatus, _cs.enum_value(_E_JobUpdatePulseStatus, v, "JobUpdatePulseStatus"))
+    return _typing.cast("JobUpdatePulseStatus", _cs.enum_value(_E_JobUpdatePulseStatus, v, "JobUpdatePulseStatus"))
 
 
 def _hash_JobUpdatePulseStatus(v: JobUpdatePulseStatus, ids: _Ids) -> int:
@@ -447,7 +532,12 @@ def _hash_JobUpdatePulseStatus(v: JobUpdatePulseStatus, ids: _Ids) -> int:
 
 
 # -- struct Identity ----------------------------------------------------
-_KEYS_Identity = frozenset(("cachedHashCode", "user",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_Identity = _cs.Shape(
+    "Identity",
+    ("cachedHashCode", "user",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_Identity(o: Identity) -> str:
@@ -476,11 +566,11 @@ def _enc_Identity(o: Identity) -> str:
 def _dec_Identity(d: _typing.Any) -> Identity:
     if d.__class__ is not dict:
         raise _cs.expected("a Identity object", d)
-    if not d.keys() <= _KEYS_Identity:
-        raise _cs.unknown_field(d, _KEYS_Identity, "Identity")
+    if tuple(d) not in _SHAPE_Identity.valid:
+        _SHAPE_Identity.check(d)
     get = d.get
     o = _new(_B_Identity)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -488,14 +578,14 @@ def _dec_Identity(d: _typing.Any) -> Identity:
     try:
         field = "user"
         v = get("user")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "user" in d):
             v = _cs.string_value(v)
         o.user = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Identity
+    o.__class__ = _C_Identity
     return o
 
 
@@ -515,7 +605,12 @@ def _hash_Identity(o: Identity, ids: _Ids) -> int:
 
 
 # -- struct Attribute ---------------------------------------------------
-_KEYS_Attribute = frozenset(("cachedHashCode", "name", "values",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_Attribute = _cs.Shape(
+    "Attribute",
+    ("cachedHashCode", "name", "values",),
+    ("cachedHashCode", "values",),
+)
 
 
 def _enc_Attribute(o: Attribute) -> str:
@@ -545,11 +640,11 @@ def _enc_Attribute(o: Attribute) -> str:
 def _dec_Attribute(d: _typing.Any) -> Attribute:
     if d.__class__ is not dict:
         raise _cs.expected("a Attribute object", d)
-    if not d.keys() <= _KEYS_Attribute:
-        raise _cs.unknown_field(d, _KEYS_Attribute, "Attribute")
+    if tuple(d) not in _SHAPE_Attribute.valid:
+        _SHAPE_Attribute.check(d)
     get = d.get
     o = _new(_B_Attribute)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -557,17 +652,17 @@ def _dec_Attribute(d: _typing.Any) -> Attribute:
     try:
         field = "name"
         v = get("name")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "name" in d):
             v = _cs.string_value(v)
         o.name = v
         field = "values"
-        v = _dec_set_string(get("values"))
+        v = _dec_set_string(d["values"])
         o.values = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Attribute
+    o.__class__ = _C_Attribute
     return o
 
 
@@ -588,7 +683,12 @@ def _hash_Attribute(o: Attribute, ids: _Ids) -> int:
 
 
 # -- struct HostAttributes ----------------------------------------------
-_KEYS_HostAttributes = frozenset(("cachedHashCode", "host", "attributes", "mode", "slaveId",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_HostAttributes = _cs.Shape(
+    "HostAttributes",
+    ("cachedHashCode", "host", "attributes", "mode", "slaveId",),
+    ("cachedHashCode", "attributes",),
+)
 
 
 def _enc_HostAttributes(o: HostAttributes) -> str:
@@ -623,8 +723,8 @@ def _enc_HostAttributes(o: HostAttributes) -> str:
 def _dec_HostAttributes(d: _typing.Any) -> HostAttributes:
     if d.__class__ is not dict:
         raise _cs.expected("a HostAttributes object", d)
-    if not d.keys() <= _KEYS_HostAttributes:
-        raise _cs.unknown_field(d, _KEYS_HostAttributes, "HostAttributes")
+    if tuple(d) not in _SHAPE_HostAttributes.valid:
+        _SHAPE_HostAttributes.check(d)
     get = d.get
     key = _INTERNED_HostAttributes.key(d)
     if key is not None:
@@ -632,7 +732,7 @@ def _dec_HostAttributes(d: _typing.Any) -> HostAttributes:
         if found is not None:
             return found
     o = _new(_B_HostAttributes)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -640,15 +740,15 @@ def _dec_HostAttributes(d: _typing.Any) -> HostAttributes:
     try:
         field = "host"
         v = get("host")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "host" in d):
             v = _cs.string_value(v)
         o.host = v
         field = "attributes"
-        v = _dec_set_Attribute(get("attributes"))
+        v = _dec_set_Attribute(d["attributes"])
         o.attributes = v
         field = "mode"
         v = get("mode")
-        if v is not None:
+        if v is not None or "mode" in d:
             member = _E_MaintenanceMode.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "MaintenanceMode")
@@ -656,14 +756,14 @@ def _dec_HostAttributes(d: _typing.Any) -> HostAttributes:
         o.mode = v
         field = "slaveId"
         v = get("slaveId")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "slaveId" in d):
             v = _cs.string_value(v)
         o.slaveId = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = HostAttributes
+    o.__class__ = _C_HostAttributes
     if key is not None:
         _INTERNED_HostAttributes.add(key, o)
     return o
@@ -690,7 +790,12 @@ def _hash_HostAttributes(o: HostAttributes, ids: _Ids) -> int:
 
 
 # -- struct ValueConstraint ---------------------------------------------
-_KEYS_ValueConstraint = frozenset(("cachedHashCode", "negated", "values",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ValueConstraint = _cs.Shape(
+    "ValueConstraint",
+    ("cachedHashCode", "negated", "values",),
+    ("cachedHashCode", "negated", "values",),
+)
 
 
 def _enc_ValueConstraint(o: ValueConstraint) -> str:
@@ -720,29 +825,29 @@ def _enc_ValueConstraint(o: ValueConstraint) -> str:
 def _dec_ValueConstraint(d: _typing.Any) -> ValueConstraint:
     if d.__class__ is not dict:
         raise _cs.expected("a ValueConstraint object", d)
-    if not d.keys() <= _KEYS_ValueConstraint:
-        raise _cs.unknown_field(d, _KEYS_ValueConstraint, "ValueConstraint")
+    if tuple(d) not in _SHAPE_ValueConstraint.valid:
+        _SHAPE_ValueConstraint.check(d)
     get = d.get
     o = _new(_B_ValueConstraint)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "negated"
-        v = get("negated", False)
+        v = d["negated"]
         if v.__class__ is not bool:
             v = _cs.bool_value(v)
         o.negated = v
         field = "values"
-        v = _dec_set_string(get("values"))
+        v = _dec_set_string(d["values"])
         o.values = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ValueConstraint
+    o.__class__ = _C_ValueConstraint
     return o
 
 
@@ -762,7 +867,12 @@ def _hash_ValueConstraint(o: ValueConstraint, ids: _Ids) -> int:
 
 
 # -- struct LimitConstraint ---------------------------------------------
-_KEYS_LimitConstraint = frozenset(("cachedHashCode", "limit",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_LimitConstraint = _cs.Shape(
+    "LimitConstraint",
+    ("cachedHashCode", "limit",),
+    ("cachedHashCode", "limit",),
+)
 
 
 def _enc_LimitConstraint(o: LimitConstraint) -> str:
@@ -791,18 +901,18 @@ def _enc_LimitConstraint(o: LimitConstraint) -> str:
 def _dec_LimitConstraint(d: _typing.Any) -> LimitConstraint:
     if d.__class__ is not dict:
         raise _cs.expected("a LimitConstraint object", d)
-    if not d.keys() <= _KEYS_LimitConstraint:
-        raise _cs.unknown_field(d, _KEYS_LimitConstraint, "LimitConstraint")
+    if tuple(d) not in _SHAPE_LimitConstraint.valid:
+        _SHAPE_LimitConstraint.check(d)
     get = d.get
     o = _new(_B_LimitConstraint)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "limit"
-        v = get("limit", 0)
+        v = d["limit"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.limit = v
@@ -810,7 +920,7 @@ def _dec_LimitConstraint(d: _typing.Any) -> LimitConstraint:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = LimitConstraint
+    o.__class__ = _C_LimitConstraint
     return o
 
 
@@ -856,14 +966,14 @@ def _enc_TaskConstraint(o: TaskConstraint) -> str:
 def _dec_TaskConstraint(d: _typing.Any) -> TaskConstraint:
     if d.__class__ is not dict:
         raise _cs.expected("a TaskConstraint object", d)
-    if not d.keys() <= _cs.UNION_KEYS:
-        raise _cs.unknown_field(d, _cs.UNION_KEYS, "TaskConstraint")
-    jhash = d.get("cachedHashCode", 0)
+    if tuple(d) != _cs.UNION_ORDER:
+        _cs.union_shape(d, "TaskConstraint")
+    jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
         jhash = _cs.cached_hash(jhash)
-    set_field = d.get("setField")
+    set_field = d["setField"]
     arm = _SETFIELDS_TaskConstraint.get(set_field) if set_field.__class__ is str else None
-    value = d.get("value")
+    value = d["value"]
     if arm is None or value is None:
         raise _cs.bad_union(set_field, value, _SETFIELDS_TaskConstraint, "TaskConstraint")
     try:
@@ -876,7 +986,7 @@ def _dec_TaskConstraint(d: _typing.Any) -> TaskConstraint:
     o._jhash = jhash
     o._json = None
     o._pyhash = None
-    o.__class__ = TaskConstraint
+    o.__class__ = _C_TaskConstraint
     return o
 
 
@@ -895,7 +1005,12 @@ def _hash_TaskConstraint(o: TaskConstraint, ids: _Ids) -> int:
 
 
 # -- struct Constraint --------------------------------------------------
-_KEYS_Constraint = frozenset(("cachedHashCode", "name", "constraint",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_Constraint = _cs.Shape(
+    "Constraint",
+    ("cachedHashCode", "name", "constraint",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_Constraint(o: Constraint) -> str:
@@ -928,8 +1043,8 @@ def _enc_Constraint(o: Constraint) -> str:
 def _dec_Constraint(d: _typing.Any) -> Constraint:
     if d.__class__ is not dict:
         raise _cs.expected("a Constraint object", d)
-    if not d.keys() <= _KEYS_Constraint:
-        raise _cs.unknown_field(d, _KEYS_Constraint, "Constraint")
+    if tuple(d) not in _SHAPE_Constraint.valid:
+        _SHAPE_Constraint.check(d)
     get = d.get
     key = _INTERNED_Constraint.key(d)
     if key is not None:
@@ -937,7 +1052,7 @@ def _dec_Constraint(d: _typing.Any) -> Constraint:
         if found is not None:
             return found
     o = _new(_B_Constraint)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -945,19 +1060,19 @@ def _dec_Constraint(d: _typing.Any) -> Constraint:
     try:
         field = "name"
         v = get("name")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "name" in d):
             v = _cs.string_value(v)
         o.name = v
         field = "constraint"
         v = get("constraint")
-        if v is not None:
+        if v is not None or "constraint" in d:
             v = _dec_TaskConstraint(v)
         o.constraint = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Constraint
+    o.__class__ = _C_Constraint
     if key is not None:
         _INTERNED_Constraint.add(key, o)
     return o
@@ -981,7 +1096,12 @@ def _hash_Constraint(o: Constraint, ids: _Ids) -> int:
 
 
 # -- struct Package -----------------------------------------------------
-_KEYS_Package = frozenset(("cachedHashCode", "role", "name", "version",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_Package = _cs.Shape(
+    "Package",
+    ("cachedHashCode", "role", "name", "version",),
+    ("cachedHashCode", "version",),
+)
 
 
 def _enc_Package(o: Package) -> str:
@@ -1012,11 +1132,11 @@ def _enc_Package(o: Package) -> str:
 def _dec_Package(d: _typing.Any) -> Package:
     if d.__class__ is not dict:
         raise _cs.expected("a Package object", d)
-    if not d.keys() <= _KEYS_Package:
-        raise _cs.unknown_field(d, _KEYS_Package, "Package")
+    if tuple(d) not in _SHAPE_Package.valid:
+        _SHAPE_Package.check(d)
     get = d.get
     o = _new(_B_Package)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -1024,16 +1144,16 @@ def _dec_Package(d: _typing.Any) -> Package:
     try:
         field = "role"
         v = get("role")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "role" in d):
             v = _cs.string_value(v)
         o.role = v
         field = "name"
         v = get("name")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "name" in d):
             v = _cs.string_value(v)
         o.name = v
         field = "version"
-        v = get("version", 0)
+        v = d["version"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.version = v
@@ -1041,7 +1161,7 @@ def _dec_Package(d: _typing.Any) -> Package:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Package
+    o.__class__ = _C_Package
     return o
 
 
@@ -1064,7 +1184,12 @@ def _hash_Package(o: Package, ids: _Ids) -> int:
 
 
 # -- struct Metadata ----------------------------------------------------
-_KEYS_Metadata = frozenset(("cachedHashCode", "key", "value",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_Metadata = _cs.Shape(
+    "Metadata",
+    ("cachedHashCode", "key", "value",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_Metadata(o: Metadata) -> str:
@@ -1094,11 +1219,11 @@ def _enc_Metadata(o: Metadata) -> str:
 def _dec_Metadata(d: _typing.Any) -> Metadata:
     if d.__class__ is not dict:
         raise _cs.expected("a Metadata object", d)
-    if not d.keys() <= _KEYS_Metadata:
-        raise _cs.unknown_field(d, _KEYS_Metadata, "Metadata")
+    if tuple(d) not in _SHAPE_Metadata.valid:
+        _SHAPE_Metadata.check(d)
     get = d.get
     o = _new(_B_Metadata)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -1106,19 +1231,19 @@ def _dec_Metadata(d: _typing.Any) -> Metadata:
     try:
         field = "key"
         v = get("key")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "key" in d):
             v = _cs.string_value(v)
         o.key = v
         field = "value"
         v = get("value")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "value" in d):
             v = _cs.string_value(v)
         o.value = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Metadata
+    o.__class__ = _C_Metadata
     return o
 
 
@@ -1140,7 +1265,12 @@ def _hash_Metadata(o: Metadata, ids: _Ids) -> int:
 
 
 # -- struct JobKey ------------------------------------------------------
-_KEYS_JobKey = frozenset(("cachedHashCode", "role", "environment", "name",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobKey = _cs.Shape(
+    "JobKey",
+    ("cachedHashCode", "role", "environment", "name",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_JobKey(o: JobKey) -> str:
@@ -1171,11 +1301,11 @@ def _enc_JobKey(o: JobKey) -> str:
 def _dec_JobKey(d: _typing.Any) -> JobKey:
     if d.__class__ is not dict:
         raise _cs.expected("a JobKey object", d)
-    if not d.keys() <= _KEYS_JobKey:
-        raise _cs.unknown_field(d, _KEYS_JobKey, "JobKey")
+    if tuple(d) not in _SHAPE_JobKey.valid:
+        _SHAPE_JobKey.check(d)
     get = d.get
     o = _new(_B_JobKey)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -1183,24 +1313,24 @@ def _dec_JobKey(d: _typing.Any) -> JobKey:
     try:
         field = "role"
         v = get("role")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "role" in d):
             v = _cs.string_value(v)
         o.role = v
         field = "environment"
         v = get("environment")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "environment" in d):
             v = _cs.string_value(v)
         o.environment = v
         field = "name"
         v = get("name")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "name" in d):
             v = _cs.string_value(v)
         o.name = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobKey
+    o.__class__ = _C_JobKey
     return o
 
 
@@ -1251,14 +1381,14 @@ def _enc_LockKey(o: LockKey) -> str:
 def _dec_LockKey(d: _typing.Any) -> LockKey:
     if d.__class__ is not dict:
         raise _cs.expected("a LockKey object", d)
-    if not d.keys() <= _cs.UNION_KEYS:
-        raise _cs.unknown_field(d, _cs.UNION_KEYS, "LockKey")
-    jhash = d.get("cachedHashCode", 0)
+    if tuple(d) != _cs.UNION_ORDER:
+        _cs.union_shape(d, "LockKey")
+    jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
         jhash = _cs.cached_hash(jhash)
-    set_field = d.get("setField")
+    set_field = d["setField"]
     arm = _SETFIELDS_LockKey.get(set_field) if set_field.__class__ is str else None
-    value = d.get("value")
+    value = d["value"]
     if arm is None or value is None:
         raise _cs.bad_union(set_field, value, _SETFIELDS_LockKey, "LockKey")
     try:
@@ -1271,7 +1401,7 @@ def _dec_LockKey(d: _typing.Any) -> LockKey:
     o._jhash = jhash
     o._json = None
     o._pyhash = None
-    o.__class__ = LockKey
+    o.__class__ = _C_LockKey
     return o
 
 
@@ -1290,7 +1420,12 @@ def _hash_LockKey(o: LockKey, ids: _Ids) -> int:
 
 
 # -- struct Lock --------------------------------------------------------
-_KEYS_Lock = frozenset(("cachedHashCode", "key", "token", "user", "timestampMs", "message",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_Lock = _cs.Shape(
+    "Lock",
+    ("cachedHashCode", "key", "token", "user", "timestampMs", "message",),
+    ("cachedHashCode", "timestampMs",),
+)
 
 
 def _enc_Lock(o: Lock) -> str:
@@ -1326,8 +1461,8 @@ def _enc_Lock(o: Lock) -> str:
 def _dec_Lock(d: _typing.Any) -> Lock:
     if d.__class__ is not dict:
         raise _cs.expected("a Lock object", d)
-    if not d.keys() <= _KEYS_Lock:
-        raise _cs.unknown_field(d, _KEYS_Lock, "Lock")
+    if tuple(d) not in _SHAPE_Lock.valid:
+        _SHAPE_Lock.check(d)
     get = d.get
     key = _INTERNED_Lock.key(d)
     if key is not None:
@@ -1335,7 +1470,7 @@ def _dec_Lock(d: _typing.Any) -> Lock:
         if found is not None:
             return found
     o = _new(_B_Lock)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -1343,34 +1478,34 @@ def _dec_Lock(d: _typing.Any) -> Lock:
     try:
         field = "key"
         v = get("key")
-        if v is not None:
+        if v is not None or "key" in d:
             v = _dec_LockKey(v)
         o.key = v
         field = "token"
         v = get("token")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "token" in d):
             v = _cs.string_value(v)
         o.token = v
         field = "user"
         v = get("user")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "user" in d):
             v = _cs.string_value(v)
         o.user = v
         field = "timestampMs"
-        v = get("timestampMs", 0)
+        v = d["timestampMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.timestampMs = v
         field = "message"
         v = get("message")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "message" in d):
             v = _cs.string_value(v)
         o.message = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Lock
+    o.__class__ = _C_Lock
     if key is not None:
         _INTERNED_Lock.add(key, o)
     return o
@@ -1399,7 +1534,12 @@ def _hash_Lock(o: Lock, ids: _Ids) -> int:
 
 
 # -- struct InstanceKey -------------------------------------------------
-_KEYS_InstanceKey = frozenset(("cachedHashCode", "jobKey", "instanceId",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_InstanceKey = _cs.Shape(
+    "InstanceKey",
+    ("cachedHashCode", "jobKey", "instanceId",),
+    ("cachedHashCode", "instanceId",),
+)
 
 
 def _enc_InstanceKey(o: InstanceKey) -> str:
@@ -1432,8 +1572,8 @@ def _enc_InstanceKey(o: InstanceKey) -> str:
 def _dec_InstanceKey(d: _typing.Any) -> InstanceKey:
     if d.__class__ is not dict:
         raise _cs.expected("a InstanceKey object", d)
-    if not d.keys() <= _KEYS_InstanceKey:
-        raise _cs.unknown_field(d, _KEYS_InstanceKey, "InstanceKey")
+    if tuple(d) not in _SHAPE_InstanceKey.valid:
+        _SHAPE_InstanceKey.check(d)
     get = d.get
     key = _INTERNED_InstanceKey.key(d)
     if key is not None:
@@ -1441,7 +1581,7 @@ def _dec_InstanceKey(d: _typing.Any) -> InstanceKey:
         if found is not None:
             return found
     o = _new(_B_InstanceKey)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -1449,11 +1589,11 @@ def _dec_InstanceKey(d: _typing.Any) -> InstanceKey:
     try:
         field = "jobKey"
         v = get("jobKey")
-        if v is not None:
+        if v is not None or "jobKey" in d:
             v = _dec_JobKey(v)
         o.jobKey = v
         field = "instanceId"
-        v = get("instanceId", 0)
+        v = d["instanceId"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.instanceId = v
@@ -1461,7 +1601,7 @@ def _dec_InstanceKey(d: _typing.Any) -> InstanceKey:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = InstanceKey
+    o.__class__ = _C_InstanceKey
     if key is not None:
         _INTERNED_InstanceKey.add(key, o)
     return o
@@ -1484,7 +1624,12 @@ def _hash_InstanceKey(o: InstanceKey, ids: _Ids) -> int:
 
 
 # -- struct MesosFetcherURI ---------------------------------------------
-_KEYS_MesosFetcherURI = frozenset(("cachedHashCode", "value", "extract", "cache",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_MesosFetcherURI = _cs.Shape(
+    "MesosFetcherURI",
+    ("cachedHashCode", "value", "extract", "cache",),
+    ("cachedHashCode", "extract", "cache",),
+)
 
 
 def _enc_MesosFetcherURI(o: MesosFetcherURI) -> str:
@@ -1515,11 +1660,11 @@ def _enc_MesosFetcherURI(o: MesosFetcherURI) -> str:
 def _dec_MesosFetcherURI(d: _typing.Any) -> MesosFetcherURI:
     if d.__class__ is not dict:
         raise _cs.expected("a MesosFetcherURI object", d)
-    if not d.keys() <= _KEYS_MesosFetcherURI:
-        raise _cs.unknown_field(d, _KEYS_MesosFetcherURI, "MesosFetcherURI")
+    if tuple(d) not in _SHAPE_MesosFetcherURI.valid:
+        _SHAPE_MesosFetcherURI.check(d)
     get = d.get
     o = _new(_B_MesosFetcherURI)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -1527,16 +1672,16 @@ def _dec_MesosFetcherURI(d: _typing.Any) -> MesosFetcherURI:
     try:
         field = "value"
         v = get("value")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "value" in d):
             v = _cs.string_value(v)
         o.value = v
         field = "extract"
-        v = get("extract", False)
+        v = d["extract"]
         if v.__class__ is not bool:
             v = _cs.bool_value(v)
         o.extract = v
         field = "cache"
-        v = get("cache", False)
+        v = d["cache"]
         if v.__class__ is not bool:
             v = _cs.bool_value(v)
         o.cache = v
@@ -1544,7 +1689,7 @@ def _dec_MesosFetcherURI(d: _typing.Any) -> MesosFetcherURI:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = MesosFetcherURI
+    o.__class__ = _C_MesosFetcherURI
     return o
 
 
@@ -1566,7 +1711,12 @@ def _hash_MesosFetcherURI(o: MesosFetcherURI, ids: _Ids) -> int:
 
 
 # -- struct ExecutorConfig ----------------------------------------------
-_KEYS_ExecutorConfig = frozenset(("cachedHashCode", "name", "data",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ExecutorConfig = _cs.Shape(
+    "ExecutorConfig",
+    ("cachedHashCode", "name", "data",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_ExecutorConfig(o: ExecutorConfig) -> str:
@@ -1596,11 +1746,11 @@ def _enc_ExecutorConfig(o: ExecutorConfig) -> str:
 def _dec_ExecutorConfig(d: _typing.Any) -> ExecutorConfig:
     if d.__class__ is not dict:
         raise _cs.expected("a ExecutorConfig object", d)
-    if not d.keys() <= _KEYS_ExecutorConfig:
-        raise _cs.unknown_field(d, _KEYS_ExecutorConfig, "ExecutorConfig")
+    if tuple(d) not in _SHAPE_ExecutorConfig.valid:
+        _SHAPE_ExecutorConfig.check(d)
     get = d.get
     o = _new(_B_ExecutorConfig)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -1608,19 +1758,19 @@ def _dec_ExecutorConfig(d: _typing.Any) -> ExecutorConfig:
     try:
         field = "name"
         v = get("name")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "name" in d):
             v = _cs.string_value(v)
         o.name = v
         field = "data"
         v = get("data")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "data" in d):
             v = _cs.string_value(v)
         o.data = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ExecutorConfig
+    o.__class__ = _C_ExecutorConfig
     return o
 
 
@@ -1642,7 +1792,12 @@ def _hash_ExecutorConfig(o: ExecutorConfig, ids: _Ids) -> int:
 
 
 # -- struct Volume ------------------------------------------------------
-_KEYS_Volume = frozenset(("cachedHashCode", "containerPath", "hostPath", "mode",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_Volume = _cs.Shape(
+    "Volume",
+    ("cachedHashCode", "containerPath", "hostPath", "mode",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_Volume(o: Volume) -> str:
@@ -1673,11 +1828,11 @@ def _enc_Volume(o: Volume) -> str:
 def _dec_Volume(d: _typing.Any) -> Volume:
     if d.__class__ is not dict:
         raise _cs.expected("a Volume object", d)
-    if not d.keys() <= _KEYS_Volume:
-        raise _cs.unknown_field(d, _KEYS_Volume, "Volume")
+    if tuple(d) not in _SHAPE_Volume.valid:
+        _SHAPE_Volume.check(d)
     get = d.get
     o = _new(_B_Volume)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -1685,17 +1840,17 @@ def _dec_Volume(d: _typing.Any) -> Volume:
     try:
         field = "containerPath"
         v = get("containerPath")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "containerPath" in d):
             v = _cs.string_value(v)
         o.containerPath = v
         field = "hostPath"
         v = get("hostPath")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "hostPath" in d):
             v = _cs.string_value(v)
         o.hostPath = v
         field = "mode"
         v = get("mode")
-        if v is not None:
+        if v is not None or "mode" in d:
             member = _E_Mode.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "Mode")
@@ -1705,7 +1860,7 @@ def _dec_Volume(d: _typing.Any) -> Volume:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Volume
+    o.__class__ = _C_Volume
     return o
 
 
@@ -1729,7 +1884,12 @@ def _hash_Volume(o: Volume, ids: _Ids) -> int:
 
 
 # -- struct DockerImage -------------------------------------------------
-_KEYS_DockerImage = frozenset(("cachedHashCode", "name", "tag",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_DockerImage = _cs.Shape(
+    "DockerImage",
+    ("cachedHashCode", "name", "tag",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_DockerImage(o: DockerImage) -> str:
@@ -1759,11 +1919,11 @@ def _enc_DockerImage(o: DockerImage) -> str:
 def _dec_DockerImage(d: _typing.Any) -> DockerImage:
     if d.__class__ is not dict:
         raise _cs.expected("a DockerImage object", d)
-    if not d.keys() <= _KEYS_DockerImage:
-        raise _cs.unknown_field(d, _KEYS_DockerImage, "DockerImage")
+    if tuple(d) not in _SHAPE_DockerImage.valid:
+        _SHAPE_DockerImage.check(d)
     get = d.get
     o = _new(_B_DockerImage)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -1771,19 +1931,19 @@ def _dec_DockerImage(d: _typing.Any) -> DockerImage:
     try:
         field = "name"
         v = get("name")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "name" in d):
             v = _cs.string_value(v)
         o.name = v
         field = "tag"
         v = get("tag")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "tag" in d):
             v = _cs.string_value(v)
         o.tag = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = DockerImage
+    o.__class__ = _C_DockerImage
     return o
 
 
@@ -1805,7 +1965,12 @@ def _hash_DockerImage(o: DockerImage, ids: _Ids) -> int:
 
 
 # -- struct AppcImage ---------------------------------------------------
-_KEYS_AppcImage = frozenset(("cachedHashCode", "name", "imageId",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_AppcImage = _cs.Shape(
+    "AppcImage",
+    ("cachedHashCode", "name", "imageId",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_AppcImage(o: AppcImage) -> str:
@@ -1835,11 +2000,11 @@ def _enc_AppcImage(o: AppcImage) -> str:
 def _dec_AppcImage(d: _typing.Any) -> AppcImage:
     if d.__class__ is not dict:
         raise _cs.expected("a AppcImage object", d)
-    if not d.keys() <= _KEYS_AppcImage:
-        raise _cs.unknown_field(d, _KEYS_AppcImage, "AppcImage")
+    if tuple(d) not in _SHAPE_AppcImage.valid:
+        _SHAPE_AppcImage.check(d)
     get = d.get
     o = _new(_B_AppcImage)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -1847,19 +2012,19 @@ def _dec_AppcImage(d: _typing.Any) -> AppcImage:
     try:
         field = "name"
         v = get("name")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "name" in d):
             v = _cs.string_value(v)
         o.name = v
         field = "imageId"
         v = get("imageId")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "imageId" in d):
             v = _cs.string_value(v)
         o.imageId = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = AppcImage
+    o.__class__ = _C_AppcImage
     return o
 
 
@@ -1908,14 +2073,14 @@ def _enc_Image(o: Image) -> str:
 def _dec_Image(d: _typing.Any) -> Image:
     if d.__class__ is not dict:
         raise _cs.expected("a Image object", d)
-    if not d.keys() <= _cs.UNION_KEYS:
-        raise _cs.unknown_field(d, _cs.UNION_KEYS, "Image")
-    jhash = d.get("cachedHashCode", 0)
+    if tuple(d) != _cs.UNION_ORDER:
+        _cs.union_shape(d, "Image")
+    jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
         jhash = _cs.cached_hash(jhash)
-    set_field = d.get("setField")
+    set_field = d["setField"]
     arm = _SETFIELDS_Image.get(set_field) if set_field.__class__ is str else None
-    value = d.get("value")
+    value = d["value"]
     if arm is None or value is None:
         raise _cs.bad_union(set_field, value, _SETFIELDS_Image, "Image")
     try:
@@ -1928,7 +2093,7 @@ def _dec_Image(d: _typing.Any) -> Image:
     o._jhash = jhash
     o._json = None
     o._pyhash = None
-    o.__class__ = Image
+    o.__class__ = _C_Image
     return o
 
 
@@ -1947,7 +2112,12 @@ def _hash_Image(o: Image, ids: _Ids) -> int:
 
 
 # -- struct MesosContainer ----------------------------------------------
-_KEYS_MesosContainer = frozenset(("cachedHashCode", "image", "volumes",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_MesosContainer = _cs.Shape(
+    "MesosContainer",
+    ("cachedHashCode", "image", "volumes",),
+    ("cachedHashCode", "volumes",),
+)
 
 
 def _enc_MesosContainer(o: MesosContainer) -> str:
@@ -1981,8 +2151,8 @@ def _enc_MesosContainer(o: MesosContainer) -> str:
 def _dec_MesosContainer(d: _typing.Any) -> MesosContainer:
     if d.__class__ is not dict:
         raise _cs.expected("a MesosContainer object", d)
-    if not d.keys() <= _KEYS_MesosContainer:
-        raise _cs.unknown_field(d, _KEYS_MesosContainer, "MesosContainer")
+    if tuple(d) not in _SHAPE_MesosContainer.valid:
+        _SHAPE_MesosContainer.check(d)
     get = d.get
     key = _INTERNED_MesosContainer.key(d)
     if key is not None:
@@ -1990,7 +2160,7 @@ def _dec_MesosContainer(d: _typing.Any) -> MesosContainer:
         if found is not None:
             return found
     o = _new(_B_MesosContainer)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -1998,17 +2168,17 @@ def _dec_MesosContainer(d: _typing.Any) -> MesosContainer:
     try:
         field = "image"
         v = get("image")
-        if v is not None:
+        if v is not None or "image" in d:
             v = _dec_Image(v)
         o.image = v
         field = "volumes"
-        v = _dec_list_Volume(get("volumes"))
+        v = _dec_list_Volume(d["volumes"])
         o.volumes = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = MesosContainer
+    o.__class__ = _C_MesosContainer
     if key is not None:
         _INTERNED_MesosContainer.add(key, o)
     return o
@@ -2031,7 +2201,12 @@ def _hash_MesosContainer(o: MesosContainer, ids: _Ids) -> int:
 
 
 # -- struct DockerParameter ---------------------------------------------
-_KEYS_DockerParameter = frozenset(("cachedHashCode", "name", "value",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_DockerParameter = _cs.Shape(
+    "DockerParameter",
+    ("cachedHashCode", "name", "value",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_DockerParameter(o: DockerParameter) -> str:
@@ -2061,11 +2236,11 @@ def _enc_DockerParameter(o: DockerParameter) -> str:
 def _dec_DockerParameter(d: _typing.Any) -> DockerParameter:
     if d.__class__ is not dict:
         raise _cs.expected("a DockerParameter object", d)
-    if not d.keys() <= _KEYS_DockerParameter:
-        raise _cs.unknown_field(d, _KEYS_DockerParameter, "DockerParameter")
+    if tuple(d) not in _SHAPE_DockerParameter.valid:
+        _SHAPE_DockerParameter.check(d)
     get = d.get
     o = _new(_B_DockerParameter)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -2073,19 +2248,19 @@ def _dec_DockerParameter(d: _typing.Any) -> DockerParameter:
     try:
         field = "name"
         v = get("name")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "name" in d):
             v = _cs.string_value(v)
         o.name = v
         field = "value"
         v = get("value")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "value" in d):
             v = _cs.string_value(v)
         o.value = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = DockerParameter
+    o.__class__ = _C_DockerParameter
     return o
 
 
@@ -2107,7 +2282,12 @@ def _hash_DockerParameter(o: DockerParameter, ids: _Ids) -> int:
 
 
 # -- struct DockerContainer ---------------------------------------------
-_KEYS_DockerContainer = frozenset(("cachedHashCode", "image", "parameters",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_DockerContainer = _cs.Shape(
+    "DockerContainer",
+    ("cachedHashCode", "image", "parameters",),
+    ("cachedHashCode", "parameters",),
+)
 
 
 def _enc_DockerContainer(o: DockerContainer) -> str:
@@ -2140,8 +2320,8 @@ def _enc_DockerContainer(o: DockerContainer) -> str:
 def _dec_DockerContainer(d: _typing.Any) -> DockerContainer:
     if d.__class__ is not dict:
         raise _cs.expected("a DockerContainer object", d)
-    if not d.keys() <= _KEYS_DockerContainer:
-        raise _cs.unknown_field(d, _KEYS_DockerContainer, "DockerContainer")
+    if tuple(d) not in _SHAPE_DockerContainer.valid:
+        _SHAPE_DockerContainer.check(d)
     get = d.get
     key = _INTERNED_DockerContainer.key(d)
     if key is not None:
@@ -2149,7 +2329,7 @@ def _dec_DockerContainer(d: _typing.Any) -> DockerContainer:
         if found is not None:
             return found
     o = _new(_B_DockerContainer)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -2157,17 +2337,17 @@ def _dec_DockerContainer(d: _typing.Any) -> DockerContainer:
     try:
         field = "image"
         v = get("image")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "image" in d):
             v = _cs.string_value(v)
         o.image = v
         field = "parameters"
-        v = _dec_list_DockerParameter(get("parameters"))
+        v = _dec_list_DockerParameter(d["parameters"])
         o.parameters = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = DockerContainer
+    o.__class__ = _C_DockerContainer
     if key is not None:
         _INTERNED_DockerContainer.add(key, o)
     return o
@@ -2217,14 +2397,14 @@ def _enc_Container(o: Container) -> str:
 def _dec_Container(d: _typing.Any) -> Container:
     if d.__class__ is not dict:
         raise _cs.expected("a Container object", d)
-    if not d.keys() <= _cs.UNION_KEYS:
-        raise _cs.unknown_field(d, _cs.UNION_KEYS, "Container")
-    jhash = d.get("cachedHashCode", 0)
+    if tuple(d) != _cs.UNION_ORDER:
+        _cs.union_shape(d, "Container")
+    jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
         jhash = _cs.cached_hash(jhash)
-    set_field = d.get("setField")
+    set_field = d["setField"]
     arm = _SETFIELDS_Container.get(set_field) if set_field.__class__ is str else None
-    value = d.get("value")
+    value = d["value"]
     if arm is None or value is None:
         raise _cs.bad_union(set_field, value, _SETFIELDS_Container, "Container")
     try:
@@ -2237,7 +2417,7 @@ def _dec_Container(d: _typing.Any) -> Container:
     o._jhash = jhash
     o._json = None
     o._pyhash = None
-    o.__class__ = Container
+    o.__class__ = _C_Container
     return o
 
 
@@ -2283,14 +2463,14 @@ def _enc_Resource(o: Resource) -> str:
 def _dec_Resource(d: _typing.Any) -> Resource:
     if d.__class__ is not dict:
         raise _cs.expected("a Resource object", d)
-    if not d.keys() <= _cs.UNION_KEYS:
-        raise _cs.unknown_field(d, _cs.UNION_KEYS, "Resource")
-    jhash = d.get("cachedHashCode", 0)
+    if tuple(d) != _cs.UNION_ORDER:
+        _cs.union_shape(d, "Resource")
+    jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
         jhash = _cs.cached_hash(jhash)
-    set_field = d.get("setField")
+    set_field = d["setField"]
     arm = _SETFIELDS_Resource.get(set_field) if set_field.__class__ is str else None
-    value = d.get("value")
+    value = d["value"]
     if arm is None or value is None:
         raise _cs.bad_union(set_field, value, _SETFIELDS_Resource, "Resource")
     try:
@@ -2303,7 +2483,7 @@ def _dec_Resource(d: _typing.Any) -> Resource:
     o._jhash = jhash
     o._json = None
     o._pyhash = None
-    o.__class__ = Resource
+    o.__class__ = _C_Resource
     return o
 
 
@@ -2322,7 +2502,12 @@ def _hash_Resource(o: Resource, ids: _Ids) -> int:
 
 
 # -- struct PartitionPolicy ---------------------------------------------
-_KEYS_PartitionPolicy = frozenset(("cachedHashCode", "reschedule", "delaySecs",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_PartitionPolicy = _cs.Shape(
+    "PartitionPolicy",
+    ("cachedHashCode", "reschedule", "delaySecs",),
+    ("cachedHashCode", "reschedule", "delaySecs",),
+)
 
 
 def _enc_PartitionPolicy(o: PartitionPolicy) -> str:
@@ -2352,23 +2537,23 @@ def _enc_PartitionPolicy(o: PartitionPolicy) -> str:
 def _dec_PartitionPolicy(d: _typing.Any) -> PartitionPolicy:
     if d.__class__ is not dict:
         raise _cs.expected("a PartitionPolicy object", d)
-    if not d.keys() <= _KEYS_PartitionPolicy:
-        raise _cs.unknown_field(d, _KEYS_PartitionPolicy, "PartitionPolicy")
+    if tuple(d) not in _SHAPE_PartitionPolicy.valid:
+        _SHAPE_PartitionPolicy.check(d)
     get = d.get
     o = _new(_B_PartitionPolicy)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "reschedule"
-        v = get("reschedule", False)
+        v = d["reschedule"]
         if v.__class__ is not bool:
             v = _cs.bool_value(v)
         o.reschedule = v
         field = "delaySecs"
-        v = get("delaySecs", 0)
+        v = d["delaySecs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.delaySecs = v
@@ -2376,7 +2561,7 @@ def _dec_PartitionPolicy(d: _typing.Any) -> PartitionPolicy:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = PartitionPolicy
+    o.__class__ = _C_PartitionPolicy
     return o
 
 
@@ -2396,7 +2581,12 @@ def _hash_PartitionPolicy(o: PartitionPolicy, ids: _Ids) -> int:
 
 
 # -- struct PercentageSlaPolicy -----------------------------------------
-_KEYS_PercentageSlaPolicy = frozenset(("cachedHashCode", "percentage", "durationSecs",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_PercentageSlaPolicy = _cs.Shape(
+    "PercentageSlaPolicy",
+    ("cachedHashCode", "percentage", "durationSecs",),
+    ("cachedHashCode", "percentage", "durationSecs",),
+)
 
 
 def _enc_PercentageSlaPolicy(o: PercentageSlaPolicy) -> str:
@@ -2426,23 +2616,23 @@ def _enc_PercentageSlaPolicy(o: PercentageSlaPolicy) -> str:
 def _dec_PercentageSlaPolicy(d: _typing.Any) -> PercentageSlaPolicy:
     if d.__class__ is not dict:
         raise _cs.expected("a PercentageSlaPolicy object", d)
-    if not d.keys() <= _KEYS_PercentageSlaPolicy:
-        raise _cs.unknown_field(d, _KEYS_PercentageSlaPolicy, "PercentageSlaPolicy")
+    if tuple(d) not in _SHAPE_PercentageSlaPolicy.valid:
+        _SHAPE_PercentageSlaPolicy.check(d)
     get = d.get
     o = _new(_B_PercentageSlaPolicy)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "percentage"
-        v = get("percentage", 0.0)
+        v = d["percentage"]
         if v.__class__ is not float or not -_cs.LOSSLESS_DOUBLE < v < _cs.LOSSLESS_DOUBLE:
             v = _cs.double_value(v)
         o.percentage = v
         field = "durationSecs"
-        v = get("durationSecs", 0)
+        v = d["durationSecs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.durationSecs = v
@@ -2450,7 +2640,7 @@ def _dec_PercentageSlaPolicy(d: _typing.Any) -> PercentageSlaPolicy:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = PercentageSlaPolicy
+    o.__class__ = _C_PercentageSlaPolicy
     return o
 
 
@@ -2470,7 +2660,12 @@ def _hash_PercentageSlaPolicy(o: PercentageSlaPolicy, ids: _Ids) -> int:
 
 
 # -- struct CountSlaPolicy ----------------------------------------------
-_KEYS_CountSlaPolicy = frozenset(("cachedHashCode", "count", "durationSecs",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_CountSlaPolicy = _cs.Shape(
+    "CountSlaPolicy",
+    ("cachedHashCode", "count", "durationSecs",),
+    ("cachedHashCode", "count", "durationSecs",),
+)
 
 
 def _enc_CountSlaPolicy(o: CountSlaPolicy) -> str:
@@ -2500,23 +2695,23 @@ def _enc_CountSlaPolicy(o: CountSlaPolicy) -> str:
 def _dec_CountSlaPolicy(d: _typing.Any) -> CountSlaPolicy:
     if d.__class__ is not dict:
         raise _cs.expected("a CountSlaPolicy object", d)
-    if not d.keys() <= _KEYS_CountSlaPolicy:
-        raise _cs.unknown_field(d, _KEYS_CountSlaPolicy, "CountSlaPolicy")
+    if tuple(d) not in _SHAPE_CountSlaPolicy.valid:
+        _SHAPE_CountSlaPolicy.check(d)
     get = d.get
     o = _new(_B_CountSlaPolicy)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "count"
-        v = get("count", 0)
+        v = d["count"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.count = v
         field = "durationSecs"
-        v = get("durationSecs", 0)
+        v = d["durationSecs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.durationSecs = v
@@ -2524,7 +2719,7 @@ def _dec_CountSlaPolicy(d: _typing.Any) -> CountSlaPolicy:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = CountSlaPolicy
+    o.__class__ = _C_CountSlaPolicy
     return o
 
 
@@ -2544,7 +2739,12 @@ def _hash_CountSlaPolicy(o: CountSlaPolicy, ids: _Ids) -> int:
 
 
 # -- struct CoordinatorSlaPolicy ----------------------------------------
-_KEYS_CoordinatorSlaPolicy = frozenset(("cachedHashCode", "coordinatorUrl", "statusKey",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_CoordinatorSlaPolicy = _cs.Shape(
+    "CoordinatorSlaPolicy",
+    ("cachedHashCode", "coordinatorUrl", "statusKey",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_CoordinatorSlaPolicy(o: CoordinatorSlaPolicy) -> str:
@@ -2574,11 +2774,11 @@ def _enc_CoordinatorSlaPolicy(o: CoordinatorSlaPolicy) -> str:
 def _dec_CoordinatorSlaPolicy(d: _typing.Any) -> CoordinatorSlaPolicy:
     if d.__class__ is not dict:
         raise _cs.expected("a CoordinatorSlaPolicy object", d)
-    if not d.keys() <= _KEYS_CoordinatorSlaPolicy:
-        raise _cs.unknown_field(d, _KEYS_CoordinatorSlaPolicy, "CoordinatorSlaPolicy")
+    if tuple(d) not in _SHAPE_CoordinatorSlaPolicy.valid:
+        _SHAPE_CoordinatorSlaPolicy.check(d)
     get = d.get
     o = _new(_B_CoordinatorSlaPolicy)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -2586,19 +2786,19 @@ def _dec_CoordinatorSlaPolicy(d: _typing.Any) -> CoordinatorSlaPolicy:
     try:
         field = "coordinatorUrl"
         v = get("coordinatorUrl")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "coordinatorUrl" in d):
             v = _cs.string_value(v)
         o.coordinatorUrl = v
         field = "statusKey"
         v = get("statusKey")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "statusKey" in d):
             v = _cs.string_value(v)
         o.statusKey = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = CoordinatorSlaPolicy
+    o.__class__ = _C_CoordinatorSlaPolicy
     return o
 
 
@@ -2647,14 +2847,14 @@ def _enc_SlaPolicy(o: SlaPolicy) -> str:
 def _dec_SlaPolicy(d: _typing.Any) -> SlaPolicy:
     if d.__class__ is not dict:
         raise _cs.expected("a SlaPolicy object", d)
-    if not d.keys() <= _cs.UNION_KEYS:
-        raise _cs.unknown_field(d, _cs.UNION_KEYS, "SlaPolicy")
-    jhash = d.get("cachedHashCode", 0)
+    if tuple(d) != _cs.UNION_ORDER:
+        _cs.union_shape(d, "SlaPolicy")
+    jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
         jhash = _cs.cached_hash(jhash)
-    set_field = d.get("setField")
+    set_field = d["setField"]
     arm = _SETFIELDS_SlaPolicy.get(set_field) if set_field.__class__ is str else None
-    value = d.get("value")
+    value = d["value"]
     if arm is None or value is None:
         raise _cs.bad_union(set_field, value, _SETFIELDS_SlaPolicy, "SlaPolicy")
     try:
@@ -2667,7 +2867,7 @@ def _dec_SlaPolicy(d: _typing.Any) -> SlaPolicy:
     o._jhash = jhash
     o._json = None
     o._pyhash = None
-    o.__class__ = SlaPolicy
+    o.__class__ = _C_SlaPolicy
     return o
 
 
@@ -2686,7 +2886,12 @@ def _hash_SlaPolicy(o: SlaPolicy, ids: _Ids) -> int:
 
 
 # -- struct TaskConfig --------------------------------------------------
-_KEYS_TaskConfig = frozenset(("cachedHashCode", "job", "owner", "isService", "priority", "maxTaskFailures", "production", "tier", "resources", "constraints", "mesosFetcherUris", "taskLinks", "contactEmail", "executorConfig", "metadata", "partitionPolicy", "slaPolicy", "container",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_TaskConfig = _cs.Shape(
+    "TaskConfig",
+    ("cachedHashCode", "job", "owner", "isService", "priority", "maxTaskFailures", "production", "tier", "resources", "constraints", "mesosFetcherUris", "taskLinks", "contactEmail", "executorConfig", "metadata", "partitionPolicy", "slaPolicy", "container",),
+    ("cachedHashCode", "isService", "priority", "maxTaskFailures", "production", "resources", "constraints", "mesosFetcherUris", "taskLinks", "metadata",),
+)
 
 
 def _enc_TaskConfig(o: TaskConfig) -> str:
@@ -2743,8 +2948,8 @@ def _enc_TaskConfig(o: TaskConfig) -> str:
 def _dec_TaskConfig(d: _typing.Any) -> TaskConfig:
     if d.__class__ is not dict:
         raise _cs.expected("a TaskConfig object", d)
-    if not d.keys() <= _KEYS_TaskConfig:
-        raise _cs.unknown_field(d, _KEYS_TaskConfig, "TaskConfig")
+    if tuple(d) not in _SHAPE_TaskConfig.valid:
+        _SHAPE_TaskConfig.check(d)
     get = d.get
     key = _INTERNED_TaskConfig.key(d)
     if key is not None:
@@ -2752,7 +2957,7 @@ def _dec_TaskConfig(d: _typing.Any) -> TaskConfig:
         if found is not None:
             return found
     o = _new(_B_TaskConfig)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -2760,84 +2965,84 @@ def _dec_TaskConfig(d: _typing.Any) -> TaskConfig:
     try:
         field = "job"
         v = get("job")
-        if v is not None:
+        if v is not None or "job" in d:
             v = _dec_JobKey(v)
         o.job = v
         field = "owner"
         v = get("owner")
-        if v is not None:
+        if v is not None or "owner" in d:
             v = _dec_Identity(v)
         o.owner = v
         field = "isService"
-        v = get("isService", False)
+        v = d["isService"]
         if v.__class__ is not bool:
             v = _cs.bool_value(v)
         o.isService = v
         field = "priority"
-        v = get("priority", 0)
+        v = d["priority"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.priority = v
         field = "maxTaskFailures"
-        v = get("maxTaskFailures", 0)
+        v = d["maxTaskFailures"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.maxTaskFailures = v
         field = "production"
-        v = get("production", False)
+        v = d["production"]
         if v.__class__ is not bool:
             v = _cs.bool_value(v)
         o.production = v
         field = "tier"
         v = get("tier")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "tier" in d):
             v = _cs.string_value(v)
         o.tier = v
         field = "resources"
-        v = _dec_set_Resource(get("resources"))
+        v = _dec_set_Resource(d["resources"])
         o.resources = v
         field = "constraints"
-        v = _dec_set_Constraint(get("constraints"))
+        v = _dec_set_Constraint(d["constraints"])
         o.constraints = v
         field = "mesosFetcherUris"
-        v = _dec_set_MesosFetcherURI(get("mesosFetcherUris"))
+        v = _dec_set_MesosFetcherURI(d["mesosFetcherUris"])
         o.mesosFetcherUris = v
         field = "taskLinks"
-        v = _dec_map_string_string(get("taskLinks"))
+        v = _dec_map_string_string(d["taskLinks"])
         o.taskLinks = v
         field = "contactEmail"
         v = get("contactEmail")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "contactEmail" in d):
             v = _cs.string_value(v)
         o.contactEmail = v
         field = "executorConfig"
         v = get("executorConfig")
-        if v is not None:
+        if v is not None or "executorConfig" in d:
             v = _dec_ExecutorConfig(v)
         o.executorConfig = v
         field = "metadata"
-        v = _dec_set_Metadata(get("metadata"))
+        v = _dec_set_Metadata(d["metadata"])
         o.metadata = v
         field = "partitionPolicy"
         v = get("partitionPolicy")
-        if v is not None:
+        if v is not None or "partitionPolicy" in d:
             v = _dec_PartitionPolicy(v)
         o.partitionPolicy = v
         field = "slaPolicy"
         v = get("slaPolicy")
-        if v is not None:
+        if v is not None or "slaPolicy" in d:
             v = _dec_SlaPolicy(v)
         o.slaPolicy = v
         field = "container"
         v = get("container")
-        if v is not None:
+        if v is not None or "container" in d:
             v = _dec_Container(v)
         o.container = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = TaskConfig
+    o.__class__ = _C_TaskConfig
     if key is not None:
         _INTERNED_TaskConfig.add(key, o)
     return o
@@ -2882,7 +3087,12 @@ def _hash_TaskConfig(o: TaskConfig, ids: _Ids) -> int:
 
 
 # -- struct ResourceAggregate -------------------------------------------
-_KEYS_ResourceAggregate = frozenset(("cachedHashCode", "resources",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ResourceAggregate = _cs.Shape(
+    "ResourceAggregate",
+    ("cachedHashCode", "resources",),
+    ("cachedHashCode", "resources",),
+)
 
 
 def _enc_ResourceAggregate(o: ResourceAggregate) -> str:
@@ -2914,8 +3124,8 @@ def _enc_ResourceAggregate(o: ResourceAggregate) -> str:
 def _dec_ResourceAggregate(d: _typing.Any) -> ResourceAggregate:
     if d.__class__ is not dict:
         raise _cs.expected("a ResourceAggregate object", d)
-    if not d.keys() <= _KEYS_ResourceAggregate:
-        raise _cs.unknown_field(d, _KEYS_ResourceAggregate, "ResourceAggregate")
+    if tuple(d) not in _SHAPE_ResourceAggregate.valid:
+        _SHAPE_ResourceAggregate.check(d)
     get = d.get
     key = _INTERNED_ResourceAggregate.key(d)
     if key is not None:
@@ -2923,20 +3133,20 @@ def _dec_ResourceAggregate(d: _typing.Any) -> ResourceAggregate:
         if found is not None:
             return found
     o = _new(_B_ResourceAggregate)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "resources"
-        v = _dec_set_Resource(get("resources"))
+        v = _dec_set_Resource(d["resources"])
         o.resources = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ResourceAggregate
+    o.__class__ = _C_ResourceAggregate
     if key is not None:
         _INTERNED_ResourceAggregate.add(key, o)
     return o
@@ -2957,7 +3167,12 @@ def _hash_ResourceAggregate(o: ResourceAggregate, ids: _Ids) -> int:
 
 
 # -- struct JobConfiguration --------------------------------------------
-_KEYS_JobConfiguration = frozenset(("cachedHashCode", "key", "owner", "cronSchedule", "cronCollisionPolicy", "taskConfig", "instanceCount",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobConfiguration = _cs.Shape(
+    "JobConfiguration",
+    ("cachedHashCode", "key", "owner", "cronSchedule", "cronCollisionPolicy", "taskConfig", "instanceCount",),
+    ("cachedHashCode", "instanceCount",),
+)
 
 
 def _enc_JobConfiguration(o: JobConfiguration) -> str:
@@ -2996,8 +3211,8 @@ def _enc_JobConfiguration(o: JobConfiguration) -> str:
 def _dec_JobConfiguration(d: _typing.Any) -> JobConfiguration:
     if d.__class__ is not dict:
         raise _cs.expected("a JobConfiguration object", d)
-    if not d.keys() <= _KEYS_JobConfiguration:
-        raise _cs.unknown_field(d, _KEYS_JobConfiguration, "JobConfiguration")
+    if tuple(d) not in _SHAPE_JobConfiguration.valid:
+        _SHAPE_JobConfiguration.check(d)
     get = d.get
     key = _INTERNED_JobConfiguration.key(d)
     if key is not None:
@@ -3005,7 +3220,7 @@ def _dec_JobConfiguration(d: _typing.Any) -> JobConfiguration:
         if found is not None:
             return found
     o = _new(_B_JobConfiguration)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -3013,22 +3228,22 @@ def _dec_JobConfiguration(d: _typing.Any) -> JobConfiguration:
     try:
         field = "key"
         v = get("key")
-        if v is not None:
+        if v is not None or "key" in d:
             v = _dec_JobKey(v)
         o.key = v
         field = "owner"
         v = get("owner")
-        if v is not None:
+        if v is not None or "owner" in d:
             v = _dec_Identity(v)
         o.owner = v
         field = "cronSchedule"
         v = get("cronSchedule")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "cronSchedule" in d):
             v = _cs.string_value(v)
         o.cronSchedule = v
         field = "cronCollisionPolicy"
         v = get("cronCollisionPolicy")
-        if v is not None:
+        if v is not None or "cronCollisionPolicy" in d:
             member = _E_CronCollisionPolicy.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "CronCollisionPolicy")
@@ -3036,11 +3251,11 @@ def _dec_JobConfiguration(d: _typing.Any) -> JobConfiguration:
         o.cronCollisionPolicy = v
         field = "taskConfig"
         v = get("taskConfig")
-        if v is not None:
+        if v is not None or "taskConfig" in d:
             v = _dec_TaskConfig(v)
         o.taskConfig = v
         field = "instanceCount"
-        v = get("instanceCount", 0)
+        v = d["instanceCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.instanceCount = v
@@ -3048,7 +3263,7 @@ def _dec_JobConfiguration(d: _typing.Any) -> JobConfiguration:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobConfiguration
+    o.__class__ = _C_JobConfiguration
     if key is not None:
         _INTERNED_JobConfiguration.add(key, o)
     return o
@@ -3079,7 +3294,12 @@ def _hash_JobConfiguration(o: JobConfiguration, ids: _Ids) -> int:
 
 
 # -- struct JobStats ----------------------------------------------------
-_KEYS_JobStats = frozenset(("cachedHashCode", "activeTaskCount", "finishedTaskCount", "failedTaskCount", "pendingTaskCount",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobStats = _cs.Shape(
+    "JobStats",
+    ("cachedHashCode", "activeTaskCount", "finishedTaskCount", "failedTaskCount", "pendingTaskCount",),
+    ("cachedHashCode", "activeTaskCount", "finishedTaskCount", "failedTaskCount", "pendingTaskCount",),
+)
 
 
 def _enc_JobStats(o: JobStats) -> str:
@@ -3111,33 +3331,33 @@ def _enc_JobStats(o: JobStats) -> str:
 def _dec_JobStats(d: _typing.Any) -> JobStats:
     if d.__class__ is not dict:
         raise _cs.expected("a JobStats object", d)
-    if not d.keys() <= _KEYS_JobStats:
-        raise _cs.unknown_field(d, _KEYS_JobStats, "JobStats")
+    if tuple(d) not in _SHAPE_JobStats.valid:
+        _SHAPE_JobStats.check(d)
     get = d.get
     o = _new(_B_JobStats)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "activeTaskCount"
-        v = get("activeTaskCount", 0)
+        v = d["activeTaskCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.activeTaskCount = v
         field = "finishedTaskCount"
-        v = get("finishedTaskCount", 0)
+        v = d["finishedTaskCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.finishedTaskCount = v
         field = "failedTaskCount"
-        v = get("failedTaskCount", 0)
+        v = d["failedTaskCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.failedTaskCount = v
         field = "pendingTaskCount"
-        v = get("pendingTaskCount", 0)
+        v = d["pendingTaskCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.pendingTaskCount = v
@@ -3145,7 +3365,7 @@ def _dec_JobStats(d: _typing.Any) -> JobStats:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobStats
+    o.__class__ = _C_JobStats
     return o
 
 
@@ -3167,7 +3387,12 @@ def _hash_JobStats(o: JobStats, ids: _Ids) -> int:
 
 
 # -- struct JobSummary --------------------------------------------------
-_KEYS_JobSummary = frozenset(("cachedHashCode", "job", "stats", "nextCronRunMs",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobSummary = _cs.Shape(
+    "JobSummary",
+    ("cachedHashCode", "job", "stats", "nextCronRunMs",),
+    ("cachedHashCode", "nextCronRunMs",),
+)
 
 
 def _enc_JobSummary(o: JobSummary) -> str:
@@ -3202,8 +3427,8 @@ def _enc_JobSummary(o: JobSummary) -> str:
 def _dec_JobSummary(d: _typing.Any) -> JobSummary:
     if d.__class__ is not dict:
         raise _cs.expected("a JobSummary object", d)
-    if not d.keys() <= _KEYS_JobSummary:
-        raise _cs.unknown_field(d, _KEYS_JobSummary, "JobSummary")
+    if tuple(d) not in _SHAPE_JobSummary.valid:
+        _SHAPE_JobSummary.check(d)
     get = d.get
     key = _INTERNED_JobSummary.key(d)
     if key is not None:
@@ -3211,7 +3436,7 @@ def _dec_JobSummary(d: _typing.Any) -> JobSummary:
         if found is not None:
             return found
     o = _new(_B_JobSummary)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -3219,16 +3444,16 @@ def _dec_JobSummary(d: _typing.Any) -> JobSummary:
     try:
         field = "job"
         v = get("job")
-        if v is not None:
+        if v is not None or "job" in d:
             v = _dec_JobConfiguration(v)
         o.job = v
         field = "stats"
         v = get("stats")
-        if v is not None:
+        if v is not None or "stats" in d:
             v = _dec_JobStats(v)
         o.stats = v
         field = "nextCronRunMs"
-        v = get("nextCronRunMs", 0)
+        v = d["nextCronRunMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.nextCronRunMs = v
@@ -3236,7 +3461,7 @@ def _dec_JobSummary(d: _typing.Any) -> JobSummary:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobSummary
+    o.__class__ = _C_JobSummary
     if key is not None:
         _INTERNED_JobSummary.add(key, o)
     return o
@@ -3261,7 +3486,12 @@ def _hash_JobSummary(o: JobSummary, ids: _Ids) -> int:
 
 
 # -- struct Range -------------------------------------------------------
-_KEYS_Range = frozenset(("cachedHashCode", "first", "last",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_Range = _cs.Shape(
+    "Range",
+    ("cachedHashCode", "first", "last",),
+    ("cachedHashCode", "first", "last",),
+)
 
 
 def _enc_Range(o: Range) -> str:
@@ -3291,23 +3521,23 @@ def _enc_Range(o: Range) -> str:
 def _dec_Range(d: _typing.Any) -> Range:
     if d.__class__ is not dict:
         raise _cs.expected("a Range object", d)
-    if not d.keys() <= _KEYS_Range:
-        raise _cs.unknown_field(d, _KEYS_Range, "Range")
+    if tuple(d) not in _SHAPE_Range.valid:
+        _SHAPE_Range.check(d)
     get = d.get
     o = _new(_B_Range)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "first"
-        v = get("first", 0)
+        v = d["first"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.first = v
         field = "last"
-        v = get("last", 0)
+        v = d["last"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.last = v
@@ -3315,7 +3545,7 @@ def _dec_Range(d: _typing.Any) -> Range:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Range
+    o.__class__ = _C_Range
     return o
 
 
@@ -3335,7 +3565,12 @@ def _hash_Range(o: Range, ids: _Ids) -> int:
 
 
 # -- struct ConfigGroup -------------------------------------------------
-_KEYS_ConfigGroup = frozenset(("cachedHashCode", "config", "instances",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ConfigGroup = _cs.Shape(
+    "ConfigGroup",
+    ("cachedHashCode", "config", "instances",),
+    ("cachedHashCode", "instances",),
+)
 
 
 def _enc_ConfigGroup(o: ConfigGroup) -> str:
@@ -3369,8 +3604,8 @@ def _enc_ConfigGroup(o: ConfigGroup) -> str:
 def _dec_ConfigGroup(d: _typing.Any) -> ConfigGroup:
     if d.__class__ is not dict:
         raise _cs.expected("a ConfigGroup object", d)
-    if not d.keys() <= _KEYS_ConfigGroup:
-        raise _cs.unknown_field(d, _KEYS_ConfigGroup, "ConfigGroup")
+    if tuple(d) not in _SHAPE_ConfigGroup.valid:
+        _SHAPE_ConfigGroup.check(d)
     get = d.get
     key = _INTERNED_ConfigGroup.key(d)
     if key is not None:
@@ -3378,7 +3613,7 @@ def _dec_ConfigGroup(d: _typing.Any) -> ConfigGroup:
         if found is not None:
             return found
     o = _new(_B_ConfigGroup)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -3386,17 +3621,17 @@ def _dec_ConfigGroup(d: _typing.Any) -> ConfigGroup:
     try:
         field = "config"
         v = get("config")
-        if v is not None:
+        if v is not None or "config" in d:
             v = _dec_TaskConfig(v)
         o.config = v
         field = "instances"
-        v = _dec_set_Range(get("instances"))
+        v = _dec_set_Range(d["instances"])
         o.instances = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ConfigGroup
+    o.__class__ = _C_ConfigGroup
     if key is not None:
         _INTERNED_ConfigGroup.add(key, o)
     return o
@@ -3419,7 +3654,12 @@ def _hash_ConfigGroup(o: ConfigGroup, ids: _Ids) -> int:
 
 
 # -- struct ConfigSummary -----------------------------------------------
-_KEYS_ConfigSummary = frozenset(("cachedHashCode", "key", "groups",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ConfigSummary = _cs.Shape(
+    "ConfigSummary",
+    ("cachedHashCode", "key", "groups",),
+    ("cachedHashCode", "groups",),
+)
 
 
 def _enc_ConfigSummary(o: ConfigSummary) -> str:
@@ -3453,8 +3693,8 @@ def _enc_ConfigSummary(o: ConfigSummary) -> str:
 def _dec_ConfigSummary(d: _typing.Any) -> ConfigSummary:
     if d.__class__ is not dict:
         raise _cs.expected("a ConfigSummary object", d)
-    if not d.keys() <= _KEYS_ConfigSummary:
-        raise _cs.unknown_field(d, _KEYS_ConfigSummary, "ConfigSummary")
+    if tuple(d) not in _SHAPE_ConfigSummary.valid:
+        _SHAPE_ConfigSummary.check(d)
     get = d.get
     key = _INTERNED_ConfigSummary.key(d)
     if key is not None:
@@ -3462,7 +3702,7 @@ def _dec_ConfigSummary(d: _typing.Any) -> ConfigSummary:
         if found is not None:
             return found
     o = _new(_B_ConfigSummary)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -3470,17 +3710,17 @@ def _dec_ConfigSummary(d: _typing.Any) -> ConfigSummary:
     try:
         field = "key"
         v = get("key")
-        if v is not None:
+        if v is not None or "key" in d:
             v = _dec_JobKey(v)
         o.key = v
         field = "groups"
-        v = _dec_set_ConfigGroup(get("groups"))
+        v = _dec_set_ConfigGroup(d["groups"])
         o.groups = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ConfigSummary
+    o.__class__ = _C_ConfigSummary
     if key is not None:
         _INTERNED_ConfigSummary.add(key, o)
     return o
@@ -3503,7 +3743,12 @@ def _hash_ConfigSummary(o: ConfigSummary, ids: _Ids) -> int:
 
 
 # -- struct PopulateJobResult -------------------------------------------
-_KEYS_PopulateJobResult = frozenset(("cachedHashCode", "taskConfig",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_PopulateJobResult = _cs.Shape(
+    "PopulateJobResult",
+    ("cachedHashCode", "taskConfig",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_PopulateJobResult(o: PopulateJobResult) -> str:
@@ -3535,8 +3780,8 @@ def _enc_PopulateJobResult(o: PopulateJobResult) -> str:
 def _dec_PopulateJobResult(d: _typing.Any) -> PopulateJobResult:
     if d.__class__ is not dict:
         raise _cs.expected("a PopulateJobResult object", d)
-    if not d.keys() <= _KEYS_PopulateJobResult:
-        raise _cs.unknown_field(d, _KEYS_PopulateJobResult, "PopulateJobResult")
+    if tuple(d) not in _SHAPE_PopulateJobResult.valid:
+        _SHAPE_PopulateJobResult.check(d)
     get = d.get
     key = _INTERNED_PopulateJobResult.key(d)
     if key is not None:
@@ -3544,7 +3789,7 @@ def _dec_PopulateJobResult(d: _typing.Any) -> PopulateJobResult:
         if found is not None:
             return found
     o = _new(_B_PopulateJobResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -3552,14 +3797,14 @@ def _dec_PopulateJobResult(d: _typing.Any) -> PopulateJobResult:
     try:
         field = "taskConfig"
         v = get("taskConfig")
-        if v is not None:
+        if v is not None or "taskConfig" in d:
             v = _dec_TaskConfig(v)
         o.taskConfig = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = PopulateJobResult
+    o.__class__ = _C_PopulateJobResult
     if key is not None:
         _INTERNED_PopulateJobResult.add(key, o)
     return o
@@ -3581,7 +3826,12 @@ def _hash_PopulateJobResult(o: PopulateJobResult, ids: _Ids) -> int:
 
 
 # -- struct GetQuotaResult ----------------------------------------------
-_KEYS_GetQuotaResult = frozenset(("cachedHashCode", "quota", "prodSharedConsumption", "nonProdSharedConsumption", "prodDedicatedConsumption", "nonProdDedicatedConsumption",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_GetQuotaResult = _cs.Shape(
+    "GetQuotaResult",
+    ("cachedHashCode", "quota", "prodSharedConsumption", "nonProdSharedConsumption", "prodDedicatedConsumption", "nonProdDedicatedConsumption",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_GetQuotaResult(o: GetQuotaResult) -> str:
@@ -3621,8 +3871,8 @@ def _enc_GetQuotaResult(o: GetQuotaResult) -> str:
 def _dec_GetQuotaResult(d: _typing.Any) -> GetQuotaResult:
     if d.__class__ is not dict:
         raise _cs.expected("a GetQuotaResult object", d)
-    if not d.keys() <= _KEYS_GetQuotaResult:
-        raise _cs.unknown_field(d, _KEYS_GetQuotaResult, "GetQuotaResult")
+    if tuple(d) not in _SHAPE_GetQuotaResult.valid:
+        _SHAPE_GetQuotaResult.check(d)
     get = d.get
     key = _INTERNED_GetQuotaResult.key(d)
     if key is not None:
@@ -3630,7 +3880,7 @@ def _dec_GetQuotaResult(d: _typing.Any) -> GetQuotaResult:
         if found is not None:
             return found
     o = _new(_B_GetQuotaResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -3638,34 +3888,34 @@ def _dec_GetQuotaResult(d: _typing.Any) -> GetQuotaResult:
     try:
         field = "quota"
         v = get("quota")
-        if v is not None:
+        if v is not None or "quota" in d:
             v = _dec_ResourceAggregate(v)
         o.quota = v
         field = "prodSharedConsumption"
         v = get("prodSharedConsumption")
-        if v is not None:
+        if v is not None or "prodSharedConsumption" in d:
             v = _dec_ResourceAggregate(v)
         o.prodSharedConsumption = v
         field = "nonProdSharedConsumption"
         v = get("nonProdSharedConsumption")
-        if v is not None:
+        if v is not None or "nonProdSharedConsumption" in d:
             v = _dec_ResourceAggregate(v)
         o.nonProdSharedConsumption = v
         field = "prodDedicatedConsumption"
         v = get("prodDedicatedConsumption")
-        if v is not None:
+        if v is not None or "prodDedicatedConsumption" in d:
             v = _dec_ResourceAggregate(v)
         o.prodDedicatedConsumption = v
         field = "nonProdDedicatedConsumption"
         v = get("nonProdDedicatedConsumption")
-        if v is not None:
+        if v is not None or "nonProdDedicatedConsumption" in d:
             v = _dec_ResourceAggregate(v)
         o.nonProdDedicatedConsumption = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = GetQuotaResult
+    o.__class__ = _C_GetQuotaResult
     if key is not None:
         _INTERNED_GetQuotaResult.add(key, o)
     return o
@@ -3695,7 +3945,12 @@ def _hash_GetQuotaResult(o: GetQuotaResult, ids: _Ids) -> int:
 
 
 # -- struct TaskEvent ---------------------------------------------------
-_KEYS_TaskEvent = frozenset(("cachedHashCode", "timestamp", "status", "message", "scheduler",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_TaskEvent = _cs.Shape(
+    "TaskEvent",
+    ("cachedHashCode", "timestamp", "status", "message", "scheduler",),
+    ("cachedHashCode", "timestamp",),
+)
 
 
 def _enc_TaskEvent(o: TaskEvent) -> str:
@@ -3727,24 +3982,24 @@ def _enc_TaskEvent(o: TaskEvent) -> str:
 def _dec_TaskEvent(d: _typing.Any) -> TaskEvent:
     if d.__class__ is not dict:
         raise _cs.expected("a TaskEvent object", d)
-    if not d.keys() <= _KEYS_TaskEvent:
-        raise _cs.unknown_field(d, _KEYS_TaskEvent, "TaskEvent")
+    if tuple(d) not in _SHAPE_TaskEvent.valid:
+        _SHAPE_TaskEvent.check(d)
     get = d.get
     o = _new(_B_TaskEvent)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "timestamp"
-        v = get("timestamp", 0)
+        v = d["timestamp"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.timestamp = v
         field = "status"
         v = get("status")
-        if v is not None:
+        if v is not None or "status" in d:
             member = _E_ScheduleStatus.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "ScheduleStatus")
@@ -3752,19 +4007,19 @@ def _dec_TaskEvent(d: _typing.Any) -> TaskEvent:
         o.status = v
         field = "message"
         v = get("message")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "message" in d):
             v = _cs.string_value(v)
         o.message = v
         field = "scheduler"
         v = get("scheduler")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "scheduler" in d):
             v = _cs.string_value(v)
         o.scheduler = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = TaskEvent
+    o.__class__ = _C_TaskEvent
     return o
 
 
@@ -3789,7 +4044,12 @@ def _hash_TaskEvent(o: TaskEvent, ids: _Ids) -> int:
 
 
 # -- struct AssignedTask ------------------------------------------------
-_KEYS_AssignedTask = frozenset(("cachedHashCode", "taskId", "slaveId", "slaveHost", "task", "assignedPorts", "instanceId",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_AssignedTask = _cs.Shape(
+    "AssignedTask",
+    ("cachedHashCode", "taskId", "slaveId", "slaveHost", "task", "assignedPorts", "instanceId",),
+    ("cachedHashCode", "assignedPorts", "instanceId",),
+)
 
 
 def _enc_AssignedTask(o: AssignedTask) -> str:
@@ -3826,8 +4086,8 @@ def _enc_AssignedTask(o: AssignedTask) -> str:
 def _dec_AssignedTask(d: _typing.Any) -> AssignedTask:
     if d.__class__ is not dict:
         raise _cs.expected("a AssignedTask object", d)
-    if not d.keys() <= _KEYS_AssignedTask:
-        raise _cs.unknown_field(d, _KEYS_AssignedTask, "AssignedTask")
+    if tuple(d) not in _SHAPE_AssignedTask.valid:
+        _SHAPE_AssignedTask.check(d)
     get = d.get
     key = _INTERNED_AssignedTask.key(d)
     if key is not None:
@@ -3835,7 +4095,7 @@ def _dec_AssignedTask(d: _typing.Any) -> AssignedTask:
         if found is not None:
             return found
     o = _new(_B_AssignedTask)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -3843,29 +4103,29 @@ def _dec_AssignedTask(d: _typing.Any) -> AssignedTask:
     try:
         field = "taskId"
         v = get("taskId")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "taskId" in d):
             v = _cs.string_value(v)
         o.taskId = v
         field = "slaveId"
         v = get("slaveId")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "slaveId" in d):
             v = _cs.string_value(v)
         o.slaveId = v
         field = "slaveHost"
         v = get("slaveHost")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "slaveHost" in d):
             v = _cs.string_value(v)
         o.slaveHost = v
         field = "task"
         v = get("task")
-        if v is not None:
+        if v is not None or "task" in d:
             v = _dec_TaskConfig(v)
         o.task = v
         field = "assignedPorts"
-        v = _dec_map_string_i32(get("assignedPorts"))
+        v = _dec_map_string_i32(d["assignedPorts"])
         o.assignedPorts = v
         field = "instanceId"
-        v = get("instanceId", 0)
+        v = d["instanceId"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.instanceId = v
@@ -3873,7 +4133,7 @@ def _dec_AssignedTask(d: _typing.Any) -> AssignedTask:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = AssignedTask
+    o.__class__ = _C_AssignedTask
     if key is not None:
         _INTERNED_AssignedTask.add(key, o)
     return o
@@ -3903,7 +4163,12 @@ def _hash_AssignedTask(o: AssignedTask, ids: _Ids) -> int:
 
 
 # -- struct ScheduledTask -----------------------------------------------
-_KEYS_ScheduledTask = frozenset(("cachedHashCode", "assignedTask", "status", "failureCount", "timesPartitioned", "taskEvents", "ancestorId",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ScheduledTask = _cs.Shape(
+    "ScheduledTask",
+    ("cachedHashCode", "assignedTask", "status", "failureCount", "timesPartitioned", "taskEvents", "ancestorId",),
+    ("cachedHashCode", "failureCount", "timesPartitioned", "taskEvents",),
+)
 
 
 def _enc_ScheduledTask(o: ScheduledTask) -> str:
@@ -3941,8 +4206,8 @@ def _enc_ScheduledTask(o: ScheduledTask) -> str:
 def _dec_ScheduledTask(d: _typing.Any) -> ScheduledTask:
     if d.__class__ is not dict:
         raise _cs.expected("a ScheduledTask object", d)
-    if not d.keys() <= _KEYS_ScheduledTask:
-        raise _cs.unknown_field(d, _KEYS_ScheduledTask, "ScheduledTask")
+    if tuple(d) not in _SHAPE_ScheduledTask.valid:
+        _SHAPE_ScheduledTask.check(d)
     get = d.get
     key = _INTERNED_ScheduledTask.key(d)
     if key is not None:
@@ -3950,7 +4215,7 @@ def _dec_ScheduledTask(d: _typing.Any) -> ScheduledTask:
         if found is not None:
             return found
     o = _new(_B_ScheduledTask)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -3958,40 +4223,40 @@ def _dec_ScheduledTask(d: _typing.Any) -> ScheduledTask:
     try:
         field = "assignedTask"
         v = get("assignedTask")
-        if v is not None:
+        if v is not None or "assignedTask" in d:
             v = _dec_AssignedTask(v)
         o.assignedTask = v
         field = "status"
         v = get("status")
-        if v is not None:
+        if v is not None or "status" in d:
             member = _E_ScheduleStatus.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "ScheduleStatus")
             v = member
         o.status = v
         field = "failureCount"
-        v = get("failureCount", 0)
+        v = d["failureCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.failureCount = v
         field = "timesPartitioned"
-        v = get("timesPartitioned", 0)
+        v = d["timesPartitioned"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.timesPartitioned = v
         field = "taskEvents"
-        v = _dec_list_TaskEvent(get("taskEvents"))
+        v = _dec_list_TaskEvent(d["taskEvents"])
         o.taskEvents = v
         field = "ancestorId"
         v = get("ancestorId")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "ancestorId" in d):
             v = _cs.string_value(v)
         o.ancestorId = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ScheduledTask
+    o.__class__ = _C_ScheduledTask
     if key is not None:
         _INTERNED_ScheduledTask.add(key, o)
     return o
@@ -4020,7 +4285,12 @@ def _hash_ScheduledTask(o: ScheduledTask, ids: _Ids) -> int:
 
 
 # -- struct ScheduleStatusResult ----------------------------------------
-_KEYS_ScheduleStatusResult = frozenset(("cachedHashCode", "tasks",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ScheduleStatusResult = _cs.Shape(
+    "ScheduleStatusResult",
+    ("cachedHashCode", "tasks",),
+    ("cachedHashCode", "tasks",),
+)
 
 
 def _enc_ScheduleStatusResult(o: ScheduleStatusResult) -> str:
@@ -4052,8 +4322,8 @@ def _enc_ScheduleStatusResult(o: ScheduleStatusResult) -> str:
 def _dec_ScheduleStatusResult(d: _typing.Any) -> ScheduleStatusResult:
     if d.__class__ is not dict:
         raise _cs.expected("a ScheduleStatusResult object", d)
-    if not d.keys() <= _KEYS_ScheduleStatusResult:
-        raise _cs.unknown_field(d, _KEYS_ScheduleStatusResult, "ScheduleStatusResult")
+    if tuple(d) not in _SHAPE_ScheduleStatusResult.valid:
+        _SHAPE_ScheduleStatusResult.check(d)
     get = d.get
     key = _INTERNED_ScheduleStatusResult.key(d)
     if key is not None:
@@ -4061,20 +4331,20 @@ def _dec_ScheduleStatusResult(d: _typing.Any) -> ScheduleStatusResult:
         if found is not None:
             return found
     o = _new(_B_ScheduleStatusResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "tasks"
-        v = _dec_list_ScheduledTask(get("tasks"))
+        v = _dec_list_ScheduledTask(d["tasks"])
         o.tasks = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ScheduleStatusResult
+    o.__class__ = _C_ScheduleStatusResult
     if key is not None:
         _INTERNED_ScheduleStatusResult.add(key, o)
     return o
@@ -4095,7 +4365,12 @@ def _hash_ScheduleStatusResult(o: ScheduleStatusResult, ids: _Ids) -> int:
 
 
 # -- struct GetJobsResult -----------------------------------------------
-_KEYS_GetJobsResult = frozenset(("cachedHashCode", "configs",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_GetJobsResult = _cs.Shape(
+    "GetJobsResult",
+    ("cachedHashCode", "configs",),
+    ("cachedHashCode", "configs",),
+)
 
 
 def _enc_GetJobsResult(o: GetJobsResult) -> str:
@@ -4127,8 +4402,8 @@ def _enc_GetJobsResult(o: GetJobsResult) -> str:
 def _dec_GetJobsResult(d: _typing.Any) -> GetJobsResult:
     if d.__class__ is not dict:
         raise _cs.expected("a GetJobsResult object", d)
-    if not d.keys() <= _KEYS_GetJobsResult:
-        raise _cs.unknown_field(d, _KEYS_GetJobsResult, "GetJobsResult")
+    if tuple(d) not in _SHAPE_GetJobsResult.valid:
+        _SHAPE_GetJobsResult.check(d)
     get = d.get
     key = _INTERNED_GetJobsResult.key(d)
     if key is not None:
@@ -4136,20 +4411,20 @@ def _dec_GetJobsResult(d: _typing.Any) -> GetJobsResult:
         if found is not None:
             return found
     o = _new(_B_GetJobsResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "configs"
-        v = _dec_set_JobConfiguration(get("configs"))
+        v = _dec_set_JobConfiguration(d["configs"])
         o.configs = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = GetJobsResult
+    o.__class__ = _C_GetJobsResult
     if key is not None:
         _INTERNED_GetJobsResult.add(key, o)
     return o
@@ -4170,7 +4445,12 @@ def _hash_GetJobsResult(o: GetJobsResult, ids: _Ids) -> int:
 
 
 # -- struct TaskQuery ---------------------------------------------------
-_KEYS_TaskQuery = frozenset(("cachedHashCode", "role", "environment", "jobName", "taskIds", "statuses", "instanceIds", "slaveHosts", "jobKeys", "offset", "limit",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_TaskQuery = _cs.Shape(
+    "TaskQuery",
+    ("cachedHashCode", "role", "environment", "jobName", "taskIds", "statuses", "instanceIds", "slaveHosts", "jobKeys", "offset", "limit",),
+    ("cachedHashCode", "taskIds", "statuses", "instanceIds", "slaveHosts", "jobKeys", "offset", "limit",),
+)
 
 
 def _enc_TaskQuery(o: TaskQuery) -> str:
@@ -4211,8 +4491,8 @@ def _enc_TaskQuery(o: TaskQuery) -> str:
 def _dec_TaskQuery(d: _typing.Any) -> TaskQuery:
     if d.__class__ is not dict:
         raise _cs.expected("a TaskQuery object", d)
-    if not d.keys() <= _KEYS_TaskQuery:
-        raise _cs.unknown_field(d, _KEYS_TaskQuery, "TaskQuery")
+    if tuple(d) not in _SHAPE_TaskQuery.valid:
+        _SHAPE_TaskQuery.check(d)
     get = d.get
     key = _INTERNED_TaskQuery.key(d)
     if key is not None:
@@ -4220,7 +4500,7 @@ def _dec_TaskQuery(d: _typing.Any) -> TaskQuery:
         if found is not None:
             return found
     o = _new(_B_TaskQuery)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -4228,41 +4508,41 @@ def _dec_TaskQuery(d: _typing.Any) -> TaskQuery:
     try:
         field = "role"
         v = get("role")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "role" in d):
             v = _cs.string_value(v)
         o.role = v
         field = "environment"
         v = get("environment")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "environment" in d):
             v = _cs.string_value(v)
         o.environment = v
         field = "jobName"
         v = get("jobName")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "jobName" in d):
             v = _cs.string_value(v)
         o.jobName = v
         field = "taskIds"
-        v = _dec_set_string(get("taskIds"))
+        v = _dec_set_string(d["taskIds"])
         o.taskIds = v
         field = "statuses"
-        v = _dec_set_ScheduleStatus(get("statuses"))
+        v = _dec_set_ScheduleStatus(d["statuses"])
         o.statuses = v
         field = "instanceIds"
-        v = _dec_set_i32(get("instanceIds"))
+        v = _dec_set_i32(d["instanceIds"])
         o.instanceIds = v
         field = "slaveHosts"
-        v = _dec_set_string(get("slaveHosts"))
+        v = _dec_set_string(d["slaveHosts"])
         o.slaveHosts = v
         field = "jobKeys"
-        v = _dec_set_JobKey(get("jobKeys"))
+        v = _dec_set_JobKey(d["jobKeys"])
         o.jobKeys = v
         field = "offset"
-        v = get("offset", 0)
+        v = d["offset"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.offset = v
         field = "limit"
-        v = get("limit", 0)
+        v = d["limit"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.limit = v
@@ -4270,7 +4550,7 @@ def _dec_TaskQuery(d: _typing.Any) -> TaskQuery:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = TaskQuery
+    o.__class__ = _C_TaskQuery
     if key is not None:
         _INTERNED_TaskQuery.add(key, o)
     return o
@@ -4303,7 +4583,12 @@ def _hash_TaskQuery(o: TaskQuery, ids: _Ids) -> int:
 
 
 # -- struct HostStatus --------------------------------------------------
-_KEYS_HostStatus = frozenset(("cachedHashCode", "host", "mode",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_HostStatus = _cs.Shape(
+    "HostStatus",
+    ("cachedHashCode", "host", "mode",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_HostStatus(o: HostStatus) -> str:
@@ -4333,11 +4618,11 @@ def _enc_HostStatus(o: HostStatus) -> str:
 def _dec_HostStatus(d: _typing.Any) -> HostStatus:
     if d.__class__ is not dict:
         raise _cs.expected("a HostStatus object", d)
-    if not d.keys() <= _KEYS_HostStatus:
-        raise _cs.unknown_field(d, _KEYS_HostStatus, "HostStatus")
+    if tuple(d) not in _SHAPE_HostStatus.valid:
+        _SHAPE_HostStatus.check(d)
     get = d.get
     o = _new(_B_HostStatus)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -4345,12 +4630,12 @@ def _dec_HostStatus(d: _typing.Any) -> HostStatus:
     try:
         field = "host"
         v = get("host")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "host" in d):
             v = _cs.string_value(v)
         o.host = v
         field = "mode"
         v = get("mode")
-        if v is not None:
+        if v is not None or "mode" in d:
             member = _E_MaintenanceMode.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "MaintenanceMode")
@@ -4360,7 +4645,7 @@ def _dec_HostStatus(d: _typing.Any) -> HostStatus:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = HostStatus
+    o.__class__ = _C_HostStatus
     return o
 
 
@@ -4382,7 +4667,12 @@ def _hash_HostStatus(o: HostStatus, ids: _Ids) -> int:
 
 
 # -- struct RoleSummary -------------------------------------------------
-_KEYS_RoleSummary = frozenset(("cachedHashCode", "role", "jobCount", "cronJobCount",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_RoleSummary = _cs.Shape(
+    "RoleSummary",
+    ("cachedHashCode", "role", "jobCount", "cronJobCount",),
+    ("cachedHashCode", "jobCount", "cronJobCount",),
+)
 
 
 def _enc_RoleSummary(o: RoleSummary) -> str:
@@ -4413,11 +4703,11 @@ def _enc_RoleSummary(o: RoleSummary) -> str:
 def _dec_RoleSummary(d: _typing.Any) -> RoleSummary:
     if d.__class__ is not dict:
         raise _cs.expected("a RoleSummary object", d)
-    if not d.keys() <= _KEYS_RoleSummary:
-        raise _cs.unknown_field(d, _KEYS_RoleSummary, "RoleSummary")
+    if tuple(d) not in _SHAPE_RoleSummary.valid:
+        _SHAPE_RoleSummary.check(d)
     get = d.get
     o = _new(_B_RoleSummary)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -4425,16 +4715,16 @@ def _dec_RoleSummary(d: _typing.Any) -> RoleSummary:
     try:
         field = "role"
         v = get("role")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "role" in d):
             v = _cs.string_value(v)
         o.role = v
         field = "jobCount"
-        v = get("jobCount", 0)
+        v = d["jobCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.jobCount = v
         field = "cronJobCount"
-        v = get("cronJobCount", 0)
+        v = d["cronJobCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.cronJobCount = v
@@ -4442,7 +4732,7 @@ def _dec_RoleSummary(d: _typing.Any) -> RoleSummary:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = RoleSummary
+    o.__class__ = _C_RoleSummary
     return o
 
 
@@ -4464,7 +4754,12 @@ def _hash_RoleSummary(o: RoleSummary, ids: _Ids) -> int:
 
 
 # -- struct Hosts -------------------------------------------------------
-_KEYS_Hosts = frozenset(("cachedHashCode", "hostNames",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_Hosts = _cs.Shape(
+    "Hosts",
+    ("cachedHashCode", "hostNames",),
+    ("cachedHashCode", "hostNames",),
+)
 
 
 def _enc_Hosts(o: Hosts) -> str:
@@ -4493,24 +4788,24 @@ def _enc_Hosts(o: Hosts) -> str:
 def _dec_Hosts(d: _typing.Any) -> Hosts:
     if d.__class__ is not dict:
         raise _cs.expected("a Hosts object", d)
-    if not d.keys() <= _KEYS_Hosts:
-        raise _cs.unknown_field(d, _KEYS_Hosts, "Hosts")
+    if tuple(d) not in _SHAPE_Hosts.valid:
+        _SHAPE_Hosts.check(d)
     get = d.get
     o = _new(_B_Hosts)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "hostNames"
-        v = _dec_set_string(get("hostNames"))
+        v = _dec_set_string(d["hostNames"])
         o.hostNames = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Hosts
+    o.__class__ = _C_Hosts
     return o
 
 
@@ -4529,7 +4824,12 @@ def _hash_Hosts(o: Hosts, ids: _Ids) -> int:
 
 
 # -- struct PendingReason -----------------------------------------------
-_KEYS_PendingReason = frozenset(("cachedHashCode", "taskId", "reason",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_PendingReason = _cs.Shape(
+    "PendingReason",
+    ("cachedHashCode", "taskId", "reason",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_PendingReason(o: PendingReason) -> str:
@@ -4559,11 +4859,11 @@ def _enc_PendingReason(o: PendingReason) -> str:
 def _dec_PendingReason(d: _typing.Any) -> PendingReason:
     if d.__class__ is not dict:
         raise _cs.expected("a PendingReason object", d)
-    if not d.keys() <= _KEYS_PendingReason:
-        raise _cs.unknown_field(d, _KEYS_PendingReason, "PendingReason")
+    if tuple(d) not in _SHAPE_PendingReason.valid:
+        _SHAPE_PendingReason.check(d)
     get = d.get
     o = _new(_B_PendingReason)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -4571,19 +4871,19 @@ def _dec_PendingReason(d: _typing.Any) -> PendingReason:
     try:
         field = "taskId"
         v = get("taskId")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "taskId" in d):
             v = _cs.string_value(v)
         o.taskId = v
         field = "reason"
         v = get("reason")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "reason" in d):
             v = _cs.string_value(v)
         o.reason = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = PendingReason
+    o.__class__ = _C_PendingReason
     return o
 
 
@@ -4605,7 +4905,12 @@ def _hash_PendingReason(o: PendingReason, ids: _Ids) -> int:
 
 
 # -- struct JobUpdateKey ------------------------------------------------
-_KEYS_JobUpdateKey = frozenset(("cachedHashCode", "job", "id",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobUpdateKey = _cs.Shape(
+    "JobUpdateKey",
+    ("cachedHashCode", "job", "id",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_JobUpdateKey(o: JobUpdateKey) -> str:
@@ -4638,8 +4943,8 @@ def _enc_JobUpdateKey(o: JobUpdateKey) -> str:
 def _dec_JobUpdateKey(d: _typing.Any) -> JobUpdateKey:
     if d.__class__ is not dict:
         raise _cs.expected("a JobUpdateKey object", d)
-    if not d.keys() <= _KEYS_JobUpdateKey:
-        raise _cs.unknown_field(d, _KEYS_JobUpdateKey, "JobUpdateKey")
+    if tuple(d) not in _SHAPE_JobUpdateKey.valid:
+        _SHAPE_JobUpdateKey.check(d)
     get = d.get
     key = _INTERNED_JobUpdateKey.key(d)
     if key is not None:
@@ -4647,7 +4952,7 @@ def _dec_JobUpdateKey(d: _typing.Any) -> JobUpdateKey:
         if found is not None:
             return found
     o = _new(_B_JobUpdateKey)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -4655,19 +4960,19 @@ def _dec_JobUpdateKey(d: _typing.Any) -> JobUpdateKey:
     try:
         field = "job"
         v = get("job")
-        if v is not None:
+        if v is not None or "job" in d:
             v = _dec_JobKey(v)
         o.job = v
         field = "id"
         v = get("id")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "id" in d):
             v = _cs.string_value(v)
         o.id = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateKey
+    o.__class__ = _C_JobUpdateKey
     if key is not None:
         _INTERNED_JobUpdateKey.add(key, o)
     return o
@@ -4691,7 +4996,12 @@ def _hash_JobUpdateKey(o: JobUpdateKey, ids: _Ids) -> int:
 
 
 # -- struct JobUpdateSettings -------------------------------------------
-_KEYS_JobUpdateSettings = frozenset(("cachedHashCode", "updateGroupSize", "maxPerInstanceFailures", "maxFailedInstances", "minWaitInInstanceRunningMs", "rollbackOnFailure", "updateOnlyTheseInstances", "waitForBatchCompletion", "blockIfNoPulsesAfterMs", "slaAware",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobUpdateSettings = _cs.Shape(
+    "JobUpdateSettings",
+    ("cachedHashCode", "updateGroupSize", "maxPerInstanceFailures", "maxFailedInstances", "minWaitInInstanceRunningMs", "rollbackOnFailure", "updateOnlyTheseInstances", "waitForBatchCompletion", "blockIfNoPulsesAfterMs", "slaAware",),
+    ("cachedHashCode", "updateGroupSize", "maxPerInstanceFailures", "maxFailedInstances", "minWaitInInstanceRunningMs", "rollbackOnFailure", "updateOnlyTheseInstances", "waitForBatchCompletion", "blockIfNoPulsesAfterMs", "slaAware",),
+)
 
 
 def _enc_JobUpdateSettings(o: JobUpdateSettings) -> str:
@@ -4731,8 +5041,8 @@ def _enc_JobUpdateSettings(o: JobUpdateSettings) -> str:
 def _dec_JobUpdateSettings(d: _typing.Any) -> JobUpdateSettings:
     if d.__class__ is not dict:
         raise _cs.expected("a JobUpdateSettings object", d)
-    if not d.keys() <= _KEYS_JobUpdateSettings:
-        raise _cs.unknown_field(d, _KEYS_JobUpdateSettings, "JobUpdateSettings")
+    if tuple(d) not in _SHAPE_JobUpdateSettings.valid:
+        _SHAPE_JobUpdateSettings.check(d)
     get = d.get
     key = _INTERNED_JobUpdateSettings.key(d)
     if key is not None:
@@ -4740,52 +5050,52 @@ def _dec_JobUpdateSettings(d: _typing.Any) -> JobUpdateSettings:
         if found is not None:
             return found
     o = _new(_B_JobUpdateSettings)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "updateGroupSize"
-        v = get("updateGroupSize", 0)
+        v = d["updateGroupSize"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.updateGroupSize = v
         field = "maxPerInstanceFailures"
-        v = get("maxPerInstanceFailures", 0)
+        v = d["maxPerInstanceFailures"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.maxPerInstanceFailures = v
         field = "maxFailedInstances"
-        v = get("maxFailedInstances", 0)
+        v = d["maxFailedInstances"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.maxFailedInstances = v
         field = "minWaitInInstanceRunningMs"
-        v = get("minWaitInInstanceRunningMs", 0)
+        v = d["minWaitInInstanceRunningMs"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.minWaitInInstanceRunningMs = v
         field = "rollbackOnFailure"
-        v = get("rollbackOnFailure", False)
+        v = d["rollbackOnFailure"]
         if v.__class__ is not bool:
             v = _cs.bool_value(v)
         o.rollbackOnFailure = v
         field = "updateOnlyTheseInstances"
-        v = _dec_set_Range(get("updateOnlyTheseInstances"))
+        v = _dec_set_Range(d["updateOnlyTheseInstances"])
         o.updateOnlyTheseInstances = v
         field = "waitForBatchCompletion"
-        v = get("waitForBatchCompletion", False)
+        v = d["waitForBatchCompletion"]
         if v.__class__ is not bool:
             v = _cs.bool_value(v)
         o.waitForBatchCompletion = v
         field = "blockIfNoPulsesAfterMs"
-        v = get("blockIfNoPulsesAfterMs", 0)
+        v = d["blockIfNoPulsesAfterMs"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.blockIfNoPulsesAfterMs = v
         field = "slaAware"
-        v = get("slaAware", False)
+        v = d["slaAware"]
         if v.__class__ is not bool:
             v = _cs.bool_value(v)
         o.slaAware = v
@@ -4793,7 +5103,7 @@ def _dec_JobUpdateSettings(d: _typing.Any) -> JobUpdateSettings:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateSettings
+    o.__class__ = _C_JobUpdateSettings
     if key is not None:
         _INTERNED_JobUpdateSettings.add(key, o)
     return o
@@ -4822,7 +5132,12 @@ def _hash_JobUpdateSettings(o: JobUpdateSettings, ids: _Ids) -> int:
 
 
 # -- struct JobUpdateEvent ----------------------------------------------
-_KEYS_JobUpdateEvent = frozenset(("cachedHashCode", "status", "timestampMs", "user", "message",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobUpdateEvent = _cs.Shape(
+    "JobUpdateEvent",
+    ("cachedHashCode", "status", "timestampMs", "user", "message",),
+    ("cachedHashCode", "timestampMs",),
+)
 
 
 def _enc_JobUpdateEvent(o: JobUpdateEvent) -> str:
@@ -4854,11 +5169,11 @@ def _enc_JobUpdateEvent(o: JobUpdateEvent) -> str:
 def _dec_JobUpdateEvent(d: _typing.Any) -> JobUpdateEvent:
     if d.__class__ is not dict:
         raise _cs.expected("a JobUpdateEvent object", d)
-    if not d.keys() <= _KEYS_JobUpdateEvent:
-        raise _cs.unknown_field(d, _KEYS_JobUpdateEvent, "JobUpdateEvent")
+    if tuple(d) not in _SHAPE_JobUpdateEvent.valid:
+        _SHAPE_JobUpdateEvent.check(d)
     get = d.get
     o = _new(_B_JobUpdateEvent)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -4866,32 +5181,32 @@ def _dec_JobUpdateEvent(d: _typing.Any) -> JobUpdateEvent:
     try:
         field = "status"
         v = get("status")
-        if v is not None:
+        if v is not None or "status" in d:
             member = _E_JobUpdateStatus.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "JobUpdateStatus")
             v = member
         o.status = v
         field = "timestampMs"
-        v = get("timestampMs", 0)
+        v = d["timestampMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.timestampMs = v
         field = "user"
         v = get("user")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "user" in d):
             v = _cs.string_value(v)
         o.user = v
         field = "message"
         v = get("message")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "message" in d):
             v = _cs.string_value(v)
         o.message = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateEvent
+    o.__class__ = _C_JobUpdateEvent
     return o
 
 
@@ -4916,7 +5231,12 @@ def _hash_JobUpdateEvent(o: JobUpdateEvent, ids: _Ids) -> int:
 
 
 # -- struct JobInstanceUpdateEvent --------------------------------------
-_KEYS_JobInstanceUpdateEvent = frozenset(("cachedHashCode", "instanceId", "timestampMs", "action", "message",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobInstanceUpdateEvent = _cs.Shape(
+    "JobInstanceUpdateEvent",
+    ("cachedHashCode", "instanceId", "timestampMs", "action", "message",),
+    ("cachedHashCode", "instanceId", "timestampMs",),
+)
 
 
 def _enc_JobInstanceUpdateEvent(o: JobInstanceUpdateEvent) -> str:
@@ -4948,29 +5268,29 @@ def _enc_JobInstanceUpdateEvent(o: JobInstanceUpdateEvent) -> str:
 def _dec_JobInstanceUpdateEvent(d: _typing.Any) -> JobInstanceUpdateEvent:
     if d.__class__ is not dict:
         raise _cs.expected("a JobInstanceUpdateEvent object", d)
-    if not d.keys() <= _KEYS_JobInstanceUpdateEvent:
-        raise _cs.unknown_field(d, _KEYS_JobInstanceUpdateEvent, "JobInstanceUpdateEvent")
+    if tuple(d) not in _SHAPE_JobInstanceUpdateEvent.valid:
+        _SHAPE_JobInstanceUpdateEvent.check(d)
     get = d.get
     o = _new(_B_JobInstanceUpdateEvent)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "instanceId"
-        v = get("instanceId", 0)
+        v = d["instanceId"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.instanceId = v
         field = "timestampMs"
-        v = get("timestampMs", 0)
+        v = d["timestampMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.timestampMs = v
         field = "action"
         v = get("action")
-        if v is not None:
+        if v is not None or "action" in d:
             member = _E_JobUpdateAction.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "JobUpdateAction")
@@ -4978,14 +5298,14 @@ def _dec_JobInstanceUpdateEvent(d: _typing.Any) -> JobInstanceUpdateEvent:
         o.action = v
         field = "message"
         v = get("message")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "message" in d):
             v = _cs.string_value(v)
         o.message = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobInstanceUpdateEvent
+    o.__class__ = _C_JobInstanceUpdateEvent
     return o
 
 
@@ -5009,7 +5329,12 @@ def _hash_JobInstanceUpdateEvent(o: JobInstanceUpdateEvent, ids: _Ids) -> int:
 
 
 # -- struct InstanceTaskConfig ------------------------------------------
-_KEYS_InstanceTaskConfig = frozenset(("cachedHashCode", "task", "instances",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_InstanceTaskConfig = _cs.Shape(
+    "InstanceTaskConfig",
+    ("cachedHashCode", "task", "instances",),
+    ("cachedHashCode", "instances",),
+)
 
 
 def _enc_InstanceTaskConfig(o: InstanceTaskConfig) -> str:
@@ -5043,8 +5368,8 @@ def _enc_InstanceTaskConfig(o: InstanceTaskConfig) -> str:
 def _dec_InstanceTaskConfig(d: _typing.Any) -> InstanceTaskConfig:
     if d.__class__ is not dict:
         raise _cs.expected("a InstanceTaskConfig object", d)
-    if not d.keys() <= _KEYS_InstanceTaskConfig:
-        raise _cs.unknown_field(d, _KEYS_InstanceTaskConfig, "InstanceTaskConfig")
+    if tuple(d) not in _SHAPE_InstanceTaskConfig.valid:
+        _SHAPE_InstanceTaskConfig.check(d)
     get = d.get
     key = _INTERNED_InstanceTaskConfig.key(d)
     if key is not None:
@@ -5052,7 +5377,7 @@ def _dec_InstanceTaskConfig(d: _typing.Any) -> InstanceTaskConfig:
         if found is not None:
             return found
     o = _new(_B_InstanceTaskConfig)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -5060,17 +5385,17 @@ def _dec_InstanceTaskConfig(d: _typing.Any) -> InstanceTaskConfig:
     try:
         field = "task"
         v = get("task")
-        if v is not None:
+        if v is not None or "task" in d:
             v = _dec_TaskConfig(v)
         o.task = v
         field = "instances"
-        v = _dec_set_Range(get("instances"))
+        v = _dec_set_Range(d["instances"])
         o.instances = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = InstanceTaskConfig
+    o.__class__ = _C_InstanceTaskConfig
     if key is not None:
         _INTERNED_InstanceTaskConfig.add(key, o)
     return o
@@ -5093,7 +5418,12 @@ def _hash_InstanceTaskConfig(o: InstanceTaskConfig, ids: _Ids) -> int:
 
 
 # -- struct JobUpdateState ----------------------------------------------
-_KEYS_JobUpdateState = frozenset(("cachedHashCode", "status", "createdTimestampMs", "lastModifiedTimestampMs",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobUpdateState = _cs.Shape(
+    "JobUpdateState",
+    ("cachedHashCode", "status", "createdTimestampMs", "lastModifiedTimestampMs",),
+    ("cachedHashCode", "createdTimestampMs", "lastModifiedTimestampMs",),
+)
 
 
 def _enc_JobUpdateState(o: JobUpdateState) -> str:
@@ -5124,11 +5454,11 @@ def _enc_JobUpdateState(o: JobUpdateState) -> str:
 def _dec_JobUpdateState(d: _typing.Any) -> JobUpdateState:
     if d.__class__ is not dict:
         raise _cs.expected("a JobUpdateState object", d)
-    if not d.keys() <= _KEYS_JobUpdateState:
-        raise _cs.unknown_field(d, _KEYS_JobUpdateState, "JobUpdateState")
+    if tuple(d) not in _SHAPE_JobUpdateState.valid:
+        _SHAPE_JobUpdateState.check(d)
     get = d.get
     o = _new(_B_JobUpdateState)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -5136,19 +5466,19 @@ def _dec_JobUpdateState(d: _typing.Any) -> JobUpdateState:
     try:
         field = "status"
         v = get("status")
-        if v is not None:
+        if v is not None or "status" in d:
             member = _E_JobUpdateStatus.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "JobUpdateStatus")
             v = member
         o.status = v
         field = "createdTimestampMs"
-        v = get("createdTimestampMs", 0)
+        v = d["createdTimestampMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.createdTimestampMs = v
         field = "lastModifiedTimestampMs"
-        v = get("lastModifiedTimestampMs", 0)
+        v = d["lastModifiedTimestampMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.lastModifiedTimestampMs = v
@@ -5156,7 +5486,7 @@ def _dec_JobUpdateState(d: _typing.Any) -> JobUpdateState:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateState
+    o.__class__ = _C_JobUpdateState
     return o
 
 
@@ -5178,7 +5508,12 @@ def _hash_JobUpdateState(o: JobUpdateState, ids: _Ids) -> int:
 
 
 # -- struct JobUpdateSummary --------------------------------------------
-_KEYS_JobUpdateSummary = frozenset(("cachedHashCode", "key", "user", "state", "metadata",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobUpdateSummary = _cs.Shape(
+    "JobUpdateSummary",
+    ("cachedHashCode", "key", "user", "state", "metadata",),
+    ("cachedHashCode", "metadata",),
+)
 
 
 def _enc_JobUpdateSummary(o: JobUpdateSummary) -> str:
@@ -5215,8 +5550,8 @@ def _enc_JobUpdateSummary(o: JobUpdateSummary) -> str:
 def _dec_JobUpdateSummary(d: _typing.Any) -> JobUpdateSummary:
     if d.__class__ is not dict:
         raise _cs.expected("a JobUpdateSummary object", d)
-    if not d.keys() <= _KEYS_JobUpdateSummary:
-        raise _cs.unknown_field(d, _KEYS_JobUpdateSummary, "JobUpdateSummary")
+    if tuple(d) not in _SHAPE_JobUpdateSummary.valid:
+        _SHAPE_JobUpdateSummary.check(d)
     get = d.get
     key = _INTERNED_JobUpdateSummary.key(d)
     if key is not None:
@@ -5224,7 +5559,7 @@ def _dec_JobUpdateSummary(d: _typing.Any) -> JobUpdateSummary:
         if found is not None:
             return found
     o = _new(_B_JobUpdateSummary)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -5232,27 +5567,27 @@ def _dec_JobUpdateSummary(d: _typing.Any) -> JobUpdateSummary:
     try:
         field = "key"
         v = get("key")
-        if v is not None:
+        if v is not None or "key" in d:
             v = _dec_JobUpdateKey(v)
         o.key = v
         field = "user"
         v = get("user")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "user" in d):
             v = _cs.string_value(v)
         o.user = v
         field = "state"
         v = get("state")
-        if v is not None:
+        if v is not None or "state" in d:
             v = _dec_JobUpdateState(v)
         o.state = v
         field = "metadata"
-        v = _dec_set_Metadata(get("metadata"))
+        v = _dec_set_Metadata(d["metadata"])
         o.metadata = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateSummary
+    o.__class__ = _C_JobUpdateSummary
     if key is not None:
         _INTERNED_JobUpdateSummary.add(key, o)
     return o
@@ -5279,7 +5614,12 @@ def _hash_JobUpdateSummary(o: JobUpdateSummary, ids: _Ids) -> int:
 
 
 # -- struct JobUpdateInstructions ---------------------------------------
-_KEYS_JobUpdateInstructions = frozenset(("cachedHashCode", "initialState", "desiredState", "settings",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobUpdateInstructions = _cs.Shape(
+    "JobUpdateInstructions",
+    ("cachedHashCode", "initialState", "desiredState", "settings",),
+    ("cachedHashCode", "initialState",),
+)
 
 
 def _enc_JobUpdateInstructions(o: JobUpdateInstructions) -> str:
@@ -5315,8 +5655,8 @@ def _enc_JobUpdateInstructions(o: JobUpdateInstructions) -> str:
 def _dec_JobUpdateInstructions(d: _typing.Any) -> JobUpdateInstructions:
     if d.__class__ is not dict:
         raise _cs.expected("a JobUpdateInstructions object", d)
-    if not d.keys() <= _KEYS_JobUpdateInstructions:
-        raise _cs.unknown_field(d, _KEYS_JobUpdateInstructions, "JobUpdateInstructions")
+    if tuple(d) not in _SHAPE_JobUpdateInstructions.valid:
+        _SHAPE_JobUpdateInstructions.check(d)
     get = d.get
     key = _INTERNED_JobUpdateInstructions.key(d)
     if key is not None:
@@ -5324,30 +5664,30 @@ def _dec_JobUpdateInstructions(d: _typing.Any) -> JobUpdateInstructions:
         if found is not None:
             return found
     o = _new(_B_JobUpdateInstructions)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "initialState"
-        v = _dec_set_InstanceTaskConfig(get("initialState"))
+        v = _dec_set_InstanceTaskConfig(d["initialState"])
         o.initialState = v
         field = "desiredState"
         v = get("desiredState")
-        if v is not None:
+        if v is not None or "desiredState" in d:
             v = _dec_InstanceTaskConfig(v)
         o.desiredState = v
         field = "settings"
         v = get("settings")
-        if v is not None:
+        if v is not None or "settings" in d:
             v = _dec_JobUpdateSettings(v)
         o.settings = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateInstructions
+    o.__class__ = _C_JobUpdateInstructions
     if key is not None:
         _INTERNED_JobUpdateInstructions.add(key, o)
     return o
@@ -5372,7 +5712,12 @@ def _hash_JobUpdateInstructions(o: JobUpdateInstructions, ids: _Ids) -> int:
 
 
 # -- struct JobUpdate ---------------------------------------------------
-_KEYS_JobUpdate = frozenset(("cachedHashCode", "summary", "instructions",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobUpdate = _cs.Shape(
+    "JobUpdate",
+    ("cachedHashCode", "summary", "instructions",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_JobUpdate(o: JobUpdate) -> str:
@@ -5406,8 +5751,8 @@ def _enc_JobUpdate(o: JobUpdate) -> str:
 def _dec_JobUpdate(d: _typing.Any) -> JobUpdate:
     if d.__class__ is not dict:
         raise _cs.expected("a JobUpdate object", d)
-    if not d.keys() <= _KEYS_JobUpdate:
-        raise _cs.unknown_field(d, _KEYS_JobUpdate, "JobUpdate")
+    if tuple(d) not in _SHAPE_JobUpdate.valid:
+        _SHAPE_JobUpdate.check(d)
     get = d.get
     key = _INTERNED_JobUpdate.key(d)
     if key is not None:
@@ -5415,7 +5760,7 @@ def _dec_JobUpdate(d: _typing.Any) -> JobUpdate:
         if found is not None:
             return found
     o = _new(_B_JobUpdate)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -5423,19 +5768,19 @@ def _dec_JobUpdate(d: _typing.Any) -> JobUpdate:
     try:
         field = "summary"
         v = get("summary")
-        if v is not None:
+        if v is not None or "summary" in d:
             v = _dec_JobUpdateSummary(v)
         o.summary = v
         field = "instructions"
         v = get("instructions")
-        if v is not None:
+        if v is not None or "instructions" in d:
             v = _dec_JobUpdateInstructions(v)
         o.instructions = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdate
+    o.__class__ = _C_JobUpdate
     if key is not None:
         _INTERNED_JobUpdate.add(key, o)
     return o
@@ -5459,7 +5804,12 @@ def _hash_JobUpdate(o: JobUpdate, ids: _Ids) -> int:
 
 
 # -- struct JobUpdateDetails --------------------------------------------
-_KEYS_JobUpdateDetails = frozenset(("cachedHashCode", "update", "updateEvents", "instanceEvents",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobUpdateDetails = _cs.Shape(
+    "JobUpdateDetails",
+    ("cachedHashCode", "update", "updateEvents", "instanceEvents",),
+    ("cachedHashCode", "updateEvents", "instanceEvents",),
+)
 
 
 def _enc_JobUpdateDetails(o: JobUpdateDetails) -> str:
@@ -5495,8 +5845,8 @@ def _enc_JobUpdateDetails(o: JobUpdateDetails) -> str:
 def _dec_JobUpdateDetails(d: _typing.Any) -> JobUpdateDetails:
     if d.__class__ is not dict:
         raise _cs.expected("a JobUpdateDetails object", d)
-    if not d.keys() <= _KEYS_JobUpdateDetails:
-        raise _cs.unknown_field(d, _KEYS_JobUpdateDetails, "JobUpdateDetails")
+    if tuple(d) not in _SHAPE_JobUpdateDetails.valid:
+        _SHAPE_JobUpdateDetails.check(d)
     get = d.get
     key = _INTERNED_JobUpdateDetails.key(d)
     if key is not None:
@@ -5504,7 +5854,7 @@ def _dec_JobUpdateDetails(d: _typing.Any) -> JobUpdateDetails:
         if found is not None:
             return found
     o = _new(_B_JobUpdateDetails)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -5512,20 +5862,20 @@ def _dec_JobUpdateDetails(d: _typing.Any) -> JobUpdateDetails:
     try:
         field = "update"
         v = get("update")
-        if v is not None:
+        if v is not None or "update" in d:
             v = _dec_JobUpdate(v)
         o.update = v
         field = "updateEvents"
-        v = _dec_list_JobUpdateEvent(get("updateEvents"))
+        v = _dec_list_JobUpdateEvent(d["updateEvents"])
         o.updateEvents = v
         field = "instanceEvents"
-        v = _dec_list_JobInstanceUpdateEvent(get("instanceEvents"))
+        v = _dec_list_JobInstanceUpdateEvent(d["instanceEvents"])
         o.instanceEvents = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateDetails
+    o.__class__ = _C_JobUpdateDetails
     if key is not None:
         _INTERNED_JobUpdateDetails.add(key, o)
     return o
@@ -5549,7 +5899,12 @@ def _hash_JobUpdateDetails(o: JobUpdateDetails, ids: _Ids) -> int:
 
 
 # -- struct JobUpdateRequest --------------------------------------------
-_KEYS_JobUpdateRequest = frozenset(("cachedHashCode", "taskConfig", "instanceCount", "settings", "metadata",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobUpdateRequest = _cs.Shape(
+    "JobUpdateRequest",
+    ("cachedHashCode", "taskConfig", "instanceCount", "settings", "metadata",),
+    ("cachedHashCode", "instanceCount", "metadata",),
+)
 
 
 def _enc_JobUpdateRequest(o: JobUpdateRequest) -> str:
@@ -5586,8 +5941,8 @@ def _enc_JobUpdateRequest(o: JobUpdateRequest) -> str:
 def _dec_JobUpdateRequest(d: _typing.Any) -> JobUpdateRequest:
     if d.__class__ is not dict:
         raise _cs.expected("a JobUpdateRequest object", d)
-    if not d.keys() <= _KEYS_JobUpdateRequest:
-        raise _cs.unknown_field(d, _KEYS_JobUpdateRequest, "JobUpdateRequest")
+    if tuple(d) not in _SHAPE_JobUpdateRequest.valid:
+        _SHAPE_JobUpdateRequest.check(d)
     get = d.get
     key = _INTERNED_JobUpdateRequest.key(d)
     if key is not None:
@@ -5595,7 +5950,7 @@ def _dec_JobUpdateRequest(d: _typing.Any) -> JobUpdateRequest:
         if found is not None:
             return found
     o = _new(_B_JobUpdateRequest)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -5603,27 +5958,27 @@ def _dec_JobUpdateRequest(d: _typing.Any) -> JobUpdateRequest:
     try:
         field = "taskConfig"
         v = get("taskConfig")
-        if v is not None:
+        if v is not None or "taskConfig" in d:
             v = _dec_TaskConfig(v)
         o.taskConfig = v
         field = "instanceCount"
-        v = get("instanceCount", 0)
+        v = d["instanceCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.instanceCount = v
         field = "settings"
         v = get("settings")
-        if v is not None:
+        if v is not None or "settings" in d:
             v = _dec_JobUpdateSettings(v)
         o.settings = v
         field = "metadata"
-        v = _dec_set_Metadata(get("metadata"))
+        v = _dec_set_Metadata(d["metadata"])
         o.metadata = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateRequest
+    o.__class__ = _C_JobUpdateRequest
     if key is not None:
         _INTERNED_JobUpdateRequest.add(key, o)
     return o
@@ -5649,7 +6004,12 @@ def _hash_JobUpdateRequest(o: JobUpdateRequest, ids: _Ids) -> int:
 
 
 # -- struct JobUpdateQuery ----------------------------------------------
-_KEYS_JobUpdateQuery = frozenset(("cachedHashCode", "role", "key", "jobKey", "user", "updateStatuses", "offset", "limit",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobUpdateQuery = _cs.Shape(
+    "JobUpdateQuery",
+    ("cachedHashCode", "role", "key", "jobKey", "user", "updateStatuses", "offset", "limit",),
+    ("cachedHashCode", "updateStatuses", "offset", "limit",),
+)
 
 
 def _enc_JobUpdateQuery(o: JobUpdateQuery) -> str:
@@ -5688,8 +6048,8 @@ def _enc_JobUpdateQuery(o: JobUpdateQuery) -> str:
 def _dec_JobUpdateQuery(d: _typing.Any) -> JobUpdateQuery:
     if d.__class__ is not dict:
         raise _cs.expected("a JobUpdateQuery object", d)
-    if not d.keys() <= _KEYS_JobUpdateQuery:
-        raise _cs.unknown_field(d, _KEYS_JobUpdateQuery, "JobUpdateQuery")
+    if tuple(d) not in _SHAPE_JobUpdateQuery.valid:
+        _SHAPE_JobUpdateQuery.check(d)
     get = d.get
     key = _INTERNED_JobUpdateQuery.key(d)
     if key is not None:
@@ -5697,7 +6057,7 @@ def _dec_JobUpdateQuery(d: _typing.Any) -> JobUpdateQuery:
         if found is not None:
             return found
     o = _new(_B_JobUpdateQuery)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -5705,34 +6065,34 @@ def _dec_JobUpdateQuery(d: _typing.Any) -> JobUpdateQuery:
     try:
         field = "role"
         v = get("role")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "role" in d):
             v = _cs.string_value(v)
         o.role = v
         field = "key"
         v = get("key")
-        if v is not None:
+        if v is not None or "key" in d:
             v = _dec_JobUpdateKey(v)
         o.key = v
         field = "jobKey"
         v = get("jobKey")
-        if v is not None:
+        if v is not None or "jobKey" in d:
             v = _dec_JobKey(v)
         o.jobKey = v
         field = "user"
         v = get("user")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "user" in d):
             v = _cs.string_value(v)
         o.user = v
         field = "updateStatuses"
-        v = _dec_set_JobUpdateStatus(get("updateStatuses"))
+        v = _dec_set_JobUpdateStatus(d["updateStatuses"])
         o.updateStatuses = v
         field = "offset"
-        v = get("offset", 0)
+        v = d["offset"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.offset = v
         field = "limit"
-        v = get("limit", 0)
+        v = d["limit"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.limit = v
@@ -5740,7 +6100,7 @@ def _dec_JobUpdateQuery(d: _typing.Any) -> JobUpdateQuery:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateQuery
+    o.__class__ = _C_JobUpdateQuery
     if key is not None:
         _INTERNED_JobUpdateQuery.add(key, o)
     return o
@@ -5771,7 +6131,12 @@ def _hash_JobUpdateQuery(o: JobUpdateQuery, ids: _Ids) -> int:
 
 
 # -- struct HostMaintenanceRequest --------------------------------------
-_KEYS_HostMaintenanceRequest = frozenset(("cachedHashCode", "host", "defaultSlaPolicy", "timeoutSecs", "createdTimestampMs",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_HostMaintenanceRequest = _cs.Shape(
+    "HostMaintenanceRequest",
+    ("cachedHashCode", "host", "defaultSlaPolicy", "timeoutSecs", "createdTimestampMs",),
+    ("cachedHashCode", "timeoutSecs", "createdTimestampMs",),
+)
 
 
 def _enc_HostMaintenanceRequest(o: HostMaintenanceRequest) -> str:
@@ -5806,8 +6171,8 @@ def _enc_HostMaintenanceRequest(o: HostMaintenanceRequest) -> str:
 def _dec_HostMaintenanceRequest(d: _typing.Any) -> HostMaintenanceRequest:
     if d.__class__ is not dict:
         raise _cs.expected("a HostMaintenanceRequest object", d)
-    if not d.keys() <= _KEYS_HostMaintenanceRequest:
-        raise _cs.unknown_field(d, _KEYS_HostMaintenanceRequest, "HostMaintenanceRequest")
+    if tuple(d) not in _SHAPE_HostMaintenanceRequest.valid:
+        _SHAPE_HostMaintenanceRequest.check(d)
     get = d.get
     key = _INTERNED_HostMaintenanceRequest.key(d)
     if key is not None:
@@ -5815,7 +6180,7 @@ def _dec_HostMaintenanceRequest(d: _typing.Any) -> HostMaintenanceRequest:
         if found is not None:
             return found
     o = _new(_B_HostMaintenanceRequest)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -5823,21 +6188,21 @@ def _dec_HostMaintenanceRequest(d: _typing.Any) -> HostMaintenanceRequest:
     try:
         field = "host"
         v = get("host")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "host" in d):
             v = _cs.string_value(v)
         o.host = v
         field = "defaultSlaPolicy"
         v = get("defaultSlaPolicy")
-        if v is not None:
+        if v is not None or "defaultSlaPolicy" in d:
             v = _dec_SlaPolicy(v)
         o.defaultSlaPolicy = v
         field = "timeoutSecs"
-        v = get("timeoutSecs", 0)
+        v = d["timeoutSecs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.timeoutSecs = v
         field = "createdTimestampMs"
-        v = get("createdTimestampMs", 0)
+        v = d["createdTimestampMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.createdTimestampMs = v
@@ -5845,7 +6210,7 @@ def _dec_HostMaintenanceRequest(d: _typing.Any) -> HostMaintenanceRequest:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = HostMaintenanceRequest
+    o.__class__ = _C_HostMaintenanceRequest
     if key is not None:
         _INTERNED_HostMaintenanceRequest.add(key, o)
     return o
@@ -5871,7 +6236,12 @@ def _hash_HostMaintenanceRequest(o: HostMaintenanceRequest, ids: _Ids) -> int:
 
 
 # -- struct ListBackupsResult -------------------------------------------
-_KEYS_ListBackupsResult = frozenset(("cachedHashCode", "backups",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ListBackupsResult = _cs.Shape(
+    "ListBackupsResult",
+    ("cachedHashCode", "backups",),
+    ("cachedHashCode", "backups",),
+)
 
 
 def _enc_ListBackupsResult(o: ListBackupsResult) -> str:
@@ -5900,24 +6270,24 @@ def _enc_ListBackupsResult(o: ListBackupsResult) -> str:
 def _dec_ListBackupsResult(d: _typing.Any) -> ListBackupsResult:
     if d.__class__ is not dict:
         raise _cs.expected("a ListBackupsResult object", d)
-    if not d.keys() <= _KEYS_ListBackupsResult:
-        raise _cs.unknown_field(d, _KEYS_ListBackupsResult, "ListBackupsResult")
+    if tuple(d) not in _SHAPE_ListBackupsResult.valid:
+        _SHAPE_ListBackupsResult.check(d)
     get = d.get
     o = _new(_B_ListBackupsResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "backups"
-        v = _dec_set_string(get("backups"))
+        v = _dec_set_string(d["backups"])
         o.backups = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ListBackupsResult
+    o.__class__ = _C_ListBackupsResult
     return o
 
 
@@ -5936,7 +6306,12 @@ def _hash_ListBackupsResult(o: ListBackupsResult, ids: _Ids) -> int:
 
 
 # -- struct StartMaintenanceResult --------------------------------------
-_KEYS_StartMaintenanceResult = frozenset(("cachedHashCode", "statuses",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_StartMaintenanceResult = _cs.Shape(
+    "StartMaintenanceResult",
+    ("cachedHashCode", "statuses",),
+    ("cachedHashCode", "statuses",),
+)
 
 
 def _enc_StartMaintenanceResult(o: StartMaintenanceResult) -> str:
@@ -5968,8 +6343,8 @@ def _enc_StartMaintenanceResult(o: StartMaintenanceResult) -> str:
 def _dec_StartMaintenanceResult(d: _typing.Any) -> StartMaintenanceResult:
     if d.__class__ is not dict:
         raise _cs.expected("a StartMaintenanceResult object", d)
-    if not d.keys() <= _KEYS_StartMaintenanceResult:
-        raise _cs.unknown_field(d, _KEYS_StartMaintenanceResult, "StartMaintenanceResult")
+    if tuple(d) not in _SHAPE_StartMaintenanceResult.valid:
+        _SHAPE_StartMaintenanceResult.check(d)
     get = d.get
     key = _INTERNED_StartMaintenanceResult.key(d)
     if key is not None:
@@ -5977,20 +6352,20 @@ def _dec_StartMaintenanceResult(d: _typing.Any) -> StartMaintenanceResult:
         if found is not None:
             return found
     o = _new(_B_StartMaintenanceResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "statuses"
-        v = _dec_set_HostStatus(get("statuses"))
+        v = _dec_set_HostStatus(d["statuses"])
         o.statuses = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = StartMaintenanceResult
+    o.__class__ = _C_StartMaintenanceResult
     if key is not None:
         _INTERNED_StartMaintenanceResult.add(key, o)
     return o
@@ -6011,7 +6386,12 @@ def _hash_StartMaintenanceResult(o: StartMaintenanceResult, ids: _Ids) -> int:
 
 
 # -- struct DrainHostsResult --------------------------------------------
-_KEYS_DrainHostsResult = frozenset(("cachedHashCode", "statuses",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_DrainHostsResult = _cs.Shape(
+    "DrainHostsResult",
+    ("cachedHashCode", "statuses",),
+    ("cachedHashCode", "statuses",),
+)
 
 
 def _enc_DrainHostsResult(o: DrainHostsResult) -> str:
@@ -6043,8 +6423,8 @@ def _enc_DrainHostsResult(o: DrainHostsResult) -> str:
 def _dec_DrainHostsResult(d: _typing.Any) -> DrainHostsResult:
     if d.__class__ is not dict:
         raise _cs.expected("a DrainHostsResult object", d)
-    if not d.keys() <= _KEYS_DrainHostsResult:
-        raise _cs.unknown_field(d, _KEYS_DrainHostsResult, "DrainHostsResult")
+    if tuple(d) not in _SHAPE_DrainHostsResult.valid:
+        _SHAPE_DrainHostsResult.check(d)
     get = d.get
     key = _INTERNED_DrainHostsResult.key(d)
     if key is not None:
@@ -6052,20 +6432,20 @@ def _dec_DrainHostsResult(d: _typing.Any) -> DrainHostsResult:
         if found is not None:
             return found
     o = _new(_B_DrainHostsResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "statuses"
-        v = _dec_set_HostStatus(get("statuses"))
+        v = _dec_set_HostStatus(d["statuses"])
         o.statuses = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = DrainHostsResult
+    o.__class__ = _C_DrainHostsResult
     if key is not None:
         _INTERNED_DrainHostsResult.add(key, o)
     return o
@@ -6086,7 +6466,12 @@ def _hash_DrainHostsResult(o: DrainHostsResult, ids: _Ids) -> int:
 
 
 # -- struct QueryRecoveryResult -----------------------------------------
-_KEYS_QueryRecoveryResult = frozenset(("cachedHashCode", "tasks",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_QueryRecoveryResult = _cs.Shape(
+    "QueryRecoveryResult",
+    ("cachedHashCode", "tasks",),
+    ("cachedHashCode", "tasks",),
+)
 
 
 def _enc_QueryRecoveryResult(o: QueryRecoveryResult) -> str:
@@ -6118,8 +6503,8 @@ def _enc_QueryRecoveryResult(o: QueryRecoveryResult) -> str:
 def _dec_QueryRecoveryResult(d: _typing.Any) -> QueryRecoveryResult:
     if d.__class__ is not dict:
         raise _cs.expected("a QueryRecoveryResult object", d)
-    if not d.keys() <= _KEYS_QueryRecoveryResult:
-        raise _cs.unknown_field(d, _KEYS_QueryRecoveryResult, "QueryRecoveryResult")
+    if tuple(d) not in _SHAPE_QueryRecoveryResult.valid:
+        _SHAPE_QueryRecoveryResult.check(d)
     get = d.get
     key = _INTERNED_QueryRecoveryResult.key(d)
     if key is not None:
@@ -6127,20 +6512,20 @@ def _dec_QueryRecoveryResult(d: _typing.Any) -> QueryRecoveryResult:
         if found is not None:
             return found
     o = _new(_B_QueryRecoveryResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "tasks"
-        v = _dec_set_ScheduledTask(get("tasks"))
+        v = _dec_set_ScheduledTask(d["tasks"])
         o.tasks = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = QueryRecoveryResult
+    o.__class__ = _C_QueryRecoveryResult
     if key is not None:
         _INTERNED_QueryRecoveryResult.add(key, o)
     return o
@@ -6161,7 +6546,12 @@ def _hash_QueryRecoveryResult(o: QueryRecoveryResult, ids: _Ids) -> int:
 
 
 # -- struct MaintenanceStatusResult -------------------------------------
-_KEYS_MaintenanceStatusResult = frozenset(("cachedHashCode", "statuses",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_MaintenanceStatusResult = _cs.Shape(
+    "MaintenanceStatusResult",
+    ("cachedHashCode", "statuses",),
+    ("cachedHashCode", "statuses",),
+)
 
 
 def _enc_MaintenanceStatusResult(o: MaintenanceStatusResult) -> str:
@@ -6193,8 +6583,8 @@ def _enc_MaintenanceStatusResult(o: MaintenanceStatusResult) -> str:
 def _dec_MaintenanceStatusResult(d: _typing.Any) -> MaintenanceStatusResult:
     if d.__class__ is not dict:
         raise _cs.expected("a MaintenanceStatusResult object", d)
-    if not d.keys() <= _KEYS_MaintenanceStatusResult:
-        raise _cs.unknown_field(d, _KEYS_MaintenanceStatusResult, "MaintenanceStatusResult")
+    if tuple(d) not in _SHAPE_MaintenanceStatusResult.valid:
+        _SHAPE_MaintenanceStatusResult.check(d)
     get = d.get
     key = _INTERNED_MaintenanceStatusResult.key(d)
     if key is not None:
@@ -6202,20 +6592,20 @@ def _dec_MaintenanceStatusResult(d: _typing.Any) -> MaintenanceStatusResult:
         if found is not None:
             return found
     o = _new(_B_MaintenanceStatusResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "statuses"
-        v = _dec_set_HostStatus(get("statuses"))
+        v = _dec_set_HostStatus(d["statuses"])
         o.statuses = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = MaintenanceStatusResult
+    o.__class__ = _C_MaintenanceStatusResult
     if key is not None:
         _INTERNED_MaintenanceStatusResult.add(key, o)
     return o
@@ -6236,7 +6626,12 @@ def _hash_MaintenanceStatusResult(o: MaintenanceStatusResult, ids: _Ids) -> int:
 
 
 # -- struct EndMaintenanceResult ----------------------------------------
-_KEYS_EndMaintenanceResult = frozenset(("cachedHashCode", "statuses",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_EndMaintenanceResult = _cs.Shape(
+    "EndMaintenanceResult",
+    ("cachedHashCode", "statuses",),
+    ("cachedHashCode", "statuses",),
+)
 
 
 def _enc_EndMaintenanceResult(o: EndMaintenanceResult) -> str:
@@ -6268,8 +6663,8 @@ def _enc_EndMaintenanceResult(o: EndMaintenanceResult) -> str:
 def _dec_EndMaintenanceResult(d: _typing.Any) -> EndMaintenanceResult:
     if d.__class__ is not dict:
         raise _cs.expected("a EndMaintenanceResult object", d)
-    if not d.keys() <= _KEYS_EndMaintenanceResult:
-        raise _cs.unknown_field(d, _KEYS_EndMaintenanceResult, "EndMaintenanceResult")
+    if tuple(d) not in _SHAPE_EndMaintenanceResult.valid:
+        _SHAPE_EndMaintenanceResult.check(d)
     get = d.get
     key = _INTERNED_EndMaintenanceResult.key(d)
     if key is not None:
@@ -6277,20 +6672,20 @@ def _dec_EndMaintenanceResult(d: _typing.Any) -> EndMaintenanceResult:
         if found is not None:
             return found
     o = _new(_B_EndMaintenanceResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "statuses"
-        v = _dec_set_HostStatus(get("statuses"))
+        v = _dec_set_HostStatus(d["statuses"])
         o.statuses = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = EndMaintenanceResult
+    o.__class__ = _C_EndMaintenanceResult
     if key is not None:
         _INTERNED_EndMaintenanceResult.add(key, o)
     return o
@@ -6311,7 +6706,12 @@ def _hash_EndMaintenanceResult(o: EndMaintenanceResult, ids: _Ids) -> int:
 
 
 # -- struct RoleSummaryResult -------------------------------------------
-_KEYS_RoleSummaryResult = frozenset(("cachedHashCode", "summaries",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_RoleSummaryResult = _cs.Shape(
+    "RoleSummaryResult",
+    ("cachedHashCode", "summaries",),
+    ("cachedHashCode", "summaries",),
+)
 
 
 def _enc_RoleSummaryResult(o: RoleSummaryResult) -> str:
@@ -6343,8 +6743,8 @@ def _enc_RoleSummaryResult(o: RoleSummaryResult) -> str:
 def _dec_RoleSummaryResult(d: _typing.Any) -> RoleSummaryResult:
     if d.__class__ is not dict:
         raise _cs.expected("a RoleSummaryResult object", d)
-    if not d.keys() <= _KEYS_RoleSummaryResult:
-        raise _cs.unknown_field(d, _KEYS_RoleSummaryResult, "RoleSummaryResult")
+    if tuple(d) not in _SHAPE_RoleSummaryResult.valid:
+        _SHAPE_RoleSummaryResult.check(d)
     get = d.get
     key = _INTERNED_RoleSummaryResult.key(d)
     if key is not None:
@@ -6352,20 +6752,20 @@ def _dec_RoleSummaryResult(d: _typing.Any) -> RoleSummaryResult:
         if found is not None:
             return found
     o = _new(_B_RoleSummaryResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "summaries"
-        v = _dec_set_RoleSummary(get("summaries"))
+        v = _dec_set_RoleSummary(d["summaries"])
         o.summaries = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = RoleSummaryResult
+    o.__class__ = _C_RoleSummaryResult
     if key is not None:
         _INTERNED_RoleSummaryResult.add(key, o)
     return o
@@ -6386,7 +6786,12 @@ def _hash_RoleSummaryResult(o: RoleSummaryResult, ids: _Ids) -> int:
 
 
 # -- struct JobSummaryResult --------------------------------------------
-_KEYS_JobSummaryResult = frozenset(("cachedHashCode", "summaries",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobSummaryResult = _cs.Shape(
+    "JobSummaryResult",
+    ("cachedHashCode", "summaries",),
+    ("cachedHashCode", "summaries",),
+)
 
 
 def _enc_JobSummaryResult(o: JobSummaryResult) -> str:
@@ -6418,8 +6823,8 @@ def _enc_JobSummaryResult(o: JobSummaryResult) -> str:
 def _dec_JobSummaryResult(d: _typing.Any) -> JobSummaryResult:
     if d.__class__ is not dict:
         raise _cs.expected("a JobSummaryResult object", d)
-    if not d.keys() <= _KEYS_JobSummaryResult:
-        raise _cs.unknown_field(d, _KEYS_JobSummaryResult, "JobSummaryResult")
+    if tuple(d) not in _SHAPE_JobSummaryResult.valid:
+        _SHAPE_JobSummaryResult.check(d)
     get = d.get
     key = _INTERNED_JobSummaryResult.key(d)
     if key is not None:
@@ -6427,20 +6832,20 @@ def _dec_JobSummaryResult(d: _typing.Any) -> JobSummaryResult:
         if found is not None:
             return found
     o = _new(_B_JobSummaryResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "summaries"
-        v = _dec_set_JobSummary(get("summaries"))
+        v = _dec_set_JobSummary(d["summaries"])
         o.summaries = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobSummaryResult
+    o.__class__ = _C_JobSummaryResult
     if key is not None:
         _INTERNED_JobSummaryResult.add(key, o)
     return o
@@ -6461,7 +6866,12 @@ def _hash_JobSummaryResult(o: JobSummaryResult, ids: _Ids) -> int:
 
 
 # -- struct ConfigSummaryResult -----------------------------------------
-_KEYS_ConfigSummaryResult = frozenset(("cachedHashCode", "summary",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ConfigSummaryResult = _cs.Shape(
+    "ConfigSummaryResult",
+    ("cachedHashCode", "summary",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_ConfigSummaryResult(o: ConfigSummaryResult) -> str:
@@ -6493,8 +6903,8 @@ def _enc_ConfigSummaryResult(o: ConfigSummaryResult) -> str:
 def _dec_ConfigSummaryResult(d: _typing.Any) -> ConfigSummaryResult:
     if d.__class__ is not dict:
         raise _cs.expected("a ConfigSummaryResult object", d)
-    if not d.keys() <= _KEYS_ConfigSummaryResult:
-        raise _cs.unknown_field(d, _KEYS_ConfigSummaryResult, "ConfigSummaryResult")
+    if tuple(d) not in _SHAPE_ConfigSummaryResult.valid:
+        _SHAPE_ConfigSummaryResult.check(d)
     get = d.get
     key = _INTERNED_ConfigSummaryResult.key(d)
     if key is not None:
@@ -6502,7 +6912,7 @@ def _dec_ConfigSummaryResult(d: _typing.Any) -> ConfigSummaryResult:
         if found is not None:
             return found
     o = _new(_B_ConfigSummaryResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -6510,14 +6920,14 @@ def _dec_ConfigSummaryResult(d: _typing.Any) -> ConfigSummaryResult:
     try:
         field = "summary"
         v = get("summary")
-        if v is not None:
+        if v is not None or "summary" in d:
             v = _dec_ConfigSummary(v)
         o.summary = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ConfigSummaryResult
+    o.__class__ = _C_ConfigSummaryResult
     if key is not None:
         _INTERNED_ConfigSummaryResult.add(key, o)
     return o
@@ -6539,7 +6949,12 @@ def _hash_ConfigSummaryResult(o: ConfigSummaryResult, ids: _Ids) -> int:
 
 
 # -- struct GetPendingReasonResult --------------------------------------
-_KEYS_GetPendingReasonResult = frozenset(("cachedHashCode", "reasons",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_GetPendingReasonResult = _cs.Shape(
+    "GetPendingReasonResult",
+    ("cachedHashCode", "reasons",),
+    ("cachedHashCode", "reasons",),
+)
 
 
 def _enc_GetPendingReasonResult(o: GetPendingReasonResult) -> str:
@@ -6571,8 +6986,8 @@ def _enc_GetPendingReasonResult(o: GetPendingReasonResult) -> str:
 def _dec_GetPendingReasonResult(d: _typing.Any) -> GetPendingReasonResult:
     if d.__class__ is not dict:
         raise _cs.expected("a GetPendingReasonResult object", d)
-    if not d.keys() <= _KEYS_GetPendingReasonResult:
-        raise _cs.unknown_field(d, _KEYS_GetPendingReasonResult, "GetPendingReasonResult")
+    if tuple(d) not in _SHAPE_GetPendingReasonResult.valid:
+        _SHAPE_GetPendingReasonResult.check(d)
     get = d.get
     key = _INTERNED_GetPendingReasonResult.key(d)
     if key is not None:
@@ -6580,20 +6995,20 @@ def _dec_GetPendingReasonResult(d: _typing.Any) -> GetPendingReasonResult:
         if found is not None:
             return found
     o = _new(_B_GetPendingReasonResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "reasons"
-        v = _dec_set_PendingReason(get("reasons"))
+        v = _dec_set_PendingReason(d["reasons"])
         o.reasons = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = GetPendingReasonResult
+    o.__class__ = _C_GetPendingReasonResult
     if key is not None:
         _INTERNED_GetPendingReasonResult.add(key, o)
     return o
@@ -6614,7 +7029,12 @@ def _hash_GetPendingReasonResult(o: GetPendingReasonResult, ids: _Ids) -> int:
 
 
 # -- struct StartJobUpdateResult ----------------------------------------
-_KEYS_StartJobUpdateResult = frozenset(("cachedHashCode", "key", "updateSummary",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_StartJobUpdateResult = _cs.Shape(
+    "StartJobUpdateResult",
+    ("cachedHashCode", "key", "updateSummary",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_StartJobUpdateResult(o: StartJobUpdateResult) -> str:
@@ -6648,8 +7068,8 @@ def _enc_StartJobUpdateResult(o: StartJobUpdateResult) -> str:
 def _dec_StartJobUpdateResult(d: _typing.Any) -> StartJobUpdateResult:
     if d.__class__ is not dict:
         raise _cs.expected("a StartJobUpdateResult object", d)
-    if not d.keys() <= _KEYS_StartJobUpdateResult:
-        raise _cs.unknown_field(d, _KEYS_StartJobUpdateResult, "StartJobUpdateResult")
+    if tuple(d) not in _SHAPE_StartJobUpdateResult.valid:
+        _SHAPE_StartJobUpdateResult.check(d)
     get = d.get
     key = _INTERNED_StartJobUpdateResult.key(d)
     if key is not None:
@@ -6657,7 +7077,7 @@ def _dec_StartJobUpdateResult(d: _typing.Any) -> StartJobUpdateResult:
         if found is not None:
             return found
     o = _new(_B_StartJobUpdateResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -6665,19 +7085,19 @@ def _dec_StartJobUpdateResult(d: _typing.Any) -> StartJobUpdateResult:
     try:
         field = "key"
         v = get("key")
-        if v is not None:
+        if v is not None or "key" in d:
             v = _dec_JobUpdateKey(v)
         o.key = v
         field = "updateSummary"
         v = get("updateSummary")
-        if v is not None:
+        if v is not None or "updateSummary" in d:
             v = _dec_JobUpdateSummary(v)
         o.updateSummary = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = StartJobUpdateResult
+    o.__class__ = _C_StartJobUpdateResult
     if key is not None:
         _INTERNED_StartJobUpdateResult.add(key, o)
     return o
@@ -6701,7 +7121,12 @@ def _hash_StartJobUpdateResult(o: StartJobUpdateResult, ids: _Ids) -> int:
 
 
 # -- struct GetJobUpdateSummariesResult ---------------------------------
-_KEYS_GetJobUpdateSummariesResult = frozenset(("cachedHashCode", "updateSummaries",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_GetJobUpdateSummariesResult = _cs.Shape(
+    "GetJobUpdateSummariesResult",
+    ("cachedHashCode", "updateSummaries",),
+    ("cachedHashCode", "updateSummaries",),
+)
 
 
 def _enc_GetJobUpdateSummariesResult(o: GetJobUpdateSummariesResult) -> str:
@@ -6733,8 +7158,8 @@ def _enc_GetJobUpdateSummariesResult(o: GetJobUpdateSummariesResult) -> str:
 def _dec_GetJobUpdateSummariesResult(d: _typing.Any) -> GetJobUpdateSummariesResult:
     if d.__class__ is not dict:
         raise _cs.expected("a GetJobUpdateSummariesResult object", d)
-    if not d.keys() <= _KEYS_GetJobUpdateSummariesResult:
-        raise _cs.unknown_field(d, _KEYS_GetJobUpdateSummariesResult, "GetJobUpdateSummariesResult")
+    if tuple(d) not in _SHAPE_GetJobUpdateSummariesResult.valid:
+        _SHAPE_GetJobUpdateSummariesResult.check(d)
     get = d.get
     key = _INTERNED_GetJobUpdateSummariesResult.key(d)
     if key is not None:
@@ -6742,20 +7167,20 @@ def _dec_GetJobUpdateSummariesResult(d: _typing.Any) -> GetJobUpdateSummariesRes
         if found is not None:
             return found
     o = _new(_B_GetJobUpdateSummariesResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "updateSummaries"
-        v = _dec_list_JobUpdateSummary(get("updateSummaries"))
+        v = _dec_list_JobUpdateSummary(d["updateSummaries"])
         o.updateSummaries = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = GetJobUpdateSummariesResult
+    o.__class__ = _C_GetJobUpdateSummariesResult
     if key is not None:
         _INTERNED_GetJobUpdateSummariesResult.add(key, o)
     return o
@@ -6776,7 +7201,12 @@ def _hash_GetJobUpdateSummariesResult(o: GetJobUpdateSummariesResult, ids: _Ids)
 
 
 # -- struct GetJobUpdateDetailsResult -----------------------------------
-_KEYS_GetJobUpdateDetailsResult = frozenset(("cachedHashCode", "details", "detailsList",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_GetJobUpdateDetailsResult = _cs.Shape(
+    "GetJobUpdateDetailsResult",
+    ("cachedHashCode", "details", "detailsList",),
+    ("cachedHashCode", "detailsList",),
+)
 
 
 def _enc_GetJobUpdateDetailsResult(o: GetJobUpdateDetailsResult) -> str:
@@ -6810,8 +7240,8 @@ def _enc_GetJobUpdateDetailsResult(o: GetJobUpdateDetailsResult) -> str:
 def _dec_GetJobUpdateDetailsResult(d: _typing.Any) -> GetJobUpdateDetailsResult:
     if d.__class__ is not dict:
         raise _cs.expected("a GetJobUpdateDetailsResult object", d)
-    if not d.keys() <= _KEYS_GetJobUpdateDetailsResult:
-        raise _cs.unknown_field(d, _KEYS_GetJobUpdateDetailsResult, "GetJobUpdateDetailsResult")
+    if tuple(d) not in _SHAPE_GetJobUpdateDetailsResult.valid:
+        _SHAPE_GetJobUpdateDetailsResult.check(d)
     get = d.get
     key = _INTERNED_GetJobUpdateDetailsResult.key(d)
     if key is not None:
@@ -6819,7 +7249,7 @@ def _dec_GetJobUpdateDetailsResult(d: _typing.Any) -> GetJobUpdateDetailsResult:
         if found is not None:
             return found
     o = _new(_B_GetJobUpdateDetailsResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -6827,17 +7257,17 @@ def _dec_GetJobUpdateDetailsResult(d: _typing.Any) -> GetJobUpdateDetailsResult:
     try:
         field = "details"
         v = get("details")
-        if v is not None:
+        if v is not None or "details" in d:
             v = _dec_JobUpdateDetails(v)
         o.details = v
         field = "detailsList"
-        v = _dec_list_JobUpdateDetails(get("detailsList"))
+        v = _dec_list_JobUpdateDetails(d["detailsList"])
         o.detailsList = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = GetJobUpdateDetailsResult
+    o.__class__ = _C_GetJobUpdateDetailsResult
     if key is not None:
         _INTERNED_GetJobUpdateDetailsResult.add(key, o)
     return o
@@ -6860,7 +7290,12 @@ def _hash_GetJobUpdateDetailsResult(o: GetJobUpdateDetailsResult, ids: _Ids) -> 
 
 
 # -- struct PulseJobUpdateResult ----------------------------------------
-_KEYS_PulseJobUpdateResult = frozenset(("cachedHashCode", "status",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_PulseJobUpdateResult = _cs.Shape(
+    "PulseJobUpdateResult",
+    ("cachedHashCode", "status",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_PulseJobUpdateResult(o: PulseJobUpdateResult) -> str:
@@ -6889,11 +7324,11 @@ def _enc_PulseJobUpdateResult(o: PulseJobUpdateResult) -> str:
 def _dec_PulseJobUpdateResult(d: _typing.Any) -> PulseJobUpdateResult:
     if d.__class__ is not dict:
         raise _cs.expected("a PulseJobUpdateResult object", d)
-    if not d.keys() <= _KEYS_PulseJobUpdateResult:
-        raise _cs.unknown_field(d, _KEYS_PulseJobUpdateResult, "PulseJobUpdateResult")
+    if tuple(d) not in _SHAPE_PulseJobUpdateResult.valid:
+        _SHAPE_PulseJobUpdateResult.check(d)
     get = d.get
     o = _new(_B_PulseJobUpdateResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -6901,7 +7336,7 @@ def _dec_PulseJobUpdateResult(d: _typing.Any) -> PulseJobUpdateResult:
     try:
         field = "status"
         v = get("status")
-        if v is not None:
+        if v is not None or "status" in d:
             member = _E_JobUpdatePulseStatus.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "JobUpdatePulseStatus")
@@ -6911,7 +7346,7 @@ def _dec_PulseJobUpdateResult(d: _typing.Any) -> PulseJobUpdateResult:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = PulseJobUpdateResult
+    o.__class__ = _C_PulseJobUpdateResult
     return o
 
 
@@ -6931,7 +7366,12 @@ def _hash_PulseJobUpdateResult(o: PulseJobUpdateResult, ids: _Ids) -> int:
 
 
 # -- struct GetJobUpdateDiffResult --------------------------------------
-_KEYS_GetJobUpdateDiffResult = frozenset(("cachedHashCode", "add", "remove", "update", "unchanged",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_GetJobUpdateDiffResult = _cs.Shape(
+    "GetJobUpdateDiffResult",
+    ("cachedHashCode", "add", "remove", "update", "unchanged",),
+    ("cachedHashCode", "add", "remove", "update", "unchanged",),
+)
 
 
 def _enc_GetJobUpdateDiffResult(o: GetJobUpdateDiffResult) -> str:
@@ -6969,8 +7409,8 @@ def _enc_GetJobUpdateDiffResult(o: GetJobUpdateDiffResult) -> str:
 def _dec_GetJobUpdateDiffResult(d: _typing.Any) -> GetJobUpdateDiffResult:
     if d.__class__ is not dict:
         raise _cs.expected("a GetJobUpdateDiffResult object", d)
-    if not d.keys() <= _KEYS_GetJobUpdateDiffResult:
-        raise _cs.unknown_field(d, _KEYS_GetJobUpdateDiffResult, "GetJobUpdateDiffResult")
+    if tuple(d) not in _SHAPE_GetJobUpdateDiffResult.valid:
+        _SHAPE_GetJobUpdateDiffResult.check(d)
     get = d.get
     key = _INTERNED_GetJobUpdateDiffResult.key(d)
     if key is not None:
@@ -6978,29 +7418,29 @@ def _dec_GetJobUpdateDiffResult(d: _typing.Any) -> GetJobUpdateDiffResult:
         if found is not None:
             return found
     o = _new(_B_GetJobUpdateDiffResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "add"
-        v = _dec_set_ConfigGroup(get("add"))
+        v = _dec_set_ConfigGroup(d["add"])
         o.add = v
         field = "remove"
-        v = _dec_set_ConfigGroup(get("remove"))
+        v = _dec_set_ConfigGroup(d["remove"])
         o.remove = v
         field = "update"
-        v = _dec_set_ConfigGroup(get("update"))
+        v = _dec_set_ConfigGroup(d["update"])
         o.update = v
         field = "unchanged"
-        v = _dec_set_ConfigGroup(get("unchanged"))
+        v = _dec_set_ConfigGroup(d["unchanged"])
         o.unchanged = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = GetJobUpdateDiffResult
+    o.__class__ = _C_GetJobUpdateDiffResult
     if key is not None:
         _INTERNED_GetJobUpdateDiffResult.add(key, o)
     return o
@@ -7024,7 +7464,12 @@ def _hash_GetJobUpdateDiffResult(o: GetJobUpdateDiffResult, ids: _Ids) -> int:
 
 
 # -- struct TierConfig --------------------------------------------------
-_KEYS_TierConfig = frozenset(("cachedHashCode", "name", "settings",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_TierConfig = _cs.Shape(
+    "TierConfig",
+    ("cachedHashCode", "name", "settings",),
+    ("cachedHashCode", "settings",),
+)
 
 
 def _enc_TierConfig(o: TierConfig) -> str:
@@ -7054,11 +7499,11 @@ def _enc_TierConfig(o: TierConfig) -> str:
 def _dec_TierConfig(d: _typing.Any) -> TierConfig:
     if d.__class__ is not dict:
         raise _cs.expected("a TierConfig object", d)
-    if not d.keys() <= _KEYS_TierConfig:
-        raise _cs.unknown_field(d, _KEYS_TierConfig, "TierConfig")
+    if tuple(d) not in _SHAPE_TierConfig.valid:
+        _SHAPE_TierConfig.check(d)
     get = d.get
     o = _new(_B_TierConfig)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -7066,17 +7511,17 @@ def _dec_TierConfig(d: _typing.Any) -> TierConfig:
     try:
         field = "name"
         v = get("name")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "name" in d):
             v = _cs.string_value(v)
         o.name = v
         field = "settings"
-        v = _dec_map_string_string(get("settings"))
+        v = _dec_map_string_string(d["settings"])
         o.settings = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = TierConfig
+    o.__class__ = _C_TierConfig
     return o
 
 
@@ -7097,7 +7542,12 @@ def _hash_TierConfig(o: TierConfig, ids: _Ids) -> int:
 
 
 # -- struct GetTierConfigResult -----------------------------------------
-_KEYS_GetTierConfigResult = frozenset(("cachedHashCode", "defaultTierName", "tiers",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_GetTierConfigResult = _cs.Shape(
+    "GetTierConfigResult",
+    ("cachedHashCode", "defaultTierName", "tiers",),
+    ("cachedHashCode", "tiers",),
+)
 
 
 def _enc_GetTierConfigResult(o: GetTierConfigResult) -> str:
@@ -7130,8 +7580,8 @@ def _enc_GetTierConfigResult(o: GetTierConfigResult) -> str:
 def _dec_GetTierConfigResult(d: _typing.Any) -> GetTierConfigResult:
     if d.__class__ is not dict:
         raise _cs.expected("a GetTierConfigResult object", d)
-    if not d.keys() <= _KEYS_GetTierConfigResult:
-        raise _cs.unknown_field(d, _KEYS_GetTierConfigResult, "GetTierConfigResult")
+    if tuple(d) not in _SHAPE_GetTierConfigResult.valid:
+        _SHAPE_GetTierConfigResult.check(d)
     get = d.get
     key = _INTERNED_GetTierConfigResult.key(d)
     if key is not None:
@@ -7139,7 +7589,7 @@ def _dec_GetTierConfigResult(d: _typing.Any) -> GetTierConfigResult:
         if found is not None:
             return found
     o = _new(_B_GetTierConfigResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -7147,17 +7597,17 @@ def _dec_GetTierConfigResult(d: _typing.Any) -> GetTierConfigResult:
     try:
         field = "defaultTierName"
         v = get("defaultTierName")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "defaultTierName" in d):
             v = _cs.string_value(v)
         o.defaultTierName = v
         field = "tiers"
-        v = _dec_set_TierConfig(get("tiers"))
+        v = _dec_set_TierConfig(d["tiers"])
         o.tiers = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = GetTierConfigResult
+    o.__class__ = _C_GetTierConfigResult
     if key is not None:
         _INTERNED_GetTierConfigResult.add(key, o)
     return o
@@ -7180,7 +7630,12 @@ def _hash_GetTierConfigResult(o: GetTierConfigResult, ids: _Ids) -> int:
 
 
 # -- struct ServerInfo --------------------------------------------------
-_KEYS_ServerInfo = frozenset(("cachedHashCode", "clusterName", "statsUrlPrefix",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ServerInfo = _cs.Shape(
+    "ServerInfo",
+    ("cachedHashCode", "clusterName", "statsUrlPrefix",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_ServerInfo(o: ServerInfo) -> str:
@@ -7210,11 +7665,11 @@ def _enc_ServerInfo(o: ServerInfo) -> str:
 def _dec_ServerInfo(d: _typing.Any) -> ServerInfo:
     if d.__class__ is not dict:
         raise _cs.expected("a ServerInfo object", d)
-    if not d.keys() <= _KEYS_ServerInfo:
-        raise _cs.unknown_field(d, _KEYS_ServerInfo, "ServerInfo")
+    if tuple(d) not in _SHAPE_ServerInfo.valid:
+        _SHAPE_ServerInfo.check(d)
     get = d.get
     o = _new(_B_ServerInfo)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -7222,19 +7677,19 @@ def _dec_ServerInfo(d: _typing.Any) -> ServerInfo:
     try:
         field = "clusterName"
         v = get("clusterName")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "clusterName" in d):
             v = _cs.string_value(v)
         o.clusterName = v
         field = "statsUrlPrefix"
         v = get("statsUrlPrefix")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "statsUrlPrefix" in d):
             v = _cs.string_value(v)
         o.statsUrlPrefix = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ServerInfo
+    o.__class__ = _C_ServerInfo
     return o
 
 
@@ -7283,14 +7738,14 @@ def _enc_Result(o: Result) -> str:
 def _dec_Result(d: _typing.Any) -> Result:
     if d.__class__ is not dict:
         raise _cs.expected("a Result object", d)
-    if not d.keys() <= _cs.UNION_KEYS:
-        raise _cs.unknown_field(d, _cs.UNION_KEYS, "Result")
-    jhash = d.get("cachedHashCode", 0)
+    if tuple(d) != _cs.UNION_ORDER:
+        _cs.union_shape(d, "Result")
+    jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
         jhash = _cs.cached_hash(jhash)
-    set_field = d.get("setField")
+    set_field = d["setField"]
     arm = _SETFIELDS_Result.get(set_field) if set_field.__class__ is str else None
-    value = d.get("value")
+    value = d["value"]
     if arm is None or value is None:
         raise _cs.bad_union(set_field, value, _SETFIELDS_Result, "Result")
     try:
@@ -7303,7 +7758,7 @@ def _dec_Result(d: _typing.Any) -> Result:
     o._jhash = jhash
     o._json = None
     o._pyhash = None
-    o.__class__ = Result
+    o.__class__ = _C_Result
     return o
 
 
@@ -7322,7 +7777,12 @@ def _hash_Result(o: Result, ids: _Ids) -> int:
 
 
 # -- struct ResponseDetail ----------------------------------------------
-_KEYS_ResponseDetail = frozenset(("cachedHashCode", "message",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ResponseDetail = _cs.Shape(
+    "ResponseDetail",
+    ("cachedHashCode", "message",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_ResponseDetail(o: ResponseDetail) -> str:
@@ -7351,11 +7811,11 @@ def _enc_ResponseDetail(o: ResponseDetail) -> str:
 def _dec_ResponseDetail(d: _typing.Any) -> ResponseDetail:
     if d.__class__ is not dict:
         raise _cs.expected("a ResponseDetail object", d)
-    if not d.keys() <= _KEYS_ResponseDetail:
-        raise _cs.unknown_field(d, _KEYS_ResponseDetail, "ResponseDetail")
+    if tuple(d) not in _SHAPE_ResponseDetail.valid:
+        _SHAPE_ResponseDetail.check(d)
     get = d.get
     o = _new(_B_ResponseDetail)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -7363,14 +7823,14 @@ def _dec_ResponseDetail(d: _typing.Any) -> ResponseDetail:
     try:
         field = "message"
         v = get("message")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "message" in d):
             v = _cs.string_value(v)
         o.message = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ResponseDetail
+    o.__class__ = _C_ResponseDetail
     return o
 
 
@@ -7390,7 +7850,12 @@ def _hash_ResponseDetail(o: ResponseDetail, ids: _Ids) -> int:
 
 
 # -- struct Response ----------------------------------------------------
-_KEYS_Response = frozenset(("cachedHashCode", "responseCode", "serverInfo", "result", "details",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_Response = _cs.Shape(
+    "Response",
+    ("cachedHashCode", "responseCode", "serverInfo", "result", "details",),
+    ("cachedHashCode", "details",),
+)
 
 
 def _enc_Response(o: Response) -> str:
@@ -7427,8 +7892,8 @@ def _enc_Response(o: Response) -> str:
 def _dec_Response(d: _typing.Any) -> Response:
     if d.__class__ is not dict:
         raise _cs.expected("a Response object", d)
-    if not d.keys() <= _KEYS_Response:
-        raise _cs.unknown_field(d, _KEYS_Response, "Response")
+    if tuple(d) not in _SHAPE_Response.valid:
+        _SHAPE_Response.check(d)
     get = d.get
     key = _INTERNED_Response.key(d)
     if key is not None:
@@ -7436,7 +7901,7 @@ def _dec_Response(d: _typing.Any) -> Response:
         if found is not None:
             return found
     o = _new(_B_Response)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -7444,7 +7909,7 @@ def _dec_Response(d: _typing.Any) -> Response:
     try:
         field = "responseCode"
         v = get("responseCode")
-        if v is not None:
+        if v is not None or "responseCode" in d:
             member = _E_ResponseCode.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "ResponseCode")
@@ -7452,22 +7917,22 @@ def _dec_Response(d: _typing.Any) -> Response:
         o.responseCode = v
         field = "serverInfo"
         v = get("serverInfo")
-        if v is not None:
+        if v is not None or "serverInfo" in d:
             v = _dec_ServerInfo(v)
         o.serverInfo = v
         field = "result"
         v = get("result")
-        if v is not None:
+        if v is not None or "result" in d:
             v = _dec_Result(v)
         o.result = v
         field = "details"
-        v = _dec_list_ResponseDetail(get("details"))
+        v = _dec_list_ResponseDetail(d["details"])
         o.details = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Response
+    o.__class__ = _C_Response
     if key is not None:
         _INTERNED_Response.add(key, o)
     return o
@@ -7494,7 +7959,12 @@ def _hash_Response(o: Response, ids: _Ids) -> int:
 
 
 # -- struct ExplicitReconciliationSettings ------------------------------
-_KEYS_ExplicitReconciliationSettings = frozenset(("cachedHashCode", "batchSize",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ExplicitReconciliationSettings = _cs.Shape(
+    "ExplicitReconciliationSettings",
+    ("cachedHashCode", "batchSize",),
+    ("cachedHashCode", "batchSize",),
+)
 
 
 def _enc_ExplicitReconciliationSettings(o: ExplicitReconciliationSettings) -> str:
@@ -7523,18 +7993,18 @@ def _enc_ExplicitReconciliationSettings(o: ExplicitReconciliationSettings) -> st
 def _dec_ExplicitReconciliationSettings(d: _typing.Any) -> ExplicitReconciliationSettings:
     if d.__class__ is not dict:
         raise _cs.expected("a ExplicitReconciliationSettings object", d)
-    if not d.keys() <= _KEYS_ExplicitReconciliationSettings:
-        raise _cs.unknown_field(d, _KEYS_ExplicitReconciliationSettings, "ExplicitReconciliationSettings")
+    if tuple(d) not in _SHAPE_ExplicitReconciliationSettings.valid:
+        _SHAPE_ExplicitReconciliationSettings.check(d)
     get = d.get
     o = _new(_B_ExplicitReconciliationSettings)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "batchSize"
-        v = get("batchSize", 0)
+        v = d["batchSize"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.batchSize = v
@@ -7542,7 +8012,7 @@ def _dec_ExplicitReconciliationSettings(d: _typing.Any) -> ExplicitReconciliatio
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ExplicitReconciliationSettings
+    o.__class__ = _C_ExplicitReconciliationSettings
     return o
 
 

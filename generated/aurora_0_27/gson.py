@@ -133,94 +133,183 @@ _M = 0xFFFFFFFF
 _Ids = _typing.Mapping[str, int]
 
 # Decoders build each object as its mutable twin, then switch its class (see runtime/struct.py).
+# The classes themselves as _C_ names too: a decoder's locals (o, d, v...) may be a type's name.
 _B_Identity = _st.mutable_twin(Identity)
+_C_Identity = Identity
 _B_Attribute = _st.mutable_twin(Attribute)
+_C_Attribute = Attribute
 _B_HostAttributes = _st.mutable_twin(HostAttributes)
+_C_HostAttributes = HostAttributes
 _B_ValueConstraint = _st.mutable_twin(ValueConstraint)
+_C_ValueConstraint = ValueConstraint
 _B_LimitConstraint = _st.mutable_twin(LimitConstraint)
+_C_LimitConstraint = LimitConstraint
 _B_TaskConstraint = _st.mutable_twin(TaskConstraint)
+_C_TaskConstraint = TaskConstraint
 _B_Constraint = _st.mutable_twin(Constraint)
+_C_Constraint = Constraint
 _B_Package = _st.mutable_twin(Package)
+_C_Package = Package
 _B_Metadata = _st.mutable_twin(Metadata)
+_C_Metadata = Metadata
 _B_JobKey = _st.mutable_twin(JobKey)
+_C_JobKey = JobKey
 _B_LockKey = _st.mutable_twin(LockKey)
+_C_LockKey = LockKey
 _B_Lock = _st.mutable_twin(Lock)
+_C_Lock = Lock
 _B_InstanceKey = _st.mutable_twin(InstanceKey)
+_C_InstanceKey = InstanceKey
 _B_MesosFetcherURI = _st.mutable_twin(MesosFetcherURI)
+_C_MesosFetcherURI = MesosFetcherURI
 _B_ExecutorConfig = _st.mutable_twin(ExecutorConfig)
+_C_ExecutorConfig = ExecutorConfig
 _B_Volume = _st.mutable_twin(Volume)
+_C_Volume = Volume
 _B_DockerImage = _st.mutable_twin(DockerImage)
+_C_DockerImage = DockerImage
 _B_AppcImage = _st.mutable_twin(AppcImage)
+_C_AppcImage = AppcImage
 _B_Image = _st.mutable_twin(Image)
+_C_Image = Image
 _B_MesosContainer = _st.mutable_twin(MesosContainer)
+_C_MesosContainer = MesosContainer
 _B_DockerParameter = _st.mutable_twin(DockerParameter)
+_C_DockerParameter = DockerParameter
 _B_DockerContainer = _st.mutable_twin(DockerContainer)
+_C_DockerContainer = DockerContainer
 _B_Container = _st.mutable_twin(Container)
+_C_Container = Container
 _B_Resource = _st.mutable_twin(Resource)
+_C_Resource = Resource
 _B_PartitionPolicy = _st.mutable_twin(PartitionPolicy)
+_C_PartitionPolicy = PartitionPolicy
 _B_PercentageSlaPolicy = _st.mutable_twin(PercentageSlaPolicy)
+_C_PercentageSlaPolicy = PercentageSlaPolicy
 _B_CountSlaPolicy = _st.mutable_twin(CountSlaPolicy)
+_C_CountSlaPolicy = CountSlaPolicy
 _B_CoordinatorSlaPolicy = _st.mutable_twin(CoordinatorSlaPolicy)
+_C_CoordinatorSlaPolicy = CoordinatorSlaPolicy
 _B_SlaPolicy = _st.mutable_twin(SlaPolicy)
+_C_SlaPolicy = SlaPolicy
 _B_TaskConfig = _st.mutable_twin(TaskConfig)
+_C_TaskConfig = TaskConfig
 _B_ResourceAggregate = _st.mutable_twin(ResourceAggregate)
+_C_ResourceAggregate = ResourceAggregate
 _B_JobConfiguration = _st.mutable_twin(JobConfiguration)
+_C_JobConfiguration = JobConfiguration
 _B_JobStats = _st.mutable_twin(JobStats)
+_C_JobStats = JobStats
 _B_JobSummary = _st.mutable_twin(JobSummary)
+_C_JobSummary = JobSummary
 _B_Range = _st.mutable_twin(Range)
+_C_Range = Range
 _B_ConfigGroup = _st.mutable_twin(ConfigGroup)
+_C_ConfigGroup = ConfigGroup
 _B_ConfigSummary = _st.mutable_twin(ConfigSummary)
+_C_ConfigSummary = ConfigSummary
 _B_PopulateJobResult = _st.mutable_twin(PopulateJobResult)
+_C_PopulateJobResult = PopulateJobResult
 _B_GetQuotaResult = _st.mutable_twin(GetQuotaResult)
+_C_GetQuotaResult = GetQuotaResult
 _B_TaskEvent = _st.mutable_twin(TaskEvent)
+_C_TaskEvent = TaskEvent
 _B_AssignedTask = _st.mutable_twin(AssignedTask)
+_C_AssignedTask = AssignedTask
 _B_ScheduledTask = _st.mutable_twin(ScheduledTask)
+_C_ScheduledTask = ScheduledTask
 _B_ScheduleStatusResult = _st.mutable_twin(ScheduleStatusResult)
+_C_ScheduleStatusResult = ScheduleStatusResult
 _B_GetJobsResult = _st.mutable_twin(GetJobsResult)
+_C_GetJobsResult = GetJobsResult
 _B_TaskQuery = _st.mutable_twin(TaskQuery)
+_C_TaskQuery = TaskQuery
 _B_HostStatus = _st.mutable_twin(HostStatus)
+_C_HostStatus = HostStatus
 _B_RoleSummary = _st.mutable_twin(RoleSummary)
+_C_RoleSummary = RoleSummary
 _B_Hosts = _st.mutable_twin(Hosts)
+_C_Hosts = Hosts
 _B_PendingReason = _st.mutable_twin(PendingReason)
+_C_PendingReason = PendingReason
 _B_JobUpdateKey = _st.mutable_twin(JobUpdateKey)
+_C_JobUpdateKey = JobUpdateKey
 _B_QueueJobUpdateStrategy = _st.mutable_twin(QueueJobUpdateStrategy)
+_C_QueueJobUpdateStrategy = QueueJobUpdateStrategy
 _B_BatchJobUpdateStrategy = _st.mutable_twin(BatchJobUpdateStrategy)
+_C_BatchJobUpdateStrategy = BatchJobUpdateStrategy
 _B_VariableBatchJobUpdateStrategy = _st.mutable_twin(VariableBatchJobUpdateStrategy)
+_C_VariableBatchJobUpdateStrategy = VariableBatchJobUpdateStrategy
 _B_JobUpdateStrategy = _st.mutable_twin(JobUpdateStrategy)
+_C_JobUpdateStrategy = JobUpdateStrategy
 _B_JobUpdateSettings = _st.mutable_twin(JobUpdateSettings)
+_C_JobUpdateSettings = JobUpdateSettings
 _B_JobUpdateEvent = _st.mutable_twin(JobUpdateEvent)
+_C_JobUpdateEvent = JobUpdateEvent
 _B_JobInstanceUpdateEvent = _st.mutable_twin(JobInstanceUpdateEvent)
+_C_JobInstanceUpdateEvent = JobInstanceUpdateEvent
 _B_InstanceTaskConfig = _st.mutable_twin(InstanceTaskConfig)
+_C_InstanceTaskConfig = InstanceTaskConfig
 _B_JobUpdateState = _st.mutable_twin(JobUpdateState)
+_C_JobUpdateState = JobUpdateState
 _B_JobUpdateSummary = _st.mutable_twin(JobUpdateSummary)
+_C_JobUpdateSummary = JobUpdateSummary
 _B_JobUpdateInstructions = _st.mutable_twin(JobUpdateInstructions)
+_C_JobUpdateInstructions = JobUpdateInstructions
 _B_JobUpdate = _st.mutable_twin(JobUpdate)
+_C_JobUpdate = JobUpdate
 _B_JobUpdateDetails = _st.mutable_twin(JobUpdateDetails)
+_C_JobUpdateDetails = JobUpdateDetails
 _B_JobUpdateRequest = _st.mutable_twin(JobUpdateRequest)
+_C_JobUpdateRequest = JobUpdateRequest
 _B_JobUpdateQuery = _st.mutable_twin(JobUpdateQuery)
+_C_JobUpdateQuery = JobUpdateQuery
 _B_HostMaintenanceRequest = _st.mutable_twin(HostMaintenanceRequest)
+_C_HostMaintenanceRequest = HostMaintenanceRequest
 _B_ListBackupsResult = _st.mutable_twin(ListBackupsResult)
+_C_ListBackupsResult = ListBackupsResult
 _B_StartMaintenanceResult = _st.mutable_twin(StartMaintenanceResult)
+_C_StartMaintenanceResult = StartMaintenanceResult
 _B_DrainHostsResult = _st.mutable_twin(DrainHostsResult)
+_C_DrainHostsResult = DrainHostsResult
 _B_QueryRecoveryResult = _st.mutable_twin(QueryRecoveryResult)
+_C_QueryRecoveryResult = QueryRecoveryResult
 _B_MaintenanceStatusResult = _st.mutable_twin(MaintenanceStatusResult)
+_C_MaintenanceStatusResult = MaintenanceStatusResult
 _B_EndMaintenanceResult = _st.mutable_twin(EndMaintenanceResult)
+_C_EndMaintenanceResult = EndMaintenanceResult
 _B_RoleSummaryResult = _st.mutable_twin(RoleSummaryResult)
+_C_RoleSummaryResult = RoleSummaryResult
 _B_JobSummaryResult = _st.mutable_twin(JobSummaryResult)
+_C_JobSummaryResult = JobSummaryResult
 _B_ConfigSummaryResult = _st.mutable_twin(ConfigSummaryResult)
+_C_ConfigSummaryResult = ConfigSummaryResult
 _B_GetPendingReasonResult = _st.mutable_twin(GetPendingReasonResult)
+_C_GetPendingReasonResult = GetPendingReasonResult
 _B_StartJobUpdateResult = _st.mutable_twin(StartJobUpdateResult)
+_C_StartJobUpdateResult = StartJobUpdateResult
 _B_GetJobUpdateSummariesResult = _st.mutable_twin(GetJobUpdateSummariesResult)
+_C_GetJobUpdateSummariesResult = GetJobUpdateSummariesResult
 _B_GetJobUpdateDetailsResult = _st.mutable_twin(GetJobUpdateDetailsResult)
+_C_GetJobUpdateDetailsResult = GetJobUpdateDetailsResult
 _B_PulseJobUpdateResult = _st.mutable_twin(PulseJobUpdateResult)
+_C_PulseJobUpdateResult = PulseJobUpdateResult
 _B_GetJobUpdateDiffResult = _st.mutable_twin(GetJobUpdateDiffResult)
+_C_GetJobUpdateDiffResult = GetJobUpdateDiffResult
 _B_TierConfig = _st.mutable_twin(TierConfig)
+_C_TierConfig = TierConfig
 _B_GetTierConfigResult = _st.mutable_twin(GetTierConfigResult)
+_C_GetTierConfigResult = GetTierConfigResult
 _B_ServerInfo = _st.mutable_twin(ServerInfo)
+_C_ServerInfo = ServerInfo
 _B_Result = _st.mutable_twin(Result)
+_C_Result = Result
 _B_ResponseDetail = _st.mutable_twin(ResponseDetail)
+_C_ResponseDetail = ResponseDetail
 _B_Response = _st.mutable_twin(Response)
+_C_Response = Response
 _B_ExplicitReconciliationSettings = _st.mutable_twin(ExplicitReconciliationSettings)
+_C_ExplicitReconciliationSettings = ExplicitReconciliationSettings
 
 # Hashed objects holding others, once read, are shared by later payloads that
 # write them the same way (see runtime/codec_support.py, Interned).
@@ -293,7 +382,7 @@ _E_ResponseCode = {name: member for member, name in _N_ResponseCode.items()}
 
 
 def _dec_ResponseCode(v: _typing.Any) -> ResponseCode:
-    return _typing.cast(ResponseCode, _cs.enum_value(_E_ResponseCode, v, "ResponseCode"))
+    return _typing.cast("ResponseCode", _cs.enum_value(_E_ResponseCode, v, "ResponseCode"))
 
 
 def _hash_ResponseCode(v: ResponseCode, ids: _Ids) -> int:
@@ -313,7 +402,7 @@ _E_MaintenanceMode = {name: member for member, name in _N_MaintenanceMode.items(
 
 
 def _dec_MaintenanceMode(v: _typing.Any) -> MaintenanceMode:
-    return _typing.cast(MaintenanceMode, _cs.enum_value(_E_MaintenanceMode, v, "MaintenanceMode"))
+    return _typing.cast("MaintenanceMode", _cs.enum_value(_E_MaintenanceMode, v, "MaintenanceMode"))
 
 
 def _hash_MaintenanceMode(v: MaintenanceMode, ids: _Ids) -> int:
@@ -331,7 +420,7 @@ _E_Mode = {name: member for member, name in _N_Mode.items()}
 
 
 def _dec_Mode(v: _typing.Any) -> Mode:
-    return _typing.cast(Mode, _cs.enum_value(_E_Mode, v, "Mode"))
+    return _typing.cast("Mode", _cs.enum_value(_E_Mode, v, "Mode"))
 
 
 def _hash_Mode(v: Mode, ids: _Ids) -> int:
@@ -350,7 +439,7 @@ _E_CronCollisionPolicy = {name: member for member, name in _N_CronCollisionPolic
 
 
 def _dec_CronCollisionPolicy(v: _typing.Any) -> CronCollisionPolicy:
-    return _typing.cast(CronCollisionPolicy, _cs.enum_value(_E_CronCollisionPolicy, v, "CronCollisionPolicy"))
+    return _typing.cast("CronCollisionPolicy", _cs.enum_value(_E_CronCollisionPolicy, v, "CronCollisionPolicy"))
 
 
 def _hash_CronCollisionPolicy(v: CronCollisionPolicy, ids: _Ids) -> int:
@@ -381,7 +470,7 @@ _E_ScheduleStatus = {name: member for member, name in _N_ScheduleStatus.items()}
 
 
 def _dec_ScheduleStatus(v: _typing.Any) -> ScheduleStatus:
-    return _typing.cast(ScheduleStatus, _cs.enum_value(_E_ScheduleStatus, v, "ScheduleStatus"))
+    return _typing.cast("ScheduleStatus", _cs.enum_value(_E_ScheduleStatus, v, "ScheduleStatus"))
 
 
 def _hash_ScheduleStatus(v: ScheduleStatus, ids: _Ids) -> int:
@@ -408,7 +497,7 @@ _E_JobUpdateStatus = {name: member for member, name in _N_JobUpdateStatus.items(
 
 
 def _dec_JobUpdateStatus(v: _typing.Any) -> JobUpdateStatus:
-    return _typing.cast(JobUpdateStatus, _cs.enum_value(_E_JobUpdateStatus, v, "JobUpdateStatus"))
+    return _typing.cast("JobUpdateStatus", _cs.enum_value(_E_JobUpdateStatus, v, "JobUpdateStatus"))
 
 
 def _hash_JobUpdateStatus(v: JobUpdateStatus, ids: _Ids) -> int:
@@ -430,7 +519,7 @@ _E_JobUpdateAction = {name: member for member, name in _N_JobUpdateAction.items(
 
 
 def _dec_JobUpdateAction(v: _typing.Any) -> JobUpdateAction:
-    return _typing.cast(JobUpdateAction, _cs.enum_value(_E_JobUpdateAction, v, "JobUpdateAction"))
+    return _typing.cast("JobUpdateAction", _cs.enum_value(_E_JobUpdateAction, v, "JobUpdateAction"))
 
 
 def _hash_JobUpdateAction(v: JobUpdateAction, ids: _Ids) -> int:
@@ -448,7 +537,7 @@ _E_JobUpdatePulseStatus = {name: member for member, name in _N_JobUpdatePulseSta
 
 
 def _dec_JobUpdatePulseStatus(v: _typing.Any) -> JobUpdatePulseStatus:
-    return _typing.cast(JobUpdatePulseStatus, _cs.enum_value(_E_JobUpdatePulseStatus, v, "JobUpdatePulseStatus"))
+    return _typing.cast("JobUpdatePulseStatus", _cs.enum_value(_E_JobUpdatePulseStatus, v, "JobUpdatePulseStatus"))
 
 
 def _hash_JobUpdatePulseStatus(v: JobUpdatePulseStatus, ids: _Ids) -> int:
@@ -456,7 +545,12 @@ def _hash_JobUpdatePulseStatus(v: JobUpdatePulseStatus, ids: _Ids) -> int:
 
 
 # -- struct Identity ----------------------------------------------------
-_KEYS_Identity = frozenset(("cachedHashCode", "user",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_Identity = _cs.Shape(
+    "Identity",
+    ("cachedHashCode", "user",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_Identity(o: Identity) -> str:
@@ -485,11 +579,11 @@ def _enc_Identity(o: Identity) -> str:
 def _dec_Identity(d: _typing.Any) -> Identity:
     if d.__class__ is not dict:
         raise _cs.expected("a Identity object", d)
-    if not d.keys() <= _KEYS_Identity:
-        raise _cs.unknown_field(d, _KEYS_Identity, "Identity")
+    if tuple(d) not in _SHAPE_Identity.valid:
+        _SHAPE_Identity.check(d)
     get = d.get
     o = _new(_B_Identity)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -497,14 +591,14 @@ def _dec_Identity(d: _typing.Any) -> Identity:
     try:
         field = "user"
         v = get("user")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "user" in d):
             v = _cs.string_value(v)
         o.user = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Identity
+    o.__class__ = _C_Identity
     return o
 
 
@@ -524,7 +618,12 @@ def _hash_Identity(o: Identity, ids: _Ids) -> int:
 
 
 # -- struct Attribute ---------------------------------------------------
-_KEYS_Attribute = frozenset(("cachedHashCode", "name", "values",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_Attribute = _cs.Shape(
+    "Attribute",
+    ("cachedHashCode", "name", "values",),
+    ("cachedHashCode", "values",),
+)
 
 
 def _enc_Attribute(o: Attribute) -> str:
@@ -554,11 +653,11 @@ def _enc_Attribute(o: Attribute) -> str:
 def _dec_Attribute(d: _typing.Any) -> Attribute:
     if d.__class__ is not dict:
         raise _cs.expected("a Attribute object", d)
-    if not d.keys() <= _KEYS_Attribute:
-        raise _cs.unknown_field(d, _KEYS_Attribute, "Attribute")
+    if tuple(d) not in _SHAPE_Attribute.valid:
+        _SHAPE_Attribute.check(d)
     get = d.get
     o = _new(_B_Attribute)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -566,17 +665,17 @@ def _dec_Attribute(d: _typing.Any) -> Attribute:
     try:
         field = "name"
         v = get("name")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "name" in d):
             v = _cs.string_value(v)
         o.name = v
         field = "values"
-        v = _dec_set_string(get("values"))
+        v = _dec_set_string(d["values"])
         o.values = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Attribute
+    o.__class__ = _C_Attribute
     return o
 
 
@@ -597,7 +696,12 @@ def _hash_Attribute(o: Attribute, ids: _Ids) -> int:
 
 
 # -- struct HostAttributes ----------------------------------------------
-_KEYS_HostAttributes = frozenset(("cachedHashCode", "host", "attributes", "mode", "slaveId",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_HostAttributes = _cs.Shape(
+    "HostAttributes",
+    ("cachedHashCode", "host", "attributes", "mode", "slaveId",),
+    ("cachedHashCode", "attributes",),
+)
 
 
 def _enc_HostAttributes(o: HostAttributes) -> str:
@@ -632,8 +736,8 @@ def _enc_HostAttributes(o: HostAttributes) -> str:
 def _dec_HostAttributes(d: _typing.Any) -> HostAttributes:
     if d.__class__ is not dict:
         raise _cs.expected("a HostAttributes object", d)
-    if not d.keys() <= _KEYS_HostAttributes:
-        raise _cs.unknown_field(d, _KEYS_HostAttributes, "HostAttributes")
+    if tuple(d) not in _SHAPE_HostAttributes.valid:
+        _SHAPE_HostAttributes.check(d)
     get = d.get
     key = _INTERNED_HostAttributes.key(d)
     if key is not None:
@@ -641,7 +745,7 @@ def _dec_HostAttributes(d: _typing.Any) -> HostAttributes:
         if found is not None:
             return found
     o = _new(_B_HostAttributes)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -649,15 +753,15 @@ def _dec_HostAttributes(d: _typing.Any) -> HostAttributes:
     try:
         field = "host"
         v = get("host")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "host" in d):
             v = _cs.string_value(v)
         o.host = v
         field = "attributes"
-        v = _dec_set_Attribute(get("attributes"))
+        v = _dec_set_Attribute(d["attributes"])
         o.attributes = v
         field = "mode"
         v = get("mode")
-        if v is not None:
+        if v is not None or "mode" in d:
             member = _E_MaintenanceMode.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "MaintenanceMode")
@@ -665,14 +769,14 @@ def _dec_HostAttributes(d: _typing.Any) -> HostAttributes:
         o.mode = v
         field = "slaveId"
         v = get("slaveId")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "slaveId" in d):
             v = _cs.string_value(v)
         o.slaveId = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = HostAttributes
+    o.__class__ = _C_HostAttributes
     if key is not None:
         _INTERNED_HostAttributes.add(key, o)
     return o
@@ -699,7 +803,12 @@ def _hash_HostAttributes(o: HostAttributes, ids: _Ids) -> int:
 
 
 # -- struct ValueConstraint ---------------------------------------------
-_KEYS_ValueConstraint = frozenset(("cachedHashCode", "negated", "values",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ValueConstraint = _cs.Shape(
+    "ValueConstraint",
+    ("cachedHashCode", "negated", "values",),
+    ("cachedHashCode", "negated", "values",),
+)
 
 
 def _enc_ValueConstraint(o: ValueConstraint) -> str:
@@ -729,29 +838,29 @@ def _enc_ValueConstraint(o: ValueConstraint) -> str:
 def _dec_ValueConstraint(d: _typing.Any) -> ValueConstraint:
     if d.__class__ is not dict:
         raise _cs.expected("a ValueConstraint object", d)
-    if not d.keys() <= _KEYS_ValueConstraint:
-        raise _cs.unknown_field(d, _KEYS_ValueConstraint, "ValueConstraint")
+    if tuple(d) not in _SHAPE_ValueConstraint.valid:
+        _SHAPE_ValueConstraint.check(d)
     get = d.get
     o = _new(_B_ValueConstraint)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "negated"
-        v = get("negated", False)
+        v = d["negated"]
         if v.__class__ is not bool:
             v = _cs.bool_value(v)
         o.negated = v
         field = "values"
-        v = _dec_set_string(get("values"))
+        v = _dec_set_string(d["values"])
         o.values = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ValueConstraint
+    o.__class__ = _C_ValueConstraint
     return o
 
 
@@ -771,7 +880,12 @@ def _hash_ValueConstraint(o: ValueConstraint, ids: _Ids) -> int:
 
 
 # -- struct LimitConstraint ---------------------------------------------
-_KEYS_LimitConstraint = frozenset(("cachedHashCode", "limit",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_LimitConstraint = _cs.Shape(
+    "LimitConstraint",
+    ("cachedHashCode", "limit",),
+    ("cachedHashCode", "limit",),
+)
 
 
 def _enc_LimitConstraint(o: LimitConstraint) -> str:
@@ -800,18 +914,18 @@ def _enc_LimitConstraint(o: LimitConstraint) -> str:
 def _dec_LimitConstraint(d: _typing.Any) -> LimitConstraint:
     if d.__class__ is not dict:
         raise _cs.expected("a LimitConstraint object", d)
-    if not d.keys() <= _KEYS_LimitConstraint:
-        raise _cs.unknown_field(d, _KEYS_LimitConstraint, "LimitConstraint")
+    if tuple(d) not in _SHAPE_LimitConstraint.valid:
+        _SHAPE_LimitConstraint.check(d)
     get = d.get
     o = _new(_B_LimitConstraint)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "limit"
-        v = get("limit", 0)
+        v = d["limit"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.limit = v
@@ -819,7 +933,7 @@ def _dec_LimitConstraint(d: _typing.Any) -> LimitConstraint:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = LimitConstraint
+    o.__class__ = _C_LimitConstraint
     return o
 
 
@@ -865,14 +979,14 @@ def _enc_TaskConstraint(o: TaskConstraint) -> str:
 def _dec_TaskConstraint(d: _typing.Any) -> TaskConstraint:
     if d.__class__ is not dict:
         raise _cs.expected("a TaskConstraint object", d)
-    if not d.keys() <= _cs.UNION_KEYS:
-        raise _cs.unknown_field(d, _cs.UNION_KEYS, "TaskConstraint")
-    jhash = d.get("cachedHashCode", 0)
+    if tuple(d) != _cs.UNION_ORDER:
+        _cs.union_shape(d, "TaskConstraint")
+    jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
         jhash = _cs.cached_hash(jhash)
-    set_field = d.get("setField")
+    set_field = d["setField"]
     arm = _SETFIELDS_TaskConstraint.get(set_field) if set_field.__class__ is str else None
-    value = d.get("value")
+    value = d["value"]
     if arm is None or value is None:
         raise _cs.bad_union(set_field, value, _SETFIELDS_TaskConstraint, "TaskConstraint")
     try:
@@ -885,7 +999,7 @@ def _dec_TaskConstraint(d: _typing.Any) -> TaskConstraint:
     o._jhash = jhash
     o._json = None
     o._pyhash = None
-    o.__class__ = TaskConstraint
+    o.__class__ = _C_TaskConstraint
     return o
 
 
@@ -904,7 +1018,12 @@ def _hash_TaskConstraint(o: TaskConstraint, ids: _Ids) -> int:
 
 
 # -- struct Constraint --------------------------------------------------
-_KEYS_Constraint = frozenset(("cachedHashCode", "name", "constraint",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_Constraint = _cs.Shape(
+    "Constraint",
+    ("cachedHashCode", "name", "constraint",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_Constraint(o: Constraint) -> str:
@@ -937,8 +1056,8 @@ def _enc_Constraint(o: Constraint) -> str:
 def _dec_Constraint(d: _typing.Any) -> Constraint:
     if d.__class__ is not dict:
         raise _cs.expected("a Constraint object", d)
-    if not d.keys() <= _KEYS_Constraint:
-        raise _cs.unknown_field(d, _KEYS_Constraint, "Constraint")
+    if tuple(d) not in _SHAPE_Constraint.valid:
+        _SHAPE_Constraint.check(d)
     get = d.get
     key = _INTERNED_Constraint.key(d)
     if key is not None:
@@ -946,7 +1065,7 @@ def _dec_Constraint(d: _typing.Any) -> Constraint:
         if found is not None:
             return found
     o = _new(_B_Constraint)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -954,19 +1073,19 @@ def _dec_Constraint(d: _typing.Any) -> Constraint:
     try:
         field = "name"
         v = get("name")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "name" in d):
             v = _cs.string_value(v)
         o.name = v
         field = "constraint"
         v = get("constraint")
-        if v is not None:
+        if v is not None or "constraint" in d:
             v = _dec_TaskConstraint(v)
         o.constraint = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Constraint
+    o.__class__ = _C_Constraint
     if key is not None:
         _INTERNED_Constraint.add(key, o)
     return o
@@ -990,7 +1109,12 @@ def _hash_Constraint(o: Constraint, ids: _Ids) -> int:
 
 
 # -- struct Package -----------------------------------------------------
-_KEYS_Package = frozenset(("cachedHashCode", "role", "name", "version",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_Package = _cs.Shape(
+    "Package",
+    ("cachedHashCode", "role", "name", "version",),
+    ("cachedHashCode", "version",),
+)
 
 
 def _enc_Package(o: Package) -> str:
@@ -1021,11 +1145,11 @@ def _enc_Package(o: Package) -> str:
 def _dec_Package(d: _typing.Any) -> Package:
     if d.__class__ is not dict:
         raise _cs.expected("a Package object", d)
-    if not d.keys() <= _KEYS_Package:
-        raise _cs.unknown_field(d, _KEYS_Package, "Package")
+    if tuple(d) not in _SHAPE_Package.valid:
+        _SHAPE_Package.check(d)
     get = d.get
     o = _new(_B_Package)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -1033,16 +1157,16 @@ def _dec_Package(d: _typing.Any) -> Package:
     try:
         field = "role"
         v = get("role")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "role" in d):
             v = _cs.string_value(v)
         o.role = v
         field = "name"
         v = get("name")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "name" in d):
             v = _cs.string_value(v)
         o.name = v
         field = "version"
-        v = get("version", 0)
+        v = d["version"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.version = v
@@ -1050,7 +1174,7 @@ def _dec_Package(d: _typing.Any) -> Package:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Package
+    o.__class__ = _C_Package
     return o
 
 
@@ -1073,7 +1197,12 @@ def _hash_Package(o: Package, ids: _Ids) -> int:
 
 
 # -- struct Metadata ----------------------------------------------------
-_KEYS_Metadata = frozenset(("cachedHashCode", "key", "value",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_Metadata = _cs.Shape(
+    "Metadata",
+    ("cachedHashCode", "key", "value",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_Metadata(o: Metadata) -> str:
@@ -1103,11 +1232,11 @@ def _enc_Metadata(o: Metadata) -> str:
 def _dec_Metadata(d: _typing.Any) -> Metadata:
     if d.__class__ is not dict:
         raise _cs.expected("a Metadata object", d)
-    if not d.keys() <= _KEYS_Metadata:
-        raise _cs.unknown_field(d, _KEYS_Metadata, "Metadata")
+    if tuple(d) not in _SHAPE_Metadata.valid:
+        _SHAPE_Metadata.check(d)
     get = d.get
     o = _new(_B_Metadata)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -1115,19 +1244,19 @@ def _dec_Metadata(d: _typing.Any) -> Metadata:
     try:
         field = "key"
         v = get("key")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "key" in d):
             v = _cs.string_value(v)
         o.key = v
         field = "value"
         v = get("value")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "value" in d):
             v = _cs.string_value(v)
         o.value = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Metadata
+    o.__class__ = _C_Metadata
     return o
 
 
@@ -1149,7 +1278,12 @@ def _hash_Metadata(o: Metadata, ids: _Ids) -> int:
 
 
 # -- struct JobKey ------------------------------------------------------
-_KEYS_JobKey = frozenset(("cachedHashCode", "role", "environment", "name",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobKey = _cs.Shape(
+    "JobKey",
+    ("cachedHashCode", "role", "environment", "name",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_JobKey(o: JobKey) -> str:
@@ -1180,11 +1314,11 @@ def _enc_JobKey(o: JobKey) -> str:
 def _dec_JobKey(d: _typing.Any) -> JobKey:
     if d.__class__ is not dict:
         raise _cs.expected("a JobKey object", d)
-    if not d.keys() <= _KEYS_JobKey:
-        raise _cs.unknown_field(d, _KEYS_JobKey, "JobKey")
+    if tuple(d) not in _SHAPE_JobKey.valid:
+        _SHAPE_JobKey.check(d)
     get = d.get
     o = _new(_B_JobKey)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -1192,24 +1326,24 @@ def _dec_JobKey(d: _typing.Any) -> JobKey:
     try:
         field = "role"
         v = get("role")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "role" in d):
             v = _cs.string_value(v)
         o.role = v
         field = "environment"
         v = get("environment")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "environment" in d):
             v = _cs.string_value(v)
         o.environment = v
         field = "name"
         v = get("name")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "name" in d):
             v = _cs.string_value(v)
         o.name = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobKey
+    o.__class__ = _C_JobKey
     return o
 
 
@@ -1260,14 +1394,14 @@ def _enc_LockKey(o: LockKey) -> str:
 def _dec_LockKey(d: _typing.Any) -> LockKey:
     if d.__class__ is not dict:
         raise _cs.expected("a LockKey object", d)
-    if not d.keys() <= _cs.UNION_KEYS:
-        raise _cs.unknown_field(d, _cs.UNION_KEYS, "LockKey")
-    jhash = d.get("cachedHashCode", 0)
+    if tuple(d) != _cs.UNION_ORDER:
+        _cs.union_shape(d, "LockKey")
+    jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
         jhash = _cs.cached_hash(jhash)
-    set_field = d.get("setField")
+    set_field = d["setField"]
     arm = _SETFIELDS_LockKey.get(set_field) if set_field.__class__ is str else None
-    value = d.get("value")
+    value = d["value"]
     if arm is None or value is None:
         raise _cs.bad_union(set_field, value, _SETFIELDS_LockKey, "LockKey")
     try:
@@ -1280,7 +1414,7 @@ def _dec_LockKey(d: _typing.Any) -> LockKey:
     o._jhash = jhash
     o._json = None
     o._pyhash = None
-    o.__class__ = LockKey
+    o.__class__ = _C_LockKey
     return o
 
 
@@ -1299,7 +1433,12 @@ def _hash_LockKey(o: LockKey, ids: _Ids) -> int:
 
 
 # -- struct Lock --------------------------------------------------------
-_KEYS_Lock = frozenset(("cachedHashCode", "key", "token", "user", "timestampMs", "message",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_Lock = _cs.Shape(
+    "Lock",
+    ("cachedHashCode", "key", "token", "user", "timestampMs", "message",),
+    ("cachedHashCode", "timestampMs",),
+)
 
 
 def _enc_Lock(o: Lock) -> str:
@@ -1335,8 +1474,8 @@ def _enc_Lock(o: Lock) -> str:
 def _dec_Lock(d: _typing.Any) -> Lock:
     if d.__class__ is not dict:
         raise _cs.expected("a Lock object", d)
-    if not d.keys() <= _KEYS_Lock:
-        raise _cs.unknown_field(d, _KEYS_Lock, "Lock")
+    if tuple(d) not in _SHAPE_Lock.valid:
+        _SHAPE_Lock.check(d)
     get = d.get
     key = _INTERNED_Lock.key(d)
     if key is not None:
@@ -1344,7 +1483,7 @@ def _dec_Lock(d: _typing.Any) -> Lock:
         if found is not None:
             return found
     o = _new(_B_Lock)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -1352,34 +1491,34 @@ def _dec_Lock(d: _typing.Any) -> Lock:
     try:
         field = "key"
         v = get("key")
-        if v is not None:
+        if v is not None or "key" in d:
             v = _dec_LockKey(v)
         o.key = v
         field = "token"
         v = get("token")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "token" in d):
             v = _cs.string_value(v)
         o.token = v
         field = "user"
         v = get("user")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "user" in d):
             v = _cs.string_value(v)
         o.user = v
         field = "timestampMs"
-        v = get("timestampMs", 0)
+        v = d["timestampMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.timestampMs = v
         field = "message"
         v = get("message")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "message" in d):
             v = _cs.string_value(v)
         o.message = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Lock
+    o.__class__ = _C_Lock
     if key is not None:
         _INTERNED_Lock.add(key, o)
     return o
@@ -1408,7 +1547,12 @@ def _hash_Lock(o: Lock, ids: _Ids) -> int:
 
 
 # -- struct InstanceKey -------------------------------------------------
-_KEYS_InstanceKey = frozenset(("cachedHashCode", "jobKey", "instanceId",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_InstanceKey = _cs.Shape(
+    "InstanceKey",
+    ("cachedHashCode", "jobKey", "instanceId",),
+    ("cachedHashCode", "instanceId",),
+)
 
 
 def _enc_InstanceKey(o: InstanceKey) -> str:
@@ -1441,8 +1585,8 @@ def _enc_InstanceKey(o: InstanceKey) -> str:
 def _dec_InstanceKey(d: _typing.Any) -> InstanceKey:
     if d.__class__ is not dict:
         raise _cs.expected("a InstanceKey object", d)
-    if not d.keys() <= _KEYS_InstanceKey:
-        raise _cs.unknown_field(d, _KEYS_InstanceKey, "InstanceKey")
+    if tuple(d) not in _SHAPE_InstanceKey.valid:
+        _SHAPE_InstanceKey.check(d)
     get = d.get
     key = _INTERNED_InstanceKey.key(d)
     if key is not None:
@@ -1450,7 +1594,7 @@ def _dec_InstanceKey(d: _typing.Any) -> InstanceKey:
         if found is not None:
             return found
     o = _new(_B_InstanceKey)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -1458,11 +1602,11 @@ def _dec_InstanceKey(d: _typing.Any) -> InstanceKey:
     try:
         field = "jobKey"
         v = get("jobKey")
-        if v is not None:
+        if v is not None or "jobKey" in d:
             v = _dec_JobKey(v)
         o.jobKey = v
         field = "instanceId"
-        v = get("instanceId", 0)
+        v = d["instanceId"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.instanceId = v
@@ -1470,7 +1614,7 @@ def _dec_InstanceKey(d: _typing.Any) -> InstanceKey:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = InstanceKey
+    o.__class__ = _C_InstanceKey
     if key is not None:
         _INTERNED_InstanceKey.add(key, o)
     return o
@@ -1493,7 +1637,12 @@ def _hash_InstanceKey(o: InstanceKey, ids: _Ids) -> int:
 
 
 # -- struct MesosFetcherURI ---------------------------------------------
-_KEYS_MesosFetcherURI = frozenset(("cachedHashCode", "value", "extract", "cache", "outputFile",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_MesosFetcherURI = _cs.Shape(
+    "MesosFetcherURI",
+    ("cachedHashCode", "value", "extract", "cache", "outputFile",),
+    ("cachedHashCode", "extract", "cache",),
+)
 
 
 def _enc_MesosFetcherURI(o: MesosFetcherURI) -> str:
@@ -1525,11 +1674,11 @@ def _enc_MesosFetcherURI(o: MesosFetcherURI) -> str:
 def _dec_MesosFetcherURI(d: _typing.Any) -> MesosFetcherURI:
     if d.__class__ is not dict:
         raise _cs.expected("a MesosFetcherURI object", d)
-    if not d.keys() <= _KEYS_MesosFetcherURI:
-        raise _cs.unknown_field(d, _KEYS_MesosFetcherURI, "MesosFetcherURI")
+    if tuple(d) not in _SHAPE_MesosFetcherURI.valid:
+        _SHAPE_MesosFetcherURI.check(d)
     get = d.get
     o = _new(_B_MesosFetcherURI)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -1537,29 +1686,29 @@ def _dec_MesosFetcherURI(d: _typing.Any) -> MesosFetcherURI:
     try:
         field = "value"
         v = get("value")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "value" in d):
             v = _cs.string_value(v)
         o.value = v
         field = "extract"
-        v = get("extract", False)
+        v = d["extract"]
         if v.__class__ is not bool:
             v = _cs.bool_value(v)
         o.extract = v
         field = "cache"
-        v = get("cache", False)
+        v = d["cache"]
         if v.__class__ is not bool:
             v = _cs.bool_value(v)
         o.cache = v
         field = "outputFile"
         v = get("outputFile")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "outputFile" in d):
             v = _cs.string_value(v)
         o.outputFile = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = MesosFetcherURI
+    o.__class__ = _C_MesosFetcherURI
     return o
 
 
@@ -1583,7 +1732,12 @@ def _hash_MesosFetcherURI(o: MesosFetcherURI, ids: _Ids) -> int:
 
 
 # -- struct ExecutorConfig ----------------------------------------------
-_KEYS_ExecutorConfig = frozenset(("cachedHashCode", "name", "data",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ExecutorConfig = _cs.Shape(
+    "ExecutorConfig",
+    ("cachedHashCode", "name", "data",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_ExecutorConfig(o: ExecutorConfig) -> str:
@@ -1613,11 +1767,11 @@ def _enc_ExecutorConfig(o: ExecutorConfig) -> str:
 def _dec_ExecutorConfig(d: _typing.Any) -> ExecutorConfig:
     if d.__class__ is not dict:
         raise _cs.expected("a ExecutorConfig object", d)
-    if not d.keys() <= _KEYS_ExecutorConfig:
-        raise _cs.unknown_field(d, _KEYS_ExecutorConfig, "ExecutorConfig")
+    if tuple(d) not in _SHAPE_ExecutorConfig.valid:
+        _SHAPE_ExecutorConfig.check(d)
     get = d.get
     o = _new(_B_ExecutorConfig)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -1625,19 +1779,19 @@ def _dec_ExecutorConfig(d: _typing.Any) -> ExecutorConfig:
     try:
         field = "name"
         v = get("name")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "name" in d):
             v = _cs.string_value(v)
         o.name = v
         field = "data"
         v = get("data")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "data" in d):
             v = _cs.string_value(v)
         o.data = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ExecutorConfig
+    o.__class__ = _C_ExecutorConfig
     return o
 
 
@@ -1659,7 +1813,12 @@ def _hash_ExecutorConfig(o: ExecutorConfig, ids: _Ids) -> int:
 
 
 # -- struct Volume ------------------------------------------------------
-_KEYS_Volume = frozenset(("cachedHashCode", "containerPath", "hostPath", "mode",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_Volume = _cs.Shape(
+    "Volume",
+    ("cachedHashCode", "containerPath", "hostPath", "mode",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_Volume(o: Volume) -> str:
@@ -1690,11 +1849,11 @@ def _enc_Volume(o: Volume) -> str:
 def _dec_Volume(d: _typing.Any) -> Volume:
     if d.__class__ is not dict:
         raise _cs.expected("a Volume object", d)
-    if not d.keys() <= _KEYS_Volume:
-        raise _cs.unknown_field(d, _KEYS_Volume, "Volume")
+    if tuple(d) not in _SHAPE_Volume.valid:
+        _SHAPE_Volume.check(d)
     get = d.get
     o = _new(_B_Volume)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -1702,17 +1861,17 @@ def _dec_Volume(d: _typing.Any) -> Volume:
     try:
         field = "containerPath"
         v = get("containerPath")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "containerPath" in d):
             v = _cs.string_value(v)
         o.containerPath = v
         field = "hostPath"
         v = get("hostPath")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "hostPath" in d):
             v = _cs.string_value(v)
         o.hostPath = v
         field = "mode"
         v = get("mode")
-        if v is not None:
+        if v is not None or "mode" in d:
             member = _E_Mode.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "Mode")
@@ -1722,7 +1881,7 @@ def _dec_Volume(d: _typing.Any) -> Volume:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Volume
+    o.__class__ = _C_Volume
     return o
 
 
@@ -1746,7 +1905,12 @@ def _hash_Volume(o: Volume, ids: _Ids) -> int:
 
 
 # -- struct DockerImage -------------------------------------------------
-_KEYS_DockerImage = frozenset(("cachedHashCode", "name", "tag",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_DockerImage = _cs.Shape(
+    "DockerImage",
+    ("cachedHashCode", "name", "tag",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_DockerImage(o: DockerImage) -> str:
@@ -1776,11 +1940,11 @@ def _enc_DockerImage(o: DockerImage) -> str:
 def _dec_DockerImage(d: _typing.Any) -> DockerImage:
     if d.__class__ is not dict:
         raise _cs.expected("a DockerImage object", d)
-    if not d.keys() <= _KEYS_DockerImage:
-        raise _cs.unknown_field(d, _KEYS_DockerImage, "DockerImage")
+    if tuple(d) not in _SHAPE_DockerImage.valid:
+        _SHAPE_DockerImage.check(d)
     get = d.get
     o = _new(_B_DockerImage)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -1788,19 +1952,19 @@ def _dec_DockerImage(d: _typing.Any) -> DockerImage:
     try:
         field = "name"
         v = get("name")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "name" in d):
             v = _cs.string_value(v)
         o.name = v
         field = "tag"
         v = get("tag")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "tag" in d):
             v = _cs.string_value(v)
         o.tag = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = DockerImage
+    o.__class__ = _C_DockerImage
     return o
 
 
@@ -1822,7 +1986,12 @@ def _hash_DockerImage(o: DockerImage, ids: _Ids) -> int:
 
 
 # -- struct AppcImage ---------------------------------------------------
-_KEYS_AppcImage = frozenset(("cachedHashCode", "name", "imageId",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_AppcImage = _cs.Shape(
+    "AppcImage",
+    ("cachedHashCode", "name", "imageId",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_AppcImage(o: AppcImage) -> str:
@@ -1852,11 +2021,11 @@ def _enc_AppcImage(o: AppcImage) -> str:
 def _dec_AppcImage(d: _typing.Any) -> AppcImage:
     if d.__class__ is not dict:
         raise _cs.expected("a AppcImage object", d)
-    if not d.keys() <= _KEYS_AppcImage:
-        raise _cs.unknown_field(d, _KEYS_AppcImage, "AppcImage")
+    if tuple(d) not in _SHAPE_AppcImage.valid:
+        _SHAPE_AppcImage.check(d)
     get = d.get
     o = _new(_B_AppcImage)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -1864,19 +2033,19 @@ def _dec_AppcImage(d: _typing.Any) -> AppcImage:
     try:
         field = "name"
         v = get("name")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "name" in d):
             v = _cs.string_value(v)
         o.name = v
         field = "imageId"
         v = get("imageId")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "imageId" in d):
             v = _cs.string_value(v)
         o.imageId = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = AppcImage
+    o.__class__ = _C_AppcImage
     return o
 
 
@@ -1925,14 +2094,14 @@ def _enc_Image(o: Image) -> str:
 def _dec_Image(d: _typing.Any) -> Image:
     if d.__class__ is not dict:
         raise _cs.expected("a Image object", d)
-    if not d.keys() <= _cs.UNION_KEYS:
-        raise _cs.unknown_field(d, _cs.UNION_KEYS, "Image")
-    jhash = d.get("cachedHashCode", 0)
+    if tuple(d) != _cs.UNION_ORDER:
+        _cs.union_shape(d, "Image")
+    jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
         jhash = _cs.cached_hash(jhash)
-    set_field = d.get("setField")
+    set_field = d["setField"]
     arm = _SETFIELDS_Image.get(set_field) if set_field.__class__ is str else None
-    value = d.get("value")
+    value = d["value"]
     if arm is None or value is None:
         raise _cs.bad_union(set_field, value, _SETFIELDS_Image, "Image")
     try:
@@ -1945,7 +2114,7 @@ def _dec_Image(d: _typing.Any) -> Image:
     o._jhash = jhash
     o._json = None
     o._pyhash = None
-    o.__class__ = Image
+    o.__class__ = _C_Image
     return o
 
 
@@ -1964,7 +2133,12 @@ def _hash_Image(o: Image, ids: _Ids) -> int:
 
 
 # -- struct MesosContainer ----------------------------------------------
-_KEYS_MesosContainer = frozenset(("cachedHashCode", "image", "volumes",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_MesosContainer = _cs.Shape(
+    "MesosContainer",
+    ("cachedHashCode", "image", "volumes",),
+    ("cachedHashCode", "volumes",),
+)
 
 
 def _enc_MesosContainer(o: MesosContainer) -> str:
@@ -1998,8 +2172,8 @@ def _enc_MesosContainer(o: MesosContainer) -> str:
 def _dec_MesosContainer(d: _typing.Any) -> MesosContainer:
     if d.__class__ is not dict:
         raise _cs.expected("a MesosContainer object", d)
-    if not d.keys() <= _KEYS_MesosContainer:
-        raise _cs.unknown_field(d, _KEYS_MesosContainer, "MesosContainer")
+    if tuple(d) not in _SHAPE_MesosContainer.valid:
+        _SHAPE_MesosContainer.check(d)
     get = d.get
     key = _INTERNED_MesosContainer.key(d)
     if key is not None:
@@ -2007,7 +2181,7 @@ def _dec_MesosContainer(d: _typing.Any) -> MesosContainer:
         if found is not None:
             return found
     o = _new(_B_MesosContainer)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -2015,17 +2189,17 @@ def _dec_MesosContainer(d: _typing.Any) -> MesosContainer:
     try:
         field = "image"
         v = get("image")
-        if v is not None:
+        if v is not None or "image" in d:
             v = _dec_Image(v)
         o.image = v
         field = "volumes"
-        v = _dec_list_Volume(get("volumes"))
+        v = _dec_list_Volume(d["volumes"])
         o.volumes = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = MesosContainer
+    o.__class__ = _C_MesosContainer
     if key is not None:
         _INTERNED_MesosContainer.add(key, o)
     return o
@@ -2048,7 +2222,12 @@ def _hash_MesosContainer(o: MesosContainer, ids: _Ids) -> int:
 
 
 # -- struct DockerParameter ---------------------------------------------
-_KEYS_DockerParameter = frozenset(("cachedHashCode", "name", "value",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_DockerParameter = _cs.Shape(
+    "DockerParameter",
+    ("cachedHashCode", "name", "value",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_DockerParameter(o: DockerParameter) -> str:
@@ -2078,11 +2257,11 @@ def _enc_DockerParameter(o: DockerParameter) -> str:
 def _dec_DockerParameter(d: _typing.Any) -> DockerParameter:
     if d.__class__ is not dict:
         raise _cs.expected("a DockerParameter object", d)
-    if not d.keys() <= _KEYS_DockerParameter:
-        raise _cs.unknown_field(d, _KEYS_DockerParameter, "DockerParameter")
+    if tuple(d) not in _SHAPE_DockerParameter.valid:
+        _SHAPE_DockerParameter.check(d)
     get = d.get
     o = _new(_B_DockerParameter)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -2090,19 +2269,19 @@ def _dec_DockerParameter(d: _typing.Any) -> DockerParameter:
     try:
         field = "name"
         v = get("name")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "name" in d):
             v = _cs.string_value(v)
         o.name = v
         field = "value"
         v = get("value")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "value" in d):
             v = _cs.string_value(v)
         o.value = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = DockerParameter
+    o.__class__ = _C_DockerParameter
     return o
 
 
@@ -2124,7 +2303,12 @@ def _hash_DockerParameter(o: DockerParameter, ids: _Ids) -> int:
 
 
 # -- struct DockerContainer ---------------------------------------------
-_KEYS_DockerContainer = frozenset(("cachedHashCode", "image", "parameters",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_DockerContainer = _cs.Shape(
+    "DockerContainer",
+    ("cachedHashCode", "image", "parameters",),
+    ("cachedHashCode", "parameters",),
+)
 
 
 def _enc_DockerContainer(o: DockerContainer) -> str:
@@ -2157,8 +2341,8 @@ def _enc_DockerContainer(o: DockerContainer) -> str:
 def _dec_DockerContainer(d: _typing.Any) -> DockerContainer:
     if d.__class__ is not dict:
         raise _cs.expected("a DockerContainer object", d)
-    if not d.keys() <= _KEYS_DockerContainer:
-        raise _cs.unknown_field(d, _KEYS_DockerContainer, "DockerContainer")
+    if tuple(d) not in _SHAPE_DockerContainer.valid:
+        _SHAPE_DockerContainer.check(d)
     get = d.get
     key = _INTERNED_DockerContainer.key(d)
     if key is not None:
@@ -2166,7 +2350,7 @@ def _dec_DockerContainer(d: _typing.Any) -> DockerContainer:
         if found is not None:
             return found
     o = _new(_B_DockerContainer)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -2174,17 +2358,17 @@ def _dec_DockerContainer(d: _typing.Any) -> DockerContainer:
     try:
         field = "image"
         v = get("image")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "image" in d):
             v = _cs.string_value(v)
         o.image = v
         field = "parameters"
-        v = _dec_list_DockerParameter(get("parameters"))
+        v = _dec_list_DockerParameter(d["parameters"])
         o.parameters = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = DockerContainer
+    o.__class__ = _C_DockerContainer
     if key is not None:
         _INTERNED_DockerContainer.add(key, o)
     return o
@@ -2234,14 +2418,14 @@ def _enc_Container(o: Container) -> str:
 def _dec_Container(d: _typing.Any) -> Container:
     if d.__class__ is not dict:
         raise _cs.expected("a Container object", d)
-    if not d.keys() <= _cs.UNION_KEYS:
-        raise _cs.unknown_field(d, _cs.UNION_KEYS, "Container")
-    jhash = d.get("cachedHashCode", 0)
+    if tuple(d) != _cs.UNION_ORDER:
+        _cs.union_shape(d, "Container")
+    jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
         jhash = _cs.cached_hash(jhash)
-    set_field = d.get("setField")
+    set_field = d["setField"]
     arm = _SETFIELDS_Container.get(set_field) if set_field.__class__ is str else None
-    value = d.get("value")
+    value = d["value"]
     if arm is None or value is None:
         raise _cs.bad_union(set_field, value, _SETFIELDS_Container, "Container")
     try:
@@ -2254,7 +2438,7 @@ def _dec_Container(d: _typing.Any) -> Container:
     o._jhash = jhash
     o._json = None
     o._pyhash = None
-    o.__class__ = Container
+    o.__class__ = _C_Container
     return o
 
 
@@ -2300,14 +2484,14 @@ def _enc_Resource(o: Resource) -> str:
 def _dec_Resource(d: _typing.Any) -> Resource:
     if d.__class__ is not dict:
         raise _cs.expected("a Resource object", d)
-    if not d.keys() <= _cs.UNION_KEYS:
-        raise _cs.unknown_field(d, _cs.UNION_KEYS, "Resource")
-    jhash = d.get("cachedHashCode", 0)
+    if tuple(d) != _cs.UNION_ORDER:
+        _cs.union_shape(d, "Resource")
+    jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
         jhash = _cs.cached_hash(jhash)
-    set_field = d.get("setField")
+    set_field = d["setField"]
     arm = _SETFIELDS_Resource.get(set_field) if set_field.__class__ is str else None
-    value = d.get("value")
+    value = d["value"]
     if arm is None or value is None:
         raise _cs.bad_union(set_field, value, _SETFIELDS_Resource, "Resource")
     try:
@@ -2320,7 +2504,7 @@ def _dec_Resource(d: _typing.Any) -> Resource:
     o._jhash = jhash
     o._json = None
     o._pyhash = None
-    o.__class__ = Resource
+    o.__class__ = _C_Resource
     return o
 
 
@@ -2339,7 +2523,12 @@ def _hash_Resource(o: Resource, ids: _Ids) -> int:
 
 
 # -- struct PartitionPolicy ---------------------------------------------
-_KEYS_PartitionPolicy = frozenset(("cachedHashCode", "reschedule", "delaySecs",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_PartitionPolicy = _cs.Shape(
+    "PartitionPolicy",
+    ("cachedHashCode", "reschedule", "delaySecs",),
+    ("cachedHashCode", "reschedule", "delaySecs",),
+)
 
 
 def _enc_PartitionPolicy(o: PartitionPolicy) -> str:
@@ -2369,23 +2558,23 @@ def _enc_PartitionPolicy(o: PartitionPolicy) -> str:
 def _dec_PartitionPolicy(d: _typing.Any) -> PartitionPolicy:
     if d.__class__ is not dict:
         raise _cs.expected("a PartitionPolicy object", d)
-    if not d.keys() <= _KEYS_PartitionPolicy:
-        raise _cs.unknown_field(d, _KEYS_PartitionPolicy, "PartitionPolicy")
+    if tuple(d) not in _SHAPE_PartitionPolicy.valid:
+        _SHAPE_PartitionPolicy.check(d)
     get = d.get
     o = _new(_B_PartitionPolicy)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "reschedule"
-        v = get("reschedule", False)
+        v = d["reschedule"]
         if v.__class__ is not bool:
             v = _cs.bool_value(v)
         o.reschedule = v
         field = "delaySecs"
-        v = get("delaySecs", 0)
+        v = d["delaySecs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.delaySecs = v
@@ -2393,7 +2582,7 @@ def _dec_PartitionPolicy(d: _typing.Any) -> PartitionPolicy:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = PartitionPolicy
+    o.__class__ = _C_PartitionPolicy
     return o
 
 
@@ -2413,7 +2602,12 @@ def _hash_PartitionPolicy(o: PartitionPolicy, ids: _Ids) -> int:
 
 
 # -- struct PercentageSlaPolicy -----------------------------------------
-_KEYS_PercentageSlaPolicy = frozenset(("cachedHashCode", "percentage", "durationSecs",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_PercentageSlaPolicy = _cs.Shape(
+    "PercentageSlaPolicy",
+    ("cachedHashCode", "percentage", "durationSecs",),
+    ("cachedHashCode", "percentage", "durationSecs",),
+)
 
 
 def _enc_PercentageSlaPolicy(o: PercentageSlaPolicy) -> str:
@@ -2443,23 +2637,23 @@ def _enc_PercentageSlaPolicy(o: PercentageSlaPolicy) -> str:
 def _dec_PercentageSlaPolicy(d: _typing.Any) -> PercentageSlaPolicy:
     if d.__class__ is not dict:
         raise _cs.expected("a PercentageSlaPolicy object", d)
-    if not d.keys() <= _KEYS_PercentageSlaPolicy:
-        raise _cs.unknown_field(d, _KEYS_PercentageSlaPolicy, "PercentageSlaPolicy")
+    if tuple(d) not in _SHAPE_PercentageSlaPolicy.valid:
+        _SHAPE_PercentageSlaPolicy.check(d)
     get = d.get
     o = _new(_B_PercentageSlaPolicy)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "percentage"
-        v = get("percentage", 0.0)
+        v = d["percentage"]
         if v.__class__ is not float or not -_cs.LOSSLESS_DOUBLE < v < _cs.LOSSLESS_DOUBLE:
             v = _cs.double_value(v)
         o.percentage = v
         field = "durationSecs"
-        v = get("durationSecs", 0)
+        v = d["durationSecs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.durationSecs = v
@@ -2467,7 +2661,7 @@ def _dec_PercentageSlaPolicy(d: _typing.Any) -> PercentageSlaPolicy:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = PercentageSlaPolicy
+    o.__class__ = _C_PercentageSlaPolicy
     return o
 
 
@@ -2487,7 +2681,12 @@ def _hash_PercentageSlaPolicy(o: PercentageSlaPolicy, ids: _Ids) -> int:
 
 
 # -- struct CountSlaPolicy ----------------------------------------------
-_KEYS_CountSlaPolicy = frozenset(("cachedHashCode", "count", "durationSecs",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_CountSlaPolicy = _cs.Shape(
+    "CountSlaPolicy",
+    ("cachedHashCode", "count", "durationSecs",),
+    ("cachedHashCode", "count", "durationSecs",),
+)
 
 
 def _enc_CountSlaPolicy(o: CountSlaPolicy) -> str:
@@ -2517,23 +2716,23 @@ def _enc_CountSlaPolicy(o: CountSlaPolicy) -> str:
 def _dec_CountSlaPolicy(d: _typing.Any) -> CountSlaPolicy:
     if d.__class__ is not dict:
         raise _cs.expected("a CountSlaPolicy object", d)
-    if not d.keys() <= _KEYS_CountSlaPolicy:
-        raise _cs.unknown_field(d, _KEYS_CountSlaPolicy, "CountSlaPolicy")
+    if tuple(d) not in _SHAPE_CountSlaPolicy.valid:
+        _SHAPE_CountSlaPolicy.check(d)
     get = d.get
     o = _new(_B_CountSlaPolicy)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "count"
-        v = get("count", 0)
+        v = d["count"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.count = v
         field = "durationSecs"
-        v = get("durationSecs", 0)
+        v = d["durationSecs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.durationSecs = v
@@ -2541,7 +2740,7 @@ def _dec_CountSlaPolicy(d: _typing.Any) -> CountSlaPolicy:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = CountSlaPolicy
+    o.__class__ = _C_CountSlaPolicy
     return o
 
 
@@ -2561,7 +2760,12 @@ def _hash_CountSlaPolicy(o: CountSlaPolicy, ids: _Ids) -> int:
 
 
 # -- struct CoordinatorSlaPolicy ----------------------------------------
-_KEYS_CoordinatorSlaPolicy = frozenset(("cachedHashCode", "coordinatorUrl", "statusKey",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_CoordinatorSlaPolicy = _cs.Shape(
+    "CoordinatorSlaPolicy",
+    ("cachedHashCode", "coordinatorUrl", "statusKey",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_CoordinatorSlaPolicy(o: CoordinatorSlaPolicy) -> str:
@@ -2591,11 +2795,11 @@ def _enc_CoordinatorSlaPolicy(o: CoordinatorSlaPolicy) -> str:
 def _dec_CoordinatorSlaPolicy(d: _typing.Any) -> CoordinatorSlaPolicy:
     if d.__class__ is not dict:
         raise _cs.expected("a CoordinatorSlaPolicy object", d)
-    if not d.keys() <= _KEYS_CoordinatorSlaPolicy:
-        raise _cs.unknown_field(d, _KEYS_CoordinatorSlaPolicy, "CoordinatorSlaPolicy")
+    if tuple(d) not in _SHAPE_CoordinatorSlaPolicy.valid:
+        _SHAPE_CoordinatorSlaPolicy.check(d)
     get = d.get
     o = _new(_B_CoordinatorSlaPolicy)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -2603,19 +2807,19 @@ def _dec_CoordinatorSlaPolicy(d: _typing.Any) -> CoordinatorSlaPolicy:
     try:
         field = "coordinatorUrl"
         v = get("coordinatorUrl")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "coordinatorUrl" in d):
             v = _cs.string_value(v)
         o.coordinatorUrl = v
         field = "statusKey"
         v = get("statusKey")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "statusKey" in d):
             v = _cs.string_value(v)
         o.statusKey = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = CoordinatorSlaPolicy
+    o.__class__ = _C_CoordinatorSlaPolicy
     return o
 
 
@@ -2664,14 +2868,14 @@ def _enc_SlaPolicy(o: SlaPolicy) -> str:
 def _dec_SlaPolicy(d: _typing.Any) -> SlaPolicy:
     if d.__class__ is not dict:
         raise _cs.expected("a SlaPolicy object", d)
-    if not d.keys() <= _cs.UNION_KEYS:
-        raise _cs.unknown_field(d, _cs.UNION_KEYS, "SlaPolicy")
-    jhash = d.get("cachedHashCode", 0)
+    if tuple(d) != _cs.UNION_ORDER:
+        _cs.union_shape(d, "SlaPolicy")
+    jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
         jhash = _cs.cached_hash(jhash)
-    set_field = d.get("setField")
+    set_field = d["setField"]
     arm = _SETFIELDS_SlaPolicy.get(set_field) if set_field.__class__ is str else None
-    value = d.get("value")
+    value = d["value"]
     if arm is None or value is None:
         raise _cs.bad_union(set_field, value, _SETFIELDS_SlaPolicy, "SlaPolicy")
     try:
@@ -2684,7 +2888,7 @@ def _dec_SlaPolicy(d: _typing.Any) -> SlaPolicy:
     o._jhash = jhash
     o._json = None
     o._pyhash = None
-    o.__class__ = SlaPolicy
+    o.__class__ = _C_SlaPolicy
     return o
 
 
@@ -2703,7 +2907,12 @@ def _hash_SlaPolicy(o: SlaPolicy, ids: _Ids) -> int:
 
 
 # -- struct TaskConfig --------------------------------------------------
-_KEYS_TaskConfig = frozenset(("cachedHashCode", "job", "owner", "isService", "priority", "maxTaskFailures", "production", "tier", "resources", "constraints", "mesosFetcherUris", "taskLinks", "contactEmail", "executorConfig", "metadata", "partitionPolicy", "slaPolicy", "container",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_TaskConfig = _cs.Shape(
+    "TaskConfig",
+    ("cachedHashCode", "job", "owner", "isService", "priority", "maxTaskFailures", "production", "tier", "resources", "constraints", "mesosFetcherUris", "taskLinks", "contactEmail", "executorConfig", "metadata", "partitionPolicy", "slaPolicy", "container",),
+    ("cachedHashCode", "isService", "priority", "maxTaskFailures", "production", "resources", "constraints", "mesosFetcherUris", "taskLinks", "metadata",),
+)
 
 
 def _enc_TaskConfig(o: TaskConfig) -> str:
@@ -2760,8 +2969,8 @@ def _enc_TaskConfig(o: TaskConfig) -> str:
 def _dec_TaskConfig(d: _typing.Any) -> TaskConfig:
     if d.__class__ is not dict:
         raise _cs.expected("a TaskConfig object", d)
-    if not d.keys() <= _KEYS_TaskConfig:
-        raise _cs.unknown_field(d, _KEYS_TaskConfig, "TaskConfig")
+    if tuple(d) not in _SHAPE_TaskConfig.valid:
+        _SHAPE_TaskConfig.check(d)
     get = d.get
     key = _INTERNED_TaskConfig.key(d)
     if key is not None:
@@ -2769,7 +2978,7 @@ def _dec_TaskConfig(d: _typing.Any) -> TaskConfig:
         if found is not None:
             return found
     o = _new(_B_TaskConfig)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -2777,84 +2986,84 @@ def _dec_TaskConfig(d: _typing.Any) -> TaskConfig:
     try:
         field = "job"
         v = get("job")
-        if v is not None:
+        if v is not None or "job" in d:
             v = _dec_JobKey(v)
         o.job = v
         field = "owner"
         v = get("owner")
-        if v is not None:
+        if v is not None or "owner" in d:
             v = _dec_Identity(v)
         o.owner = v
         field = "isService"
-        v = get("isService", False)
+        v = d["isService"]
         if v.__class__ is not bool:
             v = _cs.bool_value(v)
         o.isService = v
         field = "priority"
-        v = get("priority", 0)
+        v = d["priority"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.priority = v
         field = "maxTaskFailures"
-        v = get("maxTaskFailures", 0)
+        v = d["maxTaskFailures"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.maxTaskFailures = v
         field = "production"
-        v = get("production", False)
+        v = d["production"]
         if v.__class__ is not bool:
             v = _cs.bool_value(v)
         o.production = v
         field = "tier"
         v = get("tier")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "tier" in d):
             v = _cs.string_value(v)
         o.tier = v
         field = "resources"
-        v = _dec_set_Resource(get("resources"))
+        v = _dec_set_Resource(d["resources"])
         o.resources = v
         field = "constraints"
-        v = _dec_set_Constraint(get("constraints"))
+        v = _dec_set_Constraint(d["constraints"])
         o.constraints = v
         field = "mesosFetcherUris"
-        v = _dec_set_MesosFetcherURI(get("mesosFetcherUris"))
+        v = _dec_set_MesosFetcherURI(d["mesosFetcherUris"])
         o.mesosFetcherUris = v
         field = "taskLinks"
-        v = _dec_map_string_string(get("taskLinks"))
+        v = _dec_map_string_string(d["taskLinks"])
         o.taskLinks = v
         field = "contactEmail"
         v = get("contactEmail")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "contactEmail" in d):
             v = _cs.string_value(v)
         o.contactEmail = v
         field = "executorConfig"
         v = get("executorConfig")
-        if v is not None:
+        if v is not None or "executorConfig" in d:
             v = _dec_ExecutorConfig(v)
         o.executorConfig = v
         field = "metadata"
-        v = _dec_set_Metadata(get("metadata"))
+        v = _dec_set_Metadata(d["metadata"])
         o.metadata = v
         field = "partitionPolicy"
         v = get("partitionPolicy")
-        if v is not None:
+        if v is not None or "partitionPolicy" in d:
             v = _dec_PartitionPolicy(v)
         o.partitionPolicy = v
         field = "slaPolicy"
         v = get("slaPolicy")
-        if v is not None:
+        if v is not None or "slaPolicy" in d:
             v = _dec_SlaPolicy(v)
         o.slaPolicy = v
         field = "container"
         v = get("container")
-        if v is not None:
+        if v is not None or "container" in d:
             v = _dec_Container(v)
         o.container = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = TaskConfig
+    o.__class__ = _C_TaskConfig
     if key is not None:
         _INTERNED_TaskConfig.add(key, o)
     return o
@@ -2899,7 +3108,12 @@ def _hash_TaskConfig(o: TaskConfig, ids: _Ids) -> int:
 
 
 # -- struct ResourceAggregate -------------------------------------------
-_KEYS_ResourceAggregate = frozenset(("cachedHashCode", "resources",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ResourceAggregate = _cs.Shape(
+    "ResourceAggregate",
+    ("cachedHashCode", "resources",),
+    ("cachedHashCode", "resources",),
+)
 
 
 def _enc_ResourceAggregate(o: ResourceAggregate) -> str:
@@ -2931,8 +3145,8 @@ def _enc_ResourceAggregate(o: ResourceAggregate) -> str:
 def _dec_ResourceAggregate(d: _typing.Any) -> ResourceAggregate:
     if d.__class__ is not dict:
         raise _cs.expected("a ResourceAggregate object", d)
-    if not d.keys() <= _KEYS_ResourceAggregate:
-        raise _cs.unknown_field(d, _KEYS_ResourceAggregate, "ResourceAggregate")
+    if tuple(d) not in _SHAPE_ResourceAggregate.valid:
+        _SHAPE_ResourceAggregate.check(d)
     get = d.get
     key = _INTERNED_ResourceAggregate.key(d)
     if key is not None:
@@ -2940,20 +3154,20 @@ def _dec_ResourceAggregate(d: _typing.Any) -> ResourceAggregate:
         if found is not None:
             return found
     o = _new(_B_ResourceAggregate)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "resources"
-        v = _dec_set_Resource(get("resources"))
+        v = _dec_set_Resource(d["resources"])
         o.resources = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ResourceAggregate
+    o.__class__ = _C_ResourceAggregate
     if key is not None:
         _INTERNED_ResourceAggregate.add(key, o)
     return o
@@ -2974,7 +3188,12 @@ def _hash_ResourceAggregate(o: ResourceAggregate, ids: _Ids) -> int:
 
 
 # -- struct JobConfiguration --------------------------------------------
-_KEYS_JobConfiguration = frozenset(("cachedHashCode", "key", "owner", "cronSchedule", "cronCollisionPolicy", "taskConfig", "instanceCount",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobConfiguration = _cs.Shape(
+    "JobConfiguration",
+    ("cachedHashCode", "key", "owner", "cronSchedule", "cronCollisionPolicy", "taskConfig", "instanceCount",),
+    ("cachedHashCode", "instanceCount",),
+)
 
 
 def _enc_JobConfiguration(o: JobConfiguration) -> str:
@@ -3013,8 +3232,8 @@ def _enc_JobConfiguration(o: JobConfiguration) -> str:
 def _dec_JobConfiguration(d: _typing.Any) -> JobConfiguration:
     if d.__class__ is not dict:
         raise _cs.expected("a JobConfiguration object", d)
-    if not d.keys() <= _KEYS_JobConfiguration:
-        raise _cs.unknown_field(d, _KEYS_JobConfiguration, "JobConfiguration")
+    if tuple(d) not in _SHAPE_JobConfiguration.valid:
+        _SHAPE_JobConfiguration.check(d)
     get = d.get
     key = _INTERNED_JobConfiguration.key(d)
     if key is not None:
@@ -3022,7 +3241,7 @@ def _dec_JobConfiguration(d: _typing.Any) -> JobConfiguration:
         if found is not None:
             return found
     o = _new(_B_JobConfiguration)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -3030,22 +3249,22 @@ def _dec_JobConfiguration(d: _typing.Any) -> JobConfiguration:
     try:
         field = "key"
         v = get("key")
-        if v is not None:
+        if v is not None or "key" in d:
             v = _dec_JobKey(v)
         o.key = v
         field = "owner"
         v = get("owner")
-        if v is not None:
+        if v is not None or "owner" in d:
             v = _dec_Identity(v)
         o.owner = v
         field = "cronSchedule"
         v = get("cronSchedule")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "cronSchedule" in d):
             v = _cs.string_value(v)
         o.cronSchedule = v
         field = "cronCollisionPolicy"
         v = get("cronCollisionPolicy")
-        if v is not None:
+        if v is not None or "cronCollisionPolicy" in d:
             member = _E_CronCollisionPolicy.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "CronCollisionPolicy")
@@ -3053,11 +3272,11 @@ def _dec_JobConfiguration(d: _typing.Any) -> JobConfiguration:
         o.cronCollisionPolicy = v
         field = "taskConfig"
         v = get("taskConfig")
-        if v is not None:
+        if v is not None or "taskConfig" in d:
             v = _dec_TaskConfig(v)
         o.taskConfig = v
         field = "instanceCount"
-        v = get("instanceCount", 0)
+        v = d["instanceCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.instanceCount = v
@@ -3065,7 +3284,7 @@ def _dec_JobConfiguration(d: _typing.Any) -> JobConfiguration:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobConfiguration
+    o.__class__ = _C_JobConfiguration
     if key is not None:
         _INTERNED_JobConfiguration.add(key, o)
     return o
@@ -3096,7 +3315,12 @@ def _hash_JobConfiguration(o: JobConfiguration, ids: _Ids) -> int:
 
 
 # -- struct JobStats ----------------------------------------------------
-_KEYS_JobStats = frozenset(("cachedHashCode", "activeTaskCount", "finishedTaskCount", "failedTaskCount", "pendingTaskCount",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobStats = _cs.Shape(
+    "JobStats",
+    ("cachedHashCode", "activeTaskCount", "finishedTaskCount", "failedTaskCount", "pendingTaskCount",),
+    ("cachedHashCode", "activeTaskCount", "finishedTaskCount", "failedTaskCount", "pendingTaskCount",),
+)
 
 
 def _enc_JobStats(o: JobStats) -> str:
@@ -3128,33 +3352,33 @@ def _enc_JobStats(o: JobStats) -> str:
 def _dec_JobStats(d: _typing.Any) -> JobStats:
     if d.__class__ is not dict:
         raise _cs.expected("a JobStats object", d)
-    if not d.keys() <= _KEYS_JobStats:
-        raise _cs.unknown_field(d, _KEYS_JobStats, "JobStats")
+    if tuple(d) not in _SHAPE_JobStats.valid:
+        _SHAPE_JobStats.check(d)
     get = d.get
     o = _new(_B_JobStats)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "activeTaskCount"
-        v = get("activeTaskCount", 0)
+        v = d["activeTaskCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.activeTaskCount = v
         field = "finishedTaskCount"
-        v = get("finishedTaskCount", 0)
+        v = d["finishedTaskCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.finishedTaskCount = v
         field = "failedTaskCount"
-        v = get("failedTaskCount", 0)
+        v = d["failedTaskCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.failedTaskCount = v
         field = "pendingTaskCount"
-        v = get("pendingTaskCount", 0)
+        v = d["pendingTaskCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.pendingTaskCount = v
@@ -3162,7 +3386,7 @@ def _dec_JobStats(d: _typing.Any) -> JobStats:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobStats
+    o.__class__ = _C_JobStats
     return o
 
 
@@ -3184,7 +3408,12 @@ def _hash_JobStats(o: JobStats, ids: _Ids) -> int:
 
 
 # -- struct JobSummary --------------------------------------------------
-_KEYS_JobSummary = frozenset(("cachedHashCode", "job", "stats", "nextCronRunMs",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobSummary = _cs.Shape(
+    "JobSummary",
+    ("cachedHashCode", "job", "stats", "nextCronRunMs",),
+    ("cachedHashCode", "nextCronRunMs",),
+)
 
 
 def _enc_JobSummary(o: JobSummary) -> str:
@@ -3219,8 +3448,8 @@ def _enc_JobSummary(o: JobSummary) -> str:
 def _dec_JobSummary(d: _typing.Any) -> JobSummary:
     if d.__class__ is not dict:
         raise _cs.expected("a JobSummary object", d)
-    if not d.keys() <= _KEYS_JobSummary:
-        raise _cs.unknown_field(d, _KEYS_JobSummary, "JobSummary")
+    if tuple(d) not in _SHAPE_JobSummary.valid:
+        _SHAPE_JobSummary.check(d)
     get = d.get
     key = _INTERNED_JobSummary.key(d)
     if key is not None:
@@ -3228,7 +3457,7 @@ def _dec_JobSummary(d: _typing.Any) -> JobSummary:
         if found is not None:
             return found
     o = _new(_B_JobSummary)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -3236,16 +3465,16 @@ def _dec_JobSummary(d: _typing.Any) -> JobSummary:
     try:
         field = "job"
         v = get("job")
-        if v is not None:
+        if v is not None or "job" in d:
             v = _dec_JobConfiguration(v)
         o.job = v
         field = "stats"
         v = get("stats")
-        if v is not None:
+        if v is not None or "stats" in d:
             v = _dec_JobStats(v)
         o.stats = v
         field = "nextCronRunMs"
-        v = get("nextCronRunMs", 0)
+        v = d["nextCronRunMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.nextCronRunMs = v
@@ -3253,7 +3482,7 @@ def _dec_JobSummary(d: _typing.Any) -> JobSummary:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobSummary
+    o.__class__ = _C_JobSummary
     if key is not None:
         _INTERNED_JobSummary.add(key, o)
     return o
@@ -3278,7 +3507,12 @@ def _hash_JobSummary(o: JobSummary, ids: _Ids) -> int:
 
 
 # -- struct Range -------------------------------------------------------
-_KEYS_Range = frozenset(("cachedHashCode", "first", "last",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_Range = _cs.Shape(
+    "Range",
+    ("cachedHashCode", "first", "last",),
+    ("cachedHashCode", "first", "last",),
+)
 
 
 def _enc_Range(o: Range) -> str:
@@ -3308,23 +3542,23 @@ def _enc_Range(o: Range) -> str:
 def _dec_Range(d: _typing.Any) -> Range:
     if d.__class__ is not dict:
         raise _cs.expected("a Range object", d)
-    if not d.keys() <= _KEYS_Range:
-        raise _cs.unknown_field(d, _KEYS_Range, "Range")
+    if tuple(d) not in _SHAPE_Range.valid:
+        _SHAPE_Range.check(d)
     get = d.get
     o = _new(_B_Range)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "first"
-        v = get("first", 0)
+        v = d["first"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.first = v
         field = "last"
-        v = get("last", 0)
+        v = d["last"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.last = v
@@ -3332,7 +3566,7 @@ def _dec_Range(d: _typing.Any) -> Range:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Range
+    o.__class__ = _C_Range
     return o
 
 
@@ -3352,7 +3586,12 @@ def _hash_Range(o: Range, ids: _Ids) -> int:
 
 
 # -- struct ConfigGroup -------------------------------------------------
-_KEYS_ConfigGroup = frozenset(("cachedHashCode", "config", "instances",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ConfigGroup = _cs.Shape(
+    "ConfigGroup",
+    ("cachedHashCode", "config", "instances",),
+    ("cachedHashCode", "instances",),
+)
 
 
 def _enc_ConfigGroup(o: ConfigGroup) -> str:
@@ -3386,8 +3625,8 @@ def _enc_ConfigGroup(o: ConfigGroup) -> str:
 def _dec_ConfigGroup(d: _typing.Any) -> ConfigGroup:
     if d.__class__ is not dict:
         raise _cs.expected("a ConfigGroup object", d)
-    if not d.keys() <= _KEYS_ConfigGroup:
-        raise _cs.unknown_field(d, _KEYS_ConfigGroup, "ConfigGroup")
+    if tuple(d) not in _SHAPE_ConfigGroup.valid:
+        _SHAPE_ConfigGroup.check(d)
     get = d.get
     key = _INTERNED_ConfigGroup.key(d)
     if key is not None:
@@ -3395,7 +3634,7 @@ def _dec_ConfigGroup(d: _typing.Any) -> ConfigGroup:
         if found is not None:
             return found
     o = _new(_B_ConfigGroup)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -3403,17 +3642,17 @@ def _dec_ConfigGroup(d: _typing.Any) -> ConfigGroup:
     try:
         field = "config"
         v = get("config")
-        if v is not None:
+        if v is not None or "config" in d:
             v = _dec_TaskConfig(v)
         o.config = v
         field = "instances"
-        v = _dec_set_Range(get("instances"))
+        v = _dec_set_Range(d["instances"])
         o.instances = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ConfigGroup
+    o.__class__ = _C_ConfigGroup
     if key is not None:
         _INTERNED_ConfigGroup.add(key, o)
     return o
@@ -3436,7 +3675,12 @@ def _hash_ConfigGroup(o: ConfigGroup, ids: _Ids) -> int:
 
 
 # -- struct ConfigSummary -----------------------------------------------
-_KEYS_ConfigSummary = frozenset(("cachedHashCode", "key", "groups",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ConfigSummary = _cs.Shape(
+    "ConfigSummary",
+    ("cachedHashCode", "key", "groups",),
+    ("cachedHashCode", "groups",),
+)
 
 
 def _enc_ConfigSummary(o: ConfigSummary) -> str:
@@ -3470,8 +3714,8 @@ def _enc_ConfigSummary(o: ConfigSummary) -> str:
 def _dec_ConfigSummary(d: _typing.Any) -> ConfigSummary:
     if d.__class__ is not dict:
         raise _cs.expected("a ConfigSummary object", d)
-    if not d.keys() <= _KEYS_ConfigSummary:
-        raise _cs.unknown_field(d, _KEYS_ConfigSummary, "ConfigSummary")
+    if tuple(d) not in _SHAPE_ConfigSummary.valid:
+        _SHAPE_ConfigSummary.check(d)
     get = d.get
     key = _INTERNED_ConfigSummary.key(d)
     if key is not None:
@@ -3479,7 +3723,7 @@ def _dec_ConfigSummary(d: _typing.Any) -> ConfigSummary:
         if found is not None:
             return found
     o = _new(_B_ConfigSummary)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -3487,17 +3731,17 @@ def _dec_ConfigSummary(d: _typing.Any) -> ConfigSummary:
     try:
         field = "key"
         v = get("key")
-        if v is not None:
+        if v is not None or "key" in d:
             v = _dec_JobKey(v)
         o.key = v
         field = "groups"
-        v = _dec_set_ConfigGroup(get("groups"))
+        v = _dec_set_ConfigGroup(d["groups"])
         o.groups = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ConfigSummary
+    o.__class__ = _C_ConfigSummary
     if key is not None:
         _INTERNED_ConfigSummary.add(key, o)
     return o
@@ -3520,7 +3764,12 @@ def _hash_ConfigSummary(o: ConfigSummary, ids: _Ids) -> int:
 
 
 # -- struct PopulateJobResult -------------------------------------------
-_KEYS_PopulateJobResult = frozenset(("cachedHashCode", "taskConfig",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_PopulateJobResult = _cs.Shape(
+    "PopulateJobResult",
+    ("cachedHashCode", "taskConfig",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_PopulateJobResult(o: PopulateJobResult) -> str:
@@ -3552,8 +3801,8 @@ def _enc_PopulateJobResult(o: PopulateJobResult) -> str:
 def _dec_PopulateJobResult(d: _typing.Any) -> PopulateJobResult:
     if d.__class__ is not dict:
         raise _cs.expected("a PopulateJobResult object", d)
-    if not d.keys() <= _KEYS_PopulateJobResult:
-        raise _cs.unknown_field(d, _KEYS_PopulateJobResult, "PopulateJobResult")
+    if tuple(d) not in _SHAPE_PopulateJobResult.valid:
+        _SHAPE_PopulateJobResult.check(d)
     get = d.get
     key = _INTERNED_PopulateJobResult.key(d)
     if key is not None:
@@ -3561,7 +3810,7 @@ def _dec_PopulateJobResult(d: _typing.Any) -> PopulateJobResult:
         if found is not None:
             return found
     o = _new(_B_PopulateJobResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -3569,14 +3818,14 @@ def _dec_PopulateJobResult(d: _typing.Any) -> PopulateJobResult:
     try:
         field = "taskConfig"
         v = get("taskConfig")
-        if v is not None:
+        if v is not None or "taskConfig" in d:
             v = _dec_TaskConfig(v)
         o.taskConfig = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = PopulateJobResult
+    o.__class__ = _C_PopulateJobResult
     if key is not None:
         _INTERNED_PopulateJobResult.add(key, o)
     return o
@@ -3598,7 +3847,12 @@ def _hash_PopulateJobResult(o: PopulateJobResult, ids: _Ids) -> int:
 
 
 # -- struct GetQuotaResult ----------------------------------------------
-_KEYS_GetQuotaResult = frozenset(("cachedHashCode", "quota", "prodSharedConsumption", "nonProdSharedConsumption", "prodDedicatedConsumption", "nonProdDedicatedConsumption",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_GetQuotaResult = _cs.Shape(
+    "GetQuotaResult",
+    ("cachedHashCode", "quota", "prodSharedConsumption", "nonProdSharedConsumption", "prodDedicatedConsumption", "nonProdDedicatedConsumption",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_GetQuotaResult(o: GetQuotaResult) -> str:
@@ -3638,8 +3892,8 @@ def _enc_GetQuotaResult(o: GetQuotaResult) -> str:
 def _dec_GetQuotaResult(d: _typing.Any) -> GetQuotaResult:
     if d.__class__ is not dict:
         raise _cs.expected("a GetQuotaResult object", d)
-    if not d.keys() <= _KEYS_GetQuotaResult:
-        raise _cs.unknown_field(d, _KEYS_GetQuotaResult, "GetQuotaResult")
+    if tuple(d) not in _SHAPE_GetQuotaResult.valid:
+        _SHAPE_GetQuotaResult.check(d)
     get = d.get
     key = _INTERNED_GetQuotaResult.key(d)
     if key is not None:
@@ -3647,7 +3901,7 @@ def _dec_GetQuotaResult(d: _typing.Any) -> GetQuotaResult:
         if found is not None:
             return found
     o = _new(_B_GetQuotaResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -3655,34 +3909,34 @@ def _dec_GetQuotaResult(d: _typing.Any) -> GetQuotaResult:
     try:
         field = "quota"
         v = get("quota")
-        if v is not None:
+        if v is not None or "quota" in d:
             v = _dec_ResourceAggregate(v)
         o.quota = v
         field = "prodSharedConsumption"
         v = get("prodSharedConsumption")
-        if v is not None:
+        if v is not None or "prodSharedConsumption" in d:
             v = _dec_ResourceAggregate(v)
         o.prodSharedConsumption = v
         field = "nonProdSharedConsumption"
         v = get("nonProdSharedConsumption")
-        if v is not None:
+        if v is not None or "nonProdSharedConsumption" in d:
             v = _dec_ResourceAggregate(v)
         o.nonProdSharedConsumption = v
         field = "prodDedicatedConsumption"
         v = get("prodDedicatedConsumption")
-        if v is not None:
+        if v is not None or "prodDedicatedConsumption" in d:
             v = _dec_ResourceAggregate(v)
         o.prodDedicatedConsumption = v
         field = "nonProdDedicatedConsumption"
         v = get("nonProdDedicatedConsumption")
-        if v is not None:
+        if v is not None or "nonProdDedicatedConsumption" in d:
             v = _dec_ResourceAggregate(v)
         o.nonProdDedicatedConsumption = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = GetQuotaResult
+    o.__class__ = _C_GetQuotaResult
     if key is not None:
         _INTERNED_GetQuotaResult.add(key, o)
     return o
@@ -3712,7 +3966,12 @@ def _hash_GetQuotaResult(o: GetQuotaResult, ids: _Ids) -> int:
 
 
 # -- struct TaskEvent ---------------------------------------------------
-_KEYS_TaskEvent = frozenset(("cachedHashCode", "timestamp", "status", "message", "scheduler",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_TaskEvent = _cs.Shape(
+    "TaskEvent",
+    ("cachedHashCode", "timestamp", "status", "message", "scheduler",),
+    ("cachedHashCode", "timestamp",),
+)
 
 
 def _enc_TaskEvent(o: TaskEvent) -> str:
@@ -3744,24 +4003,24 @@ def _enc_TaskEvent(o: TaskEvent) -> str:
 def _dec_TaskEvent(d: _typing.Any) -> TaskEvent:
     if d.__class__ is not dict:
         raise _cs.expected("a TaskEvent object", d)
-    if not d.keys() <= _KEYS_TaskEvent:
-        raise _cs.unknown_field(d, _KEYS_TaskEvent, "TaskEvent")
+    if tuple(d) not in _SHAPE_TaskEvent.valid:
+        _SHAPE_TaskEvent.check(d)
     get = d.get
     o = _new(_B_TaskEvent)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "timestamp"
-        v = get("timestamp", 0)
+        v = d["timestamp"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.timestamp = v
         field = "status"
         v = get("status")
-        if v is not None:
+        if v is not None or "status" in d:
             member = _E_ScheduleStatus.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "ScheduleStatus")
@@ -3769,19 +4028,19 @@ def _dec_TaskEvent(d: _typing.Any) -> TaskEvent:
         o.status = v
         field = "message"
         v = get("message")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "message" in d):
             v = _cs.string_value(v)
         o.message = v
         field = "scheduler"
         v = get("scheduler")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "scheduler" in d):
             v = _cs.string_value(v)
         o.scheduler = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = TaskEvent
+    o.__class__ = _C_TaskEvent
     return o
 
 
@@ -3806,7 +4065,12 @@ def _hash_TaskEvent(o: TaskEvent, ids: _Ids) -> int:
 
 
 # -- struct AssignedTask ------------------------------------------------
-_KEYS_AssignedTask = frozenset(("cachedHashCode", "taskId", "slaveId", "slaveHost", "task", "assignedPorts", "instanceId",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_AssignedTask = _cs.Shape(
+    "AssignedTask",
+    ("cachedHashCode", "taskId", "slaveId", "slaveHost", "task", "assignedPorts", "instanceId",),
+    ("cachedHashCode", "assignedPorts", "instanceId",),
+)
 
 
 def _enc_AssignedTask(o: AssignedTask) -> str:
@@ -3843,8 +4107,8 @@ def _enc_AssignedTask(o: AssignedTask) -> str:
 def _dec_AssignedTask(d: _typing.Any) -> AssignedTask:
     if d.__class__ is not dict:
         raise _cs.expected("a AssignedTask object", d)
-    if not d.keys() <= _KEYS_AssignedTask:
-        raise _cs.unknown_field(d, _KEYS_AssignedTask, "AssignedTask")
+    if tuple(d) not in _SHAPE_AssignedTask.valid:
+        _SHAPE_AssignedTask.check(d)
     get = d.get
     key = _INTERNED_AssignedTask.key(d)
     if key is not None:
@@ -3852,7 +4116,7 @@ def _dec_AssignedTask(d: _typing.Any) -> AssignedTask:
         if found is not None:
             return found
     o = _new(_B_AssignedTask)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -3860,29 +4124,29 @@ def _dec_AssignedTask(d: _typing.Any) -> AssignedTask:
     try:
         field = "taskId"
         v = get("taskId")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "taskId" in d):
             v = _cs.string_value(v)
         o.taskId = v
         field = "slaveId"
         v = get("slaveId")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "slaveId" in d):
             v = _cs.string_value(v)
         o.slaveId = v
         field = "slaveHost"
         v = get("slaveHost")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "slaveHost" in d):
             v = _cs.string_value(v)
         o.slaveHost = v
         field = "task"
         v = get("task")
-        if v is not None:
+        if v is not None or "task" in d:
             v = _dec_TaskConfig(v)
         o.task = v
         field = "assignedPorts"
-        v = _dec_map_string_i32(get("assignedPorts"))
+        v = _dec_map_string_i32(d["assignedPorts"])
         o.assignedPorts = v
         field = "instanceId"
-        v = get("instanceId", 0)
+        v = d["instanceId"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.instanceId = v
@@ -3890,7 +4154,7 @@ def _dec_AssignedTask(d: _typing.Any) -> AssignedTask:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = AssignedTask
+    o.__class__ = _C_AssignedTask
     if key is not None:
         _INTERNED_AssignedTask.add(key, o)
     return o
@@ -3920,7 +4184,12 @@ def _hash_AssignedTask(o: AssignedTask, ids: _Ids) -> int:
 
 
 # -- struct ScheduledTask -----------------------------------------------
-_KEYS_ScheduledTask = frozenset(("cachedHashCode", "assignedTask", "status", "failureCount", "timesPartitioned", "taskEvents", "ancestorId",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ScheduledTask = _cs.Shape(
+    "ScheduledTask",
+    ("cachedHashCode", "assignedTask", "status", "failureCount", "timesPartitioned", "taskEvents", "ancestorId",),
+    ("cachedHashCode", "failureCount", "timesPartitioned", "taskEvents",),
+)
 
 
 def _enc_ScheduledTask(o: ScheduledTask) -> str:
@@ -3958,8 +4227,8 @@ def _enc_ScheduledTask(o: ScheduledTask) -> str:
 def _dec_ScheduledTask(d: _typing.Any) -> ScheduledTask:
     if d.__class__ is not dict:
         raise _cs.expected("a ScheduledTask object", d)
-    if not d.keys() <= _KEYS_ScheduledTask:
-        raise _cs.unknown_field(d, _KEYS_ScheduledTask, "ScheduledTask")
+    if tuple(d) not in _SHAPE_ScheduledTask.valid:
+        _SHAPE_ScheduledTask.check(d)
     get = d.get
     key = _INTERNED_ScheduledTask.key(d)
     if key is not None:
@@ -3967,7 +4236,7 @@ def _dec_ScheduledTask(d: _typing.Any) -> ScheduledTask:
         if found is not None:
             return found
     o = _new(_B_ScheduledTask)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -3975,40 +4244,40 @@ def _dec_ScheduledTask(d: _typing.Any) -> ScheduledTask:
     try:
         field = "assignedTask"
         v = get("assignedTask")
-        if v is not None:
+        if v is not None or "assignedTask" in d:
             v = _dec_AssignedTask(v)
         o.assignedTask = v
         field = "status"
         v = get("status")
-        if v is not None:
+        if v is not None or "status" in d:
             member = _E_ScheduleStatus.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "ScheduleStatus")
             v = member
         o.status = v
         field = "failureCount"
-        v = get("failureCount", 0)
+        v = d["failureCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.failureCount = v
         field = "timesPartitioned"
-        v = get("timesPartitioned", 0)
+        v = d["timesPartitioned"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.timesPartitioned = v
         field = "taskEvents"
-        v = _dec_list_TaskEvent(get("taskEvents"))
+        v = _dec_list_TaskEvent(d["taskEvents"])
         o.taskEvents = v
         field = "ancestorId"
         v = get("ancestorId")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "ancestorId" in d):
             v = _cs.string_value(v)
         o.ancestorId = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ScheduledTask
+    o.__class__ = _C_ScheduledTask
     if key is not None:
         _INTERNED_ScheduledTask.add(key, o)
     return o
@@ -4037,7 +4306,12 @@ def _hash_ScheduledTask(o: ScheduledTask, ids: _Ids) -> int:
 
 
 # -- struct ScheduleStatusResult ----------------------------------------
-_KEYS_ScheduleStatusResult = frozenset(("cachedHashCode", "tasks",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ScheduleStatusResult = _cs.Shape(
+    "ScheduleStatusResult",
+    ("cachedHashCode", "tasks",),
+    ("cachedHashCode", "tasks",),
+)
 
 
 def _enc_ScheduleStatusResult(o: ScheduleStatusResult) -> str:
@@ -4069,8 +4343,8 @@ def _enc_ScheduleStatusResult(o: ScheduleStatusResult) -> str:
 def _dec_ScheduleStatusResult(d: _typing.Any) -> ScheduleStatusResult:
     if d.__class__ is not dict:
         raise _cs.expected("a ScheduleStatusResult object", d)
-    if not d.keys() <= _KEYS_ScheduleStatusResult:
-        raise _cs.unknown_field(d, _KEYS_ScheduleStatusResult, "ScheduleStatusResult")
+    if tuple(d) not in _SHAPE_ScheduleStatusResult.valid:
+        _SHAPE_ScheduleStatusResult.check(d)
     get = d.get
     key = _INTERNED_ScheduleStatusResult.key(d)
     if key is not None:
@@ -4078,20 +4352,20 @@ def _dec_ScheduleStatusResult(d: _typing.Any) -> ScheduleStatusResult:
         if found is not None:
             return found
     o = _new(_B_ScheduleStatusResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "tasks"
-        v = _dec_list_ScheduledTask(get("tasks"))
+        v = _dec_list_ScheduledTask(d["tasks"])
         o.tasks = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ScheduleStatusResult
+    o.__class__ = _C_ScheduleStatusResult
     if key is not None:
         _INTERNED_ScheduleStatusResult.add(key, o)
     return o
@@ -4112,7 +4386,12 @@ def _hash_ScheduleStatusResult(o: ScheduleStatusResult, ids: _Ids) -> int:
 
 
 # -- struct GetJobsResult -----------------------------------------------
-_KEYS_GetJobsResult = frozenset(("cachedHashCode", "configs",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_GetJobsResult = _cs.Shape(
+    "GetJobsResult",
+    ("cachedHashCode", "configs",),
+    ("cachedHashCode", "configs",),
+)
 
 
 def _enc_GetJobsResult(o: GetJobsResult) -> str:
@@ -4144,8 +4423,8 @@ def _enc_GetJobsResult(o: GetJobsResult) -> str:
 def _dec_GetJobsResult(d: _typing.Any) -> GetJobsResult:
     if d.__class__ is not dict:
         raise _cs.expected("a GetJobsResult object", d)
-    if not d.keys() <= _KEYS_GetJobsResult:
-        raise _cs.unknown_field(d, _KEYS_GetJobsResult, "GetJobsResult")
+    if tuple(d) not in _SHAPE_GetJobsResult.valid:
+        _SHAPE_GetJobsResult.check(d)
     get = d.get
     key = _INTERNED_GetJobsResult.key(d)
     if key is not None:
@@ -4153,20 +4432,20 @@ def _dec_GetJobsResult(d: _typing.Any) -> GetJobsResult:
         if found is not None:
             return found
     o = _new(_B_GetJobsResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "configs"
-        v = _dec_set_JobConfiguration(get("configs"))
+        v = _dec_set_JobConfiguration(d["configs"])
         o.configs = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = GetJobsResult
+    o.__class__ = _C_GetJobsResult
     if key is not None:
         _INTERNED_GetJobsResult.add(key, o)
     return o
@@ -4187,7 +4466,12 @@ def _hash_GetJobsResult(o: GetJobsResult, ids: _Ids) -> int:
 
 
 # -- struct TaskQuery ---------------------------------------------------
-_KEYS_TaskQuery = frozenset(("cachedHashCode", "role", "environment", "jobName", "taskIds", "statuses", "instanceIds", "slaveHosts", "jobKeys", "offset", "limit",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_TaskQuery = _cs.Shape(
+    "TaskQuery",
+    ("cachedHashCode", "role", "environment", "jobName", "taskIds", "statuses", "instanceIds", "slaveHosts", "jobKeys", "offset", "limit",),
+    ("cachedHashCode", "taskIds", "statuses", "instanceIds", "slaveHosts", "jobKeys", "offset", "limit",),
+)
 
 
 def _enc_TaskQuery(o: TaskQuery) -> str:
@@ -4228,8 +4512,8 @@ def _enc_TaskQuery(o: TaskQuery) -> str:
 def _dec_TaskQuery(d: _typing.Any) -> TaskQuery:
     if d.__class__ is not dict:
         raise _cs.expected("a TaskQuery object", d)
-    if not d.keys() <= _KEYS_TaskQuery:
-        raise _cs.unknown_field(d, _KEYS_TaskQuery, "TaskQuery")
+    if tuple(d) not in _SHAPE_TaskQuery.valid:
+        _SHAPE_TaskQuery.check(d)
     get = d.get
     key = _INTERNED_TaskQuery.key(d)
     if key is not None:
@@ -4237,7 +4521,7 @@ def _dec_TaskQuery(d: _typing.Any) -> TaskQuery:
         if found is not None:
             return found
     o = _new(_B_TaskQuery)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -4245,41 +4529,41 @@ def _dec_TaskQuery(d: _typing.Any) -> TaskQuery:
     try:
         field = "role"
         v = get("role")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "role" in d):
             v = _cs.string_value(v)
         o.role = v
         field = "environment"
         v = get("environment")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "environment" in d):
             v = _cs.string_value(v)
         o.environment = v
         field = "jobName"
         v = get("jobName")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "jobName" in d):
             v = _cs.string_value(v)
         o.jobName = v
         field = "taskIds"
-        v = _dec_set_string(get("taskIds"))
+        v = _dec_set_string(d["taskIds"])
         o.taskIds = v
         field = "statuses"
-        v = _dec_set_ScheduleStatus(get("statuses"))
+        v = _dec_set_ScheduleStatus(d["statuses"])
         o.statuses = v
         field = "instanceIds"
-        v = _dec_set_i32(get("instanceIds"))
+        v = _dec_set_i32(d["instanceIds"])
         o.instanceIds = v
         field = "slaveHosts"
-        v = _dec_set_string(get("slaveHosts"))
+        v = _dec_set_string(d["slaveHosts"])
         o.slaveHosts = v
         field = "jobKeys"
-        v = _dec_set_JobKey(get("jobKeys"))
+        v = _dec_set_JobKey(d["jobKeys"])
         o.jobKeys = v
         field = "offset"
-        v = get("offset", 0)
+        v = d["offset"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.offset = v
         field = "limit"
-        v = get("limit", 0)
+        v = d["limit"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.limit = v
@@ -4287,7 +4571,7 @@ def _dec_TaskQuery(d: _typing.Any) -> TaskQuery:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = TaskQuery
+    o.__class__ = _C_TaskQuery
     if key is not None:
         _INTERNED_TaskQuery.add(key, o)
     return o
@@ -4320,7 +4604,12 @@ def _hash_TaskQuery(o: TaskQuery, ids: _Ids) -> int:
 
 
 # -- struct HostStatus --------------------------------------------------
-_KEYS_HostStatus = frozenset(("cachedHashCode", "host", "mode",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_HostStatus = _cs.Shape(
+    "HostStatus",
+    ("cachedHashCode", "host", "mode",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_HostStatus(o: HostStatus) -> str:
@@ -4350,11 +4639,11 @@ def _enc_HostStatus(o: HostStatus) -> str:
 def _dec_HostStatus(d: _typing.Any) -> HostStatus:
     if d.__class__ is not dict:
         raise _cs.expected("a HostStatus object", d)
-    if not d.keys() <= _KEYS_HostStatus:
-        raise _cs.unknown_field(d, _KEYS_HostStatus, "HostStatus")
+    if tuple(d) not in _SHAPE_HostStatus.valid:
+        _SHAPE_HostStatus.check(d)
     get = d.get
     o = _new(_B_HostStatus)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -4362,12 +4651,12 @@ def _dec_HostStatus(d: _typing.Any) -> HostStatus:
     try:
         field = "host"
         v = get("host")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "host" in d):
             v = _cs.string_value(v)
         o.host = v
         field = "mode"
         v = get("mode")
-        if v is not None:
+        if v is not None or "mode" in d:
             member = _E_MaintenanceMode.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "MaintenanceMode")
@@ -4377,7 +4666,7 @@ def _dec_HostStatus(d: _typing.Any) -> HostStatus:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = HostStatus
+    o.__class__ = _C_HostStatus
     return o
 
 
@@ -4399,7 +4688,12 @@ def _hash_HostStatus(o: HostStatus, ids: _Ids) -> int:
 
 
 # -- struct RoleSummary -------------------------------------------------
-_KEYS_RoleSummary = frozenset(("cachedHashCode", "role", "jobCount", "cronJobCount",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_RoleSummary = _cs.Shape(
+    "RoleSummary",
+    ("cachedHashCode", "role", "jobCount", "cronJobCount",),
+    ("cachedHashCode", "jobCount", "cronJobCount",),
+)
 
 
 def _enc_RoleSummary(o: RoleSummary) -> str:
@@ -4430,11 +4724,11 @@ def _enc_RoleSummary(o: RoleSummary) -> str:
 def _dec_RoleSummary(d: _typing.Any) -> RoleSummary:
     if d.__class__ is not dict:
         raise _cs.expected("a RoleSummary object", d)
-    if not d.keys() <= _KEYS_RoleSummary:
-        raise _cs.unknown_field(d, _KEYS_RoleSummary, "RoleSummary")
+    if tuple(d) not in _SHAPE_RoleSummary.valid:
+        _SHAPE_RoleSummary.check(d)
     get = d.get
     o = _new(_B_RoleSummary)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -4442,16 +4736,16 @@ def _dec_RoleSummary(d: _typing.Any) -> RoleSummary:
     try:
         field = "role"
         v = get("role")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "role" in d):
             v = _cs.string_value(v)
         o.role = v
         field = "jobCount"
-        v = get("jobCount", 0)
+        v = d["jobCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.jobCount = v
         field = "cronJobCount"
-        v = get("cronJobCount", 0)
+        v = d["cronJobCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.cronJobCount = v
@@ -4459,7 +4753,7 @@ def _dec_RoleSummary(d: _typing.Any) -> RoleSummary:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = RoleSummary
+    o.__class__ = _C_RoleSummary
     return o
 
 
@@ -4481,7 +4775,12 @@ def _hash_RoleSummary(o: RoleSummary, ids: _Ids) -> int:
 
 
 # -- struct Hosts -------------------------------------------------------
-_KEYS_Hosts = frozenset(("cachedHashCode", "hostNames",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_Hosts = _cs.Shape(
+    "Hosts",
+    ("cachedHashCode", "hostNames",),
+    ("cachedHashCode", "hostNames",),
+)
 
 
 def _enc_Hosts(o: Hosts) -> str:
@@ -4510,24 +4809,24 @@ def _enc_Hosts(o: Hosts) -> str:
 def _dec_Hosts(d: _typing.Any) -> Hosts:
     if d.__class__ is not dict:
         raise _cs.expected("a Hosts object", d)
-    if not d.keys() <= _KEYS_Hosts:
-        raise _cs.unknown_field(d, _KEYS_Hosts, "Hosts")
+    if tuple(d) not in _SHAPE_Hosts.valid:
+        _SHAPE_Hosts.check(d)
     get = d.get
     o = _new(_B_Hosts)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "hostNames"
-        v = _dec_set_string(get("hostNames"))
+        v = _dec_set_string(d["hostNames"])
         o.hostNames = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Hosts
+    o.__class__ = _C_Hosts
     return o
 
 
@@ -4546,7 +4845,12 @@ def _hash_Hosts(o: Hosts, ids: _Ids) -> int:
 
 
 # -- struct PendingReason -----------------------------------------------
-_KEYS_PendingReason = frozenset(("cachedHashCode", "taskId", "reason",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_PendingReason = _cs.Shape(
+    "PendingReason",
+    ("cachedHashCode", "taskId", "reason",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_PendingReason(o: PendingReason) -> str:
@@ -4576,11 +4880,11 @@ def _enc_PendingReason(o: PendingReason) -> str:
 def _dec_PendingReason(d: _typing.Any) -> PendingReason:
     if d.__class__ is not dict:
         raise _cs.expected("a PendingReason object", d)
-    if not d.keys() <= _KEYS_PendingReason:
-        raise _cs.unknown_field(d, _KEYS_PendingReason, "PendingReason")
+    if tuple(d) not in _SHAPE_PendingReason.valid:
+        _SHAPE_PendingReason.check(d)
     get = d.get
     o = _new(_B_PendingReason)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -4588,19 +4892,19 @@ def _dec_PendingReason(d: _typing.Any) -> PendingReason:
     try:
         field = "taskId"
         v = get("taskId")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "taskId" in d):
             v = _cs.string_value(v)
         o.taskId = v
         field = "reason"
         v = get("reason")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "reason" in d):
             v = _cs.string_value(v)
         o.reason = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = PendingReason
+    o.__class__ = _C_PendingReason
     return o
 
 
@@ -4622,7 +4926,12 @@ def _hash_PendingReason(o: PendingReason, ids: _Ids) -> int:
 
 
 # -- struct JobUpdateKey ------------------------------------------------
-_KEYS_JobUpdateKey = frozenset(("cachedHashCode", "job", "id",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobUpdateKey = _cs.Shape(
+    "JobUpdateKey",
+    ("cachedHashCode", "job", "id",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_JobUpdateKey(o: JobUpdateKey) -> str:
@@ -4655,8 +4964,8 @@ def _enc_JobUpdateKey(o: JobUpdateKey) -> str:
 def _dec_JobUpdateKey(d: _typing.Any) -> JobUpdateKey:
     if d.__class__ is not dict:
         raise _cs.expected("a JobUpdateKey object", d)
-    if not d.keys() <= _KEYS_JobUpdateKey:
-        raise _cs.unknown_field(d, _KEYS_JobUpdateKey, "JobUpdateKey")
+    if tuple(d) not in _SHAPE_JobUpdateKey.valid:
+        _SHAPE_JobUpdateKey.check(d)
     get = d.get
     key = _INTERNED_JobUpdateKey.key(d)
     if key is not None:
@@ -4664,7 +4973,7 @@ def _dec_JobUpdateKey(d: _typing.Any) -> JobUpdateKey:
         if found is not None:
             return found
     o = _new(_B_JobUpdateKey)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -4672,19 +4981,19 @@ def _dec_JobUpdateKey(d: _typing.Any) -> JobUpdateKey:
     try:
         field = "job"
         v = get("job")
-        if v is not None:
+        if v is not None or "job" in d:
             v = _dec_JobKey(v)
         o.job = v
         field = "id"
         v = get("id")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "id" in d):
             v = _cs.string_value(v)
         o.id = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateKey
+    o.__class__ = _C_JobUpdateKey
     if key is not None:
         _INTERNED_JobUpdateKey.add(key, o)
     return o
@@ -4708,7 +5017,12 @@ def _hash_JobUpdateKey(o: JobUpdateKey, ids: _Ids) -> int:
 
 
 # -- struct QueueJobUpdateStrategy --------------------------------------
-_KEYS_QueueJobUpdateStrategy = frozenset(("cachedHashCode", "groupSize",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_QueueJobUpdateStrategy = _cs.Shape(
+    "QueueJobUpdateStrategy",
+    ("cachedHashCode", "groupSize",),
+    ("cachedHashCode", "groupSize",),
+)
 
 
 def _enc_QueueJobUpdateStrategy(o: QueueJobUpdateStrategy) -> str:
@@ -4737,18 +5051,18 @@ def _enc_QueueJobUpdateStrategy(o: QueueJobUpdateStrategy) -> str:
 def _dec_QueueJobUpdateStrategy(d: _typing.Any) -> QueueJobUpdateStrategy:
     if d.__class__ is not dict:
         raise _cs.expected("a QueueJobUpdateStrategy object", d)
-    if not d.keys() <= _KEYS_QueueJobUpdateStrategy:
-        raise _cs.unknown_field(d, _KEYS_QueueJobUpdateStrategy, "QueueJobUpdateStrategy")
+    if tuple(d) not in _SHAPE_QueueJobUpdateStrategy.valid:
+        _SHAPE_QueueJobUpdateStrategy.check(d)
     get = d.get
     o = _new(_B_QueueJobUpdateStrategy)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "groupSize"
-        v = get("groupSize", 0)
+        v = d["groupSize"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.groupSize = v
@@ -4756,7 +5070,7 @@ def _dec_QueueJobUpdateStrategy(d: _typing.Any) -> QueueJobUpdateStrategy:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = QueueJobUpdateStrategy
+    o.__class__ = _C_QueueJobUpdateStrategy
     return o
 
 
@@ -4775,7 +5089,12 @@ def _hash_QueueJobUpdateStrategy(o: QueueJobUpdateStrategy, ids: _Ids) -> int:
 
 
 # -- struct BatchJobUpdateStrategy --------------------------------------
-_KEYS_BatchJobUpdateStrategy = frozenset(("cachedHashCode", "groupSize", "autopauseAfterBatch",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_BatchJobUpdateStrategy = _cs.Shape(
+    "BatchJobUpdateStrategy",
+    ("cachedHashCode", "groupSize", "autopauseAfterBatch",),
+    ("cachedHashCode", "groupSize", "autopauseAfterBatch",),
+)
 
 
 def _enc_BatchJobUpdateStrategy(o: BatchJobUpdateStrategy) -> str:
@@ -4805,23 +5124,23 @@ def _enc_BatchJobUpdateStrategy(o: BatchJobUpdateStrategy) -> str:
 def _dec_BatchJobUpdateStrategy(d: _typing.Any) -> BatchJobUpdateStrategy:
     if d.__class__ is not dict:
         raise _cs.expected("a BatchJobUpdateStrategy object", d)
-    if not d.keys() <= _KEYS_BatchJobUpdateStrategy:
-        raise _cs.unknown_field(d, _KEYS_BatchJobUpdateStrategy, "BatchJobUpdateStrategy")
+    if tuple(d) not in _SHAPE_BatchJobUpdateStrategy.valid:
+        _SHAPE_BatchJobUpdateStrategy.check(d)
     get = d.get
     o = _new(_B_BatchJobUpdateStrategy)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "groupSize"
-        v = get("groupSize", 0)
+        v = d["groupSize"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.groupSize = v
         field = "autopauseAfterBatch"
-        v = get("autopauseAfterBatch", False)
+        v = d["autopauseAfterBatch"]
         if v.__class__ is not bool:
             v = _cs.bool_value(v)
         o.autopauseAfterBatch = v
@@ -4829,7 +5148,7 @@ def _dec_BatchJobUpdateStrategy(d: _typing.Any) -> BatchJobUpdateStrategy:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = BatchJobUpdateStrategy
+    o.__class__ = _C_BatchJobUpdateStrategy
     return o
 
 
@@ -4849,7 +5168,12 @@ def _hash_BatchJobUpdateStrategy(o: BatchJobUpdateStrategy, ids: _Ids) -> int:
 
 
 # -- struct VariableBatchJobUpdateStrategy ------------------------------
-_KEYS_VariableBatchJobUpdateStrategy = frozenset(("cachedHashCode", "groupSizes", "autopauseAfterBatch",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_VariableBatchJobUpdateStrategy = _cs.Shape(
+    "VariableBatchJobUpdateStrategy",
+    ("cachedHashCode", "groupSizes", "autopauseAfterBatch",),
+    ("cachedHashCode", "groupSizes", "autopauseAfterBatch",),
+)
 
 
 def _enc_VariableBatchJobUpdateStrategy(o: VariableBatchJobUpdateStrategy) -> str:
@@ -4879,21 +5203,21 @@ def _enc_VariableBatchJobUpdateStrategy(o: VariableBatchJobUpdateStrategy) -> st
 def _dec_VariableBatchJobUpdateStrategy(d: _typing.Any) -> VariableBatchJobUpdateStrategy:
     if d.__class__ is not dict:
         raise _cs.expected("a VariableBatchJobUpdateStrategy object", d)
-    if not d.keys() <= _KEYS_VariableBatchJobUpdateStrategy:
-        raise _cs.unknown_field(d, _KEYS_VariableBatchJobUpdateStrategy, "VariableBatchJobUpdateStrategy")
+    if tuple(d) not in _SHAPE_VariableBatchJobUpdateStrategy.valid:
+        _SHAPE_VariableBatchJobUpdateStrategy.check(d)
     get = d.get
     o = _new(_B_VariableBatchJobUpdateStrategy)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "groupSizes"
-        v = _dec_list_i32(get("groupSizes"))
+        v = _dec_list_i32(d["groupSizes"])
         o.groupSizes = v
         field = "autopauseAfterBatch"
-        v = get("autopauseAfterBatch", False)
+        v = d["autopauseAfterBatch"]
         if v.__class__ is not bool:
             v = _cs.bool_value(v)
         o.autopauseAfterBatch = v
@@ -4901,7 +5225,7 @@ def _dec_VariableBatchJobUpdateStrategy(d: _typing.Any) -> VariableBatchJobUpdat
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = VariableBatchJobUpdateStrategy
+    o.__class__ = _C_VariableBatchJobUpdateStrategy
     return o
 
 
@@ -4948,14 +5272,14 @@ def _enc_JobUpdateStrategy(o: JobUpdateStrategy) -> str:
 def _dec_JobUpdateStrategy(d: _typing.Any) -> JobUpdateStrategy:
     if d.__class__ is not dict:
         raise _cs.expected("a JobUpdateStrategy object", d)
-    if not d.keys() <= _cs.UNION_KEYS:
-        raise _cs.unknown_field(d, _cs.UNION_KEYS, "JobUpdateStrategy")
-    jhash = d.get("cachedHashCode", 0)
+    if tuple(d) != _cs.UNION_ORDER:
+        _cs.union_shape(d, "JobUpdateStrategy")
+    jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
         jhash = _cs.cached_hash(jhash)
-    set_field = d.get("setField")
+    set_field = d["setField"]
     arm = _SETFIELDS_JobUpdateStrategy.get(set_field) if set_field.__class__ is str else None
-    value = d.get("value")
+    value = d["value"]
     if arm is None or value is None:
         raise _cs.bad_union(set_field, value, _SETFIELDS_JobUpdateStrategy, "JobUpdateStrategy")
     try:
@@ -4968,7 +5292,7 @@ def _dec_JobUpdateStrategy(d: _typing.Any) -> JobUpdateStrategy:
     o._jhash = jhash
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateStrategy
+    o.__class__ = _C_JobUpdateStrategy
     return o
 
 
@@ -4987,7 +5311,12 @@ def _hash_JobUpdateStrategy(o: JobUpdateStrategy, ids: _Ids) -> int:
 
 
 # -- struct JobUpdateSettings -------------------------------------------
-_KEYS_JobUpdateSettings = frozenset(("cachedHashCode", "updateGroupSize", "maxPerInstanceFailures", "maxFailedInstances", "minWaitInInstanceRunningMs", "rollbackOnFailure", "updateOnlyTheseInstances", "waitForBatchCompletion", "blockIfNoPulsesAfterMs", "slaAware", "updateStrategy",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobUpdateSettings = _cs.Shape(
+    "JobUpdateSettings",
+    ("cachedHashCode", "updateGroupSize", "maxPerInstanceFailures", "maxFailedInstances", "minWaitInInstanceRunningMs", "rollbackOnFailure", "updateOnlyTheseInstances", "waitForBatchCompletion", "blockIfNoPulsesAfterMs", "slaAware", "updateStrategy",),
+    ("cachedHashCode", "updateGroupSize", "maxPerInstanceFailures", "maxFailedInstances", "minWaitInInstanceRunningMs", "rollbackOnFailure", "updateOnlyTheseInstances", "waitForBatchCompletion", "blockIfNoPulsesAfterMs", "slaAware",),
+)
 
 
 def _enc_JobUpdateSettings(o: JobUpdateSettings) -> str:
@@ -5029,8 +5358,8 @@ def _enc_JobUpdateSettings(o: JobUpdateSettings) -> str:
 def _dec_JobUpdateSettings(d: _typing.Any) -> JobUpdateSettings:
     if d.__class__ is not dict:
         raise _cs.expected("a JobUpdateSettings object", d)
-    if not d.keys() <= _KEYS_JobUpdateSettings:
-        raise _cs.unknown_field(d, _KEYS_JobUpdateSettings, "JobUpdateSettings")
+    if tuple(d) not in _SHAPE_JobUpdateSettings.valid:
+        _SHAPE_JobUpdateSettings.check(d)
     get = d.get
     key = _INTERNED_JobUpdateSettings.key(d)
     if key is not None:
@@ -5038,65 +5367,65 @@ def _dec_JobUpdateSettings(d: _typing.Any) -> JobUpdateSettings:
         if found is not None:
             return found
     o = _new(_B_JobUpdateSettings)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "updateGroupSize"
-        v = get("updateGroupSize", 0)
+        v = d["updateGroupSize"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.updateGroupSize = v
         field = "maxPerInstanceFailures"
-        v = get("maxPerInstanceFailures", 0)
+        v = d["maxPerInstanceFailures"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.maxPerInstanceFailures = v
         field = "maxFailedInstances"
-        v = get("maxFailedInstances", 0)
+        v = d["maxFailedInstances"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.maxFailedInstances = v
         field = "minWaitInInstanceRunningMs"
-        v = get("minWaitInInstanceRunningMs", 0)
+        v = d["minWaitInInstanceRunningMs"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.minWaitInInstanceRunningMs = v
         field = "rollbackOnFailure"
-        v = get("rollbackOnFailure", False)
+        v = d["rollbackOnFailure"]
         if v.__class__ is not bool:
             v = _cs.bool_value(v)
         o.rollbackOnFailure = v
         field = "updateOnlyTheseInstances"
-        v = _dec_set_Range(get("updateOnlyTheseInstances"))
+        v = _dec_set_Range(d["updateOnlyTheseInstances"])
         o.updateOnlyTheseInstances = v
         field = "waitForBatchCompletion"
-        v = get("waitForBatchCompletion", False)
+        v = d["waitForBatchCompletion"]
         if v.__class__ is not bool:
             v = _cs.bool_value(v)
         o.waitForBatchCompletion = v
         field = "blockIfNoPulsesAfterMs"
-        v = get("blockIfNoPulsesAfterMs", 0)
+        v = d["blockIfNoPulsesAfterMs"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.blockIfNoPulsesAfterMs = v
         field = "slaAware"
-        v = get("slaAware", False)
+        v = d["slaAware"]
         if v.__class__ is not bool:
             v = _cs.bool_value(v)
         o.slaAware = v
         field = "updateStrategy"
         v = get("updateStrategy")
-        if v is not None:
+        if v is not None or "updateStrategy" in d:
             v = _dec_JobUpdateStrategy(v)
         o.updateStrategy = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateSettings
+    o.__class__ = _C_JobUpdateSettings
     if key is not None:
         _INTERNED_JobUpdateSettings.add(key, o)
     return o
@@ -5127,7 +5456,12 @@ def _hash_JobUpdateSettings(o: JobUpdateSettings, ids: _Ids) -> int:
 
 
 # -- struct JobUpdateEvent ----------------------------------------------
-_KEYS_JobUpdateEvent = frozenset(("cachedHashCode", "status", "timestampMs", "user", "message",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobUpdateEvent = _cs.Shape(
+    "JobUpdateEvent",
+    ("cachedHashCode", "status", "timestampMs", "user", "message",),
+    ("cachedHashCode", "timestampMs",),
+)
 
 
 def _enc_JobUpdateEvent(o: JobUpdateEvent) -> str:
@@ -5159,11 +5493,11 @@ def _enc_JobUpdateEvent(o: JobUpdateEvent) -> str:
 def _dec_JobUpdateEvent(d: _typing.Any) -> JobUpdateEvent:
     if d.__class__ is not dict:
         raise _cs.expected("a JobUpdateEvent object", d)
-    if not d.keys() <= _KEYS_JobUpdateEvent:
-        raise _cs.unknown_field(d, _KEYS_JobUpdateEvent, "JobUpdateEvent")
+    if tuple(d) not in _SHAPE_JobUpdateEvent.valid:
+        _SHAPE_JobUpdateEvent.check(d)
     get = d.get
     o = _new(_B_JobUpdateEvent)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -5171,32 +5505,32 @@ def _dec_JobUpdateEvent(d: _typing.Any) -> JobUpdateEvent:
     try:
         field = "status"
         v = get("status")
-        if v is not None:
+        if v is not None or "status" in d:
             member = _E_JobUpdateStatus.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "JobUpdateStatus")
             v = member
         o.status = v
         field = "timestampMs"
-        v = get("timestampMs", 0)
+        v = d["timestampMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.timestampMs = v
         field = "user"
         v = get("user")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "user" in d):
             v = _cs.string_value(v)
         o.user = v
         field = "message"
         v = get("message")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "message" in d):
             v = _cs.string_value(v)
         o.message = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateEvent
+    o.__class__ = _C_JobUpdateEvent
     return o
 
 
@@ -5221,7 +5555,12 @@ def _hash_JobUpdateEvent(o: JobUpdateEvent, ids: _Ids) -> int:
 
 
 # -- struct JobInstanceUpdateEvent --------------------------------------
-_KEYS_JobInstanceUpdateEvent = frozenset(("cachedHashCode", "instanceId", "timestampMs", "action", "message",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobInstanceUpdateEvent = _cs.Shape(
+    "JobInstanceUpdateEvent",
+    ("cachedHashCode", "instanceId", "timestampMs", "action", "message",),
+    ("cachedHashCode", "instanceId", "timestampMs",),
+)
 
 
 def _enc_JobInstanceUpdateEvent(o: JobInstanceUpdateEvent) -> str:
@@ -5253,29 +5592,29 @@ def _enc_JobInstanceUpdateEvent(o: JobInstanceUpdateEvent) -> str:
 def _dec_JobInstanceUpdateEvent(d: _typing.Any) -> JobInstanceUpdateEvent:
     if d.__class__ is not dict:
         raise _cs.expected("a JobInstanceUpdateEvent object", d)
-    if not d.keys() <= _KEYS_JobInstanceUpdateEvent:
-        raise _cs.unknown_field(d, _KEYS_JobInstanceUpdateEvent, "JobInstanceUpdateEvent")
+    if tuple(d) not in _SHAPE_JobInstanceUpdateEvent.valid:
+        _SHAPE_JobInstanceUpdateEvent.check(d)
     get = d.get
     o = _new(_B_JobInstanceUpdateEvent)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "instanceId"
-        v = get("instanceId", 0)
+        v = d["instanceId"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.instanceId = v
         field = "timestampMs"
-        v = get("timestampMs", 0)
+        v = d["timestampMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.timestampMs = v
         field = "action"
         v = get("action")
-        if v is not None:
+        if v is not None or "action" in d:
             member = _E_JobUpdateAction.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "JobUpdateAction")
@@ -5283,14 +5622,14 @@ def _dec_JobInstanceUpdateEvent(d: _typing.Any) -> JobInstanceUpdateEvent:
         o.action = v
         field = "message"
         v = get("message")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "message" in d):
             v = _cs.string_value(v)
         o.message = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobInstanceUpdateEvent
+    o.__class__ = _C_JobInstanceUpdateEvent
     return o
 
 
@@ -5314,7 +5653,12 @@ def _hash_JobInstanceUpdateEvent(o: JobInstanceUpdateEvent, ids: _Ids) -> int:
 
 
 # -- struct InstanceTaskConfig ------------------------------------------
-_KEYS_InstanceTaskConfig = frozenset(("cachedHashCode", "task", "instances",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_InstanceTaskConfig = _cs.Shape(
+    "InstanceTaskConfig",
+    ("cachedHashCode", "task", "instances",),
+    ("cachedHashCode", "instances",),
+)
 
 
 def _enc_InstanceTaskConfig(o: InstanceTaskConfig) -> str:
@@ -5348,8 +5692,8 @@ def _enc_InstanceTaskConfig(o: InstanceTaskConfig) -> str:
 def _dec_InstanceTaskConfig(d: _typing.Any) -> InstanceTaskConfig:
     if d.__class__ is not dict:
         raise _cs.expected("a InstanceTaskConfig object", d)
-    if not d.keys() <= _KEYS_InstanceTaskConfig:
-        raise _cs.unknown_field(d, _KEYS_InstanceTaskConfig, "InstanceTaskConfig")
+    if tuple(d) not in _SHAPE_InstanceTaskConfig.valid:
+        _SHAPE_InstanceTaskConfig.check(d)
     get = d.get
     key = _INTERNED_InstanceTaskConfig.key(d)
     if key is not None:
@@ -5357,7 +5701,7 @@ def _dec_InstanceTaskConfig(d: _typing.Any) -> InstanceTaskConfig:
         if found is not None:
             return found
     o = _new(_B_InstanceTaskConfig)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -5365,17 +5709,17 @@ def _dec_InstanceTaskConfig(d: _typing.Any) -> InstanceTaskConfig:
     try:
         field = "task"
         v = get("task")
-        if v is not None:
+        if v is not None or "task" in d:
             v = _dec_TaskConfig(v)
         o.task = v
         field = "instances"
-        v = _dec_set_Range(get("instances"))
+        v = _dec_set_Range(d["instances"])
         o.instances = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = InstanceTaskConfig
+    o.__class__ = _C_InstanceTaskConfig
     if key is not None:
         _INTERNED_InstanceTaskConfig.add(key, o)
     return o
@@ -5398,7 +5742,12 @@ def _hash_InstanceTaskConfig(o: InstanceTaskConfig, ids: _Ids) -> int:
 
 
 # -- struct JobUpdateState ----------------------------------------------
-_KEYS_JobUpdateState = frozenset(("cachedHashCode", "status", "createdTimestampMs", "lastModifiedTimestampMs",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobUpdateState = _cs.Shape(
+    "JobUpdateState",
+    ("cachedHashCode", "status", "createdTimestampMs", "lastModifiedTimestampMs",),
+    ("cachedHashCode", "createdTimestampMs", "lastModifiedTimestampMs",),
+)
 
 
 def _enc_JobUpdateState(o: JobUpdateState) -> str:
@@ -5429,11 +5778,11 @@ def _enc_JobUpdateState(o: JobUpdateState) -> str:
 def _dec_JobUpdateState(d: _typing.Any) -> JobUpdateState:
     if d.__class__ is not dict:
         raise _cs.expected("a JobUpdateState object", d)
-    if not d.keys() <= _KEYS_JobUpdateState:
-        raise _cs.unknown_field(d, _KEYS_JobUpdateState, "JobUpdateState")
+    if tuple(d) not in _SHAPE_JobUpdateState.valid:
+        _SHAPE_JobUpdateState.check(d)
     get = d.get
     o = _new(_B_JobUpdateState)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -5441,19 +5790,19 @@ def _dec_JobUpdateState(d: _typing.Any) -> JobUpdateState:
     try:
         field = "status"
         v = get("status")
-        if v is not None:
+        if v is not None or "status" in d:
             member = _E_JobUpdateStatus.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "JobUpdateStatus")
             v = member
         o.status = v
         field = "createdTimestampMs"
-        v = get("createdTimestampMs", 0)
+        v = d["createdTimestampMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.createdTimestampMs = v
         field = "lastModifiedTimestampMs"
-        v = get("lastModifiedTimestampMs", 0)
+        v = d["lastModifiedTimestampMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.lastModifiedTimestampMs = v
@@ -5461,7 +5810,7 @@ def _dec_JobUpdateState(d: _typing.Any) -> JobUpdateState:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateState
+    o.__class__ = _C_JobUpdateState
     return o
 
 
@@ -5483,7 +5832,12 @@ def _hash_JobUpdateState(o: JobUpdateState, ids: _Ids) -> int:
 
 
 # -- struct JobUpdateSummary --------------------------------------------
-_KEYS_JobUpdateSummary = frozenset(("cachedHashCode", "key", "user", "state", "metadata",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobUpdateSummary = _cs.Shape(
+    "JobUpdateSummary",
+    ("cachedHashCode", "key", "user", "state", "metadata",),
+    ("cachedHashCode", "metadata",),
+)
 
 
 def _enc_JobUpdateSummary(o: JobUpdateSummary) -> str:
@@ -5520,8 +5874,8 @@ def _enc_JobUpdateSummary(o: JobUpdateSummary) -> str:
 def _dec_JobUpdateSummary(d: _typing.Any) -> JobUpdateSummary:
     if d.__class__ is not dict:
         raise _cs.expected("a JobUpdateSummary object", d)
-    if not d.keys() <= _KEYS_JobUpdateSummary:
-        raise _cs.unknown_field(d, _KEYS_JobUpdateSummary, "JobUpdateSummary")
+    if tuple(d) not in _SHAPE_JobUpdateSummary.valid:
+        _SHAPE_JobUpdateSummary.check(d)
     get = d.get
     key = _INTERNED_JobUpdateSummary.key(d)
     if key is not None:
@@ -5529,7 +5883,7 @@ def _dec_JobUpdateSummary(d: _typing.Any) -> JobUpdateSummary:
         if found is not None:
             return found
     o = _new(_B_JobUpdateSummary)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -5537,27 +5891,27 @@ def _dec_JobUpdateSummary(d: _typing.Any) -> JobUpdateSummary:
     try:
         field = "key"
         v = get("key")
-        if v is not None:
+        if v is not None or "key" in d:
             v = _dec_JobUpdateKey(v)
         o.key = v
         field = "user"
         v = get("user")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "user" in d):
             v = _cs.string_value(v)
         o.user = v
         field = "state"
         v = get("state")
-        if v is not None:
+        if v is not None or "state" in d:
             v = _dec_JobUpdateState(v)
         o.state = v
         field = "metadata"
-        v = _dec_set_Metadata(get("metadata"))
+        v = _dec_set_Metadata(d["metadata"])
         o.metadata = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateSummary
+    o.__class__ = _C_JobUpdateSummary
     if key is not None:
         _INTERNED_JobUpdateSummary.add(key, o)
     return o
@@ -5584,7 +5938,12 @@ def _hash_JobUpdateSummary(o: JobUpdateSummary, ids: _Ids) -> int:
 
 
 # -- struct JobUpdateInstructions ---------------------------------------
-_KEYS_JobUpdateInstructions = frozenset(("cachedHashCode", "initialState", "desiredState", "settings",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobUpdateInstructions = _cs.Shape(
+    "JobUpdateInstructions",
+    ("cachedHashCode", "initialState", "desiredState", "settings",),
+    ("cachedHashCode", "initialState",),
+)
 
 
 def _enc_JobUpdateInstructions(o: JobUpdateInstructions) -> str:
@@ -5620,8 +5979,8 @@ def _enc_JobUpdateInstructions(o: JobUpdateInstructions) -> str:
 def _dec_JobUpdateInstructions(d: _typing.Any) -> JobUpdateInstructions:
     if d.__class__ is not dict:
         raise _cs.expected("a JobUpdateInstructions object", d)
-    if not d.keys() <= _KEYS_JobUpdateInstructions:
-        raise _cs.unknown_field(d, _KEYS_JobUpdateInstructions, "JobUpdateInstructions")
+    if tuple(d) not in _SHAPE_JobUpdateInstructions.valid:
+        _SHAPE_JobUpdateInstructions.check(d)
     get = d.get
     key = _INTERNED_JobUpdateInstructions.key(d)
     if key is not None:
@@ -5629,30 +5988,30 @@ def _dec_JobUpdateInstructions(d: _typing.Any) -> JobUpdateInstructions:
         if found is not None:
             return found
     o = _new(_B_JobUpdateInstructions)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "initialState"
-        v = _dec_set_InstanceTaskConfig(get("initialState"))
+        v = _dec_set_InstanceTaskConfig(d["initialState"])
         o.initialState = v
         field = "desiredState"
         v = get("desiredState")
-        if v is not None:
+        if v is not None or "desiredState" in d:
             v = _dec_InstanceTaskConfig(v)
         o.desiredState = v
         field = "settings"
         v = get("settings")
-        if v is not None:
+        if v is not None or "settings" in d:
             v = _dec_JobUpdateSettings(v)
         o.settings = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateInstructions
+    o.__class__ = _C_JobUpdateInstructions
     if key is not None:
         _INTERNED_JobUpdateInstructions.add(key, o)
     return o
@@ -5677,7 +6036,12 @@ def _hash_JobUpdateInstructions(o: JobUpdateInstructions, ids: _Ids) -> int:
 
 
 # -- struct JobUpdate ---------------------------------------------------
-_KEYS_JobUpdate = frozenset(("cachedHashCode", "summary", "instructions",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobUpdate = _cs.Shape(
+    "JobUpdate",
+    ("cachedHashCode", "summary", "instructions",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_JobUpdate(o: JobUpdate) -> str:
@@ -5711,8 +6075,8 @@ def _enc_JobUpdate(o: JobUpdate) -> str:
 def _dec_JobUpdate(d: _typing.Any) -> JobUpdate:
     if d.__class__ is not dict:
         raise _cs.expected("a JobUpdate object", d)
-    if not d.keys() <= _KEYS_JobUpdate:
-        raise _cs.unknown_field(d, _KEYS_JobUpdate, "JobUpdate")
+    if tuple(d) not in _SHAPE_JobUpdate.valid:
+        _SHAPE_JobUpdate.check(d)
     get = d.get
     key = _INTERNED_JobUpdate.key(d)
     if key is not None:
@@ -5720,7 +6084,7 @@ def _dec_JobUpdate(d: _typing.Any) -> JobUpdate:
         if found is not None:
             return found
     o = _new(_B_JobUpdate)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -5728,19 +6092,19 @@ def _dec_JobUpdate(d: _typing.Any) -> JobUpdate:
     try:
         field = "summary"
         v = get("summary")
-        if v is not None:
+        if v is not None or "summary" in d:
             v = _dec_JobUpdateSummary(v)
         o.summary = v
         field = "instructions"
         v = get("instructions")
-        if v is not None:
+        if v is not None or "instructions" in d:
             v = _dec_JobUpdateInstructions(v)
         o.instructions = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdate
+    o.__class__ = _C_JobUpdate
     if key is not None:
         _INTERNED_JobUpdate.add(key, o)
     return o
@@ -5764,7 +6128,12 @@ def _hash_JobUpdate(o: JobUpdate, ids: _Ids) -> int:
 
 
 # -- struct JobUpdateDetails --------------------------------------------
-_KEYS_JobUpdateDetails = frozenset(("cachedHashCode", "update", "updateEvents", "instanceEvents",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobUpdateDetails = _cs.Shape(
+    "JobUpdateDetails",
+    ("cachedHashCode", "update", "updateEvents", "instanceEvents",),
+    ("cachedHashCode", "updateEvents", "instanceEvents",),
+)
 
 
 def _enc_JobUpdateDetails(o: JobUpdateDetails) -> str:
@@ -5800,8 +6169,8 @@ def _enc_JobUpdateDetails(o: JobUpdateDetails) -> str:
 def _dec_JobUpdateDetails(d: _typing.Any) -> JobUpdateDetails:
     if d.__class__ is not dict:
         raise _cs.expected("a JobUpdateDetails object", d)
-    if not d.keys() <= _KEYS_JobUpdateDetails:
-        raise _cs.unknown_field(d, _KEYS_JobUpdateDetails, "JobUpdateDetails")
+    if tuple(d) not in _SHAPE_JobUpdateDetails.valid:
+        _SHAPE_JobUpdateDetails.check(d)
     get = d.get
     key = _INTERNED_JobUpdateDetails.key(d)
     if key is not None:
@@ -5809,7 +6178,7 @@ def _dec_JobUpdateDetails(d: _typing.Any) -> JobUpdateDetails:
         if found is not None:
             return found
     o = _new(_B_JobUpdateDetails)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -5817,20 +6186,20 @@ def _dec_JobUpdateDetails(d: _typing.Any) -> JobUpdateDetails:
     try:
         field = "update"
         v = get("update")
-        if v is not None:
+        if v is not None or "update" in d:
             v = _dec_JobUpdate(v)
         o.update = v
         field = "updateEvents"
-        v = _dec_list_JobUpdateEvent(get("updateEvents"))
+        v = _dec_list_JobUpdateEvent(d["updateEvents"])
         o.updateEvents = v
         field = "instanceEvents"
-        v = _dec_list_JobInstanceUpdateEvent(get("instanceEvents"))
+        v = _dec_list_JobInstanceUpdateEvent(d["instanceEvents"])
         o.instanceEvents = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateDetails
+    o.__class__ = _C_JobUpdateDetails
     if key is not None:
         _INTERNED_JobUpdateDetails.add(key, o)
     return o
@@ -5854,7 +6223,12 @@ def _hash_JobUpdateDetails(o: JobUpdateDetails, ids: _Ids) -> int:
 
 
 # -- struct JobUpdateRequest --------------------------------------------
-_KEYS_JobUpdateRequest = frozenset(("cachedHashCode", "taskConfig", "instanceCount", "settings", "metadata",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobUpdateRequest = _cs.Shape(
+    "JobUpdateRequest",
+    ("cachedHashCode", "taskConfig", "instanceCount", "settings", "metadata",),
+    ("cachedHashCode", "instanceCount", "metadata",),
+)
 
 
 def _enc_JobUpdateRequest(o: JobUpdateRequest) -> str:
@@ -5891,8 +6265,8 @@ def _enc_JobUpdateRequest(o: JobUpdateRequest) -> str:
 def _dec_JobUpdateRequest(d: _typing.Any) -> JobUpdateRequest:
     if d.__class__ is not dict:
         raise _cs.expected("a JobUpdateRequest object", d)
-    if not d.keys() <= _KEYS_JobUpdateRequest:
-        raise _cs.unknown_field(d, _KEYS_JobUpdateRequest, "JobUpdateRequest")
+    if tuple(d) not in _SHAPE_JobUpdateRequest.valid:
+        _SHAPE_JobUpdateRequest.check(d)
     get = d.get
     key = _INTERNED_JobUpdateRequest.key(d)
     if key is not None:
@@ -5900,7 +6274,7 @@ def _dec_JobUpdateRequest(d: _typing.Any) -> JobUpdateRequest:
         if found is not None:
             return found
     o = _new(_B_JobUpdateRequest)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -5908,27 +6282,27 @@ def _dec_JobUpdateRequest(d: _typing.Any) -> JobUpdateRequest:
     try:
         field = "taskConfig"
         v = get("taskConfig")
-        if v is not None:
+        if v is not None or "taskConfig" in d:
             v = _dec_TaskConfig(v)
         o.taskConfig = v
         field = "instanceCount"
-        v = get("instanceCount", 0)
+        v = d["instanceCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.instanceCount = v
         field = "settings"
         v = get("settings")
-        if v is not None:
+        if v is not None or "settings" in d:
             v = _dec_JobUpdateSettings(v)
         o.settings = v
         field = "metadata"
-        v = _dec_set_Metadata(get("metadata"))
+        v = _dec_set_Metadata(d["metadata"])
         o.metadata = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateRequest
+    o.__class__ = _C_JobUpdateRequest
     if key is not None:
         _INTERNED_JobUpdateRequest.add(key, o)
     return o
@@ -5954,7 +6328,12 @@ def _hash_JobUpdateRequest(o: JobUpdateRequest, ids: _Ids) -> int:
 
 
 # -- struct JobUpdateQuery ----------------------------------------------
-_KEYS_JobUpdateQuery = frozenset(("cachedHashCode", "role", "key", "jobKey", "user", "updateStatuses", "offset", "limit",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobUpdateQuery = _cs.Shape(
+    "JobUpdateQuery",
+    ("cachedHashCode", "role", "key", "jobKey", "user", "updateStatuses", "offset", "limit",),
+    ("cachedHashCode", "updateStatuses", "offset", "limit",),
+)
 
 
 def _enc_JobUpdateQuery(o: JobUpdateQuery) -> str:
@@ -5993,8 +6372,8 @@ def _enc_JobUpdateQuery(o: JobUpdateQuery) -> str:
 def _dec_JobUpdateQuery(d: _typing.Any) -> JobUpdateQuery:
     if d.__class__ is not dict:
         raise _cs.expected("a JobUpdateQuery object", d)
-    if not d.keys() <= _KEYS_JobUpdateQuery:
-        raise _cs.unknown_field(d, _KEYS_JobUpdateQuery, "JobUpdateQuery")
+    if tuple(d) not in _SHAPE_JobUpdateQuery.valid:
+        _SHAPE_JobUpdateQuery.check(d)
     get = d.get
     key = _INTERNED_JobUpdateQuery.key(d)
     if key is not None:
@@ -6002,7 +6381,7 @@ def _dec_JobUpdateQuery(d: _typing.Any) -> JobUpdateQuery:
         if found is not None:
             return found
     o = _new(_B_JobUpdateQuery)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -6010,34 +6389,34 @@ def _dec_JobUpdateQuery(d: _typing.Any) -> JobUpdateQuery:
     try:
         field = "role"
         v = get("role")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "role" in d):
             v = _cs.string_value(v)
         o.role = v
         field = "key"
         v = get("key")
-        if v is not None:
+        if v is not None or "key" in d:
             v = _dec_JobUpdateKey(v)
         o.key = v
         field = "jobKey"
         v = get("jobKey")
-        if v is not None:
+        if v is not None or "jobKey" in d:
             v = _dec_JobKey(v)
         o.jobKey = v
         field = "user"
         v = get("user")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "user" in d):
             v = _cs.string_value(v)
         o.user = v
         field = "updateStatuses"
-        v = _dec_set_JobUpdateStatus(get("updateStatuses"))
+        v = _dec_set_JobUpdateStatus(d["updateStatuses"])
         o.updateStatuses = v
         field = "offset"
-        v = get("offset", 0)
+        v = d["offset"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.offset = v
         field = "limit"
-        v = get("limit", 0)
+        v = d["limit"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.limit = v
@@ -6045,7 +6424,7 @@ def _dec_JobUpdateQuery(d: _typing.Any) -> JobUpdateQuery:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobUpdateQuery
+    o.__class__ = _C_JobUpdateQuery
     if key is not None:
         _INTERNED_JobUpdateQuery.add(key, o)
     return o
@@ -6076,7 +6455,12 @@ def _hash_JobUpdateQuery(o: JobUpdateQuery, ids: _Ids) -> int:
 
 
 # -- struct HostMaintenanceRequest --------------------------------------
-_KEYS_HostMaintenanceRequest = frozenset(("cachedHashCode", "host", "defaultSlaPolicy", "timeoutSecs", "createdTimestampMs",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_HostMaintenanceRequest = _cs.Shape(
+    "HostMaintenanceRequest",
+    ("cachedHashCode", "host", "defaultSlaPolicy", "timeoutSecs", "createdTimestampMs",),
+    ("cachedHashCode", "timeoutSecs", "createdTimestampMs",),
+)
 
 
 def _enc_HostMaintenanceRequest(o: HostMaintenanceRequest) -> str:
@@ -6111,8 +6495,8 @@ def _enc_HostMaintenanceRequest(o: HostMaintenanceRequest) -> str:
 def _dec_HostMaintenanceRequest(d: _typing.Any) -> HostMaintenanceRequest:
     if d.__class__ is not dict:
         raise _cs.expected("a HostMaintenanceRequest object", d)
-    if not d.keys() <= _KEYS_HostMaintenanceRequest:
-        raise _cs.unknown_field(d, _KEYS_HostMaintenanceRequest, "HostMaintenanceRequest")
+    if tuple(d) not in _SHAPE_HostMaintenanceRequest.valid:
+        _SHAPE_HostMaintenanceRequest.check(d)
     get = d.get
     key = _INTERNED_HostMaintenanceRequest.key(d)
     if key is not None:
@@ -6120,7 +6504,7 @@ def _dec_HostMaintenanceRequest(d: _typing.Any) -> HostMaintenanceRequest:
         if found is not None:
             return found
     o = _new(_B_HostMaintenanceRequest)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -6128,21 +6512,21 @@ def _dec_HostMaintenanceRequest(d: _typing.Any) -> HostMaintenanceRequest:
     try:
         field = "host"
         v = get("host")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "host" in d):
             v = _cs.string_value(v)
         o.host = v
         field = "defaultSlaPolicy"
         v = get("defaultSlaPolicy")
-        if v is not None:
+        if v is not None or "defaultSlaPolicy" in d:
             v = _dec_SlaPolicy(v)
         o.defaultSlaPolicy = v
         field = "timeoutSecs"
-        v = get("timeoutSecs", 0)
+        v = d["timeoutSecs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.timeoutSecs = v
         field = "createdTimestampMs"
-        v = get("createdTimestampMs", 0)
+        v = d["createdTimestampMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
             v = _cs.i64_value(v)
         o.createdTimestampMs = v
@@ -6150,7 +6534,7 @@ def _dec_HostMaintenanceRequest(d: _typing.Any) -> HostMaintenanceRequest:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = HostMaintenanceRequest
+    o.__class__ = _C_HostMaintenanceRequest
     if key is not None:
         _INTERNED_HostMaintenanceRequest.add(key, o)
     return o
@@ -6176,7 +6560,12 @@ def _hash_HostMaintenanceRequest(o: HostMaintenanceRequest, ids: _Ids) -> int:
 
 
 # -- struct ListBackupsResult -------------------------------------------
-_KEYS_ListBackupsResult = frozenset(("cachedHashCode", "backups",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ListBackupsResult = _cs.Shape(
+    "ListBackupsResult",
+    ("cachedHashCode", "backups",),
+    ("cachedHashCode", "backups",),
+)
 
 
 def _enc_ListBackupsResult(o: ListBackupsResult) -> str:
@@ -6205,24 +6594,24 @@ def _enc_ListBackupsResult(o: ListBackupsResult) -> str:
 def _dec_ListBackupsResult(d: _typing.Any) -> ListBackupsResult:
     if d.__class__ is not dict:
         raise _cs.expected("a ListBackupsResult object", d)
-    if not d.keys() <= _KEYS_ListBackupsResult:
-        raise _cs.unknown_field(d, _KEYS_ListBackupsResult, "ListBackupsResult")
+    if tuple(d) not in _SHAPE_ListBackupsResult.valid:
+        _SHAPE_ListBackupsResult.check(d)
     get = d.get
     o = _new(_B_ListBackupsResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "backups"
-        v = _dec_set_string(get("backups"))
+        v = _dec_set_string(d["backups"])
         o.backups = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ListBackupsResult
+    o.__class__ = _C_ListBackupsResult
     return o
 
 
@@ -6241,7 +6630,12 @@ def _hash_ListBackupsResult(o: ListBackupsResult, ids: _Ids) -> int:
 
 
 # -- struct StartMaintenanceResult --------------------------------------
-_KEYS_StartMaintenanceResult = frozenset(("cachedHashCode", "statuses",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_StartMaintenanceResult = _cs.Shape(
+    "StartMaintenanceResult",
+    ("cachedHashCode", "statuses",),
+    ("cachedHashCode", "statuses",),
+)
 
 
 def _enc_StartMaintenanceResult(o: StartMaintenanceResult) -> str:
@@ -6273,8 +6667,8 @@ def _enc_StartMaintenanceResult(o: StartMaintenanceResult) -> str:
 def _dec_StartMaintenanceResult(d: _typing.Any) -> StartMaintenanceResult:
     if d.__class__ is not dict:
         raise _cs.expected("a StartMaintenanceResult object", d)
-    if not d.keys() <= _KEYS_StartMaintenanceResult:
-        raise _cs.unknown_field(d, _KEYS_StartMaintenanceResult, "StartMaintenanceResult")
+    if tuple(d) not in _SHAPE_StartMaintenanceResult.valid:
+        _SHAPE_StartMaintenanceResult.check(d)
     get = d.get
     key = _INTERNED_StartMaintenanceResult.key(d)
     if key is not None:
@@ -6282,20 +6676,20 @@ def _dec_StartMaintenanceResult(d: _typing.Any) -> StartMaintenanceResult:
         if found is not None:
             return found
     o = _new(_B_StartMaintenanceResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "statuses"
-        v = _dec_set_HostStatus(get("statuses"))
+        v = _dec_set_HostStatus(d["statuses"])
         o.statuses = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = StartMaintenanceResult
+    o.__class__ = _C_StartMaintenanceResult
     if key is not None:
         _INTERNED_StartMaintenanceResult.add(key, o)
     return o
@@ -6316,7 +6710,12 @@ def _hash_StartMaintenanceResult(o: StartMaintenanceResult, ids: _Ids) -> int:
 
 
 # -- struct DrainHostsResult --------------------------------------------
-_KEYS_DrainHostsResult = frozenset(("cachedHashCode", "statuses",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_DrainHostsResult = _cs.Shape(
+    "DrainHostsResult",
+    ("cachedHashCode", "statuses",),
+    ("cachedHashCode", "statuses",),
+)
 
 
 def _enc_DrainHostsResult(o: DrainHostsResult) -> str:
@@ -6348,8 +6747,8 @@ def _enc_DrainHostsResult(o: DrainHostsResult) -> str:
 def _dec_DrainHostsResult(d: _typing.Any) -> DrainHostsResult:
     if d.__class__ is not dict:
         raise _cs.expected("a DrainHostsResult object", d)
-    if not d.keys() <= _KEYS_DrainHostsResult:
-        raise _cs.unknown_field(d, _KEYS_DrainHostsResult, "DrainHostsResult")
+    if tuple(d) not in _SHAPE_DrainHostsResult.valid:
+        _SHAPE_DrainHostsResult.check(d)
     get = d.get
     key = _INTERNED_DrainHostsResult.key(d)
     if key is not None:
@@ -6357,20 +6756,20 @@ def _dec_DrainHostsResult(d: _typing.Any) -> DrainHostsResult:
         if found is not None:
             return found
     o = _new(_B_DrainHostsResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "statuses"
-        v = _dec_set_HostStatus(get("statuses"))
+        v = _dec_set_HostStatus(d["statuses"])
         o.statuses = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = DrainHostsResult
+    o.__class__ = _C_DrainHostsResult
     if key is not None:
         _INTERNED_DrainHostsResult.add(key, o)
     return o
@@ -6391,7 +6790,12 @@ def _hash_DrainHostsResult(o: DrainHostsResult, ids: _Ids) -> int:
 
 
 # -- struct QueryRecoveryResult -----------------------------------------
-_KEYS_QueryRecoveryResult = frozenset(("cachedHashCode", "tasks",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_QueryRecoveryResult = _cs.Shape(
+    "QueryRecoveryResult",
+    ("cachedHashCode", "tasks",),
+    ("cachedHashCode", "tasks",),
+)
 
 
 def _enc_QueryRecoveryResult(o: QueryRecoveryResult) -> str:
@@ -6423,8 +6827,8 @@ def _enc_QueryRecoveryResult(o: QueryRecoveryResult) -> str:
 def _dec_QueryRecoveryResult(d: _typing.Any) -> QueryRecoveryResult:
     if d.__class__ is not dict:
         raise _cs.expected("a QueryRecoveryResult object", d)
-    if not d.keys() <= _KEYS_QueryRecoveryResult:
-        raise _cs.unknown_field(d, _KEYS_QueryRecoveryResult, "QueryRecoveryResult")
+    if tuple(d) not in _SHAPE_QueryRecoveryResult.valid:
+        _SHAPE_QueryRecoveryResult.check(d)
     get = d.get
     key = _INTERNED_QueryRecoveryResult.key(d)
     if key is not None:
@@ -6432,20 +6836,20 @@ def _dec_QueryRecoveryResult(d: _typing.Any) -> QueryRecoveryResult:
         if found is not None:
             return found
     o = _new(_B_QueryRecoveryResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "tasks"
-        v = _dec_set_ScheduledTask(get("tasks"))
+        v = _dec_set_ScheduledTask(d["tasks"])
         o.tasks = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = QueryRecoveryResult
+    o.__class__ = _C_QueryRecoveryResult
     if key is not None:
         _INTERNED_QueryRecoveryResult.add(key, o)
     return o
@@ -6466,7 +6870,12 @@ def _hash_QueryRecoveryResult(o: QueryRecoveryResult, ids: _Ids) -> int:
 
 
 # -- struct MaintenanceStatusResult -------------------------------------
-_KEYS_MaintenanceStatusResult = frozenset(("cachedHashCode", "statuses",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_MaintenanceStatusResult = _cs.Shape(
+    "MaintenanceStatusResult",
+    ("cachedHashCode", "statuses",),
+    ("cachedHashCode", "statuses",),
+)
 
 
 def _enc_MaintenanceStatusResult(o: MaintenanceStatusResult) -> str:
@@ -6498,8 +6907,8 @@ def _enc_MaintenanceStatusResult(o: MaintenanceStatusResult) -> str:
 def _dec_MaintenanceStatusResult(d: _typing.Any) -> MaintenanceStatusResult:
     if d.__class__ is not dict:
         raise _cs.expected("a MaintenanceStatusResult object", d)
-    if not d.keys() <= _KEYS_MaintenanceStatusResult:
-        raise _cs.unknown_field(d, _KEYS_MaintenanceStatusResult, "MaintenanceStatusResult")
+    if tuple(d) not in _SHAPE_MaintenanceStatusResult.valid:
+        _SHAPE_MaintenanceStatusResult.check(d)
     get = d.get
     key = _INTERNED_MaintenanceStatusResult.key(d)
     if key is not None:
@@ -6507,20 +6916,20 @@ def _dec_MaintenanceStatusResult(d: _typing.Any) -> MaintenanceStatusResult:
         if found is not None:
             return found
     o = _new(_B_MaintenanceStatusResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "statuses"
-        v = _dec_set_HostStatus(get("statuses"))
+        v = _dec_set_HostStatus(d["statuses"])
         o.statuses = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = MaintenanceStatusResult
+    o.__class__ = _C_MaintenanceStatusResult
     if key is not None:
         _INTERNED_MaintenanceStatusResult.add(key, o)
     return o
@@ -6541,7 +6950,12 @@ def _hash_MaintenanceStatusResult(o: MaintenanceStatusResult, ids: _Ids) -> int:
 
 
 # -- struct EndMaintenanceResult ----------------------------------------
-_KEYS_EndMaintenanceResult = frozenset(("cachedHashCode", "statuses",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_EndMaintenanceResult = _cs.Shape(
+    "EndMaintenanceResult",
+    ("cachedHashCode", "statuses",),
+    ("cachedHashCode", "statuses",),
+)
 
 
 def _enc_EndMaintenanceResult(o: EndMaintenanceResult) -> str:
@@ -6573,8 +6987,8 @@ def _enc_EndMaintenanceResult(o: EndMaintenanceResult) -> str:
 def _dec_EndMaintenanceResult(d: _typing.Any) -> EndMaintenanceResult:
     if d.__class__ is not dict:
         raise _cs.expected("a EndMaintenanceResult object", d)
-    if not d.keys() <= _KEYS_EndMaintenanceResult:
-        raise _cs.unknown_field(d, _KEYS_EndMaintenanceResult, "EndMaintenanceResult")
+    if tuple(d) not in _SHAPE_EndMaintenanceResult.valid:
+        _SHAPE_EndMaintenanceResult.check(d)
     get = d.get
     key = _INTERNED_EndMaintenanceResult.key(d)
     if key is not None:
@@ -6582,20 +6996,20 @@ def _dec_EndMaintenanceResult(d: _typing.Any) -> EndMaintenanceResult:
         if found is not None:
             return found
     o = _new(_B_EndMaintenanceResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "statuses"
-        v = _dec_set_HostStatus(get("statuses"))
+        v = _dec_set_HostStatus(d["statuses"])
         o.statuses = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = EndMaintenanceResult
+    o.__class__ = _C_EndMaintenanceResult
     if key is not None:
         _INTERNED_EndMaintenanceResult.add(key, o)
     return o
@@ -6616,7 +7030,12 @@ def _hash_EndMaintenanceResult(o: EndMaintenanceResult, ids: _Ids) -> int:
 
 
 # -- struct RoleSummaryResult -------------------------------------------
-_KEYS_RoleSummaryResult = frozenset(("cachedHashCode", "summaries",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_RoleSummaryResult = _cs.Shape(
+    "RoleSummaryResult",
+    ("cachedHashCode", "summaries",),
+    ("cachedHashCode", "summaries",),
+)
 
 
 def _enc_RoleSummaryResult(o: RoleSummaryResult) -> str:
@@ -6648,8 +7067,8 @@ def _enc_RoleSummaryResult(o: RoleSummaryResult) -> str:
 def _dec_RoleSummaryResult(d: _typing.Any) -> RoleSummaryResult:
     if d.__class__ is not dict:
         raise _cs.expected("a RoleSummaryResult object", d)
-    if not d.keys() <= _KEYS_RoleSummaryResult:
-        raise _cs.unknown_field(d, _KEYS_RoleSummaryResult, "RoleSummaryResult")
+    if tuple(d) not in _SHAPE_RoleSummaryResult.valid:
+        _SHAPE_RoleSummaryResult.check(d)
     get = d.get
     key = _INTERNED_RoleSummaryResult.key(d)
     if key is not None:
@@ -6657,20 +7076,20 @@ def _dec_RoleSummaryResult(d: _typing.Any) -> RoleSummaryResult:
         if found is not None:
             return found
     o = _new(_B_RoleSummaryResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "summaries"
-        v = _dec_set_RoleSummary(get("summaries"))
+        v = _dec_set_RoleSummary(d["summaries"])
         o.summaries = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = RoleSummaryResult
+    o.__class__ = _C_RoleSummaryResult
     if key is not None:
         _INTERNED_RoleSummaryResult.add(key, o)
     return o
@@ -6691,7 +7110,12 @@ def _hash_RoleSummaryResult(o: RoleSummaryResult, ids: _Ids) -> int:
 
 
 # -- struct JobSummaryResult --------------------------------------------
-_KEYS_JobSummaryResult = frozenset(("cachedHashCode", "summaries",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_JobSummaryResult = _cs.Shape(
+    "JobSummaryResult",
+    ("cachedHashCode", "summaries",),
+    ("cachedHashCode", "summaries",),
+)
 
 
 def _enc_JobSummaryResult(o: JobSummaryResult) -> str:
@@ -6723,8 +7147,8 @@ def _enc_JobSummaryResult(o: JobSummaryResult) -> str:
 def _dec_JobSummaryResult(d: _typing.Any) -> JobSummaryResult:
     if d.__class__ is not dict:
         raise _cs.expected("a JobSummaryResult object", d)
-    if not d.keys() <= _KEYS_JobSummaryResult:
-        raise _cs.unknown_field(d, _KEYS_JobSummaryResult, "JobSummaryResult")
+    if tuple(d) not in _SHAPE_JobSummaryResult.valid:
+        _SHAPE_JobSummaryResult.check(d)
     get = d.get
     key = _INTERNED_JobSummaryResult.key(d)
     if key is not None:
@@ -6732,20 +7156,20 @@ def _dec_JobSummaryResult(d: _typing.Any) -> JobSummaryResult:
         if found is not None:
             return found
     o = _new(_B_JobSummaryResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "summaries"
-        v = _dec_set_JobSummary(get("summaries"))
+        v = _dec_set_JobSummary(d["summaries"])
         o.summaries = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = JobSummaryResult
+    o.__class__ = _C_JobSummaryResult
     if key is not None:
         _INTERNED_JobSummaryResult.add(key, o)
     return o
@@ -6766,7 +7190,12 @@ def _hash_JobSummaryResult(o: JobSummaryResult, ids: _Ids) -> int:
 
 
 # -- struct ConfigSummaryResult -----------------------------------------
-_KEYS_ConfigSummaryResult = frozenset(("cachedHashCode", "summary",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ConfigSummaryResult = _cs.Shape(
+    "ConfigSummaryResult",
+    ("cachedHashCode", "summary",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_ConfigSummaryResult(o: ConfigSummaryResult) -> str:
@@ -6798,8 +7227,8 @@ def _enc_ConfigSummaryResult(o: ConfigSummaryResult) -> str:
 def _dec_ConfigSummaryResult(d: _typing.Any) -> ConfigSummaryResult:
     if d.__class__ is not dict:
         raise _cs.expected("a ConfigSummaryResult object", d)
-    if not d.keys() <= _KEYS_ConfigSummaryResult:
-        raise _cs.unknown_field(d, _KEYS_ConfigSummaryResult, "ConfigSummaryResult")
+    if tuple(d) not in _SHAPE_ConfigSummaryResult.valid:
+        _SHAPE_ConfigSummaryResult.check(d)
     get = d.get
     key = _INTERNED_ConfigSummaryResult.key(d)
     if key is not None:
@@ -6807,7 +7236,7 @@ def _dec_ConfigSummaryResult(d: _typing.Any) -> ConfigSummaryResult:
         if found is not None:
             return found
     o = _new(_B_ConfigSummaryResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -6815,14 +7244,14 @@ def _dec_ConfigSummaryResult(d: _typing.Any) -> ConfigSummaryResult:
     try:
         field = "summary"
         v = get("summary")
-        if v is not None:
+        if v is not None or "summary" in d:
             v = _dec_ConfigSummary(v)
         o.summary = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ConfigSummaryResult
+    o.__class__ = _C_ConfigSummaryResult
     if key is not None:
         _INTERNED_ConfigSummaryResult.add(key, o)
     return o
@@ -6844,7 +7273,12 @@ def _hash_ConfigSummaryResult(o: ConfigSummaryResult, ids: _Ids) -> int:
 
 
 # -- struct GetPendingReasonResult --------------------------------------
-_KEYS_GetPendingReasonResult = frozenset(("cachedHashCode", "reasons",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_GetPendingReasonResult = _cs.Shape(
+    "GetPendingReasonResult",
+    ("cachedHashCode", "reasons",),
+    ("cachedHashCode", "reasons",),
+)
 
 
 def _enc_GetPendingReasonResult(o: GetPendingReasonResult) -> str:
@@ -6876,8 +7310,8 @@ def _enc_GetPendingReasonResult(o: GetPendingReasonResult) -> str:
 def _dec_GetPendingReasonResult(d: _typing.Any) -> GetPendingReasonResult:
     if d.__class__ is not dict:
         raise _cs.expected("a GetPendingReasonResult object", d)
-    if not d.keys() <= _KEYS_GetPendingReasonResult:
-        raise _cs.unknown_field(d, _KEYS_GetPendingReasonResult, "GetPendingReasonResult")
+    if tuple(d) not in _SHAPE_GetPendingReasonResult.valid:
+        _SHAPE_GetPendingReasonResult.check(d)
     get = d.get
     key = _INTERNED_GetPendingReasonResult.key(d)
     if key is not None:
@@ -6885,20 +7319,20 @@ def _dec_GetPendingReasonResult(d: _typing.Any) -> GetPendingReasonResult:
         if found is not None:
             return found
     o = _new(_B_GetPendingReasonResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "reasons"
-        v = _dec_set_PendingReason(get("reasons"))
+        v = _dec_set_PendingReason(d["reasons"])
         o.reasons = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = GetPendingReasonResult
+    o.__class__ = _C_GetPendingReasonResult
     if key is not None:
         _INTERNED_GetPendingReasonResult.add(key, o)
     return o
@@ -6919,7 +7353,12 @@ def _hash_GetPendingReasonResult(o: GetPendingReasonResult, ids: _Ids) -> int:
 
 
 # -- struct StartJobUpdateResult ----------------------------------------
-_KEYS_StartJobUpdateResult = frozenset(("cachedHashCode", "key", "updateSummary",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_StartJobUpdateResult = _cs.Shape(
+    "StartJobUpdateResult",
+    ("cachedHashCode", "key", "updateSummary",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_StartJobUpdateResult(o: StartJobUpdateResult) -> str:
@@ -6953,8 +7392,8 @@ def _enc_StartJobUpdateResult(o: StartJobUpdateResult) -> str:
 def _dec_StartJobUpdateResult(d: _typing.Any) -> StartJobUpdateResult:
     if d.__class__ is not dict:
         raise _cs.expected("a StartJobUpdateResult object", d)
-    if not d.keys() <= _KEYS_StartJobUpdateResult:
-        raise _cs.unknown_field(d, _KEYS_StartJobUpdateResult, "StartJobUpdateResult")
+    if tuple(d) not in _SHAPE_StartJobUpdateResult.valid:
+        _SHAPE_StartJobUpdateResult.check(d)
     get = d.get
     key = _INTERNED_StartJobUpdateResult.key(d)
     if key is not None:
@@ -6962,7 +7401,7 @@ def _dec_StartJobUpdateResult(d: _typing.Any) -> StartJobUpdateResult:
         if found is not None:
             return found
     o = _new(_B_StartJobUpdateResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -6970,19 +7409,19 @@ def _dec_StartJobUpdateResult(d: _typing.Any) -> StartJobUpdateResult:
     try:
         field = "key"
         v = get("key")
-        if v is not None:
+        if v is not None or "key" in d:
             v = _dec_JobUpdateKey(v)
         o.key = v
         field = "updateSummary"
         v = get("updateSummary")
-        if v is not None:
+        if v is not None or "updateSummary" in d:
             v = _dec_JobUpdateSummary(v)
         o.updateSummary = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = StartJobUpdateResult
+    o.__class__ = _C_StartJobUpdateResult
     if key is not None:
         _INTERNED_StartJobUpdateResult.add(key, o)
     return o
@@ -7006,7 +7445,12 @@ def _hash_StartJobUpdateResult(o: StartJobUpdateResult, ids: _Ids) -> int:
 
 
 # -- struct GetJobUpdateSummariesResult ---------------------------------
-_KEYS_GetJobUpdateSummariesResult = frozenset(("cachedHashCode", "updateSummaries",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_GetJobUpdateSummariesResult = _cs.Shape(
+    "GetJobUpdateSummariesResult",
+    ("cachedHashCode", "updateSummaries",),
+    ("cachedHashCode", "updateSummaries",),
+)
 
 
 def _enc_GetJobUpdateSummariesResult(o: GetJobUpdateSummariesResult) -> str:
@@ -7038,8 +7482,8 @@ def _enc_GetJobUpdateSummariesResult(o: GetJobUpdateSummariesResult) -> str:
 def _dec_GetJobUpdateSummariesResult(d: _typing.Any) -> GetJobUpdateSummariesResult:
     if d.__class__ is not dict:
         raise _cs.expected("a GetJobUpdateSummariesResult object", d)
-    if not d.keys() <= _KEYS_GetJobUpdateSummariesResult:
-        raise _cs.unknown_field(d, _KEYS_GetJobUpdateSummariesResult, "GetJobUpdateSummariesResult")
+    if tuple(d) not in _SHAPE_GetJobUpdateSummariesResult.valid:
+        _SHAPE_GetJobUpdateSummariesResult.check(d)
     get = d.get
     key = _INTERNED_GetJobUpdateSummariesResult.key(d)
     if key is not None:
@@ -7047,20 +7491,20 @@ def _dec_GetJobUpdateSummariesResult(d: _typing.Any) -> GetJobUpdateSummariesRes
         if found is not None:
             return found
     o = _new(_B_GetJobUpdateSummariesResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "updateSummaries"
-        v = _dec_list_JobUpdateSummary(get("updateSummaries"))
+        v = _dec_list_JobUpdateSummary(d["updateSummaries"])
         o.updateSummaries = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = GetJobUpdateSummariesResult
+    o.__class__ = _C_GetJobUpdateSummariesResult
     if key is not None:
         _INTERNED_GetJobUpdateSummariesResult.add(key, o)
     return o
@@ -7081,7 +7525,12 @@ def _hash_GetJobUpdateSummariesResult(o: GetJobUpdateSummariesResult, ids: _Ids)
 
 
 # -- struct GetJobUpdateDetailsResult -----------------------------------
-_KEYS_GetJobUpdateDetailsResult = frozenset(("cachedHashCode", "details", "detailsList",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_GetJobUpdateDetailsResult = _cs.Shape(
+    "GetJobUpdateDetailsResult",
+    ("cachedHashCode", "details", "detailsList",),
+    ("cachedHashCode", "detailsList",),
+)
 
 
 def _enc_GetJobUpdateDetailsResult(o: GetJobUpdateDetailsResult) -> str:
@@ -7115,8 +7564,8 @@ def _enc_GetJobUpdateDetailsResult(o: GetJobUpdateDetailsResult) -> str:
 def _dec_GetJobUpdateDetailsResult(d: _typing.Any) -> GetJobUpdateDetailsResult:
     if d.__class__ is not dict:
         raise _cs.expected("a GetJobUpdateDetailsResult object", d)
-    if not d.keys() <= _KEYS_GetJobUpdateDetailsResult:
-        raise _cs.unknown_field(d, _KEYS_GetJobUpdateDetailsResult, "GetJobUpdateDetailsResult")
+    if tuple(d) not in _SHAPE_GetJobUpdateDetailsResult.valid:
+        _SHAPE_GetJobUpdateDetailsResult.check(d)
     get = d.get
     key = _INTERNED_GetJobUpdateDetailsResult.key(d)
     if key is not None:
@@ -7124,7 +7573,7 @@ def _dec_GetJobUpdateDetailsResult(d: _typing.Any) -> GetJobUpdateDetailsResult:
         if found is not None:
             return found
     o = _new(_B_GetJobUpdateDetailsResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -7132,17 +7581,17 @@ def _dec_GetJobUpdateDetailsResult(d: _typing.Any) -> GetJobUpdateDetailsResult:
     try:
         field = "details"
         v = get("details")
-        if v is not None:
+        if v is not None or "details" in d:
             v = _dec_JobUpdateDetails(v)
         o.details = v
         field = "detailsList"
-        v = _dec_list_JobUpdateDetails(get("detailsList"))
+        v = _dec_list_JobUpdateDetails(d["detailsList"])
         o.detailsList = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = GetJobUpdateDetailsResult
+    o.__class__ = _C_GetJobUpdateDetailsResult
     if key is not None:
         _INTERNED_GetJobUpdateDetailsResult.add(key, o)
     return o
@@ -7165,7 +7614,12 @@ def _hash_GetJobUpdateDetailsResult(o: GetJobUpdateDetailsResult, ids: _Ids) -> 
 
 
 # -- struct PulseJobUpdateResult ----------------------------------------
-_KEYS_PulseJobUpdateResult = frozenset(("cachedHashCode", "status",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_PulseJobUpdateResult = _cs.Shape(
+    "PulseJobUpdateResult",
+    ("cachedHashCode", "status",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_PulseJobUpdateResult(o: PulseJobUpdateResult) -> str:
@@ -7194,11 +7648,11 @@ def _enc_PulseJobUpdateResult(o: PulseJobUpdateResult) -> str:
 def _dec_PulseJobUpdateResult(d: _typing.Any) -> PulseJobUpdateResult:
     if d.__class__ is not dict:
         raise _cs.expected("a PulseJobUpdateResult object", d)
-    if not d.keys() <= _KEYS_PulseJobUpdateResult:
-        raise _cs.unknown_field(d, _KEYS_PulseJobUpdateResult, "PulseJobUpdateResult")
+    if tuple(d) not in _SHAPE_PulseJobUpdateResult.valid:
+        _SHAPE_PulseJobUpdateResult.check(d)
     get = d.get
     o = _new(_B_PulseJobUpdateResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -7206,7 +7660,7 @@ def _dec_PulseJobUpdateResult(d: _typing.Any) -> PulseJobUpdateResult:
     try:
         field = "status"
         v = get("status")
-        if v is not None:
+        if v is not None or "status" in d:
             member = _E_JobUpdatePulseStatus.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "JobUpdatePulseStatus")
@@ -7216,7 +7670,7 @@ def _dec_PulseJobUpdateResult(d: _typing.Any) -> PulseJobUpdateResult:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = PulseJobUpdateResult
+    o.__class__ = _C_PulseJobUpdateResult
     return o
 
 
@@ -7236,7 +7690,12 @@ def _hash_PulseJobUpdateResult(o: PulseJobUpdateResult, ids: _Ids) -> int:
 
 
 # -- struct GetJobUpdateDiffResult --------------------------------------
-_KEYS_GetJobUpdateDiffResult = frozenset(("cachedHashCode", "add", "remove", "update", "unchanged",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_GetJobUpdateDiffResult = _cs.Shape(
+    "GetJobUpdateDiffResult",
+    ("cachedHashCode", "add", "remove", "update", "unchanged",),
+    ("cachedHashCode", "add", "remove", "update", "unchanged",),
+)
 
 
 def _enc_GetJobUpdateDiffResult(o: GetJobUpdateDiffResult) -> str:
@@ -7274,8 +7733,8 @@ def _enc_GetJobUpdateDiffResult(o: GetJobUpdateDiffResult) -> str:
 def _dec_GetJobUpdateDiffResult(d: _typing.Any) -> GetJobUpdateDiffResult:
     if d.__class__ is not dict:
         raise _cs.expected("a GetJobUpdateDiffResult object", d)
-    if not d.keys() <= _KEYS_GetJobUpdateDiffResult:
-        raise _cs.unknown_field(d, _KEYS_GetJobUpdateDiffResult, "GetJobUpdateDiffResult")
+    if tuple(d) not in _SHAPE_GetJobUpdateDiffResult.valid:
+        _SHAPE_GetJobUpdateDiffResult.check(d)
     get = d.get
     key = _INTERNED_GetJobUpdateDiffResult.key(d)
     if key is not None:
@@ -7283,29 +7742,29 @@ def _dec_GetJobUpdateDiffResult(d: _typing.Any) -> GetJobUpdateDiffResult:
         if found is not None:
             return found
     o = _new(_B_GetJobUpdateDiffResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "add"
-        v = _dec_set_ConfigGroup(get("add"))
+        v = _dec_set_ConfigGroup(d["add"])
         o.add = v
         field = "remove"
-        v = _dec_set_ConfigGroup(get("remove"))
+        v = _dec_set_ConfigGroup(d["remove"])
         o.remove = v
         field = "update"
-        v = _dec_set_ConfigGroup(get("update"))
+        v = _dec_set_ConfigGroup(d["update"])
         o.update = v
         field = "unchanged"
-        v = _dec_set_ConfigGroup(get("unchanged"))
+        v = _dec_set_ConfigGroup(d["unchanged"])
         o.unchanged = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = GetJobUpdateDiffResult
+    o.__class__ = _C_GetJobUpdateDiffResult
     if key is not None:
         _INTERNED_GetJobUpdateDiffResult.add(key, o)
     return o
@@ -7329,7 +7788,12 @@ def _hash_GetJobUpdateDiffResult(o: GetJobUpdateDiffResult, ids: _Ids) -> int:
 
 
 # -- struct TierConfig --------------------------------------------------
-_KEYS_TierConfig = frozenset(("cachedHashCode", "name", "settings",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_TierConfig = _cs.Shape(
+    "TierConfig",
+    ("cachedHashCode", "name", "settings",),
+    ("cachedHashCode", "settings",),
+)
 
 
 def _enc_TierConfig(o: TierConfig) -> str:
@@ -7359,11 +7823,11 @@ def _enc_TierConfig(o: TierConfig) -> str:
 def _dec_TierConfig(d: _typing.Any) -> TierConfig:
     if d.__class__ is not dict:
         raise _cs.expected("a TierConfig object", d)
-    if not d.keys() <= _KEYS_TierConfig:
-        raise _cs.unknown_field(d, _KEYS_TierConfig, "TierConfig")
+    if tuple(d) not in _SHAPE_TierConfig.valid:
+        _SHAPE_TierConfig.check(d)
     get = d.get
     o = _new(_B_TierConfig)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -7371,17 +7835,17 @@ def _dec_TierConfig(d: _typing.Any) -> TierConfig:
     try:
         field = "name"
         v = get("name")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "name" in d):
             v = _cs.string_value(v)
         o.name = v
         field = "settings"
-        v = _dec_map_string_string(get("settings"))
+        v = _dec_map_string_string(d["settings"])
         o.settings = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = TierConfig
+    o.__class__ = _C_TierConfig
     return o
 
 
@@ -7402,7 +7866,12 @@ def _hash_TierConfig(o: TierConfig, ids: _Ids) -> int:
 
 
 # -- struct GetTierConfigResult -----------------------------------------
-_KEYS_GetTierConfigResult = frozenset(("cachedHashCode", "defaultTierName", "tiers",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_GetTierConfigResult = _cs.Shape(
+    "GetTierConfigResult",
+    ("cachedHashCode", "defaultTierName", "tiers",),
+    ("cachedHashCode", "tiers",),
+)
 
 
 def _enc_GetTierConfigResult(o: GetTierConfigResult) -> str:
@@ -7435,8 +7904,8 @@ def _enc_GetTierConfigResult(o: GetTierConfigResult) -> str:
 def _dec_GetTierConfigResult(d: _typing.Any) -> GetTierConfigResult:
     if d.__class__ is not dict:
         raise _cs.expected("a GetTierConfigResult object", d)
-    if not d.keys() <= _KEYS_GetTierConfigResult:
-        raise _cs.unknown_field(d, _KEYS_GetTierConfigResult, "GetTierConfigResult")
+    if tuple(d) not in _SHAPE_GetTierConfigResult.valid:
+        _SHAPE_GetTierConfigResult.check(d)
     get = d.get
     key = _INTERNED_GetTierConfigResult.key(d)
     if key is not None:
@@ -7444,7 +7913,7 @@ def _dec_GetTierConfigResult(d: _typing.Any) -> GetTierConfigResult:
         if found is not None:
             return found
     o = _new(_B_GetTierConfigResult)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -7452,17 +7921,17 @@ def _dec_GetTierConfigResult(d: _typing.Any) -> GetTierConfigResult:
     try:
         field = "defaultTierName"
         v = get("defaultTierName")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "defaultTierName" in d):
             v = _cs.string_value(v)
         o.defaultTierName = v
         field = "tiers"
-        v = _dec_set_TierConfig(get("tiers"))
+        v = _dec_set_TierConfig(d["tiers"])
         o.tiers = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = GetTierConfigResult
+    o.__class__ = _C_GetTierConfigResult
     if key is not None:
         _INTERNED_GetTierConfigResult.add(key, o)
     return o
@@ -7485,7 +7954,12 @@ def _hash_GetTierConfigResult(o: GetTierConfigResult, ids: _Ids) -> int:
 
 
 # -- struct ServerInfo --------------------------------------------------
-_KEYS_ServerInfo = frozenset(("cachedHashCode", "clusterName", "statsUrlPrefix",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ServerInfo = _cs.Shape(
+    "ServerInfo",
+    ("cachedHashCode", "clusterName", "statsUrlPrefix",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_ServerInfo(o: ServerInfo) -> str:
@@ -7515,11 +7989,11 @@ def _enc_ServerInfo(o: ServerInfo) -> str:
 def _dec_ServerInfo(d: _typing.Any) -> ServerInfo:
     if d.__class__ is not dict:
         raise _cs.expected("a ServerInfo object", d)
-    if not d.keys() <= _KEYS_ServerInfo:
-        raise _cs.unknown_field(d, _KEYS_ServerInfo, "ServerInfo")
+    if tuple(d) not in _SHAPE_ServerInfo.valid:
+        _SHAPE_ServerInfo.check(d)
     get = d.get
     o = _new(_B_ServerInfo)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -7527,19 +8001,19 @@ def _dec_ServerInfo(d: _typing.Any) -> ServerInfo:
     try:
         field = "clusterName"
         v = get("clusterName")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "clusterName" in d):
             v = _cs.string_value(v)
         o.clusterName = v
         field = "statsUrlPrefix"
         v = get("statsUrlPrefix")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "statsUrlPrefix" in d):
             v = _cs.string_value(v)
         o.statsUrlPrefix = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ServerInfo
+    o.__class__ = _C_ServerInfo
     return o
 
 
@@ -7588,14 +8062,14 @@ def _enc_Result(o: Result) -> str:
 def _dec_Result(d: _typing.Any) -> Result:
     if d.__class__ is not dict:
         raise _cs.expected("a Result object", d)
-    if not d.keys() <= _cs.UNION_KEYS:
-        raise _cs.unknown_field(d, _cs.UNION_KEYS, "Result")
-    jhash = d.get("cachedHashCode", 0)
+    if tuple(d) != _cs.UNION_ORDER:
+        _cs.union_shape(d, "Result")
+    jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
         jhash = _cs.cached_hash(jhash)
-    set_field = d.get("setField")
+    set_field = d["setField"]
     arm = _SETFIELDS_Result.get(set_field) if set_field.__class__ is str else None
-    value = d.get("value")
+    value = d["value"]
     if arm is None or value is None:
         raise _cs.bad_union(set_field, value, _SETFIELDS_Result, "Result")
     try:
@@ -7608,7 +8082,7 @@ def _dec_Result(d: _typing.Any) -> Result:
     o._jhash = jhash
     o._json = None
     o._pyhash = None
-    o.__class__ = Result
+    o.__class__ = _C_Result
     return o
 
 
@@ -7627,7 +8101,12 @@ def _hash_Result(o: Result, ids: _Ids) -> int:
 
 
 # -- struct ResponseDetail ----------------------------------------------
-_KEYS_ResponseDetail = frozenset(("cachedHashCode", "message",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ResponseDetail = _cs.Shape(
+    "ResponseDetail",
+    ("cachedHashCode", "message",),
+    ("cachedHashCode",),
+)
 
 
 def _enc_ResponseDetail(o: ResponseDetail) -> str:
@@ -7656,11 +8135,11 @@ def _enc_ResponseDetail(o: ResponseDetail) -> str:
 def _dec_ResponseDetail(d: _typing.Any) -> ResponseDetail:
     if d.__class__ is not dict:
         raise _cs.expected("a ResponseDetail object", d)
-    if not d.keys() <= _KEYS_ResponseDetail:
-        raise _cs.unknown_field(d, _KEYS_ResponseDetail, "ResponseDetail")
+    if tuple(d) not in _SHAPE_ResponseDetail.valid:
+        _SHAPE_ResponseDetail.check(d)
     get = d.get
     o = _new(_B_ResponseDetail)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -7668,14 +8147,14 @@ def _dec_ResponseDetail(d: _typing.Any) -> ResponseDetail:
     try:
         field = "message"
         v = get("message")
-        if v is not None and v.__class__ is not str:
+        if v.__class__ is not str and (v is not None or "message" in d):
             v = _cs.string_value(v)
         o.message = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ResponseDetail
+    o.__class__ = _C_ResponseDetail
     return o
 
 
@@ -7695,7 +8174,12 @@ def _hash_ResponseDetail(o: ResponseDetail, ids: _Ids) -> int:
 
 
 # -- struct Response ----------------------------------------------------
-_KEYS_Response = frozenset(("cachedHashCode", "responseCode", "serverInfo", "result", "details",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_Response = _cs.Shape(
+    "Response",
+    ("cachedHashCode", "responseCode", "serverInfo", "result", "details",),
+    ("cachedHashCode", "details",),
+)
 
 
 def _enc_Response(o: Response) -> str:
@@ -7732,8 +8216,8 @@ def _enc_Response(o: Response) -> str:
 def _dec_Response(d: _typing.Any) -> Response:
     if d.__class__ is not dict:
         raise _cs.expected("a Response object", d)
-    if not d.keys() <= _KEYS_Response:
-        raise _cs.unknown_field(d, _KEYS_Response, "Response")
+    if tuple(d) not in _SHAPE_Response.valid:
+        _SHAPE_Response.check(d)
     get = d.get
     key = _INTERNED_Response.key(d)
     if key is not None:
@@ -7741,7 +8225,7 @@ def _dec_Response(d: _typing.Any) -> Response:
         if found is not None:
             return found
     o = _new(_B_Response)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
@@ -7749,7 +8233,7 @@ def _dec_Response(d: _typing.Any) -> Response:
     try:
         field = "responseCode"
         v = get("responseCode")
-        if v is not None:
+        if v is not None or "responseCode" in d:
             member = _E_ResponseCode.get(v) if v.__class__ is str else None
             if member is None:
                 raise _cs.bad_enum(v, "ResponseCode")
@@ -7757,22 +8241,22 @@ def _dec_Response(d: _typing.Any) -> Response:
         o.responseCode = v
         field = "serverInfo"
         v = get("serverInfo")
-        if v is not None:
+        if v is not None or "serverInfo" in d:
             v = _dec_ServerInfo(v)
         o.serverInfo = v
         field = "result"
         v = get("result")
-        if v is not None:
+        if v is not None or "result" in d:
             v = _dec_Result(v)
         o.result = v
         field = "details"
-        v = _dec_list_ResponseDetail(get("details"))
+        v = _dec_list_ResponseDetail(d["details"])
         o.details = v
     except _PayloadError as err:
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = Response
+    o.__class__ = _C_Response
     if key is not None:
         _INTERNED_Response.add(key, o)
     return o
@@ -7799,7 +8283,12 @@ def _hash_Response(o: Response, ids: _Ids) -> int:
 
 
 # -- struct ExplicitReconciliationSettings ------------------------------
-_KEYS_ExplicitReconciliationSettings = frozenset(("cachedHashCode", "batchSize",))
+# Members as Gson writes them, in order; those it always writes; sequences seen valid.
+_SHAPE_ExplicitReconciliationSettings = _cs.Shape(
+    "ExplicitReconciliationSettings",
+    ("cachedHashCode", "batchSize",),
+    ("cachedHashCode", "batchSize",),
+)
 
 
 def _enc_ExplicitReconciliationSettings(o: ExplicitReconciliationSettings) -> str:
@@ -7828,18 +8317,18 @@ def _enc_ExplicitReconciliationSettings(o: ExplicitReconciliationSettings) -> st
 def _dec_ExplicitReconciliationSettings(d: _typing.Any) -> ExplicitReconciliationSettings:
     if d.__class__ is not dict:
         raise _cs.expected("a ExplicitReconciliationSettings object", d)
-    if not d.keys() <= _KEYS_ExplicitReconciliationSettings:
-        raise _cs.unknown_field(d, _KEYS_ExplicitReconciliationSettings, "ExplicitReconciliationSettings")
+    if tuple(d) not in _SHAPE_ExplicitReconciliationSettings.valid:
+        _SHAPE_ExplicitReconciliationSettings.check(d)
     get = d.get
     o = _new(_B_ExplicitReconciliationSettings)
-    v = get("cachedHashCode", 0)
+    v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
         v = _cs.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "batchSize"
-        v = get("batchSize", 0)
+        v = d["batchSize"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
             v = _cs.i32_value(v)
         o.batchSize = v
@@ -7847,7 +8336,7 @@ def _dec_ExplicitReconciliationSettings(d: _typing.Any) -> ExplicitReconciliatio
         raise err.within(field) from None
     o._json = None
     o._pyhash = None
-    o.__class__ = ExplicitReconciliationSettings
+    o.__class__ = _C_ExplicitReconciliationSettings
     return o
 
 

@@ -258,7 +258,7 @@ class TaskConstraint(_st.ThriftUnion):
         value: ValueConstraint | None = None,
         limit: LimitConstraint | None = None,
     ) -> None:
-        arm, value = _st.choose_arm(TaskConstraint, (
+        arm, value = _st.choose_arm(type(self), (  # not the class's name: an arm may have it
             ("value", value),
             ("limit", limit),
         ))
@@ -398,7 +398,7 @@ class LockKey(_st.ThriftUnion):
         *,
         job: JobKey | None = None,
     ) -> None:
-        arm, value = _st.choose_arm(LockKey, (
+        arm, value = _st.choose_arm(type(self), (  # not the class's name: an arm may have it
             ("job", job),
         ))
         _set(self, "set_field", arm)
@@ -628,7 +628,7 @@ class Image(_st.ThriftUnion):
         docker: DockerImage | None = None,
         appc: AppcImage | None = None,
     ) -> None:
-        arm, value = _st.choose_arm(Image, (
+        arm, value = _st.choose_arm(type(self), (  # not the class's name: an arm may have it
             ("docker", docker),
             ("appc", appc),
         ))
@@ -738,7 +738,7 @@ class Container(_st.ThriftUnion):
         mesos: MesosContainer | None = None,
         docker: DockerContainer | None = None,
     ) -> None:
-        arm, value = _st.choose_arm(Container, (
+        arm, value = _st.choose_arm(type(self), (  # not the class's name: an arm may have it
             ("mesos", mesos),
             ("docker", docker),
         ))
@@ -777,7 +777,7 @@ class Resource(_st.ThriftUnion):
         numGpus: int | None = None,
         ipAddr: int | None = None,
     ) -> None:
-        arm, value = _st.choose_arm(Resource, (
+        arm, value = _st.choose_arm(type(self), (  # not the class's name: an arm may have it
             ("numCpus", numCpus),
             ("ramMb", ramMb),
             ("diskMb", diskMb),
@@ -936,7 +936,7 @@ class SlaPolicy(_st.ThriftUnion):
         countSlaPolicy: CountSlaPolicy | None = None,
         coordinatorSlaPolicy: CoordinatorSlaPolicy | None = None,
     ) -> None:
-        arm, value = _st.choose_arm(SlaPolicy, (
+        arm, value = _st.choose_arm(type(self), (  # not the class's name: an arm may have it
             ("percentageSlaPolicy", percentageSlaPolicy),
             ("countSlaPolicy", countSlaPolicy),
             ("coordinatorSlaPolicy", coordinatorSlaPolicy),
@@ -1769,7 +1769,7 @@ class JobUpdateStrategy(_st.ThriftUnion):
         batchStrategy: BatchJobUpdateStrategy | None = None,
         varBatchStrategy: VariableBatchJobUpdateStrategy | None = None,
     ) -> None:
-        arm, value = _st.choose_arm(JobUpdateStrategy, (
+        arm, value = _st.choose_arm(type(self), (  # not the class's name: an arm may have it
             ("queueStrategy", queueStrategy),
             ("batchStrategy", batchStrategy),
             ("varBatchStrategy", varBatchStrategy),
@@ -2631,7 +2631,7 @@ class Result(_st.ThriftUnion):
         getJobUpdateDiffResult: GetJobUpdateDiffResult | None = None,
         getTierConfigResult: GetTierConfigResult | None = None,
     ) -> None:
-        arm, value = _st.choose_arm(Result, (
+        arm, value = _st.choose_arm(type(self), (  # not the class's name: an arm may have it
             ("populateJobResult", populateJobResult),
             ("scheduleStatusResult", scheduleStatusResult),
             ("getJobsResult", getJobsResult),
