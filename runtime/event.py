@@ -8,6 +8,7 @@ had hashed before writing: a :data:`HashPolicy` says so when the event is made.
 
 from __future__ import annotations
 
+import codecs
 import sys
 from collections.abc import Callable
 from enum import IntEnum
@@ -283,6 +284,8 @@ def _wire_text(body: bytes, profile: Profile, content_type: str | None, encoding
     except LookupError:
         raise PayloadError(f"unknown charset {charset!r}") from None
     except UnicodeDecodeError as err:
+        if codecs.lookup(charset).name == "utf-8":
+            raise PayloadError(f"malformed JSON: not UTF-8 at byte {err.start}") from None
         raise PayloadError(f"body is not valid {charset} at byte {err.start}") from None
 
 

@@ -205,7 +205,7 @@ def test_wire_bytes_decode_back_with_the_same_release(version: str) -> None:
 
 
 def test_a_body_not_in_its_charset_is_a_payload_error() -> None:
-    with pytest.raises(PayloadError, match="not valid utf-8 at byte 2"):
+    with pytest.raises(PayloadError, match="not UTF-8 at byte 2"):
         decode_event(b'{"\xff', "0.22", content_type=UTF8)
 
 

@@ -80,8 +80,6 @@ def outgoing_from_text(text: str, profile: Profile, content_type: str | None,
     Optional form.
     """
     java_string = compact(text)
-    if models is not None:
-        check_release(java_string, profile, models)
     tree = parse_json(java_string)
     if not isinstance(tree, dict):
         raise PayloadError("expected the event object")
@@ -103,6 +101,8 @@ def outgoing_from_text(text: str, profile: Profile, content_type: str | None,
     old_status = next(iter(old.values())) if old else None
     if old_status is not None and not isinstance(old_status, str):
         raise PayloadError("expected a status name", f"oldState.{next(iter(old))}")
+    if models is not None:  # after the checks above, whose errors name what send itself needs
+        check_release(java_string, profile, models)
     body = profile.wire_bytes(java_string, content_type)
     return OutgoingEvent(event_id=event_id or event_id_for(profile.version, body), task_id=task_id,
                          new_status=status, old_status=old_status, body=body)
