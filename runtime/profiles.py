@@ -9,6 +9,7 @@ their groups and their models).
 
 from __future__ import annotations
 
+import codecs
 import importlib
 import re
 from collections.abc import Iterable
@@ -17,10 +18,11 @@ from types import ModuleType
 
 from .releases import VERSIONS, ProfileError, Release, ReleaseError, parse_release, release
 
-__all__ = ["VERSIONS", "Profile", "ProfileError", "ReleaseError", "charset_of", "normalize_version",
-           "profile_for"]
+__all__ = ["VERSIONS", "Profile", "ProfileError", "ReleaseError", "charset_of", "java_charset",
+           "normalize_version", "profile_for"]
 
-_CHARSET = re.compile(r";\s*charset\s*=\s*\"?([^\";\s]+)", re.IGNORECASE)
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_JAVA_CHARSET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9.:_+-]*")  # what Charset.forName accepts as a name
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,17 @@ class Profile:
         return "TimeStamp" if self.group == "A" else "Timestamp"
 
     @property
+    def http_client(self) -> str:
+        """The HTTP client group of section 2 of the behaviour note.
+
+        ``A`` 0.14-0.15 (HttpURLConnection), ``B`` 0.16 (Apache HttpClient,
+        response never closed), ``C`` 0.17-0.18 (Apache HttpClient), ``D`` 0.19
+        and ``E`` 0.20 on, the fork's releases included (AsyncHttpClient 2.0).
+        What each client did is in ``runtime/webhook/aurora_clients.py``.
+        """
+        return "E" if self.group == "fork" else self.group
+
+    @property
     def timeout_scope(self) -> str:
         """``connect``: timeoutMsec bounds connecting only (group A); ``all``: connect, pool and read."""
         return "connect" if self.group == "A" else "all"
@@ -116,16 +129,36 @@ class Profile:
         characters U+0000 to U+00FF (anything above was already lost).
         """
         if self.wire == "charset":
-            return charset_of(content_type) or "iso-8859-1"
+            return java_charset(charset_of(content_type)) or "iso-8859-1"  # unknown: ISO-8859-1
         return "iso-8859-1"
 
 
 def charset_of(content_type: str | None) -> str | None:
-    """The ``charset=`` parameter of a Content-Type value, if any."""
-    if not content_type:
+    """The charset 0.19 on read from a Content-Type value, if any (section 2.2 of the behaviour note).
+
+    Only a lower-case ``charset=`` with no space before ``=`` counts, in any
+    ``;``-separated part, the first included; quotes around the name are
+    dropped. ``"application/json; Charset=UTF-8"`` names none.
+    """
+    for part in (content_type or "").split(";"):
+        part = part.strip()
+        if part.startswith("charset="):
+            return part[len("charset="):].strip().replace('"', "").replace("'", "") or None
+    return None
+
+
+def java_charset(name: str | None) -> str | None:
+    """The Python codec for a Java charset name, or None when unknown (0.19 on then used ISO-8859-1).
+
+    Names are looked up in Python's codec registry, after Java's rule for
+    what a charset name may look like.
+    """
+    if not name or not _JAVA_CHARSET_NAME.fullmatch(name):
         return None
-    found = _CHARSET.search(content_type)
-    return found.group(1) if found else None
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
 
 
 def _encode(text: str, charset: str) -> bytes:
@@ -135,9 +168,16 @@ def _encode(text: str, charset: str) -> bytes:
         # so a pair the charset cannot hold becomes one '?', as in Java.
         text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
     try:
-        return text.encode(charset, "replace")
+        codec = codecs.lookup(charset).name
     except LookupError:
         raise ProfileError(f"unknown charset {charset!r}") from None
+    if codec.startswith(("utf-16", "utf-32")):  # Java writes U+FFFD for a lone surrogate here, not '?'
+        text = _LONE_SURROGATE.sub("\ufffd", text)
+    if codec == "utf-16":  # Java: big-endian with the byte order mark FE FF (Python: native order)
+        return codecs.BOM_UTF16_BE + text.encode("utf-16-be", "replace")
+    if codec == "utf-32":  # Java: big-endian, no byte order mark
+        return text.encode("utf-32-be", "replace")
+    return text.encode(codec, "replace")
 
 
 def normalize_version(version: str) -> str:

@@ -115,8 +115,9 @@ def test_send_to_the_cli_receiver_everything_arrives_and_decodes(tmp_path: Path,
                                        "Authorization": "Bearer t0ken"})
         assert main(["send", "--config", str(config), str(DOC), str(lines)]) == 0
         out = capsys.readouterr().out
-        assert re.search(rf"webhooks_success\s+{len(texts)}\n", out), out
-        assert re.search(r"webhooks_user_errors\s+0\n", out) and re.search(r"webhooks_errors\s+0\n", out)
+        assert re.search(rf"answered_200\s+{len(texts)}\n", out), out
+        assert re.search(r"answered_other\s+0\n", out) and re.search(r"no_answer\s+0\n", out)
+        assert "webhooks_" not in out  # 0.14 kept no counters
 
         # A payload that does not decode: 400 with the JSON path, nothing stored.
         bad = re.sub(r'"instanceId":\d+', '"instanceId":"x"', texts[1], count=1)
@@ -294,7 +295,7 @@ def test_send_counts_failures_and_exits_1(tmp_path: Path, capsys: pytest.Capture
                           timeoutMsec=500, profile="0.14")  # 0.14 posts the document's startup event
     assert main(["send", "--config", str(config), str(DOC), str(DOC)]) == 1
     out = capsys.readouterr().out
-    assert re.search(r"webhooks_attempts\s+2\n", out) and re.search(r"webhooks_errors\s+2\n", out), out
+    assert re.search(r"posted\s+2\n", out) and re.search(r"no_answer\s+2\n", out), out
 
 
 def test_simulate_duration_and_rate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

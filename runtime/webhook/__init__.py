@@ -2,7 +2,8 @@
 reliable), Standard Webhooks signing, and a receiver.
 
 Modules: ``config`` (webhook.json), ``spool`` (SQLite outbox), ``signing``,
-``sender`` (``AuroraSender``, ``ReliableSender``), ``receiver``
+``sender`` (``ReliableSender``), ``aurora_delivery``
+(``AuroraSender``: each release's client, with ``aurora_clients`` and ``aurora_http``), ``receiver``
 (``WebhookReceiver``, ``ReceiverStore``, ``serve``), ``payloads`` (events and
 captured payloads into deliveries, bodies back into events), ``simulate``
 (``Simulator``: a simulated scheduler's events; with ``simulate_lifecycle``
@@ -15,8 +16,8 @@ from .config import (AURORA_0_22_STATUSES, RetryPolicy, WebhookConfig, WebhookCo
                      describe_keys, load_config, parse_config)
 from .outgoing import OutgoingEvent, event_id_for, new_event_id
 from .receiver import ReceiverStore, StoredDelivery, WebhookReceiver, serve
-from .sender import (AuroraSender, ReliableSender, SenderClosedError, SubmitQueueFullError,
-                     make_sender)
+from .aurora_delivery import AuroraSender
+from .sender import ReliableSender, SenderClosedError, SubmitQueueFullError, make_sender
 from .signing import SignatureError, sign, signature_headers, verify
 from .spool import Spool, SpoolBusyError, SpoolError, SpoolWriteError
 

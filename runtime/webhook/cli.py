@@ -42,7 +42,9 @@ from .receive_tools import (SECRET_ENV, SECRET_SOURCES_HELP, export_lines, raise
                             rejected_text)
 from .receiver import DEFAULT_MAX_BODY_BYTES, Limits, ReceiverStore, RequestLog, StoredDelivery, serve
 from .redaction import redact_url
-from .sender import AuroraSender, ReliableSender, SubmitQueueFullError, make_sender
+from .aurora_clients import QUIRK_NAMES, behaviour_for, describe_quirks, wire_encoding
+from .aurora_delivery import AuroraSender
+from .sender import ReliableSender, SubmitQueueFullError, make_sender
 from .signing import SecretFormatError, decode_secret
 from .simulate import Simulator
 from .spool import Spool, SpoolError
@@ -352,17 +354,19 @@ class _Delivery:
     """
 
     def __init__(self, config: WebhookConfig, profile: Profile, as_json: bool = False, *,
-                 resume: bool = False) -> None:
+                 resume: bool = False, disabled_quirks: list[str] | None = None) -> None:
         _show_warnings()
         self.as_json = as_json
         self.config = config
         self.profile = profile
         self.content_type = header(config.headers, "Content-Type")
+        self.encoding = _body_encoding(config, profile, disabled_quirks or [])
         self.spool: Spool | None = None
         if config.delivery == "reliable" and config.spool is not None:
             self.spool = Spool(config.spool, create=not resume)  # a SpoolError is one line, exit 2
         try:
-            self.sender = make_sender(config, profile=profile, spool=self.spool)
+            self.sender = make_sender(config, profile=profile, spool=self.spool,
+                                      disabled_quirks=disabled_quirks or ())
         except BaseException:
             if self.spool is not None:
                 self.spool.close()
@@ -392,11 +396,13 @@ class _Delivery:
         """Wait (reliable mode) for deliveries to end, close, print the counters; the exit status."""
         sender = self.sender
         if isinstance(sender, AuroraSender):
+            try:
+                sender.close(timeout=wait)  # D/E: requests still in flight
+            except KeyboardInterrupt:
+                sender.close(timeout=0.0)
             stats = sender.stats()
-            sender.close()
-            failed = stats["webhooks_errors"] + stats["webhooks_user_errors"]
             self._print_counters(dict(stats), out)
-            return 1 if failed else 0
+            return 1 if stats["no_answer"] + stats["answered_other"] else 0
         interrupted = not self._wait(sender, wait)
         try:
             sender.close(timeout=0.5 if interrupted else 2.0)
@@ -478,7 +484,9 @@ def _add_send(commands: Any) -> None:
                    "    (0.14, 0.15), ISO-8859-1 (0.16-0.18), or the Content-Type's charset (0.19 on),\n"
                    "    with '?' for characters the encoding cannot hold;\n"
                    "  - headers as configured plus the send time (TimeStamp/Timestamp).\n"
-                   "delivery 'aurora': one attempt per event, failures counted and dropped.\n"
+                   "delivery 'aurora': each event sent once as the release's HTTP client did (its own\n"
+                   "    headers, timeouts, resends, redirects, concurrency, the 0.16 leak; quirks below),\n"
+                   "    failures counted and dropped.\n"
                    "delivery 'reliable': spooled, retried with backoff until the retry deadline, signed;\n"
                    "send waits until every event is delivered or given up (or --wait seconds).\n"
                    "Each event's id (webhook-id) is derived from the release and the body, so sending\n"
@@ -491,7 +499,7 @@ def _add_send(commands: Any) -> None:
                    + SECRET_SOURCES_HELP + "\n"
                    "Prints the counters; exit status 1 if any event was given up, left undelivered or\n"
                    "not accepted by the spool (full disk: the reason is printed).",
-                   SEND_EXAMPLES + describe_keys())
+                   SEND_EXAMPLES + describe_keys() + "\n\n" + describe_quirks())
     sub.add_argument("files", nargs="*", metavar="FILE", help="captured payloads (none with --resume)")
     sub.add_argument("--config", required=True, metavar="webhook.json", help="Aurora webhook config")
     sub.add_argument("--wait", type=_non_negative_float, metavar="SECONDS",
@@ -511,6 +519,7 @@ def _add_send(commands: Any) -> None:
     add_release_options(sub, user_models=False, release_help=(
         "the Aurora release to send as (default: the release the files record, else the config's "
         "profile); every payload must be one that release wrote: its models decode it"))
+    _add_no_quirk(sub)
     sub.set_defaults(handler=_send)
 
 
@@ -530,6 +539,24 @@ def _sender_secret(args: argparse.Namespace, config: WebhookConfig) -> WebhookCo
     return dataclasses.replace(config, signing_secret=secret)
 
 
+def _body_encoding(config: WebhookConfig, profile: Profile, disabled_quirks: list[str]) -> str | None:
+    """None: bodies as the release made them; else the encoding a switched-off body quirk asks for.
+
+    Checks the quirk names first (a QuirkError is one line, exit 2).
+    """
+    if config.delivery != "aurora":
+        if disabled_quirks:
+            raise WebhookCommandError("--no-quirk goes with delivery 'aurora'")
+        return None
+    return wire_encoding(behaviour_for(profile, disabled_quirks), header(config.headers, "Content-Type"))
+
+
+def _add_no_quirk(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--no-quirk", action="append", choices=QUIRK_NAMES, default=[], metavar="NAME",
+                     help="delivery 'aurora': switch off one quirk of the release's HTTP client "
+                          "(repeatable; the quirks are listed below)")
+
+
 def _send(args: argparse.Namespace) -> int:
     config = _sender_secret(args, load_config(args.config))  # config errors: one line, exit 2
     if args.salvage is not None:
@@ -547,7 +574,8 @@ def _send(args: argparse.Namespace) -> int:
         assert config.spool is not None
         report = salvage(args.salvage, config.spool)  # a SpoolError is one line, exit 2
         say(args, f"{args.salvage}: {report.describe()}; written to the spool {config.spool}")
-    delivery = _Delivery(config, profile, as_json=args.json, resume=args.resume)
+    delivery = _Delivery(config, profile, as_json=args.json, resume=args.resume,
+                         disabled_quirks=args.no_quirk)
     waiting = f" and what the spool {config.spool} holds" if args.resume else ""
     say(args, f"sending the payloads of {len(args.files)} file(s){waiting} to {redact_url(config.target_url)} "
               f"as Aurora {profile.version} (delivery {config.delivery})")
@@ -558,7 +586,8 @@ def _send(args: argparse.Namespace) -> int:
                 raise ReleaseOptionError(f"{source.path} records Aurora {source.aurora}, the other files "
                                          f"{profile.version}; name the one to send as with --aurora")
             try:
-                event = occurrence(outgoing_from_text(payload.text, profile, content_type, models=models))
+                event = occurrence(outgoing_from_text(payload.text, profile, content_type, models=models,
+                                                        encoding=delivery.encoding))
             except PayloadError as err:
                 run.payloads -= 1
                 run.unreadable += 1
@@ -639,6 +668,7 @@ def _add_simulate(commands: Any) -> None:
     limit.add_argument("--duration", type=_non_negative_float, metavar="S", help="stop after S seconds")
     sub.add_argument("--wait", type=_non_negative_float, metavar="SECONDS",
                      help="reliable delivery: how long to wait for the last deliveries (default: until done)")
+    _add_no_quirk(sub)
     sub.set_defaults(handler=_simulate)
 
 
@@ -666,13 +696,13 @@ def _simulate(args: argparse.Namespace) -> int:
         _print_simulation(simulator, posted, args, "totals")
         return 130 if interrupted else 0
     assert config is not None
-    delivery = _Delivery(config, profile, as_json=args.json)
+    delivery = _Delivery(config, profile, as_json=args.json, disabled_quirks=args.no_quirk)
     say(args, f"simulating {args.jobs} job(s) x {args.instances} instance(s) -> {redact_url(config.target_url)} "
           f"as Aurora {profile.version} (delivery {config.delivery}, seed {args.seed})")
     occurrence = OccurrenceIds()
 
     def put(event: TaskStateChange) -> None:
-        outgoing = outgoing_from_event(event, profile, delivery.content_type)
+        outgoing = outgoing_from_event(event, profile, delivery.content_type, encoding=delivery.encoding)
         # Only startup events repeat byte for byte (a transition adds a timestamped task
         # event), so only they are counted: the memory stays bounded by the stored tasks.
         delivery.submit(occurrence(outgoing) if event.old_state is None else outgoing)

@@ -27,8 +27,9 @@ _PERMANENT_EXCEPTIONS: tuple[type[Exception], ...] = (
 )
 
 
-# urllib3 adds these unless told not to; Aurora's requests carried only the
-# configured headers (plus Host, Content-Length and the timestamp header).
+# urllib3 adds these unless told not to; reliable delivery sends only the
+# configured headers (plus Host, Content-Length, the timestamp and signature
+# headers). Aurora mode has its own client per release (aurora_http.py).
 NO_DEFAULT_HEADERS: dict[str, str] = {"User-Agent": SKIP_HEADER, "Accept-Encoding": SKIP_HEADER}
 
 

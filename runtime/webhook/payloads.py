@@ -57,9 +57,10 @@ def compact(text: str) -> str:
 
 
 def outgoing_from_event(event: TaskStateChange, profile: Profile, content_type: str | None,
-                        event_id: str | None = None) -> OutgoingEvent:
-    """The delivery of ``event`` with the body ``profile``'s release put on the wire."""
-    body = event.wire(profile, content_type)
+                        event_id: str | None = None, encoding: str | None = None) -> OutgoingEvent:
+    """The delivery of ``event`` with the body ``profile``'s release put on the wire
+    (``encoding``, e.g. from ``AuroraSender.body_encoding``, overrides the release's rule)."""
+    body = event.wire(profile, content_type, encoding)
     return OutgoingEvent(
         event_id=event_id or event_id_for(profile.version, body),
         task_id=event.task.assignedTask.taskId if event.task.assignedTask is not None else "",
@@ -69,7 +70,8 @@ def outgoing_from_event(event: TaskStateChange, profile: Profile, content_type: 
 
 
 def outgoing_from_text(text: str, profile: Profile, content_type: str | None,
-                       event_id: str | None = None, models: ModuleType | None = None) -> OutgoingEvent:
+                       event_id: str | None = None, models: ModuleType | None = None,
+                       encoding: str | None = None) -> OutgoingEvent:
     """The delivery of a captured payload: its Java string, compacted, put on the wire as ``profile`` did.
 
     The text is kept as captured (its ``oldState`` form included); only the
@@ -103,7 +105,7 @@ def outgoing_from_text(text: str, profile: Profile, content_type: str | None,
         raise PayloadError("expected a status name", f"oldState.{next(iter(old))}")
     if models is not None:  # after the checks above, whose errors name what send itself needs
         check_release(java_string, profile, models)
-    body = profile.wire_bytes(java_string, content_type)
+    body = profile.wire_bytes(java_string, content_type, encoding)
     return OutgoingEvent(event_id=event_id or event_id_for(profile.version, body), task_id=task_id,
                          new_status=status, old_status=old_status, body=body)
 
@@ -127,8 +129,8 @@ def body_text(body: bytes, profile: Profile, content_type: str | None) -> str:
 
     0.14 to 0.18 wrote one byte per character whatever the Content-Type said,
     so ISO-8859-1 reads them back (characters above U+00FF were already lost
-    on the sender's side); 0.19 on used the Content-Type's charset, else
-    ISO-8859-1.
+    on the sender's side); 0.19 on used the Content-Type's charset as it read
+    it (``charset_of``), else ISO-8859-1, as for a charset name it did not know.
     """
     charset = profile.wire_charset(content_type)
     try:

@@ -32,6 +32,7 @@ import logging
 import random
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 
@@ -44,7 +45,8 @@ from .config import WebhookConfig
 from .http_attempt import (NO_DEFAULT_HEADERS, AttemptResult, backoff_delay, describe_exception,
                            make_session, parse_retry_after, post_once)
 from .outgoing import OutgoingEvent
-from .profile_traits import DeliveryProfile, aurora_timeout, should_post
+from .aurora_delivery import AuroraSender
+from .profile_traits import DeliveryProfile, should_post
 from .redaction import redact_headers, redact_url
 from .signing import decode_secret, signature_headers
 from .spool import LeasedEvent, Spool, SpoolError, SpoolWriteError
@@ -90,42 +92,6 @@ class Counters:
 
 def _timestamp_header(profile: DeliveryProfile) -> dict[str, str]:
     return {profile.timestamp_header: str(int(time.time() * 1000))}
-
-
-class AuroraSender:
-    """Aurora's behaviour: one POST per event, in the caller's thread, no retry."""
-
-    def __init__(self, config: WebhookConfig, *, profile: DeliveryProfile | None = None,
-                 session: requests.Session | None = None) -> None:
-        self.config = config
-        self.profile: DeliveryProfile = profile or profile_for(config.profile)
-        self._session = session or make_session(pool_size=1)
-        self._timeout = aurora_timeout(config, self.profile)
-        self._counters = Counters(AURORA_COUNTERS + ("skipped",))
-
-    def __repr__(self) -> str:
-        return (f"AuroraSender(target={redact_url(self.config.target_url)!r}, "
-                f"profile={self.profile.version!r})")
-
-    def submit(self, event: OutgoingEvent) -> AttemptResult | None:
-        """POST ``event`` now; None if this Aurora version would not have posted it."""
-        if not should_post(event, self.config, self.profile):
-            self._counters.add("skipped")
-            return None
-        headers = {**NO_DEFAULT_HEADERS, **self.config.headers, **_timestamp_header(self.profile)}
-        self._counters.add("webhooks_attempts")
-        result = post_once(self._session, self.config.target_url, event.body, headers, self._timeout)
-        self._counters.count_answer(result)
-        if result.status != 200:
-            log.warning("webhook POST for task %s failed: %s (dropped)", event.task_id, result.describe())
-        return result
-
-    def stats(self) -> dict[str, int]:
-        return self._counters.snapshot()
-
-    def close(self, timeout: float | None = None) -> bool:
-        self._session.close()
-        return True
 
 
 class ReliableSender:
@@ -460,8 +426,10 @@ def _unsendable(exc: BaseException) -> str:
 
 def make_sender(config: WebhookConfig, *, profile: DeliveryProfile | None = None,
                 spool: Spool | str | Path | None = None,
-                session: requests.Session | None = None) -> AuroraSender | ReliableSender:
-    """The sender the config's ``delivery`` key asks for (``spool`` is for reliable mode)."""
+                session: requests.Session | None = None,
+                disabled_quirks: Iterable[str] = ()) -> AuroraSender | ReliableSender:
+    """The sender the config's ``delivery`` key asks for (``spool`` is for reliable mode,
+    ``disabled_quirks`` for aurora mode: see ``aurora_clients.QUIRKS``)."""
     if config.delivery == "aurora":
-        return AuroraSender(config, profile=profile, session=session)
+        return AuroraSender(config, profile=profile, disabled_quirks=disabled_quirks)
     return ReliableSender(config, spool=spool, profile=profile, session=session)
