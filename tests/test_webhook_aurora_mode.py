@@ -271,8 +271,11 @@ def test_send_help_lists_every_quirk(capsys: pytest.CaptureFixture[str]) -> None
 def test_send_no_quirk(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
     from aurorakit.runtime.cli import main
 
+    from aurorakit.runtime.webhook.simulate import Simulator
+
+    events = [e for e in Simulator(2, 1, "0.22", seed=3, renew_jobs=False).events() if e.old_state is not None][:2]
     captured = tmp_path / "captured.jsonl"
-    captured.write_text(payload(1) + "\n" + payload(2) + "\n", encoding="utf-8")
+    captured.write_text("".join(e.encode() + "\n" for e in events), encoding="utf-8")  # real 0.22 payloads
     with WireServer() as server:
         webhook = tmp_path / "webhook.json"
         webhook.write_text(json.dumps({"targetURL": server.url, "timeoutMsec": T, "headers": {"X-Team": "infra"},
@@ -294,7 +297,8 @@ def test_send_no_quirk(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> Non
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and expected in err, err
     assert [r.names for r in server.requests] == [["X-Team", "Timestamp", "Content-Length", "Host"]] * 2
-    assert [json.loads(r.body)["task"]["assignedTask"]["taskId"] for r in server.requests] == ["task-1", "task-2"]
+    assert [json.loads(r.body)["task"]["assignedTask"]["taskId"] for r in server.requests] == [
+        e.task.assignedTask.taskId for e in events if e.task.assignedTask is not None]
     assert "webhooks_success      2\n" in out and "answered_200          2\n" in out
 
 
