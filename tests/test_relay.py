@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from itertools import count
 from pathlib import Path
 
@@ -123,6 +124,13 @@ def test_consume_cli_json_and_typed_iterator(nats_server: NatsServer, tmp_path: 
     assert [line["payload"] for line in lines] == [b.decode("utf-8") for b in bodies]
     assert [line["id"] for line in lines] == [event_id_for(cluster, "0.22", b) for b in bodies]
     assert {line["release"] for line in lines} == {"0.22"}
+    all_seqs = [m.stream_seq for m in messages(nats_server.url, f"aurora.{cluster}.>")]
+    assert [m.stream_seq for m in messages(nats_server.url, f"aurora.{cluster}.>", from_seq=all_seqs[3])] \
+        == all_seqs[3:]
+    future = datetime.now(timezone.utc) + timedelta(hours=1)
+    assert list(messages(nats_server.url, f"aurora.{cluster}.>", since=future)) == []
+    past = datetime.now(timezone.utc) - timedelta(hours=1)
+    assert len(list(messages(nats_server.url, f"aurora.{cluster}.>", since=past))) == len(bodies)
     # a durable consumer: what was acked is not delivered again
     durable = f"d{cluster}".replace("-", "_")
     seen = []

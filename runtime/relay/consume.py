@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from ..event import TaskStateChange, decode_event
@@ -70,7 +70,8 @@ def _pull(loop: asyncio.AbstractEventLoop, url: str, subject: str, durable: str 
         if from_seq is not None:
             config.deliver_policy, config.opt_start_seq = DeliverPolicy.BY_START_SEQUENCE, from_seq
         elif since is not None:
-            config.deliver_policy, config.opt_start_time = DeliverPolicy.BY_START_TIME, since.isoformat()
+            config.deliver_policy, config.opt_start_time = (DeliverPolicy.BY_START_TIME,
+                                                               since if since.tzinfo else since.replace(tzinfo=timezone.utc))
         sub = run(js.pull_subscribe(subject, durable=durable, stream=stream, config=config))
         while True:
             try:

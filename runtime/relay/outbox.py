@@ -133,7 +133,9 @@ class Outbox:
             rows = self._db.execute(
                 f"SELECT {_COLUMNS} FROM events WHERE seq > (SELECT done_seq FROM progress WHERE sink = ?)"
                 " ORDER BY seq LIMIT ?", (sink, limit)).fetchall()
-        return [RelayedEvent(*row[:9], body=bytes(row[9])) for row in rows]
+        return [RelayedEvent(seq=row[0], event_id=row[1], received_at=row[2], release=row[3], subject=row[4],
+                             task_id=row[5], old_status=row[6], new_status=row[7], content_type=row[8],
+                             body=bytes(row[9])) for row in rows]
 
     def wait(self, timeout: float) -> None:
         with self.changed:
