@@ -243,3 +243,26 @@ def test_relay_sigkilled_before_forwarding_and_nats_restarted(tmp_path: Path, cl
         assert got == bodies  # every accepted event, once each, in order
     finally:
         nats.stop()
+
+
+def test_a_target_down_then_up_gets_every_event_in_order(tmp_path: Path) -> None:
+    bodies = _bodies(12)
+    outbox = Outbox(tmp_path / "relay.db")
+    port = free_port()
+    relay = Relay(outbox, PROFILE, MODELS, [HttpTarget(f"http://127.0.0.1:{port}/", max_attempts=10_000,
+                                                       initial_backoff=0.05, max_backoff=0.2)]).start()
+    store = ReceiverStore(tmp_path / "target.db")
+    try:
+        for body in bodies[:6]:
+            assert _post(relay.url, body).status_code == 200
+        time.sleep(0.5)  # the target is down: the first event is being retried
+        with WebhookReceiver(store, port=port):
+            for body in bodies[6:]:
+                assert _post(relay.url, body).status_code == 200
+            assert wait_drained(outbox, 60)
+        assert [d.body for d in store.all()] == bodies
+        assert outbox.dead() == []
+    finally:
+        relay.stop()
+        outbox.close()
+        store.close()
