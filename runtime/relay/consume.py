@@ -19,7 +19,7 @@ from typing import Any
 from ..event import TaskStateChange, decode_event
 from ..profiles import profile_for
 from ..webhook.payloads import body_text, models_for
-from .sinks import STREAM
+from .sinks import STREAM, ensure_stream
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,7 @@ def _pull(loop: asyncio.AbstractEventLoop, url: str, subject: str, durable: str 
         elif since is not None:
             config.deliver_policy, config.opt_start_time = (DeliverPolicy.BY_START_TIME,
                                                                since if since.tzinfo else since.replace(tzinfo=timezone.utc))
+        run(ensure_stream(js, stream))  # a consumer may start before any relay has made the stream
         sub = run(js.pull_subscribe(subject, durable=durable, stream=stream, config=config))
         while True:
             try:
