@@ -172,3 +172,24 @@ def test_receive_cli_lists_a_postgres_store(store: PostgresReceiverStore, db_url
     assert done.returncode == 0, done.stderr
     [line] = done.stdout.splitlines()
     assert json.loads(line)["webhookId"] == "msg_cli"
+
+
+def test_receiver_answers_503_while_postgres_is_down_then_stores(postgres_server: PostgresServer,
+                                                                  db_url: str) -> None:
+    store = PostgresReceiverStore(db_url, connect_timeout=1)
+    receiver = WebhookReceiver(store).start()
+    try:
+        assert requests.post(receiver.url, data=b"1", headers={"webhook-id": "msg_a"}, timeout=10).status_code == 200
+        postgres_server.stop("immediate")
+        try:
+            down = requests.post(receiver.url, data=b"2", headers={"webhook-id": "msg_b"}, timeout=30)
+            assert down.status_code == 503 and down.headers["retry-after"]
+        finally:
+            postgres_server.start()
+        for webhook_id, body in (("msg_b", b"2"), ("msg_b", b"2"), ("msg_c", b"3")):  # the sender's retry, twice
+            assert requests.post(receiver.url, data=body, headers={"webhook-id": webhook_id},
+                                 timeout=10).status_code == 200
+        assert [(d.webhook_id, d.body) for d in store.all()] == [("msg_a", b"1"), ("msg_b", b"2"), ("msg_c", b"3")]
+    finally:
+        receiver.stop()
+        store.close()
