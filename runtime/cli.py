@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_example(commands)
     from aurorakit.runtime.webhook import cli as webhook_cli  # receive, send, simulate
     webhook_cli.add_commands(commands)
+    from aurorakit.runtime.relay import cli as relay_cli  # relay, consume
+    relay_cli.add_commands(commands)
     add_output_options_everywhere(commands)
     return parser
 

@@ -35,6 +35,7 @@ from ..release_options import ReleaseOptionError, add_release_options, recorded_
 from ..releases import header_line, parse_release
 from ..progress import Progress
 
+from ..relay.stores import is_postgres_url, open_store
 from .config import WebhookConfig, describe_keys, load_config
 from .outgoing import OccurrenceIds, OutgoingEvent
 from .payloads import header, outgoing_from_event, outgoing_from_text, request_decoder
@@ -186,7 +187,8 @@ def _add_receive(commands: Any) -> None:
                    "store are printed, oldest first (--follow keeps printing new ones until Ctrl-C),\n"
                    "or written as JSON lines that aurorakit send replays.",
                    RECEIVE_EXAMPLES)
-    sub.add_argument("--store", required=True, metavar="FILE", help="SQLite file to store deliveries in")
+    sub.add_argument("--store", required=True, metavar="FILE|URL",
+                     help="SQLite file to store deliveries in, or a postgresql://... URL shared by several receivers")
     sub.add_argument("--port", type=_port, metavar="P", help="port to listen on (0: any free port, printed)")
     sub.add_argument("--host", default="127.0.0.1", metavar="HOST",
                      help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)")
@@ -247,7 +249,7 @@ def _receive(args: argparse.Namespace) -> int:
                     header_timeout=args.header_timeout, body_timeout=args.body_timeout)
     raise_open_file_limit(limits.max_connections)
     try:
-        store = ReceiverStore(args.store)
+        store = open_store(args.store)
     except (OSError, sqlite3.Error) as err:
         raise WebhookCommandError(f"{args.store}: cannot open the store: {err}") from None
 
@@ -273,11 +275,11 @@ def _receive(args: argparse.Namespace) -> int:
 
 
 def _show_stored(args: argparse.Namespace) -> int:
-    if not os.path.exists(args.store):
+    if not is_postgres_url(args.store) and not os.path.exists(args.store):
         raise WebhookCommandError(f"{args.store}: no such store (aurorakit receive --port P --store {args.store} "
                                   f"makes one)")
     try:
-        store = ReceiverStore(args.store)
+        store = open_store(args.store)
     except sqlite3.Error as err:
         raise WebhookCommandError(f"{args.store}: not a receiver store ({err})") from None
     try:
