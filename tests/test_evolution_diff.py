@@ -77,6 +77,10 @@ CASES: dict[str, tuple[str, str, list[tuple[str, str, int, str, set[str]]]]] = {
         "struct A {\n  1: i32 x\n}\n",
         "struct A {\n  1: i32 x\n  2: i32 y\n}\n",
         [("FIELD_ADDED", "A.y", 3, "new", {G})]),
+    "list field added: Gson writes [] when unset": (
+        "struct A {\n  1: i32 x\n}\n",
+        "struct A {\n  1: i32 x\n  2: optional list<string> y\n}\n",
+        [("FIELD_ADDED", "A.y", 3, "new", {G})]),
     "required string field added": (
         "struct A {\n  1: i32 x\n}\n",
         "struct A {\n  1: i32 x\n  2: required string y\n}\n",

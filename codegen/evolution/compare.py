@@ -346,8 +346,8 @@ def _wire_form(t: m.TypeRef) -> str:
 
 
 def _always_written(field: m.Field) -> bool:
-    """Gson writes a primitive whatever its value, and any field the Java object starts with."""
-    return field.type.kind in JAVA_DEFAULTS or field.default is not None
+    """Gson writes primitives and collections whatever their value, and any field with a default."""
+    return field.type.kind in JAVA_DEFAULTS or field.type.kind in m.CONTAINERS or field.default is not None
 
 
 def _java_default(field: m.Field) -> m.Value:

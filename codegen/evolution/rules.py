@@ -53,7 +53,7 @@ RULES: dict[str, Rule] = {
                                W, G, P),
     # struct and exception fields
     "FIELD_ADDED": _rule("a field is new; breaks WIRE when required (old writers never send it) and GSON_JSON "
-                         "when Gson always writes it (a primitive or a field with a default: every payload gains "
+                         "when Gson always writes it (a primitive, a collection or a field with a default: every payload gains "
                          "a member that readers generated from the old IDL reject)", W, G),
     "FIELD_REMOVED": _rule("a field id is gone: its data, its JSON member and its attribute", W, G, P),
     "FIELD_RENAMED": _rule("same id, new name: the JSON member and the attribute are renamed", G, P),
