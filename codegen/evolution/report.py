@@ -71,7 +71,7 @@ def load_allowances(path: str | Path) -> list[Allowance]:
         if not all(isinstance(entry[k], str) and entry[k].strip() for k in ("rule", "at", "reason")):
             raise AllowListError(path, f"{where}: rule, at and reason must be non-empty strings")
         if entry["rule"] not in RULES:
-            raise AllowListError(path, f"{where}.rule: unknown rule {entry['rule']!r} (aurorakit diff --help lists them)")
+            raise AllowListError(path, f"{where}.rule: unknown rule {entry['rule']!r} (aurorakit diff --rules lists them)")
         found.append(Allowance(entry["rule"], entry["at"], entry["reason"]))
     return found
 

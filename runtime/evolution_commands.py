@@ -1,0 +1,127 @@
+"""``aurorakit diff`` and ``aurorakit convert``: schema evolution on the command line.
+
+Argument parsing only; the work is in ``aurorakit.codegen.evolution`` (diff,
+loaded only when ``diff`` runs) and ``aurorakit.runtime.convert``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+CATEGORIES = ("WIRE", "GSON_JSON", "PY_API")
+RELEASE_NOTES = "thrift/aurora/CHANGES.md"
+
+
+def add_commands(commands: Any) -> None:
+    _add_diff(commands)
+
+
+def _categories(text: str) -> frozenset[str]:
+    names = {part.strip().upper() for part in text.split(",") if part.strip()}
+    unknown = names - set(CATEGORIES)
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give categories among {', '.join(CATEGORIES)}, separated by commas")
+    return frozenset(names)
+
+
+def _add_diff(commands: Any) -> None:
+    sub = commands.add_parser(
+        "diff", help="what an IDL change breaks: on the wire, in Aurora's JSON, in Python",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Compare two Thrift schemas and list every change with its rule, its place\n"
+            "(file:line in NEW, or in OLD for a removal) and the categories it breaks:\n"
+            "  WIRE       Thrift binary, compact and JSON protocols (fields by id)\n"
+            "  GSON_JSON  the webhook payload as Aurora's Gson writes it (names, order, defaults)\n"
+            "  PY_API     the generated Python models a user imports\n"
+            "OLD and NEW are IDL files or Aurora releases (0.19, 0.22, 0.24.2).\n"
+            "Exit status: 0 nothing in --fail-on breaks, 1 something does, 2 bad input."),
+        epilog=("examples:\n"
+                "  aurorakit diff 0.19 0.20\n"
+                "  aurorakit diff old/api.thrift new/api.thrift --include idl/ --fail-on WIRE,GSON_JSON\n"
+                "  aurorakit diff 0.22 new/api.thrift --allow accepted-breaks.json --markdown > report.md\n"
+                "  aurorakit diff --release-notes --check\n\n"
+                'allow-list file: {"accept": [{"rule": "FIELD_REMOVED", "at": "TaskConfig.numCpus",\n'
+                '                               "reason": "moved into resources"}]}\n'
+                "(\"at\" is a change's symbol or its file:line; entries that accept nothing are reported)\n"
+                "aurorakit diff --rules lists every rule, the categories it can break and what it means."))
+    sub.add_argument("old", nargs="?", metavar="OLD", help="the schema before: an IDL file or a release")
+    sub.add_argument("new", nargs="?", metavar="NEW", help="the schema after: an IDL file or a release")
+    sub.add_argument("--include", action="append", default=[], metavar="DIR",
+                     help="where to look for included IDL files; repeatable")
+    sub.add_argument("--fail-on", type=_categories, default=frozenset(CATEGORIES), metavar="CATS",
+                     help="categories whose breaks make the exit status 1 (default: all three)")
+    sub.add_argument("--allow", metavar="FILE", help="a JSON allow-list of accepted breaks")
+    form = sub.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="the changes as one JSON document")
+    form.add_argument("--markdown", action="store_true", help="the changes as a Markdown report")
+    sub.add_argument("--rules", action="store_true", help="list every rule and what it breaks, then exit")
+    sub.add_argument("--release-notes", action="store_true",
+                     help=f"instead: write the diff of every pair of adjacent releases ({RELEASE_NOTES})")
+    sub.add_argument("--check", action="store_true",
+                     help="with --release-notes: write nothing; exit 1 if the file is stale")
+    sub.add_argument("-o", "--out", metavar="FILE", help=f"with --release-notes: where (default {RELEASE_NOTES})")
+    sub.set_defaults(handler=_diff)
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from aurorakit.codegen.evolution import diff
+    from aurorakit.codegen.evolution.report import as_json, judge, load_allowances, markdown, summary, table
+    from aurorakit.codegen.evolution.rules import Category
+    from aurorakit.codegen.evolution.sides import load_side
+
+    if args.rules:
+        from aurorakit.codegen.evolution.rules import describe_rules
+        print(describe_rules())
+        return 0
+    if args.release_notes:
+        return _release_notes(args)
+    if args.old is None or args.new is None:
+        raise _usage("diff needs OLD and NEW (or --release-notes)")
+    old = load_side(args.old, args.include)
+    new = load_side(args.new, args.include)
+    allowances = load_allowances(args.allow) if args.allow else []
+    verdict = judge(diff(old, new), frozenset(Category(c) for c in args.fail_on), allowances)
+    if args.json:
+        sys.stdout.write(as_json(verdict, old.label, new.label))
+    elif args.markdown:
+        sys.stdout.write(markdown(verdict, f"{old.label} → {new.label}"))
+    else:
+        sys.stdout.write(table(verdict))
+        print(summary(verdict), file=sys.stderr)
+    return 1 if verdict.fails else 0
+
+
+def _release_notes(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from aurorakit.codegen.evolution.notes import release_notes
+    from aurorakit.codegen.evolution.sides import adjacent_releases
+    from aurorakit.runtime.errors import FileError
+
+    text = release_notes(adjacent_releases())
+    path = Path(args.out or RELEASE_NOTES)
+    if args.check:
+        try:
+            current = path.read_text(encoding="utf-8")
+        except OSError as err:
+            raise FileError.from_os_error(path, err, "cannot read") from None
+        if current == text:
+            print(f"{path}: up to date", file=sys.stderr)
+            return 0
+        print(f"{path}: stale; regenerate with: aurorakit diff --release-notes", file=sys.stderr)
+        return 1
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise FileError.from_os_error(path, err, "cannot write") from None
+    print(f"{path}: written", file=sys.stderr)
+    return 0
+
+
+def _usage(message: str) -> Exception:
+    from aurorakit.runtime.errors import UsageError
+    return UsageError(message)
