@@ -103,7 +103,7 @@ RULES: dict[str, Rule] = {
 
 
 def describe_rules() -> str:
-    """One line per rule, for ``aurorakit diff --help`` and the README."""
+    """One line per rule, for ``aurorakit diff --rules``."""
     width = max(map(len, RULES))
     lines = []
     for name, rule in RULES.items():
