@@ -33,11 +33,20 @@ class ConversionError(AurorakitError):
     """A value the target release cannot hold at all (``task.status: PARTITIONED ...``)."""
 
 
+KINDS = {
+    "dropped": "a value the target release cannot hold is lost",
+    "omitted": "a field the target lacks is left out; it held its default, so nothing is lost",
+    "defaulted": "a field only the target has takes its default (Gson writes it)",
+}
+"""What each :class:`Loss` kind means; only ``dropped`` loses information (``convert --strict``)."""
+
+
 @dataclass(frozen=True)
 class Loss:
     """Something of the source the target could not keep, or had to invent."""
 
-    kind: str  # "dropped" (source data the target lacks) or "defaulted" (target data the source lacks)
+    kind: str  # see KINDS
+
     path: str  # JSON path in the payload: task.assignedTask.task.resources[2]
     detail: str
 
@@ -127,12 +136,12 @@ class _Walk:
                     kwargs[spec.attr] = self.value(value, src.type, spec.type, where)
                 continue
             if src is not None and getattr(obj, src.attr) is not None:
-                self.lose("dropped", f"{path}.{src.name}", f"{src.type} cannot become {spec.type}")
+                self.lose(_drop_kind(obj, src), f"{path}.{src.name}", f"{src.type} cannot become {spec.type}")
             if spec.attr in _written_unset(cls):
                 self.lose("defaulted", where, "not in the source release: takes its Java default")
         for spec in type(obj)._fields:
             if spec.id not in target_ids and getattr(obj, spec.attr) is not None:
-                self.lose("dropped", f"{path}.{spec.name}", "not in the target release")
+                self.lose(_drop_kind(obj, spec), f"{path}.{spec.name}", "not in the target release")
         return cls(**kwargs)
 
     def _union(self, obj: Any, cls: Any, path: str) -> Any:
@@ -200,17 +209,25 @@ def _compatible(src: Any, dst: Any) -> bool:
     return True
 
 
-_WRITTEN_UNSET: dict[type, frozenset[str]] = {}
+_BLANK: dict[type, Any] = {}
+
+
+def _blank(cls: type) -> Any:
+    """An object of a struct class built with no arguments: every field at its default."""
+    found = _BLANK.get(cls)
+    if found is None:
+        found = _BLANK[cls] = cls()
+    return found
 
 
 def _written_unset(cls: type) -> frozenset[str]:
     """Attributes Gson writes even when nobody sets them: primitives, collections, IDL defaults."""
-    found = _WRITTEN_UNSET.get(cls)
-    if found is None:
-        blank = cls()
-        found = _WRITTEN_UNSET[cls] = frozenset(
-            spec.attr for spec in cls._fields if getattr(blank, spec.attr) is not None)  # type: ignore[attr-defined]
-    return found
+    blank = _blank(cls)
+    return frozenset(spec.attr for spec in cls._fields if getattr(blank, spec.attr) is not None)  # type: ignore[attr-defined]
+
+
+def _drop_kind(obj: Any, spec: Any) -> str:
+    return "omitted" if getattr(obj, spec.attr) == getattr(_blank(type(obj)), spec.attr) else "dropped"
 
 
 def _signed(value: int) -> int:
