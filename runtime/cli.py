@@ -70,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     webhook_cli.add_commands(commands)
     from aurorakit.runtime.relay import cli as relay_cli  # relay, consume
     relay_cli.add_commands(commands)
+    from . import evolution_commands  # diff, convert
+    evolution_commands.add_commands(commands)
     add_output_options_everywhere(commands)
     return parser
 
