@@ -29,15 +29,16 @@ def _back(event: TaskStateChange, task: object, models: object) -> TaskStateChan
     return TaskStateChange(task, old, hashed="none")
 
 
-@pytest.mark.parametrize("name, least", [("aurora-0.22.0-lifecycles.json", 200)])
-def test_there_and_back_gives_the_same_bytes(name: str, least: int) -> None:
+@pytest.mark.parametrize("name", ["aurora-0.22.0-lifecycles.json"])
+def test_there_and_back_gives_the_same_bytes(name: str) -> None:
     """0.22 -> 0.14 -> 0.22 of events whose data 0.14 can hold (no PARTITIONED, no 0.22-only values).
 
     (The random vectors set some 0.22-only field in every case, so only the lifecycles qualify.)
     """
     forth, back = Converter(a22, a14), Converter(a14, a22)
     compared = 0
-    for case, event in _events(name, a22):
+    cases = _events(name, a22)
+    for case, event in cases:
         try:
             there = forth.convert(event.task)
         except ConversionError:
@@ -47,7 +48,7 @@ def test_there_and_back_gives_the_same_bytes(name: str, least: int) -> None:
         again = back.convert(there.value)
         assert _back(event, again.value, a22).encode() == case["payload"], case["name"]
         compared += 1
-    assert compared >= least
+    assert compared == len(cases)  # a lifecycle holds nothing 0.14 lacks
 
 
 @pytest.mark.parametrize("name, source, target", [
@@ -59,12 +60,13 @@ def test_converted_hashes_are_what_the_same_jvm_would_have_computed(name: str, s
     """Hashes carried through a change of shape still agree with the JVM identities the vector recorded."""
     table = IdentityTable(vector_file(name)["identity"])
     checked = 0
-    for case, event in _events(name, source):
+    cases = _events(name, source)
+    for case, event in cases:
         converted = Converter(source, target, identity=table).convert(event.task)
         report = verify(converted.value, table)
         assert report.mismatches == [], (case["name"], report.mismatches[:1])
         checked += report.checked
-    assert checked > 1000
+    assert checked >= 5 * len(cases)
 
 
 def test_losses_from_0_14_to_0_22_follow_the_schema_facts() -> None:
