@@ -45,8 +45,10 @@ class Schema:
         found: dict[str, m.Struct | m.Enum] = {}
         for mod in self.module.all_modules():
             prefix = "" if mod is self.module else f"{mod.name}."
-            for d in [*mod.enums, *mod.structs]:
-                found[prefix + d.name] = d
+            for enum in mod.enums:
+                found[prefix + enum.name] = enum
+            for struct in mod.structs:
+                found[prefix + struct.name] = struct
         return found
 
     def typedefs(self) -> dict[str, tuple[str, int]]:
