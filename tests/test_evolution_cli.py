@@ -84,9 +84,12 @@ def test_bad_allow_list_names_the_entry(pair: tuple[Path, Path], tmp_path: Path)
     assert got.returncode == 2 and "accept[0].rule: unknown rule 'NOPE'" in got.stderr
 
 
-def test_releases_by_name_0_19_to_0_20() -> None:
-    """From the schema facts: 0.20 drops TaskConfig's legacy resource fields and adds PARTITIONED."""
-    got = json.loads(run("diff", "0.19.1", "0.20", "--json").stdout)
+def test_releases_by_name_0_19_to_0_20(tmp_path: Path) -> None:
+    """From the schema facts: 0.20 drops TaskConfig's legacy resource fields and adds PARTITIONED.
+
+    Run from an unrelated folder: the IDLs come from the installed package (aurorakit.thrift).
+    """
+    got = json.loads(run("diff", "0.19.1", "0.20", "--json", cwd=tmp_path).stdout)
     rules = {(c["rule"], c["symbol"]) for c in got["changes"]}
     assert {("FIELD_REMOVED", "TaskConfig.numCpus"), ("FIELD_REMOVED", "TaskConfig.ramMb"),
             ("FIELD_REMOVED", "TaskConfig.diskMb"), ("FIELD_REMOVED", "TaskConfig.requestedPorts"),

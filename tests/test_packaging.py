@@ -19,7 +19,8 @@ def _pyproject() -> dict:
 
 def test_every_package_folder_is_listed() -> None:
     listed = set(_pyproject()["tool"]["setuptools"]["packages"])
-    folders = {"codegen": "aurorakit.codegen", "runtime": "aurorakit.runtime", "generated": "aurorakit.generated"}
+    folders = {"codegen": "aurorakit.codegen", "runtime": "aurorakit.runtime", "generated": "aurorakit.generated",
+               "thrift": "aurorakit.thrift"}
     found = set()
     for folder, package in folders.items():
         for init in (ROOT / folder).rglob("__init__.py"):
@@ -31,7 +32,8 @@ def test_every_package_folder_is_listed() -> None:
 def test_console_script_runs_help() -> None:
     out = subprocess.run([sys.executable, "-m", "aurorakit.runtime.cli", "--help"], capture_output=True, text=True)
     assert out.returncode == 0
-    for command in ("codegen", "conformance", "example", "decode", "verify", "calibrate", "receive", "send", "simulate"):
+    for command in ("codegen", "conformance", "example", "decode", "verify", "calibrate", "receive", "send", "simulate",
+                    "diff", "convert"):
         assert command in out.stdout
 
 
