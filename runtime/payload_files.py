@@ -333,7 +333,7 @@ def _vector_header(path: str, events: _Events) -> tuple[dict[str, Any], bool]:
                     raise PayloadError(f"{path}: cases: expected an array of cases")
                 return header, True
             header[key] = _build(event, value, events, path, key, 1)
-    except (ijson.JSONError, StopIteration) as err:
+    except (ijson.JSONError, StopIteration, UnicodeDecodeError) as err:
         raise PayloadError(f"{path}: not a complete vector file ({_reason(err)})") from None
     raise PayloadError(f"{path}: not a complete vector file (it ends early)")
 
@@ -369,7 +369,7 @@ def _streamed_cases(path: str, events: _Events) -> Iterator[Payload]:
             level += (event in _STARTS) - (event in _ENDS)
             if level > _MAX_DEPTH:
                 raise PayloadError(f"{path}: after the cases: nested too deeply for a vector file")
-    except (ijson.JSONError, StopIteration) as err:
+    except (ijson.JSONError, StopIteration, UnicodeDecodeError) as err:
         raise PayloadError(f"{path}: case {index}: the file breaks off or is not JSON ({_reason(err)}); "
                            f"{index} case(s) read before it") from None
 
