@@ -132,8 +132,8 @@ class _Walk:
             src = source_fields.get(spec.id)
             if src is not None and _compatible(src.type, spec.type):
                 value = getattr(obj, src.attr)
-                if value is not None:
-                    kwargs[spec.attr] = self.value(value, src.type, spec.type, where)
+                # An explicit None keeps an unset field unset (no IDL default fills it in).
+                kwargs[spec.attr] = None if value is None else self.value(value, src.type, spec.type, where)
                 continue
             if src is not None and getattr(obj, src.attr) is not None:
                 self.lose(_drop_kind(obj, src), f"{path}.{src.name}", f"{src.type} cannot become {spec.type}")

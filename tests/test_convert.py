@@ -101,3 +101,10 @@ def test_an_unhashed_object_stays_unhashed() -> None:
     made = Converter(a14, a22).convert(task).value
     assert made._jhash == 0 and made.assignedTask._jhash == 0 and made.assignedTask.task._jhash == 0
     assert made.assignedTask.task.isService is True
+
+
+def test_an_unset_field_with_an_idl_default_stays_unset() -> None:
+    """Found by the property tests: container=None came back as the IDL default {"mesos": {}}."""
+    config = a14.TaskConfig(container=None)
+    assert config.container is None
+    assert Converter(a14, a22).convert(config, "task").value.container is None
