@@ -22,6 +22,56 @@ SHIPPED_MODELS = {"0.14": "aurorakit.generated.aurora_0_14", "0.22": "aurorakit.
 _CHARSET = re.compile(r";\s*charset\s*=\s*\"?([^\";\s]+)", re.IGNORECASE)
 
 
+# (last minor of the group, group name) in the behaviour doc's table; later minors are the fork.
+_GROUPS = ((15, "A"), (16, "B"), (18, "C"), (19, "D"), (22, "E"))
+_STATUSES = ("PENDING", "STARTING", "RUNNING", "FINISHED", "FAILED", "KILLED", "KILLING", "LOST",
+             "ASSIGNED", "INIT", "RESTARTING", "PREEMPTING", "THROTTLED", "DRAINING")
+
+
+@dataclass(frozen=True)
+class ClientFacts:
+    """The HTTP client of a release group, as a receiver saw it.
+
+    ``added``: headers the client put on every POST; ``default_content_type``:
+    sent only when no Content-Type is configured; ``timestamp_clash``: what
+    happened to a configured header with the timestamp header's name
+    (``replaced`` by the generated value, the ``configured`` value wins, or
+    ``both`` sent); ``timeout_bounds``: what ``timeoutMsec`` limited;
+    ``zero_timeout``/``negative_timeout``: what ``timeoutMsec`` 0 or below
+    meant (None where the doc does not say).
+    """
+
+    name: str
+    added: tuple[tuple[str, str], ...]
+    default_content_type: tuple[str, str] | None
+    timestamp_clash: str
+    timeout_bounds: str
+    zero_timeout: str | None = None
+    negative_timeout: str | None = None
+
+
+_APACHE = ClientFacts(
+    "Apache HttpClient 4.5",
+    (("User-Agent", "Apache-HttpClient/4.5.2 (Java/<version>)"), ("Accept-Encoding", "gzip,deflate"),
+     ("Connection", "Keep-Alive")),
+    ("Content-Type", "text/plain; charset=ISO-8859-1"), "configured",
+    "connecting, taking a pooled connection, and each read (idle time)")
+_AHC = ClientFacts(
+    "AsyncHttpClient 2.0", (("User-Agent", "AHC/2.0"), ("Accept", "*/*")), None, "both",
+    "connecting, the TLS handshake, each read, and the whole request",
+    zero_timeout="every request times out at once")
+_CLIENTS = {
+    "A": ClientFacts(
+        "the JDK's HttpURLConnection",
+        (("User-Agent", "Java/<version>"), ("Accept", "text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2"),
+         ("Connection", "keep-alive")),
+        ("Content-type", "application/x-www-form-urlencoded"), "replaced",
+        "connecting only (a failed connect is tried a second time); reads are unbounded",
+        zero_timeout="no limit", negative_timeout="every event fails"),
+    "B": _APACHE, "C": _APACHE, "D": _AHC, "E": _AHC, "fork": _AHC,
+}
+
+
 class ProfileError(AurorakitError, ValueError):
     """An unknown Aurora release, or models that are not there."""
 
@@ -60,6 +110,24 @@ class Profile:
     def timeout_scope(self) -> str:
         """``connect``: timeoutMsec bounds connecting only (0.14, 0.15); ``all``: connect, pool and read."""
         return "connect" if self.minor <= 15 else "all"
+
+    @property
+    def group(self) -> str:
+        """The behaviour doc's release group: ``A`` (0.14, 0.15) .. ``E`` (0.20-0.22), ``fork`` (0.23 on)."""
+        for last, name in _GROUPS:
+            if self.minor <= last:
+                return name
+        return "fork"
+
+    @property
+    def client(self) -> ClientFacts:
+        """What this release's HTTP client added to each POST (section 2.1 of the behaviour doc)."""
+        return _CLIENTS[self.group]
+
+    @property
+    def schedule_statuses(self) -> tuple[str, ...]:
+        """The ScheduleStatus names of this release's api.thrift; PARTITIONED came in 0.20."""
+        return _STATUSES + (("PARTITIONED",) if self.minor >= 20 else ())
 
     @property
     def wire(self) -> str:

@@ -31,6 +31,8 @@ from ..payload_commands import PayloadRun, import_models_package
 from ..profiles import Profile, profile_for
 from ..progress import Progress
 
+from . import settings as aurorakit_settings
+from .check_config import check_config, report_json, report_text
 from .config import WebhookConfig, describe_keys, load_config
 from .outgoing import OutgoingEvent
 from .payloads import header, models_for, outgoing_from_event, outgoing_from_text, request_decoder
@@ -51,6 +53,7 @@ def add_commands(commands: Any) -> None:
     _add_receive(commands)
     _add_send(commands)
     _add_simulate(commands)
+    _add_check_config(commands)
 
 
 def _command(commands: Any, name: str, summary: str, description: str, examples: str) -> argparse.ArgumentParser:
@@ -139,6 +142,37 @@ def _show_warnings() -> None:
         logger.addHandler(handler)
         logger.setLevel(logging.WARNING)
         logger.propagate = False
+
+
+# -- check-config ----------------------------------------------------------------
+CHECK_CONFIG_EXAMPLES = """\
+  aurorakit check-config webhook.json --aurora 0.14
+  aurorakit check-config webhook.json --aurora 0.22.0 --json | jq .headers"""
+
+
+def _add_check_config(commands: Any) -> None:
+    sub = _command(commands, "check-config", "say whether an Aurora release would start with a webhook.json",
+                   "Read webhook.json exactly as the Aurora release reads it and say whether the\n"
+                   "scheduler would start with it; if not, the exact reason. If it would: the target,\n"
+                   "the headers as a receiver sees them (configured, added by the release's HTTP\n"
+                   "client, the timestamp header and what happens to a configured one of that name),\n"
+                   "how the body is encoded, what timeoutMsec bounds, which events are posted, and\n"
+                   "whether aurorakit send can send with it in each delivery mode.\n"
+                   "Exit status: 0 the release would start, 1 it would not, 2 the file cannot be read.",
+                   CHECK_CONFIG_EXAMPLES + "\n\nwebhook.json keys:\n" + describe_keys())
+    sub.add_argument("file", metavar="webhook.json", help="the Aurora webhook config to check")
+    sub.add_argument("--aurora", required=True, metavar="RELEASE", help="the Aurora release that reads it")
+    sub.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    sub.set_defaults(handler=_check_config)
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    report = check_config(args.file, args.aurora)
+    if args.json:
+        print(json.dumps(report_json(report), ensure_ascii=False, indent=2))
+    else:
+        print(report_text(report), file=sys.stdout if report.readable else sys.stderr)
+    return report.exit_status()
 
 
 # -- receive -------------------------------------------------------------------
@@ -426,7 +460,7 @@ SEND_EXAMPLES = """\
   aurorakit send --config webhook.json aurora-0.22.0-lifecycles.json    # a vector file
   aurorakit send --config webhook.json webhooks.md
 
-webhook.json keys:
+webhook.json keys (as Aurora reads them; check with aurorakit check-config):
 """
 
 
@@ -446,16 +480,18 @@ def _add_send(commands: Any) -> None:
                    "delivery 'reliable': spooled, retried with backoff, signed; send waits until every\n"
                    "event is delivered or given up (or --wait seconds).\n"
                    "Prints the counters; exit status 1 if any event failed or was given up.",
-                   SEND_EXAMPLES + describe_keys())
+                   SEND_EXAMPLES + describe_keys() + "\n\n" + aurorakit_settings.describe_settings())
     sub.add_argument("files", nargs="+", metavar="FILE", help="captured payloads")
     sub.add_argument("--config", required=True, metavar="webhook.json", help="Aurora webhook config")
     sub.add_argument("--wait", type=_non_negative_float, metavar="SECONDS",
                      help="reliable delivery: stop waiting after this long (default: until done)")
+    aurorakit_settings.add_arguments(sub)  # --aurora, --delivery, --spool, ...: last, after the command's own
     sub.set_defaults(handler=_send)
 
 
 def _send(args: argparse.Namespace) -> int:
-    config = load_config(args.config)  # a WebhookConfigError is an AurorakitError: one line, exit 2
+    # A WebhookConfigError or SettingsError is an AurorakitError: one line, exit 2.
+    config = load_config(args.config, settings=aurorakit_settings.from_arguments(args))
     profile = profile_for(config.profile)
     content_type = header(config.headers, "Content-Type")
     delivery = _Delivery(config, profile, as_json=args.json)
@@ -520,10 +556,9 @@ def _add_simulate(commands: Any) -> None:
                    SIMULATE_EXAMPLES)
     sub.add_argument("--jobs", required=True, type=_positive_int, metavar="J", help="jobs alive at a time")
     sub.add_argument("--instances", required=True, type=_positive_int, metavar="I", help="instances per job")
-    sub.add_argument("--config", metavar="webhook.json", help="webhook config: target, profile, statuses, delivery")
+    sub.add_argument("--config", metavar="webhook.json", help="Aurora webhook config: target, headers, statuses")
     sub.add_argument("--dry-run", metavar="OUT", help="write the payloads to OUT instead of sending them")
-    sub.add_argument("--aurora", metavar="VERSION",
-                     help="with --dry-run and no --config: the Aurora release to behave like (default 0.22)")
+    sub.add_argument("--aurora", metavar="VERSION", help="the Aurora release to behave like (default 0.22)")
     sub.add_argument("--models", metavar="MODULE", help="generated models of the profile's release")
     sub.add_argument("--identity", metavar="FILE", help="identity table of the simulated scheduler process")
     sub.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
@@ -539,16 +574,16 @@ def _add_simulate(commands: Any) -> None:
     limit.add_argument("--duration", type=_non_negative_float, metavar="S", help="stop after S seconds")
     sub.add_argument("--wait", type=_non_negative_float, metavar="SECONDS",
                      help="reliable delivery: how long to wait for the last deliveries (default: until done)")
+    aurorakit_settings.add_arguments(sub)
     sub.set_defaults(handler=_simulate)
 
 
 def _simulate(args: argparse.Namespace) -> int:
     if args.config is None and args.dry_run is None:
         raise WebhookCommandError("simulate: give --config (to send) or --dry-run OUT (to write)")
-    if args.config is not None and args.aurora is not None:
-        raise WebhookCommandError("simulate: the profile comes from --config; --aurora is for --dry-run without one")
-    config = load_config(args.config) if args.config is not None else None
-    profile, models = _payload_models(args, config.profile if config is not None else None)
+    settings = aurorakit_settings.from_arguments(args)
+    config = load_config(args.config, settings=settings) if args.config is not None else None
+    profile, models = _payload_models(args, settings.release)
     identity = None
     if args.identity:
         try:

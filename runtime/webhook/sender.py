@@ -370,7 +370,7 @@ class ReliableSender:
             self._give_up(event, f"{result.describe()} (not retried)")
             return
         policy = self.config.retry
-        if leased.attempt >= policy.max_attempts:
+        if policy.max_attempts is not None and leased.attempt >= policy.max_attempts:
             self._give_up(event, f"{result.describe()} after {leased.attempt} attempt(s)")
             return
         now = time.time()
