@@ -16,10 +16,11 @@ from test_webhook_helpers import Answer, RecordingServer, unused_port
 
 
 def aurora_config(url: str, **extra: Any) -> WebhookConfig:
-    config = {"targetURL": url, "timeoutMsec": 300, "delivery": "aurora",
+    config = {"targetURL": url, "timeoutMsec": 300,
               "headers": {"Content-Type": "application/vnd.kafka.json.v1+json", "Producer-Type": "reliable"}}
+    release = extra.pop("profile", None)  # aurorakit settings live outside webhook.json
     config.update(extra)
-    return parse_config(json.dumps(config))
+    return parse_config(json.dumps(config), release=release, settings={"delivery": "aurora"})
 
 
 def event(n: int, new: str = "RUNNING", old: str | None = "STARTING") -> OutgoingEvent:
@@ -92,8 +93,8 @@ def test_which_events_each_version_posts() -> None:
         assert v22.submit(event(1, "RUNNING")) is None  # not listed
         assert v22.submit(event(2, "FAILED")) is not None
         assert v22.submit(event(3, "FAILED", old=None)) is None  # initial events stopped in 0.16
-        v18 = AuroraSender(aurora_config(server.url, profile="0.18", **filtered))
-        assert v18.submit(event(4, "RUNNING")) is not None  # 0.18 knew no "statuses"
+        v18 = AuroraSender(aurora_config(server.url, profile="0.18"))  # "statuses" would stop 0.18
+        assert v18.submit(event(4, "RUNNING")) is not None
         v14 = AuroraSender(aurora_config(server.url, profile="0.14"))
         assert v14.submit(event(5, "PENDING", old=None)) is not None  # 0.14 posted initial events
     assert [json.loads(a.body or b"")["n"] for a in server.arrivals] == [2, 4, 5]

@@ -43,7 +43,7 @@ from ..errors import AurorakitError
 from ..profiles import Profile, profile_for
 
 from .redaction import REDACTED, is_sensitive_header, redact_headers, redact_url
-from .settings import DELIVERY_MODES, OLD_KEYS, RetryPolicy, Settings, where_it_goes
+from .settings import DELIVERY_MODES, OLD_KEYS, RetryPolicy, Settings, settings_from_dict, where_it_goes
 
 __all__ = ["AURORA_0_22_STATUSES", "AuroraConfig", "CONFIG_KEYS", "DELIVERY_MODES", "RetryPolicy",
            "WebhookConfig", "WebhookConfigError", "config_from_dict", "describe_keys", "load_config",
@@ -156,9 +156,16 @@ class WebhookConfig:
         )
 
 
-def load_config(path: str | Path, *, release: str | None = None, settings: Settings | None = None,
+SettingsLike = Settings | Mapping[str, Any] | None
+
+
+def load_config(path: str | Path, *, release: str | None = None, settings: SettingsLike = None,
                 valid_statuses: Iterable[str] | None = None) -> WebhookConfig:
-    """Read ``webhook.json`` as ``release`` (default: the settings' release, else 0.22) and join ``settings``."""
+    """Read ``webhook.json`` as ``release`` (default: the settings' release, else 0.22) and join ``settings``.
+
+    ``settings``: a :class:`Settings` (``settings.from_arguments``) or a mapping
+    shaped like the settings file (``{"delivery": "aurora", "retry": {...}}``).
+    """
     source = str(path)
     try:
         data = Path(path).read_bytes()
@@ -167,10 +174,10 @@ def load_config(path: str | Path, *, release: str | None = None, settings: Setti
     return parse_config(data, release=release, settings=settings, valid_statuses=valid_statuses, source=source)
 
 
-def parse_config(text: str | bytes, *, release: str | None = None, settings: Settings | None = None,
+def parse_config(text: str | bytes, *, release: str | None = None, settings: SettingsLike = None,
                  valid_statuses: Iterable[str] | None = None, source: str | None = None) -> WebhookConfig:
     """:func:`load_config` for the file's text."""
-    settings = settings or Settings()
+    settings = _settings(settings)
     aurora = read_aurora_config(text, release or settings.release or DEFAULT_RELEASE,
                                 valid_statuses=valid_statuses, source=source)
     try:
@@ -179,10 +186,10 @@ def parse_config(text: str | bytes, *, release: str | None = None, settings: Set
         raise WebhookConfigError(exc.key, exc.problem, source) from None
 
 
-def config_from_dict(obj: object, *, release: str | None = None, settings: Settings | None = None,
+def config_from_dict(obj: object, *, release: str | None = None, settings: SettingsLike = None,
                      valid_statuses: Iterable[str] | None = None) -> WebhookConfig:
     """:func:`parse_config` for an already-parsed JSON value (numbers as Python numbers)."""
-    settings = settings or Settings()
+    settings = _settings(settings)
     profile = profile_for(release or settings.release or DEFAULT_RELEASE)
     return _joined(_aurora_config(_literal_numbers(obj), profile, valid_statuses), settings)
 
@@ -195,6 +202,12 @@ def read_aurora_config(text: str | bytes, release: str, *, valid_statuses: Itera
         return _aurora_config(_json(text), profile, valid_statuses)
     except WebhookConfigError as exc:
         raise WebhookConfigError(exc.key, exc.problem, source) from None
+
+
+def _settings(settings: SettingsLike) -> Settings:
+    if settings is None:
+        return Settings()
+    return settings if isinstance(settings, Settings) else settings_from_dict(settings)
 
 
 # -- reading the file as Aurora did -------------------------------------------------------
