@@ -275,6 +275,8 @@ def _read_file(path: str) -> dict[str, Any]:
 
 
 def _values_from_object(obj: Mapping[str, Any], source: str, base_dir: Path | None) -> dict[str, Any]:
+    if SECRET_KEY in obj and "signingSecretFile" in obj:
+        raise SettingsError(f"{source}: {SECRET_KEY} and signingSecretFile: give the secret one way")
     values: dict[str, Any] = {}
     for key, value in obj.items():
         if key == "retry":
@@ -288,8 +290,6 @@ def _values_from_object(obj: Mapping[str, Any], source: str, base_dir: Path | No
             values["signingSecretFile"] = _checked_secret(value, f"{source}: {SECRET_KEY}")
         else:
             values.update(_one_value(key, value, source, base_dir))
-    if SECRET_KEY in obj and "signingSecretFile" in obj:
-        raise SettingsError(f"{source}: {SECRET_KEY} and signingSecretFile: give the secret one way")
     return values
 
 

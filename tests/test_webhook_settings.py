@@ -1,0 +1,157 @@
+"""aurorakit's own settings: flags over AURORAKIT_* variables over a settings file over the defaults."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+
+from aurorakit.runtime.webhook import settings as kit
+from aurorakit.runtime.webhook.settings import RetryPolicy, Settings, SettingsError, settings_from_dict
+
+SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser()
+    kit.add_arguments(p)
+    return p
+
+
+def resolve(argv: list[str], env: dict[str, str] | None = None) -> Settings:
+    return kit.from_arguments(parser().parse_args(argv), env or {})
+
+
+def test_defaults_retry_until_a_deadline_of_a_day() -> None:
+    # Issue 10 item 3: keep retrying with capped backoff until a deadline of at least a day.
+    policy = RetryPolicy()
+    assert policy.max_attempts is None
+    assert policy.deadline_sec >= 86_400
+    assert policy.max_backoff_msec <= 300_000 and policy.initial_backoff_msec < policy.max_backoff_msec
+    assert policy.jitter == 1.0
+    assert resolve([]) == Settings(release=None, delivery="reliable", retry=policy, spool=None,
+                                   signing_secret=None, queue_size=10_000, workers=4)
+
+
+def test_flag_beats_variable_beats_file(tmp_path: Path) -> None:
+    (tmp_path / "aurorakit.json").write_text(json.dumps({
+        "aurora": "0.16", "workers": 2, "queueSize": 50, "spool": "spool.db",
+        "retry": {"initialBackoffMsec": 100, "maxBackoffMsec": 1000, "deadlineSec": 30}}), encoding="utf-8")
+    env = {"AURORAKIT_SETTINGS": str(tmp_path / "aurorakit.json"), "AURORAKIT_WORKERS": "3",
+           "AURORAKIT_RETRY_DEADLINE_SEC": "60.5", "AURORAKIT_AURORA": "0.19"}
+    got = resolve(["--workers", "5", "--aurora", "0.20.0"], env)
+    assert (got.release, got.workers, got.queue_size) == ("0.20", 5, 50)
+    assert got.spool == str(tmp_path / "spool.db")  # relative to the settings file's folder
+    assert got.retry == RetryPolicy(None, 100, 1000, 1.0, 60.5)
+    from_env = resolve([], env)
+    assert (from_env.release, from_env.workers) == ("0.19", 3)
+    explicit = resolve(["--settings", str(tmp_path / "aurorakit.json")])
+    assert (explicit.release, explicit.workers, explicit.retry.deadline_sec) == ("0.16", 2, 30.0)
+
+
+def test_every_setting_has_a_flag_and_a_variable() -> None:
+    flags = {s.key: (s.flag, s.env) for s in kit.SETTINGS}
+    assert flags == {
+        "aurora": ("--aurora", "AURORAKIT_AURORA"),
+        "delivery": ("--delivery", "AURORAKIT_DELIVERY"),
+        "spool": ("--spool", "AURORAKIT_SPOOL"),
+        "queueSize": ("--queue-size", "AURORAKIT_QUEUE_SIZE"),
+        "workers": ("--workers", "AURORAKIT_WORKERS"),
+        "retry.maxAttempts": ("--retry-max-attempts", "AURORAKIT_RETRY_MAX_ATTEMPTS"),
+        "retry.initialBackoffMsec": ("--retry-initial-backoff-msec", "AURORAKIT_RETRY_INITIAL_BACKOFF_MSEC"),
+        "retry.maxBackoffMsec": ("--retry-max-backoff-msec", "AURORAKIT_RETRY_MAX_BACKOFF_MSEC"),
+        "retry.jitter": ("--retry-jitter", "AURORAKIT_RETRY_JITTER"),
+        "retry.deadlineSec": ("--retry-deadline-sec", "AURORAKIT_RETRY_DEADLINE_SEC"),
+        "signingSecretFile": ("--signing-secret-file", "AURORAKIT_SIGNING_SECRET_FILE"),
+    }
+    text = kit.describe_settings()
+    for flag, env in flags.values():
+        assert flag in text and env in text
+    assert "--signing-secret " in text and "AURORAKIT_SIGNING_SECRET " in text
+    assert "process list" in text
+
+
+def test_the_signing_secret_from_a_variable_a_file_or_the_command_line(tmp_path: Path) -> None:
+    secret_file = tmp_path / "secret"
+    secret_file.write_text(SECRET + "\n", encoding="utf-8")
+    assert resolve([], {"AURORAKIT_SIGNING_SECRET": SECRET}).signing_secret == SECRET
+    assert resolve(["--signing-secret-file", str(secret_file)]).signing_secret == SECRET
+    assert resolve([], {"AURORAKIT_SIGNING_SECRET_FILE": str(secret_file)}).signing_secret == SECRET
+    assert resolve(["--signing-secret", "raw text secret"]).signing_secret == "raw text secret"
+    (tmp_path / "s.json").write_text(json.dumps({"signingSecretFile": "secret"}), encoding="utf-8")
+    assert resolve(["--settings", str(tmp_path / "s.json")]).signing_secret == SECRET
+    # a flag beats the variable
+    assert resolve(["--signing-secret", "from-flag"], {"AURORAKIT_SIGNING_SECRET": SECRET}).signing_secret == "from-flag"
+    assert "from-flag" not in repr(resolve(["--signing-secret", "from-flag"]))
+
+
+BAD = [
+    (["--workers", "65"], {}, "--workers: must be between 1 and 64, got 65"),
+    (["--workers", "x"], {}, "--workers: expected an integer, got 'x'"),
+    ([], {"AURORAKIT_QUEUE_SIZE": "0"}, "AURORAKIT_QUEUE_SIZE: must be between 1 and 10000000, got 0"),
+    ([], {"AURORAKIT_DELIVERY": "fast"}, "AURORAKIT_DELIVERY: expected 'reliable' or 'aurora', got 'fast'"),
+    (["--aurora", "0.13"], {}, "--aurora: unknown Aurora release '0.13'; known: 0.14, 0.15, 0.16, 0.17, 0.18, "
+                               "0.19, 0.20, 0.21, 0.22"),
+    (["--retry-jitter", "1.5"], {}, "--retry-jitter: must be between 0 and 1, got 1.5"),
+    (["--retry-deadline-sec", "0"], {}, "--retry-deadline-sec: must be a number greater than 0, got 0"),
+    (["--retry-deadline-sec", "nan"], {}, "--retry-deadline-sec: must be a number greater than 0, got nan"),
+    (["--retry-initial-backoff-msec", "500", "--retry-max-backoff-msec", "100"], {},
+     "retry.maxBackoffMsec: must be at least retry.initialBackoffMsec (500), got 100"),
+    (["--signing-secret", "whsec_!!!"], {}, "--signing-secret: not valid base64 after the 'whsec_' prefix"),
+    (["--delivery", "aurora"], {"AURORAKIT_SIGNING_SECRET": SECRET},
+     "signing secret: not used with delivery 'aurora' (Aurora did not sign requests)"),
+    (["--signing-secret-file", "/nonexistent/secret"], {},
+     "--signing-secret-file: cannot read the secret file /nonexistent/secret: No such file or directory"),
+    (["--settings", "/nonexistent/aurorakit.json"], {},
+     "/nonexistent/aurorakit.json: cannot read the settings file: No such file or directory"),
+]
+
+
+@pytest.mark.parametrize("argv, env, message", BAD, ids=[m[:40] for _, _, m in BAD])
+def test_bad_settings_name_where_they_came_from(argv: list[str], env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        resolve(argv, env)
+    assert str(caught.value) == message
+
+
+def test_settings_file_errors_name_the_file_and_key(tmp_path: Path) -> None:
+    path = tmp_path / "aurorakit.json"
+    for content, message in [
+        ({"worker": 2}, "worker: unknown setting (known: aurora, delivery, spool, queueSize, workers, "
+                        "retry.maxAttempts, retry.initialBackoffMsec, retry.maxBackoffMsec, retry.jitter, "
+                        "retry.deadlineSec, signingSecretFile, signingSecret)"),
+        ({"workers": "2"}, "workers: expected an integer"),
+        ({"workers": True}, "workers: expected an integer"),
+        ({"retry": {"jitter": "all"}}, "retry.jitter: expected a number"),
+        ({"retry": 3}, "retry: expected an object"),
+        ({"retry": {"maxAtempts": 3}}, "retry.maxAtempts: unknown setting (known: aurora"),
+        ({"signingSecret": SECRET, "signingSecretFile": "x"}, "signingSecret and signingSecretFile: give the secret one way"),
+        ({"signingSecretFile": "missing"}, f"signingSecretFile: cannot read the secret file {tmp_path / 'missing'}: "
+                                           "No such file or directory"),
+    ]:
+        path.write_text(json.dumps(content), encoding="utf-8")
+        with pytest.raises(SettingsError) as caught:
+            resolve(["--settings", str(path)])
+        assert str(caught.value).startswith(f"{path}: {message}"), str(caught.value)
+    path.write_text("[1]", encoding="utf-8")
+    with pytest.raises(SettingsError, match="expected a JSON object of aurorakit settings"):
+        resolve(["--settings", str(path)])
+    path.write_text('{"workers": ', encoding="utf-8")
+    with pytest.raises(SettingsError, match=r"invalid JSON at line 1 column 13"):
+        resolve(["--settings", str(path)])
+
+
+def test_settings_from_a_mapping() -> None:
+    got = settings_from_dict({"delivery": "aurora", "retry": {"maxAttempts": 3}, "workers": 1})
+    assert (got.delivery, got.retry.max_attempts, got.workers) == ("aurora", 3, 1)
+    with pytest.raises(SettingsError, match="settings: workers: must be between 1 and 64, got 0"):
+        settings_from_dict({"workers": 0})
+
+
+def test_a_commands_own_aurora_flag_is_read(tmp_path: Path) -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--aurora")  # as simulate has its own
+    kit.add_arguments(p)
+    assert kit.from_arguments(p.parse_args(["--aurora", "0.15"]), {}).release == "0.15"
