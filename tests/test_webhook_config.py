@@ -282,3 +282,29 @@ def test_describe_keys_lists_every_aurora_key() -> None:
     assert re.search(r"^statuses +array +0\.19 ", text, re.MULTILINE)
     import aurorakit.runtime.webhook.config as module
     assert all(f"``{key.name}``" in (module.__doc__ or "") for key in CONFIG_KEYS)
+
+
+SCHEMAS = {"0.14": "0.14.0", "0.15": "0.15.0", "0.16": "0.16.0", "0.17": "0.17.0", "0.18": "0.18.0",
+           "0.19": "0.19.0", "0.20": "0.20.0", "0.21": "0.21.0", "0.22": "0.22.0"}
+
+
+@pytest.mark.parametrize("release", sorted(SCHEMAS))
+def test_status_names_each_release_accepts_are_its_schemas(release: str) -> None:
+    from aurorakit.runtime.profiles import profile_for
+    from shared import shared_path
+    facts = json.loads(shared_path("aurora-schema", f"api-{SCHEMAS[release]}.json").read_text(encoding="utf-8"))
+    enums = facts["enums"]
+    enum = enums["ScheduleStatus"] if isinstance(enums, dict) else next(
+        e for e in enums if e["name"] == "ScheduleStatus")
+    names = {name for name, _ in enum["values"]}
+    assert set(profile_for(release).schedule_statuses) == names
+    for name in names:  # each one starts the release (from 0.19, where statuses is read)
+        if release >= "0.19":
+            assert read_aurora_config(cfg(statuses=[name]), release).statuses == frozenset({name})
+
+
+def test_release_groups_as_in_the_doc_table() -> None:
+    from aurorakit.runtime.profiles import profile_for
+    groups = {r: profile_for(r).group for r in EVERY}
+    assert groups == {"0.14": "A", "0.15": "A", "0.16": "B", "0.17": "C", "0.18": "C", "0.19": "D",
+                      "0.20": "E", "0.21": "E", "0.22": "E"}

@@ -468,7 +468,7 @@ def _add_send(commands: Any) -> None:
     sub = _command(commands, "send", "replay captured payloads to a webhook as Aurora would",
                    "POST every payload in the files (one event per file, JSON lines, vector files,\n"
                    "documents with ```json blocks) to the config's targetURL, behaving like the\n"
-                   "config's profile (Aurora release):\n"
+                   "Aurora release named by --aurora (or AURORAKIT_AURORA, or the settings file):\n"
                    "  - events it did not post are skipped: oldState absent from 0.16 on, new statuses\n"
                    "    not in 'statuses' from 0.19 on;\n"
                    "  - the body is the payload's text (a pretty-printed one compacted, as Gson wrote\n"
@@ -583,6 +583,9 @@ def _simulate(args: argparse.Namespace) -> int:
         raise WebhookCommandError("simulate: give --config (to send) or --dry-run OUT (to write)")
     settings = aurorakit_settings.from_arguments(args)
     config = load_config(args.config, settings=settings) if args.config is not None else None
+    if config is not None and config.statuses == frozenset() and args.events is not None:
+        raise WebhookCommandError(f"simulate: {args.config} has \"statuses\": [], so nothing is posted and "
+                                  f"--events {args.events} would never be reached")
     profile, models = _payload_models(args, settings.release)
     identity = None
     if args.identity:
