@@ -56,8 +56,10 @@ STARTS: list[tuple[tuple[str, ...], str, tuple[str, int, tuple[tuple[str, str], 
     (WITH_STATUSES, cfg(statuses=[]), ("http://localhost:5000/", 5, (), frozenset())),
     (WITH_STATUSES, cfg(statuses=None), ("http://localhost:5000/", 5, (), None)),
     (WITH_STATUSES, cfg(statuses=["FAILED", "*"]), ("http://localhost:5000/", 5, (), None)),
-    (WITH_STATUSES, cfg(statuses=["FAILED", "LOST"]), ("http://localhost:5000/", 5, (), frozenset({"FAILED", "LOST"}))),
-    (("0.20", "0.21", "0.22"), cfg(statuses=["PARTITIONED"]), ("http://localhost:5000/", 5, (), frozenset({"PARTITIONED"}))),
+    (WITH_STATUSES, cfg(statuses=["FAILED", "LOST"]),
+     ("http://localhost:5000/", 5, (), frozenset({"FAILED", "LOST"}))),
+    (("0.20", "0.21", "0.22"), cfg(statuses=["PARTITIONED"]),
+     ("http://localhost:5000/", 5, (), frozenset({"PARTITIONED"}))),
 ]
 
 
@@ -68,10 +70,6 @@ def test_configs_each_release_starts_with(releases: tuple[str, ...], text: str,
         aurora = read_aurora_config(text, release)
         assert (aurora.target_url, aurora.timeout_msec, aurora.headers, aurora.statuses) == expected, release
         assert aurora.profile.version == release
-
-
-def stops(key: str, release: str) -> str:
-    return f"{key}: {'missing' if key != 'nullkey' else 'null'} (required: Aurora {release} stops at startup)"
 
 
 # (releases, text, exact message with {r} for the release) -- the release does not start.
@@ -95,7 +93,8 @@ DOES_NOT_START: list[tuple[tuple[str, ...], str, str]] = [
     (WITH_STATUSES, cfg(statuses="RUNNING"), "statuses: expected an array of status names, got string"),
     (WITH_STATUSES, cfg(statuses=[7]), "statuses[0]: expected a string, got number"),
     (EVERY, cfg(colour="blue"), "colour: unknown key: Aurora {r} stops at startup"),
-    (EVERY, cfg(targetUrl="http://x/"), "targetUrl: unknown key (did you mean 'targetURL'?): Aurora {r} stops at startup"),
+    (EVERY, cfg(targetUrl="http://x/"),
+     "targetUrl: unknown key (did you mean 'targetURL'?): Aurora {r} stops at startup"),
     (EVERY, cfg(timeoutMsec=True), "timeoutMsec: expected a number of milliseconds, got boolean"),
     (EVERY, cfg(timeoutMsec=[5]), "timeoutMsec: expected a number of milliseconds, got array"),
     (EVERY, cfg(timeoutMsec=2**31), "timeoutMsec: 2147483648 is out of range of a Java int"),
@@ -108,12 +107,14 @@ DOES_NOT_START: list[tuple[tuple[str, ...], str, str]] = [
     (EVERY, cfg(headers={"X-A": {"b": 1}}), "headers.X-A: expected a string, number or boolean, got object"),
     (EVERY, cfg(targetURL=5), "targetURL: expected a string, got number"),
     (EVERY, cfg(targetURL=""), "targetURL: not a URI: empty, or contains whitespace or control characters"),
-    (EVERY, cfg(targetURL="http://h/a b"), "targetURL: not a URI: empty, or contains whitespace or control characters"),
+    (EVERY, cfg(targetURL="http://h/a b"),
+     "targetURL: not a URI: empty, or contains whitespace or control characters"),
     (EVERY, "[1, 2]", "expected a JSON object at the top level, got array"),
     (EVERY, '{"targetURL": "http://x/",\n "timeoutMsec": 5,,}',
      "invalid JSON at line 2 column 19: Expecting property name enclosed in double quotes"),
     (EVERY, '{"targetURL": "http://x/", "timeoutMsec": NaN, "headers": {}}', "invalid JSON: NaN is not a JSON value"),
-    (EVERY, '{"targetURL": "http://x/", "headers": {}, "timeoutMsec": 5} x', "invalid JSON at line 1 column 61: Extra data"),
+    (EVERY, '{"targetURL": "http://x/", "headers": {}, "timeoutMsec": 5} x',
+     "invalid JSON at line 1 column 61: Extra data"),
     (EVERY, '{"targetURL": "http://x/", "targetURL": "http://y/", "timeoutMsec": 5, "headers": {}}',
      "targetURL: duplicate key (which one a release keeps is not documented: aurorakit refuses it)"),
     (EVERY, "[" * 100_000, "invalid JSON: nested too deeply"),

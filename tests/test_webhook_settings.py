@@ -82,9 +82,15 @@ def test_the_signing_secret_from_a_variable_a_file_or_the_command_line(tmp_path:
     assert resolve(["--signing-secret", "raw text secret"]).signing_secret == "raw text secret"
     (tmp_path / "s.json").write_text(json.dumps({"signingSecretFile": "secret"}), encoding="utf-8")
     assert resolve(["--settings", str(tmp_path / "s.json")]).signing_secret == SECRET
-    # a flag beats the variable
-    assert resolve(["--signing-secret", "from-flag"], {"AURORAKIT_SIGNING_SECRET": SECRET}).signing_secret == "from-flag"
+    # a flag beats the variable; two ways at once in one layer is a mistake
+    flagged = resolve(["--signing-secret", "from-flag"], {"AURORAKIT_SIGNING_SECRET": SECRET})
+    assert flagged.signing_secret == "from-flag"
     assert "from-flag" not in repr(resolve(["--signing-secret", "from-flag"]))
+    with pytest.raises(SettingsError, match="^AURORAKIT_SIGNING_SECRET and AURORAKIT_SIGNING_SECRET_FILE: give the "
+                                            "secret one way$"):
+        resolve([], {"AURORAKIT_SIGNING_SECRET": SECRET, "AURORAKIT_SIGNING_SECRET_FILE": str(secret_file)})
+    with pytest.raises(SettingsError, match="^--signing-secret and --signing-secret-file: give the secret one way$"):
+        resolve(["--signing-secret", SECRET, "--signing-secret-file", str(secret_file)])
 
 
 BAD = [
@@ -127,7 +133,8 @@ def test_settings_file_errors_name_the_file_and_key(tmp_path: Path) -> None:
         ({"retry": {"jitter": "all"}}, "retry.jitter: expected a number"),
         ({"retry": 3}, "retry: expected an object"),
         ({"retry": {"maxAtempts": 3}}, "retry.maxAtempts: unknown setting (known: aurora"),
-        ({"signingSecret": SECRET, "signingSecretFile": "x"}, "signingSecret and signingSecretFile: give the secret one way"),
+        ({"signingSecret": SECRET, "signingSecretFile": "x"},
+         "signingSecret and signingSecretFile: give the secret one way"),
         ({"signingSecretFile": "missing"}, f"signingSecretFile: cannot read the secret file {tmp_path / 'missing'}: "
                                            "No such file or directory"),
     ]:

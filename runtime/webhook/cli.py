@@ -459,6 +459,9 @@ SEND_EXAMPLES = """\
   aurorakit send --config webhook.json day1.jsonl day2.jsonl --wait 60
   aurorakit send --config webhook.json aurora-0.22.0-lifecycles.json    # a vector file
   aurorakit send --config webhook.json webhooks.md
+  aurorakit send --config webhook.json --aurora 0.14 --delivery aurora captured.jsonl
+  aurorakit send --config webhook.json --settings aurorakit.json captured.jsonl
+  AURORAKIT_SIGNING_SECRET_FILE=~/.whsec aurorakit send --config webhook.json --spool spool.db captured.jsonl
 
 webhook.json keys (as Aurora reads them; check with aurorakit check-config):
 """

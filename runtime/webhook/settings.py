@@ -84,10 +84,6 @@ class Settings:
                 f"workers={self.workers})")
 
 
-def _release(text: str) -> str:
-    return normalize_version(text)
-
-
 def _delivery(text: str) -> str:
     if text not in DELIVERY_MODES:
         raise ValueError(f"expected 'reliable' or 'aurora', got {text!r}")
@@ -136,6 +132,7 @@ class Setting:
     kind: str         # "string", "integer" or "number": what the settings file holds
     parse: Callable[[str], Any]
     meaning: str
+    metavar: str = "N"
 
     @property
     def env(self) -> str:
@@ -147,11 +144,13 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("aurora", "--aurora", "release", "string", _release,
-            "Aurora release to behave as, 0.14 .. 0.22 (default 0.22)"),
+    Setting("aurora", "--aurora", "release", "string", normalize_version,
+            "Aurora release to behave as, 0.14 .. 0.22 (default 0.22)", "RELEASE"),
     Setting("delivery", "--delivery", "delivery", "string", _delivery,
-            "'reliable' (default: spooled, retried, signed) or 'aurora' (one try each, as the release did)"),
-    Setting("spool", "--spool", "spool", "string", _text, "SQLite spool file (default: in memory, lost on exit)"),
+            "'reliable' (default: spooled, retried, signed) or 'aurora' (one try each, as the release did)",
+            "MODE"),
+    Setting("spool", "--spool", "spool", "string", _text, "SQLite spool file (default: in memory, lost on exit)",
+            "FILE"),
     Setting("queueSize", "--queue-size", "queue_size", "integer", _int_in(1, 10_000_000),
             "in-memory queue in front of the spool (default 10000)"),
     Setting("workers", "--workers", "workers", "integer", _int_in(1, MAX_WORKERS),
@@ -168,7 +167,7 @@ SETTINGS: tuple[Setting, ...] = (
             _float_in(0.0, None, open_low=True),
             "give an event up this long after it was submitted (default 86400: a day)"),
     Setting("signingSecretFile", "--signing-secret-file", "signing_secret", "string", _text,
-            "file holding the Standard Webhooks secret (whsec_<base64> or text); unsigned without one"),
+            "file holding the Standard Webhooks secret (whsec_<base64> or text); unsigned without one", "FILE"),
 )
 # The secret itself, as text: a flag (visible in the process list), a variable, or the file's key.
 SECRET_FLAG = "--signing-secret"
@@ -215,7 +214,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--settings", metavar="FILE", help=f"aurorakit settings file (JSON; or {SETTINGS_ENV})")
     for s in SETTINGS:
         try:
-            group.add_argument(s.flag, dest=s.dest, metavar=s.kind.upper(), help=s.meaning)
+            group.add_argument(s.flag, dest=s.dest, metavar=s.metavar, help=s.meaning)
         except argparse.ArgumentError:
             pass  # the command has this flag already (--aurora): from_arguments reads it there
     group.add_argument(SECRET_FLAG, dest="setting_signing_secret", metavar="SECRET",
@@ -229,20 +228,22 @@ def from_arguments(args: argparse.Namespace, environ: Mapping[str, str] | None =
     settings_path = getattr(args, "settings", None) or env.get(SETTINGS_ENV) or None
     if settings_path:
         values.update(_read_file(settings_path))
-    layers: tuple[tuple[Callable[[Setting], str | None], Callable[[Setting], str], str | None, str], ...] = (
-        (lambda s: env.get(s.env) or None, lambda s: s.env, env.get(SECRET_ENV) or None, SECRET_ENV),
-        (lambda s: _flag_value(args, s), lambda s: s.flag, getattr(args, "setting_signing_secret", None),
-         SECRET_FLAG),
-    )
-    for get, name, secret, secret_name in layers:
-        found = {s.key: (text, name(s)) for s in SETTINGS if (text := get(s)) is not None}
-        if secret is not None and "signingSecretFile" in found:
-            raise SettingsError(f"{secret_name} and {found['signingSecretFile'][1]}: give the secret one way")
-        for key, (text, where) in found.items():
-            values[key] = _parse(_BY_KEY[key], text, where, None)
-        if secret is not None:
-            values["signingSecretFile"] = _checked_secret(secret, secret_name)
+    # Later layers win: the variables over the file, then the flags over both.
+    env_texts = {s.key: (env[s.env], s.env) for s in SETTINGS if env.get(s.env)}
+    values.update(_layer(env_texts, env.get(SECRET_ENV) or None, SECRET_ENV))
+    flag_texts = {s.key: (text, s.flag) for s in SETTINGS if (text := _flag_value(args, s)) is not None}
+    values.update(_layer(flag_texts, getattr(args, "setting_signing_secret", None), SECRET_FLAG))
     return _settings(values)
+
+
+def _layer(texts: Mapping[str, tuple[str, str]], secret: str | None, secret_name: str) -> dict[str, Any]:
+    """Checked values of one layer from ``{key: (text, flag or variable)}`` and the secret given as text."""
+    if secret is not None and "signingSecretFile" in texts:
+        raise SettingsError(f"{secret_name} and {texts['signingSecretFile'][1]}: give the secret one way")
+    values = {key: _parse(_BY_KEY[key], text, where, None) for key, (text, where) in texts.items()}
+    if secret is not None:
+        values["signingSecretFile"] = _checked_secret(secret, secret_name)
+    return values
 
 
 def _flag_value(args: argparse.Namespace, setting: Setting) -> str | None:
