@@ -162,3 +162,60 @@ def test_a_commands_own_aurora_flag_is_read(tmp_path: Path) -> None:
     p.add_argument("--aurora")  # as simulate has its own
     kit.add_arguments(p)
     assert kit.from_arguments(p.parse_args(["--aurora", "0.15"]), {}).release == "0.15"
+
+
+# -- the settings reach `aurorakit send` (in process, against a real recording server on 127.0.0.1) --------
+
+DOC = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_4f46e835b9fd45b2.txt"
+
+
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    for name in list(os.environ):
+        if name.startswith("AURORAKIT_"):
+            monkeypatch.delenv(name)
+
+
+def test_send_takes_release_and_mode_from_variables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from aurorakit.runtime.cli import main
+    from shared import shared_path
+    from test_webhook_helpers import RecordingServer
+    _clean_env(monkeypatch)
+    doc = shared_path("seed", DOC.name)
+    with RecordingServer() as server:
+        config = tmp_path / "webhook.json"
+        config.write_text(json.dumps({"targetURL": server.url, "timeoutMsec": 2000, "headers": {"X-Team": "infra"}}))
+        monkeypatch.setenv("AURORAKIT_AURORA", "0.15")  # group A posts the document's startup event
+        monkeypatch.setenv("AURORAKIT_DELIVERY", "aurora")
+        assert main(["send", "--config", str(config), str(doc)]) == 0
+        assert "as Aurora 0.15 (delivery aurora)" in capsys.readouterr().out
+        # the same file, reliable and signed through a settings file; the flag --aurora wins over the variable
+        secret = tmp_path / "whsec"
+        secret.write_text(SECRET, encoding="utf-8")
+        settings = tmp_path / "aurorakit.json"
+        settings.write_text(json.dumps({"delivery": "reliable", "signingSecretFile": "whsec"}), encoding="utf-8")
+        monkeypatch.delenv("AURORAKIT_DELIVERY")
+        assert main(["send", "--config", str(config), "--settings", str(settings), "--aurora", "0.14", str(doc)]) == 0
+        assert "as Aurora 0.14 (delivery reliable)" in capsys.readouterr().out
+    first, second = server.arrivals
+    assert int(first.headers["timestamp"]) > 0 and "TimeStamp" in first.header_names  # 0.15's name
+    assert "webhook-id" not in first.headers and first.headers["x-team"] == "infra"
+    assert "webhook-signature" in second.headers and "TimeStamp" in second.header_names
+
+
+def test_send_refuses_an_old_webhook_json_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from aurorakit.runtime.cli import main
+    _clean_env(monkeypatch)
+    config = tmp_path / "webhook.json"
+    config.write_text(json.dumps({"targetURL": "http://127.0.0.1:9/", "timeoutMsec": 5, "headers": {},
+                                  "profile": "0.14", "signingSecret": "hush"}))
+    assert main(["send", "--config", str(config), str(DOC)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"aurorakit: {config}: profile: aurorakit settings do not belong")
+    assert 'profile -> --aurora, AURORAKIT_AURORA or "aurora" in the settings file' in err and "hush" not in err
+    monkeypatch.setenv("AURORAKIT_WORKERS", "100")
+    config.write_text(json.dumps({"targetURL": "http://127.0.0.1:9/", "timeoutMsec": 5, "headers": {}}))
+    assert main(["send", "--config", str(config), str(DOC)]) == 2
+    assert capsys.readouterr().err == "aurorakit: AURORAKIT_WORKERS: must be between 1 and 64, got 100\n"
