@@ -101,6 +101,13 @@ def test_statuses_charset_and_loose_values_in_groups_d_and_e(tmp_path: Path) -> 
     assert report["aurorakitSend"]["aurora"].startswith("timeoutMsec: 0: Aurora 0.20 took it as: every request "
                                                         "times out at once")
 
+    typed = write(tmp_path, {"targetURL": "http://h/", "timeoutMsec": 5, "headers": {"content-type": "text/json"}},
+                  "typed.json")
+    for release in ("0.14", "0.17"):  # a configured Content-Type (any case): no default one from the client
+        report = json.loads(check(typed, release, "--json").stdout)
+        names = [name.lower() for name, _, _ in headers(report)]
+        assert names.count("content-type") == 1 and ("content-type", "text/json", "configured") in headers(report)
+
     listed = write(tmp_path, {"targetURL": "http://h/", "timeoutMsec": 5, "headers": {},
                               "statuses": ["LOST", "FAILED"]}, "listed.json")
     report = json.loads(check(listed, "0.19", "--json").stdout)

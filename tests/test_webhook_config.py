@@ -179,6 +179,7 @@ UNSENDABLE = [
     ({"Content-Length": "3"}, "headers.Content-Length: set by the sender, cannot be configured"),
     ({"webhook-id": "x"}, "headers.webhook-id: set by the sender, cannot be configured"),
     ({"X-A": "1", "x-a": "2"}, "headers.x-a: same header as 'X-A'"),
+    ({"x-team": "1", "X-Team": "2"}, "headers.X-Team: same header as 'x-team'"),
 ]
 
 

@@ -219,3 +219,15 @@ def test_send_refuses_an_old_webhook_json_in_one_line(tmp_path: Path, monkeypatc
     config.write_text(json.dumps({"targetURL": "http://127.0.0.1:9/", "timeoutMsec": 5, "headers": {}}))
     assert main(["send", "--config", str(config), str(DOC)]) == 2
     assert capsys.readouterr().err == "aurorakit: AURORAKIT_WORKERS: must be between 1 and 64, got 100\n"
+
+
+def test_simulate_refuses_events_that_can_never_be_posted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from aurorakit.runtime.cli import main
+    _clean_env(monkeypatch)
+    config = tmp_path / "webhook.json"
+    config.write_text(json.dumps({"targetURL": "http://127.0.0.1:9/", "timeoutMsec": 5, "headers": {},
+                                  "statuses": []}))
+    assert main(["simulate", "--jobs", "1", "--instances", "1", "--config", str(config), "--events", "5"]) == 2
+    assert capsys.readouterr().err == (f"aurorakit: simulate: {config} has \"statuses\": [], so nothing is posted "
+                                       "and --events 5 would never be reached\n")
