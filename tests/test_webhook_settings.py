@@ -142,12 +142,21 @@ def test_settings_file_errors_name_the_file_and_key(tmp_path: Path) -> None:
         with pytest.raises(SettingsError) as caught:
             resolve(["--settings", str(path)])
         assert str(caught.value).startswith(f"{path}: {message}"), str(caught.value)
+    path.write_text(json.dumps({"workers": True}), encoding="utf-8")
+    with pytest.raises(SettingsError) as caught:
+        resolve(["--settings", str(path)])
+    assert str(caught.value) == f"{path}: workers: expected an integer"  # a boolean is not 1
     path.write_text("[1]", encoding="utf-8")
     with pytest.raises(SettingsError, match="expected a JSON object of aurorakit settings"):
         resolve(["--settings", str(path)])
     path.write_text('{"workers": ', encoding="utf-8")
     with pytest.raises(SettingsError, match=r"invalid JSON at line 1 column 13"):
         resolve(["--settings", str(path)])
+
+
+def test_backoff_cap_follows_a_large_first_backoff() -> None:
+    assert resolve(["--retry-initial-backoff-msec", "400000"]).retry.max_backoff_msec == 400_000
+    assert resolve(["--retry-initial-backoff-msec", "1000"]).retry.max_backoff_msec == 300_000
 
 
 def test_settings_from_a_mapping() -> None:
