@@ -109,9 +109,9 @@ def test_statuses_charset_and_loose_values_in_groups_d_and_e(tmp_path: Path) -> 
         assert names.count("content-type") == 1 and ("content-type", "text/json", "configured") in headers(report)
 
     listed = write(tmp_path, {"targetURL": "http://h/", "timeoutMsec": 5, "headers": {},
-                              "statuses": ["LOST", "FAILED"]}, "listed.json")
+                              "statuses": ["THROTTLED", "LOST", "KILLED", "FAILED", "DRAINING"]}, "listed.json")
     report = json.loads(check(listed, "0.19", "--json").stdout)
-    assert report["group"] == "D" and report["posted"] == "transitions to FAILED, LOST"
+    assert report["group"] == "D" and report["posted"] == "transitions to DRAINING, FAILED, KILLED, LOST, THROTTLED"
     assert report["body"] == "ISO-8859-1 ('?' for characters it cannot hold): the Content-Type names no charset"
 
 
