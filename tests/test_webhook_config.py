@@ -157,7 +157,7 @@ def test_old_aurorakit_keys_say_where_each_goes_now() -> None:
                   'delivery -> --delivery, AURORAKIT_DELIVERY or "delivery" in the settings file',
                   'spool -> --spool, AURORAKIT_SPOOL or "spool" in the settings file',
                   'retry -> --retry-* flags, AURORAKIT_RETRY_* variables or "retry" in the settings file',
-                  'signingSecret -> AURORAKIT_SIGNING_SECRET, a secret file (--signing-secret-file',
+                  'signingSecret -> AURORAKIT_WEBHOOK_SECRET, a secret file (--secret-file',
                   'queueSize -> --queue-size, AURORAKIT_QUEUE_SIZE or "queueSize" in the settings file',
                   'workers -> --workers, AURORAKIT_WORKERS or "workers" in the settings file']:
         assert moved in text

@@ -64,33 +64,33 @@ def test_every_setting_has_a_flag_and_a_variable() -> None:
         "retry.maxBackoffMsec": ("--retry-max-backoff-msec", "AURORAKIT_RETRY_MAX_BACKOFF_MSEC"),
         "retry.jitter": ("--retry-jitter", "AURORAKIT_RETRY_JITTER"),
         "retry.deadlineSec": ("--retry-deadline-sec", "AURORAKIT_RETRY_DEADLINE_SEC"),
-        "signingSecretFile": ("--signing-secret-file", "AURORAKIT_SIGNING_SECRET_FILE"),
+        "signingSecretFile": ("--secret-file", "AURORAKIT_WEBHOOK_SECRET_FILE"),
     }
     text = kit.describe_settings()
     for flag, env in flags.values():
         assert flag in text and env in text
-    assert "--signing-secret " in text and "AURORAKIT_SIGNING_SECRET " in text
+    assert "--secret " in text and "AURORAKIT_WEBHOOK_SECRET " in text
     assert "process list" in text
 
 
 def test_the_signing_secret_from_a_variable_a_file_or_the_command_line(tmp_path: Path) -> None:
     secret_file = tmp_path / "secret"
     secret_file.write_text(SECRET + "\n", encoding="utf-8")
-    assert resolve([], {"AURORAKIT_SIGNING_SECRET": SECRET}).signing_secret == SECRET
-    assert resolve(["--signing-secret-file", str(secret_file)]).signing_secret == SECRET
-    assert resolve([], {"AURORAKIT_SIGNING_SECRET_FILE": str(secret_file)}).signing_secret == SECRET
-    assert resolve(["--signing-secret", "raw text secret"]).signing_secret == "raw text secret"
+    assert resolve([], {"AURORAKIT_WEBHOOK_SECRET": SECRET}).signing_secret == SECRET
+    assert resolve(["--secret-file", str(secret_file)]).signing_secret == SECRET
+    assert resolve([], {"AURORAKIT_WEBHOOK_SECRET_FILE": str(secret_file)}).signing_secret == SECRET
+    assert resolve(["--secret", "raw text secret"]).signing_secret == "raw text secret"
     (tmp_path / "s.json").write_text(json.dumps({"signingSecretFile": "secret"}), encoding="utf-8")
     assert resolve(["--settings", str(tmp_path / "s.json")]).signing_secret == SECRET
     # a flag beats the variable; two ways at once in one layer is a mistake
-    flagged = resolve(["--signing-secret", "from-flag"], {"AURORAKIT_SIGNING_SECRET": SECRET})
+    flagged = resolve(["--secret", "from-flag"], {"AURORAKIT_WEBHOOK_SECRET": SECRET})
     assert flagged.signing_secret == "from-flag"
-    assert "from-flag" not in repr(resolve(["--signing-secret", "from-flag"]))
-    with pytest.raises(SettingsError, match="^AURORAKIT_SIGNING_SECRET and AURORAKIT_SIGNING_SECRET_FILE: give the "
+    assert "from-flag" not in repr(resolve(["--secret", "from-flag"]))
+    with pytest.raises(SettingsError, match="^AURORAKIT_WEBHOOK_SECRET and AURORAKIT_WEBHOOK_SECRET_FILE: give the "
                                             "secret one way$"):
-        resolve([], {"AURORAKIT_SIGNING_SECRET": SECRET, "AURORAKIT_SIGNING_SECRET_FILE": str(secret_file)})
-    with pytest.raises(SettingsError, match="^--signing-secret and --signing-secret-file: give the secret one way$"):
-        resolve(["--signing-secret", SECRET, "--signing-secret-file", str(secret_file)])
+        resolve([], {"AURORAKIT_WEBHOOK_SECRET": SECRET, "AURORAKIT_WEBHOOK_SECRET_FILE": str(secret_file)})
+    with pytest.raises(SettingsError, match="^--secret and --secret-file: give the secret one way$"):
+        resolve(["--secret", SECRET, "--secret-file", str(secret_file)])
 
 
 BAD = [
@@ -105,11 +105,11 @@ BAD = [
     (["--retry-deadline-sec", "nan"], {}, "--retry-deadline-sec: must be a number greater than 0, got nan"),
     (["--retry-initial-backoff-msec", "500", "--retry-max-backoff-msec", "100"], {},
      "retry.maxBackoffMsec: must be at least retry.initialBackoffMsec (500), got 100"),
-    (["--signing-secret", "whsec_!!!"], {}, "--signing-secret: not valid base64 after the 'whsec_' prefix"),
-    (["--delivery", "aurora"], {"AURORAKIT_SIGNING_SECRET": SECRET},
+    (["--secret", "whsec_!!!"], {}, "--secret: not valid base64 after the 'whsec_' prefix"),
+    (["--delivery", "aurora"], {"AURORAKIT_WEBHOOK_SECRET": SECRET},
      "signing secret: not used with delivery 'aurora' (Aurora did not sign requests)"),
-    (["--signing-secret-file", "/nonexistent/secret"], {},
-     "--signing-secret-file: cannot read the secret file /nonexistent/secret: No such file or directory"),
+    (["--secret-file", "/nonexistent/secret"], {},
+     "--secret-file: cannot read the secret file /nonexistent/secret: No such file or directory"),
     (["--settings", "/nonexistent/aurorakit.json"], {},
      "/nonexistent/aurorakit.json: cannot read the settings file: No such file or directory"),
 ]

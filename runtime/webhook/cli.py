@@ -461,7 +461,7 @@ SEND_EXAMPLES = """\
   aurorakit send --config webhook.json webhooks.md
   aurorakit send --config webhook.json --aurora 0.14 --delivery aurora captured.jsonl
   aurorakit send --config webhook.json --settings aurorakit.json captured.jsonl
-  AURORAKIT_SIGNING_SECRET_FILE=~/.whsec aurorakit send --config webhook.json --spool spool.db captured.jsonl
+  AURORAKIT_WEBHOOK_SECRET_FILE=~/.whsec aurorakit send --config webhook.json --spool spool.db captured.jsonl
 
 webhook.json keys (as Aurora reads them; check with aurorakit check-config):
 """

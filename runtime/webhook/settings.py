@@ -11,10 +11,10 @@ own settings elsewhere. Each setting below comes from, first to last:
    relative paths in it are taken from its folder,
 4. the default.
 
-The signing secret: ``AURORAKIT_SIGNING_SECRET``, a file named by
-``--signing-secret-file`` / ``AURORAKIT_SIGNING_SECRET_FILE`` /
+The signing secret: ``AURORAKIT_WEBHOOK_SECRET``, a file named by
+``--secret-file`` / ``AURORAKIT_WEBHOOK_SECRET_FILE`` /
 ``"signingSecretFile"`` (the file's text, surrounding whitespace dropped), or
-``--signing-secret`` (visible to every user in the process list: prefer the
+``--secret`` (visible to every user in the process list: prefer the
 others).
 
 :data:`SETTINGS` is the one table of them all: the flags, the environment
@@ -35,6 +35,7 @@ from typing import Any
 from ..errors import AurorakitError
 from ..profiles import ProfileError, normalize_version
 
+from .receive_tools import SECRET_ENV  # the same secret, by the same names, as aurorakit receive
 from .signing import SecretFormatError, decode_secret
 
 DELIVERY_MODES: tuple[str, ...] = ("reliable", "aurora")
@@ -133,10 +134,11 @@ class Setting:
     parse: Callable[[str], Any]
     meaning: str
     metavar: str = "N"
+    variable: str | None = None  # when not AURORAKIT_ and the flag's name
 
     @property
     def env(self) -> str:
-        return "AURORAKIT_" + self.flag[2:].replace("-", "_").upper()
+        return self.variable or "AURORAKIT_" + self.flag[2:].replace("-", "_").upper()
 
     @property
     def dest(self) -> str:
@@ -166,12 +168,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("retry.deadlineSec", "--retry-deadline-sec", "deadline_sec", "number",
             _float_in(0.0, None, open_low=True),
             "give an event up this long after it was submitted (default 86400: a day)"),
-    Setting("signingSecretFile", "--signing-secret-file", "signing_secret", "string", _text,
-            "file holding the Standard Webhooks secret (whsec_<base64> or text); unsigned without one", "FILE"),
+    Setting("signingSecretFile", "--secret-file", "signing_secret", "string", _text,
+            "file holding the Standard Webhooks secret (whsec_<base64> or text); unsigned without one", "FILE",
+            SECRET_ENV + "_FILE"),
 )
 # The secret itself, as text: a flag (visible in the process list), a variable, or the file's key.
-SECRET_FLAG = "--signing-secret"
-SECRET_ENV = "AURORAKIT_SIGNING_SECRET"
+SECRET_FLAG = "--secret"
 SECRET_KEY = "signingSecret"
 _BY_KEY = {setting.key: setting for setting in SETTINGS}
 # Keys of an old aurorakit webhook.json -> the settings key each is now.
@@ -184,7 +186,7 @@ def where_it_goes(old_key: str) -> str:
     """Where a key of an old aurorakit ``webhook.json`` lives now (flag, variable, settings-file key)."""
     new_key = OLD_KEYS[old_key]
     if new_key == SECRET_KEY:
-        return (f"{SECRET_ENV}, a secret file (--signing-secret-file, AURORAKIT_SIGNING_SECRET_FILE or "
+        return (f"{SECRET_ENV}, a secret file (--secret-file, {SECRET_ENV}_FILE or "
                 f"\"signingSecretFile\" in the settings file), or {SECRET_FLAG}")
     if new_key == "retry":
         return "--retry-* flags, AURORAKIT_RETRY_* variables or \"retry\" in the settings file (same keys)"
