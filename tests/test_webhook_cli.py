@@ -264,8 +264,10 @@ def test_bad_config_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.Captur
         assert key in captured.err
 
 
-def test_other_mistakes_are_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_other_mistakes_are_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
     config = write_config(tmp_path / "webhook.json", targetURL="http://127.0.0.1:9/")
+    monkeypatch.setenv("AURORAKIT_DELIVERY", "aurora")  # no in-memory spool warning
     not_a_payload = tmp_path / "notes.txt"
     not_a_payload.write_text("no payload here\n", encoding="utf-8")
     broken = tmp_path / "broken.jsonl"

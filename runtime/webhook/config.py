@@ -231,7 +231,7 @@ def _json(text: str | bytes) -> object:
         raise WebhookConfigError(
             None, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     except RecursionError:
-        raise WebhookConfigError(None, "invalid JSON: nested too deeply") from None
+        raise WebhookConfigError(None, "nested too deeply to be a webhook config") from None
 
 
 def _literal_numbers(value: object) -> object:
