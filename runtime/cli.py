@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_example(commands)
     from aurorakit.runtime.webhook import cli as webhook_cli  # receive, send, simulate
     webhook_cli.add_commands(commands)
+    from aurorakit.runtime.relay import cli as relay_cli  # relay, consume
+    relay_cli.add_commands(commands)
     add_output_options_everywhere(commands)
     return parser
 
@@ -135,24 +137,30 @@ def _codegen_check(args: argparse.Namespace, result: Any) -> int:
 
 # -- example -------------------------------------------------------------------
 def _add_example(commands: Any) -> None:
-    from .payload_commands import models_options
+    from .release_options import add_release_options
     sub = command(commands, "example", "print the documented example payload, built from typed objects",
                   "Build the example event of Aurora's webhook documentation from typed objects,\n"
                   "with identity hashes calibrated from the document's recorded union hashes\n"
                   "(or from --doc), and print it as compact JSON (--json: inside a JSON object).")
     sub.add_argument("--doc", metavar="FILE", help="calibrate identities from the payloads in this file instead")
     sub.add_argument("--identity-out", metavar="FILE", help="also save the identity table used")
-    models_options(sub)
+    add_release_options(sub, user_models=False, release_help=(
+        "build the example with this Aurora release's models and Optional form (default 0.14, the "
+        "document's): fields the release lacks are left out, those it added keep their defaults"))
     sub.set_defaults(handler=_example)
 
 
 def _example(args: argparse.Namespace) -> int:
     from .example import calibrated_from, documented_example, documented_identity
     from .payload_commands import read_events
-    table = calibrated_from(read_events(args.doc, args, "0.14")) if args.doc else documented_identity()
+    from .release_options import resolve_release
+    profile, _ = resolve_release(args, configured="0.14")  # --aurora, else the document's release
+    # The document is read as the release it records, else as 0.14's (not as --aurora's).
+    doc_args = argparse.Namespace()
+    table = calibrated_from(read_events(args.doc, doc_args, "0.14")) if args.doc else documented_identity()
     if args.identity_out:
         table.save(args.identity_out)
-    payload = documented_example(table).encode()
+    payload = documented_example(table, profile.version).encode()
     say(args, payload)
     emit(args, "totals", payload=payload, identity_out=args.identity_out)
     return 0

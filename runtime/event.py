@@ -8,10 +8,14 @@ had hashed before writing: a :data:`HashPolicy` says so when the event is made.
 
 from __future__ import annotations
 
+import codecs
 import sys
 from collections.abc import Callable
+from enum import IntEnum
 from types import ModuleType
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, Union, overload
+
+from typing_extensions import TypeVar
 
 from .codec import decode_tree, encode, exact_doubles, parse_json
 from .codec_support import NeedsExactText, member_order
@@ -19,9 +23,17 @@ from .errors import PayloadError, describe
 from .hashing import java_hash
 from .identity import IdentityTable, current_identity
 from .profiles import Profile, profile_for
+from .releases import DEFAULT_RELEASE, Release, ReleaseError, release, release_of_models
+
+if TYPE_CHECKING:  # the typed overloads of decode_event name each release's ScheduledTask
+    from aurorakit.generated import (aurora_0_14, aurora_0_15, aurora_0_16, aurora_0_17, aurora_0_18,
+                                     aurora_0_19, aurora_0_20, aurora_0_21, aurora_0_22, aurora_0_27)
 
 HashPolicy = Union[str, Callable[[Any, IdentityTable], None]]
 """``"none"``, ``"taskconfig"`` (default), ``"assigned"``, ``"all"``, or a function(task, identity table)."""
+
+ReleaseLike = Union[str, Release, Profile]
+"""A release string (``"0.19"``, ``"0.19.1"``), a :class:`Release`, or a :class:`Profile`."""
 
 HASH_POLICIES = ("none", "taskconfig", "assigned", "all")
 OPTIONAL_KEYS = {"guava": "reference", "java": "value"}
@@ -48,48 +60,96 @@ def apply_hash_policy(task: Any, policy: HashPolicy, identity: IdentityTable | N
         raise ValueError(f"unknown hash policy {policy!r}; use one of {', '.join(HASH_POLICIES)} or a function")
 
 
+class ScheduledTaskLike(Protocol):
+    """What the event needs of a generated ``ScheduledTask`` (every release's has these)."""
+
+    @property
+    def assignedTask(self) -> Any: ...
+    @property
+    def status(self) -> IntEnum | None: ...
+
+
+TaskT = TypeVar("TaskT", bound=ScheduledTaskLike, default=Any)
+"""The event's ScheduledTask class; a bare ``TaskStateChange`` is ``TaskStateChange[Any]``."""
+
+
 def models_of(obj: Any) -> ModuleType:
-    """The generated package a model object's class belongs to."""
-    module = type(obj).__module__.rsplit(".", 1)[0]
+    """The generated package a model object (or model class) belongs to."""
+    cls = obj if isinstance(obj, type) else type(obj)
+    module = cls.__module__.rsplit(".", 1)[0]
     return sys.modules[module]
 
 
-class TaskStateChange:
+def _release_for(models: ModuleType, wanted: ReleaseLike | None) -> Profile | None:
+    """The profile of ``wanted`` for a task of ``models``; ReleaseError if they do not belong together.
+
+    Without ``wanted``, the release whose shipped models ``models`` are
+    (None for models generated from a user's IDL).
+    """
+    if wanted is None:
+        own = release_of_models(models)
+        return None if own is None else profile_for(own.version, models)
+    profile = wanted if isinstance(wanted, Profile) else profile_for(release(wanted).version)
+    wanted_package = profile.models_package or ""
+    if wanted_package != models.__name__ and release_of_models(models) is not None:
+        raise ReleaseError(f"the task is made with {models.__name__.rsplit('.', 1)[-1]}, not with Aurora "
+                           f"{profile.version}'s models ({wanted_package.rsplit('.', 1)[-1]}): "
+                           f"make it with those, or name the release its models are")
+    return profile_for(profile.version, models)
+
+
+class TaskStateChange(Generic[TaskT]):
     """A task state change as Aurora's webhook posts it.
 
     ``task`` is a generated ``ScheduledTask``; ``old_state`` a
-    ``ScheduleStatus`` of the same models, or None (the startup events of
-    0.14 and 0.15). Making the event applies ``hashed`` (see HashPolicy)
-    with ``identity`` (default: the current identity table).
+    ``ScheduleStatus`` of the same models (or its name or value), or None
+    (the startup events of 0.14 and 0.15). ``release`` is the Aurora release
+    the event is of: by default the one whose models ``task`` is made with;
+    a release whose models are others is a ReleaseError. It decides the
+    ``oldState`` form and the wire bytes. Making the event applies ``hashed``
+    (see HashPolicy) with ``identity`` (default: the current identity table).
     """
 
-    __slots__ = ("task", "old_state", "optional_style")
+    __slots__ = ("task", "old_state", "optional_style", "profile")
 
-    def __init__(self, task: Any, old_state: Any = None, *, hashed: HashPolicy = "taskconfig",
-                 identity: IdentityTable | None = None, optional_style: str | None = None) -> None:
+    task: TaskT
+    old_state: Any
+    """The ``ScheduleStatus`` (of the task's models) the task left, or None."""
+    optional_style: str | None
+    profile: Profile | None
+    """The release the event is of (None for models of a user's IDL with no release named)."""
+
+    def __init__(self, task: TaskT, old_state: IntEnum | str | int | None = None, *,
+                 hashed: HashPolicy = "taskconfig", identity: IdentityTable | None = None,
+                 optional_style: str | None = None, release: ReleaseLike | None = None) -> None:
         models = models_of(task)
         if type(task) is not getattr(models, "ScheduledTask", None):
             raise TypeError(f"task must be a generated ScheduledTask, got {type(task).__name__}")
-        if old_state is not None:
-            old_state = _status(models, old_state)
         if optional_style is not None and optional_style not in OPTIONAL_KEYS:
             raise ValueError(f"optional_style must be 'guava' or 'java', got {optional_style!r}")
+        self.profile = _release_for(models, release)
         self.task = task
-        self.old_state = old_state
+        self.old_state = None if old_state is None else _status(models, old_state)
         self.optional_style = optional_style
         apply_hash_policy(task, hashed, identity)
 
     @property
+    def release(self) -> str | None:
+        """The release line of the event (``"0.19"``), None if unknown."""
+        return None if self.profile is None else self.profile.version
+
+    @property
     def new_state(self) -> Any:
+        """The task's ``status``: the ``ScheduleStatus`` it entered."""
         return self.task.status
 
     def encode(self, optional_style: str | None = None) -> str:
         """The Java string Gson writes for this event.
 
         ``optional_style`` (``guava`` or ``java``) overrides the event's own,
-        which defaults to what the models' Aurora release used.
+        which defaults to what the event's Aurora release used.
         """
-        style = optional_style or self.optional_style or _default_style(models_of(self.task))
+        style = optional_style or self.optional_style or self._own_profile().optional_style
         if self.old_state is None:
             old = "{}"
         else:
@@ -100,18 +160,21 @@ class TaskStateChange:
             raise err.within("task") from None
         return '{"task":' + task + ',"oldState":' + old + "}"
 
-    def wire(self, profile: Profile | str | None = None, content_type: str | None = None,
+    def wire(self, release: ReleaseLike | None = None, content_type: str | None = None,
              encoding: str | None = None) -> bytes:
-        """The body bytes as ``profile``'s Aurora release put them on the wire.
+        """The body bytes as the event's Aurora release (or ``release``) put them on the wire.
 
-        ``encoding="utf-8"`` chooses UTF-8 instead of the release's rule.
+        ``release`` must be one whose models the task is made with.
+        ``encoding="utf-8"`` chooses UTF-8 instead of the release's rule;
+        :func:`decode_event` with the same arguments reads the bytes back.
         """
-        if profile is None:
-            profile = _default_profile(models_of(self.task))
-        elif isinstance(profile, str):
-            profile = profile_for(profile)
+        profile = self._own_profile() if release is None else _release_for(models_of(self.task), release)
+        assert profile is not None
         style = self.optional_style or profile.optional_style
         return profile.wire_bytes(self.encode(style), content_type, encoding)
+
+    def _own_profile(self) -> Profile:
+        return self.profile or profile_for(DEFAULT_RELEASE, models_of(self.task))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, TaskStateChange):
@@ -124,30 +187,109 @@ class TaskStateChange:
     def __repr__(self) -> str:
         old = "None" if self.old_state is None else self.old_state.name
         new = "None" if self.new_state is None else self.new_state.name
-        task_id = None if self.task.assignedTask is None else self.task.assignedTask.taskId
+        assigned = self.task.assignedTask
+        task_id = None if assigned is None else assigned.taskId
         return f"TaskStateChange(task={task_id!r}, {old} -> {new})"
 
 
-def decode_event(data: bytes | str | Any, models: ModuleType | Profile | str | None = None, *,
-                 strict: bool = True) -> TaskStateChange:
+Data = Union[bytes, bytearray, memoryview, str, Any]
+
+
+@overload
+def decode_event(data: Data, release: type[TaskT], *, content_type: str | None = ...,
+                 encoding: str | None = ..., strict: bool = ...) -> TaskStateChange[TaskT]: ...
+@overload
+def decode_event(data: Data, release: Literal["0.14", "0.14.0"], *, content_type: str | None = ...,
+                 encoding: str | None = ..., strict: bool = ...) -> TaskStateChange[aurora_0_14.ScheduledTask]: ...
+@overload
+def decode_event(data: Data, release: Literal["0.15", "0.15.0"], *, content_type: str | None = ...,
+                 encoding: str | None = ..., strict: bool = ...) -> TaskStateChange[aurora_0_15.ScheduledTask]: ...
+@overload
+def decode_event(data: Data, release: Literal["0.16", "0.16.0"], *, content_type: str | None = ...,
+                 encoding: str | None = ..., strict: bool = ...) -> TaskStateChange[aurora_0_16.ScheduledTask]: ...
+@overload
+def decode_event(data: Data, release: Literal["0.17", "0.17.0"], *, content_type: str | None = ...,
+                 encoding: str | None = ..., strict: bool = ...) -> TaskStateChange[aurora_0_17.ScheduledTask]: ...
+@overload
+def decode_event(data: Data, release: Literal["0.18", "0.18.0", "0.18.1"], *, content_type: str | None = ...,
+                 encoding: str | None = ..., strict: bool = ...) -> TaskStateChange[aurora_0_18.ScheduledTask]: ...
+@overload
+def decode_event(data: Data, release: Literal["0.19", "0.19.0", "0.19.1"], *, content_type: str | None = ...,
+                 encoding: str | None = ..., strict: bool = ...) -> TaskStateChange[aurora_0_19.ScheduledTask]: ...
+@overload
+def decode_event(data: Data, release: Literal["0.20", "0.20.0"], *, content_type: str | None = ...,
+                 encoding: str | None = ..., strict: bool = ...) -> TaskStateChange[aurora_0_20.ScheduledTask]: ...
+@overload
+def decode_event(data: Data, release: Literal["0.21", "0.21.0"], *, content_type: str | None = ...,
+                 encoding: str | None = ..., strict: bool = ...) -> TaskStateChange[aurora_0_21.ScheduledTask]: ...
+@overload
+def decode_event(data: Data, release: Literal["0.22", "0.22.0"], *, content_type: str | None = ...,
+                 encoding: str | None = ..., strict: bool = ...) -> TaskStateChange[aurora_0_22.ScheduledTask]: ...
+@overload
+def decode_event(data: Data, release: Literal["0.23", "0.23.0", "0.24", "0.24.0", "0.25", "0.25.0", "0.26",
+                                              "0.26.0", "0.27", "0.27.0"], *, content_type: str | None = ...,
+                 encoding: str | None = ..., strict: bool = ...) -> TaskStateChange[aurora_0_27.ScheduledTask]: ...
+@overload
+def decode_event(data: Data, release: ModuleType | ReleaseLike | None = ..., *, content_type: str | None = ...,
+                 encoding: str | None = ..., strict: bool = ...) -> TaskStateChange[Any]: ...
+
+
+def decode_event(data: Data, release: ModuleType | ReleaseLike | type[Any] | None = None, *,
+                 content_type: str | None = None, encoding: str | None = None,
+                 strict: bool = True) -> TaskStateChange[Any]:
     """A TaskStateChange read from a webhook body (Gson JSON, compact or pretty).
 
-    ``models`` is the generated package (or a profile or release) to read it
-    with; default Aurora 0.22's. Hashes are kept as found; the ``oldState``
-    form found (``reference`` or ``value``) is kept for encoding.
+    ``release`` says what to read it as: a release string (``"0.19.1"``), a
+    Profile, a generated ``ScheduledTask`` class, or a generated package
+    (its release when it is a shipped one); default Aurora 0.22. Bytes are
+    read back with that release's wire rule (``content_type``'s charset
+    from 0.19, ISO-8859-1 before), or in ``encoding`` when given: the
+    inverse of :meth:`TaskStateChange.wire`. A field the release's models
+    do not have is a PayloadError naming it. Hashes are kept as found; the
+    ``oldState`` form found (``reference`` or ``value``) is kept for encoding.
     ``strict=False`` accepts members in any order (hand-edited input).
     """
-    package = _models(models)
-    text = isinstance(data, (bytes, bytearray, memoryview, str))
+    package, profile = _resolve(release)
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        data = _wire_text(bytes(data), profile or profile_for(DEFAULT_RELEASE, package), content_type, encoding)
+    text = isinstance(data, str)
     with member_order(strict):
         try:
-            return _decode_event_tree(parse_json(data) if text else data, package, strict)
+            event = _decode_event_tree(parse_json(data) if text else data, package, strict)
         except NeedsExactText:
             # A double above 2^63 whose text the fast parser dropped: read it again.
-            return _decode_event_tree(parse_json(data, exact=True) if text else exact_doubles(data), package, strict)
+            event = _decode_event_tree(parse_json(data, exact=True) if text else exact_doubles(data), package,
+                                       strict)
+    event.profile = profile
+    return event
 
 
-def _decode_event_tree(tree: Any, package: ModuleType, strict: bool = True) -> TaskStateChange:
+def _resolve(given: ModuleType | ReleaseLike | type[Any] | None) -> tuple[ModuleType, Profile | None]:
+    """The models and the release (None: models of a user's IDL) that ``given`` names."""
+    if given is None:
+        given = DEFAULT_RELEASE
+    if isinstance(given, type):
+        given = models_of(given)
+    if isinstance(given, ModuleType):
+        own = release_of_models(given)
+        return given, None if own is None else profile_for(own.version, given)
+    profile = given if isinstance(given, Profile) else profile_for(release(given).version)
+    return profile.models(), profile
+
+
+def _wire_text(body: bytes, profile: Profile, content_type: str | None, encoding: str | None) -> str:
+    charset = encoding or profile.wire_charset(content_type)
+    try:
+        return body.decode(charset)
+    except LookupError:
+        raise PayloadError(f"unknown charset {charset!r}") from None
+    except UnicodeDecodeError as err:
+        if codecs.lookup(charset).name == "utf-8":
+            raise PayloadError(f"malformed JSON: not UTF-8 at byte {err.start}") from None
+        raise PayloadError(f"body is not valid {charset} at byte {err.start}") from None
+
+
+def _decode_event_tree(tree: Any, package: ModuleType, strict: bool = True) -> TaskStateChange[Any]:
     if tree.__class__ is not dict:
         raise PayloadError(f"expected the event object, got {describe(tree)}")
     unknown = [k for k in tree if k not in ("task", "oldState")]
@@ -155,17 +297,18 @@ def _decode_event_tree(tree: Any, package: ModuleType, strict: bool = True) -> T
         raise PayloadError("unknown field of the event", unknown[0])
     for member in ("task", "oldState"):  # Gson writes both: oldState is an Optional object, never null
         if tree.get(member) is None:
-            raise PayloadError(f"missing field of the event (Gson always writes it)" if member not in tree
+            raise PayloadError("missing field of the event (Gson always writes it)" if member not in tree
                                else "null field of the event (Gson always writes an object)", member)
     if strict and next(iter(tree)) != "task":
         raise PayloadError("event members out of Gson's order (task comes first; "
                            "strict=False or --any-order accepts any order)", "oldState")
     task = decode_tree(package.ScheduledTask, tree["task"], path="task")
     old_state, style = _decode_optional(package, tree.get("oldState"))
-    event = TaskStateChange.__new__(TaskStateChange)
+    event: TaskStateChange[Any] = TaskStateChange.__new__(TaskStateChange)
     event.task = task
     event.old_state = old_state
     event.optional_style = style
+    event.profile = None
     return event
 
 
@@ -185,31 +328,11 @@ def _decode_optional(package: ModuleType, value: Any) -> tuple[Any, str | None]:
     return member, "guava" if key == "reference" else "java"
 
 
-def _status(models: ModuleType, state: Any) -> Any:
-    enum = models.ScheduleStatus
+def _status(models: ModuleType, state: IntEnum | str | int) -> IntEnum:
+    enum: type[IntEnum] = models.ScheduleStatus
     if isinstance(state, str):
         try:
             return enum[state]
         except KeyError:
             raise ValueError(f"{state!r} is not a ScheduleStatus") from None
     return enum(state)
-
-
-def _models(models: ModuleType | Profile | str | None) -> ModuleType:
-    if isinstance(models, ModuleType):
-        return models
-    if isinstance(models, Profile):
-        return models.models()
-    return profile_for(models or "0.22").models()
-
-
-def _default_profile(models: ModuleType) -> Profile:
-    for version in ("0.22", "0.14"):
-        profile = profile_for(version)
-        if profile.models_package == models.__name__:
-            return profile
-    return profile_for("0.22", models)
-
-
-def _default_style(models: ModuleType) -> str:
-    return _default_profile(models).optional_style

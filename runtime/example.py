@@ -15,6 +15,7 @@ from typing import Any
 from .codec import decode
 from .event import TaskStateChange
 from .identity import IdentityTable, use_identity
+from .releases import models_for
 from .verify import calibrate
 
 # The executor's data string exactly as the document prints it (it was edited
@@ -59,13 +60,21 @@ def documented_identity() -> IdentityTable:
     return calibrate(unions).table
 
 
-def documented_example(identity: IdentityTable | None = None) -> TaskStateChange:
-    """The document's event, built from typed objects and hashed as the scheduler had (TaskConfig)."""
-    from aurorakit.generated import aurora_0_14 as m
+def documented_example(identity: IdentityTable | None = None, release: str = "0.14") -> TaskStateChange[Any]:
+    """The document's event, built from typed objects and hashed as the scheduler had (TaskConfig).
+
+    The document shows Aurora 0.14; another ``release`` builds the same task
+    with that release's models and writes its Optional form: TaskConfig
+    fields the release does not have (``numCpus``, ``ramMb``, ``diskMb``,
+    ``requestedPorts`` from 0.20) are left out, fields it added keep their
+    defaults.
+    """
+    m = models_for(release)
 
     table = identity if identity is not None else documented_identity()
     with use_identity(table):  # building the resources set hashes its elements
-        config = m.TaskConfig(
+        config = _made(
+            m.TaskConfig,
             job=m.JobKey(role="vagrant", environment="test", name="http_example"),
             owner=m.Identity(user="vagrant"),
             isService=True,
@@ -93,7 +102,13 @@ def documented_example(identity: IdentityTable | None = None) -> TaskStateChange
             failureCount=0,
             taskEvents=[m.TaskEvent(timestamp=1464992060258, status=m.ScheduleStatus.PENDING, scheduler="aurora")],
         )
-    return TaskStateChange(task, None, hashed="taskconfig", identity=table, optional_style="guava")
+    return TaskStateChange(task, None, hashed="taskconfig", identity=table, release=release)
+
+
+def _made(cls: Any, **fields: Any) -> Any:
+    """``cls(**fields)`` with only the fields ``cls`` has."""
+    known = {spec.attr for spec in cls._fields}
+    return cls(**{name: value for name, value in fields.items() if name in known})
 
 
 def calibrated_from(events: list[Any]) -> IdentityTable:

@@ -73,27 +73,15 @@ def any_order_option(sub: argparse.ArgumentParser) -> None:
 
 
 def models_options(sub: argparse.ArgumentParser) -> None:
-    group = sub.add_mutually_exclusive_group()
-    group.add_argument("--models", metavar="MODULE",
-                       help="generated models to read payloads with (an importable package name)")
-    group.add_argument("--idl", metavar="API.thrift", help="generate models from this IDL on the fly")
-    group.add_argument("--aurora", metavar="VERSION", help="use the shipped models of this Aurora release")
+    from .release_options import add_release_options
+    add_release_options(sub)
 
 
 def resolve_models(args: argparse.Namespace, aurora: str | None) -> ModuleType:
-    """The models ``--models``/``--idl``/``--aurora`` name, else those of ``aurora`` (a file's release)."""
-    from .profiles import profile_for
-    if getattr(args, "models", None):
-        return import_models_package(args.models)
-    if getattr(args, "idl", None):
-        from aurorakit.codegen.generate import import_models
-        return import_models(args.idl)
-    if getattr(args, "aurora", None):
-        try:
-            return profile_for(args.aurora).models()
-        except AurorakitError as err:
-            raise UsageError(f"--aurora {args.aurora}: {err}") from None
-    return profile_for(aurora or "0.22").models()
+    """The models of the release ``--aurora`` names, else ``aurora`` (a file's release); ``--models``/``--idl``
+    replace the release's own (see ``release_options``)."""
+    from .release_options import resolve_release
+    return resolve_release(args, aurora)[1]
 
 
 def import_models_package(name: str) -> ModuleType:

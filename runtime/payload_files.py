@@ -2,7 +2,8 @@
 
 A file may hold: a vector file (``{"aurora":.., "identity":.., "cases":[..]}``),
 one event as JSON (compact or pretty-printed), JSON lines (one event per
-line), or a document with fenced ```json blocks (the first form Aurora's
+line, after an optional first line ``{"aurora": RELEASE}`` saying which
+release wrote them), or a document with fenced ```json blocks (the first form Aurora's
 webhook docs give their example in; blocks that are not events are skipped).
 ``-`` is standard input.
 
@@ -35,6 +36,7 @@ import orjson
 from ijson.common import ObjectBuilder  # type: ignore[import-untyped]
 
 from .errors import FileError, PayloadError
+from .releases import ReleaseError, recorded_release
 
 _FIRST_KEY = re.compile(rb'^\s*\{\s*"([^"\\]*)"')
 # Keys a vector file's header has (the shared vectors' and simulate --dry-run's).
@@ -170,6 +172,11 @@ def _detect(path: str, stream: IO[bytes]) -> PayloadFile:
             _set_header(made, whole)
             made._items = _vector_cases(path, iter(whole["cases"]))
             return made
+        if _recorded(path, number, whole) is not None:  # JSON lines after their {"aurora": ..} line
+            made.aurora = _recorded(path, number, whole)
+            nxt = next(((n, raw) for n, raw in lines if raw.strip()), None)
+            made._items = iter(()) if nxt is None else _json_lines(path, nxt[0], nxt[1].strip(), lines)
+            return made
         made._items = _json_lines(path, number, first_stripped, lines)
         return made
     second = next(((n, raw) for n, raw in lines if raw.strip()), None)
@@ -271,9 +278,18 @@ def _document_blocks(path: str, lines: Iterator[tuple[int, bytes]]) -> Iterator[
         raise PayloadError(f"{path}: found no payload ({_KINDS})")
 
 
+def _recorded(path: str, number: int | None, header: dict[str, Any]) -> str | None:
+    """The release a vector file's header or JSON lines' first line records (``releases.recorded_release``)."""
+    try:
+        return recorded_release(header)
+    except ReleaseError as err:
+        where = f"{path}:{number}" if number is not None else f'{path}: "aurora"'
+        raise PayloadError(f"{where}: {err}") from None
+
+
 def _set_header(made: PayloadFile, header: dict[str, Any]) -> None:
-    aurora, optional, identity = header.get("aurora"), header.get("optional"), header.get("identity")
-    made.aurora = aurora if isinstance(aurora, str) else None
+    optional, identity = header.get("optional"), header.get("identity")
+    made.aurora = _recorded(made.path, None, header)
     made.optional = optional if isinstance(optional, str) else None
     made.identity = identity if isinstance(identity, dict) else None
     made.extra = {k: v for k, v in header.items() if k not in ("aurora", "optional", "identity", "cases")}

@@ -2,127 +2,93 @@
 
 Sections 1 and 5 of the payload format note: which events were posted, how
 ``oldState`` was written, how the JSON string became bytes, the timestamp
-header's name and what ``timeoutMsec`` bounded. Models (the generated types
-of that release's api.thrift) ship for 0.14 and 0.22; other releases take
-models generated from their own IDL.
+header's name and what ``timeoutMsec`` bounded. Each fact follows from the
+release's group (``aurorakit.runtime.releases`` holds the table of releases,
+their groups and their models).
 """
 
 from __future__ import annotations
 
+import codecs
 import importlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import ModuleType
 
-from .errors import AurorakitError
+from .releases import VERSIONS, ProfileError, Release, ReleaseError, parse_release, release
 
-VERSIONS = tuple(f"0.{minor}" for minor in range(14, 23))
-SHIPPED_MODELS = {"0.14": "aurorakit.generated.aurora_0_14", "0.22": "aurorakit.generated.aurora_0_22"}
-_CHARSET = re.compile(r";\s*charset\s*=\s*\"?([^\";\s]+)", re.IGNORECASE)
+__all__ = ["VERSIONS", "Profile", "ProfileError", "ReleaseError", "charset_of", "java_charset",
+           "normalize_version", "profile_for"]
 
-
-# (last minor of the group, group name) in the behaviour doc's table; later minors are the fork.
-_GROUPS = ((15, "A"), (16, "B"), (18, "C"), (19, "D"), (22, "E"))
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_JAVA_CHARSET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9.:_+-]*")  # what Charset.forName accepts as a name
 _STATUSES = ("PENDING", "STARTING", "RUNNING", "FINISHED", "FAILED", "KILLED", "KILLING", "LOST",
              "ASSIGNED", "INIT", "RESTARTING", "PREEMPTING", "THROTTLED", "DRAINING")
 
 
 @dataclass(frozen=True)
-class ClientFacts:
-    """The HTTP client of a release group, as a receiver saw it.
-
-    ``added``: headers the client put on every POST; ``default_content_type``:
-    sent only when no Content-Type is configured; ``timestamp_clash``: what
-    happened to a configured header with the timestamp header's name
-    (``replaced`` by the generated value, the ``configured`` value wins, or
-    ``both`` sent); ``timeout_bounds``: what ``timeoutMsec`` limited;
-    ``zero_timeout``/``negative_timeout``: what ``timeoutMsec`` 0 or below
-    meant (None where the doc does not say).
-    """
-
-    name: str
-    added: tuple[tuple[str, str], ...]
-    default_content_type: tuple[str, str] | None
-    timestamp_clash: str
-    timeout_bounds: str
-    zero_timeout: str | None = None
-    negative_timeout: str | None = None
-
-
-_APACHE = ClientFacts(
-    "Apache HttpClient 4.5",
-    (("User-Agent", "Apache-HttpClient/4.5.2 (Java/<version>)"), ("Accept-Encoding", "gzip,deflate"),
-     ("Connection", "Keep-Alive")),
-    ("Content-Type", "text/plain; charset=ISO-8859-1"), "configured",
-    "connecting, taking a pooled connection, and each read (idle time)")
-_AHC = ClientFacts(
-    "AsyncHttpClient 2.0", (("User-Agent", "AHC/2.0"), ("Accept", "*/*")), None, "both",
-    "connecting, the TLS handshake, each read, and the whole request",
-    zero_timeout="every request times out at once")
-_CLIENTS = {
-    "A": ClientFacts(
-        "the JDK's HttpURLConnection",
-        (("User-Agent", "Java/<version>"), ("Accept", "text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2"),
-         ("Connection", "keep-alive")),
-        ("Content-type", "application/x-www-form-urlencoded"), "replaced",
-        "connecting only (a failed connect is tried a second time); reads are unbounded",
-        zero_timeout="no limit", negative_timeout="every event fails"),
-    "B": _APACHE, "C": _APACHE, "D": _AHC, "E": _AHC, "fork": _AHC,
-}
-
-
-class ProfileError(AurorakitError, ValueError):
-    """An unknown Aurora release, or models that are not there."""
-
-
-@dataclass(frozen=True)
 class Profile:
-    """The webhook behaviour of one Aurora release (``version`` is ``"0.14"`` .. ``"0.22"``)."""
+    """The webhook behaviour of one Aurora release line (``version`` is ``"0.14"`` .. ``"0.27"``).
+
+    ``models_package`` is the release's own generated package unless other
+    models (generated from a user's IDL) were given.
+    """
 
     version: str
     models_package: str | None = None
+    release: Release = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        found = release(self.version)
+        object.__setattr__(self, "version", found.version)
+        object.__setattr__(self, "release", found)
+        if self.models_package is None:
+            object.__setattr__(self, "models_package", found.models_package)
+
+    @property
+    def group(self) -> str:
+        """``A`` .. ``E`` or ``fork``, as the behaviour note groups the releases."""
+        return self.release.group
 
     @property
     def minor(self) -> int:
-        return int(self.version.split(".")[1])
+        return self.release.minor
 
     @property
     def optional_style(self) -> str:
         """``guava`` (``{"reference":..}``) up to 0.19, ``java`` (``{"value":..}``) from 0.20."""
-        return "guava" if self.minor <= 19 else "java"
+        return self.release.optional_style
 
     @property
     def posts_initial_events(self) -> bool:
-        """0.14 and 0.15 posted every event, also those without oldState at startup."""
-        return self.minor <= 15
+        """Group A (0.14, 0.15) posted every event, also those without oldState at startup."""
+        return self.group == "A"
 
     @property
     def statuses_filter(self) -> bool:
-        """From 0.19 the config's ``statuses`` list says which new statuses are posted."""
-        return self.minor >= 19
+        """From 0.19 (groups D, E, fork) the config's ``statuses`` list says which new statuses are posted."""
+        return self.group in ("D", "E", "fork")
 
     @property
     def timestamp_header(self) -> str:
-        return "TimeStamp" if self.minor <= 15 else "Timestamp"
+        return "TimeStamp" if self.group == "A" else "Timestamp"
+
+    @property
+    def http_client(self) -> str:
+        """The HTTP client group of section 2 of the behaviour note.
+
+        ``A`` 0.14-0.15 (HttpURLConnection), ``B`` 0.16 (Apache HttpClient,
+        response never closed), ``C`` 0.17-0.18 (Apache HttpClient), ``D`` 0.19
+        and ``E`` 0.20 on, the fork's releases included (AsyncHttpClient 2.0).
+        What each client did is in ``runtime/webhook/aurora_clients.py``.
+        """
+        return "E" if self.group == "fork" else self.group
 
     @property
     def timeout_scope(self) -> str:
-        """``connect``: timeoutMsec bounds connecting only (0.14, 0.15); ``all``: connect, pool and read."""
-        return "connect" if self.minor <= 15 else "all"
-
-    @property
-    def group(self) -> str:
-        """The behaviour doc's release group: ``A`` (0.14, 0.15) .. ``E`` (0.20-0.22), ``fork`` (0.23 on)."""
-        for last, name in _GROUPS:
-            if self.minor <= last:
-                return name
-        return "fork"
-
-    @property
-    def client(self) -> ClientFacts:
-        """What this release's HTTP client added to each POST (section 2.1 of the behaviour doc)."""
-        return _CLIENTS[self.group]
+        """``connect``: timeoutMsec bounds connecting only (group A); ``all``: connect, pool and read."""
+        return "connect" if self.group == "A" else "all"
 
     @property
     def schedule_statuses(self) -> tuple[str, ...]:
@@ -131,17 +97,14 @@ class Profile:
 
     @property
     def wire(self) -> str:
-        """``low8`` (0.14, 0.15), ``latin1`` (0.16-0.18) or ``charset`` (0.19 on)."""
-        if self.minor <= 15:
+        """``low8`` (group A), ``latin1`` (B, C) or ``charset`` (D, E, fork)."""
+        if self.group == "A":
             return "low8"
-        return "latin1" if self.minor <= 18 else "charset"
+        return "latin1" if self.group in ("B", "C") else "charset"
 
     def models(self) -> ModuleType:
-        """The generated package of this release's api.thrift."""
-        if self.models_package is None:
-            raise ProfileError(
-                f"aurorakit ships no models for Aurora {self.version}; generate them from that release's "
-                f"api.thrift (aurorakit codegen API.thrift --package NAME --out DIR) and pass them as models")
+        """The generated package this profile reads and writes payloads with."""
+        assert self.models_package is not None  # set by __post_init__
         return importlib.import_module(self.models_package)
 
     def posts(self, new_status: str, old_status: str | None, statuses: Iterable[str] | None = None) -> bool:
@@ -164,17 +127,45 @@ class Profile:
         if self.wire == "low8":
             # DataOutputStream.writeBytes: each UTF-16 code unit cut to its low 8 bits.
             return text.encode("utf-16-le", "surrogatepass")[::2]
-        if self.wire == "latin1":
-            return _encode(text, "iso-8859-1")
-        return _encode(text, charset_of(content_type) or "iso-8859-1")
+        return _encode(text, self.wire_charset(content_type))
+
+    def wire_charset(self, content_type: str | None = None) -> str:
+        """The charset the body's bytes are in: what reads :meth:`wire_bytes` back.
+
+        For group A this is ISO-8859-1, which reads the low 8 bits back as the
+        characters U+0000 to U+00FF (anything above was already lost).
+        """
+        if self.wire == "charset":
+            return java_charset(charset_of(content_type)) or "iso-8859-1"  # unknown: ISO-8859-1
+        return "iso-8859-1"
 
 
 def charset_of(content_type: str | None) -> str | None:
-    """The ``charset=`` parameter of a Content-Type value, if any."""
-    if not content_type:
+    """The charset 0.19 on read from a Content-Type value, if any (section 2.2 of the behaviour note).
+
+    Only a lower-case ``charset=`` with no space before ``=`` counts, in any
+    ``;``-separated part, the first included; quotes around the name are
+    dropped. ``"application/json; Charset=UTF-8"`` names none.
+    """
+    for part in (content_type or "").split(";"):
+        part = part.strip()
+        if part.startswith("charset="):
+            return part[len("charset="):].strip().replace('"', "").replace("'", "") or None
+    return None
+
+
+def java_charset(name: str | None) -> str | None:
+    """The Python codec for a Java charset name, or None when unknown (0.19 on then used ISO-8859-1).
+
+    Names are looked up in Python's codec registry, after Java's rule for
+    what a charset name may look like.
+    """
+    if not name or not _JAVA_CHARSET_NAME.fullmatch(name):
         return None
-    found = _CHARSET.search(content_type)
-    return found.group(1) if found else None
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
 
 
 def _encode(text: str, charset: str) -> bytes:
@@ -184,25 +175,25 @@ def _encode(text: str, charset: str) -> bytes:
         # so a pair the charset cannot hold becomes one '?', as in Java.
         text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
     try:
-        return text.encode(charset, "replace")
+        codec = codecs.lookup(charset).name
     except LookupError:
         raise ProfileError(f"unknown charset {charset!r}") from None
+    if codec.startswith(("utf-16", "utf-32")):  # Java writes U+FFFD for a lone surrogate here, not '?'
+        text = _LONE_SURROGATE.sub("\ufffd", text)
+    if codec == "utf-16":  # Java: big-endian with the byte order mark FE FF (Python: native order)
+        return codecs.BOM_UTF16_BE + text.encode("utf-16-be", "replace")
+    if codec == "utf-32":  # Java: big-endian, no byte order mark
+        return text.encode("utf-32-be", "replace")
+    return text.encode(codec, "replace")
 
 
 def normalize_version(version: str) -> str:
-    """``"0.22.0"``, ``"0.22"`` or ``"22"`` -> ``"0.22"``; ProfileError if not a known release."""
-    text = str(version).strip()
-    match = re.fullmatch(r"(?:0\.)?(\d+)(?:\.\d+)*", text)
-    if not match or f"0.{int(match.group(1))}" not in VERSIONS:
-        raise ProfileError(f"unknown Aurora release {version!r}; known: {', '.join(VERSIONS)}")
-    return f"0.{int(match.group(1))}"
+    """``"0.22.0"`` or ``"0.22"`` -> ``"0.22"``; ReleaseError if not a known release."""
+    return parse_release(version)
 
 
 def profile_for(version: str, models: str | ModuleType | None = None) -> Profile:
-    """The profile of an Aurora release, with its shipped models or the ``models`` given."""
-    key = normalize_version(version)
+    """The profile of an Aurora release, with its own models or the ``models`` given."""
     if isinstance(models, ModuleType):
-        package: str | None = models.__name__
-    else:
-        package = models or SHIPPED_MODELS.get(key)
-    return Profile(key, package)
+        return Profile(version, models.__name__)
+    return Profile(version, models)

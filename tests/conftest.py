@@ -72,3 +72,6 @@ def sink() -> Iterator[tuple[str, list[bytes]]]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+from servers import nats_server, postgres_server  # noqa: E402,F401  (real servers: tests/servers.py)

@@ -66,7 +66,7 @@ def test_struct_union_and_enum_docstrings(files: dict[str, str]) -> None:
 def test_multi_line_doc_keeps_its_lines(files: dict[str, str]) -> None:
     assert class_doc(files["types.py"], "TaskConfig") == (
         "Configuration of a task. Field ids are not in declaration order.\n"
-        "Ids 8, 9, 10 and 21 of release 0.14 are not used.")
+        "Ids 8, 9, 10 and 21, used up to release 0.19, are not used.")
 
 
 def test_field_docstrings_carry_the_declaration_and_the_doc(files: dict[str, str]) -> None:
@@ -79,7 +79,7 @@ def test_field_docstrings_carry_the_declaration_and_the_doc(files: dict[str, str
 
 def test_enum_member_docstrings(files: dict[str, str]) -> None:
     codes = attribute_docs(files["enums.py"], "ResponseCode")
-    assert codes["JOB_UPDATING_ERROR"] == "Value 5, which release 0.14 named LOCK_ERROR."
+    assert codes["JOB_UPDATING_ERROR"] == "Value 5, which releases 0.14 to 0.18 named LOCK_ERROR."
     assert "OK" not in codes  # no doc comment, no docstring
     assert attribute_docs(files["enums.py"], "MaintenanceMode")["NONE"] == "Value 1; this enum has no value 0."
 
@@ -89,7 +89,7 @@ def test_method_and_service_docstrings(files: dict[str, str]) -> None:
     assert class_doc(services, "ReadOnlyScheduler") == "Read-only scheduler methods. Every method returns a Response."
     assert method_doc(services, "ReadOnlyScheduler", "getJobUpdateDetails") == "Takes a JobUpdateKey and a JobUpdateQuery."
     assert method_doc(services, "AuroraAdmin", "setQuota") == "Takes an owner role and a ResourceAggregate quota."
-    assert method_doc(services, "AuroraSchedulerManager", "rollbackJobUpdate") == "Added after release 0.14."
+    assert method_doc(services, "AuroraSchedulerManager", "rollbackJobUpdate") == "Added in release 0.16."
 
 
 def test_constant_docstrings(files: dict[str, str]) -> None:

@@ -163,7 +163,7 @@ def test_fields_gson_leaves_out_may_be_absent() -> None:
 ])
 def test_invalid_utf8_is_a_payload_error(data: bytes, message: str) -> None:
     with pytest.raises(PayloadError) as caught:
-        decode_event(data, "0.22")
+        decode_event(data, "0.22", encoding="utf-8")  # bytes said to be UTF-8 (0.22's own rule is ISO-8859-1)
     assert caught.value.message == message
 
 

@@ -10,7 +10,8 @@ import pytest
 from aurorakit.codegen import generate_package
 
 REPO = Path(__file__).resolve().parent.parent
-PACKAGES = {"aurora_0_14": "thrift/aurora/0.14/api.thrift", "aurora_0_22": "thrift/aurora/0.22/api.thrift"}
+RELEASES = ("0.14", "0.15", "0.16", "0.17", "0.18", "0.19", "0.20", "0.21", "0.22", "0.27")
+PACKAGES = {f"aurora_{release.replace('.', '_')}": f"thrift/aurora/{release}/api.thrift" for release in RELEASES}
 
 
 def files_under(root: Path) -> set[str]:
@@ -28,3 +29,8 @@ def test_checked_in_package_is_current(tmp_path: Path, package: str) -> None:
     stale = [rel for rel in sorted(files_under(fresh))
              if not filecmp.cmp(fresh / rel, checked_in / rel, shallow=False)]
     assert not stale, f"generated/{package}: {', '.join(stale)} out of date; {how}"
+
+
+def test_every_generated_package_is_checked() -> None:
+    found = {p.name for p in (REPO / "generated").iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert found == set(PACKAGES)

@@ -93,4 +93,4 @@ def test_whole_events_round_trip(task: object, old: object, policy: str) -> None
         text.encode("utf-8")
     except UnicodeEncodeError:
         return  # a lone surrogate: UTF-8 on the wire carries '?' instead, as Java's encoder did
-    assert decode_event(event.wire("0.22", encoding="utf-8"), aurora_0_22).encode() == text
+    assert decode_event(event.wire("0.22", encoding="utf-8"), aurora_0_22, encoding="utf-8").encode() == text

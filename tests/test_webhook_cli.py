@@ -116,8 +116,9 @@ def test_send_to_the_cli_receiver_everything_arrives_and_decodes(tmp_path: Path,
         assert main(["send", "--config", str(config), "--delivery", "aurora", "--aurora", "0.14",
                      str(DOC), str(lines)]) == 0
         out = capsys.readouterr().out
-        assert re.search(rf"webhooks_success\s+{len(texts)}\n", out), out
-        assert re.search(r"webhooks_user_errors\s+0\n", out) and re.search(r"webhooks_errors\s+0\n", out)
+        assert re.search(rf"answered_200\s+{len(texts)}\n", out), out
+        assert re.search(r"answered_other\s+0\n", out) and re.search(r"no_answer\s+0\n", out)
+        assert "webhooks_" not in out  # 0.14 kept no counters
 
         # A payload that does not decode: 400 with the JSON path, nothing stored.
         bad = re.sub(r'"instanceId":\d+', '"instanceId":"x"', texts[1], count=1)
@@ -196,12 +197,15 @@ def test_simulate_reliable_and_signed_to_the_cli_receiver(tmp_path: Path,
             decode_secret(SECRET), str(deliveries[0].webhook_id), deliveries[0].body))
         assert again.status_code == 200 and again.json()["duplicate"] is True
 
-        # A 0.14 payload (numCpus, ...) that the 0.22 receiver cannot decode is given up at once
-        # (400 is not retried): exit 1.
+        # A 0.14 payload (numCpus, ...), sent as 0.14, that the 0.22 receiver cannot decode is given
+        # up at once (400 is not retried): exit 1.
         old = next(e for e in Simulator(2, 2, "0.14", seed=1).events()
                    if e.old_state and e.new_state.name in statuses)
         (tmp_path / "old.json").write_text(old.encode(), encoding="utf-8")
-        assert main(["send", "--config", str(config), "--settings", str(settings), str(tmp_path / "old.json")]) == 1
+        config_14 = write_config(tmp_path / "webhook-0.14.json", targetURL=receiver.url,
+                                 headers={"Content-Type": content_type})  # 0.14 knew no "statuses"
+        assert main(["send", "--config", str(config_14), "--settings", str(settings), "--aurora", "0.14",
+                     str(tmp_path / "old.json")]) == 1
         out = capsys.readouterr().out
         assert re.search(r"given_up\s+1\n", out) and re.search(r"delivered\s+0\n", out), out
         status, _, err = receiver.stop()
@@ -300,14 +304,15 @@ def test_send_counts_failures_and_exits_1(tmp_path: Path, capsys: pytest.Capture
     # 0.14 posts the document's startup event
     assert main(["send", "--config", str(config), "--delivery", "aurora", "--aurora", "0.14", str(DOC), str(DOC)]) == 1
     out = capsys.readouterr().out
-    assert re.search(r"webhooks_attempts\s+2\n", out) and re.search(r"webhooks_errors\s+2\n", out), out
+    assert re.search(r"posted\s+2\n", out) and re.search(r"no_answer\s+2\n", out), out
 
 
 def test_simulate_duration_and_rate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "paced.jsonl"
     assert main(["simulate", "--jobs", "2", "--instances", "2", "--dry-run", str(out), "--rate", "20",
                  "--duration", "0.5"]) == 0
-    written = out.read_text(encoding="utf-8").splitlines()
+    header, *written = out.read_text(encoding="utf-8").splitlines()
+    assert header == '{"aurora": "0.22.0"}'  # the release the lines are of
     assert 3 <= len(written) <= 12, len(written)  # about 0.5 s x 20/s
     assert f"wrote {len(written)} payload(s)" in capsys.readouterr().out
 

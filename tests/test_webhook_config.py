@@ -205,16 +205,18 @@ def test_what_aurorakit_refuses_to_send_with_although_the_release_starts() -> No
         parse_config(ftp)
     assert str(caught.value) == ("targetURL: the scheme 'ftp' is not http or https ('ftp://example.org/x'): every "
                                  "event fails (reliable delivery needs an http(s) URL)")
-    for release, timeout, said in [
+    for release, timeout, said in [  # the meanings are the client facts delivery 'aurora' acts on
         ("0.14", 0, "Aurora 0.14 took it as: no limit"),
-        ("0.14", -1, "Aurora 0.14 took it as: every event fails"),
-        ("0.16", 0, "what Aurora 0.16 did with it is not documented"),
+        ("0.14", -1, "Aurora 0.14 took it as: every event fails (HttpURLConnection refuses a negative timeout)"),
+        ("0.16", 0, "Aurora 0.16 took it as: no limit"),
         ("0.22", 0, "Aurora 0.22 took it as: every request times out at once"),
-        ("0.22", -5, "what Aurora 0.22 did with it is not documented"),
+        ("0.22", -5, "Aurora 0.22 took it as: as 0: every request times out at once"),
     ]:
         with pytest.raises(WebhookConfigError) as caught:
-            parse_config(cfg(timeoutMsec=timeout), release=release, settings={"delivery": "aurora"})
-        assert str(caught.value) == f"timeoutMsec: {timeout}: {said}; aurorakit sends only with a positive timeout"
+            parse_config(cfg(timeoutMsec=timeout), release=release)
+        assert str(caught.value) == f"timeoutMsec: {timeout}: {said}; reliable delivery needs a positive timeout"
+        aurora = parse_config(cfg(timeoutMsec=timeout), release=release, settings={"delivery": "aurora"})
+        assert aurora.timeout_msec == timeout  # delivery 'aurora' sends, acting the value out as the release did
 
 
 def test_the_documented_sample_joined_with_default_settings() -> None:

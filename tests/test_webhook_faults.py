@@ -112,7 +112,7 @@ def test_client_errors_are_given_up_with_the_reason_and_the_task_moves_on(tmp_pa
     # Aurora's counters count only 200 as success: the 204s are user errors there.
     assert stats == {"webhooks_attempts": 3, "webhooks_success": 0, "webhooks_errors": 0,
                      "webhooks_user_errors": 3, "delivered": 2, "retried": 0, "given_up": 1,
-                     "skipped": 0, "pending": 0}
+                     "skipped": 0, "duplicates": 0, "not_accepted": 0, "pending": 0}
 
 
 @pytest.mark.parametrize("retry_after", ["1", "HTTP-DATE"])
@@ -165,7 +165,7 @@ def test_full_queue_pushes_back_then_everything_is_sent(tmp_path: Path) -> None:
         sender.submit(events[0])
         sender.submit(events[1])
         began = time.monotonic()
-        with pytest.raises(SubmitQueueFullError, match="webhook queue full"):
+        with pytest.raises(SubmitQueueFullError, match="queueSize 2"):
             sender.submit(events[2], timeout=0.2)
         assert 0.15 <= time.monotonic() - began < 2
         sender.start()

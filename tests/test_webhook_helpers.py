@@ -6,13 +6,19 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from aurorakit.runtime.webhook.outgoing import OutgoingEvent
 
@@ -251,3 +257,20 @@ def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 
             return True
         time.sleep(interval)
     return condition()
+
+
+@contextmanager
+def small_filesystem(folder: Path, size_kb: int) -> Iterator[Path]:
+    """A tmpfs of ``size_kb`` KiB mounted on ``folder`` (root only; skips the test otherwise)."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root (the simulated full-disk tests cover this case)")
+    folder.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(folder)],
+                             capture_output=True, text=True, check=False)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({mounted.stderr.strip()}); "
+                    f"the simulated full-disk tests cover this case")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True, check=False)

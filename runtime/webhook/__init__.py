@@ -4,8 +4,8 @@ reliable), Standard Webhooks signing, and a receiver.
 Modules: ``config`` (webhook.json as each release read it), ``settings``
 (aurorakit's own settings: flags, ``AURORAKIT_*``, a settings file),
 ``check_config`` (``aurorakit check-config``), ``spool`` (SQLite outbox), ``signing``,
-``sender`` (``AuroraSender``, ``ReliableSender``), ``receiver``
-(``WebhookReceiver``, ``ReceiverStore``, ``serve``), ``payloads`` (events and
+``sender`` (``ReliableSender``), ``aurora_delivery``
+(``AuroraSender``: each release's client, with ``aurora_clients`` and ``aurora_http``), ``receiver(``WebhookReceiver``, ``ReceiverStore``, ``serve``), ``payloads`` (events and
 captured payloads into deliveries, bodies back into events), ``simulate``
 (``Simulator``: a simulated scheduler's events; with ``simulate_lifecycle``
 (Aurora's lifecycle rules as facts), ``simulate_rules`` (the simulator's
@@ -16,19 +16,20 @@ choices), ``simulate_jobs`` and ``simulate_state``) and ``cli``
 from .check_config import CheckReport, check_config
 from .config import (AURORA_0_22_STATUSES, AuroraConfig, RetryPolicy, WebhookConfig, WebhookConfigError,
                      describe_keys, load_config, parse_config, read_aurora_config)
-from .outgoing import OutgoingEvent, new_event_id
+from .outgoing import OutgoingEvent, event_id_for, new_event_id
 from .receiver import ReceiverStore, StoredDelivery, WebhookReceiver, serve
-from .sender import (AuroraSender, ReliableSender, SenderClosedError, SubmitQueueFullError,
-                     make_sender)
+from .aurora_delivery import AuroraSender
+from .sender import ReliableSender, SenderClosedError, SubmitQueueFullError, make_sender
 from .settings import Settings, SettingsError, settings_from_dict
 from .signing import SignatureError, sign, signature_headers, verify
-from .spool import Spool
+from .spool import Spool, SpoolBusyError, SpoolError, SpoolWriteError
 
 __all__ = [
     "AURORA_0_22_STATUSES", "AuroraConfig", "AuroraSender", "CheckReport", "OutgoingEvent",
     "ReceiverStore", "ReliableSender", "RetryPolicy", "SenderClosedError", "Settings",
-    "SettingsError", "SignatureError", "Spool", "StoredDelivery", "SubmitQueueFullError",
-    "WebhookConfig", "WebhookConfigError", "WebhookReceiver", "check_config", "describe_keys",
-    "load_config", "make_sender", "new_event_id", "parse_config", "read_aurora_config", "serve",
-    "settings_from_dict", "sign", "signature_headers", "verify",
+    "SettingsError", "SignatureError", "Spool", "SpoolBusyError", "SpoolError", "SpoolWriteError",
+    "StoredDelivery", "SubmitQueueFullError", "WebhookConfig", "WebhookConfigError", "WebhookReceiver",
+    "check_config", "describe_keys", "event_id_for", "load_config", "make_sender", "new_event_id",
+    "parse_config", "read_aurora_config", "serve", "settings_from_dict", "sign", "signature_headers",
+    "verify",
 ]

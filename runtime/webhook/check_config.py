@@ -2,7 +2,8 @@
 
 :func:`check_config` reads the file as the release would
 (:func:`~aurorakit.runtime.webhook.config.read_aurora_config`) and describes
-the result from the release's facts in ``runtime/profiles.py``: the target,
+the result from the release's facts in ``runtime/profiles.py`` and its client's
+in ``aurora_clients.py`` (the ones delivery 'aurora' acts on): the target,
 the headers as a receiver sees them (the configured ones, those the
 release's HTTP client adds, the timestamp header and what happens when one is
 configured with its name), how the body becomes bytes, what ``timeoutMsec``
@@ -22,13 +23,17 @@ from typing import Any
 
 from ..profiles import charset_of, profile_for
 
+from .aurora_clients import JAVA_VERSION, behaviour_for, request_headers, timeout_meaning
 from .config import AuroraConfig, WebhookConfigError, read_aurora_config, sending_problem
 from .redaction import REDACTED, is_sensitive_header, redact_url
 from .settings import DELIVERY_MODES
 
 TIMESTAMP_VALUE = "<epoch milliseconds when sent>"
+_HOST = "<host>"  # left out of the report, as Content-Length is
+_BOUNDS = (("connect", "connecting"), ("pool", "taking a pooled connection"), ("read", "each read (idle time)"),
+           ("request", "the whole request"))
 _CLASH = {
-    "replaced": "a configured {name} header is replaced by the generated value",
+    "replace": "a configured {name} header is replaced by the generated value",
     "configured": "a configured {name} header is sent instead of the generated value",
     "both": "a configured {name} header is sent as well as the generated one (two {name} headers)",
 }
@@ -68,26 +73,30 @@ def check_config(path: str | Path, release: str) -> CheckReport:
 
 
 def headers_received(aurora: AuroraConfig) -> list[dict[str, str]]:
-    """The headers a receiver gets, each with where it comes from (``configured``, ``client``, ``timestamp``)."""
+    """The headers a receiver gets, each with where it comes from (``configured``, ``client``, ``timestamp``).
+
+    The list and its order are the delivery engine's (``aurora_clients.request_headers``).
+    """
     profile = aurora.profile
-    client = profile.client
+    behaviour = behaviour_for(profile)
     stamp = profile.timestamp_header
-    result = []
-    stamp_configured = False
-    for name, value in aurora.headers:
-        if name.lower() == stamp.lower():
-            stamp_configured = True
-            if client.timestamp_clash == "replaced":
-                continue
-        result.append({"name": name, "value": REDACTED if is_sensitive_header(name) else value,
-                       "from": "configured"})
     configured = {name.lower() for name, _ in aurora.headers}
-    if client.default_content_type is not None and "content-type" not in configured:
-        name, value = client.default_content_type
-        result.append({"name": name, "value": value, "from": "client (no Content-Type configured)"})
-    result += [{"name": name, "value": value, "from": "client"} for name, value in client.added]
-    if not (stamp_configured and client.timestamp_clash == "configured"):
-        result.append({"name": stamp, "value": TIMESTAMP_VALUE, "from": "timestamp"})
+    result = []
+    for name, value in request_headers(behaviour, dict(aurora.headers), stamp, TIMESTAMP_VALUE, _HOST, 0):
+        lower = name.lower()
+        if lower in ("host", "content-length"):
+            continue
+        if lower == stamp.lower() and value == TIMESTAMP_VALUE:
+            origin = "timestamp"
+        elif lower in configured:
+            origin = "configured"
+            value = REDACTED if is_sensitive_header(name) else value
+        elif lower == "content-type":
+            origin = "client (no Content-Type configured)"
+        else:
+            origin = "client"
+        result.append({"name": name, "value": value.replace(f"Java/{JAVA_VERSION}", "Java/<version>"),
+                       "from": origin})
     return result
 
 
@@ -111,12 +120,16 @@ def body_encoding(aurora: AuroraConfig) -> str:
 
 
 def timeout_text(aurora: AuroraConfig) -> str:
-    client = aurora.profile.client
+    behaviour = behaviour_for(aurora.profile)
     msec = aurora.timeout_msec
     if msec > 0:
-        return f"{msec} ms bounds {client.timeout_bounds}"
-    meaning = client.zero_timeout if msec == 0 else client.negative_timeout
-    return f"{msec} ms: " + (meaning or f"what {client.name} did with it is not documented")
+        bounded = [text for bound, text in _BOUNDS if bound in behaviour.bounds]
+        text = ", ".join(bounded[:-1]) + (" and " if len(bounded) > 1 else "") + bounded[-1]
+        if behaviour.bounds == {"connect"}:
+            text += " only" + (" (a failed connect is tried a second time)" if behaviour.connect_attempts > 1
+                               else "") + "; reads are unbounded"
+        return f"{msec} ms bounds {text}"
+    return f"{msec} ms: " + timeout_meaning(behaviour, msec)
 
 
 def statuses_text(aurora: AuroraConfig) -> str:
@@ -148,11 +161,11 @@ def report_json(report: CheckReport) -> dict[str, Any]:
     if aurora is None:
         return out
     stamp = aurora.profile.timestamp_header
+    clash = behaviour_for(aurora.profile).timestamp_clash
     out.update({
         "target": {"url": redact_url(aurora.target_url), "failsEveryEvent": aurora.target_problem},
         "headers": headers_received(aurora),
-        "timestampHeader": {"name": stamp, "clash": aurora.profile.client.timestamp_clash,
-                            "rule": _CLASH[aurora.profile.client.timestamp_clash].format(name=stamp)},
+        "timestampHeader": {"name": stamp, "clash": clash, "rule": _CLASH[clash].format(name=stamp)},
         "body": body_encoding(aurora),
         "timeout": {"msec": aurora.timeout_msec, "bounds": timeout_text(aurora)},
         "posted": statuses_text(aurora),

@@ -9,6 +9,7 @@ that cannot be read, a port already in use) print as one line and exit 2.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import os
@@ -27,21 +28,30 @@ from ..cli_output import emit, say
 from ..errors import AurorakitError, PayloadError
 from ..event import TaskStateChange
 from ..identity import IdentityTable
-from ..payload_commands import PayloadRun, import_models_package
-from ..profiles import Profile, profile_for
+from ..payload_commands import PayloadRun
+from ..payload_files import open_payload_file
+from ..profiles import Profile
+from ..release_options import ReleaseOptionError, add_release_options, recorded_in, resolve_release
+from ..releases import header_line, parse_release
 from ..progress import Progress
 
 from . import settings as aurorakit_settings
 from .check_config import check_config, report_json, report_text
+from ..relay.stores import is_postgres_url, open_store
 from .config import WebhookConfig, describe_keys, load_config
-from .outgoing import OutgoingEvent
-from .payloads import header, models_for, outgoing_from_event, outgoing_from_text, request_decoder
-from .receive_tools import SECRET_SOURCES_HELP, export_lines, raise_open_file_limit, read_secret, rejected_text
+from .outgoing import OccurrenceIds, OutgoingEvent
+from .payloads import header, outgoing_from_event, outgoing_from_text, request_decoder
+from .receive_tools import (SECRET_ENV, SECRET_SOURCES_HELP, export_lines, raise_open_file_limit, read_secret,
+                            rejected_text)
 from .receiver import DEFAULT_MAX_BODY_BYTES, Limits, ReceiverStore, RequestLog, StoredDelivery, serve
 from .redaction import redact_url
-from .sender import AuroraSender, ReliableSender, SubmitQueueFullError, make_sender
-from .signing import SecretFormatError
+from .aurora_clients import QUIRK_NAMES, behaviour_for, describe_quirks, wire_encoding
+from .aurora_delivery import AuroraSender
+from .sender import ReliableSender, SubmitQueueFullError, make_sender
+from .signing import SecretFormatError, decode_secret
 from .simulate import Simulator
+from .spool import Spool, SpoolError
+from .spool_salvage import salvage
 
 
 class WebhookCommandError(AurorakitError):
@@ -94,16 +104,10 @@ def _non_negative_float(text: str) -> float:
     return value
 
 
-def _payload_models(args: argparse.Namespace, version: str | None) -> tuple[Profile, ModuleType]:
-    """The profile and models named by ``--aurora``/``--models`` (``version`` when neither)."""
-    module = None
-    if getattr(args, "models", None):
-        module = import_models_package(args.models)
-    profile = profile_for(getattr(args, "aurora", None) or version or "0.22")
-    models, note = models_for(profile, module)
-    if note:
-        print(f"aurorakit: note: {note}", file=sys.stderr)
-    return profile, models
+def _payload_models(args: argparse.Namespace, version: str | None,
+                    recorded: str | None = None) -> tuple[Profile, ModuleType]:
+    """The profile and models named by ``--aurora``/``--models``/``--idl``, else ``recorded``, else ``version``."""
+    return resolve_release(args, recorded, configured=version)
 
 
 @contextmanager
@@ -217,7 +221,8 @@ def _add_receive(commands: Any) -> None:
                    "store are printed, oldest first (--follow keeps printing new ones until Ctrl-C),\n"
                    "or written as JSON lines that aurorakit send replays.",
                    RECEIVE_EXAMPLES)
-    sub.add_argument("--store", required=True, metavar="FILE", help="SQLite file to store deliveries in")
+    sub.add_argument("--store", required=True, metavar="FILE|URL",
+                     help="SQLite file to store deliveries in, or a postgresql://... URL shared by several receivers")
     sub.add_argument("--port", type=_port, metavar="P", help="port to listen on (0: any free port, printed)")
     sub.add_argument("--host", default="127.0.0.1", metavar="HOST",
                      help="address to listen on (default 127.0.0.1; 0.0.0.0 for every interface)")
@@ -239,10 +244,8 @@ def _add_receive(commands: Any) -> None:
     sub.add_argument("--body-timeout", type=_positive_float, default=limits.body_timeout, metavar="SEC",
                      help=f"time a body may take to arrive (default {limits.body_timeout:g})")
     sub.add_argument("-q", "--quiet", action="store_true", help="no line per request")
-    group = sub.add_mutually_exclusive_group()
-    group.add_argument("--aurora", metavar="VERSION",
-                       help="Aurora release that sends (its wire charset and models; default 0.22)")
-    group.add_argument("--models", metavar="MODULE", help="generated models to decode with (0.22's wire rules)")
+    add_release_options(sub, release_help="Aurora release that sends: its wire charset and its models "
+                                          "(default 0.22)")
     show = sub.add_mutually_exclusive_group()
     show.add_argument("--list", nargs="?", const=20, type=_positive_int, metavar="N",
                       help="print the N most recent deliveries (default 20) and exit")
@@ -280,7 +283,7 @@ def _receive(args: argparse.Namespace) -> int:
                     header_timeout=args.header_timeout, body_timeout=args.body_timeout)
     raise_open_file_limit(limits.max_connections)
     try:
-        store = ReceiverStore(args.store)
+        store = open_store(args.store)
     except (OSError, sqlite3.Error) as err:
         raise WebhookCommandError(f"{args.store}: cannot open the store: {err}") from None
 
@@ -306,11 +309,11 @@ def _receive(args: argparse.Namespace) -> int:
 
 
 def _show_stored(args: argparse.Namespace) -> int:
-    if not os.path.exists(args.store):
+    if not is_postgres_url(args.store) and not os.path.exists(args.store):
         raise WebhookCommandError(f"{args.store}: no such store (aurorakit receive --port P --store {args.store} "
                                   f"makes one)")
     try:
-        store = ReceiverStore(args.store)
+        store = open_store(args.store)
     except sqlite3.Error as err:
         raise WebhookCommandError(f"{args.store}: not a receiver store ({err})") from None
     try:
@@ -380,51 +383,88 @@ def _delivery_text(delivery: StoredDelivery, as_json: bool) -> str:
 
 # -- delivery, shared by send and simulate -------------------------------------------
 class _Delivery:
-    """The config's sender, fed one event at a time, then drained and reported."""
+    """The config's sender, fed one event at a time, then drained and reported.
 
-    def __init__(self, config: WebhookConfig, profile: Profile, as_json: bool = False) -> None:
+    ``resume``: the config's spool file must exist already (it holds what a
+    crashed or stopped run left).
+    """
+
+    def __init__(self, config: WebhookConfig, profile: Profile, as_json: bool = False, *,
+                 resume: bool = False, disabled_quirks: list[str] | None = None) -> None:
         _show_warnings()
         self.as_json = as_json
         self.config = config
         self.profile = profile
         self.content_type = header(config.headers, "Content-Type")
+        self.encoding = _body_encoding(config, profile, disabled_quirks or [])
+        self.spool: Spool | None = None
+        if config.delivery == "reliable" and config.spool is not None:
+            self.spool = Spool(config.spool, create=not resume)  # a SpoolError is one line, exit 2
         try:
-            self.sender = make_sender(config, profile=profile)
-        except (OSError, sqlite3.Error) as err:  # the spool file cannot be opened
-            raise WebhookCommandError(f"spool {config.spool}: cannot open it: {err}") from None
+            self.sender = make_sender(config, profile=profile, spool=self.spool,
+                                      disabled_quirks=disabled_quirks or ())
+        except BaseException:
+            if self.spool is not None:
+                self.spool.close()
+            raise
+        self.refusal: str | None = None  # why the spool stopped taking events
+        self.refused_after = 0  # events not offered once it had refused one (order per task is kept)
 
-    def submit(self, event: OutgoingEvent) -> None:
+    def submit(self, event: OutgoingEvent) -> bool:
+        """Hand ``event`` over; False once the spool refuses events (each is then counted, not sent)."""
         if isinstance(self.sender, AuroraSender):
             self.sender.submit(event)
-            return
-        while True:  # a full queue is backpressure: wait for the workers (Ctrl-C gives up)
+            return True
+        if self.refusal is not None:
+            self.refused_after += 1
+            return False
+        while True:  # a full spool is backpressure: wait for the workers (Ctrl-C gives up)
             try:
                 self.sender.submit(event, timeout=1.0)
-                return
+                return True
             except SubmitQueueFullError:
                 continue
+            except SpoolError as err:
+                self.refusal = str(err)
+                return False
 
     def finish(self, wait: float | None, out: TextIO) -> int:
         """Wait (reliable mode) for deliveries to end, close, print the counters; the exit status."""
         sender = self.sender
         if isinstance(sender, AuroraSender):
+            try:
+                sender.close(timeout=wait)  # D/E: requests still in flight
+            except KeyboardInterrupt:
+                sender.close(timeout=0.0)
             stats = sender.stats()
-            sender.close()
-            failed = stats["webhooks_errors"] + stats["webhooks_user_errors"]
             self._print_counters(dict(stats), out)
-            return 1 if failed else 0
+            return 1 if stats["no_answer"] + stats["answered_other"] else 0
         interrupted = not self._wait(sender, wait)
-        stats = sender.stats()
-        drained = sender.close(timeout=0.5 if interrupted else 2.0)
-        left = 0 if drained else stats["pending"]
+        try:
+            sender.close(timeout=0.5 if interrupted else 2.0)
+        finally:
+            if self.spool is not None:
+                self.spool.close()
+        stats = sender.stats()  # final: taken after close, so exact
+        stats["not_accepted"] += self.refused_after
+        left = stats["pending"]
         self._print_counters(dict(stats, not_delivered=left, interrupted=interrupted), out)
+        if stats["duplicates"] and not self.as_json:
+            print(f"{stats['duplicates']} event(s) were already in the spool (sent or given up before, "
+                  f"same event id): not sent again", file=out)
         if left and not self.as_json:
-            where = (f"they stay in the spool {sender.spool.path} for the next sender" if self.config.spool
+            where = (f"they stay in the spool {self.config.spool}; 'aurorakit send --config ... --resume' "
+                     f"sends them" if self.config.spool
                      else "no spool file is configured, so they are dropped")
             print(f"{left} event(s) not delivered yet; {where}", file=out)
+        if self.refusal is not None and self.refusal != sender.failure:  # a failure was logged when it came
+            print(f"aurorakit: {self.refusal}", file=sys.stderr)
+        if stats["not_accepted"]:
+            print(f"aurorakit: {stats['not_accepted']} event(s) not accepted by the spool: not sent, "
+                  f"send them again once it can be written", file=sys.stderr)
         if interrupted:
             return 130
-        return 1 if stats["given_up"] or left else 0
+        return 1 if stats["given_up"] or left or stats["not_accepted"] or sender.failure else 0
 
     @staticmethod
     def _wait(sender: ReliableSender, wait: float | None) -> bool:
@@ -437,7 +477,8 @@ class _Delivery:
                 while True:
                     stats = sender.stats()
                     bar.advance(stats["delivered"] + stats["given_up"] - bar.done)
-                    if not stats["pending"] or (deadline is not None and time.monotonic() >= deadline):
+                    if (not stats["pending"] or sender.failure is not None
+                            or (deadline is not None and time.monotonic() >= deadline)):
                         return True
                     time.sleep(0.05)
         except KeyboardInterrupt:
@@ -454,10 +495,13 @@ class _Delivery:
 
 
 # -- send ------------------------------------------------------------------------------
-SEND_EXAMPLES = """\
+SEND_EXAMPLES = f"""\
   aurorakit send --config webhook.json captured.json
   aurorakit send --config webhook.json day1.jsonl day2.jsonl --wait 60
   aurorakit send --config webhook.json aurora-0.22.0-lifecycles.json    # a vector file
+  aurorakit send --config webhook.json events.jsonl --secret-file /run/secrets/webhook
+  {SECRET_ENV}=whsec_... aurorakit send --config webhook.json events.jsonl
+  aurorakit send --config webhook.json --resume        # what a crashed or stopped run left
   aurorakit send --config webhook.json webhooks.md
   aurorakit send --config webhook.json --aurora 0.14 --delivery aurora captured.jsonl
   aurorakit send --config webhook.json --settings aurorakit.json captured.jsonl
@@ -479,32 +523,114 @@ def _add_send(commands: Any) -> None:
                    "    (0.14, 0.15), ISO-8859-1 (0.16-0.18), or the Content-Type's charset (0.19 on),\n"
                    "    with '?' for characters the encoding cannot hold;\n"
                    "  - headers as configured plus the send time (TimeStamp/Timestamp).\n"
-                   "delivery 'aurora': one attempt per event, failures counted and dropped.\n"
-                   "delivery 'reliable': spooled, retried with backoff, signed; send waits until every\n"
-                   "event is delivered or given up (or --wait seconds).\n"
-                   "Prints the counters; exit status 1 if any event failed or was given up.",
-                   SEND_EXAMPLES + describe_keys() + "\n\n" + aurorakit_settings.describe_settings())
-    sub.add_argument("files", nargs="+", metavar="FILE", help="captured payloads")
+                   "delivery 'aurora': each event sent once as the release's HTTP client did (its own\n"
+                   "    headers, timeouts, resends, redirects, concurrency, the 0.16 leak; quirks below),\n"
+                   "    failures counted and dropped.\n"
+                   "delivery 'reliable': spooled, retried with backoff until the retry deadline, signed;\n"
+                   "send waits until every event is delivered or given up (or --wait seconds).\n"
+                   "Each event's id (webhook-id) is derived from the release and the body, so sending\n"
+                   "the same input again gives the same ids: events already in the spool are not sent\n"
+                   "again, and receivers drop repeats. A spool is used by one sender at a time. After\n"
+                   "a crash or Ctrl-C, --resume (or the same send again) delivers what the spool holds.\n"
+                   "A damaged spool is refused, never replaced: move it aside and --salvage it.\n"
+                   "Reliable requests are signed (Standard Webhooks) with the config's signingSecret,\n"
+                   "or with the secret given here, which wins over the config:\n"
+                   + SECRET_SOURCES_HELP + "\n"
+                   "Prints the counters; exit status 1 if any event was given up, left undelivered or\n"
+                   "not accepted by the spool (full disk: the reason is printed).",
+                   SEND_EXAMPLES + describe_keys() + "\n\n" + aurorakit_settings.describe_settings()
+                   + "\n\n" + describe_quirks())
+    sub.add_argument("files", nargs="*", metavar="FILE", help="captured payloads (none with --resume)")
     sub.add_argument("--config", required=True, metavar="webhook.json", help="Aurora webhook config")
     sub.add_argument("--wait", type=_non_negative_float, metavar="SECONDS",
                      help="reliable delivery: stop waiting after this long (default: until done)")
-    aurorakit_settings.add_arguments(sub)  # --aurora, --delivery, --spool, ...: last, after the command's own
+    sub.add_argument("--resume", action="store_true",
+                     help="reliable delivery: send what the config's spool file holds (it must exist); "
+                          "FILEs, if given, are added (events already in the spool are not added twice)")
+    sub.add_argument("--salvage", metavar="DAMAGED.db",
+                     help="copy the readable events of a damaged spool into the config's spool (a new file), "
+                          "then send them as --resume does")
+    secret = sub.add_mutually_exclusive_group()
+    secret.add_argument("--secret-file", metavar="FILE",
+                        help="read the Standard Webhooks signing secret from FILE (one line; safer than --secret)")
+    secret.add_argument("--secret", metavar="S",
+                        help=f"signing secret on the command line (visible in ps; prefer --secret-file or "
+                             f"{SECRET_ENV})")
+    add_release_options(sub, user_models=False, release_help=(
+        "the Aurora release to send as (default: the release the files record, else AURORAKIT_AURORA "
+        "or the settings file, else 0.22); every payload must be one that release wrote: its models decode it"))
+    _add_no_quirk(sub)
+    aurorakit_settings.add_arguments(sub)  # --delivery, --spool, ...: after the command's own
     sub.set_defaults(handler=_send)
+
+
+def _sender_secret(args: argparse.Namespace, config: WebhookConfig) -> WebhookConfig:
+    """The config with the signing secret from --secret-file, --secret or the environment, if given."""
+    secret = read_secret(args.secret, args.secret_file)  # the same sources and order as receive's
+    if secret is None:
+        return config
+    source = (f"--secret-file {args.secret_file}" if args.secret_file is not None
+              else "--secret" if args.secret is not None else SECRET_ENV)
+    if config.delivery == "aurora":
+        raise WebhookCommandError(f"{source}: delivery 'aurora' does not sign requests (Aurora did not)")
+    try:
+        decode_secret(secret)
+    except SecretFormatError as err:
+        raise WebhookCommandError(f"{source}: {err}") from None
+    return dataclasses.replace(config, signing_secret=secret)
+
+
+def _body_encoding(config: WebhookConfig, profile: Profile, disabled_quirks: list[str]) -> str | None:
+    """None: bodies as the release made them; else the encoding a switched-off body quirk asks for.
+
+    Checks the quirk names first (a QuirkError is one line, exit 2).
+    """
+    if config.delivery != "aurora":
+        if disabled_quirks:
+            raise WebhookCommandError("--no-quirk goes with delivery 'aurora'")
+        return None
+    return wire_encoding(behaviour_for(profile, disabled_quirks), header(config.headers, "Content-Type"))
+
+
+def _add_no_quirk(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--no-quirk", action="append", choices=QUIRK_NAMES, default=[], metavar="NAME",
+                     help="delivery 'aurora': switch off one quirk of the release's HTTP client "
+                          "(repeatable; the quirks are listed below)")
 
 
 def _send(args: argparse.Namespace) -> int:
     # A WebhookConfigError or SettingsError is an AurorakitError: one line, exit 2.
-    config = load_config(args.config, settings=aurorakit_settings.from_arguments(args))
-    profile = profile_for(config.profile)
+    settings = aurorakit_settings.from_arguments(args)
+    profile, models = _payload_models(args, settings.release, _recorded_by(args.files))
+    config = _sender_secret(args, load_config(args.config, release=profile.version, settings=settings))
+    if args.salvage is not None:
+        args.resume = True
+    option = "--salvage" if args.salvage is not None else "--resume"
+    if args.resume and (config.delivery != "reliable" or config.spool is None):
+        raise WebhookCommandError(f"{option}: no spool file to resume from (reliable delivery with "
+                                  f"--spool, AURORAKIT_SPOOL or \"spool\" in the settings file)")
+    if not args.files and not args.resume:
+        raise WebhookCommandError("send: give the payload FILEs (or --resume to send what the spool holds)")
     content_type = header(config.headers, "Content-Type")
-    delivery = _Delivery(config, profile, as_json=args.json)
-    say(args, f"sending the payloads of {len(args.files)} file(s) to {redact_url(config.target_url)} "
+    occurrence = OccurrenceIds()
+    if args.salvage is not None:
+        assert config.spool is not None
+        report = salvage(args.salvage, config.spool)  # a SpoolError is one line, exit 2
+        say(args, f"{args.salvage}: {report.describe()}; written to the spool {config.spool}")
+    delivery = _Delivery(config, profile, as_json=args.json, resume=args.resume,
+                         disabled_quirks=args.no_quirk)
+    waiting = f" and what the spool {config.spool} holds" if args.resume else ""
+    say(args, f"sending the payloads of {len(args.files)} file(s){waiting} to {redact_url(config.target_url)} "
               f"as Aurora {profile.version} (delivery {config.delivery})")
     run = PayloadRun(args)  # files read a payload at a time; a bad one is reported and skipped
     try:
-        for _, payload in run.sources(args.files):
+        for source, payload in run.sources(args.files):
+            if not args.aurora and source.aurora and parse_release(source.aurora) != profile.version:
+                raise ReleaseOptionError(f"{source.path} records Aurora {source.aurora}, the other files "
+                                         f"{profile.version}; name the one to send as with --aurora")
             try:
-                event = outgoing_from_text(payload.text, profile, content_type)
+                event = occurrence(outgoing_from_text(payload.text, profile, content_type, models=models,
+                                                        encoding=delivery.encoding))
             except PayloadError as err:
                 run.payloads -= 1
                 run.unreadable += 1
@@ -516,6 +642,14 @@ def _send(args: argparse.Namespace) -> int:
         return 130
     status = delivery.finish(args.wait, sys.stdout)
     return 2 if run.errors else status
+
+
+def _recorded_by(paths: list[str]) -> str | None:
+    """The release the files record (their headers only; standard input is checked as it is read)."""
+    def recorded(path: str) -> tuple[str, str | None]:
+        with open_payload_file(path) as source:
+            return path, source.aurora
+    return recorded_in(recorded(path) for path in paths if path != "-")
 
 
 # -- simulate ----------------------------------------------------------------------------
@@ -553,16 +687,16 @@ def _add_simulate(commands: Any) -> None:
                    "Events are sent with the config's delivery mode (see 'aurorakit send --help'), or\n"
                    "with --dry-run written to OUT: OUT.json gets a vector file (identity table\n"
                    "included; 'aurorakit conformance' reads it), any other name JSON lines of the\n"
-                   "exact Java strings plus the identity table in OUT's name with .identity.json.\n"
-                   "Releases without shipped models (0.15-0.21) use the nearest shipped ones unless\n"
-                   "--models is given.",
+                   "exact Java strings (after a first line {\"aurora\": RELEASE}) plus the identity\n"
+                   "table in OUT's name with .identity.json. Both record the release, so later\n"
+                   "commands reading OUT need no --aurora.",
                    SIMULATE_EXAMPLES)
     sub.add_argument("--jobs", required=True, type=_positive_int, metavar="J", help="jobs alive at a time")
     sub.add_argument("--instances", required=True, type=_positive_int, metavar="I", help="instances per job")
     sub.add_argument("--config", metavar="webhook.json", help="Aurora webhook config: target, headers, statuses")
     sub.add_argument("--dry-run", metavar="OUT", help="write the payloads to OUT instead of sending them")
-    sub.add_argument("--aurora", metavar="VERSION", help="the Aurora release to behave like (default 0.22)")
-    sub.add_argument("--models", metavar="MODULE", help="generated models of the profile's release")
+    add_release_options(sub, release_help="the Aurora release to behave like (default: AURORAKIT_AURORA or the "
+                                          "settings file, else 0.22); its models write the payloads")
     sub.add_argument("--identity", metavar="FILE", help="identity table of the simulated scheduler process")
     sub.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
     sub.add_argument("--partition-aware", action="store_true",
@@ -577,6 +711,7 @@ def _add_simulate(commands: Any) -> None:
     limit.add_argument("--duration", type=_non_negative_float, metavar="S", help="stop after S seconds")
     sub.add_argument("--wait", type=_non_negative_float, metavar="SECONDS",
                      help="reliable delivery: how long to wait for the last deliveries (default: until done)")
+    _add_no_quirk(sub)
     aurorakit_settings.add_arguments(sub)
     sub.set_defaults(handler=_simulate)
 
@@ -585,11 +720,12 @@ def _simulate(args: argparse.Namespace) -> int:
     if args.config is None and args.dry_run is None:
         raise WebhookCommandError("simulate: give --config (to send) or --dry-run OUT (to write)")
     settings = aurorakit_settings.from_arguments(args)
-    config = load_config(args.config, settings=settings) if args.config is not None else None
+    profile, models = _payload_models(args, settings.release)
+    config = (load_config(args.config, release=profile.version, settings=settings)
+              if args.config is not None else None)
     if config is not None and config.statuses == frozenset() and args.events is not None:
         raise WebhookCommandError(f"simulate: {args.config} has \"statuses\": [], so nothing is posted and "
                                   f"--events {args.events} would never be reached")
-    profile, models = _payload_models(args, settings.release)
     identity = None
     if args.identity:
         try:
@@ -609,12 +745,19 @@ def _simulate(args: argparse.Namespace) -> int:
         _print_simulation(simulator, posted, args, "totals")
         return 130 if interrupted else 0
     assert config is not None
-    delivery = _Delivery(config, profile, as_json=args.json)
+    delivery = _Delivery(config, profile, as_json=args.json, disabled_quirks=args.no_quirk)
     say(args, f"simulating {args.jobs} job(s) x {args.instances} instance(s) -> {redact_url(config.target_url)} "
           f"as Aurora {profile.version} (delivery {config.delivery}, seed {args.seed})")
+    occurrence = OccurrenceIds()
+
+    def put(event: TaskStateChange) -> None:
+        outgoing = outgoing_from_event(event, profile, delivery.content_type, encoding=delivery.encoding)
+        # Only startup events repeat byte for byte (a transition adds a timestamped task
+        # event), so only they are counted: the memory stays bounded by the stored tasks.
+        delivery.submit(occurrence(outgoing) if event.old_state is None else outgoing)
+
     with _sigterm_as_ctrl_c():
-        posted, interrupted = _run(simulator, args, lambda event: delivery.submit(
-            outgoing_from_event(event, profile, delivery.content_type)))
+        posted, interrupted = _run(simulator, args, put)
     _print_simulation(simulator, posted, args, "simulation")
     status = delivery.finish(0.0 if interrupted else args.wait, sys.stdout)
     return 130 if interrupted else status
@@ -678,6 +821,7 @@ class _DryRunFile:
         else:
             assert self.identity_path is not None
             self.simulator.identity.save(self.identity_path)
+            self._out.write(header_line(profile.version) + "\n")
         return self
 
     def write(self, event: TaskStateChange) -> None:

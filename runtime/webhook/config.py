@@ -42,6 +42,7 @@ from urllib.parse import urlsplit
 from ..errors import AurorakitError
 from ..profiles import Profile, profile_for
 
+from .aurora_clients import behaviour_for, timeout_meaning
 from .redaction import REDACTED, is_sensitive_header, redact_headers, redact_url
 from .settings import DELIVERY_MODES, OLD_KEYS, RetryPolicy, Settings, settings_from_dict, where_it_goes
 
@@ -432,10 +433,8 @@ def sending_problem(aurora: AuroraConfig, delivery: str) -> tuple[str, str] | No
             return where, f"value {shown} has a character outside ISO-8859-1{bad} (a request cannot carry it)"
     if delivery == "reliable" and aurora.target_problem is not None:
         return "targetURL", f"{aurora.target_problem} (reliable delivery needs an http(s) URL)"
-    if aurora.timeout_msec <= 0:
-        meaning = (aurora.profile.client.zero_timeout if aurora.timeout_msec == 0
-                   else aurora.profile.client.negative_timeout)
-        said = f"Aurora {aurora.profile.version} took it as: {meaning}" if meaning else \
-            f"what Aurora {aurora.profile.version} did with it is not documented"
-        return "timeoutMsec", (f"{aurora.timeout_msec}: {said}; aurorakit sends only with a positive timeout")
+    if delivery == "reliable" and aurora.timeout_msec <= 0:
+        said = timeout_meaning(behaviour_for(aurora.profile), aurora.timeout_msec)
+        return "timeoutMsec", (f"{aurora.timeout_msec}: Aurora {aurora.profile.version} took it as: {said}; "
+                               f"reliable delivery needs a positive timeout")
     return None

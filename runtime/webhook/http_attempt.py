@@ -5,6 +5,8 @@ from __future__ import annotations
 import email.utils
 import http.cookiejar
 import random
+import re
+import time
 from dataclasses import dataclass
 from datetime import timezone
 
@@ -25,8 +27,9 @@ _PERMANENT_EXCEPTIONS: tuple[type[Exception], ...] = (
 )
 
 
-# urllib3 adds these unless told not to; Aurora's requests carried only the
-# configured headers (plus Host, Content-Length and the timestamp header).
+# urllib3 adds these unless told not to; reliable delivery sends only the
+# configured headers (plus Host, Content-Length, the timestamp and signature
+# headers). Aurora mode has its own client per release (aurora_http.py).
 NO_DEFAULT_HEADERS: dict[str, str] = {"User-Agent": SKIP_HEADER, "Accept-Encoding": SKIP_HEADER}
 
 
@@ -82,7 +85,7 @@ def post_once(session: requests.Session, url: str, body: bytes, headers: dict[st
     except requests.exceptions.RequestException as exc:
         return AttemptResult(None, describe_exception(exc))
     try:
-        _discard_body(response)
+        _discard_body(response, timeout[1])
     except (requests.exceptions.RequestException, OSError):
         pass  # the status line arrived; a broken body does not change the answer
     finally:
@@ -90,14 +93,23 @@ def post_once(session: requests.Session, url: str, body: bytes, headers: dict[st
     return AttemptResult(response.status_code, retry_after=response.headers.get("Retry-After"))
 
 
-def _discard_body(response: requests.Response) -> None:
-    # Reading a small answer to the end hands the connection back to the pool;
-    # a large one is cut off (closing drops that connection instead).
+def _discard_body(response: requests.Response, within: float | None) -> None:
+    # Reading a small answer to the end hands the connection back to the pool.
+    # A large one, or one trickling in for longer than ``within`` seconds in
+    # all, is cut off (closing drops that connection instead): the status is
+    # the answer, and a slow body must not hold a worker for hours. read1
+    # returns what has arrived, so the clock is checked however slow the bytes.
+    raw = response.raw
     received = 0
-    for chunk in response.iter_content(8192):
+    give_up_at = None if within is None else time.monotonic() + within
+    while True:
+        chunk = raw.read1(8192, decode_content=False)
+        if not chunk:
+            raw.release_conn()  # read to the end: the connection can carry the next request
+            return
         received += len(chunk)
-        if received > _MAX_RESPONSE_BYTES:
-            break
+        if received > _MAX_RESPONSE_BYTES or (give_up_at is not None and time.monotonic() > give_up_at):
+            return
 
 
 def describe_exception(exc: BaseException) -> str:
@@ -120,20 +132,34 @@ def describe_exception(exc: BaseException) -> str:
     return f"{type(exc).__name__} ({type(root).__name__})"
 
 
-def parse_retry_after(value: str | None, now: float) -> float | None:
-    """Seconds to wait from a ``Retry-After`` value (delta-seconds or HTTP date)."""
+RETRY_AFTER_CAP_SEC = 3600.0  # longest wait a Retry-After answer can ask for (an hour)
+_DELTA_SECONDS = re.compile(r"[0-9]+")  # ASCII digits only: str.isdigit() also takes "²"
+_HTTP_DATE_MAX_LENGTH = 64  # the longest IMF-fixdate is 29 characters; longer is not a date
+
+
+def parse_retry_after(value: str | None, now: float, cap: float = RETRY_AFTER_CAP_SEC) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value (delta-seconds or HTTP date), at most ``cap``.
+
+    None when the value is absent or is neither form (the sender's own backoff
+    then applies); never raises, whatever the server sent: huge numbers are
+    capped, dates in the past mean 0.
+    """
     if value is None:
         return None
     text = value.strip()
-    if text.isdigit():
-        return float(int(text))
+    if _DELTA_SECONDS.fullmatch(text):
+        # 310 digits would overflow a float; anything over the cap's digits is over the cap.
+        return cap if len(text) > 12 else min(float(int(text)), cap)
+    if len(text) > _HTTP_DATE_MAX_LENGTH:
+        return None
     try:
         when = email.utils.parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = when.timestamp() - now
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, when.timestamp() - now)
+    return min(max(0.0, seconds), cap)
 
 
 def backoff_delay(policy: RetryPolicy, attempt: int, rng: random.Random) -> float:

@@ -20,11 +20,11 @@ from typing import Any
 
 from ..codec import parse_json
 from ..errors import AurorakitError, PayloadError
-from ..event import TaskStateChange, decode_event
-from ..profiles import SHIPPED_MODELS, Profile, charset_of, profile_for
+from ..event import OPTIONAL_KEYS, TaskStateChange, decode_event
+from ..profiles import Profile
 from ..verify import walk
 
-from .outgoing import OutgoingEvent, new_event_id
+from .outgoing import OutgoingEvent, event_id_for
 from .receiver import RequestDecoder
 
 # A JSON string literal, or a run of the whitespace JSON allows between tokens.
@@ -38,19 +38,14 @@ def header(headers: Mapping[str, str], name: str) -> str | None:
 
 
 def models_for(profile: Profile, module: ModuleType | None = None) -> tuple[ModuleType, str | None]:
-    """The models to use for ``profile``, and a note when they are only the nearest shipped ones.
+    """The models to use for ``profile``: ``module`` when given, else exactly its release's.
 
-    aurorakit ships models for 0.14 and 0.22 only; for the releases in
-    between, the nearer of the two is used unless ``module`` is given.
+    The second item is a note for the user (always None now that every
+    release's models ship; kept so callers need not change).
     """
     if module is not None:
         return module, None
-    if profile.models_package is not None:
-        return profile.models(), None
-    nearest = min(SHIPPED_MODELS, key=lambda version: (abs(int(version.split(".")[1]) - profile.minor), version))
-    note = (f"no models ship for Aurora {profile.version}; using {nearest}'s "
-            f"(generate that release's with 'aurorakit codegen' and pass --models for exact payloads)")
-    return profile_for(nearest).models(), note
+    return profile.models(), None
 
 
 def compact(text: str) -> str:
@@ -62,23 +57,29 @@ def compact(text: str) -> str:
 
 
 def outgoing_from_event(event: TaskStateChange, profile: Profile, content_type: str | None,
-                        event_id: str | None = None) -> OutgoingEvent:
-    """The delivery of ``event`` with the body ``profile``'s release put on the wire."""
+                        event_id: str | None = None, encoding: str | None = None) -> OutgoingEvent:
+    """The delivery of ``event`` with the body ``profile``'s release put on the wire
+    (``encoding``, e.g. from ``AuroraSender.body_encoding``, overrides the release's rule)."""
+    body = event.wire(profile, content_type, encoding)
     return OutgoingEvent(
-        event_id=event_id or new_event_id(),
+        event_id=event_id or event_id_for(profile.version, body),
         task_id=event.task.assignedTask.taskId if event.task.assignedTask is not None else "",
         new_status=event.new_state.name,
         old_status=None if event.old_state is None else event.old_state.name,
-        body=event.wire(profile, content_type))
+        body=body)
 
 
 def outgoing_from_text(text: str, profile: Profile, content_type: str | None,
-                       event_id: str | None = None) -> OutgoingEvent:
+                       event_id: str | None = None, models: ModuleType | None = None,
+                       encoding: str | None = None) -> OutgoingEvent:
     """The delivery of a captured payload: its Java string, compacted, put on the wire as ``profile`` did.
 
     The text is kept as captured (its ``oldState`` form included); only the
     statuses and task id are read from it, to label and filter the delivery.
-    PayloadError (with the JSON path) if those cannot be found.
+    PayloadError (with the JSON path) if those cannot be found. With
+    ``models``, the payload must also be one that ``profile``'s release
+    wrote: those models decode it, and its ``oldState`` has the release's
+    Optional form.
     """
     java_string = compact(text)
     tree = parse_json(java_string)
@@ -102,8 +103,25 @@ def outgoing_from_text(text: str, profile: Profile, content_type: str | None,
     old_status = next(iter(old.values())) if old else None
     if old_status is not None and not isinstance(old_status, str):
         raise PayloadError("expected a status name", f"oldState.{next(iter(old))}")
-    return OutgoingEvent(event_id=event_id or new_event_id(), task_id=task_id, new_status=status,
-                         old_status=old_status, body=profile.wire_bytes(java_string, content_type))
+    if models is not None:  # after the checks above, whose errors name what send itself needs
+        check_release(java_string, profile, models)
+    body = profile.wire_bytes(java_string, content_type, encoding)
+    return OutgoingEvent(event_id=event_id or event_id_for(profile.version, body), task_id=task_id,
+                         new_status=status, old_status=old_status, body=body)
+
+
+def check_release(text: str, profile: Profile, models: ModuleType) -> None:
+    """PayloadError unless ``text`` is a payload ``profile``'s release could have written.
+
+    Decoding with the release's models names a field the release does not
+    have (a 0.22 ``timesPartitioned`` sent as 0.19); the ``oldState`` form
+    must be the release's (``reference`` up to 0.19, ``value`` from 0.20).
+    """
+    event = decode_event(text, models)
+    if event.optional_style is not None and event.optional_style != profile.optional_style:
+        found, wanted = (OPTIONAL_KEYS[style] for style in (event.optional_style, profile.optional_style))
+        raise PayloadError(f"Aurora {profile.version} wrote oldState as {{\"{wanted}\":..}}, "
+                           f"this payload has {{\"{found}\":..}}", f"oldState.{found}")
 
 
 def body_text(body: bytes, profile: Profile, content_type: str | None) -> str:
@@ -111,10 +129,10 @@ def body_text(body: bytes, profile: Profile, content_type: str | None) -> str:
 
     0.14 to 0.18 wrote one byte per character whatever the Content-Type said,
     so ISO-8859-1 reads them back (characters above U+00FF were already lost
-    on the sender's side); 0.19 on used the Content-Type's charset, else
-    ISO-8859-1.
+    on the sender's side); 0.19 on used the Content-Type's charset as it read
+    it (``charset_of``), else ISO-8859-1, as for a charset name it did not know.
     """
-    charset = "iso-8859-1" if profile.wire in ("low8", "latin1") else (charset_of(content_type) or "iso-8859-1")
+    charset = profile.wire_charset(content_type)
     try:
         return body.decode(charset)
     except LookupError:

@@ -32,14 +32,3 @@ def should_post(event: OutgoingEvent, config: WebhookConfig, profile: DeliveryPr
     if profile.statuses_filter and not config.wants_status(event.new_status):
         return False
     return True
-
-
-def aurora_timeout(config: WebhookConfig, profile: DeliveryProfile) -> tuple[float, float | None]:
-    """``requests``' (connect, read) timeout as that Aurora version applied ``timeoutMsec``.
-
-    ``connect`` scope leaves reads unbounded, exactly like
-    ``HttpURLConnection.setConnectTimeout`` alone did: a receiver that accepts
-    and never answers holds the sender forever.
-    """
-    seconds = config.timeout_msec / 1000.0
-    return (seconds, None) if profile.timeout_scope == "connect" else (seconds, seconds)

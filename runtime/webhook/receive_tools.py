@@ -11,6 +11,7 @@ from typing import TextIO
 
 from ..errors import AurorakitError, PayloadError
 from ..profiles import Profile
+from ..releases import header_line
 from .payloads import body_text, compact, header
 from .receiver_store import RejectedRequest, StoredDelivery
 
@@ -76,8 +77,10 @@ def export_lines(deliveries: Iterable[StoredDelivery], profile: Profile, out: Te
     """Write each stored body as one JSON line ``aurorakit send`` reads; (written, reasons for skipped ones).
 
     A body is read back as ``profile``'s release wrote it (its Content-Type's
-    charset from 0.19 on) and written compact, as Gson wrote it.
+    charset from 0.19 on) and written compact, as Gson wrote it, after a
+    first line recording the release (``{"aurora": "0.22.0"}``).
     """
+    out.write(header_line(profile.version) + "\n")
     written = 0
     skipped: list[str] = []
     for delivery in deliveries:

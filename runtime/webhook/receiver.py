@@ -198,6 +198,8 @@ class WebhookReceiver:
                 return Answer(200, {"stored": False, "duplicate": True})
         except sqlite3.Error as err:
             return self._unavailable(request, f"{self.store.path}: cannot read the store: {err}", webhook_id)
+        except StoreWriteError as err:  # a PostgreSQL store that cannot be read (runtime/relay/pg_store.py)
+            return self._unavailable(request, str(err), webhook_id)
         summary: Mapping[str, Any] | None = None
         decoder = self.request_decoder()
         if decoder is not None:

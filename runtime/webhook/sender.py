@@ -19,17 +19,20 @@ Reliable mode adds: ``delivered`` (events acknowledged with any 2xx),
 ``retried`` (retries scheduled), ``given_up`` (events abandoned: a non-retried
 answer such as 400/401/404 or a redirect, ``maxAttempts`` or ``deadlineSec``
 reached), ``skipped`` (events the profile would not post: initial events from
-0.16 on, statuses not listed from 0.19 on), and the gauge ``pending``
-(submitted, not yet delivered or given up, including the in-memory queue).
+0.16 on, statuses not listed from 0.19 on), ``duplicates`` (submitted events
+whose id the spool already held: not sent again), ``not_accepted`` (``submit``
+refused them: the spool could not write), and the gauge ``pending`` (in the
+spool, not yet delivered or given up). Once the sender is closed,
+accepted = delivered + given_up + pending, exactly.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import random
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
 
@@ -37,23 +40,25 @@ import requests
 
 from ..profiles import profile_for
 
+from .attempt_deadline import DEADLINES, watch_session
 from .config import WebhookConfig
-from .http_attempt import (NO_DEFAULT_HEADERS, AttemptResult, backoff_delay, make_session,
-                           parse_retry_after, post_once)
+from .http_attempt import (NO_DEFAULT_HEADERS, AttemptResult, backoff_delay, describe_exception,
+                           make_session, parse_retry_after, post_once)
 from .outgoing import OutgoingEvent
-from .profile_traits import DeliveryProfile, aurora_timeout, should_post
+from .aurora_delivery import AuroraSender
+from .profile_traits import DeliveryProfile, should_post
 from .redaction import redact_headers, redact_url
 from .signing import decode_secret, signature_headers
-from .spool import LeasedEvent, Spool
+from .spool import LeasedEvent, Spool, SpoolError, SpoolWriteError
 
 log = logging.getLogger("aurorakit.webhook")
 AURORA_COUNTERS = ("webhooks_attempts", "webhooks_success", "webhooks_errors", "webhooks_user_errors")
-RELIABLE_COUNTERS = ("delivered", "retried", "given_up", "skipped")
+RELIABLE_COUNTERS = ("delivered", "retried", "given_up", "skipped", "duplicates", "not_accepted")
 USER_AGENT = "aurorakit-webhook"
 
 
 class SubmitQueueFullError(RuntimeError):
-    """``submit`` waited its timeout and the in-memory queue stayed full."""
+    """``submit`` waited its timeout and the spool stayed full (``queueSize`` unfinished events)."""
 
 
 class SenderClosedError(RuntimeError):
@@ -89,56 +94,32 @@ def _timestamp_header(profile: DeliveryProfile) -> dict[str, str]:
     return {profile.timestamp_header: str(int(time.time() * 1000))}
 
 
-class AuroraSender:
-    """Aurora's behaviour: one POST per event, in the caller's thread, no retry."""
-
-    def __init__(self, config: WebhookConfig, *, profile: DeliveryProfile | None = None,
-                 session: requests.Session | None = None) -> None:
-        self.config = config
-        self.profile: DeliveryProfile = profile or profile_for(config.profile)
-        self._session = session or make_session(pool_size=1)
-        self._timeout = aurora_timeout(config, self.profile)
-        self._counters = Counters(AURORA_COUNTERS + ("skipped",))
-
-    def __repr__(self) -> str:
-        return (f"AuroraSender(target={redact_url(self.config.target_url)!r}, "
-                f"profile={self.profile.version!r})")
-
-    def submit(self, event: OutgoingEvent) -> AttemptResult | None:
-        """POST ``event`` now; None if this Aurora version would not have posted it."""
-        if not should_post(event, self.config, self.profile):
-            self._counters.add("skipped")
-            return None
-        headers = {**NO_DEFAULT_HEADERS, **self.config.headers, **_timestamp_header(self.profile)}
-        self._counters.add("webhooks_attempts")
-        result = post_once(self._session, self.config.target_url, event.body, headers, self._timeout)
-        self._counters.count_answer(result)
-        if result.status != 200:
-            log.warning("webhook POST for task %s failed: %s (dropped)", event.task_id, result.describe())
-        return result
-
-    def stats(self) -> dict[str, int]:
-        return self._counters.snapshot()
-
-    def close(self, timeout: float | None = None) -> bool:
-        self._session.close()
-        return True
-
-
 class ReliableSender:
     """Spooled, retried, signed delivery; see the module docstring for counters.
 
-    ``submit`` only queues in memory; a spooler thread writes batches to the
-    SQLite spool, and ``workers`` threads lease events from it (one task's
-    events in order) and POST them. Pass ``spool`` (a :class:`Spool` or a
-    path) or set ``spool`` in the config; with neither, an in-memory SQLite
-    database is used and nothing survives a restart.
+    ``submit`` writes the event to the SQLite spool before it returns: an
+    event it accepted survives a crash, and one it could not write is refused
+    with a :class:`SpoolWriteError` (never dropped quietly). ``workers``
+    threads lease events from the spool (one task's events in order) and POST
+    them. Pass ``spool`` (a :class:`Spool` or a path) or set ``spool`` in the
+    config; with neither, an in-memory SQLite database is used and nothing
+    survives a restart. ``create_spool`` False refuses a spool file that does
+    not exist yet (resuming).
+
+    Every attempt ends in one recorded outcome: delivered, a retry scheduled,
+    or given up with its reason; an exception while sending gives the event up
+    with that reason instead of leaving it leased. Retries go on with capped
+    backoff until ``retry.deadlineSec`` after submission (and ``maxAttempts``
+    if the policy sets one). If the spool itself fails (an outcome cannot be
+    recorded), the sender stops: :attr:`failure` says why, ``drain`` and
+    ``close`` return, and the events it held are sent by the next sender
+    opened on the file.
     """
 
     def __init__(self, config: WebhookConfig, *, spool: Spool | str | Path | None = None,
                  profile: DeliveryProfile | None = None, session: requests.Session | None = None,
                  submit_timeout: float = 5.0, keep_finished_sec: float = 7 * 86_400.0,
-                 start: bool = True, rng: random.Random | None = None) -> None:
+                 start: bool = True, rng: random.Random | None = None, create_spool: bool = True) -> None:
         self.config = config
         self.profile: DeliveryProfile = profile or profile_for(config.profile)
         self.submit_timeout = submit_timeout
@@ -149,20 +130,22 @@ class ReliableSender:
             location = spool if spool is not None else config.spool
             if location is None:
                 log.warning("webhook spool is in memory: pending events will not survive a restart")
-            self.spool = Spool(location if location is not None else ":memory:")
+            self.spool = Spool(location if location is not None else ":memory:", create=create_spool)
         self._key = decode_secret(config.signing_secret) if config.signing_secret else None
-        self._session = session or make_session(pool_size=config.workers)
+        self._session = watch_session(session or make_session(pool_size=config.workers))
         self._rng = rng or random.Random()
         self._rng_lock = threading.Lock()
         self._counters = Counters(AURORA_COUNTERS + RELIABLE_COUNTERS)
-        self._queue: queue.Queue[OutgoingEvent] = queue.Queue(maxsize=config.queue_size)
-        self._state = threading.Condition()  # guards the fields below; workers wait on it
-        self._submitted = 0
-        self._spooled = 0
+        self._state = threading.Condition()  # guards the fields below; workers and waiters wait on it
+        self._unfinished = self.spool.unfinished()  # pending + leased, kept in step with the spool
+        self._failure: str | None = None
         self._closing = False
         self._closed = False
         self._stop = False
         self._drained = False
+        self._final: dict[str, int] | None = None
+        self._last_purge: float | None = None
+        self._purging = False
         self.keep_finished_sec = keep_finished_sec
         self._threads: list[threading.Thread] = []
         if self.spool.recovered:
@@ -185,10 +168,14 @@ class ReliableSender:
 
     # -- public ----------------------------------------------------------------
 
+    @property
+    def failure(self) -> str | None:
+        """Why the sender stopped on its own (the spool failed), as one line; None while it works."""
+        return self._failure
+
     def start(self) -> None:
         if self._threads:
             return
-        self._threads.append(threading.Thread(target=self._spool_loop, name="webhook-spooler", daemon=True))
         for number in range(self.config.workers):
             self._threads.append(threading.Thread(target=self._worker_loop, name=f"webhook-worker-{number}",
                                                   daemon=True))
@@ -196,10 +183,14 @@ class ReliableSender:
             thread.start()
 
     def submit(self, event: OutgoingEvent, timeout: float | None = None) -> bool:
-        """Queue ``event``; False if the profile would not post it.
+        """Write ``event`` to the spool; False if the profile would not post it.
 
-        Blocks at most ``timeout`` (default ``submit_timeout``) seconds while
-        the queue is full, then raises :class:`SubmitQueueFullError`.
+        True means accepted: it is in the spool (an event whose id the spool
+        already holds is accepted once and counted in ``duplicates``). Blocks
+        at most ``timeout`` (default ``submit_timeout``) seconds while
+        ``queueSize`` events are unfinished, then raises
+        :class:`SubmitQueueFullError`. Raises :class:`SpoolWriteError` when
+        the spool cannot take it (the event is then not accepted).
         """
         if self._closing:
             raise SenderClosedError("webhook sender is closed")
@@ -207,164 +198,174 @@ class ReliableSender:
             self._counters.add("skipped")
             return False
         wait = self.submit_timeout if timeout is None else timeout
-        try:
-            self._queue.put(event, timeout=max(wait, 0.0))
-        except queue.Full:
-            raise SubmitQueueFullError(
-                f"webhook queue full ({self.config.queue_size} events) for {wait:g}s; "
-                f"event {event.event_id} not accepted") from None
+        limit = self.config.queue_size
         with self._state:
-            self._submitted += 1
+            room = self._state.wait_for(
+                lambda: self._unfinished < limit or self._failure is not None, max(wait, 0.0))
+            if self._failure is not None:
+                self._counters.add("not_accepted")
+                raise SpoolWriteError(self._failure)
+            if not room:
+                raise SubmitQueueFullError(
+                    f"webhook spool holds {self._unfinished} unfinished event(s) (queueSize {limit}) "
+                    f"after {wait:g}s; event {event.event_id} not accepted")
+        try:
+            new = self.spool.enqueue(event)
+        except SpoolError:
+            self._counters.add("not_accepted")
+            raise
+        if not new:
+            self._counters.add("duplicates")
+            return True
+        with self._state:
+            self._unfinished += 1
+            self._state.notify_all()
         return True
 
     def flush(self, timeout: float | None = None) -> bool:
-        """Wait until everything submitted so far is in the spool (durable)."""
-        with self._state:
-            target = self._submitted
-            return self._state.wait_for(lambda: self._spooled >= target, timeout)
+        """Whether everything submitted is durable: always, as ``submit`` writes before it returns.
+
+        Kept for callers of the earlier, queued ``submit``.
+        """
+        return True
 
     def drain(self, timeout: float | None = None) -> bool:
-        """Wait until every submitted event is delivered or given up."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        if not self.flush(timeout):
-            return False
-        # Polled, not woken per delivery: each check is a query that holds the
-        # spool's lock, and waking on every delivery kept the workers waiting.
-        while self.spool.unfinished():
-            if deadline is not None and time.monotonic() >= deadline:
-                return False
-            time.sleep(0.02)
-        return True
+        """Wait until every accepted event is delivered or given up (False: timeout or :attr:`failure`)."""
+        with self._state:
+            self._state.wait_for(lambda: self._unfinished == 0 or self._failure is not None, timeout)
+            return self._unfinished == 0
 
     def close(self, timeout: float = 10.0) -> bool:
         """Stop accepting, try to deliver what is pending for up to ``timeout`` s.
 
         Returns True when nothing was left; otherwise the rest stays in the
-        spool file and is sent by the next sender opened on it.
+        spool file and is sent by the next sender opened on it. ``stats()``
+        after ``close`` gives the final counters.
         """
         if self._closed:
             return self._drained
         self._closing = True
-        drained = self.drain(timeout) if self._threads else False
+        if self._threads:
+            self.drain(timeout)
         with self._state:
             self._stop = True
             self._state.notify_all()
-        grace = self.config.timeout_msec / 1000.0 + 1.0  # let in-flight POSTs end
+        grace = 2 * self.config.timeout_msec / 1000.0 + 1.0  # let in-flight POSTs end (connect + read)
         for thread in self._threads:
             thread.join(grace)
-        if any(thread.is_alive() for thread in self._threads):
-            log.warning("webhook sender: a thread is still busy; leaving the spool open")
-        else:
-            self._spool_queue_remainder()
-            drained = drained or self.spool.counts().unfinished == 0
-            if self._owns_spool:
-                self.spool.close()
+        busy = any(thread.is_alive() for thread in self._threads)
+        self._final = self._snapshot()
+        if busy:
+            log.warning("webhook sender: a delivery is still running; leaving the spool open")
+        elif self._owns_spool:
+            self.spool.close()
         self._session.close()
         self._closed = True
-        self._drained = drained
-        return drained
+        self._drained = self._final["pending"] == 0
+        return self._drained
 
     def stats(self) -> dict[str, int]:
+        """The counters, and the gauge ``pending``; exact, and final once ``close`` returned."""
+        if self._final is not None:
+            return dict(self._final)
+        return self._snapshot()
+
+    def _snapshot(self) -> dict[str, int]:
         values = self._counters.snapshot()
-        try:
-            unfinished = self.spool.unfinished()
-        except Exception:  # spool already closed
-            unfinished = 0
         with self._state:
-            # Submitted but not yet in the spool: counted from the tallies, not the queue's
-            # size, so a batch the spooler has taken off the queue and is writing still counts.
-            not_spooled = self._submitted - self._spooled
-        values["pending"] = unfinished + not_spooled
+            values["pending"] = self._unfinished
         return values
 
-    # -- threads -----------------------------------------------------------------
-
-    def _spool_loop(self) -> None:
-        last_purge = 0.0
-        while True:
-            try:
-                first = self._queue.get(timeout=0.1)
-            except queue.Empty:
-                if self._stop:
-                    return
-                if time.monotonic() - last_purge > 60.0:  # keep the spool file from growing forever
-                    last_purge = time.monotonic()
-                    self._purge_finished()
-                continue
-            batch = [first]
-            while len(batch) < 500:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            try:
-                self.spool.enqueue_many(batch)
-            except Exception:
-                log.exception("webhook spool write failed; %d event(s) lost", len(batch))
-            with self._state:
-                self._spooled += len(batch)
-                self._state.notify_all()
-
-    def _purge_finished(self) -> None:
-        try:
-            purged = self.spool.purge_finished(time.time() - self.keep_finished_sec)
-        except Exception:
-            log.exception("webhook spool purge failed")
-            return
-        if purged:
-            log.info("webhook spool: removed %d finished event(s)", purged)
-
-    def _spool_queue_remainder(self) -> None:
-        remainder: list[OutgoingEvent] = []
-        while True:
-            try:
-                remainder.append(self._queue.get_nowait())
-            except queue.Empty:
-                break
-        if remainder:
-            self.spool.enqueue_many(remainder)
-            with self._state:
-                self._spooled += len(remainder)
+    # -- worker threads ----------------------------------------------------------
 
     def _worker_loop(self) -> None:
         while True:
             with self._state:
                 if self._stop:
                     return
+            leased: LeasedEvent | None = None
             try:
                 leased = self.spool.lease()
-            except Exception:
-                log.exception("webhook spool read failed")
-                leased = None
-            if leased is None:
-                self._wait_for_work()
-                continue
-            try:
-                self._deliver(leased)
-            except Exception:
-                log.exception("webhook delivery of %s failed unexpectedly", leased.event.event_id)
-            with self._state:
-                self._state.notify_all()  # the task's next event may now be deliverable
+                if leased is None:
+                    self._idle()
+                    continue
+                self._settle(leased, self._attempt(leased))
+            except SpoolError as err:
+                self._fail(str(err))
+                return
+            except Exception as exc:  # noqa: BLE001  a bug: say so, and still never leave the event leased
+                if leased is None:
+                    self._fail(f"webhook sender: internal error: {describe_exception(exc)}")
+                    return
+                if not self._give_up_after_bug(leased, exc):
+                    return
 
-    def _wait_for_work(self) -> None:
+    def _give_up_after_bug(self, leased: LeasedEvent, exc: Exception) -> bool:
+        """Record an event whose outcome could not be settled as given up; False if the spool failed too."""
+        log.error("webhook %s: internal error settling its delivery (%s)", leased.event.event_id,
+                  describe_exception(exc))
+        try:
+            self._give_up(leased.event, f"internal error: {describe_exception(exc)}")
+        except Exception as err:  # noqa: BLE001
+            self._fail(str(err) if isinstance(err, SpoolError) else
+                       f"webhook sender: cannot record the outcome of {leased.event.event_id}: "
+                       f"{describe_exception(err)}")
+            return False
+        return True
+
+    def _idle(self) -> None:
+        self._maybe_purge()
         due = self.spool.next_due_at()
         wait = 0.5 if due is None else min(0.5, max(0.0, due - time.time()))
         with self._state:
             if not self._stop:
                 self._state.wait(max(wait, 0.005))
 
-    def _deliver(self, leased: LeasedEvent) -> None:
+    def _maybe_purge(self) -> None:
+        """Now and then, remove long-finished events (keeps the spool file from growing forever)."""
+        now = time.monotonic()
+        with self._state:
+            if self._purging or (self._last_purge is not None and now - self._last_purge < 60.0):
+                return
+            self._purging, self._last_purge = True, now
+        try:
+            purged = self.spool.purge_finished(time.time() - self.keep_finished_sec)
+            if purged:
+                log.info("webhook spool: removed %d finished event(s)", purged)
+        except SpoolError as err:  # not fatal: only the file's size is at stake
+            log.warning("webhook spool purge failed: %s", err)
+        finally:
+            with self._state:
+                self._purging = False
+
+    def _attempt(self, leased: LeasedEvent) -> AttemptResult:
+        """One POST of the leased event; whatever goes wrong becomes the result, nothing raises."""
         event = leased.event
-        headers = {**NO_DEFAULT_HEADERS, "User-Agent": USER_AGENT, **self.config.headers,
-                   **_timestamp_header(self.profile),
-                   **signature_headers(self._key, event.event_id, event.body)}
-        timeout = self.config.timeout_msec / 1000.0
         self._counters.add("webhooks_attempts")
-        result = post_once(self._session, self.config.target_url, event.body, headers, (timeout, timeout))
+        try:
+            headers = {**NO_DEFAULT_HEADERS, "User-Agent": USER_AGENT, **self.config.headers,
+                       **_timestamp_header(self.profile),
+                       **signature_headers(self._key, event.event_id, event.body)}
+            timeout = self.config.timeout_msec / 1000.0
+            whole = 2 * timeout + 1.0  # connect, then the answer: however slowly it trickles in
+            with DEADLINES.bound(whole) as bound:
+                result = post_once(self._session, self.config.target_url, event.body, headers,
+                                   (timeout, timeout))
+            if bound.expired:  # even a status read then may be a cut-off line: not an answer
+                result = AttemptResult(None, f"no answer within {whole:g}s (the server sent it too slowly)")
+        except Exception as exc:  # noqa: BLE001  e.g. a header value http.client cannot encode
+            result = AttemptResult(None, f"the request could not be sent: {_unsendable(exc)}",
+                                   permanent_error=True)
         self._counters.count_answer(result)
+        return result
+
+    def _settle(self, leased: LeasedEvent, result: AttemptResult) -> None:
+        """Record the attempt's outcome: delivered, retry scheduled, or given up with the reason."""
+        event = leased.event
         if result.delivered:
-            self.spool.mark_delivered(event.event_id)
-            self._counters.add("delivered")
+            if self.spool.mark_delivered(event.event_id):
+                self._counters.add("delivered")
+                self._finished()
             return
         if not result.retryable:
             self._give_up(event, f"{result.describe()} (not retried)")
@@ -374,29 +375,61 @@ class ReliableSender:
             self._give_up(event, f"{result.describe()} after {leased.attempt} attempt(s)")
             return
         now = time.time()
-        with self._rng_lock:
-            delay = backoff_delay(policy, leased.attempt, self._rng)
-        server_wait = parse_retry_after(result.retry_after, now)
-        if server_wait is not None:
-            delay = max(delay, server_wait)
-        if now + delay > leased.enqueued_at + policy.deadline_sec:
+        last_chance = leased.enqueued_at + policy.deadline_sec
+        if now >= last_chance:
             self._give_up(event, f"{result.describe()}; deadline of {policy.deadline_sec:g}s reached")
             return
-        self.spool.schedule_retry(event.event_id, now + delay, result.describe())
+        with self._rng_lock:
+            delay = backoff_delay(policy, leased.attempt, self._rng)
+        server_wait = parse_retry_after(result.retry_after, now)  # capped; None if absent or garbage
+        if server_wait is not None:
+            delay = max(delay, server_wait)
+        at = min(now + delay, last_chance)  # one last attempt at the deadline rather than none
+        self.spool.schedule_retry(event.event_id, at, result.describe())
         self._counters.add("retried")
+        with self._state:
+            self._state.notify_all()  # a waiting worker recomputes when the next event is due
         log.debug("webhook %s for task %s: %s, retry %d in %.3fs", event.event_id, event.task_id,
-                 result.describe(), leased.attempt, delay)
+                  result.describe(), leased.attempt, at - now)
 
     def _give_up(self, event: OutgoingEvent, reason: str) -> None:
-        self.spool.give_up(event.event_id, reason)
+        if not self.spool.give_up(event.event_id, reason):
+            return  # already finished (only after a bug between recording and counting)
         self._counters.add("given_up")
+        self._finished()
         log.warning("webhook %s for task %s given up: %s", event.event_id, event.task_id, reason)
+
+    def _finished(self) -> None:
+        with self._state:
+            self._unfinished -= 1
+            self._state.notify_all()  # drain, a blocked submit, and the task's next event
+
+    def _fail(self, reason: str) -> None:
+        """The spool failed under a worker: stop every worker, once, with one line of reason."""
+        with self._state:
+            first = self._failure is None
+            if first:
+                self._failure = reason
+            self._stop = True
+            self._state.notify_all()
+        if first and not self._closed:  # after close() the spool may be closed under a straggler: no news
+            log.error("webhook sender stopped: %s; undelivered events stay in the spool for the next sender",
+                      reason)
+
+
+def _unsendable(exc: BaseException) -> str:
+    """Why a request could not be made, without quoting values (a header value may be a secret)."""
+    if isinstance(exc, UnicodeEncodeError):
+        return f"{type(exc).__name__} (a header or the URL has characters {exc.encoding} cannot hold)"
+    return describe_exception(exc)
 
 
 def make_sender(config: WebhookConfig, *, profile: DeliveryProfile | None = None,
                 spool: Spool | str | Path | None = None,
-                session: requests.Session | None = None) -> AuroraSender | ReliableSender:
-    """The sender the config's ``delivery`` key asks for (``spool`` is for reliable mode)."""
+                session: requests.Session | None = None,
+                disabled_quirks: Iterable[str] = ()) -> AuroraSender | ReliableSender:
+    """The sender the config's ``delivery`` key asks for (``spool`` is for reliable mode,
+    ``disabled_quirks`` for aurora mode: see ``aurora_clients.QUIRKS``)."""
     if config.delivery == "aurora":
-        return AuroraSender(config, profile=profile, session=session)
+        return AuroraSender(config, profile=profile, disabled_quirks=disabled_quirks)
     return ReliableSender(config, spool=spool, profile=profile, session=session)

@@ -147,14 +147,14 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("aurora", "--aurora", "release", "string", normalize_version,
-            "Aurora release to behave as, 0.14 .. 0.22 (default 0.22)", "RELEASE"),
+            "Aurora release to behave as, 0.14 .. 0.27 (default 0.22)", "RELEASE"),
     Setting("delivery", "--delivery", "delivery", "string", _delivery,
             "'reliable' (default: spooled, retried, signed) or 'aurora' (one try each, as the release did)",
             "MODE"),
     Setting("spool", "--spool", "spool", "string", _text, "SQLite spool file (default: in memory, lost on exit)",
             "FILE"),
     Setting("queueSize", "--queue-size", "queue_size", "integer", _int_in(1, 10_000_000),
-            "in-memory queue in front of the spool (default 10000)"),
+            "most unfinished events in the spool before submit blocks (default 10000)"),
     Setting("workers", "--workers", "workers", "integer", _int_in(1, MAX_WORKERS),
             f"parallel deliveries, each task's events in order (default 4, at most {MAX_WORKERS})"),
     Setting("retry.maxAttempts", "--retry-max-attempts", "max_attempts", "integer", _int_in(1, MAX_JAVA_INT),
@@ -218,9 +218,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         try:
             group.add_argument(s.flag, dest=s.dest, metavar=s.metavar, help=s.meaning)
         except argparse.ArgumentError:
-            pass  # the command has this flag already (--aurora): from_arguments reads it there
-    group.add_argument(SECRET_FLAG, dest="setting_signing_secret", metavar="SECRET",
-                       help=f"the secret itself (visible in the process list: prefer {SECRET_ENV} or a file)")
+            pass  # the command has this flag already (--aurora, send's --secret-file): read there
+    try:
+        group.add_argument(SECRET_FLAG, dest="setting_signing_secret", metavar="SECRET",
+                           help=f"the secret itself (visible in the process list: prefer {SECRET_ENV} or a file)")
+    except argparse.ArgumentError:
+        pass  # send has its own --secret/--secret-file (read_secret, as receive reads them)
 
 
 def from_arguments(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Settings:

@@ -13,20 +13,32 @@ puts events left ``leased`` by a previous process back to ``pending``: they
 may have been sent but not acknowledged, so they are sent again
 (at-least-once; receivers drop duplicates by ``webhook-id``).
 
-One process uses a spool file at a time; threads within it share one
-connection behind a lock.
+One sender uses a spool file at a time (an flock on ``PATH.lock``; a
+second one is refused); threads within it share one connection behind a
+lock. Every SQLite failure surfaces as a :class:`SpoolError` naming the
+file; opening never replaces a damaged, foreign or 0-byte file (to salvage
+what a damaged one holds, see ``spool_salvage``).
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
+import weakref
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .outgoing import OutgoingEvent
+from .spool_file import (SALVAGE_HINT, SpoolBusyError, SpoolError, SpoolWriteError, check_or_create,
+                         take_lock)
+
+__all__ = ["Spool", "SpoolBusyError", "SpoolError", "SpoolWriteError", "SpoolCounts", "EventRecord",
+           "LeasedEvent", "SALVAGED_COLUMNS"]
 
 PENDING, LEASED, DELIVERED, GIVEN_UP = "pending", "leased", "delivered", "given_up"
 
@@ -105,26 +117,72 @@ class SpoolCounts:
         return self.pending + self.leased
 
 
-class Spool:
-    """The SQLite outbox. Times are epoch seconds (they must survive restarts)."""
+# Every column but seq, in the order salvage reads and insert_salvaged writes them (state is 6th).
+SALVAGED_COLUMNS = ("event_id, task_id, new_status, old_status, body, state, attempts, enqueued_at, "
+                    "next_attempt_at, finished_at, last_error")
 
-    def __init__(self, path: str | Path, *, synchronous: str = "NORMAL") -> None:
+
+class Spool:
+    """The SQLite outbox. Times are epoch seconds (they must survive restarts).
+
+    ``create``: make the file when it does not exist (False: a missing file
+    is a :class:`SpoolError`). An existing file must be a readable spool: a
+    0-byte, damaged or foreign file is refused, never replaced. Opening takes
+    a lock (``PATH.lock``, released when the process ends, however it ends);
+    a second opener gets :class:`SpoolBusyError`.
+    """
+
+    def __init__(self, path: str | Path, *, synchronous: str = "NORMAL", create: bool = True) -> None:
         # NORMAL in WAL mode loses nothing when the process dies (only on power
         # loss); pass "FULL" to fsync every commit.
         if synchronous.upper() not in ("OFF", "NORMAL", "FULL", "EXTRA"):
             raise ValueError(f"unknown synchronous mode {synchronous!r}")
         self.path = str(path)
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA busy_timeout = 5000")
-        self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute(f"PRAGMA synchronous = {synchronous.upper()}")
-        self._db.executescript(_SCHEMA)
-        with self._transaction():
-            # Leases of a previous process were never acknowledged: send again.
-            cursor = self._db.execute(
-                "UPDATE events SET state = 'pending' WHERE state = 'leased'")
-            self.recovered = cursor.rowcount
+        self._lock_file: int | None = None
+        if self.path != ":memory:":
+            self._lock_file = take_lock(self.path)
+            # A spool dropped without close() must not keep its lock for the process's life.
+            self._unlock = weakref.finalize(self, os.close, self._lock_file)
+        try:
+            if self.path != ":memory:":
+                check_or_create(self.path, create, _SCHEMA)
+            self._db = self._connect(synchronous.upper())
+            with self._transaction():
+                # Leases of a previous process were never acknowledged: send again.
+                cursor = self._db.execute(
+                    "UPDATE events SET state = 'pending' WHERE state = 'leased'")
+                self.recovered = cursor.rowcount
+        except BaseException:
+            self._release_lock()
+            raise
+
+    def _connect(self, synchronous: str) -> sqlite3.Connection:
+        try:
+            db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as err:
+            raise SpoolError(f"spool {self.path}: cannot open: {err}") from None
+        try:
+            db.execute("PRAGMA busy_timeout = 5000")
+            # Checked before anything is written: a file that is not a spool stays as it was.
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if self.path != ":memory:" and "events" not in tables:
+                raise SpoolError(f"spool {self.path}: an SQLite file but not a webhook spool "
+                                 f"(no events table); give the spool a file of its own")
+            problems = [row[0] for row in db.execute("PRAGMA quick_check(1)")]
+            if problems != ["ok"]:  # the first problem, on one line (SQLite's may span several)
+                raise sqlite3.DatabaseError(" ".join(" ".join(problems).split()))
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute(f"PRAGMA synchronous = {synchronous}")
+            db.executescript(_SCHEMA)  # a new in-memory spool; indexes added since a file was made
+        except sqlite3.Error as err:
+            db.close()
+            raise SpoolError(f"spool {self.path}: damaged or not a spool ({err}); nothing was changed; "
+                             + SALVAGE_HINT.format(path=self.path)) from None
+        except BaseException:
+            db.close()
+            raise
+        return db
 
     def __repr__(self) -> str:
         return f"Spool({self.path!r})"
@@ -161,12 +219,13 @@ class Spool:
         event = OutgoingEvent(leased[0], leased[1], leased[2], leased[3], bytes(leased[4]))
         return LeasedEvent(event=event, attempt=leased[5], enqueued_at=leased[6])
 
-    def mark_delivered(self, event_id: str, *, now: float | None = None) -> None:
-        self._finish(event_id, DELIVERED, None, now)
+    def mark_delivered(self, event_id: str, *, now: float | None = None) -> bool:
+        """Record the delivery; False if the event was not unfinished (nothing changed)."""
+        return self._finish(event_id, DELIVERED, None, now)
 
-    def give_up(self, event_id: str, reason: str, *, now: float | None = None) -> None:
-        """Stop trying; ``reason`` is kept for operators."""
-        self._finish(event_id, GIVEN_UP, reason, now)
+    def give_up(self, event_id: str, reason: str, *, now: float | None = None) -> bool:
+        """Stop trying; ``reason`` is kept for operators. False if the event was not unfinished."""
+        return self._finish(event_id, GIVEN_UP, reason, now)
 
     def schedule_retry(self, event_id: str, at: float, error: str) -> None:
         """Put a leased event back, not to be leased before ``at``."""
@@ -182,6 +241,15 @@ class Spool:
                 "UPDATE events SET state = 'pending', attempts = MAX(attempts - 1, 0)"
                 " WHERE event_id = ? AND state = 'leased'", (event_id,))
 
+    def insert_salvaged(self, rows: Iterable[tuple[object, ...]]) -> int:
+        """Add rows read from a damaged spool (``SALVAGED_COLUMNS``), in order; leased ones as pending."""
+        marks = ", ".join("?" * len(SALVAGED_COLUMNS.split(",")))
+        with self._transaction():
+            before = self._db.total_changes
+            self._db.executemany(f"INSERT OR IGNORE INTO events ({SALVAGED_COLUMNS}) VALUES ({marks})", rows)
+            self._db.execute("UPDATE events SET state = 'pending' WHERE state = 'leased'")
+            return self._db.total_changes - before
+
     def purge_finished(self, older_than: float) -> int:
         """Delete delivered and given-up events finished before ``older_than``."""
         with self._transaction():
@@ -193,7 +261,7 @@ class Spool:
     # -- reading -------------------------------------------------------------
 
     def counts(self) -> SpoolCounts:
-        with self._lock:
+        with self._reading():
             rows = self._db.execute("SELECT state, COUNT(*) FROM events GROUP BY state").fetchall()
         by_state = {state: count for state, count in rows}
         return SpoolCounts(pending=by_state.get(PENDING, 0), leased=by_state.get(LEASED, 0),
@@ -202,7 +270,7 @@ class Spool:
 
     def unfinished(self) -> int:
         """How many events are pending or leased (read from their own index: cheap)."""
-        with self._lock:
+        with self._reading():
             row = self._db.execute(
                 "SELECT COUNT(*) FROM events INDEXED BY events_unfinished_by_task"
                 " WHERE state IN ('pending', 'leased')").fetchone()
@@ -210,12 +278,12 @@ class Spool:
 
     def next_due_at(self) -> float | None:
         """When the earliest waiting event becomes deliverable (None: nothing waits)."""
-        with self._lock:
+        with self._reading():
             value = self._db.execute(_NEXT_DUE).fetchone()[0]
         return None if value is None else float(value)
 
     def record(self, event_id: str) -> EventRecord | None:
-        with self._lock:
+        with self._reading():
             row = self._db.execute(
                 f"SELECT {_RECORD_COLUMNS} FROM events WHERE event_id = ?", (event_id,)).fetchone()
         return None if row is None else EventRecord(*row)
@@ -227,26 +295,42 @@ class Spool:
         if state is not None:
             query += " WHERE state = ?"
             params = (state,)
-        with self._lock:
+        with self._reading():
             rows = self._db.execute(query + " ORDER BY seq LIMIT ?", params + (limit,)).fetchall()
         return [EventRecord(*row) for row in rows]
 
     def close(self) -> None:
+        """Close the file and give up the lock (idempotent)."""
         with self._lock:
             self._db.close()
+            self._release_lock()
+
+    def _release_lock(self) -> None:
+        if self._lock_file is not None:
+            self._unlock()  # closes the lock file, which drops the flock
+            self._lock_file = None
 
     # -- internals -----------------------------------------------------------
 
-    def _finish(self, event_id: str, state: str, reason: str | None, now: float | None) -> None:
+    def _finish(self, event_id: str, state: str, reason: str | None, now: float | None) -> bool:
         when = time.time() if now is None else now
         with self._transaction():
-            self._db.execute(
+            cursor = self._db.execute(
                 "UPDATE events SET state = ?, finished_at = ?, last_error = COALESCE(?, last_error)"
                 " WHERE event_id = ? AND state IN ('leased', 'pending')",
                 (state, when, reason, event_id))
+            return cursor.rowcount == 1
 
     def _transaction(self) -> "_Transaction":
-        return _Transaction(self._db, self._lock)
+        return _Transaction(self._db, self._lock, self.path)
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        with self._lock:
+            try:
+                yield
+            except sqlite3.Error as err:
+                raise SpoolError(f"spool {self.path}: cannot read: {err}") from None
 
 
 _RECORD_COLUMNS = ("event_id, task_id, new_status, state, attempts, enqueued_at, "
@@ -254,22 +338,49 @@ _RECORD_COLUMNS = ("event_id, task_id, new_status, state, attempts, enqueued_at,
 
 
 class _Transaction:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (or ``ROLLBACK``) under the spool's lock."""
+    """``BEGIN IMMEDIATE`` ... ``COMMIT`` (or ``ROLLBACK``) under the spool's lock.
 
-    def __init__(self, db: sqlite3.Connection, lock: threading.RLock) -> None:
+    Any SQLite failure inside (a full disk, an I/O error, a damaged page)
+    rolls back and becomes one :class:`SpoolWriteError` naming the file.
+    """
+
+    def __init__(self, db: sqlite3.Connection, lock: threading.RLock, path: str) -> None:
         self._db = db
         self._lock = lock
+        self._path = path
 
     def __enter__(self) -> None:
         self._lock.acquire()
         try:
             self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as err:
+            self._lock.release()
+            raise self._error(err) from None
         except BaseException:
             self._lock.release()
             raise
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         try:
-            self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+            if exc_type is None:
+                try:
+                    self._db.execute("COMMIT")
+                    return
+                except sqlite3.Error as err:
+                    self._rollback()
+                    raise self._error(err) from None
+            self._rollback()
+            if isinstance(exc, sqlite3.Error):
+                raise self._error(exc) from None
         finally:
             self._lock.release()
+
+    def _rollback(self) -> None:
+        try:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # SQLite may already have rolled back (it does on SQLITE_FULL)
+
+    def _error(self, err: sqlite3.Error) -> SpoolWriteError:
+        return SpoolWriteError(f"spool {self._path}: cannot write: {err}")

@@ -10,7 +10,7 @@ enum ResponseCode {
   ERROR = 2,
   WARNING = 3,
   AUTH_FAILED = 4,
-  /** Value 5; release 0.22 names this value JOB_UPDATING_ERROR. */
+  /** Value 5; from release 0.19 on this value is named JOB_UPDATING_ERROR. */
   LOCK_ERROR = 5,
   ERROR_TRANSIENT = 6,
 }

@@ -10,7 +10,7 @@ enum ResponseCode {
   ERROR = 2,
   WARNING = 3,
   AUTH_FAILED = 4,
-  /** Value 5, which release 0.14 named LOCK_ERROR. */
+  /** Value 5, which releases 0.14 to 0.18 named LOCK_ERROR. */
   JOB_UPDATING_ERROR = 5,
   ERROR_TRANSIENT = 6,
 }
@@ -209,7 +209,7 @@ union SlaPolicy {
 
 /**
  * Configuration of a task. Field ids are not in declaration order.
- * Ids 8, 9, 10 and 21 of release 0.14 are not used.
+ * Ids 8, 9, 10 and 21, used up to release 0.19, are not used.
  */
 struct TaskConfig {
   28: JobKey job;
@@ -237,7 +237,7 @@ struct TaskConfig {
   29: Container container = { "mesos": {} };
 }
 
-/** Aggregate of resources. In 0.22 only field 4, resources, remains. */
+/** Aggregate of resources. Since 0.21 only field 4, resources, remains. */
 struct ResourceAggregate {
   4: set<Resource> resources;
 }
@@ -254,7 +254,7 @@ struct JobConfiguration {
   9: JobKey key;
   7: Identity owner;
 
-  /** Cron schedule string. Optional since 0.22. */
+  /** Cron schedule string. Optional since 0.16. */
   4: optional string cronSchedule;
   5: CronCollisionPolicy cronCollisionPolicy;
   6: TaskConfig taskConfig;
@@ -322,7 +322,7 @@ enum ScheduleStatus {
   PREEMPTING = 13,
   THROTTLED = 16,
   DRAINING = 17,
-  /** Added after release 0.14. */
+  /** Added in release 0.20. */
   PARTITIONED = 18,
 }
 
@@ -365,7 +365,7 @@ struct GetJobsResult {
   1: set<JobConfiguration> configs;
 }
 
-/** Filter for task queries. Every field is optional in 0.22. */
+/** Filter for task queries. Every field is optional since 0.21. */
 struct TaskQuery {
   /** Field id 14, declared first. */
   14: optional string role;
@@ -821,7 +821,7 @@ service AuroraSchedulerManager extends ReadOnlyScheduler {
 
   Response abortJobUpdate(1: JobUpdateKey key, 3: string message);
 
-  /** Added after release 0.14. */
+  /** Added in release 0.16. */
   Response rollbackJobUpdate(1: JobUpdateKey key, 2: string message);
 
   Response pulseJobUpdate(1: JobUpdateKey key);

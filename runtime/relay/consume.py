@@ -1,0 +1,113 @@
+"""Reading the relay's JetStream stream: raw messages, and typed events for library users.
+
+:func:`messages` pulls from the stream (a durable consumer when ``durable`` is
+named, else an ephemeral one that reads what the stream holds and ends when
+caught up unless ``follow``). A message is acknowledged only when the caller
+asks for the next one, that is after the caller's code for it returned: a
+consumer that dies mid-way gets it again (at least once; exactly once per id
+when the caller records ids). :func:`events` yields typed ``TaskStateChange``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from ..event import TaskStateChange, decode_event
+from ..profiles import profile_for
+from ..webhook.payloads import body_text, models_for
+from .sinks import STREAM, ensure_stream
+
+
+@dataclass(frozen=True)
+class StreamMessage:
+    id: str
+    release: str
+    subject: str
+    stream_seq: int
+    task_id: str | None
+    old_status: str | None
+    new_status: str | None
+    content_type: str | None
+    body: bytes
+
+    def payload_text(self) -> str:
+        """The body as the Java string Aurora wrote (read with the release's charset rules)."""
+        return body_text(self.body, profile_for(self.release), self.content_type)
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "release": self.release, "subject": self.subject, "seq": self.stream_seq,
+                "taskId": self.task_id, "oldStatus": self.old_status, "newStatus": self.new_status,
+                "payload": self.payload_text()}
+
+
+def messages(url: str, subject: str = "aurora.>", *, durable: str | None = None, follow: bool = False,
+             from_seq: int | None = None, since: datetime | None = None, stream: str = STREAM,
+             batch: int = 100, idle_timeout: float = 1.0) -> Iterator[StreamMessage]:
+    """The stream's messages matching ``subject``, in stream order, each acked after the caller is done with it."""
+    loop = asyncio.new_event_loop()
+    try:
+        yield from _pull(loop, url, subject, durable, follow, from_seq, since, stream, batch, idle_timeout)
+    finally:
+        loop.close()
+
+
+def _pull(loop: asyncio.AbstractEventLoop, url: str, subject: str, durable: str | None, follow: bool,
+          from_seq: int | None, since: datetime | None, stream: str, batch: int,
+          idle_timeout: float) -> Iterator[StreamMessage]:
+    import nats
+    from nats.errors import TimeoutError as NatsTimeout
+    from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+    run = loop.run_until_complete
+    nc = run(nats.connect(url, max_reconnect_attempts=-1, reconnect_time_wait=0.5, connect_timeout=5))
+    try:
+        js = nc.jetstream(timeout=10)
+        config = ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, ack_wait=60.0)
+        if from_seq is not None:
+            config.deliver_policy, config.opt_start_seq = DeliverPolicy.BY_START_SEQUENCE, from_seq
+        elif since is not None:
+            config.deliver_policy, config.opt_start_time = (DeliverPolicy.BY_START_TIME,
+                                                               since if since.tzinfo else since.replace(tzinfo=timezone.utc))
+        run(ensure_stream(js, stream))  # a consumer may start before any relay has made the stream
+        sub = run(js.pull_subscribe(subject, durable=durable, stream=stream, config=config))
+        while True:
+            try:
+                fetched = run(sub.fetch(batch, timeout=idle_timeout))
+            except NatsTimeout:
+                fetched = []
+            if not fetched:
+                if not follow:
+                    return  # caught up: the stream holds nothing more for this subject
+                continue
+            for index, msg in enumerate(fetched):
+                headers = msg.headers or {}
+                message = StreamMessage(id=headers.get("Nats-Msg-Id", ""), release=headers.get("Aurora-Release", ""),
+                                    subject=msg.subject, stream_seq=msg.metadata.sequence.stream,
+                                    task_id=headers.get("Aurora-Task-Id"),
+                                    old_status=headers.get("Aurora-Old-Status"),
+                                    new_status=headers.get("Aurora-New-Status"),
+                                    content_type=headers.get("Content-Type"), body=msg.data)
+                try:
+                    yield message
+                except GeneratorExit:  # the caller stopped inside its code for this one: hand back the rest now
+                    for unused in fetched[index:]:
+                        run(unused.nak())
+                    raise
+                run(msg.ack_sync(timeout=10))  # the caller's code for this message has returned
+            if not follow and fetched[-1].metadata.num_pending == 0:
+                return
+    finally:
+        if not nc.is_closed:
+            run(nc.close())
+
+
+def events(url: str, subject: str = "aurora.>", *, durable: str | None = None, follow: bool = True,
+           **options: Any) -> Iterator[TaskStateChange]:
+    """Typed events from the stream (a durable consumer when ``durable`` is named), each acked after use."""
+    for message in messages(url, subject, durable=durable, follow=follow, **options):
+        models, _ = models_for(profile_for(message.release))
+        yield decode_event(message.payload_text(), models)

@@ -1,0 +1,137 @@
+"""``aurorakit relay``: an endpoint Aurora's scheduler posts to, making its fire-and-forget webhook durable.
+
+Each POST (the receiver's h11 server: same framing and limits) is:
+
+1. decoded with the release's models; a payload that does not decode is kept
+   in the dead-letter record with its reason and answered 400, which Aurora
+   counts in ``webhooks_user_errors``;
+2. refused with 503 and ``Retry-After`` when some sink already has
+   ``max_pending`` accepted events it has not finished (the documented bound
+   on what the relay holds for a sink that is down);
+3. given a stable id derived from the event: ``evt_`` and the first 32 hex
+   digits of SHA-256 over the cluster name, the release and the body bytes,
+   NUL-separated (the same post, resent by Aurora's HTTP client, gets the same
+   id and is recorded once; two clusters' identical bodies do not collide);
+4. committed to the SQLite outbox, then answered 200; sink workers forward it
+   from there (runtime/relay/sinks.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import socket
+from collections.abc import Sequence
+from types import ModuleType
+
+from ..errors import AurorakitError
+from ..event import decode_event
+from ..profiles import Profile
+from ..webhook.payloads import body_text, header
+from ..webhook.receiver_framing import Answer, Incoming, Limits, Refusal
+from ..webhook.receiver_http import HttpServer
+from .outbox import Outbox, OutboxWriteError, RelayedEvent
+from .sinks import Sink, SinkWorker, subject_for
+
+log = logging.getLogger("aurorakit.relay")
+DEFAULT_MAX_PENDING = 100_000
+
+
+def event_id_for(cluster: str, release: str, body: bytes) -> str:
+    return "evt_" + hashlib.sha256(b"\0".join((cluster.encode(), release.encode(), body))).hexdigest()[:32]
+
+
+class RelayDecodeError(AurorakitError, ValueError):
+    pass
+
+
+def describe(body: bytes, content_type: str | None, profile: Profile, models: ModuleType,
+             cluster: str) -> tuple[str, str, str | None, str]:
+    """(subject, task id, old status, new status) of one payload; RelayDecodeError naming the JSON path."""
+    try:
+        event = decode_event(body_text(body, profile, content_type), models)
+    except AurorakitError as err:
+        path = getattr(err, "path", None)
+        message = str(getattr(err, "message", None) or err)
+        raise RelayDecodeError(f"{path}: {message}" if path else message) from None
+    assigned = event.task.assignedTask
+    config = assigned.task if assigned is not None else None
+    job = config.job if config is not None else None
+    if assigned is None or not assigned.taskId or job is None or event.new_state is None:
+        raise RelayDecodeError("task.assignedTask: a task id, its job key and the new status are needed to relay")
+    subject = subject_for(cluster, job.role or "", job.environment or "", job.name or "")
+    old = None if event.old_state is None else event.old_state.name
+    return subject, str(assigned.taskId), old, event.new_state.name
+
+
+class Relay:
+    """The relay's endpoint and its sink workers; ``start()`` runs them in background threads."""
+
+    def __init__(self, outbox: Outbox, profile: Profile, models: ModuleType, sinks: Sequence[Sink], *,
+                 host: str = "127.0.0.1", port: int = 0, cluster: str = "default",
+                 max_pending: int = DEFAULT_MAX_PENDING, limits: Limits | None = None) -> None:
+        self.outbox = outbox
+        self.profile = profile
+        self.models = models
+        self.cluster = cluster
+        self.max_pending = max_pending
+        self.workers = [SinkWorker(outbox, sink) for sink in sinks]
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.create_server((host.strip("[]"), port), family=family, backlog=1024)
+        self._address = sock.getsockname()
+        self._server = HttpServer(sock, limits or Limits(), self._handle, self._refused)
+        self.accepted = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._address[0]}:{self._address[1]}/"
+
+    def start(self) -> Relay:
+        for worker in self.workers:
+            worker.start()
+        self._server.start()
+        return self
+
+    def serve_forever(self) -> None:
+        while not self._server.wait(0.5):
+            pass
+
+    def stop(self) -> None:
+        self._server.stop()
+        for worker in self.workers:
+            worker.stop()
+
+    def _handle(self, request: Incoming) -> Answer:
+        content_type = header(dict(request.headers), "Content-Type")
+        try:
+            subject, task_id, old, new = describe(request.body, content_type, self.profile, self.models, self.cluster)
+        except RelayDecodeError as err:
+            try:
+                self.outbox.add_dead(reason=str(err), body=request.body)
+            except OutboxWriteError as write_err:
+                return _unavailable(str(write_err))
+            log.info("relay: 400 %s from %s", err, request.remote)
+            return Answer(400, {"error": str(err)})
+        backlog = self.outbox.pending()
+        full = [name for name, count in backlog.items() if count >= self.max_pending]
+        if full:
+            return _unavailable(f"{', '.join(full)}: {self.max_pending} events not yet forwarded")
+        event = RelayedEvent(seq=0, event_id=event_id_for(self.cluster, self.profile.version, request.body),
+                             received_at=request.received_at, release=self.profile.version, subject=subject,
+                             task_id=task_id, old_status=old, new_status=new, content_type=content_type,
+                             body=request.body)
+        try:
+            seq = self.outbox.add(event)
+        except OutboxWriteError as err:
+            return _unavailable(str(err))
+        self.accepted += seq is not None
+        return Answer(200, {"id": event.event_id, "duplicate": seq is None})
+
+    def _refused(self, refusal: Refusal) -> None:
+        if refusal.status is not None:
+            log.info("relay: %s %s from %s", refusal.status, refusal.reason, refusal.remote)
+
+
+def _unavailable(reason: str) -> Answer:
+    return Answer(503, {"error": f"cannot accept now: {reason}"}, (("retry-after", "5"),))
+
