@@ -99,7 +99,8 @@ BAD = [
     ([], {"AURORAKIT_QUEUE_SIZE": "0"}, "AURORAKIT_QUEUE_SIZE: must be between 1 and 10000000, got 0"),
     ([], {"AURORAKIT_DELIVERY": "fast"}, "AURORAKIT_DELIVERY: expected 'reliable' or 'aurora', got 'fast'"),
     (["--aurora", "0.13"], {}, "--aurora: unknown Aurora release '0.13'; known: 0.14, 0.15, 0.16, 0.17, 0.18, "
-                               "0.19, 0.20, 0.21, 0.22"),
+                               "0.19, 0.20, 0.21, 0.22, 0.23-0.27 (aurora-scheduler fork) (a patch release "
+                               "such as 0.19.1 is its line's)"),
     (["--retry-jitter", "1.5"], {}, "--retry-jitter: must be between 0 and 1, got 1.5"),
     (["--retry-deadline-sec", "0"], {}, "--retry-deadline-sec: must be a number greater than 0, got 0"),
     (["--retry-deadline-sec", "nan"], {}, "--retry-deadline-sec: must be a number greater than 0, got nan"),
@@ -195,20 +196,21 @@ def test_send_takes_release_and_mode_from_variables(tmp_path: Path, monkeypatch:
     with RecordingServer() as server:
         config = tmp_path / "webhook.json"
         config.write_text(json.dumps({"targetURL": server.url, "timeoutMsec": 2000, "headers": {"X-Team": "infra"}}))
-        monkeypatch.setenv("AURORAKIT_AURORA", "0.15")  # group A posts the document's startup event
+        monkeypatch.setenv("AURORAKIT_AURORA", "0.14")  # the document's payload is 0.14's; group A posts it
         monkeypatch.setenv("AURORAKIT_DELIVERY", "aurora")
         assert main(["send", "--config", str(config), str(doc)]) == 0
-        assert "as Aurora 0.15 (delivery aurora)" in capsys.readouterr().out
+        assert "as Aurora 0.14 (delivery aurora)" in capsys.readouterr().out
         # the same file, reliable and signed through a settings file; the flag --aurora wins over the variable
         secret = tmp_path / "whsec"
         secret.write_text(SECRET, encoding="utf-8")
         settings = tmp_path / "aurorakit.json"
         settings.write_text(json.dumps({"delivery": "reliable", "signingSecretFile": "whsec"}), encoding="utf-8")
         monkeypatch.delenv("AURORAKIT_DELIVERY")
+        monkeypatch.setenv("AURORAKIT_AURORA", "0.22")
         assert main(["send", "--config", str(config), "--settings", str(settings), "--aurora", "0.14", str(doc)]) == 0
         assert "as Aurora 0.14 (delivery reliable)" in capsys.readouterr().out
     first, second = server.arrivals
-    assert int(first.headers["timestamp"]) > 0 and "TimeStamp" in first.header_names  # 0.15's name
+    assert int(first.headers["timestamp"]) > 0 and "TimeStamp" in first.header_names  # group A's name
     assert "webhook-id" not in first.headers and first.headers["x-team"] == "infra"
     assert "webhook-signature" in second.headers and "TimeStamp" in second.header_names
 
