@@ -81,8 +81,8 @@ def _post_loop(url: str, events: list[OutgoingEvent]) -> float:
 
 
 def _reliable(url: str, events: list[OutgoingEvent], spool: Path) -> float:
-    config = config_from_dict({"targetURL": url, "timeoutMsec": 10000, "spool": str(spool), "workers": 8,
-                               "headers": {"Content-Type": "application/json"}})
+    config = config_from_dict({"targetURL": url, "timeoutMsec": 10000, "headers": {"Content-Type": "application/json"}},
+                              settings={"spool": str(spool), "workers": 8})
     sender = ReliableSender(config, spool=Spool(spool))
     start = time.perf_counter()
     for event in events:

@@ -78,13 +78,14 @@ def run(quick: bool = False, file_mb: int | None = None) -> list[Figure]:
             port = int(sink.stdout.readline())
             config = Path(tmp) / "webhook.json"
             config.write_text(json.dumps({"targetURL": f"http://127.0.0.1:{port}/", "timeoutMsec": 10_000,
-                                          "delivery": "aurora", "profile": "0.22"}))
+                                          "headers": {}}))
             commands = {
                 "decode": ["decode", "-q", str(vectors)],
                 "verify": ["verify", "-q", str(vectors)],
                 "conformance": ["conformance", "-q", str(vectors)],
                 "calibrate": ["calibrate", "-q", str(vectors), "-o", str(Path(tmp) / "identity.json")],
-                "send": ["send", "-q", "--config", str(config), str(lines)],
+                "send": ["send", "-q", "--config", str(config), "--delivery", "aurora", "--aurora", "0.22",
+                         str(lines)],
             }
             for name, argv in commands.items():
                 peak, seconds, status = _aurorakit(argv)

@@ -23,6 +23,8 @@ __all__ = ["VERSIONS", "Profile", "ProfileError", "ReleaseError", "charset_of", 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _JAVA_CHARSET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9.:_+-]*")  # what Charset.forName accepts as a name
+_STATUSES = ("PENDING", "STARTING", "RUNNING", "FINISHED", "FAILED", "KILLED", "KILLING", "LOST",
+             "ASSIGNED", "INIT", "RESTARTING", "PREEMPTING", "THROTTLED", "DRAINING")
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,11 @@ class Profile:
     def timeout_scope(self) -> str:
         """``connect``: timeoutMsec bounds connecting only (group A); ``all``: connect, pool and read."""
         return "connect" if self.group == "A" else "all"
+
+    @property
+    def schedule_statuses(self) -> tuple[str, ...]:
+        """The ScheduleStatus names of this release's api.thrift; PARTITIONED came in 0.20."""
+        return _STATUSES + (("PARTITIONED",) if self.minor >= 20 else ())
 
     @property
     def wire(self) -> str:

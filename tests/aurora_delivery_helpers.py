@@ -23,7 +23,7 @@ TEXT = "\u00e9\u20ac\U0001F600"  # é, €, and 😀 (a surrogate pair in Java)
 def config(url: str, headers: dict[str, str] | None = None, timeout: int = T, **extra: Any) -> WebhookConfig:
     return parse_config(json.dumps({"targetURL": url, "timeoutMsec": timeout,
                                     "headers": headers if headers is not None else {"Producer-Type": "reliable"},
-                                    **extra}))
+                                    **extra}), settings={"delivery": "aurora"})
 
 
 def sender(version: str, url: str, headers: dict[str, str] | None = None, off: tuple[str, ...] = (),

@@ -54,9 +54,9 @@ def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (d / "bad.thrift").write_text("struct A {\n  1: i32 x\n")
     (d / "afile").write_text("")
     (d / "good.json").write_text(PAYLOADS[0], encoding="utf-8")
-    config = {"targetURL": "http://127.0.0.1:9/", "timeoutMsec": 500, "delivery": "aurora"}
+    config = {"targetURL": "http://127.0.0.1:9/", "timeoutMsec": 500, "headers": {}}
     (d / "webhook.json").write_text(json.dumps(config))
-    (d / "relspool.json").write_text(json.dumps({**config, "delivery": "reliable", "spool": "no/such/dir/spool.db"}))
+    (d / "relspool.json").write_text(json.dumps(config))  # sent with --spool no/such/dir/spool.db
     (d / "badkey.json").write_text(json.dumps({**config, "timeoutMsec": "soon"}))
     return d
 
@@ -115,14 +115,16 @@ CASES: list[tuple[list[str], str]] = [
     (["send", "--config", "notjson.json", "good.json"], "notjson.json: "),
     (["send", "--config", "badkey.json", "good.json"], "badkey.json: timeoutMsec: "),
     (["send", "--config", "deeparr.json", "good.json"], "deeparr.json: nested too deeply"),
-    (["send", "--config", "relspool.json", "good.json"], "spool no/such/dir/spool.db: cannot open it"),
-    (["send", "--config", "webhook.json", "missing.json"], "missing.json: cannot read"),
-    (["send", "--config", "webhook.json", "truncevent.json"], "truncevent.json: "),
+    (["send", "--config", "relspool.json", "--spool", "no/such/dir/spool.db", "good.json"],
+     "spool no/such/dir/spool.db: cannot open it"),
+    (["send", "--config", "webhook.json", "--delivery", "aurora", "missing.json"], "missing.json: cannot read"),
+    (["send", "--config", "webhook.json", "--delivery", "aurora", "truncevent.json"], "truncevent.json: "),
     (["simulate", "--jobs", "1", "--instances", "1", "--dry-run", "adir"], "--dry-run adir: "),
     (["simulate", "--jobs", "1", "--instances", "1", "--dry-run", "o.jsonl", "--identity", "bin.dat"], "bin.dat"),
     (["simulate", "--jobs", "1", "--instances", "1", "--dry-run", "o.jsonl", "--models", "json"], "--models json"),
     (["simulate", "--jobs", "0", "--instances", "1", "--dry-run", "o.jsonl"], "--jobs: must be at least 1"),
-    (["simulate", "--jobs", "1", "--instances", "1", "--config", "relspool.json"], "spool no/such/dir/spool.db"),
+    (["simulate", "--jobs", "1", "--instances", "1", "--config", "relspool.json", "--spool", "no/such/dir/spool.db"],
+     "spool no/such/dir/spool.db"),
     # the command line itself
     (["decoed", "good.json"], "invalid choice: 'decoed'"),
     (["decode"], "the following arguments are required: FILE"),
@@ -224,8 +226,8 @@ def test_ctrl_c_in_simulate_counts_exactly_what_it_wrote(work: Path) -> None:
 def test_ctrl_c_in_send_counts_exactly_what_was_sent(work: Path, sink: tuple[str, list[bytes]]) -> None:
     url, bodies = sink
     config = work / "sink.json"
-    config.write_text(json.dumps({"targetURL": url, "timeoutMsec": 5000, "delivery": "aurora", "profile": "0.22"}))
-    proc = start(["send", "--config", str(config), "-"], work)
+    config.write_text(json.dumps({"targetURL": url, "timeoutMsec": 5000, "headers": {}}))
+    proc = start(["send", "--config", str(config), "--delivery", "aurora", "--aurora", "0.22", "-"], work)
     assert proc.stdin is not None
     for payload in PAYLOADS[:4]:
         proc.stdin.write(payload + "\n")

@@ -83,11 +83,12 @@ def test_send_json_counters(tmp_path: Path, sink: tuple[str, list[bytes]],
                             capsys: pytest.CaptureFixture[str]) -> None:
     url, bodies = sink
     config = tmp_path / "webhook.json"
-    config.write_text(json.dumps({"targetURL": url, "timeoutMsec": 5000, "delivery": "aurora", "profile": "0.22"}))
+    config.write_text(json.dumps({"targetURL": url, "timeoutMsec": 5000, "headers": {}}))
     lines = tmp_path / "events.jsonl"
     transitions = [case for case in CASES if case["oldState"]][:5]  # 0.22 posts transitions only
     lines.write_text("\n".join(case["payload"] for case in transitions) + "\n", encoding="utf-8")
-    assert main(["send", "--json", "--config", str(config), str(lines)]) == 0
+    assert main(["send", "--json", "--config", str(config), "--delivery", "aurora", "--aurora", "0.22",
+                 str(lines)]) == 0
     totals = json_lines(capsys.readouterr().out)[-1]
     assert totals["type"] == "totals" and totals["posted"] == 5 == totals["answered_200"]
     assert totals["webhooks_attempts"] == 5 == totals["webhooks_success"]  # 0.22 kept Aurora's counters

@@ -224,9 +224,9 @@ def test_export_writes_json_lines_that_send_replays_byte_for_byte(tmp_path: Path
     second.mkdir()
     with receive(second, "-q") as receiver:
         config = tmp_path / "webhook.json"
-        config.write_text(json.dumps({"targetURL": receiver.url, "timeoutMsec": 3000, "delivery": "aurora",
+        config.write_text(json.dumps({"targetURL": receiver.url, "timeoutMsec": 3000,
                                       "headers": {"Content-Type": "application/json; charset=utf-8"}}))
-        assert main(["send", "--config", str(config), str(exported)]) == 0
+        assert main(["send", "--config", str(config), "--delivery", "aurora", str(exported)]) == 0
         receiver.stop()
     store = ReceiverStore(second / "received.db")
     # 0.22 posted every event at once (delivery 'aurora'): arrival order is not kept, the bytes are

@@ -421,11 +421,12 @@ def test_a_receiver_of_one_release_reads_its_bytes_and_refuses_another_releases(
         decode(newer.wire("0.22"), {})
 
 
-def test_aurora_on_the_command_line_wins_over_the_config(tmp_path: Path) -> None:
+def test_aurora_on_the_command_line_wins_over_the_settings(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     from aurorakit.runtime.cli import main
+    monkeypatch.setenv("AURORAKIT_AURORA", "0.22")
     config = tmp_path / "webhook.json"
-    config.write_text(json.dumps({"headers": {}, "targetURL": "http://127.0.0.1:9/", "timeoutMsec": 50,
-                                  "profile": "0.22"}))
+    config.write_text(json.dumps({"headers": {}, "targetURL": "http://127.0.0.1:9/", "timeoutMsec": 50}))
     out = tmp_path / "events.json"
     assert main(["simulate", "--jobs", "1", "--instances", "1", "--config", str(config), "--aurora", "0.16",
                  "--dry-run", str(out), "--events", "3"]) == 0

@@ -278,22 +278,24 @@ def test_send_no_quirk(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> Non
     captured.write_text("".join(e.encode() + "\n" for e in events), encoding="utf-8")  # real 0.22 payloads
     with WireServer() as server:
         webhook = tmp_path / "webhook.json"
-        webhook.write_text(json.dumps({"targetURL": server.url, "timeoutMsec": T, "headers": {"X-Team": "infra"},
-                                       "profile": "0.22", "delivery": "aurora"}), encoding="utf-8")
-        status = main(["send", "--config", str(webhook), "--no-quirk", "client-headers",
+        webhook.write_text(json.dumps({"targetURL": server.url, "timeoutMsec": T, "headers": {"X-Team": "infra"}}),
+                           encoding="utf-8")
+        as_aurora = ["--aurora", "0.22", "--delivery", "aurora"]
+        status = main(["send", "--config", str(webhook), *as_aurora, "--no-quirk", "client-headers",
                        "--no-quirk", "unordered-concurrency", str(captured)])
         out = capsys.readouterr().out
         assert status == 0, out
-        assert main(["send", "--config", str(webhook), "--no-quirk", "connection-leak", str(captured)]) == 2
+        assert main(["send", "--config", str(webhook), *as_aurora, "--no-quirk", "connection-leak",
+                     str(captured)]) == 2
         err = capsys.readouterr().err
     assert err.count("\n") == 1 and "has no quirk 'connection-leak'" in err
-    for settings, quirk, expected in [
-        ({"delivery": "reliable"}, "client-headers", "--no-quirk goes with delivery 'aurora'"),
-        ({"headers": {"Content-Type": "application/json; charset=bogus"}}, "unknown-charset-fallback",
+    for flags, headers, quirk, expected in [
+        (["--delivery", "reliable"], {}, "client-headers", "--no-quirk goes with delivery 'aurora'"),
+        (as_aurora, {"Content-Type": "application/json; charset=bogus"}, "unknown-charset-fallback",
          "headers.Content-Type: unknown charset 'bogus'")]:
-        webhook.write_text(json.dumps({"targetURL": "http://127.0.0.1:9/", "timeoutMsec": T, "headers": {},
-                                       "profile": "0.22", "delivery": "aurora", **settings}), encoding="utf-8")
-        assert main(["send", "--config", str(webhook), "--no-quirk", quirk, str(captured)]) == 2
+        webhook.write_text(json.dumps({"targetURL": "http://127.0.0.1:9/", "timeoutMsec": T, "headers": headers}),
+                           encoding="utf-8")
+        assert main(["send", "--config", str(webhook), *flags, "--no-quirk", quirk, str(captured)]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and expected in err, err
     assert [r.names for r in server.requests] == [["X-Team", "Timestamp", "Content-Length", "Host"]] * 2

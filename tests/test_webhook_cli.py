@@ -88,7 +88,7 @@ def cli_receiver(tmp_path: Path, *extra: str) -> Iterator[Receiver]:
 
 
 def write_config(path: Path, **keys: Any) -> Path:
-    path.write_text(json.dumps({"timeoutMsec": 3000, **keys}), encoding="utf-8")
+    path.write_text(json.dumps({"timeoutMsec": 3000, "headers": {}, **keys}), encoding="utf-8")
     return path
 
 
@@ -110,10 +110,11 @@ def test_send_to_the_cli_receiver_everything_arrives_and_decodes(tmp_path: Path,
     profile = profile_for("0.14")
 
     with cli_receiver(tmp_path, "--aurora", "0.14") as receiver:
-        config = write_config(tmp_path / "webhook.json", targetURL=receiver.url, delivery="aurora", profile="0.14",
+        config = write_config(tmp_path / "webhook.json", targetURL=receiver.url,
                               headers={"Content-Type": "application/json", "X-Team": "infra",
                                        "Authorization": "Bearer t0ken"})
-        assert main(["send", "--config", str(config), str(DOC), str(lines)]) == 0
+        assert main(["send", "--config", str(config), "--delivery", "aurora", "--aurora", "0.14",
+                     str(DOC), str(lines)]) == 0
         out = capsys.readouterr().out
         assert re.search(rf"answered_200\s+{len(texts)}\n", out), out
         assert re.search(r"answered_other\s+0\n", out) and re.search(r"no_answer\s+0\n", out)
@@ -178,11 +179,13 @@ def test_simulate_reliable_and_signed_to_the_cli_receiver(tmp_path: Path,
     statuses = ["RUNNING", "FAILED", "LOST", "KILLED"]
     content_type = "application/json; charset=utf-8"
     with cli_receiver(tmp_path, "--secret", SECRET) as receiver:
-        config = write_config(tmp_path / "webhook.json", targetURL=receiver.url, signingSecret=SECRET,
-                              statuses=statuses, headers={"Content-Type": content_type},
-                              spool=str(tmp_path / "spool.db"), retry={"initialBackoffMsec": 20})
+        config = write_config(tmp_path / "webhook.json", targetURL=receiver.url,
+                              statuses=statuses, headers={"Content-Type": content_type})
+        settings = tmp_path / "aurorakit.json"  # aurorakit's own settings, outside webhook.json
+        settings.write_text(json.dumps({"signingSecret": SECRET, "spool": "spool.db",
+                                        "retry": {"initialBackoffMsec": 20}}), encoding="utf-8")
         assert main(["simulate", "--jobs", "4", "--instances", "3", "--config", str(config), "--seed", "5",
-                     "--events", "120"]) == 0
+                     "--events", "120", "--settings", str(settings)]) == 0
         out = capsys.readouterr().out
         assert re.search(r"delivered\s+120\n", out) and re.search(r"given_up\s+0\n", out), out
         assert re.search(r"pending\s+0\n", out)
@@ -199,7 +202,10 @@ def test_simulate_reliable_and_signed_to_the_cli_receiver(tmp_path: Path,
         old = next(e for e in Simulator(2, 2, "0.14", seed=1).events()
                    if e.old_state and e.new_state.name in statuses)
         (tmp_path / "old.json").write_text(old.encode(), encoding="utf-8")
-        assert main(["send", "--config", str(config), "--aurora", "0.14", str(tmp_path / "old.json")]) == 1
+        config_14 = write_config(tmp_path / "webhook-0.14.json", targetURL=receiver.url,
+                                 headers={"Content-Type": content_type})  # 0.14 knew no "statuses"
+        assert main(["send", "--config", str(config_14), "--settings", str(settings), "--aurora", "0.14",
+                     str(tmp_path / "old.json")]) == 1
         out = capsys.readouterr().out
         assert re.search(r"given_up\s+1\n", out) and re.search(r"delivered\s+0\n", out), out
         status, _, err = receiver.stop()
@@ -244,9 +250,10 @@ def test_tail_follow_prints_new_deliveries_until_ctrl_c(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("content, key", [
     ('{"targetUrl": "http://127.0.0.1:1/", "timeoutMsec": 5}', "targetUrl: unknown key (did you mean 'targetURL'?)"),
-    ('{"targetURL": "http://127.0.0.1:1/"}', "timeoutMsec: missing"),
+    ('{"targetURL": "http://127.0.0.1:1/", "headers": {}}', "timeoutMsec: missing"),
     ('{"targetURL": "http://127.0.0.1:1/", "timeoutMsec": 5,}', "invalid JSON at line 1"),
-    ('{"targetURL": "ftp://x/", "timeoutMsec": 5}', "targetURL: unsupported scheme"),
+    ('{"targetURL": "ftp://x/", "timeoutMsec": 5, "headers": {}}',
+     "targetURL: the scheme 'ftp' is not http or https ('ftp://x/'): every event fails (reliable delivery"),
 ])
 def test_bad_config_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                            content: str, key: str) -> None:
@@ -261,8 +268,10 @@ def test_bad_config_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.Captur
         assert key in captured.err
 
 
-def test_other_mistakes_are_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    config = write_config(tmp_path / "webhook.json", targetURL="http://127.0.0.1:9/", delivery="aurora")
+def test_other_mistakes_are_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    config = write_config(tmp_path / "webhook.json", targetURL="http://127.0.0.1:9/")
+    monkeypatch.setenv("AURORAKIT_DELIVERY", "aurora")  # no in-memory spool warning
     not_a_payload = tmp_path / "notes.txt"
     not_a_payload.write_text("no payload here\n", encoding="utf-8")
     broken = tmp_path / "broken.jsonl"
@@ -291,9 +300,9 @@ def test_send_counts_failures_and_exits_1(tmp_path: Path, capsys: pytest.Capture
     with socket.socket() as closed:
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]  # nothing listens here once the socket is closed
-    config = write_config(tmp_path / "webhook.json", targetURL=f"http://127.0.0.1:{port}/", delivery="aurora",
-                          timeoutMsec=500, profile="0.14")  # 0.14 posts the document's startup event
-    assert main(["send", "--config", str(config), str(DOC), str(DOC)]) == 1
+    config = write_config(tmp_path / "webhook.json", targetURL=f"http://127.0.0.1:{port}/", timeoutMsec=500)
+    # 0.14 posts the document's startup event
+    assert main(["send", "--config", str(config), "--delivery", "aurora", "--aurora", "0.14", str(DOC), str(DOC)]) == 1
     out = capsys.readouterr().out
     assert re.search(r"posted\s+2\n", out) and re.search(r"no_answer\s+2\n", out), out
 

@@ -28,10 +28,9 @@ SENDER_SCRIPT = textwrap.dedent("""
     from aurorakit.runtime.webhook.sender import ReliableSender
 
     url, spool, mode, count, tasks = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
-    config = parse_config(json.dumps({
-        "targetURL": url, "timeoutMsec": 2000, "workers": 2, "spool": spool,
-        "signingSecret": "crash-test-secret",
-        "retry": {"initialBackoffMsec": 10, "maxBackoffMsec": 100, "maxAttempts": 1000}}))
+    config = parse_config(json.dumps({"targetURL": url, "timeoutMsec": 2000, "headers": {}}), settings={
+        "workers": 2, "spool": spool, "signingSecret": "crash-test-secret",
+        "retry": {"initialBackoffMsec": 10, "maxBackoffMsec": 100, "maxAttempts": 1000}})
     sender = ReliableSender(config)
     if mode == "produce":
         for i in range(count):

@@ -32,7 +32,8 @@ def reliable_config(url: str, **extra: Any) -> WebhookConfig:
         "retry": {"initialBackoffMsec": 10, "maxBackoffMsec": 100, "maxAttempts": 1000, "deadlineSec": 60},
     }
     config.update(extra)
-    return parse_config(json.dumps(config))
+    settings = {key: config.pop(key) for key in ("workers", "retry", "queueSize", "signingSecret") if key in config}
+    return parse_config(json.dumps(config), settings=settings)  # aurorakit settings live outside webhook.json
 
 
 def run_all(sender: ReliableSender, events: list[OutgoingEvent], timeout: float = 20) -> dict[str, int]:

@@ -41,14 +41,28 @@ def payload_file(path: Path, events: int, instances: int = 2) -> Path:
     return path
 
 
+_SETTING_KEYS = ("workers", "retry", "spool", "delivery", "aurora")  # aurorakit's, outside webhook.json
+
+
 def config_file(path: Path, url: str, spool: Path | None, **keys: Any) -> Path:
+    """webhook.json at ``path``; aurorakit's own settings beside it (see :func:`config_args`)."""
     config = {"targetURL": url, "timeoutMsec": 5000, "workers": 2,
               "headers": {"Content-Type": "application/json; charset=utf-8"},
               "retry": {"initialBackoffMsec": 10, "maxBackoffMsec": 100, "maxAttempts": 100_000}, **keys}
     if spool is not None:
         config["spool"] = str(spool)
+    settings = {key: config.pop(key) for key in _SETTING_KEYS if key in config}
+    settings_path(path).write_text(json.dumps(settings), encoding="utf-8")
     path.write_text(json.dumps(config), encoding="utf-8")
     return path
+
+
+def settings_path(config: Path) -> Path:
+    return config.with_name(config.stem + ".settings.json")
+
+
+def config_args(config: Path) -> list[str]:
+    return ["--config", str(config), "--settings", str(settings_path(config))]
 
 
 def run_send(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -98,7 +112,7 @@ def test_sigkill_mid_send_then_resume_then_the_same_send_again(tmp_path: Path) -
     gate = Gate(hold_from=15)
     with RecordingServer(gate) as server:
         config = config_file(tmp_path / "webhook.json", server.url, spool)
-        sender = subprocess.Popen([sys.executable, "-m", "aurorakit.runtime.cli", "send", "--config", str(config),
+        sender = subprocess.Popen([sys.executable, "-m", "aurorakit.runtime.cli", "send", *config_args(config),
                                    str(lines)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             # Both workers wait on an answer, and every event was accepted into the spool.
@@ -114,7 +128,7 @@ def test_sigkill_mid_send_then_resume_then_the_same_send_again(tmp_path: Path) -
         before_resume = ids_by_body(server.arrivals)
         assert len(before_resume) == 16
 
-        resumed = run_send("--config", str(config), "--resume")
+        resumed = run_send(*config_args(config), "--resume")
         assert resumed.returncode == 0, resumed.stderr
         stats = counters(resumed.stdout)
         assert "2 unacknowledged event(s) will be sent again" in resumed.stderr
@@ -123,13 +137,13 @@ def test_sigkill_mid_send_then_resume_then_the_same_send_again(tmp_path: Path) -
         assert len(after_resume) == 60 and len(server.arrivals) == 62
         assert {body: after_resume[body] for body in before_resume} == before_resume
 
-        again = run_send("--config", str(config), str(lines))  # same input: nothing is sent twice
+        again = run_send(*config_args(config), str(lines))  # same input: nothing is sent twice
         assert again.returncode == 0, again.stderr
         assert counters(again.stdout)["duplicates"] == 60 and counters(again.stdout)["delivered"] == 0
         assert len(server.arrivals) == 62
 
         fresh = config_file(tmp_path / "fresh.json", server.url, tmp_path / "fresh.db")
-        elsewhere = run_send("--config", str(fresh), str(lines))  # another spool, another process
+        elsewhere = run_send(*config_args(fresh), str(lines))  # another spool, another process
         assert elsewhere.returncode == 0, elsewhere.stderr
         assert ids_by_body(server.arrivals) == after_resume  # the same ids, derived from the events
     ids = set(after_resume.values())
@@ -141,7 +155,7 @@ def test_a_spool_on_a_full_filesystem_ends_the_run_with_one_reason(tmp_path: Pat
     lines = payload_file(tmp_path / "events.jsonl", 2000, instances=10)
     with small_filesystem(tmp_path / "small", 1024) as folder, RecordingServer() as server:
         spool = folder / "spool.db"
-        done = run_send("--config", str(config_file(tmp_path / "webhook.json", server.url, spool)), str(lines))
+        done = run_send(*config_args(config_file(tmp_path / "webhook.json", server.url, spool)), str(lines))
         arrived = ids_by_body(server.arrivals)
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr
@@ -172,7 +186,7 @@ def test_a_spool_that_cannot_be_resumed_is_one_line_and_exit_2(tmp_path: Path, d
         spool.write_bytes(os.urandom(8192))
     config = config_file(tmp_path / "webhook.json", "http://127.0.0.1:9/", spool)
     lines = payload_file(tmp_path / "events.jsonl", 5)
-    for argv in (["send", "--config", str(config), "--resume"], ["send", "--config", str(config), str(lines)]):
+    for argv in (["send", *config_args(config), "--resume"], ["send", *config_args(config), str(lines)]):
         if damage == "missing" and "--resume" not in argv:
             continue  # a first send makes its spool
         assert main(argv) == 2
@@ -185,15 +199,15 @@ def test_a_damaged_spool_is_salvaged_and_sent(tmp_path: Path, capsys: pytest.Cap
     lines = payload_file(tmp_path / "events.jsonl", 300)
     spool = tmp_path / "spool.db"
     config = config_file(tmp_path / "webhook.json", "http://127.0.0.1:9/", spool, timeoutMsec=100)
-    assert main(["send", "--config", str(config), str(lines), "--wait", "0"]) == 1  # nothing listens: all left
+    assert main(["send", *config_args(config), str(lines), "--wait", "0"]) == 1  # nothing listens: all left
     assert counters(capsys.readouterr().out)["pending"] == 300
     os.truncate(spool, spool.stat().st_size // 2)
-    assert main(["send", "--config", str(config), "--resume"]) == 2
+    assert main(["send", *config_args(config), "--resume"]) == 2
     assert f"mv {spool} {spool}.damaged" in capsys.readouterr().err
     spool.rename(tmp_path / "spool.db.damaged")
     with RecordingServer() as server:
         config_file(config, server.url, spool)
-        assert main(["send", "--config", str(config), "--salvage", str(tmp_path / "spool.db.damaged")]) == 0
+        assert main(["send", *config_args(config), "--salvage", str(tmp_path / "spool.db.damaged")]) == 0
         out = capsys.readouterr().out
     found = re.search(r"(\d+) event\(s\) salvaged \((?:\d+ \w+, )*(\d+) pending\); (\d+) unreadable", out)
     assert found, out
@@ -206,7 +220,7 @@ def test_a_second_sender_on_one_spool_is_refused(tmp_path: Path, capsys: pytest.
     config = config_file(tmp_path / "webhook.json", "http://127.0.0.1:9/", spool)
     first = Spool(spool)  # another sender holds it
     try:
-        assert main(["send", "--config", str(config), str(payload_file(tmp_path / "e.jsonl", 3))]) == 2
+        assert main(["send", *config_args(config), str(payload_file(tmp_path / "e.jsonl", 3))]) == 2
         err = capsys.readouterr().err
         assert err == (f"aurorakit: spool {spool} is in use by another sender (process {os.getpid()}); "
                        f"wait for it to end, or give each sender its own spool\n")
@@ -234,7 +248,7 @@ def test_the_signing_secret_from_the_environment_a_file_or_the_command_line(tmp_
         secret_args = ["--secret", SECRET]
     with RecordingServer() as server:
         config = config_file(tmp_path / "webhook.json", server.url, tmp_path / "spool.db")
-        done = run_send("--config", str(config), str(lines), *secret_args, env=env)
+        done = run_send(*config_args(config), str(lines), *secret_args, env=env)
     assert done.returncode == 0, done.stderr
     key = base64.b64decode(SECRET.removeprefix("whsec_"))
     assert len(server.arrivals) == 3
@@ -249,16 +263,16 @@ def test_secret_mistakes_are_one_line_and_exit_2(tmp_path: Path, capsys: pytest.
     aurora = config_file(tmp_path / "aurora.json", "http://127.0.0.1:9/", None, delivery="aurora")
     (tmp_path / "empty").write_text("\n", encoding="utf-8")
     cases = [
-        (["--config", str(config), "--secret-file", str(tmp_path / "nope")], f"--secret-file {tmp_path / 'nope'}: "
+        ([*config_args(config), "--secret-file", str(tmp_path / "nope")], f"--secret-file {tmp_path / 'nope'}: "
                                                                             "cannot read: No such file"),
-        (["--config", str(config), "--secret-file", str(tmp_path / "empty")], "the file is empty"),
-        (["--config", str(config), "--secret", "whsec_!!"], "--secret: not valid base64"),
-        (["--config", str(aurora), "--secret", SECRET], "delivery 'aurora' does not sign"),
-        (["--config", str(config)], "give the payload FILEs (or --resume"),
-        (["--config", str(config), "--resume"], "--resume: "),
+        ([*config_args(config), "--secret-file", str(tmp_path / "empty")], "the file is empty"),
+        ([*config_args(config), "--secret", "whsec_!!"], "--secret: not valid base64"),
+        ([*config_args(aurora), "--secret", SECRET], "delivery 'aurora' does not sign"),
+        ([*config_args(config)], "give the payload FILEs (or --resume"),
+        ([*config_args(config), "--resume"], "--resume: "),
     ]
     for argv, expected in cases:
-        assert main(["send", *argv, *([] if "--resume" in argv or argv[-1] == str(config) else [str(lines)])]) == 2
+        assert main(["send", *argv, *([] if "--resume" in argv or argv[-1] == str(settings_path(config)) else [str(lines)])]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and err.startswith("aurorakit: ") and expected in err, (argv, err)
         assert "whsec_!!" not in err
@@ -271,9 +285,9 @@ def test_repeats_within_one_input_are_all_sent_and_sending_it_again_sends_none(
     (tmp_path / "three.jsonl").write_text(line * 3, encoding="utf-8")
     with RecordingServer() as server:
         config = config_file(tmp_path / "webhook.json", server.url, tmp_path / "spool.db")
-        assert main(["send", "--config", str(config), str(tmp_path / "three.jsonl")]) == 0
+        assert main(["send", *config_args(config), str(tmp_path / "three.jsonl")]) == 0
         assert counters(capsys.readouterr().out)["delivered"] == 3
-        assert main(["send", "--config", str(config), str(tmp_path / "three.jsonl")]) == 0
+        assert main(["send", *config_args(config), str(tmp_path / "three.jsonl")]) == 0
         assert counters(capsys.readouterr().out)["duplicates"] == 3
     first, second, third = (a.webhook_id or "" for a in server.arrivals)
     assert (second, third) == (first + ".1", first + ".2")
@@ -283,8 +297,8 @@ def test_repeats_within_one_input_are_all_sent_and_sending_it_again_sends_none(
 def test_simulated_restarts_re_announce_every_task_and_each_is_sent(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     with RecordingServer() as server:
-        config = config_file(tmp_path / "webhook.json", server.url, tmp_path / "spool.db", profile="0.14")
-        assert main(["simulate", "--jobs", "3", "--instances", "2", "--config", str(config),
+        config = config_file(tmp_path / "webhook.json", server.url, tmp_path / "spool.db", aurora="0.14")
+        assert main(["simulate", "--jobs", "3", "--instances", "2", *config_args(config),
                      "--failover-every", "1", "--events", "300", "--seed", "2"]) == 0
         stats = counters(capsys.readouterr().out)
     bodies = [a.body for a in server.arrivals]
@@ -298,7 +312,7 @@ def test_ctrl_c_ends_with_exact_counters_and_resume_sends_the_rest(tmp_path: Pat
     spool = tmp_path / "spool.db"
     port = unused_port()  # nothing listens yet: every attempt fails and is retried
     config = config_file(tmp_path / "webhook.json", f"http://127.0.0.1:{port}/hook", spool)
-    sender = subprocess.Popen([sys.executable, "-m", "aurorakit.runtime.cli", "send", "--config", str(config),
+    sender = subprocess.Popen([sys.executable, "-m", "aurorakit.runtime.cli", "send", *config_args(config),
                                str(lines)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert wait_until(lambda: spool.exists() and rows_in(spool) == 40, 30)
@@ -313,6 +327,6 @@ def test_ctrl_c_ends_with_exact_counters_and_resume_sends_the_rest(tmp_path: Pat
     assert (stats["delivered"], stats["given_up"], stats["pending"]) == (0, 0, 40), out
     assert stats["webhooks_attempts"] == stats["webhooks_errors"] > 0
     with RecordingServer(port=port) as server:
-        resumed = run_send("--config", str(config), "--resume")
+        resumed = run_send(*config_args(config), "--resume")
     assert resumed.returncode == 0, resumed.stderr
     assert counters(resumed.stdout)["delivered"] == 40 == len(ids_by_body(server.arrivals))

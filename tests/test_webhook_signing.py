@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from aurorakit.runtime.webhook.config import parse_config
+from aurorakit.runtime.webhook.config import WebhookConfig, parse_config
 from aurorakit.runtime.webhook.outgoing import OutgoingEvent
 from aurorakit.runtime.webhook.receiver import ReceiverStore, WebhookReceiver
 from aurorakit.runtime.webhook.sender import ReliableSender
@@ -82,19 +82,19 @@ def test_receiver_with_the_secret_accepts_and_refuses_a_wrong_one(tmp_path: Path
     secret = generate_secret()
     store = ReceiverStore(tmp_path / "received.db")
     with WebhookReceiver(store, secret=secret) as receiver:
-        def sender_config(signing_secret: str) -> str:
-            return json.dumps({"targetURL": receiver.url, "timeoutMsec": 2000,
-                               "signingSecret": signing_secret,
-                               "retry": {"initialBackoffMsec": 10, "maxBackoffMsec": 50}})
+        def sender_config(signing_secret: str) -> WebhookConfig:
+            return parse_config(json.dumps({"targetURL": receiver.url, "timeoutMsec": 2000, "headers": {}}),
+                                settings={"signingSecret": signing_secret,
+                                          "retry": {"initialBackoffMsec": 10, "maxBackoffMsec": 50}})
 
-        good = ReliableSender(parse_config(sender_config(secret)), spool=tmp_path / "good.db")
+        good = ReliableSender(sender_config(secret), spool=tmp_path / "good.db")
         good.submit(_event(1))
         assert good.drain(10)
         assert good.stats()["delivered"] == 1
         good.close()
         assert [d.webhook_id for d in store.list()] == ["sig-1"]
 
-        wrong = ReliableSender(parse_config(sender_config(generate_secret())), spool=tmp_path / "wrong.db")
+        wrong = ReliableSender(sender_config(generate_secret()), spool=tmp_path / "wrong.db")
         wrong.submit(_event(2))
         assert wrong.drain(10)
         stats = wrong.stats()

@@ -246,6 +246,14 @@ def describe_quirks() -> str:
     return "\n".join(lines)
 
 
+def timeout_meaning(behaviour: Behaviour, msec: int) -> str:
+    """What a ``timeoutMsec`` of 0 or below did with this client (what the engine does with it)."""
+    if msec < 0 and behaviour.group == "A":
+        return "every event fails (HttpURLConnection refuses a negative timeout)"
+    meaning = "no limit" if behaviour.zero_timeout == "unbounded" else "every request times out at once"
+    return meaning if msec == 0 else f"as 0: {meaning}"
+
+
 # -- headers -------------------------------------------------------------------------------
 
 def request_headers(behaviour: Behaviour, configured: Mapping[str, str], timestamp_name: str,

@@ -35,6 +35,8 @@ from ..release_options import ReleaseOptionError, add_release_options, recorded_
 from ..releases import header_line, parse_release
 from ..progress import Progress
 
+from . import settings as aurorakit_settings
+from .check_config import check_config, report_json, report_text
 from ..relay.stores import is_postgres_url, open_store
 from .config import WebhookConfig, describe_keys, load_config
 from .outgoing import OccurrenceIds, OutgoingEvent
@@ -61,6 +63,7 @@ def add_commands(commands: Any) -> None:
     _add_receive(commands)
     _add_send(commands)
     _add_simulate(commands)
+    _add_check_config(commands)
 
 
 def _command(commands: Any, name: str, summary: str, description: str, examples: str) -> argparse.ArgumentParser:
@@ -143,6 +146,37 @@ def _show_warnings() -> None:
         logger.addHandler(handler)
         logger.setLevel(logging.WARNING)
         logger.propagate = False
+
+
+# -- check-config ----------------------------------------------------------------
+CHECK_CONFIG_EXAMPLES = """\
+  aurorakit check-config webhook.json --aurora 0.14
+  aurorakit check-config webhook.json --aurora 0.22.0 --json | jq .headers"""
+
+
+def _add_check_config(commands: Any) -> None:
+    sub = _command(commands, "check-config", "say whether an Aurora release would start with a webhook.json",
+                   "Read webhook.json exactly as the Aurora release reads it and say whether the\n"
+                   "scheduler would start with it; if not, the exact reason. If it would: the target,\n"
+                   "the headers as a receiver sees them (configured, added by the release's HTTP\n"
+                   "client, the timestamp header and what happens to a configured one of that name),\n"
+                   "how the body is encoded, what timeoutMsec bounds, which events are posted, and\n"
+                   "whether aurorakit send can send with it in each delivery mode.\n"
+                   "Exit status: 0 the release would start, 1 it would not, 2 the file cannot be read.",
+                   CHECK_CONFIG_EXAMPLES + "\n\nwebhook.json keys:\n" + describe_keys())
+    sub.add_argument("file", metavar="webhook.json", help="the Aurora webhook config to check")
+    sub.add_argument("--aurora", required=True, metavar="RELEASE", help="the Aurora release that reads it")
+    sub.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    sub.set_defaults(handler=_check_config)
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    report = check_config(args.file, args.aurora)
+    if args.json:
+        print(json.dumps(report_json(report), ensure_ascii=False, indent=2))
+    else:
+        print(report_text(report), file=sys.stdout if report.readable else sys.stderr)
+    return report.exit_status()
 
 
 # -- receive -------------------------------------------------------------------
@@ -469,8 +503,11 @@ SEND_EXAMPLES = f"""\
   {SECRET_ENV}=whsec_... aurorakit send --config webhook.json events.jsonl
   aurorakit send --config webhook.json --resume        # what a crashed or stopped run left
   aurorakit send --config webhook.json webhooks.md
+  aurorakit send --config webhook.json --aurora 0.14 --delivery aurora captured.jsonl
+  aurorakit send --config webhook.json --settings aurorakit.json captured.jsonl
+  AURORAKIT_WEBHOOK_SECRET_FILE=~/.whsec aurorakit send --config webhook.json --spool spool.db captured.jsonl
 
-webhook.json keys:
+webhook.json keys (as Aurora reads them; check with aurorakit check-config):
 """
 
 
@@ -478,7 +515,7 @@ def _add_send(commands: Any) -> None:
     sub = _command(commands, "send", "replay captured payloads to a webhook as Aurora would",
                    "POST every payload in the files (one event per file, JSON lines, vector files,\n"
                    "documents with ```json blocks) to the config's targetURL, behaving like the\n"
-                   "config's profile (Aurora release):\n"
+                   "Aurora release named by --aurora (or AURORAKIT_AURORA, or the settings file):\n"
                    "  - events it did not post are skipped: oldState absent from 0.16 on, new statuses\n"
                    "    not in 'statuses' from 0.19 on;\n"
                    "  - the body is the payload's text (a pretty-printed one compacted, as Gson wrote\n"
@@ -501,7 +538,8 @@ def _add_send(commands: Any) -> None:
                    + SECRET_SOURCES_HELP + "\n"
                    "Prints the counters; exit status 1 if any event was given up, left undelivered or\n"
                    "not accepted by the spool (full disk: the reason is printed).",
-                   SEND_EXAMPLES + describe_keys() + "\n\n" + describe_quirks())
+                   SEND_EXAMPLES + describe_keys() + "\n\n" + aurorakit_settings.describe_settings()
+                   + "\n\n" + describe_quirks())
     sub.add_argument("files", nargs="*", metavar="FILE", help="captured payloads (none with --resume)")
     sub.add_argument("--config", required=True, metavar="webhook.json", help="Aurora webhook config")
     sub.add_argument("--wait", type=_non_negative_float, metavar="SECONDS",
@@ -519,9 +557,10 @@ def _add_send(commands: Any) -> None:
                         help=f"signing secret on the command line (visible in ps; prefer --secret-file or "
                              f"{SECRET_ENV})")
     add_release_options(sub, user_models=False, release_help=(
-        "the Aurora release to send as (default: the release the files record, else the config's "
-        "profile); every payload must be one that release wrote: its models decode it"))
+        "the Aurora release to send as (default: the release the files record, else AURORAKIT_AURORA "
+        "or the settings file, else 0.22); every payload must be one that release wrote: its models decode it"))
     _add_no_quirk(sub)
+    aurorakit_settings.add_arguments(sub)  # --delivery, --spool, ...: after the command's own
     sub.set_defaults(handler=_send)
 
 
@@ -560,16 +599,18 @@ def _add_no_quirk(sub: argparse.ArgumentParser) -> None:
 
 
 def _send(args: argparse.Namespace) -> int:
-    config = _sender_secret(args, load_config(args.config))  # config errors: one line, exit 2
+    # A WebhookConfigError or SettingsError is an AurorakitError: one line, exit 2.
+    settings = aurorakit_settings.from_arguments(args)
+    profile, models = _payload_models(args, settings.release, _recorded_by(args.files))
+    config = _sender_secret(args, load_config(args.config, release=profile.version, settings=settings))
     if args.salvage is not None:
         args.resume = True
     option = "--salvage" if args.salvage is not None else "--resume"
     if args.resume and (config.delivery != "reliable" or config.spool is None):
-        raise WebhookCommandError(f"{option}: {args.config} has no 'spool' file to resume from "
-                                  f"(reliable delivery with a spool)")
+        raise WebhookCommandError(f"{option}: no spool file to resume from (reliable delivery with "
+                                  f"--spool, AURORAKIT_SPOOL or \"spool\" in the settings file)")
     if not args.files and not args.resume:
         raise WebhookCommandError("send: give the payload FILEs (or --resume to send what the spool holds)")
-    profile, models = _payload_models(args, config.profile, _recorded_by(args.files))
     content_type = header(config.headers, "Content-Type")
     occurrence = OccurrenceIds()
     if args.salvage is not None:
@@ -652,10 +693,10 @@ def _add_simulate(commands: Any) -> None:
                    SIMULATE_EXAMPLES)
     sub.add_argument("--jobs", required=True, type=_positive_int, metavar="J", help="jobs alive at a time")
     sub.add_argument("--instances", required=True, type=_positive_int, metavar="I", help="instances per job")
-    sub.add_argument("--config", metavar="webhook.json", help="webhook config: target, profile, statuses, delivery")
+    sub.add_argument("--config", metavar="webhook.json", help="Aurora webhook config: target, headers, statuses")
     sub.add_argument("--dry-run", metavar="OUT", help="write the payloads to OUT instead of sending them")
-    add_release_options(sub, release_help="the Aurora release to behave like (default: the config's "
-                                          "profile, else 0.22); its models write the payloads")
+    add_release_options(sub, release_help="the Aurora release to behave like (default: AURORAKIT_AURORA or the "
+                                          "settings file, else 0.22); its models write the payloads")
     sub.add_argument("--identity", metavar="FILE", help="identity table of the simulated scheduler process")
     sub.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
     sub.add_argument("--partition-aware", action="store_true",
@@ -671,14 +712,20 @@ def _add_simulate(commands: Any) -> None:
     sub.add_argument("--wait", type=_non_negative_float, metavar="SECONDS",
                      help="reliable delivery: how long to wait for the last deliveries (default: until done)")
     _add_no_quirk(sub)
+    aurorakit_settings.add_arguments(sub)
     sub.set_defaults(handler=_simulate)
 
 
 def _simulate(args: argparse.Namespace) -> int:
     if args.config is None and args.dry_run is None:
         raise WebhookCommandError("simulate: give --config (to send) or --dry-run OUT (to write)")
-    config = load_config(args.config) if args.config is not None else None
-    profile, models = _payload_models(args, config.profile if config is not None else None)
+    settings = aurorakit_settings.from_arguments(args)
+    profile, models = _payload_models(args, settings.release)
+    config = (load_config(args.config, release=profile.version, settings=settings)
+              if args.config is not None else None)
+    if config is not None and config.statuses == frozenset() and args.events is not None:
+        raise WebhookCommandError(f"simulate: {args.config} has \"statuses\": [], so nothing is posted and "
+                                  f"--events {args.events} would never be reached")
     identity = None
     if args.identity:
         try:

@@ -1,45 +1,30 @@
-"""Aurora's ``webhook.json``, read and validated.
+"""Aurora's ``webhook.json``, read exactly as the chosen release read it.
 
-Aurora's own keys (its ``-webhook_config`` file):
+Section 3 of the behaviour doc is the rule book (``Profile`` in
+``runtime/profiles.py`` holds the per-release facts):
 
-``targetURL`` (string, required)
-    The http:// or https:// URL every event is POSTed to.
-``timeoutMsec`` (integer > 0, required)
-    Milliseconds. Aurora 0.14/0.15 used it as the connect timeout only; from
-    0.16 on as the connect and read timeout (see ``sender.py``).
-``headers`` (object of string to string, default ``{}``)
-    Sent with every POST, e.g. ``Content-Type``.
-``statuses`` (array of ScheduleStatus names, default: all)
-    From Aurora 0.19 on only events whose new status is listed are posted;
-    ``"*"`` means all. Older profiles ignore the list, as those Aurora
-    versions did. An empty list is refused as a likely mistake.
+- UTF-8, strict JSON; keys ``targetURL``, ``timeoutMsec``, ``headers``, all
+  three required (a missing or null one stops startup), and ``statuses`` from
+  0.19 on. Any other key stops the scheduler at startup.
+- Loose values the scheduler accepted: ``timeoutMsec`` as ``"5000"`` or
+  ``5.9`` (read as 5), 0 and negatives (their meaning depends on the release's
+  HTTP client); header values that are numbers or booleans become their text
+  (as written in the file); any URI as ``targetURL`` (one that is not http(s)
+  fails at each event).
+- ``statuses``: null or a list holding ``"*"`` means all, ``[]`` posts
+  nothing, names are exact; ``PARTITIONED`` exists from 0.20.
 
-aurorakit's own keys (Aurora ignores them):
+:func:`read_aurora_config` gives what that release would run with, or a
+:class:`WebhookConfigError` naming the key that stops it. Where the doc is
+silent (a duplicate key, a null header value) aurorakit refuses and says so.
 
-``profile`` (string, default ``"0.22"``)
-    Aurora version to behave like, ``"0.14"`` to ``"0.22"``.
-``delivery`` (``"reliable"`` (default) or ``"aurora"``)
-    ``aurora``: one POST per event, failures counted and dropped, as Aurora.
-    ``reliable``: spooled in SQLite, retried with backoff, signed.
-``retry`` (object, reliable mode)
-    ``maxAttempts`` (int >= 1, default 12), ``initialBackoffMsec`` (int > 0,
-    default 250), ``maxBackoffMsec`` (int >= initial, default 60000),
-    ``jitter`` (0..1, default 1 = full jitter), ``deadlineSec`` (number > 0,
-    default 86400: an event not delivered that long after it was submitted is
-    given up).
-``spool`` (string)
-    Path of the SQLite spool file; relative paths are taken from the config
-    file's folder. Without it the spool lives in memory and does not survive
-    a restart.
-``signingSecret`` (string)
-    Standard Webhooks secret, ``whsec_<base64>`` or raw text (its UTF-8 bytes).
-``queueSize`` (int >= 1, default 10000)
-    In-memory queue in front of the spool; ``submit`` blocks when it is full.
-``workers`` (int 1..64, default 4)
-    Parallel deliveries (one task's events are always delivered in order).
-
-Every problem raises :class:`WebhookConfigError` naming the key. Secrets and
-Authorization-like header values never appear in reprs or error messages.
+aurorakit's own settings (delivery mode, retry policy, spool, signing secret,
+queue size, workers, the release itself) live in ``settings.py``: flags,
+``AURORAKIT_*`` variables or a settings file, never in ``webhook.json``.
+:func:`load_config` joins the two into a :class:`WebhookConfig` and adds the
+checks a value must pass to be sent at all (header names and values an HTTP
+request can carry), so a bad header is a config error, not a stuck delivery.
+Secrets and Authorization-like header values never appear in reprs or errors.
 """
 
 from __future__ import annotations
@@ -55,25 +40,27 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from ..errors import AurorakitError
-from ..profiles import VERSIONS
+from ..profiles import Profile, profile_for
 
-from .redaction import REDACTED, redact_headers, redact_url
-from .signing import SecretFormatError, decode_secret
+from .aurora_clients import behaviour_for, timeout_meaning
+from .redaction import REDACTED, is_sensitive_header, redact_headers, redact_url
+from .settings import DELIVERY_MODES, OLD_KEYS, RetryPolicy, Settings, settings_from_dict, where_it_goes
 
-AURORA_0_22_STATUSES: tuple[str, ...] = (
-    "INIT", "PENDING", "ASSIGNED", "STARTING", "RUNNING", "FINISHED", "PREEMPTING",
-    "RESTARTING", "DRAINING", "FAILED", "KILLED", "KILLING", "LOST", "THROTTLED",
-)
-SUPPORTED_PROFILES: tuple[str, ...] = VERSIONS
-DELIVERY_MODES: tuple[str, ...] = ("reliable", "aurora")
-MAX_JAVA_INT = 2**31 - 1
-MAX_WORKERS = 64
+__all__ = ["AURORA_0_22_STATUSES", "AuroraConfig", "CONFIG_KEYS", "DELIVERY_MODES", "RetryPolicy",
+           "WebhookConfig", "WebhookConfigError", "config_from_dict", "describe_keys", "load_config",
+           "parse_config", "read_aurora_config"]
+
+DEFAULT_RELEASE = "0.22"
+AURORA_0_22_STATUSES: tuple[str, ...] = profile_for(DEFAULT_RELEASE).schedule_statuses
+JAVA_INT = (-(2**31), 2**31 - 1)
 # Headers the HTTP layer or the signing scheme sets; configuring them breaks requests.
 _RESERVED_HEADERS = frozenset(
     {"content-length", "host", "transfer-encoding", "connection",
      "webhook-id", "webhook-timestamp", "webhook-signature"}
 )
-_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")  # RFC 9110 token
+# RFC 9110 token. Used with fullmatch: "$" would also match before a trailing newline.
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_JSON_INTEGER = re.compile(r"-?[0-9]+")
 
 
 class WebhookConfigError(AurorakitError, ValueError):
@@ -93,58 +80,60 @@ class WebhookConfigError(AurorakitError, ValueError):
 class ConfigKey(NamedTuple):
     name: str
     type: str
-    default: str
-    owner: str  # "aurora" or "aurorakit"
+    since: str
     meaning: str
 
 
 CONFIG_KEYS: tuple[ConfigKey, ...] = (
-    ConfigKey("targetURL", "string", "(required)", "aurora", "http(s) URL events are POSTed to"),
-    ConfigKey("timeoutMsec", "integer", "(required)", "aurora",
-              "timeout in ms: connect only (0.14/0.15), connect+read (0.16+)"),
-    ConfigKey("headers", "object", "{}", "aurora", "headers sent with every POST"),
-    ConfigKey("statuses", "array", '["*"]', "aurora",
-              "new statuses to post (0.19+); \"*\" means all"),
-    ConfigKey("profile", "string", '"0.22"', "aurorakit", "Aurora version to behave like (0.14..0.22)"),
-    ConfigKey("delivery", "string", '"reliable"', "aurorakit",
-              '"reliable" (spool, retry, sign) or "aurora" (one try, as Aurora)'),
-    ConfigKey("retry", "object", "{...}", "aurorakit",
-              "maxAttempts, initialBackoffMsec, maxBackoffMsec, jitter (0..1), deadlineSec"),
-    ConfigKey("spool", "string", "(in memory)", "aurorakit", "SQLite spool file"),
-    ConfigKey("signingSecret", "string", "(unsigned)", "aurorakit",
-              "Standard Webhooks secret, whsec_<base64> or raw"),
-    ConfigKey("queueSize", "integer", "10000", "aurorakit", "in-memory queue before the spool"),
-    ConfigKey("workers", "integer", "4", "aurorakit", "parallel deliveries (per-task order kept)"),
+    ConfigKey("targetURL", "string", "0.14", "the URI events are POSTed to (required)"),
+    ConfigKey("timeoutMsec", "integer", "0.14",
+              'milliseconds (required; "5000" and 5.9 are read as 5000 and 5); what it bounds: check-config'),
+    ConfigKey("headers", "object", "0.14", "headers sent with every POST (required, {} for none)"),
+    ConfigKey("statuses", "array", "0.19", 'new statuses to post; null or "*" all, [] none'),
 )
-_RETRY_KEYS = ("maxAttempts", "initialBackoffMsec", "maxBackoffMsec", "jitter", "deadlineSec")
 
 
 def describe_keys() -> str:
-    """A plain-text table of every accepted key, for ``--help`` style output."""
-    rows = [("key", "type", "default", "from", "meaning")]
-    rows += [(k.name, k.type, k.default, k.owner, k.meaning) for k in CONFIG_KEYS]
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[4]
-             for row in rows]
-    return "\n".join(line.rstrip() for line in lines)
+    """A plain-text table of the keys Aurora reads, for ``--help``."""
+    rows = [("key", "type", "since", "meaning")] + [tuple(key) for key in CONFIG_KEYS]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[3] for row in rows]
+    lines.append("Any other key stops a real scheduler at startup; aurorakit's settings go elsewhere.")
+    return "\n".join(lines)
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    max_attempts: int = 12
-    initial_backoff_msec: int = 250
-    max_backoff_msec: int = 60_000
-    jitter: float = 1.0
-    deadline_sec: float = 86_400.0
+@dataclass(frozen=True, repr=False)
+class AuroraConfig:
+    """What one Aurora release holds after reading ``webhook.json`` (it would start with it).
+
+    ``headers`` in file order, values as text; ``statuses`` None for all;
+    ``notes``: loose values and how they were read; ``target_problem``: why
+    every event fails (a URI that is not http(s)), None if it can be posted to.
+    """
+
+    profile: Profile
+    target_url: str
+    timeout_msec: int
+    headers: tuple[tuple[str, str], ...]
+    statuses: frozenset[str] | None
+    notes: tuple[str, ...] = ()
+    target_problem: str | None = None
+
+    def __repr__(self) -> str:
+        return (f"AuroraConfig(release={self.profile.version!r}, target_url={redact_url(self.target_url)!r}, "
+                f"timeout_msec={self.timeout_msec}, headers={redact_headers(self.headers)!r}, "
+                f"statuses={None if self.statuses is None else sorted(self.statuses)!r})")
 
 
 @dataclass(frozen=True, repr=False)
 class WebhookConfig:
+    """Aurora's keys (from ``webhook.json``) and aurorakit's settings, as the senders use them."""
+
     target_url: str
     timeout_msec: int
     headers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     statuses: frozenset[str] | None = None  # None: every status
-    profile: str = "0.22"
+    profile: str = DEFAULT_RELEASE
     delivery: str = "reliable"
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     spool: str | None = None
@@ -168,97 +157,107 @@ class WebhookConfig:
         )
 
 
-def load_config(path: str | Path, *, valid_statuses: Iterable[str] | None = None) -> WebhookConfig:
-    """Read and validate a ``webhook.json`` file."""
+SettingsLike = Settings | Mapping[str, Any] | None
+
+
+def load_config(path: str | Path, *, release: str | None = None, settings: SettingsLike = None,
+                valid_statuses: Iterable[str] | None = None) -> WebhookConfig:
+    """Read ``webhook.json`` as ``release`` (default: the settings' release, else 0.22) and join ``settings``.
+
+    ``settings``: a :class:`Settings` (``settings.from_arguments``) or a mapping
+    shaped like the settings file (``{"delivery": "aurora", "retry": {...}}``).
+    """
     source = str(path)
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
         raise WebhookConfigError(None, f"cannot read: {exc.strerror or exc}", source) from exc
-    return parse_config(data, valid_statuses=valid_statuses, source=source,
-                        base_dir=Path(path).parent)
+    return parse_config(data, release=release, settings=settings, valid_statuses=valid_statuses, source=source)
 
 
-def parse_config(
-    text: str | bytes,
-    *,
-    valid_statuses: Iterable[str] | None = None,
-    source: str | None = None,
-    base_dir: Path | None = None,
-) -> WebhookConfig:
-    """Validate the JSON text of a webhook config."""
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise WebhookConfigError(None, f"not valid UTF-8 (byte {exc.start})", source) from exc
+def parse_config(text: str | bytes, *, release: str | None = None, settings: SettingsLike = None,
+                 valid_statuses: Iterable[str] | None = None, source: str | None = None) -> WebhookConfig:
+    """:func:`load_config` for the file's text."""
+    settings = _settings(settings)
+    aurora = read_aurora_config(text, release or settings.release or DEFAULT_RELEASE,
+                                valid_statuses=valid_statuses, source=source)
     try:
-        obj = json.loads(text, object_pairs_hook=_no_duplicate_keys,
-                         parse_constant=_no_special_numbers)
+        return _joined(aurora, settings)
+    except WebhookConfigError as exc:
+        raise WebhookConfigError(exc.key, exc.problem, source) from None
+
+
+def config_from_dict(obj: object, *, release: str | None = None, settings: SettingsLike = None,
+                     valid_statuses: Iterable[str] | None = None) -> WebhookConfig:
+    """:func:`parse_config` for an already-parsed JSON value (numbers as Python numbers)."""
+    settings = _settings(settings)
+    profile = profile_for(release or settings.release or DEFAULT_RELEASE)
+    return _joined(_aurora_config(_literal_numbers(obj), profile, valid_statuses), settings)
+
+
+def read_aurora_config(text: str | bytes, release: str, *, valid_statuses: Iterable[str] | None = None,
+                       source: str | None = None) -> AuroraConfig:
+    """What Aurora ``release`` reads from this ``webhook.json``; WebhookConfigError if it would not start."""
+    profile = profile_for(release)
+    try:
+        return _aurora_config(_json(text), profile, valid_statuses)
+    except WebhookConfigError as exc:
+        raise WebhookConfigError(exc.key, exc.problem, source) from None
+
+
+def _settings(settings: SettingsLike) -> Settings:
+    if settings is None:
+        return Settings()
+    return settings if isinstance(settings, Settings) else settings_from_dict(settings)
+
+
+# -- reading the file as Aurora did -------------------------------------------------------
+
+class _Number(str):
+    """A JSON number kept as the text it was written as (a header value keeps exactly that text)."""
+
+
+def _json(text: str | bytes) -> object:
+    if isinstance(text, bytes):
+        if text.startswith(b"\xef\xbb\xbf"):
+            raise WebhookConfigError(None, "starts with a UTF-8 byte order mark, which is not JSON (remove it)")
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise WebhookConfigError(None, f"not valid UTF-8 (byte {exc.start})") from None
+    try:
+        return json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_int=_Number,
+                          parse_float=_Number, parse_constant=_no_special_numbers)
     except json.JSONDecodeError as exc:
         raise WebhookConfigError(
-            None, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", source
-        ) from exc
-    except WebhookConfigError as exc:
-        raise WebhookConfigError(exc.key, exc.problem, source) from None
+            None, f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     except RecursionError:
-        raise WebhookConfigError(None, "nested too deeply to be a webhook config", source) from None
-    try:
-        return config_from_dict(obj, valid_statuses=valid_statuses, base_dir=base_dir)
-    except WebhookConfigError as exc:
-        raise WebhookConfigError(exc.key, exc.problem, source) from None
+        raise WebhookConfigError(None, "nested too deeply to be a webhook config") from None
 
 
-def config_from_dict(
-    obj: object, *, valid_statuses: Iterable[str] | None = None, base_dir: Path | None = None
-) -> WebhookConfig:
-    """Validate an already-parsed JSON value."""
-    if not isinstance(obj, dict):
-        raise WebhookConfigError(None, f"expected a JSON object at the top level, got {_json_type(obj)}")
-    _reject_unknown_keys(obj, [k.name for k in CONFIG_KEYS], prefix="")
-    known_statuses = tuple(valid_statuses) if valid_statuses is not None else AURORA_0_22_STATUSES
+def _literal_numbers(value: object) -> object:
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return _Number(json.dumps(value))
+    if isinstance(value, dict):
+        return {key: _literal_numbers(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_literal_numbers(item) for item in value]
+    return value
 
-    delivery = _string(obj, "delivery", "reliable")
-    if delivery not in DELIVERY_MODES:
-        raise WebhookConfigError("delivery", f"expected 'reliable' or 'aurora', got {delivery!r}")
-    secret = _optional_string(obj, "signingSecret")
-    if secret is not None:
-        _check_secret(secret)
-        if delivery == "aurora":
-            raise WebhookConfigError(
-                "signingSecret", "not used with delivery 'aurora' (Aurora did not sign requests)")
-    spool = _optional_string(obj, "spool")
-    if spool is not None and base_dir is not None and spool != ":memory:":
-        spool = str(base_dir / spool)
-    return WebhookConfig(
-        target_url=_target_url(obj),
-        timeout_msec=_integer(obj, "timeoutMsec", None, minimum=1, maximum=MAX_JAVA_INT,
-                              hint="a positive integer of milliseconds"),
-        headers=MappingProxyType(_headers(obj)),
-        statuses=_statuses(obj, known_statuses),
-        profile=_profile(obj),
-        delivery=delivery,
-        retry=_retry(obj),
-        spool=spool,
-        signing_secret=secret,
-        queue_size=_integer(obj, "queueSize", 10_000, minimum=1, maximum=10_000_000),
-        workers=_integer(obj, "workers", 4, minimum=1, maximum=MAX_WORKERS),
-    )
-
-
-# -- helpers -----------------------------------------------------------------
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise WebhookConfigError(key, "duplicate key")
+            raise WebhookConfigError(key, "duplicate key (which one a release keeps is not documented: "
+                                          "aurorakit refuses it)")
         result[key] = value
     return result
 
 
 def _no_special_numbers(name: str) -> Any:
-    # Python's json accepts NaN and Infinity; JSON (and Gson) do not.
     raise WebhookConfigError(None, f"invalid JSON: {name} is not a JSON value")
 
 
@@ -267,9 +266,7 @@ def _json_type(value: object) -> str:
         return "null"
     if isinstance(value, bool):
         return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
+    if isinstance(value, _Number):
         return "number"
     if isinstance(value, str):
         return "string"
@@ -278,8 +275,41 @@ def _json_type(value: object) -> str:
     return "object"
 
 
-def _did_you_mean(word: str, choices: Iterable[str]) -> str:
-    choices = list(choices)
+def _aurora_config(obj: object, profile: Profile, valid_statuses: Iterable[str] | None) -> AuroraConfig:
+    release = f"Aurora {profile.version}"
+    if not isinstance(obj, dict):
+        raise WebhookConfigError(None, f"expected a JSON object at the top level, got {_json_type(obj)}")
+    old = [key for key in obj if key in OLD_KEYS]
+    if old:
+        moves = "; ".join(f"{key} -> {where_it_goes(key)}" for key in old)
+        raise WebhookConfigError(old[0], "aurorakit settings do not belong in webhook.json (a real scheduler "
+                                         f"stops at startup on any key it does not know); move them: {moves}")
+    known = ["targetURL", "timeoutMsec", "headers"] + (["statuses"] if profile.statuses_filter else [])
+    for key in obj:
+        if key == "statuses" and key not in known:
+            raise WebhookConfigError(key, f"{release} does not know this key (it came in 0.19): "
+                                          "the scheduler stops at startup")
+        if key not in known:
+            raise WebhookConfigError(key, f"unknown key{_did_you_mean(key, known)}: {release} stops at startup")
+    for key in ("targetURL", "timeoutMsec", "headers"):
+        if obj.get(key) is None:
+            what = "missing" if key not in obj else "null"
+            raise WebhookConfigError(key, f"{what} (required: {release} stops at startup)")
+    notes: list[str] = []
+    target, target_problem = _target(obj["targetURL"])
+    statuses_known = tuple(valid_statuses) if valid_statuses is not None else profile.schedule_statuses
+    return AuroraConfig(
+        profile=profile,
+        target_url=target,
+        timeout_msec=_timeout(obj["timeoutMsec"], notes),
+        headers=_headers(obj["headers"], notes),
+        statuses=_statuses(obj.get("statuses"), statuses_known, profile),
+        notes=tuple(notes),
+        target_problem=target_problem,
+    )
+
+
+def _did_you_mean(word: str, choices: list[str]) -> str:
     folded = {c.lower(): c for c in choices}
     match = folded.get(word.lower())
     if match is None:
@@ -288,157 +318,123 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f" (did you mean {match!r}?)" if match else ""
 
 
-def _reject_unknown_keys(obj: Mapping[str, Any], known: list[str], prefix: str) -> None:
-    for key in obj:
-        if key not in known:
-            raise WebhookConfigError(f"{prefix}{key}", "unknown key" + _did_you_mean(key, known))
-
-
-def _string(obj: Mapping[str, Any], key: str, default: str) -> str:
-    value = _optional_string(obj, key)
-    return default if value is None else value
-
-
-def _optional_string(obj: Mapping[str, Any], key: str) -> str | None:
-    if key not in obj:
-        return None
-    value = obj[key]
-    if not isinstance(value, str):
-        raise WebhookConfigError(key, f"expected a string, got {_json_type(value)}")
-    if not value:
-        raise WebhookConfigError(key, "must not be empty")
-    return value
-
-
-def _integer(obj: Mapping[str, Any], key: str, default: int | None, *, minimum: int,
-             maximum: int, hint: str = "", label: str | None = None) -> int:
-    label = label or key
-    if key not in obj:
-        if default is None:
-            raise WebhookConfigError(label, f"missing (required, {hint})" if hint else "missing")
-        return default
-    value = obj[key]
-    if isinstance(value, bool) or not isinstance(value, int):
-        got = _json_type(value) + (f" {value!r}" if isinstance(value, float) else "")
-        raise WebhookConfigError(label, f"expected an integer, got {got}")
-    if value < minimum:
-        what = "a positive integer" if minimum == 1 else f"at least {minimum}"
-        raise WebhookConfigError(label, f"must be {what}, got {value}")
-    if value > maximum:
-        raise WebhookConfigError(label, f"too large (at most {maximum}), got {value}")
-    return value
-
-
-def _target_url(obj: Mapping[str, Any]) -> str:
-    if "targetURL" not in obj:
-        raise WebhookConfigError("targetURL", "missing (required)")
-    url = _string(obj, "targetURL", "")
-    if any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in url):
-        raise WebhookConfigError("targetURL", "contains whitespace or control characters")
-    shown = redact_url(url)
-    if "://" not in url:
-        raise WebhookConfigError("targetURL", f"not an absolute URL: {shown!r}")
-    parts = urlsplit(url)
+def _target(value: object) -> tuple[str, str | None]:
+    if not isinstance(value, str) or isinstance(value, _Number):
+        raise WebhookConfigError("targetURL", f"expected a string, got {_json_type(value)}")
+    if not value or any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        raise WebhookConfigError("targetURL", "not a URI: empty, or contains whitespace or control characters")
+    shown = redact_url(value)
+    parts = urlsplit(value)
     if parts.scheme.lower() not in ("http", "https"):
-        raise WebhookConfigError("targetURL", f"unsupported scheme {parts.scheme!r} (only http and https)")
+        what = f"the scheme {parts.scheme!r} is not http or https" if parts.scheme else "not an absolute URL"
+        return value, f"{what} ({shown!r}): every event fails"
     try:
-        port = parts.port
+        parts.port
     except ValueError:
-        raise WebhookConfigError("targetURL", f"invalid port in {shown!r}") from None
+        return value, f"invalid port in {shown!r}: every event fails"
     if not parts.hostname:
-        raise WebhookConfigError("targetURL", f"no host in {shown!r}")
-    del port
-    return url
+        return value, f"no host in {shown!r}: every event fails"
+    return value, None
 
 
-def _headers(obj: Mapping[str, Any]) -> dict[str, str]:
-    value = obj.get("headers", {})
+def _timeout(value: object, notes: list[str]) -> int:
+    if isinstance(value, _Number):
+        if _JSON_INTEGER.fullmatch(value):
+            number = int(value)
+        else:
+            as_float = float(value)
+            if as_float != as_float or abs(as_float) == float("inf"):
+                raise WebhookConfigError("timeoutMsec", f"{value} is out of range of a Java int")
+            number = int(as_float)  # toward zero: 5.9 -> 5, -0.5 -> 0
+            notes.append(f"timeoutMsec {value} is read as {number}")
+    elif isinstance(value, str):
+        if not _JSON_INTEGER.fullmatch(value):
+            raise WebhookConfigError("timeoutMsec", f"the string {value!r} is not a whole number (only strings "
+                                                    "of digits are documented as accepted: aurorakit refuses it)")
+        number = int(value)
+        notes.append(f"timeoutMsec {json.dumps(value)} is read as {number}")
+    else:
+        raise WebhookConfigError("timeoutMsec", f"expected a number of milliseconds, got {_json_type(value)}")
+    if not JAVA_INT[0] <= number <= JAVA_INT[1]:
+        raise WebhookConfigError("timeoutMsec", f"{value} is out of range of a Java int")
+    return number
+
+
+def _headers(value: object, notes: list[str]) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, dict):
-        raise WebhookConfigError(
-            "headers", f"expected an object of string to string, got {_json_type(value)}")
-    seen: dict[str, str] = {}
-    for name, header_value in value.items():
-        if not _HEADER_NAME.match(name):
-            raise WebhookConfigError("headers", f"invalid header name {name!r}")
-        if name.lower() in _RESERVED_HEADERS:
-            raise WebhookConfigError(f"headers.{name}", "set by the sender, cannot be configured")
-        if name.lower() in seen:
-            raise WebhookConfigError(f"headers.{name}", f"same header as {seen[name.lower()]!r}")
-        seen[name.lower()] = name
-        if not isinstance(header_value, str):
-            raise WebhookConfigError(f"headers.{name}", f"expected a string, got {_json_type(header_value)}")
-        if "\r" in header_value or "\n" in header_value:
-            raise WebhookConfigError(f"headers.{name}", "value contains a line break")
-    return dict(value)
+        raise WebhookConfigError("headers", f"expected an object of header names to values, got {_json_type(value)}")
+    headers = []
+    for name, item in value.items():
+        if isinstance(item, _Number):
+            notes.append(f"headers.{name}: the number {item} is sent as the text {str(item)!r}")
+            text = str(item)
+        elif isinstance(item, bool):
+            text = "true" if item else "false"
+            notes.append(f"headers.{name}: the boolean {text} is sent as the text {text!r}")
+        elif isinstance(item, str):
+            text = item
+        elif item is None:
+            raise WebhookConfigError(f"headers.{name}", "null (not documented: aurorakit refuses it)")
+        else:
+            raise WebhookConfigError(f"headers.{name}", f"expected a string, number or boolean, got {_json_type(item)}")
+        headers.append((name, text))
+    return tuple(headers)
 
 
-def _statuses(obj: Mapping[str, Any], known: tuple[str, ...]) -> frozenset[str] | None:
-    if "statuses" not in obj:
+def _statuses(value: object, known: tuple[str, ...], profile: Profile) -> frozenset[str] | None:
+    if value is None:
         return None
-    value = obj["statuses"]
     if not isinstance(value, list):
         raise WebhookConfigError("statuses", f"expected an array of status names, got {_json_type(value)}")
-    if not value:
-        raise WebhookConfigError("statuses", 'empty list (use ["*"] for all statuses, or omit the key)')
     for index, name in enumerate(value):
-        if not isinstance(name, str):
+        if not isinstance(name, str) or isinstance(name, _Number):
             raise WebhookConfigError(f"statuses[{index}]", f"expected a string, got {_json_type(name)}")
         if name != "*" and name not in known:
+            since = " (it came in 0.20)" if name == "PARTITIONED" else ""
             raise WebhookConfigError(
-                f"statuses[{index}]", f"unknown status {name!r}" + _did_you_mean(name, known))
+                f"statuses[{index}]", f"unknown status {name!r} in Aurora {profile.version}{since}"
+                + ("" if since else _did_you_mean(name, list(known))) + ": the scheduler stops at startup")
     return None if "*" in value else frozenset(value)
 
 
-def _profile(obj: Mapping[str, Any]) -> str:
-    value = _string(obj, "profile", "0.22")
-    match = re.fullmatch(r"(0\.\d+)(?:\.\d+)?", value)
-    if match is None or match.group(1) not in SUPPORTED_PROFILES:
-        raise WebhookConfigError(
-            "profile", f"unsupported Aurora version {value!r} (supported: 0.14 to 0.22)")
-    return match.group(1)
+# -- joining aurorakit's settings, and what a request can carry --------------------------
+
+def _joined(aurora: AuroraConfig, settings: Settings) -> WebhookConfig:
+    problem = sending_problem(aurora, settings.delivery)
+    if problem is not None:
+        raise WebhookConfigError(*problem)
+    return WebhookConfig(
+        target_url=aurora.target_url, timeout_msec=aurora.timeout_msec,
+        headers=MappingProxyType(dict(aurora.headers)), statuses=aurora.statuses,
+        profile=aurora.profile.version, delivery=settings.delivery, retry=settings.retry,
+        spool=settings.spool, signing_secret=settings.signing_secret,
+        queue_size=settings.queue_size, workers=settings.workers)
 
 
-def _retry(obj: Mapping[str, Any]) -> RetryPolicy:
-    value = obj.get("retry", {})
-    if not isinstance(value, dict):
-        raise WebhookConfigError("retry", f"expected an object, got {_json_type(value)}")
-    _reject_unknown_keys(value, list(_RETRY_KEYS), prefix="retry.")
-    default = RetryPolicy()
-    initial = _integer(value, "initialBackoffMsec", default.initial_backoff_msec, minimum=1,
-                       maximum=MAX_JAVA_INT, label="retry.initialBackoffMsec")
-    maximum = _integer(value, "maxBackoffMsec", max(default.max_backoff_msec, initial), minimum=1,
-                       maximum=MAX_JAVA_INT, label="retry.maxBackoffMsec")
-    if maximum < initial:
-        raise WebhookConfigError("retry.maxBackoffMsec",
-                                 f"must be at least retry.initialBackoffMsec ({initial}), got {maximum}")
-    return RetryPolicy(
-        max_attempts=_integer(value, "maxAttempts", default.max_attempts, minimum=1,
-                              maximum=1_000_000, label="retry.maxAttempts"),
-        initial_backoff_msec=initial,
-        max_backoff_msec=maximum,
-        jitter=_number(value, "jitter", default.jitter, low=0.0, high=1.0, inclusive_low=True),
-        deadline_sec=_number(value, "deadlineSec", default.deadline_sec, low=0.0, high=None,
-                             inclusive_low=False),
-    )
-
-
-def _number(obj: Mapping[str, Any], key: str, default: float, *, low: float, high: float | None,
-            inclusive_low: bool) -> float:
-    label = f"retry.{key}"
-    if key not in obj:
-        return default
-    value = obj[key]
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise WebhookConfigError(label, f"expected a number, got {_json_type(value)}")
-    too_low = value < low if inclusive_low else value <= low
-    if too_low or (high is not None and value > high) or value != value:
-        bounds = f"between {low:g} and {high:g}" if high is not None else f"greater than {low:g}"
-        raise WebhookConfigError(label, f"must be {bounds}, got {value!r}")
-    return float(value)
-
-
-def _check_secret(secret: str) -> None:
-    try:
-        decode_secret(secret)
-    except SecretFormatError as exc:
-        raise WebhookConfigError("signingSecret", str(exc)) from None
+def sending_problem(aurora: AuroraConfig, delivery: str) -> tuple[str, str] | None:
+    """(key, problem) if aurorakit cannot send with this config in ``delivery`` mode, else None."""
+    seen: dict[str, str] = {}
+    for name, value in aurora.headers:
+        if not _HEADER_NAME.fullmatch(name):
+            return "headers", f"invalid header name {name!r} (a request cannot carry it)"
+        where = f"headers.{name}"
+        if name.lower() in _RESERVED_HEADERS:
+            return where, "set by the sender, cannot be configured"
+        if name.lower() in seen:
+            return where, f"same header as {seen[name.lower()]!r}"
+        seen[name.lower()] = name
+        shown = REDACTED if is_sensitive_header(name) else repr(value)
+        if any(ch in "\r\n\0" for ch in value):
+            return where, "value contains a line break or NUL (a request cannot carry it)"
+        try:
+            value.encode("latin-1")
+        except UnicodeEncodeError as exc:
+            bad = f" U+{ord(value[exc.start]):04X}" if shown != REDACTED else ""
+            return where, f"value {shown} has a character outside ISO-8859-1{bad} (a request cannot carry it)"
+    if delivery == "reliable" and aurora.target_problem is not None:
+        return "targetURL", f"{aurora.target_problem} (reliable delivery needs an http(s) URL)"
+    if delivery == "reliable" and aurora.timeout_msec <= 0:
+        said = timeout_meaning(behaviour_for(aurora.profile), aurora.timeout_msec)
+        return "timeoutMsec", (f"{aurora.timeout_msec}: Aurora {aurora.profile.version} took it as: {said}; "
+                               f"reliable delivery needs a positive timeout")
+    return None
