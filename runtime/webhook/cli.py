@@ -13,18 +13,15 @@ import dataclasses
 import json
 import logging
 import os
-import signal
 import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timezone
-from types import FrameType, ModuleType
+from types import ModuleType
 from typing import Any, TextIO
 
-from ..cli_output import emit, say
+from ..cli_output import emit, say, sigterm_as_ctrl_c
 from ..errors import AurorakitError, PayloadError
 from ..event import TaskStateChange
 from ..identity import IdentityTable
@@ -108,23 +105,6 @@ def _payload_models(args: argparse.Namespace, version: str | None,
                     recorded: str | None = None) -> tuple[Profile, ModuleType]:
     """The profile and models named by ``--aurora``/``--models``/``--idl``, else ``recorded``, else ``version``."""
     return resolve_release(args, recorded, configured=version)
-
-
-@contextmanager
-def _sigterm_as_ctrl_c() -> Iterator[None]:
-    """Within the block, SIGTERM ends a long-running command as cleanly as Ctrl-C does."""
-    if threading.current_thread() is not threading.main_thread():  # only the main thread gets signals
-        yield
-        return
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
 
 
 class _StderrLines(logging.Handler):
@@ -293,7 +273,7 @@ def _receive(args: argparse.Namespace) -> int:
               f"models {models.__name__}{signed}); Ctrl-C stops", flush=True)
 
     try:
-        with _sigterm_as_ctrl_c():
+        with sigterm_as_ctrl_c():
             serve(args.port, store, host=args.host, secret=secret, limits=limits,
                   decode_request=request_decoder(profile, models), on_ready=ready,
                   allow_unsigned=args.allow_unsigned, on_request=None if args.quiet else _print_request)
@@ -328,7 +308,7 @@ def _show_stored(args: argparse.Namespace) -> int:
                 print(_delivery_text(delivery, args.json))
             return 0
         try:
-            with _sigterm_as_ctrl_c():
+            with sigterm_as_ctrl_c():
                 for delivery in store.tail(last=args.tail, follow=args.follow):
                     print(_delivery_text(delivery, args.json), flush=True)
         except KeyboardInterrupt:
@@ -738,7 +718,7 @@ def _simulate(args: argparse.Namespace) -> int:
                           partition_aware=args.partition_aware,
                           failover_every_ms=round(args.failover_every * 3_600_000))
     if args.dry_run is not None:
-        with _DryRunFile(args.dry_run, simulator) as sink, _sigterm_as_ctrl_c():
+        with _DryRunFile(args.dry_run, simulator) as sink, sigterm_as_ctrl_c():
             posted, interrupted = _run(simulator, args, sink.write)
         say(args, f"wrote {posted} payload(s) to {args.dry_run}" +
                   (f" (identity table in {sink.identity_path})" if sink.identity_path else ""))
@@ -756,7 +736,7 @@ def _simulate(args: argparse.Namespace) -> int:
         # event), so only they are counted: the memory stays bounded by the stored tasks.
         delivery.submit(occurrence(outgoing) if event.old_state is None else outgoing)
 
-    with _sigterm_as_ctrl_c():
+    with sigterm_as_ctrl_c():
         posted, interrupted = _run(simulator, args, put)
     _print_simulation(simulator, posted, args, "simulation")
     status = delivery.finish(0.0 if interrupted else args.wait, sys.stdout)
