@@ -13,7 +13,7 @@ from types import FrameType
 from typing import Any
 
 from ..errors import AurorakitError
-from ..profiles import profile_for
+from ..aurora.profiles import profile_for
 from ..webhook.payloads import models_for
 from ..webhook.signing import decode_secret
 from .outbox import Outbox

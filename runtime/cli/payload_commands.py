@@ -16,16 +16,16 @@ from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 
-from .cli_output import EXIT_ERROR, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, emit, print_error, say
-from .errors import AurorakitError, PayloadError, UsageError
-from .payload_files import Payload, PayloadFile, open_payload_file
+from .output import EXIT_ERROR, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, emit, print_error, say
+from ..errors import AurorakitError, PayloadError, UsageError
+from ..aurora.payload_files import Payload, PayloadFile, open_payload_file
 from .progress import Progress
 
 FILE_HELP = "payload files: JSON, JSON lines, vector files, documents with ```json blocks; - reads stdin"
 
 
 def add_commands(commands: Any) -> None:
-    from .cli import command
+    from .main import command
     sub = command(commands, "conformance", "check decode/encode and rehashing against captured payloads",
                   "For every case of each vector file: (a) decode then encode, and (b) decode, clear\n"
                   "every cachedHashCode, rehash as the case's 'hashed' says with the file's identity\n"
@@ -176,7 +176,7 @@ class PayloadRun:
 
     def events(self, paths: list[str]) -> Iterator[tuple[PayloadFile, Payload, Any]]:
         """Each payload that decodes, as an event; the others reported by file and line or case."""
-        from .event import decode_event
+        from ..aurora.event import decode_event
         for source, payload in self.sources(paths):
             try:
                 event = decode_event(payload.text, self.models(source),
@@ -209,7 +209,7 @@ class PayloadRun:
 
 def read_events(path: str, args: argparse.Namespace, aurora: str) -> list[Any]:
     """Every event of one (small) file, for ``example --doc``; the first problem raises."""
-    from .event import decode_event
+    from ..aurora.event import decode_event
     events = []
     with open_payload_file(path) as source:
         models = resolve_models(args, source.aurora or aurora)
@@ -227,8 +227,8 @@ def read_events(path: str, args: argparse.Namespace, aurora: str) -> list[Any]:
 
 # -- conformance -----------------------------------------------------------------
 def _conformance(args: argparse.Namespace) -> int:
-    from .conformance import check_case
-    from .identity import IdentityTable
+    from ..aurora.conformance import check_case
+    from ..identity import IdentityTable
     run = PayloadRun(args)
     passed = failed = file_passed = file_failed = 0
     tables: dict[int, IdentityTable | None] = {}
@@ -268,8 +268,8 @@ def _conformance(args: argparse.Namespace) -> int:
 
 # -- decode ------------------------------------------------------------------------
 def _decode(args: argparse.Namespace) -> int:
-    from .treeview import render_event
-    from .verify import walk
+    from ..treeview import render_event
+    from ..aurora.verify import walk
     run = PayloadRun(args)
     decoded = 0
     try:
@@ -292,8 +292,8 @@ def _decode(args: argparse.Namespace) -> int:
 
 # -- verify --------------------------------------------------------------------------
 def _verify(args: argparse.Namespace) -> int:
-    from .identity import IdentityTable
-    from .verify import verify
+    from ..identity import IdentityTable
+    from ..aurora.verify import verify
     run = PayloadRun(args)
     given = IdentityTable.load(args.identity, strict=True) if args.identity else None
     payloads = checked = mismatches = unverifiable = 0
@@ -333,8 +333,8 @@ def _verify(args: argparse.Namespace) -> int:
 
 # -- calibrate -----------------------------------------------------------------------
 def _calibrate(args: argparse.Namespace) -> int:
-    from .identity import IdentityTable
-    from .verify import calibrate
+    from ..identity import IdentityTable
+    from ..aurora.verify import calibrate
     run = PayloadRun(args)
     start = IdentityTable.load(args.start, strict=True) if args.start else None
     try:

@@ -1,6 +1,6 @@
 """What both command lines share: ``-q``/``--json``, one-line errors, exit statuses.
 
-``runtime/cli.py`` and ``runtime/webhook/cli.py`` both use these, so every
+``runtime/cli/main.py`` and ``runtime/cli/webhook_commands.py`` both use these, so every
 command reports the same way:
 
 - an error aurorakit raises on purpose (:class:`AurorakitError`) is one line
@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
-from .errors import AurorakitError
+from ..errors import AurorakitError
 from .progress import set_quiet
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130

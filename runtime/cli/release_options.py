@@ -1,6 +1,6 @@
 """``--aurora RELEASE`` (and ``--models``/``--idl``) for every command, read in one way.
 
-Both command modules (``aurorakit.runtime.cli`` and the webhook commands)
+Both command modules (``aurorakit.runtime.cli.main`` and the webhook commands)
 add these options with :func:`add_release_options` and turn them into a
 profile and models with :func:`resolve_release`. Which release a command
 works as, first match wins:
@@ -11,7 +11,7 @@ works as, first match wins:
 3. what the command was otherwise configured with (``send``'s config);
 4. the models given with ``--models``/``--idl``, when they are a shipped
    release's;
-5. :data:`~aurorakit.runtime.releases.DEFAULT_RELEASE`.
+5. :data:`~aurorakit.runtime.aurora.releases.DEFAULT_RELEASE`.
 
 ``--models``/``--idl`` replace the release's own models (models generated
 from a user's copy of that release's api.thrift); the release still decides
@@ -24,9 +24,9 @@ import argparse
 from collections.abc import Iterable
 from types import ModuleType
 
-from .errors import AurorakitError, UsageError
-from .profiles import Profile, profile_for
-from .releases import DEFAULT_RELEASE, ReleaseError, parse_release, release_of_models
+from ..errors import AurorakitError, UsageError
+from ..aurora.profiles import Profile, profile_for
+from ..aurora.releases import DEFAULT_RELEASE, ReleaseError, parse_release, release_of_models
 
 RELEASE_HELP = (f"the Aurora release to work as: 0.14 to 0.22, or 0.23 to 0.27 of the aurora-scheduler fork "
                 f"(a patch release such as 0.19.1 is its line's); default: the release the input records, "

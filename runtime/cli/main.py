@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 from aurorakit.codegen import GENERATOR_VERSION
 
-from .cli_output import EXIT_INTERRUPTED, add_output_options_everywhere, emit, run_command, say
+from .output import EXIT_INTERRUPTED, add_output_options_everywhere, emit, run_command, say
 
 EPILOG = """\
 examples:
@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_codegen(commands)
     payload_commands.add_commands(commands)  # conformance, decode, verify, calibrate
     _add_example(commands)
-    from aurorakit.runtime.webhook import cli as webhook_cli  # receive, send, simulate
+    from aurorakit.runtime.cli import webhook_commands as webhook_cli  # receive, send, simulate
     webhook_cli.add_commands(commands)
     from aurorakit.runtime.relay import cli as relay_cli  # relay, consume
     relay_cli.add_commands(commands)
@@ -153,7 +153,7 @@ def _add_example(commands: Any) -> None:
 
 
 def _example(args: argparse.Namespace) -> int:
-    from .example import calibrated_from, documented_example, documented_identity
+    from ..aurora.example import calibrated_from, documented_example, documented_identity
     from .payload_commands import read_events
     from .release_options import resolve_release
     profile, _ = resolve_release(args, configured="0.14")  # --aurora, else the document's release

@@ -1,6 +1,6 @@
 """The webhook commands of ``aurorakit``: ``receive``, ``send`` and ``simulate``.
 
-``aurorakit.runtime.cli`` calls :func:`add_commands` with its subparsers.
+``aurorakit.runtime.cli.main`` calls :func:`add_commands` with its subparsers.
 As there, each command is a small function from parsed arguments to an exit
 status; errors aurorakit raises on purpose (a bad webhook.json, a payload
 that cannot be read, a port already in use) print as one line and exit 2.
@@ -21,34 +21,34 @@ from datetime import datetime, timezone
 from types import ModuleType
 from typing import Any, TextIO
 
-from ..cli_output import emit, say, sigterm_as_ctrl_c
+from .output import emit, say, sigterm_as_ctrl_c
 from ..errors import AurorakitError, PayloadError
-from ..event import TaskStateChange
+from ..aurora.event import TaskStateChange
 from ..identity import IdentityTable
-from ..payload_commands import PayloadRun
-from ..payload_files import open_payload_file
-from ..profiles import Profile
-from ..release_options import ReleaseOptionError, add_release_options, recorded_in, resolve_release
-from ..releases import header_line, parse_release
-from ..progress import Progress
+from .payload_commands import PayloadRun
+from ..aurora.payload_files import open_payload_file
+from ..aurora.profiles import Profile
+from .release_options import ReleaseOptionError, add_release_options, recorded_in, resolve_release
+from ..aurora.releases import header_line, parse_release
+from .progress import Progress
 
-from . import settings as aurorakit_settings
-from .check_config import check_config, report_json, report_text
+from ..webhook import settings as aurorakit_settings
+from ..webhook.check_config import check_config, report_json, report_text
 from ..relay.stores import is_postgres_url, open_store
-from .config import WebhookConfig, describe_keys, load_config
-from .outgoing import OccurrenceIds, OutgoingEvent
-from .payloads import header, outgoing_from_event, outgoing_from_text, request_decoder
-from .receive_tools import (SECRET_ENV, SECRET_SOURCES_HELP, export_lines, raise_open_file_limit, read_secret,
+from ..webhook.config import WebhookConfig, describe_keys, load_config
+from ..webhook.outgoing import OccurrenceIds, OutgoingEvent
+from ..webhook.payloads import header, outgoing_from_event, outgoing_from_text, request_decoder
+from ..webhook.receive_tools import (SECRET_ENV, SECRET_SOURCES_HELP, export_lines, raise_open_file_limit, read_secret,
                             rejected_text)
-from .receiver import DEFAULT_MAX_BODY_BYTES, Limits, ReceiverStore, RequestLog, StoredDelivery, serve
-from .redaction import redact_url
-from .aurora_clients import QUIRK_NAMES, behaviour_for, describe_quirks, wire_encoding
-from .aurora_delivery import AuroraSender
-from .sender import ReliableSender, SubmitQueueFullError, make_sender
-from .signing import SecretFormatError, decode_secret
-from .simulate import Simulator
-from .spool import Spool, SpoolError
-from .spool_salvage import salvage
+from ..webhook.receiver import DEFAULT_MAX_BODY_BYTES, Limits, ReceiverStore, RequestLog, StoredDelivery, serve
+from ..webhook.redaction import redact_url
+from ..webhook.aurora_clients import QUIRK_NAMES, behaviour_for, describe_quirks, wire_encoding
+from ..webhook.aurora_delivery import AuroraSender
+from ..webhook.sender import ReliableSender, SubmitQueueFullError, make_sender
+from ..webhook.signing import SecretFormatError, decode_secret
+from ..simulate.simulator import Simulator
+from ..webhook.spool import Spool, SpoolError
+from ..webhook.spool_salvage import salvage
 
 
 class WebhookCommandError(AurorakitError):

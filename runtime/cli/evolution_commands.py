@@ -1,7 +1,7 @@
 """``aurorakit diff`` and ``aurorakit convert``: schema evolution on the command line.
 
 Argument parsing only; the work is in ``aurorakit.codegen.evolution`` (diff,
-loaded only when ``diff`` runs) and ``aurorakit.runtime.convert``.
+loaded only when ``diff`` runs) and ``aurorakit.runtime.aurora.convert``.
 """
 
 from __future__ import annotations
@@ -160,7 +160,7 @@ def _add_convert(commands: Any) -> None:
 
 
 def _convert(args: argparse.Namespace) -> int:
-    from .cli_output import emit, say
+    from .output import emit, say
     from .conversion_run import ConversionRun
     run = ConversionRun(args)
     try:
