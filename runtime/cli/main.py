@@ -2,9 +2,10 @@
 
 Each subcommand is a small function taking the parsed arguments and
 returning the exit status; the work itself lives in the library modules
-(the payload commands' loops in ``payload_commands.py``). Errors aurorakit
+(the payload commands' loops in ``payload_commands.py``). Only ``codegen``
+loads ``aurorakit.codegen`` (and with it jinja2 and thriftpy2). Errors aurorakit
 raises on purpose print as one line (``aurorakit: PLACE: ...``) and exit 2;
-anything else is a bug and keeps its traceback (``cli_output.py`` has the
+anything else is a bug and keeps its traceback (``output.py`` has the
 rules both command lines share).
 """
 
@@ -13,9 +14,8 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib.metadata import version
 from typing import Any, NoReturn
-
-from aurorakit.codegen import GENERATOR_VERSION
 
 from .output import EXIT_INTERRUPTED, add_output_options_everywhere, emit, run_command, say
 
@@ -60,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="aurorakit",
         description="Apache Aurora's Thrift models and webhook payloads in Python, byte for byte.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action="version", version=f"aurorakit {GENERATOR_VERSION}")
+    parser.add_argument("--version", action="version", version=f"aurorakit {version('aurorakit')}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     from . import payload_commands
     _add_codegen(commands)
