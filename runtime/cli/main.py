@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from importlib.metadata import version
 from typing import Any, NoReturn
 
-from .output import EXIT_INTERRUPTED, add_output_options_everywhere, emit, run_command, say
+from .output import EXIT_INTERRUPTED, add_output_options_everywhere, command, emit, run_command, say
 
 EPILOG = """\
 examples:
@@ -68,18 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_example(commands)
     from aurorakit.runtime.cli import webhook_commands as webhook_cli  # receive, send, simulate
     webhook_cli.add_commands(commands)
-    from aurorakit.runtime.relay import cli as relay_cli  # relay, consume
+    from aurorakit.runtime.cli import relay_commands as relay_cli  # relay, consume
     relay_cli.add_commands(commands)
     from . import evolution_commands  # diff, convert
     evolution_commands.add_commands(commands)
     add_output_options_everywhere(commands)
     return parser
-
-
-def command(commands: Any, name: str, summary: str, description: str) -> argparse.ArgumentParser:
-    sub: argparse.ArgumentParser = commands.add_parser(
-        name, help=summary, description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
-    return sub
 
 
 # -- codegen -------------------------------------------------------------------

@@ -45,6 +45,15 @@ def add_output_options_everywhere(commands: Any) -> None:
         add_output_options(parser)
 
 
+def command(commands: Any, name: str, summary: str, description: str,
+            examples: str | None = None) -> argparse.ArgumentParser:
+    """One subcommand of any of the command lines, with its help laid out as written."""
+    sub: argparse.ArgumentParser = commands.add_parser(
+        name, help=summary, description=description, epilog="examples:\n" + examples if examples else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    return sub
+
+
 def print_error(err: BaseException) -> None:
     print(f"aurorakit: {err}", file=sys.stderr, flush=True)
 

@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from types import ModuleType
 from typing import Any, TextIO
 
-from .output import emit, say, sigterm_as_ctrl_c
+from .output import command, emit, say, sigterm_as_ctrl_c
 from ..errors import AurorakitError, PayloadError
 from ..aurora.event import TaskStateChange
 from ..identity import IdentityTable
@@ -61,13 +61,6 @@ def add_commands(commands: Any) -> None:
     _add_send(commands)
     _add_simulate(commands)
     _add_check_config(commands)
-
-
-def _command(commands: Any, name: str, summary: str, description: str, examples: str) -> argparse.ArgumentParser:
-    sub: argparse.ArgumentParser = commands.add_parser(
-        name, help=summary, description=description, epilog="examples:\n" + examples,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    return sub
 
 
 def _positive_int(text: str) -> int:
@@ -135,7 +128,7 @@ CHECK_CONFIG_EXAMPLES = """\
 
 
 def _add_check_config(commands: Any) -> None:
-    sub = _command(commands, "check-config", "say whether an Aurora release would start with a webhook.json",
+    sub = command(commands, "check-config", "say whether an Aurora release would start with a webhook.json",
                    "Read webhook.json exactly as the Aurora release reads it and say whether the\n"
                    "scheduler would start with it; if not, the exact reason. If it would: the target,\n"
                    "the headers as a receiver sees them (configured, added by the release's HTTP\n"
@@ -173,7 +166,7 @@ RECEIVE_EXAMPLES = """\
 
 
 def _add_receive(commands: Any) -> None:
-    sub = _command(commands, "receive", "receive webhooks, decode and store them; list or tail what was stored",
+    sub = command(commands, "receive", "receive webhooks, decode and store them; list or tail what was stored",
                    "Run an HTTP server that takes Aurora's task state change POSTs (any path) and\n"
                    "stores each one in an SQLite file: the raw body bytes, the headers (credentials\n"
                    "redacted) and a summary of the decoded event (task id, job key, instance,\n"
@@ -492,7 +485,7 @@ webhook.json keys (as Aurora reads them; check with aurorakit check-config):
 
 
 def _add_send(commands: Any) -> None:
-    sub = _command(commands, "send", "replay captured payloads to a webhook as Aurora would",
+    sub = command(commands, "send", "replay captured payloads to a webhook as Aurora would",
                    "POST every payload in the files (one event per file, JSON lines, vector files,\n"
                    "documents with ```json blocks) to the config's targetURL, behaving like the\n"
                    "Aurora release named by --aurora (or AURORAKIT_AURORA, or the settings file):\n"
@@ -644,7 +637,7 @@ SIMULATE_EXAMPLES = """\
 
 
 def _add_simulate(commands: Any) -> None:
-    sub = _command(commands, "simulate", "simulate an Aurora scheduler's task events and send (or write) them",
+    sub = command(commands, "simulate", "simulate an Aurora scheduler's task events and send (or write) them",
                    "Simulate a scheduler that has just started with J jobs of I instances each\n"
                    "(realistic jobs named in Aurora's alphabet: roles, environments, executor data,\n"
                    "resources, ports, constraints, metadata) and drive their tasks through Aurora's\n"
