@@ -21,6 +21,7 @@ the behaviour.
 from __future__ import annotations
 
 import argparse
+import importlib
 from collections.abc import Iterable
 from types import ModuleType
 
