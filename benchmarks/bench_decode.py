@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 
-from aurorakit.runtime.event import decode_event
-from aurorakit.runtime.profiles import profile_for
+from aurorakit.runtime.aurora.event import decode_event
+from aurorakit.runtime.aurora.profiles import profile_for
 
 from .common import Figure, best_rate
 from .data import lifecycle_payloads, vector_payloads

@@ -26,7 +26,7 @@ from .data import lifecycle_payloads
 
 _RECEIVER = """
 import sys
-from aurorakit.runtime.event import decode_event
+from aurorakit.runtime.aurora.event import decode_event
 from aurorakit.runtime.webhook.receiver import WebhookReceiver
 from aurorakit.runtime.webhook.receiver_store import ReceiverStore
 

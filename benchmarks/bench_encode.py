@@ -19,8 +19,8 @@ import time
 from typing import Any
 
 from aurorakit.runtime.codec import parse_json
-from aurorakit.runtime.event import TaskStateChange, decode_event
-from aurorakit.runtime.webhook.simulate import Simulator
+from aurorakit.runtime.aurora.event import TaskStateChange, decode_event
+from aurorakit.runtime.simulate.simulator import Simulator
 
 from .common import Figure, best_rate
 from .data import lifecycle_payloads

@@ -28,7 +28,7 @@ BYTES_PER_EVENT = 3_900  # about what a simulated 0.22 event takes in a vector f
 # Runs one aurorakit command, then reports its own peak RSS (this process image only).
 _PROBE = """
 import json, sys
-from aurorakit.runtime.cli import main
+from aurorakit.runtime.cli.main import main
 status = main(sys.argv[1:])
 with open("/proc/self/status") as fh:
     peak = next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
@@ -69,7 +69,7 @@ def run(quick: bool = False, file_mb: int | None = None) -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="aurorakit-bench-files-") as tmp:
         vectors, lines = Path(tmp) / "events.json", Path(tmp) / "events.jsonl"
         for out in (vectors, lines):
-            subprocess.run([sys.executable, "-m", "aurorakit.runtime.cli", "simulate", "--jobs", "100",
+            subprocess.run([sys.executable, "-m", "aurorakit.runtime.cli.main", "simulate", "--jobs", "100",
                             "--instances", "10", "--events", str(events), "--seed", "3", "--dry-run", str(out)],
                            check=True, stdout=subprocess.DEVNULL)
         sink = subprocess.Popen([sys.executable, "-c", _SINK], stdout=subprocess.PIPE, text=True)

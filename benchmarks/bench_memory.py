@@ -17,7 +17,7 @@ from .common import Figure
 # ru_maxrss would also count the parent's pages from before exec.
 _PROBE = """
 import itertools, json, resource, sys
-from aurorakit.runtime.webhook.simulate import Simulator
+from aurorakit.runtime.simulate.simulator import Simulator
 
 def peak_kb():
     try:

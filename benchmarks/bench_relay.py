@@ -29,7 +29,7 @@ from pathlib import Path
 
 import requests
 
-from aurorakit.runtime.profiles import profile_for
+from aurorakit.runtime.aurora.profiles import profile_for
 from aurorakit.runtime.relay.consume import messages
 from aurorakit.runtime.relay.outbox import Outbox
 from aurorakit.runtime.relay.relay import Relay

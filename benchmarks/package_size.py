@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--release", default="0.19", help="the release whose package is imported (default 0.19)")
     args = parser.parse_args(argv)
-    from aurorakit.runtime.releases import release
+    from aurorakit.runtime.aurora.releases import release
     package = release(args.release).models_package
     with tempfile.TemporaryDirectory(prefix="aurorakit-size-") as tmp:
         work = Path(tmp)

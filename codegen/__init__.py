@@ -10,9 +10,8 @@ The pipeline, one module per stage::
 ``generate_package`` runs them all.
 """
 
-GENERATOR_VERSION = "0.1.0"
-
-from .errors import IdlError  # noqa: E402
-from .generate import CheckResult, check_package, generate_package, render_idl  # noqa: E402
+from .errors import IdlError
+from .generate import CheckResult, check_package, generate_package, render_idl
+from .version import GENERATOR_VERSION
 
 __all__ = ["GENERATOR_VERSION", "IdlError", "CheckResult", "check_package", "generate_package", "render_idl"]

@@ -14,7 +14,7 @@ from typing import Any
 
 import jinja2
 
-from . import GENERATOR_VERSION
+from .version import GENERATOR_VERSION
 from . import gsoncode as gc
 from . import model as m
 from aurorakit.runtime.identity import arm_constant

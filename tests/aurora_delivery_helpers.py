@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aurorakit.runtime.profiles import profile_for
+from aurorakit.runtime.aurora.profiles import profile_for
 from aurorakit.runtime.webhook.aurora_delivery import AuroraSender
 from aurorakit.runtime.webhook.aurora_http import Outcome
 from aurorakit.runtime.webhook.config import WebhookConfig, parse_config

@@ -20,7 +20,7 @@ TS = "<epoch milliseconds when sent>"
 
 def check(path: Path, release: str, *extra: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AURORAKIT_")}
-    return subprocess.run([sys.executable, "-m", "aurorakit.runtime.cli", "check-config", str(path),
+    return subprocess.run([sys.executable, "-m", "aurorakit.runtime.cli.main", "check-config", str(path),
                            "--aurora", release, *extra], capture_output=True, text=True, timeout=120, env=env)
 
 

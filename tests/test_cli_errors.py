@@ -24,7 +24,7 @@ import pytest
 
 from shared import ROOT, vector_file, vector_path
 
-AURORAKIT = [sys.executable, "-m", "aurorakit.runtime.cli"]
+AURORAKIT = [sys.executable, "-m", "aurorakit.runtime.cli.main"]
 IDL = str(ROOT / "thrift" / "aurora" / "0.22" / "api.thrift")
 PAYLOADS = [case["payload"] for case in vector_file("aurora-0.22.0-lifecycles.json")["cases"]]
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from aurorakit.runtime.cli import build_parser, main
+from aurorakit.runtime.cli.main import build_parser, main
 from aurorakit.runtime.errors import PayloadError
-from aurorakit.runtime.payload_files import open_payload_file
+from aurorakit.runtime.aurora.payload_files import open_payload_file
 
 from shared import ROOT, vector_file, vector_path
 
@@ -98,7 +98,7 @@ def test_send_json_counters(tmp_path: Path, sink: tuple[str, list[bytes]],
 def _stderr_on_a_terminal(argv: list[str]) -> str:
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a 100-column terminal
-    proc = subprocess.Popen([sys.executable, "-m", "aurorakit.runtime.cli", *argv], stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen([sys.executable, "-m", "aurorakit.runtime.cli.main", *argv], stdout=subprocess.DEVNULL,
                             stderr=slave, cwd=ROOT)
     os.close(slave)
     chunks = []
@@ -123,7 +123,7 @@ def test_progress_shows_on_a_terminal_and_not_with_q() -> None:
 
 
 def test_no_progress_when_stderr_is_not_a_terminal() -> None:
-    proc = subprocess.run([sys.executable, "-m", "aurorakit.runtime.cli", "conformance", str(vector_path(VECTORS))],
+    proc = subprocess.run([sys.executable, "-m", "aurorakit.runtime.cli.main", "conformance", str(vector_path(VECTORS))],
                           capture_output=True, text=True, timeout=120, cwd=ROOT)
     assert proc.returncode == 0 and proc.stderr == ""
 

@@ -18,7 +18,7 @@ from types import ModuleType
 import pytest
 
 from aurorakit.codegen import IdlError, render_idl
-from aurorakit.runtime.cli import main as cli_main
+from aurorakit.runtime.cli.main import main as cli_main
 from aurorakit.runtime.containers import FrozenMap, OrderedSet
 from aurorakit.runtime.errors import FieldError
 

@@ -83,7 +83,7 @@ def test_ctrl_c_at_any_moment_leaves_a_whole_package(tmp_path: Path) -> None:
     seen = set()
     for delay in (0.05, 0.3, 0.6, 0.9, 1.2, 1.6, 2.5):
         generate_package(OLD_IDL, "api", tmp_path)
-        proc = subprocess.Popen([sys.executable, "-m", "aurorakit.runtime.cli", "codegen", str(NEW_IDL),
+        proc = subprocess.Popen([sys.executable, "-m", "aurorakit.runtime.cli.main", "codegen", str(NEW_IDL),
                                  "--package", "api", "--out", str(tmp_path)],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(delay)

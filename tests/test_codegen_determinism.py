@@ -13,7 +13,7 @@ import pytest
 
 from aurorakit.codegen import GENERATOR_VERSION, generate_package, render_idl
 from aurorakit.codegen.render import HEADER_START
-from aurorakit.runtime.cli import main as cli_main
+from aurorakit.runtime.cli.main import main as cli_main
 
 REPO = Path(__file__).resolve().parent.parent
 IDL_DIR = REPO / "tests" / "idl"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from aurorakit.codegen import IdlError, render_idl
-from aurorakit.runtime.cli import main as cli_main
+from aurorakit.runtime.cli.main import main as cli_main
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -198,7 +198,7 @@ def test_cli_subprocess_shows_no_traceback(tmp_path: Path) -> None:
     write(tmp_path, "inner.thrift", "struct Inner {\n  1: i32 x\n  1: i32 y\n}\n")
     outer = write(tmp_path, "outer.thrift", 'include "inner.thrift"\n')
     proc = subprocess.run(
-        [sys.executable, "-c", "import sys; from aurorakit.runtime.cli import main; sys.exit(main())",
+        [sys.executable, "-c", "import sys; from aurorakit.runtime.cli.main import main; sys.exit(main())",
          "codegen", str(outer), "--package", "outer", "--out", str(tmp_path / "out")],
         capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2

@@ -1,4 +1,4 @@
-"""aurorakit.runtime.convert: Java-made payloads moved between releases' models.
+"""aurorakit.runtime.aurora.convert: Java-made payloads moved between releases' models.
 
 Expectations come from the schema facts (which fields each release has) and
 from the vectors' own identity tables (the JVM's real identity hashes), never
@@ -11,10 +11,10 @@ import pytest
 
 from aurorakit.generated import aurora_0_14 as a14
 from aurorakit.generated import aurora_0_22 as a22
-from aurorakit.runtime.convert import ConversionError, Converter
-from aurorakit.runtime.event import TaskStateChange, decode_event
+from aurorakit.runtime.aurora.convert import ConversionError, Converter
+from aurorakit.runtime.aurora.event import TaskStateChange, decode_event
 from aurorakit.runtime.identity import IdentityTable
-from aurorakit.runtime.verify import verify
+from aurorakit.runtime.aurora.verify import verify
 
 from shared import vector_file
 

@@ -1,4 +1,4 @@
-"""Property tests of aurorakit.runtime.convert over random models of adjacent releases."""
+"""Property tests of aurorakit.runtime.aurora.convert over random models of adjacent releases."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from aurorakit.generated import aurora_0_19 as a19
 from aurorakit.generated import aurora_0_20 as a20
 from aurorakit.runtime.codec import encode
-from aurorakit.runtime.convert import ConversionError, Converter
+from aurorakit.runtime.aurora.convert import ConversionError, Converter
 from aurorakit.runtime.hashing import java_hash
 from aurorakit.runtime.identity import IdentityTable
-from aurorakit.runtime.verify import verify
+from aurorakit.runtime.aurora.verify import verify
 
 from strategies import instances
 

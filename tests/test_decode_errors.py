@@ -7,7 +7,7 @@ import random
 import pytest
 
 from aurorakit.runtime.errors import PayloadError
-from aurorakit.runtime.event import decode_event
+from aurorakit.runtime.aurora.event import decode_event
 
 from shared import vector_file
 

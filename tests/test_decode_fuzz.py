@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from aurorakit.runtime.errors import PayloadError
-from aurorakit.runtime.event import decode_event
+from aurorakit.runtime.aurora.event import decode_event
 
 from shared import vector_file
 

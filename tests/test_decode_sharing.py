@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from aurorakit.runtime.codec import encode
-from aurorakit.runtime.event import decode_event
+from aurorakit.runtime.aurora.event import decode_event
 from aurorakit.runtime.hashing import java_hash
 
 from shared import vector_file

@@ -11,7 +11,7 @@ import pytest
 from aurorakit.generated import aurora_0_22 as api
 from aurorakit.runtime.codec import decode
 from aurorakit.runtime.errors import PayloadError
-from aurorakit.runtime.event import decode_event
+from aurorakit.runtime.aurora.event import decode_event
 
 from shared import vector_file
 
@@ -190,7 +190,7 @@ def test_the_largest_double_in_a_form_java_does_not_write_reads_back() -> None:
 
 def test_cli_decode_and_verify_refuse_members_out_of_order_unless_any_order(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from aurorakit.runtime.cli import main as cli_main
+    from aurorakit.runtime.cli.main import main as cli_main
     path = tmp_path / "hand-edited.json"
     path.write_text(edited('"role":"www-data","environment":"prod"', '"environment":"prod","role":"www-data"'),
                     encoding="utf-8")

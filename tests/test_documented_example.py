@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from aurorakit.runtime.cli import main
-from aurorakit.runtime.event import decode_event
-from aurorakit.runtime.example import documented_example, documented_identity
-from aurorakit.runtime.verify import verify
+from aurorakit.runtime.cli.main import main
+from aurorakit.runtime.aurora.event import decode_event
+from aurorakit.runtime.aurora.example import documented_example, documented_identity
+from aurorakit.runtime.aurora.verify import verify
 
 from shared import document_path, document_payload
 
@@ -40,7 +40,7 @@ def test_example_differs_only_in_executor_config_and_task_config_hashes() -> Non
     expected = document_payload()
     built = documented_example().encode()
     spans = _differing_spans(expected, built)
-    from aurorakit.runtime.payload_files import json_path_at
+    from aurorakit.runtime.aurora.payload_files import json_path_at
     paths = {json_path_at(expected, start) for start, _ in spans}
     assert paths == {"task.assignedTask.task.cachedHashCode",
                      "task.assignedTask.task.executorConfig.cachedHashCode"}

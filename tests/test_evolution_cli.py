@@ -19,7 +19,7 @@ NEW = "struct A {\n  1: i32 x\n  2: string z\n  3: optional A next\n}\n"
 
 
 def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "aurorakit.runtime.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "aurorakit.runtime.cli.main", *args], capture_output=True,
                           text=True, cwd=cwd, timeout=120)
 
 

@@ -12,10 +12,10 @@ from hypothesis import strategies as st
 
 from aurorakit.generated import aurora_0_14, aurora_0_22
 from aurorakit.runtime.codec import decode, encode
-from aurorakit.runtime.event import TaskStateChange, decode_event
+from aurorakit.runtime.aurora.event import TaskStateChange, decode_event
 from aurorakit.runtime.hashing import java_hash
 from aurorakit.runtime.identity import IdentityTable
-from aurorakit.runtime.verify import verify
+from aurorakit.runtime.aurora.verify import verify
 
 from strategies import instances
 
@@ -70,7 +70,7 @@ def test_encode_decode_encode(models: object, cls: type, data: st.DataObject) ->
         java_hash(obj, TABLE)
     elif policy == "some":
         # hash one object somewhere inside: its parents stay unhashed
-        from aurorakit.runtime.verify import walk
+        from aurorakit.runtime.aurora.verify import walk
         inner = [o for _, o in walk(obj, "x")]
         java_hash(data.draw(st.sampled_from(inner)), TABLE)
     text = encode(obj)

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from aurorakit.runtime.cli import main
-from aurorakit.runtime.event import decode_event
+from aurorakit.runtime.cli.main import main
+from aurorakit.runtime.aurora.event import decode_event
 from aurorakit.runtime.identity import IdentityTable, UnknownIdentity, default_identity
-from aurorakit.runtime.verify import calibrate
+from aurorakit.runtime.aurora.verify import calibrate
 
 from shared import vector_file, vector_path
 

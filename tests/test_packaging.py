@@ -30,7 +30,7 @@ def test_every_package_folder_is_listed() -> None:
 
 
 def test_console_script_runs_help() -> None:
-    out = subprocess.run([sys.executable, "-m", "aurorakit.runtime.cli", "--help"], capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-m", "aurorakit.runtime.cli.main", "--help"], capture_output=True, text=True)
     assert out.returncode == 0
     for command in ("codegen", "conformance", "example", "decode", "verify", "calibrate", "receive", "send", "simulate",
                     "diff", "convert"):
@@ -38,7 +38,7 @@ def test_console_script_runs_help() -> None:
 
 
 def test_a_closed_pipe_is_not_an_error() -> None:
-    proc = subprocess.Popen([sys.executable, "-m", "aurorakit.runtime.cli", "example"],
+    proc = subprocess.Popen([sys.executable, "-m", "aurorakit.runtime.cli.main", "example"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.close()  # before the command has printed anything

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from aurorakit.runtime.errors import FileError, PayloadError
-from aurorakit.runtime.payload_files import json_path_at, read_payload_file
+from aurorakit.runtime.aurora.payload_files import json_path_at, read_payload_file
 
 from shared import vector_file, vector_path
 

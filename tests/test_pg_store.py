@@ -167,7 +167,7 @@ def test_two_receivers_share_one_database(db_url: str) -> None:
 
 def test_receive_cli_lists_a_postgres_store(store: PostgresReceiverStore, db_url: str) -> None:
     _add(store, "msg_cli")
-    done = subprocess.run([sys.executable, "-m", "aurorakit.runtime.cli", "receive", "--store", db_url,
+    done = subprocess.run([sys.executable, "-m", "aurorakit.runtime.cli.main", "receive", "--store", db_url,
                            "--list", "--json"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     [line] = done.stdout.splitlines()

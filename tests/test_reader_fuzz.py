@@ -14,7 +14,7 @@ import random
 from pathlib import Path
 
 from aurorakit.runtime.errors import AurorakitError
-from aurorakit.runtime.payload_files import open_payload_file
+from aurorakit.runtime.aurora.payload_files import open_payload_file
 
 from shared import vector_path
 

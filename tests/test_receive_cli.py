@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 import requests
 
-from aurorakit.runtime.cli import main
-from aurorakit.runtime.profiles import profile_for
+from aurorakit.runtime.cli.main import main
+from aurorakit.runtime.aurora.profiles import profile_for
 from aurorakit.runtime.webhook.receive_tools import SECRET_ENV, SecretSourceError, read_secret
 from aurorakit.runtime.webhook.receiver_store import ReceiverStore
 from aurorakit.runtime.webhook.signing import decode_secret, signature_headers
-from aurorakit.runtime.webhook.simulate import Simulator
+from aurorakit.runtime.simulate.simulator import Simulator
 
 PROFILE = profile_for("0.22")
 
@@ -68,7 +68,7 @@ class Process:
 @contextmanager
 def receive(tmp_path: Path, *extra: str, env: dict[str, str] | None = None) -> Iterator[Process]:
     store = tmp_path / "received.db"
-    popen = subprocess.Popen([sys.executable, "-m", "aurorakit.runtime.cli", "receive", "--port", "0",
+    popen = subprocess.Popen([sys.executable, "-m", "aurorakit.runtime.cli.main", "receive", "--port", "0",
                               "--store", str(store), *extra], cwd=tmp_path, text=True,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
     lines: list[str] = []
@@ -187,7 +187,7 @@ def test_one_line_per_request_and_rejected_ones_listed(tmp_path: Path) -> None:
     assert "  ---  dropped  " in out and "client closed the connection before the body was complete" in out
     assert "Traceback" not in err
 
-    listed = subprocess.run([sys.executable, "-m", "aurorakit.runtime.cli", "receive", "--store",
+    listed = subprocess.run([sys.executable, "-m", "aurorakit.runtime.cli.main", "receive", "--store",
                              str(tmp_path / "received.db"), "--list", "--rejected", "--json"],
                             capture_output=True, text=True, timeout=60)
     assert listed.returncode == 0, listed.stderr
@@ -269,7 +269,7 @@ def test_secret_sources_in_order_and_their_errors(tmp_path: Path) -> None:
 
 
 def test_other_addresses_need_a_secret_or_allow_unsigned(tmp_path: Path) -> None:
-    refused = subprocess.run([sys.executable, "-m", "aurorakit.runtime.cli", "receive", "--port", "0", "--store",
+    refused = subprocess.run([sys.executable, "-m", "aurorakit.runtime.cli.main", "receive", "--port", "0", "--store",
                               str(tmp_path / "r.db"), "--host", "0.0.0.0"], capture_output=True, text=True,
                              timeout=60, env={k: v for k, v in os.environ.items() if k != SECRET_ENV})
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
@@ -277,7 +277,7 @@ def test_other_addresses_need_a_secret_or_allow_unsigned(tmp_path: Path) -> None
         "aurorakit: refusing to listen on 0.0.0.0 without a signing secret: anyone who can reach it could store "
         "events (give a signing secret, or allow unsigned requests: receive --allow-unsigned)"]
     # With the flag it warns, then (192.0.2.1 being no address of this machine) cannot bind.
-    warned = subprocess.run([sys.executable, "-m", "aurorakit.runtime.cli", "receive", "--port", "0", "--store",
+    warned = subprocess.run([sys.executable, "-m", "aurorakit.runtime.cli.main", "receive", "--port", "0", "--store",
                              str(tmp_path / "r.db"), "--host", "192.0.2.1", "--allow-unsigned"],
                             capture_output=True, text=True, timeout=60)
     assert warned.returncode == 2 and "Traceback" not in warned.stderr
@@ -288,7 +288,7 @@ def test_other_addresses_need_a_secret_or_allow_unsigned(tmp_path: Path) -> None
 def test_max_connections_beyond_the_open_file_limit_is_one_clear_line(tmp_path: Path) -> None:
     # A hard limit of 256 files for the child: 1,000 connections cannot fit.
     script = ("import resource, sys; resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256)); "
-              "from aurorakit.runtime.cli import main; sys.exit(main(sys.argv[1:]))")
+              "from aurorakit.runtime.cli.main import main; sys.exit(main(sys.argv[1:]))")
     done = subprocess.run([sys.executable, "-c", script, "receive", "--port", "0", "--store", str(tmp_path / "r.db"),
                            "--max-connections", "1000"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "Traceback" not in done.stderr

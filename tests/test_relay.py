@@ -22,7 +22,7 @@ from shared import vector_file
 
 pytest.importorskip("nats", reason="nats-py is not installed (pip install -e '.[test]')")
 
-from aurorakit.runtime.profiles import profile_for  # noqa: E402
+from aurorakit.runtime.aurora.profiles import profile_for  # noqa: E402
 from aurorakit.runtime.relay.consume import events, messages  # noqa: E402
 from aurorakit.runtime.relay.outbox import Outbox  # noqa: E402
 from aurorakit.runtime.relay.relay import Relay, event_id_for  # noqa: E402
@@ -118,7 +118,7 @@ def test_consume_cli_json_and_typed_iterator(nats_server: NatsServer, tmp_path: 
     finally:
         relay.stop()
         outbox.close()
-    done = subprocess.run([sys.executable, "-m", "aurorakit.runtime.cli", "consume", "--nats", nats_server.url,
+    done = subprocess.run([sys.executable, "-m", "aurorakit.runtime.cli.main", "consume", "--nats", nats_server.url,
                            "--subject", f"aurora.{cluster}.>", "--json"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]
@@ -199,7 +199,7 @@ def test_target_4xx_is_dead_lettered_and_later_events_go_on(tmp_path: Path, targ
 
 def _start_relay(record: Path, nats_url: str, cluster: str) -> tuple[subprocess.Popen[str], str]:
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "aurorakit.runtime.cli", "relay", "--aurora", "0.22",
+    process = subprocess.Popen([sys.executable, "-m", "aurorakit.runtime.cli.main", "relay", "--aurora", "0.22",
                                 "--port", str(port), "--nats", nats_url, "--record", str(record),
                                 "--cluster", cluster], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     assert process.stdout is not None

@@ -29,7 +29,7 @@ TOOL = textwrap.dedent("""\
     from typing import assert_type
 
     from aurorakit.generated import aurora_0_14, aurora_0_19, aurora_0_22, aurora_0_27
-    from aurorakit.runtime.event import TaskStateChange, decode_event
+    from aurorakit.runtime.aurora.event import TaskStateChange, decode_event
 
 
     def failures(body: bytes) -> int:
@@ -61,7 +61,7 @@ TOOL = textwrap.dedent("""\
 # Each marked line must get exactly that mypy error code: the types are the release's, not Any.
 MISTAKES = textwrap.dedent("""\
     from aurorakit.generated import aurora_0_19, aurora_0_22
-    from aurorakit.runtime.event import TaskStateChange, decode_event
+    from aurorakit.runtime.aurora.event import TaskStateChange, decode_event
 
     decode_event(b"", "0.19").task.timesPartitioned  # attr-defined
     decode_event(b"", "0.22").task.assignedTask.task.numCpus  # union-attr

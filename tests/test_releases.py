@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from aurorakit.runtime.errors import AurorakitError, PayloadError
-from aurorakit.runtime.event import TaskStateChange, decode_event
-from aurorakit.runtime.profiles import profile_for
-from aurorakit.runtime.releases import (ReleaseError, header_line, models_for, parse_release, recorded_release,
+from aurorakit.runtime.aurora.event import TaskStateChange, decode_event
+from aurorakit.runtime.aurora.profiles import profile_for
+from aurorakit.runtime.aurora.releases import (ReleaseError, header_line, models_for, parse_release, recorded_release,
                                         release, release_of_models)
 
 from shared import SHARED, shared_path, vector_file
@@ -297,14 +297,14 @@ def test_022_payloads_read_by_the_releases_around_it(schema: str, lacks: tuple[s
 
 def test_conformance_of_the_022_vectors_as_the_fork(capsys: pytest.CaptureFixture[str]) -> None:
     # The fork's api.thrift only adds a Resource arm: both checks, rehashing included, pass.
-    from aurorakit.runtime.cli import main
+    from aurorakit.runtime.cli.main import main
     files = [str(shared_path("vectors", name)) for name in ("aurora-0.22.0.json", "aurora-0.22.0-lifecycles.json")]
     assert main(["conformance", "--quiet", "--aurora", "0.24.2", *files]) == 0
     assert capsys.readouterr().out.strip().splitlines()[-1] == "350 passed, 0 failed"
 
 
 def test_conformance_as_019_names_the_field(capsys: pytest.CaptureFixture[str]) -> None:
-    from aurorakit.runtime.cli import main
+    from aurorakit.runtime.cli.main import main
     path = str(shared_path("vectors", "aurora-0.22.0.json"))
     status = main(["conformance", "--quiet", "--aurora", "0.19", path])
     captured = capsys.readouterr()
@@ -324,8 +324,8 @@ def test_header_lines_and_their_reading() -> None:
 
 def test_json_lines_keep_their_release_for_later_commands(tmp_path: Path,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
-    from aurorakit.runtime.cli import main
-    from aurorakit.runtime.payload_files import read_payload_file
+    from aurorakit.runtime.cli.main import main
+    from aurorakit.runtime.aurora.payload_files import read_payload_file
     out = tmp_path / "events.jsonl"
     assert main(["simulate", "--jobs", "1", "--instances", "2", "--dry-run", str(out), "--aurora", "0.19.1",
                  "--events", "5"]) == 0
@@ -343,7 +343,7 @@ def test_json_lines_keep_their_release_for_later_commands(tmp_path: Path,
 
 
 def test_a_bad_recorded_release_names_the_file(tmp_path: Path) -> None:
-    from aurorakit.runtime.payload_files import read_payload_file
+    from aurorakit.runtime.aurora.payload_files import read_payload_file
     path = tmp_path / "x.jsonl"
     path.write_text('{"aurora": "0.31.0"}\n{"task":{},"oldState":{}}\n', encoding="utf-8")
     with pytest.raises(PayloadError, match=r"x\.jsonl:1: unknown Aurora release '0\.31\.0'"):
@@ -351,7 +351,7 @@ def test_a_bad_recorded_release_names_the_file(tmp_path: Path) -> None:
 
 
 def test_a_vector_file_with_an_unknown_release_names_the_file(tmp_path: Path) -> None:
-    from aurorakit.runtime.payload_files import read_payload_file
+    from aurorakit.runtime.aurora.payload_files import read_payload_file
     path = tmp_path / "v.json"
     path.write_text(json.dumps({"aurora": "0.13.0", "cases": [{"name": "a", "payload": "{}"}]}), encoding="utf-8")
     with pytest.raises(PayloadError, match=r"v\.json: \"aurora\": unknown Aurora release '0\.13\.0'"):
@@ -359,7 +359,7 @@ def test_a_vector_file_with_an_unknown_release_names_the_file(tmp_path: Path) ->
 
 
 def test_an_unknown_release_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
-    from aurorakit.runtime.cli import main
+    from aurorakit.runtime.cli.main import main
     assert main(["example", "--aurora", "0.13"]) == 2
     err = capsys.readouterr().err
     assert "unknown Aurora release '0.13'" in err and "0.23-0.27" in err and "Traceback" not in err
@@ -370,7 +370,7 @@ def test_an_unknown_release_on_the_command_line(capsys: pytest.CaptureFixture[st
     ("0.20", '"numCpus":0.1,', '"timesPartitioned":0'), ("0.27", '"numCpus":0.1,', '"timesPartitioned":0'),
 ])
 def test_example_as_each_release(version: str, absent: str, present: str, capsys: pytest.CaptureFixture[str]) -> None:
-    from aurorakit.runtime.cli import main
+    from aurorakit.runtime.cli.main import main
     assert main(["example", "--aurora", version]) == 0
     text = capsys.readouterr().out.strip()
     assert absent not in text and present in text
@@ -379,7 +379,7 @@ def test_example_as_each_release(version: str, absent: str, present: str, capsys
 
 # -- send: only payloads the release wrote ---------------------------------------------------
 def test_send_refuses_a_payload_its_release_never_wrote(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from aurorakit.runtime.cli import main
+    from aurorakit.runtime.cli.main import main
     config = tmp_path / "webhook.json"
     config.write_text(json.dumps({"headers": {}, "targetURL": "http://127.0.0.1:9/", "timeoutMsec": 50}))
     payload = tmp_path / "p.json"
@@ -393,7 +393,7 @@ def test_send_refuses_a_payload_its_release_never_wrote(tmp_path: Path, capsys: 
 
 
 def test_files_recording_different_releases_need_aurora(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from aurorakit.runtime.cli import main
+    from aurorakit.runtime.cli.main import main
     config = tmp_path / "webhook.json"
     config.write_text(json.dumps({"headers": {}, "targetURL": "http://127.0.0.1:9/", "timeoutMsec": 50}))
     for version in ("0.14", "0.22"):
@@ -423,7 +423,7 @@ def test_a_receiver_of_one_release_reads_its_bytes_and_refuses_another_releases(
 
 def test_aurora_on_the_command_line_wins_over_the_settings(tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
-    from aurorakit.runtime.cli import main
+    from aurorakit.runtime.cli.main import main
     monkeypatch.setenv("AURORAKIT_AURORA", "0.22")
     config = tmp_path / "webhook.json"
     config.write_text(json.dumps({"headers": {}, "targetURL": "http://127.0.0.1:9/", "timeoutMsec": 50}))

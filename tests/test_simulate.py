@@ -17,13 +17,13 @@ from typing import Any
 import pytest
 
 from aurorakit.generated import aurora_0_14, aurora_0_22
-from aurorakit.runtime.conformance import check_file
-from aurorakit.runtime.event import TaskStateChange, decode_event
+from aurorakit.runtime.aurora.conformance import check_file
+from aurorakit.runtime.aurora.event import TaskStateChange, decode_event
 from aurorakit.runtime.identity import IdentityTable, default_identity
-from aurorakit.runtime.payload_files import read_payload_file
-from aurorakit.runtime.profiles import profile_for
-from aurorakit.runtime.verify import verify
-from aurorakit.runtime.webhook.simulate import Simulator
+from aurorakit.runtime.aurora.payload_files import read_payload_file
+from aurorakit.runtime.aurora.profiles import profile_for
+from aurorakit.runtime.aurora.verify import verify
+from aurorakit.runtime.simulate.simulator import Simulator
 
 def run(sim: Simulator, limit: int | None = None, *, every: bool = True) -> list[TaskStateChange]:
     stream: Iterable[TaskStateChange] = sim.transitions() if every else sim.events()
@@ -73,7 +73,7 @@ def test_sets_of_two_or_more_are_hashed_by_construction() -> None:
     import random
 
     from aurorakit.runtime.identity import use_identity
-    from aurorakit.runtime.webhook.simulate_jobs import make_task_config, random_job
+    from aurorakit.runtime.simulate.jobs import make_task_config, random_job
 
     table = IdentityTable({"Resource._Fields.NUM_CPUS": 12345}, strict=False)
     spec = random_job(random.Random(1))
@@ -148,7 +148,7 @@ def test_same_seed_same_run_other_seed_other_run() -> None:
 
 
 def test_dry_run_vector_file_passes_conformance(tmp_path: Path) -> None:
-    from aurorakit.runtime.cli import main
+    from aurorakit.runtime.cli.main import main
 
     out = tmp_path / "events.json"
     assert main(["simulate", "--jobs", "3", "--instances", "2", "--dry-run", str(out), "--aurora", "0.14",
@@ -164,7 +164,7 @@ def test_dry_run_vector_file_passes_conformance(tmp_path: Path) -> None:
 
 
 def test_dry_run_json_lines_with_identity_side_file(tmp_path: Path) -> None:
-    from aurorakit.runtime.cli import main
+    from aurorakit.runtime.cli.main import main
 
     identity = tmp_path / "scheduler.json"
     IdentityTable({"ScheduleStatus.RUNNING": 4242, "Resource._Fields.RAM_MB": 99}).save(identity)
@@ -202,7 +202,7 @@ def test_streaming_keeps_memory_bounded() -> None:
 
 def test_dry_run_partition_aware_passes_the_conformance_command(tmp_path: Path,
                                                                capsys: pytest.CaptureFixture[str]) -> None:
-    from aurorakit.runtime.cli import main
+    from aurorakit.runtime.cli.main import main
 
     out = tmp_path / "partitions.json"
     assert main(["simulate", "--jobs", "6", "--instances", "3", "--dry-run", str(out), "--aurora", "0.22",
@@ -216,7 +216,7 @@ def test_dry_run_partition_aware_passes_the_conformance_command(tmp_path: Path,
 
 
 def test_partition_awareness_is_refused_before_0_20(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from aurorakit.runtime.cli import main
+    from aurorakit.runtime.cli.main import main
 
     assert main(["simulate", "--jobs", "1", "--instances", "1", "--dry-run", str(tmp_path / "o.json"),
                  "--aurora", "0.14", "--partition-aware"]) == 2
@@ -226,7 +226,7 @@ def test_partition_awareness_is_refused_before_0_20(tmp_path: Path, capsys: pyte
 
 @pytest.mark.parametrize(("every", "starts"), [("0", 1), ("0.5", 3)])
 def test_0_14_posts_startup_events_at_every_scheduler_start(tmp_path: Path, every: str, starts: int) -> None:
-    from aurorakit.runtime.cli import main
+    from aurorakit.runtime.cli.main import main
 
     out = tmp_path / "events.jsonl"
     assert main(["simulate", "--jobs", "3", "--instances", "2", "--dry-run", str(out), "--aurora", "0.14",
@@ -241,8 +241,8 @@ def test_0_14_posts_startup_events_at_every_scheduler_start(tmp_path: Path, ever
 
 def test_bad_arguments() -> None:
     from aurorakit.runtime.errors import AurorakitError
-    from aurorakit.runtime.profiles import ProfileError
-    from aurorakit.runtime.webhook.simulate import SimulationError
+    from aurorakit.runtime.aurora.profiles import ProfileError
+    from aurorakit.runtime.simulate.simulator import SimulationError
 
     with pytest.raises(SimulationError, match="at least one job"):
         Simulator(0, 3)

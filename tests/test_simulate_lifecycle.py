@@ -22,8 +22,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aurorakit.runtime.event import TaskStateChange
-from aurorakit.runtime.webhook.simulate import SimulationError, Simulator
+from aurorakit.runtime.aurora.event import TaskStateChange
+from aurorakit.runtime.simulate.simulator import SimulationError, Simulator
 
 TERMINAL = {"FINISHED", "FAILED", "KILLED", "LOST"}
 # Aurora's task lifecycle without partition awareness (0.14 to 0.22 by default).
@@ -332,8 +332,8 @@ def test_any_seed_and_size_obeys_every_rule(seed: int, jobs: int, instances: int
 
 
 def test_the_simulators_tables_are_these() -> None:
-    from aurorakit.runtime.webhook.simulate_lifecycle import TIMES_OUT as SIMULATED_TIMEOUTS
-    from aurorakit.runtime.webhook.simulate_lifecycle import transitions
+    from aurorakit.runtime.simulate.lifecycle import TIMES_OUT as SIMULATED_TIMEOUTS
+    from aurorakit.runtime.simulate.lifecycle import transitions
 
     assert {status: set(targets) for status, targets in transitions().items()} == LEGAL
     assert {status: set(targets) for status, targets in transitions(partition_aware=True).items()} == \

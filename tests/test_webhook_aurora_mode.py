@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from aurorakit.runtime.profiles import Profile, profile_for
+from aurorakit.runtime.aurora.profiles import Profile, profile_for
 from aurorakit.runtime.webhook.aurora_clients import QuirkError
 
 from aurora_delivery_helpers import (A_ACCEPT, GROUPS, ONE_PER_GROUP, TEXT, T, event, payload, send,
@@ -253,7 +253,7 @@ def test_quirk_names_are_checked() -> None:
 # -- the command line ---------------------------------------------------------------------------
 
 def test_send_help_lists_every_quirk(capsys: pytest.CaptureFixture[str]) -> None:
-    from aurorakit.runtime.cli import main
+    from aurorakit.runtime.cli.main import main
 
     with pytest.raises(SystemExit):
         main(["send", "--help"])
@@ -269,9 +269,9 @@ def test_send_help_lists_every_quirk(capsys: pytest.CaptureFixture[str]) -> None
 
 
 def test_send_no_quirk(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    from aurorakit.runtime.cli import main
+    from aurorakit.runtime.cli.main import main
 
-    from aurorakit.runtime.webhook.simulate import Simulator
+    from aurorakit.runtime.simulate.simulator import Simulator
 
     events = [e for e in Simulator(2, 1, "0.22", seed=3, renew_jobs=False).events() if e.old_state is not None][:2]
     captured = tmp_path / "captured.jsonl"

@@ -26,14 +26,14 @@ import pytest
 import requests
 
 from aurorakit.generated import aurora_0_14
-from aurorakit.runtime.cli import main
-from aurorakit.runtime.event import decode_event
-from aurorakit.runtime.payload_files import read_payload_file
-from aurorakit.runtime.profiles import profile_for
+from aurorakit.runtime.cli.main import main
+from aurorakit.runtime.aurora.event import decode_event
+from aurorakit.runtime.aurora.payload_files import read_payload_file
+from aurorakit.runtime.aurora.profiles import profile_for
 from aurorakit.runtime.webhook.payloads import compact
 from aurorakit.runtime.webhook.receiver import ReceiverStore
 from aurorakit.runtime.webhook.signing import decode_secret, signature_headers
-from aurorakit.runtime.webhook.simulate import Simulator
+from aurorakit.runtime.simulate.simulator import Simulator
 
 from shared import document_path
 
@@ -54,7 +54,7 @@ def read_line(stream: IO[str], timeout: float) -> str:
 
 
 def aurorakit(*args: str, cwd: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "aurorakit.runtime.cli", *args], cwd=cwd, text=True,
+    return subprocess.Popen([sys.executable, "-m", "aurorakit.runtime.cli.main", *args], cwd=cwd, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
@@ -334,7 +334,7 @@ def test_help_teaches_with_examples(command: str, capsys: pytest.CaptureFixture[
 
 
 def test_the_module_runs_as_a_script() -> None:
-    # The receiver tests start "python -m aurorakit.runtime.cli"; make sure that is the CLI.
-    done = subprocess.run([sys.executable, "-m", "aurorakit.runtime.cli", "send", "--help"], text=True,
+    # The receiver tests start "python -m aurorakit.runtime.cli.main"; make sure that is the CLI.
+    done = subprocess.run([sys.executable, "-m", "aurorakit.runtime.cli.main", "send", "--help"], text=True,
                           capture_output=True, timeout=60, env={**os.environ})
     assert done.returncode == 0 and "aurorakit send" in done.stdout

@@ -294,7 +294,7 @@ SCHEMAS = {"0.14": "0.14.0", "0.15": "0.15.0", "0.16": "0.16.0", "0.17": "0.17.0
 
 @pytest.mark.parametrize("release", sorted(SCHEMAS))
 def test_status_names_each_release_accepts_are_its_schemas(release: str) -> None:
-    from aurorakit.runtime.profiles import profile_for
+    from aurorakit.runtime.aurora.profiles import profile_for
     from shared import shared_path
     facts = json.loads(shared_path("aurora-schema", f"api-{SCHEMAS[release]}.json").read_text(encoding="utf-8"))
     enums = facts["enums"]
@@ -308,7 +308,7 @@ def test_status_names_each_release_accepts_are_its_schemas(release: str) -> None
 
 
 def test_release_groups_as_in_the_doc_table() -> None:
-    from aurorakit.runtime.profiles import profile_for
+    from aurorakit.runtime.aurora.profiles import profile_for
     groups = {r: profile_for(r).group for r in EVERY}
     assert groups == {"0.14": "A", "0.15": "A", "0.16": "B", "0.17": "C", "0.18": "C", "0.19": "D",
                       "0.20": "E", "0.21": "E", "0.22": "E"}

@@ -24,8 +24,8 @@ from typing import Any
 
 import pytest
 
-from aurorakit.runtime.cli import main
-from aurorakit.runtime.webhook.simulate import Simulator
+from aurorakit.runtime.cli.main import main
+from aurorakit.runtime.simulate.simulator import Simulator
 from aurorakit.runtime.webhook.spool import Spool, SpoolCounts
 
 from test_webhook_helpers import Answer, Arrival, RecordingServer, small_filesystem, unused_port, wait_until
@@ -66,7 +66,7 @@ def config_args(config: Path) -> list[str]:
 
 
 def run_send(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "aurorakit.runtime.cli", "send", *args], text=True,
+    return subprocess.run([sys.executable, "-m", "aurorakit.runtime.cli.main", "send", *args], text=True,
                           capture_output=True, timeout=120, env=env)
 
 
@@ -112,7 +112,7 @@ def test_sigkill_mid_send_then_resume_then_the_same_send_again(tmp_path: Path) -
     gate = Gate(hold_from=15)
     with RecordingServer(gate) as server:
         config = config_file(tmp_path / "webhook.json", server.url, spool)
-        sender = subprocess.Popen([sys.executable, "-m", "aurorakit.runtime.cli", "send", *config_args(config),
+        sender = subprocess.Popen([sys.executable, "-m", "aurorakit.runtime.cli.main", "send", *config_args(config),
                                    str(lines)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             # Both workers wait on an answer, and every event was accepted into the spool.
@@ -312,7 +312,7 @@ def test_ctrl_c_ends_with_exact_counters_and_resume_sends_the_rest(tmp_path: Pat
     spool = tmp_path / "spool.db"
     port = unused_port()  # nothing listens yet: every attempt fails and is retried
     config = config_file(tmp_path / "webhook.json", f"http://127.0.0.1:{port}/hook", spool)
-    sender = subprocess.Popen([sys.executable, "-m", "aurorakit.runtime.cli", "send", *config_args(config),
+    sender = subprocess.Popen([sys.executable, "-m", "aurorakit.runtime.cli.main", "send", *config_args(config),
                                str(lines)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         assert wait_until(lambda: spool.exists() and rows_in(spool) == 40, 30)

@@ -188,7 +188,7 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_send_takes_release_and_mode_from_variables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
-    from aurorakit.runtime.cli import main
+    from aurorakit.runtime.cli.main import main
     from shared import shared_path
     from test_webhook_helpers import RecordingServer
     _clean_env(monkeypatch)
@@ -217,7 +217,7 @@ def test_send_takes_release_and_mode_from_variables(tmp_path: Path, monkeypatch:
 
 def test_send_refuses_an_old_webhook_json_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
-    from aurorakit.runtime.cli import main
+    from aurorakit.runtime.cli.main import main
     _clean_env(monkeypatch)
     config = tmp_path / "webhook.json"
     config.write_text(json.dumps({"targetURL": "http://127.0.0.1:9/", "timeoutMsec": 5, "headers": {},
@@ -234,7 +234,7 @@ def test_send_refuses_an_old_webhook_json_in_one_line(tmp_path: Path, monkeypatc
 
 def test_simulate_refuses_events_that_can_never_be_posted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
-    from aurorakit.runtime.cli import main
+    from aurorakit.runtime.cli.main import main
     _clean_env(monkeypatch)
     config = tmp_path / "webhook.json"
     config.write_text(json.dumps({"targetURL": "http://127.0.0.1:9/", "timeoutMsec": 5, "headers": {},

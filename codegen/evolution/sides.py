@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from importlib.resources import files
 from pathlib import Path
 
-from aurorakit.runtime.releases import SCHEMAS, RELEASES, release
+from aurorakit.runtime.aurora.releases import SCHEMAS, RELEASES, release
 
 from .notes import Side
 from .schema import Schema, load_schema

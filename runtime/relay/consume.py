@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from ..event import TaskStateChange, decode_event
-from ..profiles import profile_for
+from ..aurora.event import TaskStateChange, decode_event
+from ..aurora.profiles import profile_for
 from ..webhook.payloads import body_text, models_for
 from .sinks import STREAM, ensure_stream
 

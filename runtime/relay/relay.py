@@ -25,8 +25,8 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from ..errors import AurorakitError
-from ..event import decode_event
-from ..profiles import Profile
+from ..aurora.event import decode_event
+from ..aurora.profiles import Profile
 from ..webhook.payloads import body_text, header
 from ..webhook.receiver_framing import Answer, Incoming, Limits, Refusal
 from ..webhook.receiver_http import HttpServer

@@ -5,12 +5,10 @@ Modules: ``config`` (webhook.json as each release read it), ``settings``
 (aurorakit's own settings: flags, ``AURORAKIT_*``, a settings file),
 ``check_config`` (``aurorakit check-config``), ``spool`` (SQLite outbox), ``signing``,
 ``sender`` (``ReliableSender``), ``aurora_delivery``
-(``AuroraSender``: each release's client, with ``aurora_clients`` and ``aurora_http``), ``receiver(``WebhookReceiver``, ``ReceiverStore``, ``serve``), ``payloads`` (events and
-captured payloads into deliveries, bodies back into events), ``simulate``
-(``Simulator``: a simulated scheduler's events; with ``simulate_lifecycle``
-(Aurora's lifecycle rules as facts), ``simulate_rules`` (the simulator's
-choices), ``simulate_jobs`` and ``simulate_state``) and ``cli``
-(``aurorakit receive``, ``send``, ``simulate``).
+(``AuroraSender``: each release's client, with ``aurora_clients`` and ``aurora_http``),
+``receiver`` (``WebhookReceiver``, ``ReceiverStore``, ``serve``), ``payloads`` (events and
+captured payloads into deliveries, bodies back into events). The simulator is
+``aurorakit.runtime.simulate``; the commands are in ``aurorakit.runtime.cli``.
 """
 
 from .check_config import CheckReport, check_config

@@ -5,7 +5,7 @@ Section 2 of the behaviour note groups the releases by HTTP client: A (0.14,
 response never closed), C (0.17, 0.18, the same client, response closed), D
 (0.19) and E (0.20 on, the fork included; AsyncHttpClient 2.0). Which group a
 release is in is a release fact (``Profile.http_client`` in
-``runtime/profiles.py``); what each group's client did is here, in
+``runtime/aurora/profiles.py``); what each group's client did is here, in
 :data:`CLIENTS`, as one :class:`Behaviour` per group.
 
 Every way a client differs from a plain, correct HTTP client is a
@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from ..errors import AurorakitError
-from ..profiles import Profile, charset_of, java_charset
+from ..aurora.profiles import Profile, charset_of, java_charset
 
 JAVA_VERSION = "1.8.0"  # the JVM Aurora 0.14-0.22 ran on (Java 8); the note writes "Java/<version>"
 HOST = "\0host"  # placeholders in a header table, filled per request

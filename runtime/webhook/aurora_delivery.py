@@ -27,7 +27,7 @@ import time
 from collections.abc import Iterable
 
 from ..errors import AurorakitError
-from ..profiles import Profile, profile_for
+from ..aurora.profiles import Profile, profile_for
 
 from .aurora_clients import JAVA_VERSION, Behaviour, behaviour_for, request_headers, wire_encoding
 from .aurora_http import ConnectionPool, Exchange, Outcome, host_header

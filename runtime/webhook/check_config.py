@@ -2,7 +2,7 @@
 
 :func:`check_config` reads the file as the release would
 (:func:`~aurorakit.runtime.webhook.config.read_aurora_config`) and describes
-the result from the release's facts in ``runtime/profiles.py`` and its client's
+the result from the release's facts in ``runtime/aurora/profiles.py`` and its client's
 in ``aurora_clients.py`` (the ones delivery 'aurora' acts on): the target,
 the headers as a receiver sees them (the configured ones, those the
 release's HTTP client adds, the timestamp header and what happens when one is
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..profiles import charset_of, profile_for
+from ..aurora.profiles import charset_of, profile_for
 
 from .aurora_clients import JAVA_VERSION, behaviour_for, request_headers, timeout_meaning
 from .config import AuroraConfig, WebhookConfigError, read_aurora_config, sending_problem

@@ -1,7 +1,7 @@
 """Aurora's ``webhook.json``, read exactly as the chosen release read it.
 
 Section 3 of the behaviour doc is the rule book (``Profile`` in
-``runtime/profiles.py`` holds the per-release facts):
+``runtime/aurora/profiles.py`` holds the per-release facts):
 
 - UTF-8, strict JSON; keys ``targetURL``, ``timeoutMsec``, ``headers``, all
   three required (a missing or null one stops startup), and ``statuses`` from
@@ -40,7 +40,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from ..errors import AurorakitError
-from ..profiles import Profile, profile_for
+from ..aurora.profiles import Profile, profile_for
 
 from .aurora_clients import behaviour_for, timeout_meaning
 from .redaction import REDACTED, is_sensitive_header, redact_headers, redact_url

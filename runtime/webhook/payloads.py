@@ -20,9 +20,9 @@ from typing import Any
 
 from ..codec import parse_json
 from ..errors import AurorakitError, PayloadError
-from ..event import OPTIONAL_KEYS, TaskStateChange, decode_event
-from ..profiles import Profile
-from ..verify import walk
+from ..aurora.event import OPTIONAL_KEYS, TaskStateChange, decode_event
+from ..aurora.profiles import Profile
+from ..aurora.verify import walk
 
 from .outgoing import OutgoingEvent, event_id_for
 from .receiver import RequestDecoder

@@ -1,6 +1,6 @@
 """The few per-release facts the delivery engine needs, and what it does with them.
 
-The senders take a ``aurorakit.runtime.profiles.Profile`` (``profile_for``);
+The senders take a ``aurorakit.runtime.aurora.profiles.Profile`` (``profile_for``);
 anything with these attributes plugs in (:class:`DeliveryProfile`).
 """
 

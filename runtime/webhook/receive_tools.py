@@ -10,8 +10,8 @@ from datetime import datetime, timezone
 from typing import TextIO
 
 from ..errors import AurorakitError, PayloadError
-from ..profiles import Profile
-from ..releases import header_line
+from ..aurora.profiles import Profile
+from ..aurora.releases import header_line
 from .payloads import body_text, compact, header
 from .receiver_store import RejectedRequest, StoredDelivery
 

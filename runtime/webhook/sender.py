@@ -38,7 +38,7 @@ from types import TracebackType
 
 import requests
 
-from ..profiles import profile_for
+from ..aurora.profiles import profile_for
 
 from .attempt_deadline import DEADLINES, watch_session
 from .config import WebhookConfig

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AurorakitError
-from ..profiles import ProfileError, normalize_version
+from ..aurora.profiles import ProfileError, normalize_version
 
 from .receive_tools import SECRET_ENV  # the same secret, by the same names, as aurorakit receive
 from .signing import SecretFormatError, decode_secret

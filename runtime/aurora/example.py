@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .codec import decode
+from ..codec import decode
 from .event import TaskStateChange
-from .identity import IdentityTable, use_identity
+from ..identity import IdentityTable, use_identity
 from .releases import models_for
 from .verify import calibrate
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from .errors import AurorakitError
+from ..errors import AurorakitError
 
 _LINES = {
     "A": ("0.14", "0.15"),

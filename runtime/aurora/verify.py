@@ -19,8 +19,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .identity import IdentityTable, arm_constant, arm_key
-from .java import double_hash, long_hash, string_hash
+from ..identity import IdentityTable, arm_constant, arm_key
+from ..java import double_hash, long_hash, string_hash
 
 _M = 0xFFFFFFFF
 

@@ -1,7 +1,7 @@
 """``aurorakit diff`` and ``aurorakit convert``: schema evolution on the command line.
 
 Argument parsing only; the work is in ``aurorakit.codegen.evolution`` (diff,
-loaded only when ``diff`` runs) and ``aurorakit.runtime.convert``.
+loaded only when ``diff`` runs) and ``aurorakit.runtime.aurora.convert``.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 from typing import Any
+
+from .output import command
 
 CATEGORIES = ("WIRE", "GSON_JSON", "PY_API")
 RELEASE_NOTES = "thrift/aurora/CHANGES.md"
@@ -29,9 +31,8 @@ def _categories(text: str) -> frozenset[str]:
 
 
 def _add_diff(commands: Any) -> None:
-    sub = commands.add_parser(
-        "diff", help="what an IDL change breaks: on the wire, in Aurora's JSON, in Python",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    sub = command(
+        commands, "diff", summary="what an IDL change breaks: on the wire, in Aurora's JSON, in Python",
         description=(
             "Compare two Thrift schemas and list every change with its rule, its place\n"
             "(file:line in NEW, or in OLD for a removal) and the categories it breaks:\n"
@@ -40,15 +41,14 @@ def _add_diff(commands: Any) -> None:
             "  PY_API     the generated Python models a user imports\n"
             "OLD and NEW are IDL files or Aurora releases (0.19, 0.22, 0.24.2).\n"
             "Exit status: 0 nothing in --fail-on breaks, 1 something does, 2 bad input."),
-        epilog=("examples:\n"
-                "  aurorakit diff 0.19 0.20\n"
-                "  aurorakit diff old/api.thrift new/api.thrift --include idl/ --fail-on WIRE,GSON_JSON\n"
-                "  aurorakit diff 0.22 new/api.thrift --allow accepted-breaks.json --markdown > report.md\n"
-                "  aurorakit diff --release-notes --check\n\n"
-                'allow-list file: {"accept": [{"rule": "FIELD_REMOVED", "at": "TaskConfig.numCpus",\n'
-                '                               "reason": "moved into resources"}]}\n'
-                "(\"at\" is a change's symbol or its file:line; entries that accept nothing are reported)\n"
-                "aurorakit diff --rules lists every rule, the categories it can break and what it means."))
+        examples=("  aurorakit diff 0.19 0.20\n"
+                  "  aurorakit diff old/api.thrift new/api.thrift --include idl/ --fail-on WIRE,GSON_JSON\n"
+                  "  aurorakit diff 0.22 new/api.thrift --allow accepted-breaks.json --markdown > report.md\n"
+                  "  aurorakit diff --release-notes --check\n\n"
+                  'allow-list file: {"accept": [{"rule": "FIELD_REMOVED", "at": "TaskConfig.numCpus",\n'
+                  '                               "reason": "moved into resources"}]}\n'
+                  "(\"at\" is a change's symbol or its file:line; entries that accept nothing are reported)\n"
+                  "aurorakit diff --rules lists every rule, the categories it can break and what it means."))
     sub.add_argument("old", nargs="?", metavar="OLD", help="the schema before: an IDL file or a release")
     sub.add_argument("new", nargs="?", metavar="NEW", help="the schema after: an IDL file or a release")
     sub.add_argument("--include", action="append", default=[], metavar="DIR",
@@ -130,9 +130,8 @@ def _usage(message: str) -> Exception:
 
 # -- convert ---------------------------------------------------------------------
 def _add_convert(commands: Any) -> None:
-    sub = commands.add_parser(
-        "convert", help="re-express payloads of one Aurora release as another release wrote them",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    sub = command(
+        commands, "convert", summary="re-express payloads of one Aurora release as another release wrote them",
         description=(
             "Read payloads of release --from and write them as release --to would have: as JSON\n"
             "lines whose first line records --to (so send, conformance and verify need not be\n"
@@ -145,10 +144,9 @@ def _add_convert(commands: Any) -> None:
             "has). An event --to cannot express at all (a status it lacks) is reported and\n"
             "skipped. Exit status: 0, 1 when an event was skipped, 2 bad input or with\n"
             "--strict a dropped value."),
-        epilog=("examples:\n"
-                "  aurorakit convert captured-0.19.jsonl --from 0.19 --to 0.22 -o as-0.22.jsonl\n"
-                "  aurorakit convert vectors.json --to 0.14 --strict   # --from: the file's recorded release\n"
-                "  aurorakit convert a.jsonl --from 0.22 --to 0.20 --json -o out.jsonl   # report as JSON lines"))
+        examples=("  aurorakit convert captured-0.19.jsonl --from 0.19 --to 0.22 -o as-0.22.jsonl\n"
+                  "  aurorakit convert vectors.json --to 0.14 --strict   # --from: the file's recorded release\n"
+                  "  aurorakit convert a.jsonl --from 0.22 --to 0.20 --json -o out.jsonl   # report as JSON lines"))
     sub.add_argument("files", nargs="+", metavar="FILE", help="payload files (- for standard input)")
     sub.add_argument("--from", dest="source", metavar="RELEASE",
                      help="the payloads' release (default: the one each file records)")
@@ -160,7 +158,7 @@ def _add_convert(commands: Any) -> None:
 
 
 def _convert(args: argparse.Namespace) -> int:
-    from .cli_output import emit, say
+    from .output import emit, say
     from .conversion_run import ConversionRun
     run = ConversionRun(args)
     try:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 
-from .simulate_jobs import JobSpec
-from .simulate_lifecycle import STOPPING_TO_RETURN, TIMED_OUT, TIMES_OUT
+from .jobs import JobSpec
+from .lifecycle import STOPPING_TO_RETURN, TIMED_OUT, TIMES_OUT
 
 SECOND, MINUTE, HOUR = 1_000, 60_000, 3_600_000
 TRANSIENT_TIMEOUT_MS = 5 * MINUTE  # how long a status that times out may last (Aurora's default)

@@ -1,6 +1,6 @@
 """What both command lines share: ``-q``/``--json``, one-line errors, exit statuses.
 
-``runtime/cli.py`` and ``runtime/webhook/cli.py`` both use these, so every
+``runtime/cli/main.py`` and ``runtime/cli/webhook_commands.py`` both use these, so every
 command reports the same way:
 
 - an error aurorakit raises on purpose (:class:`AurorakitError`) is one line
@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
-from .errors import AurorakitError
+from ..errors import AurorakitError
 from .progress import set_quiet
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -43,6 +43,15 @@ def add_output_options_everywhere(commands: Any) -> None:
     """:func:`add_output_options` on every subcommand of a subparsers action."""
     for parser in commands.choices.values():
         add_output_options(parser)
+
+
+def command(commands: Any, name: str, summary: str, description: str,
+            examples: str | None = None) -> argparse.ArgumentParser:
+    """One subcommand of any of the command lines, with its help laid out as written."""
+    sub: argparse.ArgumentParser = commands.add_parser(
+        name, help=summary, description=description, epilog="examples:\n" + examples if examples else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    return sub
 
 
 def print_error(err: BaseException) -> None:

@@ -2,9 +2,10 @@
 
 Each subcommand is a small function taking the parsed arguments and
 returning the exit status; the work itself lives in the library modules
-(the payload commands' loops in ``payload_commands.py``). Errors aurorakit
+(the payload commands' loops in ``payload_commands.py``). Only ``codegen``
+loads ``aurorakit.codegen`` (and with it jinja2 and thriftpy2). Errors aurorakit
 raises on purpose print as one line (``aurorakit: PLACE: ...``) and exit 2;
-anything else is a bug and keeps its traceback (``cli_output.py`` has the
+anything else is a bug and keeps its traceback (``output.py`` has the
 rules both command lines share).
 """
 
@@ -13,11 +14,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib.metadata import version
 from typing import Any, NoReturn
 
-from aurorakit.codegen import GENERATOR_VERSION
-
-from .cli_output import EXIT_INTERRUPTED, add_output_options_everywhere, emit, run_command, say
+from .output import EXIT_INTERRUPTED, add_output_options_everywhere, command, emit, run_command, say
 
 EPILOG = """\
 examples:
@@ -60,26 +60,20 @@ def build_parser() -> argparse.ArgumentParser:
         prog="aurorakit",
         description="Apache Aurora's Thrift models and webhook payloads in Python, byte for byte.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action="version", version=f"aurorakit {GENERATOR_VERSION}")
+    parser.add_argument("--version", action="version", version=f"aurorakit {version('aurorakit')}")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
     from . import payload_commands
     _add_codegen(commands)
     payload_commands.add_commands(commands)  # conformance, decode, verify, calibrate
     _add_example(commands)
-    from aurorakit.runtime.webhook import cli as webhook_cli  # receive, send, simulate
+    from aurorakit.runtime.cli import webhook_commands as webhook_cli  # receive, send, simulate
     webhook_cli.add_commands(commands)
-    from aurorakit.runtime.relay import cli as relay_cli  # relay, consume
+    from aurorakit.runtime.cli import relay_commands as relay_cli  # relay, consume
     relay_cli.add_commands(commands)
     from . import evolution_commands  # diff, convert
     evolution_commands.add_commands(commands)
     add_output_options_everywhere(commands)
     return parser
-
-
-def command(commands: Any, name: str, summary: str, description: str) -> argparse.ArgumentParser:
-    sub: argparse.ArgumentParser = commands.add_parser(
-        name, help=summary, description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
-    return sub
 
 
 # -- codegen -------------------------------------------------------------------
@@ -153,7 +147,7 @@ def _add_example(commands: Any) -> None:
 
 
 def _example(args: argparse.Namespace) -> int:
-    from .example import calibrated_from, documented_example, documented_identity
+    from ..aurora.example import calibrated_from, documented_example, documented_identity
     from .payload_commands import read_events
     from .release_options import resolve_release
     profile, _ = resolve_release(args, configured="0.14")  # --aurora, else the document's release

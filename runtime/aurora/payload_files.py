@@ -35,7 +35,7 @@ import ijson  # type: ignore[import-untyped]  # (no stubs; used through parse() 
 import orjson
 from ijson.common import ObjectBuilder  # type: ignore[import-untyped]
 
-from .errors import FileError, PayloadError
+from ..errors import FileError, PayloadError
 from .releases import ReleaseError, recorded_release
 
 _FIRST_KEY = re.compile(rb'^\s*\{\s*"([^"\\]*)"')

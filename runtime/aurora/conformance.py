@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from types import ModuleType
 
-from .errors import AurorakitError
+from ..errors import AurorakitError
 from .event import TaskStateChange, apply_hash_policy, decode_event
-from .hashing import unhashed_copy
-from .identity import IdentityTable, UnknownIdentity
+from ..hashing import unhashed_copy
+from ..identity import IdentityTable, UnknownIdentity
 from .payload_files import Payload, PayloadFile, json_path_at
 
 

@@ -13,12 +13,13 @@ from types import FrameType
 from typing import Any
 
 from ..errors import AurorakitError
-from ..profiles import profile_for
+from .output import command
+from ..aurora.profiles import profile_for
 from ..webhook.payloads import models_for
 from ..webhook.signing import decode_secret
-from .outbox import Outbox
-from .relay import DEFAULT_MAX_PENDING, Relay
-from .sinks import HttpTarget, NatsSink, Sink
+from ..relay.outbox import Outbox
+from ..relay.relay import DEFAULT_MAX_PENDING, Relay
+from ..relay.sinks import HttpTarget, NatsSink, Sink
 
 
 class RelayCommandError(AurorakitError):
@@ -38,9 +39,8 @@ def _positive_int(text: str) -> int:
 
 
 def _add_relay(commands: Any) -> None:
-    sub: argparse.ArgumentParser = commands.add_parser(
-        "relay", help="a durable endpoint for Aurora's webhook, fanning out to NATS JetStream and HTTP targets",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    sub = command(
+        commands, "relay", summary="a durable endpoint for Aurora's webhook, fanning out to NATS JetStream and HTTP targets",
         description="Point Aurora's webhook.json targetURL here. Each post is decoded with the release's\n"
                     "models, committed to the --record SQLite file and only then answered 200; a payload\n"
                     "that does not decode is dead-lettered and answered 400 (Aurora counts a user error).\n"
@@ -49,8 +49,8 @@ def _add_relay(commands: Any) -> None:
                     "aurora.<cluster>.<role>.<environment>.<job>, Nats-Msg-Id = the id) and to each --target\n"
                     "(same bytes, Standard Webhooks headers, retries, then dead-lettered). When a sink has\n"
                     "--max-pending events not yet forwarded, new posts get 503 until it catches up.",
-        epilog="examples:\n  aurorakit relay --aurora 0.22 --port 8080 --nats nats://127.0.0.1:4222\n"
-               "  aurorakit relay --aurora 0.14 --port 8080 --target http://127.0.0.1:5000/ --record relay.db")
+        examples="  aurorakit relay --aurora 0.22 --port 8080 --nats nats://127.0.0.1:4222\n"
+                 "  aurorakit relay --aurora 0.14 --port 8080 --target http://127.0.0.1:5000/ --record relay.db")
     sub.add_argument("--aurora", required=True, metavar="RELEASE", help="the scheduler's release (0.14 .. 0.22)")
     sub.add_argument("--port", required=True, type=int, help="port to listen on (0: any free one)")
     sub.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -106,14 +106,13 @@ def _relay(args: argparse.Namespace) -> int:
 
 
 def _add_consume(commands: Any) -> None:
-    sub: argparse.ArgumentParser = commands.add_parser(
-        "consume", help="print the events the relay published to NATS JetStream",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    sub = command(
+        commands, "consume", summary="print the events the relay published to NATS JetStream",
         description="Reads stream AURORA. Without --durable: what the stream holds, then exits (--follow\n"
                     "keeps going). With --durable NAME: a durable consumer that resumes where it stopped;\n"
                     "each event is acknowledged after it is printed.",
-        epilog="examples:\n  aurorakit consume --nats nats://127.0.0.1:4222 --subject 'aurora.>' --json\n"
-               "  aurorakit consume --nats nats://127.0.0.1:4222 --subject 'aurora.*.www-data.>' --durable audit")
+        examples="  aurorakit consume --nats nats://127.0.0.1:4222 --subject 'aurora.>' --json\n"
+                 "  aurorakit consume --nats nats://127.0.0.1:4222 --subject 'aurora.*.www-data.>' --durable audit")
     sub.add_argument("--nats", required=True, metavar="URL")
     sub.add_argument("--subject", default="aurora.>", help="subject filter (default aurora.>)")
     sub.add_argument("--json", action="store_true", help="one JSON object per event: id, release, payload, ...")
@@ -127,7 +126,7 @@ def _add_consume(commands: Any) -> None:
 
 
 def _consume(args: argparse.Namespace) -> int:
-    from .consume import messages
+    from ..relay.consume import messages
     try:
         for message in messages(args.nats, args.subject, durable=args.durable, follow=args.follow,
                                 from_seq=args.from_seq, since=args.since):

@@ -55,17 +55,17 @@ from types import ModuleType
 from typing import Any
 
 from ..errors import AurorakitError
-from ..event import TaskStateChange
+from ..aurora.event import TaskStateChange
 from ..identity import IdentityTable, use_identity
-from ..profiles import Profile, profile_for
+from ..aurora.profiles import Profile, profile_for
 
-from .simulate_jobs import make_task_config, random_job
-from .simulate_lifecycle import (DRAINING_MESSAGE, PARTITION_LOST, PARTITION_MIN_MINOR, STOPPING_TO_RETURN,
+from .jobs import make_task_config, random_job
+from .lifecycle import (DRAINING_MESSAGE, PARTITION_LOST, PARTITION_MIN_MINOR, STOPPING_TO_RETURN,
                                  TERMINAL, base_penalty_ms, counts_failure, is_flapping, killed_message,
                                  preempting_message, rescheduled_message, reschedules, restarted_message, task_id,
                                  transitions)
-from .simulate_rules import HOUR, MINUTE, PREEMPT_CHANCE, PREEMPT_DELAY_MS, SECOND, message, next_move
-from .simulate_state import Job, LiveTask, SimulationStats, scheduler_identity
+from .rules import HOUR, MINUTE, PREEMPT_CHANCE, PREEMPT_DELAY_MS, SECOND, message, next_move
+from .state import Job, LiveTask, SimulationStats, scheduler_identity
 
 __all__ = ["AURORA_TRANSITIONS", "DEFAULT_START_MS", "SimulationError", "SimulationStats", "Simulator",
            "scheduler_identity"]

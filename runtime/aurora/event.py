@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, Union, overlo
 
 from typing_extensions import TypeVar
 
-from .codec import decode_tree, encode, exact_doubles, parse_json
-from .codec_support import NeedsExactText, member_order
-from .errors import PayloadError, describe
-from .hashing import java_hash
-from .identity import IdentityTable, current_identity
+from ..codec import decode_tree, encode, exact_doubles, parse_json
+from ..codec_support import NeedsExactText, member_order
+from ..errors import PayloadError, describe
+from ..hashing import java_hash
+from ..identity import IdentityTable, current_identity
 from .profiles import Profile, profile_for
 from .releases import DEFAULT_RELEASE, Release, ReleaseError, release, release_of_models
 

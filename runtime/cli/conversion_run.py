@@ -8,14 +8,14 @@ from collections import Counter
 from contextlib import ExitStack
 from typing import Any, TextIO
 
-from .cli_output import EXIT_FAILED, emit
-from .convert import ConversionError, Converter
-from .errors import FileError, PayloadError, UsageError
-from .event import TaskStateChange, decode_event
-from .identity import IdentityTable
+from .output import EXIT_FAILED, emit
+from ..aurora.convert import ConversionError, Converter
+from ..errors import FileError, PayloadError, UsageError
+from ..aurora.event import TaskStateChange, decode_event
+from ..identity import IdentityTable
 from .payload_commands import PayloadRun
-from .payload_files import PayloadFile
-from .releases import Release, header_line, release
+from ..aurora.payload_files import PayloadFile
+from ..aurora.releases import Release, header_line, release
 
 
 class ConversionRun:

@@ -1,6 +1,6 @@
 """The webhook commands of ``aurorakit``: ``receive``, ``send`` and ``simulate``.
 
-``aurorakit.runtime.cli`` calls :func:`add_commands` with its subparsers.
+``aurorakit.runtime.cli.main`` calls :func:`add_commands` with its subparsers.
 As there, each command is a small function from parsed arguments to an exit
 status; errors aurorakit raises on purpose (a bad webhook.json, a payload
 that cannot be read, a port already in use) print as one line and exit 2.
@@ -21,34 +21,34 @@ from datetime import datetime, timezone
 from types import ModuleType
 from typing import Any, TextIO
 
-from ..cli_output import emit, say, sigterm_as_ctrl_c
+from .output import command, emit, say, sigterm_as_ctrl_c
 from ..errors import AurorakitError, PayloadError
-from ..event import TaskStateChange
+from ..aurora.event import TaskStateChange
 from ..identity import IdentityTable
-from ..payload_commands import PayloadRun
-from ..payload_files import open_payload_file
-from ..profiles import Profile
-from ..release_options import ReleaseOptionError, add_release_options, recorded_in, resolve_release
-from ..releases import header_line, parse_release
-from ..progress import Progress
+from .payload_commands import PayloadRun
+from ..aurora.payload_files import open_payload_file
+from ..aurora.profiles import Profile
+from .release_options import ReleaseOptionError, add_release_options, recorded_in, resolve_release
+from ..aurora.releases import header_line, parse_release
+from .progress import Progress
 
-from . import settings as aurorakit_settings
-from .check_config import check_config, report_json, report_text
+from ..webhook import settings as aurorakit_settings
+from ..webhook.check_config import check_config, report_json, report_text
 from ..relay.stores import is_postgres_url, open_store
-from .config import WebhookConfig, describe_keys, load_config
-from .outgoing import OccurrenceIds, OutgoingEvent
-from .payloads import header, outgoing_from_event, outgoing_from_text, request_decoder
-from .receive_tools import (SECRET_ENV, SECRET_SOURCES_HELP, export_lines, raise_open_file_limit, read_secret,
+from ..webhook.config import WebhookConfig, describe_keys, load_config
+from ..webhook.outgoing import OccurrenceIds, OutgoingEvent
+from ..webhook.payloads import header, outgoing_from_event, outgoing_from_text, request_decoder
+from ..webhook.receive_tools import (SECRET_ENV, SECRET_SOURCES_HELP, export_lines, raise_open_file_limit, read_secret,
                             rejected_text)
-from .receiver import DEFAULT_MAX_BODY_BYTES, Limits, ReceiverStore, RequestLog, StoredDelivery, serve
-from .redaction import redact_url
-from .aurora_clients import QUIRK_NAMES, behaviour_for, describe_quirks, wire_encoding
-from .aurora_delivery import AuroraSender
-from .sender import ReliableSender, SubmitQueueFullError, make_sender
-from .signing import SecretFormatError, decode_secret
-from .simulate import Simulator
-from .spool import Spool, SpoolError
-from .spool_salvage import salvage
+from ..webhook.receiver import DEFAULT_MAX_BODY_BYTES, Limits, ReceiverStore, RequestLog, StoredDelivery, serve
+from ..webhook.redaction import redact_url
+from ..webhook.aurora_clients import QUIRK_NAMES, behaviour_for, describe_quirks, wire_encoding
+from ..webhook.aurora_delivery import AuroraSender
+from ..webhook.sender import ReliableSender, SubmitQueueFullError, make_sender
+from ..webhook.signing import SecretFormatError, decode_secret
+from ..simulate.simulator import Simulator
+from ..webhook.spool import Spool, SpoolError
+from ..webhook.spool_salvage import salvage
 
 
 class WebhookCommandError(AurorakitError):
@@ -61,13 +61,6 @@ def add_commands(commands: Any) -> None:
     _add_send(commands)
     _add_simulate(commands)
     _add_check_config(commands)
-
-
-def _command(commands: Any, name: str, summary: str, description: str, examples: str) -> argparse.ArgumentParser:
-    sub: argparse.ArgumentParser = commands.add_parser(
-        name, help=summary, description=description, epilog="examples:\n" + examples,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
-    return sub
 
 
 def _positive_int(text: str) -> int:
@@ -135,7 +128,7 @@ CHECK_CONFIG_EXAMPLES = """\
 
 
 def _add_check_config(commands: Any) -> None:
-    sub = _command(commands, "check-config", "say whether an Aurora release would start with a webhook.json",
+    sub = command(commands, "check-config", "say whether an Aurora release would start with a webhook.json",
                    "Read webhook.json exactly as the Aurora release reads it and say whether the\n"
                    "scheduler would start with it; if not, the exact reason. If it would: the target,\n"
                    "the headers as a receiver sees them (configured, added by the release's HTTP\n"
@@ -173,7 +166,7 @@ RECEIVE_EXAMPLES = """\
 
 
 def _add_receive(commands: Any) -> None:
-    sub = _command(commands, "receive", "receive webhooks, decode and store them; list or tail what was stored",
+    sub = command(commands, "receive", "receive webhooks, decode and store them; list or tail what was stored",
                    "Run an HTTP server that takes Aurora's task state change POSTs (any path) and\n"
                    "stores each one in an SQLite file: the raw body bytes, the headers (credentials\n"
                    "redacted) and a summary of the decoded event (task id, job key, instance,\n"
@@ -492,7 +485,7 @@ webhook.json keys (as Aurora reads them; check with aurorakit check-config):
 
 
 def _add_send(commands: Any) -> None:
-    sub = _command(commands, "send", "replay captured payloads to a webhook as Aurora would",
+    sub = command(commands, "send", "replay captured payloads to a webhook as Aurora would",
                    "POST every payload in the files (one event per file, JSON lines, vector files,\n"
                    "documents with ```json blocks) to the config's targetURL, behaving like the\n"
                    "Aurora release named by --aurora (or AURORAKIT_AURORA, or the settings file):\n"
@@ -644,7 +637,7 @@ SIMULATE_EXAMPLES = """\
 
 
 def _add_simulate(commands: Any) -> None:
-    sub = _command(commands, "simulate", "simulate an Aurora scheduler's task events and send (or write) them",
+    sub = command(commands, "simulate", "simulate an Aurora scheduler's task events and send (or write) them",
                    "Simulate a scheduler that has just started with J jobs of I instances each\n"
                    "(realistic jobs named in Aurora's alphabet: roles, environments, executor data,\n"
                    "resources, ports, constraints, metadata) and drive their tasks through Aurora's\n"

@@ -10,7 +10,7 @@ from typing import Any
 from ..identity import IdentityTable, arm_constant, arm_key, default_identity
 from ..struct import ThriftUnion
 
-from .simulate_jobs import JobSpec
+from .jobs import JobSpec
 
 
 def scheduler_identity(models: ModuleType, given: IdentityTable | None = None) -> IdentityTable:

@@ -3,7 +3,7 @@
 Sections 1 and 5 of the payload format note: which events were posted, how
 ``oldState`` was written, how the JSON string became bytes, the timestamp
 header's name and what ``timeoutMsec`` bounded. Each fact follows from the
-release's group (``aurorakit.runtime.releases`` holds the table of releases,
+release's group (``aurorakit.runtime.aurora.releases`` holds the table of releases,
 their groups and their models).
 """
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from .errors import AurorakitError
-from .identity import IdentityTable, current_identity
+from ..errors import AurorakitError
+from ..identity import IdentityTable, current_identity
 from .verify import Form, Opaque, struct_form
 
 _M = 0xFFFFFFFF
