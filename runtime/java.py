@@ -17,6 +17,7 @@ from typing import TypeVar
 from operator import mul
 
 from .doubles import double_to_string
+from .scalars import JAVA_FALSE_HASH, JAVA_TRUE_HASH
 
 __all__ = [
     "bool_hash",
@@ -174,7 +175,7 @@ def long_hash(v: int) -> int:
 
 def bool_hash(b: bool) -> int:
     """``Boolean.hashCode``: 1231 for true, 1237 for false."""
-    return 1231 if b else 1237
+    return JAVA_TRUE_HASH if b else JAVA_FALSE_HASH
 
 
 _DOUBLE = struct.Struct("<d")

@@ -75,8 +75,7 @@ class ThriftStruct:
 
     def __repr__(self) -> str:
         shown = []
-        for spec in self._fields:
-            value = getattr(self, spec.attr)
+        for spec, value in field_values(self):
             if value is None or (spec.type.kind in ("list", "set", "map") and not value):
                 continue
             shown.append(f"{spec.attr}={value!r}")
@@ -149,7 +148,7 @@ class ThriftUnion(ThriftStruct):
         return value
 
     def __repr__(self) -> str:
-        attr = next(s.attr for s in self._fields if s.name == self.set_field)
+        attr = arm_spec(type(self), self.set_field).attr
         return f"{type(self).__name__}({attr}={self.field_value!r})"
 
     def replace(self: S, **changes: Any) -> S:
@@ -157,7 +156,7 @@ class ThriftUnion(ThriftStruct):
         return type(self)(**changes)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        attr = next(s.attr for s in self._fields if s.name == self.set_field)
+        attr = arm_spec(type(self), self.set_field).attr
         return (_rebuild, (type(self), {attr: self.field_value}))
 
 
@@ -189,6 +188,35 @@ def describe(cls: type[ThriftStruct], fields: tuple[FieldSpec, ...]) -> None:
         cls._values = staticmethod(lambda obj: (getter(obj),))
     else:
         cls._values = getter  # attrgetter is not a descriptor: no binding
+
+
+# The fields of each class by IDL name (filled on first use): how a union finds its set arm.
+_BY_NAME: dict[type, dict[str, FieldSpec]] = {}
+
+
+def arm_spec(cls: type[ThriftStruct], arm: str) -> FieldSpec:
+    """The description of a union's arm, by its IDL name (``set_field``)."""
+    by_name = _BY_NAME.get(cls)
+    if by_name is None:
+        by_name = _BY_NAME[cls] = {spec.name: spec for spec in cls._fields}
+    return by_name[arm]
+
+
+def field_values(obj: ThriftStruct) -> tuple[tuple[FieldSpec, Any], ...]:
+    """Each field of ``obj`` with its value (None when unset); a union yields its set arm only.
+
+    Every generic walk over objects (hashing, verify, the thrift bridge, the
+    tree view, the codec's slow paths) goes through this.
+    """
+    cls = type(obj)
+    if cls._kind == "union":
+        return ((arm_spec(cls, obj.set_field), obj.field_value),)  # type: ignore[attr-defined]
+    return tuple(zip(cls._fields, cls._values(obj)))
+
+
+def gson_member(obj: ThriftStruct, spec: FieldSpec) -> str:
+    """The JSON member that holds a field as Gson writes ``obj``: a union's arm is under ``value``."""
+    return "value" if type(obj)._kind == "union" else spec.name
 
 
 class IdlDefault:
