@@ -17,7 +17,7 @@ import orjson
 
 from .containers import FrozenMap, OrderedSet
 from .errors import PayloadError, describe
-from .gson import gson_double, gson_string
+from .gson import gson_bool, gson_double, gson_string
 from .java import bool_hash, double_hash, int_hash, long_hash, string_hash
 from .scalars import INTEGERS
 from .struct import ThriftStruct, field_values, gson_member
@@ -329,12 +329,11 @@ def unwritable_key(value: Any) -> str:
     raise PayloadError(f"a map key of type {type(value).__name__} has no Gson string form")
 
 
-def enc_bool(value: bool) -> str:
-    return "true" if value else "false"
-
-
 def enc_binary(value: bytes) -> str:
     raise PayloadError("binary fields have no Gson form in Aurora payloads")
+
+
+enc_bool = gson_bool  # what generated encoders call: the one tested as gson_bool
 
 
 # -- containers ------------------------------------------------------------------

@@ -12,7 +12,7 @@ from json.encoder import encode_basestring
 from .doubles import double_to_string
 from .java import remember_short_strings
 
-__all__ = ["gson_bool", "gson_double", "gson_int", "gson_long", "gson_string"]
+__all__ = ["gson_bool", "gson_double", "gson_long", "gson_string"]
 
 # What default Gson escapes beyond JSON's own rules (HTML-safe mode, and the
 # two JavaScript line terminators).
@@ -60,9 +60,6 @@ def gson_double(d: float) -> str:
 def gson_long(v: int) -> str:
     """A Java ``long`` (or ``int``, ``short``, ``byte``): plain decimal."""
     return str(int(v))
-
-
-gson_int = gson_long
 
 
 def gson_bool(b: bool) -> str:

@@ -50,5 +50,6 @@ def _copy_value(value: Any, spec: Any, table: IdentityTable) -> Any:
             hash_set_elements(items, table)
         return items
     if kind == "map":
-        return FrozenMap.wrap({_copy_value(k, spec.key, table): _copy_value(v, spec.value, table) for k, v in value.items()})
+        return FrozenMap.wrap({_copy_value(k, spec.key, table): _copy_value(v, spec.value, table)
+                               for k, v in value.items()})
     return value

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from ..profiles import release_posts
 from .config import WebhookConfig
 from .outgoing import OutgoingEvent
 
@@ -27,8 +28,4 @@ class DeliveryProfile(Protocol):
 
 def should_post(event: OutgoingEvent, config: WebhookConfig, profile: DeliveryProfile) -> bool:
     """Whether the Aurora version in ``profile`` would have posted ``event``."""
-    if event.old_status is None and not profile.posts_initial_events:
-        return False
-    if profile.statuses_filter and not config.wants_status(event.new_status):
-        return False
-    return True
+    return release_posts(profile, event.new_status, event.old_status, config.statuses)
