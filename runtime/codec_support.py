@@ -20,7 +20,8 @@ from .errors import PayloadError, describe
 from .gson import gson_bool, gson_double, gson_string
 from .java import bool_hash, double_hash, int_hash, long_hash, string_hash
 from .scalars import INTEGERS
-from .struct import ThriftStruct, field_values, gson_member
+from .fields import field_values, gson_member
+from .struct import ThriftStruct
 
 T = TypeVar("T")
 

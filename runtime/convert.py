@@ -24,7 +24,7 @@ from typing import Any
 
 from .errors import AurorakitError
 from .identity import IdentityTable, current_identity
-from .struct import arm_spec
+from .fields import arm_spec
 from .verify import Form, Opaque, struct_form
 
 _M = 0xFFFFFFFF

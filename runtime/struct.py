@@ -6,31 +6,21 @@ cachedHashCode, 0 until computed), ``_json`` (its cached Gson JSON, see
 ``hashing.py``) and ``_pyhash`` (its Python hash, computed on first use).
 Per-type code (constructor checks, Gson encoder and decoder, Java hash) is
 generated; what is the same for every type lives here and reads the field
-descriptions in ``_fields``.
+descriptions in ``_fields`` (through ``fields.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from operator import attrgetter
-from typing import Any, ClassVar, NamedTuple, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from .errors import FieldError
-from .typespec import TypeSpec
+from .fields import FieldSpec, arm_spec, field_values
 
 S = TypeVar("S", bound="ThriftStruct")
 
 _set = object.__setattr__
-
-
-class FieldSpec(NamedTuple):
-    """One field as the IDL declares it, and the attribute that holds it."""
-
-    id: int
-    name: str  # the IDL name, as written in JSON
-    attr: str  # the Python attribute and keyword (the IDL name, escaped if it must be)
-    type: TypeSpec
-    requiredness: str  # "required", "optional" or "default"
 
 
 class ThriftStruct:
@@ -188,35 +178,6 @@ def describe(cls: type[ThriftStruct], fields: tuple[FieldSpec, ...]) -> None:
         cls._values = staticmethod(lambda obj: (getter(obj),))
     else:
         cls._values = getter  # attrgetter is not a descriptor: no binding
-
-
-# The fields of each class by IDL name (filled on first use): how a union finds its set arm.
-_BY_NAME: dict[type, dict[str, FieldSpec]] = {}
-
-
-def arm_spec(cls: type[ThriftStruct], arm: str) -> FieldSpec:
-    """The description of a union's arm, by its IDL name (``set_field``)."""
-    by_name = _BY_NAME.get(cls)
-    if by_name is None:
-        by_name = _BY_NAME[cls] = {spec.name: spec for spec in cls._fields}
-    return by_name[arm]
-
-
-def field_values(obj: ThriftStruct) -> tuple[tuple[FieldSpec, Any], ...]:
-    """Each field of ``obj`` with its value (None when unset); a union yields its set arm only.
-
-    Every generic walk over objects (hashing, verify, the thrift bridge, the
-    tree view, the codec's slow paths) goes through this.
-    """
-    cls = type(obj)
-    if cls._kind == "union":
-        return ((arm_spec(cls, obj.set_field), obj.field_value),)  # type: ignore[attr-defined]
-    return tuple(zip(cls._fields, cls._values(obj)))
-
-
-def gson_member(obj: ThriftStruct, spec: FieldSpec) -> str:
-    """The JSON member that holds a field as Gson writes ``obj``: a union's arm is under ``value``."""
-    return "value" if type(obj)._kind == "union" else spec.name
 
 
 class IdlDefault:

@@ -12,13 +12,16 @@ import os
 import sys
 import threading
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from thriftpy2.thrift import TException, TPayload, TType
 
+from .fields import FieldSpec, field_values
 from .scalars import I32, SCALARS
-from .struct import FieldSpec, S, ThriftStruct, field_values
 from .typespec import EnumType, ListOf, MapOf, SetOf, StructType, TypeSpec
+
+if TYPE_CHECKING:  # struct.py reaches this module lazily (to_thrift, from_thrift)
+    from .struct import S, ThriftStruct
 
 # An enum travels as its i32 value.
 _TTYPES = {**{kind: s.ttype for kind, s in SCALARS.items()}, "enum": I32.ttype,

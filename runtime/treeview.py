@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .struct import field_values
+from .fields import field_values
 
 
 def render_event(event: Any) -> str:

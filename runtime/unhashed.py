@@ -7,7 +7,8 @@ from typing import Any
 from .containers import FrozenMap, OrderedSet
 from .hashing import hash_set_elements
 from .identity import IdentityTable, current_identity
-from .struct import field_values, mutable_twin
+from .fields import field_values
+from .struct import mutable_twin
 
 
 def unhashed_copy(obj: Any, identity: IdentityTable | None = None) -> Any:

@@ -22,7 +22,7 @@ from typing import Any
 from . import java
 from .identity import IdentityTable, arm_constant, arm_key
 from .scalars import SCALARS
-from .struct import field_values, gson_member
+from .fields import field_values, gson_member
 
 _M = 0xFFFFFFFF
 
