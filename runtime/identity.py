@@ -55,6 +55,7 @@ def arm_constant(arm: str) -> str:
 
 
 def enum_key(enum_name: str, constant: str) -> str:
+    """Key of an enum constant: ``ScheduleStatus.RUNNING``."""
     return f"{enum_name}.{constant}"
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import java
-from .identity import IdentityTable, arm_constant, arm_key
+from .identity import IdentityTable, arm_constant, arm_key, enum_key
 from .scalars import SCALARS
 from .fields import field_values, gson_member
 
@@ -97,7 +97,7 @@ def _value_form(value: Any, spec: Any) -> Form:
     if kind == "struct":
         return _child_form(value)
     if kind == "enum":
-        return Form.identity(f"{spec.cls.__name__}.{value.name}")
+        return Form.identity(enum_key(spec.cls.__name__, value.name))
     if kind == "list":
         form = Form.of(1)
         for item in value:
