@@ -1,7 +1,9 @@
 """aurorakit.runtime: what generated models stand on, and the webhook side.
 
 - ``java``, ``gson``: Java hash semantics, ``Double.toString`` and Gson's string escaping.
-- ``struct``, ``typespec``, ``containers``: the base classes and values of generated models.
+- ``scalars``: the one table of Thrift scalar facts (ranges, Java defaults, wire codes, hash rules).
+- ``struct``, ``typespec``, ``containers``: the base classes and values of generated models;
+  ``fields``: their field descriptions and the one walk over an object's fields.
 - ``hashing``, ``identity``: cachedHashCode and the identity hashes of enum constants.
 - ``codec``, ``event``, ``profiles``: Gson JSON in and out, the webhook event, per-release behaviour.
 - ``webhook``: sending, receiving, replaying and simulating webhook deliveries.
