@@ -17,10 +17,10 @@ import orjson
 
 from .containers import FrozenMap, OrderedSet
 from .errors import PayloadError, describe
+from .fields import field_values, gson_member
 from .gson import gson_bool, gson_double, gson_string
 from .java import bool_hash, double_hash, int_hash, long_hash, string_hash
 from .scalars import INTEGERS
-from .fields import field_values, gson_member
 from .struct import ThriftStruct
 
 T = TypeVar("T")

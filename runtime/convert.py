@@ -23,8 +23,8 @@ from types import ModuleType
 from typing import Any
 
 from .errors import AurorakitError
-from .identity import IdentityTable, current_identity
 from .fields import arm_spec
+from .identity import IdentityTable, current_identity
 from .verify import Form, Opaque, struct_form
 
 _M = 0xFFFFFFFF

@@ -14,8 +14,8 @@ import struct
 import sys
 from array import array
 from collections.abc import Callable
-from typing import TypeVar
 from operator import mul
+from typing import TypeVar
 
 from .doubles import double_to_string
 from .scalars import JAVA_FALSE_HASH, JAVA_TRUE_HASH

@@ -16,7 +16,8 @@ from operator import attrgetter
 from typing import Any, ClassVar, TypeVar, cast
 
 from .errors import FieldError
-from .fields import FieldSpec as FieldSpec  # generated modules describe their fields as _st.FieldSpec
+# Generated modules describe their fields as _st.FieldSpec: exported from here too.
+from .fields import FieldSpec as FieldSpec
 from .fields import arm_spec, field_values
 
 S = TypeVar("S", bound="ThriftStruct")

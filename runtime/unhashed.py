@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from .containers import FrozenMap, OrderedSet
+from .fields import field_values
 from .hashing import hash_set_elements
 from .identity import IdentityTable, current_identity
-from .fields import field_values
 from .struct import mutable_twin
 
 

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import java
+from .fields import field_values, gson_member
 from .identity import IdentityTable, arm_constant, arm_key, enum_key
 from .scalars import SCALARS
-from .fields import field_values, gson_member
 
 _M = 0xFFFFFFFF
 
