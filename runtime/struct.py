@@ -16,8 +16,7 @@ from operator import attrgetter
 from typing import Any, ClassVar, TypeVar, cast
 
 from .errors import FieldError
-# Generated modules describe their fields as _st.FieldSpec: exported from here too.
-from .fields import FieldSpec as FieldSpec
+from .fields import FieldSpec as FieldSpec  # generated modules name it _st.FieldSpec
 from .fields import arm_spec, field_values
 
 S = TypeVar("S", bound="ThriftStruct")
