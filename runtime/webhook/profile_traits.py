@@ -8,18 +8,14 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from ..profiles import release_posts
+from ..profiles import PostingRules, release_posts
 from .config import WebhookConfig
 from .outgoing import OutgoingEvent
 
 
-class DeliveryProfile(Protocol):
+class DeliveryProfile(PostingRules, Protocol):
     @property
     def version(self) -> str: ...
-    @property
-    def posts_initial_events(self) -> bool: ...
-    @property
-    def statuses_filter(self) -> bool: ...
     @property
     def timestamp_header(self) -> str: ...
     @property
