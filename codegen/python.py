@@ -24,7 +24,7 @@ _BUILTIN_ANNOTATIONS = frozenset({"bool", "int", "float", "str", "bytes"})
 
 _PY_SCALARS = {kind: s.python_type for kind, s in SCALARS.items()}
 _TS_PRIMITIVES = {kind: kind.upper() for kind in SCALARS}  # the TypeSpec constants of runtime/typespec.py
-JAVA_DEFAULTS = {kind: str(s.java_default) for kind, s in JAVA_PRIMITIVES.items()}
+JAVA_DEFAULTS = {kind: repr(s.java_default) for kind, s in JAVA_PRIMITIVES.items()}  # as Python literals
 
 
 def py_identifier(name: str, reserved: frozenset[str] = frozenset()) -> str:

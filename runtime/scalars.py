@@ -7,7 +7,7 @@ instead of writing widths, ranges or hash rules themselves.
 
 - ``bits``, ``low``, ``high``: the range of the Java integer type (None for the others).
 - ``python_type``: the Python type a field of this kind holds.
-- ``java_default``: what an unset Java primitive field holds, as a Python literal
+- ``java_default``: what an unset Java primitive field holds, as a Python value
   (None: the field is a Java object, null when unset).
 - ``ttype``: the Thrift wire type code (as thriftpy2's ``TType``).
 - ``java_hash``: the function in ``aurorakit.runtime.java`` giving the Java
@@ -29,7 +29,7 @@ class Scalar:
 
     kind: str
     python_type: str
-    java_default: str | None
+    java_default: bool | int | float | None
     ttype: int
     java_hash: str | None
     bits: int | None = None
@@ -48,12 +48,12 @@ class Scalar:
 
 
 SCALARS: dict[str, Scalar] = {s.kind: s for s in (
-    Scalar("bool", "bool", "False", 2, "bool_hash"),
-    Scalar("byte", "int", "0", 3, "int_hash", bits=8),
-    Scalar("i16", "int", "0", 6, "int_hash", bits=16),
-    Scalar("i32", "int", "0", 8, "int_hash", bits=32),
-    Scalar("i64", "int", "0", 10, "long_hash", bits=64),
-    Scalar("double", "float", "0.0", 4, "double_hash"),
+    Scalar("bool", "bool", False, 2, "bool_hash"),
+    Scalar("byte", "int", 0, 3, "int_hash", bits=8),
+    Scalar("i16", "int", 0, 6, "int_hash", bits=16),
+    Scalar("i32", "int", 0, 8, "int_hash", bits=32),
+    Scalar("i64", "int", 0, 10, "long_hash", bits=64),
+    Scalar("double", "float", 0.0, 4, "double_hash"),
     Scalar("string", "str", None, 11, "string_hash"),
     Scalar("binary", "bytes", None, 18, None),
 )}

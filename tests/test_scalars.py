@@ -28,7 +28,7 @@ TTYPES = {"bool": TType.BOOL, "byte": TType.BYTE, "i16": TType.I16, "i32": TType
 PYTHON_TYPES = {"bool": "bool", "byte": "int", "i16": "int", "i32": "int", "i64": "int", "double": "float",
                 "string": "str", "binary": "bytes"}
 # What an unset field of Aurora's Java classes holds: primitives their zero, the rest null.
-JAVA_DEFAULTS = {"bool": "False", "byte": "0", "i16": "0", "i32": "0", "i64": "0", "double": "0.0"}
+JAVA_DEFAULTS = {"bool": False, "byte": 0, "i16": 0, "i32": 0, "i64": 0, "double": 0.0}
 JAVA_HASHES = {"bool": "bool_hash", "byte": "int_hash", "i16": "int_hash", "i32": "int_hash", "i64": "long_hash",
                "double": "double_hash", "string": "string_hash", "binary": None}
 
@@ -39,7 +39,9 @@ def test_the_table_holds_the_thrift_scalars_and_their_facts() -> None:
     assert {kind: (s.low, s.high) for kind, s in INTEGERS.items()} == JAVA_RANGES
     assert {kind: s.ttype for kind, s in SCALARS.items()} == TTYPES
     assert {kind: s.python_type for kind, s in SCALARS.items()} == PYTHON_TYPES
-    assert {kind: s.java_default for kind, s in JAVA_PRIMITIVES.items()} == JAVA_DEFAULTS
+    defaults = {kind: s.java_default for kind, s in JAVA_PRIMITIVES.items()}
+    assert defaults == JAVA_DEFAULTS
+    assert {kind: type(v) for kind, v in defaults.items()} == {kind: type(v) for kind, v in JAVA_DEFAULTS.items()}
     assert {kind: s.java_hash for kind, s in SCALARS.items()} == JAVA_HASHES
 
 
