@@ -14,17 +14,14 @@ from typing import Any
 
 from thriftpy2.thrift import TType
 
+from aurorakit.runtime.scalars import INTEGERS, SCALARS
+
 from . import model as m
 from .checks import check_brackets, check_module
 from .errors import IdlError
 from .idltext import IdlText, clean_doc
 
-_PRIMITIVE_TTYPES = {
-    TType.BOOL: "bool", TType.BYTE: "byte", TType.I16: "i16", TType.I32: "i32", TType.I64: "i64",
-    TType.DOUBLE: "double", TType.STRING: "string", TType.BINARY: "binary",
-}
-
-_INT_BITS = {"byte": 8, "i16": 16, "i32": 32, "i64": 64}
+_PRIMITIVE_TTYPES = {s.ttype: kind for kind, s in SCALARS.items()}
 
 
 def build_module(thrift: types.ModuleType) -> m.Module:
@@ -256,10 +253,10 @@ class _ModuleBuilder:
             return raw.encode("utf-8") if isinstance(raw, str) else bytes(raw)
         if kind == "bool":
             return bool(raw)
-        if kind in _INT_BITS:
+        if kind in INTEGERS:
             # thriftpy2 only checks that an integer is an int; Java's compiler
             # (and the generated constructors) refuse what does not fit.
-            low, high = -(1 << (_INT_BITS[kind] - 1)), (1 << (_INT_BITS[kind] - 1)) - 1
+            low, high = INTEGERS[kind].low, INTEGERS[kind].high
             if not low <= raw <= high:
                 raise IdlError(f"{raw} is out of range for {kind} ({low}..{high})", self.path, line)
         return raw  # type: ignore[no-any-return]

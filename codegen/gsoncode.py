@@ -9,10 +9,10 @@ on); :func:`container_types` lists them, innermost first.
 
 from __future__ import annotations
 
+from aurorakit.runtime.scalars import INTEGERS, JAVA_FALSE_HASH, JAVA_TRUE_HASH
+
 from . import model as m
 from .python import Names, include_package, type_slug
-
-_INT_BOUNDS = {"byte": 8, "i16": 16, "i32": 32, "i64": 64}
 
 
 def ref(t: m.TypeRef, prefix: str) -> str:
@@ -38,7 +38,7 @@ def encode_expr(t: m.TypeRef, value: str) -> str:
     """Expression writing ``value`` (a non-None value of ``t``) as JSON."""
     if t.kind == "bool":
         return f'("true" if {value} else "false")'
-    if t.kind in _INT_BOUNDS:
+    if t.kind in INTEGERS:
         return f"str({value})"
     if t.kind == "enum":
         return f"{ref(t, '_Q_')}[{value}]"
@@ -100,9 +100,8 @@ def decode_field(t: m.TypeRef, key: str) -> list[str]:
         return [f"v = d[{k}]",
                 "if v.__class__ is not bool:",
                 "    v = _cs.bool_value(v)"]
-    if t.kind in _INT_BOUNDS:
-        bits = _INT_BOUNDS[t.kind]
-        low, high = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    if t.kind in INTEGERS:
+        low, high = INTEGERS[t.kind].low, INTEGERS[t.kind].high
         return [f"v = d[{k}]",
                 f"if v.__class__ is not int or not {low} <= v <= {high}:",
                 f"    v = _cs.{t.kind}_value(v)"]
@@ -138,7 +137,7 @@ def hasher(t: m.TypeRef) -> str:
 def hash_expr(t: m.TypeRef, value: str) -> str:
     """Expression of Java's hashCode of ``value`` (non-None) of type ``t``; ``ids`` is the identity table."""
     if t.kind == "bool":
-        return f"(1231 if {value} else 1237)"
+        return f"({JAVA_TRUE_HASH} if {value} else {JAVA_FALSE_HASH})"
     if t.kind in ("byte", "i16", "i32"):
         return value
     if t.kind == "i64":

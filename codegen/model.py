@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Union
 
-PRIMITIVES = ("bool", "byte", "i16", "i32", "i64", "double", "string", "binary")
+from aurorakit.runtime.scalars import SCALARS
+
+PRIMITIVES = tuple(SCALARS)  # the scalar types, as aurorakit.runtime.scalars lists them
 CONTAINERS = ("list", "set", "map")
 
 

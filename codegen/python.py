@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import keyword
 
+from aurorakit.runtime.scalars import JAVA_PRIMITIVES, SCALARS
+
 from . import model as m
 
 # Members every generated class has; an IDL field of that name gets a "_".
@@ -20,11 +22,9 @@ RESERVED_MEMBERS = frozenset({
 PACKAGE_MODULES = frozenset({"enums", "types", "constants", "services", "gson"})
 _BUILTIN_ANNOTATIONS = frozenset({"bool", "int", "float", "str", "bytes"})
 
-_PY_SCALARS = {"bool": "bool", "byte": "int", "i16": "int", "i32": "int", "i64": "int",
-               "double": "float", "string": "str", "binary": "bytes"}
-_TS_PRIMITIVES = {"bool": "BOOL", "byte": "BYTE", "i16": "I16", "i32": "I32", "i64": "I64",
-                  "double": "DOUBLE", "string": "STRING", "binary": "BINARY"}
-JAVA_DEFAULTS = {"bool": "False", "byte": "0", "i16": "0", "i32": "0", "i64": "0", "double": "0.0"}
+_PY_SCALARS = {kind: s.python_type for kind, s in SCALARS.items()}
+_TS_PRIMITIVES = {kind: kind.upper() for kind in SCALARS}  # the TypeSpec constants of runtime/typespec.py
+JAVA_DEFAULTS = {kind: repr(s.java_default) for kind, s in JAVA_PRIMITIVES.items()}  # as Python literals
 
 
 def py_identifier(name: str, reserved: frozenset[str] = frozenset()) -> str:

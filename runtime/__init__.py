@@ -1,7 +1,9 @@
 """aurorakit.runtime: what generated models stand on, and the packages built on it.
 
-- ``java``, ``gson``, ``doubles``: Java hash semantics, ``Double.toString`` and Gson's string escaping.
-- ``struct``, ``typespec``, ``containers``: the base classes and values of generated models.
+- ``java``, ``gson``: Java hash semantics, ``Double.toString`` and Gson's string escaping.
+- ``scalars``: the one table of Thrift scalar facts (ranges, Java defaults, wire codes, hash rules).
+- ``struct``, ``typespec``, ``containers``: the base classes and values of generated models;
+  ``fields``: their field descriptions and the one walk over an object's fields.
 - ``hashing``, ``identity``: cachedHashCode and the identity hashes of enum constants.
 - ``codec``, ``codec_support``, ``thrift_bridge``, ``treeview``: Gson JSON in and out, Thrift objects, trees.
 - ``aurora/`` (the event, releases, verify), ``webhook/``, ``simulate/``, ``relay/``, ``cli/``.

@@ -14,6 +14,7 @@ it with its JSON path, or says exactly where the JSON is malformed.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import orjson
@@ -80,13 +81,22 @@ def decode(cls: type[T], data: bytes | bytearray | memoryview | str | Any, *, pa
     ``strict=False`` accepts an object's members in any order (hand-edited
     input); members Gson always writes must be there either way.
     """
+    return read_json(lambda tree: decode_tree(cls, tree, path), data, strict=strict)
+
+
+def read_json(read: Callable[[Any], T], data: bytes | bytearray | memoryview | str | Any, *, strict: bool) -> T:
+    """``read`` of the JSON value of ``data`` (JSON text or an already parsed value).
+
+    ``strict`` as for :func:`decode`. When ``read`` meets a double above 2^63
+    whose text the fast parser dropped (NeedsExactText), ``data`` is read
+    again with every large double taken from its text, and ``read`` retried.
+    """
     text = isinstance(data, (bytes, bytearray, memoryview, str))
     with member_order(strict):
         try:
-            return decode_tree(cls, parse_json(data) if text else data, path)
+            return read(parse_json(data) if text else data)
         except NeedsExactText:
-            # A double above 2^63 whose text the fast parser dropped: read it again.
-            return decode_tree(cls, parse_json(data, exact=True) if text else exact_doubles(data), path)
+            return read(parse_json(data, exact=True) if text else exact_doubles(data))
 
 
 def decode_tree(cls: type[T], tree: Any, path: str = "") -> T:

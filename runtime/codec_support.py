@@ -17,17 +17,16 @@ import orjson
 
 from .containers import FrozenMap, OrderedSet
 from .errors import PayloadError, describe
-from .gson import gson_double, gson_string
-from .java import double_hash, long_hash, string_hash
+from .fields import field_values, gson_member
+from .gson import gson_bool, gson_double, gson_string
+from .java import bool_hash, double_hash, int_hash, long_hash, string_hash
+from .scalars import INTEGERS
 from .struct import ThriftStruct
 
 T = TypeVar("T")
 
 UNION_KEYS = frozenset(("cachedHashCode", "setField", "value"))
 UNION_ORDER = ("cachedHashCode", "setField", "value")
-_INT32 = (-(1 << 31), (1 << 31) - 1)
-_BOUNDS = {"byte": (-(1 << 7), (1 << 7) - 1), "i16": (-(1 << 15), (1 << 15) - 1),
-           "i32": _INT32, "i64": (-(1 << 63), (1 << 63) - 1)}
 NULL = "null, which Gson never writes (it leaves unset fields out)"
 
 # Whether members must come in Gson's order (the default). Read only when an
@@ -157,9 +156,9 @@ def json_int(text: str) -> int | HugeNumber:
 
 # -- scalars: the slow path of the inline checks ---------------------------------
 def _integer(kind: str, value: Any) -> int:
-    low, high = _BOUNDS[kind]
+    facts = INTEGERS[kind]
     if value.__class__ is int:
-        if low <= value <= high:
+        if facts.low <= value <= facts.high:
             return value  # type: ignore[no-any-return,unused-ignore]
         raise PayloadError(f"{value} is out of range for {kind}")
     if value.__class__ is HugeNumber:
@@ -167,28 +166,23 @@ def _integer(kind: str, value: Any) -> int:
     raise expected(kind, value)
 
 
-def byte_value(value: Any) -> int:
-    if value.__class__ is int and -128 <= value <= 127:
-        return value  # type: ignore[no-any-return,unused-ignore]
-    return _integer("byte", value)
+def _integer_reader(kind: str) -> Callable[[Any], int]:
+    """The reader of a JSON value as ``kind``: an int in range passes at once, the rest is _integer's."""
+    low, high = INTEGERS[kind].low, INTEGERS[kind].high
+
+    def read(value: Any) -> int:
+        if value.__class__ is int and low <= value <= high:
+            return value  # type: ignore[no-any-return,unused-ignore]
+        return _integer(kind, value)
+
+    read.__name__ = read.__qualname__ = f"{kind}_value"
+    return read
 
 
-def i16_value(value: Any) -> int:
-    if value.__class__ is int and -32768 <= value <= 32767:
-        return value  # type: ignore[no-any-return,unused-ignore]
-    return _integer("i16", value)
-
-
-def i32_value(value: Any) -> int:
-    if value.__class__ is int and -2147483648 <= value <= 2147483647:
-        return value  # type: ignore[no-any-return,unused-ignore]
-    return _integer("i32", value)
-
-
-def i64_value(value: Any) -> int:
-    if value.__class__ is int and -9223372036854775808 <= value <= 9223372036854775807:
-        return value  # type: ignore[no-any-return,unused-ignore]
-    return _integer("i64", value)
+byte_value = _integer_reader("byte")
+i16_value = _integer_reader("i16")
+i32_value = _integer_reader("i32")
+i64_value = _integer_reader("i64")
 
 
 # Below 2^63 in magnitude, Java's Double.toString text always reads back as the
@@ -336,12 +330,11 @@ def unwritable_key(value: Any) -> str:
     raise PayloadError(f"a map key of type {type(value).__name__} has no Gson string form")
 
 
-def enc_bool(value: bool) -> str:
-    return "true" if value else "false"
-
-
 def enc_binary(value: bytes) -> str:
     raise PayloadError("binary fields have no Gson form in Aurora payloads")
+
+
+enc_bool = gson_bool  # what generated encoders call: the one tested as gson_bool
 
 
 # -- containers ------------------------------------------------------------------
@@ -419,16 +412,11 @@ def encode_error(err: Exception, obj: Any) -> PayloadError:
     Encoders write a whole object in one expression; only when that fails is
     each field tried on its own, here, to find which one.
     """
-    cls = type(obj)
-    if cls._kind == "union":
-        fields = [(spec, obj.field_value) for spec in cls._fields if spec.name == obj.set_field]
-    else:
-        fields = [(spec, getattr(obj, spec.attr)) for spec in cls._fields]
-    for spec, value in fields:
+    for spec, value in field_values(obj):
         try:
             _try_encode(value, spec.type)
         except PayloadError as found:
-            return found.within("value" if cls._kind == "union" else spec.name)
+            return found.within(gson_member(obj, spec))
     return err if isinstance(err, PayloadError) else PayloadError(str(err))
 
 
@@ -517,10 +505,7 @@ def fully_hashed(obj: Any) -> bool:
     """True when ``obj`` and every struct inside it have a non-zero cachedHashCode."""
     if not obj._jhash:
         return False
-    cls = type(obj)
-    if cls._kind == "union":
-        return _all_hashed(obj.field_value)
-    return all(_all_hashed(getattr(obj, spec.attr)) for spec in cls._fields)
+    return all(_all_hashed(value) for _, value in field_values(obj))
 
 
 def _all_hashed(value: Any) -> bool:
@@ -536,11 +521,11 @@ def _all_hashed(value: Any) -> bool:
 
 # -- hashing: (value, identity table) functions for unions and containers -----------
 def hash_bool(value: bool, ids: Any) -> int:
-    return 1231 if value else 1237
+    return bool_hash(value)
 
 
 def hash_int(value: int, ids: Any) -> int:
-    return value
+    return int_hash(value)
 
 
 def hash_i64(value: int, ids: Any) -> int:

@@ -130,5 +130,4 @@ class FrozenMap(Mapping[K, V], Generic[K, V]):
         return (type(self), (self._data,))
 
 
-EMPTY_SET: OrderedSet[Any] = OrderedSet()
 EMPTY_MAP: FrozenMap[Any, Any] = FrozenMap()

@@ -2,7 +2,7 @@
 
 These are the leaves the generated per-type encoders call in their hot loops:
 strings with Gson's HTML-safe escaping, doubles as Java's ``Double.toString``,
-integers and booleans.  No general JSON writer lives here.
+booleans (integers are Python's ``str``, written inline).  No general JSON writer lives here.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from json.encoder import encode_basestring
 from .doubles import double_to_string
 from .java import remember_short_strings
 
-__all__ = ["gson_bool", "gson_double", "gson_int", "gson_long", "gson_string"]
+__all__ = ["gson_bool", "gson_double", "gson_string"]
 
 # What default Gson escapes beyond JSON's own rules (HTML-safe mode, and the
 # two JavaScript line terminators).
@@ -55,14 +55,6 @@ def gson_double(d: float) -> str:
     """A double as Gson writes it: Java's ``Double.toString``.  NaN and the
     infinities raise ``ValueError`` (Gson refuses them by default)."""
     return double_to_string(d)
-
-
-def gson_long(v: int) -> str:
-    """A Java ``long`` (or ``int``, ``short``, ``byte``): plain decimal."""
-    return str(int(v))
-
-
-gson_int = gson_long
 
 
 def gson_bool(b: bool) -> str:

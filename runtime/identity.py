@@ -25,8 +25,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from .errors import AurorakitError, FileError
-
-_INT32_MIN, _INT32_MAX = -(1 << 31), (1 << 31) - 1
+from .scalars import I32
 
 
 class UnknownIdentity(AurorakitError, KeyError):
@@ -56,6 +55,7 @@ def arm_constant(arm: str) -> str:
 
 
 def enum_key(enum_name: str, constant: str) -> str:
+    """Key of an enum constant: ``ScheduleStatus.RUNNING``."""
     return f"{enum_name}.{constant}"
 
 
@@ -89,7 +89,7 @@ class IdentityTable(dict[str, int]):
         """Record ``key``'s identity hash, checking it is a 32-bit int."""
         if not isinstance(key, str) or "." not in key:
             raise ValueError(f"identity key must look like Enum.CONSTANT or Union._Fields.ARM, got {key!r}")
-        if isinstance(value, bool) or not isinstance(value, int) or not _INT32_MIN <= value <= _INT32_MAX:
+        if isinstance(value, bool) or not isinstance(value, int) or not I32.low <= value <= I32.high:
             raise ValueError(f"identity hash of {key} must be a 32-bit int, got {value!r}")
         self[key] = value
         self.defaulted.discard(key)

@@ -2,8 +2,9 @@
 
 Every hash is returned as a signed 32-bit int, as Java's ``int``.  The rules
 (section 4 of the payload format note): ``String.hashCode`` over UTF-16 code
-units, ``Long.hashCode``, ``Double.hashCode``, ``Boolean.hashCode``, and the
-combinations of ``Objects.hash``, ``List``, ``Set`` and ``Map``.
+units, ``Long.hashCode``, ``Double.hashCode``, ``Boolean.hashCode``. The
+combinations (``Objects.hash``, ``List``, ``Set`` and ``Map``) are written
+out in each generated hash function (see ``codegen/templates/gson.py.j2``).
 """
 
 from __future__ import annotations
@@ -12,22 +13,19 @@ import functools
 import struct
 import sys
 from array import array
-from collections.abc import Callable, Iterable
-from typing import TypeVar
+from collections.abc import Callable
 from operator import mul
+from typing import TypeVar
 
 from .doubles import double_to_string
+from .scalars import JAVA_FALSE_HASH, JAVA_TRUE_HASH
 
 __all__ = [
     "bool_hash",
     "double_hash",
     "double_to_string",
     "int_hash",
-    "list_hash",
     "long_hash",
-    "map_hash",
-    "objects_hash",
-    "set_hash",
     "string_hash",
     "to_int32",
 ]
@@ -174,7 +172,7 @@ def long_hash(v: int) -> int:
 
 def bool_hash(b: bool) -> int:
     """``Boolean.hashCode``: 1231 for true, 1237 for false."""
-    return 1231 if b else 1237
+    return JAVA_TRUE_HASH if b else JAVA_FALSE_HASH
 
 
 _DOUBLE = struct.Struct("<d")
@@ -190,27 +188,3 @@ def double_hash(d: float) -> int:
         bits = int.from_bytes(_DOUBLE.pack(d), "little")
     h = (bits ^ (bits >> 32)) & _MASK
     return h - _WRAP if h & _SIGN else h
-
-
-def objects_hash(*hashes: int) -> int:
-    """``Objects.hash(f1, f2, ...)`` given the fields' hashes (0 for null):
-    ``h = 1; h = 31*h + x`` for each."""
-    return list_hash(hashes)
-
-
-def list_hash(hashes: Iterable[int]) -> int:
-    """``List.hashCode`` given the elements' hashes."""
-    h = 1
-    for x in hashes:
-        h = (31 * h + x) & _MASK
-    return h - _WRAP if h & _SIGN else h
-
-
-def set_hash(hashes: Iterable[int]) -> int:
-    """``Set.hashCode``: the sum of the elements' hashes."""
-    return to_int32(sum(hashes))
-
-
-def map_hash(pairs: Iterable[tuple[int, int]]) -> int:
-    """``Map.hashCode``: the sum over entries of ``hash(key) ^ hash(value)``."""
-    return to_int32(sum((k ^ v) & _MASK for k, v in pairs))

@@ -6,31 +6,22 @@ cachedHashCode, 0 until computed), ``_json`` (its cached Gson JSON, see
 ``hashing.py``) and ``_pyhash`` (its Python hash, computed on first use).
 Per-type code (constructor checks, Gson encoder and decoder, Java hash) is
 generated; what is the same for every type lives here and reads the field
-descriptions in ``_fields``.
+descriptions in ``_fields`` (through ``fields.py``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from operator import attrgetter
-from typing import Any, ClassVar, NamedTuple, TypeVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from .errors import FieldError
-from .typespec import TypeSpec
+from .fields import FieldSpec as FieldSpec  # generated modules name it _st.FieldSpec
+from .fields import arm_spec, field_values
 
 S = TypeVar("S", bound="ThriftStruct")
 
 _set = object.__setattr__
-
-
-class FieldSpec(NamedTuple):
-    """One field as the IDL declares it, and the attribute that holds it."""
-
-    id: int
-    name: str  # the IDL name, as written in JSON
-    attr: str  # the Python attribute and keyword (the IDL name, escaped if it must be)
-    type: TypeSpec
-    requiredness: str  # "required", "optional" or "default"
 
 
 class ThriftStruct:
@@ -75,8 +66,7 @@ class ThriftStruct:
 
     def __repr__(self) -> str:
         shown = []
-        for spec in self._fields:
-            value = getattr(self, spec.attr)
+        for spec, value in field_values(self):
             if value is None or (spec.type.kind in ("list", "set", "map") and not value):
                 continue
             shown.append(f"{spec.attr}={value!r}")
@@ -149,7 +139,7 @@ class ThriftUnion(ThriftStruct):
         return value
 
     def __repr__(self) -> str:
-        attr = next(s.attr for s in self._fields if s.name == self.set_field)
+        attr = arm_spec(type(self), self.set_field).attr
         return f"{type(self).__name__}({attr}={self.field_value!r})"
 
     def replace(self: S, **changes: Any) -> S:
@@ -157,7 +147,7 @@ class ThriftUnion(ThriftStruct):
         return type(self)(**changes)
 
     def __reduce__(self) -> tuple[Any, ...]:
-        attr = next(s.attr for s in self._fields if s.name == self.set_field)
+        attr = arm_spec(type(self), self.set_field).attr
         return (_rebuild, (type(self), {attr: self.field_value}))
 
 

@@ -12,15 +12,19 @@ import os
 import sys
 import threading
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from thriftpy2.thrift import TException, TPayload, TType
 
-from .struct import FieldSpec, S, ThriftStruct
+from .fields import FieldSpec, field_values
+from .scalars import I32, SCALARS
 from .typespec import EnumType, ListOf, MapOf, SetOf, StructType, TypeSpec
 
-_TTYPES = {"bool": TType.BOOL, "byte": TType.BYTE, "i16": TType.I16, "i32": TType.I32, "i64": TType.I64,
-           "double": TType.DOUBLE, "string": TType.STRING, "binary": TType.BINARY, "enum": TType.I32,
+if TYPE_CHECKING:  # struct.py reaches this module lazily (to_thrift, from_thrift)
+    from .struct import S, ThriftStruct
+
+# An enum travels as its i32 value.
+_TTYPES = {**{kind: s.ttype for kind, s in SCALARS.items()}, "enum": I32.ttype,
            "struct": TType.STRUCT, "list": TType.LIST, "set": TType.SET, "map": TType.MAP}
 _BUILT: dict[type, type] = {}
 _LOCK = threading.Lock()
@@ -30,12 +34,7 @@ def to_thrift(obj: ThriftStruct, thrift_module: ModuleType | None = None) -> Any
     """The thriftpy2 object holding the same value as ``obj``."""
     target = _target_class(type(obj), thrift_module)
     made = target()
-    if type(obj)._kind == "union":
-        spec = next(s for s in obj._fields if s.name == obj.set_field)  # type: ignore[attr-defined]
-        setattr(made, spec.name, _to(obj.field_value, spec.type, thrift_module))  # type: ignore[attr-defined]
-        return made
-    for spec in obj._fields:
-        value = getattr(obj, spec.attr)
+    for spec, value in field_values(obj):
         setattr(made, spec.name, None if value is None else _to(value, spec.type, thrift_module))
     return made
 

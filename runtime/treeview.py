@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .fields import field_values
+
 
 def render_event(event: Any) -> str:
     old = "absent" if event.old_state is None else event.old_state.name
@@ -13,24 +15,13 @@ def render_event(event: Any) -> str:
     return "\n".join(lines)
 
 
-def render(obj: Any, name: str = "") -> str:
-    """An indented tree of a struct or union: each field on its own line, hashes shown as #N."""
-    return "\n".join(_struct_lines(name or type(obj).__name__, obj, 0))
-
-
 def _struct_lines(name: str, obj: Any, depth: int) -> list[str]:
     pad = "  " * depth
     cls = type(obj)
     lines = [f"{pad}{name}: {cls.__name__} #{obj._jhash}"]
-    if cls._kind == "union":
-        spec = next(s for s in cls._fields if s.name == obj.set_field)
-        lines.extend(_value_lines(spec.name, obj.field_value, spec.type, depth + 1))
-        return lines
-    for spec in cls._fields:
-        value = getattr(obj, spec.attr)
-        if value is None:
-            continue
-        lines.extend(_value_lines(spec.name, value, spec.type, depth + 1))
+    for spec, value in field_values(obj):
+        if value is not None:
+            lines.extend(_value_lines(spec.name, value, spec.type, depth + 1))
     return lines
 
 

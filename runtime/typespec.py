@@ -15,8 +15,8 @@ from typing import Any
 
 from .containers import FrozenMap, OrderedSet
 from .errors import FieldError
-
-_RANGES = {"byte": 8, "i16": 16, "i32": 32, "i64": 64}
+from .hashing import hash_set_elements
+from .scalars import INTEGERS
 
 # The checks below test ``value.__class__ is ...``: mypy >= 2 narrows ``value``
 # on it, older releases do not; "unused-ignore" keeps --strict clean on both.
@@ -52,8 +52,7 @@ def _check_bool(value: Any, where: str) -> bool:
 
 
 def _int_checker(kind: str) -> Callable[[Any, str], int]:
-    bits = _RANGES[kind]
-    low, high = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    low, high = INTEGERS[kind].low, INTEGERS[kind].high
 
     def check(value: Any, where: str) -> int:
         if value.__class__ is not int:
@@ -210,9 +209,8 @@ class SetOf(TypeSpec):
     def check(self, value: Any, where: str) -> OrderedSet[Any]:
         checked = OrderedSet(self._as_list.check(value, where))
         if len(checked) >= 2 and self.elem.kind == "struct":
-            # Aurora's sets are Guava ImmutableSets: building one with two or
-            # more elements calls hashCode() on each, caching their hashes.
-            from .hashing import hash_set_elements  # hashing imports struct, which imports this module
+            # Checked, the value becomes the set Aurora holds: a Guava ImmutableSet,
+            # whose building calls hashCode() on each of two or more elements.
             hash_set_elements(checked)
         return checked
 

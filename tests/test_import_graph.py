@@ -33,14 +33,9 @@ KNOWN_UPWARD = {
     ("aurorakit.codegen.evolution.sides", "aurorakit.runtime.aurora.releases"),
 }
 
-# Import cycles allowed for now. A cycle closed by an import inside a function is still a
-# cycle. The lead deletes this entry once the facts branch has taken the Java-hash side effect
-# out of value checking (struct -> typespec -> hashing -> struct) and struct's to_thrift/from_thrift
-# stop importing thrift_bridge, which imports struct (issue 11).
-KNOWN_CYCLES = {
-    frozenset({"aurorakit.runtime.struct", "aurorakit.runtime.typespec", "aurorakit.runtime.hashing",
-               "aurorakit.runtime.thrift_bridge"}),
-}
+# Import cycles allowed: none. A cycle closed by an import inside a function is still a cycle;
+# an import under `if TYPE_CHECKING:` is not (it never runs).
+KNOWN_CYCLES: set[frozenset[str]] = set()
 
 
 def layer_of(module: str) -> str:
@@ -63,13 +58,23 @@ def modules() -> dict[str, Path]:
     return found
 
 
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+
+
 def imports_of(module: str, path: Path, known: dict[str, Path]) -> list[tuple[str, bool]]:
     """(imported aurorakit module, imported at module level) for each import in path."""
     tree = ast.parse(path.read_text(), str(path))
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     top_level = {id(node) for node in tree.body}
+    # `if TYPE_CHECKING:` imports never run, so they close no cycle at import time.
+    type_only = {id(inner) for node in ast.walk(tree) if isinstance(node, ast.If) and _is_type_checking(node.test)
+                 for stmt in node.body for inner in ast.walk(stmt)}
     found = []
     for node in ast.walk(tree):
+        if id(node) in type_only:
+            continue
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
@@ -178,3 +183,11 @@ def test_relative_imports_resolve(tmp_path: Path) -> None:
     assert imports_of("aurorakit.runtime.aurora.x", source, known) == [
         ("aurorakit.runtime.errors", True), ("aurorakit.runtime.aurora.sibling", True),
         ("aurorakit.runtime.codec", False)]
+
+
+def test_type_checking_imports_are_not_edges(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    module.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from aurorakit.x import y\n"
+                      "def f():\n    from aurorakit.z import w\n")
+    known = {"aurorakit.m": module, "aurorakit.x": module, "aurorakit.z": module}
+    assert imports_of("aurorakit.m", module, known) == [("aurorakit.z", False)]

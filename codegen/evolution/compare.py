@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from aurorakit.runtime.scalars import SCALARS
+
 from .. import model as m
 from ..python import JAVA_DEFAULTS, Names
 from .rules import RULES, Category
@@ -353,7 +355,8 @@ def _always_written(field: m.Field) -> bool:
 def _java_default(field: m.Field) -> m.Value:
     if field.default is not None:
         return field.default
-    return {"bool": False, "double": 0.0}.get(field.type.kind, 0 if field.type.kind in JAVA_DEFAULTS else None)
+    scalar = SCALARS.get(field.type.kind)
+    return None if scalar is None else scalar.java_default
 
 
 def _same_value(a: m.Value, b: m.Value) -> bool:

@@ -17,9 +17,9 @@ from types import ModuleType
 
 from ..errors import AurorakitError
 from .event import TaskStateChange, apply_hash_policy, decode_event
-from ..hashing import unhashed_copy
 from ..identity import IdentityTable, UnknownIdentity
 from .payload_files import Payload, PayloadFile, json_path_at
+from ..unhashed import unhashed_copy
 
 
 @dataclass

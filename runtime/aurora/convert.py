@@ -23,6 +23,7 @@ from types import ModuleType
 from typing import Any
 
 from ..errors import AurorakitError
+from ..fields import arm_spec
 from ..identity import IdentityTable, current_identity
 from .verify import Form, Opaque, struct_form
 
@@ -145,7 +146,7 @@ class _Walk:
         return cls(**kwargs)
 
     def _union(self, obj: Any, cls: Any, path: str) -> Any:
-        src = next(s for s in type(obj)._fields if s.name == obj.set_field)
+        src = arm_spec(type(obj), obj.set_field)
         spec = next((s for s in cls._fields if s.id == src.id), None)
         if spec is None or not _compatible(src.type, spec.type):
             raise ConversionError(f"{path}: {type(obj).__name__} arm {src.name} does not exist in the target release")

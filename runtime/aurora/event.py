@@ -17,8 +17,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, Union, overlo
 
 from typing_extensions import TypeVar
 
-from ..codec import decode_tree, encode, exact_doubles, parse_json
-from ..codec_support import NeedsExactText, member_order
+from ..codec import decode_tree, encode, read_json
 from ..errors import PayloadError, describe
 from ..hashing import java_hash
 from ..identity import IdentityTable, current_identity
@@ -252,14 +251,7 @@ def decode_event(data: Data, release: ModuleType | ReleaseLike | type[Any] | Non
     package, profile = _resolve(release)
     if isinstance(data, (bytes, bytearray, memoryview)):
         data = _wire_text(bytes(data), profile or profile_for(DEFAULT_RELEASE, package), content_type, encoding)
-    text = isinstance(data, str)
-    with member_order(strict):
-        try:
-            event = _decode_event_tree(parse_json(data) if text else data, package, strict)
-        except NeedsExactText:
-            # A double above 2^63 whose text the fast parser dropped: read it again.
-            event = _decode_event_tree(parse_json(data, exact=True) if text else exact_doubles(data), package,
-                                       strict)
+    event = read_json(lambda tree: _decode_event_tree(tree, package, strict), data, strict=strict)
     event.profile = profile
     return event
 

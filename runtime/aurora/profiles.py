@@ -15,11 +15,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from types import ModuleType
+from typing import Protocol
 
-from .releases import VERSIONS, ProfileError, Release, ReleaseError, parse_release, release
+from .releases import VERSIONS, ProfileError, Release, ReleaseError, release
 
-__all__ = ["VERSIONS", "Profile", "ProfileError", "ReleaseError", "charset_of", "java_charset",
-           "normalize_version", "profile_for"]
+__all__ = ["VERSIONS", "PostingRules", "Profile", "ProfileError", "ReleaseError", "charset_of", "java_charset",
+           "profile_for", "release_posts"]
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _JAVA_CHARSET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9.:_+-]*")  # what Charset.forName accepts as a name
@@ -109,12 +110,7 @@ class Profile:
 
     def posts(self, new_status: str, old_status: str | None, statuses: Iterable[str] | None = None) -> bool:
         """Whether this release posted the event (statuses: the config's list, None for all)."""
-        if old_status is None and not self.posts_initial_events:
-            return False
-        if self.statuses_filter and statuses is not None:
-            allowed = set(statuses)
-            return "*" in allowed or new_status in allowed
-        return True
+        return release_posts(self, new_status, old_status, statuses)
 
     def wire_bytes(self, text: str, content_type: str | None = None, encoding: str | None = None) -> bytes:
         """The bytes this release put on the wire for the JSON ``text``.
@@ -138,6 +134,30 @@ class Profile:
         if self.wire == "charset":
             return java_charset(charset_of(content_type)) or "iso-8859-1"  # unknown: ISO-8859-1
         return "iso-8859-1"
+
+
+class PostingRules(Protocol):
+    """What decides which events a release posts (a :class:`Profile` has it)."""
+
+    @property
+    def posts_initial_events(self) -> bool: ...
+    @property
+    def statuses_filter(self) -> bool: ...
+
+
+def release_posts(rules: PostingRules, new_status: str, old_status: str | None,
+                  statuses: Iterable[str] | None) -> bool:
+    """Whether a release with these rules posted an event (``statuses``: the config's list, None or "*" for all).
+
+    Events without an old state (a scheduler starting up) only up to 0.15;
+    the ``statuses`` list only counts from 0.19.
+    """
+    if old_status is None and not rules.posts_initial_events:
+        return False
+    if rules.statuses_filter and statuses is not None:
+        allowed = statuses if isinstance(statuses, (set, frozenset)) else set(statuses)
+        return "*" in allowed or new_status in allowed
+    return True
 
 
 def charset_of(content_type: str | None) -> str | None:
@@ -185,11 +205,6 @@ def _encode(text: str, charset: str) -> bytes:
     if codec == "utf-32":  # Java: big-endian, no byte order mark
         return text.encode("utf-32-be", "replace")
     return text.encode(codec, "replace")
-
-
-def normalize_version(version: str) -> str:
-    """``"0.22.0"`` or ``"0.22"`` -> ``"0.22"``; ReleaseError if not a known release."""
-    return parse_release(version)
 
 
 def profile_for(version: str, models: str | ModuleType | None = None) -> Profile:

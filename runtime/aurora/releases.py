@@ -69,7 +69,10 @@ class Release:
 
     @property
     def minor(self) -> int:
-        return int(self.version.split(".")[1])
+        """The line's number: 19 for 0.19."""
+        minor = _line_number(self.version)
+        assert minor is not None, self.version
+        return minor
 
     @property
     def models_package(self) -> str:
@@ -101,10 +104,16 @@ def known_releases() -> str:
     return f"{', '.join(plain)}, {fork[0]}-{fork[-1]} (aurora-scheduler fork)"
 
 
+def _line_number(text: object) -> int | None:
+    """The release line's number in a release string (``"0.19.1"`` -> 19); None if it is not one."""
+    match = _RELEASE.fullmatch(text.strip()) if isinstance(text, str) else None
+    return int(match.group(1)) if match else None
+
+
 def parse_release(text: object) -> str:
     """The release line of a release string: ``"0.19.1"`` -> ``"0.19"``; ReleaseError if unknown."""
-    match = _RELEASE.fullmatch(text.strip()) if isinstance(text, str) else None
-    version = f"0.{int(match.group(1))}" if match else None
+    minor = _line_number(text)
+    version = None if minor is None else f"0.{minor}"
     if version not in RELEASES:
         raise ReleaseError(f"unknown Aurora release {text!r}; known: {known_releases()} "
                            f"(a patch release such as 0.19.1 is its line's)")

@@ -19,8 +19,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..identity import IdentityTable, arm_constant, arm_key
-from ..java import double_hash, long_hash, string_hash
+from .. import java
+from ..fields import field_values, gson_member
+from ..identity import IdentityTable, arm_constant, arm_key, enum_key
+from ..scalars import SCALARS
 
 _M = 0xFFFFFFFF
 
@@ -76,13 +78,11 @@ class Form:
 def struct_form(obj: Any) -> Form:
     """The hash form of ``obj`` from its fields, children counted by their recorded hash."""
     cls = type(obj)
-    if cls._kind == "union":
-        spec = next(s for s in cls._fields if s.name == obj.set_field)
-        arm = Form.identity(arm_key(cls.__name__, arm_constant(spec.name)))
-        return Form.of(31).plus(arm).times(31).plus(_value_form(obj.field_value, spec.type))
     form = Form.of(1)
-    for spec in cls._fields:
-        form = form.times(31).plus(_value_form(getattr(obj, spec.attr), spec.type))
+    for spec, value in field_values(obj):
+        if cls._kind == "union":  # TUnion.hashCode: Objects.hash(the arm's _Fields constant, the value)
+            form = form.times(31).plus(Form.identity(arm_key(cls.__name__, arm_constant(spec.name))))
+        form = form.times(31).plus(_value_form(value, spec.type))
     return form
 
 
@@ -97,7 +97,7 @@ def _value_form(value: Any, spec: Any) -> Form:
     if kind == "struct":
         return _child_form(value)
     if kind == "enum":
-        return Form.identity(f"{spec.cls.__name__}.{value.name}")
+        return Form.identity(enum_key(spec.cls.__name__, value.name))
     if kind == "list":
         form = Form.of(1)
         for item in value:
@@ -116,30 +116,22 @@ def _value_form(value: Any, spec: Any) -> Form:
     return Form.of(_primitive_hash(kind, value))
 
 
+# Java's hashCode of each scalar kind, by the rule the scalar table names.
+_SCALAR_HASHES = {kind: getattr(java, s.java_hash) for kind, s in SCALARS.items() if s.java_hash is not None}
+
+
 def _primitive_hash(kind: str, value: Any) -> int:
-    if kind == "bool":
-        return 1231 if value else 1237
-    if kind == "i64":
-        return long_hash(value)
-    if kind == "double":
-        return double_hash(value)
-    if kind == "string":
-        return string_hash(value)
-    if kind == "binary":
+    rule = _SCALAR_HASHES.get(kind)
+    if rule is None:  # binary: no documented hash
         raise Opaque()
-    return int(value)
+    return rule(value)  # type: ignore[no-any-return]
 
 
 def walk(obj: Any, path: str) -> Iterator[tuple[str, Any]]:
     """Every struct and union under (and including) ``obj``, with its JSON path."""
     yield path, obj
-    cls = type(obj)
-    if cls._kind == "union":
-        spec = next(s for s in cls._fields if s.name == obj.set_field)
-        yield from _walk_value(obj.field_value, spec.type, f"{path}.value")
-        return
-    for spec in cls._fields:
-        yield from _walk_value(getattr(obj, spec.attr), spec.type, f"{path}.{spec.name}")
+    for spec, value in field_values(obj):
+        yield from _walk_value(value, spec.type, f"{path}.{gson_member(obj, spec)}")
 
 
 def _walk_value(value: Any, spec: Any, path: str) -> Iterator[tuple[str, Any]]:

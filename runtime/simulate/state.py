@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from ..identity import IdentityTable, arm_constant, arm_key, default_identity
+from ..identity import IdentityTable, arm_constant, arm_key, default_identity, enum_key
 from ..struct import ThriftUnion
 
 from .jobs import JobSpec
@@ -24,7 +24,7 @@ def scheduler_identity(models: ModuleType, given: IdentityTable | None = None) -
     table = IdentityTable(known)
     for value in vars(models).values():
         if isinstance(value, type) and issubclass(value, enum.Enum):
-            keys = [f"{value.__name__}.{member.name}" for member in value]
+            keys = [enum_key(value.__name__, member.name) for member in value]
         elif isinstance(value, type) and issubclass(value, ThriftUnion) and value is not ThriftUnion:
             keys = [arm_key(value.__name__, arm_constant(spec.name)) for spec in value._fields]
         else:

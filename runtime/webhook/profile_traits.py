@@ -8,17 +8,14 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from ..aurora.profiles import PostingRules, release_posts
 from .config import WebhookConfig
 from .outgoing import OutgoingEvent
 
 
-class DeliveryProfile(Protocol):
+class DeliveryProfile(PostingRules, Protocol):
     @property
     def version(self) -> str: ...
-    @property
-    def posts_initial_events(self) -> bool: ...
-    @property
-    def statuses_filter(self) -> bool: ...
     @property
     def timestamp_header(self) -> str: ...
     @property
@@ -27,8 +24,4 @@ class DeliveryProfile(Protocol):
 
 def should_post(event: OutgoingEvent, config: WebhookConfig, profile: DeliveryProfile) -> bool:
     """Whether the Aurora version in ``profile`` would have posted ``event``."""
-    if event.old_status is None and not profile.posts_initial_events:
-        return False
-    if profile.statuses_filter and not config.wants_status(event.new_status):
-        return False
-    return True
+    return release_posts(profile, event.new_status, event.old_status, config.statuses)

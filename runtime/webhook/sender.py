@@ -38,6 +38,7 @@ from types import TracebackType
 
 import requests
 
+from ..errors import AurorakitError
 from ..aurora.profiles import profile_for
 
 from .attempt_deadline import DEADLINES, watch_session
@@ -57,11 +58,11 @@ RELIABLE_COUNTERS = ("delivered", "retried", "given_up", "skipped", "duplicates"
 USER_AGENT = "aurorakit-webhook"
 
 
-class SubmitQueueFullError(RuntimeError):
+class SubmitQueueFullError(AurorakitError, RuntimeError):
     """``submit`` waited its timeout and the spool stayed full (``queueSize`` unfinished events)."""
 
 
-class SenderClosedError(RuntimeError):
+class SenderClosedError(AurorakitError, RuntimeError):
     """``submit`` after ``close``."""
 
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AurorakitError
-from ..aurora.profiles import ProfileError, normalize_version
+from ..aurora.releases import ProfileError, parse_release
 
 from .receive_tools import SECRET_ENV  # the same secret, by the same names, as aurorakit receive
 from .signing import SecretFormatError, decode_secret
@@ -146,7 +146,7 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("aurora", "--aurora", "release", "string", normalize_version,
+    Setting("aurora", "--aurora", "release", "string", parse_release,
             "Aurora release to behave as, 0.14 .. 0.27 (default 0.22)", "RELEASE"),
     Setting("delivery", "--delivery", "delivery", "string", _delivery,
             "'reliable' (default: spooled, retried, signed) or 'aurora' (one try each, as the release did)",
