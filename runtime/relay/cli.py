@@ -9,16 +9,20 @@ import signal
 import sqlite3
 import sys
 from datetime import datetime
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from ..errors import AurorakitError
 from ..profiles import profile_for
 from ..webhook.payloads import models_for
-from ..webhook.signing import decode_secret
+from ..webhook.receiver import is_loopback
+from .http_target import HttpTarget
+from .nats_sink import DEFAULT_WINDOW, NatsSink
 from .outbox import Outbox
 from .relay import DEFAULT_MAX_PENDING, Relay
-from .sinks import HttpTarget, NatsSink, Sink
+from .sinks import Sink
+from .target_options import add_target_arguments, targets_from_arguments
 
 
 class RelayCommandError(AurorakitError):
@@ -31,7 +35,10 @@ def add_commands(commands: Any) -> None:
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text}")
     return value
@@ -45,49 +52,90 @@ def _add_relay(commands: Any) -> None:
                     "models, committed to the --record SQLite file and only then answered 200; a payload\n"
                     "that does not decode is dead-lettered and answered 400 (Aurora counts a user error).\n"
                     "Each event gets an id derived from it (evt_ + SHA-256 of cluster, release and body) and is\n"
-                    "forwarded in order to NATS JetStream (stream AURORA, subjects\n"
+                    "forwarded to NATS JetStream (stream AURORA, subjects\n"
                     "aurora.<cluster>.<role>.<environment>.<job>, Nats-Msg-Id = the id) and to each --target\n"
-                    "(same bytes, Standard Webhooks headers, retries, then dead-lettered). When a sink has\n"
-                    "--max-pending events not yet forwarded, new posts get 503 until it catches up.",
+                    "(same bytes or --target-release's form, Standard Webhooks headers, retries until the\n"
+                    "target's deadline, then dead-lettered), in order per task. When a sink has --max-pending\n"
+                    "events not yet forwarded, new posts get 503 until it catches up.\n"
+                    "Only loopback unless --auth-token-file (posts must carry Authorization: Bearer <token>,\n"
+                    "which Aurora sends from webhook.json's headers) or --allow-unauthenticated.",
         epilog="examples:\n  aurorakit relay --aurora 0.22 --port 8080 --nats nats://127.0.0.1:4222\n"
-               "  aurorakit relay --aurora 0.14 --port 8080 --target http://127.0.0.1:5000/ --record relay.db")
-    sub.add_argument("--aurora", required=True, metavar="RELEASE", help="the scheduler's release (0.14 .. 0.22)")
-    sub.add_argument("--port", required=True, type=int, help="port to listen on (0: any free one)")
+               "  aurorakit relay --aurora 0.22 --port 8080 --target http://old:5000/ --target-release 0.19 \\\n"
+               "      --target-secret-file old.secret --target http://new:5000/ --target-deadline-sec 600\n"
+               "  aurorakit relay --aurora 0.22 --host 0.0.0.0 --port 8080 --auth-token-file token \\\n"
+               "      --nats nats://nats:4222 --settings relay.json --record /var/lib/aurorakit/relay.db")
+    sub.add_argument("--aurora", required=True, metavar="RELEASE", help="the scheduler's release (0.14 .. 0.27)")
+    sub.add_argument("--port", required=True, type=_port, help="port to listen on (0: any free one)")
     sub.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    sub.add_argument("--auth-token-file", metavar="FILE",
+                     help="accept only posts with Authorization: Bearer <the file's text>")
+    sub.add_argument("--allow-unauthenticated", action="store_true",
+                     help="listen on an address other than loopback without a token (a trusted network)")
     sub.add_argument("--nats", metavar="URL", help="NATS server with JetStream to publish to")
-    sub.add_argument("--target", action="append", default=[], metavar="URL", help="an HTTP target (repeatable)")
+    sub.add_argument("--nats-window", type=_positive_int, default=DEFAULT_WINDOW, metavar="N",
+                     help=f"publishes in flight at once, one per task at a time (default {DEFAULT_WINDOW})")
     sub.add_argument("--record", default="relay.db", metavar="FILE",
                      help="SQLite file of accepted events, sink progress and dead letters (default relay.db)")
     sub.add_argument("--cluster", default="default", help="the cluster token of NATS subjects (default 'default')")
     sub.add_argument("--max-pending", type=_positive_int, default=DEFAULT_MAX_PENDING, metavar="N",
                      help=f"events a sink may have unforwarded before posts get 503 (default {DEFAULT_MAX_PENDING})")
-    sub.add_argument("--target-secret", metavar="SECRET", help="Standard Webhooks secret (whsec_...) for targets")
-    sub.add_argument("--target-attempts", type=_positive_int, default=8, metavar="N",
-                     help="attempts per event and target before it is dead-lettered (default 8)")
+    add_target_arguments(sub)
     sub.set_defaults(handler=_relay)
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number 0 .. 65535, got {value}")
+    return value
+
+
+def _read_token(path: str) -> str:
+    try:
+        token = Path(path).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        raise RelayCommandError(f"--auth-token-file {path}: cannot read: {reason}") from None
+    if not token or any(ch.isspace() or not ch.isprintable() for ch in token):
+        raise RelayCommandError(f"--auth-token-file {path}: expected one token of printable characters, no spaces")
+    return token
+
+
 def _relay(args: argparse.Namespace) -> int:
-    if not args.nats and not args.target:
+    specs = targets_from_arguments(args)
+    if not args.nats and not specs:
         raise RelayCommandError("relay: give --nats URL and/or --target URL: somewhere to forward to")
+    if args.auth_token_file and args.allow_unauthenticated:
+        raise RelayCommandError("relay: --auth-token-file and --allow-unauthenticated: choose one")
+    token = _read_token(args.auth_token_file) if args.auth_token_file else None
     profile = profile_for(args.aurora)
     models, note = models_for(profile)
     if note:
         print(f"aurorakit: note: {note}", file=sys.stderr)
-    key = decode_secret(args.target_secret) if args.target_secret else None
-    sinks: list[Sink] = [HttpTarget(url, key=key, max_attempts=args.target_attempts) for url in args.target]
-    if args.nats:
-        sinks.append(NatsSink(args.nats))
+    if token is None and args.allow_unauthenticated and not is_loopback(args.host):
+        print(f"aurorakit: warning: relay on {args.host} accepts posts from anyone who can reach it",
+              file=sys.stderr)
     try:
         outbox = Outbox(args.record)
     except sqlite3.Error as err:
         raise RelayCommandError(f"--record {args.record}: cannot open: {err}") from None
+    sinks: list[Sink] = [HttpTarget(spec) for spec in specs]
     logging.basicConfig(level=logging.WARNING, format="aurorakit: %(message)s")
     try:
+        if args.nats:
+            sinks.append(NatsSink(args.nats, window=args.nats_window))
         relay = Relay(outbox, profile, models, sinks, host=args.host, port=args.port, cluster=args.cluster,
-                      max_pending=args.max_pending)
+                      max_pending=args.max_pending, auth_token=token,
+                      allow_unauthenticated=args.allow_unauthenticated)
     except OSError as err:
+        _close(sinks, outbox)
         raise RelayCommandError(f"cannot listen on {args.host}:{args.port}: {err.strerror or err}") from None
+    except AurorakitError:
+        _close(sinks, outbox)
+        raise
 
     def interrupt(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
@@ -103,6 +151,12 @@ def _relay(args: argparse.Namespace) -> int:
         relay.stop()
         outbox.close()
     return 0
+
+
+def _close(sinks: list[Sink], outbox: Outbox) -> None:
+    for sink in sinks:
+        sink.close()
+    outbox.close()
 
 
 def _add_consume(commands: Any) -> None:

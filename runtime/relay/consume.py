@@ -19,7 +19,8 @@ from typing import Any
 from ..event import TaskStateChange, decode_event
 from ..profiles import profile_for
 from ..webhook.payloads import body_text, models_for
-from .sinks import STREAM, ensure_stream
+from .nats_sink import ensure_stream
+from .sinks import STREAM
 
 
 @dataclass(frozen=True)
