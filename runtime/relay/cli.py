@@ -5,12 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import signal
 import sqlite3
 import sys
 from datetime import datetime
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from ..errors import AurorakitError
@@ -20,7 +18,7 @@ from ..webhook.receiver import is_loopback
 from .http_target import HttpTarget
 from .nats_sink import DEFAULT_WINDOW, NatsSink
 from .outbox import Outbox
-from .relay import DEFAULT_MAX_PENDING, Relay
+from .relay import DEFAULT_MAX_PENDING, Relay, check_exposure
 from .sinks import Sink
 from .target_options import add_target_arguments, targets_from_arguments
 
@@ -111,6 +109,7 @@ def _relay(args: argparse.Namespace) -> int:
     if args.auth_token_file and args.allow_unauthenticated:
         raise RelayCommandError("relay: --auth-token-file and --allow-unauthenticated: choose one")
     token = _read_token(args.auth_token_file) if args.auth_token_file else None
+    check_exposure(args.host, token, args.allow_unauthenticated)
     profile = profile_for(args.aurora)
     models, note = models_for(profile)
     if note:
@@ -137,10 +136,7 @@ def _relay(args: argparse.Namespace) -> int:
         _close(sinks, outbox)
         raise
 
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-    signal.signal(signal.SIGTERM, interrupt)
-    relay.start()
+    relay.start()  # run_command turns SIGTERM into Ctrl-C
     print(f"relaying on {relay.url} (Aurora {profile.version}; record {args.record}; "
           f"sinks: {', '.join(s.name for s in sinks)}); Ctrl-C stops", flush=True)
     try:

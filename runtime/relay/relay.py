@@ -76,6 +76,17 @@ def describe(body: bytes, content_type: str | None, profile: Profile, models: Mo
     return subject, str(assigned.taskId), old, event.new_state.name
 
 
+def check_exposure(host: str, auth_token: str | None, allow_unauthenticated: bool) -> None:
+    """RelayConfigError for a relay anyone could post to: not loopback, no token, not explicitly allowed."""
+    if auth_token is not None and not auth_token:
+        raise RelayConfigError("auth token: must not be empty")
+    if auth_token is None and not allow_unauthenticated and not is_loopback(host):
+        raise RelayConfigError(
+            f"--host {host}: not a loopback address, and Aurora does not sign its posts: anyone who can reach "
+            f"it could post events; give --auth-token-file FILE (and send \"Authorization\": \"Bearer "
+            f"<token>\" in webhook.json's headers) or --allow-unauthenticated on a trusted network")
+
+
 class Relay:
     """The relay's endpoint and its sink workers; ``start()`` runs them in background threads."""
 
@@ -83,13 +94,7 @@ class Relay:
                  host: str = "127.0.0.1", port: int = 0, cluster: str = "default",
                  max_pending: int = DEFAULT_MAX_PENDING, limits: Limits | None = None,
                  auth_token: str | None = None, allow_unauthenticated: bool = False) -> None:
-        if auth_token is None and not allow_unauthenticated and not is_loopback(host):
-            raise RelayConfigError(
-                f"--host {host}: not a loopback address, and Aurora does not sign its posts: anyone who can reach "
-                f"it could post events; give --auth-token-file FILE (and send \"Authorization\": \"Bearer "
-                f"<token>\" in webhook.json's headers) or --allow-unauthenticated on a trusted network")
-        if auth_token is not None and not auth_token:
-            raise RelayConfigError("auth token: must not be empty")
+        check_exposure(host, auth_token, allow_unauthenticated)
         self._authorization = None if auth_token is None else f"Bearer {auth_token}".encode()
         self.outbox = outbox
         self.profile = profile
