@@ -11,6 +11,7 @@ when the caller records ids). :func:`events` yields typed ``TaskStateChange``.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -47,18 +48,22 @@ class StreamMessage:
 
 def messages(url: str, subject: str = "aurora.>", *, durable: str | None = None, follow: bool = False,
              from_seq: int | None = None, since: datetime | None = None, stream: str = STREAM,
-             batch: int = 100, idle_timeout: float = 1.0) -> Iterator[StreamMessage]:
-    """The stream's messages matching ``subject``, in stream order, each acked after the caller is done with it."""
+             batch: int = 100, idle_timeout: float = 1.0,
+             stop: threading.Event | None = None) -> Iterator[StreamMessage]:
+    """The stream's messages matching ``subject``, in stream order, each acked after the caller is done with it.
+
+    With ``follow``, it ends only when ``stop`` is set (checked every ``idle_timeout`` seconds while idle).
+    """
     loop = asyncio.new_event_loop()
     try:
-        yield from _pull(loop, url, subject, durable, follow, from_seq, since, stream, batch, idle_timeout)
+        yield from _pull(loop, url, subject, durable, follow, from_seq, since, stream, batch, idle_timeout, stop)
     finally:
         loop.close()
 
 
 def _pull(loop: asyncio.AbstractEventLoop, url: str, subject: str, durable: str | None, follow: bool,
           from_seq: int | None, since: datetime | None, stream: str, batch: int,
-          idle_timeout: float) -> Iterator[StreamMessage]:
+          idle_timeout: float, stop: threading.Event | None) -> Iterator[StreamMessage]:
     import nats
     from nats.errors import TimeoutError as NatsTimeout
     from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
@@ -75,7 +80,7 @@ def _pull(loop: asyncio.AbstractEventLoop, url: str, subject: str, durable: str 
                                                                since if since.tzinfo else since.replace(tzinfo=timezone.utc))
         run(ensure_stream(js, stream))  # a consumer may start before any relay has made the stream
         sub = run(js.pull_subscribe(subject, durable=durable, stream=stream, config=config))
-        while True:
+        while stop is None or not stop.is_set():
             try:
                 fetched = run(sub.fetch(batch, timeout=idle_timeout))
             except NatsTimeout:
