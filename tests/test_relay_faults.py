@@ -196,6 +196,7 @@ def test_replayed_traffic_survives_relay_sigkill_nats_kill_and_postgres_restart(
     assert {d.webhook_id for d in stored} == set(ids)  # one id per event on both paths
     assert {m.id: m.body for m in held} == {d.webhook_id: d.body for d in stored}
     assert counter.ids() == set(ids)  # the durable consumer missed none
+    assert counter.errors == []  # and lived through the restart without being started again
 
 
 def test_consume_json_exits_when_caught_up_and_follow_keeps_going(tmp_path: Path, nats: NatsServer) -> None:

@@ -230,3 +230,11 @@ def test_an_open_address_needs_a_token_and_then_only_the_token_gets_in(tmp_path:
         relay.stop()
     assert outbox.count() == 1 and [d.body for d in receiver.store.all()] == [body]
     outbox.close()
+
+
+def test_consume_from_an_unreachable_server_is_one_clear_error() -> None:
+    from aurorakit.runtime.relay.consume import messages
+    from aurorakit.runtime.relay.nats_connect import NatsUnreachable
+    url = f"nats://127.0.0.1:{free_port()}"
+    with pytest.raises(NatsUnreachable, match=rf"^--nats {url}: cannot connect within 0.5 s: ConnectionRefused"):
+        list(messages(url, connect_within=0.5))

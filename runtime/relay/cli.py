@@ -171,13 +171,22 @@ def _add_consume(commands: Any) -> None:
     sub.add_argument("--durable", metavar="NAME", help="a durable consumer name (resumes; acks each event)")
     start = sub.add_mutually_exclusive_group()
     start.add_argument("--from-seq", type=_positive_int, metavar="N", help="start at stream sequence N")
-    start.add_argument("--since", type=datetime.fromisoformat, metavar="TIME",
-                       help="start at this time (ISO 8601, e.g. 2026-12-01T22:00:00+00:00)")
+    start.add_argument("--since", type=_time, metavar="TIME",
+                       help="start at this time (ISO 8601, e.g. 2026-12-01T22:00:00+00:00; no zone: UTC)")
     sub.set_defaults(handler=_consume)
+
+
+def _time(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an ISO 8601 time like 2026-12-01T22:00:00+00:00, "
+                                         f"got {text!r}") from None
 
 
 def _consume(args: argparse.Namespace) -> int:
     from .consume import messages
+    logging.basicConfig(level=logging.WARNING, format="aurorakit: %(message)s")
     try:
         for message in messages(args.nats, args.subject, durable=args.durable, follow=args.follow,
                                 from_seq=args.from_seq, since=args.since):

@@ -20,6 +20,7 @@ from typing import Any
 from ..event import TaskStateChange, decode_event
 from ..profiles import profile_for
 from ..webhook.payloads import body_text, models_for
+from .nats_connect import connect
 from .nats_sink import ensure_stream
 from .sinks import STREAM
 
@@ -49,27 +50,29 @@ class StreamMessage:
 def messages(url: str, subject: str = "aurora.>", *, durable: str | None = None, follow: bool = False,
              from_seq: int | None = None, since: datetime | None = None, stream: str = STREAM,
              batch: int = 100, idle_timeout: float = 1.0,
-             stop: threading.Event | None = None) -> Iterator[StreamMessage]:
+             stop: threading.Event | None = None, connect_within: float = 5.0) -> Iterator[StreamMessage]:
     """The stream's messages matching ``subject``, in stream order, each acked after the caller is done with it.
 
     With ``follow``, it ends only when ``stop`` is set (checked every ``idle_timeout`` seconds while idle).
+    NatsUnreachable when the server cannot be reached within ``connect_within`` seconds; once
+    connected, a lost connection is re-made for as long as it takes.
     """
     loop = asyncio.new_event_loop()
     try:
-        yield from _pull(loop, url, subject, durable, follow, from_seq, since, stream, batch, idle_timeout, stop)
+        yield from _pull(loop, url, subject, durable, follow, from_seq, since, stream, batch, idle_timeout, stop,
+                         connect_within)
     finally:
         loop.close()
 
 
 def _pull(loop: asyncio.AbstractEventLoop, url: str, subject: str, durable: str | None, follow: bool,
           from_seq: int | None, since: datetime | None, stream: str, batch: int,
-          idle_timeout: float, stop: threading.Event | None) -> Iterator[StreamMessage]:
-    import nats
+          idle_timeout: float, stop: threading.Event | None, connect_within: float) -> Iterator[StreamMessage]:
     from nats.errors import TimeoutError as NatsTimeout
     from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
     run = loop.run_until_complete
-    nc = run(nats.connect(url, max_reconnect_attempts=-1, reconnect_time_wait=0.5, connect_timeout=5))
+    nc = run(connect(url, give_up_after=connect_within))
     try:
         js = nc.jetstream(timeout=10)
         config = ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, ack_wait=60.0)

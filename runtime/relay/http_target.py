@@ -123,5 +123,5 @@ class HttpTarget:
 
 def _backoff(policy: RetryPolicy, attempt: int) -> float:
     """Seconds before attempt ``attempt + 1``: capped exponential, ``jitter`` of it drawn at random."""
-    capped = min(policy.max_backoff_msec, policy.initial_backoff_msec * 2 ** min(attempt - 1, 60)) / 1000
+    capped = min(policy.max_backoff_msec, policy.initial_backoff_msec * (1 << min(attempt - 1, 60))) / 1000
     return capped - policy.jitter * random.uniform(0, capped)

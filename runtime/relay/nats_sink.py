@@ -19,6 +19,7 @@ import threading
 from concurrent.futures import Future
 from typing import Any
 
+from .nats_connect import connect
 from .outbox import RelayedEvent
 from .sinks import STREAM, SUBJECT_PREFIX, Stopped
 
@@ -69,7 +70,8 @@ class NatsSink:
         finally:
             if self._last_of_task.get(event.task_id) is mine:
                 del self._last_of_task[event.task_id]
-            self._deliveries.discard(task)  # type: ignore[arg-type]
+            if task is not None:
+                self._deliveries.discard(task)
 
     async def _publish_until_acked(self, event: RelayedEvent, stop: threading.Event) -> None:
         backoff = 0.1
@@ -85,13 +87,11 @@ class NatsSink:
                 backoff = min(self.max_backoff, backoff * 2)
 
     async def _connect(self) -> Any:
-        import nats
         if self._connecting is None:
             self._connecting = asyncio.Lock()
         async with self._connecting:  # many publishes start at once: one connection for all
             if self._nc is None or self._nc.is_closed:
-                self._nc = await nats.connect(self.url, max_reconnect_attempts=-1, reconnect_time_wait=0.5,
-                                              connect_timeout=2, allow_reconnect=True)
+                self._nc = await connect(self.url, give_up_after=None)
                 self._js = self._nc.jetstream(timeout=5)
                 await ensure_stream(self._js, self.stream)
         return self._js
