@@ -23,6 +23,7 @@ import threading
 import time
 from collections import deque
 from concurrent.futures import Future
+from functools import lru_cache
 from typing import Protocol
 
 from .outbox import Outbox, RelayedEvent
@@ -33,6 +34,7 @@ SUBJECT_PREFIX = "aurora"
 _PLAIN = re.compile(r"[A-Za-z0-9_-]")
 
 
+@lru_cache(maxsize=4096)  # a cluster has few role, environment and job names; each is escaped once
 def subject_token(name: str) -> str:
     """``name`` as one NATS subject token (see the module's docstring)."""
     if not name:
