@@ -165,6 +165,8 @@ def _relay_cli(capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str) -
     (["--nats", "nats://x", "--host", "0.0.0.0"], "--host 0.0.0.0: not a loopback address"),
     (["--nats", "nats://x", "--auth-token-file", "/nonexistent/t"], "--auth-token-file /nonexistent/t: cannot read"),
     ([], "relay: give --nats URL and/or --target URL"),
+    (["--nats", "127.0.0.1:4222"], "argument --nats: expected a URL like nats://127.0.0.1:4222, got '127.0.0.1:4222'"),
+    (["--nats", "nats://h:x"], "argument --nats: expected a port number in 'nats://h:x'"),
 ])
 def test_bad_relay_options_are_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path, args: list[str],
                                         message: str) -> None:
@@ -238,3 +240,19 @@ def test_consume_from_an_unreachable_server_is_one_clear_error() -> None:
     url = f"nats://127.0.0.1:{free_port()}"
     with pytest.raises(NatsUnreachable, match=rf"^--nats {url}: cannot connect within 0.5 s: ConnectionRefused"):
         list(messages(url, connect_within=0.5))
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--nats", "bogus"], "argument --nats: expected a URL like nats://127.0.0.1:4222, got 'bogus'"),
+    (["--nats", "nats://127.0.0.1:4222", "--since", "yesterday"],
+     "argument --since: expected an ISO 8601 time like 2026-12-01T22:00:00+00:00, got 'yesterday'"),
+    (["--nats", "nats://127.0.0.1:4222", "--from-seq", "0"],
+     "argument --from-seq: expected a positive whole number, got 0"),
+    (["--nats", "nats://127.0.0.1:4222", "--from-seq", "1", "--since", "2026-01-01"],
+     "argument --since: not allowed with argument --from-seq"),
+])
+def test_bad_consume_options_are_one_line(capsys: pytest.CaptureFixture[str], args: list[str], message: str) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["consume", *args])
+    lines = capsys.readouterr().err.splitlines()
+    assert done.value.code == 2 and len(lines) == 1 and message in lines[0], lines

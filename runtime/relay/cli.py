@@ -9,6 +9,7 @@ import sqlite3
 import sys
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Any
 
 from ..errors import AurorakitError
@@ -69,7 +70,7 @@ def _add_relay(commands: Any) -> None:
                      help="accept only posts with Authorization: Bearer <the file's text>")
     sub.add_argument("--allow-unauthenticated", action="store_true",
                      help="listen on an address other than loopback without a token (a trusted network)")
-    sub.add_argument("--nats", metavar="URL", help="NATS server with JetStream to publish to")
+    sub.add_argument("--nats", type=_nats_url, metavar="URL", help="NATS server with JetStream to publish to")
     sub.add_argument("--nats-window", type=_positive_int, default=DEFAULT_WINDOW, metavar="N",
                      help=f"publishes in flight at once, one per task at a time (default {DEFAULT_WINDOW})")
     sub.add_argument("--record", default="relay.db", metavar="FILE",
@@ -79,6 +80,17 @@ def _add_relay(commands: Any) -> None:
                      help=f"events a sink may have unforwarded before posts get 503 (default {DEFAULT_MAX_PENDING})")
     add_target_arguments(sub)
     sub.set_defaults(handler=_relay)
+
+
+def _nats_url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("nats", "tls", "ws", "wss") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"expected a URL like nats://127.0.0.1:4222, got {text!r}")
+    try:
+        parts.port  # noqa: B018  (reading it checks it)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number in {text!r}") from None
+    return text
 
 
 def _port(text: str) -> int:
@@ -164,7 +176,7 @@ def _add_consume(commands: Any) -> None:
                     "each event is acknowledged after it is printed.",
         epilog="examples:\n  aurorakit consume --nats nats://127.0.0.1:4222 --subject 'aurora.>' --json\n"
                "  aurorakit consume --nats nats://127.0.0.1:4222 --subject 'aurora.*.www-data.>' --durable audit")
-    sub.add_argument("--nats", required=True, metavar="URL")
+    sub.add_argument("--nats", required=True, type=_nats_url, metavar="URL", help="e.g. nats://127.0.0.1:4222")
     sub.add_argument("--subject", default="aurora.>", help="subject filter (default aurora.>)")
     sub.add_argument("--json", action="store_true", help="one JSON object per event: id, release, payload, ...")
     sub.add_argument("--follow", action="store_true", help="keep reading new events until Ctrl-C")
