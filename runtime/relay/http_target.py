@@ -24,7 +24,6 @@ import threading
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from types import ModuleType
 
 import requests
 
