@@ -86,7 +86,7 @@ def _pull(loop: asyncio.AbstractEventLoop, url: str, subject: str, durable: str 
         while stop is None or not stop.is_set():
             try:
                 fetched = run(sub.fetch(batch, timeout=idle_timeout))
-            except NatsTimeout:
+            except (NatsTimeout, asyncio.TimeoutError):  # nats-py raises either when nothing came in time
                 fetched = []
             if not fetched:
                 if not follow:
