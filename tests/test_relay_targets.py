@@ -102,7 +102,8 @@ def test_an_event_the_target_release_cannot_hold_is_dead_lettered_for_that_targe
     outbox.close()
 
 
-def test_each_target_has_its_own_deadline_attempts_and_secret(tmp_path: Path) -> None:
+def test_each_target_has_its_own_deadline_attempts_and_secret(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
     bodies = _lifecycle(2)
     secret = generate_secret()
     signed_store = ReceiverStore(tmp_path / "signed.db")
@@ -131,6 +132,11 @@ def test_each_target_has_its_own_deadline_attempts_and_secret(tmp_path: Path) ->
     assert all(dead[by_attempts.name, b].endswith("after 3 attempts") for b in bodies)
     assert all(dead[wrong.name, b] == "HTTP 401" for b in bodies)  # not retried: the receiver refused it
     assert took < 10
+    capsys.readouterr()
+    assert main(["relay", "--record", str(tmp_path / "relay.db"), "--dead-letters", "--json"]) == 0
+    listed = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert {(line["sink"], line["payload"].encode("utf-8")) for line in listed} == set(dead)
+    assert all(line["reason"] == dead[line["sink"], line["payload"].encode("utf-8")] for line in listed)
     signed_store.close()
     outbox.close()
 
@@ -165,6 +171,7 @@ def _relay_cli(capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str) -
     (["--nats", "nats://x", "--host", "0.0.0.0"], "--host 0.0.0.0: not a loopback address"),
     (["--nats", "nats://x", "--auth-token-file", "/nonexistent/t"], "--auth-token-file /nonexistent/t: cannot read"),
     ([], "relay: give --nats URL and/or --target URL"),
+    (["--dead-letters"], "r.db: no such file"),
     (["--nats", "127.0.0.1:4222"], "argument --nats: expected a URL like nats://127.0.0.1:4222, got '127.0.0.1:4222'"),
     (["--nats", "nats://h:x"], "argument --nats: expected a port number in 'nats://h:x'"),
 ])
@@ -256,3 +263,8 @@ def test_bad_consume_options_are_one_line(capsys: pytest.CaptureFixture[str], ar
         main(["consume", *args])
     lines = capsys.readouterr().err.splitlines()
     assert done.value.code == 2 and len(lines) == 1 and message in lines[0], lines
+
+
+def test_running_a_relay_needs_aurora_and_port(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["relay", "--nats", "nats://127.0.0.1:4222"]) == 2
+    assert capsys.readouterr().err == "aurorakit: relay: --aurora and --port needed (or --dead-letters)\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import logging
 import sqlite3
@@ -63,8 +64,10 @@ def _add_relay(commands: Any) -> None:
                "      --target-secret-file old.secret --target http://new:5000/ --target-deadline-sec 600\n"
                "  aurorakit relay --aurora 0.22 --host 0.0.0.0 --port 8080 --auth-token-file token \\\n"
                "      --nats nats://nats:4222 --settings relay.json --record /var/lib/aurorakit/relay.db")
-    sub.add_argument("--aurora", required=True, metavar="RELEASE", help="the scheduler's release (0.14 .. 0.27)")
-    sub.add_argument("--port", required=True, type=_port, help="port to listen on (0: any free one)")
+    sub.add_argument("--aurora", metavar="RELEASE", help="the scheduler's release (0.14 .. 0.27; required)")
+    sub.add_argument("--port", type=_port, help="port to listen on (0: any free one; required)")
+    sub.add_argument("--dead-letters", action="store_true",
+                     help="print the --record's dead letters (per target, and payloads that did not decode), then exit")
     sub.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     sub.add_argument("--auth-token-file", metavar="FILE",
                      help="accept only posts with Authorization: Bearer <the file's text>")
@@ -115,6 +118,11 @@ def _read_token(path: str) -> str:
 
 
 def _relay(args: argparse.Namespace) -> int:
+    if args.dead_letters:
+        return _print_dead_letters(args)
+    missing = [flag for flag, value in (("--aurora", args.aurora), ("--port", args.port)) if value is None]
+    if missing:
+        raise RelayCommandError(f"relay: {' and '.join(missing)} needed (or --dead-letters)")
     specs = targets_from_arguments(args)
     if not args.nats and not specs:
         raise RelayCommandError("relay: give --nats URL and/or --target URL: somewhere to forward to")
@@ -158,6 +166,31 @@ def _relay(args: argparse.Namespace) -> int:
     finally:
         relay.stop()
         outbox.close()
+    return 0
+
+
+def _print_dead_letters(args: argparse.Namespace) -> int:
+    if not Path(args.record).is_file():
+        raise RelayCommandError(f"--record {args.record}: no such file")
+    try:
+        outbox = Outbox(args.record)
+        dead = outbox.dead()
+        outbox.close()
+    except sqlite3.Error as err:
+        raise RelayCommandError(f"--record {args.record}: cannot read: {err}") from None
+    for letter in dead:
+        where = letter.sink or "(did not decode)"
+        if args.json:
+            line: dict[str, Any] = {"type": "dead", "seq": letter.seq, "sink": letter.sink,
+                                    "eventSeq": letter.event_seq, "receivedAt": letter.received_at,
+                                    "reason": letter.reason}
+            try:
+                line["payload"] = letter.body.decode("utf-8")
+            except UnicodeDecodeError:  # not UTF-8: the bytes exactly, not a lossy text
+                line["bodyBase64"] = base64.b64encode(letter.body).decode("ascii")
+            print(json.dumps(line, ensure_ascii=False))
+        else:
+            print(f"{letter.seq:>6}  {where}  {letter.reason}  {len(letter.body)}B")
     return 0
 
 
