@@ -6,8 +6,9 @@ posts the shared lifecycle payloads from ``CLIENTS`` threads, each payload
 made distinct by its task id:
 
 - relay path: POST to ``Relay`` (answered once in its SQLite outbox) -> NATS
-  sink -> a consumer reading the stream in this process; latency is from the
-  start of the POST to the consumer having the message;
+  sink -> a consumer reading the stream in a process of its own (as on
+  another machine); latency is from the start of the POST to the consumer
+  having the message;
 - the same relay publishing one event at a time (``window=1``: each publish
   waits for the previous ack), the relay before pipelining;
 - baseline: the same POSTs to ``WebhookReceiver`` with its SQLite store
@@ -25,6 +26,7 @@ import shutil
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -34,9 +36,8 @@ from pathlib import Path
 import requests
 
 from aurorakit.runtime.profiles import profile_for
-from aurorakit.runtime.relay.consume import messages
 from aurorakit.runtime.relay.outbox import Outbox
-from aurorakit.runtime.relay.relay import Relay
+from aurorakit.runtime.relay.relay import Relay, event_id_for
 from aurorakit.runtime.relay.nats_sink import DEFAULT_WINDOW, NatsSink
 from aurorakit.runtime.webhook.payloads import models_for, request_decoder
 from aurorakit.runtime.webhook.receiver import ReceiverStore, WebhookReceiver
@@ -100,32 +101,47 @@ def run_receiver(bodies: list[bytes], folder: Path) -> tuple[float, float, float
     return (len(bodies) / elapsed, *_quantiles(latencies))
 
 
+# The consumer runs in a process of its own, as it would on another machine; it prints, per message,
+# the monotonic clock (system-wide on Linux, so comparable with the poster's) and the event id.
+_CONSUMER = """
+import sys, time
+from aurorakit.runtime.relay.consume import messages
+print("ready", flush=True)
+count = int(sys.argv[3])
+for n, message in enumerate(messages(sys.argv[1], sys.argv[2], follow=True, idle_timeout=0.2), 1):
+    print(time.perf_counter(), message.id, flush=False)
+    if n == count:
+        break
+sys.stdout.flush()
+"""
+
+
 def run_relay(bodies: list[bytes], folder: Path, nats_url: str, window: int = DEFAULT_WINDOW,
               cluster: str = "bench") -> tuple[float, float, float]:
     profile = profile_for("0.22")
     models, _ = models_for(profile)
     outbox = Outbox(folder / f"relay-{cluster}.db")
     relay = Relay(outbox, profile, models, [NatsSink(nats_url, window=window)], cluster=cluster).start()
-    index_of = {body: n for n, body in enumerate(bodies)}
+    index_of = {event_id_for(cluster, profile.version, body): n for n, body in enumerate(bodies)}
     sent: dict[int, float] = {}
-    arrived: dict[int, float] = {}
-    done = threading.Event()
-
-    def consume() -> None:
-        for message in messages(nats_url, f"aurora.{cluster}.>", follow=True, idle_timeout=0.2):
-            arrived[index_of[message.body]] = time.perf_counter()
-            if len(arrived) == len(bodies):
-                done.set()
-                return
-    reader = threading.Thread(target=consume, daemon=True)
-    reader.start()
+    consumer = subprocess.Popen([sys.executable, "-c", _CONSUMER, nats_url, f"aurora.{cluster}.>", str(len(bodies))],
+                                stdout=subprocess.PIPE, text=True)
+    assert consumer.stdout is not None
     try:
+        if consumer.stdout.readline().strip() != "ready":
+            raise RuntimeError("the consumer did not start")
         start = time.perf_counter()
         _post_all(relay.url, bodies, sent)
-        if not done.wait(600):
+        out, _ = consumer.communicate(timeout=600)
+        lines = [line.split() for line in out.splitlines()]
+        arrived = {index_of[event_id]: float(when) for when, event_id in lines}
+        if len(arrived) != len(bodies):
             raise RuntimeError(f"only {len(arrived)} of {len(bodies)} events reached the consumer")
-        elapsed = time.perf_counter() - start
+        elapsed = max(arrived.values()) - start
     finally:
+        if consumer.poll() is None:
+            consumer.kill()
+            consumer.wait()
         relay.stop()
         outbox.close()
     return (len(bodies) / elapsed, *_quantiles([arrived[n] - sent[n] for n in range(len(bodies))]))
