@@ -207,6 +207,12 @@ def test_consume_json_exits_when_caught_up_and_follow_keeps_going(tmp_path: Path
     consume = [sys.executable, "-m", "aurorakit.runtime.cli", "consume", "--nats", nats.url,
                "--subject", f"aurora.{cluster}.>", "--json"]
     relay.start()
+    second = subprocess.run([*relay.command[:relay.command.index("--port") + 1], str(free_port()),
+                             *relay.command[relay.command.index("--port") + 2:]],
+                            capture_output=True, text=True, timeout=60)
+    assert second.returncode == 2 and second.stderr == (
+        f"aurorakit: --record {tmp_path / 'relay.db'} is in use by another relay (process {relay.process.pid}); "
+        f"give each relay its own record\n")  # type: ignore[union-attr]
     follower = subprocess.Popen([*consume, "--follow"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         _post_all(relay.url, bodies[:3], [])

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import argparse
 import base64
+import fcntl
 import json
 import logging
+import os
 import sqlite3
 import sys
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..errors import AurorakitError
 from ..profiles import profile_for
@@ -137,9 +139,11 @@ def _relay(args: argparse.Namespace) -> int:
     if token is None and args.allow_unauthenticated and not is_loopback(args.host):
         print(f"aurorakit: warning: relay on {args.host} accepts posts from anyone who can reach it",
               file=sys.stderr)
+    lock = _lock_record(args.record)
     try:
         outbox = Outbox(args.record)
     except sqlite3.Error as err:
+        os.close(lock)
         raise RelayCommandError(f"--record {args.record}: cannot open: {err}") from None
     sinks: list[Sink] = [HttpTarget(spec) for spec in specs]
     logging.basicConfig(level=logging.WARNING, format="aurorakit: %(message)s")
@@ -150,10 +154,10 @@ def _relay(args: argparse.Namespace) -> int:
                       max_pending=args.max_pending, auth_token=token,
                       allow_unauthenticated=args.allow_unauthenticated)
     except OSError as err:
-        _close(sinks, outbox)
+        _close(sinks, outbox, lock)
         raise RelayCommandError(f"cannot listen on {args.host}:{args.port}: {err.strerror or err}") from None
     except AurorakitError:
-        _close(sinks, outbox)
+        _close(sinks, outbox, lock)
         raise
 
     relay.start()  # run_command turns SIGTERM into Ctrl-C
@@ -166,7 +170,28 @@ def _relay(args: argparse.Namespace) -> int:
     finally:
         relay.stop()
         outbox.close()
+        os.close(lock)
     return 0
+
+
+def _lock_record(path: str) -> int:
+    """One relay per record (two would forward every event twice): a lock on ``PATH.lock``, freed
+    when the process ends, however it ends."""
+    lock_path = path + ".lock"
+    try:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as err:
+        raise RelayCommandError(f"--record {path}: cannot open {lock_path}: {err.strerror or err}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        owner = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+        os.close(fd)
+        raise RelayCommandError(f"--record {path} is in use by another relay (process {owner}); "
+                                f"give each relay its own record") from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+    return fd
 
 
 def _print_dead_letters(args: argparse.Namespace) -> int:
@@ -194,10 +219,11 @@ def _print_dead_letters(args: argparse.Namespace) -> int:
     return 0
 
 
-def _close(sinks: list[Sink], outbox: Outbox) -> None:
+def _close(sinks: list[Sink], outbox: Outbox, lock: int) -> None:
     for sink in sinks:
         sink.close()
     outbox.close()
+    os.close(lock)
 
 
 def _add_consume(commands: Any) -> None:
