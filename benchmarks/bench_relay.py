@@ -106,6 +106,7 @@ def run_receiver(bodies: list[bytes], folder: Path) -> tuple[float, float, float
 _CONSUMER = """
 import sys, time
 from aurorakit.runtime.relay.consume import messages
+list(messages(sys.argv[1], "aurora.warm-up.none"))  # imports and a first connection before the clock starts
 print("ready", flush=True)
 count = int(sys.argv[3])
 for n, message in enumerate(messages(sys.argv[1], sys.argv[2], follow=True, idle_timeout=0.2), 1):

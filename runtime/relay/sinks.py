@@ -78,6 +78,7 @@ class SinkWorker:
         self.delivered = 0
         self.dead = 0
         self._stop = threading.Event()
+        self._inflight: deque[tuple[RelayedEvent, Future[str | None]]] = deque()
         outbox.register(sink.name)
         self._thread = threading.Thread(target=self._run, name=f"relay-{sink.name}", daemon=True)
 
@@ -86,7 +87,7 @@ class SinkWorker:
         return self
 
     def _run(self) -> None:
-        inflight: deque[tuple[RelayedEvent, Future[str | None]]] = deque()
+        inflight = self._inflight
         started = self.outbox.done_seq(self.sink.name)
         try:
             while not self._stop.is_set():
@@ -95,8 +96,8 @@ class SinkWorker:
                 if room > 0:
                     for event in self.outbox.after(self.sink.name, room, seq=started):
                         future = self.sink.begin(event, self._stop)
-                        future.add_done_callback(lambda _: self.outbox.wake())
                         inflight.append((event, future))
+                        future.add_done_callback(self._finished_one)
                         started = event.seq
                 last = None
                 while inflight and inflight[0][1].done():
@@ -109,6 +110,14 @@ class SinkWorker:
                     self.outbox.wait(0.5, seen)  # until a new event or a finished delivery
         except Stopped:
             return
+
+    def _finished_one(self, future: Future[str | None]) -> None:
+        # Only the oldest delivery's end lets the worker move on. A later one that ends first is found
+        # done when the worker reaches it: done() is true before this callback runs, and the worker
+        # checks it after taking the one before off the queue.
+        inflight = self._inflight
+        if inflight and inflight[0][1] is future:
+            self.outbox.wake()
 
     def _finish(self, event: RelayedEvent, reason: str | None) -> None:
         if reason is None:
