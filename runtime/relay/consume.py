@@ -2,10 +2,11 @@
 
 :func:`messages` pulls from the stream (a durable consumer when ``durable`` is
 named, else an ephemeral one that reads what the stream holds and ends when
-caught up unless ``follow``). A message is acknowledged only when the caller
-asks for the next one, that is after the caller's code for it returned: a
-consumer that dies mid-way gets it again (at least once; exactly once per id
-when the caller records ids). :func:`events` yields typed ``TaskStateChange``.
+caught up unless ``follow``). A durable consumer's message is acknowledged
+only when the caller asks for the next one, that is after the caller's code
+for it returned: a consumer that dies mid-way gets it again (at least once;
+exactly once per id when the caller records ids); an ephemeral one does not
+ack (nothing resumes it). :func:`events` yields typed ``TaskStateChange``.
 """
 
 from __future__ import annotations
@@ -75,7 +76,10 @@ def _pull(loop: asyncio.AbstractEventLoop, url: str, subject: str, durable: str 
     nc = run(connect(url, give_up_after=connect_within))
     try:
         js = nc.jetstream(timeout=10)
-        config = ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, ack_wait=60.0)
+        # A durable consumer acks each message (so it resumes after the last one handled); an ephemeral
+        # one is gone when the reader is, so acks would buy nothing and cost a message each.
+        acking = durable is not None
+        config = ConsumerConfig(ack_policy=AckPolicy.EXPLICIT if acking else AckPolicy.NONE, ack_wait=60.0)
         if from_seq is not None:
             config.deliver_policy, config.opt_start_seq = DeliverPolicy.BY_START_SEQUENCE, from_seq
         elif since is not None:
@@ -103,15 +107,17 @@ def _pull(loop: asyncio.AbstractEventLoop, url: str, subject: str, durable: str 
                 try:
                     yield message
                 except GeneratorExit:  # the caller stopped inside its code for this one: hand back the rest now
-                    for unused in fetched[index:]:
-                        run(unused.nak())
+                    if acking:
+                        for unused in fetched[index:]:
+                            run(unused.nak())
                     raise
-                run(msg.ack_sync(timeout=10))  # the caller's code for this message has returned
+                if acking:  # the caller's code for this message has returned; sent with the next request
+                    run(msg.ack())
             if not follow and fetched[-1].metadata.num_pending == 0:
                 return
     finally:
         if not nc.is_closed:
-            run(nc.close())
+            run(nc.close())  # flushes the acks not yet sent
 
 
 def events(url: str, subject: str = "aurora.>", *, durable: str | None = None, follow: bool = True,
