@@ -6,12 +6,17 @@ posts the shared lifecycle payloads from ``CLIENTS`` threads, each payload
 made distinct by its task id:
 
 - relay path: POST to ``Relay`` (answered once in its SQLite outbox) -> NATS
-  sink -> a consumer reading the stream in this process; latency is from the
-  start of the POST to the consumer having the message;
+  sink -> a consumer reading the stream in a process of its own (as on
+  another machine); latency is from the start of the POST to the consumer
+  having the message;
+- the same relay publishing one event at a time (``window=1``: each publish
+  waits for the previous ack), the relay before pipelining;
 - baseline: the same POSTs to ``WebhookReceiver`` with its SQLite store
   (decode, store, 200); latency is the POST's round trip.
 
-Both servers run in this process, sharing the 2 cores with the clients.
+All servers run in this process, sharing the cores with the clients.
+``run(quick)`` gives the figures for ``python -m benchmarks`` (R1: the relay
+against the receiver alone; R2: pipelined against one at a time).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import shutil
 import socket
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -30,13 +36,13 @@ from pathlib import Path
 import requests
 
 from aurorakit.runtime.aurora.profiles import profile_for
-from aurorakit.runtime.relay.consume import messages
 from aurorakit.runtime.relay.outbox import Outbox
-from aurorakit.runtime.relay.relay import Relay
-from aurorakit.runtime.relay.sinks import NatsSink
+from aurorakit.runtime.relay.relay import Relay, event_id_for
+from aurorakit.runtime.relay.nats_sink import DEFAULT_WINDOW, NatsSink
 from aurorakit.runtime.webhook.payloads import models_for, request_decoder
 from aurorakit.runtime.webhook.receiver import ReceiverStore, WebhookReceiver
 
+from .common import Figure
 from .data import lifecycle_payloads
 
 CLIENTS = 4
@@ -95,43 +101,60 @@ def run_receiver(bodies: list[bytes], folder: Path) -> tuple[float, float, float
     return (len(bodies) / elapsed, *_quantiles(latencies))
 
 
-def run_relay(bodies: list[bytes], folder: Path, nats_url: str) -> tuple[float, float, float]:
+# The consumer runs in a process of its own, as it would on another machine; it prints, per message,
+# the monotonic clock (system-wide on Linux, so comparable with the poster's) and the event id.
+_CONSUMER = """
+import sys, time
+from aurorakit.runtime.relay.consume import messages
+list(messages(sys.argv[1], "aurora.warm-up.none"))  # imports and a first connection before the clock starts
+print("ready", flush=True)
+count = int(sys.argv[3])
+for n, message in enumerate(messages(sys.argv[1], sys.argv[2], follow=True, idle_timeout=0.2), 1):
+    print(time.perf_counter(), message.id, flush=False)
+    if n == count:
+        break
+sys.stdout.flush()
+"""
+
+
+def run_relay(bodies: list[bytes], folder: Path, nats_url: str, window: int = DEFAULT_WINDOW,
+              cluster: str = "bench") -> tuple[float, float, float]:
     profile = profile_for("0.22")
     models, _ = models_for(profile)
-    outbox = Outbox(folder / "relay.db")
-    relay = Relay(outbox, profile, models, [NatsSink(nats_url)], cluster="bench").start()
-    index_of = {body: n for n, body in enumerate(bodies)}
+    outbox = Outbox(folder / f"relay-{cluster}.db")
+    relay = Relay(outbox, profile, models, [NatsSink(nats_url, window=window)], cluster=cluster).start()
+    index_of = {event_id_for(cluster, profile.version, body): n for n, body in enumerate(bodies)}
     sent: dict[int, float] = {}
-    arrived: dict[int, float] = {}
-    done = threading.Event()
-
-    def consume() -> None:
-        for message in messages(nats_url, "aurora.bench.>", follow=True, idle_timeout=0.2):
-            arrived[index_of[message.body]] = time.perf_counter()
-            if len(arrived) == len(bodies):
-                done.set()
-                return
-    reader = threading.Thread(target=consume, daemon=True)
-    reader.start()
+    consumer = subprocess.Popen([sys.executable, "-c", _CONSUMER, nats_url, f"aurora.{cluster}.>", str(len(bodies))],
+                                stdout=subprocess.PIPE, text=True)
+    assert consumer.stdout is not None
     try:
+        if consumer.stdout.readline().strip() != "ready":
+            raise RuntimeError("the consumer did not start")
         start = time.perf_counter()
         _post_all(relay.url, bodies, sent)
-        if not done.wait(600):
+        out, _ = consumer.communicate(timeout=600)
+        lines = [line.split() for line in out.splitlines()]
+        arrived = {index_of[event_id]: float(when) for when, event_id in lines}
+        if len(arrived) != len(bodies):
             raise RuntimeError(f"only {len(arrived)} of {len(bodies)} events reached the consumer")
-        elapsed = time.perf_counter() - start
+        elapsed = max(arrived.values()) - start
     finally:
+        if consumer.poll() is None:
+            consumer.kill()
+            consumer.wait()
         relay.stop()
         outbox.close()
     return (len(bodies) / elapsed, *_quantiles([arrived[n] - sent[n] for n in range(len(bodies))]))
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_relay", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--events", type=int, default=3000)
-    args = parser.parse_args(argv)
+Measured = tuple[float, float, float]  # events/s, p50 ms, p99 ms
+
+
+def measure(count: int) -> tuple[Measured, Measured, Measured]:
+    """(relay pipelined, relay one at a time, receiver alone), in one run against one nats-server."""
     binary = shutil.which("nats-server") or "/usr/sbin/nats-server"
-    bodies = _bodies(args.events)
+    bodies = _bodies(count)
     with tempfile.TemporaryDirectory(prefix="aurorakit-bench-relay-") as name:
         folder = Path(name)
         port = _free_port()
@@ -139,15 +162,43 @@ def main(argv: list[str] | None = None) -> int:
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             time.sleep(1.0)
+            url = f"nats://127.0.0.1:{port}"
             base = run_receiver(bodies, folder)
-            ours = run_relay(bodies, folder, f"nats://127.0.0.1:{port}")
+            ours = run_relay(bodies, folder, url, cluster="pipelined")
+            serial = run_relay(bodies, folder, url, window=1, cluster="serial")
         finally:
             server.terminate()
             server.wait(timeout=30)
+    return ours, serial, base
+
+
+def _latency(m: Measured) -> str:
+    return f"p50 {m[1]:.1f} ms, p99 {m[2]:.1f} ms"
+
+
+def run(quick: bool = False) -> list[Figure]:
+    count = 600 if quick else 3000
+    ours, serial, base = measure(count)
+    return [
+        Figure("R1", "relay -> JetStream -> consumer", "events/s", ours[0], base[0], "receiver alone", "-", None,
+               note=f"{count} events, {CLIENTS} clients; relay POST-to-consumer {_latency(ours)}; "
+                    f"receiver round trip {_latency(base)}"),
+        Figure("R2", "relay NATS publishing pipelined", "events/s", ours[0], serial[0], "one publish at a time",
+               "-", None, note=f"one at a time: {_latency(serial)}"),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_relay", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=3000)
+    args = parser.parse_args(argv)
+    ours, serial, base = measure(args.events)
     print(f"R1  {args.events} events, {CLIENTS} clients")
-    print(f"    relay -> JetStream -> consumer: {ours[0]:,.0f} events/s, p50 {ours[1]:.1f} ms, p99 {ours[2]:.1f} ms")
-    print(f"    receiver alone (baseline):      {base[0]:,.0f} events/s, p50 {base[1]:.1f} ms, p99 {base[2]:.1f} ms")
-    print(f"    ratio (throughput): {ours[0] / base[0]:.2f}x")
+    print(f"    relay -> JetStream -> consumer:   {ours[0]:,.0f} events/s, {_latency(ours)}")
+    print(f"    same, one publish at a time:      {serial[0]:,.0f} events/s, {_latency(serial)}")
+    print(f"    receiver alone (baseline):        {base[0]:,.0f} events/s, {_latency(base)}")
+    print(f"    ratio (throughput): {ours[0] / base[0]:.2f}x the receiver, {ours[0] / serial[0]:.2f}x one at a time")
     return 0
 
 

@@ -2,15 +2,17 @@
 
 :func:`messages` pulls from the stream (a durable consumer when ``durable`` is
 named, else an ephemeral one that reads what the stream holds and ends when
-caught up unless ``follow``). A message is acknowledged only when the caller
-asks for the next one, that is after the caller's code for it returned: a
-consumer that dies mid-way gets it again (at least once; exactly once per id
-when the caller records ids). :func:`events` yields typed ``TaskStateChange``.
+caught up unless ``follow``). A durable consumer's message is acknowledged
+only when the caller asks for the next one, that is after the caller's code
+for it returned: a consumer that dies mid-way gets it again (at least once;
+exactly once per id when the caller records ids); an ephemeral one does not
+ack (nothing resumes it). :func:`events` yields typed ``TaskStateChange``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -19,7 +21,9 @@ from typing import Any
 from ..aurora.event import TaskStateChange, decode_event
 from ..aurora.profiles import profile_for
 from ..webhook.payloads import body_text, models_for
-from .sinks import STREAM, ensure_stream
+from .nats_connect import connect
+from .nats_sink import ensure_stream
+from .sinks import STREAM
 
 
 @dataclass(frozen=True)
@@ -46,27 +50,36 @@ class StreamMessage:
 
 def messages(url: str, subject: str = "aurora.>", *, durable: str | None = None, follow: bool = False,
              from_seq: int | None = None, since: datetime | None = None, stream: str = STREAM,
-             batch: int = 100, idle_timeout: float = 1.0) -> Iterator[StreamMessage]:
-    """The stream's messages matching ``subject``, in stream order, each acked after the caller is done with it."""
+             batch: int = 100, idle_timeout: float = 1.0,
+             stop: threading.Event | None = None, connect_within: float = 5.0) -> Iterator[StreamMessage]:
+    """The stream's messages matching ``subject``, in stream order, each acked after the caller is done with it.
+
+    With ``follow``, it ends only when ``stop`` is set (checked every ``idle_timeout`` seconds while idle).
+    NatsUnreachable when the server cannot be reached within ``connect_within`` seconds; once
+    connected, a lost connection is re-made for as long as it takes.
+    """
     loop = asyncio.new_event_loop()
     try:
-        yield from _pull(loop, url, subject, durable, follow, from_seq, since, stream, batch, idle_timeout)
+        yield from _pull(loop, url, subject, durable, follow, from_seq, since, stream, batch, idle_timeout, stop,
+                         connect_within)
     finally:
         loop.close()
 
 
 def _pull(loop: asyncio.AbstractEventLoop, url: str, subject: str, durable: str | None, follow: bool,
           from_seq: int | None, since: datetime | None, stream: str, batch: int,
-          idle_timeout: float) -> Iterator[StreamMessage]:
-    import nats
+          idle_timeout: float, stop: threading.Event | None, connect_within: float) -> Iterator[StreamMessage]:
     from nats.errors import TimeoutError as NatsTimeout
     from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
     run = loop.run_until_complete
-    nc = run(nats.connect(url, max_reconnect_attempts=-1, reconnect_time_wait=0.5, connect_timeout=5))
+    nc = run(connect(url, give_up_after=connect_within))
     try:
         js = nc.jetstream(timeout=10)
-        config = ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, ack_wait=60.0)
+        # A durable consumer acks each message (so it resumes after the last one handled); an ephemeral
+        # one is gone when the reader is, so acks would buy nothing and cost a message each.
+        acking = durable is not None
+        config = ConsumerConfig(ack_policy=AckPolicy.EXPLICIT if acking else AckPolicy.NONE, ack_wait=60.0)
         if from_seq is not None:
             config.deliver_policy, config.opt_start_seq = DeliverPolicy.BY_START_SEQUENCE, from_seq
         elif since is not None:
@@ -74,10 +87,10 @@ def _pull(loop: asyncio.AbstractEventLoop, url: str, subject: str, durable: str 
                                                                since if since.tzinfo else since.replace(tzinfo=timezone.utc))
         run(ensure_stream(js, stream))  # a consumer may start before any relay has made the stream
         sub = run(js.pull_subscribe(subject, durable=durable, stream=stream, config=config))
-        while True:
+        while stop is None or not stop.is_set():
             try:
                 fetched = run(sub.fetch(batch, timeout=idle_timeout))
-            except NatsTimeout:
+            except (NatsTimeout, asyncio.TimeoutError):  # nats-py raises either when nothing came in time
                 fetched = []
             if not fetched:
                 if not follow:
@@ -94,15 +107,17 @@ def _pull(loop: asyncio.AbstractEventLoop, url: str, subject: str, durable: str 
                 try:
                     yield message
                 except GeneratorExit:  # the caller stopped inside its code for this one: hand back the rest now
-                    for unused in fetched[index:]:
-                        run(unused.nak())
+                    if acking:
+                        for unused in fetched[index:]:
+                            run(unused.nak())
                     raise
-                run(msg.ack_sync(timeout=10))  # the caller's code for this message has returned
+                if acking:  # the caller's code for this message has returned; sent with the next request
+                    run(msg.ack())
             if not follow and fetched[-1].metadata.num_pending == 0:
                 return
     finally:
         if not nc.is_closed:
-            run(nc.close())
+            run(nc.close())  # flushes the acks not yet sent
 
 
 def events(url: str, subject: str = "aurora.>", *, durable: str | None = None, follow: bool = True,

@@ -2,8 +2,9 @@
 
 An event is committed here before the relay answers 200, so a relay killed
 after answering loses nothing: on restart each sink resumes after the last
-event it finished. Every sink takes events in ``seq`` (acceptance) order, one
-at a time, which keeps the order per task (and overall) on every path.
+event it finished. Every sink takes events in ``seq`` (acceptance) order and
+marks them finished in that order (``done``: a prefix of ``seq``), so what a
+restarted relay sends again is only what was in flight.
 
 Events a sink gave up on (an HTTP target's 4xx, retries exhausted) and
 payloads that did not decode are kept in ``dead`` with their reason.
@@ -82,7 +83,8 @@ class Outbox:
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         self._lock = threading.Lock()
-        self.changed = threading.Condition(self._lock)  # notified when an event is added
+        self.changed = threading.Condition(self._lock)  # notified when an event is added (or by wake())
+        self.generation = 0  # counts those notifications, so a waiter cannot miss one
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA busy_timeout = 5000")
         self._db.execute("PRAGMA journal_mode = WAL")
@@ -100,7 +102,7 @@ class Outbox:
                      event.old_status, event.new_status, event.content_type, event.body))
             except sqlite3.Error as err:
                 raise OutboxWriteError(f"{self.path}: cannot record the event: {err}") from None
-            self.changed.notify_all()
+            self._wake_locked()
             return cursor.lastrowid if cursor.rowcount == 1 else None
 
     def add_dead(self, *, reason: str, body: bytes, sink: str | None = None, event_seq: int | None = None) -> None:
@@ -127,19 +129,39 @@ class Outbox:
         with self._lock:
             self._db.execute("UPDATE progress SET done_seq = ? WHERE sink = ?", (seq, sink))
 
-    def after(self, sink: str, limit: int = 100) -> list[RelayedEvent]:
-        """The next events ``sink`` has not finished, in order."""
+    def done_seq(self, sink: str) -> int:
         with self._lock:
-            rows = self._db.execute(
-                f"SELECT {_COLUMNS} FROM events WHERE seq > (SELECT done_seq FROM progress WHERE sink = ?)"
-                " ORDER BY seq LIMIT ?", (sink, limit)).fetchall()
+            row = self._db.execute("SELECT done_seq FROM progress WHERE sink = ?", (sink,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def after(self, sink: str, limit: int = 100, *, seq: int | None = None) -> list[RelayedEvent]:
+        """The next events after ``seq`` (default: after the last one ``sink`` finished), in order."""
+        with self._lock:
+            if seq is None:
+                rows = self._db.execute(
+                    f"SELECT {_COLUMNS} FROM events WHERE seq > (SELECT done_seq FROM progress WHERE sink = ?)"
+                    " ORDER BY seq LIMIT ?", (sink, limit)).fetchall()
+            else:
+                rows = self._db.execute(f"SELECT {_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?",
+                                        (seq, limit)).fetchall()
         return [RelayedEvent(seq=row[0], event_id=row[1], received_at=row[2], release=row[3], subject=row[4],
                              task_id=row[5], old_status=row[6], new_status=row[7], content_type=row[8],
                              body=bytes(row[9])) for row in rows]
 
-    def wait(self, timeout: float) -> None:
+    def wait(self, timeout: float, seen: int | None = None) -> None:
+        """Until the next add() or wake(), or one since ``generation`` was ``seen``; at most ``timeout`` s."""
         with self.changed:
-            self.changed.wait(timeout)
+            if seen is None or seen == self.generation:
+                self.changed.wait(timeout)
+
+    def wake(self) -> None:
+        """Wake the waiters (a sink finished an event)."""
+        with self._lock:
+            self._wake_locked()
+
+    def _wake_locked(self) -> None:
+        self.generation += 1
+        self.changed.notify_all()
 
     def pending(self) -> dict[str, int]:
         """Per sink, how many accepted events it has not finished (at most; seqs may skip)."""

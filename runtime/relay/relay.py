@@ -14,11 +14,18 @@ Each POST (the receiver's h11 server: same framing and limits) is:
    id and is recorded once; two clusters' identical bodies do not collide);
 4. committed to the SQLite outbox, then answered 200; sink workers forward it
    from there (runtime/relay/sinks.py).
+
+Who may post: with ``auth_token``, only requests carrying ``Authorization:
+Bearer <token>`` (Aurora's ``webhook.json`` ``headers`` can send it; others
+get 401). Aurora does not sign its posts, so a relay on an address other than
+loopback without a token would take events from anyone who can reach it: that
+is refused unless ``allow_unauthenticated`` says the network is trusted.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import logging
 import socket
 from collections.abc import Sequence
@@ -28,6 +35,7 @@ from ..errors import AurorakitError
 from ..aurora.event import decode_event
 from ..aurora.profiles import Profile
 from ..webhook.payloads import body_text, header
+from ..webhook.receiver import is_loopback
 from ..webhook.receiver_framing import Answer, Incoming, Limits, Refusal
 from ..webhook.receiver_http import HttpServer
 from .outbox import Outbox, OutboxWriteError, RelayedEvent
@@ -43,6 +51,10 @@ def event_id_for(cluster: str, release: str, body: bytes) -> str:
 
 class RelayDecodeError(AurorakitError, ValueError):
     pass
+
+
+class RelayConfigError(AurorakitError, ValueError):
+    """A relay that must not start as asked (an open address without a token)."""
 
 
 def describe(body: bytes, content_type: str | None, profile: Profile, models: ModuleType,
@@ -64,12 +76,26 @@ def describe(body: bytes, content_type: str | None, profile: Profile, models: Mo
     return subject, str(assigned.taskId), old, event.new_state.name
 
 
+def check_exposure(host: str, auth_token: str | None, allow_unauthenticated: bool) -> None:
+    """RelayConfigError for a relay anyone could post to: not loopback, no token, not explicitly allowed."""
+    if auth_token is not None and not auth_token:
+        raise RelayConfigError("auth token: must not be empty")
+    if auth_token is None and not allow_unauthenticated and not is_loopback(host):
+        raise RelayConfigError(
+            f"--host {host}: not a loopback address, and Aurora does not sign its posts: anyone who can reach "
+            f"it could post events; give --auth-token-file FILE (and send \"Authorization\": \"Bearer "
+            f"<token>\" in webhook.json's headers) or --allow-unauthenticated on a trusted network")
+
+
 class Relay:
     """The relay's endpoint and its sink workers; ``start()`` runs them in background threads."""
 
     def __init__(self, outbox: Outbox, profile: Profile, models: ModuleType, sinks: Sequence[Sink], *,
                  host: str = "127.0.0.1", port: int = 0, cluster: str = "default",
-                 max_pending: int = DEFAULT_MAX_PENDING, limits: Limits | None = None) -> None:
+                 max_pending: int = DEFAULT_MAX_PENDING, limits: Limits | None = None,
+                 auth_token: str | None = None, allow_unauthenticated: bool = False) -> None:
+        check_exposure(host, auth_token, allow_unauthenticated)
+        self._authorization = None if auth_token is None else f"Bearer {auth_token}".encode()
         self.outbox = outbox
         self.profile = profile
         self.models = models
@@ -102,6 +128,10 @@ class Relay:
             worker.stop()
 
     def _handle(self, request: Incoming) -> Answer:
+        if self._authorization is not None and not self._authorized(request):
+            log.info("relay: 401 from %s", request.remote)
+            return Answer(401, {"error": "missing or wrong Authorization header"},
+                          (("www-authenticate", 'Bearer realm="aurorakit relay"'),))
         content_type = header(dict(request.headers), "Content-Type")
         try:
             subject, task_id, old, new = describe(request.body, content_type, self.profile, self.models, self.cluster)
@@ -126,6 +156,11 @@ class Relay:
             return _unavailable(str(err))
         self.accepted += seq is not None
         return Answer(200, {"id": event.event_id, "duplicate": seq is None})
+
+    def _authorized(self, request: Incoming) -> bool:
+        given = [value for name, value in request.headers if name.lower() == "authorization"]
+        assert self._authorization is not None
+        return len(given) == 1 and hmac.compare_digest(given[0].encode("utf-8", "replace"), self._authorization)
 
     def _refused(self, refusal: Refusal) -> None:
         if refusal.status is not None:

@@ -1,18 +1,12 @@
-"""Where the relay forwards accepted events: HTTP targets and NATS JetStream.
+"""Where the relay forwards accepted events, and the worker that feeds each sink from the outbox.
 
-Each sink runs in a thread of its own (:class:`SinkWorker`), taking the
-outbox's events in order and marking each done once the sink has it, so a
-restarted relay resumes where each sink was and per-task order holds.
-
-- :class:`HttpTarget` POSTs the same body bytes with Standard Webhooks headers
-  (``webhook-id`` is the event id); connection errors, timeouts, 408, 429 and
-  5xx are retried with capped exponential backoff up to ``max_attempts``, then
-  the event goes to the dead-letter record for that target; other statuses but
-  200-299 go there at once.
-- :class:`NatsSink` publishes to one JetStream stream with the event id as
-  ``Nats-Msg-Id`` (the server drops a re-publish within its duplicate window)
-  and waits for the stream's ack; it retries until the server takes it
-  (JetStream is where consumers read: nothing is dead-lettered there).
+A sink (:class:`Sink`) is an HTTP target (``http_target.py``) or NATS
+JetStream (``nats_sink.py``). Each runs behind a :class:`SinkWorker` thread
+that takes the outbox's events in ``seq`` order, lets up to ``sink.window``
+of them be in flight at once, and marks them finished strictly in order, so a
+restarted relay resumes after the last finished event and sends again only
+what was in flight (the sinks' ids make those repeats harmless). A sink with
+a window above 1 keeps the order per task itself.
 
 NATS subjects are ``aurora.<cluster>.<role>.<environment>.<job>``. A subject
 token cannot hold ``.``, ``*``, ``>`` or whitespace, so each token is escaped:
@@ -23,17 +17,15 @@ names never share a subject, and ``aurora.*.www-data.>`` matches a role.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import random
 import re
 import threading
 import time
-from typing import Any, Protocol
+from collections import deque
+from concurrent.futures import Future
+from functools import lru_cache
+from typing import Protocol
 
-import requests
-
-from ..webhook.signing import signature_headers
 from .outbox import Outbox, RelayedEvent
 
 log = logging.getLogger("aurorakit.relay")
@@ -42,6 +34,7 @@ SUBJECT_PREFIX = "aurora"
 _PLAIN = re.compile(r"[A-Za-z0-9_-]")
 
 
+@lru_cache(maxsize=4096)  # a cluster has few role, environment and job names; each is escaped once
 def subject_token(name: str) -> str:
     """``name`` as one NATS subject token (see the module's docstring)."""
     if not name:
@@ -53,123 +46,27 @@ def subject_for(cluster: str, role: str, environment: str, job: str) -> str:
     return ".".join([SUBJECT_PREFIX, *(subject_token(part) for part in (cluster, role, environment, job))])
 
 
+class Stopped(Exception):
+    """The relay is stopping while a sink waits to retry."""
+
+
 class Sink(Protocol):
     name: str
+    window: int  # events in flight at once (1: one after another)
 
-    def deliver(self, event: RelayedEvent, stop: threading.Event) -> str | None:
-        """Deliver (retrying as the sink's policy says); None when delivered, else why it was given up."""
+    def begin(self, event: RelayedEvent, stop: threading.Event) -> Future[str | None]:
+        """Start delivering (retrying as the sink's policy says); the future holds None once delivered,
+        else why the event was given up. Raises (or the future holds) :class:`Stopped` when ``stop`` is set."""
         ...
 
     def close(self) -> None: ...
 
 
-class HttpTarget:
-    def __init__(self, url: str, *, key: bytes | None = None, max_attempts: int = 8, initial_backoff: float = 0.2,
-                 max_backoff: float = 10.0, timeout: float = 10.0) -> None:
-        self.url = url
-        self.name = f"http:{url}"
-        self.key = key
-        self.max_attempts = max_attempts
-        self.initial_backoff = initial_backoff
-        self.max_backoff = max_backoff
-        self.timeout = timeout
-        self._session = requests.Session()
-
-    def deliver(self, event: RelayedEvent, stop: threading.Event) -> str | None:
-        headers = {"Content-Type": event.content_type or "application/vnd.kafka.json.v1+json"}
-        headers.update(signature_headers(self.key, event.event_id, event.body))
-        reason = "not attempted"
-        for attempt in range(1, self.max_attempts + 1):
-            try:
-                answer = self._session.post(self.url, data=event.body, headers=headers, timeout=self.timeout)
-            except requests.RequestException as err:
-                reason = f"{type(err).__name__}: {err}"
-            else:
-                if 200 <= answer.status_code < 300:
-                    return None
-                reason = f"HTTP {answer.status_code}"
-                if answer.status_code not in (408, 429) and answer.status_code < 500:
-                    return reason
-            if attempt < self.max_attempts:
-                backoff = min(self.max_backoff, self.initial_backoff * 2 ** (attempt - 1))
-                if stop.wait(random.uniform(backoff / 2, backoff)):
-                    raise _Stopped()
-        return f"{reason} after {self.max_attempts} attempts"
-
-    def close(self) -> None:
-        self._session.close()
-
-
-class NatsSink:
-    """Publishes to JetStream from an asyncio loop in a thread of its own."""
-
-    def __init__(self, url: str, *, stream: str = STREAM, max_backoff: float = 5.0) -> None:
-        self.url = url
-        self.name = f"nats:{url}"
-        self.stream = stream
-        self.max_backoff = max_backoff
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="relay-nats", daemon=True)
-        self._thread.start()
-        self._nc: Any = None
-        self._js: Any = None
-
-    async def _connect(self) -> Any:
-        import nats
-        if self._nc is None or self._nc.is_closed:
-            self._nc = await nats.connect(self.url, max_reconnect_attempts=-1, reconnect_time_wait=0.5,
-                                          connect_timeout=2, allow_reconnect=True)
-            self._js = self._nc.jetstream(timeout=5)
-            await ensure_stream(self._js, self.stream)
-        return self._js
-
-    async def _publish(self, event: RelayedEvent) -> None:
-        js = await self._connect()
-        headers = {"Nats-Msg-Id": event.event_id, "Aurora-Release": event.release, "Aurora-Task-Id": event.task_id,
-                   "Aurora-New-Status": event.new_status}
-        if event.old_status is not None:
-            headers["Aurora-Old-Status"] = event.old_status
-        if event.content_type:
-            headers["Content-Type"] = event.content_type
-        await js.publish(event.subject, event.body, timeout=5, stream=self.stream, headers=headers)
-
-    def deliver(self, event: RelayedEvent, stop: threading.Event) -> str | None:
-        backoff = 0.1
-        while True:
-            try:
-                asyncio.run_coroutine_threadsafe(self._publish(event), self._loop).result(timeout=30)
-                return None
-            except Exception as err:  # the server down or restarting: keep trying, in order
-                log.warning("relay: NATS %s: %s: %s (retrying)", self.url, type(err).__name__, err)
-                if stop.wait(backoff):
-                    raise _Stopped() from None
-                backoff = min(self.max_backoff, backoff * 2)
-
-    def close(self) -> None:
-        async def drain() -> None:
-            if self._nc is not None and not self._nc.is_closed:
-                await self._nc.close()
-        try:
-            asyncio.run_coroutine_threadsafe(drain(), self._loop).result(timeout=10)
-        except Exception:  # closing a connection that is already gone
-            pass
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=10)
-
-
-async def ensure_stream(js: Any, stream: str = STREAM) -> None:
-    """The relay's stream (``aurora.>``, file storage, 2 minutes' duplicate window), made if missing."""
-    from nats.js.api import StorageType, StreamConfig
-    from nats.js.errors import NotFoundError
-    try:
-        await js.stream_info(stream)
-    except NotFoundError:
-        await js.add_stream(StreamConfig(name=stream, subjects=[f"{SUBJECT_PREFIX}.>"], storage=StorageType.FILE,
-                                         duplicate_window=120.0))
-
-
-class _Stopped(Exception):
-    """The relay is stopping while a sink waits to retry."""
+def finished(reason: str | None) -> Future[str | None]:
+    """A future that already holds ``reason``: what a one-at-a-time sink's ``begin`` returns."""
+    future: Future[str | None] = Future()
+    future.set_result(reason)
+    return future
 
 
 class SinkWorker:
@@ -181,6 +78,7 @@ class SinkWorker:
         self.delivered = 0
         self.dead = 0
         self._stop = threading.Event()
+        self._inflight: deque[tuple[RelayedEvent, Future[str | None]]] = deque()
         outbox.register(sink.name)
         self._thread = threading.Thread(target=self._run, name=f"relay-{sink.name}", daemon=True)
 
@@ -189,30 +87,49 @@ class SinkWorker:
         return self
 
     def _run(self) -> None:
+        inflight = self._inflight
+        started = self.outbox.done_seq(self.sink.name)
         try:
             while not self._stop.is_set():
-                batch = self.outbox.after(self.sink.name)
-                if not batch:
-                    self.outbox.wait(0.5)
-                    continue
-                for event in batch:
-                    reason = self.sink.deliver(event, self._stop)
-                    if reason is not None:
-                        self.outbox.add_dead(reason=reason, body=event.body, sink=self.sink.name, event_seq=event.seq)
-                        self.dead += 1
-                        log.warning("relay: %s gave up event %s: %s", self.sink.name, event.event_id, reason)
-                    else:
-                        self.delivered += 1
-                    self.outbox.done(self.sink.name, event.seq)
-                    if self._stop.is_set():
-                        return
-        except _Stopped:
+                seen = self.outbox.generation
+                room = self.sink.window - len(inflight)
+                if room > 0:
+                    for event in self.outbox.after(self.sink.name, room, seq=started):
+                        future = self.sink.begin(event, self._stop)
+                        inflight.append((event, future))
+                        future.add_done_callback(self._finished_one)
+                        started = event.seq
+                last = None
+                while inflight and inflight[0][1].done():
+                    event, future = inflight.popleft()
+                    self._finish(event, future.result())
+                    last = event.seq
+                if last is not None:
+                    self.outbox.done(self.sink.name, last)
+                elif not self._stop.is_set():
+                    self.outbox.wait(0.5, seen)  # until a new event or a finished delivery
+        except Stopped:
             return
+
+    def _finished_one(self, future: Future[str | None]) -> None:
+        # Only the oldest delivery's end lets the worker move on. A later one that ends first is found
+        # done when the worker reaches it: done() is true before this callback runs, and the worker
+        # checks it after taking the one before off the queue.
+        inflight = self._inflight
+        if inflight and inflight[0][1] is future:
+            self.outbox.wake()
+
+    def _finish(self, event: RelayedEvent, reason: str | None) -> None:
+        if reason is None:
+            self.delivered += 1
+            return
+        self.outbox.add_dead(reason=reason, body=event.body, sink=self.sink.name, event_seq=event.seq)
+        self.dead += 1
+        log.warning("relay: %s gave up event %s: %s", self.sink.name, event.event_id, reason)
 
     def stop(self) -> None:
         self._stop.set()
-        with self.outbox.changed:
-            self.outbox.changed.notify_all()
+        self.outbox.wake()
         self._thread.join(timeout=30)
         self.sink.close()
 
