@@ -62,8 +62,8 @@ def _aurorakit(argv: list[str]) -> tuple[float, float, int]:
     return report["peak_kb"] / 1024, seconds, int(report["status"])
 
 
-def run(quick: bool = False, file_mb: int | None = None) -> list[Figure]:
-    megabytes = file_mb if file_mb is not None else (5 if quick else 40)
+def run(quick: bool = False, file_mb: int | None = None, tiny: bool = False) -> list[Figure]:
+    megabytes = file_mb if file_mb is not None else (0 if tiny else 2 if quick else 40)
     events = max(100, megabytes * (1 << 20) // BYTES_PER_EVENT)
     figures = []
     with tempfile.TemporaryDirectory(prefix="aurorakit-bench-files-") as tmp:
