@@ -138,10 +138,11 @@ def notes_of(figures: list[Figure]) -> str:
     return "\n".join(lines)
 
 
-def update_readme(report: str, notes: str, seconds: float, quick: bool) -> None:
-    text = README.read_text(encoding="utf-8")
+def update_readme(report: str, notes: str, seconds: float, quick: bool, readme: Path = README) -> None:
+    """Replace what stands between the README's markers with this run's results."""
+    text = readme.read_text(encoding="utf-8")
     if START not in text or END not in text:
-        raise SystemExit(f"{README} has no {START} ... {END} section")
+        raise SystemExit(f"{readme}: no {START} ... {END} section to rewrite")
     machine = (f"{platform.python_implementation()} {platform.python_version()} on {platform.machine()}, "
                f"{_cpus()} CPUs, {time.strftime('%Y-%m-%d', time.gmtime())}")
     accel = "built" if accelerator_built() else "not built"
@@ -150,7 +151,7 @@ def update_readme(report: str, notes: str, seconds: float, quick: bool) -> None:
             f"the same run; \"pure Python\" judges the wall-clock ratio against the target.\n\n"
             f"{report}\n\n{notes}\n{END}")
     head, rest = text.split(START, 1)
-    README.write_text(head + body + rest.split(END, 1)[1], encoding="utf-8")
+    readme.write_text(head + body + rest.split(END, 1)[1], encoding="utf-8")
 
 
 def _cpus() -> int:

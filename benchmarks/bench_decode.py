@@ -35,6 +35,12 @@ from .fresh import call
 _KINDS = {"random": "unseen random vectors", "lifecycle": "lifecycle streams"}
 
 
+def _kinds(keys: tuple[str, str], tiny: bool) -> list[tuple[str, str]]:
+    """(figure key, payload kind) pairs: both kinds, or only the first for the smoke test."""
+    pairs = list(zip(keys, _KINDS))
+    return pairs[:1] if tiny else pairs
+
+
 # -- in the fresh process ---------------------------------------------------------------
 def _read_sets(path: str) -> list[tuple[Any, list[bytes]]]:
     from aurorakit.runtime.profiles import profile_for
@@ -133,7 +139,7 @@ def _sets(kind: str, tiny: bool) -> list[tuple[str, list[str]]]:
 def run_decode(quick: bool = False, tiny: bool = False) -> list[Figure]:
     processes = 1 if tiny else 3 if quick else 10
     figures = []
-    for key, kind in (("DECODE", "random"), ("DECODE-L", "lifecycle")):
+    for key, kind in _kinds(("DECODE", "DECODE-L"), tiny):
         sets = _sets(kind, tiny)
         results = _fresh("decode_pass", sets, processes)
         ours, base = _summed(results, "ours"), _summed(results, "baseline")
@@ -146,7 +152,7 @@ def run_decode(quick: bool = False, tiny: bool = False) -> list[Figure]:
 def run_replay(quick: bool = False, tiny: bool = False) -> list[Figure]:
     processes = 1 if tiny else 3 if quick else 10
     figures = []
-    for key, kind in (("REPLAY", "random"), ("REPLAY-L", "lifecycle")):
+    for key, kind in _kinds(("REPLAY", "REPLAY-L"), tiny):
         sets = _sets(kind, tiny)
         ours = _summed(_fresh("replay_pass", sets, processes), "ours")
         figures.append(bench_gson.figure(key, f"replay bytes->typed->bytes: {_KINDS[kind]}, one pass", ours,
@@ -156,7 +162,7 @@ def run_replay(quick: bool = False, tiny: bool = False) -> list[Figure]:
 
 def run_memory(quick: bool = False, tiny: bool = False) -> list[Figure]:
     figures = []
-    for key, kind in (("MEMORY", "random"), ("MEMORY-L", "lifecycle")):
+    for key, kind in _kinds(("MEMORY", "MEMORY-L"), tiny):
         result = _fresh("memory_pass", _sets(kind, tiny), 1)[0]
         figures.append(Figure(key, f"memory per decoded payload: {_KINDS[kind]}", "B", result["ours"],
                               result["baseline"], "json.loads dicts", "<= 1x", 1.0, higher_is_better=False,
