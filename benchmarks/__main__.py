@@ -34,8 +34,16 @@ ACCELERABLE = ("stream", "cold", "build", "wire", "decode", "replay", "memory") 
 
 def groups(file_mb: int | None = None) -> dict[str, Callable[..., Any]]:
     """The suite's figure functions by group name, in the order they run."""
-    from . import (bench_codegen, bench_decode, bench_delivery, bench_encode, bench_files, bench_hash,
-                   bench_memory, relay_figure)
+    from . import (
+        bench_codegen,
+        bench_decode,
+        bench_delivery,
+        bench_encode,
+        bench_files,
+        bench_hash,
+        bench_memory,
+        relay_figure,
+    )
 
     def files(quick: bool = False, tiny: bool = False) -> list[Figure]:
         return bench_files.run(quick=quick, file_mb=file_mb, tiny=tiny)

@@ -22,7 +22,7 @@ from .common import Figure
 from .fresh import call
 
 IDL = Path(__file__).resolve().parent.parent / "thrift" / "aurora" / "0.22" / "api.thrift"
-_DEFINED = re.compile(r"^(?:struct|union|exception|enum|service)\s+(\w+)|^const\s+[^=]*?(\w+)\s*=", re.M)
+_DEFINED = re.compile(r"^(?:struct|union|exception|enum|service)\s+(\w+)|^const\s+[^=]*?(\w+)\s*=", re.MULTILINE)
 
 
 def copies(text: str, count: int) -> str:

@@ -10,7 +10,7 @@ receiver that has just started. Payloads are the shared vectors of 0.14 and
   from event to event (sharing what repeats is the decoder's own work).
 
 DECODE: ``decode_event`` once over each payload, against ``json.loads`` of
-the same bytes in the same process. REPLAY: bytes -> typed objects -> the
+the same bytes in the same process (the two take turns, 50 payloads each). REPLAY: bytes -> typed objects -> the
 same bytes (``wire``), checked equal, against Gson parsing the same payloads
 into trees and writing them back. MEMORY: bytes kept alive per decoded payload
 (tracemalloc, Python allocations: the objects, intern tables included),
@@ -25,10 +25,11 @@ import json
 import os
 import time
 import tracemalloc
+from dataclasses import asdict
 from typing import Any
 
 from . import bench_gson
-from .common import Figure, Timing, rate_figure
+from .common import Figure, Timing, interleaved, rate_figure
 from .data import all_payloads, payload_sets, write_sets
 from .fresh import call
 
@@ -63,22 +64,19 @@ def _since(start: tuple[float, float], count: int) -> dict[str, float]:
 
 
 def decode_pass(path: str) -> dict[str, Any]:
-    """One pass of decode_event, then one of json.loads, over the same bytes."""
+    """decode_event and json.loads once each over the same bytes, taking turns 50 payloads at a time."""
     from aurorakit.runtime.event import decode_event
-    sets = _read_sets(path)
-    count = sum(len(data) for _, data in sets)
-    gc.collect()
-    start = _clock()
-    for profile, data in sets:
-        for body in data:
+    items = [(profile, body) for profile, data in _read_sets(path) for body in data]
+
+    def ours(start: int, end: int) -> None:
+        for profile, body in items[start:end]:
             decode_event(body, profile, encoding="utf-8")
-    ours = _since(start, count)
-    gc.collect()
-    start = _clock()
-    for _, data in sets:
-        for body in data:
+
+    def baseline(start: int, end: int) -> None:
+        for _, body in items[start:end]:
             json.loads(body)
-    return {"ours": ours, "baseline": _since(start, count)}
+    mine, theirs = interleaved(ours, baseline, len(items), 50)
+    return {"ours": asdict(mine), "baseline": asdict(theirs)}
 
 
 def replay_pass(path: str) -> dict[str, Any]:
@@ -115,6 +113,7 @@ def memory_pass(path: str) -> dict[str, Any]:
     kept = [json.loads(body) for _, data in sets for body in data]
     baseline = tracemalloc.get_traced_memory()[0] - before
     tracemalloc.stop()
+    assert len(kept) == count  # kept alive until measured
     return {"ours": ours / count, "baseline": baseline / count}
 
 

@@ -1,7 +1,9 @@
 """Encoding: each event written once, as a user's code meets it; never a second pass.
 
 STREAM: the simulated scheduler's events for 1,000 tasks (100 jobs of 10
-instances), made first, then encoded once each in the order produced; a
+instances), made first, then encoded once each in the order produced (ours
+and json.dumps take turns, 500 events each, so load from elsewhere on the
+machine falls on both); a
 job's TaskConfig is shared by its tasks and hashed, as in a scheduler, so
 what the first event of a task wrote is reused by the next (as it would be).
 COLD: fresh objects (read from payloads with every cachedHashCode 0 and
@@ -9,7 +11,8 @@ strings made different per event, untimed), each event hashed in full
 (policy ``all``) and encoded once. BUILD: events made with the generated
 constructors (the simulator's job specs, made beforehand) and encoded once,
 with a fresh TaskConfig per event or one per job of 10 tasks. WIRE:
-``wire()`` bytes against ``encode()`` on two identical simulated streams.
+``wire()`` bytes against ``encode()`` on two identical simulated streams
+(taking turns likewise).
 
 Baselines, each one pass: ``json.dumps`` (compact, non-ASCII kept, like Gson)
 of the same payloads as plain dicts built beforehand (STREAM's share what the
@@ -22,6 +25,7 @@ import itertools
 import json
 import random
 import re
+from collections.abc import Callable
 from typing import Any
 
 from aurorakit.runtime.codec import parse_json
@@ -29,12 +33,17 @@ from aurorakit.runtime.event import TaskStateChange, decode_event
 from aurorakit.runtime.identity import arm_constant
 from aurorakit.runtime.profiles import profile_for
 from aurorakit.runtime.webhook.simulate import Simulator
-from aurorakit.runtime.webhook.simulate_jobs import JobSpec, make_task_config, random_job
+from aurorakit.runtime.webhook.simulate_jobs import (
+    JobSpec,
+    make_task_config,
+    random_job,
+)
 
 from . import bench_gson
-from .common import Figure, Stopwatch, Timing, rate_figure, timed
+from .common import Figure, Stopwatch, Timing, interleaved, rate_figure, timed
 from .data import lifecycle_payloads
 
+CHUNK = 500  # events per turn when ours and the baseline take turns (common.interleaved)
 GSON_SAMPLE = 3_000  # payloads handed to Gson: enough for a steady rate, few enough for the JVM's start
 
 
@@ -81,12 +90,16 @@ def event_dict(event: TaskStateChange, memo: dict[int, Any]) -> dict[str, Any]:
     return {"task": plain(event.task, memo), "oldState": old}
 
 
-def _dumps_pass(trees: list[Any]) -> Timing:
-    def run() -> int:
-        for tree in trees:
+def _dumps(trees: list[Any]) -> Callable[[int, int], None]:
+    """json.dumps of ``trees[start:end]``, written as Gson writes (compact, non-ASCII kept)."""
+    def run(start: int, end: int) -> None:
+        for tree in trees[start:end]:
             json.dumps(tree, separators=(",", ":"), ensure_ascii=False)
-        return len(trees)
-    return timed(run)
+    return run
+
+
+def _dumps_pass(trees: list[Any]) -> Timing:
+    return timed(lambda: (_dumps(trees)(0, len(trees)), len(trees))[1])
 
 
 def _check(outputs: list[str], trees: list[Any], what: str) -> None:
@@ -100,23 +113,16 @@ def _sample(outputs: list[str]) -> list[str]:
     return outputs[:: max(1, len(outputs) // GSON_SAMPLE)]
 
 
-def _encode_pass(events: list[TaskStateChange], outputs: list[str]) -> Timing:
-    def run() -> int:
-        append = outputs.append
-        for event in events:
-            append(event.encode())
-        return len(events)
-    return timed(run)
-
-
 def run_stream(quick: bool = False, tiny: bool = False) -> list[Figure]:
     events = simulated_events(200 if tiny else 5_000 if quick else 30_000)
     memo: dict[int, Any] = {}
     trees = [event_dict(e, memo) for e in events]
     del memo
     outputs: list[str] = []
-    ours = _encode_pass(events, outputs)
-    base = _dumps_pass(trees)
+
+    def encode(start: int, end: int) -> None:
+        outputs.extend([event.encode() for event in events[start:end]])
+    ours, base = interleaved(encode, _dumps(trees), len(events), CHUNK)
     _check(outputs, trees, "STREAM")
     name = f"encode: simulated stream, {len(events):,} events, one pass"
     return [rate_figure("STREAM", name, "events/s", ours, base, "json.dumps of shared dicts", "-", None),
@@ -201,15 +207,14 @@ def run_wire(quick: bool = False, tiny: bool = False) -> list[Figure]:
     count = 200 if tiny else 2_000 if quick else 10_000
     encoded, wired = simulated_events(count), simulated_events(count)  # the same events, twice
     outputs: list[str] = []
-    base = _encode_pass(encoded, outputs)
     bodies: list[bytes] = []
 
-    def ours() -> int:
-        append = bodies.append
-        for event in wired:
-            append(event.wire())
-        return len(wired)
-    timing = timed(ours)
+    def encode(start: int, end: int) -> None:
+        outputs.extend([event.encode() for event in encoded[start:end]])
+
+    def wire(start: int, end: int) -> None:
+        bodies.extend([event.wire() for event in wired[start:end]])
+    timing, base = interleaved(wire, encode, count, CHUNK)
     profile = profile_for("0.22")
     if bodies[-1] != profile.wire_bytes(outputs[-1]):
         raise AssertionError("WIRE: wire() and encode() disagree")

@@ -45,7 +45,7 @@ class GsonTimings:
     warmup_seconds: float
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _classes() -> Path:
     out = Path(tempfile.mkdtemp(prefix="aurorakit-gson-"))
     subprocess.run(["javac", "-nowarn", "-cp", str(GSON_JAR), "-d", str(out), str(SOURCE)],

@@ -6,7 +6,7 @@ import gc
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Self
 
 
 @dataclass
@@ -81,7 +81,7 @@ class Stopwatch:
     cpu: float = 0.0
     _started: tuple[float, float] = field(default=(0.0, 0.0), repr=False)
 
-    def __enter__(self) -> Stopwatch:
+    def __enter__(self) -> Self:
         self._started = (time.perf_counter(), time.process_time())
         return self
 
@@ -145,3 +145,22 @@ def table(figures: list[Figure]) -> str:
         if n == 0:
             lines.append("|" + "|".join("-" * (w + 2) for w in widths) + "|")
     return "\n".join(lines)
+
+
+def interleaved(ours: Callable[[int, int], object], base: Callable[[int, int], object], count: int,
+                chunk: int) -> tuple[Timing, Timing]:
+    """Both sides over items ``[i, j)``, a chunk of ours then the same chunk of the baseline, and so on.
+
+    On a machine shared with other work, a burst of someone else's load then
+    lands on both sides alike instead of on whichever ran second. Each item is
+    still handled once by each side.
+    """
+    mine, theirs = Stopwatch(), Stopwatch()
+    gc.collect()
+    for start in range(0, count, chunk):
+        end = min(count, start + chunk)
+        with mine:
+            ours(start, end)
+        with theirs:
+            base(start, end)
+    return mine.timing(count), theirs.timing(count)

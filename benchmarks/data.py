@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import json
 import tempfile
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 RELEASES = ("0.22", "0.14")  # the releases with shared vectors, each read with its own models
 
 
-@lru_cache(maxsize=None)
+@cache
 def lifecycle_payloads(release: str = "0.22.0") -> tuple[str, ...]:
     """The 200 realistic payloads of the shared lifecycle vectors (a task's TaskConfig repeats)."""
     return _payloads(SHARED / "vectors" / f"aurora-{release}-lifecycles.json")
 
 
-@lru_cache(maxsize=None)
+@cache
 def vector_payloads(release: str = "0.22.0") -> tuple[str, ...]:
     """The 150 random-structure payloads of the shared vectors (nothing repeats)."""
     return _payloads(SHARED / "vectors" / f"aurora-{release}.json")
