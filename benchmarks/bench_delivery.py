@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import requests
+
 from aurorakit.runtime.webhook.config import config_from_dict
 from aurorakit.runtime.webhook.outgoing import OutgoingEvent, new_event_id
 from aurorakit.runtime.webhook.sender import ReliableSender

@@ -28,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
+
 from aurorakit.runtime.profiles import profile_for
 from aurorakit.runtime.relay.consume import messages
 from aurorakit.runtime.relay.outbox import Outbox
