@@ -18,6 +18,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -80,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not args.accelerated:
         os.environ["AURORAKIT_PURE"] = "1"  # before aurorakit is imported here or in any child process
+        # Gson measured once per run: the accelerated child compares with the same figures.
+        os.environ.setdefault("AURORAKIT_BENCH_GSON_RESULTS", tempfile.mkdtemp(prefix="aurorakit-bench-gson-"))
     chosen = groups(args.file_mb)
     if args.only:
         wanted = [k.strip().lower() for k in args.only.split(",")]

@@ -13,6 +13,7 @@ in the figure's note.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import shutil
@@ -20,12 +21,14 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .common import Figure, Timing
 
 SOURCE = Path(__file__).resolve().parent / "gson" / "GsonBench.java"
 GSON_JAR = Path(os.environ.get("AURORAKIT_GSON_JAR", "/usr/share/java/gson.jar"))
 BASELINE = "Gson tree {mode}, warm JVM"
+RESULTS = "AURORAKIT_BENCH_GSON_RESULTS"  # a folder where one suite run keeps its Gson measurements
 
 
 def missing() -> str | None:
@@ -57,9 +60,19 @@ def measure(mode: str, payloads: list[str], max_warmup: float) -> GsonTimings:
     """Gson's ``mode`` (``write``, ``replay`` or ``parse``) over ``payloads`` in a fresh JVM.
 
     The JVM warms up until its passes stop getting faster, for at most ``max_warmup`` seconds.
+    Within one suite run (``RESULTS`` names a folder), the same payloads are measured once:
+    the accelerated child run compares with the very Gson figures the pure run did.
     """
+    text = json.dumps(payloads, ensure_ascii=False)
+    folder = os.environ.get(RESULTS)
+    kept = None
+    if folder:
+        digest = hashlib.sha256(f"{mode} {max_warmup} {text}".encode()).hexdigest()[:32]
+        kept = Path(folder) / f"gson-{digest}.json"
+        if kept.is_file():
+            return _timings(json.loads(kept.read_text(encoding="utf-8")))
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".json", delete=False) as fh:
-        json.dump(payloads, fh, ensure_ascii=False)
+        fh.write(text)
     try:
         cp = f"{_classes()}{os.pathsep}{GSON_JAR}"
         done = subprocess.run(["java", "-cp", cp, "GsonBench", mode, str(max_warmup), fh.name],
@@ -67,6 +80,12 @@ def measure(mode: str, payloads: list[str], max_warmup: float) -> GsonTimings:
     finally:
         os.unlink(fh.name)
     found = json.loads(done.stdout)
+    if kept is not None:
+        kept.write_text(json.dumps(found), encoding="utf-8")
+    return _timings(found)
+
+
+def _timings(found: dict[str, Any]) -> GsonTimings:
     return GsonTimings(*(Timing(found[k]["count"], found[k]["wall"], found[k]["cpu"]) for k in ("cold", "warm")),
                        found["warmup_seconds"])
 
