@@ -62,13 +62,13 @@ def _aurorakit(argv: list[str]) -> tuple[float, float, int]:
     return report["peak_kb"] / 1024, seconds, int(report["status"])
 
 
-def run(quick: bool = False, file_mb: int | None = None) -> list[Figure]:
-    megabytes = file_mb if file_mb is not None else (5 if quick else 40)
+def run(quick: bool = False, file_mb: int | None = None, tiny: bool = False) -> list[Figure]:
+    megabytes = file_mb if file_mb is not None else (0 if tiny else 2 if quick else 40)
     events = max(100, megabytes * (1 << 20) // BYTES_PER_EVENT)
     figures = []
     with tempfile.TemporaryDirectory(prefix="aurorakit-bench-files-") as tmp:
         vectors, lines = Path(tmp) / "events.json", Path(tmp) / "events.jsonl"
-        for out in (vectors, lines):
+        for out in (vectors,) if tiny else (vectors, lines):
             subprocess.run([sys.executable, "-m", "aurorakit.runtime.cli.main", "simulate", "--jobs", "100",
                             "--instances", "10", "--events", str(events), "--seed", "3", "--dry-run", str(out)],
                            check=True, stdout=subprocess.DEVNULL)
@@ -88,6 +88,8 @@ def run(quick: bool = False, file_mb: int | None = None) -> list[Figure]:
                          str(lines)],
             }
             for name, argv in commands.items():
+                if tiny and name != "decode":  # the smoke test: one command is enough to show it runs
+                    continue
                 peak, seconds, status = _aurorakit(argv)
                 mb = (lines if name == "send" else vectors).stat().st_size / (1 << 20)
                 kind = "JSON lines" if name == "send" else "vector file"

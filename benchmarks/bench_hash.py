@@ -6,7 +6,7 @@ import random
 
 from aurorakit.runtime.java import string_hash
 
-from .common import Figure, best_rate
+from .common import Figure, best, rate_figure
 
 
 def per_character_hash(text: str) -> int:
@@ -29,8 +29,8 @@ def strings(count: int, length: int = 1536, seed: int = 4) -> list[str]:
     return ["".join(rng.choice(alphabet) for _ in range(length)) for _ in range(count)]
 
 
-def run(quick: bool = False) -> Figure:
-    texts = strings(200 if quick else 1000)
+def run(quick: bool = False, tiny: bool = False) -> Figure:
+    texts = strings(20 if tiny else 200 if quick else 1000)
     assert all(string_hash(t) == per_character_hash(t) for t in texts[:20])
 
     def ours() -> int:
@@ -43,5 +43,6 @@ def run(quick: bool = False) -> Figure:
             per_character_hash(t)
         return len(texts)
 
-    return Figure("B4", "string_hash, distinct 1.5 KB strings", "strings/s",
-                  best_rate(ours), best_rate(baseline, repeats=3), "per-character loop", ">= 20x", 20.0)
+    # Strings over 256 characters are never remembered (runtime/java.py): repeating the runs is honest.
+    return rate_figure("HASH", "string_hash, distinct 1.5 KB strings", "strings/s", best(ours),
+                       best(baseline, repeats=3), "per-character loop", ">= 20x", 20.0)

@@ -176,8 +176,11 @@ def _latency(m: Measured) -> str:
     return f"p50 {m[1]:.1f} ms, p99 {m[2]:.1f} ms"
 
 
-def run(quick: bool = False) -> list[Figure]:
-    count = 600 if quick else 3000
+def run(quick: bool = False, tiny: bool = False) -> list[Figure]:
+    count = 60 if tiny else 600 if quick else 3000
+    if not Path(shutil.which("nats-server") or "/usr/sbin/nats-server").is_file():
+        return [Figure("R1", "relay -> JetStream -> consumer", "events/s", 0.0, 0.0, "receiver alone", "-", None,
+                       skipped="no nats-server (install Debian's nats-server)")]
     ours, serial, base = measure(count)
     return [
         Figure("R1", "relay -> JetStream -> consumer", "events/s", ours[0], base[0], "receiver alone", "-", None,

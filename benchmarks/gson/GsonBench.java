@@ -1,10 +1,13 @@
 // The Gson side of the benchmark suite (benchmarks/bench_gson.py compiles and runs it).
-// Reads a JSON array of payload strings and times Gson on them inside this JVM:
-//   cold-replay FILE         one pass of parse-to-tree-and-write, first thing in a fresh JVM
-//   cold-write FILE          parse every payload (untimed), then one pass writing the trees
-//   warm SECONDS FILE        warm-up, then best of 5 passes of each: replay, write, parse
-// Prints one JSON object: {"NAME": {"count": N, "wall": s, "cpu": s}, ...}; "cpu" is the whole
-// process's CPU time (JIT compiler and GC threads included), "wall" the elapsed time.
+// Usage: GsonBench MODE MAX_SECONDS FILE, FILE a JSON array of payload strings; MODE is
+//   replay   parse each payload to a tree and write it back (Gson's version of the replay round trip)
+//   write    write trees parsed beforehand (untimed): Gson's writing of the same payloads
+//   parse    parse each payload to a tree
+// Times, inside this JVM: "cold", the first pass, first thing after start-up (the JIT has compiled
+// nothing yet); then a warm-up until the passes stop getting faster (see warm()), at most MAX_SECONDS;
+// then "warm", the best of 5 passes of about half a second each (less for a tiny MAX_SECONDS).
+// Prints {"cold": {"count": N, "wall": s, "cpu": s}, "warm": {...}, "warmup_seconds": s}; "cpu" is the process's
+// CPU time (JIT compiler and GC threads included), "wall" the elapsed time.
 import com.google.gson.Gson;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
@@ -27,21 +30,35 @@ public final class GsonBench {
 
     private interface Pass { void run(); }
 
-    private static String timing(int count, Pass pass) {
-        long wall = System.nanoTime(), cpu = cpu();
-        pass.run();
-        long w = System.nanoTime() - wall, c = cpu() - cpu;
-        return "{\"count\": " + count + ", \"wall\": " + (w / 1e9) + ", \"cpu\": " + (c / 1e9) + "}";
+    private static String timing(long count, double wall, double cpu) {
+        return "{\"count\": " + count + ", \"wall\": " + wall + ", \"cpu\": " + cpu + "}";
     }
 
-    private static String best(int count, double seconds, Pass pass) {
-        long until = System.nanoTime() + (long) (seconds * 1e9);
-        while (System.nanoTime() < until) pass.run(); // warm-up: the JIT compiles the hot paths
-        // each timed pass repeats the payloads enough to last about 0.2 s
-        long once = System.nanoTime();
+    private static String once(int count, Pass pass) {
+        long wall = System.nanoTime(), cpu = cpu();
         pass.run();
-        once = Math.max(1, System.nanoTime() - once);
-        int reps = (int) Math.max(1, 200_000_000L / once);
+        return timing(count, (System.nanoTime() - wall) / 1e9, (cpu() - cpu) / 1e9);
+    }
+
+    // Warm-up in rounds of half a second (a quarter of MAX_SECONDS if less) until three rounds in a row
+    // bring no pass 2% faster than the fastest before them (the JIT has compiled what it will), at most
+    // MAX_SECONDS; then the best of 5 timed passes, each repeating the payloads for about a round.
+    private static String warm(int count, double maxSeconds, Pass pass) {
+        long started = System.nanoTime(), deadline = started + (long) (maxSeconds * 1e9);
+        long chunk = (long) Math.min(500_000_000L, maxSeconds * 0.25e9); // a round, and a timed pass
+        long fastest = Long.MAX_VALUE;
+        for (int stale = 0; stale < 3 && System.nanoTime() < deadline; ) {
+            long roundEnd = System.nanoTime() + chunk, round = Long.MAX_VALUE;
+            do {
+                long t = System.nanoTime();
+                pass.run();
+                round = Math.min(round, System.nanoTime() - t);
+            } while (System.nanoTime() < roundEnd);
+            stale = round < fastest * 0.98 ? 0 : stale + 1;
+            fastest = Math.min(fastest, round);
+        }
+        double warmup = (System.nanoTime() - started) / 1e9;
+        int reps = (int) Math.max(1, chunk / Math.max(1, fastest));
         String best = null;
         double bestWall = Double.MAX_VALUE;
         for (int i = 0; i < 5; i++) {
@@ -50,42 +67,38 @@ public final class GsonBench {
             double w = (System.nanoTime() - wall) / 1e9, c = (cpu() - cpu) / 1e9;
             if (w < bestWall) {
                 bestWall = w;
-                best = "{\"count\": " + ((long) count * reps) + ", \"wall\": " + w + ", \"cpu\": " + c + "}";
+                best = timing((long) count * reps, w, c);
             }
         }
-        return best;
+        return best + ", \"warmup_seconds\": " + warmup;
     }
 
     public static void main(String[] args) throws Exception {
-        String file = args[args.length - 1];
+        String mode = args[0];
+        double seconds = Double.parseDouble(args[1]);
         JsonArray array = JsonParser.parseString(
-                new String(Files.readAllBytes(Paths.get(file)), StandardCharsets.UTF_8)).getAsJsonArray();
+                new String(Files.readAllBytes(Paths.get(args[2])), StandardCharsets.UTF_8)).getAsJsonArray();
         List<String> payloads = new ArrayList<>();
         for (JsonElement e : array) payloads.add(e.getAsString());
-        int n = payloads.size();
-        Pass replay = () -> { for (String p : payloads) sink += GSON.toJson(JsonParser.parseString(p)).length(); };
         List<JsonElement> trees = new ArrayList<>();
-        Pass write = () -> { for (JsonElement t : trees) sink += GSON.toJson(t).length(); };
-        Pass parse = () -> { for (String p : payloads) sink += JsonParser.parseString(p).hashCode() & 1; };
-        String out;
-        switch (args[0]) {
-            case "cold-replay":
-                out = "{\"replay\": " + timing(n, replay) + "}";
+        Pass pass;
+        switch (mode) {
+            case "replay":
+                pass = () -> { for (String p : payloads) sink += GSON.toJson(JsonParser.parseString(p)).length(); };
                 break;
-            case "cold-write":
+            case "write":
                 for (String p : payloads) trees.add(JsonParser.parseString(p));
-                out = "{\"write\": " + timing(n, write) + "}";
+                pass = () -> { for (JsonElement t : trees) sink += GSON.toJson(t).length(); };
                 break;
-            case "warm":
-                double seconds = Double.parseDouble(args[1]);
-                for (String p : payloads) trees.add(JsonParser.parseString(p));
-                out = "{\"replay\": " + best(n, seconds, replay) + ", \"write\": " + best(n, seconds, write)
-                        + ", \"parse\": " + best(n, seconds, parse) + "}";
+            case "parse":
+                pass = () -> { for (String p : payloads) sink += JsonParser.parseString(p).hashCode() & 1; };
                 break;
             default:
-                throw new IllegalArgumentException("unknown mode " + args[0]);
+                throw new IllegalArgumentException("unknown mode " + mode + " (replay, write or parse)");
         }
-        System.out.println(out);
+        int n = payloads.size();
+        String cold = once(n, pass);
+        System.out.println("{\"cold\": " + cold + ", \"warm\": " + warm(n, seconds, pass) + "}");
         if (sink == 42) System.err.println(); // keeps the passes' results alive
     }
 }
