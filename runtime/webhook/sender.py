@@ -150,6 +150,7 @@ class ReliableSender:
         self._unfinished = self.spool.unfinished()  # pending + leased, kept in step with the spool
         self._batches = WorkerBatches(capacity=config.workers)
         self._idle_workers = 0
+        self._blocked_submits = 0
         self._alive = 0
         self._failure: str | None = None
         self._closing = False
@@ -214,8 +215,10 @@ class ReliableSender:
         wait = self.submit_timeout if timeout is None else timeout
         limit = self.config.queue_size
         with self._lock:
+            self._blocked_submits += 1
             room = self._progress.wait_for(
                 lambda: self._unfinished < limit or self._failure is not None, max(wait, 0.0))
+            self._blocked_submits -= 1
             if self._failure is not None:
                 self._counters.add("not_accepted")
                 raise SpoolWriteError(self._failure)
@@ -297,25 +300,26 @@ class ReliableSender:
     #
     # Workers share the leased events: whoever finds none left takes a turn at
     # the spool, settling every outcome gathered so far and leasing the next
-    # batch in two transactions, then wakes as many idle workers as it leased
-    # events for. One turn at a time, so the spool's lock is rarely waited on.
+    # batch in one transaction, keeps one event and wakes as many idle workers
+    # as there are others. One turn at a time, so the spool's lock is rarely
+    # waited on.
 
     def _worker_loop(self) -> None:
         try:
+            job: LeasedEvent | object | None = None
             while True:
-                with self._lock:
-                    job = self._next_job()
                 if job is None:
-                    return
+                    with self._lock:
+                        job = self._next_job()
+                    if job is None:
+                        return
                 if job is TURN:
-                    self._turn()
+                    job = self._turn()
                     continue
                 assert isinstance(job, LeasedEvent)
                 outcome = self._outcome(job)
                 with self._lock:
-                    turn = self._batches.done(outcome)
-                if turn:
-                    self._turn()
+                    job = TURN if self._batches.done(outcome) else None
         except SpoolError as err:
             self._fail(str(err))
         except Exception as exc:  # noqa: BLE001  a bug outside any one delivery: stop, and say so
@@ -334,8 +338,10 @@ class ReliableSender:
             self._idle_workers -= 1
         return None
 
-    def _turn(self) -> None:
-        """Settle what was sent, lease what is due; wait a while when there is nothing to do."""
+    def _turn(self) -> LeasedEvent | None:
+        """Settle what was sent, lease what is due; an event for this worker to send, if any.
+
+        Waits a while when there is nothing to do."""
         leased: list[LeasedEvent] = []
         with self._lock:
             outcomes, room = self._batches.take_outcomes()
@@ -346,10 +352,12 @@ class ReliableSender:
         finally:
             with self._lock:
                 nothing_to_do = self._batches.end_turn(leased, bool(outcomes))
-                if not nothing_to_do:
+                own = self._batches.take_ready()
+                if self._batches.ready and self._idle_workers:
                     self._work.notify(min(self._idle_workers, len(self._batches.ready)))
-        if nothing_to_do:
+        if nothing_to_do and own is None:
             self._idle()
+        return own
 
     def _count(self, outcomes: list[Settled], changed: list[bool]) -> None:
         """Count recorded outcomes and wake whoever waits on progress."""
@@ -369,7 +377,9 @@ class ReliableSender:
         if finished:
             with self._lock:
                 self._unfinished -= finished
-                self._progress.notify_all()  # drain and a blocked submit (once per batch)
+                # Drain waits for none left, a blocked submit for room: wake them only then.
+                if self._unfinished == 0 or (self._blocked_submits and self._unfinished < self.config.queue_size):
+                    self._progress.notify_all()
 
     def _worker_ended(self) -> None:
         """The last worker out puts back what was leased but never sent, and records what was."""

@@ -48,12 +48,18 @@ class WorkerBatches:
             self.turn_taken = True
             return TURN
         if self.ready:
-            self.in_flight += 1
-            return self.ready.popleft()
+            return self.take_ready()
         if not self.turn_taken:
             self.turn_taken = True
             return TURN
         return None
+
+    def take_ready(self) -> LeasedEvent | None:
+        """The oldest event ready to send (now in flight), if any."""
+        if not self.ready:
+            return None
+        self.in_flight += 1
+        return self.ready.popleft()
 
     def done(self, settled: Settled) -> bool:
         """Record a sent event's outcome; True: the caller takes a turn now."""
