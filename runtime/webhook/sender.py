@@ -108,6 +108,12 @@ class ReliableSender:
     survives a restart. ``create_spool`` False refuses a spool file that does
     not exist yet (resuming).
 
+    ``session``: with none, the sender's own session (no proxies, netrc or
+    cookies from the environment) is used, and its POSTs are written directly
+    with http.client after requests prepares the fixed parts once (see
+    ``direct_post``). A given session is used through requests as it is, so
+    its proxies, auth, adapters and environment (``trust_env``) all apply.
+
     Every attempt ends in one recorded outcome: delivered, a retry scheduled,
     or given up with its reason; an exception while sending gives the event up
     with that reason instead of leaving it leased. Retries go on with capped
