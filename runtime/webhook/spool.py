@@ -33,18 +33,17 @@ import time
 import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .outgoing import OutgoingEvent
+from .spool_records import (DELIVERED, GIVEN_UP, LEASED, PENDING, EventRecord, LeasedEvent, Outcome,
+                            SpoolCounts)
 from .spool_file import (SALVAGE_HINT, SpoolBusyError, SpoolError, SpoolWriteError, check_or_create,
                          take_lock)
 
 __all__ = ["Spool", "SpoolBusyError", "SpoolError", "SpoolWriteError", "SpoolCounts", "EventRecord",
-           "LeasedEvent", "Outcome", "SALVAGED_COLUMNS"]
-
-PENDING, LEASED, DELIVERED, GIVEN_UP = "pending", "leased", "delivered", "given_up"
+           "LeasedEvent", "Outcome", "SALVAGED_COLUMNS", "PENDING", "LEASED", "DELIVERED", "GIVEN_UP"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -83,68 +82,6 @@ WHERE e.state = 'pending'
                   WHERE p.task_id = e.task_id AND p.seq < e.seq
                     AND p.state IN ('pending', 'leased'))
 """
-
-
-@dataclass(frozen=True)
-class LeasedEvent:
-    """An event handed to one worker; ``attempt`` counts from 1."""
-
-    event: OutgoingEvent
-    attempt: int
-    enqueued_at: float
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What one attempt came to, for :meth:`Spool.settle`: the event's next state."""
-
-    event_id: str
-    state: str  # DELIVERED, GIVEN_UP, PENDING (a retry at ``retry_at``) or LEASED (put back unattempted)
-    error: str | None = None  # the give-up reason, or the retried attempt's error
-    retry_at: float = 0.0
-
-    @classmethod
-    def delivered(cls, event_id: str) -> Outcome:
-        return cls(event_id, DELIVERED)
-
-    @classmethod
-    def given_up(cls, event_id: str, reason: str) -> Outcome:
-        return cls(event_id, GIVEN_UP, reason)
-
-    @classmethod
-    def retry(cls, event_id: str, at: float, error: str) -> Outcome:
-        return cls(event_id, PENDING, error, at)
-
-    @classmethod
-    def released(cls, event_id: str) -> Outcome:
-        return cls(event_id, LEASED)
-
-
-@dataclass(frozen=True)
-class EventRecord:
-    """What the spool knows about one event."""
-
-    event_id: str
-    task_id: str
-    new_status: str
-    state: str
-    attempts: int
-    enqueued_at: float
-    next_attempt_at: float
-    finished_at: float | None
-    last_error: str | None
-
-
-@dataclass(frozen=True)
-class SpoolCounts:
-    pending: int = 0
-    leased: int = 0
-    delivered: int = 0
-    given_up: int = 0
-
-    @property
-    def unfinished(self) -> int:
-        return self.pending + self.leased
 
 
 # Every column but seq, in the order salvage reads and insert_salvaged writes them (state is 6th).
