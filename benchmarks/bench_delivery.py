@@ -136,7 +136,9 @@ def run(quick: bool = False) -> list[Figure]:
         finally:
             fast.stop()
         note = (f"fast receiver; floors: http.client loop {one.rate:,.0f}/s, 4 threads {four.rate:,.0f}/s; "
-                f"sender at max rate {ours.rate / four.rate:.2f}x the 4-thread floor. Steady {steady_rate:g}/s: "
+                f"sender at max rate {ours.rate / four.rate:.2f}x the 4-thread floor, "
+                f"{1e6 / ours.cpu_rate:.0f} us of its process's CPU per event ({ours.cpu_rate:,.0f} events per "
+                f"CPU-second; the 4-thread floor {1e6 / four.cpu_rate:.0f} us). Steady {steady_rate:g}/s: "
                 f"sender p50/p99 {_ms(ours_latency)}, Session loop p50/p99 {_ms(session_latency)}")
         figures.append(rate_figure("B6", "delivery: reliable sender, spool on (fast receiver)", "events/s", ours,
                                    session, "keep-alive requests.Session loop", ">= 5x, >= 3,000/s", 5.0,
