@@ -27,6 +27,11 @@ _WATCH_INTERVAL_SEC = 0.1
 _sending_on: dict[int, HTTPConnection] = {}
 
 
+def sending_on(connection: Any) -> None:
+    """Note that this thread's current request goes out on ``connection`` (anything with a ``sock``)."""
+    _sending_on[threading.get_ident()] = connection
+
+
 class _NotedHTTPConnection(HTTPConnection):
     def request(self, *args: Any, **kwargs: Any) -> None:
         _sending_on[threading.get_ident()] = self

@@ -17,7 +17,7 @@ from urllib3.util import SKIP_HEADER
 from .config import RetryPolicy
 
 RETRYABLE_STATUSES = frozenset({408, 429}) | frozenset(range(500, 600))
-_MAX_RESPONSE_BYTES = 64 * 1024  # an answer's body is only read to free the connection
+MAX_RESPONSE_BYTES = 64 * 1024  # an answer's body is only read to free the connection
 # Mistakes in the request itself: sending it again cannot help.
 _PERMANENT_EXCEPTIONS: tuple[type[Exception], ...] = (
     requests.exceptions.InvalidURL,
@@ -108,7 +108,7 @@ def _discard_body(response: requests.Response, within: float | None) -> None:
             raw.release_conn()  # read to the end: the connection can carry the next request
             return
         received += len(chunk)
-        if received > _MAX_RESPONSE_BYTES or (give_up_at is not None and time.monotonic() > give_up_at):
+        if received > MAX_RESPONSE_BYTES or (give_up_at is not None and time.monotonic() > give_up_at):
             return
 
 

@@ -43,14 +43,16 @@ from ..aurora.profiles import profile_for
 
 from .attempt_deadline import DEADLINES, watch_session
 from .config import WebhookConfig
+from .direct_post import DirectPoster
 from .http_attempt import (NO_DEFAULT_HEADERS, AttemptResult, backoff_delay, describe_exception,
                            make_session, parse_retry_after, post_once)
 from .outgoing import OutgoingEvent
 from .aurora_delivery import AuroraSender
 from .profile_traits import DeliveryProfile, should_post
 from .redaction import redact_headers, redact_url
-from .signing import decode_secret, signature_headers
-from .spool import LeasedEvent, Spool, SpoolError, SpoolWriteError
+from .signing import WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, decode_secret, signature_headers
+from .spool import GIVEN_UP, PENDING, LeasedEvent, Outcome, Spool, SpoolError, SpoolWriteError
+from .worker_batches import TURN, Settled, WorkerBatches
 
 log = logging.getLogger("aurorakit.webhook")
 AURORA_COUNTERS = ("webhooks_attempts", "webhooks_success", "webhooks_errors", "webhooks_user_errors")
@@ -107,6 +109,12 @@ class ReliableSender:
     survives a restart. ``create_spool`` False refuses a spool file that does
     not exist yet (resuming).
 
+    ``session``: with none, the sender's own session (no proxies, netrc or
+    cookies from the environment) is used, and its POSTs are written directly
+    with http.client after requests prepares the fixed parts once (see
+    ``direct_post``). A given session is used through requests as it is, so
+    its proxies, auth, adapters and environment (``trust_env``) all apply.
+
     Every attempt ends in one recorded outcome: delivered, a retry scheduled,
     or given up with its reason; an exception while sending gives the event up
     with that reason instead of leaving it leased. Retries go on with capped
@@ -134,11 +142,23 @@ class ReliableSender:
             self.spool = Spool(location if location is not None else ":memory:", create=create_spool)
         self._key = decode_secret(config.signing_secret) if config.signing_secret else None
         self._session = watch_session(session or make_session(pool_size=config.workers))
+        self._per_event = (self.profile.timestamp_header, WEBHOOK_ID, WEBHOOK_TIMESTAMP) + (
+            (WEBHOOK_SIGNATURE,) if self._key is not None else ())
+        # Our own session adds nothing, so its requests can be written directly; a given one is used as it is.
+        self._direct = None if session is not None else DirectPoster.prepare(
+            self._session, config.target_url, self._fixed_headers(), self._per_event)
         self._rng = rng or random.Random()
         self._rng_lock = threading.Lock()
         self._counters = Counters(AURORA_COUNTERS + RELIABLE_COUNTERS)
-        self._state = threading.Condition()  # guards the fields below; workers and waiters wait on it
+        # One lock for the fields below; idle workers wait on _work, drain and a blocked submit on _progress.
+        self._lock = threading.Lock()
+        self._work = threading.Condition(self._lock)
+        self._progress = threading.Condition(self._lock)
         self._unfinished = self.spool.unfinished()  # pending + leased, kept in step with the spool
+        self._batches = WorkerBatches(capacity=config.workers)
+        self._idle_workers = 0
+        self._blocked_submits = 0
+        self._alive = 0
         self._failure: str | None = None
         self._closing = False
         self._closed = False
@@ -180,6 +200,7 @@ class ReliableSender:
         for number in range(self.config.workers):
             self._threads.append(threading.Thread(target=self._worker_loop, name=f"webhook-worker-{number}",
                                                   daemon=True))
+        self._alive = len(self._threads)
         for thread in self._threads:
             thread.start()
 
@@ -200,9 +221,11 @@ class ReliableSender:
             return False
         wait = self.submit_timeout if timeout is None else timeout
         limit = self.config.queue_size
-        with self._state:
-            room = self._state.wait_for(
+        with self._lock:
+            self._blocked_submits += 1
+            room = self._progress.wait_for(
                 lambda: self._unfinished < limit or self._failure is not None, max(wait, 0.0))
+            self._blocked_submits -= 1
             if self._failure is not None:
                 self._counters.add("not_accepted")
                 raise SpoolWriteError(self._failure)
@@ -218,9 +241,10 @@ class ReliableSender:
         if not new:
             self._counters.add("duplicates")
             return True
-        with self._state:
+        with self._lock:
             self._unfinished += 1
-            self._state.notify_all()
+            if self._idle_workers:
+                self._work.notify(1)
         return True
 
     def flush(self, timeout: float | None = None) -> bool:
@@ -232,8 +256,8 @@ class ReliableSender:
 
     def drain(self, timeout: float | None = None) -> bool:
         """Wait until every accepted event is delivered or given up (False: timeout or :attr:`failure`)."""
-        with self._state:
-            self._state.wait_for(lambda: self._unfinished == 0 or self._failure is not None, timeout)
+        with self._lock:
+            self._progress.wait_for(lambda: self._unfinished == 0 or self._failure is not None, timeout)
             return self._unfinished == 0
 
     def close(self, timeout: float = 10.0) -> bool:
@@ -248,9 +272,9 @@ class ReliableSender:
         self._closing = True
         if self._threads:
             self.drain(timeout)
-        with self._state:
+        with self._lock:
             self._stop = True
-            self._state.notify_all()
+            self._work.notify_all()
         grace = 2 * self.config.timeout_msec / 1000.0 + 1.0  # let in-flight POSTs end (connect + read)
         for thread in self._threads:
             thread.join(grace)
@@ -261,6 +285,8 @@ class ReliableSender:
         elif self._owns_spool:
             self.spool.close()
         self._session.close()
+        if self._direct is not None:
+            self._direct.close()
         self._closed = True
         self._drained = self._final["pending"] == 0
         return self._drained
@@ -273,59 +299,122 @@ class ReliableSender:
 
     def _snapshot(self) -> dict[str, int]:
         values = self._counters.snapshot()
-        with self._state:
+        with self._lock:
             values["pending"] = self._unfinished
         return values
 
     # -- worker threads ----------------------------------------------------------
+    #
+    # Workers share the leased events: whoever finds none left takes a turn at
+    # the spool, settling every outcome gathered so far and leasing the next
+    # batch in one transaction, keeps one event and wakes as many idle workers
+    # as there are others. One turn at a time, so the spool's lock is rarely
+    # waited on.
 
     def _worker_loop(self) -> None:
-        while True:
-            with self._state:
-                if self._stop:
-                    return
-            leased: LeasedEvent | None = None
-            try:
-                leased = self.spool.lease()
-                if leased is None:
-                    self._idle()
-                    continue
-                self._settle(leased, self._attempt(leased))
-            except SpoolError as err:
-                self._fail(str(err))
-                return
-            except Exception as exc:  # noqa: BLE001  a bug: say so, and still never leave the event leased
-                if leased is None:
-                    self._fail(f"webhook sender: internal error: {describe_exception(exc)}")
-                    return
-                if not self._give_up_after_bug(leased, exc):
-                    return
-
-    def _give_up_after_bug(self, leased: LeasedEvent, exc: Exception) -> bool:
-        """Record an event whose outcome could not be settled as given up; False if the spool failed too."""
-        log.error("webhook %s: internal error settling its delivery (%s)", leased.event.event_id,
-                  describe_exception(exc))
         try:
-            self._give_up(leased.event, f"internal error: {describe_exception(exc)}")
-        except Exception as err:  # noqa: BLE001
-            self._fail(str(err) if isinstance(err, SpoolError) else
-                       f"webhook sender: cannot record the outcome of {leased.event.event_id}: "
-                       f"{describe_exception(err)}")
-            return False
-        return True
+            job: LeasedEvent | object | None = None
+            while True:
+                if job is None:
+                    with self._lock:
+                        job = self._next_job()
+                    if job is None:
+                        return
+                if job is TURN:
+                    job = self._turn()
+                    continue
+                assert isinstance(job, LeasedEvent)
+                outcome = self._outcome(job)
+                with self._lock:
+                    job = TURN if self._batches.done(outcome) else None
+        except SpoolError as err:
+            self._fail(str(err))
+        except Exception as exc:  # noqa: BLE001  a bug outside any one delivery: stop, and say so
+            self._fail(f"webhook sender: internal error: {describe_exception(exc)}")
+        finally:
+            self._worker_ended()
+
+    def _next_job(self) -> LeasedEvent | object | None:
+        """Under the lock: an event to send, _TURN, or None when the worker is to stop."""
+        while not self._stop:
+            job = self._batches.next_job()
+            if job is not None:
+                return job
+            self._idle_workers += 1
+            self._work.wait(0.5)
+            self._idle_workers -= 1
+        return None
+
+    def _turn(self) -> LeasedEvent | None:
+        """Settle what was sent, lease what is due; an event for this worker to send, if any.
+
+        Waits a while when there is nothing to do."""
+        leased: list[LeasedEvent] = []
+        with self._lock:
+            outcomes, room = self._batches.take_outcomes()
+        try:
+            if outcomes or room > 0:
+                changed, leased = self.spool.settle_and_lease([settled.outcome for settled in outcomes], room)
+                self._count(outcomes, changed)
+        finally:
+            with self._lock:
+                nothing_to_do = self._batches.end_turn(leased, bool(outcomes))
+                own = self._batches.take_ready()
+                if self._batches.ready and self._idle_workers:
+                    self._work.notify(min(self._idle_workers, len(self._batches.ready)))
+        if nothing_to_do and own is None:
+            self._idle()
+        return own
+
+    def _count(self, outcomes: list[Settled], changed: list[bool]) -> None:
+        """Count recorded outcomes and wake whoever waits on progress."""
+        tally = {"delivered": 0, "retried": 0, "given_up": 0}
+        for settled, made in zip(outcomes, changed):
+            if not made:
+                continue  # already finished (only after a bug between recording and counting)
+            state = settled.outcome.state
+            if state == GIVEN_UP:
+                log.warning("webhook %s for task %s given up: %s", settled.outcome.event_id,
+                            settled.task_id, settled.outcome.error)
+            tally["retried" if state == PENDING else state] += 1
+        for name, amount in tally.items():
+            if amount:
+                self._counters.add(name, amount)
+        finished = tally["delivered"] + tally["given_up"]
+        if finished:
+            with self._lock:
+                self._unfinished -= finished
+                # Drain waits for none left, a blocked submit for room: wake them only then.
+                if self._unfinished == 0 or (self._blocked_submits and self._unfinished < self.config.queue_size):
+                    self._progress.notify_all()
+
+    def _worker_ended(self) -> None:
+        """The last worker out puts back what was leased but never sent, and records what was."""
+        with self._lock:
+            self._alive -= 1
+            if self._alive or self._failure is not None:
+                return
+            outcomes, unsent = self._batches.take_everything()
+        try:
+            self._count(outcomes, self.spool.settle(
+                [settled.outcome for settled in outcomes] + [Outcome.released(e.event.event_id) for e in unsent]))
+        except SpoolError as err:
+            log.warning("webhook sender: leases left for the next sender: %s", err)
 
     def _idle(self) -> None:
         self._maybe_purge()
         due = self.spool.next_due_at()
         wait = 0.5 if due is None else min(0.5, max(0.0, due - time.time()))
-        with self._state:
-            if not self._stop:
-                self._state.wait(max(wait, 0.005))
+        with self._lock:
+            if not self._stop and self._batches.idle():
+                self._idle_workers += 1
+                self._work.wait(max(wait, 0.005))
+                self._idle_workers -= 1
 
     def _maybe_purge(self) -> None:
         """Now and then, remove long-finished events (keeps the spool file from growing forever)."""
         now = time.monotonic()
-        with self._state:
+        with self._lock:
             if self._purging or (self._last_purge is not None and now - self._last_purge < 60.0):
                 return
             self._purging, self._last_purge = True, now
@@ -336,22 +425,36 @@ class ReliableSender:
         except SpoolError as err:  # not fatal: only the file's size is at stake
             log.warning("webhook spool purge failed: %s", err)
         finally:
-            with self._state:
+            with self._lock:
                 self._purging = False
+
+    def _fixed_headers(self) -> dict[str, str]:
+        return {**NO_DEFAULT_HEADERS, "User-Agent": USER_AGENT, **self.config.headers}
+
+    def _outcome(self, leased: LeasedEvent) -> Settled:
+        """Send the event once and decide what comes of it; a bug gives the event up with its reason."""
+        try:
+            return Settled(self._decide(leased, self._attempt(leased)), leased.event.task_id)
+        except Exception as exc:  # noqa: BLE001  a bug: say so, and still never leave the event leased
+            log.error("webhook %s: internal error settling its delivery (%s)", leased.event.event_id,
+                      describe_exception(exc))
+            return Settled(Outcome.given_up(leased.event.event_id, f"internal error: {describe_exception(exc)}"),
+                           leased.event.task_id)
 
     def _attempt(self, leased: LeasedEvent) -> AttemptResult:
         """One POST of the leased event; whatever goes wrong becomes the result, nothing raises."""
         event = leased.event
         self._counters.add("webhooks_attempts")
         try:
-            headers = {**NO_DEFAULT_HEADERS, "User-Agent": USER_AGENT, **self.config.headers,
-                       **_timestamp_header(self.profile),
-                       **signature_headers(self._key, event.event_id, event.body)}
+            own = {**_timestamp_header(self.profile), **signature_headers(self._key, event.event_id, event.body)}
             timeout = self.config.timeout_msec / 1000.0
             whole = 2 * timeout + 1.0  # connect, then the answer: however slowly it trickles in
             with DEADLINES.bound(whole) as bound:
-                result = post_once(self._session, self.config.target_url, event.body, headers,
-                                   (timeout, timeout))
+                if self._direct is not None:
+                    result = self._direct.post(event.body, own, (timeout, timeout))
+                else:
+                    result = post_once(self._session, self.config.target_url, event.body,
+                                       {**self._fixed_headers(), **own}, (timeout, timeout))
             if bound.expired:  # even a status read then may be a cut-off line: not an answer
                 result = AttemptResult(None, f"no answer within {whole:g}s (the server sent it too slowly)")
         except Exception as exc:  # noqa: BLE001  e.g. a header value http.client cannot encode
@@ -360,59 +463,40 @@ class ReliableSender:
         self._counters.count_answer(result)
         return result
 
-    def _settle(self, leased: LeasedEvent, result: AttemptResult) -> None:
-        """Record the attempt's outcome: delivered, retry scheduled, or given up with the reason."""
+    def _decide(self, leased: LeasedEvent, result: AttemptResult) -> Outcome:
+        """The attempt's outcome: delivered, a retry at some time, or given up with the reason."""
         event = leased.event
         if result.delivered:
-            if self.spool.mark_delivered(event.event_id):
-                self._counters.add("delivered")
-                self._finished()
-            return
+            return Outcome.delivered(event.event_id)
         if not result.retryable:
-            self._give_up(event, f"{result.describe()} (not retried)")
-            return
+            return Outcome.given_up(event.event_id, f"{result.describe()} (not retried)")
         policy = self.config.retry
         if policy.max_attempts is not None and leased.attempt >= policy.max_attempts:
-            self._give_up(event, f"{result.describe()} after {leased.attempt} attempt(s)")
-            return
+            return Outcome.given_up(event.event_id, f"{result.describe()} after {leased.attempt} attempt(s)")
         now = time.time()
         last_chance = leased.enqueued_at + policy.deadline_sec
         if now >= last_chance:
-            self._give_up(event, f"{result.describe()}; deadline of {policy.deadline_sec:g}s reached")
-            return
+            return Outcome.given_up(event.event_id,
+                                    f"{result.describe()}; deadline of {policy.deadline_sec:g}s reached")
         with self._rng_lock:
             delay = backoff_delay(policy, leased.attempt, self._rng)
         server_wait = parse_retry_after(result.retry_after, now)  # capped; None if absent or garbage
         if server_wait is not None:
             delay = max(delay, server_wait)
         at = min(now + delay, last_chance)  # one last attempt at the deadline rather than none
-        self.spool.schedule_retry(event.event_id, at, result.describe())
-        self._counters.add("retried")
-        with self._state:
-            self._state.notify_all()  # a waiting worker recomputes when the next event is due
         log.debug("webhook %s for task %s: %s, retry %d in %.3fs", event.event_id, event.task_id,
                   result.describe(), leased.attempt, at - now)
-
-    def _give_up(self, event: OutgoingEvent, reason: str) -> None:
-        if not self.spool.give_up(event.event_id, reason):
-            return  # already finished (only after a bug between recording and counting)
-        self._counters.add("given_up")
-        self._finished()
-        log.warning("webhook %s for task %s given up: %s", event.event_id, event.task_id, reason)
-
-    def _finished(self) -> None:
-        with self._state:
-            self._unfinished -= 1
-            self._state.notify_all()  # drain, a blocked submit, and the task's next event
+        return Outcome.retry(event.event_id, at, result.describe())
 
     def _fail(self, reason: str) -> None:
         """The spool failed under a worker: stop every worker, once, with one line of reason."""
-        with self._state:
+        with self._lock:
             first = self._failure is None
             if first:
                 self._failure = reason
             self._stop = True
-            self._state.notify_all()
+            self._work.notify_all()
+            self._progress.notify_all()
         if first and not self._closed:  # after close() the spool may be closed under a straggler: no news
             log.error("webhook sender stopped: %s; undelivered events stay in the spool for the next sender",
                       reason)

@@ -8,6 +8,10 @@ Ordering: only the oldest unfinished event of a task can be leased, and only
 while no other event of that task is leased. So a task's events go out one at
 a time in submission order, while different tasks proceed in parallel.
 
+Batches: ``settle_and_lease`` records many outcomes and takes the next
+deliverable events (of different tasks) in one transaction, so a busy
+sender commits once per batch rather than twice per event.
+
 Crash safety: every state change is a committed transaction. Opening a spool
 puts events left ``leased`` by a previous process back to ``pending``: they
 may have been sent but not acknowledged, so they are sent again
@@ -29,18 +33,17 @@ import time
 import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .outgoing import OutgoingEvent
+from .spool_records import (DELIVERED, GIVEN_UP, LEASED, PENDING, EventRecord, LeasedEvent, Outcome,
+                            SpoolCounts)
 from .spool_file import (SALVAGE_HINT, SpoolBusyError, SpoolError, SpoolWriteError, check_or_create,
                          take_lock)
 
 __all__ = ["Spool", "SpoolBusyError", "SpoolError", "SpoolWriteError", "SpoolCounts", "EventRecord",
-           "LeasedEvent", "SALVAGED_COLUMNS"]
-
-PENDING, LEASED, DELIVERED, GIVEN_UP = "pending", "leased", "delivered", "given_up"
+           "LeasedEvent", "Outcome", "SALVAGED_COLUMNS", "PENDING", "LEASED", "DELIVERED", "GIVEN_UP"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -63,14 +66,14 @@ CREATE INDEX IF NOT EXISTS events_pending
     ON events (seq) WHERE state = 'pending';
 """
 
-# The oldest unfinished event of its task, not leased, due now.
+# The oldest unfinished event of each task, not leased, due now (so one per task at most).
 _DELIVERABLE = """
 SELECT seq FROM events AS e
 WHERE e.state = 'pending' AND e.next_attempt_at <= :now
   AND NOT EXISTS (SELECT 1 FROM events AS p
                   WHERE p.task_id = e.task_id AND p.seq < e.seq
                     AND p.state IN ('pending', 'leased'))
-ORDER BY e.seq LIMIT 1
+ORDER BY e.seq LIMIT :limit
 """
 _NEXT_DUE = """
 SELECT MIN(e.next_attempt_at) FROM events AS e
@@ -79,42 +82,6 @@ WHERE e.state = 'pending'
                   WHERE p.task_id = e.task_id AND p.seq < e.seq
                     AND p.state IN ('pending', 'leased'))
 """
-
-
-@dataclass(frozen=True)
-class LeasedEvent:
-    """An event handed to one worker; ``attempt`` counts from 1."""
-
-    event: OutgoingEvent
-    attempt: int
-    enqueued_at: float
-
-
-@dataclass(frozen=True)
-class EventRecord:
-    """What the spool knows about one event."""
-
-    event_id: str
-    task_id: str
-    new_status: str
-    state: str
-    attempts: int
-    enqueued_at: float
-    next_attempt_at: float
-    finished_at: float | None
-    last_error: str | None
-
-
-@dataclass(frozen=True)
-class SpoolCounts:
-    pending: int = 0
-    leased: int = 0
-    delivered: int = 0
-    given_up: int = 0
-
-    @property
-    def unfinished(self) -> int:
-        return self.pending + self.leased
 
 
 # Every column but seq, in the order salvage reads and insert_salvaged writes them (state is 6th).
@@ -207,39 +174,74 @@ class Spool:
 
     def lease(self, *, now: float | None = None) -> LeasedEvent | None:
         """Take the next deliverable event, or None if nothing is due."""
-        when = time.time() if now is None else now
-        with self._transaction():
-            row = self._db.execute(_DELIVERABLE, {"now": when}).fetchone()
-            if row is None:
-                return None
-            leased = self._db.execute(
-                "UPDATE events SET state = 'leased', attempts = attempts + 1 WHERE seq = ?"
-                " RETURNING event_id, task_id, new_status, old_status, body, attempts, enqueued_at",
-                (row[0],)).fetchall()[0]
-        event = OutgoingEvent(leased[0], leased[1], leased[2], leased[3], bytes(leased[4]))
-        return LeasedEvent(event=event, attempt=leased[5], enqueued_at=leased[6])
+        leased = self.lease_many(1, now=now)
+        return leased[0] if leased else None
+
+    def lease_many(self, limit: int, *, now: float | None = None) -> list[LeasedEvent]:
+        """Take up to ``limit`` deliverable events (of as many tasks) in one transaction, oldest first."""
+        return self.settle_and_lease([], limit, now=now)[1]
 
     def mark_delivered(self, event_id: str, *, now: float | None = None) -> bool:
         """Record the delivery; False if the event was not unfinished (nothing changed)."""
-        return self._finish(event_id, DELIVERED, None, now)
+        return self.settle([Outcome.delivered(event_id)], now=now)[0]
 
     def give_up(self, event_id: str, reason: str, *, now: float | None = None) -> bool:
         """Stop trying; ``reason`` is kept for operators. False if the event was not unfinished."""
-        return self._finish(event_id, GIVEN_UP, reason, now)
+        return self.settle([Outcome.given_up(event_id, reason)], now=now)[0]
 
     def schedule_retry(self, event_id: str, at: float, error: str) -> None:
         """Put a leased event back, not to be leased before ``at``."""
-        with self._transaction():
-            self._db.execute(
-                "UPDATE events SET state = 'pending', next_attempt_at = ?, last_error = ?"
-                " WHERE event_id = ? AND state = 'leased'", (at, error, event_id))
+        self.settle([Outcome.retry(event_id, at, error)])
 
     def release(self, event_id: str) -> None:
         """Put a leased event back as it was (an attempt that never started)."""
+        self.settle([Outcome.released(event_id)])
+
+    def settle(self, outcomes: Iterable[Outcome], *, now: float | None = None) -> list[bool]:
+        """Record many attempts' outcomes in one transaction (see :meth:`settle_and_lease`)."""
+        return self.settle_and_lease(outcomes, 0, now=now)[0]
+
+    def settle_and_lease(self, outcomes: Iterable[Outcome], limit: int, *,
+                         now: float | None = None) -> tuple[list[bool], list[LeasedEvent]]:
+        """Record outcomes, then take up to ``limit`` deliverable events: one transaction, one commit.
+
+        Returns, per outcome, whether it changed the event (a delivery or
+        give-up of an event no longer unfinished, or a retry or release of
+        one no longer leased, changes nothing), and the leased events. All or
+        nothing is recorded.
+        """
+        when = time.time() if now is None else now
         with self._transaction():
-            self._db.execute(
+            changed = [self._settle_one(outcome, when) for outcome in outcomes]
+            rows = []
+            if limit > 0:
+                seqs = [row[0] for row in self._db.execute(_DELIVERABLE, {"now": when, "limit": limit})]
+                if seqs:
+                    rows = self._db.execute(
+                        "UPDATE events SET state = 'leased', attempts = attempts + 1"
+                        f" WHERE seq IN ({', '.join('?' * len(seqs))})"
+                        " RETURNING seq, event_id, task_id, new_status, old_status, body, attempts, enqueued_at",
+                        seqs).fetchall()
+        rows.sort()  # RETURNING promises no order
+        leased = [LeasedEvent(OutgoingEvent(r[1], r[2], r[3], r[4], bytes(r[5])), attempt=r[6], enqueued_at=r[7])
+                  for r in rows]
+        return changed, leased
+
+    def _settle_one(self, outcome: Outcome, when: float) -> bool:
+        if outcome.state == LEASED:
+            cursor = self._db.execute(
                 "UPDATE events SET state = 'pending', attempts = MAX(attempts - 1, 0)"
-                " WHERE event_id = ? AND state = 'leased'", (event_id,))
+                " WHERE event_id = ? AND state = 'leased'", (outcome.event_id,))
+        elif outcome.state == PENDING:
+            cursor = self._db.execute(
+                "UPDATE events SET state = 'pending', next_attempt_at = ?, last_error = ?"
+                " WHERE event_id = ? AND state = 'leased'", (outcome.retry_at, outcome.error, outcome.event_id))
+        else:
+            cursor = self._db.execute(
+                "UPDATE events SET state = ?, finished_at = ?, last_error = COALESCE(?, last_error)"
+                " WHERE event_id = ? AND state IN ('leased', 'pending')",
+                (outcome.state, when, outcome.error, outcome.event_id))
+        return cursor.rowcount == 1
 
     def insert_salvaged(self, rows: Iterable[tuple[object, ...]]) -> int:
         """Add rows read from a damaged spool (``SALVAGED_COLUMNS``), in order; leased ones as pending."""
@@ -311,15 +313,6 @@ class Spool:
             self._lock_file = None
 
     # -- internals -----------------------------------------------------------
-
-    def _finish(self, event_id: str, state: str, reason: str | None, now: float | None) -> bool:
-        when = time.time() if now is None else now
-        with self._transaction():
-            cursor = self._db.execute(
-                "UPDATE events SET state = ?, finished_at = ?, last_error = COALESCE(?, last_error)"
-                " WHERE event_id = ? AND state IN ('leased', 'pending')",
-                (state, when, reason, event_id))
-            return cursor.rowcount == 1
 
     def _transaction(self) -> "_Transaction":
         return _Transaction(self._db, self._lock, self.path)
