@@ -80,6 +80,50 @@ def models_of(obj: Any) -> ModuleType:
     return sys.modules[module]
 
 
+# Profiles are immutable: the ones every event of a models package would look up
+# again (a scan of the release table and a Profile built, ~11 us) are kept per package.
+_OWN_PROFILES: dict[str, Profile | None] = {}
+_DEFAULT_PROFILES: dict[str, Profile] = {}
+
+
+def _own_release(models: ModuleType) -> Profile | None:
+    """The profile of the release whose shipped models ``models`` are (None: a user's IDL)."""
+    name = models.__name__
+    try:
+        return _OWN_PROFILES[name]
+    except KeyError:
+        own = release_of_models(models)
+        found = _OWN_PROFILES[name] = None if own is None else profile_for(own.version, models)
+        return found
+
+
+def _default_profile(models: ModuleType) -> Profile:
+    """The default release's profile with ``models``: what an event of no release is written as."""
+    name = models.__name__
+    try:
+        return _DEFAULT_PROFILES[name]
+    except KeyError:
+        found = _DEFAULT_PROFILES[name] = profile_for(DEFAULT_RELEASE, models)
+        return found
+
+
+_NAMED_PROFILES: dict[str, Profile] = {}
+
+
+def _named_profile(wanted: str | Release | Profile) -> Profile:
+    """The profile a release string (or Release) names; ReleaseError for an unknown one."""
+    if isinstance(wanted, Profile):
+        return wanted
+    if isinstance(wanted, str):
+        found = _NAMED_PROFILES.get(wanted)
+        if found is None:
+            found = profile_for(release(wanted).version)
+            if len(_NAMED_PROFILES) < 256:  # spellings of known releases only: few
+                _NAMED_PROFILES[wanted] = found
+        return found
+    return profile_for(release(wanted).version)
+
+
 def _release_for(models: ModuleType, wanted: ReleaseLike | None) -> Profile | None:
     """The profile of ``wanted`` for a task of ``models``; ReleaseError if they do not belong together.
 
@@ -87,9 +131,8 @@ def _release_for(models: ModuleType, wanted: ReleaseLike | None) -> Profile | No
     (None for models generated from a user's IDL).
     """
     if wanted is None:
-        own = release_of_models(models)
-        return None if own is None else profile_for(own.version, models)
-    profile = wanted if isinstance(wanted, Profile) else profile_for(release(wanted).version)
+        return _own_release(models)
+    profile = _named_profile(wanted)
     wanted_package = profile.models_package or ""
     if wanted_package != models.__name__ and release_of_models(models) is not None:
         raise ReleaseError(f"the task is made with {models.__name__.rsplit('.', 1)[-1]}, not with Aurora "
@@ -174,7 +217,7 @@ class TaskStateChange(Generic[TaskT]):
         return profile.wire_bytes(self.encode(style), content_type, encoding)
 
     def _own_profile(self) -> Profile:
-        return self.profile or profile_for(DEFAULT_RELEASE, models_of(self.task))
+        return self.profile or _default_profile(models_of(self.task))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, TaskStateChange):
@@ -251,7 +294,7 @@ def decode_event(data: Data, release: ModuleType | ReleaseLike | type[Any] | Non
     """
     package, profile = _resolve(release)
     if isinstance(data, (bytes, bytearray, memoryview)):
-        data = _wire_text(bytes(data), profile or profile_for(DEFAULT_RELEASE, package), content_type, encoding)
+        data = _wire_text(bytes(data), profile or _default_profile(package), content_type, encoding)
     text = isinstance(data, str)
     with member_order(strict):
         try:
@@ -271,9 +314,8 @@ def _resolve(given: ModuleType | ReleaseLike | type[Any] | None) -> tuple[Module
     if isinstance(given, type):
         given = models_of(given)
     if isinstance(given, ModuleType):
-        own = release_of_models(given)
-        return given, None if own is None else profile_for(own.version, given)
-    profile = given if isinstance(given, Profile) else profile_for(release(given).version)
+        return given, _own_release(given)
+    profile = _named_profile(given)
     return profile.models(), profile
 
 
