@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 import orjson
 
-from .codec_support import ExactDouble, NeedsExactText, java_double, json_int, member_order
+from .codec_support import ExactDouble, NeedsExactText, java_double, json_int, member_order, own_tree
 from .errors import PayloadError
 
 T = TypeVar("T")
@@ -81,7 +81,7 @@ def decode(cls: type[T], data: bytes | bytearray | memoryview | str | Any, *, pa
     input); members Gson always writes must be there either way.
     """
     text = isinstance(data, (bytes, bytearray, memoryview, str))
-    with member_order(strict):
+    with member_order(strict), own_tree(text):
         try:
             return decode_tree(cls, parse_json(data) if text else data, path)
         except NeedsExactText:

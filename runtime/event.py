@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, Union, overlo
 from typing_extensions import TypeVar
 
 from .codec import decode_tree, encode, exact_doubles, parse_json
-from .codec_support import NeedsExactText, member_order
+from .codec_support import NeedsExactText, member_order, own_tree
 from .errors import PayloadError, describe
 from .hashing import java_hash
 from .identity import IdentityTable, current_identity
@@ -296,7 +296,7 @@ def decode_event(data: Data, release: ModuleType | ReleaseLike | type[Any] | Non
     if isinstance(data, (bytes, bytearray, memoryview)):
         data = _wire_text(bytes(data), profile or _default_profile(package), content_type, encoding)
     text = isinstance(data, str)
-    with member_order(strict):
+    with member_order(strict), own_tree(text):
         try:
             event = _decode_event_tree(parse_json(data) if text else data, package, strict)
         except NeedsExactText:
