@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, Union, overlo
 
 from typing_extensions import TypeVar
 
+from .accel import accelerate
 from .codec import decode_tree, encode, exact_doubles, parse_json
 from .codec_support import NeedsExactText, member_order, own_tree
 from .errors import PayloadError, describe
@@ -92,6 +93,7 @@ def _own_release(models: ModuleType) -> Profile | None:
     try:
         return _OWN_PROFILES[name]
     except KeyError:
+        accelerate(models)  # the first event of a package: install the compiled walker where there is one
         own = release_of_models(models)
         found = _OWN_PROFILES[name] = None if own is None else profile_for(own.version, models)
         return found
@@ -134,7 +136,7 @@ def _release_for(models: ModuleType, wanted: ReleaseLike | None) -> Profile | No
         return _own_release(models)
     profile = _named_profile(wanted)
     wanted_package = profile.models_package or ""
-    if wanted_package != models.__name__ and release_of_models(models) is not None:
+    if wanted_package != models.__name__ and _own_release(models) is not None:
         raise ReleaseError(f"the task is made with {models.__name__.rsplit('.', 1)[-1]}, not with Aurora "
                            f"{profile.version}'s models ({wanted_package.rsplit('.', 1)[-1]}): "
                            f"make it with those, or name the release its models are")
@@ -316,7 +318,9 @@ def _resolve(given: ModuleType | ReleaseLike | type[Any] | None) -> tuple[Module
     if isinstance(given, ModuleType):
         return given, _own_release(given)
     profile = _named_profile(given)
-    return profile.models(), profile
+    models = profile.models()
+    _own_release(models)
+    return models, profile
 
 
 def _wire_text(body: bytes, profile: Profile, content_type: str | None, encoding: str | None) -> str:
