@@ -52,6 +52,7 @@ static PyObject *gson_double;   /* runtime.gson.gson_double */
 static PyTypeObject *ordered_set, *frozen_map;
 static Py_ssize_t off_set_items, off_map_data;
 static long long hashed_count;  /* hashes set by this walk: EPOCH moves on by as many */
+static long long handed_back;   /* calls given to the pure-Python functions (see fallbacks()) */
 
 #define SLOT(o, off) (*(PyObject **)((char *)(o) + (off)))
 
@@ -349,6 +350,7 @@ static PyObject *java_hash(PyObject *self, PyObject *args) {
         return NULL;
     }
     PyErr_Clear();
+    handed_back++;
     return PyObject_CallFunctionObjArgs(c->py_hash, obj, ids, NULL);
 }
 
@@ -385,13 +387,15 @@ static int write_string(_PyUnicodeWriter *w, PyObject *s) {
     if (i == n) {
         if (_PyUnicodeWriter_WriteStr(w, s) < 0) return -1;
     } else {
-        if (i > 0 && _PyUnicodeWriter_WriteSubstring(w, s, 0, i) < 0) return -1;
+        Py_ssize_t run = 0;  /* start of the characters written as they are */
         for (; i < n; i++) {
-            Py_UCS4 ch = PyUnicode_READ(kind, data, i);
-            int len = escape_char(ch, buf);
-            if (len ? _PyUnicodeWriter_WriteASCIIString(w, buf, len) < 0 : _PyUnicodeWriter_WriteChar(w, ch) < 0)
-                return -1;
+            int len = escape_char(PyUnicode_READ(kind, data, i), buf);
+            if (len == 0) continue;
+            if (i > run && _PyUnicodeWriter_WriteSubstring(w, s, run, i) < 0) return -1;
+            if (_PyUnicodeWriter_WriteASCIIString(w, buf, len) < 0) return -1;
+            run = i + 1;
         }
+        if (n > run && _PyUnicodeWriter_WriteSubstring(w, s, run, n) < 0) return -1;
     }
     return _PyUnicodeWriter_WriteChar(w, '"');
 }
@@ -496,6 +500,7 @@ static PyObject *encode_struct(ClassSpec *c, PyObject *o, int *final) {
     _PyUnicodeWriter w;
     _PyUnicodeWriter_Init(&w);
     w.overallocate = 1;
+    w.min_length = 256;  /* one allocation for most objects */
     int all_final = 1;
     if (_PyUnicodeWriter_WriteASCIIString(&w, "{\"cachedHashCode\":", 18) < 0 || write_int(&w, jhash) < 0)
         goto fail;
@@ -556,6 +561,7 @@ static PyObject *encode(PyObject *self, PyObject *obj) {
         return NULL;
     }
     PyErr_Clear();
+    handed_back++;
     return PyObject_CallOneArg(c->py_encode, obj);
 }
 
@@ -576,7 +582,12 @@ static PyObject *setup(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+static PyObject *fallbacks(PyObject *self, PyObject *unused) {
+    return PyLong_FromLongLong(handed_back);
+}
+
 static PyMethodDef methods[] = {
+    {"fallbacks", fallbacks, METH_NOARGS, "How many calls were handed to the pure-Python functions so far"},
     {"setup", setup, METH_VARARGS, "setup(EPOCH, gson_double, OrderedSet, FrozenMap)"},
     {"register", register_class, METH_VARARGS, "register(cls, is_union, frozen_checks, fields, py_encode, py_hash)"},
     {"encode", encode, METH_O, "encode(obj): the Gson text of a registered struct or union"},
