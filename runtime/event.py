@@ -74,11 +74,16 @@ TaskT = TypeVar("TaskT", bound=ScheduledTaskLike, default=Any)
 """The event's ScheduledTask class; a bare ``TaskStateChange`` is ``TaskStateChange[Any]``."""
 
 
+_PACKAGES: dict[type, ModuleType] = {}  # model class -> its package, looked up once per class
+
+
 def models_of(obj: Any) -> ModuleType:
     """The generated package a model object (or model class) belongs to."""
     cls = obj if isinstance(obj, type) else type(obj)
-    module = cls.__module__.rsplit(".", 1)[0]
-    return sys.modules[module]
+    found = _PACKAGES.get(cls)
+    if found is None:
+        found = _PACKAGES[cls] = sys.modules[cls.__module__.rsplit(".", 1)[0]]
+    return found
 
 
 # Profiles are immutable: the ones every event of a models package would look up
