@@ -49,9 +49,9 @@ struct ClassSpec {
 static PyObject *registry;      /* class -> capsule of its ClassSpec */
 static PyObject *epoch;         /* hashing.EPOCH, a one-element list */
 static PyObject *gson_double;   /* runtime.gson.gson_double */
+static PyObject *one;           /* the int 1 */
 static PyTypeObject *ordered_set, *frozen_map;
 static Py_ssize_t off_set_items, off_map_data;
-static long long hashed_count;  /* hashes set by this walk: EPOCH moves on by as many */
 static long long handed_back;   /* calls given to the pure-Python functions (see fallbacks()) */
 
 #define SLOT(o, off) (*(PyObject **)((char *)(o) + (off)))
@@ -202,6 +202,11 @@ static int string_hash(PyObject *s, uint32_t *out) {
 
 static int hash_value(Spec *s, PyObject *v, PyObject *ids, uint32_t *out);
 
+static int move_epoch(void) {  /* EPOCH[0] += 1 */
+    PyObject *moved = PyNumber_Add(PyList_GET_ITEM(epoch, 0), one);
+    return moved == NULL ? -1 : PyList_SetItem(epoch, 0, moved);  /* steals moved, drops the old value */
+}
+
 static int hash_struct(ClassSpec *c, PyObject *o, PyObject *ids, uint32_t *out) {
     PyObject *cached = SLOT(o, c->off_jhash);
     if (cached == NULL || !PyLong_CheckExact(cached)) return -1;
@@ -240,7 +245,7 @@ static int hash_struct(ClassSpec *c, PyObject *o, PyObject *ids, uint32_t *out) 
         PyObject *value = PyLong_FromLong((long)(int32_t)h);
         if (value == NULL) return -1;
         Py_XSETREF(SLOT(o, c->off_jhash), value);
-        hashed_count++;
+        if (move_epoch() < 0) return -1;  /* at once, as the generated code does: JSON cached before is stale */
     }
     *out = h;
     return 0;
@@ -321,29 +326,14 @@ static int hash_value(Spec *s, PyObject *v, PyObject *ids, uint32_t *out) {
     }
 }
 
-static void move_epoch(void) {
-    if (hashed_count == 0) return;
-    PyObject *old = PyList_GET_ITEM(epoch, 0);
-    PyObject *count = PyLong_FromLongLong(hashed_count);
-    hashed_count = 0;
-    if (count == NULL) { PyErr_Clear(); return; }
-    PyObject *moved = PyNumber_Add(old, count);
-    Py_DECREF(count);
-    if (moved == NULL) { PyErr_Clear(); return; }
-    PyList_SetItem(epoch, 0, moved);  /* steals moved, drops old */
-}
-
 /* java_hash(obj, ids): the class's _java_hash */
 static PyObject *java_hash(PyObject *self, PyObject *args) {
     PyObject *obj, *ids;
     if (!PyArg_ParseTuple(args, "OO", &obj, &ids)) return NULL;
     ClassSpec *c = class_spec((PyObject *)Py_TYPE(obj));
     uint32_t h;
-    if (c != NULL && hash_struct(c, obj, ids, &h) == 0) {
-        move_epoch();
+    if (c != NULL && hash_struct(c, obj, ids, &h) == 0)
         return PyLong_FromLong((long)(int32_t)h);
-    }
-    move_epoch();
     if (c == NULL) {
         if (!PyErr_Occurred())
             PyErr_Format(PyExc_TypeError, "%s has no accelerated hash", Py_TYPE(obj)->tp_name);
@@ -601,6 +591,7 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_speedups",
 
 PyMODINIT_FUNC PyInit__speedups(void) {
     registry = PyDict_New();
-    if (registry == NULL) return NULL;
+    one = PyLong_FromLong(1);
+    if (registry == NULL || one == NULL) return NULL;
     return PyModule_Create(&module);
 }
