@@ -545,22 +545,21 @@ class Interned(Generic[T]):
         return key
 
     def get(self, key: bytes | _FirstSight) -> T | None:
-        if key.__class__ is _FirstSight:
+        if isinstance(key, _FirstSight):
             return None
-        return self._objects.get(key)  # type: ignore[arg-type]
+        return self._objects.get(key)
 
     def add(self, key: bytes | _FirstSight, obj: T) -> None:
         # Objects read in any member order are not kept: a strict decode of the
         # same text must not find them already checked.
         shareable = not _ANY_ORDER.get() and fully_hashed(obj)
-        if key.__class__ is _FirstSight:
-            first: _FirstSight = key  # type: ignore[assignment]
+        if isinstance(key, _FirstSight):
             if shareable:
-                first.obj = obj
+                key.obj = obj
             else:
-                first.tree = None
+                key.tree = None
         elif shareable:
-            self._keep(key, obj)  # type: ignore[arg-type]
+            self._keep(key, obj)
 
     def _keep(self, key: bytes, obj: T) -> None:
         if len(self._objects) >= self.size:
