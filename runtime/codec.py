@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import orjson
 
-from .codec_support import ExactDouble, NeedsExactText, java_double, json_int, member_order
+from .codec_support import ExactDouble, NeedsExactText, java_double, json_int, member_order, own_tree
 from .errors import PayloadError
 
 T = TypeVar("T")
@@ -92,7 +92,7 @@ def read_json(read: Callable[[Any], T], data: bytes | bytearray | memoryview | s
     again with every large double taken from its text, and ``read`` retried.
     """
     text = isinstance(data, (bytes, bytearray, memoryview, str))
-    with member_order(strict):
+    with member_order(strict), own_tree(text):
         try:
             return read(parse_json(data) if text else data)
         except NeedsExactText:

@@ -35,6 +35,29 @@ NULL = "null, which Gson never writes (it leaves unset fields out)"
 _ANY_ORDER: ContextVar[bool] = ContextVar("aurorakit_any_member_order", default=False)
 
 
+# Whether the tree being decoded was parsed by aurorakit itself (nobody else holds
+# it): only then may Interned keep a parsed value to compare with later.
+_OWN_TREE: ContextVar[bool] = ContextVar("aurorakit_own_tree", default=False)
+
+
+class own_tree:  # noqa: N801 - used like a function: ``with own_tree(parsed_here):``
+    """Within this block, the trees decoded are (or are not) aurorakit's own parse."""
+
+    __slots__ = ("own", "token")
+
+    def __init__(self, own: bool) -> None:
+        self.own = own
+        self.token: Token[bool] | None = None
+
+    def __enter__(self) -> None:
+        if _OWN_TREE.get() is not self.own:
+            self.token = _OWN_TREE.set(self.own)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.token is not None:
+            _OWN_TREE.reset(self.token)
+
+
 class member_order:  # noqa: N801 - used like a function: ``with member_order(strict):``
     """Within this block, decoding refuses members out of Gson's order unless ``strict`` is False.
 
@@ -471,34 +494,75 @@ class Interned(Generic[T]):
     object can change any more (its hash is final, so is its JSON), so
     sharing it cannot be seen. The key is the object's JSON value as orjson
     writes it; the table is emptied when it grows past ``size``.
+
+    Only what repeats pays for a key: the first object read with a given
+    cachedHashCode is remembered with its parsed value, unkeyed. When that
+    hash is read again, both are keyed and the first object is shared if they
+    are the same; so payloads that never repeat (most of a random stream)
+    cost a dict lookup per hashed object, not a serialisation of its subtree.
+    (Only for trees aurorakit parsed itself, see ``own_tree``: a tree passed
+    in by a caller could be changed before the hash comes again.)
     """
 
-    __slots__ = ("_objects", "size")
+    __slots__ = ("_objects", "_first", "size")
 
     def __init__(self, size: int = 512) -> None:
         self._objects: dict[bytes, T] = {}
+        self._first: dict[int, _FirstSight] = {}
         self.size = size
 
-    def key(self, d: dict[str, Any]) -> bytes | None:
+    def key(self, d: dict[str, Any]) -> bytes | _FirstSight | None:
         """The lookup key of a parsed object, or None if it cannot be shared."""
-        if not d.get("cachedHashCode"):
+        jhash = d.get("cachedHashCode")
+        if jhash.__class__ is not int or not jhash:
             return None
+        first = self._first.get(jhash)
+        if first is None and _OWN_TREE.get():  # a caller's tree may change: keyed at once instead
+            if len(self._first) >= self.size:
+                self._first.clear()
+            first = self._first[jhash] = _FirstSight(d)
+            return first
         try:
-            return orjson.dumps(d)
+            key = orjson.dumps(d)
+            if first is not None and first.obj is not None:  # this hash read again: was the first the same?
+                if orjson.dumps(first.tree) == key:
+                    self._keep(key, first.obj)
+                first.tree = first.obj = None
         except (TypeError, orjson.JSONEncodeError):  # e.g. a number orjson cannot write back
             return None
+        return key
 
-    def get(self, key: bytes) -> T | None:
+    def get(self, key: bytes | _FirstSight) -> T | None:
+        if isinstance(key, _FirstSight):
+            return None
         return self._objects.get(key)
 
-    def add(self, key: bytes, obj: T) -> None:
+    def add(self, key: bytes | _FirstSight, obj: T) -> None:
         # Objects read in any member order are not kept: a strict decode of the
         # same text must not find them already checked.
-        if _ANY_ORDER.get() or not fully_hashed(obj):
-            return
+        shareable = not _ANY_ORDER.get() and fully_hashed(obj)
+        if isinstance(key, _FirstSight):
+            if shareable:
+                key.obj = obj
+            else:
+                key.tree = None
+        elif shareable:
+            self._keep(key, obj)
+
+    def _keep(self, key: bytes, obj: T) -> None:
         if len(self._objects) >= self.size:
             self._objects.clear()
         self._objects[key] = obj
+
+
+class _FirstSight:
+    """The first object read with a cachedHashCode, kept with its parsed value until the hash comes again."""
+
+    __slots__ = ("tree", "obj")
+
+    def __init__(self, tree: dict[str, Any]) -> None:
+        self.tree: dict[str, Any] | None = tree
+        self.obj: Any = None
 
 
 def fully_hashed(obj: Any) -> bool:

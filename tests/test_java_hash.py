@@ -83,7 +83,7 @@ def wrong_hashes(strings: list[str], expected: list[int]) -> list[tuple[str, int
 def test_string_hash_matches_the_jdk(
     strings_and_jdk_hashes: tuple[list[str], list[int]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    java.string_hash.cache.clear()  # type: ignore[attr-defined]
+    java.string_hash.__self__.clear()  # type: ignore[attr-defined]
     strings, expected = strings_and_jdk_hashes
     wrong = wrong_hashes(strings, expected)
     assert not wrong, f"seed {SEED}: {len(wrong)} of {len(strings)} differ, e.g. (start, jdk, ours, again): {wrong[:5]}"
@@ -94,7 +94,7 @@ def test_string_hash_matches_the_jdk(
 def test_string_hash_without_numpy_matches_the_jdk(
     strings_and_jdk_hashes: tuple[list[str], list[int]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    java.string_hash.cache.clear()  # type: ignore[attr-defined]
+    java.string_hash.__self__.clear()  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "numpy", None)  # makes `import numpy` fail
     monkeypatch.setattr(java, "_hash_long_string", java._numpy_hasher())
     assert java._hash_long_string is java._hash_without_numpy

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, Union, overlo
 
 from typing_extensions import TypeVar
 
+from ..accel import accelerate
 from ..codec import decode_tree, encode, read_json
 from ..errors import PayloadError, describe
 from ..hashing import java_hash
@@ -72,11 +73,61 @@ TaskT = TypeVar("TaskT", bound=ScheduledTaskLike, default=Any)
 """The event's ScheduledTask class; a bare ``TaskStateChange`` is ``TaskStateChange[Any]``."""
 
 
+_PACKAGES: dict[type, ModuleType] = {}  # model class -> its package, looked up once per class
+
+
 def models_of(obj: Any) -> ModuleType:
     """The generated package a model object (or model class) belongs to."""
     cls = obj if isinstance(obj, type) else type(obj)
-    module = cls.__module__.rsplit(".", 1)[0]
-    return sys.modules[module]
+    found = _PACKAGES.get(cls)
+    if found is None:
+        found = _PACKAGES[cls] = sys.modules[cls.__module__.rsplit(".", 1)[0]]
+    return found
+
+
+# Profiles are immutable: the ones every event of a models package would look up
+# again (a scan of the release table and a Profile built, ~11 us) are kept per package.
+_OWN_PROFILES: dict[str, Profile | None] = {}
+_DEFAULT_PROFILES: dict[str, Profile] = {}
+
+
+def _own_release(models: ModuleType) -> Profile | None:
+    """The profile of the release whose shipped models ``models`` are (None: a user's IDL)."""
+    name = models.__name__
+    try:
+        return _OWN_PROFILES[name]
+    except KeyError:
+        accelerate(models)  # the first event of a package: install the compiled walker where there is one
+        own = release_of_models(models)
+        found = _OWN_PROFILES[name] = None if own is None else profile_for(own.version, models)
+        return found
+
+
+def _default_profile(models: ModuleType) -> Profile:
+    """The default release's profile with ``models``: what an event of no release is written as."""
+    name = models.__name__
+    try:
+        return _DEFAULT_PROFILES[name]
+    except KeyError:
+        found = _DEFAULT_PROFILES[name] = profile_for(DEFAULT_RELEASE, models)
+        return found
+
+
+_NAMED_PROFILES: dict[str, Profile] = {}
+
+
+def _named_profile(wanted: str | Release | Profile) -> Profile:
+    """The profile a release string (or Release) names; ReleaseError for an unknown one."""
+    if isinstance(wanted, Profile):
+        return wanted
+    if isinstance(wanted, str):
+        found = _NAMED_PROFILES.get(wanted)
+        if found is None:
+            found = profile_for(release(wanted).version)
+            if len(_NAMED_PROFILES) < 256:  # spellings of known releases only: few
+                _NAMED_PROFILES[wanted] = found
+        return found
+    return profile_for(release(wanted).version)
 
 
 def _release_for(models: ModuleType, wanted: ReleaseLike | None) -> Profile | None:
@@ -86,11 +137,10 @@ def _release_for(models: ModuleType, wanted: ReleaseLike | None) -> Profile | No
     (None for models generated from a user's IDL).
     """
     if wanted is None:
-        own = release_of_models(models)
-        return None if own is None else profile_for(own.version, models)
-    profile = wanted if isinstance(wanted, Profile) else profile_for(release(wanted).version)
+        return _own_release(models)
+    profile = _named_profile(wanted)
     wanted_package = profile.models_package or ""
-    if wanted_package != models.__name__ and release_of_models(models) is not None:
+    if wanted_package != models.__name__ and _own_release(models) is not None:
         raise ReleaseError(f"the task is made with {models.__name__.rsplit('.', 1)[-1]}, not with Aurora "
                            f"{profile.version}'s models ({wanted_package.rsplit('.', 1)[-1]}): "
                            f"make it with those, or name the release its models are")
@@ -173,7 +223,7 @@ class TaskStateChange(Generic[TaskT]):
         return profile.wire_bytes(self.encode(style), content_type, encoding)
 
     def _own_profile(self) -> Profile:
-        return self.profile or profile_for(DEFAULT_RELEASE, models_of(self.task))
+        return self.profile or _default_profile(models_of(self.task))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, TaskStateChange):
@@ -250,7 +300,7 @@ def decode_event(data: Data, release: ModuleType | ReleaseLike | type[Any] | Non
     """
     package, profile = _resolve(release)
     if isinstance(data, (bytes, bytearray, memoryview)):
-        data = _wire_text(bytes(data), profile or profile_for(DEFAULT_RELEASE, package), content_type, encoding)
+        data = _wire_text(bytes(data), profile or _default_profile(package), content_type, encoding)
     event = read_json(lambda tree: _decode_event_tree(tree, package, strict), data, strict=strict)
     event.profile = profile
     return event
@@ -263,10 +313,11 @@ def _resolve(given: ModuleType | ReleaseLike | type[Any] | None) -> tuple[Module
     if isinstance(given, type):
         given = models_of(given)
     if isinstance(given, ModuleType):
-        own = release_of_models(given)
-        return given, None if own is None else profile_for(own.version, given)
-    profile = given if isinstance(given, Profile) else profile_for(release(given).version)
-    return profile.models(), profile
+        return given, _own_release(given)
+    profile = _named_profile(given)
+    models = profile.models()
+    _own_release(models)
+    return models, profile
 
 
 def _wire_text(body: bytes, profile: Profile, content_type: str | None, encoding: str | None) -> str:

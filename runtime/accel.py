@@ -1,0 +1,130 @@
+"""The optional compiled accelerator: what installs it on a generated package.
+
+``aurorakit.runtime._speedups`` (runtime/_speedups.c) is one generic walker
+that hashes and writes any generated struct or union as its pure-Python
+encoder and hash function do, driven by a table per class built here from
+the class's field descriptions and its gson module's tables. Installing it
+on a package replaces each class's ``_gson_encode`` and ``_java_hash``
+(what ``codec.encode``, ``java_hash`` and events call); the generated
+functions stay the reference, and the walker hands anything it does not
+handle (and every error) back to them.
+
+The accelerator is used when it was compiled (``pip install`` builds it
+where a C compiler is found) unless ``AURORAKIT_PURE=1`` is set.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from types import ModuleType
+from typing import Any
+
+from .containers import FrozenMap, OrderedSet
+from .gson import gson_double
+from .hashing import EPOCH
+from .struct import ThriftStruct
+
+try:
+    from . import _speedups
+except ImportError:  # not compiled here: the pure-Python models do everything
+    _speedups = None  # type: ignore[assignment]
+
+PURE_REQUESTED = os.environ.get("AURORAKIT_PURE", "") not in ("", "0")
+ACTIVE = _speedups is not None and not PURE_REQUESTED
+"""True when generated packages get the compiled walker."""
+
+# Kind codes of the walker's type tables (the enum at the top of _speedups.c).
+_KINDS = {"bool": 0, "byte": 1, "i16": 1, "i32": 1, "i64": 2, "double": 3, "string": 4, "enum": 5,
+          "struct": 6, "list": 7, "set": 8, "map": 9}
+_OTHER = 10  # binary: left to the pure-Python code
+_NULLABLE = ("string", "binary", "enum", "struct")  # left out when unset, as Gson leaves out nulls
+
+_installed: set[str] = set()
+
+
+def status() -> str:
+    """Which implementation writes and hashes the models, in words."""
+    if ACTIVE:
+        return "compiled accelerator (aurorakit.runtime._speedups)"
+    if _speedups is not None:
+        return "pure Python (AURORAKIT_PURE is set)"
+    return "pure Python (the accelerator is not compiled in this installation)"
+
+
+def accelerate(models: ModuleType) -> bool:
+    """Install the compiled walker on a generated package (once); False when pure Python is used."""
+    if not ACTIVE:
+        return False
+    name = models.__name__
+    if name in _installed:
+        return True
+    _installed.add(name)
+    _setup()
+    gson = sys.modules.get(f"{name}.gson") or getattr(models, "gson", None)
+    if gson is None:
+        return False
+    classes = [c for c in vars(gson).values()
+               if isinstance(c, type) and issubclass(c, ThriftStruct) and c.__module__ == f"{name}.types"
+               and "_gson_encode" in c.__dict__]
+    for cls in classes:
+        _register(cls, gson)
+    for cls in classes:
+        type.__setattr__(cls, "_gson_encode", staticmethod(_speedups.encode))
+        type.__setattr__(cls, "_java_hash", staticmethod(_speedups.java_hash))
+    return True
+
+
+_ready = False
+
+
+def _setup() -> None:
+    global _ready
+    if not _ready:
+        _speedups.setup(EPOCH, gson_double, OrderedSet, FrozenMap)
+        _ready = True
+
+
+def _register(cls: type[Any], gson: ModuleType) -> None:
+    """Hand the walker the table of one class, and its pure-Python functions to fall back on."""
+    py_encode = cls.__dict__["_gson_encode"].__func__
+    py_hash = cls.__dict__["_java_hash"].__func__
+    if cls._kind == "union":
+        arms = getattr(gson, f"_ARMS_{cls.__name__}", None)
+        if arms is None:  # a class whose IDL name differs from its Python name: leave it pure
+            return
+        fields = tuple((arms[spec.name][0], spec.name, arms[spec.name][1], False, _type_table(spec.type, gson))
+                       for spec in cls._fields)
+        _speedups.register(cls, True, False, fields, py_encode, py_hash)
+        return
+    fields = tuple((f',"{spec.name}":', spec.attr, None, spec.type.kind in _NULLABLE, _type_table(spec.type, gson))
+                   for spec in cls._fields)
+    holds_structs = any(_holds_struct(spec.type) for spec in cls._fields)
+    _speedups.register(cls, False, holds_structs, fields, py_encode, py_hash)
+
+
+def _type_table(spec: Any, gson: ModuleType) -> tuple[Any, ...]:
+    kind = spec.kind
+    if kind == "enum":
+        name = spec.cls.__name__
+        quoted, keys = getattr(gson, f"_Q_{name}", None), getattr(gson, f"_K_{name}", None)
+        if quoted is None or keys is None:
+            return (_OTHER,)
+        return (_KINDS[kind], quoted, keys)
+    if kind == "struct":
+        return (_KINDS[kind], spec.cls)
+    if kind in ("list", "set"):
+        return (_KINDS[kind], _type_table(spec.elem, gson))
+    if kind == "map":
+        return (_KINDS[kind], _type_table(spec.key, gson), _type_table(spec.value, gson))
+    return (_KINDS.get(kind, _OTHER),)
+
+
+def _holds_struct(spec: Any) -> bool:
+    if spec.kind == "struct":
+        return True
+    return any(_holds_struct(part) for part in (getattr(spec, "elem", None), getattr(spec, "key", None),
+                                                getattr(spec, "value", None)) if part is not None)
+
+
+__all__ = ["ACTIVE", "accelerate", "status"]
