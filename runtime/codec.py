@@ -14,6 +14,7 @@ it with its JSON path, or says exactly where the JSON is malformed.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import orjson
@@ -80,19 +81,29 @@ def decode(cls: type[T], data: bytes | bytearray | memoryview | str | Any, *, pa
     ``strict=False`` accepts an object's members in any order (hand-edited
     input); members Gson always writes must be there either way.
     """
+    return decode_with(cls._gson_decode, data, path=path, strict=strict)  # type: ignore[attr-defined,no-any-return]
+
+
+def decode_with(decoder: Callable[[Any], T], data: bytes | bytearray | memoryview | str | Any, *,
+                path: str = "", strict: bool = True) -> T:
+    """:func:`decode` with a generated decoder named directly (as each class's ``from_gson`` does)."""
     text = isinstance(data, (bytes, bytearray, memoryview, str))
     with member_order(strict):
         try:
-            return decode_tree(cls, parse_json(data) if text else data, path)
+            return _decode_tree(decoder, parse_json(data) if text else data, path)
         except NeedsExactText:
             # A double above 2^63 whose text the fast parser dropped: read it again.
-            return decode_tree(cls, parse_json(data, exact=True) if text else exact_doubles(data), path)
+            return _decode_tree(decoder, parse_json(data, exact=True) if text else exact_doubles(data), path)
 
 
 def decode_tree(cls: type[T], tree: Any, path: str = "") -> T:
     """An object of ``cls`` from a parsed JSON value; NeedsExactText when a large double needs its text."""
+    return _decode_tree(cls._gson_decode, tree, path)  # type: ignore[attr-defined,no-any-return]
+
+
+def _decode_tree(decoder: Callable[[Any], T], tree: Any, path: str) -> T:
     try:
-        return cls._gson_decode(tree)  # type: ignore[attr-defined,no-any-return]
+        return decoder(tree)
     except PayloadError as err:
         raise (err.within(path) if path else err) from None
     except RecursionError:
