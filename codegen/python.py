@@ -9,14 +9,14 @@ from __future__ import annotations
 import keyword
 
 from . import model as m
-from .imports import ALIASES, Imports
+from .imports import Imports
 
 # Members every generated class has; an IDL field of that name gets a "_".
 RESERVED_MEMBERS = frozenset({
     "self", "set_field", "field_value", "replace", "to_thrift", "from_thrift",
     "_jhash", "_json", "_pyhash", "_fields", "_values", "_kind",
     "_gson_encode", "_gson_decode", "_java_hash", "to_gson", "from_gson",
-}) | frozenset(ALIASES)  # a field named like a module-level alias would hide it in its class
+})
 # Module names of a generated package; an included IDL of that name gets "_thrift".
 PACKAGE_MODULES = frozenset({"enums", "types", "constants", "services", "gson"})
 _BUILTIN_ANNOTATIONS = frozenset({"bool", "int", "float", "str", "bytes"})
