@@ -1,7 +1,8 @@
-"""Python decisions about a model: names, annotations, checks and literals.
+"""Python decisions about a model: names, annotations and literals.
 
-Everything the templates print that depends on a Thrift type is decided
-here, as a string, so the templates only arrange it.
+How generated code spells a Thrift type or value is decided here, as a
+string, for the view builders (``views.py``, ``gsoncode.py``); every name
+written through :class:`Names` is recorded in the module's imports.
 """
 
 from __future__ import annotations
@@ -237,10 +238,6 @@ def _holds_struct(t: m.TypeRef) -> bool:
 def holds_struct(t: m.TypeRef) -> bool:
     """True when values of ``t`` contain struct or union objects."""
     return _holds_struct(t)
-
-
-def builtin_collisions(attrs: list[str]) -> set[str]:
-    return set(attrs) & _BUILTIN_ANNOTATIONS
 
 
 def docstring(text: str | None, indent: str) -> str:

@@ -12,12 +12,10 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-
 from aurorakit.codegen import render_idl
 from aurorakit.codegen.imports import ALIASES, GSON_LOCALS
 from aurorakit.generated import aurora_0_22 as api
 from aurorakit.runtime.errors import PayloadError
-
 from conftest import ImportGenerated
 
 REPO = Path(__file__).resolve().parent.parent

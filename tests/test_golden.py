@@ -10,7 +10,6 @@ import importlib.util
 from pathlib import Path
 
 import pytest
-
 from aurorakit.codegen import render_idl
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
