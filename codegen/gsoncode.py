@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from aurorakit.runtime.identity import arm_constant
 
 from . import model as m
-from .imports import Imports
+from .imports import ALIASES, GSON_LOCALS, Imports
 from .python import Names, attr_names, holds_struct, include_package, py_identifier, type_slug
 
 _INT_BOUNDS = {"byte": 8, "i16": 16, "i32": 32, "i64": 64}
@@ -100,6 +100,7 @@ class GsonView:
     enums: tuple[GsonEnum, ...]
     structs: tuple[GsonStruct, ...]
     containers: tuple[Container, ...]
+    legend: tuple[tuple[str, str], ...]  # the module's one comment on its short names: (name, meaning)
 
 
 def gson_view(module: m.Module, imports: Imports) -> GsonView:
@@ -120,7 +121,9 @@ def gson_view(module: m.Module, imports: Imports) -> GsonView:
     for s in module.structs:
         g.names.cls(m.TypeRef("struct", s.name))
     containers = tuple(g.container(t) for t in _container_types(all_types))
-    return GsonView(enums, tuple(structs), containers)
+    # Last: by now every name the module uses is recorded.
+    legend = tuple((name, ALIASES[name].meaning) for name in sorted(ALIASES) if imports.used(name)) + GSON_LOCALS
+    return GsonView(enums, tuple(structs), containers, legend)
 
 
 class _Gson:
@@ -140,7 +143,8 @@ class _Gson:
         t = f.type
         nullable = self.names.nullable(t)
         return GsonField(
-            name=f.name, attr=attr, nullable=nullable, always_written=t.kind not in ("string", "binary", "enum", "struct"),
+            name=f.name, attr=attr, nullable=nullable,
+            always_written=t.kind not in ("string", "binary", "enum", "struct"),
             set_field=arm_constant(f.name), local=f"v_{attr}", encode=self.encode_expr(t, f"o.{attr}"),
             hash=self.hash_expr(t, f"v_{attr}" if nullable else f"o.{attr}"),
             encoder=self.encoder(t), decoder=self.decoder(t), hasher=self.hasher(t), read=self.read(t, f.name))

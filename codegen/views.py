@@ -259,7 +259,8 @@ def services_view(module: m.Module, imports: Imports) -> tuple[ServiceView, ...]
             args = tuple(ArgView(attr, _arg_annotation(names, a)) for a, attr in zip(meth.args, attr_names(meth.args)))
             notes = []
             if meth.throws:
-                notes.append("throws " + ", ".join(str(x.type) for x in meth.throws))  # IDL names: a comment imports none
+                # The IDL's names: a comment imports nothing.
+                notes.append("throws " + ", ".join(str(x.type) for x in meth.throws))
             if meth.oneway:
                 notes.append("oneway: the caller does not wait for an answer")
             returns = "None" if meth.returns is None else names.value_type(meth.returns)
