@@ -4,7 +4,8 @@ The pipeline, one module per stage::
 
     idl.py      IDL file      -> thriftpy2 module     (load_idl)
     build.py    thriftpy2     -> model.py dataclasses (build_module)
-    render.py   model         -> {path: text}         (render_package, jinja2 templates/)
+    views.py    model         -> typed views          (and gsoncode.py for gson.py: the decide stage)
+    render.py   views         -> {path: text}         (render_package, jinja2 templates/, ruff via style.py)
     generate.py {path: text}  -> files on disk, or a staleness check
 
 ``generate_package`` runs them all.

@@ -1,7 +1,8 @@
-"""Python decisions about a model: names, annotations, checks and literals.
+"""Python decisions about a model: names, annotations and literals.
 
-Everything the templates print that depends on a Thrift type is decided
-here, as a string, so the templates only arrange it.
+How generated code spells a Thrift type or value is decided here, as a
+string, for the view builders (``views.py``, ``gsoncode.py``); every name
+written through :class:`Names` is recorded in the module's imports.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ import keyword
 from aurorakit.runtime.scalars import JAVA_PRIMITIVES, SCALARS
 
 from . import model as m
+from .imports import Imports
 
 # Members every generated class has; an IDL field of that name gets a "_".
 RESERVED_MEMBERS = frozenset({
     "self", "set_field", "field_value", "replace", "to_thrift", "from_thrift",
     "_jhash", "_json", "_pyhash", "_fields", "_values", "_kind",
-    "_gson_encode", "_gson_decode", "_java_hash",
+    "_gson_encode", "_gson_decode", "_java_hash", "to_gson", "from_gson",
 })
 # Module names of a generated package; an included IDL of that name gets "_thrift".
 PACKAGE_MODULES = frozenset({"enums", "types", "constants", "services", "gson"})
@@ -24,6 +26,7 @@ _BUILTIN_ANNOTATIONS = frozenset({"bool", "int", "float", "str", "bytes"})
 
 _PY_SCALARS = {kind: s.python_type for kind, s in SCALARS.items()}
 _TS_PRIMITIVES = {kind: kind.upper() for kind in SCALARS}  # the TypeSpec constants of runtime/typespec.py
+_DEFINED_IN = {"enum": "enums", "struct": "types", "service": "services"}  # the generated module of each kind
 JAVA_DEFAULTS = {kind: repr(s.java_default) for kind, s in JAVA_PRIMITIVES.items()}  # as Python literals
 
 
@@ -73,44 +76,70 @@ def type_slug(t: m.TypeRef) -> str:
 
 
 class Names:
-    """How one generated module refers to Thrift definitions.
+    """How one generated module refers to Thrift definitions, recording the imports it needs.
 
     ``module`` is the Thrift module being generated; definitions of included
     modules are reached through the include's subpackage (``_inc_shared.Foo``).
+    Inside a class whose own attributes shadow names its annotations use
+    (:meth:`within`), those names are written through aliases instead.
     """
 
-    def __init__(self, module: m.Module) -> None:
+    def __init__(self, module: m.Module, imports: Imports | None = None, shadowed: frozenset[str] = frozenset(),
+                 aliases: dict[str, str] | None = None) -> None:
         self.module = module
+        self.imports = Imports("", is_root=True) if imports is None else imports  # None: names only, no file
+        self.shadowed = shadowed
+        # name -> alias, for every shadowed name written so far (the module defines each alias once)
+        self.aliases: dict[str, str] = {} if aliases is None else aliases
+
+    def within(self, attrs: list[str]) -> Names:
+        """These names as written inside a class with attributes ``attrs``."""
+        return Names(self.module, self.imports, frozenset(attrs), self.aliases)
+
+    def _unshadowed(self, name: str) -> str:
+        if name not in self.shadowed:
+            return name
+        if name in _BUILTIN_ANNOTATIONS:
+            alias = f"{self.imports.alias('_builtins')}.{name}"
+        else:
+            alias = f"_type_{name}"  # an implicit type alias at the end of types.py
+        self.aliases[name] = alias
+        return alias
 
     def cls(self, t: m.TypeRef) -> str:
+        name = py_identifier(str(t.name))
         if t.module:
-            return f"_inc_{include_package(t.module)}.{py_identifier(str(t.name))}"
-        return py_identifier(str(t.name))
+            return f"{self.imports.include(include_package(t.module))}.{name}"
+        return self._unshadowed(self.imports.local(_DEFINED_IN[t.kind], name))
+
+    def alias(self, name: str) -> str:
+        """A runtime alias (``_ct``, ``_ts``...), imported."""
+        return self.imports.alias(name)
 
     # -- annotations -------------------------------------------------------
     def value_type(self, t: m.TypeRef) -> str:
         """The Python type of a stored value (never None)."""
         if t.kind in _PY_SCALARS:
-            return _PY_SCALARS[t.kind]
+            return self._unshadowed(_PY_SCALARS[t.kind])
         if t.kind == "list":
             assert t.elem is not None
             return f"tuple[{self.value_type(t.elem)}, ...]"
         if t.kind == "set":
             assert t.elem is not None
-            return f"_ct.OrderedSet[{self.value_type(t.elem)}]"
+            return f"{self.alias('_ct')}.OrderedSet[{self.value_type(t.elem)}]"
         if t.kind == "map":
             assert t.key is not None and t.elem is not None
-            return f"_ct.FrozenMap[{self.value_type(t.key)}, {self.value_type(t.elem)}]"
+            return f"{self.alias('_ct')}.FrozenMap[{self.value_type(t.key)}, {self.value_type(t.elem)}]"
         return self.cls(t)
 
     def input_type(self, t: m.TypeRef) -> str:
         """What a constructor accepts for a value of this type."""
         if t.kind in ("list", "set"):
             assert t.elem is not None
-            return f"_abc.Iterable[{self.input_type(t.elem)}]"
+            return f"{self.alias('_abc')}.Iterable[{self.input_type(t.elem)}]"
         if t.kind == "map":
             assert t.key is not None and t.elem is not None
-            return f"_abc.Mapping[{self.input_type(t.key)}, {self.input_type(t.elem)}]"
+            return f"{self.alias('_abc')}.Mapping[{self.input_type(t.key)}, {self.input_type(t.elem)}]"
         return self.value_type(t)
 
     @staticmethod
@@ -126,23 +155,24 @@ class Names:
     def typespec(self, t: m.TypeRef) -> str:
         """Expression of the TypeSpec describing ``t`` (module-level constants for non-primitives)."""
         if t.kind in _TS_PRIMITIVES:
-            return f"_ts.{_TS_PRIMITIVES[t.kind]}"
+            return f"{self.alias('_ts')}.{_TS_PRIMITIVES[t.kind]}"
         return f"_t_{type_slug(t)}"
 
     def typespec_definition(self, t: m.TypeRef) -> str:
         """Right-hand side defining the constant named by :meth:`typespec`."""
+        ts = self.alias("_ts")
         if t.kind == "enum":
-            return f"_ts.EnumType({self.cls(t)})"
+            return f"{ts}.EnumType({self.cls(t)})"
         if t.kind == "struct":
-            return f"_ts.StructType({self.cls(t)})"
+            return f"{ts}.StructType({self.cls(t)})"
         if t.kind == "list":
             assert t.elem is not None
-            return f"_ts.ListOf({self.typespec(t.elem)})"
+            return f"{ts}.ListOf({self.typespec(t.elem)})"
         if t.kind == "set":
             assert t.elem is not None
-            return f"_ts.SetOf({self.typespec(t.elem)})"
+            return f"{ts}.SetOf({self.typespec(t.elem)})"
         assert t.kind == "map" and t.key is not None and t.elem is not None
-        return f"_ts.MapOf({self.typespec(t.key)}, {self.typespec(t.elem)})"
+        return f"{ts}.MapOf({self.typespec(t.key)}, {self.typespec(t.elem)})"
 
     # -- literals ------------------------------------------------------------
     def literal(self, t: m.TypeRef, value: m.Value) -> str:
@@ -160,11 +190,11 @@ class Names:
             assert t.elem is not None and isinstance(value, list)
             items = ", ".join(self.literal(t.elem, v) for v in value)
             items = items + "," if len(value) == 1 else items
-            return f"({items})" if t.kind == "list" else f"_ct.OrderedSet(({items}))"
+            return f"({items})" if t.kind == "list" else f"{self.alias('_ct')}.OrderedSet(({items}))"
         if t.kind == "map":
             assert t.key is not None and t.elem is not None and isinstance(value, tuple)
             pairs = ", ".join(f"{self.literal(t.key, k)}: {self.literal(t.elem, v)}" for k, v in value)
-            return f"_ct.FrozenMap({{{pairs}}})"
+            return f"{self.alias('_ct')}.FrozenMap({{{pairs}}})"
         assert t.kind == "struct" and isinstance(value, m.StructValue)
         return self._struct_literal(value)
 
@@ -208,10 +238,6 @@ def _holds_struct(t: m.TypeRef) -> bool:
 def holds_struct(t: m.TypeRef) -> bool:
     """True when values of ``t`` contain struct or union objects."""
     return _holds_struct(t)
-
-
-def builtin_collisions(attrs: list[str]) -> set[str]:
-    return set(attrs) & _BUILTIN_ANNOTATIONS
 
 
 def docstring(text: str | None, indent: str) -> str:

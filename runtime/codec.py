@@ -81,7 +81,13 @@ def decode(cls: type[T], data: bytes | bytearray | memoryview | str | Any, *, pa
     ``strict=False`` accepts an object's members in any order (hand-edited
     input); members Gson always writes must be there either way.
     """
-    return read_json(lambda tree: decode_tree(cls, tree, path), data, strict=strict)
+    return decode_with(cls._gson_decode, data, path=path, strict=strict)  # type: ignore[attr-defined,no-any-return]
+
+
+def decode_with(decoder: Callable[[Any], T], data: bytes | bytearray | memoryview | str | Any, *,
+                path: str = "", strict: bool = True) -> T:
+    """:func:`decode` with a generated decoder named directly (as each class's ``from_gson`` does)."""
+    return read_json(lambda tree: _decode_tree(decoder, tree, path), data, strict=strict)
 
 
 def read_json(read: Callable[[Any], T], data: bytes | bytearray | memoryview | str | Any, *, strict: bool) -> T:
@@ -101,8 +107,12 @@ def read_json(read: Callable[[Any], T], data: bytes | bytearray | memoryview | s
 
 def decode_tree(cls: type[T], tree: Any, path: str = "") -> T:
     """An object of ``cls`` from a parsed JSON value; NeedsExactText when a large double needs its text."""
+    return _decode_tree(cls._gson_decode, tree, path)  # type: ignore[attr-defined,no-any-return]
+
+
+def _decode_tree(decoder: Callable[[Any], T], tree: Any, path: str) -> T:
     try:
-        return cls._gson_decode(tree)  # type: ignore[attr-defined,no-any-return]
+        return decoder(tree)
     except PayloadError as err:
         raise (err.within(path) if path else err) from None
     except RecursionError:

@@ -7,14 +7,14 @@ from __future__ import annotations
 import enum as _enum
 
 __all__ = [
-    "ResponseCode",
-    "MaintenanceMode",
-    "Mode",
     "CronCollisionPolicy",
-    "ScheduleStatus",
-    "JobUpdateStatus",
     "JobUpdateAction",
     "JobUpdatePulseStatus",
+    "JobUpdateStatus",
+    "MaintenanceMode",
+    "Mode",
+    "ResponseCode",
+    "ScheduleStatus",
 ]
 
 

@@ -11,6 +11,28 @@ the same objects, keeping each ``cachedHashCode`` as found. Hash functions
 compute Java's ``hashCode()`` and cache it in every object they visit.
 """
 
+# Short names in this module:
+#   _EPOCH: [n], counts hashes computed: JSON cached while n is unchanged is still current
+#   _PayloadError: bad input, located by its JSON path
+#   _cs: what every codec shares: value checks, errors, Shape, Interned
+#   _ct: OrderedSet and FrozenMap, the immutable set and map
+#   _dh: Java's Double.hashCode
+#   _gd: a double as Gson writes it (Java's Double.toString)
+#   _gs: a string as Gson writes it, quoted and escaped
+#   _lh: Java's Long.hashCode
+#   _sh: Java's String.hashCode
+#   _st: the base classes and field descriptions of generated classes
+#   _typing: typing
+#   _M: 0xFFFFFFFF: Java's int arithmetic is done modulo 2**32 with this mask
+#   _set: object.__setattr__, which writes the slots of immutable objects
+#   _new: object.__new__, which makes an object without running __init__
+#   _Ids: the identity table's type: enum member -> its Java identity hash
+#   _Arm: a union arm: its setField text, identity key, encoder and hash
+#   _B_X / _C_X: the mutable twin decoders fill, and the class X itself (X may be a local's name)
+#   _N_/_Q_/_K_/_E_X: enum X: member -> name, quoted name, identity key; name -> member
+#   _enc_/_dec_/_hash_X: type X's encoder, decoder and Java hashCode
+#   _SHAPE_/_INTERNED_/_ARMS_/_SETFIELDS_X: tables of type X, each explained where it is defined
+
 from __future__ import annotations
 
 import typing as _typing
@@ -27,97 +49,97 @@ from aurorakit.runtime.java import long_hash as _lh
 from aurorakit.runtime.java import string_hash as _sh
 
 from .enums import (
-    ResponseCode,
-    MaintenanceMode,
-    Mode,
     CronCollisionPolicy,
-    ScheduleStatus,
-    JobUpdateStatus,
     JobUpdateAction,
     JobUpdatePulseStatus,
+    JobUpdateStatus,
+    MaintenanceMode,
+    Mode,
+    ResponseCode,
+    ScheduleStatus,
 )
 from .types import (
-    Identity,
-    Attribute,
-    HostAttributes,
-    ValueConstraint,
-    LimitConstraint,
-    TaskConstraint,
-    Constraint,
-    Package,
-    Metadata,
-    JobKey,
-    LockKey,
-    Lock,
-    InstanceKey,
-    MesosFetcherURI,
-    ExecutorConfig,
-    Volume,
-    DockerImage,
     AppcImage,
-    Image,
-    MesosContainer,
-    DockerParameter,
-    DockerContainer,
+    AssignedTask,
+    Attribute,
+    ConfigGroup,
+    ConfigRewrite,
+    ConfigSummary,
+    ConfigSummaryResult,
+    Constraint,
     Container,
-    Resource,
-    TaskConfig,
-    ResourceAggregate,
+    DockerContainer,
+    DockerImage,
+    DockerParameter,
+    DrainHostsResult,
+    EndMaintenanceResult,
+    ExecutorConfig,
+    GetJobsResult,
+    GetJobUpdateDetailsResult,
+    GetJobUpdateDiffResult,
+    GetJobUpdateSummariesResult,
+    GetPendingReasonResult,
+    GetQuotaResult,
+    GetTierConfigResult,
+    HostAttributes,
+    Hosts,
+    HostStatus,
+    Identity,
+    Image,
+    InstanceConfigRewrite,
+    InstanceKey,
+    InstanceTaskConfig,
+    JobConfigRewrite,
     JobConfiguration,
+    JobInstanceUpdateEvent,
+    JobKey,
     JobStats,
     JobSummary,
-    Range,
-    ConfigGroup,
-    ConfigSummary,
-    PopulateJobResult,
-    GetQuotaResult,
-    TaskEvent,
-    AssignedTask,
-    ScheduledTask,
-    ScheduleStatusResult,
-    GetJobsResult,
-    TaskQuery,
-    HostStatus,
-    RoleSummary,
-    Hosts,
-    PendingReason,
-    JobUpdateKey,
-    JobUpdateSettings,
-    JobUpdateEvent,
-    JobInstanceUpdateEvent,
-    InstanceTaskConfig,
-    JobUpdateState,
-    JobUpdateSummary,
-    JobUpdateInstructions,
+    JobSummaryResult,
     JobUpdate,
     JobUpdateDetails,
-    JobUpdateRequest,
+    JobUpdateEvent,
+    JobUpdateInstructions,
+    JobUpdateKey,
     JobUpdateQuery,
+    JobUpdateRequest,
+    JobUpdateSettings,
+    JobUpdateState,
+    JobUpdateSummary,
+    LimitConstraint,
     ListBackupsResult,
-    StartMaintenanceResult,
-    DrainHostsResult,
-    QueryRecoveryResult,
+    Lock,
+    LockKey,
     MaintenanceStatusResult,
-    EndMaintenanceResult,
-    RoleSummaryResult,
-    JobSummaryResult,
-    ConfigSummaryResult,
-    GetPendingReasonResult,
-    StartJobUpdateResult,
-    GetJobUpdateSummariesResult,
-    GetJobUpdateDetailsResult,
+    MesosContainer,
+    MesosFetcherURI,
+    Metadata,
+    Package,
+    PendingReason,
+    PopulateJobResult,
     PulseJobUpdateResult,
-    GetJobUpdateDiffResult,
-    TierConfig,
-    GetTierConfigResult,
-    ServerInfo,
-    Result,
-    ResponseDetail,
+    QueryRecoveryResult,
+    Range,
+    Resource,
+    ResourceAggregate,
     Response,
-    InstanceConfigRewrite,
-    JobConfigRewrite,
-    ConfigRewrite,
+    ResponseDetail,
+    Result,
     RewriteConfigsRequest,
+    RoleSummary,
+    RoleSummaryResult,
+    ScheduledTask,
+    ScheduleStatusResult,
+    ServerInfo,
+    StartJobUpdateResult,
+    StartMaintenanceResult,
+    TaskConfig,
+    TaskConstraint,
+    TaskEvent,
+    TaskQuery,
+    TierConfig,
+    ValueConstraint,
+    Volume,
 )
 
 _set = object.__setattr__
@@ -346,7 +368,7 @@ _INTERNED_ConfigRewrite: _cs.Interned[ConfigRewrite] = _cs.Interned()
 _INTERNED_RewriteConfigsRequest: _cs.Interned[RewriteConfigsRequest] = _cs.Interned()
 
 
-# -- enum ResponseCode ---------------------------------------------------------
+# -- enum ResponseCode
 _N_ResponseCode = {
     ResponseCode.INVALID_REQUEST: "INVALID_REQUEST",
     ResponseCode.OK: "OK",
@@ -369,7 +391,7 @@ def _hash_ResponseCode(v: ResponseCode, ids: _Ids) -> int:
     return ids[_K_ResponseCode[v]]
 
 
-# -- enum MaintenanceMode ---------------------------------------------------------
+# -- enum MaintenanceMode
 _N_MaintenanceMode = {
     MaintenanceMode.NONE: "NONE",
     MaintenanceMode.SCHEDULED: "SCHEDULED",
@@ -389,7 +411,7 @@ def _hash_MaintenanceMode(v: MaintenanceMode, ids: _Ids) -> int:
     return ids[_K_MaintenanceMode[v]]
 
 
-# -- enum Mode ---------------------------------------------------------
+# -- enum Mode
 _N_Mode = {
     Mode.RW: "RW",
     Mode.RO: "RO",
@@ -407,7 +429,7 @@ def _hash_Mode(v: Mode, ids: _Ids) -> int:
     return ids[_K_Mode[v]]
 
 
-# -- enum CronCollisionPolicy ---------------------------------------------------------
+# -- enum CronCollisionPolicy
 _N_CronCollisionPolicy = {
     CronCollisionPolicy.KILL_EXISTING: "KILL_EXISTING",
     CronCollisionPolicy.CANCEL_NEW: "CANCEL_NEW",
@@ -426,7 +448,7 @@ def _hash_CronCollisionPolicy(v: CronCollisionPolicy, ids: _Ids) -> int:
     return ids[_K_CronCollisionPolicy[v]]
 
 
-# -- enum ScheduleStatus ---------------------------------------------------------
+# -- enum ScheduleStatus
 _N_ScheduleStatus = {
     ScheduleStatus.PENDING: "PENDING",
     ScheduleStatus.STARTING: "STARTING",
@@ -456,7 +478,7 @@ def _hash_ScheduleStatus(v: ScheduleStatus, ids: _Ids) -> int:
     return ids[_K_ScheduleStatus[v]]
 
 
-# -- enum JobUpdateStatus ---------------------------------------------------------
+# -- enum JobUpdateStatus
 _N_JobUpdateStatus = {
     JobUpdateStatus.ROLLING_FORWARD: "ROLLING_FORWARD",
     JobUpdateStatus.ROLLING_BACK: "ROLLING_BACK",
@@ -483,7 +505,7 @@ def _hash_JobUpdateStatus(v: JobUpdateStatus, ids: _Ids) -> int:
     return ids[_K_JobUpdateStatus[v]]
 
 
-# -- enum JobUpdateAction ---------------------------------------------------------
+# -- enum JobUpdateAction
 _N_JobUpdateAction = {
     JobUpdateAction.INSTANCE_UPDATED: "INSTANCE_UPDATED",
     JobUpdateAction.INSTANCE_ROLLED_BACK: "INSTANCE_ROLLED_BACK",
@@ -505,7 +527,7 @@ def _hash_JobUpdateAction(v: JobUpdateAction, ids: _Ids) -> int:
     return ids[_K_JobUpdateAction[v]]
 
 
-# -- enum JobUpdatePulseStatus ---------------------------------------------------------
+# -- enum JobUpdatePulseStatus
 _N_JobUpdatePulseStatus = {
     JobUpdatePulseStatus.OK: "OK",
     JobUpdatePulseStatus.FINISHED: "FINISHED",
@@ -523,11 +545,14 @@ def _hash_JobUpdatePulseStatus(v: JobUpdatePulseStatus, ids: _Ids) -> int:
     return ids[_K_JobUpdatePulseStatus[v]]
 
 
-# -- struct Identity ----------------------------------------------------
+# -- struct Identity
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_Identity = _cs.Shape(
     "Identity",
-    ("cachedHashCode", "user",),
+    (
+        "cachedHashCode",
+        "user",
+    ),
     ("cachedHashCode",),
 )
 
@@ -544,11 +569,14 @@ def _enc_Identity(o: Identity) -> str:
             return text
     epoch = _EPOCH[0]
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.user is None else ',"user":' + _gs(o.user),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.user is None else ',"user":' + _gs(o.user),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
@@ -596,12 +624,19 @@ def _hash_Identity(o: Identity, ids: _Ids) -> int:
     return h
 
 
-# -- struct Attribute ---------------------------------------------------
+# -- struct Attribute
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_Attribute = _cs.Shape(
     "Attribute",
-    ("cachedHashCode", "name", "values",),
-    ("cachedHashCode", "values",),
+    (
+        "cachedHashCode",
+        "name",
+        "values",
+    ),
+    (
+        "cachedHashCode",
+        "values",
+    ),
 )
 
 
@@ -617,12 +652,16 @@ def _enc_Attribute(o: Attribute) -> str:
             return text
     epoch = _EPOCH[0]
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.name is None else ',"name":' + _gs(o.name),
-            ',"values":', _enc_set_string(o.values),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.name is None else ',"name":' + _gs(o.name),
+                ',"values":',
+                _enc_set_string(o.values),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
@@ -674,12 +713,21 @@ def _hash_Attribute(o: Attribute, ids: _Ids) -> int:
     return h
 
 
-# -- struct HostAttributes ----------------------------------------------
+# -- struct HostAttributes
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_HostAttributes = _cs.Shape(
     "HostAttributes",
-    ("cachedHashCode", "host", "attributes", "mode", "slaveId",),
-    ("cachedHashCode", "attributes",),
+    (
+        "cachedHashCode",
+        "host",
+        "attributes",
+        "mode",
+        "slaveId",
+    ),
+    (
+        "cachedHashCode",
+        "attributes",
+    ),
 )
 
 
@@ -694,20 +742,23 @@ def _enc_HostAttributes(o: HostAttributes) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.host is None else ',"host":' + _gs(o.host),
-            ',"attributes":', _enc_set_Attribute(o.attributes),
-            "" if o.mode is None else ',"mode":' + _Q_MaintenanceMode[o.mode],
-            "" if o.slaveId is None else ',"slaveId":' + _gs(o.slaveId),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.host is None else ',"host":' + _gs(o.host),
+                ',"attributes":',
+                _enc_set_Attribute(o.attributes),
+                "" if o.mode is None else ',"mode":' + _Q_MaintenanceMode[o.mode],
+                "" if o.slaveId is None else ',"slaveId":' + _gs(o.slaveId),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and _cs.frozen(o.attributes)):
+    if o._jhash and _cs.frozen(o.attributes):
         _set(o, "_json", text)
     return text
 
@@ -781,12 +832,20 @@ def _hash_HostAttributes(o: HostAttributes, ids: _Ids) -> int:
     return h
 
 
-# -- struct ValueConstraint ---------------------------------------------
+# -- struct ValueConstraint
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_ValueConstraint = _cs.Shape(
     "ValueConstraint",
-    ("cachedHashCode", "negated", "values",),
-    ("cachedHashCode", "negated", "values",),
+    (
+        "cachedHashCode",
+        "negated",
+        "values",
+    ),
+    (
+        "cachedHashCode",
+        "negated",
+        "values",
+    ),
 )
 
 
@@ -802,12 +861,17 @@ def _enc_ValueConstraint(o: ValueConstraint) -> str:
             return text
     epoch = _EPOCH[0]
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            ',"negated":', ("true" if o.negated else "false"),
-            ',"values":', _enc_set_string(o.values),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                ',"negated":',
+                ("true" if o.negated else "false"),
+                ',"values":',
+                _enc_set_string(o.values),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
@@ -819,7 +883,6 @@ def _dec_ValueConstraint(d: _typing.Any) -> ValueConstraint:
         raise _cs.expected("a ValueConstraint object", d)
     if tuple(d) not in _SHAPE_ValueConstraint.valid:
         _SHAPE_ValueConstraint.check(d)
-    get = d.get
     o = _new(_B_ValueConstraint)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -858,12 +921,18 @@ def _hash_ValueConstraint(o: ValueConstraint, ids: _Ids) -> int:
     return h
 
 
-# -- struct LimitConstraint ---------------------------------------------
+# -- struct LimitConstraint
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_LimitConstraint = _cs.Shape(
     "LimitConstraint",
-    ("cachedHashCode", "limit",),
-    ("cachedHashCode", "limit",),
+    (
+        "cachedHashCode",
+        "limit",
+    ),
+    (
+        "cachedHashCode",
+        "limit",
+    ),
 )
 
 
@@ -879,11 +948,15 @@ def _enc_LimitConstraint(o: LimitConstraint) -> str:
             return text
     epoch = _EPOCH[0]
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            ',"limit":', str(o.limit),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                ',"limit":',
+                str(o.limit),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
@@ -895,7 +968,6 @@ def _dec_LimitConstraint(d: _typing.Any) -> LimitConstraint:
         raise _cs.expected("a LimitConstraint object", d)
     if tuple(d) not in _SHAPE_LimitConstraint.valid:
         _SHAPE_LimitConstraint.check(d)
-    get = d.get
     o = _new(_B_LimitConstraint)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -930,7 +1002,7 @@ def _hash_LimitConstraint(o: LimitConstraint, ids: _Ids) -> int:
     return h
 
 
-# -- union TaskConstraint ----------------------------------------------
+# -- union TaskConstraint
 # (_ARMS_TaskConstraint and _SETFIELDS_TaskConstraint are at the end of the module.)
 
 
@@ -996,11 +1068,15 @@ def _hash_TaskConstraint(o: TaskConstraint, ids: _Ids) -> int:
     return h
 
 
-# -- struct Constraint --------------------------------------------------
+# -- struct Constraint
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_Constraint = _cs.Shape(
     "Constraint",
-    ("cachedHashCode", "name", "constraint",),
+    (
+        "cachedHashCode",
+        "name",
+        "constraint",
+    ),
     ("cachedHashCode",),
 )
 
@@ -1016,18 +1092,20 @@ def _enc_Constraint(o: Constraint) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.name is None else ',"name":' + _gs(o.name),
-            "" if o.constraint is None else ',"constraint":' + _enc_TaskConstraint(o.constraint),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.name is None else ',"name":' + _gs(o.name),
+                "" if o.constraint is None else ',"constraint":' + _enc_TaskConstraint(o.constraint),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and (o.constraint is None or o.constraint._json.__class__ is str)):
+    if o._jhash and (o.constraint is None or o.constraint._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -1087,12 +1165,20 @@ def _hash_Constraint(o: Constraint, ids: _Ids) -> int:
     return h
 
 
-# -- struct Package -----------------------------------------------------
+# -- struct Package
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_Package = _cs.Shape(
     "Package",
-    ("cachedHashCode", "role", "name", "version",),
-    ("cachedHashCode", "version",),
+    (
+        "cachedHashCode",
+        "role",
+        "name",
+        "version",
+    ),
+    (
+        "cachedHashCode",
+        "version",
+    ),
 )
 
 
@@ -1108,13 +1194,17 @@ def _enc_Package(o: Package) -> str:
             return text
     epoch = _EPOCH[0]
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.role is None else ',"role":' + _gs(o.role),
-            "" if o.name is None else ',"name":' + _gs(o.name),
-            ',"version":', str(o.version),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.role is None else ',"role":' + _gs(o.role),
+                "" if o.name is None else ',"name":' + _gs(o.name),
+                ',"version":',
+                str(o.version),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
@@ -1175,11 +1265,15 @@ def _hash_Package(o: Package, ids: _Ids) -> int:
     return h
 
 
-# -- struct Metadata ----------------------------------------------------
+# -- struct Metadata
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_Metadata = _cs.Shape(
     "Metadata",
-    ("cachedHashCode", "key", "value",),
+    (
+        "cachedHashCode",
+        "key",
+        "value",
+    ),
     ("cachedHashCode",),
 )
 
@@ -1196,12 +1290,15 @@ def _enc_Metadata(o: Metadata) -> str:
             return text
     epoch = _EPOCH[0]
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.key is None else ',"key":' + _gs(o.key),
-            "" if o.value is None else ',"value":' + _gs(o.value),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.key is None else ',"key":' + _gs(o.key),
+                "" if o.value is None else ',"value":' + _gs(o.value),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
@@ -1256,11 +1353,16 @@ def _hash_Metadata(o: Metadata, ids: _Ids) -> int:
     return h
 
 
-# -- struct JobKey ------------------------------------------------------
+# -- struct JobKey
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_JobKey = _cs.Shape(
     "JobKey",
-    ("cachedHashCode", "role", "environment", "name",),
+    (
+        "cachedHashCode",
+        "role",
+        "environment",
+        "name",
+    ),
     ("cachedHashCode",),
 )
 
@@ -1277,13 +1379,16 @@ def _enc_JobKey(o: JobKey) -> str:
             return text
     epoch = _EPOCH[0]
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.role is None else ',"role":' + _gs(o.role),
-            "" if o.environment is None else ',"environment":' + _gs(o.environment),
-            "" if o.name is None else ',"name":' + _gs(o.name),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.role is None else ',"role":' + _gs(o.role),
+                "" if o.environment is None else ',"environment":' + _gs(o.environment),
+                "" if o.name is None else ',"name":' + _gs(o.name),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
@@ -1345,7 +1450,7 @@ def _hash_JobKey(o: JobKey, ids: _Ids) -> int:
     return h
 
 
-# -- union LockKey -----------------------------------------------------
+# -- union LockKey
 # (_ARMS_LockKey and _SETFIELDS_LockKey are at the end of the module.)
 
 
@@ -1411,12 +1516,22 @@ def _hash_LockKey(o: LockKey, ids: _Ids) -> int:
     return h
 
 
-# -- struct Lock --------------------------------------------------------
+# -- struct Lock
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_Lock = _cs.Shape(
     "Lock",
-    ("cachedHashCode", "key", "token", "user", "timestampMs", "message",),
-    ("cachedHashCode", "timestampMs",),
+    (
+        "cachedHashCode",
+        "key",
+        "token",
+        "user",
+        "timestampMs",
+        "message",
+    ),
+    (
+        "cachedHashCode",
+        "timestampMs",
+    ),
 )
 
 
@@ -1431,21 +1546,24 @@ def _enc_Lock(o: Lock) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.key is None else ',"key":' + _enc_LockKey(o.key),
-            "" if o.token is None else ',"token":' + _gs(o.token),
-            "" if o.user is None else ',"user":' + _gs(o.user),
-            ',"timestampMs":', str(o.timestampMs),
-            "" if o.message is None else ',"message":' + _gs(o.message),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.key is None else ',"key":' + _enc_LockKey(o.key),
+                "" if o.token is None else ',"token":' + _gs(o.token),
+                "" if o.user is None else ',"user":' + _gs(o.user),
+                ',"timestampMs":',
+                str(o.timestampMs),
+                "" if o.message is None else ',"message":' + _gs(o.message),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and (o.key is None or o.key._json.__class__ is str)):
+    if o._jhash and (o.key is None or o.key._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -1525,12 +1643,19 @@ def _hash_Lock(o: Lock, ids: _Ids) -> int:
     return h
 
 
-# -- struct InstanceKey -------------------------------------------------
+# -- struct InstanceKey
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_InstanceKey = _cs.Shape(
     "InstanceKey",
-    ("cachedHashCode", "jobKey", "instanceId",),
-    ("cachedHashCode", "instanceId",),
+    (
+        "cachedHashCode",
+        "jobKey",
+        "instanceId",
+    ),
+    (
+        "cachedHashCode",
+        "instanceId",
+    ),
 )
 
 
@@ -1545,18 +1670,21 @@ def _enc_InstanceKey(o: InstanceKey) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.jobKey is None else ',"jobKey":' + _enc_JobKey(o.jobKey),
-            ',"instanceId":', str(o.instanceId),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.jobKey is None else ',"jobKey":' + _enc_JobKey(o.jobKey),
+                ',"instanceId":',
+                str(o.instanceId),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and (o.jobKey is None or o.jobKey._json.__class__ is str)):
+    if o._jhash and (o.jobKey is None or o.jobKey._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -1615,12 +1743,21 @@ def _hash_InstanceKey(o: InstanceKey, ids: _Ids) -> int:
     return h
 
 
-# -- struct MesosFetcherURI ---------------------------------------------
+# -- struct MesosFetcherURI
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_MesosFetcherURI = _cs.Shape(
     "MesosFetcherURI",
-    ("cachedHashCode", "value", "extract", "cache",),
-    ("cachedHashCode", "extract", "cache",),
+    (
+        "cachedHashCode",
+        "value",
+        "extract",
+        "cache",
+    ),
+    (
+        "cachedHashCode",
+        "extract",
+        "cache",
+    ),
 )
 
 
@@ -1636,13 +1773,18 @@ def _enc_MesosFetcherURI(o: MesosFetcherURI) -> str:
             return text
     epoch = _EPOCH[0]
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.value is None else ',"value":' + _gs(o.value),
-            ',"extract":', ("true" if o.extract else "false"),
-            ',"cache":', ("true" if o.cache else "false"),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.value is None else ',"value":' + _gs(o.value),
+                ',"extract":',
+                ("true" if o.extract else "false"),
+                ',"cache":',
+                ("true" if o.cache else "false"),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
@@ -1702,11 +1844,15 @@ def _hash_MesosFetcherURI(o: MesosFetcherURI, ids: _Ids) -> int:
     return h
 
 
-# -- struct ExecutorConfig ----------------------------------------------
+# -- struct ExecutorConfig
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_ExecutorConfig = _cs.Shape(
     "ExecutorConfig",
-    ("cachedHashCode", "name", "data",),
+    (
+        "cachedHashCode",
+        "name",
+        "data",
+    ),
     ("cachedHashCode",),
 )
 
@@ -1723,12 +1869,15 @@ def _enc_ExecutorConfig(o: ExecutorConfig) -> str:
             return text
     epoch = _EPOCH[0]
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.name is None else ',"name":' + _gs(o.name),
-            "" if o.data is None else ',"data":' + _gs(o.data),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.name is None else ',"name":' + _gs(o.name),
+                "" if o.data is None else ',"data":' + _gs(o.data),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
@@ -1783,11 +1932,16 @@ def _hash_ExecutorConfig(o: ExecutorConfig, ids: _Ids) -> int:
     return h
 
 
-# -- struct Volume ------------------------------------------------------
+# -- struct Volume
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_Volume = _cs.Shape(
     "Volume",
-    ("cachedHashCode", "containerPath", "hostPath", "mode",),
+    (
+        "cachedHashCode",
+        "containerPath",
+        "hostPath",
+        "mode",
+    ),
     ("cachedHashCode",),
 )
 
@@ -1804,13 +1958,16 @@ def _enc_Volume(o: Volume) -> str:
             return text
     epoch = _EPOCH[0]
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.containerPath is None else ',"containerPath":' + _gs(o.containerPath),
-            "" if o.hostPath is None else ',"hostPath":' + _gs(o.hostPath),
-            "" if o.mode is None else ',"mode":' + _Q_Mode[o.mode],
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.containerPath is None else ',"containerPath":' + _gs(o.containerPath),
+                "" if o.hostPath is None else ',"hostPath":' + _gs(o.hostPath),
+                "" if o.mode is None else ',"mode":' + _Q_Mode[o.mode],
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
@@ -1875,11 +2032,15 @@ def _hash_Volume(o: Volume, ids: _Ids) -> int:
     return h
 
 
-# -- struct DockerImage -------------------------------------------------
+# -- struct DockerImage
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_DockerImage = _cs.Shape(
     "DockerImage",
-    ("cachedHashCode", "name", "tag",),
+    (
+        "cachedHashCode",
+        "name",
+        "tag",
+    ),
     ("cachedHashCode",),
 )
 
@@ -1896,12 +2057,15 @@ def _enc_DockerImage(o: DockerImage) -> str:
             return text
     epoch = _EPOCH[0]
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.name is None else ',"name":' + _gs(o.name),
-            "" if o.tag is None else ',"tag":' + _gs(o.tag),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.name is None else ',"name":' + _gs(o.name),
+                "" if o.tag is None else ',"tag":' + _gs(o.tag),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
@@ -1956,11 +2120,15 @@ def _hash_DockerImage(o: DockerImage, ids: _Ids) -> int:
     return h
 
 
-# -- struct AppcImage ---------------------------------------------------
+# -- struct AppcImage
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_AppcImage = _cs.Shape(
     "AppcImage",
-    ("cachedHashCode", "name", "imageId",),
+    (
+        "cachedHashCode",
+        "name",
+        "imageId",
+    ),
     ("cachedHashCode",),
 )
 
@@ -1977,12 +2145,15 @@ def _enc_AppcImage(o: AppcImage) -> str:
             return text
     epoch = _EPOCH[0]
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.name is None else ',"name":' + _gs(o.name),
-            "" if o.imageId is None else ',"imageId":' + _gs(o.imageId),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.name is None else ',"name":' + _gs(o.name),
+                "" if o.imageId is None else ',"imageId":' + _gs(o.imageId),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
@@ -2037,7 +2208,7 @@ def _hash_AppcImage(o: AppcImage, ids: _Ids) -> int:
     return h
 
 
-# -- union Image -------------------------------------------------------
+# -- union Image
 # (_ARMS_Image and _SETFIELDS_Image are at the end of the module.)
 
 
@@ -2103,11 +2274,14 @@ def _hash_Image(o: Image, ids: _Ids) -> int:
     return h
 
 
-# -- struct MesosContainer ----------------------------------------------
+# -- struct MesosContainer
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_MesosContainer = _cs.Shape(
     "MesosContainer",
-    ("cachedHashCode", "image",),
+    (
+        "cachedHashCode",
+        "image",
+    ),
     ("cachedHashCode",),
 )
 
@@ -2123,17 +2297,19 @@ def _enc_MesosContainer(o: MesosContainer) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.image is None else ',"image":' + _enc_Image(o.image),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.image is None else ',"image":' + _enc_Image(o.image),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and (o.image is None or o.image._json.__class__ is str)):
+    if o._jhash and (o.image is None or o.image._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -2186,11 +2362,15 @@ def _hash_MesosContainer(o: MesosContainer, ids: _Ids) -> int:
     return h
 
 
-# -- struct DockerParameter ---------------------------------------------
+# -- struct DockerParameter
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_DockerParameter = _cs.Shape(
     "DockerParameter",
-    ("cachedHashCode", "name", "value",),
+    (
+        "cachedHashCode",
+        "name",
+        "value",
+    ),
     ("cachedHashCode",),
 )
 
@@ -2207,12 +2387,15 @@ def _enc_DockerParameter(o: DockerParameter) -> str:
             return text
     epoch = _EPOCH[0]
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.name is None else ',"name":' + _gs(o.name),
-            "" if o.value is None else ',"value":' + _gs(o.value),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.name is None else ',"name":' + _gs(o.name),
+                "" if o.value is None else ',"value":' + _gs(o.value),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
@@ -2267,12 +2450,19 @@ def _hash_DockerParameter(o: DockerParameter, ids: _Ids) -> int:
     return h
 
 
-# -- struct DockerContainer ---------------------------------------------
+# -- struct DockerContainer
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_DockerContainer = _cs.Shape(
     "DockerContainer",
-    ("cachedHashCode", "image", "parameters",),
-    ("cachedHashCode", "parameters",),
+    (
+        "cachedHashCode",
+        "image",
+        "parameters",
+    ),
+    (
+        "cachedHashCode",
+        "parameters",
+    ),
 )
 
 
@@ -2287,18 +2477,21 @@ def _enc_DockerContainer(o: DockerContainer) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.image is None else ',"image":' + _gs(o.image),
-            ',"parameters":', _enc_list_DockerParameter(o.parameters),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.image is None else ',"image":' + _gs(o.image),
+                ',"parameters":',
+                _enc_list_DockerParameter(o.parameters),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and _cs.frozen(o.parameters)):
+    if o._jhash and _cs.frozen(o.parameters):
         _set(o, "_json", text)
     return text
 
@@ -2355,7 +2548,7 @@ def _hash_DockerContainer(o: DockerContainer, ids: _Ids) -> int:
     return h
 
 
-# -- union Container ---------------------------------------------------
+# -- union Container
 # (_ARMS_Container and _SETFIELDS_Container are at the end of the module.)
 
 
@@ -2421,7 +2614,7 @@ def _hash_Container(o: Container, ids: _Ids) -> int:
     return h
 
 
-# -- union Resource ----------------------------------------------------
+# -- union Resource
 # (_ARMS_Resource and _SETFIELDS_Resource are at the end of the module.)
 
 
@@ -2487,12 +2680,48 @@ def _hash_Resource(o: Resource, ids: _Ids) -> int:
     return h
 
 
-# -- struct TaskConfig --------------------------------------------------
+# -- struct TaskConfig
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_TaskConfig = _cs.Shape(
     "TaskConfig",
-    ("cachedHashCode", "job", "owner", "isService", "numCpus", "ramMb", "diskMb", "priority", "maxTaskFailures", "production", "tier", "resources", "constraints", "requestedPorts", "mesosFetcherUris", "taskLinks", "contactEmail", "executorConfig", "metadata", "container",),
-    ("cachedHashCode", "isService", "numCpus", "ramMb", "diskMb", "priority", "maxTaskFailures", "production", "resources", "constraints", "requestedPorts", "mesosFetcherUris", "taskLinks", "metadata",),
+    (
+        "cachedHashCode",
+        "job",
+        "owner",
+        "isService",
+        "numCpus",
+        "ramMb",
+        "diskMb",
+        "priority",
+        "maxTaskFailures",
+        "production",
+        "tier",
+        "resources",
+        "constraints",
+        "requestedPorts",
+        "mesosFetcherUris",
+        "taskLinks",
+        "contactEmail",
+        "executorConfig",
+        "metadata",
+        "container",
+    ),
+    (
+        "cachedHashCode",
+        "isService",
+        "numCpus",
+        "ramMb",
+        "diskMb",
+        "priority",
+        "maxTaskFailures",
+        "production",
+        "resources",
+        "constraints",
+        "requestedPorts",
+        "mesosFetcherUris",
+        "taskLinks",
+        "metadata",
+    ),
 )
 
 
@@ -2507,42 +2736,60 @@ def _enc_TaskConfig(o: TaskConfig) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.job is None else ',"job":' + _enc_JobKey(o.job),
-            "" if o.owner is None else ',"owner":' + _enc_Identity(o.owner),
-            ',"isService":', ("true" if o.isService else "false"),
-            ',"numCpus":', _gd(o.numCpus),
-            ',"ramMb":', str(o.ramMb),
-            ',"diskMb":', str(o.diskMb),
-            ',"priority":', str(o.priority),
-            ',"maxTaskFailures":', str(o.maxTaskFailures),
-            ',"production":', ("true" if o.production else "false"),
-            "" if o.tier is None else ',"tier":' + _gs(o.tier),
-            ',"resources":', _enc_set_Resource(o.resources),
-            ',"constraints":', _enc_set_Constraint(o.constraints),
-            ',"requestedPorts":', _enc_set_string(o.requestedPorts),
-            ',"mesosFetcherUris":', _enc_set_MesosFetcherURI(o.mesosFetcherUris),
-            ',"taskLinks":', _enc_map_string_string(o.taskLinks),
-            "" if o.contactEmail is None else ',"contactEmail":' + _gs(o.contactEmail),
-            "" if o.executorConfig is None else ',"executorConfig":' + _enc_ExecutorConfig(o.executorConfig),
-            ',"metadata":', _enc_set_Metadata(o.metadata),
-            "" if o.container is None else ',"container":' + _enc_Container(o.container),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.job is None else ',"job":' + _enc_JobKey(o.job),
+                "" if o.owner is None else ',"owner":' + _enc_Identity(o.owner),
+                ',"isService":',
+                ("true" if o.isService else "false"),
+                ',"numCpus":',
+                _gd(o.numCpus),
+                ',"ramMb":',
+                str(o.ramMb),
+                ',"diskMb":',
+                str(o.diskMb),
+                ',"priority":',
+                str(o.priority),
+                ',"maxTaskFailures":',
+                str(o.maxTaskFailures),
+                ',"production":',
+                ("true" if o.production else "false"),
+                "" if o.tier is None else ',"tier":' + _gs(o.tier),
+                ',"resources":',
+                _enc_set_Resource(o.resources),
+                ',"constraints":',
+                _enc_set_Constraint(o.constraints),
+                ',"requestedPorts":',
+                _enc_set_string(o.requestedPorts),
+                ',"mesosFetcherUris":',
+                _enc_set_MesosFetcherURI(o.mesosFetcherUris),
+                ',"taskLinks":',
+                _enc_map_string_string(o.taskLinks),
+                "" if o.contactEmail is None else ',"contactEmail":' + _gs(o.contactEmail),
+                "" if o.executorConfig is None else ',"executorConfig":' + _enc_ExecutorConfig(o.executorConfig),
+                ',"metadata":',
+                _enc_set_Metadata(o.metadata),
+                "" if o.container is None else ',"container":' + _enc_Container(o.container),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and (o.job is None or o.job._json.__class__ is str)
-            and (o.owner is None or o.owner._json.__class__ is str)
-            and _cs.frozen(o.resources)
-            and _cs.frozen(o.constraints)
-            and _cs.frozen(o.mesosFetcherUris)
-            and (o.executorConfig is None or o.executorConfig._json.__class__ is str)
-            and _cs.frozen(o.metadata)
-            and (o.container is None or o.container._json.__class__ is str)):
+    if (
+        o._jhash
+        and (o.job is None or o.job._json.__class__ is str)
+        and (o.owner is None or o.owner._json.__class__ is str)
+        and _cs.frozen(o.resources)
+        and _cs.frozen(o.constraints)
+        and _cs.frozen(o.mesosFetcherUris)
+        and (o.executorConfig is None or o.executorConfig._json.__class__ is str)
+        and _cs.frozen(o.metadata)
+        and (o.container is None or o.container._json.__class__ is str)
+    ):
         _set(o, "_json", text)
     return text
 
@@ -2696,12 +2943,24 @@ def _hash_TaskConfig(o: TaskConfig, ids: _Ids) -> int:
     return h
 
 
-# -- struct ResourceAggregate -------------------------------------------
+# -- struct ResourceAggregate
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_ResourceAggregate = _cs.Shape(
     "ResourceAggregate",
-    ("cachedHashCode", "numCpus", "ramMb", "diskMb", "resources",),
-    ("cachedHashCode", "numCpus", "ramMb", "diskMb", "resources",),
+    (
+        "cachedHashCode",
+        "numCpus",
+        "ramMb",
+        "diskMb",
+        "resources",
+    ),
+    (
+        "cachedHashCode",
+        "numCpus",
+        "ramMb",
+        "diskMb",
+        "resources",
+    ),
 )
 
 
@@ -2716,20 +2975,26 @@ def _enc_ResourceAggregate(o: ResourceAggregate) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            ',"numCpus":', _gd(o.numCpus),
-            ',"ramMb":', str(o.ramMb),
-            ',"diskMb":', str(o.diskMb),
-            ',"resources":', _enc_set_Resource(o.resources),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                ',"numCpus":',
+                _gd(o.numCpus),
+                ',"ramMb":',
+                str(o.ramMb),
+                ',"diskMb":',
+                str(o.diskMb),
+                ',"resources":',
+                _enc_set_Resource(o.resources),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and _cs.frozen(o.resources)):
+    if o._jhash and _cs.frozen(o.resources):
         _set(o, "_json", text)
     return text
 
@@ -2739,7 +3004,6 @@ def _dec_ResourceAggregate(d: _typing.Any) -> ResourceAggregate:
         raise _cs.expected("a ResourceAggregate object", d)
     if tuple(d) not in _SHAPE_ResourceAggregate.valid:
         _SHAPE_ResourceAggregate.check(d)
-    get = d.get
     key = _INTERNED_ResourceAggregate.key(d)
     if key is not None:
         found = _INTERNED_ResourceAggregate.get(key)
@@ -2797,12 +3061,23 @@ def _hash_ResourceAggregate(o: ResourceAggregate, ids: _Ids) -> int:
     return h
 
 
-# -- struct JobConfiguration --------------------------------------------
+# -- struct JobConfiguration
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_JobConfiguration = _cs.Shape(
     "JobConfiguration",
-    ("cachedHashCode", "key", "owner", "cronSchedule", "cronCollisionPolicy", "taskConfig", "instanceCount",),
-    ("cachedHashCode", "instanceCount",),
+    (
+        "cachedHashCode",
+        "key",
+        "owner",
+        "cronSchedule",
+        "cronCollisionPolicy",
+        "taskConfig",
+        "instanceCount",
+    ),
+    (
+        "cachedHashCode",
+        "instanceCount",
+    ),
 )
 
 
@@ -2817,24 +3092,32 @@ def _enc_JobConfiguration(o: JobConfiguration) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.key is None else ',"key":' + _enc_JobKey(o.key),
-            "" if o.owner is None else ',"owner":' + _enc_Identity(o.owner),
-            "" if o.cronSchedule is None else ',"cronSchedule":' + _gs(o.cronSchedule),
-            "" if o.cronCollisionPolicy is None else ',"cronCollisionPolicy":' + _Q_CronCollisionPolicy[o.cronCollisionPolicy],
-            "" if o.taskConfig is None else ',"taskConfig":' + _enc_TaskConfig(o.taskConfig),
-            ',"instanceCount":', str(o.instanceCount),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.key is None else ',"key":' + _enc_JobKey(o.key),
+                "" if o.owner is None else ',"owner":' + _enc_Identity(o.owner),
+                "" if o.cronSchedule is None else ',"cronSchedule":' + _gs(o.cronSchedule),
+                ""
+                if o.cronCollisionPolicy is None
+                else ',"cronCollisionPolicy":' + _Q_CronCollisionPolicy[o.cronCollisionPolicy],
+                "" if o.taskConfig is None else ',"taskConfig":' + _enc_TaskConfig(o.taskConfig),
+                ',"instanceCount":',
+                str(o.instanceCount),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and (o.key is None or o.key._json.__class__ is str)
-            and (o.owner is None or o.owner._json.__class__ is str)
-            and (o.taskConfig is None or o.taskConfig._json.__class__ is str)):
+    if (
+        o._jhash
+        and (o.key is None or o.key._json.__class__ is str)
+        and (o.owner is None or o.owner._json.__class__ is str)
+        and (o.taskConfig is None or o.taskConfig._json.__class__ is str)
+    ):
         _set(o, "_json", text)
     return text
 
@@ -2924,12 +3207,24 @@ def _hash_JobConfiguration(o: JobConfiguration, ids: _Ids) -> int:
     return h
 
 
-# -- struct JobStats ----------------------------------------------------
+# -- struct JobStats
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_JobStats = _cs.Shape(
     "JobStats",
-    ("cachedHashCode", "activeTaskCount", "finishedTaskCount", "failedTaskCount", "pendingTaskCount",),
-    ("cachedHashCode", "activeTaskCount", "finishedTaskCount", "failedTaskCount", "pendingTaskCount",),
+    (
+        "cachedHashCode",
+        "activeTaskCount",
+        "finishedTaskCount",
+        "failedTaskCount",
+        "pendingTaskCount",
+    ),
+    (
+        "cachedHashCode",
+        "activeTaskCount",
+        "finishedTaskCount",
+        "failedTaskCount",
+        "pendingTaskCount",
+    ),
 )
 
 
@@ -2945,14 +3240,21 @@ def _enc_JobStats(o: JobStats) -> str:
             return text
     epoch = _EPOCH[0]
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            ',"activeTaskCount":', str(o.activeTaskCount),
-            ',"finishedTaskCount":', str(o.finishedTaskCount),
-            ',"failedTaskCount":', str(o.failedTaskCount),
-            ',"pendingTaskCount":', str(o.pendingTaskCount),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                ',"activeTaskCount":',
+                str(o.activeTaskCount),
+                ',"finishedTaskCount":',
+                str(o.finishedTaskCount),
+                ',"failedTaskCount":',
+                str(o.failedTaskCount),
+                ',"pendingTaskCount":',
+                str(o.pendingTaskCount),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
@@ -2964,7 +3266,6 @@ def _dec_JobStats(d: _typing.Any) -> JobStats:
         raise _cs.expected("a JobStats object", d)
     if tuple(d) not in _SHAPE_JobStats.valid:
         _SHAPE_JobStats.check(d)
-    get = d.get
     o = _new(_B_JobStats)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -3017,12 +3318,20 @@ def _hash_JobStats(o: JobStats, ids: _Ids) -> int:
     return h
 
 
-# -- struct JobSummary --------------------------------------------------
+# -- struct JobSummary
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_JobSummary = _cs.Shape(
     "JobSummary",
-    ("cachedHashCode", "job", "stats", "nextCronRunMs",),
-    ("cachedHashCode", "nextCronRunMs",),
+    (
+        "cachedHashCode",
+        "job",
+        "stats",
+        "nextCronRunMs",
+    ),
+    (
+        "cachedHashCode",
+        "nextCronRunMs",
+    ),
 )
 
 
@@ -3037,20 +3346,26 @@ def _enc_JobSummary(o: JobSummary) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.job is None else ',"job":' + _enc_JobConfiguration(o.job),
-            "" if o.stats is None else ',"stats":' + _enc_JobStats(o.stats),
-            ',"nextCronRunMs":', str(o.nextCronRunMs),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.job is None else ',"job":' + _enc_JobConfiguration(o.job),
+                "" if o.stats is None else ',"stats":' + _enc_JobStats(o.stats),
+                ',"nextCronRunMs":',
+                str(o.nextCronRunMs),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and (o.job is None or o.job._json.__class__ is str)
-            and (o.stats is None or o.stats._json.__class__ is str)):
+    if (
+        o._jhash
+        and (o.job is None or o.job._json.__class__ is str)
+        and (o.stats is None or o.stats._json.__class__ is str)
+    ):
         _set(o, "_json", text)
     return text
 
@@ -3116,12 +3431,20 @@ def _hash_JobSummary(o: JobSummary, ids: _Ids) -> int:
     return h
 
 
-# -- struct Range -------------------------------------------------------
+# -- struct Range
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_Range = _cs.Shape(
     "Range",
-    ("cachedHashCode", "first", "last",),
-    ("cachedHashCode", "first", "last",),
+    (
+        "cachedHashCode",
+        "first",
+        "last",
+    ),
+    (
+        "cachedHashCode",
+        "first",
+        "last",
+    ),
 )
 
 
@@ -3137,12 +3460,17 @@ def _enc_Range(o: Range) -> str:
             return text
     epoch = _EPOCH[0]
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            ',"first":', str(o.first),
-            ',"last":', str(o.last),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                ',"first":',
+                str(o.first),
+                ',"last":',
+                str(o.last),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
@@ -3154,7 +3482,6 @@ def _dec_Range(d: _typing.Any) -> Range:
         raise _cs.expected("a Range object", d)
     if tuple(d) not in _SHAPE_Range.valid:
         _SHAPE_Range.check(d)
-    get = d.get
     o = _new(_B_Range)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -3195,12 +3522,19 @@ def _hash_Range(o: Range, ids: _Ids) -> int:
     return h
 
 
-# -- struct ConfigGroup -------------------------------------------------
+# -- struct ConfigGroup
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_ConfigGroup = _cs.Shape(
     "ConfigGroup",
-    ("cachedHashCode", "config", "instances",),
-    ("cachedHashCode", "instances",),
+    (
+        "cachedHashCode",
+        "config",
+        "instances",
+    ),
+    (
+        "cachedHashCode",
+        "instances",
+    ),
 )
 
 
@@ -3215,19 +3549,21 @@ def _enc_ConfigGroup(o: ConfigGroup) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.config is None else ',"config":' + _enc_TaskConfig(o.config),
-            ',"instances":', _enc_set_Range(o.instances),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.config is None else ',"config":' + _enc_TaskConfig(o.config),
+                ',"instances":',
+                _enc_set_Range(o.instances),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and (o.config is None or o.config._json.__class__ is str)
-            and _cs.frozen(o.instances)):
+    if o._jhash and (o.config is None or o.config._json.__class__ is str) and _cs.frozen(o.instances):
         _set(o, "_json", text)
     return text
 
@@ -3284,12 +3620,19 @@ def _hash_ConfigGroup(o: ConfigGroup, ids: _Ids) -> int:
     return h
 
 
-# -- struct ConfigSummary -----------------------------------------------
+# -- struct ConfigSummary
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_ConfigSummary = _cs.Shape(
     "ConfigSummary",
-    ("cachedHashCode", "key", "groups",),
-    ("cachedHashCode", "groups",),
+    (
+        "cachedHashCode",
+        "key",
+        "groups",
+    ),
+    (
+        "cachedHashCode",
+        "groups",
+    ),
 )
 
 
@@ -3304,19 +3647,21 @@ def _enc_ConfigSummary(o: ConfigSummary) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.key is None else ',"key":' + _enc_JobKey(o.key),
-            ',"groups":', _enc_set_ConfigGroup(o.groups),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.key is None else ',"key":' + _enc_JobKey(o.key),
+                ',"groups":',
+                _enc_set_ConfigGroup(o.groups),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and (o.key is None or o.key._json.__class__ is str)
-            and _cs.frozen(o.groups)):
+    if o._jhash and (o.key is None or o.key._json.__class__ is str) and _cs.frozen(o.groups):
         _set(o, "_json", text)
     return text
 
@@ -3373,11 +3718,14 @@ def _hash_ConfigSummary(o: ConfigSummary, ids: _Ids) -> int:
     return h
 
 
-# -- struct PopulateJobResult -------------------------------------------
+# -- struct PopulateJobResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_PopulateJobResult = _cs.Shape(
     "PopulateJobResult",
-    ("cachedHashCode", "taskConfig",),
+    (
+        "cachedHashCode",
+        "taskConfig",
+    ),
     ("cachedHashCode",),
 )
 
@@ -3393,17 +3741,19 @@ def _enc_PopulateJobResult(o: PopulateJobResult) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.taskConfig is None else ',"taskConfig":' + _enc_TaskConfig(o.taskConfig),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.taskConfig is None else ',"taskConfig":' + _enc_TaskConfig(o.taskConfig),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and (o.taskConfig is None or o.taskConfig._json.__class__ is str)):
+    if o._jhash and (o.taskConfig is None or o.taskConfig._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -3456,11 +3806,18 @@ def _hash_PopulateJobResult(o: PopulateJobResult, ids: _Ids) -> int:
     return h
 
 
-# -- struct GetQuotaResult ----------------------------------------------
+# -- struct GetQuotaResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_GetQuotaResult = _cs.Shape(
     "GetQuotaResult",
-    ("cachedHashCode", "quota", "prodSharedConsumption", "nonProdSharedConsumption", "prodDedicatedConsumption", "nonProdDedicatedConsumption",),
+    (
+        "cachedHashCode",
+        "quota",
+        "prodSharedConsumption",
+        "nonProdSharedConsumption",
+        "prodDedicatedConsumption",
+        "nonProdDedicatedConsumption",
+    ),
     ("cachedHashCode",),
 )
 
@@ -3476,25 +3833,38 @@ def _enc_GetQuotaResult(o: GetQuotaResult) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.quota is None else ',"quota":' + _enc_ResourceAggregate(o.quota),
-            "" if o.prodSharedConsumption is None else ',"prodSharedConsumption":' + _enc_ResourceAggregate(o.prodSharedConsumption),
-            "" if o.nonProdSharedConsumption is None else ',"nonProdSharedConsumption":' + _enc_ResourceAggregate(o.nonProdSharedConsumption),
-            "" if o.prodDedicatedConsumption is None else ',"prodDedicatedConsumption":' + _enc_ResourceAggregate(o.prodDedicatedConsumption),
-            "" if o.nonProdDedicatedConsumption is None else ',"nonProdDedicatedConsumption":' + _enc_ResourceAggregate(o.nonProdDedicatedConsumption),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.quota is None else ',"quota":' + _enc_ResourceAggregate(o.quota),
+                ""
+                if o.prodSharedConsumption is None
+                else ',"prodSharedConsumption":' + _enc_ResourceAggregate(o.prodSharedConsumption),
+                ""
+                if o.nonProdSharedConsumption is None
+                else ',"nonProdSharedConsumption":' + _enc_ResourceAggregate(o.nonProdSharedConsumption),
+                ""
+                if o.prodDedicatedConsumption is None
+                else ',"prodDedicatedConsumption":' + _enc_ResourceAggregate(o.prodDedicatedConsumption),
+                ""
+                if o.nonProdDedicatedConsumption is None
+                else ',"nonProdDedicatedConsumption":' + _enc_ResourceAggregate(o.nonProdDedicatedConsumption),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and (o.quota is None or o.quota._json.__class__ is str)
-            and (o.prodSharedConsumption is None or o.prodSharedConsumption._json.__class__ is str)
-            and (o.nonProdSharedConsumption is None or o.nonProdSharedConsumption._json.__class__ is str)
-            and (o.prodDedicatedConsumption is None or o.prodDedicatedConsumption._json.__class__ is str)
-            and (o.nonProdDedicatedConsumption is None or o.nonProdDedicatedConsumption._json.__class__ is str)):
+    if (
+        o._jhash
+        and (o.quota is None or o.quota._json.__class__ is str)
+        and (o.prodSharedConsumption is None or o.prodSharedConsumption._json.__class__ is str)
+        and (o.nonProdSharedConsumption is None or o.nonProdSharedConsumption._json.__class__ is str)
+        and (o.prodDedicatedConsumption is None or o.prodDedicatedConsumption._json.__class__ is str)
+        and (o.nonProdDedicatedConsumption is None or o.nonProdDedicatedConsumption._json.__class__ is str)
+    ):
         _set(o, "_json", text)
     return text
 
@@ -3560,13 +3930,22 @@ def _hash_GetQuotaResult(o: GetQuotaResult, ids: _Ids) -> int:
     v_quota = o.quota
     h = (31 * h + (0 if v_quota is None else _hash_ResourceAggregate(v_quota, ids))) & _M
     v_prodSharedConsumption = o.prodSharedConsumption
-    h = (31 * h + (0 if v_prodSharedConsumption is None else _hash_ResourceAggregate(v_prodSharedConsumption, ids))) & _M
+    h = (
+        31 * h + (0 if v_prodSharedConsumption is None else _hash_ResourceAggregate(v_prodSharedConsumption, ids))
+    ) & _M
     v_nonProdSharedConsumption = o.nonProdSharedConsumption
-    h = (31 * h + (0 if v_nonProdSharedConsumption is None else _hash_ResourceAggregate(v_nonProdSharedConsumption, ids))) & _M
+    h = (
+        31 * h + (0 if v_nonProdSharedConsumption is None else _hash_ResourceAggregate(v_nonProdSharedConsumption, ids))
+    ) & _M
     v_prodDedicatedConsumption = o.prodDedicatedConsumption
-    h = (31 * h + (0 if v_prodDedicatedConsumption is None else _hash_ResourceAggregate(v_prodDedicatedConsumption, ids))) & _M
+    h = (
+        31 * h + (0 if v_prodDedicatedConsumption is None else _hash_ResourceAggregate(v_prodDedicatedConsumption, ids))
+    ) & _M
     v_nonProdDedicatedConsumption = o.nonProdDedicatedConsumption
-    h = (31 * h + (0 if v_nonProdDedicatedConsumption is None else _hash_ResourceAggregate(v_nonProdDedicatedConsumption, ids))) & _M
+    h = (
+        31 * h
+        + (0 if v_nonProdDedicatedConsumption is None else _hash_ResourceAggregate(v_nonProdDedicatedConsumption, ids))
+    ) & _M
     if h > 0x7FFFFFFF:
         h -= 0x100000000
     if h:
@@ -3575,12 +3954,21 @@ def _hash_GetQuotaResult(o: GetQuotaResult, ids: _Ids) -> int:
     return h
 
 
-# -- struct TaskEvent ---------------------------------------------------
+# -- struct TaskEvent
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_TaskEvent = _cs.Shape(
     "TaskEvent",
-    ("cachedHashCode", "timestamp", "status", "message", "scheduler",),
-    ("cachedHashCode", "timestamp",),
+    (
+        "cachedHashCode",
+        "timestamp",
+        "status",
+        "message",
+        "scheduler",
+    ),
+    (
+        "cachedHashCode",
+        "timestamp",
+    ),
 )
 
 
@@ -3596,14 +3984,18 @@ def _enc_TaskEvent(o: TaskEvent) -> str:
             return text
     epoch = _EPOCH[0]
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            ',"timestamp":', str(o.timestamp),
-            "" if o.status is None else ',"status":' + _Q_ScheduleStatus[o.status],
-            "" if o.message is None else ',"message":' + _gs(o.message),
-            "" if o.scheduler is None else ',"scheduler":' + _gs(o.scheduler),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                ',"timestamp":',
+                str(o.timestamp),
+                "" if o.status is None else ',"status":' + _Q_ScheduleStatus[o.status],
+                "" if o.message is None else ',"message":' + _gs(o.message),
+                "" if o.scheduler is None else ',"scheduler":' + _gs(o.scheduler),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
@@ -3674,12 +4066,24 @@ def _hash_TaskEvent(o: TaskEvent, ids: _Ids) -> int:
     return h
 
 
-# -- struct AssignedTask ------------------------------------------------
+# -- struct AssignedTask
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_AssignedTask = _cs.Shape(
     "AssignedTask",
-    ("cachedHashCode", "taskId", "slaveId", "slaveHost", "task", "assignedPorts", "instanceId",),
-    ("cachedHashCode", "assignedPorts", "instanceId",),
+    (
+        "cachedHashCode",
+        "taskId",
+        "slaveId",
+        "slaveHost",
+        "task",
+        "assignedPorts",
+        "instanceId",
+    ),
+    (
+        "cachedHashCode",
+        "assignedPorts",
+        "instanceId",
+    ),
 )
 
 
@@ -3694,22 +4098,26 @@ def _enc_AssignedTask(o: AssignedTask) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.taskId is None else ',"taskId":' + _gs(o.taskId),
-            "" if o.slaveId is None else ',"slaveId":' + _gs(o.slaveId),
-            "" if o.slaveHost is None else ',"slaveHost":' + _gs(o.slaveHost),
-            "" if o.task is None else ',"task":' + _enc_TaskConfig(o.task),
-            ',"assignedPorts":', _enc_map_string_i32(o.assignedPorts),
-            ',"instanceId":', str(o.instanceId),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.taskId is None else ',"taskId":' + _gs(o.taskId),
+                "" if o.slaveId is None else ',"slaveId":' + _gs(o.slaveId),
+                "" if o.slaveHost is None else ',"slaveHost":' + _gs(o.slaveHost),
+                "" if o.task is None else ',"task":' + _enc_TaskConfig(o.task),
+                ',"assignedPorts":',
+                _enc_map_string_i32(o.assignedPorts),
+                ',"instanceId":',
+                str(o.instanceId),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and (o.task is None or o.task._json.__class__ is str)):
+    if o._jhash and (o.task is None or o.task._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -3793,12 +4201,23 @@ def _hash_AssignedTask(o: AssignedTask, ids: _Ids) -> int:
     return h
 
 
-# -- struct ScheduledTask -----------------------------------------------
+# -- struct ScheduledTask
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_ScheduledTask = _cs.Shape(
     "ScheduledTask",
-    ("cachedHashCode", "assignedTask", "status", "failureCount", "taskEvents", "ancestorId",),
-    ("cachedHashCode", "failureCount", "taskEvents",),
+    (
+        "cachedHashCode",
+        "assignedTask",
+        "status",
+        "failureCount",
+        "taskEvents",
+        "ancestorId",
+    ),
+    (
+        "cachedHashCode",
+        "failureCount",
+        "taskEvents",
+    ),
 )
 
 
@@ -3813,22 +4232,25 @@ def _enc_ScheduledTask(o: ScheduledTask) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.assignedTask is None else ',"assignedTask":' + _enc_AssignedTask(o.assignedTask),
-            "" if o.status is None else ',"status":' + _Q_ScheduleStatus[o.status],
-            ',"failureCount":', str(o.failureCount),
-            ',"taskEvents":', _enc_list_TaskEvent(o.taskEvents),
-            "" if o.ancestorId is None else ',"ancestorId":' + _gs(o.ancestorId),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.assignedTask is None else ',"assignedTask":' + _enc_AssignedTask(o.assignedTask),
+                "" if o.status is None else ',"status":' + _Q_ScheduleStatus[o.status],
+                ',"failureCount":',
+                str(o.failureCount),
+                ',"taskEvents":',
+                _enc_list_TaskEvent(o.taskEvents),
+                "" if o.ancestorId is None else ',"ancestorId":' + _gs(o.ancestorId),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and (o.assignedTask is None or o.assignedTask._json.__class__ is str)
-            and _cs.frozen(o.taskEvents)):
+    if o._jhash and (o.assignedTask is None or o.assignedTask._json.__class__ is str) and _cs.frozen(o.taskEvents):
         _set(o, "_json", text)
     return text
 
@@ -3908,12 +4330,18 @@ def _hash_ScheduledTask(o: ScheduledTask, ids: _Ids) -> int:
     return h
 
 
-# -- struct ScheduleStatusResult ----------------------------------------
+# -- struct ScheduleStatusResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_ScheduleStatusResult = _cs.Shape(
     "ScheduleStatusResult",
-    ("cachedHashCode", "tasks",),
-    ("cachedHashCode", "tasks",),
+    (
+        "cachedHashCode",
+        "tasks",
+    ),
+    (
+        "cachedHashCode",
+        "tasks",
+    ),
 )
 
 
@@ -3928,17 +4356,20 @@ def _enc_ScheduleStatusResult(o: ScheduleStatusResult) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            ',"tasks":', _enc_list_ScheduledTask(o.tasks),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                ',"tasks":',
+                _enc_list_ScheduledTask(o.tasks),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and _cs.frozen(o.tasks)):
+    if o._jhash and _cs.frozen(o.tasks):
         _set(o, "_json", text)
     return text
 
@@ -3948,7 +4379,6 @@ def _dec_ScheduleStatusResult(d: _typing.Any) -> ScheduleStatusResult:
         raise _cs.expected("a ScheduleStatusResult object", d)
     if tuple(d) not in _SHAPE_ScheduleStatusResult.valid:
         _SHAPE_ScheduleStatusResult.check(d)
-    get = d.get
     key = _INTERNED_ScheduleStatusResult.key(d)
     if key is not None:
         found = _INTERNED_ScheduleStatusResult.get(key)
@@ -3988,12 +4418,18 @@ def _hash_ScheduleStatusResult(o: ScheduleStatusResult, ids: _Ids) -> int:
     return h
 
 
-# -- struct GetJobsResult -----------------------------------------------
+# -- struct GetJobsResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_GetJobsResult = _cs.Shape(
     "GetJobsResult",
-    ("cachedHashCode", "configs",),
-    ("cachedHashCode", "configs",),
+    (
+        "cachedHashCode",
+        "configs",
+    ),
+    (
+        "cachedHashCode",
+        "configs",
+    ),
 )
 
 
@@ -4008,17 +4444,20 @@ def _enc_GetJobsResult(o: GetJobsResult) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            ',"configs":', _enc_set_JobConfiguration(o.configs),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                ',"configs":',
+                _enc_set_JobConfiguration(o.configs),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and _cs.frozen(o.configs)):
+    if o._jhash and _cs.frozen(o.configs):
         _set(o, "_json", text)
     return text
 
@@ -4028,7 +4467,6 @@ def _dec_GetJobsResult(d: _typing.Any) -> GetJobsResult:
         raise _cs.expected("a GetJobsResult object", d)
     if tuple(d) not in _SHAPE_GetJobsResult.valid:
         _SHAPE_GetJobsResult.check(d)
-    get = d.get
     key = _INTERNED_GetJobsResult.key(d)
     if key is not None:
         found = _INTERNED_GetJobsResult.get(key)
@@ -4068,12 +4506,33 @@ def _hash_GetJobsResult(o: GetJobsResult, ids: _Ids) -> int:
     return h
 
 
-# -- struct TaskQuery ---------------------------------------------------
+# -- struct TaskQuery
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_TaskQuery = _cs.Shape(
     "TaskQuery",
-    ("cachedHashCode", "role", "environment", "jobName", "taskIds", "statuses", "instanceIds", "slaveHosts", "jobKeys", "offset", "limit",),
-    ("cachedHashCode", "taskIds", "statuses", "instanceIds", "slaveHosts", "jobKeys", "offset", "limit",),
+    (
+        "cachedHashCode",
+        "role",
+        "environment",
+        "jobName",
+        "taskIds",
+        "statuses",
+        "instanceIds",
+        "slaveHosts",
+        "jobKeys",
+        "offset",
+        "limit",
+    ),
+    (
+        "cachedHashCode",
+        "taskIds",
+        "statuses",
+        "instanceIds",
+        "slaveHosts",
+        "jobKeys",
+        "offset",
+        "limit",
+    ),
 )
 
 
@@ -4088,26 +4547,35 @@ def _enc_TaskQuery(o: TaskQuery) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.role is None else ',"role":' + _gs(o.role),
-            "" if o.environment is None else ',"environment":' + _gs(o.environment),
-            "" if o.jobName is None else ',"jobName":' + _gs(o.jobName),
-            ',"taskIds":', _enc_set_string(o.taskIds),
-            ',"statuses":', _enc_set_ScheduleStatus(o.statuses),
-            ',"instanceIds":', _enc_set_i32(o.instanceIds),
-            ',"slaveHosts":', _enc_set_string(o.slaveHosts),
-            ',"jobKeys":', _enc_set_JobKey(o.jobKeys),
-            ',"offset":', str(o.offset),
-            ',"limit":', str(o.limit),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.role is None else ',"role":' + _gs(o.role),
+                "" if o.environment is None else ',"environment":' + _gs(o.environment),
+                "" if o.jobName is None else ',"jobName":' + _gs(o.jobName),
+                ',"taskIds":',
+                _enc_set_string(o.taskIds),
+                ',"statuses":',
+                _enc_set_ScheduleStatus(o.statuses),
+                ',"instanceIds":',
+                _enc_set_i32(o.instanceIds),
+                ',"slaveHosts":',
+                _enc_set_string(o.slaveHosts),
+                ',"jobKeys":',
+                _enc_set_JobKey(o.jobKeys),
+                ',"offset":',
+                str(o.offset),
+                ',"limit":',
+                str(o.limit),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and _cs.frozen(o.jobKeys)):
+    if o._jhash and _cs.frozen(o.jobKeys):
         _set(o, "_json", text)
     return text
 
@@ -4206,11 +4674,15 @@ def _hash_TaskQuery(o: TaskQuery, ids: _Ids) -> int:
     return h
 
 
-# -- struct HostStatus --------------------------------------------------
+# -- struct HostStatus
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_HostStatus = _cs.Shape(
     "HostStatus",
-    ("cachedHashCode", "host", "mode",),
+    (
+        "cachedHashCode",
+        "host",
+        "mode",
+    ),
     ("cachedHashCode",),
 )
 
@@ -4227,12 +4699,15 @@ def _enc_HostStatus(o: HostStatus) -> str:
             return text
     epoch = _EPOCH[0]
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.host is None else ',"host":' + _gs(o.host),
-            "" if o.mode is None else ',"mode":' + _Q_MaintenanceMode[o.mode],
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.host is None else ',"host":' + _gs(o.host),
+                "" if o.mode is None else ',"mode":' + _Q_MaintenanceMode[o.mode],
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
@@ -4290,12 +4765,21 @@ def _hash_HostStatus(o: HostStatus, ids: _Ids) -> int:
     return h
 
 
-# -- struct RoleSummary -------------------------------------------------
+# -- struct RoleSummary
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_RoleSummary = _cs.Shape(
     "RoleSummary",
-    ("cachedHashCode", "role", "jobCount", "cronJobCount",),
-    ("cachedHashCode", "jobCount", "cronJobCount",),
+    (
+        "cachedHashCode",
+        "role",
+        "jobCount",
+        "cronJobCount",
+    ),
+    (
+        "cachedHashCode",
+        "jobCount",
+        "cronJobCount",
+    ),
 )
 
 
@@ -4311,13 +4795,18 @@ def _enc_RoleSummary(o: RoleSummary) -> str:
             return text
     epoch = _EPOCH[0]
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.role is None else ',"role":' + _gs(o.role),
-            ',"jobCount":', str(o.jobCount),
-            ',"cronJobCount":', str(o.cronJobCount),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.role is None else ',"role":' + _gs(o.role),
+                ',"jobCount":',
+                str(o.jobCount),
+                ',"cronJobCount":',
+                str(o.cronJobCount),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
@@ -4377,12 +4866,18 @@ def _hash_RoleSummary(o: RoleSummary, ids: _Ids) -> int:
     return h
 
 
-# -- struct Hosts -------------------------------------------------------
+# -- struct Hosts
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_Hosts = _cs.Shape(
     "Hosts",
-    ("cachedHashCode", "hostNames",),
-    ("cachedHashCode", "hostNames",),
+    (
+        "cachedHashCode",
+        "hostNames",
+    ),
+    (
+        "cachedHashCode",
+        "hostNames",
+    ),
 )
 
 
@@ -4398,11 +4893,15 @@ def _enc_Hosts(o: Hosts) -> str:
             return text
     epoch = _EPOCH[0]
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            ',"hostNames":', _enc_set_string(o.hostNames),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                ',"hostNames":',
+                _enc_set_string(o.hostNames),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
@@ -4414,7 +4913,6 @@ def _dec_Hosts(d: _typing.Any) -> Hosts:
         raise _cs.expected("a Hosts object", d)
     if tuple(d) not in _SHAPE_Hosts.valid:
         _SHAPE_Hosts.check(d)
-    get = d.get
     o = _new(_B_Hosts)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -4447,11 +4945,15 @@ def _hash_Hosts(o: Hosts, ids: _Ids) -> int:
     return h
 
 
-# -- struct PendingReason -----------------------------------------------
+# -- struct PendingReason
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_PendingReason = _cs.Shape(
     "PendingReason",
-    ("cachedHashCode", "taskId", "reason",),
+    (
+        "cachedHashCode",
+        "taskId",
+        "reason",
+    ),
     ("cachedHashCode",),
 )
 
@@ -4468,12 +4970,15 @@ def _enc_PendingReason(o: PendingReason) -> str:
             return text
     epoch = _EPOCH[0]
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.taskId is None else ',"taskId":' + _gs(o.taskId),
-            "" if o.reason is None else ',"reason":' + _gs(o.reason),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.taskId is None else ',"taskId":' + _gs(o.taskId),
+                "" if o.reason is None else ',"reason":' + _gs(o.reason),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
@@ -4528,11 +5033,15 @@ def _hash_PendingReason(o: PendingReason, ids: _Ids) -> int:
     return h
 
 
-# -- struct JobUpdateKey ------------------------------------------------
+# -- struct JobUpdateKey
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_JobUpdateKey = _cs.Shape(
     "JobUpdateKey",
-    ("cachedHashCode", "job", "id",),
+    (
+        "cachedHashCode",
+        "job",
+        "id",
+    ),
     ("cachedHashCode",),
 )
 
@@ -4548,18 +5057,20 @@ def _enc_JobUpdateKey(o: JobUpdateKey) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.job is None else ',"job":' + _enc_JobKey(o.job),
-            "" if o.id is None else ',"id":' + _gs(o.id),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.job is None else ',"job":' + _enc_JobKey(o.job),
+                "" if o.id is None else ',"id":' + _gs(o.id),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and (o.job is None or o.job._json.__class__ is str)):
+    if o._jhash and (o.job is None or o.job._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -4619,12 +5130,32 @@ def _hash_JobUpdateKey(o: JobUpdateKey, ids: _Ids) -> int:
     return h
 
 
-# -- struct JobUpdateSettings -------------------------------------------
+# -- struct JobUpdateSettings
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_JobUpdateSettings = _cs.Shape(
     "JobUpdateSettings",
-    ("cachedHashCode", "updateGroupSize", "maxPerInstanceFailures", "maxFailedInstances", "minWaitInInstanceRunningMs", "rollbackOnFailure", "updateOnlyTheseInstances", "waitForBatchCompletion", "blockIfNoPulsesAfterMs",),
-    ("cachedHashCode", "updateGroupSize", "maxPerInstanceFailures", "maxFailedInstances", "minWaitInInstanceRunningMs", "rollbackOnFailure", "updateOnlyTheseInstances", "waitForBatchCompletion", "blockIfNoPulsesAfterMs",),
+    (
+        "cachedHashCode",
+        "updateGroupSize",
+        "maxPerInstanceFailures",
+        "maxFailedInstances",
+        "minWaitInInstanceRunningMs",
+        "rollbackOnFailure",
+        "updateOnlyTheseInstances",
+        "waitForBatchCompletion",
+        "blockIfNoPulsesAfterMs",
+    ),
+    (
+        "cachedHashCode",
+        "updateGroupSize",
+        "maxPerInstanceFailures",
+        "maxFailedInstances",
+        "minWaitInInstanceRunningMs",
+        "rollbackOnFailure",
+        "updateOnlyTheseInstances",
+        "waitForBatchCompletion",
+        "blockIfNoPulsesAfterMs",
+    ),
 )
 
 
@@ -4639,24 +5170,34 @@ def _enc_JobUpdateSettings(o: JobUpdateSettings) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            ',"updateGroupSize":', str(o.updateGroupSize),
-            ',"maxPerInstanceFailures":', str(o.maxPerInstanceFailures),
-            ',"maxFailedInstances":', str(o.maxFailedInstances),
-            ',"minWaitInInstanceRunningMs":', str(o.minWaitInInstanceRunningMs),
-            ',"rollbackOnFailure":', ("true" if o.rollbackOnFailure else "false"),
-            ',"updateOnlyTheseInstances":', _enc_set_Range(o.updateOnlyTheseInstances),
-            ',"waitForBatchCompletion":', ("true" if o.waitForBatchCompletion else "false"),
-            ',"blockIfNoPulsesAfterMs":', str(o.blockIfNoPulsesAfterMs),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                ',"updateGroupSize":',
+                str(o.updateGroupSize),
+                ',"maxPerInstanceFailures":',
+                str(o.maxPerInstanceFailures),
+                ',"maxFailedInstances":',
+                str(o.maxFailedInstances),
+                ',"minWaitInInstanceRunningMs":',
+                str(o.minWaitInInstanceRunningMs),
+                ',"rollbackOnFailure":',
+                ("true" if o.rollbackOnFailure else "false"),
+                ',"updateOnlyTheseInstances":',
+                _enc_set_Range(o.updateOnlyTheseInstances),
+                ',"waitForBatchCompletion":',
+                ("true" if o.waitForBatchCompletion else "false"),
+                ',"blockIfNoPulsesAfterMs":',
+                str(o.blockIfNoPulsesAfterMs),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and _cs.frozen(o.updateOnlyTheseInstances)):
+    if o._jhash and _cs.frozen(o.updateOnlyTheseInstances):
         _set(o, "_json", text)
     return text
 
@@ -4666,7 +5207,6 @@ def _dec_JobUpdateSettings(d: _typing.Any) -> JobUpdateSettings:
         raise _cs.expected("a JobUpdateSettings object", d)
     if tuple(d) not in _SHAPE_JobUpdateSettings.valid:
         _SHAPE_JobUpdateSettings.check(d)
-    get = d.get
     key = _INTERNED_JobUpdateSettings.key(d)
     if key is not None:
         found = _INTERNED_JobUpdateSettings.get(key)
@@ -4748,12 +5288,21 @@ def _hash_JobUpdateSettings(o: JobUpdateSettings, ids: _Ids) -> int:
     return h
 
 
-# -- struct JobUpdateEvent ----------------------------------------------
+# -- struct JobUpdateEvent
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_JobUpdateEvent = _cs.Shape(
     "JobUpdateEvent",
-    ("cachedHashCode", "status", "timestampMs", "user", "message",),
-    ("cachedHashCode", "timestampMs",),
+    (
+        "cachedHashCode",
+        "status",
+        "timestampMs",
+        "user",
+        "message",
+    ),
+    (
+        "cachedHashCode",
+        "timestampMs",
+    ),
 )
 
 
@@ -4769,14 +5318,18 @@ def _enc_JobUpdateEvent(o: JobUpdateEvent) -> str:
             return text
     epoch = _EPOCH[0]
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.status is None else ',"status":' + _Q_JobUpdateStatus[o.status],
-            ',"timestampMs":', str(o.timestampMs),
-            "" if o.user is None else ',"user":' + _gs(o.user),
-            "" if o.message is None else ',"message":' + _gs(o.message),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.status is None else ',"status":' + _Q_JobUpdateStatus[o.status],
+                ',"timestampMs":',
+                str(o.timestampMs),
+                "" if o.user is None else ',"user":' + _gs(o.user),
+                "" if o.message is None else ',"message":' + _gs(o.message),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
@@ -4847,12 +5400,21 @@ def _hash_JobUpdateEvent(o: JobUpdateEvent, ids: _Ids) -> int:
     return h
 
 
-# -- struct JobInstanceUpdateEvent --------------------------------------
+# -- struct JobInstanceUpdateEvent
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_JobInstanceUpdateEvent = _cs.Shape(
     "JobInstanceUpdateEvent",
-    ("cachedHashCode", "instanceId", "timestampMs", "action",),
-    ("cachedHashCode", "instanceId", "timestampMs",),
+    (
+        "cachedHashCode",
+        "instanceId",
+        "timestampMs",
+        "action",
+    ),
+    (
+        "cachedHashCode",
+        "instanceId",
+        "timestampMs",
+    ),
 )
 
 
@@ -4868,13 +5430,18 @@ def _enc_JobInstanceUpdateEvent(o: JobInstanceUpdateEvent) -> str:
             return text
     epoch = _EPOCH[0]
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            ',"instanceId":', str(o.instanceId),
-            ',"timestampMs":', str(o.timestampMs),
-            "" if o.action is None else ',"action":' + _Q_JobUpdateAction[o.action],
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                ',"instanceId":',
+                str(o.instanceId),
+                ',"timestampMs":',
+                str(o.timestampMs),
+                "" if o.action is None else ',"action":' + _Q_JobUpdateAction[o.action],
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
@@ -4937,12 +5504,19 @@ def _hash_JobInstanceUpdateEvent(o: JobInstanceUpdateEvent, ids: _Ids) -> int:
     return h
 
 
-# -- struct InstanceTaskConfig ------------------------------------------
+# -- struct InstanceTaskConfig
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_InstanceTaskConfig = _cs.Shape(
     "InstanceTaskConfig",
-    ("cachedHashCode", "task", "instances",),
-    ("cachedHashCode", "instances",),
+    (
+        "cachedHashCode",
+        "task",
+        "instances",
+    ),
+    (
+        "cachedHashCode",
+        "instances",
+    ),
 )
 
 
@@ -4957,19 +5531,21 @@ def _enc_InstanceTaskConfig(o: InstanceTaskConfig) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.task is None else ',"task":' + _enc_TaskConfig(o.task),
-            ',"instances":', _enc_set_Range(o.instances),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.task is None else ',"task":' + _enc_TaskConfig(o.task),
+                ',"instances":',
+                _enc_set_Range(o.instances),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and (o.task is None or o.task._json.__class__ is str)
-            and _cs.frozen(o.instances)):
+    if o._jhash and (o.task is None or o.task._json.__class__ is str) and _cs.frozen(o.instances):
         _set(o, "_json", text)
     return text
 
@@ -5026,12 +5602,21 @@ def _hash_InstanceTaskConfig(o: InstanceTaskConfig, ids: _Ids) -> int:
     return h
 
 
-# -- struct JobUpdateState ----------------------------------------------
+# -- struct JobUpdateState
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_JobUpdateState = _cs.Shape(
     "JobUpdateState",
-    ("cachedHashCode", "status", "createdTimestampMs", "lastModifiedTimestampMs",),
-    ("cachedHashCode", "createdTimestampMs", "lastModifiedTimestampMs",),
+    (
+        "cachedHashCode",
+        "status",
+        "createdTimestampMs",
+        "lastModifiedTimestampMs",
+    ),
+    (
+        "cachedHashCode",
+        "createdTimestampMs",
+        "lastModifiedTimestampMs",
+    ),
 )
 
 
@@ -5047,13 +5632,18 @@ def _enc_JobUpdateState(o: JobUpdateState) -> str:
             return text
     epoch = _EPOCH[0]
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.status is None else ',"status":' + _Q_JobUpdateStatus[o.status],
-            ',"createdTimestampMs":', str(o.createdTimestampMs),
-            ',"lastModifiedTimestampMs":', str(o.lastModifiedTimestampMs),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.status is None else ',"status":' + _Q_JobUpdateStatus[o.status],
+                ',"createdTimestampMs":',
+                str(o.createdTimestampMs),
+                ',"lastModifiedTimestampMs":',
+                str(o.lastModifiedTimestampMs),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
@@ -5116,11 +5706,16 @@ def _hash_JobUpdateState(o: JobUpdateState, ids: _Ids) -> int:
     return h
 
 
-# -- struct JobUpdateSummary --------------------------------------------
+# -- struct JobUpdateSummary
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_JobUpdateSummary = _cs.Shape(
     "JobUpdateSummary",
-    ("cachedHashCode", "key", "user", "state",),
+    (
+        "cachedHashCode",
+        "key",
+        "user",
+        "state",
+    ),
     ("cachedHashCode",),
 )
 
@@ -5136,20 +5731,25 @@ def _enc_JobUpdateSummary(o: JobUpdateSummary) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.key is None else ',"key":' + _enc_JobUpdateKey(o.key),
-            "" if o.user is None else ',"user":' + _gs(o.user),
-            "" if o.state is None else ',"state":' + _enc_JobUpdateState(o.state),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.key is None else ',"key":' + _enc_JobUpdateKey(o.key),
+                "" if o.user is None else ',"user":' + _gs(o.user),
+                "" if o.state is None else ',"state":' + _enc_JobUpdateState(o.state),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and (o.key is None or o.key._json.__class__ is str)
-            and (o.state is None or o.state._json.__class__ is str)):
+    if (
+        o._jhash
+        and (o.key is None or o.key._json.__class__ is str)
+        and (o.state is None or o.state._json.__class__ is str)
+    ):
         _set(o, "_json", text)
     return text
 
@@ -5216,12 +5816,20 @@ def _hash_JobUpdateSummary(o: JobUpdateSummary, ids: _Ids) -> int:
     return h
 
 
-# -- struct JobUpdateInstructions ---------------------------------------
+# -- struct JobUpdateInstructions
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_JobUpdateInstructions = _cs.Shape(
     "JobUpdateInstructions",
-    ("cachedHashCode", "initialState", "desiredState", "settings",),
-    ("cachedHashCode", "initialState",),
+    (
+        "cachedHashCode",
+        "initialState",
+        "desiredState",
+        "settings",
+    ),
+    (
+        "cachedHashCode",
+        "initialState",
+    ),
 )
 
 
@@ -5236,21 +5844,27 @@ def _enc_JobUpdateInstructions(o: JobUpdateInstructions) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            ',"initialState":', _enc_set_InstanceTaskConfig(o.initialState),
-            "" if o.desiredState is None else ',"desiredState":' + _enc_InstanceTaskConfig(o.desiredState),
-            "" if o.settings is None else ',"settings":' + _enc_JobUpdateSettings(o.settings),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                ',"initialState":',
+                _enc_set_InstanceTaskConfig(o.initialState),
+                "" if o.desiredState is None else ',"desiredState":' + _enc_InstanceTaskConfig(o.desiredState),
+                "" if o.settings is None else ',"settings":' + _enc_JobUpdateSettings(o.settings),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and _cs.frozen(o.initialState)
-            and (o.desiredState is None or o.desiredState._json.__class__ is str)
-            and (o.settings is None or o.settings._json.__class__ is str)):
+    if (
+        o._jhash
+        and _cs.frozen(o.initialState)
+        and (o.desiredState is None or o.desiredState._json.__class__ is str)
+        and (o.settings is None or o.settings._json.__class__ is str)
+    ):
         _set(o, "_json", text)
     return text
 
@@ -5314,11 +5928,15 @@ def _hash_JobUpdateInstructions(o: JobUpdateInstructions, ids: _Ids) -> int:
     return h
 
 
-# -- struct JobUpdate ---------------------------------------------------
+# -- struct JobUpdate
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_JobUpdate = _cs.Shape(
     "JobUpdate",
-    ("cachedHashCode", "summary", "instructions",),
+    (
+        "cachedHashCode",
+        "summary",
+        "instructions",
+    ),
     ("cachedHashCode",),
 )
 
@@ -5334,19 +5952,24 @@ def _enc_JobUpdate(o: JobUpdate) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.summary is None else ',"summary":' + _enc_JobUpdateSummary(o.summary),
-            "" if o.instructions is None else ',"instructions":' + _enc_JobUpdateInstructions(o.instructions),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.summary is None else ',"summary":' + _enc_JobUpdateSummary(o.summary),
+                "" if o.instructions is None else ',"instructions":' + _enc_JobUpdateInstructions(o.instructions),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and (o.summary is None or o.summary._json.__class__ is str)
-            and (o.instructions is None or o.instructions._json.__class__ is str)):
+    if (
+        o._jhash
+        and (o.summary is None or o.summary._json.__class__ is str)
+        and (o.instructions is None or o.instructions._json.__class__ is str)
+    ):
         _set(o, "_json", text)
     return text
 
@@ -5406,12 +6029,21 @@ def _hash_JobUpdate(o: JobUpdate, ids: _Ids) -> int:
     return h
 
 
-# -- struct JobUpdateDetails --------------------------------------------
+# -- struct JobUpdateDetails
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_JobUpdateDetails = _cs.Shape(
     "JobUpdateDetails",
-    ("cachedHashCode", "update", "updateEvents", "instanceEvents",),
-    ("cachedHashCode", "updateEvents", "instanceEvents",),
+    (
+        "cachedHashCode",
+        "update",
+        "updateEvents",
+        "instanceEvents",
+    ),
+    (
+        "cachedHashCode",
+        "updateEvents",
+        "instanceEvents",
+    ),
 )
 
 
@@ -5426,21 +6058,28 @@ def _enc_JobUpdateDetails(o: JobUpdateDetails) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.update is None else ',"update":' + _enc_JobUpdate(o.update),
-            ',"updateEvents":', _enc_list_JobUpdateEvent(o.updateEvents),
-            ',"instanceEvents":', _enc_list_JobInstanceUpdateEvent(o.instanceEvents),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.update is None else ',"update":' + _enc_JobUpdate(o.update),
+                ',"updateEvents":',
+                _enc_list_JobUpdateEvent(o.updateEvents),
+                ',"instanceEvents":',
+                _enc_list_JobInstanceUpdateEvent(o.instanceEvents),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and (o.update is None or o.update._json.__class__ is str)
-            and _cs.frozen(o.updateEvents)
-            and _cs.frozen(o.instanceEvents)):
+    if (
+        o._jhash
+        and (o.update is None or o.update._json.__class__ is str)
+        and _cs.frozen(o.updateEvents)
+        and _cs.frozen(o.instanceEvents)
+    ):
         _set(o, "_json", text)
     return text
 
@@ -5501,12 +6140,20 @@ def _hash_JobUpdateDetails(o: JobUpdateDetails, ids: _Ids) -> int:
     return h
 
 
-# -- struct JobUpdateRequest --------------------------------------------
+# -- struct JobUpdateRequest
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_JobUpdateRequest = _cs.Shape(
     "JobUpdateRequest",
-    ("cachedHashCode", "taskConfig", "instanceCount", "settings",),
-    ("cachedHashCode", "instanceCount",),
+    (
+        "cachedHashCode",
+        "taskConfig",
+        "instanceCount",
+        "settings",
+    ),
+    (
+        "cachedHashCode",
+        "instanceCount",
+    ),
 )
 
 
@@ -5521,20 +6168,26 @@ def _enc_JobUpdateRequest(o: JobUpdateRequest) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.taskConfig is None else ',"taskConfig":' + _enc_TaskConfig(o.taskConfig),
-            ',"instanceCount":', str(o.instanceCount),
-            "" if o.settings is None else ',"settings":' + _enc_JobUpdateSettings(o.settings),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.taskConfig is None else ',"taskConfig":' + _enc_TaskConfig(o.taskConfig),
+                ',"instanceCount":',
+                str(o.instanceCount),
+                "" if o.settings is None else ',"settings":' + _enc_JobUpdateSettings(o.settings),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and (o.taskConfig is None or o.taskConfig._json.__class__ is str)
-            and (o.settings is None or o.settings._json.__class__ is str)):
+    if (
+        o._jhash
+        and (o.taskConfig is None or o.taskConfig._json.__class__ is str)
+        and (o.settings is None or o.settings._json.__class__ is str)
+    ):
         _set(o, "_json", text)
     return text
 
@@ -5600,12 +6253,26 @@ def _hash_JobUpdateRequest(o: JobUpdateRequest, ids: _Ids) -> int:
     return h
 
 
-# -- struct JobUpdateQuery ----------------------------------------------
+# -- struct JobUpdateQuery
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_JobUpdateQuery = _cs.Shape(
     "JobUpdateQuery",
-    ("cachedHashCode", "role", "key", "jobKey", "user", "updateStatuses", "offset", "limit",),
-    ("cachedHashCode", "updateStatuses", "offset", "limit",),
+    (
+        "cachedHashCode",
+        "role",
+        "key",
+        "jobKey",
+        "user",
+        "updateStatuses",
+        "offset",
+        "limit",
+    ),
+    (
+        "cachedHashCode",
+        "updateStatuses",
+        "offset",
+        "limit",
+    ),
 )
 
 
@@ -5620,24 +6287,32 @@ def _enc_JobUpdateQuery(o: JobUpdateQuery) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.role is None else ',"role":' + _gs(o.role),
-            "" if o.key is None else ',"key":' + _enc_JobUpdateKey(o.key),
-            "" if o.jobKey is None else ',"jobKey":' + _enc_JobKey(o.jobKey),
-            "" if o.user is None else ',"user":' + _gs(o.user),
-            ',"updateStatuses":', _enc_set_JobUpdateStatus(o.updateStatuses),
-            ',"offset":', str(o.offset),
-            ',"limit":', str(o.limit),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.role is None else ',"role":' + _gs(o.role),
+                "" if o.key is None else ',"key":' + _enc_JobUpdateKey(o.key),
+                "" if o.jobKey is None else ',"jobKey":' + _enc_JobKey(o.jobKey),
+                "" if o.user is None else ',"user":' + _gs(o.user),
+                ',"updateStatuses":',
+                _enc_set_JobUpdateStatus(o.updateStatuses),
+                ',"offset":',
+                str(o.offset),
+                ',"limit":',
+                str(o.limit),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and (o.key is None or o.key._json.__class__ is str)
-            and (o.jobKey is None or o.jobKey._json.__class__ is str)):
+    if (
+        o._jhash
+        and (o.key is None or o.key._json.__class__ is str)
+        and (o.jobKey is None or o.jobKey._json.__class__ is str)
+    ):
         _set(o, "_json", text)
     return text
 
@@ -5727,12 +6402,18 @@ def _hash_JobUpdateQuery(o: JobUpdateQuery, ids: _Ids) -> int:
     return h
 
 
-# -- struct ListBackupsResult -------------------------------------------
+# -- struct ListBackupsResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_ListBackupsResult = _cs.Shape(
     "ListBackupsResult",
-    ("cachedHashCode", "backups",),
-    ("cachedHashCode", "backups",),
+    (
+        "cachedHashCode",
+        "backups",
+    ),
+    (
+        "cachedHashCode",
+        "backups",
+    ),
 )
 
 
@@ -5748,11 +6429,15 @@ def _enc_ListBackupsResult(o: ListBackupsResult) -> str:
             return text
     epoch = _EPOCH[0]
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            ',"backups":', _enc_set_string(o.backups),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                ',"backups":',
+                _enc_set_string(o.backups),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
@@ -5764,7 +6449,6 @@ def _dec_ListBackupsResult(d: _typing.Any) -> ListBackupsResult:
         raise _cs.expected("a ListBackupsResult object", d)
     if tuple(d) not in _SHAPE_ListBackupsResult.valid:
         _SHAPE_ListBackupsResult.check(d)
-    get = d.get
     o = _new(_B_ListBackupsResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
@@ -5797,12 +6481,18 @@ def _hash_ListBackupsResult(o: ListBackupsResult, ids: _Ids) -> int:
     return h
 
 
-# -- struct StartMaintenanceResult --------------------------------------
+# -- struct StartMaintenanceResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_StartMaintenanceResult = _cs.Shape(
     "StartMaintenanceResult",
-    ("cachedHashCode", "statuses",),
-    ("cachedHashCode", "statuses",),
+    (
+        "cachedHashCode",
+        "statuses",
+    ),
+    (
+        "cachedHashCode",
+        "statuses",
+    ),
 )
 
 
@@ -5817,17 +6507,20 @@ def _enc_StartMaintenanceResult(o: StartMaintenanceResult) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            ',"statuses":', _enc_set_HostStatus(o.statuses),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                ',"statuses":',
+                _enc_set_HostStatus(o.statuses),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and _cs.frozen(o.statuses)):
+    if o._jhash and _cs.frozen(o.statuses):
         _set(o, "_json", text)
     return text
 
@@ -5837,7 +6530,6 @@ def _dec_StartMaintenanceResult(d: _typing.Any) -> StartMaintenanceResult:
         raise _cs.expected("a StartMaintenanceResult object", d)
     if tuple(d) not in _SHAPE_StartMaintenanceResult.valid:
         _SHAPE_StartMaintenanceResult.check(d)
-    get = d.get
     key = _INTERNED_StartMaintenanceResult.key(d)
     if key is not None:
         found = _INTERNED_StartMaintenanceResult.get(key)
@@ -5877,12 +6569,18 @@ def _hash_StartMaintenanceResult(o: StartMaintenanceResult, ids: _Ids) -> int:
     return h
 
 
-# -- struct DrainHostsResult --------------------------------------------
+# -- struct DrainHostsResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_DrainHostsResult = _cs.Shape(
     "DrainHostsResult",
-    ("cachedHashCode", "statuses",),
-    ("cachedHashCode", "statuses",),
+    (
+        "cachedHashCode",
+        "statuses",
+    ),
+    (
+        "cachedHashCode",
+        "statuses",
+    ),
 )
 
 
@@ -5897,17 +6595,20 @@ def _enc_DrainHostsResult(o: DrainHostsResult) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            ',"statuses":', _enc_set_HostStatus(o.statuses),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                ',"statuses":',
+                _enc_set_HostStatus(o.statuses),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and _cs.frozen(o.statuses)):
+    if o._jhash and _cs.frozen(o.statuses):
         _set(o, "_json", text)
     return text
 
@@ -5917,7 +6618,6 @@ def _dec_DrainHostsResult(d: _typing.Any) -> DrainHostsResult:
         raise _cs.expected("a DrainHostsResult object", d)
     if tuple(d) not in _SHAPE_DrainHostsResult.valid:
         _SHAPE_DrainHostsResult.check(d)
-    get = d.get
     key = _INTERNED_DrainHostsResult.key(d)
     if key is not None:
         found = _INTERNED_DrainHostsResult.get(key)
@@ -5957,12 +6657,18 @@ def _hash_DrainHostsResult(o: DrainHostsResult, ids: _Ids) -> int:
     return h
 
 
-# -- struct QueryRecoveryResult -----------------------------------------
+# -- struct QueryRecoveryResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_QueryRecoveryResult = _cs.Shape(
     "QueryRecoveryResult",
-    ("cachedHashCode", "tasks",),
-    ("cachedHashCode", "tasks",),
+    (
+        "cachedHashCode",
+        "tasks",
+    ),
+    (
+        "cachedHashCode",
+        "tasks",
+    ),
 )
 
 
@@ -5977,17 +6683,20 @@ def _enc_QueryRecoveryResult(o: QueryRecoveryResult) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            ',"tasks":', _enc_set_ScheduledTask(o.tasks),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                ',"tasks":',
+                _enc_set_ScheduledTask(o.tasks),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and _cs.frozen(o.tasks)):
+    if o._jhash and _cs.frozen(o.tasks):
         _set(o, "_json", text)
     return text
 
@@ -5997,7 +6706,6 @@ def _dec_QueryRecoveryResult(d: _typing.Any) -> QueryRecoveryResult:
         raise _cs.expected("a QueryRecoveryResult object", d)
     if tuple(d) not in _SHAPE_QueryRecoveryResult.valid:
         _SHAPE_QueryRecoveryResult.check(d)
-    get = d.get
     key = _INTERNED_QueryRecoveryResult.key(d)
     if key is not None:
         found = _INTERNED_QueryRecoveryResult.get(key)
@@ -6037,12 +6745,18 @@ def _hash_QueryRecoveryResult(o: QueryRecoveryResult, ids: _Ids) -> int:
     return h
 
 
-# -- struct MaintenanceStatusResult -------------------------------------
+# -- struct MaintenanceStatusResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_MaintenanceStatusResult = _cs.Shape(
     "MaintenanceStatusResult",
-    ("cachedHashCode", "statuses",),
-    ("cachedHashCode", "statuses",),
+    (
+        "cachedHashCode",
+        "statuses",
+    ),
+    (
+        "cachedHashCode",
+        "statuses",
+    ),
 )
 
 
@@ -6057,17 +6771,20 @@ def _enc_MaintenanceStatusResult(o: MaintenanceStatusResult) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            ',"statuses":', _enc_set_HostStatus(o.statuses),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                ',"statuses":',
+                _enc_set_HostStatus(o.statuses),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and _cs.frozen(o.statuses)):
+    if o._jhash and _cs.frozen(o.statuses):
         _set(o, "_json", text)
     return text
 
@@ -6077,7 +6794,6 @@ def _dec_MaintenanceStatusResult(d: _typing.Any) -> MaintenanceStatusResult:
         raise _cs.expected("a MaintenanceStatusResult object", d)
     if tuple(d) not in _SHAPE_MaintenanceStatusResult.valid:
         _SHAPE_MaintenanceStatusResult.check(d)
-    get = d.get
     key = _INTERNED_MaintenanceStatusResult.key(d)
     if key is not None:
         found = _INTERNED_MaintenanceStatusResult.get(key)
@@ -6117,12 +6833,18 @@ def _hash_MaintenanceStatusResult(o: MaintenanceStatusResult, ids: _Ids) -> int:
     return h
 
 
-# -- struct EndMaintenanceResult ----------------------------------------
+# -- struct EndMaintenanceResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_EndMaintenanceResult = _cs.Shape(
     "EndMaintenanceResult",
-    ("cachedHashCode", "statuses",),
-    ("cachedHashCode", "statuses",),
+    (
+        "cachedHashCode",
+        "statuses",
+    ),
+    (
+        "cachedHashCode",
+        "statuses",
+    ),
 )
 
 
@@ -6137,17 +6859,20 @@ def _enc_EndMaintenanceResult(o: EndMaintenanceResult) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            ',"statuses":', _enc_set_HostStatus(o.statuses),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                ',"statuses":',
+                _enc_set_HostStatus(o.statuses),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and _cs.frozen(o.statuses)):
+    if o._jhash and _cs.frozen(o.statuses):
         _set(o, "_json", text)
     return text
 
@@ -6157,7 +6882,6 @@ def _dec_EndMaintenanceResult(d: _typing.Any) -> EndMaintenanceResult:
         raise _cs.expected("a EndMaintenanceResult object", d)
     if tuple(d) not in _SHAPE_EndMaintenanceResult.valid:
         _SHAPE_EndMaintenanceResult.check(d)
-    get = d.get
     key = _INTERNED_EndMaintenanceResult.key(d)
     if key is not None:
         found = _INTERNED_EndMaintenanceResult.get(key)
@@ -6197,12 +6921,18 @@ def _hash_EndMaintenanceResult(o: EndMaintenanceResult, ids: _Ids) -> int:
     return h
 
 
-# -- struct RoleSummaryResult -------------------------------------------
+# -- struct RoleSummaryResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_RoleSummaryResult = _cs.Shape(
     "RoleSummaryResult",
-    ("cachedHashCode", "summaries",),
-    ("cachedHashCode", "summaries",),
+    (
+        "cachedHashCode",
+        "summaries",
+    ),
+    (
+        "cachedHashCode",
+        "summaries",
+    ),
 )
 
 
@@ -6217,17 +6947,20 @@ def _enc_RoleSummaryResult(o: RoleSummaryResult) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            ',"summaries":', _enc_set_RoleSummary(o.summaries),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                ',"summaries":',
+                _enc_set_RoleSummary(o.summaries),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and _cs.frozen(o.summaries)):
+    if o._jhash and _cs.frozen(o.summaries):
         _set(o, "_json", text)
     return text
 
@@ -6237,7 +6970,6 @@ def _dec_RoleSummaryResult(d: _typing.Any) -> RoleSummaryResult:
         raise _cs.expected("a RoleSummaryResult object", d)
     if tuple(d) not in _SHAPE_RoleSummaryResult.valid:
         _SHAPE_RoleSummaryResult.check(d)
-    get = d.get
     key = _INTERNED_RoleSummaryResult.key(d)
     if key is not None:
         found = _INTERNED_RoleSummaryResult.get(key)
@@ -6277,12 +7009,18 @@ def _hash_RoleSummaryResult(o: RoleSummaryResult, ids: _Ids) -> int:
     return h
 
 
-# -- struct JobSummaryResult --------------------------------------------
+# -- struct JobSummaryResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_JobSummaryResult = _cs.Shape(
     "JobSummaryResult",
-    ("cachedHashCode", "summaries",),
-    ("cachedHashCode", "summaries",),
+    (
+        "cachedHashCode",
+        "summaries",
+    ),
+    (
+        "cachedHashCode",
+        "summaries",
+    ),
 )
 
 
@@ -6297,17 +7035,20 @@ def _enc_JobSummaryResult(o: JobSummaryResult) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            ',"summaries":', _enc_set_JobSummary(o.summaries),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                ',"summaries":',
+                _enc_set_JobSummary(o.summaries),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and _cs.frozen(o.summaries)):
+    if o._jhash and _cs.frozen(o.summaries):
         _set(o, "_json", text)
     return text
 
@@ -6317,7 +7058,6 @@ def _dec_JobSummaryResult(d: _typing.Any) -> JobSummaryResult:
         raise _cs.expected("a JobSummaryResult object", d)
     if tuple(d) not in _SHAPE_JobSummaryResult.valid:
         _SHAPE_JobSummaryResult.check(d)
-    get = d.get
     key = _INTERNED_JobSummaryResult.key(d)
     if key is not None:
         found = _INTERNED_JobSummaryResult.get(key)
@@ -6357,11 +7097,14 @@ def _hash_JobSummaryResult(o: JobSummaryResult, ids: _Ids) -> int:
     return h
 
 
-# -- struct ConfigSummaryResult -----------------------------------------
+# -- struct ConfigSummaryResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_ConfigSummaryResult = _cs.Shape(
     "ConfigSummaryResult",
-    ("cachedHashCode", "summary",),
+    (
+        "cachedHashCode",
+        "summary",
+    ),
     ("cachedHashCode",),
 )
 
@@ -6377,17 +7120,19 @@ def _enc_ConfigSummaryResult(o: ConfigSummaryResult) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.summary is None else ',"summary":' + _enc_ConfigSummary(o.summary),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.summary is None else ',"summary":' + _enc_ConfigSummary(o.summary),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and (o.summary is None or o.summary._json.__class__ is str)):
+    if o._jhash and (o.summary is None or o.summary._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -6440,12 +7185,18 @@ def _hash_ConfigSummaryResult(o: ConfigSummaryResult, ids: _Ids) -> int:
     return h
 
 
-# -- struct GetPendingReasonResult --------------------------------------
+# -- struct GetPendingReasonResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_GetPendingReasonResult = _cs.Shape(
     "GetPendingReasonResult",
-    ("cachedHashCode", "reasons",),
-    ("cachedHashCode", "reasons",),
+    (
+        "cachedHashCode",
+        "reasons",
+    ),
+    (
+        "cachedHashCode",
+        "reasons",
+    ),
 )
 
 
@@ -6460,17 +7211,20 @@ def _enc_GetPendingReasonResult(o: GetPendingReasonResult) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            ',"reasons":', _enc_set_PendingReason(o.reasons),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                ',"reasons":',
+                _enc_set_PendingReason(o.reasons),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and _cs.frozen(o.reasons)):
+    if o._jhash and _cs.frozen(o.reasons):
         _set(o, "_json", text)
     return text
 
@@ -6480,7 +7234,6 @@ def _dec_GetPendingReasonResult(d: _typing.Any) -> GetPendingReasonResult:
         raise _cs.expected("a GetPendingReasonResult object", d)
     if tuple(d) not in _SHAPE_GetPendingReasonResult.valid:
         _SHAPE_GetPendingReasonResult.check(d)
-    get = d.get
     key = _INTERNED_GetPendingReasonResult.key(d)
     if key is not None:
         found = _INTERNED_GetPendingReasonResult.get(key)
@@ -6520,11 +7273,14 @@ def _hash_GetPendingReasonResult(o: GetPendingReasonResult, ids: _Ids) -> int:
     return h
 
 
-# -- struct StartJobUpdateResult ----------------------------------------
+# -- struct StartJobUpdateResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_StartJobUpdateResult = _cs.Shape(
     "StartJobUpdateResult",
-    ("cachedHashCode", "key",),
+    (
+        "cachedHashCode",
+        "key",
+    ),
     ("cachedHashCode",),
 )
 
@@ -6540,17 +7296,19 @@ def _enc_StartJobUpdateResult(o: StartJobUpdateResult) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.key is None else ',"key":' + _enc_JobUpdateKey(o.key),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.key is None else ',"key":' + _enc_JobUpdateKey(o.key),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and (o.key is None or o.key._json.__class__ is str)):
+    if o._jhash and (o.key is None or o.key._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -6603,12 +7361,18 @@ def _hash_StartJobUpdateResult(o: StartJobUpdateResult, ids: _Ids) -> int:
     return h
 
 
-# -- struct GetJobUpdateSummariesResult ---------------------------------
+# -- struct GetJobUpdateSummariesResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_GetJobUpdateSummariesResult = _cs.Shape(
     "GetJobUpdateSummariesResult",
-    ("cachedHashCode", "updateSummaries",),
-    ("cachedHashCode", "updateSummaries",),
+    (
+        "cachedHashCode",
+        "updateSummaries",
+    ),
+    (
+        "cachedHashCode",
+        "updateSummaries",
+    ),
 )
 
 
@@ -6623,17 +7387,20 @@ def _enc_GetJobUpdateSummariesResult(o: GetJobUpdateSummariesResult) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            ',"updateSummaries":', _enc_list_JobUpdateSummary(o.updateSummaries),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                ',"updateSummaries":',
+                _enc_list_JobUpdateSummary(o.updateSummaries),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and _cs.frozen(o.updateSummaries)):
+    if o._jhash and _cs.frozen(o.updateSummaries):
         _set(o, "_json", text)
     return text
 
@@ -6643,7 +7410,6 @@ def _dec_GetJobUpdateSummariesResult(d: _typing.Any) -> GetJobUpdateSummariesRes
         raise _cs.expected("a GetJobUpdateSummariesResult object", d)
     if tuple(d) not in _SHAPE_GetJobUpdateSummariesResult.valid:
         _SHAPE_GetJobUpdateSummariesResult.check(d)
-    get = d.get
     key = _INTERNED_GetJobUpdateSummariesResult.key(d)
     if key is not None:
         found = _INTERNED_GetJobUpdateSummariesResult.get(key)
@@ -6683,11 +7449,14 @@ def _hash_GetJobUpdateSummariesResult(o: GetJobUpdateSummariesResult, ids: _Ids)
     return h
 
 
-# -- struct GetJobUpdateDetailsResult -----------------------------------
+# -- struct GetJobUpdateDetailsResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_GetJobUpdateDetailsResult = _cs.Shape(
     "GetJobUpdateDetailsResult",
-    ("cachedHashCode", "details",),
+    (
+        "cachedHashCode",
+        "details",
+    ),
     ("cachedHashCode",),
 )
 
@@ -6703,17 +7472,19 @@ def _enc_GetJobUpdateDetailsResult(o: GetJobUpdateDetailsResult) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.details is None else ',"details":' + _enc_JobUpdateDetails(o.details),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.details is None else ',"details":' + _enc_JobUpdateDetails(o.details),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and (o.details is None or o.details._json.__class__ is str)):
+    if o._jhash and (o.details is None or o.details._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -6766,11 +7537,14 @@ def _hash_GetJobUpdateDetailsResult(o: GetJobUpdateDetailsResult, ids: _Ids) -> 
     return h
 
 
-# -- struct PulseJobUpdateResult ----------------------------------------
+# -- struct PulseJobUpdateResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_PulseJobUpdateResult = _cs.Shape(
     "PulseJobUpdateResult",
-    ("cachedHashCode", "status",),
+    (
+        "cachedHashCode",
+        "status",
+    ),
     ("cachedHashCode",),
 )
 
@@ -6787,11 +7561,14 @@ def _enc_PulseJobUpdateResult(o: PulseJobUpdateResult) -> str:
             return text
     epoch = _EPOCH[0]
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.status is None else ',"status":' + _Q_JobUpdatePulseStatus[o.status],
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.status is None else ',"status":' + _Q_JobUpdatePulseStatus[o.status],
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
@@ -6842,12 +7619,24 @@ def _hash_PulseJobUpdateResult(o: PulseJobUpdateResult, ids: _Ids) -> int:
     return h
 
 
-# -- struct GetJobUpdateDiffResult --------------------------------------
+# -- struct GetJobUpdateDiffResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_GetJobUpdateDiffResult = _cs.Shape(
     "GetJobUpdateDiffResult",
-    ("cachedHashCode", "add", "remove", "update", "unchanged",),
-    ("cachedHashCode", "add", "remove", "update", "unchanged",),
+    (
+        "cachedHashCode",
+        "add",
+        "remove",
+        "update",
+        "unchanged",
+    ),
+    (
+        "cachedHashCode",
+        "add",
+        "remove",
+        "update",
+        "unchanged",
+    ),
 )
 
 
@@ -6862,23 +7651,26 @@ def _enc_GetJobUpdateDiffResult(o: GetJobUpdateDiffResult) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            ',"add":', _enc_set_ConfigGroup(o.add),
-            ',"remove":', _enc_set_ConfigGroup(o.remove),
-            ',"update":', _enc_set_ConfigGroup(o.update),
-            ',"unchanged":', _enc_set_ConfigGroup(o.unchanged),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                ',"add":',
+                _enc_set_ConfigGroup(o.add),
+                ',"remove":',
+                _enc_set_ConfigGroup(o.remove),
+                ',"update":',
+                _enc_set_ConfigGroup(o.update),
+                ',"unchanged":',
+                _enc_set_ConfigGroup(o.unchanged),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and _cs.frozen(o.add)
-            and _cs.frozen(o.remove)
-            and _cs.frozen(o.update)
-            and _cs.frozen(o.unchanged)):
+    if o._jhash and _cs.frozen(o.add) and _cs.frozen(o.remove) and _cs.frozen(o.update) and _cs.frozen(o.unchanged):
         _set(o, "_json", text)
     return text
 
@@ -6888,7 +7680,6 @@ def _dec_GetJobUpdateDiffResult(d: _typing.Any) -> GetJobUpdateDiffResult:
         raise _cs.expected("a GetJobUpdateDiffResult object", d)
     if tuple(d) not in _SHAPE_GetJobUpdateDiffResult.valid:
         _SHAPE_GetJobUpdateDiffResult.check(d)
-    get = d.get
     key = _INTERNED_GetJobUpdateDiffResult.key(d)
     if key is not None:
         found = _INTERNED_GetJobUpdateDiffResult.get(key)
@@ -6940,12 +7731,19 @@ def _hash_GetJobUpdateDiffResult(o: GetJobUpdateDiffResult, ids: _Ids) -> int:
     return h
 
 
-# -- struct TierConfig --------------------------------------------------
+# -- struct TierConfig
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_TierConfig = _cs.Shape(
     "TierConfig",
-    ("cachedHashCode", "name", "settings",),
-    ("cachedHashCode", "settings",),
+    (
+        "cachedHashCode",
+        "name",
+        "settings",
+    ),
+    (
+        "cachedHashCode",
+        "settings",
+    ),
 )
 
 
@@ -6961,12 +7759,16 @@ def _enc_TierConfig(o: TierConfig) -> str:
             return text
     epoch = _EPOCH[0]
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.name is None else ',"name":' + _gs(o.name),
-            ',"settings":', _enc_map_string_string(o.settings),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.name is None else ',"name":' + _gs(o.name),
+                ',"settings":',
+                _enc_map_string_string(o.settings),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
@@ -7018,12 +7820,19 @@ def _hash_TierConfig(o: TierConfig, ids: _Ids) -> int:
     return h
 
 
-# -- struct GetTierConfigResult -----------------------------------------
+# -- struct GetTierConfigResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_GetTierConfigResult = _cs.Shape(
     "GetTierConfigResult",
-    ("cachedHashCode", "defaultTierName", "tiers",),
-    ("cachedHashCode", "tiers",),
+    (
+        "cachedHashCode",
+        "defaultTierName",
+        "tiers",
+    ),
+    (
+        "cachedHashCode",
+        "tiers",
+    ),
 )
 
 
@@ -7038,18 +7847,21 @@ def _enc_GetTierConfigResult(o: GetTierConfigResult) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.defaultTierName is None else ',"defaultTierName":' + _gs(o.defaultTierName),
-            ',"tiers":', _enc_set_TierConfig(o.tiers),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.defaultTierName is None else ',"defaultTierName":' + _gs(o.defaultTierName),
+                ',"tiers":',
+                _enc_set_TierConfig(o.tiers),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and _cs.frozen(o.tiers)):
+    if o._jhash and _cs.frozen(o.tiers):
         _set(o, "_json", text)
     return text
 
@@ -7106,11 +7918,15 @@ def _hash_GetTierConfigResult(o: GetTierConfigResult, ids: _Ids) -> int:
     return h
 
 
-# -- struct ServerInfo --------------------------------------------------
+# -- struct ServerInfo
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_ServerInfo = _cs.Shape(
     "ServerInfo",
-    ("cachedHashCode", "clusterName", "statsUrlPrefix",),
+    (
+        "cachedHashCode",
+        "clusterName",
+        "statsUrlPrefix",
+    ),
     ("cachedHashCode",),
 )
 
@@ -7127,12 +7943,15 @@ def _enc_ServerInfo(o: ServerInfo) -> str:
             return text
     epoch = _EPOCH[0]
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.clusterName is None else ',"clusterName":' + _gs(o.clusterName),
-            "" if o.statsUrlPrefix is None else ',"statsUrlPrefix":' + _gs(o.statsUrlPrefix),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.clusterName is None else ',"clusterName":' + _gs(o.clusterName),
+                "" if o.statsUrlPrefix is None else ',"statsUrlPrefix":' + _gs(o.statsUrlPrefix),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
@@ -7187,7 +8006,7 @@ def _hash_ServerInfo(o: ServerInfo, ids: _Ids) -> int:
     return h
 
 
-# -- union Result ------------------------------------------------------
+# -- union Result
 # (_ARMS_Result and _SETFIELDS_Result are at the end of the module.)
 
 
@@ -7253,11 +8072,14 @@ def _hash_Result(o: Result, ids: _Ids) -> int:
     return h
 
 
-# -- struct ResponseDetail ----------------------------------------------
+# -- struct ResponseDetail
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_ResponseDetail = _cs.Shape(
     "ResponseDetail",
-    ("cachedHashCode", "message",),
+    (
+        "cachedHashCode",
+        "message",
+    ),
     ("cachedHashCode",),
 )
 
@@ -7274,11 +8096,14 @@ def _enc_ResponseDetail(o: ResponseDetail) -> str:
             return text
     epoch = _EPOCH[0]
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.message is None else ',"message":' + _gs(o.message),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.message is None else ',"message":' + _gs(o.message),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     _set(o, "_json", text if o._jhash else (text, epoch))
@@ -7326,12 +8151,21 @@ def _hash_ResponseDetail(o: ResponseDetail, ids: _Ids) -> int:
     return h
 
 
-# -- struct Response ----------------------------------------------------
+# -- struct Response
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_Response = _cs.Shape(
     "Response",
-    ("cachedHashCode", "responseCode", "serverInfo", "result", "details",),
-    ("cachedHashCode", "details",),
+    (
+        "cachedHashCode",
+        "responseCode",
+        "serverInfo",
+        "result",
+        "details",
+    ),
+    (
+        "cachedHashCode",
+        "details",
+    ),
 )
 
 
@@ -7346,22 +8180,28 @@ def _enc_Response(o: Response) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.responseCode is None else ',"responseCode":' + _Q_ResponseCode[o.responseCode],
-            "" if o.serverInfo is None else ',"serverInfo":' + _enc_ServerInfo(o.serverInfo),
-            "" if o.result is None else ',"result":' + _enc_Result(o.result),
-            ',"details":', _enc_list_ResponseDetail(o.details),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.responseCode is None else ',"responseCode":' + _Q_ResponseCode[o.responseCode],
+                "" if o.serverInfo is None else ',"serverInfo":' + _enc_ServerInfo(o.serverInfo),
+                "" if o.result is None else ',"result":' + _enc_Result(o.result),
+                ',"details":',
+                _enc_list_ResponseDetail(o.details),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and (o.serverInfo is None or o.serverInfo._json.__class__ is str)
-            and (o.result is None or o.result._json.__class__ is str)
-            and _cs.frozen(o.details)):
+    if (
+        o._jhash
+        and (o.serverInfo is None or o.serverInfo._json.__class__ is str)
+        and (o.result is None or o.result._json.__class__ is str)
+        and _cs.frozen(o.details)
+    ):
         _set(o, "_json", text)
     return text
 
@@ -7435,11 +8275,16 @@ def _hash_Response(o: Response, ids: _Ids) -> int:
     return h
 
 
-# -- struct InstanceConfigRewrite ---------------------------------------
+# -- struct InstanceConfigRewrite
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_InstanceConfigRewrite = _cs.Shape(
     "InstanceConfigRewrite",
-    ("cachedHashCode", "instanceKey", "oldTask", "rewrittenTask",),
+    (
+        "cachedHashCode",
+        "instanceKey",
+        "oldTask",
+        "rewrittenTask",
+    ),
     ("cachedHashCode",),
 )
 
@@ -7455,21 +8300,26 @@ def _enc_InstanceConfigRewrite(o: InstanceConfigRewrite) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.instanceKey is None else ',"instanceKey":' + _enc_InstanceKey(o.instanceKey),
-            "" if o.oldTask is None else ',"oldTask":' + _enc_TaskConfig(o.oldTask),
-            "" if o.rewrittenTask is None else ',"rewrittenTask":' + _enc_TaskConfig(o.rewrittenTask),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.instanceKey is None else ',"instanceKey":' + _enc_InstanceKey(o.instanceKey),
+                "" if o.oldTask is None else ',"oldTask":' + _enc_TaskConfig(o.oldTask),
+                "" if o.rewrittenTask is None else ',"rewrittenTask":' + _enc_TaskConfig(o.rewrittenTask),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and (o.instanceKey is None or o.instanceKey._json.__class__ is str)
-            and (o.oldTask is None or o.oldTask._json.__class__ is str)
-            and (o.rewrittenTask is None or o.rewrittenTask._json.__class__ is str)):
+    if (
+        o._jhash
+        and (o.instanceKey is None or o.instanceKey._json.__class__ is str)
+        and (o.oldTask is None or o.oldTask._json.__class__ is str)
+        and (o.rewrittenTask is None or o.rewrittenTask._json.__class__ is str)
+    ):
         _set(o, "_json", text)
     return text
 
@@ -7536,11 +8386,15 @@ def _hash_InstanceConfigRewrite(o: InstanceConfigRewrite, ids: _Ids) -> int:
     return h
 
 
-# -- struct JobConfigRewrite --------------------------------------------
+# -- struct JobConfigRewrite
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_JobConfigRewrite = _cs.Shape(
     "JobConfigRewrite",
-    ("cachedHashCode", "oldJob", "rewrittenJob",),
+    (
+        "cachedHashCode",
+        "oldJob",
+        "rewrittenJob",
+    ),
     ("cachedHashCode",),
 )
 
@@ -7556,19 +8410,24 @@ def _enc_JobConfigRewrite(o: JobConfigRewrite) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            "" if o.oldJob is None else ',"oldJob":' + _enc_JobConfiguration(o.oldJob),
-            "" if o.rewrittenJob is None else ',"rewrittenJob":' + _enc_JobConfiguration(o.rewrittenJob),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                "" if o.oldJob is None else ',"oldJob":' + _enc_JobConfiguration(o.oldJob),
+                "" if o.rewrittenJob is None else ',"rewrittenJob":' + _enc_JobConfiguration(o.rewrittenJob),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and (o.oldJob is None or o.oldJob._json.__class__ is str)
-            and (o.rewrittenJob is None or o.rewrittenJob._json.__class__ is str)):
+    if (
+        o._jhash
+        and (o.oldJob is None or o.oldJob._json.__class__ is str)
+        and (o.rewrittenJob is None or o.rewrittenJob._json.__class__ is str)
+    ):
         _set(o, "_json", text)
     return text
 
@@ -7628,7 +8487,7 @@ def _hash_JobConfigRewrite(o: JobConfigRewrite, ids: _Ids) -> int:
     return h
 
 
-# -- union ConfigRewrite -----------------------------------------------
+# -- union ConfigRewrite
 # (_ARMS_ConfigRewrite and _SETFIELDS_ConfigRewrite are at the end of the module.)
 
 
@@ -7694,12 +8553,18 @@ def _hash_ConfigRewrite(o: ConfigRewrite, ids: _Ids) -> int:
     return h
 
 
-# -- struct RewriteConfigsRequest ---------------------------------------
+# -- struct RewriteConfigsRequest
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
 _SHAPE_RewriteConfigsRequest = _cs.Shape(
     "RewriteConfigsRequest",
-    ("cachedHashCode", "rewriteCommands",),
-    ("cachedHashCode", "rewriteCommands",),
+    (
+        "cachedHashCode",
+        "rewriteCommands",
+    ),
+    (
+        "cachedHashCode",
+        "rewriteCommands",
+    ),
 )
 
 
@@ -7714,17 +8579,20 @@ def _enc_RewriteConfigsRequest(o: RewriteConfigsRequest) -> str:
             text = cached[0]
             return text
     try:
-        text = "".join((
-            '{"cachedHashCode":', str(o._jhash),
-            ',"rewriteCommands":', _enc_list_ConfigRewrite(o.rewriteCommands),
-            "}",
-        ))
+        text = "".join(
+            (
+                '{"cachedHashCode":',
+                str(o._jhash),
+                ',"rewriteCommands":',
+                _enc_list_ConfigRewrite(o.rewriteCommands),
+                "}",
+            )
+        )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     # Kept only once final (hashed, nothing inside can change): objects made per
     # event are written once, and keeping every one's JSON would double memory.
-    if (o._jhash
-            and _cs.frozen(o.rewriteCommands)):
+    if o._jhash and _cs.frozen(o.rewriteCommands):
         _set(o, "_json", text)
     return text
 
@@ -7734,7 +8602,6 @@ def _dec_RewriteConfigsRequest(d: _typing.Any) -> RewriteConfigsRequest:
         raise _cs.expected("a RewriteConfigsRequest object", d)
     if tuple(d) not in _SHAPE_RewriteConfigsRequest.valid:
         _SHAPE_RewriteConfigsRequest.check(d)
-    get = d.get
     key = _INTERNED_RewriteConfigsRequest.key(d)
     if key is not None:
         found = _INTERNED_RewriteConfigsRequest.get(key)
@@ -7774,7 +8641,7 @@ def _hash_RewriteConfigsRequest(o: RewriteConfigsRequest, ids: _Ids) -> int:
     return h
 
 
-# -- containers ------------------------------------------------------------------
+# -- containers
 
 
 def _enc_set_string(v: _ct.OrderedSet[str]) -> str:
@@ -8304,11 +9171,22 @@ def _hash_list_ConfigRewrite(v: tuple[ConfigRewrite, ...], ids: _Ids) -> int:
 # Union arm tables. They name the encoders, decoders and hashes of the arms'
 # types, so they come after every function: an arm's type may be declared
 # after the union, or be a container.
+_Arm = tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]
 
 # TaskConstraint: arm name -> (setField and value key as written, identity key, encoder, hash).
-_ARMS_TaskConstraint: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
-    "value": (',"setField":"VALUE","value":', "TaskConstraint._Fields.VALUE", _enc_ValueConstraint, _hash_ValueConstraint),
-    "limit": (',"setField":"LIMIT","value":', "TaskConstraint._Fields.LIMIT", _enc_LimitConstraint, _hash_LimitConstraint),
+_ARMS_TaskConstraint: dict[str, _Arm] = {
+    "value": (
+        ',"setField":"VALUE","value":',
+        "TaskConstraint._Fields.VALUE",
+        _enc_ValueConstraint,
+        _hash_ValueConstraint,
+    ),
+    "limit": (
+        ',"setField":"LIMIT","value":',
+        "TaskConstraint._Fields.LIMIT",
+        _enc_LimitConstraint,
+        _hash_LimitConstraint,
+    ),
 }
 # TaskConstraint: setField as written -> (arm name, decoder).
 _SETFIELDS_TaskConstraint: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
@@ -8317,8 +9195,13 @@ _SETFIELDS_TaskConstraint: dict[str, tuple[str, _typing.Callable[[_typing.Any], 
 }
 
 # LockKey: arm name -> (setField and value key as written, identity key, encoder, hash).
-_ARMS_LockKey: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
-    "job": (',"setField":"JOB","value":', "LockKey._Fields.JOB", _enc_JobKey, _hash_JobKey),
+_ARMS_LockKey: dict[str, _Arm] = {
+    "job": (
+        ',"setField":"JOB","value":',
+        "LockKey._Fields.JOB",
+        _enc_JobKey,
+        _hash_JobKey,
+    ),
 }
 # LockKey: setField as written -> (arm name, decoder).
 _SETFIELDS_LockKey: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
@@ -8326,9 +9209,19 @@ _SETFIELDS_LockKey: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing
 }
 
 # Image: arm name -> (setField and value key as written, identity key, encoder, hash).
-_ARMS_Image: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
-    "docker": (',"setField":"DOCKER","value":', "Image._Fields.DOCKER", _enc_DockerImage, _hash_DockerImage),
-    "appc": (',"setField":"APPC","value":', "Image._Fields.APPC", _enc_AppcImage, _hash_AppcImage),
+_ARMS_Image: dict[str, _Arm] = {
+    "docker": (
+        ',"setField":"DOCKER","value":',
+        "Image._Fields.DOCKER",
+        _enc_DockerImage,
+        _hash_DockerImage,
+    ),
+    "appc": (
+        ',"setField":"APPC","value":',
+        "Image._Fields.APPC",
+        _enc_AppcImage,
+        _hash_AppcImage,
+    ),
 }
 # Image: setField as written -> (arm name, decoder).
 _SETFIELDS_Image: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
@@ -8337,9 +9230,19 @@ _SETFIELDS_Image: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.A
 }
 
 # Container: arm name -> (setField and value key as written, identity key, encoder, hash).
-_ARMS_Container: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
-    "mesos": (',"setField":"MESOS","value":', "Container._Fields.MESOS", _enc_MesosContainer, _hash_MesosContainer),
-    "docker": (',"setField":"DOCKER","value":', "Container._Fields.DOCKER", _enc_DockerContainer, _hash_DockerContainer),
+_ARMS_Container: dict[str, _Arm] = {
+    "mesos": (
+        ',"setField":"MESOS","value":',
+        "Container._Fields.MESOS",
+        _enc_MesosContainer,
+        _hash_MesosContainer,
+    ),
+    "docker": (
+        ',"setField":"DOCKER","value":',
+        "Container._Fields.DOCKER",
+        _enc_DockerContainer,
+        _hash_DockerContainer,
+    ),
 }
 # Container: setField as written -> (arm name, decoder).
 _SETFIELDS_Container: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
@@ -8348,12 +9251,37 @@ _SETFIELDS_Container: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typi
 }
 
 # Resource: arm name -> (setField and value key as written, identity key, encoder, hash).
-_ARMS_Resource: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
-    "numCpus": (',"setField":"NUM_CPUS","value":', "Resource._Fields.NUM_CPUS", _gd, _cs.hash_double),
-    "ramMb": (',"setField":"RAM_MB","value":', "Resource._Fields.RAM_MB", str, _cs.hash_i64),
-    "diskMb": (',"setField":"DISK_MB","value":', "Resource._Fields.DISK_MB", str, _cs.hash_i64),
-    "namedPort": (',"setField":"NAMED_PORT","value":', "Resource._Fields.NAMED_PORT", _gs, _cs.hash_string),
-    "numGpus": (',"setField":"NUM_GPUS","value":', "Resource._Fields.NUM_GPUS", str, _cs.hash_i64),
+_ARMS_Resource: dict[str, _Arm] = {
+    "numCpus": (
+        ',"setField":"NUM_CPUS","value":',
+        "Resource._Fields.NUM_CPUS",
+        _gd,
+        _cs.hash_double,
+    ),
+    "ramMb": (
+        ',"setField":"RAM_MB","value":',
+        "Resource._Fields.RAM_MB",
+        str,
+        _cs.hash_i64,
+    ),
+    "diskMb": (
+        ',"setField":"DISK_MB","value":',
+        "Resource._Fields.DISK_MB",
+        str,
+        _cs.hash_i64,
+    ),
+    "namedPort": (
+        ',"setField":"NAMED_PORT","value":',
+        "Resource._Fields.NAMED_PORT",
+        _gs,
+        _cs.hash_string,
+    ),
+    "numGpus": (
+        ',"setField":"NUM_GPUS","value":',
+        "Resource._Fields.NUM_GPUS",
+        str,
+        _cs.hash_i64,
+    ),
 }
 # Resource: setField as written -> (arm name, decoder).
 _SETFIELDS_Resource: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
@@ -8365,27 +9293,127 @@ _SETFIELDS_Resource: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typin
 }
 
 # Result: arm name -> (setField and value key as written, identity key, encoder, hash).
-_ARMS_Result: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
-    "populateJobResult": (',"setField":"POPULATE_JOB_RESULT","value":', "Result._Fields.POPULATE_JOB_RESULT", _enc_PopulateJobResult, _hash_PopulateJobResult),
-    "scheduleStatusResult": (',"setField":"SCHEDULE_STATUS_RESULT","value":', "Result._Fields.SCHEDULE_STATUS_RESULT", _enc_ScheduleStatusResult, _hash_ScheduleStatusResult),
-    "getJobsResult": (',"setField":"GET_JOBS_RESULT","value":', "Result._Fields.GET_JOBS_RESULT", _enc_GetJobsResult, _hash_GetJobsResult),
-    "getQuotaResult": (',"setField":"GET_QUOTA_RESULT","value":', "Result._Fields.GET_QUOTA_RESULT", _enc_GetQuotaResult, _hash_GetQuotaResult),
-    "listBackupsResult": (',"setField":"LIST_BACKUPS_RESULT","value":', "Result._Fields.LIST_BACKUPS_RESULT", _enc_ListBackupsResult, _hash_ListBackupsResult),
-    "startMaintenanceResult": (',"setField":"START_MAINTENANCE_RESULT","value":', "Result._Fields.START_MAINTENANCE_RESULT", _enc_StartMaintenanceResult, _hash_StartMaintenanceResult),
-    "drainHostsResult": (',"setField":"DRAIN_HOSTS_RESULT","value":', "Result._Fields.DRAIN_HOSTS_RESULT", _enc_DrainHostsResult, _hash_DrainHostsResult),
-    "queryRecoveryResult": (',"setField":"QUERY_RECOVERY_RESULT","value":', "Result._Fields.QUERY_RECOVERY_RESULT", _enc_QueryRecoveryResult, _hash_QueryRecoveryResult),
-    "maintenanceStatusResult": (',"setField":"MAINTENANCE_STATUS_RESULT","value":', "Result._Fields.MAINTENANCE_STATUS_RESULT", _enc_MaintenanceStatusResult, _hash_MaintenanceStatusResult),
-    "endMaintenanceResult": (',"setField":"END_MAINTENANCE_RESULT","value":', "Result._Fields.END_MAINTENANCE_RESULT", _enc_EndMaintenanceResult, _hash_EndMaintenanceResult),
-    "roleSummaryResult": (',"setField":"ROLE_SUMMARY_RESULT","value":', "Result._Fields.ROLE_SUMMARY_RESULT", _enc_RoleSummaryResult, _hash_RoleSummaryResult),
-    "jobSummaryResult": (',"setField":"JOB_SUMMARY_RESULT","value":', "Result._Fields.JOB_SUMMARY_RESULT", _enc_JobSummaryResult, _hash_JobSummaryResult),
-    "configSummaryResult": (',"setField":"CONFIG_SUMMARY_RESULT","value":', "Result._Fields.CONFIG_SUMMARY_RESULT", _enc_ConfigSummaryResult, _hash_ConfigSummaryResult),
-    "getPendingReasonResult": (',"setField":"GET_PENDING_REASON_RESULT","value":', "Result._Fields.GET_PENDING_REASON_RESULT", _enc_GetPendingReasonResult, _hash_GetPendingReasonResult),
-    "startJobUpdateResult": (',"setField":"START_JOB_UPDATE_RESULT","value":', "Result._Fields.START_JOB_UPDATE_RESULT", _enc_StartJobUpdateResult, _hash_StartJobUpdateResult),
-    "getJobUpdateSummariesResult": (',"setField":"GET_JOB_UPDATE_SUMMARIES_RESULT","value":', "Result._Fields.GET_JOB_UPDATE_SUMMARIES_RESULT", _enc_GetJobUpdateSummariesResult, _hash_GetJobUpdateSummariesResult),
-    "getJobUpdateDetailsResult": (',"setField":"GET_JOB_UPDATE_DETAILS_RESULT","value":', "Result._Fields.GET_JOB_UPDATE_DETAILS_RESULT", _enc_GetJobUpdateDetailsResult, _hash_GetJobUpdateDetailsResult),
-    "pulseJobUpdateResult": (',"setField":"PULSE_JOB_UPDATE_RESULT","value":', "Result._Fields.PULSE_JOB_UPDATE_RESULT", _enc_PulseJobUpdateResult, _hash_PulseJobUpdateResult),
-    "getJobUpdateDiffResult": (',"setField":"GET_JOB_UPDATE_DIFF_RESULT","value":', "Result._Fields.GET_JOB_UPDATE_DIFF_RESULT", _enc_GetJobUpdateDiffResult, _hash_GetJobUpdateDiffResult),
-    "getTierConfigResult": (',"setField":"GET_TIER_CONFIG_RESULT","value":', "Result._Fields.GET_TIER_CONFIG_RESULT", _enc_GetTierConfigResult, _hash_GetTierConfigResult),
+_ARMS_Result: dict[str, _Arm] = {
+    "populateJobResult": (
+        ',"setField":"POPULATE_JOB_RESULT","value":',
+        "Result._Fields.POPULATE_JOB_RESULT",
+        _enc_PopulateJobResult,
+        _hash_PopulateJobResult,
+    ),
+    "scheduleStatusResult": (
+        ',"setField":"SCHEDULE_STATUS_RESULT","value":',
+        "Result._Fields.SCHEDULE_STATUS_RESULT",
+        _enc_ScheduleStatusResult,
+        _hash_ScheduleStatusResult,
+    ),
+    "getJobsResult": (
+        ',"setField":"GET_JOBS_RESULT","value":',
+        "Result._Fields.GET_JOBS_RESULT",
+        _enc_GetJobsResult,
+        _hash_GetJobsResult,
+    ),
+    "getQuotaResult": (
+        ',"setField":"GET_QUOTA_RESULT","value":',
+        "Result._Fields.GET_QUOTA_RESULT",
+        _enc_GetQuotaResult,
+        _hash_GetQuotaResult,
+    ),
+    "listBackupsResult": (
+        ',"setField":"LIST_BACKUPS_RESULT","value":',
+        "Result._Fields.LIST_BACKUPS_RESULT",
+        _enc_ListBackupsResult,
+        _hash_ListBackupsResult,
+    ),
+    "startMaintenanceResult": (
+        ',"setField":"START_MAINTENANCE_RESULT","value":',
+        "Result._Fields.START_MAINTENANCE_RESULT",
+        _enc_StartMaintenanceResult,
+        _hash_StartMaintenanceResult,
+    ),
+    "drainHostsResult": (
+        ',"setField":"DRAIN_HOSTS_RESULT","value":',
+        "Result._Fields.DRAIN_HOSTS_RESULT",
+        _enc_DrainHostsResult,
+        _hash_DrainHostsResult,
+    ),
+    "queryRecoveryResult": (
+        ',"setField":"QUERY_RECOVERY_RESULT","value":',
+        "Result._Fields.QUERY_RECOVERY_RESULT",
+        _enc_QueryRecoveryResult,
+        _hash_QueryRecoveryResult,
+    ),
+    "maintenanceStatusResult": (
+        ',"setField":"MAINTENANCE_STATUS_RESULT","value":',
+        "Result._Fields.MAINTENANCE_STATUS_RESULT",
+        _enc_MaintenanceStatusResult,
+        _hash_MaintenanceStatusResult,
+    ),
+    "endMaintenanceResult": (
+        ',"setField":"END_MAINTENANCE_RESULT","value":',
+        "Result._Fields.END_MAINTENANCE_RESULT",
+        _enc_EndMaintenanceResult,
+        _hash_EndMaintenanceResult,
+    ),
+    "roleSummaryResult": (
+        ',"setField":"ROLE_SUMMARY_RESULT","value":',
+        "Result._Fields.ROLE_SUMMARY_RESULT",
+        _enc_RoleSummaryResult,
+        _hash_RoleSummaryResult,
+    ),
+    "jobSummaryResult": (
+        ',"setField":"JOB_SUMMARY_RESULT","value":',
+        "Result._Fields.JOB_SUMMARY_RESULT",
+        _enc_JobSummaryResult,
+        _hash_JobSummaryResult,
+    ),
+    "configSummaryResult": (
+        ',"setField":"CONFIG_SUMMARY_RESULT","value":',
+        "Result._Fields.CONFIG_SUMMARY_RESULT",
+        _enc_ConfigSummaryResult,
+        _hash_ConfigSummaryResult,
+    ),
+    "getPendingReasonResult": (
+        ',"setField":"GET_PENDING_REASON_RESULT","value":',
+        "Result._Fields.GET_PENDING_REASON_RESULT",
+        _enc_GetPendingReasonResult,
+        _hash_GetPendingReasonResult,
+    ),
+    "startJobUpdateResult": (
+        ',"setField":"START_JOB_UPDATE_RESULT","value":',
+        "Result._Fields.START_JOB_UPDATE_RESULT",
+        _enc_StartJobUpdateResult,
+        _hash_StartJobUpdateResult,
+    ),
+    "getJobUpdateSummariesResult": (
+        ',"setField":"GET_JOB_UPDATE_SUMMARIES_RESULT","value":',
+        "Result._Fields.GET_JOB_UPDATE_SUMMARIES_RESULT",
+        _enc_GetJobUpdateSummariesResult,
+        _hash_GetJobUpdateSummariesResult,
+    ),
+    "getJobUpdateDetailsResult": (
+        ',"setField":"GET_JOB_UPDATE_DETAILS_RESULT","value":',
+        "Result._Fields.GET_JOB_UPDATE_DETAILS_RESULT",
+        _enc_GetJobUpdateDetailsResult,
+        _hash_GetJobUpdateDetailsResult,
+    ),
+    "pulseJobUpdateResult": (
+        ',"setField":"PULSE_JOB_UPDATE_RESULT","value":',
+        "Result._Fields.PULSE_JOB_UPDATE_RESULT",
+        _enc_PulseJobUpdateResult,
+        _hash_PulseJobUpdateResult,
+    ),
+    "getJobUpdateDiffResult": (
+        ',"setField":"GET_JOB_UPDATE_DIFF_RESULT","value":',
+        "Result._Fields.GET_JOB_UPDATE_DIFF_RESULT",
+        _enc_GetJobUpdateDiffResult,
+        _hash_GetJobUpdateDiffResult,
+    ),
+    "getTierConfigResult": (
+        ',"setField":"GET_TIER_CONFIG_RESULT","value":',
+        "Result._Fields.GET_TIER_CONFIG_RESULT",
+        _enc_GetTierConfigResult,
+        _hash_GetTierConfigResult,
+    ),
 }
 # Result: setField as written -> (arm name, decoder).
 _SETFIELDS_Result: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
@@ -8412,9 +9440,19 @@ _SETFIELDS_Result: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.
 }
 
 # ConfigRewrite: arm name -> (setField and value key as written, identity key, encoder, hash).
-_ARMS_ConfigRewrite: dict[str, tuple[str, str, _typing.Callable[[_typing.Any], str], _typing.Callable[[_typing.Any, _Ids], int]]] = {
-    "jobRewrite": (',"setField":"JOB_REWRITE","value":', "ConfigRewrite._Fields.JOB_REWRITE", _enc_JobConfigRewrite, _hash_JobConfigRewrite),
-    "instanceRewrite": (',"setField":"INSTANCE_REWRITE","value":', "ConfigRewrite._Fields.INSTANCE_REWRITE", _enc_InstanceConfigRewrite, _hash_InstanceConfigRewrite),
+_ARMS_ConfigRewrite: dict[str, _Arm] = {
+    "jobRewrite": (
+        ',"setField":"JOB_REWRITE","value":',
+        "ConfigRewrite._Fields.JOB_REWRITE",
+        _enc_JobConfigRewrite,
+        _hash_JobConfigRewrite,
+    ),
+    "instanceRewrite": (
+        ',"setField":"INSTANCE_REWRITE","value":',
+        "ConfigRewrite._Fields.INSTANCE_REWRITE",
+        _enc_InstanceConfigRewrite,
+        _hash_InstanceConfigRewrite,
+    ),
 }
 # ConfigRewrite: setField as written -> (arm name, decoder).
 _SETFIELDS_ConfigRewrite: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
@@ -8423,7 +9461,7 @@ _SETFIELDS_ConfigRewrite: dict[str, tuple[str, _typing.Callable[[_typing.Any], _
 }
 
 
-# Each class finds its encoder, decoder and hash through these attributes.
+# What runtime/codec.py and hashing.py call, found through each class (its to_gson and from_gson name them too).
 Identity._gson_encode = staticmethod(_enc_Identity)
 Identity._gson_decode = staticmethod(_dec_Identity)
 Identity._java_hash = staticmethod(_hash_Identity)

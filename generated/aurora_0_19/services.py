@@ -11,103 +11,25 @@ from __future__ import annotations
 import collections.abc as _abc
 import typing as _typing
 
-from aurorakit.runtime import containers as _ct
-
-from .enums import (
-    ResponseCode,
-    MaintenanceMode,
-    Mode,
-    CronCollisionPolicy,
-    ScheduleStatus,
-    JobUpdateStatus,
-    JobUpdateAction,
-    JobUpdatePulseStatus,
-)
+from .enums import ScheduleStatus
 from .types import (
-    Identity,
-    Attribute,
-    HostAttributes,
-    ValueConstraint,
-    LimitConstraint,
-    TaskConstraint,
-    Constraint,
-    Package,
-    Metadata,
-    JobKey,
-    LockKey,
-    Lock,
-    InstanceKey,
-    MesosFetcherURI,
-    ExecutorConfig,
-    Volume,
-    DockerImage,
-    AppcImage,
-    Image,
-    MesosContainer,
-    DockerParameter,
-    DockerContainer,
-    Container,
-    Resource,
-    TaskConfig,
-    ResourceAggregate,
-    JobConfiguration,
-    JobStats,
-    JobSummary,
-    Range,
-    ConfigGroup,
-    ConfigSummary,
-    PopulateJobResult,
-    GetQuotaResult,
-    TaskEvent,
-    AssignedTask,
-    ScheduledTask,
-    ScheduleStatusResult,
-    GetJobsResult,
-    TaskQuery,
-    HostStatus,
-    RoleSummary,
-    Hosts,
-    PendingReason,
-    JobUpdateKey,
-    JobUpdateSettings,
-    JobUpdateEvent,
-    JobInstanceUpdateEvent,
-    InstanceTaskConfig,
-    JobUpdateState,
-    JobUpdateSummary,
-    JobUpdateInstructions,
-    JobUpdate,
-    JobUpdateDetails,
-    JobUpdateRequest,
-    JobUpdateQuery,
-    ListBackupsResult,
-    StartMaintenanceResult,
-    DrainHostsResult,
-    QueryRecoveryResult,
-    MaintenanceStatusResult,
-    EndMaintenanceResult,
-    RoleSummaryResult,
-    JobSummaryResult,
-    ConfigSummaryResult,
-    GetPendingReasonResult,
-    StartJobUpdateResult,
-    GetJobUpdateSummariesResult,
-    GetJobUpdateDetailsResult,
-    PulseJobUpdateResult,
-    GetJobUpdateDiffResult,
-    TierConfig,
-    GetTierConfigResult,
-    ServerInfo,
-    Result,
-    ResponseDetail,
-    Response,
     ExplicitReconciliationSettings,
+    Hosts,
+    InstanceKey,
+    JobConfiguration,
+    JobKey,
+    JobUpdateKey,
+    JobUpdateQuery,
+    JobUpdateRequest,
+    ResourceAggregate,
+    Response,
+    TaskQuery,
 )
 
 __all__ = [
-    "ReadOnlyScheduler",
-    "AuroraSchedulerManager",
     "AuroraAdmin",
+    "AuroraSchedulerManager",
+    "ReadOnlyScheduler",
 ]
 
 
@@ -118,113 +40,71 @@ class ReadOnlyScheduler(_typing.Protocol):
         """Takes no arguments."""
         ...
 
-    def getJobSummary(self, role: str | None) -> Response:
-        """Thrift method ``getJobSummary``."""
-        ...
+    def getJobSummary(self, role: str | None) -> Response: ...
 
-    def getTasksStatus(self, query: TaskQuery | None) -> Response:
-        """Thrift method ``getTasksStatus``."""
-        ...
+    def getTasksStatus(self, query: TaskQuery | None) -> Response: ...
 
-    def getTasksWithoutConfigs(self, query: TaskQuery | None) -> Response:
-        """Thrift method ``getTasksWithoutConfigs``."""
-        ...
+    def getTasksWithoutConfigs(self, query: TaskQuery | None) -> Response: ...
 
-    def getPendingReason(self, query: TaskQuery | None) -> Response:
-        """Thrift method ``getPendingReason``."""
-        ...
+    def getPendingReason(self, query: TaskQuery | None) -> Response: ...
 
-    def getConfigSummary(self, job: JobKey | None) -> Response:
-        """Thrift method ``getConfigSummary``."""
-        ...
+    def getConfigSummary(self, job: JobKey | None) -> Response: ...
 
-    def getJobs(self, ownerRole: str | None) -> Response:
-        """Thrift method ``getJobs``."""
-        ...
+    def getJobs(self, ownerRole: str | None) -> Response: ...
 
-    def getQuota(self, ownerRole: str | None) -> Response:
-        """Thrift method ``getQuota``."""
-        ...
+    def getQuota(self, ownerRole: str | None) -> Response: ...
 
-    def populateJobConfig(self, description: JobConfiguration | None) -> Response:
-        """Thrift method ``populateJobConfig``."""
-        ...
+    def populateJobConfig(self, description: JobConfiguration | None) -> Response: ...
 
-    def getJobUpdateSummaries(self, jobUpdateQuery: JobUpdateQuery | None) -> Response:
-        """Thrift method ``getJobUpdateSummaries``."""
-        ...
+    def getJobUpdateSummaries(self, jobUpdateQuery: JobUpdateQuery | None) -> Response: ...
 
     def getJobUpdateDetails(self, key: JobUpdateKey | None, query: JobUpdateQuery | None) -> Response:
         """Takes a JobUpdateKey and a JobUpdateQuery."""
         ...
 
-    def getJobUpdateDiff(self, request: JobUpdateRequest | None) -> Response:
-        """Thrift method ``getJobUpdateDiff``."""
-        ...
+    def getJobUpdateDiff(self, request: JobUpdateRequest | None) -> Response: ...
 
-    def getTierConfigs(self) -> Response:
-        """Thrift method ``getTierConfigs``."""
-        ...
+    def getTierConfigs(self) -> Response: ...
 
 
 class AuroraSchedulerManager(ReadOnlyScheduler, _typing.Protocol):
     """Extends ReadOnlyScheduler with job and job update methods."""
 
-    def createJob(self, description: JobConfiguration | None) -> Response:
-        """Thrift method ``createJob``."""
-        ...
+    def createJob(self, description: JobConfiguration | None) -> Response: ...
 
-    def scheduleCronJob(self, description: JobConfiguration | None) -> Response:
-        """Thrift method ``scheduleCronJob``."""
-        ...
+    def scheduleCronJob(self, description: JobConfiguration | None) -> Response: ...
 
     def descheduleCronJob(self, job: JobKey | None) -> Response:
         """The job argument has field id 4."""
         ...
 
-    def startCronJob(self, job: JobKey | None) -> Response:
-        """Thrift method ``startCronJob``."""
-        ...
+    def startCronJob(self, job: JobKey | None) -> Response: ...
 
     def restartShards(self, shardIds: _abc.Iterable[int], job: JobKey | None) -> Response:
         """Argument ids are 3 and 5."""
         ...
 
-    def killTasks(self, job: JobKey | None, instances: _abc.Iterable[int], message: str | None) -> Response:
-        """Thrift method ``killTasks``."""
-        ...
+    def killTasks(self, job: JobKey | None, instances: _abc.Iterable[int], message: str | None) -> Response: ...
 
-    def addInstances(self, key: InstanceKey | None, count: int) -> Response:
-        """Thrift method ``addInstances``."""
-        ...
+    def addInstances(self, key: InstanceKey | None, count: int) -> Response: ...
 
-    def replaceCronTemplate(self, config: JobConfiguration | None) -> Response:
-        """Thrift method ``replaceCronTemplate``."""
-        ...
+    def replaceCronTemplate(self, config: JobConfiguration | None) -> Response: ...
 
     def startJobUpdate(self, request: JobUpdateRequest | None, message: str | None) -> Response:
         """Argument ids are 1 and 3."""
         ...
 
-    def pauseJobUpdate(self, key: JobUpdateKey | None, message: str | None) -> Response:
-        """Thrift method ``pauseJobUpdate``."""
-        ...
+    def pauseJobUpdate(self, key: JobUpdateKey | None, message: str | None) -> Response: ...
 
-    def resumeJobUpdate(self, key: JobUpdateKey | None, message: str | None) -> Response:
-        """Thrift method ``resumeJobUpdate``."""
-        ...
+    def resumeJobUpdate(self, key: JobUpdateKey | None, message: str | None) -> Response: ...
 
-    def abortJobUpdate(self, key: JobUpdateKey | None, message: str | None) -> Response:
-        """Thrift method ``abortJobUpdate``."""
-        ...
+    def abortJobUpdate(self, key: JobUpdateKey | None, message: str | None) -> Response: ...
 
     def rollbackJobUpdate(self, key: JobUpdateKey | None, message: str | None) -> Response:
         """Added in release 0.16."""
         ...
 
-    def pulseJobUpdate(self, key: JobUpdateKey | None) -> Response:
-        """Thrift method ``pulseJobUpdate``."""
-        ...
+    def pulseJobUpdate(self, key: JobUpdateKey | None) -> Response: ...
 
 
 class AuroraAdmin(AuroraSchedulerManager, _typing.Protocol):
@@ -234,66 +114,36 @@ class AuroraAdmin(AuroraSchedulerManager, _typing.Protocol):
         """Takes an owner role and a ResourceAggregate quota."""
         ...
 
-    def forceTaskState(self, taskId: str | None, status: ScheduleStatus | None) -> Response:
-        """Thrift method ``forceTaskState``."""
-        ...
+    def forceTaskState(self, taskId: str | None, status: ScheduleStatus | None) -> Response: ...
 
-    def performBackup(self) -> Response:
-        """Thrift method ``performBackup``."""
-        ...
+    def performBackup(self) -> Response: ...
 
-    def listBackups(self) -> Response:
-        """Thrift method ``listBackups``."""
-        ...
+    def listBackups(self) -> Response: ...
 
-    def stageRecovery(self, backupId: str | None) -> Response:
-        """Thrift method ``stageRecovery``."""
-        ...
+    def stageRecovery(self, backupId: str | None) -> Response: ...
 
-    def queryRecovery(self, query: TaskQuery | None) -> Response:
-        """Thrift method ``queryRecovery``."""
-        ...
+    def queryRecovery(self, query: TaskQuery | None) -> Response: ...
 
-    def deleteRecoveryTasks(self, query: TaskQuery | None) -> Response:
-        """Thrift method ``deleteRecoveryTasks``."""
-        ...
+    def deleteRecoveryTasks(self, query: TaskQuery | None) -> Response: ...
 
-    def commitRecovery(self) -> Response:
-        """Thrift method ``commitRecovery``."""
-        ...
+    def commitRecovery(self) -> Response: ...
 
-    def unloadRecovery(self) -> Response:
-        """Thrift method ``unloadRecovery``."""
-        ...
+    def unloadRecovery(self) -> Response: ...
 
-    def startMaintenance(self, hosts: Hosts | None) -> Response:
-        """Thrift method ``startMaintenance``."""
-        ...
+    def startMaintenance(self, hosts: Hosts | None) -> Response: ...
 
-    def drainHosts(self, hosts: Hosts | None) -> Response:
-        """Thrift method ``drainHosts``."""
-        ...
+    def drainHosts(self, hosts: Hosts | None) -> Response: ...
 
-    def maintenanceStatus(self, hosts: Hosts | None) -> Response:
-        """Thrift method ``maintenanceStatus``."""
-        ...
+    def maintenanceStatus(self, hosts: Hosts | None) -> Response: ...
 
-    def endMaintenance(self, hosts: Hosts | None) -> Response:
-        """Thrift method ``endMaintenance``."""
-        ...
+    def endMaintenance(self, hosts: Hosts | None) -> Response: ...
 
     def snapshot(self) -> Response:
         """Takes no arguments."""
         ...
 
-    def triggerExplicitTaskReconciliation(self, settings: ExplicitReconciliationSettings | None) -> Response:
-        """Thrift method ``triggerExplicitTaskReconciliation``."""
-        ...
+    def triggerExplicitTaskReconciliation(self, settings: ExplicitReconciliationSettings | None) -> Response: ...
 
-    def triggerImplicitTaskReconciliation(self) -> Response:
-        """Thrift method ``triggerImplicitTaskReconciliation``."""
-        ...
+    def triggerImplicitTaskReconciliation(self) -> Response: ...
 
-    def pruneTasks(self, query: TaskQuery | None) -> Response:
-        """Thrift method ``pruneTasks``."""
-        ...
+    def pruneTasks(self, query: TaskQuery | None) -> Response: ...

@@ -11,100 +11,101 @@ from __future__ import annotations
 import collections.abc as _abc
 import typing as _typing
 
+from aurorakit.runtime import codec as _codec
 from aurorakit.runtime import containers as _ct
 from aurorakit.runtime import struct as _st
 from aurorakit.runtime import typespec as _ts
 
 from .enums import (
-    ResponseCode,
-    MaintenanceMode,
-    Mode,
     CronCollisionPolicy,
-    ScheduleStatus,
-    JobUpdateStatus,
     JobUpdateAction,
     JobUpdatePulseStatus,
+    JobUpdateStatus,
+    MaintenanceMode,
+    Mode,
+    ResponseCode,
+    ScheduleStatus,
 )
 
 __all__ = [
-    "Identity",
-    "Attribute",
-    "HostAttributes",
-    "ValueConstraint",
-    "LimitConstraint",
-    "TaskConstraint",
-    "Constraint",
-    "Package",
-    "Metadata",
-    "JobKey",
-    "LockKey",
-    "Lock",
-    "InstanceKey",
-    "MesosFetcherURI",
-    "ExecutorConfig",
-    "Volume",
-    "DockerImage",
     "AppcImage",
-    "Image",
-    "MesosContainer",
-    "DockerParameter",
-    "DockerContainer",
-    "Container",
-    "Resource",
-    "TaskConfig",
-    "ResourceAggregate",
-    "JobConfiguration",
-    "JobStats",
-    "JobSummary",
-    "Range",
+    "AssignedTask",
+    "Attribute",
     "ConfigGroup",
     "ConfigSummary",
-    "PopulateJobResult",
-    "GetQuotaResult",
-    "TaskEvent",
-    "AssignedTask",
-    "ScheduledTask",
-    "ScheduleStatusResult",
+    "ConfigSummaryResult",
+    "Constraint",
+    "Container",
+    "DockerContainer",
+    "DockerImage",
+    "DockerParameter",
+    "DrainHostsResult",
+    "EndMaintenanceResult",
+    "ExecutorConfig",
+    "ExplicitReconciliationSettings",
+    "GetJobUpdateDetailsResult",
+    "GetJobUpdateDiffResult",
+    "GetJobUpdateSummariesResult",
     "GetJobsResult",
-    "TaskQuery",
+    "GetPendingReasonResult",
+    "GetQuotaResult",
+    "GetTierConfigResult",
+    "HostAttributes",
     "HostStatus",
-    "RoleSummary",
     "Hosts",
-    "PendingReason",
-    "JobUpdateKey",
-    "JobUpdateSettings",
-    "JobUpdateEvent",
-    "JobInstanceUpdateEvent",
+    "Identity",
+    "Image",
+    "InstanceKey",
     "InstanceTaskConfig",
-    "JobUpdateState",
-    "JobUpdateSummary",
-    "JobUpdateInstructions",
+    "JobConfiguration",
+    "JobInstanceUpdateEvent",
+    "JobKey",
+    "JobStats",
+    "JobSummary",
+    "JobSummaryResult",
     "JobUpdate",
     "JobUpdateDetails",
-    "JobUpdateRequest",
+    "JobUpdateEvent",
+    "JobUpdateInstructions",
+    "JobUpdateKey",
     "JobUpdateQuery",
+    "JobUpdateRequest",
+    "JobUpdateSettings",
+    "JobUpdateState",
+    "JobUpdateSummary",
+    "LimitConstraint",
     "ListBackupsResult",
-    "StartMaintenanceResult",
-    "DrainHostsResult",
-    "QueryRecoveryResult",
+    "Lock",
+    "LockKey",
     "MaintenanceStatusResult",
-    "EndMaintenanceResult",
-    "RoleSummaryResult",
-    "JobSummaryResult",
-    "ConfigSummaryResult",
-    "GetPendingReasonResult",
-    "StartJobUpdateResult",
-    "GetJobUpdateSummariesResult",
-    "GetJobUpdateDetailsResult",
+    "MesosContainer",
+    "MesosFetcherURI",
+    "Metadata",
+    "Package",
+    "PendingReason",
+    "PopulateJobResult",
     "PulseJobUpdateResult",
-    "GetJobUpdateDiffResult",
-    "TierConfig",
-    "GetTierConfigResult",
-    "ServerInfo",
-    "Result",
-    "ResponseDetail",
+    "QueryRecoveryResult",
+    "Range",
+    "Resource",
+    "ResourceAggregate",
     "Response",
-    "ExplicitReconciliationSettings",
+    "ResponseDetail",
+    "Result",
+    "RoleSummary",
+    "RoleSummaryResult",
+    "ScheduleStatusResult",
+    "ScheduledTask",
+    "ServerInfo",
+    "StartJobUpdateResult",
+    "StartMaintenanceResult",
+    "TaskConfig",
+    "TaskConstraint",
+    "TaskEvent",
+    "TaskQuery",
+    "TierConfig",
+    "ValueConstraint",
+    "Volume",
 ]
 
 _set = object.__setattr__
@@ -114,10 +115,9 @@ _IDL_DEFAULT: _typing.Final = _st.IDL_DEFAULT
 class Identity(_st.ThriftStruct):
     """Identity of an owner. Field id 1 is not used."""
 
-    __slots__ = ("user", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "user")
 
     user: str | None
-    """Field 2: ``string user``."""
 
     def __init__(
         self,
@@ -129,17 +129,23 @@ class Identity(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_Identity``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> Identity:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_Identity``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class Attribute(_st.ThriftStruct):
     """A named attribute with a set of string values."""
 
-    __slots__ = ("name", "values", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "name", "values")
 
     name: str | None
-    """Field 1: ``string name``."""
-
     values: _ct.OrderedSet[str]
-    """Field 2: ``set<string> values``."""
 
     def __init__(
         self,
@@ -153,26 +159,28 @@ class Attribute(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_Attribute``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> Attribute:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_Attribute``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class HostAttributes(_st.ThriftStruct):
     """Attributes of one host."""
 
-    __slots__ = ("host", "attributes", "mode", "slaveId", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "attributes", "host", "mode", "slaveId")
 
     host: str | None
-    """Field 1: ``string host``."""
-
     attributes: _ct.OrderedSet[Attribute]
-    """Field 2: ``set<Attribute> attributes``."""
 
     mode: MaintenanceMode | None
-    """Field 3: ``optional MaintenanceMode mode``.
-
-    Optional maintenance mode of the host.
-    """
+    """Optional maintenance mode of the host."""
 
     slaveId: str | None
-    """Field 4: ``optional string slaveId``."""
 
     def __init__(
         self,
@@ -190,17 +198,23 @@ class HostAttributes(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_HostAttributes``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> HostAttributes:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_HostAttributes``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class ValueConstraint(_st.ThriftStruct):
     """Value constraint: a set of values, possibly negated."""
 
-    __slots__ = ("negated", "values", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "negated", "values")
 
     negated: bool
-    """Field 1: ``bool negated``."""
-
     values: _ct.OrderedSet[str]
-    """Field 2: ``set<string> values``."""
 
     def __init__(
         self,
@@ -214,14 +228,20 @@ class ValueConstraint(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_ValueConstraint``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> ValueConstraint:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_ValueConstraint``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class LimitConstraint(_st.ThriftStruct):
-    """Thrift struct ``LimitConstraint``."""
-
-    __slots__ = ("limit", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "limit")
 
     limit: int
-    """Field 1: ``i32 limit``."""
 
     def __init__(
         self,
@@ -233,11 +253,20 @@ class LimitConstraint(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_LimitConstraint``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> LimitConstraint:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_LimitConstraint``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class TaskConstraint(_st.ThriftUnion):
     """A task constraint is either a ValueConstraint or a LimitConstraint."""
 
-    __slots__ = ("set_field", "field_value", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "field_value", "set_field")
 
     set_field: str
     field_value: _typing.Any
@@ -248,10 +277,13 @@ class TaskConstraint(_st.ThriftUnion):
         value: ValueConstraint | None = None,
         limit: LimitConstraint | None = None,
     ) -> None:
-        arm, value = _st.choose_arm(type(self), (  # not the class's name: an arm may have it
-            ("value", value),
-            ("limit", limit),
-        ))
+        arm, value = _st.choose_arm(
+            type(self),  # not the class's name: an arm may have it
+            (
+                ("value", value),
+                ("limit", limit),
+            ),
+        )
         _set(self, "set_field", arm)
         _set(self, "field_value", value)
         _set(self, "_jhash", 0)
@@ -260,25 +292,29 @@ class TaskConstraint(_st.ThriftUnion):
 
     @property
     def value(self) -> ValueConstraint | None:
-        """Field 1: ``ValueConstraint value``."""
         return _typing.cast("ValueConstraint | None", self.field_value if self.set_field == "value" else None)
 
     @property
     def limit(self) -> LimitConstraint | None:
-        """Field 2: ``LimitConstraint limit``."""
         return _typing.cast("LimitConstraint | None", self.field_value if self.set_field == "limit" else None)
+
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_TaskConstraint``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> TaskConstraint:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_TaskConstraint``."""
+        return _codec.decode(cls, data, strict=strict)
 
 
 class Constraint(_st.ThriftStruct):
     """A named TaskConstraint."""
 
-    __slots__ = ("name", "constraint", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "constraint", "name")
 
     name: str | None
-    """Field 1: ``string name``."""
-
     constraint: TaskConstraint | None
-    """Field 2: ``TaskConstraint constraint``."""
 
     def __init__(
         self,
@@ -287,25 +323,31 @@ class Constraint(_st.ThriftStruct):
         constraint: TaskConstraint | None = None,
     ) -> None:
         _set(self, "name", None if name is None else _ts.check_string(name, "Constraint.name"))
-        _set(self, "constraint", None if constraint is None else _t_TaskConstraint.check(constraint, "Constraint.constraint"))
+        _set(
+            self,
+            "constraint",
+            None if constraint is None else _t_TaskConstraint.check(constraint, "Constraint.constraint"),
+        )
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_Constraint``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> Constraint:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_Constraint``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class Package(_st.ThriftStruct):
-    """Thrift struct ``Package``."""
-
-    __slots__ = ("role", "name", "version", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "name", "role", "version")
 
     role: str | None
-    """Field 1: ``string role``."""
-
     name: str | None
-    """Field 2: ``string name``."""
-
     version: int
-    """Field 3: ``i32 version``."""
 
     def __init__(
         self,
@@ -321,17 +363,21 @@ class Package(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_Package``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> Package:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_Package``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class Metadata(_st.ThriftStruct):
-    """Thrift struct ``Metadata``."""
-
-    __slots__ = ("key", "value", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "key", "value")
 
     key: str | None
-    """Field 1: ``string key``."""
-
     value: str | None
-    """Field 2: ``string value``."""
 
     def __init__(
         self,
@@ -345,20 +391,24 @@ class Metadata(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_Metadata``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> Metadata:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_Metadata``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class JobKey(_st.ThriftStruct):
     """Names a job by role, environment and name."""
 
-    __slots__ = ("role", "environment", "name", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "environment", "name", "role")
 
     role: str | None
-    """Field 1: ``string role``."""
-
     environment: str | None
-    """Field 2: ``string environment``."""
-
     name: str | None
-    """Field 3: ``string name``."""
 
     def __init__(
         self,
@@ -374,11 +424,20 @@ class JobKey(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_JobKey``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> JobKey:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_JobKey``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class LockKey(_st.ThriftUnion):
     """Key of a Lock; its only arm is a JobKey."""
 
-    __slots__ = ("set_field", "field_value", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "field_value", "set_field")
 
     set_field: str
     field_value: _typing.Any
@@ -388,9 +447,10 @@ class LockKey(_st.ThriftUnion):
         *,
         job: JobKey | None = None,
     ) -> None:
-        arm, value = _st.choose_arm(type(self), (  # not the class's name: an arm may have it
-            ("job", job),
-        ))
+        arm, value = _st.choose_arm(
+            type(self),  # not the class's name: an arm may have it
+            (("job", job),),
+        )
         _set(self, "set_field", arm)
         _set(self, "field_value", value)
         _set(self, "_jhash", 0)
@@ -399,32 +459,29 @@ class LockKey(_st.ThriftUnion):
 
     @property
     def job(self) -> JobKey | None:
-        """Field 1: ``JobKey job``."""
         return _typing.cast("JobKey | None", self.field_value if self.set_field == "job" else None)
+
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_LockKey``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> LockKey:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_LockKey``."""
+        return _codec.decode(cls, data, strict=strict)
 
 
 class Lock(_st.ThriftStruct):
-    """Thrift struct ``Lock``."""
-
-    __slots__ = ("key", "token", "user", "timestampMs", "message", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "key", "message", "timestampMs", "token", "user")
 
     key: LockKey | None
-    """Field 1: ``LockKey key``."""
-
     token: str | None
-    """Field 2: ``string token``."""
-
     user: str | None
-    """Field 3: ``string user``."""
 
     timestampMs: int
-    """Field 4: ``i64 timestampMs``.
-
-    Timestamp in milliseconds.
-    """
+    """Timestamp in milliseconds."""
 
     message: str | None
-    """Field 5: ``optional string message``."""
 
     def __init__(
         self,
@@ -444,17 +501,23 @@ class Lock(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_Lock``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> Lock:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_Lock``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class InstanceKey(_st.ThriftStruct):
     """One instance of a job: a JobKey and an instance id."""
 
-    __slots__ = ("jobKey", "instanceId", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "instanceId", "jobKey")
 
     jobKey: JobKey | None
-    """Field 1: ``JobKey jobKey``."""
-
     instanceId: int
-    """Field 2: ``i32 instanceId``."""
 
     def __init__(
         self,
@@ -468,20 +531,24 @@ class InstanceKey(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_InstanceKey``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> InstanceKey:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_InstanceKey``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class MesosFetcherURI(_st.ThriftStruct):
     """A URI value with optional extract and cache settings."""
 
-    __slots__ = ("value", "extract", "cache", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "cache", "extract", "value")
 
     value: str | None
-    """Field 1: ``string value``."""
-
     extract: bool
-    """Field 2: ``optional bool extract``."""
-
     cache: bool
-    """Field 3: ``optional bool cache``."""
 
     def __init__(
         self,
@@ -497,17 +564,21 @@ class MesosFetcherURI(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_MesosFetcherURI``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> MesosFetcherURI:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_MesosFetcherURI``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class ExecutorConfig(_st.ThriftStruct):
-    """Thrift struct ``ExecutorConfig``."""
-
-    __slots__ = ("name", "data", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "data", "name")
 
     name: str | None
-    """Field 1: ``string name``."""
-
     data: str | None
-    """Field 2: ``string data``."""
 
     def __init__(
         self,
@@ -521,20 +592,24 @@ class ExecutorConfig(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_ExecutorConfig``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> ExecutorConfig:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_ExecutorConfig``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class Volume(_st.ThriftStruct):
     """A volume with container and host paths and an access Mode."""
 
-    __slots__ = ("containerPath", "hostPath", "mode", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "containerPath", "hostPath", "mode")
 
     containerPath: str | None
-    """Field 1: ``string containerPath``."""
-
     hostPath: str | None
-    """Field 2: ``string hostPath``."""
-
     mode: Mode | None
-    """Field 3: ``Mode mode``."""
 
     def __init__(
         self,
@@ -543,24 +618,32 @@ class Volume(_st.ThriftStruct):
         hostPath: str | None = None,
         mode: Mode | None = None,
     ) -> None:
-        _set(self, "containerPath", None if containerPath is None else _ts.check_string(containerPath, "Volume.containerPath"))
+        _set(
+            self,
+            "containerPath",
+            None if containerPath is None else _ts.check_string(containerPath, "Volume.containerPath"),
+        )
         _set(self, "hostPath", None if hostPath is None else _ts.check_string(hostPath, "Volume.hostPath"))
         _set(self, "mode", None if mode is None else _t_Mode.check(mode, "Volume.mode"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_Volume``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> Volume:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_Volume``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class DockerImage(_st.ThriftStruct):
-    """Thrift struct ``DockerImage``."""
-
-    __slots__ = ("name", "tag", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "name", "tag")
 
     name: str | None
-    """Field 1: ``string name``."""
-
     tag: str | None
-    """Field 2: ``string tag``."""
 
     def __init__(
         self,
@@ -574,17 +657,21 @@ class DockerImage(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_DockerImage``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> DockerImage:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_DockerImage``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class AppcImage(_st.ThriftStruct):
-    """Thrift struct ``AppcImage``."""
-
-    __slots__ = ("name", "imageId", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "imageId", "name")
 
     name: str | None
-    """Field 1: ``string name``."""
-
     imageId: str | None
-    """Field 2: ``string imageId``."""
 
     def __init__(
         self,
@@ -598,11 +685,20 @@ class AppcImage(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_AppcImage``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> AppcImage:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_AppcImage``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class Image(_st.ThriftUnion):
     """A container image: Docker or AppC."""
 
-    __slots__ = ("set_field", "field_value", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "field_value", "set_field")
 
     set_field: str
     field_value: _typing.Any
@@ -613,10 +709,13 @@ class Image(_st.ThriftUnion):
         docker: DockerImage | None = None,
         appc: AppcImage | None = None,
     ) -> None:
-        arm, value = _st.choose_arm(type(self), (  # not the class's name: an arm may have it
-            ("docker", docker),
-            ("appc", appc),
-        ))
+        arm, value = _st.choose_arm(
+            type(self),  # not the class's name: an arm may have it
+            (
+                ("docker", docker),
+                ("appc", appc),
+            ),
+        )
         _set(self, "set_field", arm)
         _set(self, "field_value", value)
         _set(self, "_jhash", 0)
@@ -625,25 +724,27 @@ class Image(_st.ThriftUnion):
 
     @property
     def docker(self) -> DockerImage | None:
-        """Field 1: ``DockerImage docker``."""
         return _typing.cast("DockerImage | None", self.field_value if self.set_field == "docker" else None)
 
     @property
     def appc(self) -> AppcImage | None:
-        """Field 2: ``AppcImage appc``."""
         return _typing.cast("AppcImage | None", self.field_value if self.set_field == "appc" else None)
+
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_Image``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> Image:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_Image``."""
+        return _codec.decode(cls, data, strict=strict)
 
 
 class MesosContainer(_st.ThriftStruct):
-    """Thrift struct ``MesosContainer``."""
-
-    __slots__ = ("image", "volumes", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "image", "volumes")
 
     image: Image | None
-    """Field 1: ``optional Image image``."""
-
     volumes: tuple[Volume, ...]
-    """Field 2: ``optional list<Volume> volumes``."""
 
     def __init__(
         self,
@@ -657,17 +758,21 @@ class MesosContainer(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_MesosContainer``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> MesosContainer:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_MesosContainer``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class DockerParameter(_st.ThriftStruct):
-    """Thrift struct ``DockerParameter``."""
-
-    __slots__ = ("name", "value", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "name", "value")
 
     name: str | None
-    """Field 1: ``string name``."""
-
     value: str | None
-    """Field 2: ``string value``."""
 
     def __init__(
         self,
@@ -681,20 +786,23 @@ class DockerParameter(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_DockerParameter``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> DockerParameter:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_DockerParameter``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class DockerContainer(_st.ThriftStruct):
-    """Thrift struct ``DockerContainer``."""
-
-    __slots__ = ("image", "parameters", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "image", "parameters")
 
     image: str | None
-    """Field 1: ``string image``."""
 
     parameters: tuple[DockerParameter, ...]
-    """Field 2: ``optional list<DockerParameter> parameters``.
-
-    Optional list of DockerParameter.
-    """
+    """Optional list of DockerParameter."""
 
     def __init__(
         self,
@@ -708,11 +816,20 @@ class DockerContainer(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_DockerContainer``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> DockerContainer:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_DockerContainer``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class Container(_st.ThriftUnion):
     """A container: Mesos or Docker."""
 
-    __slots__ = ("set_field", "field_value", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "field_value", "set_field")
 
     set_field: str
     field_value: _typing.Any
@@ -723,10 +840,13 @@ class Container(_st.ThriftUnion):
         mesos: MesosContainer | None = None,
         docker: DockerContainer | None = None,
     ) -> None:
-        arm, value = _st.choose_arm(type(self), (  # not the class's name: an arm may have it
-            ("mesos", mesos),
-            ("docker", docker),
-        ))
+        arm, value = _st.choose_arm(
+            type(self),  # not the class's name: an arm may have it
+            (
+                ("mesos", mesos),
+                ("docker", docker),
+            ),
+        )
         _set(self, "set_field", arm)
         _set(self, "field_value", value)
         _set(self, "_jhash", 0)
@@ -735,19 +855,26 @@ class Container(_st.ThriftUnion):
 
     @property
     def mesos(self) -> MesosContainer | None:
-        """Field 1: ``MesosContainer mesos``."""
         return _typing.cast("MesosContainer | None", self.field_value if self.set_field == "mesos" else None)
 
     @property
     def docker(self) -> DockerContainer | None:
-        """Field 2: ``DockerContainer docker``."""
         return _typing.cast("DockerContainer | None", self.field_value if self.set_field == "docker" else None)
+
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_Container``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> Container:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_Container``."""
+        return _codec.decode(cls, data, strict=strict)
 
 
 class Resource(_st.ThriftUnion):
     """One resource; as a union, exactly one arm is set."""
 
-    __slots__ = ("set_field", "field_value", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "field_value", "set_field")
 
     set_field: str
     field_value: _typing.Any
@@ -761,13 +888,16 @@ class Resource(_st.ThriftUnion):
         namedPort: str | None = None,
         numGpus: int | None = None,
     ) -> None:
-        arm, value = _st.choose_arm(type(self), (  # not the class's name: an arm may have it
-            ("numCpus", numCpus),
-            ("ramMb", ramMb),
-            ("diskMb", diskMb),
-            ("namedPort", namedPort),
-            ("numGpus", numGpus),
-        ))
+        arm, value = _st.choose_arm(
+            type(self),  # not the class's name: an arm may have it
+            (
+                ("numCpus", numCpus),
+                ("ramMb", ramMb),
+                ("diskMb", diskMb),
+                ("namedPort", namedPort),
+                ("numGpus", numGpus),
+            ),
+        )
         _set(self, "set_field", arm)
         _set(self, "field_value", value)
         _set(self, "_jhash", 0)
@@ -776,97 +906,86 @@ class Resource(_st.ThriftUnion):
 
     @property
     def numCpus(self) -> float | None:
-        """Field 1: ``double numCpus``."""
         return _typing.cast("float | None", self.field_value if self.set_field == "numCpus" else None)
 
     @property
     def ramMb(self) -> int | None:
-        """Field 2: ``i64 ramMb``."""
         return _typing.cast("int | None", self.field_value if self.set_field == "ramMb" else None)
 
     @property
     def diskMb(self) -> int | None:
-        """Field 3: ``i64 diskMb``."""
         return _typing.cast("int | None", self.field_value if self.set_field == "diskMb" else None)
 
     @property
     def namedPort(self) -> str | None:
-        """Field 4: ``string namedPort``."""
         return _typing.cast("str | None", self.field_value if self.set_field == "namedPort" else None)
 
     @property
     def numGpus(self) -> int | None:
-        """Field 5: ``i64 numGpus``."""
         return _typing.cast("int | None", self.field_value if self.set_field == "numGpus" else None)
+
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_Resource``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> Resource:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_Resource``."""
+        return _codec.decode(cls, data, strict=strict)
 
 
 class TaskConfig(_st.ThriftStruct):
     """Configuration of a task. Field ids are not in declaration order."""
 
-    __slots__ = ("job", "owner", "isService", "numCpus", "ramMb", "diskMb", "priority", "maxTaskFailures", "production", "tier", "resources", "constraints", "requestedPorts", "mesosFetcherUris", "taskLinks", "contactEmail", "executorConfig", "metadata", "container", "_jhash", "_json", "_pyhash")
+    __slots__ = (
+        "_jhash",
+        "_json",
+        "_pyhash",
+        "constraints",
+        "contactEmail",
+        "container",
+        "diskMb",
+        "executorConfig",
+        "isService",
+        "job",
+        "maxTaskFailures",
+        "mesosFetcherUris",
+        "metadata",
+        "numCpus",
+        "owner",
+        "priority",
+        "production",
+        "ramMb",
+        "requestedPorts",
+        "resources",
+        "taskLinks",
+        "tier",
+    )
 
     job: JobKey | None
-    """Field 28: ``JobKey job``."""
-
     owner: Identity | None
-    """Field 17: ``Identity owner``."""
-
     isService: bool
-    """Field 7: ``bool isService``."""
-
     numCpus: float
-    """Field 8: ``double numCpus``."""
-
     ramMb: int
-    """Field 9: ``i64 ramMb``."""
-
     diskMb: int
-    """Field 10: ``i64 diskMb``."""
-
     priority: int
-    """Field 11: ``i32 priority``."""
-
     maxTaskFailures: int
-    """Field 13: ``i32 maxTaskFailures``."""
-
     production: bool
-    """Field 18: ``optional bool production``."""
-
     tier: str | None
-    """Field 30: ``optional string tier``."""
 
     resources: _ct.OrderedSet[Resource]
-    """Field 32: ``set<Resource> resources``.
-
-    Resources as a set of Resource unions.
-    """
+    """Resources as a set of Resource unions."""
 
     constraints: _ct.OrderedSet[Constraint]
-    """Field 20: ``set<Constraint> constraints``."""
-
     requestedPorts: _ct.OrderedSet[str]
-    """Field 21: ``set<string> requestedPorts``."""
-
     mesosFetcherUris: _ct.OrderedSet[MesosFetcherURI]
-    """Field 33: ``optional set<MesosFetcherURI> mesosFetcherUris``."""
-
     taskLinks: _ct.FrozenMap[str, str]
-    """Field 22: ``optional map<string,string> taskLinks``."""
-
     contactEmail: str | None
-    """Field 23: ``optional string contactEmail``."""
-
     executorConfig: ExecutorConfig | None
-    """Field 25: ``optional ExecutorConfig executorConfig``."""
-
     metadata: _ct.OrderedSet[Metadata]
-    """Field 27: ``optional set<Metadata> metadata``."""
 
     container: Container | None
-    """Field 29: ``Container container``.
-
-    Defaults to the mesos arm holding a MesosContainer with no fields set.
-    """
+    """Defaults to the mesos arm holding a MesosContainer with no fields set."""
 
     def __init__(
         self,
@@ -906,8 +1025,16 @@ class TaskConfig(_st.ThriftStruct):
         _set(self, "requestedPorts", _t_set_string.check(requestedPorts, "TaskConfig.requestedPorts"))
         _set(self, "mesosFetcherUris", _t_set_MesosFetcherURI.check(mesosFetcherUris, "TaskConfig.mesosFetcherUris"))
         _set(self, "taskLinks", _t_map_string_string.check(taskLinks, "TaskConfig.taskLinks"))
-        _set(self, "contactEmail", None if contactEmail is None else _ts.check_string(contactEmail, "TaskConfig.contactEmail"))
-        _set(self, "executorConfig", None if executorConfig is None else _t_ExecutorConfig.check(executorConfig, "TaskConfig.executorConfig"))
+        _set(
+            self,
+            "contactEmail",
+            None if contactEmail is None else _ts.check_string(contactEmail, "TaskConfig.contactEmail"),
+        )
+        _set(
+            self,
+            "executorConfig",
+            None if executorConfig is None else _t_ExecutorConfig.check(executorConfig, "TaskConfig.executorConfig"),
+        )
         _set(self, "metadata", _t_set_Metadata.check(metadata, "TaskConfig.metadata"))
         if container is _IDL_DEFAULT:
             container = _default_TaskConfig_container()
@@ -916,23 +1043,25 @@ class TaskConfig(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_TaskConfig``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> TaskConfig:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_TaskConfig``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class ResourceAggregate(_st.ThriftStruct):
     """Aggregate of resources."""
 
-    __slots__ = ("numCpus", "ramMb", "diskMb", "resources", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "diskMb", "numCpus", "ramMb", "resources")
 
     numCpus: float
-    """Field 1: ``double numCpus``."""
-
     ramMb: int
-    """Field 2: ``i64 ramMb``."""
-
     diskMb: int
-    """Field 3: ``i64 diskMb``."""
-
     resources: _ct.OrderedSet[Resource]
-    """Field 4: ``set<Resource> resources``."""
 
     def __init__(
         self,
@@ -950,32 +1079,40 @@ class ResourceAggregate(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_ResourceAggregate``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> ResourceAggregate:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_ResourceAggregate``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class JobConfiguration(_st.ThriftStruct):
     """A job: key, owner, cron settings, task config and instance count."""
 
-    __slots__ = ("key", "owner", "cronSchedule", "cronCollisionPolicy", "taskConfig", "instanceCount", "_jhash", "_json", "_pyhash")
+    __slots__ = (
+        "_jhash",
+        "_json",
+        "_pyhash",
+        "cronCollisionPolicy",
+        "cronSchedule",
+        "instanceCount",
+        "key",
+        "owner",
+        "taskConfig",
+    )
 
     key: JobKey | None
-    """Field 9: ``JobKey key``."""
-
     owner: Identity | None
-    """Field 7: ``Identity owner``."""
 
     cronSchedule: str | None
-    """Field 4: ``optional string cronSchedule``.
-
-    Cron schedule string. Optional since 0.16.
-    """
+    """Cron schedule string. Optional since 0.16."""
 
     cronCollisionPolicy: CronCollisionPolicy | None
-    """Field 5: ``CronCollisionPolicy cronCollisionPolicy``."""
-
     taskConfig: TaskConfig | None
-    """Field 6: ``TaskConfig taskConfig``."""
-
     instanceCount: int
-    """Field 8: ``i32 instanceCount``."""
 
     def __init__(
         self,
@@ -989,31 +1126,53 @@ class JobConfiguration(_st.ThriftStruct):
     ) -> None:
         _set(self, "key", None if key is None else _t_JobKey.check(key, "JobConfiguration.key"))
         _set(self, "owner", None if owner is None else _t_Identity.check(owner, "JobConfiguration.owner"))
-        _set(self, "cronSchedule", None if cronSchedule is None else _ts.check_string(cronSchedule, "JobConfiguration.cronSchedule"))
-        _set(self, "cronCollisionPolicy", None if cronCollisionPolicy is None else _t_CronCollisionPolicy.check(cronCollisionPolicy, "JobConfiguration.cronCollisionPolicy"))
-        _set(self, "taskConfig", None if taskConfig is None else _t_TaskConfig.check(taskConfig, "JobConfiguration.taskConfig"))
+        _set(
+            self,
+            "cronSchedule",
+            None if cronSchedule is None else _ts.check_string(cronSchedule, "JobConfiguration.cronSchedule"),
+        )
+        _set(
+            self,
+            "cronCollisionPolicy",
+            None
+            if cronCollisionPolicy is None
+            else _t_CronCollisionPolicy.check(cronCollisionPolicy, "JobConfiguration.cronCollisionPolicy"),
+        )
+        _set(
+            self,
+            "taskConfig",
+            None if taskConfig is None else _t_TaskConfig.check(taskConfig, "JobConfiguration.taskConfig"),
+        )
         _set(self, "instanceCount", _ts.check_i32(instanceCount, "JobConfiguration.instanceCount"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_JobConfiguration``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> JobConfiguration:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_JobConfiguration``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class JobStats(_st.ThriftStruct):
-    """Thrift struct ``JobStats``."""
-
-    __slots__ = ("activeTaskCount", "finishedTaskCount", "failedTaskCount", "pendingTaskCount", "_jhash", "_json", "_pyhash")
+    __slots__ = (
+        "_jhash",
+        "_json",
+        "_pyhash",
+        "activeTaskCount",
+        "failedTaskCount",
+        "finishedTaskCount",
+        "pendingTaskCount",
+    )
 
     activeTaskCount: int
-    """Field 1: ``i32 activeTaskCount``."""
-
     finishedTaskCount: int
-    """Field 2: ``i32 finishedTaskCount``."""
-
     failedTaskCount: int
-    """Field 3: ``i32 failedTaskCount``."""
-
     pendingTaskCount: int
-    """Field 4: ``i32 pendingTaskCount``."""
 
     def __init__(
         self,
@@ -1031,20 +1190,24 @@ class JobStats(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_JobStats``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> JobStats:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_JobStats``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class JobSummary(_st.ThriftStruct):
     """A JobConfiguration with its JobStats."""
 
-    __slots__ = ("job", "stats", "nextCronRunMs", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "job", "nextCronRunMs", "stats")
 
     job: JobConfiguration | None
-    """Field 1: ``JobConfiguration job``."""
-
     stats: JobStats | None
-    """Field 2: ``JobStats stats``."""
-
     nextCronRunMs: int
-    """Field 3: ``optional i64 nextCronRunMs``."""
 
     def __init__(
         self,
@@ -1060,17 +1223,23 @@ class JobSummary(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_JobSummary``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> JobSummary:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_JobSummary``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class Range(_st.ThriftStruct):
     """A range of i32 values from first to last."""
 
-    __slots__ = ("first", "last", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "first", "last")
 
     first: int
-    """Field 1: ``i32 first``."""
-
     last: int
-    """Field 2: ``i32 last``."""
 
     def __init__(
         self,
@@ -1084,17 +1253,23 @@ class Range(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_Range``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> Range:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_Range``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class ConfigGroup(_st.ThriftStruct):
     """A TaskConfig and the instance Ranges that share it. Field id 2 is not used."""
 
-    __slots__ = ("config", "instances", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "config", "instances")
 
     config: TaskConfig | None
-    """Field 1: ``TaskConfig config``."""
-
     instances: _ct.OrderedSet[Range]
-    """Field 3: ``set<Range> instances``."""
 
     def __init__(
         self,
@@ -1108,17 +1283,21 @@ class ConfigGroup(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_ConfigGroup``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> ConfigGroup:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_ConfigGroup``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class ConfigSummary(_st.ThriftStruct):
-    """Thrift struct ``ConfigSummary``."""
-
-    __slots__ = ("key", "groups", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "groups", "key")
 
     key: JobKey | None
-    """Field 1: ``JobKey key``."""
-
     groups: _ct.OrderedSet[ConfigGroup]
-    """Field 2: ``set<ConfigGroup> groups``."""
 
     def __init__(
         self,
@@ -1132,45 +1311,64 @@ class ConfigSummary(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_ConfigSummary``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> ConfigSummary:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_ConfigSummary``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class PopulateJobResult(_st.ThriftStruct):
-    """Thrift struct ``PopulateJobResult``."""
-
-    __slots__ = ("taskConfig", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "taskConfig")
 
     taskConfig: TaskConfig | None
-    """Field 2: ``TaskConfig taskConfig``."""
 
     def __init__(
         self,
         *,
         taskConfig: TaskConfig | None = None,
     ) -> None:
-        _set(self, "taskConfig", None if taskConfig is None else _t_TaskConfig.check(taskConfig, "PopulateJobResult.taskConfig"))
+        _set(
+            self,
+            "taskConfig",
+            None if taskConfig is None else _t_TaskConfig.check(taskConfig, "PopulateJobResult.taskConfig"),
+        )
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
+
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_PopulateJobResult``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> PopulateJobResult:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_PopulateJobResult``."""
+        return _codec.decode(cls, data, strict=strict)
 
 
 class GetQuotaResult(_st.ThriftStruct):
     """Quota plus optional consumption aggregates."""
 
-    __slots__ = ("quota", "prodSharedConsumption", "nonProdSharedConsumption", "prodDedicatedConsumption", "nonProdDedicatedConsumption", "_jhash", "_json", "_pyhash")
+    __slots__ = (
+        "_jhash",
+        "_json",
+        "_pyhash",
+        "nonProdDedicatedConsumption",
+        "nonProdSharedConsumption",
+        "prodDedicatedConsumption",
+        "prodSharedConsumption",
+        "quota",
+    )
 
     quota: ResourceAggregate | None
-    """Field 1: ``ResourceAggregate quota``."""
-
     prodSharedConsumption: ResourceAggregate | None
-    """Field 2: ``optional ResourceAggregate prodSharedConsumption``."""
-
     nonProdSharedConsumption: ResourceAggregate | None
-    """Field 3: ``optional ResourceAggregate nonProdSharedConsumption``."""
-
     prodDedicatedConsumption: ResourceAggregate | None
-    """Field 4: ``optional ResourceAggregate prodDedicatedConsumption``."""
-
     nonProdDedicatedConsumption: ResourceAggregate | None
-    """Field 5: ``optional ResourceAggregate nonProdDedicatedConsumption``."""
 
     def __init__(
         self,
@@ -1182,31 +1380,55 @@ class GetQuotaResult(_st.ThriftStruct):
         nonProdDedicatedConsumption: ResourceAggregate | None = None,
     ) -> None:
         _set(self, "quota", None if quota is None else _t_ResourceAggregate.check(quota, "GetQuotaResult.quota"))
-        _set(self, "prodSharedConsumption", None if prodSharedConsumption is None else _t_ResourceAggregate.check(prodSharedConsumption, "GetQuotaResult.prodSharedConsumption"))
-        _set(self, "nonProdSharedConsumption", None if nonProdSharedConsumption is None else _t_ResourceAggregate.check(nonProdSharedConsumption, "GetQuotaResult.nonProdSharedConsumption"))
-        _set(self, "prodDedicatedConsumption", None if prodDedicatedConsumption is None else _t_ResourceAggregate.check(prodDedicatedConsumption, "GetQuotaResult.prodDedicatedConsumption"))
-        _set(self, "nonProdDedicatedConsumption", None if nonProdDedicatedConsumption is None else _t_ResourceAggregate.check(nonProdDedicatedConsumption, "GetQuotaResult.nonProdDedicatedConsumption"))
+        _set(
+            self,
+            "prodSharedConsumption",
+            None
+            if prodSharedConsumption is None
+            else _t_ResourceAggregate.check(prodSharedConsumption, "GetQuotaResult.prodSharedConsumption"),
+        )
+        _set(
+            self,
+            "nonProdSharedConsumption",
+            None
+            if nonProdSharedConsumption is None
+            else _t_ResourceAggregate.check(nonProdSharedConsumption, "GetQuotaResult.nonProdSharedConsumption"),
+        )
+        _set(
+            self,
+            "prodDedicatedConsumption",
+            None
+            if prodDedicatedConsumption is None
+            else _t_ResourceAggregate.check(prodDedicatedConsumption, "GetQuotaResult.prodDedicatedConsumption"),
+        )
+        _set(
+            self,
+            "nonProdDedicatedConsumption",
+            None
+            if nonProdDedicatedConsumption is None
+            else _t_ResourceAggregate.check(nonProdDedicatedConsumption, "GetQuotaResult.nonProdDedicatedConsumption"),
+        )
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_GetQuotaResult``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> GetQuotaResult:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_GetQuotaResult``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class TaskEvent(_st.ThriftStruct):
-    """Thrift struct ``TaskEvent``."""
-
-    __slots__ = ("timestamp", "status", "message", "scheduler", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "message", "scheduler", "status", "timestamp")
 
     timestamp: int
-    """Field 1: ``i64 timestamp``."""
-
     status: ScheduleStatus | None
-    """Field 2: ``ScheduleStatus status``."""
-
     message: str | None
-    """Field 3: ``optional string message``."""
-
     scheduler: str | None
-    """Field 4: ``optional string scheduler``."""
 
     def __init__(
         self,
@@ -1224,29 +1446,27 @@ class TaskEvent(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_TaskEvent``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> TaskEvent:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_TaskEvent``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class AssignedTask(_st.ThriftStruct):
     """A TaskConfig with its task id, slave id and host, assigned ports and instance id."""
 
-    __slots__ = ("taskId", "slaveId", "slaveHost", "task", "assignedPorts", "instanceId", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "assignedPorts", "instanceId", "slaveHost", "slaveId", "task", "taskId")
 
     taskId: str | None
-    """Field 1: ``string taskId``."""
-
     slaveId: str | None
-    """Field 2: ``string slaveId``."""
-
     slaveHost: str | None
-    """Field 3: ``string slaveHost``."""
-
     task: TaskConfig | None
-    """Field 4: ``TaskConfig task``."""
-
     assignedPorts: _ct.FrozenMap[str, int]
-    """Field 5: ``map<string,i32> assignedPorts``."""
-
     instanceId: int
-    """Field 6: ``i32 instanceId``."""
 
     def __init__(
         self,
@@ -1268,29 +1488,29 @@ class AssignedTask(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_AssignedTask``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> AssignedTask:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_AssignedTask``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class ScheduledTask(_st.ThriftStruct):
     """An AssignedTask with its status and event history."""
 
-    __slots__ = ("assignedTask", "status", "failureCount", "taskEvents", "ancestorId", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "ancestorId", "assignedTask", "failureCount", "status", "taskEvents")
 
     assignedTask: AssignedTask | None
-    """Field 1: ``AssignedTask assignedTask``."""
-
     status: ScheduleStatus | None
-    """Field 2: ``ScheduleStatus status``."""
-
     failureCount: int
-    """Field 3: ``i32 failureCount``."""
 
     taskEvents: tuple[TaskEvent, ...]
-    """Field 4: ``list<TaskEvent> taskEvents``.
-
-    A list of TaskEvent.
-    """
+    """A list of TaskEvent."""
 
     ancestorId: str | None
-    """Field 5: ``string ancestorId``."""
 
     def __init__(
         self,
@@ -1301,23 +1521,35 @@ class ScheduledTask(_st.ThriftStruct):
         taskEvents: _abc.Iterable[TaskEvent] = (),
         ancestorId: str | None = None,
     ) -> None:
-        _set(self, "assignedTask", None if assignedTask is None else _t_AssignedTask.check(assignedTask, "ScheduledTask.assignedTask"))
+        _set(
+            self,
+            "assignedTask",
+            None if assignedTask is None else _t_AssignedTask.check(assignedTask, "ScheduledTask.assignedTask"),
+        )
         _set(self, "status", None if status is None else _t_ScheduleStatus.check(status, "ScheduledTask.status"))
         _set(self, "failureCount", _ts.check_i32(failureCount, "ScheduledTask.failureCount"))
         _set(self, "taskEvents", _t_list_TaskEvent.check(taskEvents, "ScheduledTask.taskEvents"))
-        _set(self, "ancestorId", None if ancestorId is None else _ts.check_string(ancestorId, "ScheduledTask.ancestorId"))
+        _set(
+            self, "ancestorId", None if ancestorId is None else _ts.check_string(ancestorId, "ScheduledTask.ancestorId")
+        )
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_ScheduledTask``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> ScheduledTask:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_ScheduledTask``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class ScheduleStatusResult(_st.ThriftStruct):
-    """Thrift struct ``ScheduleStatusResult``."""
-
-    __slots__ = ("tasks", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "tasks")
 
     tasks: tuple[ScheduledTask, ...]
-    """Field 1: ``list<ScheduledTask> tasks``."""
 
     def __init__(
         self,
@@ -1329,14 +1561,20 @@ class ScheduleStatusResult(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_ScheduleStatusResult``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> ScheduleStatusResult:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_ScheduleStatusResult``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class GetJobsResult(_st.ThriftStruct):
-    """Thrift struct ``GetJobsResult``."""
-
-    __slots__ = ("configs", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "configs")
 
     configs: _ct.OrderedSet[JobConfiguration]
-    """Field 1: ``set<JobConfiguration> configs``."""
 
     def __init__(
         self,
@@ -1348,44 +1586,47 @@ class GetJobsResult(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_GetJobsResult``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> GetJobsResult:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_GetJobsResult``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class TaskQuery(_st.ThriftStruct):
     """Filter for task queries."""
 
-    __slots__ = ("role", "environment", "jobName", "taskIds", "statuses", "instanceIds", "slaveHosts", "jobKeys", "offset", "limit", "_jhash", "_json", "_pyhash")
+    __slots__ = (
+        "_jhash",
+        "_json",
+        "_pyhash",
+        "environment",
+        "instanceIds",
+        "jobKeys",
+        "jobName",
+        "limit",
+        "offset",
+        "role",
+        "slaveHosts",
+        "statuses",
+        "taskIds",
+    )
 
     role: str | None
-    """Field 14: ``string role``.
-
-    Field id 14, declared first.
-    """
+    """Field id 14, declared first."""
 
     environment: str | None
-    """Field 9: ``string environment``."""
-
     jobName: str | None
-    """Field 2: ``string jobName``."""
-
     taskIds: _ct.OrderedSet[str]
-    """Field 4: ``set<string> taskIds``."""
-
     statuses: _ct.OrderedSet[ScheduleStatus]
-    """Field 5: ``set<ScheduleStatus> statuses``."""
-
     instanceIds: _ct.OrderedSet[int]
-    """Field 7: ``set<i32> instanceIds``."""
-
     slaveHosts: _ct.OrderedSet[str]
-    """Field 10: ``set<string> slaveHosts``."""
-
     jobKeys: _ct.OrderedSet[JobKey]
-    """Field 11: ``set<JobKey> jobKeys``."""
-
     offset: int
-    """Field 12: ``i32 offset``."""
-
     limit: int
-    """Field 13: ``i32 limit``."""
 
     def __init__(
         self,
@@ -1402,7 +1643,9 @@ class TaskQuery(_st.ThriftStruct):
         limit: int = 0,
     ) -> None:
         _set(self, "role", None if role is None else _ts.check_string(role, "TaskQuery.role"))
-        _set(self, "environment", None if environment is None else _ts.check_string(environment, "TaskQuery.environment"))
+        _set(
+            self, "environment", None if environment is None else _ts.check_string(environment, "TaskQuery.environment")
+        )
         _set(self, "jobName", None if jobName is None else _ts.check_string(jobName, "TaskQuery.jobName"))
         _set(self, "taskIds", _t_set_string.check(taskIds, "TaskQuery.taskIds"))
         _set(self, "statuses", _t_set_ScheduleStatus.check(statuses, "TaskQuery.statuses"))
@@ -1415,17 +1658,21 @@ class TaskQuery(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_TaskQuery``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> TaskQuery:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_TaskQuery``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class HostStatus(_st.ThriftStruct):
-    """Thrift struct ``HostStatus``."""
-
-    __slots__ = ("host", "mode", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "host", "mode")
 
     host: str | None
-    """Field 1: ``string host``."""
-
     mode: MaintenanceMode | None
-    """Field 2: ``MaintenanceMode mode``."""
 
     def __init__(
         self,
@@ -1439,20 +1686,22 @@ class HostStatus(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_HostStatus``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> HostStatus:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_HostStatus``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class RoleSummary(_st.ThriftStruct):
-    """Thrift struct ``RoleSummary``."""
-
-    __slots__ = ("role", "jobCount", "cronJobCount", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "cronJobCount", "jobCount", "role")
 
     role: str | None
-    """Field 1: ``string role``."""
-
     jobCount: int
-    """Field 2: ``i32 jobCount``."""
-
     cronJobCount: int
-    """Field 3: ``i32 cronJobCount``."""
 
     def __init__(
         self,
@@ -1468,14 +1717,20 @@ class RoleSummary(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_RoleSummary``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> RoleSummary:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_RoleSummary``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class Hosts(_st.ThriftStruct):
-    """Thrift struct ``Hosts``."""
-
-    __slots__ = ("hostNames", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "hostNames")
 
     hostNames: _ct.OrderedSet[str]
-    """Field 1: ``set<string> hostNames``."""
 
     def __init__(
         self,
@@ -1487,17 +1742,23 @@ class Hosts(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_Hosts``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> Hosts:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_Hosts``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class PendingReason(_st.ThriftStruct):
     """A task id with a reason string."""
 
-    __slots__ = ("taskId", "reason", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "reason", "taskId")
 
     taskId: str | None
-    """Field 1: ``string taskId``."""
-
     reason: str | None
-    """Field 2: ``string reason``."""
 
     def __init__(
         self,
@@ -1511,17 +1772,23 @@ class PendingReason(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_PendingReason``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> PendingReason:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_PendingReason``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class JobUpdateKey(_st.ThriftStruct):
     """Names one update of a job."""
 
-    __slots__ = ("job", "id", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "id", "job")
 
     job: JobKey | None
-    """Field 1: ``JobKey job``."""
-
     id: str | None
-    """Field 2: ``string id``."""
 
     def __init__(
         self,
@@ -1535,38 +1802,43 @@ class JobUpdateKey(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_JobUpdateKey``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> JobUpdateKey:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_JobUpdateKey``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class JobUpdateSettings(_st.ThriftStruct):
     """Settings of a job update. Field id 4 is not used."""
 
-    __slots__ = ("updateGroupSize", "maxPerInstanceFailures", "maxFailedInstances", "minWaitInInstanceRunningMs", "rollbackOnFailure", "updateOnlyTheseInstances", "waitForBatchCompletion", "blockIfNoPulsesAfterMs", "_jhash", "_json", "_pyhash")
+    __slots__ = (
+        "_jhash",
+        "_json",
+        "_pyhash",
+        "blockIfNoPulsesAfterMs",
+        "maxFailedInstances",
+        "maxPerInstanceFailures",
+        "minWaitInInstanceRunningMs",
+        "rollbackOnFailure",
+        "updateGroupSize",
+        "updateOnlyTheseInstances",
+        "waitForBatchCompletion",
+    )
 
     updateGroupSize: int
-    """Field 1: ``i32 updateGroupSize``."""
-
     maxPerInstanceFailures: int
-    """Field 2: ``i32 maxPerInstanceFailures``."""
-
     maxFailedInstances: int
-    """Field 3: ``i32 maxFailedInstances``."""
-
     minWaitInInstanceRunningMs: int
-    """Field 5: ``i32 minWaitInInstanceRunningMs``."""
-
     rollbackOnFailure: bool
-    """Field 6: ``bool rollbackOnFailure``."""
-
     updateOnlyTheseInstances: _ct.OrderedSet[Range]
-    """Field 7: ``set<Range> updateOnlyTheseInstances``."""
-
     waitForBatchCompletion: bool
-    """Field 8: ``bool waitForBatchCompletion``."""
 
     blockIfNoPulsesAfterMs: int
-    """Field 9: ``optional i32 blockIfNoPulsesAfterMs``.
-
-    Optional; in milliseconds.
-    """
+    """Optional; in milliseconds."""
 
     def __init__(
         self,
@@ -1581,34 +1853,54 @@ class JobUpdateSettings(_st.ThriftStruct):
         blockIfNoPulsesAfterMs: int = 0,
     ) -> None:
         _set(self, "updateGroupSize", _ts.check_i32(updateGroupSize, "JobUpdateSettings.updateGroupSize"))
-        _set(self, "maxPerInstanceFailures", _ts.check_i32(maxPerInstanceFailures, "JobUpdateSettings.maxPerInstanceFailures"))
+        _set(
+            self,
+            "maxPerInstanceFailures",
+            _ts.check_i32(maxPerInstanceFailures, "JobUpdateSettings.maxPerInstanceFailures"),
+        )
         _set(self, "maxFailedInstances", _ts.check_i32(maxFailedInstances, "JobUpdateSettings.maxFailedInstances"))
-        _set(self, "minWaitInInstanceRunningMs", _ts.check_i32(minWaitInInstanceRunningMs, "JobUpdateSettings.minWaitInInstanceRunningMs"))
+        _set(
+            self,
+            "minWaitInInstanceRunningMs",
+            _ts.check_i32(minWaitInInstanceRunningMs, "JobUpdateSettings.minWaitInInstanceRunningMs"),
+        )
         _set(self, "rollbackOnFailure", _ts.check_bool(rollbackOnFailure, "JobUpdateSettings.rollbackOnFailure"))
-        _set(self, "updateOnlyTheseInstances", _t_set_Range.check(updateOnlyTheseInstances, "JobUpdateSettings.updateOnlyTheseInstances"))
-        _set(self, "waitForBatchCompletion", _ts.check_bool(waitForBatchCompletion, "JobUpdateSettings.waitForBatchCompletion"))
-        _set(self, "blockIfNoPulsesAfterMs", _ts.check_i32(blockIfNoPulsesAfterMs, "JobUpdateSettings.blockIfNoPulsesAfterMs"))
+        _set(
+            self,
+            "updateOnlyTheseInstances",
+            _t_set_Range.check(updateOnlyTheseInstances, "JobUpdateSettings.updateOnlyTheseInstances"),
+        )
+        _set(
+            self,
+            "waitForBatchCompletion",
+            _ts.check_bool(waitForBatchCompletion, "JobUpdateSettings.waitForBatchCompletion"),
+        )
+        _set(
+            self,
+            "blockIfNoPulsesAfterMs",
+            _ts.check_i32(blockIfNoPulsesAfterMs, "JobUpdateSettings.blockIfNoPulsesAfterMs"),
+        )
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_JobUpdateSettings``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> JobUpdateSettings:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_JobUpdateSettings``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class JobUpdateEvent(_st.ThriftStruct):
-    """Thrift struct ``JobUpdateEvent``."""
-
-    __slots__ = ("status", "timestampMs", "user", "message", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "message", "status", "timestampMs", "user")
 
     status: JobUpdateStatus | None
-    """Field 1: ``JobUpdateStatus status``."""
-
     timestampMs: int
-    """Field 2: ``i64 timestampMs``."""
-
     user: str | None
-    """Field 3: ``optional string user``."""
-
     message: str | None
-    """Field 4: ``optional string message``."""
 
     def __init__(
         self,
@@ -1626,20 +1918,22 @@ class JobUpdateEvent(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_JobUpdateEvent``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> JobUpdateEvent:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_JobUpdateEvent``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class JobInstanceUpdateEvent(_st.ThriftStruct):
-    """Thrift struct ``JobInstanceUpdateEvent``."""
-
-    __slots__ = ("instanceId", "timestampMs", "action", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "action", "instanceId", "timestampMs")
 
     instanceId: int
-    """Field 1: ``i32 instanceId``."""
-
     timestampMs: int
-    """Field 2: ``i64 timestampMs``."""
-
     action: JobUpdateAction | None
-    """Field 3: ``JobUpdateAction action``."""
 
     def __init__(
         self,
@@ -1650,22 +1944,30 @@ class JobInstanceUpdateEvent(_st.ThriftStruct):
     ) -> None:
         _set(self, "instanceId", _ts.check_i32(instanceId, "JobInstanceUpdateEvent.instanceId"))
         _set(self, "timestampMs", _ts.check_i64(timestampMs, "JobInstanceUpdateEvent.timestampMs"))
-        _set(self, "action", None if action is None else _t_JobUpdateAction.check(action, "JobInstanceUpdateEvent.action"))
+        _set(
+            self,
+            "action",
+            None if action is None else _t_JobUpdateAction.check(action, "JobInstanceUpdateEvent.action"),
+        )
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_JobInstanceUpdateEvent``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> JobInstanceUpdateEvent:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_JobInstanceUpdateEvent``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class InstanceTaskConfig(_st.ThriftStruct):
-    """Thrift struct ``InstanceTaskConfig``."""
-
-    __slots__ = ("task", "instances", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "instances", "task")
 
     task: TaskConfig | None
-    """Field 1: ``TaskConfig task``."""
-
     instances: _ct.OrderedSet[Range]
-    """Field 2: ``set<Range> instances``."""
 
     def __init__(
         self,
@@ -1679,20 +1981,22 @@ class InstanceTaskConfig(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_InstanceTaskConfig``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> InstanceTaskConfig:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_InstanceTaskConfig``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class JobUpdateState(_st.ThriftStruct):
-    """Thrift struct ``JobUpdateState``."""
-
-    __slots__ = ("status", "createdTimestampMs", "lastModifiedTimestampMs", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "createdTimestampMs", "lastModifiedTimestampMs", "status")
 
     status: JobUpdateStatus | None
-    """Field 1: ``JobUpdateStatus status``."""
-
     createdTimestampMs: int
-    """Field 2: ``i64 createdTimestampMs``."""
-
     lastModifiedTimestampMs: int
-    """Field 3: ``i64 lastModifiedTimestampMs``."""
 
     def __init__(
         self,
@@ -1703,28 +2007,34 @@ class JobUpdateState(_st.ThriftStruct):
     ) -> None:
         _set(self, "status", None if status is None else _t_JobUpdateStatus.check(status, "JobUpdateState.status"))
         _set(self, "createdTimestampMs", _ts.check_i64(createdTimestampMs, "JobUpdateState.createdTimestampMs"))
-        _set(self, "lastModifiedTimestampMs", _ts.check_i64(lastModifiedTimestampMs, "JobUpdateState.lastModifiedTimestampMs"))
+        _set(
+            self,
+            "lastModifiedTimestampMs",
+            _ts.check_i64(lastModifiedTimestampMs, "JobUpdateState.lastModifiedTimestampMs"),
+        )
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
+
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_JobUpdateState``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> JobUpdateState:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_JobUpdateState``."""
+        return _codec.decode(cls, data, strict=strict)
 
 
 class JobUpdateSummary(_st.ThriftStruct):
     """Key, user and state of a job update. Field ids 1 and 2 are not used."""
 
-    __slots__ = ("key", "user", "state", "metadata", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "key", "metadata", "state", "user")
 
     key: JobUpdateKey | None
-    """Field 5: ``JobUpdateKey key``."""
-
     user: str | None
-    """Field 3: ``string user``."""
-
     state: JobUpdateState | None
-    """Field 4: ``JobUpdateState state``."""
-
     metadata: _ct.OrderedSet[Metadata]
-    """Field 6: ``optional set<Metadata> metadata``."""
 
     def __init__(
         self,
@@ -1742,20 +2052,22 @@ class JobUpdateSummary(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_JobUpdateSummary``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> JobUpdateSummary:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_JobUpdateSummary``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class JobUpdateInstructions(_st.ThriftStruct):
-    """Thrift struct ``JobUpdateInstructions``."""
-
-    __slots__ = ("initialState", "desiredState", "settings", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "desiredState", "initialState", "settings")
 
     initialState: _ct.OrderedSet[InstanceTaskConfig]
-    """Field 1: ``set<InstanceTaskConfig> initialState``."""
-
     desiredState: InstanceTaskConfig | None
-    """Field 2: ``InstanceTaskConfig desiredState``."""
-
     settings: JobUpdateSettings | None
-    """Field 3: ``JobUpdateSettings settings``."""
 
     def __init__(
         self,
@@ -1765,23 +2077,39 @@ class JobUpdateInstructions(_st.ThriftStruct):
         settings: JobUpdateSettings | None = None,
     ) -> None:
         _set(self, "initialState", _t_set_InstanceTaskConfig.check(initialState, "JobUpdateInstructions.initialState"))
-        _set(self, "desiredState", None if desiredState is None else _t_InstanceTaskConfig.check(desiredState, "JobUpdateInstructions.desiredState"))
-        _set(self, "settings", None if settings is None else _t_JobUpdateSettings.check(settings, "JobUpdateInstructions.settings"))
+        _set(
+            self,
+            "desiredState",
+            None
+            if desiredState is None
+            else _t_InstanceTaskConfig.check(desiredState, "JobUpdateInstructions.desiredState"),
+        )
+        _set(
+            self,
+            "settings",
+            None if settings is None else _t_JobUpdateSettings.check(settings, "JobUpdateInstructions.settings"),
+        )
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
+
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_JobUpdateInstructions``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> JobUpdateInstructions:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_JobUpdateInstructions``."""
+        return _codec.decode(cls, data, strict=strict)
 
 
 class JobUpdate(_st.ThriftStruct):
     """A job update: its summary and instructions."""
 
-    __slots__ = ("summary", "instructions", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "instructions", "summary")
 
     summary: JobUpdateSummary | None
-    """Field 1: ``JobUpdateSummary summary``."""
-
     instructions: JobUpdateInstructions | None
-    """Field 2: ``JobUpdateInstructions instructions``."""
 
     def __init__(
         self,
@@ -1790,25 +2118,31 @@ class JobUpdate(_st.ThriftStruct):
         instructions: JobUpdateInstructions | None = None,
     ) -> None:
         _set(self, "summary", None if summary is None else _t_JobUpdateSummary.check(summary, "JobUpdate.summary"))
-        _set(self, "instructions", None if instructions is None else _t_JobUpdateInstructions.check(instructions, "JobUpdate.instructions"))
+        _set(
+            self,
+            "instructions",
+            None if instructions is None else _t_JobUpdateInstructions.check(instructions, "JobUpdate.instructions"),
+        )
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_JobUpdate``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> JobUpdate:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_JobUpdate``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class JobUpdateDetails(_st.ThriftStruct):
-    """Thrift struct ``JobUpdateDetails``."""
-
-    __slots__ = ("update", "updateEvents", "instanceEvents", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "instanceEvents", "update", "updateEvents")
 
     update: JobUpdate | None
-    """Field 1: ``JobUpdate update``."""
-
     updateEvents: tuple[JobUpdateEvent, ...]
-    """Field 2: ``list<JobUpdateEvent> updateEvents``."""
-
     instanceEvents: tuple[JobInstanceUpdateEvent, ...]
-    """Field 3: ``list<JobInstanceUpdateEvent> instanceEvents``."""
 
     def __init__(
         self,
@@ -1819,28 +2153,34 @@ class JobUpdateDetails(_st.ThriftStruct):
     ) -> None:
         _set(self, "update", None if update is None else _t_JobUpdate.check(update, "JobUpdateDetails.update"))
         _set(self, "updateEvents", _t_list_JobUpdateEvent.check(updateEvents, "JobUpdateDetails.updateEvents"))
-        _set(self, "instanceEvents", _t_list_JobInstanceUpdateEvent.check(instanceEvents, "JobUpdateDetails.instanceEvents"))
+        _set(
+            self,
+            "instanceEvents",
+            _t_list_JobInstanceUpdateEvent.check(instanceEvents, "JobUpdateDetails.instanceEvents"),
+        )
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
+
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_JobUpdateDetails``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> JobUpdateDetails:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_JobUpdateDetails``."""
+        return _codec.decode(cls, data, strict=strict)
 
 
 class JobUpdateRequest(_st.ThriftStruct):
     """Argument of startJobUpdate and getJobUpdateDiff."""
 
-    __slots__ = ("taskConfig", "instanceCount", "settings", "metadata", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "instanceCount", "metadata", "settings", "taskConfig")
 
     taskConfig: TaskConfig | None
-    """Field 1: ``TaskConfig taskConfig``."""
-
     instanceCount: int
-    """Field 2: ``i32 instanceCount``."""
-
     settings: JobUpdateSettings | None
-    """Field 3: ``JobUpdateSettings settings``."""
-
     metadata: _ct.OrderedSet[Metadata]
-    """Field 4: ``optional set<Metadata> metadata``."""
 
     def __init__(
         self,
@@ -1850,40 +2190,44 @@ class JobUpdateRequest(_st.ThriftStruct):
         settings: JobUpdateSettings | None = None,
         metadata: _abc.Iterable[Metadata] = (),
     ) -> None:
-        _set(self, "taskConfig", None if taskConfig is None else _t_TaskConfig.check(taskConfig, "JobUpdateRequest.taskConfig"))
+        _set(
+            self,
+            "taskConfig",
+            None if taskConfig is None else _t_TaskConfig.check(taskConfig, "JobUpdateRequest.taskConfig"),
+        )
         _set(self, "instanceCount", _ts.check_i32(instanceCount, "JobUpdateRequest.instanceCount"))
-        _set(self, "settings", None if settings is None else _t_JobUpdateSettings.check(settings, "JobUpdateRequest.settings"))
+        _set(
+            self,
+            "settings",
+            None if settings is None else _t_JobUpdateSettings.check(settings, "JobUpdateRequest.settings"),
+        )
         _set(self, "metadata", _t_set_Metadata.check(metadata, "JobUpdateRequest.metadata"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_JobUpdateRequest``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> JobUpdateRequest:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_JobUpdateRequest``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class JobUpdateQuery(_st.ThriftStruct):
     """Filter for job update queries. Field id 1 is not used."""
 
-    __slots__ = ("role", "key", "jobKey", "user", "updateStatuses", "offset", "limit", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "jobKey", "key", "limit", "offset", "role", "updateStatuses", "user")
 
     role: str | None
-    """Field 2: ``string role``."""
-
     key: JobUpdateKey | None
-    """Field 8: ``JobUpdateKey key``."""
-
     jobKey: JobKey | None
-    """Field 3: ``JobKey jobKey``."""
-
     user: str | None
-    """Field 4: ``string user``."""
-
     updateStatuses: _ct.OrderedSet[JobUpdateStatus]
-    """Field 5: ``set<JobUpdateStatus> updateStatuses``."""
-
     offset: int
-    """Field 6: ``i32 offset``."""
-
     limit: int
-    """Field 7: ``i32 limit``."""
 
     def __init__(
         self,
@@ -1907,14 +2251,20 @@ class JobUpdateQuery(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_JobUpdateQuery``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> JobUpdateQuery:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_JobUpdateQuery``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class ListBackupsResult(_st.ThriftStruct):
-    """Thrift struct ``ListBackupsResult``."""
-
-    __slots__ = ("backups", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "backups")
 
     backups: _ct.OrderedSet[str]
-    """Field 1: ``set<string> backups``."""
 
     def __init__(
         self,
@@ -1926,14 +2276,20 @@ class ListBackupsResult(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_ListBackupsResult``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> ListBackupsResult:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_ListBackupsResult``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class StartMaintenanceResult(_st.ThriftStruct):
-    """Thrift struct ``StartMaintenanceResult``."""
-
-    __slots__ = ("statuses", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "statuses")
 
     statuses: _ct.OrderedSet[HostStatus]
-    """Field 1: ``set<HostStatus> statuses``."""
 
     def __init__(
         self,
@@ -1945,14 +2301,20 @@ class StartMaintenanceResult(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_StartMaintenanceResult``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> StartMaintenanceResult:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_StartMaintenanceResult``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class DrainHostsResult(_st.ThriftStruct):
-    """Thrift struct ``DrainHostsResult``."""
-
-    __slots__ = ("statuses", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "statuses")
 
     statuses: _ct.OrderedSet[HostStatus]
-    """Field 1: ``set<HostStatus> statuses``."""
 
     def __init__(
         self,
@@ -1964,14 +2326,20 @@ class DrainHostsResult(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_DrainHostsResult``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> DrainHostsResult:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_DrainHostsResult``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class QueryRecoveryResult(_st.ThriftStruct):
-    """Thrift struct ``QueryRecoveryResult``."""
-
-    __slots__ = ("tasks", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "tasks")
 
     tasks: _ct.OrderedSet[ScheduledTask]
-    """Field 1: ``set<ScheduledTask> tasks``."""
 
     def __init__(
         self,
@@ -1983,14 +2351,20 @@ class QueryRecoveryResult(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_QueryRecoveryResult``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> QueryRecoveryResult:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_QueryRecoveryResult``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class MaintenanceStatusResult(_st.ThriftStruct):
-    """Thrift struct ``MaintenanceStatusResult``."""
-
-    __slots__ = ("statuses", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "statuses")
 
     statuses: _ct.OrderedSet[HostStatus]
-    """Field 1: ``set<HostStatus> statuses``."""
 
     def __init__(
         self,
@@ -2002,14 +2376,20 @@ class MaintenanceStatusResult(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_MaintenanceStatusResult``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> MaintenanceStatusResult:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_MaintenanceStatusResult``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class EndMaintenanceResult(_st.ThriftStruct):
-    """Thrift struct ``EndMaintenanceResult``."""
-
-    __slots__ = ("statuses", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "statuses")
 
     statuses: _ct.OrderedSet[HostStatus]
-    """Field 1: ``set<HostStatus> statuses``."""
 
     def __init__(
         self,
@@ -2021,14 +2401,20 @@ class EndMaintenanceResult(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_EndMaintenanceResult``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> EndMaintenanceResult:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_EndMaintenanceResult``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class RoleSummaryResult(_st.ThriftStruct):
-    """Thrift struct ``RoleSummaryResult``."""
-
-    __slots__ = ("summaries", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "summaries")
 
     summaries: _ct.OrderedSet[RoleSummary]
-    """Field 1: ``set<RoleSummary> summaries``."""
 
     def __init__(
         self,
@@ -2040,14 +2426,20 @@ class RoleSummaryResult(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_RoleSummaryResult``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> RoleSummaryResult:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_RoleSummaryResult``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class JobSummaryResult(_st.ThriftStruct):
-    """Thrift struct ``JobSummaryResult``."""
-
-    __slots__ = ("summaries", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "summaries")
 
     summaries: _ct.OrderedSet[JobSummary]
-    """Field 1: ``set<JobSummary> summaries``."""
 
     def __init__(
         self,
@@ -2059,33 +2451,47 @@ class JobSummaryResult(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_JobSummaryResult``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> JobSummaryResult:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_JobSummaryResult``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class ConfigSummaryResult(_st.ThriftStruct):
-    """Thrift struct ``ConfigSummaryResult``."""
-
-    __slots__ = ("summary", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "summary")
 
     summary: ConfigSummary | None
-    """Field 1: ``ConfigSummary summary``."""
 
     def __init__(
         self,
         *,
         summary: ConfigSummary | None = None,
     ) -> None:
-        _set(self, "summary", None if summary is None else _t_ConfigSummary.check(summary, "ConfigSummaryResult.summary"))
+        _set(
+            self, "summary", None if summary is None else _t_ConfigSummary.check(summary, "ConfigSummaryResult.summary")
+        )
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_ConfigSummaryResult``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> ConfigSummaryResult:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_ConfigSummaryResult``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class GetPendingReasonResult(_st.ThriftStruct):
-    """Thrift struct ``GetPendingReasonResult``."""
-
-    __slots__ = ("reasons", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "reasons")
 
     reasons: _ct.OrderedSet[PendingReason]
-    """Field 1: ``set<PendingReason> reasons``."""
 
     def __init__(
         self,
@@ -2097,17 +2503,21 @@ class GetPendingReasonResult(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_GetPendingReasonResult``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> GetPendingReasonResult:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_GetPendingReasonResult``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class StartJobUpdateResult(_st.ThriftStruct):
-    """Thrift struct ``StartJobUpdateResult``."""
-
-    __slots__ = ("key", "updateSummary", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "key", "updateSummary")
 
     key: JobUpdateKey | None
-    """Field 1: ``JobUpdateKey key``."""
-
     updateSummary: JobUpdateSummary | None
-    """Field 2: ``optional JobUpdateSummary updateSummary``."""
 
     def __init__(
         self,
@@ -2116,41 +2526,61 @@ class StartJobUpdateResult(_st.ThriftStruct):
         updateSummary: JobUpdateSummary | None = None,
     ) -> None:
         _set(self, "key", None if key is None else _t_JobUpdateKey.check(key, "StartJobUpdateResult.key"))
-        _set(self, "updateSummary", None if updateSummary is None else _t_JobUpdateSummary.check(updateSummary, "StartJobUpdateResult.updateSummary"))
+        _set(
+            self,
+            "updateSummary",
+            None
+            if updateSummary is None
+            else _t_JobUpdateSummary.check(updateSummary, "StartJobUpdateResult.updateSummary"),
+        )
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_StartJobUpdateResult``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> StartJobUpdateResult:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_StartJobUpdateResult``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class GetJobUpdateSummariesResult(_st.ThriftStruct):
-    """Thrift struct ``GetJobUpdateSummariesResult``."""
-
-    __slots__ = ("updateSummaries", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "updateSummaries")
 
     updateSummaries: tuple[JobUpdateSummary, ...]
-    """Field 1: ``list<JobUpdateSummary> updateSummaries``."""
 
     def __init__(
         self,
         *,
         updateSummaries: _abc.Iterable[JobUpdateSummary] = (),
     ) -> None:
-        _set(self, "updateSummaries", _t_list_JobUpdateSummary.check(updateSummaries, "GetJobUpdateSummariesResult.updateSummaries"))
+        _set(
+            self,
+            "updateSummaries",
+            _t_list_JobUpdateSummary.check(updateSummaries, "GetJobUpdateSummariesResult.updateSummaries"),
+        )
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_GetJobUpdateSummariesResult``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> GetJobUpdateSummariesResult:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_GetJobUpdateSummariesResult``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class GetJobUpdateDetailsResult(_st.ThriftStruct):
-    """Thrift struct ``GetJobUpdateDetailsResult``."""
-
-    __slots__ = ("details", "detailsList", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "details", "detailsList")
 
     details: JobUpdateDetails | None
-    """Field 1: ``JobUpdateDetails details``."""
-
     detailsList: tuple[JobUpdateDetails, ...]
-    """Field 2: ``list<JobUpdateDetails> detailsList``."""
 
     def __init__(
         self,
@@ -2158,48 +2588,64 @@ class GetJobUpdateDetailsResult(_st.ThriftStruct):
         details: JobUpdateDetails | None = None,
         detailsList: _abc.Iterable[JobUpdateDetails] = (),
     ) -> None:
-        _set(self, "details", None if details is None else _t_JobUpdateDetails.check(details, "GetJobUpdateDetailsResult.details"))
+        _set(
+            self,
+            "details",
+            None if details is None else _t_JobUpdateDetails.check(details, "GetJobUpdateDetailsResult.details"),
+        )
         _set(self, "detailsList", _t_list_JobUpdateDetails.check(detailsList, "GetJobUpdateDetailsResult.detailsList"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_GetJobUpdateDetailsResult``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> GetJobUpdateDetailsResult:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_GetJobUpdateDetailsResult``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class PulseJobUpdateResult(_st.ThriftStruct):
-    """Thrift struct ``PulseJobUpdateResult``."""
-
-    __slots__ = ("status", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "status")
 
     status: JobUpdatePulseStatus | None
-    """Field 1: ``JobUpdatePulseStatus status``."""
 
     def __init__(
         self,
         *,
         status: JobUpdatePulseStatus | None = None,
     ) -> None:
-        _set(self, "status", None if status is None else _t_JobUpdatePulseStatus.check(status, "PulseJobUpdateResult.status"))
+        _set(
+            self,
+            "status",
+            None if status is None else _t_JobUpdatePulseStatus.check(status, "PulseJobUpdateResult.status"),
+        )
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
+
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_PulseJobUpdateResult``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> PulseJobUpdateResult:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_PulseJobUpdateResult``."""
+        return _codec.decode(cls, data, strict=strict)
 
 
 class GetJobUpdateDiffResult(_st.ThriftStruct):
     """Four sets of ConfigGroup: add, remove, update and unchanged."""
 
-    __slots__ = ("add", "remove", "update", "unchanged", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "add", "remove", "unchanged", "update")
 
     add: _ct.OrderedSet[ConfigGroup]
-    """Field 1: ``set<ConfigGroup> add``."""
-
     remove: _ct.OrderedSet[ConfigGroup]
-    """Field 2: ``set<ConfigGroup> remove``."""
-
     update: _ct.OrderedSet[ConfigGroup]
-    """Field 3: ``set<ConfigGroup> update``."""
-
     unchanged: _ct.OrderedSet[ConfigGroup]
-    """Field 4: ``set<ConfigGroup> unchanged``."""
 
     def __init__(
         self,
@@ -2217,17 +2663,21 @@ class GetJobUpdateDiffResult(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_GetJobUpdateDiffResult``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> GetJobUpdateDiffResult:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_GetJobUpdateDiffResult``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class TierConfig(_st.ThriftStruct):
-    """Thrift struct ``TierConfig``."""
-
-    __slots__ = ("name", "settings", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "name", "settings")
 
     name: str | None
-    """Field 1: ``string name``."""
-
     settings: _ct.FrozenMap[str, str]
-    """Field 2: ``map<string,string> settings``."""
 
     def __init__(
         self,
@@ -2241,17 +2691,21 @@ class TierConfig(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_TierConfig``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> TierConfig:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_TierConfig``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class GetTierConfigResult(_st.ThriftStruct):
-    """Thrift struct ``GetTierConfigResult``."""
-
-    __slots__ = ("defaultTierName", "tiers", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "defaultTierName", "tiers")
 
     defaultTierName: str | None
-    """Field 1: ``string defaultTierName``."""
-
     tiers: _ct.OrderedSet[TierConfig]
-    """Field 2: ``set<TierConfig> tiers``."""
 
     def __init__(
         self,
@@ -2259,23 +2713,35 @@ class GetTierConfigResult(_st.ThriftStruct):
         defaultTierName: str | None = None,
         tiers: _abc.Iterable[TierConfig] = (),
     ) -> None:
-        _set(self, "defaultTierName", None if defaultTierName is None else _ts.check_string(defaultTierName, "GetTierConfigResult.defaultTierName"))
+        _set(
+            self,
+            "defaultTierName",
+            None
+            if defaultTierName is None
+            else _ts.check_string(defaultTierName, "GetTierConfigResult.defaultTierName"),
+        )
         _set(self, "tiers", _t_set_TierConfig.check(tiers, "GetTierConfigResult.tiers"))
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_GetTierConfigResult``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> GetTierConfigResult:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_GetTierConfigResult``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class ServerInfo(_st.ThriftStruct):
     """Information about the server. Field id 2 is not used."""
 
-    __slots__ = ("clusterName", "statsUrlPrefix", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "clusterName", "statsUrlPrefix")
 
     clusterName: str | None
-    """Field 1: ``string clusterName``."""
-
     statsUrlPrefix: str | None
-    """Field 3: ``string statsUrlPrefix``."""
 
     def __init__(
         self,
@@ -2283,17 +2749,34 @@ class ServerInfo(_st.ThriftStruct):
         clusterName: str | None = None,
         statsUrlPrefix: str | None = None,
     ) -> None:
-        _set(self, "clusterName", None if clusterName is None else _ts.check_string(clusterName, "ServerInfo.clusterName"))
-        _set(self, "statsUrlPrefix", None if statsUrlPrefix is None else _ts.check_string(statsUrlPrefix, "ServerInfo.statsUrlPrefix"))
+        _set(
+            self,
+            "clusterName",
+            None if clusterName is None else _ts.check_string(clusterName, "ServerInfo.clusterName"),
+        )
+        _set(
+            self,
+            "statsUrlPrefix",
+            None if statsUrlPrefix is None else _ts.check_string(statsUrlPrefix, "ServerInfo.statsUrlPrefix"),
+        )
         _set(self, "_jhash", 0)
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
+
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_ServerInfo``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> ServerInfo:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_ServerInfo``."""
+        return _codec.decode(cls, data, strict=strict)
 
 
 class Result(_st.ThriftUnion):
     """Union of the result payloads that a Response can carry."""
 
-    __slots__ = ("set_field", "field_value", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "field_value", "set_field")
 
     set_field: str
     field_value: _typing.Any
@@ -2322,28 +2805,31 @@ class Result(_st.ThriftUnion):
         getJobUpdateDiffResult: GetJobUpdateDiffResult | None = None,
         getTierConfigResult: GetTierConfigResult | None = None,
     ) -> None:
-        arm, value = _st.choose_arm(type(self), (  # not the class's name: an arm may have it
-            ("populateJobResult", populateJobResult),
-            ("scheduleStatusResult", scheduleStatusResult),
-            ("getJobsResult", getJobsResult),
-            ("getQuotaResult", getQuotaResult),
-            ("listBackupsResult", listBackupsResult),
-            ("startMaintenanceResult", startMaintenanceResult),
-            ("drainHostsResult", drainHostsResult),
-            ("queryRecoveryResult", queryRecoveryResult),
-            ("maintenanceStatusResult", maintenanceStatusResult),
-            ("endMaintenanceResult", endMaintenanceResult),
-            ("roleSummaryResult", roleSummaryResult),
-            ("jobSummaryResult", jobSummaryResult),
-            ("configSummaryResult", configSummaryResult),
-            ("getPendingReasonResult", getPendingReasonResult),
-            ("startJobUpdateResult", startJobUpdateResult),
-            ("getJobUpdateSummariesResult", getJobUpdateSummariesResult),
-            ("getJobUpdateDetailsResult", getJobUpdateDetailsResult),
-            ("pulseJobUpdateResult", pulseJobUpdateResult),
-            ("getJobUpdateDiffResult", getJobUpdateDiffResult),
-            ("getTierConfigResult", getTierConfigResult),
-        ))
+        arm, value = _st.choose_arm(
+            type(self),  # not the class's name: an arm may have it
+            (
+                ("populateJobResult", populateJobResult),
+                ("scheduleStatusResult", scheduleStatusResult),
+                ("getJobsResult", getJobsResult),
+                ("getQuotaResult", getQuotaResult),
+                ("listBackupsResult", listBackupsResult),
+                ("startMaintenanceResult", startMaintenanceResult),
+                ("drainHostsResult", drainHostsResult),
+                ("queryRecoveryResult", queryRecoveryResult),
+                ("maintenanceStatusResult", maintenanceStatusResult),
+                ("endMaintenanceResult", endMaintenanceResult),
+                ("roleSummaryResult", roleSummaryResult),
+                ("jobSummaryResult", jobSummaryResult),
+                ("configSummaryResult", configSummaryResult),
+                ("getPendingReasonResult", getPendingReasonResult),
+                ("startJobUpdateResult", startJobUpdateResult),
+                ("getJobUpdateSummariesResult", getJobUpdateSummariesResult),
+                ("getJobUpdateDetailsResult", getJobUpdateDetailsResult),
+                ("pulseJobUpdateResult", pulseJobUpdateResult),
+                ("getJobUpdateDiffResult", getJobUpdateDiffResult),
+                ("getTierConfigResult", getTierConfigResult),
+            ),
+        )
         _set(self, "set_field", arm)
         _set(self, "field_value", value)
         _set(self, "_jhash", 0)
@@ -2352,115 +2838,137 @@ class Result(_st.ThriftUnion):
 
     @property
     def populateJobResult(self) -> PopulateJobResult | None:
-        """Field 1: ``PopulateJobResult populateJobResult``.
-
-        Field id 2 is not used; this arm has id 1.
-        """
-        return _typing.cast("PopulateJobResult | None", self.field_value if self.set_field == "populateJobResult" else None)
+        """Field id 2 is not used; this arm has id 1."""
+        return _typing.cast(
+            "PopulateJobResult | None", self.field_value if self.set_field == "populateJobResult" else None
+        )
 
     @property
     def scheduleStatusResult(self) -> ScheduleStatusResult | None:
-        """Field 3: ``ScheduleStatusResult scheduleStatusResult``."""
-        return _typing.cast("ScheduleStatusResult | None", self.field_value if self.set_field == "scheduleStatusResult" else None)
+        return _typing.cast(
+            "ScheduleStatusResult | None", self.field_value if self.set_field == "scheduleStatusResult" else None
+        )
 
     @property
     def getJobsResult(self) -> GetJobsResult | None:
-        """Field 4: ``GetJobsResult getJobsResult``."""
         return _typing.cast("GetJobsResult | None", self.field_value if self.set_field == "getJobsResult" else None)
 
     @property
     def getQuotaResult(self) -> GetQuotaResult | None:
-        """Field 5: ``GetQuotaResult getQuotaResult``."""
         return _typing.cast("GetQuotaResult | None", self.field_value if self.set_field == "getQuotaResult" else None)
 
     @property
     def listBackupsResult(self) -> ListBackupsResult | None:
-        """Field 6: ``ListBackupsResult listBackupsResult``."""
-        return _typing.cast("ListBackupsResult | None", self.field_value if self.set_field == "listBackupsResult" else None)
+        return _typing.cast(
+            "ListBackupsResult | None", self.field_value if self.set_field == "listBackupsResult" else None
+        )
 
     @property
     def startMaintenanceResult(self) -> StartMaintenanceResult | None:
-        """Field 7: ``StartMaintenanceResult startMaintenanceResult``."""
-        return _typing.cast("StartMaintenanceResult | None", self.field_value if self.set_field == "startMaintenanceResult" else None)
+        return _typing.cast(
+            "StartMaintenanceResult | None", self.field_value if self.set_field == "startMaintenanceResult" else None
+        )
 
     @property
     def drainHostsResult(self) -> DrainHostsResult | None:
-        """Field 8: ``DrainHostsResult drainHostsResult``."""
-        return _typing.cast("DrainHostsResult | None", self.field_value if self.set_field == "drainHostsResult" else None)
+        return _typing.cast(
+            "DrainHostsResult | None", self.field_value if self.set_field == "drainHostsResult" else None
+        )
 
     @property
     def queryRecoveryResult(self) -> QueryRecoveryResult | None:
-        """Field 9: ``QueryRecoveryResult queryRecoveryResult``."""
-        return _typing.cast("QueryRecoveryResult | None", self.field_value if self.set_field == "queryRecoveryResult" else None)
+        return _typing.cast(
+            "QueryRecoveryResult | None", self.field_value if self.set_field == "queryRecoveryResult" else None
+        )
 
     @property
     def maintenanceStatusResult(self) -> MaintenanceStatusResult | None:
-        """Field 10: ``MaintenanceStatusResult maintenanceStatusResult``."""
-        return _typing.cast("MaintenanceStatusResult | None", self.field_value if self.set_field == "maintenanceStatusResult" else None)
+        return _typing.cast(
+            "MaintenanceStatusResult | None", self.field_value if self.set_field == "maintenanceStatusResult" else None
+        )
 
     @property
     def endMaintenanceResult(self) -> EndMaintenanceResult | None:
-        """Field 11: ``EndMaintenanceResult endMaintenanceResult``."""
-        return _typing.cast("EndMaintenanceResult | None", self.field_value if self.set_field == "endMaintenanceResult" else None)
+        return _typing.cast(
+            "EndMaintenanceResult | None", self.field_value if self.set_field == "endMaintenanceResult" else None
+        )
 
     @property
     def roleSummaryResult(self) -> RoleSummaryResult | None:
-        """Field 17: ``RoleSummaryResult roleSummaryResult``."""
-        return _typing.cast("RoleSummaryResult | None", self.field_value if self.set_field == "roleSummaryResult" else None)
+        return _typing.cast(
+            "RoleSummaryResult | None", self.field_value if self.set_field == "roleSummaryResult" else None
+        )
 
     @property
     def jobSummaryResult(self) -> JobSummaryResult | None:
-        """Field 18: ``JobSummaryResult jobSummaryResult``."""
-        return _typing.cast("JobSummaryResult | None", self.field_value if self.set_field == "jobSummaryResult" else None)
+        return _typing.cast(
+            "JobSummaryResult | None", self.field_value if self.set_field == "jobSummaryResult" else None
+        )
 
     @property
     def configSummaryResult(self) -> ConfigSummaryResult | None:
-        """Field 20: ``ConfigSummaryResult configSummaryResult``."""
-        return _typing.cast("ConfigSummaryResult | None", self.field_value if self.set_field == "configSummaryResult" else None)
+        return _typing.cast(
+            "ConfigSummaryResult | None", self.field_value if self.set_field == "configSummaryResult" else None
+        )
 
     @property
     def getPendingReasonResult(self) -> GetPendingReasonResult | None:
-        """Field 21: ``GetPendingReasonResult getPendingReasonResult``."""
-        return _typing.cast("GetPendingReasonResult | None", self.field_value if self.set_field == "getPendingReasonResult" else None)
+        return _typing.cast(
+            "GetPendingReasonResult | None", self.field_value if self.set_field == "getPendingReasonResult" else None
+        )
 
     @property
     def startJobUpdateResult(self) -> StartJobUpdateResult | None:
-        """Field 22: ``StartJobUpdateResult startJobUpdateResult``."""
-        return _typing.cast("StartJobUpdateResult | None", self.field_value if self.set_field == "startJobUpdateResult" else None)
+        return _typing.cast(
+            "StartJobUpdateResult | None", self.field_value if self.set_field == "startJobUpdateResult" else None
+        )
 
     @property
     def getJobUpdateSummariesResult(self) -> GetJobUpdateSummariesResult | None:
-        """Field 23: ``GetJobUpdateSummariesResult getJobUpdateSummariesResult``."""
-        return _typing.cast("GetJobUpdateSummariesResult | None", self.field_value if self.set_field == "getJobUpdateSummariesResult" else None)
+        return _typing.cast(
+            "GetJobUpdateSummariesResult | None",
+            self.field_value if self.set_field == "getJobUpdateSummariesResult" else None,
+        )
 
     @property
     def getJobUpdateDetailsResult(self) -> GetJobUpdateDetailsResult | None:
-        """Field 24: ``GetJobUpdateDetailsResult getJobUpdateDetailsResult``."""
-        return _typing.cast("GetJobUpdateDetailsResult | None", self.field_value if self.set_field == "getJobUpdateDetailsResult" else None)
+        return _typing.cast(
+            "GetJobUpdateDetailsResult | None",
+            self.field_value if self.set_field == "getJobUpdateDetailsResult" else None,
+        )
 
     @property
     def pulseJobUpdateResult(self) -> PulseJobUpdateResult | None:
-        """Field 25: ``PulseJobUpdateResult pulseJobUpdateResult``."""
-        return _typing.cast("PulseJobUpdateResult | None", self.field_value if self.set_field == "pulseJobUpdateResult" else None)
+        return _typing.cast(
+            "PulseJobUpdateResult | None", self.field_value if self.set_field == "pulseJobUpdateResult" else None
+        )
 
     @property
     def getJobUpdateDiffResult(self) -> GetJobUpdateDiffResult | None:
-        """Field 26: ``GetJobUpdateDiffResult getJobUpdateDiffResult``."""
-        return _typing.cast("GetJobUpdateDiffResult | None", self.field_value if self.set_field == "getJobUpdateDiffResult" else None)
+        return _typing.cast(
+            "GetJobUpdateDiffResult | None", self.field_value if self.set_field == "getJobUpdateDiffResult" else None
+        )
 
     @property
     def getTierConfigResult(self) -> GetTierConfigResult | None:
-        """Field 27: ``GetTierConfigResult getTierConfigResult``."""
-        return _typing.cast("GetTierConfigResult | None", self.field_value if self.set_field == "getTierConfigResult" else None)
+        return _typing.cast(
+            "GetTierConfigResult | None", self.field_value if self.set_field == "getTierConfigResult" else None
+        )
+
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_Result``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> Result:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_Result``."""
+        return _codec.decode(cls, data, strict=strict)
 
 
 class ResponseDetail(_st.ThriftStruct):
-    """Thrift struct ``ResponseDetail``."""
-
-    __slots__ = ("message", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "message")
 
     message: str | None
-    """Field 1: ``string message``."""
 
     def __init__(
         self,
@@ -2472,26 +2980,28 @@ class ResponseDetail(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_ResponseDetail``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> ResponseDetail:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_ResponseDetail``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class Response(_st.ThriftStruct):
     """Returned by every service method."""
 
-    __slots__ = ("responseCode", "serverInfo", "result", "details", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "details", "responseCode", "result", "serverInfo")
 
     responseCode: ResponseCode | None
-    """Field 1: ``ResponseCode responseCode``."""
-
     serverInfo: ServerInfo | None
-    """Field 5: ``ServerInfo serverInfo``."""
 
     result: Result | None
-    """Field 3: ``optional Result result``.
-
-    Optional; one arm of the Result union.
-    """
+    """Optional; one arm of the Result union."""
 
     details: tuple[ResponseDetail, ...]
-    """Field 6: ``list<ResponseDetail> details``."""
 
     def __init__(
         self,
@@ -2501,7 +3011,11 @@ class Response(_st.ThriftStruct):
         result: Result | None = None,
         details: _abc.Iterable[ResponseDetail] = (),
     ) -> None:
-        _set(self, "responseCode", None if responseCode is None else _t_ResponseCode.check(responseCode, "Response.responseCode"))
+        _set(
+            self,
+            "responseCode",
+            None if responseCode is None else _t_ResponseCode.check(responseCode, "Response.responseCode"),
+        )
         _set(self, "serverInfo", None if serverInfo is None else _t_ServerInfo.check(serverInfo, "Response.serverInfo"))
         _set(self, "result", None if result is None else _t_Result.check(result, "Response.result"))
         _set(self, "details", _t_list_ResponseDetail.check(details, "Response.details"))
@@ -2509,14 +3023,22 @@ class Response(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_Response``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> Response:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_Response``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 class ExplicitReconciliationSettings(_st.ThriftStruct):
     """Argument of triggerExplicitTaskReconciliation."""
 
-    __slots__ = ("batchSize", "_jhash", "_json", "_pyhash")
+    __slots__ = ("_jhash", "_json", "_pyhash", "batchSize")
 
     batchSize: int
-    """Field 1: ``optional i32 batchSize``."""
 
     def __init__(
         self,
@@ -2528,9 +3050,18 @@ class ExplicitReconciliationSettings(_st.ThriftStruct):
         _set(self, "_json", None)
         _set(self, "_pyhash", None)
 
+    def to_gson(self) -> str:
+        """Gson's JSON of this object: ``gson._enc_ExplicitReconciliationSettings``."""
+        return _codec.encode(self)
+
+    @classmethod
+    def from_gson(cls, data: _typing.Any, *, strict: bool = True) -> ExplicitReconciliationSettings:
+        """An object read from Gson's JSON text or parsed tree: ``gson._dec_ExplicitReconciliationSettings``."""
+        return _codec.decode(cls, data, strict=strict)
+
 
 def _default_TaskConfig_container() -> Container:
-    """A fresh copy of the IDL default of TaskConfig.container (each object hashes on its own)."""
+    # A fresh copy of the IDL default of TaskConfig.container: each object hashes on its own.
     return Container(mesos=MesosContainer())
 
 
@@ -2642,396 +3173,594 @@ _t_set_ScheduledTask = _ts.SetOf(_t_ScheduledTask)
 _t_set_TierConfig = _ts.SetOf(_t_TierConfig)
 _t_set_i32 = _ts.SetOf(_ts.I32)
 _t_set_string = _ts.SetOf(_ts.STRING)
-_st.describe(Identity, (
-    _st.FieldSpec(2, "user", "user", _ts.STRING, "default"),
-))
-_st.describe(Attribute, (
-    _st.FieldSpec(1, "name", "name", _ts.STRING, "default"),
-    _st.FieldSpec(2, "values", "values", _t_set_string, "default"),
-))
-_st.describe(HostAttributes, (
-    _st.FieldSpec(1, "host", "host", _ts.STRING, "default"),
-    _st.FieldSpec(2, "attributes", "attributes", _t_set_Attribute, "default"),
-    _st.FieldSpec(3, "mode", "mode", _t_MaintenanceMode, "optional"),
-    _st.FieldSpec(4, "slaveId", "slaveId", _ts.STRING, "optional"),
-))
-_st.describe(ValueConstraint, (
-    _st.FieldSpec(1, "negated", "negated", _ts.BOOL, "default"),
-    _st.FieldSpec(2, "values", "values", _t_set_string, "default"),
-))
-_st.describe(LimitConstraint, (
-    _st.FieldSpec(1, "limit", "limit", _ts.I32, "default"),
-))
-_st.describe(TaskConstraint, (
-    _st.FieldSpec(1, "value", "value", _t_ValueConstraint, "default"),
-    _st.FieldSpec(2, "limit", "limit", _t_LimitConstraint, "default"),
-))
-_st.describe(Constraint, (
-    _st.FieldSpec(1, "name", "name", _ts.STRING, "default"),
-    _st.FieldSpec(2, "constraint", "constraint", _t_TaskConstraint, "default"),
-))
-_st.describe(Package, (
-    _st.FieldSpec(1, "role", "role", _ts.STRING, "default"),
-    _st.FieldSpec(2, "name", "name", _ts.STRING, "default"),
-    _st.FieldSpec(3, "version", "version", _ts.I32, "default"),
-))
-_st.describe(Metadata, (
-    _st.FieldSpec(1, "key", "key", _ts.STRING, "default"),
-    _st.FieldSpec(2, "value", "value", _ts.STRING, "default"),
-))
-_st.describe(JobKey, (
-    _st.FieldSpec(1, "role", "role", _ts.STRING, "default"),
-    _st.FieldSpec(2, "environment", "environment", _ts.STRING, "default"),
-    _st.FieldSpec(3, "name", "name", _ts.STRING, "default"),
-))
-_st.describe(LockKey, (
-    _st.FieldSpec(1, "job", "job", _t_JobKey, "default"),
-))
-_st.describe(Lock, (
-    _st.FieldSpec(1, "key", "key", _t_LockKey, "default"),
-    _st.FieldSpec(2, "token", "token", _ts.STRING, "default"),
-    _st.FieldSpec(3, "user", "user", _ts.STRING, "default"),
-    _st.FieldSpec(4, "timestampMs", "timestampMs", _ts.I64, "default"),
-    _st.FieldSpec(5, "message", "message", _ts.STRING, "optional"),
-))
-_st.describe(InstanceKey, (
-    _st.FieldSpec(1, "jobKey", "jobKey", _t_JobKey, "default"),
-    _st.FieldSpec(2, "instanceId", "instanceId", _ts.I32, "default"),
-))
-_st.describe(MesosFetcherURI, (
-    _st.FieldSpec(1, "value", "value", _ts.STRING, "default"),
-    _st.FieldSpec(2, "extract", "extract", _ts.BOOL, "optional"),
-    _st.FieldSpec(3, "cache", "cache", _ts.BOOL, "optional"),
-))
-_st.describe(ExecutorConfig, (
-    _st.FieldSpec(1, "name", "name", _ts.STRING, "default"),
-    _st.FieldSpec(2, "data", "data", _ts.STRING, "default"),
-))
-_st.describe(Volume, (
-    _st.FieldSpec(1, "containerPath", "containerPath", _ts.STRING, "default"),
-    _st.FieldSpec(2, "hostPath", "hostPath", _ts.STRING, "default"),
-    _st.FieldSpec(3, "mode", "mode", _t_Mode, "default"),
-))
-_st.describe(DockerImage, (
-    _st.FieldSpec(1, "name", "name", _ts.STRING, "default"),
-    _st.FieldSpec(2, "tag", "tag", _ts.STRING, "default"),
-))
-_st.describe(AppcImage, (
-    _st.FieldSpec(1, "name", "name", _ts.STRING, "default"),
-    _st.FieldSpec(2, "imageId", "imageId", _ts.STRING, "default"),
-))
-_st.describe(Image, (
-    _st.FieldSpec(1, "docker", "docker", _t_DockerImage, "default"),
-    _st.FieldSpec(2, "appc", "appc", _t_AppcImage, "default"),
-))
-_st.describe(MesosContainer, (
-    _st.FieldSpec(1, "image", "image", _t_Image, "optional"),
-    _st.FieldSpec(2, "volumes", "volumes", _t_list_Volume, "optional"),
-))
-_st.describe(DockerParameter, (
-    _st.FieldSpec(1, "name", "name", _ts.STRING, "default"),
-    _st.FieldSpec(2, "value", "value", _ts.STRING, "default"),
-))
-_st.describe(DockerContainer, (
-    _st.FieldSpec(1, "image", "image", _ts.STRING, "default"),
-    _st.FieldSpec(2, "parameters", "parameters", _t_list_DockerParameter, "optional"),
-))
-_st.describe(Container, (
-    _st.FieldSpec(1, "mesos", "mesos", _t_MesosContainer, "default"),
-    _st.FieldSpec(2, "docker", "docker", _t_DockerContainer, "default"),
-))
-_st.describe(Resource, (
-    _st.FieldSpec(1, "numCpus", "numCpus", _ts.DOUBLE, "default"),
-    _st.FieldSpec(2, "ramMb", "ramMb", _ts.I64, "default"),
-    _st.FieldSpec(3, "diskMb", "diskMb", _ts.I64, "default"),
-    _st.FieldSpec(4, "namedPort", "namedPort", _ts.STRING, "default"),
-    _st.FieldSpec(5, "numGpus", "numGpus", _ts.I64, "default"),
-))
-_st.describe(TaskConfig, (
-    _st.FieldSpec(28, "job", "job", _t_JobKey, "default"),
-    _st.FieldSpec(17, "owner", "owner", _t_Identity, "default"),
-    _st.FieldSpec(7, "isService", "isService", _ts.BOOL, "default"),
-    _st.FieldSpec(8, "numCpus", "numCpus", _ts.DOUBLE, "default"),
-    _st.FieldSpec(9, "ramMb", "ramMb", _ts.I64, "default"),
-    _st.FieldSpec(10, "diskMb", "diskMb", _ts.I64, "default"),
-    _st.FieldSpec(11, "priority", "priority", _ts.I32, "default"),
-    _st.FieldSpec(13, "maxTaskFailures", "maxTaskFailures", _ts.I32, "default"),
-    _st.FieldSpec(18, "production", "production", _ts.BOOL, "optional"),
-    _st.FieldSpec(30, "tier", "tier", _ts.STRING, "optional"),
-    _st.FieldSpec(32, "resources", "resources", _t_set_Resource, "default"),
-    _st.FieldSpec(20, "constraints", "constraints", _t_set_Constraint, "default"),
-    _st.FieldSpec(21, "requestedPorts", "requestedPorts", _t_set_string, "default"),
-    _st.FieldSpec(33, "mesosFetcherUris", "mesosFetcherUris", _t_set_MesosFetcherURI, "optional"),
-    _st.FieldSpec(22, "taskLinks", "taskLinks", _t_map_string_string, "optional"),
-    _st.FieldSpec(23, "contactEmail", "contactEmail", _ts.STRING, "optional"),
-    _st.FieldSpec(25, "executorConfig", "executorConfig", _t_ExecutorConfig, "optional"),
-    _st.FieldSpec(27, "metadata", "metadata", _t_set_Metadata, "optional"),
-    _st.FieldSpec(29, "container", "container", _t_Container, "default"),
-))
-_st.describe(ResourceAggregate, (
-    _st.FieldSpec(1, "numCpus", "numCpus", _ts.DOUBLE, "default"),
-    _st.FieldSpec(2, "ramMb", "ramMb", _ts.I64, "default"),
-    _st.FieldSpec(3, "diskMb", "diskMb", _ts.I64, "default"),
-    _st.FieldSpec(4, "resources", "resources", _t_set_Resource, "default"),
-))
-_st.describe(JobConfiguration, (
-    _st.FieldSpec(9, "key", "key", _t_JobKey, "default"),
-    _st.FieldSpec(7, "owner", "owner", _t_Identity, "default"),
-    _st.FieldSpec(4, "cronSchedule", "cronSchedule", _ts.STRING, "optional"),
-    _st.FieldSpec(5, "cronCollisionPolicy", "cronCollisionPolicy", _t_CronCollisionPolicy, "default"),
-    _st.FieldSpec(6, "taskConfig", "taskConfig", _t_TaskConfig, "default"),
-    _st.FieldSpec(8, "instanceCount", "instanceCount", _ts.I32, "default"),
-))
-_st.describe(JobStats, (
-    _st.FieldSpec(1, "activeTaskCount", "activeTaskCount", _ts.I32, "default"),
-    _st.FieldSpec(2, "finishedTaskCount", "finishedTaskCount", _ts.I32, "default"),
-    _st.FieldSpec(3, "failedTaskCount", "failedTaskCount", _ts.I32, "default"),
-    _st.FieldSpec(4, "pendingTaskCount", "pendingTaskCount", _ts.I32, "default"),
-))
-_st.describe(JobSummary, (
-    _st.FieldSpec(1, "job", "job", _t_JobConfiguration, "default"),
-    _st.FieldSpec(2, "stats", "stats", _t_JobStats, "default"),
-    _st.FieldSpec(3, "nextCronRunMs", "nextCronRunMs", _ts.I64, "optional"),
-))
-_st.describe(Range, (
-    _st.FieldSpec(1, "first", "first", _ts.I32, "default"),
-    _st.FieldSpec(2, "last", "last", _ts.I32, "default"),
-))
-_st.describe(ConfigGroup, (
-    _st.FieldSpec(1, "config", "config", _t_TaskConfig, "default"),
-    _st.FieldSpec(3, "instances", "instances", _t_set_Range, "default"),
-))
-_st.describe(ConfigSummary, (
-    _st.FieldSpec(1, "key", "key", _t_JobKey, "default"),
-    _st.FieldSpec(2, "groups", "groups", _t_set_ConfigGroup, "default"),
-))
-_st.describe(PopulateJobResult, (
-    _st.FieldSpec(2, "taskConfig", "taskConfig", _t_TaskConfig, "default"),
-))
-_st.describe(GetQuotaResult, (
-    _st.FieldSpec(1, "quota", "quota", _t_ResourceAggregate, "default"),
-    _st.FieldSpec(2, "prodSharedConsumption", "prodSharedConsumption", _t_ResourceAggregate, "optional"),
-    _st.FieldSpec(3, "nonProdSharedConsumption", "nonProdSharedConsumption", _t_ResourceAggregate, "optional"),
-    _st.FieldSpec(4, "prodDedicatedConsumption", "prodDedicatedConsumption", _t_ResourceAggregate, "optional"),
-    _st.FieldSpec(5, "nonProdDedicatedConsumption", "nonProdDedicatedConsumption", _t_ResourceAggregate, "optional"),
-))
-_st.describe(TaskEvent, (
-    _st.FieldSpec(1, "timestamp", "timestamp", _ts.I64, "default"),
-    _st.FieldSpec(2, "status", "status", _t_ScheduleStatus, "default"),
-    _st.FieldSpec(3, "message", "message", _ts.STRING, "optional"),
-    _st.FieldSpec(4, "scheduler", "scheduler", _ts.STRING, "optional"),
-))
-_st.describe(AssignedTask, (
-    _st.FieldSpec(1, "taskId", "taskId", _ts.STRING, "default"),
-    _st.FieldSpec(2, "slaveId", "slaveId", _ts.STRING, "default"),
-    _st.FieldSpec(3, "slaveHost", "slaveHost", _ts.STRING, "default"),
-    _st.FieldSpec(4, "task", "task", _t_TaskConfig, "default"),
-    _st.FieldSpec(5, "assignedPorts", "assignedPorts", _t_map_string_i32, "default"),
-    _st.FieldSpec(6, "instanceId", "instanceId", _ts.I32, "default"),
-))
-_st.describe(ScheduledTask, (
-    _st.FieldSpec(1, "assignedTask", "assignedTask", _t_AssignedTask, "default"),
-    _st.FieldSpec(2, "status", "status", _t_ScheduleStatus, "default"),
-    _st.FieldSpec(3, "failureCount", "failureCount", _ts.I32, "default"),
-    _st.FieldSpec(4, "taskEvents", "taskEvents", _t_list_TaskEvent, "default"),
-    _st.FieldSpec(5, "ancestorId", "ancestorId", _ts.STRING, "default"),
-))
-_st.describe(ScheduleStatusResult, (
-    _st.FieldSpec(1, "tasks", "tasks", _t_list_ScheduledTask, "default"),
-))
-_st.describe(GetJobsResult, (
-    _st.FieldSpec(1, "configs", "configs", _t_set_JobConfiguration, "default"),
-))
-_st.describe(TaskQuery, (
-    _st.FieldSpec(14, "role", "role", _ts.STRING, "default"),
-    _st.FieldSpec(9, "environment", "environment", _ts.STRING, "default"),
-    _st.FieldSpec(2, "jobName", "jobName", _ts.STRING, "default"),
-    _st.FieldSpec(4, "taskIds", "taskIds", _t_set_string, "default"),
-    _st.FieldSpec(5, "statuses", "statuses", _t_set_ScheduleStatus, "default"),
-    _st.FieldSpec(7, "instanceIds", "instanceIds", _t_set_i32, "default"),
-    _st.FieldSpec(10, "slaveHosts", "slaveHosts", _t_set_string, "default"),
-    _st.FieldSpec(11, "jobKeys", "jobKeys", _t_set_JobKey, "default"),
-    _st.FieldSpec(12, "offset", "offset", _ts.I32, "default"),
-    _st.FieldSpec(13, "limit", "limit", _ts.I32, "default"),
-))
-_st.describe(HostStatus, (
-    _st.FieldSpec(1, "host", "host", _ts.STRING, "default"),
-    _st.FieldSpec(2, "mode", "mode", _t_MaintenanceMode, "default"),
-))
-_st.describe(RoleSummary, (
-    _st.FieldSpec(1, "role", "role", _ts.STRING, "default"),
-    _st.FieldSpec(2, "jobCount", "jobCount", _ts.I32, "default"),
-    _st.FieldSpec(3, "cronJobCount", "cronJobCount", _ts.I32, "default"),
-))
-_st.describe(Hosts, (
-    _st.FieldSpec(1, "hostNames", "hostNames", _t_set_string, "default"),
-))
-_st.describe(PendingReason, (
-    _st.FieldSpec(1, "taskId", "taskId", _ts.STRING, "default"),
-    _st.FieldSpec(2, "reason", "reason", _ts.STRING, "default"),
-))
-_st.describe(JobUpdateKey, (
-    _st.FieldSpec(1, "job", "job", _t_JobKey, "default"),
-    _st.FieldSpec(2, "id", "id", _ts.STRING, "default"),
-))
-_st.describe(JobUpdateSettings, (
-    _st.FieldSpec(1, "updateGroupSize", "updateGroupSize", _ts.I32, "default"),
-    _st.FieldSpec(2, "maxPerInstanceFailures", "maxPerInstanceFailures", _ts.I32, "default"),
-    _st.FieldSpec(3, "maxFailedInstances", "maxFailedInstances", _ts.I32, "default"),
-    _st.FieldSpec(5, "minWaitInInstanceRunningMs", "minWaitInInstanceRunningMs", _ts.I32, "default"),
-    _st.FieldSpec(6, "rollbackOnFailure", "rollbackOnFailure", _ts.BOOL, "default"),
-    _st.FieldSpec(7, "updateOnlyTheseInstances", "updateOnlyTheseInstances", _t_set_Range, "default"),
-    _st.FieldSpec(8, "waitForBatchCompletion", "waitForBatchCompletion", _ts.BOOL, "default"),
-    _st.FieldSpec(9, "blockIfNoPulsesAfterMs", "blockIfNoPulsesAfterMs", _ts.I32, "optional"),
-))
-_st.describe(JobUpdateEvent, (
-    _st.FieldSpec(1, "status", "status", _t_JobUpdateStatus, "default"),
-    _st.FieldSpec(2, "timestampMs", "timestampMs", _ts.I64, "default"),
-    _st.FieldSpec(3, "user", "user", _ts.STRING, "optional"),
-    _st.FieldSpec(4, "message", "message", _ts.STRING, "optional"),
-))
-_st.describe(JobInstanceUpdateEvent, (
-    _st.FieldSpec(1, "instanceId", "instanceId", _ts.I32, "default"),
-    _st.FieldSpec(2, "timestampMs", "timestampMs", _ts.I64, "default"),
-    _st.FieldSpec(3, "action", "action", _t_JobUpdateAction, "default"),
-))
-_st.describe(InstanceTaskConfig, (
-    _st.FieldSpec(1, "task", "task", _t_TaskConfig, "default"),
-    _st.FieldSpec(2, "instances", "instances", _t_set_Range, "default"),
-))
-_st.describe(JobUpdateState, (
-    _st.FieldSpec(1, "status", "status", _t_JobUpdateStatus, "default"),
-    _st.FieldSpec(2, "createdTimestampMs", "createdTimestampMs", _ts.I64, "default"),
-    _st.FieldSpec(3, "lastModifiedTimestampMs", "lastModifiedTimestampMs", _ts.I64, "default"),
-))
-_st.describe(JobUpdateSummary, (
-    _st.FieldSpec(5, "key", "key", _t_JobUpdateKey, "default"),
-    _st.FieldSpec(3, "user", "user", _ts.STRING, "default"),
-    _st.FieldSpec(4, "state", "state", _t_JobUpdateState, "default"),
-    _st.FieldSpec(6, "metadata", "metadata", _t_set_Metadata, "optional"),
-))
-_st.describe(JobUpdateInstructions, (
-    _st.FieldSpec(1, "initialState", "initialState", _t_set_InstanceTaskConfig, "default"),
-    _st.FieldSpec(2, "desiredState", "desiredState", _t_InstanceTaskConfig, "default"),
-    _st.FieldSpec(3, "settings", "settings", _t_JobUpdateSettings, "default"),
-))
-_st.describe(JobUpdate, (
-    _st.FieldSpec(1, "summary", "summary", _t_JobUpdateSummary, "default"),
-    _st.FieldSpec(2, "instructions", "instructions", _t_JobUpdateInstructions, "default"),
-))
-_st.describe(JobUpdateDetails, (
-    _st.FieldSpec(1, "update", "update", _t_JobUpdate, "default"),
-    _st.FieldSpec(2, "updateEvents", "updateEvents", _t_list_JobUpdateEvent, "default"),
-    _st.FieldSpec(3, "instanceEvents", "instanceEvents", _t_list_JobInstanceUpdateEvent, "default"),
-))
-_st.describe(JobUpdateRequest, (
-    _st.FieldSpec(1, "taskConfig", "taskConfig", _t_TaskConfig, "default"),
-    _st.FieldSpec(2, "instanceCount", "instanceCount", _ts.I32, "default"),
-    _st.FieldSpec(3, "settings", "settings", _t_JobUpdateSettings, "default"),
-    _st.FieldSpec(4, "metadata", "metadata", _t_set_Metadata, "optional"),
-))
-_st.describe(JobUpdateQuery, (
-    _st.FieldSpec(2, "role", "role", _ts.STRING, "default"),
-    _st.FieldSpec(8, "key", "key", _t_JobUpdateKey, "default"),
-    _st.FieldSpec(3, "jobKey", "jobKey", _t_JobKey, "default"),
-    _st.FieldSpec(4, "user", "user", _ts.STRING, "default"),
-    _st.FieldSpec(5, "updateStatuses", "updateStatuses", _t_set_JobUpdateStatus, "default"),
-    _st.FieldSpec(6, "offset", "offset", _ts.I32, "default"),
-    _st.FieldSpec(7, "limit", "limit", _ts.I32, "default"),
-))
-_st.describe(ListBackupsResult, (
-    _st.FieldSpec(1, "backups", "backups", _t_set_string, "default"),
-))
-_st.describe(StartMaintenanceResult, (
-    _st.FieldSpec(1, "statuses", "statuses", _t_set_HostStatus, "default"),
-))
-_st.describe(DrainHostsResult, (
-    _st.FieldSpec(1, "statuses", "statuses", _t_set_HostStatus, "default"),
-))
-_st.describe(QueryRecoveryResult, (
-    _st.FieldSpec(1, "tasks", "tasks", _t_set_ScheduledTask, "default"),
-))
-_st.describe(MaintenanceStatusResult, (
-    _st.FieldSpec(1, "statuses", "statuses", _t_set_HostStatus, "default"),
-))
-_st.describe(EndMaintenanceResult, (
-    _st.FieldSpec(1, "statuses", "statuses", _t_set_HostStatus, "default"),
-))
-_st.describe(RoleSummaryResult, (
-    _st.FieldSpec(1, "summaries", "summaries", _t_set_RoleSummary, "default"),
-))
-_st.describe(JobSummaryResult, (
-    _st.FieldSpec(1, "summaries", "summaries", _t_set_JobSummary, "default"),
-))
-_st.describe(ConfigSummaryResult, (
-    _st.FieldSpec(1, "summary", "summary", _t_ConfigSummary, "default"),
-))
-_st.describe(GetPendingReasonResult, (
-    _st.FieldSpec(1, "reasons", "reasons", _t_set_PendingReason, "default"),
-))
-_st.describe(StartJobUpdateResult, (
-    _st.FieldSpec(1, "key", "key", _t_JobUpdateKey, "default"),
-    _st.FieldSpec(2, "updateSummary", "updateSummary", _t_JobUpdateSummary, "optional"),
-))
-_st.describe(GetJobUpdateSummariesResult, (
-    _st.FieldSpec(1, "updateSummaries", "updateSummaries", _t_list_JobUpdateSummary, "default"),
-))
-_st.describe(GetJobUpdateDetailsResult, (
-    _st.FieldSpec(1, "details", "details", _t_JobUpdateDetails, "default"),
-    _st.FieldSpec(2, "detailsList", "detailsList", _t_list_JobUpdateDetails, "default"),
-))
-_st.describe(PulseJobUpdateResult, (
-    _st.FieldSpec(1, "status", "status", _t_JobUpdatePulseStatus, "default"),
-))
-_st.describe(GetJobUpdateDiffResult, (
-    _st.FieldSpec(1, "add", "add", _t_set_ConfigGroup, "default"),
-    _st.FieldSpec(2, "remove", "remove", _t_set_ConfigGroup, "default"),
-    _st.FieldSpec(3, "update", "update", _t_set_ConfigGroup, "default"),
-    _st.FieldSpec(4, "unchanged", "unchanged", _t_set_ConfigGroup, "default"),
-))
-_st.describe(TierConfig, (
-    _st.FieldSpec(1, "name", "name", _ts.STRING, "default"),
-    _st.FieldSpec(2, "settings", "settings", _t_map_string_string, "default"),
-))
-_st.describe(GetTierConfigResult, (
-    _st.FieldSpec(1, "defaultTierName", "defaultTierName", _ts.STRING, "default"),
-    _st.FieldSpec(2, "tiers", "tiers", _t_set_TierConfig, "default"),
-))
-_st.describe(ServerInfo, (
-    _st.FieldSpec(1, "clusterName", "clusterName", _ts.STRING, "default"),
-    _st.FieldSpec(3, "statsUrlPrefix", "statsUrlPrefix", _ts.STRING, "default"),
-))
-_st.describe(Result, (
-    _st.FieldSpec(1, "populateJobResult", "populateJobResult", _t_PopulateJobResult, "default"),
-    _st.FieldSpec(3, "scheduleStatusResult", "scheduleStatusResult", _t_ScheduleStatusResult, "default"),
-    _st.FieldSpec(4, "getJobsResult", "getJobsResult", _t_GetJobsResult, "default"),
-    _st.FieldSpec(5, "getQuotaResult", "getQuotaResult", _t_GetQuotaResult, "default"),
-    _st.FieldSpec(6, "listBackupsResult", "listBackupsResult", _t_ListBackupsResult, "default"),
-    _st.FieldSpec(7, "startMaintenanceResult", "startMaintenanceResult", _t_StartMaintenanceResult, "default"),
-    _st.FieldSpec(8, "drainHostsResult", "drainHostsResult", _t_DrainHostsResult, "default"),
-    _st.FieldSpec(9, "queryRecoveryResult", "queryRecoveryResult", _t_QueryRecoveryResult, "default"),
-    _st.FieldSpec(10, "maintenanceStatusResult", "maintenanceStatusResult", _t_MaintenanceStatusResult, "default"),
-    _st.FieldSpec(11, "endMaintenanceResult", "endMaintenanceResult", _t_EndMaintenanceResult, "default"),
-    _st.FieldSpec(17, "roleSummaryResult", "roleSummaryResult", _t_RoleSummaryResult, "default"),
-    _st.FieldSpec(18, "jobSummaryResult", "jobSummaryResult", _t_JobSummaryResult, "default"),
-    _st.FieldSpec(20, "configSummaryResult", "configSummaryResult", _t_ConfigSummaryResult, "default"),
-    _st.FieldSpec(21, "getPendingReasonResult", "getPendingReasonResult", _t_GetPendingReasonResult, "default"),
-    _st.FieldSpec(22, "startJobUpdateResult", "startJobUpdateResult", _t_StartJobUpdateResult, "default"),
-    _st.FieldSpec(23, "getJobUpdateSummariesResult", "getJobUpdateSummariesResult", _t_GetJobUpdateSummariesResult, "default"),
-    _st.FieldSpec(24, "getJobUpdateDetailsResult", "getJobUpdateDetailsResult", _t_GetJobUpdateDetailsResult, "default"),
-    _st.FieldSpec(25, "pulseJobUpdateResult", "pulseJobUpdateResult", _t_PulseJobUpdateResult, "default"),
-    _st.FieldSpec(26, "getJobUpdateDiffResult", "getJobUpdateDiffResult", _t_GetJobUpdateDiffResult, "default"),
-    _st.FieldSpec(27, "getTierConfigResult", "getTierConfigResult", _t_GetTierConfigResult, "default"),
-))
-_st.describe(ResponseDetail, (
-    _st.FieldSpec(1, "message", "message", _ts.STRING, "default"),
-))
-_st.describe(Response, (
-    _st.FieldSpec(1, "responseCode", "responseCode", _t_ResponseCode, "default"),
-    _st.FieldSpec(5, "serverInfo", "serverInfo", _t_ServerInfo, "default"),
-    _st.FieldSpec(3, "result", "result", _t_Result, "optional"),
-    _st.FieldSpec(6, "details", "details", _t_list_ResponseDetail, "default"),
-))
-_st.describe(ExplicitReconciliationSettings, (
-    _st.FieldSpec(1, "batchSize", "batchSize", _ts.I32, "optional"),
-))
+_st.describe(
+    Identity,
+    (_st.FieldSpec(2, "user", "user", _ts.STRING, "default"),),
+)
+_st.describe(
+    Attribute,
+    (
+        _st.FieldSpec(1, "name", "name", _ts.STRING, "default"),
+        _st.FieldSpec(2, "values", "values", _t_set_string, "default"),
+    ),
+)
+_st.describe(
+    HostAttributes,
+    (
+        _st.FieldSpec(1, "host", "host", _ts.STRING, "default"),
+        _st.FieldSpec(2, "attributes", "attributes", _t_set_Attribute, "default"),
+        _st.FieldSpec(3, "mode", "mode", _t_MaintenanceMode, "optional"),
+        _st.FieldSpec(4, "slaveId", "slaveId", _ts.STRING, "optional"),
+    ),
+)
+_st.describe(
+    ValueConstraint,
+    (
+        _st.FieldSpec(1, "negated", "negated", _ts.BOOL, "default"),
+        _st.FieldSpec(2, "values", "values", _t_set_string, "default"),
+    ),
+)
+_st.describe(
+    LimitConstraint,
+    (_st.FieldSpec(1, "limit", "limit", _ts.I32, "default"),),
+)
+_st.describe(
+    TaskConstraint,
+    (
+        _st.FieldSpec(1, "value", "value", _t_ValueConstraint, "default"),
+        _st.FieldSpec(2, "limit", "limit", _t_LimitConstraint, "default"),
+    ),
+)
+_st.describe(
+    Constraint,
+    (
+        _st.FieldSpec(1, "name", "name", _ts.STRING, "default"),
+        _st.FieldSpec(2, "constraint", "constraint", _t_TaskConstraint, "default"),
+    ),
+)
+_st.describe(
+    Package,
+    (
+        _st.FieldSpec(1, "role", "role", _ts.STRING, "default"),
+        _st.FieldSpec(2, "name", "name", _ts.STRING, "default"),
+        _st.FieldSpec(3, "version", "version", _ts.I32, "default"),
+    ),
+)
+_st.describe(
+    Metadata,
+    (
+        _st.FieldSpec(1, "key", "key", _ts.STRING, "default"),
+        _st.FieldSpec(2, "value", "value", _ts.STRING, "default"),
+    ),
+)
+_st.describe(
+    JobKey,
+    (
+        _st.FieldSpec(1, "role", "role", _ts.STRING, "default"),
+        _st.FieldSpec(2, "environment", "environment", _ts.STRING, "default"),
+        _st.FieldSpec(3, "name", "name", _ts.STRING, "default"),
+    ),
+)
+_st.describe(
+    LockKey,
+    (_st.FieldSpec(1, "job", "job", _t_JobKey, "default"),),
+)
+_st.describe(
+    Lock,
+    (
+        _st.FieldSpec(1, "key", "key", _t_LockKey, "default"),
+        _st.FieldSpec(2, "token", "token", _ts.STRING, "default"),
+        _st.FieldSpec(3, "user", "user", _ts.STRING, "default"),
+        _st.FieldSpec(4, "timestampMs", "timestampMs", _ts.I64, "default"),
+        _st.FieldSpec(5, "message", "message", _ts.STRING, "optional"),
+    ),
+)
+_st.describe(
+    InstanceKey,
+    (
+        _st.FieldSpec(1, "jobKey", "jobKey", _t_JobKey, "default"),
+        _st.FieldSpec(2, "instanceId", "instanceId", _ts.I32, "default"),
+    ),
+)
+_st.describe(
+    MesosFetcherURI,
+    (
+        _st.FieldSpec(1, "value", "value", _ts.STRING, "default"),
+        _st.FieldSpec(2, "extract", "extract", _ts.BOOL, "optional"),
+        _st.FieldSpec(3, "cache", "cache", _ts.BOOL, "optional"),
+    ),
+)
+_st.describe(
+    ExecutorConfig,
+    (
+        _st.FieldSpec(1, "name", "name", _ts.STRING, "default"),
+        _st.FieldSpec(2, "data", "data", _ts.STRING, "default"),
+    ),
+)
+_st.describe(
+    Volume,
+    (
+        _st.FieldSpec(1, "containerPath", "containerPath", _ts.STRING, "default"),
+        _st.FieldSpec(2, "hostPath", "hostPath", _ts.STRING, "default"),
+        _st.FieldSpec(3, "mode", "mode", _t_Mode, "default"),
+    ),
+)
+_st.describe(
+    DockerImage,
+    (
+        _st.FieldSpec(1, "name", "name", _ts.STRING, "default"),
+        _st.FieldSpec(2, "tag", "tag", _ts.STRING, "default"),
+    ),
+)
+_st.describe(
+    AppcImage,
+    (
+        _st.FieldSpec(1, "name", "name", _ts.STRING, "default"),
+        _st.FieldSpec(2, "imageId", "imageId", _ts.STRING, "default"),
+    ),
+)
+_st.describe(
+    Image,
+    (
+        _st.FieldSpec(1, "docker", "docker", _t_DockerImage, "default"),
+        _st.FieldSpec(2, "appc", "appc", _t_AppcImage, "default"),
+    ),
+)
+_st.describe(
+    MesosContainer,
+    (
+        _st.FieldSpec(1, "image", "image", _t_Image, "optional"),
+        _st.FieldSpec(2, "volumes", "volumes", _t_list_Volume, "optional"),
+    ),
+)
+_st.describe(
+    DockerParameter,
+    (
+        _st.FieldSpec(1, "name", "name", _ts.STRING, "default"),
+        _st.FieldSpec(2, "value", "value", _ts.STRING, "default"),
+    ),
+)
+_st.describe(
+    DockerContainer,
+    (
+        _st.FieldSpec(1, "image", "image", _ts.STRING, "default"),
+        _st.FieldSpec(2, "parameters", "parameters", _t_list_DockerParameter, "optional"),
+    ),
+)
+_st.describe(
+    Container,
+    (
+        _st.FieldSpec(1, "mesos", "mesos", _t_MesosContainer, "default"),
+        _st.FieldSpec(2, "docker", "docker", _t_DockerContainer, "default"),
+    ),
+)
+_st.describe(
+    Resource,
+    (
+        _st.FieldSpec(1, "numCpus", "numCpus", _ts.DOUBLE, "default"),
+        _st.FieldSpec(2, "ramMb", "ramMb", _ts.I64, "default"),
+        _st.FieldSpec(3, "diskMb", "diskMb", _ts.I64, "default"),
+        _st.FieldSpec(4, "namedPort", "namedPort", _ts.STRING, "default"),
+        _st.FieldSpec(5, "numGpus", "numGpus", _ts.I64, "default"),
+    ),
+)
+_st.describe(
+    TaskConfig,
+    (
+        _st.FieldSpec(28, "job", "job", _t_JobKey, "default"),
+        _st.FieldSpec(17, "owner", "owner", _t_Identity, "default"),
+        _st.FieldSpec(7, "isService", "isService", _ts.BOOL, "default"),
+        _st.FieldSpec(8, "numCpus", "numCpus", _ts.DOUBLE, "default"),
+        _st.FieldSpec(9, "ramMb", "ramMb", _ts.I64, "default"),
+        _st.FieldSpec(10, "diskMb", "diskMb", _ts.I64, "default"),
+        _st.FieldSpec(11, "priority", "priority", _ts.I32, "default"),
+        _st.FieldSpec(13, "maxTaskFailures", "maxTaskFailures", _ts.I32, "default"),
+        _st.FieldSpec(18, "production", "production", _ts.BOOL, "optional"),
+        _st.FieldSpec(30, "tier", "tier", _ts.STRING, "optional"),
+        _st.FieldSpec(32, "resources", "resources", _t_set_Resource, "default"),
+        _st.FieldSpec(20, "constraints", "constraints", _t_set_Constraint, "default"),
+        _st.FieldSpec(21, "requestedPorts", "requestedPorts", _t_set_string, "default"),
+        _st.FieldSpec(33, "mesosFetcherUris", "mesosFetcherUris", _t_set_MesosFetcherURI, "optional"),
+        _st.FieldSpec(22, "taskLinks", "taskLinks", _t_map_string_string, "optional"),
+        _st.FieldSpec(23, "contactEmail", "contactEmail", _ts.STRING, "optional"),
+        _st.FieldSpec(25, "executorConfig", "executorConfig", _t_ExecutorConfig, "optional"),
+        _st.FieldSpec(27, "metadata", "metadata", _t_set_Metadata, "optional"),
+        _st.FieldSpec(29, "container", "container", _t_Container, "default"),
+    ),
+)
+_st.describe(
+    ResourceAggregate,
+    (
+        _st.FieldSpec(1, "numCpus", "numCpus", _ts.DOUBLE, "default"),
+        _st.FieldSpec(2, "ramMb", "ramMb", _ts.I64, "default"),
+        _st.FieldSpec(3, "diskMb", "diskMb", _ts.I64, "default"),
+        _st.FieldSpec(4, "resources", "resources", _t_set_Resource, "default"),
+    ),
+)
+_st.describe(
+    JobConfiguration,
+    (
+        _st.FieldSpec(9, "key", "key", _t_JobKey, "default"),
+        _st.FieldSpec(7, "owner", "owner", _t_Identity, "default"),
+        _st.FieldSpec(4, "cronSchedule", "cronSchedule", _ts.STRING, "optional"),
+        _st.FieldSpec(5, "cronCollisionPolicy", "cronCollisionPolicy", _t_CronCollisionPolicy, "default"),
+        _st.FieldSpec(6, "taskConfig", "taskConfig", _t_TaskConfig, "default"),
+        _st.FieldSpec(8, "instanceCount", "instanceCount", _ts.I32, "default"),
+    ),
+)
+_st.describe(
+    JobStats,
+    (
+        _st.FieldSpec(1, "activeTaskCount", "activeTaskCount", _ts.I32, "default"),
+        _st.FieldSpec(2, "finishedTaskCount", "finishedTaskCount", _ts.I32, "default"),
+        _st.FieldSpec(3, "failedTaskCount", "failedTaskCount", _ts.I32, "default"),
+        _st.FieldSpec(4, "pendingTaskCount", "pendingTaskCount", _ts.I32, "default"),
+    ),
+)
+_st.describe(
+    JobSummary,
+    (
+        _st.FieldSpec(1, "job", "job", _t_JobConfiguration, "default"),
+        _st.FieldSpec(2, "stats", "stats", _t_JobStats, "default"),
+        _st.FieldSpec(3, "nextCronRunMs", "nextCronRunMs", _ts.I64, "optional"),
+    ),
+)
+_st.describe(
+    Range,
+    (
+        _st.FieldSpec(1, "first", "first", _ts.I32, "default"),
+        _st.FieldSpec(2, "last", "last", _ts.I32, "default"),
+    ),
+)
+_st.describe(
+    ConfigGroup,
+    (
+        _st.FieldSpec(1, "config", "config", _t_TaskConfig, "default"),
+        _st.FieldSpec(3, "instances", "instances", _t_set_Range, "default"),
+    ),
+)
+_st.describe(
+    ConfigSummary,
+    (
+        _st.FieldSpec(1, "key", "key", _t_JobKey, "default"),
+        _st.FieldSpec(2, "groups", "groups", _t_set_ConfigGroup, "default"),
+    ),
+)
+_st.describe(
+    PopulateJobResult,
+    (_st.FieldSpec(2, "taskConfig", "taskConfig", _t_TaskConfig, "default"),),
+)
+_st.describe(
+    GetQuotaResult,
+    (
+        _st.FieldSpec(1, "quota", "quota", _t_ResourceAggregate, "default"),
+        _st.FieldSpec(2, "prodSharedConsumption", "prodSharedConsumption", _t_ResourceAggregate, "optional"),
+        _st.FieldSpec(3, "nonProdSharedConsumption", "nonProdSharedConsumption", _t_ResourceAggregate, "optional"),
+        _st.FieldSpec(4, "prodDedicatedConsumption", "prodDedicatedConsumption", _t_ResourceAggregate, "optional"),
+        _st.FieldSpec(
+            5, "nonProdDedicatedConsumption", "nonProdDedicatedConsumption", _t_ResourceAggregate, "optional"
+        ),
+    ),
+)
+_st.describe(
+    TaskEvent,
+    (
+        _st.FieldSpec(1, "timestamp", "timestamp", _ts.I64, "default"),
+        _st.FieldSpec(2, "status", "status", _t_ScheduleStatus, "default"),
+        _st.FieldSpec(3, "message", "message", _ts.STRING, "optional"),
+        _st.FieldSpec(4, "scheduler", "scheduler", _ts.STRING, "optional"),
+    ),
+)
+_st.describe(
+    AssignedTask,
+    (
+        _st.FieldSpec(1, "taskId", "taskId", _ts.STRING, "default"),
+        _st.FieldSpec(2, "slaveId", "slaveId", _ts.STRING, "default"),
+        _st.FieldSpec(3, "slaveHost", "slaveHost", _ts.STRING, "default"),
+        _st.FieldSpec(4, "task", "task", _t_TaskConfig, "default"),
+        _st.FieldSpec(5, "assignedPorts", "assignedPorts", _t_map_string_i32, "default"),
+        _st.FieldSpec(6, "instanceId", "instanceId", _ts.I32, "default"),
+    ),
+)
+_st.describe(
+    ScheduledTask,
+    (
+        _st.FieldSpec(1, "assignedTask", "assignedTask", _t_AssignedTask, "default"),
+        _st.FieldSpec(2, "status", "status", _t_ScheduleStatus, "default"),
+        _st.FieldSpec(3, "failureCount", "failureCount", _ts.I32, "default"),
+        _st.FieldSpec(4, "taskEvents", "taskEvents", _t_list_TaskEvent, "default"),
+        _st.FieldSpec(5, "ancestorId", "ancestorId", _ts.STRING, "default"),
+    ),
+)
+_st.describe(
+    ScheduleStatusResult,
+    (_st.FieldSpec(1, "tasks", "tasks", _t_list_ScheduledTask, "default"),),
+)
+_st.describe(
+    GetJobsResult,
+    (_st.FieldSpec(1, "configs", "configs", _t_set_JobConfiguration, "default"),),
+)
+_st.describe(
+    TaskQuery,
+    (
+        _st.FieldSpec(14, "role", "role", _ts.STRING, "default"),
+        _st.FieldSpec(9, "environment", "environment", _ts.STRING, "default"),
+        _st.FieldSpec(2, "jobName", "jobName", _ts.STRING, "default"),
+        _st.FieldSpec(4, "taskIds", "taskIds", _t_set_string, "default"),
+        _st.FieldSpec(5, "statuses", "statuses", _t_set_ScheduleStatus, "default"),
+        _st.FieldSpec(7, "instanceIds", "instanceIds", _t_set_i32, "default"),
+        _st.FieldSpec(10, "slaveHosts", "slaveHosts", _t_set_string, "default"),
+        _st.FieldSpec(11, "jobKeys", "jobKeys", _t_set_JobKey, "default"),
+        _st.FieldSpec(12, "offset", "offset", _ts.I32, "default"),
+        _st.FieldSpec(13, "limit", "limit", _ts.I32, "default"),
+    ),
+)
+_st.describe(
+    HostStatus,
+    (
+        _st.FieldSpec(1, "host", "host", _ts.STRING, "default"),
+        _st.FieldSpec(2, "mode", "mode", _t_MaintenanceMode, "default"),
+    ),
+)
+_st.describe(
+    RoleSummary,
+    (
+        _st.FieldSpec(1, "role", "role", _ts.STRING, "default"),
+        _st.FieldSpec(2, "jobCount", "jobCount", _ts.I32, "default"),
+        _st.FieldSpec(3, "cronJobCount", "cronJobCount", _ts.I32, "default"),
+    ),
+)
+_st.describe(
+    Hosts,
+    (_st.FieldSpec(1, "hostNames", "hostNames", _t_set_string, "default"),),
+)
+_st.describe(
+    PendingReason,
+    (
+        _st.FieldSpec(1, "taskId", "taskId", _ts.STRING, "default"),
+        _st.FieldSpec(2, "reason", "reason", _ts.STRING, "default"),
+    ),
+)
+_st.describe(
+    JobUpdateKey,
+    (
+        _st.FieldSpec(1, "job", "job", _t_JobKey, "default"),
+        _st.FieldSpec(2, "id", "id", _ts.STRING, "default"),
+    ),
+)
+_st.describe(
+    JobUpdateSettings,
+    (
+        _st.FieldSpec(1, "updateGroupSize", "updateGroupSize", _ts.I32, "default"),
+        _st.FieldSpec(2, "maxPerInstanceFailures", "maxPerInstanceFailures", _ts.I32, "default"),
+        _st.FieldSpec(3, "maxFailedInstances", "maxFailedInstances", _ts.I32, "default"),
+        _st.FieldSpec(5, "minWaitInInstanceRunningMs", "minWaitInInstanceRunningMs", _ts.I32, "default"),
+        _st.FieldSpec(6, "rollbackOnFailure", "rollbackOnFailure", _ts.BOOL, "default"),
+        _st.FieldSpec(7, "updateOnlyTheseInstances", "updateOnlyTheseInstances", _t_set_Range, "default"),
+        _st.FieldSpec(8, "waitForBatchCompletion", "waitForBatchCompletion", _ts.BOOL, "default"),
+        _st.FieldSpec(9, "blockIfNoPulsesAfterMs", "blockIfNoPulsesAfterMs", _ts.I32, "optional"),
+    ),
+)
+_st.describe(
+    JobUpdateEvent,
+    (
+        _st.FieldSpec(1, "status", "status", _t_JobUpdateStatus, "default"),
+        _st.FieldSpec(2, "timestampMs", "timestampMs", _ts.I64, "default"),
+        _st.FieldSpec(3, "user", "user", _ts.STRING, "optional"),
+        _st.FieldSpec(4, "message", "message", _ts.STRING, "optional"),
+    ),
+)
+_st.describe(
+    JobInstanceUpdateEvent,
+    (
+        _st.FieldSpec(1, "instanceId", "instanceId", _ts.I32, "default"),
+        _st.FieldSpec(2, "timestampMs", "timestampMs", _ts.I64, "default"),
+        _st.FieldSpec(3, "action", "action", _t_JobUpdateAction, "default"),
+    ),
+)
+_st.describe(
+    InstanceTaskConfig,
+    (
+        _st.FieldSpec(1, "task", "task", _t_TaskConfig, "default"),
+        _st.FieldSpec(2, "instances", "instances", _t_set_Range, "default"),
+    ),
+)
+_st.describe(
+    JobUpdateState,
+    (
+        _st.FieldSpec(1, "status", "status", _t_JobUpdateStatus, "default"),
+        _st.FieldSpec(2, "createdTimestampMs", "createdTimestampMs", _ts.I64, "default"),
+        _st.FieldSpec(3, "lastModifiedTimestampMs", "lastModifiedTimestampMs", _ts.I64, "default"),
+    ),
+)
+_st.describe(
+    JobUpdateSummary,
+    (
+        _st.FieldSpec(5, "key", "key", _t_JobUpdateKey, "default"),
+        _st.FieldSpec(3, "user", "user", _ts.STRING, "default"),
+        _st.FieldSpec(4, "state", "state", _t_JobUpdateState, "default"),
+        _st.FieldSpec(6, "metadata", "metadata", _t_set_Metadata, "optional"),
+    ),
+)
+_st.describe(
+    JobUpdateInstructions,
+    (
+        _st.FieldSpec(1, "initialState", "initialState", _t_set_InstanceTaskConfig, "default"),
+        _st.FieldSpec(2, "desiredState", "desiredState", _t_InstanceTaskConfig, "default"),
+        _st.FieldSpec(3, "settings", "settings", _t_JobUpdateSettings, "default"),
+    ),
+)
+_st.describe(
+    JobUpdate,
+    (
+        _st.FieldSpec(1, "summary", "summary", _t_JobUpdateSummary, "default"),
+        _st.FieldSpec(2, "instructions", "instructions", _t_JobUpdateInstructions, "default"),
+    ),
+)
+_st.describe(
+    JobUpdateDetails,
+    (
+        _st.FieldSpec(1, "update", "update", _t_JobUpdate, "default"),
+        _st.FieldSpec(2, "updateEvents", "updateEvents", _t_list_JobUpdateEvent, "default"),
+        _st.FieldSpec(3, "instanceEvents", "instanceEvents", _t_list_JobInstanceUpdateEvent, "default"),
+    ),
+)
+_st.describe(
+    JobUpdateRequest,
+    (
+        _st.FieldSpec(1, "taskConfig", "taskConfig", _t_TaskConfig, "default"),
+        _st.FieldSpec(2, "instanceCount", "instanceCount", _ts.I32, "default"),
+        _st.FieldSpec(3, "settings", "settings", _t_JobUpdateSettings, "default"),
+        _st.FieldSpec(4, "metadata", "metadata", _t_set_Metadata, "optional"),
+    ),
+)
+_st.describe(
+    JobUpdateQuery,
+    (
+        _st.FieldSpec(2, "role", "role", _ts.STRING, "default"),
+        _st.FieldSpec(8, "key", "key", _t_JobUpdateKey, "default"),
+        _st.FieldSpec(3, "jobKey", "jobKey", _t_JobKey, "default"),
+        _st.FieldSpec(4, "user", "user", _ts.STRING, "default"),
+        _st.FieldSpec(5, "updateStatuses", "updateStatuses", _t_set_JobUpdateStatus, "default"),
+        _st.FieldSpec(6, "offset", "offset", _ts.I32, "default"),
+        _st.FieldSpec(7, "limit", "limit", _ts.I32, "default"),
+    ),
+)
+_st.describe(
+    ListBackupsResult,
+    (_st.FieldSpec(1, "backups", "backups", _t_set_string, "default"),),
+)
+_st.describe(
+    StartMaintenanceResult,
+    (_st.FieldSpec(1, "statuses", "statuses", _t_set_HostStatus, "default"),),
+)
+_st.describe(
+    DrainHostsResult,
+    (_st.FieldSpec(1, "statuses", "statuses", _t_set_HostStatus, "default"),),
+)
+_st.describe(
+    QueryRecoveryResult,
+    (_st.FieldSpec(1, "tasks", "tasks", _t_set_ScheduledTask, "default"),),
+)
+_st.describe(
+    MaintenanceStatusResult,
+    (_st.FieldSpec(1, "statuses", "statuses", _t_set_HostStatus, "default"),),
+)
+_st.describe(
+    EndMaintenanceResult,
+    (_st.FieldSpec(1, "statuses", "statuses", _t_set_HostStatus, "default"),),
+)
+_st.describe(
+    RoleSummaryResult,
+    (_st.FieldSpec(1, "summaries", "summaries", _t_set_RoleSummary, "default"),),
+)
+_st.describe(
+    JobSummaryResult,
+    (_st.FieldSpec(1, "summaries", "summaries", _t_set_JobSummary, "default"),),
+)
+_st.describe(
+    ConfigSummaryResult,
+    (_st.FieldSpec(1, "summary", "summary", _t_ConfigSummary, "default"),),
+)
+_st.describe(
+    GetPendingReasonResult,
+    (_st.FieldSpec(1, "reasons", "reasons", _t_set_PendingReason, "default"),),
+)
+_st.describe(
+    StartJobUpdateResult,
+    (
+        _st.FieldSpec(1, "key", "key", _t_JobUpdateKey, "default"),
+        _st.FieldSpec(2, "updateSummary", "updateSummary", _t_JobUpdateSummary, "optional"),
+    ),
+)
+_st.describe(
+    GetJobUpdateSummariesResult,
+    (_st.FieldSpec(1, "updateSummaries", "updateSummaries", _t_list_JobUpdateSummary, "default"),),
+)
+_st.describe(
+    GetJobUpdateDetailsResult,
+    (
+        _st.FieldSpec(1, "details", "details", _t_JobUpdateDetails, "default"),
+        _st.FieldSpec(2, "detailsList", "detailsList", _t_list_JobUpdateDetails, "default"),
+    ),
+)
+_st.describe(
+    PulseJobUpdateResult,
+    (_st.FieldSpec(1, "status", "status", _t_JobUpdatePulseStatus, "default"),),
+)
+_st.describe(
+    GetJobUpdateDiffResult,
+    (
+        _st.FieldSpec(1, "add", "add", _t_set_ConfigGroup, "default"),
+        _st.FieldSpec(2, "remove", "remove", _t_set_ConfigGroup, "default"),
+        _st.FieldSpec(3, "update", "update", _t_set_ConfigGroup, "default"),
+        _st.FieldSpec(4, "unchanged", "unchanged", _t_set_ConfigGroup, "default"),
+    ),
+)
+_st.describe(
+    TierConfig,
+    (
+        _st.FieldSpec(1, "name", "name", _ts.STRING, "default"),
+        _st.FieldSpec(2, "settings", "settings", _t_map_string_string, "default"),
+    ),
+)
+_st.describe(
+    GetTierConfigResult,
+    (
+        _st.FieldSpec(1, "defaultTierName", "defaultTierName", _ts.STRING, "default"),
+        _st.FieldSpec(2, "tiers", "tiers", _t_set_TierConfig, "default"),
+    ),
+)
+_st.describe(
+    ServerInfo,
+    (
+        _st.FieldSpec(1, "clusterName", "clusterName", _ts.STRING, "default"),
+        _st.FieldSpec(3, "statsUrlPrefix", "statsUrlPrefix", _ts.STRING, "default"),
+    ),
+)
+_st.describe(
+    Result,
+    (
+        _st.FieldSpec(1, "populateJobResult", "populateJobResult", _t_PopulateJobResult, "default"),
+        _st.FieldSpec(3, "scheduleStatusResult", "scheduleStatusResult", _t_ScheduleStatusResult, "default"),
+        _st.FieldSpec(4, "getJobsResult", "getJobsResult", _t_GetJobsResult, "default"),
+        _st.FieldSpec(5, "getQuotaResult", "getQuotaResult", _t_GetQuotaResult, "default"),
+        _st.FieldSpec(6, "listBackupsResult", "listBackupsResult", _t_ListBackupsResult, "default"),
+        _st.FieldSpec(7, "startMaintenanceResult", "startMaintenanceResult", _t_StartMaintenanceResult, "default"),
+        _st.FieldSpec(8, "drainHostsResult", "drainHostsResult", _t_DrainHostsResult, "default"),
+        _st.FieldSpec(9, "queryRecoveryResult", "queryRecoveryResult", _t_QueryRecoveryResult, "default"),
+        _st.FieldSpec(10, "maintenanceStatusResult", "maintenanceStatusResult", _t_MaintenanceStatusResult, "default"),
+        _st.FieldSpec(11, "endMaintenanceResult", "endMaintenanceResult", _t_EndMaintenanceResult, "default"),
+        _st.FieldSpec(17, "roleSummaryResult", "roleSummaryResult", _t_RoleSummaryResult, "default"),
+        _st.FieldSpec(18, "jobSummaryResult", "jobSummaryResult", _t_JobSummaryResult, "default"),
+        _st.FieldSpec(20, "configSummaryResult", "configSummaryResult", _t_ConfigSummaryResult, "default"),
+        _st.FieldSpec(21, "getPendingReasonResult", "getPendingReasonResult", _t_GetPendingReasonResult, "default"),
+        _st.FieldSpec(22, "startJobUpdateResult", "startJobUpdateResult", _t_StartJobUpdateResult, "default"),
+        _st.FieldSpec(
+            23, "getJobUpdateSummariesResult", "getJobUpdateSummariesResult", _t_GetJobUpdateSummariesResult, "default"
+        ),
+        _st.FieldSpec(
+            24, "getJobUpdateDetailsResult", "getJobUpdateDetailsResult", _t_GetJobUpdateDetailsResult, "default"
+        ),
+        _st.FieldSpec(25, "pulseJobUpdateResult", "pulseJobUpdateResult", _t_PulseJobUpdateResult, "default"),
+        _st.FieldSpec(26, "getJobUpdateDiffResult", "getJobUpdateDiffResult", _t_GetJobUpdateDiffResult, "default"),
+        _st.FieldSpec(27, "getTierConfigResult", "getTierConfigResult", _t_GetTierConfigResult, "default"),
+    ),
+)
+_st.describe(
+    ResponseDetail,
+    (_st.FieldSpec(1, "message", "message", _ts.STRING, "default"),),
+)
+_st.describe(
+    Response,
+    (
+        _st.FieldSpec(1, "responseCode", "responseCode", _t_ResponseCode, "default"),
+        _st.FieldSpec(5, "serverInfo", "serverInfo", _t_ServerInfo, "default"),
+        _st.FieldSpec(3, "result", "result", _t_Result, "optional"),
+        _st.FieldSpec(6, "details", "details", _t_list_ResponseDetail, "default"),
+    ),
+)
+_st.describe(
+    ExplicitReconciliationSettings,
+    (_st.FieldSpec(1, "batchSize", "batchSize", _ts.I32, "optional"),),
+)

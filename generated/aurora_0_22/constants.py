@@ -8,153 +8,99 @@ import typing as _typing
 
 from aurorakit.runtime import containers as _ct
 
-from . import gson as _gson  # noqa: F401  (hashing is installed before any constant is built)
-from .enums import (
-    ResponseCode,
-    MaintenanceMode,
-    Mode,
-    CronCollisionPolicy,
-    ScheduleStatus,
-    JobUpdateStatus,
-    JobUpdateAction,
-    JobUpdatePulseStatus,
-)
-from .types import (
-    Identity,
-    Attribute,
-    HostAttributes,
-    ValueConstraint,
-    LimitConstraint,
-    TaskConstraint,
-    Constraint,
-    Package,
-    Metadata,
-    JobKey,
-    LockKey,
-    Lock,
-    InstanceKey,
-    MesosFetcherURI,
-    ExecutorConfig,
-    Volume,
-    DockerImage,
-    AppcImage,
-    Image,
-    MesosContainer,
-    DockerParameter,
-    DockerContainer,
-    Container,
-    Resource,
-    PartitionPolicy,
-    PercentageSlaPolicy,
-    CountSlaPolicy,
-    CoordinatorSlaPolicy,
-    SlaPolicy,
-    TaskConfig,
-    ResourceAggregate,
-    JobConfiguration,
-    JobStats,
-    JobSummary,
-    Range,
-    ConfigGroup,
-    ConfigSummary,
-    PopulateJobResult,
-    GetQuotaResult,
-    TaskEvent,
-    AssignedTask,
-    ScheduledTask,
-    ScheduleStatusResult,
-    GetJobsResult,
-    TaskQuery,
-    HostStatus,
-    RoleSummary,
-    Hosts,
-    PendingReason,
-    JobUpdateKey,
-    QueueJobUpdateStrategy,
-    BatchJobUpdateStrategy,
-    VariableBatchJobUpdateStrategy,
-    JobUpdateStrategy,
-    JobUpdateSettings,
-    JobUpdateEvent,
-    JobInstanceUpdateEvent,
-    InstanceTaskConfig,
-    JobUpdateState,
-    JobUpdateSummary,
-    JobUpdateInstructions,
-    JobUpdate,
-    JobUpdateDetails,
-    JobUpdateRequest,
-    JobUpdateQuery,
-    HostMaintenanceRequest,
-    ListBackupsResult,
-    StartMaintenanceResult,
-    DrainHostsResult,
-    QueryRecoveryResult,
-    MaintenanceStatusResult,
-    EndMaintenanceResult,
-    RoleSummaryResult,
-    JobSummaryResult,
-    ConfigSummaryResult,
-    GetPendingReasonResult,
-    StartJobUpdateResult,
-    GetJobUpdateSummariesResult,
-    GetJobUpdateDetailsResult,
-    PulseJobUpdateResult,
-    GetJobUpdateDiffResult,
-    TierConfig,
-    GetTierConfigResult,
-    ServerInfo,
-    Result,
-    ResponseDetail,
-    Response,
-    ExplicitReconciliationSettings,
-)
+from .enums import JobUpdateStatus, ScheduleStatus
 
 __all__ = [
-    "AURORA_EXECUTOR_NAME",
+    "ACTIVE_JOB_UPDATE_STATES",
     "ACTIVE_STATES",
-    "SLAVE_ASSIGNED_STATES",
-    "LIVE_STATES",
-    "TERMINAL_STATES",
+    "AURORA_EXECUTOR_NAME",
+    "AWAITNG_PULSE_JOB_UPDATE_STATES",
+    "BYPASS_LEADER_REDIRECT_HEADER_NAME",
     "GOOD_IDENTIFIER_PATTERN",
     "GOOD_IDENTIFIER_PATTERN_JVM",
     "GOOD_IDENTIFIER_PATTERN_PYTHON",
-    "ACTIVE_JOB_UPDATE_STATES",
-    "AWAITNG_PULSE_JOB_UPDATE_STATES",
-    "BYPASS_LEADER_REDIRECT_HEADER_NAME",
+    "LIVE_STATES",
+    "SLAVE_ASSIGNED_STATES",
     "TASK_FILESYSTEM_MOUNT_POINT",
+    "TERMINAL_STATES",
 ]
 
-AURORA_EXECUTOR_NAME: _typing.Final[str] = 'AuroraExecutor'
+AURORA_EXECUTOR_NAME: _typing.Final[str] = "AuroraExecutor"
 """Executor name string."""
 
-ACTIVE_STATES: _typing.Final[_ct.OrderedSet[ScheduleStatus]] = _ct.OrderedSet((ScheduleStatus.PENDING, ScheduleStatus.STARTING, ScheduleStatus.RUNNING, ScheduleStatus.KILLING, ScheduleStatus.ASSIGNED, ScheduleStatus.RESTARTING, ScheduleStatus.PREEMPTING, ScheduleStatus.THROTTLED, ScheduleStatus.DRAINING, ScheduleStatus.PARTITIONED))
+ACTIVE_STATES: _typing.Final[_ct.OrderedSet[ScheduleStatus]] = _ct.OrderedSet(
+    (
+        ScheduleStatus.PENDING,
+        ScheduleStatus.STARTING,
+        ScheduleStatus.RUNNING,
+        ScheduleStatus.KILLING,
+        ScheduleStatus.ASSIGNED,
+        ScheduleStatus.RESTARTING,
+        ScheduleStatus.PREEMPTING,
+        ScheduleStatus.THROTTLED,
+        ScheduleStatus.DRAINING,
+        ScheduleStatus.PARTITIONED,
+    )
+)
 """A set of ScheduleStatus values."""
 
-SLAVE_ASSIGNED_STATES: _typing.Final[_ct.OrderedSet[ScheduleStatus]] = _ct.OrderedSet((ScheduleStatus.STARTING, ScheduleStatus.RUNNING, ScheduleStatus.KILLING, ScheduleStatus.ASSIGNED, ScheduleStatus.RESTARTING, ScheduleStatus.PREEMPTING, ScheduleStatus.DRAINING, ScheduleStatus.PARTITIONED))
+SLAVE_ASSIGNED_STATES: _typing.Final[_ct.OrderedSet[ScheduleStatus]] = _ct.OrderedSet(
+    (
+        ScheduleStatus.STARTING,
+        ScheduleStatus.RUNNING,
+        ScheduleStatus.KILLING,
+        ScheduleStatus.ASSIGNED,
+        ScheduleStatus.RESTARTING,
+        ScheduleStatus.PREEMPTING,
+        ScheduleStatus.DRAINING,
+        ScheduleStatus.PARTITIONED,
+    )
+)
 
-LIVE_STATES: _typing.Final[_ct.OrderedSet[ScheduleStatus]] = _ct.OrderedSet((ScheduleStatus.RUNNING, ScheduleStatus.KILLING, ScheduleStatus.RESTARTING, ScheduleStatus.PREEMPTING, ScheduleStatus.DRAINING, ScheduleStatus.PARTITIONED))
+LIVE_STATES: _typing.Final[_ct.OrderedSet[ScheduleStatus]] = _ct.OrderedSet(
+    (
+        ScheduleStatus.RUNNING,
+        ScheduleStatus.KILLING,
+        ScheduleStatus.RESTARTING,
+        ScheduleStatus.PREEMPTING,
+        ScheduleStatus.DRAINING,
+        ScheduleStatus.PARTITIONED,
+    )
+)
 
-TERMINAL_STATES: _typing.Final[_ct.OrderedSet[ScheduleStatus]] = _ct.OrderedSet((ScheduleStatus.FINISHED, ScheduleStatus.FAILED, ScheduleStatus.KILLED, ScheduleStatus.LOST))
+TERMINAL_STATES: _typing.Final[_ct.OrderedSet[ScheduleStatus]] = _ct.OrderedSet(
+    (ScheduleStatus.FINISHED, ScheduleStatus.FAILED, ScheduleStatus.KILLED, ScheduleStatus.LOST)
+)
 """FINISHED, FAILED, KILLED and LOST."""
 
-GOOD_IDENTIFIER_PATTERN: _typing.Final[str] = '^[\\w\\-\\.]+$'
+GOOD_IDENTIFIER_PATTERN: _typing.Final[str] = "^[\\w\\-\\.]+$"
 """Identifier pattern; the _JVM and _PYTHON variants below hold the same string."""
 
-GOOD_IDENTIFIER_PATTERN_JVM: _typing.Final[str] = '^[\\w\\-\\.]+$'
+GOOD_IDENTIFIER_PATTERN_JVM: _typing.Final[str] = "^[\\w\\-\\.]+$"
 
-GOOD_IDENTIFIER_PATTERN_PYTHON: _typing.Final[str] = '^[\\w\\-\\.]+$'
+GOOD_IDENTIFIER_PATTERN_PYTHON: _typing.Final[str] = "^[\\w\\-\\.]+$"
 
-ACTIVE_JOB_UPDATE_STATES: _typing.Final[_ct.OrderedSet[JobUpdateStatus]] = _ct.OrderedSet((JobUpdateStatus.ROLLING_FORWARD, JobUpdateStatus.ROLLING_BACK, JobUpdateStatus.ROLL_FORWARD_PAUSED, JobUpdateStatus.ROLL_BACK_PAUSED, JobUpdateStatus.ROLL_FORWARD_AWAITING_PULSE, JobUpdateStatus.ROLL_BACK_AWAITING_PULSE))
+ACTIVE_JOB_UPDATE_STATES: _typing.Final[_ct.OrderedSet[JobUpdateStatus]] = _ct.OrderedSet(
+    (
+        JobUpdateStatus.ROLLING_FORWARD,
+        JobUpdateStatus.ROLLING_BACK,
+        JobUpdateStatus.ROLL_FORWARD_PAUSED,
+        JobUpdateStatus.ROLL_BACK_PAUSED,
+        JobUpdateStatus.ROLL_FORWARD_AWAITING_PULSE,
+        JobUpdateStatus.ROLL_BACK_AWAITING_PULSE,
+    )
+)
 """A set of JobUpdateStatus values."""
 
-AWAITNG_PULSE_JOB_UPDATE_STATES: _typing.Final[_ct.OrderedSet[JobUpdateStatus]] = _ct.OrderedSet((JobUpdateStatus.ROLL_FORWARD_AWAITING_PULSE, JobUpdateStatus.ROLL_BACK_AWAITING_PULSE))
+AWAITNG_PULSE_JOB_UPDATE_STATES: _typing.Final[_ct.OrderedSet[JobUpdateStatus]] = _ct.OrderedSet(
+    (JobUpdateStatus.ROLL_FORWARD_AWAITING_PULSE, JobUpdateStatus.ROLL_BACK_AWAITING_PULSE)
+)
 """ROLL_FORWARD_AWAITING_PULSE and ROLL_BACK_AWAITING_PULSE.
 The name is spelled AWAITNG, as in the schema.
 """
 
-BYPASS_LEADER_REDIRECT_HEADER_NAME: _typing.Final[str] = 'Bypass-Leader-Redirect'
+BYPASS_LEADER_REDIRECT_HEADER_NAME: _typing.Final[str] = "Bypass-Leader-Redirect"
 """Header name string."""
 
-TASK_FILESYSTEM_MOUNT_POINT: _typing.Final[str] = 'taskfs'
+TASK_FILESYSTEM_MOUNT_POINT: _typing.Final[str] = "taskfs"
 """Mount point name string."""
