@@ -10,60 +10,27 @@ from __future__ import annotations
 
 import argparse
 import math
+from collections.abc import Callable
+from typing import TypeVar
+
+Number = TypeVar("Number", int, float)
 
 
-def _whole_number(text: str, wanted: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}") from None
+def _converter(parse: Callable[[str], Number], wanted: str,
+               within: Callable[[Number], bool]) -> Callable[[str], Number]:
+    def convert(text: str) -> Number:
+        try:
+            value = parse(text)
+        except ValueError:
+            value = None
+        if value is None or (isinstance(value, float) and math.isnan(value)) or not within(value):
+            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
+        return value
+    return convert
 
 
-def _number(text: str, wanted: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}") from None
-    if math.isnan(value):
-        raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
-    return value
-
-
-def positive_int(text: str) -> int:
-    wanted = "a whole number > 0"
-    value = _whole_number(text, wanted)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
-    return value
-
-
-def non_negative_int(text: str) -> int:
-    wanted = "a whole number >= 0"
-    value = _whole_number(text, wanted)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
-    return value
-
-
-def port(text: str) -> int:
-    wanted = "a port number from 0 to 65535"
-    value = _whole_number(text, wanted)
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    wanted = "a number > 0"
-    value = _number(text, wanted)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
-    return value
-
-
-def non_negative_float(text: str) -> float:
-    wanted = "a number >= 0"
-    value = _number(text, wanted)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
-    return value
+positive_int = _converter(int, "a whole number > 0", lambda value: value >= 1)
+non_negative_int = _converter(int, "a whole number >= 0", lambda value: value >= 0)
+port = _converter(int, "a port number from 0 to 65535", lambda value: 0 <= value <= 65535)
+positive_float = _converter(float, "a number > 0", lambda value: value > 0)
+non_negative_float = _converter(float, "a number >= 0", lambda value: value >= 0)
