@@ -111,7 +111,8 @@ def test_a_dry_run_vector_file_reads_back_as_the_events_written(tmp_path: Path) 
     whole = json.loads(path.read_text(encoding="utf-8"))
     assert (whole["aurora"], whole["optional"], whole["seed"]) == ("0.22.0", "java", 3)
     assert [case["name"] for case in whole["cases"]] == ["000000", "000001", "000002", "000003"]
-    assert [case["oldState"] for case in whole["cases"]] == [None if e.old_state is None else e.old_state.name for e in events]
+    olds = [None if e.old_state is None else e.old_state.name for e in events]
+    assert [case["oldState"] for case in whole["cases"]] == olds
     with open_payload_file(str(path)) as source:
         assert source.aurora == "0.22.0"
         assert [payload.text for payload in source] == [event.encode() for event in events]
