@@ -39,7 +39,7 @@ from aurorakit.runtime.aurora.profiles import profile_for
 from aurorakit.runtime.relay.outbox import Outbox
 from aurorakit.runtime.relay.relay import Relay, event_id_for
 from aurorakit.runtime.relay.nats_sink import DEFAULT_WINDOW, NatsSink
-from aurorakit.runtime.webhook.payloads import models_for, request_decoder
+from aurorakit.runtime.webhook.payloads import request_decoder
 from aurorakit.runtime.webhook.receiver import ReceiverStore, WebhookReceiver
 
 from .common import Figure
@@ -87,7 +87,7 @@ def _quantiles(values: list[float]) -> tuple[float, float]:
 
 def run_receiver(bodies: list[bytes], folder: Path) -> tuple[float, float, float]:
     profile = profile_for("0.22")
-    models, _ = models_for(profile)
+    models = profile.models()
     store = ReceiverStore(folder / "receiver.db")
     receiver = WebhookReceiver(store, decode_request=request_decoder(profile, models), on_request=lambda e: None)
     receiver.start()
@@ -120,7 +120,7 @@ sys.stdout.flush()
 def run_relay(bodies: list[bytes], folder: Path, nats_url: str, window: int = DEFAULT_WINDOW,
               cluster: str = "bench") -> tuple[float, float, float]:
     profile = profile_for("0.22")
-    models, _ = models_for(profile)
+    models = profile.models()
     outbox = Outbox(folder / f"relay-{cluster}.db")
     relay = Relay(outbox, profile, models, [NatsSink(nats_url, window=window)], cluster=cluster).start()
     index_of = {event_id_for(cluster, profile.version, body): n for n, body in enumerate(bodies)}

@@ -103,9 +103,9 @@ CASES: list[tuple[list[str], str]] = [
     (["codegen", "adir", "--package", "p", "--out", "gen"], "adir: "),
     (["example", "--doc", "bin.dat"], "bin.dat:1: "),
     # ports and stores
-    (["receive", "--port", "99999", "--store", "r.db"], "--port: a port is 0 to 65535, got 99999"),
-    (["receive", "--port", "-1", "--store", "r.db"], "--port: a port is 0 to 65535, got -1"),
-    (["receive", "--port", "http", "--store", "r.db"], "--port: expected a port number"),
+    (["receive", "--port", "99999", "--store", "r.db"], "--port: expected a port number from 0 to 65535, got '99999'"),
+    (["receive", "--port", "-1", "--store", "r.db"], "--port: expected a port number from 0 to 65535, got '-1'"),
+    (["receive", "--port", "http", "--store", "r.db"], "--port: expected a port number from 0 to 65535, got 'http'"),
     (["receive", "--port", "0", "--store", "adir"], "adir: cannot open the store"),
     (["receive", "--store", "bin.dat", "--list"], "bin.dat: not a receiver store"),
     (["receive", "--store", "missing.db", "--tail"], "missing.db: no such store"),
@@ -122,7 +122,7 @@ CASES: list[tuple[list[str], str]] = [
     (["simulate", "--jobs", "1", "--instances", "1", "--dry-run", "adir"], "--dry-run adir: "),
     (["simulate", "--jobs", "1", "--instances", "1", "--dry-run", "o.jsonl", "--identity", "bin.dat"], "bin.dat"),
     (["simulate", "--jobs", "1", "--instances", "1", "--dry-run", "o.jsonl", "--models", "json"], "--models json"),
-    (["simulate", "--jobs", "0", "--instances", "1", "--dry-run", "o.jsonl"], "--jobs: must be at least 1"),
+    (["simulate", "--jobs", "0", "--instances", "1", "--dry-run", "o.jsonl"], "--jobs: expected a whole number > 0, got '0'"),
     (["simulate", "--jobs", "1", "--instances", "1", "--config", "relspool.json", "--spool", "no/such/dir/spool.db"],
      "spool no/such/dir/spool.db"),
     # the command line itself

@@ -30,13 +30,12 @@ from aurorakit.runtime.relay.http_target import HttpTarget, TargetSpec  # noqa: 
 from aurorakit.runtime.relay.nats_sink import NatsSink  # noqa: E402
 from aurorakit.runtime.relay.sinks import subject_token, wait_drained  # noqa: E402
 from aurorakit.runtime.webhook.settings import RetryPolicy  # noqa: E402
-from aurorakit.runtime.webhook.payloads import models_for  # noqa: E402
 from aurorakit.runtime.webhook.receiver import ReceiverStore, WebhookReceiver  # noqa: E402
 
 CONTENT_TYPE = "application/vnd.kafka.json.v1+json; charset=utf-8"
 _clusters = count()
 PROFILE = profile_for("0.22")
-MODELS, _ = models_for(PROFILE)
+MODELS = PROFILE.models()
 
 
 def _bodies(limit: int) -> list[bytes]:

@@ -21,14 +21,13 @@ from aurorakit.runtime.relay.http_target import HttpTarget, TargetSpec
 from aurorakit.runtime.relay.outbox import Outbox
 from aurorakit.runtime.relay.relay import Relay, RelayConfigError
 from aurorakit.runtime.relay.sinks import wait_drained
-from aurorakit.runtime.webhook.payloads import models_for
 from aurorakit.runtime.webhook.receiver import ReceiverStore, WebhookReceiver
 from aurorakit.runtime.webhook.settings import RetryPolicy
 from aurorakit.runtime.webhook.signing import generate_secret
 
 CONTENT_TYPE = "application/vnd.kafka.json.v1+json; charset=utf-8"
 P22, P14 = profile_for("0.22"), profile_for("0.14")
-M22, M14 = models_for(P22)[0], models_for(P14)[0]
+M22, M14 = P22.models(), P14.models()
 
 
 def _lifecycle(limit: int | None = None) -> list[bytes]:

@@ -66,8 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_codegen(commands)
     payload_commands.add_commands(commands)  # conformance, decode, verify, calibrate
     _add_example(commands)
-    from aurorakit.runtime.cli import webhook_commands as webhook_cli  # receive, send, simulate
-    webhook_cli.add_commands(commands)
+    from . import check_config_command, receive_command, send_command, simulate_command
+    for webhook_command in (receive_command, send_command, simulate_command, check_config_command):
+        webhook_command.add_command(commands)
     from aurorakit.runtime.cli import relay_commands as relay_cli  # relay, consume
     relay_cli.add_commands(commands)
     from . import evolution_commands  # diff, convert

@@ -1,7 +1,7 @@
-"""What both command lines share: ``-q``/``--json``, one-line errors, exit statuses.
+"""What every command shares: ``-q``/``--json``, one-line errors, exit statuses.
 
-``runtime/cli/main.py`` and ``runtime/cli/webhook_commands.py`` both use these, so every
-command reports the same way:
+Every command module in ``runtime/cli/`` uses these, so every command
+reports the same way:
 
 - an error aurorakit raises on purpose (:class:`AurorakitError`) is one line
   on stderr, ``aurorakit: PLACE: what is wrong``, and exit status 2;

@@ -1,7 +1,7 @@
 """Progress on stderr for long commands (tqdm), shown only on a terminal and not with ``-q``.
 
-Both command lines (``runtime/cli/main.py`` and ``runtime/cli/webhook_commands.py``) use
-:class:`Progress`; ``-q`` turns every bar off through :func:`set_quiet`.
+Every command module in ``runtime/cli/`` uses :class:`Progress`; ``-q`` turns every
+bar off through :func:`set_quiet`.
 Counting stays exact whether or not a bar is drawn: ``bar.done`` is what
 the commands report.
 """

@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 from ..errors import AurorakitError
 from .output import command
 from ..aurora.profiles import profile_for
-from ..webhook.payloads import models_for
 from ..webhook.receiver import is_loopback
 from ..relay.http_target import HttpTarget
 from ..relay.nats_sink import DEFAULT_WINDOW, NatsSink
@@ -133,9 +132,7 @@ def _relay(args: argparse.Namespace) -> int:
     token = _read_token(args.auth_token_file) if args.auth_token_file else None
     check_exposure(args.host, token, args.allow_unauthenticated)
     profile = profile_for(args.aurora)
-    models, note = models_for(profile)
-    if note:
-        print(f"aurorakit: note: {note}", file=sys.stderr)
+    models = profile.models()
     if token is None and args.allow_unauthenticated and not is_loopback(args.host):
         print(f"aurorakit: warning: relay on {args.host} accepts posts from anyone who can reach it",
               file=sys.stderr)

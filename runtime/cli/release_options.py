@@ -25,7 +25,7 @@ import importlib
 from collections.abc import Iterable
 from types import ModuleType
 
-from ..errors import AurorakitError, UsageError
+from ..errors import UsageError
 from ..aurora.profiles import Profile, profile_for
 from ..aurora.releases import DEFAULT_RELEASE, ReleaseError, parse_release, release_of_models
 

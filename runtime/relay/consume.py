@@ -20,7 +20,8 @@ from typing import Any
 
 from ..aurora.event import TaskStateChange, decode_event
 from ..aurora.profiles import profile_for
-from ..webhook.payloads import body_text, models_for
+from ..aurora.releases import models_for
+from ..webhook.payloads import body_text
 from .nats_connect import connect
 from .nats_sink import ensure_stream
 from .sinks import STREAM
@@ -124,5 +125,5 @@ def events(url: str, subject: str = "aurora.>", *, durable: str | None = None, f
            **options: Any) -> Iterator[TaskStateChange]:
     """Typed events from the stream (a durable consumer when ``durable`` is named), each acked after use."""
     for message in messages(url, subject, durable=durable, follow=follow, **options):
-        models, _ = models_for(profile_for(message.release))
+        models = models_for(message.release)
         yield decode_event(message.payload_text(), models)

@@ -6,6 +6,7 @@ Modules: ``config`` (webhook.json as each release read it), ``settings``
 ``check_config`` (``aurorakit check-config``), ``spool`` (SQLite outbox), ``signing``,
 ``sender`` (``ReliableSender``), ``aurora_delivery``
 (``AuroraSender``: each release's client, with ``aurora_clients`` and ``aurora_http``),
+``delivery_run`` (one run of either sender, as ``send`` and ``simulate`` use it),
 ``receiver`` (``WebhookReceiver``, ``ReceiverStore``, ``serve``), ``payloads`` (events and
 captured payloads into deliveries, bodies back into events). The simulator is
 ``aurorakit.runtime.simulate``; the commands are in ``aurorakit.runtime.cli``.

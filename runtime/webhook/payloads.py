@@ -37,17 +37,6 @@ def header(headers: Mapping[str, str], name: str) -> str | None:
     return next((value for key, value in headers.items() if key.lower() == wanted), None)
 
 
-def models_for(profile: Profile, module: ModuleType | None = None) -> tuple[ModuleType, str | None]:
-    """The models to use for ``profile``: ``module`` when given, else exactly its release's.
-
-    The second item is a note for the user (always None now that every
-    release's models ship; kept so callers need not change).
-    """
-    if module is not None:
-        return module, None
-    return profile.models(), None
-
-
 def compact(text: str) -> str:
     """``text`` without the whitespace between JSON tokens: what Gson wrote for a pretty-printed copy.
 
