@@ -292,12 +292,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="only files whose path contains this")
     parser.add_argument("--list", action="store_true", help="only count the mutants")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--rerun", type=Path, help="try again only the survivors of an earlier --json file")
     args = parser.parse_args(argv)
 
     mutants = [m for m in all_mutants(REPO) if args.only in m.path]
     known = equivalents()
     mutants = [m for m in mutants if (m.path, m.before.strip(), m.after.strip()) not in known]
     chosen = random.Random(args.seed).sample(mutants, min(args.sample, len(mutants))) if args.sample else mutants
+    if args.rerun:
+        wanted = {(e["path"], e["before"], e["after"]) for e in json.loads(args.rerun.read_text())
+                  if e["outcome"] in ("survived", "no-tests")}
+        chosen = [m for m in mutants if (m.path, m.before, m.after) in wanted]
     chosen.sort(key=lambda m: (m.path, m.line))
     print(f"{len(mutants)} mutants ({len(known)} listed as equivalent left out); trying {len(chosen)}, "
           f"seed {args.seed}", flush=True)
