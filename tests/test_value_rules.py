@@ -106,7 +106,8 @@ EMPTY_EDGES = ('{"cachedHashCode":0,"b":0,"s":0,"t":false,"byByte":{},"byShort":
 def edges_with(member: str, tree: object) -> str:
     members = dict(json.loads(EMPTY_EDGES))
     if member == "pick":  # the one member left out, written in its place
-        members = {**{k: v for k, v in members.items() if k != "picks"}, "pick": tree, "picks": []}
+        at = list(members).index("picks")
+        members = dict([*list(members.items())[:at], ("pick", tree), *list(members.items())[at:]])
     return json.dumps({**members, member: tree}, separators=(",", ":"))
 
 
