@@ -48,16 +48,18 @@ TARGETS = ("runtime/*.py", "runtime/webhook/*.py", "codegen/templates/*.j2")
 FRESHNESS_TESTS = ("tests/test_generated_current.py", "tests/test_golden.py", "tests/test_codegen_golden.py")
 # Modules exercised mostly through other modules' entry points (relative paths, globs allowed).
 EXTRA_TESTS: dict[str, tuple[str, ...]] = {
-    "codegen/templates/*": ("tests/test_models_values.py", "tests/test_gson_properties.py",
-                            "tests/test_codegen_any_idl.py", "tests/test_conformance.py",
-                            "tests/test_gson_differential.py", "tests/test_mutation_kills.py"),
-    "runtime/struct.py": ("tests/test_models_values.py", "tests/test_mutation_kills.py"),
-    "runtime/typespec.py": ("tests/test_models_values.py", "tests/test_mutation_kills.py"),
-    "runtime/codec_support.py": ("tests/test_decode_errors.py", "tests/test_decode_strict.py",
-                                 "tests/test_gson_properties.py", "tests/test_mutation_kills.py"),
-    "runtime/doubles.py": ("tests/test_java_doubles.py", "tests/test_mutation_kills.py"),
-    "runtime/profiles.py": ("tests/test_event_wire.py", "tests/test_releases.py", "tests/test_mutation_kills.py"),
-    "runtime/webhook/*": ("tests/test_mutation_kills.py",),
+    "codegen/templates/*": ("tests/test_value_rules.py", "tests/test_gson_differential.py",
+                            "tests/test_models_values.py", "tests/test_gson_properties.py",
+                            "tests/test_codegen_any_idl.py", "tests/test_conformance.py"),
+    "runtime/struct.py": ("tests/test_value_rules.py", "tests/test_models_values.py"),
+    "runtime/typespec.py": ("tests/test_value_rules.py", "tests/test_models_values.py"),
+    "runtime/codec_support.py": ("tests/test_value_rules.py", "tests/test_gson_differential.py",
+                                 "tests/test_decode_errors.py", "tests/test_decode_strict.py"),
+    "runtime/hashing.py": ("tests/test_value_rules.py", "tests/test_gson_differential.py"),
+    "runtime/doubles.py": ("tests/test_java_doubles.py",),
+    "runtime/profiles.py": ("tests/test_event_wire.py", "tests/test_releases.py"),
+    "runtime/webhook/http_attempt.py": ("tests/test_retry_rules.py",),
+    "runtime/webhook/sender.py": ("tests/test_retry_rules.py",),
 }
 SWAPS = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "==", "+": "-", "-": "+",
          "*": "//", "/": "*", "//": "*", "%": "//", "<<": ">>", ">>": "<<", "&": "^", "^": "&",
