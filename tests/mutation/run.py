@@ -220,12 +220,28 @@ def covering_tests(root: Path, module: str) -> list[str]:
         pattern = re.compile(rf"(?:{re.escape(dotted)}\b|from {re.escape(parent)} import [^\n]*\b{stem}\b"
                              rf"|from \.+{stem} import)")
         found = {p.relative_to(root).as_posix() for p in tests if pattern.search(p.read_text(encoding="utf-8"))}
+    if not found and not module.endswith(".j2"):  # reached only through commands: tests named like it
+        prefixes = [part[:6] for part in Path(module).stem.split("_") if len(part) >= 4]
+        found = {p.relative_to(root).as_posix() for p in tests
+                 if any(part.startswith(prefix) for prefix in prefixes for part in p.stem.split("_")[1:])}
+    if not found and not module.endswith(".j2"):  # else the tests of the modules importing it
+        for importer in _importers(root, module):
+            found.update(covering_tests(root, importer))
+    first: list[str] = []  # named for the module: they kill fastest, so they run first
     for key, extra in EXTRA_TESTS.items():
         if Path(module).match(key):
-            found.update(e for e in extra if (root / e).exists())
+            first += [e for e in extra if (root / e).exists() and e not in first]
     if module.endswith(".j2"):
         found -= set(FRESHNESS_TESTS)
-    return sorted(found)
+    return first + sorted(found - set(first))
+
+
+def _importers(root: Path, module: str) -> list[str]:
+    """Target modules that import ``module`` (relative imports within runtime/)."""
+    stem = Path(module).stem
+    pattern = re.compile(rf"from \.+(?:\w+\.)*{stem} import|from \.+ import [^\n]*\b{stem}\b|import [\w.]*\.{stem}\b")
+    return sorted(p.relative_to(root).as_posix() for pattern_glob in TARGETS[:2] for p in root.glob(pattern_glob)
+                  if p.relative_to(root).as_posix() != module and pattern.search(p.read_text(encoding="utf-8")))
 
 
 def equivalents() -> set[tuple[str, str, str]]:
