@@ -152,3 +152,15 @@ def test_a_hashed_struct_shows_a_union_member_hashed_later(edges: ModuleType) ->
     assert encode(struct) == text
     assert java_hash(struct.pick, IDS) == 31966  # as in test_an_unhashed_union_shows_its_hash_computed_later
     assert encode(struct) == text.replace('"cachedHashCode":0,"setField"', '"cachedHashCode":31966,"setField"')
+
+
+def test_an_unhashed_copy_clears_every_hash_inside(edges: ModuleType) -> None:
+    from aurorakit.runtime.hashing import unhashed_copy
+    pick = decode(edges.Pick, '{"cachedHashCode":77,"setField":"LEAF","value":{"cachedHashCode":992,"n":1}}')
+    copy = unhashed_copy(pick)  # the current identity table: nothing here needs it
+    assert copy == pick and copy is not pick and copy.leaf is not pick.leaf
+    assert encode(copy) == '{"cachedHashCode":0,"setField":"LEAF","value":{"cachedHashCode":0,"n":1}}'
+    assert encode(pick) == '{"cachedHashCode":77,"setField":"LEAF","value":{"cachedHashCode":992,"n":1}}'
+    text = '{"cachedHashCode":5,"leaves":[{"cachedHashCode":992,"n":1}],"named":{"x":{"cachedHashCode":992,"n":1}}}'
+    leaves = unhashed_copy(decode(edges.Leaves, text), IDS)
+    assert encode(leaves) == text.replace("5", "0").replace("992", "0")
