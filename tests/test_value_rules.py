@@ -164,3 +164,17 @@ def test_an_unhashed_copy_clears_every_hash_inside(edges: ModuleType) -> None:
     text = '{"cachedHashCode":5,"leaves":[{"cachedHashCode":992,"n":1}],"named":{"x":{"cachedHashCode":992,"n":1}}}'
     leaves = unhashed_copy(decode(edges.Leaves, text), IDS)
     assert encode(leaves) == text.replace("5", "0").replace("992", "0")
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda e: e.Edges(b=1, picks=[e.Pick(big=1), e.Pick(real=float("inf"))]),
+     "picks[1].value: inf has no JSON form: Gson refuses NaN and infinite doubles"),
+    (lambda e: e.Edges(s=3, byDouble={1.0: 2, float("nan"): 1}),
+     "byDouble[nan]: nan has no JSON form: Gson refuses NaN and infinite doubles"),
+    (lambda e: e.Edges(pick=e.Pick(flags=[True]), byMood={e.Mood.OK: e.Leaf(n=1)}, picks=[e.Pick(real=float("-inf"))]),
+     "picks[0].value: -inf has no JSON form: Gson refuses NaN and infinite doubles"),
+])
+def test_a_value_gson_cannot_write_is_named_by_its_place(edges: ModuleType, make: object, message: str) -> None:
+    with pytest.raises(PayloadError) as refused:
+        encode(make(edges))  # type: ignore[operator]
+    assert str(refused.value) == message
