@@ -178,3 +178,19 @@ def test_a_value_gson_cannot_write_is_named_by_its_place(edges: ModuleType, make
     with pytest.raises(PayloadError) as refused:
         encode(make(edges))  # type: ignore[operator]
     assert str(refused.value) == message
+
+
+@pytest.mark.parametrize("jhash", [-2147483648, 2147483647, -1, 1])
+def test_cached_hash_codes_take_every_java_int(edges: ModuleType, jhash: int) -> None:
+    leaf = f'{{"cachedHashCode":{jhash},"n":1}}'
+    pick = f'{{"cachedHashCode":{jhash},"setField":"BIG","value":1}}'
+    assert encode(decode(edges.Leaf, leaf)) == leaf and encode(decode(edges.Pick, pick)) == pick
+
+
+@pytest.mark.parametrize("jhash", ["-2147483649", "2147483648", "1.0", '"1"', "true", "null"])
+def test_cached_hash_codes_beyond_a_java_int_are_refused(edges: ModuleType, jhash: str) -> None:
+    for cls, text in ((edges.Leaf, f'{{"cachedHashCode":{jhash},"n":1}}'),
+                      (edges.Pick, f'{{"cachedHashCode":{jhash},"setField":"BIG","value":1}}')):
+        with pytest.raises(PayloadError) as refused:
+            decode(cls, text)
+        assert "cachedHashCode" in str(refused.value)
