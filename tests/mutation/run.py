@@ -35,7 +35,9 @@ import re
 import shutil
 import subprocess
 import sys
+import queue
 import tempfile
+import threading
 import time
 import tokenize
 from dataclasses import asdict, dataclass
@@ -255,7 +257,7 @@ def equivalents() -> set[tuple[str, str, str]]:
 
 
 def _make_copy(dest: Path) -> None:
-    ignore = shutil.ignore_patterns(".git", ".venv", "__pycache__", "*.egg-info", ".pytest_cache", "mutation-*")
+    ignore = shutil.ignore_patterns(".git", ".venv", "__pycache__", "*.egg-info", ".pytest_cache", ".mypy_cache", ".hypothesis")
     shutil.copytree(REPO, dest / "tree", ignore=ignore, symlinks=True)
     pkg = dest / "importroot" / "aurorakit"
     pkg.mkdir(parents=True)
@@ -307,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--budget", type=float, default=3600.0, help="seconds before no new mutant starts")
     parser.add_argument("--timeout", type=float, default=240.0, help="seconds per mutant's test run")
+    parser.add_argument("--jobs", type=int, default=2, help="mutants tried at once, each in its own copy")
     parser.add_argument("--only", default="", help="only files whose path contains this")
     parser.add_argument("--list", action="store_true", help="only count the mutants")
     parser.add_argument("--json", type=Path, help="also write the results here")
@@ -328,17 +331,33 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     results: list[tuple[Mutant, str]] = []
     began = time.monotonic()
+    todo = queue.SimpleQueue[tuple[int, Mutant]]()
+    for n, m in enumerate(chosen, 1):
+        todo.put((n, m))
+    lock = threading.Lock()
+
+    def worker(tmp: Path) -> None:  # one copy of the tree per worker: mutants never meet
+        _make_copy(tmp)
+        env = {**os.environ, "PYTHONPATH": str(tmp / "importroot"), "PYTHONDONTWRITEBYTECODE": "1"}
+        while time.monotonic() - began <= args.budget:
+            try:
+                n, m = todo.get_nowait()
+            except queue.Empty:
+                return
+            outcome = run_one(m, tmp / "tree", env, args.timeout)
+            with lock:
+                results.append((m, outcome))
+                print(f"[{n}/{len(chosen)}] {outcome:8} {m.path}:{m.line} {m.kind}", flush=True)
+
     with tempfile.TemporaryDirectory(prefix="aurorakit-mutation-") as tmp:
-        _make_copy(Path(tmp))
-        tree = Path(tmp) / "tree"
-        env = {**os.environ, "PYTHONPATH": str(Path(tmp) / "importroot"), "PYTHONDONTWRITEBYTECODE": "1"}
-        for n, m in enumerate(chosen, 1):
-            if time.monotonic() - began > args.budget:
-                print(f"budget of {args.budget:g}s spent after {n - 1} mutants", flush=True)
-                break
-            outcome = run_one(m, tree, env, args.timeout)
-            results.append((m, outcome))
-            print(f"[{n}/{len(chosen)}] {outcome:8} {m.path}:{m.line} {m.kind}", flush=True)
+        threads = [threading.Thread(target=worker, args=(Path(tmp) / str(j),)) for j in range(args.jobs)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    if len(results) < len(chosen):
+        print(f"budget of {args.budget:g}s spent after {len(results)} mutants", flush=True)
+    results.sort(key=lambda r: (r[0].path, r[0].line))
     counts = {k: sum(1 for _, o in results if o == k) for k in ("killed", "timeout", "survived", "no-tests")}
     # A timeout may be a mutant that hangs, or only a long test set: not counted either way.
     tried = counts["killed"] + counts["survived"]
