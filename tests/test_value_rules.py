@@ -194,3 +194,19 @@ def test_cached_hash_codes_beyond_a_java_int_are_refused(edges: ModuleType, jhas
         with pytest.raises(PayloadError) as refused:
             decode(cls, text)
         assert "cachedHashCode" in str(refused.value)
+
+
+@pytest.mark.parametrize("key", ["-2147483648", "2147483647", "-1", "0"])
+def test_i32_map_keys_take_every_java_int(kitchen: ModuleType, key: str) -> None:
+    tree = json.loads(encode(kitchen.Awkward()))  # the input's other members; the key is what is checked
+    tree["lookup"] = {key: 1.5}
+    read = decode(kitchen.Awkward, json.dumps(tree, separators=(",", ":")))
+    assert dict(read.lookup) == {int(key): 1.5}
+
+
+@pytest.mark.parametrize("key", ["-2147483649", "2147483648"])
+def test_i32_map_keys_beyond_a_java_int_are_refused(kitchen: ModuleType, key: str) -> None:
+    tree = json.loads(encode(kitchen.Awkward()))
+    tree["lookup"] = {key: 1.5}
+    with pytest.raises(PayloadError, match=rf"^lookup\[\"{key}\"\]: {key} is out of range for i32"):
+        decode(kitchen.Awkward, json.dumps(tree, separators=(",", ":")))
