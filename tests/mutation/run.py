@@ -16,8 +16,8 @@ mutant first regenerates ``generated/`` in the copy, and the freshness tests
 
 A test file covers a module when it imports it (by dotted name or
 ``from ... import stem``); ``EXTRA_TESTS`` adds files for modules reached only
-through others. Mutants listed in ``equivalent.txt`` beside this script (file,
-original line, mutated line, reason) are not counted. The report lists
+through others. Mutants listed in ``equivalent.txt`` beside this script (a JSON list of
+path, original line, mutated line and the reason) are left out. The report lists
 killed/survived/timed-out and, for each survivor, ``file:line`` and the diff;
 ``--json PATH`` also writes it as JSON. Stops starting mutants after
 ``--budget`` seconds.
