@@ -50,7 +50,7 @@ def test_no_answer_is_retried_unless_the_request_itself_is_wrong() -> None:
         session.close()
 
 
-def policy(**changes: float | int | None) -> RetryPolicy:
+def policy(**changes: float | None) -> RetryPolicy:
     return RetryPolicy(**{"initial_backoff_msec": 100, "max_backoff_msec": 1000, "jitter": 0.0,
                           **changes})  # type: ignore[arg-type]
 
@@ -89,7 +89,7 @@ def test_full_jitter_spreads_waits_over_the_whole_range() -> None:
     assert 0.45 < sum(waits) / len(waits) < 0.55
 
 
-def config_for(url: str, **retry: float | int | None) -> WebhookConfig:
+def config_for(url: str, **retry: float | None) -> WebhookConfig:
     return WebhookConfig(target_url=url, timeout_msec=2000, workers=1,
                          retry=RetryPolicy(**{"initial_backoff_msec": 20, "max_backoff_msec": 40, "jitter": 0.0,
                                               "deadline_sec": 30.0, **retry}),  # type: ignore[arg-type]

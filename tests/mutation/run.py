@@ -30,12 +30,12 @@ import ast
 import io
 import json
 import os
+import queue
 import random
 import re
 import shutil
 import subprocess
 import sys
-import queue
 import tempfile
 import threading
 import time
@@ -272,7 +272,7 @@ def _regenerate(tree: Path, env: dict[str, str]) -> bool:
               "    if d.is_dir() and d.name.startswith('aurora_'):\n"
               "        rel = d.name[len('aurora_'):].replace('_', '.')\n"
               "        generate_package(Path('thrift/aurora') / rel / 'api.thrift', d.name, Path('generated'))\n")
-    proc = subprocess.run([sys.executable, "-c", script], cwd=tree, env=env, capture_output=True, timeout=600)
+    proc = subprocess.run([sys.executable, "-c", script], cwd=tree, env=env, capture_output=True, timeout=600, check=False)
     return proc.returncode == 0
 
 
@@ -292,7 +292,7 @@ def run_one(m: Mutant, tree: Path, env: dict[str, str], timeout: float) -> str:
                 return "killed"  # the generator itself refuses the template
         cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-o", "addopts=", *tests]
         try:
-            proc = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, timeout=timeout)
+            proc = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
             return "timeout"
         return "survived" if proc.returncode == 0 else "killed"
