@@ -60,6 +60,11 @@ EXTRA_TESTS: dict[str, tuple[str, ...]] = {
     "runtime/hashing.py": ("tests/test_value_rules.py", "tests/test_gson_differential.py"),
     "runtime/doubles.py": ("tests/test_java_doubles.py",),
     "runtime/profiles.py": ("tests/test_event_wire.py", "tests/test_releases.py"),
+    "runtime/conversion_run.py": ("tests/test_evolution_cli.py",),
+    "runtime/evolution_commands.py": ("tests/test_evolution_cli.py",),
+    "runtime/payload_commands.py": ("tests/test_cli_output.py", "tests/test_cli_errors.py",
+                                    "tests/test_conformance.py"),
+    "runtime/cli.py": ("tests/test_cli_errors.py", "tests/test_cli_output.py"),
     "runtime/webhook/http_attempt.py": ("tests/test_retry_rules.py",),
     "runtime/webhook/sender.py": ("tests/test_retry_rules.py",),
 }
