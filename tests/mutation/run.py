@@ -34,6 +34,7 @@ import queue
 import random
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -296,9 +297,14 @@ def run_one(m: Mutant, tree: Path, env: dict[str, str], timeout: float) -> str:
             if not _regenerate(tree, env):
                 return "killed"  # the generator itself refuses the template
         cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-o", "addopts=", *tests]
+        # Its own process group: on a timeout the servers and commands the tests started go too.
+        proc = subprocess.Popen(cmd, cwd=tree, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
         try:
-            proc = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, timeout=timeout, check=False)
+            proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
             return "timeout"
         return "survived" if proc.returncode == 0 else "killed"
     finally:
