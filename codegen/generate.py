@@ -21,7 +21,7 @@ from .errors import IdlError
 from .idl import load_idl
 from .render import HEADER_START, render_package
 
-_PACKAGE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_PACKAGE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # used with fullmatch: "$" also matches before "\n"
 _MARK = HEADER_START.encode("utf-8")
 
 
@@ -33,7 +33,7 @@ def render_idl(idl: str | os.PathLike[str], package: str,
                include_dirs: Sequence[str | os.PathLike[str]] = (), stage: Stage | None = None) -> dict[str, str]:
     """``{relative path: text}`` of the package generated from ``idl``."""
     tell = stage or (lambda name: None)
-    if not _PACKAGE_NAME.match(package):
+    if not _PACKAGE_NAME.fullmatch(package):
         raise IdlError(f"package name {package!r} is not a Python identifier", os.fspath(idl))
     tell("parse")
     loaded = load_idl(idl, include_dirs)

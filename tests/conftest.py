@@ -49,6 +49,12 @@ def kitchen(import_generated: ImportGenerated) -> ModuleType:
     return import_generated(IDL_DIR / "kitchen" / "kitchen.thrift", "kitchen", [IDL_DIR / "shared"])
 
 
+@pytest.fixture(scope="session")
+def edges(import_generated: ImportGenerated) -> ModuleType:
+    """The package generated from tests/idl/edges/edges.thrift (byte/i16, non-string map keys, bools)."""
+    return import_generated(IDL_DIR / "edges" / "edges.thrift", "edges")
+
+
 @pytest.fixture()
 def sink() -> Iterator[tuple[str, list[bytes]]]:
     """A real HTTP server on 127.0.0.1 that answers 200 and keeps each body."""

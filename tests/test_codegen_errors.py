@@ -182,6 +182,10 @@ def test_package_name_must_be_an_identifier(tmp_path: Path) -> None:
     idl = write(tmp_path, "ok.thrift", "struct A {\n  1: i32 x\n}\n")
     with pytest.raises(IdlError, match="not a Python identifier"):
         render_idl(idl, "not-a-name")
+    for name in ("pkg\n", "pkg\r", " pkg", ""):  # "$" alone matched before a trailing newline
+        with pytest.raises(IdlError, match="not a Python identifier"):
+            render_idl(idl, name)
+    assert "types.py" in render_idl(idl, "_p2")  # a good name is accepted
 
 
 def test_cli_prints_one_line_and_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -108,3 +108,15 @@ def test_an_unset_field_with_an_idl_default_stays_unset() -> None:
     config = a14.TaskConfig(container=None)
     assert config.container is None
     assert Converter(a14, a22).convert(config, "task").value.container is None
+
+
+def test_a_type_the_target_lacks_is_an_error_naming_it() -> None:
+    with pytest.raises(ConversionError, match=r"^PartitionPolicy does not exist in the target release$"):
+        Converter(a22, a14).convert(a22.PartitionPolicy(reschedule=True))  # came in 0.20
+
+
+def test_loss_patterns_fold_list_positions() -> None:
+    from aurorakit.runtime.aurora.convert import Loss
+    assert Loss("dropped", "task.assignedTask.task.resources[2]", "").pattern == "task.assignedTask.task.resources[*]"
+    assert Loss("dropped", "task.a[12].b[3][4].c", "").pattern == "task.a[*].b[*][*].c"
+    assert Loss("dropped", "task.m[\"k[1]\"].v", "").pattern == "task.m[*].v"

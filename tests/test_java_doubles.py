@@ -198,3 +198,13 @@ def test_fresh_doubles_against_the_live_jdk() -> None:
         f"seed {SEED}: {len(wrong)} of {len(doubles)} differ from the JDK, "
         f"e.g. (double, java): {wrong[:10]}; ours: {[double_to_string(float(d)) for d, _ in wrong[:10]]}"
     )
+
+
+def test_decimal_exponent_is_exact_at_and_just_below_powers_of_ten() -> None:
+    from aurorakit.runtime.doubles import _decimal_exponent
+    for k in range(1, 40):  # 10^k = 5^k * 2^k: the float estimate of log10 is off by one around here
+        assert _decimal_exponent(5**k, k) == k and _decimal_exponent(5**k - 1, k) == k - 1, k
+        assert _decimal_exponent(10**k + 1, 0) == k and _decimal_exponent(10**k - 1, 0) == k - 1, k
+        for j in (5, 10, 11, 23, 46):  # (10^k * 2^j) * 2^-j: here the estimate is one too low, for some
+            assert _decimal_exponent(10**k * 2**j, -j) == k and _decimal_exponent(10**k * 2**j - 1, -j) == k - 1
+    assert _decimal_exponent(1, -1) == -1 and _decimal_exponent(1, -4) == -2  # 0.5, 0.0625

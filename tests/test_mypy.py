@@ -46,11 +46,16 @@ MISTAKES = textwrap.dedent("""\
 
 
 @pytest.fixture(scope="module")
-def mypy_output(tmp_path_factory: pytest.TempPathFactory) -> str:
-    tmp = tmp_path_factory.mktemp("mypy")
-    (tmp / "path" / "aurorakit").mkdir(parents=True)
+def mypy_output() -> str:
+    # A fixed folder (git-ignored) so that mypy's incremental cache serves the next run: the
+    # cache is keyed on each file's path and contents, so a change is still checked in full.
+    tmp = REPO / ".mypy_cache" / "aurorakit-tests"
+    (tmp / "path" / "aurorakit").mkdir(parents=True, exist_ok=True)
     for folder in ("codegen", "runtime", "generated"):
-        os.symlink(REPO / folder, tmp / "path" / "aurorakit" / folder)
+        link = tmp / "path" / "aurorakit" / folder
+        if not link.is_symlink() or link.resolve() != (REPO / folder).resolve():
+            link.unlink(missing_ok=True)
+            os.symlink(REPO / folder, link)
     (tmp / "typing_mistakes.py").write_text(MISTAKES, encoding="utf-8")
     env = dict(os.environ, MYPYPATH=str(tmp / "path"))
     proc = subprocess.run(

@@ -103,6 +103,7 @@ def test_framing_attacks_are_refused_and_the_connection_closed(receiver: Webhook
     assert statuses(answer) == [status], answer  # exactly one answer, then the server closed
     assert reason in answer
     assert receiver.store.count() == 0
+    assert wait_until(lambda: [r.status for r in receiver.store.rejected()] == [status], 5)  # kept for operators
 
 
 @pytest.mark.parametrize("head", [

@@ -251,3 +251,44 @@ def test_bad_arguments() -> None:
     with pytest.raises(ProfileError):
         Simulator(1, 1, "0.13")  # not an Aurora release
     assert issubclass(SimulationError, AurorakitError)
+
+
+def _layout(tree: Any, path: str, order: dict[str, set[tuple[str, str]]], kinds: dict[str, set[str]]) -> None:
+    """Record, per JSON path, which member came before which, and the JSON type of each value."""
+    kinds.setdefault(path, set()).add(type(tree).__name__)
+    if isinstance(tree, dict) and "cachedHashCode" not in tree:
+        for value in tree.values():  # a map: its keys are data
+            _layout(value, path + "{}", order, kinds)
+    elif isinstance(tree, dict):
+        members = list(tree)
+        order.setdefault(path, set()).update(itertools.combinations(members, 2))
+        order[path].update((key, key) for key in members)
+        for key, value in tree.items():
+            where = f"{path}.{key}@{tree['setField']}" if key == "value" and "setField" in tree else f"{path}.{key}"
+            _layout(value, where, order, kinds)
+    elif isinstance(tree, list):
+        for item in tree:
+            _layout(item, path + "[]", order, kinds)
+
+
+@pytest.mark.parametrize("version", ["0.14", "0.22"])
+def test_simulated_payloads_are_laid_out_as_aurora_s_own(version: str) -> None:
+    # Expected from Aurora's own payloads (the bundled vectors), not from the simulator or the encoder:
+    # in the task, every object's members known there and in the same relative order, every value of a JSON type seen there.
+    from shared import vector_path
+    order: dict[str, set[tuple[str, str]]] = {}
+    kinds: dict[str, set[str]] = {}
+    for vectors in (f"aurora-{version}.0.json", f"aurora-{version}.0-lifecycles.json"):
+        for payload in read_payload_file(str(vector_path(vectors))).payloads:
+            _layout(json.loads(payload.text)["task"], ".task", order, kinds)
+    for event in run(Simulator(4, 2, version, seed=11, renew_jobs=False), 300, every=False):
+        seen_order: dict[str, set[tuple[str, str]]] = {}
+        seen_kinds: dict[str, set[str]] = {}
+        _layout(json.loads(event.encode())["task"], ".task", seen_order, seen_kinds)  # oldState: other tests
+        for path, pairs in seen_order.items():
+            unknown = {a for a, b in pairs if a == b and (a, a) not in order.get(path, set())}
+            assert not unknown, f"{version}: {sorted(unknown)} at {path!r} never in Aurora's payloads"
+            swapped = {(a, b) for a, b in pairs if a != b and (b, a) in order[path]}
+            assert not swapped, f"{version}: at {path!r} Aurora writes these the other way round: {swapped}"
+        for path, types in seen_kinds.items():
+            assert types <= kinds.get(path, set()), f"{version}: {path!r} holds {types}, Aurora's {kinds.get(path)}"

@@ -142,7 +142,8 @@ def test_attempts_and_deadline_are_bounded(tmp_path: Path) -> None:
         sender = ReliableSender(config, spool=tmp_path / "a.db")
         run_all(sender, make_events(tasks=1, per_task=1, prefix="max"))
         assert len(server.arrivals) == 3
-        config = reliable_config(server.url, retry={"deadlineSec": 0.3, "initialBackoffMsec": 50,
+        # Attempts at 0 and 0.3s; the next would be at 0.9s, so one last one at the 0.6s deadline.
+        config = reliable_config(server.url, retry={"deadlineSec": 0.6, "initialBackoffMsec": 300,
                                                     "jitter": 0})
         sender = ReliableSender(config, spool=tmp_path / "b.db")
         for event in make_events(tasks=1, per_task=1, prefix="late"):
@@ -153,8 +154,10 @@ def test_attempts_and_deadline_are_bounded(tmp_path: Path) -> None:
     finally:
         server.stop()
     assert record is not None and record.state == "given_up"
-    assert record.last_error == "HTTP 503; deadline of 0.3s reached"
-    assert 3 <= record.attempts <= 4
+    assert record.last_error == "HTTP 503; deadline of 0.6s reached"
+    assert record.attempts == 3
+    late = [a.at for a in server.arrivals[3:]]
+    assert len(late) == 3 and 0.25 <= late[1] - late[0] < 0.5 and 0.55 <= late[2] - late[0] < 0.85
 
 
 def test_full_queue_pushes_back_then_everything_is_sent(tmp_path: Path) -> None:

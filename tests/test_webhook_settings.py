@@ -104,6 +104,8 @@ BAD = [
     (["--retry-jitter", "1.5"], {}, "--retry-jitter: must be between 0 and 1, got 1.5"),
     (["--retry-deadline-sec", "0"], {}, "--retry-deadline-sec: must be a number greater than 0, got 0"),
     (["--retry-deadline-sec", "nan"], {}, "--retry-deadline-sec: must be a number greater than 0, got nan"),
+    (["--retry-deadline-sec", "inf"], {}, "--retry-deadline-sec: must be a number greater than 0, got inf"),
+    (["--retry-jitter", "-0.01"], {}, "--retry-jitter: must be between 0 and 1, got -0.01"),
     (["--retry-initial-backoff-msec", "500", "--retry-max-backoff-msec", "100"], {},
      "retry.maxBackoffMsec: must be at least retry.initialBackoffMsec (500), got 100"),
     (["--secret", "whsec_!!!"], {}, "--secret: not valid base64 after the 'whsec_' prefix"),
@@ -153,6 +155,13 @@ def test_settings_file_errors_name_the_file_and_key(tmp_path: Path) -> None:
     path.write_text('{"workers": ', encoding="utf-8")
     with pytest.raises(SettingsError, match=r"invalid JSON at line 1 column 13"):
         resolve(["--settings", str(path)])
+
+
+def test_the_ends_of_each_range_are_accepted() -> None:
+    assert resolve(["--retry-jitter", "0"]).retry.jitter == 0.0 and resolve(["--retry-jitter", "1"]).retry.jitter == 1.0
+    assert resolve(["--retry-deadline-sec", "0.001"]).retry.deadline_sec == 0.001
+    got = resolve(["--retry-initial-backoff-msec", "700", "--retry-max-backoff-msec", "700"]).retry
+    assert (got.initial_backoff_msec, got.max_backoff_msec) == (700, 700)
 
 
 def test_backoff_cap_follows_a_large_first_backoff() -> None:

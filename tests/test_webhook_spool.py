@@ -289,3 +289,17 @@ def test_salvage_skips_the_gaps_purging_left(tmp_path: Path) -> None:
     spool.close()
     report = salvage(path, tmp_path / "saved.db")
     assert (report.copied, report.unreadable) == ({"pending": 10}, 0)
+
+
+def test_a_delivered_event_keeps_the_error_of_its_last_failed_attempt(tmp_path: Path) -> None:
+    spool = Spool(tmp_path / "spool.db")
+    spool.enqueue(ev("a1", "A"), now=1000)
+    assert leased_id(spool, 1000) == "a1"
+    spool.schedule_retry("a1", 1005, "HTTP 503")
+    assert leased_id(spool, 1004) is None and leased_id(spool, 1005) == "a1"
+    assert spool.mark_delivered("a1", now=1006)
+    record = spool.record("a1")
+    assert record is not None and (record.state, record.attempts, record.last_error, record.finished_at) == (
+        "delivered", 2, "HTTP 503", 1006)
+    assert not spool.mark_delivered("a1", now=1007) and not spool.give_up("a1", "late", now=1007)
+    spool.close()
