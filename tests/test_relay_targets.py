@@ -166,7 +166,7 @@ def _relay_cli(capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str) -
     (["--target", "http://a/", "--target-initial-backoff-msec", "900", "--target-max-backoff-msec", "10"],
      "--target http://a/ --target-max-backoff-msec: must be at least"),
     (["--target", "http://a/", "--target", "http://a/"], "target http://a/: given twice"),
-    (["--port", "70000", "--nats", "nats://x"], "argument --port: expected a port number 0 .. 65535, got 70000"),
+    (["--port", "70000", "--nats", "nats://x"], "argument --port: expected a port number from 0 to 65535, got '70000'"),
     (["--nats", "nats://x", "--host", "0.0.0.0"], "--host 0.0.0.0: not a loopback address"),
     (["--nats", "nats://x", "--auth-token-file", "/nonexistent/t"], "--auth-token-file /nonexistent/t: cannot read"),
     ([], "relay: give --nats URL and/or --target URL"),
@@ -253,7 +253,7 @@ def test_consume_from_an_unreachable_server_is_one_clear_error() -> None:
     (["--nats", "nats://127.0.0.1:4222", "--since", "yesterday"],
      "argument --since: expected an ISO 8601 time like 2026-12-01T22:00:00+00:00, got 'yesterday'"),
     (["--nats", "nats://127.0.0.1:4222", "--from-seq", "0"],
-     "argument --from-seq: expected a positive whole number, got 0"),
+     "argument --from-seq: expected a whole number > 0, got '0'"),
     (["--nats", "nats://127.0.0.1:4222", "--from-seq", "1", "--since", "2026-01-01"],
      "argument --since: not allowed with argument --from-seq"),
 ])

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..errors import AurorakitError
+from .argtypes import port, positive_int
 from .output import command
 from ..aurora.profiles import profile_for
 from ..webhook.receiver import is_loopback
@@ -35,15 +36,6 @@ def add_commands(commands: Any) -> None:
     _add_relay(commands)
     _add_consume(commands)
 
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text}")
-    return value
 
 
 def _add_relay(commands: Any) -> None:
@@ -66,7 +58,7 @@ def _add_relay(commands: Any) -> None:
                "  aurorakit relay --aurora 0.22 --host 0.0.0.0 --port 8080 --auth-token-file token \\\n"
                "      --nats nats://nats:4222 --settings relay.json --record /var/lib/aurorakit/relay.db")
     sub.add_argument("--aurora", metavar="RELEASE", help="the scheduler's release (0.14 .. 0.27; required)")
-    sub.add_argument("--port", type=_port, help="port to listen on (0: any free one; required)")
+    sub.add_argument("--port", type=port, help="port to listen on (0: any free one; required)")
     sub.add_argument("--dead-letters", action="store_true",
                      help="print the --record's dead letters (per target, and payloads that did not decode), then exit")
     sub.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -75,12 +67,12 @@ def _add_relay(commands: Any) -> None:
     sub.add_argument("--allow-unauthenticated", action="store_true",
                      help="listen on an address other than loopback without a token (a trusted network)")
     sub.add_argument("--nats", type=_nats_url, metavar="URL", help="NATS server with JetStream to publish to")
-    sub.add_argument("--nats-window", type=_positive_int, default=DEFAULT_WINDOW, metavar="N",
+    sub.add_argument("--nats-window", type=positive_int, default=DEFAULT_WINDOW, metavar="N",
                      help=f"publishes in flight at once, one per task at a time (default {DEFAULT_WINDOW})")
     sub.add_argument("--record", default="relay.db", metavar="FILE",
                      help="SQLite file of accepted events, sink progress and dead letters (default relay.db)")
     sub.add_argument("--cluster", default="default", help="the cluster token of NATS subjects (default 'default')")
-    sub.add_argument("--max-pending", type=_positive_int, default=DEFAULT_MAX_PENDING, metavar="N",
+    sub.add_argument("--max-pending", type=positive_int, default=DEFAULT_MAX_PENDING, metavar="N",
                      help=f"events a sink may have unforwarded before posts get 503 (default {DEFAULT_MAX_PENDING})")
     add_target_arguments(sub)
     sub.set_defaults(handler=_relay)
@@ -96,15 +88,6 @@ def _nats_url(text: str) -> str:
         raise argparse.ArgumentTypeError(f"expected a port number in {text!r}") from None
     return text
 
-
-def _port(text: str) -> int:
-    try:
-        value = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port number, got {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"expected a port number 0 .. 65535, got {value}")
-    return value
 
 
 def _read_token(path: str) -> str:
@@ -237,7 +220,7 @@ def _add_consume(commands: Any) -> None:
     sub.add_argument("--follow", action="store_true", help="keep reading new events until Ctrl-C")
     sub.add_argument("--durable", metavar="NAME", help="a durable consumer name (resumes; acks each event)")
     start = sub.add_mutually_exclusive_group()
-    start.add_argument("--from-seq", type=_positive_int, metavar="N", help="start at stream sequence N")
+    start.add_argument("--from-seq", type=positive_int, metavar="N", help="start at stream sequence N")
     start.add_argument("--since", type=_time, metavar="TIME",
                        help="start at this time (ISO 8601, e.g. 2026-12-01T22:00:00+00:00; no zone: UTC)")
     sub.set_defaults(handler=_consume)

@@ -18,6 +18,7 @@ IDL = HERE.parent / "idl"
 SNAPSHOTS = {
     "kitchen": (IDL / "kitchen" / "kitchen.thrift", [IDL / "shared"]),
     "upstream_style": (IDL / "upstream_style" / "api.thrift", []),
+    "edges": (IDL / "edges" / "edges.thrift", []),
 }
 
 
