@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from aurorakit.codegen.evolution.notes import release_notes
-from aurorakit.codegen.evolution.sides import adjacent_releases
+from aurorakit.runtime.aurora.release_schemas import adjacent_releases
 
 from shared import ROOT, SHARED, vector_path
 

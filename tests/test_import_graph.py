@@ -15,11 +15,12 @@ FOLDERS = {"codegen": "aurorakit.codegen", "runtime": "aurorakit.runtime", "gene
 
 # Which layers each layer may import. Read bottom up: the runtime core is what generated
 # code stands on; the Aurora application sits on it; webhook and simulate on that; relay
-# on webhook; the CLI on everything. codegen stands on the runtime core only.
+# on webhook; the CLI on everything. codegen stands on the runtime core only; the Aurora
+# application reads its shipped IDLs through codegen (aurora/release_schemas.py, for diff).
 MAY_IMPORT = {
     "core": {"core"},
     "generated": {"core", "generated"},
-    "aurora": {"core", "generated", "aurora"},
+    "aurora": {"core", "generated", "aurora", "codegen"},  # release_schemas reads the shipped IDLs
     "webhook": {"core", "generated", "aurora", "webhook"},
     "simulate": {"core", "generated", "aurora", "simulate"},
     "relay": {"core", "generated", "aurora", "webhook", "relay"},
@@ -28,10 +29,7 @@ MAY_IMPORT = {
 }
 
 # Upward imports allowed for now, each with its reason; delete a line when its cause is fixed.
-KNOWN_UPWARD = {
-    # codegen's evolution report reads the table of releases (which IDL is which release).
-    ("aurorakit.codegen.evolution.sides", "aurorakit.runtime.aurora.releases"),
-}
+KNOWN_UPWARD: set[tuple[str, str]] = set()
 
 # Import cycles allowed: none. A cycle closed by an import inside a function is still a cycle;
 # an import under `if TYPE_CHECKING:` is not (it never runs).

@@ -72,7 +72,7 @@ def _diff(args: argparse.Namespace) -> int:
     from aurorakit.codegen.evolution import diff
     from aurorakit.codegen.evolution.report import as_json, judge, load_allowances, markdown, summary, table
     from aurorakit.codegen.evolution.rules import Category
-    from aurorakit.codegen.evolution.sides import load_side
+    from aurorakit.runtime.aurora.release_schemas import load_side
 
     if args.rules:
         from aurorakit.codegen.evolution.rules import describe_rules
@@ -100,7 +100,7 @@ def _release_notes(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from aurorakit.codegen.evolution.notes import release_notes
-    from aurorakit.codegen.evolution.sides import adjacent_releases
+    from aurorakit.runtime.aurora.release_schemas import adjacent_releases
     from aurorakit.runtime.errors import FileError
 
     text = release_notes(adjacent_releases())

@@ -1,5 +1,8 @@
 """What ``OLD`` and ``NEW`` of ``aurorakit diff`` name: an IDL file, or an Aurora release.
 
+The one place the Aurora application reads IDLs through codegen (imported by
+``aurorakit diff`` only, so no other command loads thriftpy2).
+
 A release (``0.19``, ``0.24.2``) stands for the ``api.thrift`` aurorakit ships
 for it (``thrift/aurora/<schema>/api.thrift``), found through the release
 registry; locations then name that file relative to the project.
@@ -12,10 +15,10 @@ from collections.abc import Sequence
 from importlib.resources import files
 from pathlib import Path
 
-from aurorakit.runtime.aurora.releases import SCHEMAS, RELEASES, release
+from aurorakit.codegen.evolution.notes import Side
+from aurorakit.codegen.evolution.schema import Schema, load_schema
 
-from .notes import Side
-from .schema import Schema, load_schema
+from .releases import RELEASES, SCHEMAS, release
 
 
 def _shipped_idl(schema: str) -> Path:
