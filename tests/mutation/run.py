@@ -54,7 +54,7 @@ EXTRA_TESTS: dict[str, tuple[str, ...]] = {
     "codegen/templates/*": ("tests/test_value_rules.py", "tests/test_gson_differential.py",
                             "tests/test_models_values.py", "tests/test_gson_properties.py",
                             "tests/test_codegen_any_idl.py", "tests/test_conformance.py"),
-    "runtime/struct.py": ("tests/test_value_rules.py", "tests/test_models_values.py"),
+    "runtime/struct.py": ("tests/test_value_rules.py", "tests/test_models_values.py", "tests/test_value_helpers.py"),
     "runtime/typespec.py": ("tests/test_value_rules.py", "tests/test_models_values.py"),
     "runtime/codec_support.py": ("tests/test_value_rules.py", "tests/test_gson_differential.py",
                                  "tests/test_decode_errors.py", "tests/test_decode_strict.py"),

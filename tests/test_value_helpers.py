@@ -1,0 +1,45 @@
+"""Small value helpers the generated code and the decoder lean on, each with a case that breaks it.
+
+Found by the mutation pass (tests/mutation/run.py): each of these survived it.
+"""
+
+from __future__ import annotations
+
+from aurorakit.generated import aurora_0_22 as api
+from aurorakit.runtime import codec_support as cs
+from aurorakit.runtime.containers import FrozenMap
+from aurorakit.runtime.codec import encode
+
+
+def test_a_frozen_map_equals_a_plain_mapping_with_the_same_items() -> None:
+    assert FrozenMap({"a": 1}) == {"a": 1}
+    assert FrozenMap({"a": 1}) != {"a": 2}
+    assert FrozenMap({"a": 1}) == FrozenMap({"a": 1})
+
+
+def test_frozen_once_every_object_inside_has_its_json_for_good() -> None:
+    job = api.JobKey.from_gson('{"cachedHashCode":803049425,"role":"vagrant","environment":"test",'
+                               '"name":"http_example"}')
+    encode(job)  # hashed as read: its JSON is kept for good
+    assert cs.frozen(job) is True
+    assert cs.frozen((job, "x", 3)) is True
+    assert cs.frozen(FrozenMap({"k": job})) is True
+    fresh = api.JobKey(role="r", environment="e", name="n")  # no cachedHashCode: may still be hashed later
+    encode(fresh)
+    assert cs.frozen(fresh) is False
+    assert cs.frozen((job, fresh)) is False
+    assert cs.frozen(FrozenMap({"k": fresh})) is False
+
+
+def test_fully_hashed_looks_inside() -> None:
+    owner = '{"cachedHashCode":226895216,"user":"vagrant"}'
+    job = '{"cachedHashCode":803049425,"role":"vagrant","environment":"test","name":"http_example"}'
+    hashed = api.TaskConfig.from_gson(
+        '{"cachedHashCode":5,"job":' + job + ',"owner":' + owner + ',"isService":true,"priority":0,'
+        '"maxTaskFailures":1,"production":false,"resources":[],"constraints":[],"mesosFetcherUris":[],'
+        '"taskLinks":{},"metadata":[]}', strict=False)
+    assert cs.fully_hashed(hashed) is True
+    unhashed_inside = hashed.replace(owner=api.Identity(user="vagrant"))
+    assert unhashed_inside is not hashed and unhashed_inside.owner == api.Identity(user="vagrant")
+    assert cs.fully_hashed(unhashed_inside) is False
+    assert cs.fully_hashed(api.JobKey(role="r", environment="e", name="n")) is False
