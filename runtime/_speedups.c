@@ -594,9 +594,10 @@ static PyObject *exact_double; /* codec_support.ExactDouble (setup) */
 static PyObject *from_unique, *map_wrap, *str_members, *str_key, *str_get, *str_add, *str_chc;
 static long long dec_handed_back;
 
-static PyObject *build_struct(ClassSpec *c, PyObject *d, int depth);
+static PyObject *build_struct(ClassSpec *c, PyObject *d, int depth, int *hashed);
 
-static PyObject *build_value(Spec *s, PyObject *v, int depth) {
+/* Build v as type s; *hashed is cleared when a struct inside has cachedHashCode 0 (fully_hashed's rule). */
+static PyObject *build_value(Spec *s, PyObject *v, int depth, int *hashed) {
     switch (s->kind) {
     case K_BOOL:
         return v == Py_True || v == Py_False ? Py_NewRef(v) : NOT_HANDLED;
@@ -642,7 +643,7 @@ static PyObject *build_value(Spec *s, PyObject *v, int depth) {
     case K_STRUCT: {
         if (s->spec == NULL) s->spec = class_spec(s->cls);
         if (s->spec == NULL || (s->spec->names == NULL && s->spec->setfields == NULL)) return NOT_HANDLED;
-        return build_struct(s->spec, v, depth + 1);
+        return build_struct(s->spec, v, depth + 1, hashed);
     }
     case K_LIST: case K_SET: {
         if (!PyList_CheckExact(v)) return NOT_HANDLED;
@@ -650,7 +651,7 @@ static PyObject *build_value(Spec *s, PyObject *v, int depth) {
         PyObject *items = PyTuple_New(n);
         if (items == NULL) return NULL;
         for (Py_ssize_t i = 0; i < n; i++) {
-            PyObject *item = build_value(s->elem, PyList_GET_ITEM(v, i), depth);
+            PyObject *item = build_value(s->elem, PyList_GET_ITEM(v, i), depth, hashed);
             if (item == NULL) { Py_DECREF(items); return NULL; }
             PyTuple_SET_ITEM(items, i, item);
         }
@@ -671,7 +672,7 @@ static PyObject *build_value(Spec *s, PyObject *v, int depth) {
         if (out == NULL) return NULL;
         Py_ssize_t pos = 0;
         while (PyDict_Next(v, &pos, &key, &item)) {
-            PyObject *value = build_value(s->elem, item, depth);
+            PyObject *value = build_value(s->elem, item, depth, hashed);
             if (value == NULL || PyDict_SetItem(out, key, value) < 0) {
                 Py_XDECREF(value);
                 Py_DECREF(out);
@@ -707,7 +708,7 @@ static PyObject *new_object(ClassSpec *c, PyObject *jhash) {
     return o;
 }
 
-static PyObject *build_union(ClassSpec *c, PyObject *d, int depth) {
+static PyObject *build_union(ClassSpec *c, PyObject *d, int depth, int *hashed) {
     PyObject *k, *v, *jhash = NULL, *set_field = NULL, *value = NULL;
     Py_ssize_t pos = 0, i = 0;
     if (PyDict_GET_SIZE(d) != 3) return NOT_HANDLED;
@@ -723,8 +724,10 @@ static PyObject *build_union(ClassSpec *c, PyObject *d, int depth) {
     PyObject *arm = PyDict_GetItemWithError(c->setfields, set_field);
     if (arm == NULL) return NOT_HANDLED;
     Field *f = &c->fields[PyLong_AsSsize_t(PyTuple_GET_ITEM(arm, 1))];
-    PyObject *built = build_value(&f->type, value, depth);
+    int inner = 1;
+    PyObject *built = build_value(&f->type, value, depth, &inner);
     if (built == NULL) return NULL;
+    *hashed &= inner && PyObject_IsTrue(jhash);
     PyObject *o = new_object(c, jhash);
     if (o == NULL) { Py_DECREF(built); return NULL; }
     SLOT(o, c->off_set_field) = Py_NewRef(PyTuple_GET_ITEM(arm, 0));
@@ -763,9 +766,9 @@ irregular:
     return -1;
 }
 
-static PyObject *build_struct(ClassSpec *c, PyObject *d, int depth) {
+static PyObject *build_struct(ClassSpec *c, PyObject *d, int depth, int *hashed) {
     if (depth > DEC_DEPTH || !PyDict_CheckExact(d)) return NOT_HANDLED;
-    if (c->is_union) return c->setfields == NULL ? NOT_HANDLED : build_union(c, d, depth);
+    if (c->is_union) return c->setfields == NULL ? NOT_HANDLED : build_union(c, d, depth, hashed);
     if (check_shape(c, d) < 0) return NOT_HANDLED;
     PyObject *jhash;
     if (read_jhash(PyDict_GetItemWithError(d, str_chc), &jhash) < 0) return NOT_HANDLED;
@@ -775,12 +778,13 @@ static PyObject *build_struct(ClassSpec *c, PyObject *d, int depth) {
         if (key == NULL) return NULL;
         if (key != Py_None) {
             PyObject *found = PyObject_CallMethodOneArg(c->interned, str_get, key);
-            if (found != Py_None) { Py_DECREF(key); return found; }
+            if (found != Py_None) { Py_DECREF(key); return found; }  /* only fully hashed objects are kept */
             Py_DECREF(found);
         }
     }
     PyObject *o = new_object(c, jhash);
     if (o == NULL) goto fail;
+    int inner = 1;
     for (Py_ssize_t i = 0; i < c->n; i++) {
         Field *f = &c->fields[i];
         PyObject *member = PyDict_GetItemWithError(d, c->names[i]), *built;
@@ -790,13 +794,15 @@ static PyObject *build_struct(ClassSpec *c, PyObject *d, int depth) {
         } else if (member == Py_None) {
             goto fail;  /* an explicit null: the pure decoder names it */
         } else {
-            built = build_value(&f->type, member, depth);
+            built = build_value(&f->type, member, depth, &inner);
             if (built == NULL) goto fail;
         }
         SLOT(o, f->offset) = built;
     }
+    inner = inner && PyObject_IsTrue(jhash);
+    *hashed &= inner;
     if (key != NULL && key != Py_None) {
-        PyObject *r = PyObject_CallMethodObjArgs(c->interned, str_add, key, o, NULL);
+        PyObject *r = PyObject_CallMethodObjArgs(c->interned, str_add, key, o, inner ? Py_True : Py_False, NULL);
         if (r == NULL) goto fail;
         Py_DECREF(r);
     }
@@ -814,7 +820,8 @@ static PyObject *build(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OO", &cls, &tree)) return NULL;
     ClassSpec *c = class_spec(cls);
     PyObject *o = NULL;
-    if (c != NULL && (c->names != NULL || c->setfields != NULL)) o = build_struct(c, tree, 0);
+    int hashed = 1;
+    if (c != NULL && (c->names != NULL || c->setfields != NULL)) o = build_struct(c, tree, 0, &hashed);
     if (o != NULL) return o;
     PyErr_Clear();
     dec_handed_back++;
@@ -913,7 +920,7 @@ PyMODINIT_FUNC PyInit__speedups(void) {
     str_members = PyUnicode_InternFromString("_members");
     str_key = PyUnicode_InternFromString("key");
     str_get = PyUnicode_InternFromString("get");
-    str_add = PyUnicode_InternFromString("add");
+    str_add = PyUnicode_InternFromString("add_checked");
     str_chc = PyUnicode_InternFromString("cachedHashCode");
     if (registry == NULL || one == NULL || !str_members || !str_key || !str_get || !str_add || !str_chc) return NULL;
     return PyModule_Create(&module);
