@@ -590,7 +590,7 @@ static PyObject *encode(PyObject *self, PyObject *obj) {
 #define NOT_HANDLED NULL
 #define DEC_DEPTH 64     /* deeper trees are left to the pure decoder (its RecursionError rule) */
 
-static PyObject *exact_double; /* codec_support.ExactDouble (setup) */
+static PyObject *exact_double, *needs_exact_text; /* codec_support.ExactDouble, NeedsExactText (setup) */
 static PyObject *from_unique, *map_wrap, *str_members, *str_key, *str_get, *str_add, *str_chc;
 static long long dec_handed_back;
 
@@ -618,7 +618,12 @@ static PyObject *build_value(Spec *s, PyObject *v, int depth, int *hashed) {
     case K_DOUBLE: {  /* codec_support.double_value; beyond 2^63 a double may need its text (NeedsExactText) */
         if (PyFloat_CheckExact(v)) {
             double x = PyFloat_AS_DOUBLE(v);
-            return x > -9.223372036854776e18 && x < 9.223372036854776e18 ? Py_NewRef(v) : NOT_HANDLED;
+            if (x > -9.223372036854776e18 && x < 9.223372036854776e18) return Py_NewRef(v);
+            if (!isfinite(x)) return NOT_HANDLED;
+            /* what the pure decoder raises here too (everything before it was regular): read_json then
+               parses the text again with exact large doubles */
+            PyErr_SetNone(needs_exact_text);
+            return NULL;
         }
         if ((PyObject *)Py_TYPE(v) == exact_double) return PyFloat_FromDouble(PyFloat_AS_DOUBLE(v));
         if (PyLong_CheckExact(v)) {  /* an integer written for a double: only when exactly a finite double */
@@ -814,7 +819,8 @@ fail:
     return NULL;
 }
 
-/* build(cls, tree): the object decoded, or None when the pure-Python decoder must run */
+/* build(cls, tree): the object decoded, or None when the pure-Python decoder must run;
+   NeedsExactText as the pure decoder raises it */
 static PyObject *build(PyObject *self, PyObject *args) {
     PyObject *cls, *tree;
     if (!PyArg_ParseTuple(args, "OO", &cls, &tree)) return NULL;
@@ -823,6 +829,7 @@ static PyObject *build(PyObject *self, PyObject *args) {
     int hashed = 1;
     if (c != NULL && (c->names != NULL || c->setfields != NULL)) o = build_struct(c, tree, 0, &hashed);
     if (o != NULL) return o;
+    if (PyErr_Occurred() && PyErr_ExceptionMatches(needs_exact_text)) return NULL;
     PyErr_Clear();
     dec_handed_back++;
     Py_RETURN_NONE;
@@ -870,13 +877,14 @@ static PyObject *decode_fallbacks(PyObject *self, PyObject *unused) {
     return PyLong_FromLongLong(dec_handed_back);
 }
 
-/* setup(EPOCH, gson_double, OrderedSet, FrozenMap, ExactDouble) */
+/* setup(EPOCH, gson_double, OrderedSet, FrozenMap, ExactDouble, NeedsExactText) */
 static PyObject *setup(PyObject *self, PyObject *args) {
-    PyObject *e, *gd, *os, *fm, *ed;
-    if (!PyArg_ParseTuple(args, "O!OO!O!O!", &PyList_Type, &e, &gd, &PyType_Type, &os, &PyType_Type, &fm,
-                          &PyType_Type, &ed))
+    PyObject *e, *gd, *os, *fm, *ed, *net;
+    if (!PyArg_ParseTuple(args, "O!OO!O!O!O!", &PyList_Type, &e, &gd, &PyType_Type, &os, &PyType_Type, &fm,
+                          &PyType_Type, &ed, &PyType_Type, &net))
         return NULL;
     Py_XSETREF(exact_double, Py_NewRef(ed));
+    Py_XSETREF(needs_exact_text, Py_NewRef(net));
     if (PyList_GET_SIZE(e) != 1) {
         PyErr_SetString(PyExc_ValueError, "EPOCH must hold one int");
         return NULL;
@@ -899,7 +907,7 @@ static PyObject *fallbacks(PyObject *self, PyObject *unused) {
 
 static PyMethodDef methods[] = {
     {"fallbacks", fallbacks, METH_NOARGS, "How many calls were handed to the pure-Python functions so far"},
-    {"setup", setup, METH_VARARGS, "setup(EPOCH, gson_double, OrderedSet, FrozenMap, ExactDouble)"},
+    {"setup", setup, METH_VARARGS, "setup(EPOCH, gson_double, OrderedSet, FrozenMap, ExactDouble, NeedsExactText)"},
     {"register", register_class, METH_VARARGS, "register(cls, is_union, frozen_checks, fields, py_encode, py_hash)"},
     {"encode", encode, METH_O, "encode(obj): the Gson text of a registered struct or union"},
     {"build", build, METH_VARARGS, "build(cls, tree): the object decoded from a parsed tree, or None (not handled)"},

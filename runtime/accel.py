@@ -20,7 +20,7 @@ import sys
 from types import ModuleType
 from typing import Any
 
-from .codec_support import ExactDouble
+from .codec_support import ExactDouble, NeedsExactText
 from .containers import FrozenMap, OrderedSet
 from .gson import gson_double
 from .hashing import EPOCH
@@ -132,7 +132,7 @@ _ready = False
 def _setup() -> None:
     global _ready
     if not _ready:
-        _speedups.setup(EPOCH, gson_double, OrderedSet, FrozenMap, ExactDouble)
+        _speedups.setup(EPOCH, gson_double, OrderedSet, FrozenMap, ExactDouble, NeedsExactText)
         _ready = True
 
 
