@@ -9,6 +9,10 @@ on a package replaces each class's ``_gson_encode`` and ``_java_hash``
 functions stay the reference, and the walker hands anything it does not
 handle (and every error) back to them.
 
+The same extension builds typed objects from the parsed tree (``build``):
+installed as each class's ``_gson_decode``, it declines anything irregular
+and the generated decoder then runs from the start, so errors are its own.
+
 The accelerator is used when it was compiled (``pip install`` builds it
 where a C compiler is found) unless ``AURORAKIT_PURE=1`` is set.
 """
@@ -35,8 +39,8 @@ except ImportError:  # not compiled here: the pure-Python models do everything
 PURE_REQUESTED = os.environ.get("AURORAKIT_PURE", "") not in ("", "0")
 ACTIVE = _speedups is not None and not PURE_REQUESTED
 """True when generated packages get the compiled walker."""
-DECODE = ACTIVE and os.environ.get("AURORAKIT_ACCEL_DECODE", "0") not in ("", "0")
-"""True when the compiled builder also decodes (AURORAKIT_ACCEL_DECODE=1; off by default for now)."""
+DECODE = ACTIVE and os.environ.get("AURORAKIT_ACCEL_DECODE", "1") != "0"
+"""True when the compiled builder also decodes (the default; AURORAKIT_ACCEL_DECODE=0 keeps decoding pure)."""
 
 # Kind codes of the walker's type tables (the enum at the top of _speedups.c).
 _KINDS = {"bool": 0, "byte": 1, "i16": 1, "i32": 1, "i64": 2, "double": 3, "string": 4, "enum": 5,
@@ -86,6 +90,8 @@ def accelerate_decoding(models: ModuleType) -> bool:
     if not ACTIVE or not accelerate(models):
         return False
     gson = sys.modules.get(f"{models.__name__}.gson") or getattr(models, "gson", None)
+    if gson is None:
+        return False
     for cls in vars(gson).values():
         if (isinstance(cls, type) and issubclass(cls, ThriftStruct) and cls.__module__ == f"{models.__name__}.types"
                 and "_gson_decode" in cls.__dict__ and cls not in _decoding):
