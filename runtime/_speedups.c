@@ -13,6 +13,7 @@
 #include <Python.h>
 #include <structmember.h>
 #include <stdint.h>
+#include <math.h>
 
 enum { K_BOOL, K_INT, K_I64, K_DOUBLE, K_STRING, K_ENUM, K_STRUCT, K_LIST, K_SET, K_MAP, K_OTHER };
 
@@ -26,6 +27,8 @@ struct Spec {            /* a Thrift type */
     PyObject *idkey;     /* enum: member -> its identity-table key */
     PyObject *cls;       /* struct: the class */
     ClassSpec *spec;     /* struct: its table, found on first use */
+    long long low, high; /* byte/i16/i32: the range a decoded value must be in */
+    PyObject *by_name;   /* enum: name -> member (decoding; NULL: left to the pure decoder) */
 };
 
 typedef struct {         /* a field of a struct, or an arm of a union */
@@ -44,6 +47,15 @@ struct ClassSpec {
     PyObject *arms;      /* union: set_field -> index into fields (an int) */
     Py_ssize_t off_jhash, off_json, off_set_field, off_value;
     PyObject *py_encode, *py_hash;
+    /* decoding (register_decoder): */
+    PyObject **names;    /* struct: the JSON member name of each field */
+    PyObject *valid;     /* struct: its Shape.valid (member sequences found valid) */
+    PyObject *order;     /* struct: its Shape.order (member name -> position) */
+    PyObject *always;    /* struct: its Shape.always (the members Gson always writes) */
+    Py_ssize_t valid_limit; /* Shape.LIMIT */
+    PyObject *interned;  /* struct: its Interned table, or None */
+    PyObject *setfields; /* union: setField -> (set_field value, arm index) */
+    Py_ssize_t off_pyhash;
 };
 
 static PyObject *registry;      /* class -> capsule of its ClassSpec */
@@ -76,7 +88,8 @@ static int slot_offset_s(PyObject *cls, const char *name, Py_ssize_t *out) {
 }
 
 /* spec tuples from accel.py: (kind,), (K_ENUM, quoted, idkey), (K_STRUCT, cls),
-   (K_LIST|K_SET, elem), (K_MAP, key, value) */
+   (K_LIST|K_SET, elem), (K_MAP, key, value); for decoding also (K_INT, low, high) and
+   (K_ENUM, quoted, idkey, by_name) */
 static int build_spec(PyObject *t, Spec *s) {
     memset(s, 0, sizeof *s);
     if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) < 1) {
@@ -89,6 +102,16 @@ static int build_spec(PyObject *t, Spec *s) {
     case K_ENUM:
         s->quoted = Py_NewRef(PyTuple_GET_ITEM(t, 1));
         s->idkey = Py_NewRef(PyTuple_GET_ITEM(t, 2));
+        if (PyTuple_GET_SIZE(t) > 3) s->by_name = Py_NewRef(PyTuple_GET_ITEM(t, 3));
+        return 0;
+    case K_INT:
+        s->low = INT32_MIN;
+        s->high = INT32_MAX;
+        if (PyTuple_GET_SIZE(t) > 2) {
+            s->low = PyLong_AsLongLong(PyTuple_GET_ITEM(t, 1));
+            s->high = PyLong_AsLongLong(PyTuple_GET_ITEM(t, 2));
+            if (PyErr_Occurred()) return -1;
+        }
         return 0;
     case K_STRUCT:
         s->cls = Py_NewRef(PyTuple_GET_ITEM(t, 1));
@@ -555,10 +578,313 @@ static PyObject *encode(PyObject *self, PyObject *obj) {
     return PyObject_CallOneArg(c->py_encode, obj);
 }
 
-/* setup(EPOCH, gson_double, OrderedSet, FrozenMap) */
+/* ---- decoding: typed objects from the parsed tree -------------------------------
+ * The same tables drive a builder of the objects the generated _dec_* functions
+ * make, with the same attributes and caches (_jhash as read, _json and _pyhash
+ * None) and the same interning (the class's Interned table, called as they call
+ * it). Anything irregular (a member sequence not already found valid, a missing
+ * or null member, a value of another type, a number out of range, an unknown enum
+ * name or setField, a set with equal elements) returns "not handled" (NULL with
+ * no error set) and the caller runs the pure-Python decoder from the start, so
+ * that every error keeps its type, message and path. */
+#define NOT_HANDLED NULL
+#define DEC_DEPTH 64     /* deeper trees are left to the pure decoder (its RecursionError rule) */
+
+static PyObject *exact_double, *needs_exact_text; /* codec_support.ExactDouble, NeedsExactText (setup) */
+static PyObject *from_unique, *map_wrap, *str_members, *str_key, *str_get, *str_add, *str_chc;
+static long long dec_handed_back;
+
+static PyObject *build_struct(ClassSpec *c, PyObject *d, int depth, int *hashed);
+
+/* Build v as type s; *hashed is cleared when a struct inside has cachedHashCode 0 (fully_hashed's rule). */
+static PyObject *build_value(Spec *s, PyObject *v, int depth, int *hashed) {
+    switch (s->kind) {
+    case K_BOOL:
+        return v == Py_True || v == Py_False ? Py_NewRef(v) : NOT_HANDLED;
+    case K_INT: {
+        if (!PyLong_CheckExact(v)) return NOT_HANDLED;
+        int overflow;
+        long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
+        if (overflow || (x == -1 && PyErr_Occurred())) { PyErr_Clear(); return NOT_HANDLED; }
+        return x >= s->low && x <= s->high ? Py_NewRef(v) : NOT_HANDLED;
+    }
+    case K_I64: {
+        if (!PyLong_CheckExact(v)) return NOT_HANDLED;
+        int overflow;
+        long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
+        if (overflow || (x == -1 && PyErr_Occurred())) { PyErr_Clear(); return NOT_HANDLED; }
+        return Py_NewRef(v);
+    }
+    case K_DOUBLE: {  /* codec_support.double_value; beyond 2^63 a double may need its text (NeedsExactText) */
+        if (PyFloat_CheckExact(v)) {
+            double x = PyFloat_AS_DOUBLE(v);
+            if (x > -9.223372036854776e18 && x < 9.223372036854776e18) return Py_NewRef(v);
+            if (!isfinite(x)) return NOT_HANDLED;
+            /* what the pure decoder raises here too (everything before it was regular): read_json then
+               parses the text again with exact large doubles */
+            PyErr_SetNone(needs_exact_text);
+            return NULL;
+        }
+        if ((PyObject *)Py_TYPE(v) == exact_double) return PyFloat_FromDouble(PyFloat_AS_DOUBLE(v));
+        if (PyLong_CheckExact(v)) {  /* an integer written for a double: only when exactly a finite double */
+            double x = PyLong_AsDouble(v);
+            if (x == -1.0 && PyErr_Occurred()) return NULL;
+            if (!isfinite(x)) return NOT_HANDLED;
+            PyObject *back = PyLong_FromDouble(x);
+            if (back == NULL) return NULL;
+            int same = PyObject_RichCompareBool(back, v, Py_EQ);
+            Py_DECREF(back);
+            return same == 1 ? PyFloat_FromDouble(x) : NOT_HANDLED;
+        }
+        return NOT_HANDLED;
+    }
+    case K_STRING:
+        return PyUnicode_CheckExact(v) ? Py_NewRef(v) : NOT_HANDLED;
+    case K_ENUM: {
+        if (!PyUnicode_CheckExact(v) || s->by_name == NULL) return NOT_HANDLED;
+        PyObject *member = PyDict_GetItemWithError(s->by_name, v);
+        return member == NULL ? NOT_HANDLED : Py_NewRef(member);
+    }
+    case K_STRUCT: {
+        if (s->spec == NULL) s->spec = class_spec(s->cls);
+        if (s->spec == NULL || (s->spec->names == NULL && s->spec->setfields == NULL)) return NOT_HANDLED;
+        return build_struct(s->spec, v, depth + 1, hashed);
+    }
+    case K_LIST: case K_SET: {
+        if (!PyList_CheckExact(v)) return NOT_HANDLED;
+        Py_ssize_t n = PyList_GET_SIZE(v);
+        PyObject *items = PyTuple_New(n);
+        if (items == NULL) return NULL;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *item = build_value(s->elem, PyList_GET_ITEM(v, i), depth, hashed);
+            if (item == NULL) { Py_DECREF(items); return NULL; }
+            PyTuple_SET_ITEM(items, i, item);
+        }
+        if (s->kind == K_LIST) return items;
+        PyObject *made = PyObject_CallOneArg(from_unique, items);
+        if (made == NULL) { Py_DECREF(items); return NULL; }
+        PyObject *members = PyObject_GetAttr(made, str_members);
+        Py_ssize_t distinct = members == NULL ? -1 : PyObject_Size(members);
+        Py_XDECREF(members);
+        int same = distinct == n;
+        Py_DECREF(items);
+        if (!same) { Py_DECREF(made); return NULL; }  /* equal elements (or an error): the pure decoder says which */
+        return made;
+    }
+    case K_MAP: {
+        if (!PyDict_CheckExact(v) || s->key->kind != K_STRING) return NOT_HANDLED;
+        PyObject *out = PyDict_New(), *key, *item;
+        if (out == NULL) return NULL;
+        Py_ssize_t pos = 0;
+        while (PyDict_Next(v, &pos, &key, &item)) {
+            PyObject *value = build_value(s->elem, item, depth, hashed);
+            if (value == NULL || PyDict_SetItem(out, key, value) < 0) {
+                Py_XDECREF(value);
+                Py_DECREF(out);
+                return NULL;
+            }
+            Py_DECREF(value);
+        }
+        PyObject *made = PyObject_CallOneArg(map_wrap, out);
+        Py_DECREF(out);
+        return made;
+    }
+    default:
+        return NOT_HANDLED;
+    }
+}
+
+static int read_jhash(PyObject *v, PyObject **out) {  /* cachedHashCode: an int in Java's int range */
+    if (v == NULL || !PyLong_CheckExact(v)) return -1;
+    int overflow;
+    long long x = PyLong_AsLongLongAndOverflow(v, &overflow);
+    if (overflow || (x == -1 && PyErr_Occurred()) || x < INT32_MIN || x > INT32_MAX) { PyErr_Clear(); return -1; }
+    *out = v;
+    return 0;
+}
+
+static PyObject *new_object(ClassSpec *c, PyObject *jhash) {
+    PyTypeObject *t = (PyTypeObject *)c->cls;
+    PyObject *o = t->tp_alloc(t, 0);
+    if (o == NULL) return NULL;
+    SLOT(o, c->off_jhash) = Py_NewRef(jhash);
+    SLOT(o, c->off_json) = Py_NewRef(Py_None);
+    SLOT(o, c->off_pyhash) = Py_NewRef(Py_None);
+    return o;
+}
+
+static PyObject *build_union(ClassSpec *c, PyObject *d, int depth, int *hashed) {
+    PyObject *k, *v, *jhash = NULL, *set_field = NULL, *value = NULL;
+    Py_ssize_t pos = 0, i = 0;
+    if (PyDict_GET_SIZE(d) != 3) return NOT_HANDLED;
+    while (PyDict_Next(d, &pos, &k, &v)) {  /* exactly cachedHashCode, setField, value, in that order */
+        if (!PyUnicode_CheckExact(k)) return NOT_HANDLED;
+        if (i == 0 && PyUnicode_CompareWithASCIIString(k, "cachedHashCode") == 0) jhash = v;
+        else if (i == 1 && PyUnicode_CompareWithASCIIString(k, "setField") == 0) set_field = v;
+        else if (i == 2 && PyUnicode_CompareWithASCIIString(k, "value") == 0) value = v;
+        else return NOT_HANDLED;
+        i++;
+    }
+    if (read_jhash(jhash, &jhash) < 0 || !PyUnicode_CheckExact(set_field) || value == Py_None) return NOT_HANDLED;
+    PyObject *arm = PyDict_GetItemWithError(c->setfields, set_field);
+    if (arm == NULL) return NOT_HANDLED;
+    Field *f = &c->fields[PyLong_AsSsize_t(PyTuple_GET_ITEM(arm, 1))];
+    int inner = 1;
+    PyObject *built = build_value(&f->type, value, depth, &inner);
+    if (built == NULL) return NULL;
+    *hashed &= inner && PyObject_IsTrue(jhash);
+    PyObject *o = new_object(c, jhash);
+    if (o == NULL) { Py_DECREF(built); return NULL; }
+    SLOT(o, c->off_set_field) = Py_NewRef(PyTuple_GET_ITEM(arm, 0));
+    SLOT(o, c->off_value) = built;
+    return o;
+}
+
+/* Shape.check of the members of d, in C: every member known, in Gson's order, those Gson always writes
+   present; a sequence found valid is remembered in Shape.valid as check() does. -1: not handled. */
+static int check_shape(ClassSpec *c, PyObject *d) {
+    Py_ssize_t n = PyDict_GET_SIZE(d), pos = 0, i = 0, last = -1;
+    PyObject *keys = PyTuple_New(n), *k, *v;
+    if (keys == NULL) return -1;
+    while (PyDict_Next(d, &pos, &k, &v)) PyTuple_SET_ITEM(keys, i++, Py_NewRef(k));
+    int valid = PySet_Contains(c->valid, keys);
+    if (valid != 0) {
+        Py_DECREF(keys);
+        return valid > 0 ? 0 : -1;
+    }
+    for (i = 0; i < n; i++) {
+        PyObject *index = PyDict_GetItemWithError(c->order, PyTuple_GET_ITEM(keys, i));
+        Py_ssize_t at = index == NULL ? -1 : PyLong_AsSsize_t(index);
+        if (at <= last) goto irregular;  /* unknown, or out of order (also in any-order mode: the pure decoder's) */
+        last = at;
+    }
+    for (i = 0; i < PyTuple_GET_SIZE(c->always); i++) {
+        int found = PyDict_Contains(d, PyTuple_GET_ITEM(c->always, i));
+        if (found <= 0) goto irregular;
+    }
+    if (PySet_GET_SIZE(c->valid) >= c->valid_limit && PySet_Clear(c->valid) < 0) goto irregular;
+    if (PySet_Add(c->valid, keys) < 0) goto irregular;
+    Py_DECREF(keys);
+    return 0;
+irregular:
+    Py_DECREF(keys);
+    return -1;
+}
+
+static PyObject *build_struct(ClassSpec *c, PyObject *d, int depth, int *hashed) {
+    if (depth > DEC_DEPTH || !PyDict_CheckExact(d)) return NOT_HANDLED;
+    if (c->is_union) return c->setfields == NULL ? NOT_HANDLED : build_union(c, d, depth, hashed);
+    if (check_shape(c, d) < 0) return NOT_HANDLED;
+    PyObject *jhash;
+    if (read_jhash(PyDict_GetItemWithError(d, str_chc), &jhash) < 0) return NOT_HANDLED;
+    PyObject *key = NULL;
+    if (c->interned != Py_None) {
+        key = PyObject_CallMethodOneArg(c->interned, str_key, d);
+        if (key == NULL) return NULL;
+        if (key != Py_None) {
+            PyObject *found = PyObject_CallMethodOneArg(c->interned, str_get, key);
+            if (found != Py_None) { Py_DECREF(key); return found; }  /* only fully hashed objects are kept */
+            Py_DECREF(found);
+        }
+    }
+    PyObject *o = new_object(c, jhash);
+    if (o == NULL) goto fail;
+    int inner = 1;
+    for (Py_ssize_t i = 0; i < c->n; i++) {
+        Field *f = &c->fields[i];
+        PyObject *member = PyDict_GetItemWithError(d, c->names[i]), *built;
+        if (member == NULL) {
+            if (PyErr_Occurred() || !f->nullable) goto fail;
+            built = Py_NewRef(Py_None);
+        } else if (member == Py_None) {
+            goto fail;  /* an explicit null: the pure decoder names it */
+        } else {
+            built = build_value(&f->type, member, depth, &inner);
+            if (built == NULL) goto fail;
+        }
+        SLOT(o, f->offset) = built;
+    }
+    inner = inner && PyObject_IsTrue(jhash);
+    *hashed &= inner;
+    if (key != NULL && key != Py_None) {
+        PyObject *r = PyObject_CallMethodObjArgs(c->interned, str_add, key, o, inner ? Py_True : Py_False, NULL);
+        if (r == NULL) goto fail;
+        Py_DECREF(r);
+    }
+    Py_XDECREF(key);
+    return o;
+fail:
+    Py_XDECREF(key);
+    Py_XDECREF(o);
+    return NULL;
+}
+
+/* build(cls, tree): the object decoded, or None when the pure-Python decoder must run;
+   NeedsExactText as the pure decoder raises it */
+static PyObject *build(PyObject *self, PyObject *args) {
+    PyObject *cls, *tree;
+    if (!PyArg_ParseTuple(args, "OO", &cls, &tree)) return NULL;
+    ClassSpec *c = class_spec(cls);
+    PyObject *o = NULL;
+    int hashed = 1;
+    if (c != NULL && (c->names != NULL || c->setfields != NULL)) o = build_struct(c, tree, 0, &hashed);
+    if (o != NULL) return o;
+    if (PyErr_Occurred() && PyErr_ExceptionMatches(needs_exact_text)) return NULL;
+    PyErr_Clear();
+    dec_handed_back++;
+    Py_RETURN_NONE;
+}
+
+/* register_decoder(cls, names, shape, interned, setfields): what decoding a registered class needs.
+   Struct: the JSON member names in field order, its Shape, its Interned table or None.
+   Union: setfields maps a setField to (the set_field value, the index of its arm). */
+static PyObject *register_decoder(PyObject *self, PyObject *args) {
+    PyObject *cls, *names, *shape, *interned, *setfields;
+    if (!PyArg_ParseTuple(args, "OOOOO", &cls, &names, &shape, &interned, &setfields)) return NULL;
+    ClassSpec *c = class_spec(cls);
+    if (c == NULL) {
+        if (!PyErr_Occurred()) PyErr_Format(PyExc_TypeError, "%R is not registered", cls);
+        return NULL;
+    }
+    if (slot_offset_s(cls, "_pyhash", &c->off_pyhash) < 0) return NULL;
+    if (c->is_union) {
+        if (!PyDict_Check(setfields)) { PyErr_SetString(PyExc_TypeError, "setfields must be a dict"); return NULL; }
+        c->setfields = Py_NewRef(setfields);
+        Py_RETURN_NONE;
+    }
+    PyObject *valid = PyObject_GetAttrString(shape, "valid"), *order = PyObject_GetAttrString(shape, "order");
+    PyObject *always = PyObject_GetAttrString(shape, "always"), *limit = PyObject_GetAttrString(shape, "LIMIT");
+    int ok = valid && order && always && limit && PySet_CheckExact(valid) && PyDict_CheckExact(order)
+             && PyTuple_CheckExact(always) && PyLong_CheckExact(limit);
+    if (ok) c->valid_limit = PyLong_AsSsize_t(limit);
+    Py_XDECREF(limit);
+    if (!ok || !PyTuple_Check(names) || PyTuple_GET_SIZE(names) != c->n) {
+        Py_XDECREF(valid); Py_XDECREF(order); Py_XDECREF(always);
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "names: a tuple of one name a field; shape: a Shape");
+        return NULL;
+    }
+    c->order = order;
+    c->always = always;
+    c->names = PyMem_Calloc(c->n ? c->n : 1, sizeof(PyObject *));
+    if (c->names == NULL) return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < c->n; i++) c->names[i] = Py_NewRef(PyTuple_GET_ITEM(names, i));
+    c->valid = valid;
+    c->interned = Py_NewRef(interned);
+    Py_RETURN_NONE;
+}
+
+static PyObject *decode_fallbacks(PyObject *self, PyObject *unused) {
+    return PyLong_FromLongLong(dec_handed_back);
+}
+
+/* setup(EPOCH, gson_double, OrderedSet, FrozenMap, ExactDouble, NeedsExactText) */
 static PyObject *setup(PyObject *self, PyObject *args) {
-    PyObject *e, *gd, *os, *fm;
-    if (!PyArg_ParseTuple(args, "O!OO!O!", &PyList_Type, &e, &gd, &PyType_Type, &os, &PyType_Type, &fm)) return NULL;
+    PyObject *e, *gd, *os, *fm, *ed, *net;
+    if (!PyArg_ParseTuple(args, "O!OO!O!O!O!", &PyList_Type, &e, &gd, &PyType_Type, &os, &PyType_Type, &fm,
+                          &PyType_Type, &ed, &PyType_Type, &net))
+        return NULL;
+    Py_XSETREF(exact_double, Py_NewRef(ed));
+    Py_XSETREF(needs_exact_text, Py_NewRef(net));
     if (PyList_GET_SIZE(e) != 1) {
         PyErr_SetString(PyExc_ValueError, "EPOCH must hold one int");
         return NULL;
@@ -569,6 +895,9 @@ static PyObject *setup(PyObject *self, PyObject *args) {
     Py_XSETREF(gson_double, Py_NewRef(gd));
     ordered_set = (PyTypeObject *)Py_NewRef(os);
     frozen_map = (PyTypeObject *)Py_NewRef(fm);
+    Py_XSETREF(from_unique, PyObject_GetAttrString(os, "from_unique"));
+    Py_XSETREF(map_wrap, PyObject_GetAttrString(fm, "wrap"));
+    if (from_unique == NULL || map_wrap == NULL) return NULL;
     Py_RETURN_NONE;
 }
 
@@ -578,9 +907,13 @@ static PyObject *fallbacks(PyObject *self, PyObject *unused) {
 
 static PyMethodDef methods[] = {
     {"fallbacks", fallbacks, METH_NOARGS, "How many calls were handed to the pure-Python functions so far"},
-    {"setup", setup, METH_VARARGS, "setup(EPOCH, gson_double, OrderedSet, FrozenMap)"},
+    {"setup", setup, METH_VARARGS, "setup(EPOCH, gson_double, OrderedSet, FrozenMap, ExactDouble, NeedsExactText)"},
     {"register", register_class, METH_VARARGS, "register(cls, is_union, frozen_checks, fields, py_encode, py_hash)"},
     {"encode", encode, METH_O, "encode(obj): the Gson text of a registered struct or union"},
+    {"build", build, METH_VARARGS, "build(cls, tree): the object decoded from a parsed tree, or None (not handled)"},
+    {"register_decoder", register_decoder, METH_VARARGS,
+     "register_decoder(cls, names, valid, interned, setfields): the decoding tables of a registered class"},
+    {"decode_fallbacks", decode_fallbacks, METH_NOARGS, "How many decodes were handed to the pure-Python decoder"},
     {"java_hash", java_hash, METH_VARARGS, "java_hash(obj, ids): Java's hashCode, cached as the models do"},
     {NULL, NULL, 0, NULL},
 };
@@ -592,6 +925,11 @@ static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_speedups",
 PyMODINIT_FUNC PyInit__speedups(void) {
     registry = PyDict_New();
     one = PyLong_FromLong(1);
-    if (registry == NULL || one == NULL) return NULL;
+    str_members = PyUnicode_InternFromString("_members");
+    str_key = PyUnicode_InternFromString("key");
+    str_get = PyUnicode_InternFromString("get");
+    str_add = PyUnicode_InternFromString("add_checked");
+    str_chc = PyUnicode_InternFromString("cachedHashCode");
+    if (registry == NULL || one == NULL || !str_members || !str_key || !str_get || !str_add || !str_chc) return NULL;
     return PyModule_Create(&module);
 }

@@ -9,6 +9,10 @@ on a package replaces each class's ``_gson_encode`` and ``_java_hash``
 functions stay the reference, and the walker hands anything it does not
 handle (and every error) back to them.
 
+The same extension builds typed objects from the parsed tree (``build``):
+installed as each class's ``_gson_decode``, it declines anything irregular
+and the generated decoder then runs from the start, so errors are its own.
+
 The accelerator is used when it was compiled (``pip install`` builds it
 where a C compiler is found) unless ``AURORAKIT_PURE=1`` is set.
 """
@@ -20,9 +24,11 @@ import sys
 from types import ModuleType
 from typing import Any
 
+from .codec_support import ExactDouble, NeedsExactText
 from .containers import FrozenMap, OrderedSet
 from .gson import gson_double
 from .hashing import EPOCH
+from .scalars import INTEGERS
 from .struct import ThriftStruct
 
 try:
@@ -33,6 +39,8 @@ except ImportError:  # not compiled here: the pure-Python models do everything
 PURE_REQUESTED = os.environ.get("AURORAKIT_PURE", "") not in ("", "0")
 ACTIVE = _speedups is not None and not PURE_REQUESTED
 """True when generated packages get the compiled walker."""
+DECODE = ACTIVE and os.environ.get("AURORAKIT_ACCEL_DECODE", "1") != "0"
+"""True when the compiled builder also decodes (the default; AURORAKIT_ACCEL_DECODE=0 keeps decoding pure)."""
 
 # Kind codes of the walker's type tables (the enum at the top of _speedups.c).
 _KINDS = {"bool": 0, "byte": 1, "i16": 1, "i32": 1, "i64": 2, "double": 3, "string": 4, "enum": 5,
@@ -72,7 +80,56 @@ def accelerate(models: ModuleType) -> bool:
     for cls in classes:
         type.__setattr__(cls, "_gson_encode", staticmethod(_speedups.encode))
         type.__setattr__(cls, "_java_hash", staticmethod(_speedups.java_hash))
+    if DECODE:
+        accelerate_decoding(models)
     return True
+
+
+def accelerate_decoding(models: ModuleType) -> bool:
+    """Install the compiled builder as each class's ``_gson_decode`` (what ``accelerate`` does under DECODE)."""
+    if not ACTIVE or not accelerate(models):
+        return False
+    gson = sys.modules.get(f"{models.__name__}.gson") or getattr(models, "gson", None)
+    if gson is None:
+        return False
+    for cls in vars(gson).values():
+        if (isinstance(cls, type) and issubclass(cls, ThriftStruct) and cls.__module__ == f"{models.__name__}.types"
+                and "_gson_decode" in cls.__dict__ and cls not in _decoding):
+            _decoding.add(cls)
+            _install_decoder(cls, gson)
+    return True
+
+
+_decoding: set[type[Any]] = set()
+
+
+def _install_decoder(cls: type[Any], gson: ModuleType) -> None:
+    """Decode ``cls`` with the compiled builder, the generated decoder running whenever it declines."""
+    name = cls.__name__
+    py_decode = getattr(gson, f"_dec_{name}", None)
+    if py_decode is None or cls not in _registered:
+        return
+    if cls._kind == "union":
+        setfields = getattr(gson, f"_SETFIELDS_{name}", None)
+        if setfields is None or getattr(gson, f"_ARMS_{name}", None) is None:
+            return
+        index = {spec.name: i for i, spec in enumerate(cls._fields)}
+        arms = {json_name: (arm[0], index[arm[0]]) for json_name, arm in setfields.items()}
+        _speedups.register_decoder(cls, None, None, None, arms)
+    else:
+        shape = getattr(gson, f"_SHAPE_{name}", None)
+        if shape is None:
+            return
+        names = tuple(spec.name for spec in cls._fields)
+        _speedups.register_decoder(cls, names, shape, getattr(gson, f"_INTERNED_{name}", None), None)
+    build = _speedups.build
+
+    def decode(tree: Any) -> Any:
+        made = build(cls, tree)
+        return py_decode(tree) if made is None else made
+
+    decode.__qualname__ = decode.__name__ = f"_dec_{name}"
+    type.__setattr__(cls, "_gson_decode", staticmethod(decode))
 
 
 _ready = False
@@ -81,8 +138,11 @@ _ready = False
 def _setup() -> None:
     global _ready
     if not _ready:
-        _speedups.setup(EPOCH, gson_double, OrderedSet, FrozenMap)
+        _speedups.setup(EPOCH, gson_double, OrderedSet, FrozenMap, ExactDouble, NeedsExactText)
         _ready = True
+
+
+_registered: set[type[Any]] = set()
 
 
 def _register(cls: type[Any], gson: ModuleType) -> None:
@@ -96,11 +156,13 @@ def _register(cls: type[Any], gson: ModuleType) -> None:
         fields = tuple((arms[spec.name][0], spec.name, arms[spec.name][1], False, _type_table(spec.type, gson))
                        for spec in cls._fields)
         _speedups.register(cls, True, False, fields, py_encode, py_hash)
+        _registered.add(cls)
         return
     fields = tuple((f',"{spec.name}":', spec.attr, None, spec.type.kind in _NULLABLE, _type_table(spec.type, gson))
                    for spec in cls._fields)
     holds_structs = any(_holds_struct(spec.type) for spec in cls._fields)
     _speedups.register(cls, False, holds_structs, fields, py_encode, py_hash)
+    _registered.add(cls)
 
 
 def _type_table(spec: Any, gson: ModuleType) -> tuple[Any, ...]:
@@ -110,13 +172,15 @@ def _type_table(spec: Any, gson: ModuleType) -> tuple[Any, ...]:
         quoted, keys = getattr(gson, f"_Q_{name}", None), getattr(gson, f"_K_{name}", None)
         if quoted is None or keys is None:
             return (_OTHER,)
-        return (_KINDS[kind], quoted, keys)
+        return (_KINDS[kind], quoted, keys, getattr(gson, f"_E_{name}", None))
     if kind == "struct":
         return (_KINDS[kind], spec.cls)
     if kind in ("list", "set"):
         return (_KINDS[kind], _type_table(spec.elem, gson))
     if kind == "map":
         return (_KINDS[kind], _type_table(spec.key, gson), _type_table(spec.value, gson))
+    if kind in ("byte", "i16", "i32"):
+        return (_KINDS[kind], INTEGERS[kind].low, INTEGERS[kind].high)
     return (_KINDS.get(kind, _OTHER),)
 
 
@@ -127,4 +191,4 @@ def _holds_struct(spec: Any) -> bool:
                                                 getattr(spec, "value", None)) if part is not None)
 
 
-__all__ = ["ACTIVE", "accelerate", "status"]
+__all__ = ["ACTIVE", "DECODE", "accelerate", "accelerate_decoding", "status"]

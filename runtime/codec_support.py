@@ -538,9 +538,13 @@ class Interned(Generic[T]):
         return self._objects.get(key)
 
     def add(self, key: bytes | _FirstSight, obj: T) -> None:
+        self.add_checked(key, obj, fully_hashed(obj))
+
+    def add_checked(self, key: bytes | _FirstSight, obj: T, hashed: bool) -> None:
+        """``add`` for a decoder that knows already whether ``obj`` is fully hashed (the compiled one)."""
         # Objects read in any member order are not kept: a strict decode of the
         # same text must not find them already checked.
-        shareable = not _ANY_ORDER.get() and fully_hashed(obj)
+        shareable = hashed and not _ANY_ORDER.get()
         if isinstance(key, _FirstSight):
             if shareable:
                 key.obj = obj
