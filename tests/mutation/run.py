@@ -67,6 +67,10 @@ EXTRA_TESTS: dict[str, tuple[str, ...]] = {
                                     "tests/test_conformance.py"),
     "runtime/cli/main.py": ("tests/test_cli_errors.py", "tests/test_cli_output.py"),
     "runtime/webhook/http_attempt.py": ("tests/test_retry_rules.py",),
+    # The reliable sender's parts, reached through ReliableSender.
+    "runtime/webhook/direct_post.py": ("tests/test_webhook_delivery_path.py", "tests/test_webhook_sender_faults.py"),
+    "runtime/webhook/worker_batches.py": ("tests/test_webhook_delivery_path.py", "tests/test_webhook_sender_faults.py"),
+    "runtime/webhook/outgoing.py": ("tests/test_webhook_send_resume.py", "tests/test_webhook_delivery_path.py"),
     "runtime/webhook/sender.py": ("tests/test_retry_rules.py",),
 }
 SWAPS = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "==", "+": "-", "-": "+",
