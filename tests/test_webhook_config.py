@@ -113,6 +113,8 @@ DOES_NOT_START: list[tuple[tuple[str, ...], str, str]] = [
     (EVERY, '{"targetURL": "http://x/",\n "timeoutMsec": 5,,}',
      "invalid JSON at line 2 column 19: Expecting property name enclosed in double quotes"),
     (EVERY, '{"targetURL": "http://x/", "timeoutMsec": NaN, "headers": {}}', "invalid JSON: NaN is not a JSON value"),
+    (EVERY, '{"targetURL": "http://x/", "timeoutMsec": 1e999, "headers": {}}',
+     "timeoutMsec: 1e999 is out of range of a Java int"),  # infinity as a double: no int of it
     (EVERY, '{"targetURL": "http://x/", "headers": {}, "timeoutMsec": 5} x',
      "invalid JSON at line 1 column 61: Extra data"),
     (EVERY, '{"targetURL": "http://x/", "targetURL": "http://y/", "timeoutMsec": 5, "headers": {}}',
@@ -178,6 +180,8 @@ UNSENDABLE = [
      "headers.Authorization: value <redacted> has a character outside ISO-8859-1 (a request cannot carry it)"),
     ({"Content-Length": "3"}, "headers.Content-Length: set by the sender, cannot be configured"),
     ({"webhook-id": "x"}, "headers.webhook-id: set by the sender, cannot be configured"),
+    *[({name: "x"}, f"headers.{name}: set by the sender, cannot be configured")
+      for name in ("Host", "Transfer-Encoding", "Connection", "Webhook-Timestamp", "webhook-signature")],
     ({"X-A": "1", "x-a": "2"}, "headers.x-a: same header as 'X-A'"),
     ({"x-team": "1", "X-Team": "2"}, "headers.X-Team: same header as 'x-team'"),
 ]
