@@ -15,6 +15,9 @@ from typing import Any
 
 import pytest
 
+from aurorakit.runtime.webhook.check_config import statuses_text
+from aurorakit.runtime.webhook.config import read_aurora_config
+
 TS = "<epoch milliseconds when sent>"
 
 
@@ -161,3 +164,17 @@ def test_unsendable_header_is_reported_for_aurorakit(tmp_path: Path, release: st
     assert done.returncode == 0  # the release itself starts
     assert ("  aurorakit send --delivery reliable: refuses: headers: invalid header name 'X-A\\n' "
             "(a request cannot carry it)\n") in done.stdout
+
+
+@pytest.mark.parametrize("release, statuses, posted", [
+    ("0.14", None, "every task state change, the startup events without oldState included (statuses not read)"),
+    ("0.16", None, "every transition (events with oldState)"),
+    ("0.19", None, "every transition (events with oldState)"),  # statuses left out: no filter
+    ("0.22", [], "none: statuses is [] (legal; nothing is posted)"),
+    ("0.22", ["RUNNING", "FAILED"], "transitions to FAILED, RUNNING"),
+])
+def test_what_a_release_posts_for_its_statuses(release: str, statuses: list[str] | None, posted: str) -> None:
+    config: dict[str, Any] = {"targetURL": "http://x/", "timeoutMsec": 5, "headers": {}}
+    if statuses is not None:
+        config["statuses"] = statuses
+    assert statuses_text(read_aurora_config(json.dumps(config), release)) == posted
