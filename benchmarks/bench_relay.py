@@ -101,19 +101,20 @@ def run_receiver(bodies: list[bytes], folder: Path) -> tuple[float, float, float
     return (len(bodies) / elapsed, *_quantiles(latencies))
 
 
-# The consumer runs in a process of its own, as it would on another machine; it prints, per message,
-# the monotonic clock (system-wide on Linux, so comparable with the poster's) and the event id.
+# The consumer runs in a process of its own, as it would on another machine; it writes, per message,
+# the monotonic clock (system-wide on Linux, so comparable with the poster's) and the event id to a
+# file (not its stdout: a full pipe nobody reads while posting would stall it, and its connection).
 _CONSUMER = """
 import sys, time
 from aurorakit.runtime.relay.consume import messages
 list(messages(sys.argv[1], "aurora.warm-up.none"))  # imports and a first connection before the clock starts
 print("ready", flush=True)
 count = int(sys.argv[3])
-for n, message in enumerate(messages(sys.argv[1], sys.argv[2], follow=True, idle_timeout=0.2), 1):
-    print(time.perf_counter(), message.id, flush=False)
-    if n == count:
-        break
-sys.stdout.flush()
+with open(sys.argv[4], "w") as out:
+    for n, message in enumerate(messages(sys.argv[1], sys.argv[2], follow=True, idle_timeout=0.2), 1):
+        out.write(f"{time.perf_counter()} {message.id}\\n")
+        if n == count:
+            break
 """
 
 
@@ -125,16 +126,17 @@ def run_relay(bodies: list[bytes], folder: Path, nats_url: str, window: int = DE
     relay = Relay(outbox, profile, models, [NatsSink(nats_url, window=window)], cluster=cluster).start()
     index_of = {event_id_for(cluster, profile.version, body): n for n, body in enumerate(bodies)}
     sent: dict[int, float] = {}
-    consumer = subprocess.Popen([sys.executable, "-c", _CONSUMER, nats_url, f"aurora.{cluster}.>", str(len(bodies))],
-                                stdout=subprocess.PIPE, text=True)
+    arrivals = folder / f"arrivals-{cluster}.txt"
+    consumer = subprocess.Popen([sys.executable, "-c", _CONSUMER, nats_url, f"aurora.{cluster}.>", str(len(bodies)),
+                                 str(arrivals)], stdout=subprocess.PIPE, text=True)
     assert consumer.stdout is not None
     try:
         if consumer.stdout.readline().strip() != "ready":
             raise RuntimeError("the consumer did not start")
         start = time.perf_counter()
         _post_all(relay.url, bodies, sent)
-        out, _ = consumer.communicate(timeout=600)
-        lines = [line.split() for line in out.splitlines()]
+        consumer.communicate(timeout=600)
+        lines = [line.split() for line in arrivals.read_text().splitlines()]
         arrived = {index_of[event_id]: float(when) for when, event_id in lines}
         if len(arrived) != len(bodies):
             raise RuntimeError(f"only {len(arrived)} of {len(bodies)} events reached the consumer")
