@@ -6,7 +6,9 @@ benchmark that no longer runs, measures nothing, or loses its baseline.
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,16 @@ import pytest
 from benchmarks import __main__ as suite
 from benchmarks import bench_gson
 from benchmarks.common import Figure, Timing, table
+
+
+@pytest.fixture(autouse=True)
+def _environment_kept() -> Iterator[None]:
+    """The suite's main() sets AURORAKIT_PURE for itself and its children; other tests in this
+    worker process must not inherit it."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
 
 GROUPS = ["stream", "cold", "build", "wire", "decode", "replay", "memory", "hash", "codegen", "delivery",
           "relay", "rss", "files"]
