@@ -81,12 +81,7 @@ def decode(cls: type[T], data: bytes | bytearray | memoryview | str | Any, *, pa
     ``strict=False`` accepts an object's members in any order (hand-edited
     input); members Gson always writes must be there either way.
     """
-    return decode_with(cls._gson_decode, data, path=path, strict=strict)  # type: ignore[attr-defined,no-any-return]
-
-
-def decode_with(decoder: Callable[[Any], T], data: bytes | bytearray | memoryview | str | Any, *,
-                path: str = "", strict: bool = True) -> T:
-    """:func:`decode` with a generated decoder named directly (as each class's ``from_gson`` does)."""
+    decoder: Callable[[Any], T] = cls._gson_decode  # type: ignore[attr-defined]
     return read_json(lambda tree: _decode_tree(decoder, tree, path), data, strict=strict)
 
 
