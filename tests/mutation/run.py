@@ -1,4 +1,4 @@
-"""A seeded mutation pass over runtime/, runtime/webhook/ and codegen/templates/.
+"""A seeded mutation pass over runtime/ (every package), codegen/ and codegen/templates/.
 
 One command (from the repository root, with the test extra installed)::
 
@@ -46,7 +46,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-TARGETS = ("runtime/*.py", "runtime/webhook/*.py", "codegen/templates/*.j2")
+TARGETS = ("runtime/**/*.py", "codegen/**/*.py", "codegen/templates/*.j2")
+# Python targets, for finding which target modules import a mutated one.
+PY_TARGETS = TARGETS[:2]
 # Tests whose failure for an edited template only says "generated/ is stale".
 FRESHNESS_TESTS = ("tests/test_generated_current.py", "tests/test_golden.py")
 # Modules exercised mostly through other modules' entry points (relative paths, globs allowed).
@@ -252,7 +254,7 @@ def _importers(root: Path, module: str) -> list[str]:
     """Target modules that import ``module`` (relative imports within runtime/)."""
     stem = Path(module).stem
     pattern = re.compile(rf"from \.+(?:\w+\.)*{stem} import|from \.+ import [^\n]*\b{stem}\b|import [\w.]*\.{stem}\b")
-    return sorted(p.relative_to(root).as_posix() for pattern_glob in TARGETS[:2] for p in root.glob(pattern_glob)
+    return sorted(p.relative_to(root).as_posix() for pattern_glob in PY_TARGETS for p in root.glob(pattern_glob)
                   if p.relative_to(root).as_posix() != module and pattern.search(p.read_text(encoding="utf-8")))
 
 
