@@ -11,6 +11,8 @@ one lock is held so nothing leaks to other users of thriftpy2:
 - thriftpy2's errors name the line but not always the file (an error inside an
   included file); the file being parsed is tracked and every failure becomes
   one :class:`IdlError` with file and line.
+- thriftpy2 resolves type references in time quadratic in the IDL's size; the
+  parser comes from :mod:`.fastref`, which looks plain names up directly.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import thriftpy2.parser.parser as _tp_parser
 import thriftpy2.thrift as _tp_thrift
 from thriftpy2.parser.exc import ThriftParserError
 
+from . import fastref
 from .checks import check_brackets, include_line
 from .errors import IdlError
 from .idltext import Token, tokenize
@@ -199,6 +202,8 @@ def _permissive_thriftpy2(files: list[str], allowed: list[str]) -> Iterator[None
         _check_file(path, parsing[-1] if parsing else None, allowed)
         files.append(path)
         parsing.append(os.path.abspath(path))
+        if kwargs.get("parser") is None and fastref.usable():
+            kwargs["parser"] = fastref.new_parser()
         try:
             return parse(path, *args, **kwargs)  # type: ignore[no-untyped-call,unused-ignore]
         except Exception as exc:
