@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from aurorakit.runtime.webhook.check_config import statuses_text
-from aurorakit.runtime.webhook.config import read_aurora_config
+from aurorakit.runtime.webhook.webhook_json import read_aurora_config
 
 TS = "<epoch milliseconds when sent>"
 
