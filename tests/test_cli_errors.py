@@ -13,7 +13,6 @@ exact totals (real processes: a signal is what is tested).
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
@@ -28,8 +27,6 @@ from typing import Any
 
 import pytest
 
-from aurorakit.runtime.cli.main import main
-
 from shared import ROOT, vector_file, vector_path
 
 AURORAKIT = [sys.executable, "-m", "aurorakit.runtime.cli.main"]
@@ -42,33 +39,6 @@ def run(argv: list[str], cwd: Path, stdin: str = "") -> subprocess.CompletedProc
     env = dict(os.environ, COLUMNS="200")
     return subprocess.run([*AURORAKIT, *argv], cwd=cwd, input=stdin, capture_output=True, text=True,
                           timeout=180, env=env)
-
-
-@pytest.fixture()
-def run_here(monkeypatch: pytest.MonkeyPatch,
-             capsys: pytest.CaptureFixture[str]) -> Callable[[list[str], Path], subprocess.CompletedProcess[str]]:
-    """``run`` in this process: ``main(argv)`` from ``cwd`` with an empty stdin (exit status, stdout, stderr).
-
-    Anything ``main`` lets escape (what a user would see as a traceback) is put in stderr as "Traceback ...".
-    """
-    monkeypatch.setenv("COLUMNS", "200")
-
-    def run_in_process(argv: list[str], cwd: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
-        capsys.readouterr()
-        with monkeypatch.context() as patch:
-            patch.chdir(cwd)
-            patch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode("utf-8")), encoding="utf-8"))
-            try:
-                status = main(argv)
-            except SystemExit as end:  # argparse's usage errors
-                status = end.code if isinstance(end.code, int) else 1
-            except BaseException as escaped:  # noqa: BLE001  (reported as the traceback a user would see)
-                out, err = capsys.readouterr()
-                return subprocess.CompletedProcess(argv, 1, out, f"{err}Traceback: {escaped!r}\n")
-        out, err = capsys.readouterr()
-        return subprocess.CompletedProcess(argv, status, out, err)
-
-    return run_in_process
 
 
 @pytest.fixture(scope="module")
@@ -177,10 +147,10 @@ def one_line_naming(place: str, proc: subprocess.CompletedProcess[str]) -> bool:
             and lines[0].startswith("aurorakit"))
 
 
-def test_each_mistake_is_one_line_naming_the_place_and_exit_2(work: Path, run_here: Callable[..., Any]) -> None:
+def test_each_mistake_is_one_line_naming_the_place_and_exit_2(work: Path, cli: Callable[..., Any]) -> None:
     wrong = []
     for argv, place in CASES:
-        proc = run_here(argv, work)
+        proc = cli(argv, work)
         if not one_line_naming(place, proc):
             wrong.append(f"{argv}: exit {proc.returncode}, stderr {proc.stderr[-600:]!r}")
     assert not wrong, "\n".join(wrong)
@@ -202,14 +172,14 @@ def test_mistakes_are_one_line_from_the_console_command_too(work: Path) -> None:
 
 
 def test_a_bad_payload_in_the_middle_is_reported_and_the_run_goes_on(work: Path,
-                                                                    run_here: Callable[..., Any]) -> None:
+                                                                    cli: Callable[..., Any]) -> None:
     mixed = work / "mixed.jsonl"
     mixed.write_bytes("\n".join([PAYLOADS[0], PAYLOADS[1][:300], PAYLOADS[2]]).encode("utf-8")
                       + b"\n\xff\xfe\n" + PAYLOADS[3].encode("utf-8") + b"\n")
     for command, totals in (("decode", "3 payload(s) decoded; 2 payload(s) could not be read"),
                             ("verify", "3 payload(s): "),
                             ("conformance", "3 passed, 1 failed; 1 payload(s) could not be read")):
-        proc = run_here([command, "mixed.jsonl"], work)
+        proc = cli([command, "mixed.jsonl"], work)
         assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
         if command != "conformance":  # conformance counts a payload that does not decode as failed
             assert "aurorakit: mixed.jsonl:2: " in proc.stderr, proc.stderr
@@ -296,10 +266,10 @@ def test_ctrl_c_in_send_counts_exactly_what_was_sent(work: Path, sink: tuple[str
     assert posted.split() == ["posted", str(len(bodies))], out
 
 
-def test_a_port_in_use_is_one_line(work: Path, run_here: Callable[..., Any]) -> None:
+def test_a_port_in_use_is_one_line(work: Path, cli: Callable[..., Any]) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
-        proc = run_here(["receive", "--port", str(busy.getsockname()[1]), "--store", "busy.db"], work)
+        proc = cli(["receive", "--port", str(busy.getsockname()[1]), "--store", "busy.db"], work)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.count("\n") == 1 and "cannot listen on 127.0.0.1:" in proc.stderr, proc.stderr
