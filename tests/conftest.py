@@ -1,19 +1,22 @@
-"""Shared fixtures: packages generated from the test IDLs in tests/idl/, and an HTTP sink."""
+"""Shared fixtures: packages generated from the test IDLs in tests/idl/, the command line in process, an HTTP sink."""
 
 from __future__ import annotations
 
 import http.server
 import importlib
+import io
 import os
+import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from aurorakit.codegen import generate_package
+from aurorakit.runtime.cli.main import main
 
 REPO = Path(__file__).resolve().parent.parent
 IDL_DIR = REPO / "tests" / "idl"
@@ -53,6 +56,44 @@ def kitchen(import_generated: ImportGenerated) -> ModuleType:
 def edges(import_generated: ImportGenerated) -> ModuleType:
     """The package generated from tests/idl/edges/edges.thrift (byte/i16, non-string map keys, bools)."""
     return import_generated(IDL_DIR / "edges" / "edges.thrift", "edges")
+
+
+RunCli = Callable[..., "subprocess.CompletedProcess[str]"]
+
+
+@pytest.fixture()
+def cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> RunCli:
+    """``cli(argv, cwd=None, stdin="", env=None)``: ``aurorakit ARGV`` through ``main(argv)`` in this process.
+
+    What a subprocess would give (exit status, stdout, stderr) without an interpreter start per
+    run: from ``cwd``, with ``stdin`` as standard input, ``env`` set (None: unset) and COLUMNS=200.
+    An exception escaping ``main`` (the traceback a user would see) is in stderr as
+    ``Traceback: ...`` with exit status 1.
+    """
+    def run(argv: Sequence[str], cwd: str | os.PathLike[str] | None = None, stdin: str = "",
+            env: Mapping[str, str | None] | None = None) -> subprocess.CompletedProcess[str]:
+        capsys.readouterr()
+        with monkeypatch.context() as patch:
+            patch.setenv("COLUMNS", "200")
+            for name, value in (env or {}).items():
+                if value is None:
+                    patch.delenv(name, raising=False)
+                else:
+                    patch.setenv(name, value)
+            if cwd is not None:
+                patch.chdir(cwd)
+            patch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin.encode("utf-8")), encoding="utf-8"))
+            try:
+                status = main(list(argv))
+            except SystemExit as end:  # argparse: --help, usage errors
+                status = end.code if isinstance(end.code, int) else 1
+            except BaseException as escaped:  # noqa: BLE001  (reported as the traceback a user would see)
+                out, err = capsys.readouterr()
+                return subprocess.CompletedProcess(list(argv), 1, out, f"{err}Traceback: {escaped!r}\n")
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(list(argv), status, out, err)
+
+    return run
 
 
 @pytest.fixture()

@@ -1,4 +1,7 @@
-"""``aurorakit check-config`` as a subprocess: verdicts, exit statuses and what each release would send.
+"""``aurorakit check-config``: verdicts, exit statuses and what each release would send.
+
+The command runs through ``main(argv)`` in this process (the ``cli`` fixture); the unreadable
+files run it as its own process, as a user would.
 
 Expected headers, clash rules, timeouts and encodings are written by hand from
 sections 2 and 3 of the behaviour doc.
@@ -10,21 +13,32 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from aurorakit.runtime.webhook.check_config import statuses_text
-from aurorakit.runtime.webhook.config import read_aurora_config
+from aurorakit.runtime.webhook.webhook_json import read_aurora_config
 
 TS = "<epoch milliseconds when sent>"
+Check = Callable[..., subprocess.CompletedProcess[str]]
 
 
-def check(path: Path, release: str, *extra: str) -> subprocess.CompletedProcess[str]:
+def check_as_process(path: Path, release: str, *extra: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AURORAKIT_")}
     return subprocess.run([sys.executable, "-m", "aurorakit.runtime.cli.main", "check-config", str(path),
                            "--aurora", release, *extra], capture_output=True, text=True, timeout=120, env=env)
+
+
+@pytest.fixture()
+def check(cli: Callable[..., subprocess.CompletedProcess[str]]) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``check(path, release, *extra)``: check-config's exit status and output, AURORAKIT_* unset."""
+    def run(path: Path, release: str, *extra: str) -> subprocess.CompletedProcess[str]:
+        unset: dict[str, str | None] = {k: None for k in os.environ if k.startswith("AURORAKIT_")}
+        return cli(["check-config", str(path), "--aurora", release, *extra], env=unset)
+    return run
 
 
 def write(tmp_path: Path, config: Any, name: str = "webhook.json") -> Path:
@@ -37,7 +51,7 @@ def headers(report: dict[str, Any]) -> list[tuple[str, str, str]]:
     return [(h["name"], h["value"], h["from"]) for h in report["headers"]]
 
 
-def test_what_each_release_group_would_send(tmp_path: Path) -> None:
+def test_what_each_release_group_would_send(tmp_path: Path, check: Check) -> None:
     path = write(tmp_path, {"targetURL": "http://hooks.example:8080/aurora", "timeoutMsec": "2500",
                             "headers": {"X-Team": "infra", "Timestamp": "1", "Authorization": "Bearer s3cret"}})
     runs = {release: check(path, release, "--json") for release in ("0.14", "0.16", "0.22")}
@@ -90,7 +104,7 @@ def test_what_each_release_group_would_send(tmp_path: Path) -> None:
     assert e["aurorakitSend"] == {"reliable": None, "aurora": None}
 
 
-def test_statuses_charset_and_loose_values_in_groups_d_and_e(tmp_path: Path) -> None:
+def test_statuses_charset_and_loose_values_in_groups_d_and_e(tmp_path: Path, check: Check) -> None:
     path = write(tmp_path, {"targetURL": "ftp://example.org/drop", "timeoutMsec": 0, "statuses": [],
                             "headers": {"Content-Type": "application/json; charset=UTF-16", "X-Count": 3}})
     done = check(path, "0.20", "--json")
@@ -119,7 +133,7 @@ def test_statuses_charset_and_loose_values_in_groups_d_and_e(tmp_path: Path) -> 
     assert report["body"] == "ISO-8859-1 ('?' for characters it cannot hold): the Content-Type names no charset"
 
 
-def test_would_not_start_exits_1_with_the_exact_reason(tmp_path: Path) -> None:
+def test_would_not_start_exits_1_with_the_exact_reason(tmp_path: Path, check: Check) -> None:
     path = write(tmp_path, {"targetURL": "http://h/", "timeoutMsec": 5, "headers": {}, "statuses": ["PARTITIONED"]})
     done = check(path, "0.18")
     assert done.returncode == 1
@@ -141,16 +155,16 @@ def test_would_not_start_exits_1_with_the_exact_reason(tmp_path: Path) -> None:
 
 
 def test_unreadable_file_exits_2(tmp_path: Path) -> None:
-    missing = check(tmp_path / "nope.json", "0.22")
+    missing = check_as_process(tmp_path / "nope.json", "0.22")
     assert missing.returncode == 2 and missing.stdout == ""
     assert missing.stderr == f"{tmp_path / 'nope.json'}: cannot read: No such file or directory\n"
-    folder = check(tmp_path, "0.22", "--json")
+    folder = check_as_process(tmp_path, "0.22", "--json")
     assert folder.returncode == 2 and json.loads(folder.stdout)["readable"] is False
-    unknown = check(write(tmp_path, {}), "0.9")
+    unknown = check_as_process(write(tmp_path, {}), "0.9")
     assert unknown.returncode == 2 and "unknown Aurora release '0.9'" in unknown.stderr
 
 
-def test_text_report_of_an_old_aurorakit_file_says_where_settings_go(tmp_path: Path) -> None:
+def test_text_report_of_an_old_aurorakit_file_says_where_settings_go(tmp_path: Path, check: Check) -> None:
     path = write(tmp_path, {"targetURL": "http://h/", "timeoutMsec": 5, "headers": {}, "workers": 2})
     done = check(path, "0.22")
     assert done.returncode == 1
@@ -158,7 +172,7 @@ def test_text_report_of_an_old_aurorakit_file_says_where_settings_go(tmp_path: P
 
 
 @pytest.mark.parametrize("release", ["0.14", "0.22"])
-def test_unsendable_header_is_reported_for_aurorakit(tmp_path: Path, release: str) -> None:
+def test_unsendable_header_is_reported_for_aurorakit(tmp_path: Path, release: str, check: Check) -> None:
     path = write(tmp_path, '{"targetURL": "http://h/", "timeoutMsec": 5, "headers": {"X-A\\n": "v"}}')
     done = check(path, release)
     assert done.returncode == 0  # the release itself starts

@@ -1,10 +1,14 @@
 """Every mistake a user can make gets one line naming the place, exit 2, and no traceback.
 
-Each invocation runs as its own process, exactly as a user would run it, and
-the test checks the exit status, that no ``Traceback`` appears, that stderr
-holds one line, and that the line names the file, line, option or key at
-fault. Ctrl-C (SIGINT) in the middle of long commands ends them with exit
-130 after exact totals.
+Each invocation runs the command line's ``main(argv)`` in this process, from
+the folder of bad files, with its own standard input (a process each would
+cost most of this file's time in interpreter starts), and the test checks the
+exit status, that nothing escapes ``main`` (a traceback, in a user's shell),
+that stderr holds one line, and that the line names the file, line, option or
+key at fault. A sample of the mistakes also runs as its own process, exactly
+as a user would run it, so the console entry point is held to the same rules.
+Ctrl-C (SIGINT) in the middle of long commands ends them with exit 130 after
+exact totals (real processes: a signal is what is tested).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,6 +35,7 @@ PAYLOADS = [case["payload"] for case in vector_file("aurora-0.22.0-lifecycles.js
 
 
 def run(argv: list[str], cwd: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """The command as its own process, as a user runs it."""
     env = dict(os.environ, COLUMNS="200")
     return subprocess.run([*AURORAKIT, *argv], cwd=cwd, input=stdin, capture_output=True, text=True,
                           timeout=180, env=env)
@@ -135,26 +141,45 @@ def test_there_are_at_least_forty_mistakes() -> None:
     assert len(CASES) >= 40
 
 
-def test_each_mistake_is_one_line_naming_the_place_and_exit_2(work: Path) -> None:
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(lambda case: (case, run(case[0], work)), CASES))
+def one_line_naming(place: str, proc: subprocess.CompletedProcess[str]) -> bool:
+    lines = proc.stderr.splitlines()
+    return (proc.returncode == 2 and "Traceback" not in proc.stderr and len(lines) == 1 and place in lines[0]
+            and lines[0].startswith("aurorakit"))
+
+
+def test_each_mistake_is_one_line_naming_the_place_and_exit_2(work: Path, cli: Callable[..., Any]) -> None:
     wrong = []
-    for (argv, place), proc in results:
-        lines = proc.stderr.splitlines()
-        if proc.returncode != 2 or "Traceback" in proc.stderr or len(lines) != 1 or place not in lines[0] \
-                or not lines[0].startswith("aurorakit"):
+    for argv, place in CASES:
+        proc = cli(argv, work)
+        if not one_line_naming(place, proc):
             wrong.append(f"{argv}: exit {proc.returncode}, stderr {proc.stderr[-600:]!r}")
     assert not wrong, "\n".join(wrong)
 
 
-def test_a_bad_payload_in_the_middle_is_reported_and_the_run_goes_on(work: Path) -> None:
+# One of each kind: a file, standard input, a usage error, a webhook config, codegen (loaded only for it).
+AS_PROCESSES = [case for case in CASES if case[0] in (
+    ["decode", "missing.json"], ["decode", "-"], ["decoed", "good.json"],
+    ["send", "--config", "badkey.json", "good.json"], ["codegen", "bad.thrift", "--package", "p", "--out", "gen"])]
+
+
+def test_mistakes_are_one_line_from_the_console_command_too(work: Path) -> None:
+    assert len(AS_PROCESSES) == 5
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda case: (case, run(case[0], work)), AS_PROCESSES))
+    wrong = [f"{argv}: exit {proc.returncode}, stderr {proc.stderr[-600:]!r}"
+             for (argv, place), proc in results if not one_line_naming(place, proc)]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_a_bad_payload_in_the_middle_is_reported_and_the_run_goes_on(work: Path,
+                                                                    cli: Callable[..., Any]) -> None:
     mixed = work / "mixed.jsonl"
     mixed.write_bytes("\n".join([PAYLOADS[0], PAYLOADS[1][:300], PAYLOADS[2]]).encode("utf-8")
                       + b"\n\xff\xfe\n" + PAYLOADS[3].encode("utf-8") + b"\n")
     for command, totals in (("decode", "3 payload(s) decoded; 2 payload(s) could not be read"),
                             ("verify", "3 payload(s): "),
                             ("conformance", "3 passed, 1 failed; 1 payload(s) could not be read")):
-        proc = run([command, "mixed.jsonl"], work)
+        proc = cli([command, "mixed.jsonl"], work)
         assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
         if command != "conformance":  # conformance counts a payload that does not decode as failed
             assert "aurorakit: mixed.jsonl:2: " in proc.stderr, proc.stderr
@@ -241,10 +266,10 @@ def test_ctrl_c_in_send_counts_exactly_what_was_sent(work: Path, sink: tuple[str
     assert posted.split() == ["posted", str(len(bodies))], out
 
 
-def test_a_port_in_use_is_one_line(work: Path) -> None:
+def test_a_port_in_use_is_one_line(work: Path, cli: Callable[..., Any]) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
-        proc = run(["receive", "--port", str(busy.getsockname()[1]), "--store", "busy.db"], work)
+        proc = cli(["receive", "--port", str(busy.getsockname()[1]), "--store", "busy.db"], work)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.count("\n") == 1 and "cannot listen on 127.0.0.1:" in proc.stderr, proc.stderr

@@ -40,7 +40,7 @@ def test_example_differs_only_in_executor_config_and_task_config_hashes() -> Non
     expected = document_payload()
     built = documented_example().encode()
     spans = _differing_spans(expected, built)
-    from aurorakit.runtime.aurora.payload_files import json_path_at
+    from aurorakit.runtime.aurora.json_path import json_path_at
     paths = {json_path_at(expected, start) for start, _ in spans}
     assert paths == {"task.assignedTask.task.cachedHashCode",
                      "task.assignedTask.task.executorConfig.cachedHashCode"}

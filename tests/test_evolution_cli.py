@@ -1,11 +1,18 @@
-"""aurorakit diff and convert as a user runs them: exit codes, formats, allow-lists, release notes."""
+"""aurorakit diff and convert as a user runs them: exit codes, formats, allow-lists, release notes.
+
+The first test runs the command as its own process; the rest run ``main(argv)`` in this
+process (the ``cli`` fixture), which gives the same exit status and output without an
+interpreter start each.
+"""
 
 from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Callable
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,11 +21,14 @@ from aurorakit.runtime.aurora.release_schemas import adjacent_releases
 
 from shared import ROOT, SHARED, vector_path
 
+RunCli = Callable[..., Any]
+
 OLD = "struct A {\n  1: i32 x\n  2: string y\n}\n"
 NEW = "struct A {\n  1: i32 x\n  2: string z\n  3: optional A next\n}\n"
 
 
 def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    """The command as its own process."""
     return subprocess.run([sys.executable, "-m", "aurorakit.runtime.cli.main", *args], capture_output=True,
                           text=True, cwd=cwd, timeout=120)
 
@@ -40,12 +50,12 @@ def test_a_break_exits_1_and_names_rule_place_and_categories(pair: tuple[Path, P
     assert got.stderr.strip() == "2 changes: 1 breaking (GSON_JSON 1, PY_API 1), 0 accepted, 1 not breaking"
 
 
-def test_fail_on_wire_only_passes_a_rename(pair: tuple[Path, Path]) -> None:
-    assert run("diff", str(pair[0]), str(pair[1]), "--fail-on", "WIRE").returncode == 0
+def test_fail_on_wire_only_passes_a_rename(pair: tuple[Path, Path], cli: RunCli) -> None:
+    assert cli(["diff", str(pair[0]), str(pair[1]), "--fail-on", "WIRE"]).returncode == 0
 
 
-def test_json_report(pair: tuple[Path, Path]) -> None:
-    got = run("diff", str(pair[0]), str(pair[1]), "--json")
+def test_json_report(pair: tuple[Path, Path], cli: RunCli) -> None:
+    got = cli(["diff", str(pair[0]), str(pair[1]), "--json"])
     data = json.loads(got.stdout)
     assert [(c["rule"], c["symbol"], c["status"], c["breaks"]) for c in data["changes"]] == [
         ("FIELD_RENAMED", "A.z", "breaking", ["GSON_JSON", "PY_API"]),
@@ -53,12 +63,13 @@ def test_json_report(pair: tuple[Path, Path]) -> None:
     assert data["fails"] is True
 
 
-def test_allow_list_accepts_a_known_break_and_reports_stale_entries(pair: tuple[Path, Path], tmp_path: Path) -> None:
+def test_allow_list_accepts_a_known_break_and_reports_stale_entries(pair: tuple[Path, Path], tmp_path: Path,
+                                                                   cli: RunCli) -> None:
     allow = tmp_path / "allow.json"
     allow.write_text(json.dumps({"accept": [
         {"rule": "FIELD_RENAMED", "at": "A.z", "reason": "consumers moved to z"},
         {"rule": "FIELD_REMOVED", "at": "A.gone", "reason": "left over"}]}))
-    got = run("diff", str(pair[0]), str(pair[1]), "--allow", str(allow))
+    got = cli(["diff", str(pair[0]), str(pair[1]), "--allow", str(allow)])
     assert got.returncode == 0, got.stdout
     assert "stale allow-list entry: FIELD_REMOVED at A.gone (left over)" in got.stdout
     assert "accepted" in got.stdout
@@ -71,25 +82,25 @@ def test_allow_list_accepts_a_known_break_and_reports_stale_entries(pair: tuple[
     (["diff", "0.19", "0.20", "--fail-on", "WIRES"], "--fail-on"),
     (["convert", "x.jsonl", "--to", "0.99"], "unknown Aurora release '0.99'"),
 ])
-def test_bad_input_is_one_line_exit_2(args: list[str], place: str) -> None:
-    got = run(*args)
+def test_bad_input_is_one_line_exit_2(args: list[str], place: str, cli: RunCli) -> None:
+    got = cli(args)
     assert got.returncode == 2, got
     assert "Traceback" not in got.stderr and place in got.stderr and len(got.stderr.strip().splitlines()) == 1
 
 
-def test_bad_allow_list_names_the_entry(pair: tuple[Path, Path], tmp_path: Path) -> None:
+def test_bad_allow_list_names_the_entry(pair: tuple[Path, Path], tmp_path: Path, cli: RunCli) -> None:
     allow = tmp_path / "allow.json"
     allow.write_text(json.dumps({"accept": [{"rule": "NOPE", "at": "A.z", "reason": "x"}]}))
-    got = run("diff", str(pair[0]), str(pair[1]), "--allow", str(allow))
+    got = cli(["diff", str(pair[0]), str(pair[1]), "--allow", str(allow)])
     assert got.returncode == 2 and "accept[0].rule: unknown rule 'NOPE'" in got.stderr
 
 
-def test_releases_by_name_0_19_to_0_20(tmp_path: Path) -> None:
+def test_releases_by_name_0_19_to_0_20(tmp_path: Path, cli: RunCli) -> None:
     """From the schema facts: 0.20 drops TaskConfig's legacy resource fields and adds PARTITIONED.
 
     Run from an unrelated folder: the IDLs come from the installed package (aurorakit.thrift).
     """
-    got = json.loads(run("diff", "0.19.1", "0.20", "--json", cwd=tmp_path).stdout)
+    got = json.loads(cli(["diff", "0.19.1", "0.20", "--json"], cwd=tmp_path).stdout)
     rules = {(c["rule"], c["symbol"]) for c in got["changes"]}
     assert {("FIELD_REMOVED", "TaskConfig.numCpus"), ("FIELD_REMOVED", "TaskConfig.ramMb"),
             ("FIELD_REMOVED", "TaskConfig.diskMb"), ("FIELD_REMOVED", "TaskConfig.requestedPorts"),
@@ -148,23 +159,23 @@ def test_adjacent_reports_agree_with_the_schema_facts() -> None:
         assert got == expected, f"{old_side.label} -> {new_side.label}"
 
 
-def test_convert_there_and_back_through_the_command_line(tmp_path: Path) -> None:
+def test_convert_there_and_back_through_the_command_line(tmp_path: Path, cli: RunCli) -> None:
     source = vector_path("aurora-0.22.0-lifecycles.json")
     as_014, again = tmp_path / "as-0.14.jsonl", tmp_path / "again.jsonl"
-    first = run("convert", str(source), "--to", "0.14", "-o", str(as_014))
+    first = cli(["convert", str(source), "--to", "0.14", "-o", str(as_014)])
     assert first.returncode == 0, first.stderr
     assert as_014.read_text().splitlines()[0] == '{"aurora": "0.14.0"}'
     assert "defaulted" in first.stderr and "task.assignedTask.task.numCpus" in first.stderr
-    second = run("convert", str(as_014), "--to", "0.22", "-o", str(again), "--strict")
+    second = cli(["convert", str(as_014), "--to", "0.22", "-o", str(again), "--strict"])
     assert second.returncode == 0, second.stderr
     payloads = [case["payload"] for case in json.loads(source.read_text())["cases"]]
     assert again.read_text().splitlines()[1:] == payloads
-    check = run("conformance", str(as_014))
+    check = cli(["conformance", str(as_014)])
     assert check.returncode == 0 and check.stdout.strip().endswith(f"{len(payloads)} passed, 0 failed"), check.stdout
 
 
-def test_convert_strict_names_the_dropped_field(tmp_path: Path) -> None:
+def test_convert_strict_names_the_dropped_field(tmp_path: Path, cli: RunCli) -> None:
     source = vector_path("aurora-0.14.0.json")
-    got = run("convert", str(source), "--to", "0.22", "--strict", "-o", str(tmp_path / "x.jsonl"))
+    got = cli(["convert", str(source), "--to", "0.22", "--strict", "-o", str(tmp_path / "x.jsonl")])
     assert got.returncode == 2 and "Traceback" not in got.stderr
     assert "task.assignedTask.task." in got.stderr and "(--strict)" in got.stderr

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
+from aurorakit.runtime.aurora.json_path import json_path_at
+from aurorakit.runtime.aurora.payload_files import read_payload_file
 from aurorakit.runtime.errors import FileError, PayloadError
-from aurorakit.runtime.aurora.payload_files import json_path_at, read_payload_file
 
 from shared import vector_file, vector_path
 

@@ -202,7 +202,7 @@ def test_bad_settings_files_are_one_line(capsys: pytest.CaptureFixture[str], tmp
 def test_settings_file_and_flags_give_each_target_its_policies(tmp_path: Path) -> None:
     from argparse import ArgumentParser
 
-    from aurorakit.runtime.relay.target_options import add_target_arguments, targets_from_arguments
+    from aurorakit.runtime.cli.target_arguments import add_target_arguments, targets_from_arguments
     (tmp_path / "a.secret").write_text("whsec_" + "QUJD" * 8 + "\n", encoding="utf-8")
     (tmp_path / "relay.json").write_text(json.dumps({"targets": [
         {"url": "http://a/", "aurora": "0.19.1", "signingSecretFile": "a.secret",

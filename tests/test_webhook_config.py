@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from aurorakit.runtime.webhook.config import (
-    CONFIG_KEYS, RetryPolicy, WebhookConfigError, describe_keys, load_config, parse_config, read_aurora_config)
+from aurorakit.runtime.webhook.config import RetryPolicy, load_config, parse_config
+from aurorakit.runtime.webhook.webhook_json import CONFIG_KEYS, WebhookConfigError, describe_keys, read_aurora_config
 
 SAMPLE = """{
   "headers": {"Content-Type": "application/vnd.kafka.json.v1+json", "Producer-Type": "reliable"},
@@ -288,7 +288,7 @@ def test_describe_keys_lists_every_aurora_key() -> None:
     assert [line.split()[0] for line in text.splitlines()[1:5]] == ["targetURL", "timeoutMsec", "headers", "statuses"]
     assert [key.name for key in CONFIG_KEYS] == ["targetURL", "timeoutMsec", "headers", "statuses"]
     assert re.search(r"^statuses +array +0\.19 ", text, re.MULTILINE)
-    import aurorakit.runtime.webhook.config as module
+    import aurorakit.runtime.webhook.webhook_json as module
     assert all(f"``{key.name}``" in (module.__doc__ or "") for key in CONFIG_KEYS)
 
 

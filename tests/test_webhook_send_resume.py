@@ -1,8 +1,8 @@
 """``aurorakit send`` under faults, as a user runs it: SIGKILL then ``--resume``, the same send
 again, a spool on a full filesystem, damaged spools, two senders on one spool, secrets.
 
-Senders run as the real command (a subprocess, or ``main`` in-process); receivers are real
-HTTP servers on 127.0.0.1.
+Senders run as the real command: a subprocess where a signal ends it, else ``main`` in process
+(the ``cli`` fixture); receivers are real HTTP servers on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -65,9 +66,12 @@ def config_args(config: Path) -> list[str]:
     return ["--config", str(config), "--settings", str(settings_path(config))]
 
 
-def run_send(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+RunCli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def run_send_process(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "aurorakit.runtime.cli.main", "send", *args], text=True,
-                          capture_output=True, timeout=120, env=env)
+                          capture_output=True, timeout=120)
 
 
 def counters(out: str) -> dict[str, int]:
@@ -106,7 +110,7 @@ class Gate:
         return Answer()
 
 
-def test_sigkill_mid_send_then_resume_then_the_same_send_again(tmp_path: Path) -> None:
+def test_sigkill_mid_send_then_resume_then_the_same_send_again(tmp_path: Path, cli: RunCli) -> None:
     lines = payload_file(tmp_path / "events.jsonl", 60)
     spool = tmp_path / "spool.db"
     gate = Gate(hold_from=15)
@@ -128,7 +132,7 @@ def test_sigkill_mid_send_then_resume_then_the_same_send_again(tmp_path: Path) -
         before_resume = ids_by_body(server.arrivals)
         assert len(before_resume) == 16
 
-        resumed = run_send(*config_args(config), "--resume")
+        resumed = cli(["send", *config_args(config), "--resume"])
         assert resumed.returncode == 0, resumed.stderr
         stats = counters(resumed.stdout)
         assert "2 unacknowledged event(s) will be sent again" in resumed.stderr
@@ -137,13 +141,13 @@ def test_sigkill_mid_send_then_resume_then_the_same_send_again(tmp_path: Path) -
         assert len(after_resume) == 60 and len(server.arrivals) == 62
         assert {body: after_resume[body] for body in before_resume} == before_resume
 
-        again = run_send(*config_args(config), str(lines))  # same input: nothing is sent twice
+        again = cli(["send", *config_args(config), str(lines)])  # same input: nothing is sent twice
         assert again.returncode == 0, again.stderr
         assert counters(again.stdout)["duplicates"] == 60 and counters(again.stdout)["delivered"] == 0
         assert len(server.arrivals) == 62
 
         fresh = config_file(tmp_path / "fresh.json", server.url, tmp_path / "fresh.db")
-        elsewhere = run_send(*config_args(fresh), str(lines))  # another spool, another process
+        elsewhere = run_send_process(*config_args(fresh), str(lines))  # another spool, another process
         assert elsewhere.returncode == 0, elsewhere.stderr
         assert ids_by_body(server.arrivals) == after_resume  # the same ids, derived from the events
     ids = set(after_resume.values())
@@ -151,11 +155,11 @@ def test_sigkill_mid_send_then_resume_then_the_same_send_again(tmp_path: Path) -
     assert Spool(spool, create=False).counts() == SpoolCounts(delivered=60)
 
 
-def test_a_spool_on_a_full_filesystem_ends_the_run_with_one_reason(tmp_path: Path) -> None:
+def test_a_spool_on_a_full_filesystem_ends_the_run_with_one_reason(tmp_path: Path, cli: RunCli) -> None:
     lines = payload_file(tmp_path / "events.jsonl", 2000, instances=10)
     with small_filesystem(tmp_path / "small", 1024) as folder, RecordingServer() as server:
         spool = folder / "spool.db"
-        done = run_send(*config_args(config_file(tmp_path / "webhook.json", server.url, spool)), str(lines))
+        done = cli(["send", *config_args(config_file(tmp_path / "webhook.json", server.url, spool)), str(lines)])
         arrived = ids_by_body(server.arrivals)
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr
@@ -235,9 +239,10 @@ def standard_webhooks_signature(key: bytes, arrival: Arrival) -> str:
 
 
 @pytest.mark.parametrize("source", ["env", "file", "option"])
-def test_the_signing_secret_from_the_environment_a_file_or_the_command_line(tmp_path: Path, source: str) -> None:
+def test_the_signing_secret_from_the_environment_a_file_or_the_command_line(tmp_path: Path, source: str,
+                                                                          cli: RunCli) -> None:
     lines = payload_file(tmp_path / "events.jsonl", 3)
-    env = {k: v for k, v in os.environ.items() if k != "AURORAKIT_WEBHOOK_SECRET"}
+    env: dict[str, str | None] = {"AURORAKIT_WEBHOOK_SECRET": None}
     secret_args: list[str] = []
     if source == "env":
         env["AURORAKIT_WEBHOOK_SECRET"] = SECRET
@@ -248,7 +253,7 @@ def test_the_signing_secret_from_the_environment_a_file_or_the_command_line(tmp_
         secret_args = ["--secret", SECRET]
     with RecordingServer() as server:
         config = config_file(tmp_path / "webhook.json", server.url, tmp_path / "spool.db")
-        done = run_send(*config_args(config), str(lines), *secret_args, env=env)
+        done = cli(["send", *config_args(config), str(lines), *secret_args], env=env)
     assert done.returncode == 0, done.stderr
     key = base64.b64decode(SECRET.removeprefix("whsec_"))
     assert len(server.arrivals) == 3
@@ -307,7 +312,7 @@ def test_simulated_restarts_re_announce_every_task_and_each_is_sent(
     assert len({a.webhook_id for a in server.arrivals}) == 300
 
 
-def test_ctrl_c_ends_with_exact_counters_and_resume_sends_the_rest(tmp_path: Path) -> None:
+def test_ctrl_c_ends_with_exact_counters_and_resume_sends_the_rest(tmp_path: Path, cli: RunCli) -> None:
     lines = payload_file(tmp_path / "events.jsonl", 40)
     spool = tmp_path / "spool.db"
     port = unused_port()  # nothing listens yet: every attempt fails and is retried
@@ -327,6 +332,6 @@ def test_ctrl_c_ends_with_exact_counters_and_resume_sends_the_rest(tmp_path: Pat
     assert (stats["delivered"], stats["given_up"], stats["pending"]) == (0, 0, 40), out
     assert stats["webhooks_attempts"] == stats["webhooks_errors"] > 0
     with RecordingServer(port=port) as server:
-        resumed = run_send(*config_args(config), "--resume")
+        resumed = cli(["send", *config_args(config), "--resume"])
     assert resumed.returncode == 0, resumed.stderr
     assert counters(resumed.stdout)["delivered"] == 40 == len(ids_by_body(server.arrivals))

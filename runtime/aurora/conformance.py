@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from ..errors import AurorakitError
-from .event import TaskStateChange, apply_hash_policy, decode_event
 from ..identity import IdentityTable, UnknownIdentity
-from .payload_files import Payload, PayloadFile, json_path_at
 from ..unhashed import unhashed_copy
+from .event import TaskStateChange, apply_hash_policy, decode_event
+from .json_path import json_path_at
+from .payload_files import Payload, PayloadFile
 
 
 @dataclass

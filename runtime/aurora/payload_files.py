@@ -8,8 +8,8 @@ webhook docs give their example in; blocks that are not events are skipped).
 ``-`` is standard input.
 
 Files are read incrementally so that a file of any size takes bounded
-memory: JSON lines line by line, vector files case by case (ijson), documents
-line by line. :func:`open_payload_file` reads just enough to know the kind
+memory: JSON lines line by line, vector files case by case (``vector_stream.py``),
+documents line by line. :func:`open_payload_file` reads just enough to know the kind
 of file and a vector file's header; iterating gives the payloads. A payload
 the reader cannot take out of its file (a line that is not UTF-8, a case
 without a payload string) comes as a :class:`Payload` with ``problem`` set,
@@ -21,7 +21,6 @@ file (missing, a directory, empty, binary, truncated in its structure) raise
 from __future__ import annotations
 
 import io
-import json
 import os
 import re
 import stat
@@ -31,17 +30,15 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import IO, Any
 
-import ijson  # type: ignore[import-untyped]  # (no stubs; used through parse() and ObjectBuilder)
 import orjson
-from ijson.common import ObjectBuilder  # type: ignore[import-untyped]
 
 from ..errors import FileError, PayloadError
 from .releases import ReleaseError, recorded_release
+from .vector_stream import stream_vector_file
 
 _FIRST_KEY = re.compile(rb'^\s*\{\s*"([^"\\]*)"')
 # Keys a vector file's header has (the shared vectors' and simulate --dry-run's).
 _VECTOR_KEYS = {b"aurora", b"optional", b"identity", b"cases", b"models", b"seed"}
-_HEADER_LIMIT = 1 << 20  # header values (the identity table) bigger than this are not a vector file's
 _KINDS = "expected JSON, JSON lines, a vector file or ```json blocks"
 
 
@@ -184,10 +181,9 @@ def _detect(path: str, stream: IO[bytes]) -> PayloadFile:
     start = b"".join(raw for _, raw in rest)
     key = _FIRST_KEY.match(start)
     if key and key.group(1) in _VECTOR_KEYS:  # a vector file, pretty or one case a line
-        events = ijson.basic_parse(_Replay(start, stream), use_float=True)
-        header, cases = _vector_header(path, events)
+        header, cases = stream_vector_file(path, start, stream)
         _set_header(made, header)
-        made._items = _streamed_cases(path, events) if cases else iter(())
+        made._items = _vector_cases(path, cases)
         return made
     pretty = first_stripped == b"{" or second is None or not second[1].strip().startswith(b"{")
     if not pretty:  # JSON lines whose first line is bad: report it and go on
@@ -200,8 +196,7 @@ def _detect(path: str, stream: IO[bytes]) -> PayloadFile:
 def _numbered_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
     # Binary lines end at b"\n" only: Gson leaves U+0085, U+2028 and friends
     # unescaped, and splitting at them would cut a payload.
-    for number, raw in enumerate(stream, 1):
-        yield number, raw
+    yield from enumerate(stream, 1)
 
 
 def _chain(first: list[tuple[int, bytes]], rest: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, bytes]]:
@@ -308,124 +303,3 @@ def _case_payload(path: str, index: int, case: Any) -> Payload:
     hashed, old = case.get("hashed"), case.get("oldState")
     return Payload(label, case["payload"], hashed if isinstance(hashed, str) else None,
                    old if isinstance(old, str) else None)
-
-
-_Events = Iterator[tuple[str, Any]]  # ijson.basic_parse: (event, value), no prefixes (they grow with depth)
-_STARTS = ("start_map", "start_array")
-_ENDS = ("end_map", "end_array")
-_MAX_DEPTH = 64  # a vector file is 3 levels deep; deeper is not one (and must not cost memory or recursion)
-
-
-def _vector_header(path: str, events: _Events) -> tuple[dict[str, Any], bool]:
-    """The top-level values before ``cases`` and whether a ``cases`` array follows."""
-    header: dict[str, Any] = {}
-    try:
-        event, value = next(events)
-        if event != "start_map":
-            raise PayloadError(f"{path}: expected a vector file's object")
-        for event, value in events:
-            if event == "end_map":
-                return header, False
-            key = value  # a map_key: the value follows
-            event, value = next(events)
-            if key == "cases":
-                if event != "start_array":
-                    raise PayloadError(f"{path}: cases: expected an array of cases")
-                return header, True
-            header[key] = _build(event, value, events, path, key, 1)
-    except (ijson.JSONError, StopIteration, UnicodeDecodeError) as err:
-        raise PayloadError(f"{path}: not a complete vector file ({_reason(err)})") from None
-    raise PayloadError(f"{path}: not a complete vector file (it ends early)")
-
-
-def _build(event: str, value: Any, events: _Events, path: str, where: str, depth: int) -> Any:
-    """The value whose first event is ``event``, ``depth`` levels down, built without recursion."""
-    builder = ObjectBuilder()
-    builder.event(event, value)
-    level = 1 if event in _STARTS else 0
-    count = 0
-    while level:
-        event, value = next(events)
-        builder.event(event, value)
-        level += (event in _STARTS) - (event in _ENDS)
-        count += 1
-        if depth + level > _MAX_DEPTH:
-            raise PayloadError(f"{path}: {where}: nested too deeply for a vector file")
-        if count > _HEADER_LIMIT:
-            raise PayloadError(f"{path}: {where}: too large for a vector file's header or case")
-    return builder.value
-
-
-def _streamed_cases(path: str, events: _Events) -> Iterator[Payload]:
-    index = 0
-    try:
-        for event, value in events:
-            if event == "end_array":  # the end of "cases"
-                break
-            yield _case_payload(path, index, _build(event, value, events, path, f"case {index}", 2))
-            index += 1
-        level = 1
-        for event, _ in events:  # the rest must be well-formed too
-            level += (event in _STARTS) - (event in _ENDS)
-            if level > _MAX_DEPTH:
-                raise PayloadError(f"{path}: after the cases: nested too deeply for a vector file")
-    except (ijson.JSONError, StopIteration, UnicodeDecodeError) as err:
-        raise PayloadError(f"{path}: case {index}: the file breaks off or is not JSON ({_reason(err)}); "
-                           f"{index} case(s) read before it") from None
-
-
-def _reason(err: BaseException) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0] if text else "the file ends early"
-
-
-class _Replay:
-    """The bytes already read from a stream, then the rest of the stream (what ijson reads)."""
-
-    def __init__(self, start: bytes, rest: IO[bytes]) -> None:
-        self._start = start
-        self._rest = rest
-
-    def read(self, size: int = -1) -> bytes:
-        if self._start:
-            if size < 0 or size >= len(self._start):
-                out, self._start = self._start, b""
-                return out
-            out, self._start = self._start[:size], self._start[size:]
-            return out
-        return self._rest.read(size)
-
-
-def json_path_at(text: str, offset: int) -> str:
-    """The JSON path of the value that contains character ``offset`` of ``text``."""
-    stack: list[list[Any]] = []  # per open container: [bracket, key or index, expecting a key]
-    i, end = 0, min(offset, len(text))
-    while i < end:
-        c = text[i]
-        if c == '"':
-            j = i + 1
-            while j < len(text) and text[j] != '"':
-                j += 2 if text[j] == "\\" else 1
-            if stack and stack[-1][2]:
-                stack[-1][1] = json.loads(text[i:j + 1])
-                stack[-1][2] = False
-            i = j + 1
-            continue
-        if c == "{":
-            stack.append(["{", None, True])
-        elif c == "[":
-            stack.append(["[", 0, False])
-        elif c in "}]" and stack:
-            stack.pop()
-        elif c == "," and stack:
-            if stack[-1][0] == "[":
-                stack[-1][1] += 1
-            else:
-                stack[-1][2] = True
-        i += 1
-    out = ""
-    for bracket, part, _ in stack:
-        if part is None:
-            continue
-        out += f"[{part}]" if bracket == "[" else (f".{part}" if out else str(part))
-    return out or "$"

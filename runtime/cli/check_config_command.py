@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from ..webhook.check_config import check_config, report_json, report_text
-from ..webhook.config import describe_keys
+from ..webhook.webhook_json import describe_keys
 from .output import command
 
 CHECK_CONFIG_EXAMPLES = """\

@@ -15,53 +15,55 @@ from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import Any
 
-from .output import EXIT_ERROR, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, command, emit, print_error, say
-from ..errors import AurorakitError, PayloadError, UsageError
 from ..aurora.payload_files import Payload, PayloadFile, open_payload_file
+from ..errors import AurorakitError, PayloadError, UsageError
+from .output import EXIT_ERROR, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, command, emit, print_error, say
 from .progress import Progress
 
 FILE_HELP = "payload files: JSON, JSON lines, vector files, documents with ```json blocks; - reads stdin"
 
 
 def add_commands(commands: Any) -> None:
-    sub = command(commands, "conformance", "check decode/encode and rehashing against captured payloads",
-                  "For every case of each vector file: (a) decode then encode, and (b) decode, clear\n"
-                  "every cachedHashCode, rehash as the case's 'hashed' says with the file's identity\n"
-                  "table, then encode. A case passes when both give exactly its payload.\n"
-                  "Models come from the file's 'aurora' release unless given. The last line reads\n"
-                  "'N passed, M failed'. With -q only failures and that line are printed.")
-    sub.add_argument("files", nargs="+", metavar="FILE", help="vector files (or payload files, check (a) only)")
+    sub = _file_command(commands, "conformance", "check decode/encode and rehashing against captured payloads",
+                        "For every case of each vector file: (a) decode then encode, and (b) decode, clear\n"
+                        "every cachedHashCode, rehash as the case's 'hashed' says with the file's identity\n"
+                        "table, then encode. A case passes when both give exactly its payload.\n"
+                        "Models come from the file's 'aurora' release unless given. The last line reads\n"
+                        "'N passed, M failed'. With -q only failures and that line are printed.",
+                        _conformance, "vector files (or payload files, check (a) only)")
     models_options(sub)
-    sub.set_defaults(handler=_conformance)
 
-    sub = command(commands, "decode", "show payloads as typed objects",
-                  "Decode each payload in FILE (JSON, JSON lines, a vector file or a document\n"
-                  "with ```json blocks) and print it as a tree of typed objects, each with its\n"
-                  "recorded cachedHashCode (--json: each object's hash by JSON path).")
-    sub.add_argument("files", nargs="+", metavar="FILE", help=FILE_HELP)
+    sub = _file_command(commands, "decode", "show payloads as typed objects",
+                        "Decode each payload in FILE (JSON, JSON lines, a vector file or a document\n"
+                        "with ```json blocks) and print it as a tree of typed objects, each with its\n"
+                        "recorded cachedHashCode (--json: each object's hash by JSON path).", _decode)
     any_order_option(sub)
     models_options(sub)
-    sub.set_defaults(handler=_decode)
 
-    sub = command(commands, "verify", "check each recorded cachedHashCode against its object's fields",
-                  "Recompute each object's hash from its own fields, taking the recorded hashes of\n"
-                  "the objects under it, and report every mismatch by JSON path. Objects whose hash\n"
-                  "needs an identity hash the table lacks are listed as not verifiable.")
-    sub.add_argument("files", nargs="+", metavar="FILE", help=FILE_HELP)
+    sub = _file_command(commands, "verify", "check each recorded cachedHashCode against its object's fields",
+                        "Recompute each object's hash from its own fields, taking the recorded hashes of\n"
+                        "the objects under it, and report every mismatch by JSON path. Objects whose hash\n"
+                        "needs an identity hash the table lacks are listed as not verifiable.", _verify)
     sub.add_argument("--identity", metavar="FILE", help="identity table (default: the vector file's, else none)")
     any_order_option(sub)
     models_options(sub)
-    sub.set_defaults(handler=_verify)
 
-    sub = command(commands, "calibrate", "recover identity hashes from captured payloads",
-                  "Solve the identity hashes of enum constants and union arms from the recorded\n"
-                  "hashes in captured payloads (union hashes, structs with one unknown enum field),\n"
-                  "repeating until nothing new is found, and report what stays unknown.")
-    sub.add_argument("files", nargs="+", metavar="FILE", help=FILE_HELP)
+    sub = _file_command(commands, "calibrate", "recover identity hashes from captured payloads",
+                        "Solve the identity hashes of enum constants and union arms from the recorded\n"
+                        "hashes in captured payloads (union hashes, structs with one unknown enum field),\n"
+                        "repeating until nothing new is found, and report what stays unknown.", _calibrate)
     sub.add_argument("-o", "--output", required=True, metavar="identity.json", help="where to save the table")
     sub.add_argument("--start", metavar="FILE", help="an identity table to start from")
     models_options(sub)
-    sub.set_defaults(handler=_calibrate)
+
+
+def _file_command(commands: Any, name: str, summary: str, description: str,
+                  handler: Callable[[argparse.Namespace], int], files_help: str = FILE_HELP) -> argparse.ArgumentParser:
+    """A subcommand reading payload files (FILE ...), run by ``handler``."""
+    sub: argparse.ArgumentParser = command(commands, name, summary, description)
+    sub.add_argument("files", nargs="+", metavar="FILE", help=files_help)
+    sub.set_defaults(handler=handler)
+    return sub
 
 
 def any_order_option(sub: argparse.ArgumentParser) -> None:
@@ -252,8 +254,8 @@ def _conformance(args: argparse.Namespace) -> int:
 
 # -- decode ------------------------------------------------------------------------
 def _decode(args: argparse.Namespace) -> int:
-    from ..treeview import render_event
     from ..aurora.verify import walk
+    from ..treeview import render_event
     run = PayloadRun(args)
     decoded = 0
     try:
@@ -276,8 +278,8 @@ def _decode(args: argparse.Namespace) -> int:
 
 # -- verify --------------------------------------------------------------------------
 def _verify(args: argparse.Namespace) -> int:
-    from ..identity import IdentityTable
     from ..aurora.verify import verify
+    from ..identity import IdentityTable
     run = PayloadRun(args)
     given = IdentityTable.load(args.identity, strict=True) if args.identity else None
     payloads = checked = mismatches = unverifiable = 0
@@ -317,8 +319,8 @@ def _verify(args: argparse.Namespace) -> int:
 
 # -- calibrate -----------------------------------------------------------------------
 def _calibrate(args: argparse.Namespace) -> int:
-    from ..identity import IdentityTable
     from ..aurora.verify import calibrate
+    from ..identity import IdentityTable
     run = PayloadRun(args)
     start = IdentityTable.load(args.start, strict=True) if args.start else None
     try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import fcntl
 import json
 import logging
 import os
@@ -15,17 +14,18 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..errors import AurorakitError
-from .argtypes import port, positive_int
-from .output import command
 from ..aurora.profiles import profile_for
-from ..webhook.receiver import is_loopback
+from ..errors import AurorakitError
 from ..relay.http_target import HttpTarget
 from ..relay.nats_sink import DEFAULT_WINDOW, NatsSink
 from ..relay.outbox import Outbox
 from ..relay.relay import DEFAULT_MAX_PENDING, Relay, check_exposure
 from ..relay.sinks import Sink
-from ..relay.target_options import add_target_arguments, targets_from_arguments
+from ..webhook.owner_lock import LockHeld, take_lock
+from ..webhook.receiver import is_loopback
+from .argtypes import port, positive_int
+from .output import command
+from .target_arguments import add_target_arguments, targets_from_arguments
 
 
 class RelayCommandError(AurorakitError):
@@ -159,19 +159,12 @@ def _lock_record(path: str) -> int:
     when the process ends, however it ends."""
     lock_path = path + ".lock"
     try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        return take_lock(lock_path)
+    except LockHeld as held:
+        raise RelayCommandError(f"--record {path} is in use by another relay (process {held.owner}); "
+                                f"give each relay its own record") from None
     except OSError as err:
         raise RelayCommandError(f"--record {path}: cannot open {lock_path}: {err.strerror or err}") from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        owner = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
-        os.close(fd)
-        raise RelayCommandError(f"--record {path} is in use by another relay (process {owner}); "
-                                f"give each relay its own record") from None
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
-    return fd
 
 
 def _print_dead_letters(args: argparse.Namespace) -> int:

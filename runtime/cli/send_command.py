@@ -6,18 +6,19 @@ import argparse
 import dataclasses
 from typing import Any
 
-from ..errors import PayloadError
 from ..aurora.payload_files import open_payload_file
 from ..aurora.releases import parse_release
+from ..errors import PayloadError
 from ..webhook import settings as aurorakit_settings
 from ..webhook.aurora_clients import describe_quirks
-from ..webhook.config import WebhookConfig, describe_keys, load_config
+from ..webhook.config import WebhookConfig, load_config
 from ..webhook.outgoing import OccurrenceIds
 from ..webhook.payloads import outgoing_from_text
 from ..webhook.receive_tools import SECRET_ENV, SECRET_SOURCES_HELP, read_secret
 from ..webhook.redaction import redact_url
 from ..webhook.signing import SecretFormatError, decode_secret
 from ..webhook.spool_salvage import salvage
+from ..webhook.webhook_json import describe_keys
 from .argtypes import non_negative_float
 from .output import command, say
 from .payload_commands import PayloadRun

@@ -1,7 +1,7 @@
 """``aurorakit check-config``: would this Aurora release start with this ``webhook.json``, and what would it send?
 
 :func:`check_config` reads the file as the release would
-(:func:`~aurorakit.runtime.webhook.config.read_aurora_config`) and describes
+(:func:`~aurorakit.runtime.webhook.webhook_json.read_aurora_config`) and describes
 the result from the release's facts in ``runtime/aurora/profiles.py`` and its client's
 in ``aurora_clients.py`` (the ones delivery 'aurora' acts on): the target,
 the headers as a receiver sees them (the configured ones, those the
@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from ..aurora.profiles import charset_of, profile_for
-
 from .aurora_clients import JAVA_VERSION, behaviour_for, request_headers, timeout_meaning
-from .config import AuroraConfig, WebhookConfigError, read_aurora_config, sending_problem
+from .config import sending_problem
 from .redaction import REDACTED, is_sensitive_header, redact_url
 from .settings import DELIVERY_MODES
+from .webhook_json import AuroraConfig, WebhookConfigError, read_aurora_config
 
 TIMESTAMP_VALUE = "<epoch milliseconds when sent>"
 _HOST = "<host>"  # left out of the report, as Content-Length is

@@ -34,12 +34,13 @@ from typing import Any
 
 from ..errors import AurorakitError
 from ..aurora.releases import ProfileError, parse_release
+from ..scalars import I32
 
 from .receive_tools import SECRET_ENV  # the same secret, by the same names, as aurorakit receive
 from .signing import SecretFormatError, decode_secret
 
 DELIVERY_MODES: tuple[str, ...] = ("reliable", "aurora")
-MAX_JAVA_INT = 2**31 - 1
+MAX_JAVA_INT = I32.high
 MAX_WORKERS = 64
 SETTINGS_ENV = "AURORAKIT_SETTINGS"
 

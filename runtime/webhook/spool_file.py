@@ -6,13 +6,13 @@ re-exports them.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import sqlite3
 import stat
 import tempfile
 
 from ..errors import AurorakitError
+from . import owner_lock
 
 
 class SpoolError(AurorakitError):
@@ -35,23 +35,13 @@ def take_lock(path: str) -> int:
     """Lock ``path``'s spool for this process (``PATH.lock`` holds the owner's pid)."""
     lock_path = path + ".lock"
     try:
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        return owner_lock.take_lock(lock_path)
+    except owner_lock.LockHeld as held:
+        raise SpoolBusyError(f"spool {path} is in use by another sender (process {held.owner}); "
+                             f"wait for it to end, or give each sender its own spool") from None
     except OSError as err:
         raise SpoolError(f"spool {path}: cannot open it: {err.strerror or err} "
                          f"(making its lock file {lock_path})") from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        owner = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
-        os.close(fd)
-        raise SpoolBusyError(f"spool {path} is in use by another sender (process {owner}); "
-                             f"wait for it to end, or give each sender its own spool") from None
-    try:
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
-    except OSError:
-        pass  # the pid is only a hint for the message above; the flock is what counts
-    return fd
 
 
 def check_or_create(path: str, create: bool, schema: str) -> None:
