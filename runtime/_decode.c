@@ -33,7 +33,7 @@ static PyTypeObject *first_sight;   /* codec_support._FirstSight */
 static Py_ssize_t off_fs_tree, off_fs_obj, off_fs_span, off_set_members, off_map_hash;
 static long long parse_declined;
 
-typedef struct { const char *p, *end; } Text;
+typedef struct { const char *p, *end; int ascii_only; } Text;  /* ascii_only: decline other bytes in strings */
 
 #define LOSSLESS 9.223372036854776e18  /* 2^63: beyond, Java's text decides (codec_support.java_double) */
 #define EXACT_INT 9007199254740992LL   /* 2^53: an integer written for a double is exact up to here */
@@ -108,7 +108,7 @@ static PyObject *parse_string(Text *t) {
         ascii &= ch < 0x80;
         q++;
     }
-    if (q >= t->end) return NOT_HANDLED;
+    if (q >= t->end || (!ascii && t->ascii_only)) return NOT_HANDLED;
     t->p = q + 1;
     if (!escaped) {
         if (ascii) {
@@ -446,16 +446,26 @@ fail:
     return NULL;
 }
 
-/* parse_event(task_cls, text): (task, oldState member or None, its ScheduleStatus name or None) read
-   from a TaskStateChange's text, or None when the usual decoding must read it */
+/* parse_event(task_cls, text, ascii_only): (task, oldState member or None, its ScheduleStatus name or None)
+   read from a TaskStateChange's text (a str, or bytes: UTF-8, or with ascii_only of a charset that is
+   ASCII's superset), or None when the usual decoding must read it. Bytes need no check of their own:
+   anything not UTF-8 (or not ASCII) outside a string is not JSON, and every string is checked. */
 static PyObject *parse_event(PyObject *self, PyObject *args) {
     PyObject *cls, *text, *task = NULL, *name = NULL, *member = NULL;
-    if (!PyArg_ParseTuple(args, "OU", &cls, &text)) return NULL;
+    int ascii_only;
+    if (!PyArg_ParseTuple(args, "OOp", &cls, &text, &ascii_only)) return NULL;
     ParseSpec *ps = parse_spec(cls);
     Py_ssize_t size = 0;
-    const char *data = ps == NULL ? NULL : PyUnicode_AsUTF8AndSize(text, &size);
+    const char *data = NULL;
+    if (ps != NULL && PyBytes_CheckExact(text)) {
+        data = PyBytes_AS_STRING(text);
+        size = PyBytes_GET_SIZE(text);
+    } else if (ps != NULL && PyUnicode_CheckExact(text)) {
+        data = PyUnicode_AsUTF8AndSize(text, &size);
+        ascii_only = 0;
+    }
     if (data == NULL) goto declined;  /* e.g. a lone surrogate: not UTF-8 */
-    Text t = {data, data + size};
+    Text t = {data, data + size, ascii_only};
     int hashed = 1;
     if (!take(&t, '{') || !take_named(&t, "task") || (task = parse_struct(ps, &t, 0, &hashed)) == NULL) goto declined;
     if (!take(&t, ',') || !take_named(&t, "oldState") || !take(&t, '{')) goto declined;

@@ -112,13 +112,15 @@ PARSE = DECODE and os.environ.get("AURORAKIT_ACCEL_PARSE", "1") != "0"
 _builders: dict[type[Any], Any] = {}  # class -> the builder installed as its _gson_decode
 
 
-def parse_event(task_cls: type[Any], text: str) -> tuple[Any, str | None, str | None] | None:
+def parse_event(task_cls: type[Any], text: str | bytes, ascii_only: bool = False
+                ) -> tuple[Any, str | None, str | None] | None:
     """(task, ``oldState``'s member or None, its status name or None) read straight from an event's text
     by the compiled parser, members in Gson's order; None when it declines (the usual decoding then reads
-    it) or when ``task_cls`` does not decode with the builder."""
+    it) or when ``task_cls`` does not decode with the builder. ``text``: a str, or UTF-8 bytes
+    (``ascii_only``: bytes of a charset that agrees with UTF-8 only on ASCII; it declines any other)."""
     if not PARSE or task_cls.__dict__.get("_gson_decode") is not _builders.get(task_cls):
         return None
-    return _speedups.parse_event(task_cls, text)  # type: ignore[no-any-return]
+    return _speedups.parse_event(task_cls, text, ascii_only)  # type: ignore[no-any-return]
 
 
 def _install_decoder(cls: type[Any], gson: ModuleType) -> None:

@@ -85,10 +85,10 @@ def parsed_without_declining() -> Iterator[None]:
     assert parse_fallbacks() == declined, "the parser declined an event"
 
 
-def _read(payload: str, release: str, strict: bool = True) -> tuple[str, Any]:
+def _read(payload: str | bytes, release: str, strict: bool = True, **how: Any) -> tuple[str, Any]:
     """What decoding gives: the event's fields and caches, its text again, every hash; or the error."""
     def step() -> Any:
-        event = decode_event(payload, RELEASES[release], strict=strict)
+        event = decode_event(payload, RELEASES[release], strict=strict, **how)
         shape = [(type(o), o._pyhash) for o in _objects(event.task)]
         caches = _caches(event.task)
         text = event.encode()
@@ -98,12 +98,13 @@ def _read(payload: str, release: str, strict: bool = True) -> tuple[str, Any]:
     return _outcome(step)
 
 
-def _both(payload: str, release: str, strict: bool = True, parse: bool = True) -> tuple[Any, Any]:
+def _both(payload: str | bytes, release: str, strict: bool = True, parse: bool = True,
+          **how: Any) -> tuple[Any, Any]:
     models = MODELS[release]
     with decoding(models, compiled=False):
-        expected = _read(payload, release, strict)
+        expected = _read(payload, release, strict, **how)
     with decoding(models, compiled=True, parse=parse):
-        got = _read(payload, release, strict)
+        got = _read(payload, release, strict, **how)
     return expected, got
 
 
@@ -396,3 +397,35 @@ def test_random_tasks_read_from_text_the_same(data: st.DataObject) -> None:
     payload = '{"task":' + models.ScheduledTask._gson_encode(task) + ',"oldState":' + old_state + "}"
     expected, got = _both(payload, release)
     assert got == expected
+
+
+BODIES = ("raw é 日本 😀", r"\u00e9 escaped", "plain ascii")
+BAD_BYTES = (b"\xff", b"\xc3", b"\xed\xa0\x80", b"\xe9", b"\xc0\xaf")
+
+
+@pytest.mark.parametrize("release", sorted(MODELS))
+def test_bytes_in_every_charset_read_the_same(release: str) -> None:
+    """Bodies as bytes: the parser reads UTF-8 (and ASCII-only ISO-8859-1) bytes itself, declines the rest."""
+    payload = vector_file(f"aurora-{RELEASES[release]}-lifecycles.json")["cases"][0]["payload"]
+    where = '"role":"www-data"'
+    assert where in payload
+    bodies = [payload.replace(where, f'"role":"{text}"', 1) for text in BODIES]
+    cases: list[tuple[bytes, dict[str, Any]]] = []
+    for body in bodies:
+        for charset in ("utf-8", "iso-8859-1", "UTF8", "latin-1", "cp1252", "utf-16"):
+            try:
+                data = body.encode(charset)
+            except UnicodeEncodeError:
+                data = body.encode(charset, "replace")
+            cases += [(data, {"encoding": charset}), (data, {"content_type": f"application/json; charset={charset}"}),
+                      (data, {})]
+    raw = payload.encode("utf-8")
+    at = raw.index(b"www-data") + 3
+    for bad in BAD_BYTES:
+        cases += [(raw[:at] + bad + raw[at:], {"encoding": "utf-8"}), (raw[:at] + bad + raw[at:], {})]
+    cases += [(b"\xef\xbb\xbf" + raw, {"encoding": "utf-8"}), (raw + b"\x80", {"encoding": "utf-8"})]
+    with parsed_without_declining():  # UTF-8 bytes of the vector: the parser reads them
+        assert _both(raw, release, encoding="utf-8")[0][0] == "ok"
+    for data, how in cases:
+        expected, got = _both(data, release, **how)
+        assert got == expected, (data, how)

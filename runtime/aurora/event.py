@@ -299,18 +299,34 @@ def decode_event(data: Data, release: ModuleType | ReleaseLike | type[Any] | Non
     ``strict=False`` accepts members in any order (hand-edited input).
     """
     package, profile = _resolve(release)
+    event = None
     if isinstance(data, (bytes, bytearray, memoryview)):
-        data = _wire_text(bytes(data), profile or _default_profile(package), content_type, encoding)
-    event = _parsed_event(package, data) if strict and data.__class__ is str else None
+        data = bytes(data)
+        charset = encoding or (profile or _default_profile(package)).wire_charset(content_type)
+        if strict:
+            event = _parsed_event(package, data, _ASCII_SUPERSETS.get(charset.lower()))
+        if event is None:
+            data = _wire_text(data, charset)
+    elif strict and data.__class__ is str:
+        event = _parsed_event(package, data, "utf-8")
     if event is None:
         event = read_json(lambda tree: _decode_event_tree(tree, package, strict), data, strict=strict)
     event.profile = profile
     return event
 
 
-def _parsed_event(package: ModuleType, text: str) -> TaskStateChange[Any] | None:
-    """The event read by the compiled parser straight from its text; None where it declines."""
-    parsed = parse_event(package.ScheduledTask, text)
+# Charsets whose bytes the compiled parser reads as they are: UTF-8, and ISO-8859-1 while the
+# bytes are ASCII (it declines text with others, which _wire_text then decodes).
+_ASCII_SUPERSETS = {"utf-8": "utf-8", "utf8": "utf-8", "iso-8859-1": "ascii", "latin-1": "ascii",
+                    "latin1": "ascii", "us-ascii": "ascii", "ascii": "ascii"}
+
+
+def _parsed_event(package: ModuleType, text: str | bytes, charset: str | None) -> TaskStateChange[Any] | None:
+    """The event read by the compiled parser straight from its text (str, or bytes in ``charset``);
+    None where it declines or cannot read the charset."""
+    if charset is None:
+        return None
+    parsed = parse_event(package.ScheduledTask, text, charset == "ascii")
     if parsed is None:
         return None
     task, form, name = parsed
@@ -341,8 +357,7 @@ def _resolve(given: ModuleType | ReleaseLike | type[Any] | None) -> tuple[Module
     return models, profile
 
 
-def _wire_text(body: bytes, profile: Profile, content_type: str | None, encoding: str | None) -> str:
-    charset = encoding or profile.wire_charset(content_type)
+def _wire_text(body: bytes, charset: str) -> str:
     try:
         return body.decode(charset)
     except LookupError:
