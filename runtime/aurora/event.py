@@ -315,6 +315,8 @@ def decode_event(data: Data, release: ModuleType | ReleaseLike | type[Any] | Non
     return event
 
 
+_STATUSES: dict[str, dict[str, Any]] = {}
+
 # Charsets whose bytes the compiled parser reads as they are: UTF-8, and ISO-8859-1 while the
 # bytes are ASCII (it declines text with others, which _wire_text then decodes).
 _ASCII_SUPERSETS = {"utf-8": "utf-8", "utf8": "utf-8", "iso-8859-1": "ascii", "latin-1": "ascii",
@@ -332,7 +334,10 @@ def _parsed_event(package: ModuleType, text: str | bytes, charset: str | None) -
     task, form, name = parsed
     old_state = None
     if form is not None:
-        old_state = package.ScheduleStatus.__members__.get(name)
+        statuses = _STATUSES.get(package.__name__)
+        if statuses is None:  # Enum.__members__ builds a mapping proxy each time (~1 us): kept per package
+            statuses = _STATUSES[package.__name__] = dict(package.ScheduleStatus.__members__)
+        old_state = statuses.get(name)
         if old_state is None:  # not a status: the usual decoding says so
             return None
     event: TaskStateChange[Any] = TaskStateChange.__new__(TaskStateChange)
@@ -352,9 +357,14 @@ def _resolve(given: ModuleType | ReleaseLike | type[Any] | None) -> tuple[Module
     if isinstance(given, ModuleType):
         return given, _own_release(given)
     profile = _named_profile(given)
-    models = profile.models()
+    models = _PACKAGES.get(profile.models_package or "")
+    if models is None:  # import_module costs ~1.6 us an event even when imported: kept once imported
+        models = _PACKAGES[profile.models_package or ""] = profile.models()
     _own_release(models)
     return models, profile
+
+
+_PACKAGES: dict[str, ModuleType] = {}
 
 
 def _wire_text(body: bytes, charset: str) -> str:
