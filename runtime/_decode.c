@@ -292,21 +292,26 @@ static PyObject *parse_value(Spec *s, Text *t, int depth, int *hashed) {
     }
     case K_LIST: case K_SET: {
         if (!take(t, '[')) return NOT_HANDLED;
-        PyObject *items = PyList_New(0);
-        if (items == NULL) return NULL;
+        PyObject *tuple = PyTuple_New(0);  /* grown in place: nobody else sees it before it is returned */
+        Py_ssize_t n = 0;
+        if (tuple == NULL) return NULL;
         if (!take(t, ']')) {
             do {
                 PyObject *item = parse_value(s->elem, t, depth, hashed);
-                if (item == NULL || PyList_Append(items, item) < 0) { Py_XDECREF(item); Py_DECREF(items); return NULL; }
-                Py_DECREF(item);
+                if (item == NULL) { Py_DECREF(tuple); return NULL; }
+                if (n == PyTuple_GET_SIZE(tuple) && _PyTuple_Resize(&tuple, n < 4 ? 4 : 2 * n) < 0) {
+                    Py_DECREF(item);
+                    return NULL;
+                }
+                PyTuple_SET_ITEM(tuple, n++, item);
             } while (take(t, ','));
-            if (!take(t, ']')) { Py_DECREF(items); return NOT_HANDLED; }
+            if (!take(t, ']') || (n < PyTuple_GET_SIZE(tuple) && _PyTuple_Resize(&tuple, n) < 0)) {
+                Py_XDECREF(tuple);
+                return NULL;
+            }
         }
-        PyObject *tuple = PyList_AsTuple(items);
-        Py_DECREF(items);
-        if (tuple == NULL || s->kind == K_LIST) return tuple;
+        if (s->kind == K_LIST) return tuple;
         PyObject *members = PyDict_New(), *made = NULL;  /* OrderedSet.from_unique, equal elements refused */
-        Py_ssize_t n = PyTuple_GET_SIZE(tuple);
         for (Py_ssize_t i = 0; members != NULL && i < n; i++)
             if (PyDict_SetItem(members, PyTuple_GET_ITEM(tuple, i), Py_None) < 0) Py_CLEAR(members);
         if (members != NULL && PyDict_GET_SIZE(members) == n && (made = ordered_set->tp_alloc(ordered_set, 0))) {
