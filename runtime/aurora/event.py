@@ -357,14 +357,14 @@ def _resolve(given: ModuleType | ReleaseLike | type[Any] | None) -> tuple[Module
     if isinstance(given, ModuleType):
         return given, _own_release(given)
     profile = _named_profile(given)
-    models = _PACKAGES.get(profile.models_package or "")
+    models = _RELEASE_PACKAGES.get(profile.models_package or "")
     if models is None:  # import_module costs ~1.6 us an event even when imported: kept once imported
-        models = _PACKAGES[profile.models_package or ""] = profile.models()
+        models = _RELEASE_PACKAGES[profile.models_package or ""] = profile.models()
     _own_release(models)
     return models, profile
 
 
-_PACKAGES: dict[str, ModuleType] = {}
+_RELEASE_PACKAGES: dict[str, ModuleType] = {}  # a profile's models_package -> the package
 
 
 def _wire_text(body: bytes, charset: str) -> str:
