@@ -120,7 +120,7 @@ def parse_event(task_cls: type[Any], text: str | bytes, ascii_only: bool = False
     (``ascii_only``: bytes of a charset that agrees with UTF-8 only on ASCII; it declines any other)."""
     if not PARSE or task_cls.__dict__.get("_gson_decode") is not _builders.get(task_cls):
         return None
-    return _speedups.parse_event(task_cls, text, ascii_only)  # type: ignore[no-any-return]
+    return _speedups.parse_event(task_cls, text, ascii_only)
 
 
 def _install_decoder(cls: type[Any], gson: ModuleType) -> None:

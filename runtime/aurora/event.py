@@ -337,7 +337,7 @@ def _parsed_event(package: ModuleType, text: str | bytes, charset: str | None) -
         statuses = _STATUSES.get(package.__name__)
         if statuses is None:  # Enum.__members__ builds a mapping proxy each time (~1 us): kept per package
             statuses = _STATUSES[package.__name__] = dict(package.ScheduleStatus.__members__)
-        old_state = statuses.get(name)
+        old_state = statuses.get(name or "")  # a name whenever a form
         if old_state is None:  # not a status: the usual decoding says so
             return None
     event: TaskStateChange[Any] = TaskStateChange.__new__(TaskStateChange)
