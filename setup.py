@@ -7,4 +7,5 @@ and works the same (see README, "The optional accelerator").
 
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("aurorakit.runtime._speedups", ["runtime/_speedups.c"], optional=True)])
+setup(ext_modules=[Extension("aurorakit.runtime._speedups", ["runtime/_speedups.c"],
+                               depends=["runtime/_decode.c"], optional=True)])

@@ -901,6 +901,8 @@ static PyObject *setup(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+#include "_decode.c"  /* decoding straight from the text */
+
 static PyObject *fallbacks(PyObject *self, PyObject *unused) {
     return PyLong_FromLongLong(handed_back);
 }
@@ -914,6 +916,7 @@ static PyMethodDef methods[] = {
     {"register_decoder", register_decoder, METH_VARARGS,
      "register_decoder(cls, names, valid, interned, setfields): the decoding tables of a registered class"},
     {"decode_fallbacks", decode_fallbacks, METH_NOARGS, "How many decodes were handed to the pure-Python decoder"},
+    PARSE_METHODS
     {"java_hash", java_hash, METH_VARARGS, "java_hash(obj, ids): Java's hashCode, cached as the models do"},
     {NULL, NULL, 0, NULL},
 };

@@ -13,6 +13,10 @@ The same extension builds typed objects from the parsed tree (``build``):
 installed as each class's ``_gson_decode``, it declines anything irregular
 and the generated decoder then runs from the start, so errors are its own.
 
+It also reads an event straight from its text (``parse_event``, runtime/_decode.c),
+with no parsed tree in between, on the same tables; whatever it declines is
+decoded the usual way from the start.
+
 The accelerator is used when it was compiled (``pip install`` builds it
 where a C compiler is found) unless ``AURORAKIT_PURE=1`` is set.
 """
@@ -24,7 +28,7 @@ import sys
 from types import ModuleType
 from typing import Any
 
-from .codec_support import ExactDouble, NeedsExactText
+from .codec_support import ExactDouble, NeedsExactText, _FirstSight, java_double
 from .containers import FrozenMap, OrderedSet
 from .gson import gson_double
 from .hashing import EPOCH
@@ -103,6 +107,22 @@ def accelerate_decoding(models: ModuleType) -> bool:
 _decoding: set[type[Any]] = set()
 
 
+PARSE = DECODE and os.environ.get("AURORAKIT_ACCEL_PARSE", "1") != "0"
+"""True when events are read straight from their text (AURORAKIT_ACCEL_PARSE=0: parsed, then built)."""
+_builders: dict[type[Any], Any] = {}  # class -> the builder installed as its _gson_decode
+
+
+def parse_event(task_cls: type[Any], text: str | bytes, ascii_only: bool = False
+                ) -> tuple[Any, str | None, str | None] | None:
+    """(task, ``oldState``'s member or None, its status name or None) read straight from an event's text
+    by the compiled parser, members in Gson's order; None when it declines (the usual decoding then reads
+    it) or when ``task_cls`` does not decode with the builder. ``text``: a str, or UTF-8 bytes
+    (``ascii_only``: bytes of a charset that agrees with UTF-8 only on ASCII; it declines any other)."""
+    if not PARSE or task_cls.__dict__.get("_gson_decode") is not _builders.get(task_cls):
+        return None
+    return _speedups.parse_event(task_cls, text, ascii_only)
+
+
 def _install_decoder(cls: type[Any], gson: ModuleType) -> None:
     """Decode ``cls`` with the compiled builder, the generated decoder running whenever it declines."""
     name = cls.__name__
@@ -116,12 +136,18 @@ def _install_decoder(cls: type[Any], gson: ModuleType) -> None:
         index = {spec.name: i for i, spec in enumerate(cls._fields)}
         arms = {json_name: (arm[0], index[arm[0]]) for json_name, arm in setfields.items()}
         _speedups.register_decoder(cls, None, None, None, arms)
+        _speedups.enable_parse(cls, None, 0)
     else:
         shape = getattr(gson, f"_SHAPE_{name}", None)
         if shape is None:
             return
         names = tuple(spec.name for spec in cls._fields)
-        _speedups.register_decoder(cls, names, shape, getattr(gson, f"_INTERNED_{name}", None), None)
+        interned = getattr(gson, f"_INTERNED_{name}", None)
+        _speedups.register_decoder(cls, names, shape, interned, None)
+        if interned is None:
+            _speedups.enable_parse(cls, None, 0)
+        else:
+            _speedups.enable_parse(cls, interned._first, interned.size)
     build = _speedups.build
 
     def decode(tree: Any) -> Any:
@@ -129,7 +155,8 @@ def _install_decoder(cls: type[Any], gson: ModuleType) -> None:
         return py_decode(tree) if made is None else made
 
     decode.__qualname__ = decode.__name__ = f"_dec_{name}"
-    type.__setattr__(cls, "_gson_decode", staticmethod(decode))
+    builder = _builders[cls] = staticmethod(decode)
+    type.__setattr__(cls, "_gson_decode", builder)
 
 
 _ready = False
@@ -139,6 +166,7 @@ def _setup() -> None:
     global _ready
     if not _ready:
         _speedups.setup(EPOCH, gson_double, OrderedSet, FrozenMap, ExactDouble, NeedsExactText)
+        _speedups.setup_parse(java_double, _FirstSight, OrderedSet, FrozenMap)
         _ready = True
 
 
@@ -191,4 +219,4 @@ def _holds_struct(spec: Any) -> bool:
                                                 getattr(spec, "value", None)) if part is not None)
 
 
-__all__ = ["ACTIVE", "DECODE", "accelerate", "accelerate_decoding", "status"]
+__all__ = ["ACTIVE", "DECODE", "PARSE", "accelerate", "accelerate_decoding", "parse_event", "status"]

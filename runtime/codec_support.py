@@ -560,13 +560,19 @@ class Interned(Generic[T]):
 
 
 class _FirstSight:
-    """The first object read with a cachedHashCode, kept with its parsed value until the hash comes again."""
+    """The first object read with a cachedHashCode, kept with its parsed value until the hash comes again.
 
-    __slots__ = ("tree", "obj")
+    The compiled parser (runtime/_decode.c), which makes no tree, keeps the
+    object's text instead (``span``, bytes; ``tree`` None): what it shares is
+    an object read again from the very same bytes.
+    """
 
-    def __init__(self, tree: dict[str, Any]) -> None:
+    __slots__ = ("tree", "obj", "span")
+
+    def __init__(self, tree: dict[str, Any] | None) -> None:
         self.tree: dict[str, Any] | None = tree
         self.obj: Any = None
+        self.span: bytes | None = None
 
 
 def fully_hashed(obj: Any) -> bool:
