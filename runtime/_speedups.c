@@ -781,8 +781,55 @@ static PyObject *encode(PyObject *self, PyObject *obj) {
 
 enum { FORM_TEXT, FORM_LATIN1, FORM_UTF8, FORM_LOW8 };  /* the forms write_event gives (accel.py) */
 
-static PyObject *buf_bytes(Buf *b, int form) {  /* the whole buffer in that form; None: not here */
-    if (b->wide) Py_RETURN_NONE;  /* a character above U+00FF: runtime/aurora/profiles.py's rules */
+/* The bytes of a wide buffer, as Java's String.getBytes writes them: each UTF-16 unit's low byte
+   (LOW8), or the characters, a surrogate pair one, in Latin-1 or UTF-8 with '?' for what the
+   charset cannot hold (a lone surrogate, or above U+00FF in Latin-1): runtime/aurora/profiles.py */
+static PyObject *wide_bytes(Buf *b, int form) {
+    const Py_UCS4 *p = (const Py_UCS4 *)b->data;
+    Py_ssize_t n = b->len;
+    if (n > PY_SSIZE_T_MAX / 4) return PyErr_NoMemory();
+    unsigned char *out = PyMem_Malloc(n ? 4 * n : 1), *q = out;
+    if (out == NULL) return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 c = p[i];
+        if (form == FORM_LOW8) {
+            if (c > 0xFFFF) {
+                *q++ = (unsigned char)(0xD800 + ((c - 0x10000) >> 10));
+                *q++ = (unsigned char)(0xDC00 + ((c - 0x10000) & 0x3FF));
+            } else {
+                *q++ = (unsigned char)c;
+            }
+            continue;
+        }
+        if (c >= 0xD800 && c <= 0xDBFF && i + 1 < n && p[i + 1] >= 0xDC00 && p[i + 1] <= 0xDFFF) {
+            c = 0x10000 + ((c - 0xD800) << 10) + (p[i + 1] - 0xDC00);  /* a pair: one character */
+            i++;
+        }
+        if (c < 0x80 || (form == FORM_LATIN1 && c <= 0xFF)) {
+            *q++ = (unsigned char)c;
+        } else if (form == FORM_LATIN1 || (c >= 0xD800 && c <= 0xDFFF)) {
+            *q++ = '?';
+        } else if (c < 0x800) {
+            *q++ = (unsigned char)(0xC0 | (c >> 6));
+            *q++ = (unsigned char)(0x80 | (c & 0x3F));
+        } else if (c < 0x10000) {
+            *q++ = (unsigned char)(0xE0 | (c >> 12));
+            *q++ = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+            *q++ = (unsigned char)(0x80 | (c & 0x3F));
+        } else {
+            *q++ = (unsigned char)(0xF0 | (c >> 18));
+            *q++ = (unsigned char)(0x80 | ((c >> 12) & 0x3F));
+            *q++ = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+            *q++ = (unsigned char)(0x80 | (c & 0x3F));
+        }
+    }
+    PyObject *bytes = PyBytes_FromStringAndSize((const char *)out, q - out);
+    PyMem_Free(out);
+    return bytes;
+}
+
+static PyObject *buf_bytes(Buf *b, int form) {  /* the whole buffer in that form */
+    if (b->wide) return wide_bytes(b, form);
     if (form != FORM_UTF8 || !b->non_ascii) return PyBytes_FromStringAndSize(b->data, b->len);
     Py_ssize_t n = b->len;
     const Py_UCS1 *p = (const Py_UCS1 *)b->data;
@@ -802,8 +849,8 @@ static PyObject *buf_bytes(Buf *b, int form) {  /* the whole buffer in that form
 }
 
 /* write_event(task, tail, form): '{"task":' + the task's text + tail, as a str (FORM_TEXT) or
-   the bytes of that text in Latin-1, UTF-8 or the low byte of each UTF-16 unit; None where
-   this walker does not give it (a character it leaves to Python, or anything handed back). */
+   the bytes of that text in Latin-1, UTF-8 or the low byte of each UTF-16 unit; None when
+   handed back (the caller's pure-Python path then gives the answer or the error). */
 static PyObject *write_event(PyObject *self, PyObject *args) {
     PyObject *task, *tail;
     int form, final;
