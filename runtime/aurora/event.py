@@ -366,6 +366,8 @@ def _decode_optional(package: ModuleType, value: Any) -> tuple[Any, str | None]:
 
 def _status(models: ModuleType, state: IntEnum | str | int) -> IntEnum:
     enum: type[IntEnum] = models.ScheduleStatus
+    if state.__class__ is enum:  # the usual case, without the enum's call
+        return state  # type: ignore[return-value]
     if isinstance(state, str):
         try:
             return enum[state]
