@@ -431,6 +431,7 @@ typedef struct {
 #define MAX_DEPTH 200      /* deeper objects are left to the pure-Python encoder (its RecursionError) */
 #define ROOM(b, n) ((Py_ssize_t)((b)->size >> ((b)->wide ? 2 : 0)) - (b)->len >= (n) || buf_grow((b), (n)) == 0)
 
+static PyObject *written;  /* hashing.WRITTEN (set_written) */
 static char *spare_data;   /* the buffer of the last call, when no call holds it */
 static size_t spare_size;
 
@@ -734,16 +735,21 @@ static int write_struct(ClassSpec *c, PyObject *o, Buf *b, int *final, PyObject 
     if (buf_char(b, '}') < 0) goto done;
     int hashed = PyObject_IsTrue(jhash);
     if (hashed < 0) goto done;
-    /* The same rule as the generated encoders: a union, or a struct with no struct inside, keeps its
-       text with the epoch it was written in; a struct holding structs keeps it only once final. */
-    *final = hashed && all_final;
-    int keep = *final || c->is_union || !c->frozen_checks;
+    /* The same rule as the generated encoders: written once, an object keeps no text (it leaves
+       hashing.WRITTEN); from then on a union, or a struct with no struct inside, keeps its text with
+       the epoch it was written in, and a struct holding structs keeps it only once final. */
+    int first = cached == Py_None;
+    *final = hashed && all_final && !first;  /* final for the parent: this _json is a str */
+    int keep = !first && (*final || c->is_union || !c->frozen_checks);
     PyObject *text = NULL;
     if (keep || text_out != NULL) {
         text = buf_text(b, start);
         if (text == NULL) goto done;
     }
-    if (*final) {
+    if (first) {
+        if (written == NULL) { Py_XDECREF(text); goto done; }
+        Py_XSETREF(SLOT(o, c->off_json), Py_NewRef(written));
+    } else if (*final) {
         Py_XSETREF(SLOT(o, c->off_json), Py_NewRef(text));
     } else if (keep) {
         PyObject *pair = hashed && !c->is_union ? Py_NewRef(text) : PyTuple_Pack(2, text, now);
@@ -757,6 +763,12 @@ done:
     b->depth--;
     b->non_ascii |= outer_non_ascii;
     return r;
+}
+
+/* set_written(WRITTEN): the _json of an object holding structs written once (runtime/hashing.py) */
+static PyObject *set_written(PyObject *self, PyObject *value) {
+    Py_XSETREF(written, Py_NewRef(value));
+    Py_RETURN_NONE;
 }
 
 /* encode(obj): the class's _gson_encode */
@@ -1209,6 +1221,7 @@ static PyMethodDef methods[] = {
     {"setup", setup, METH_VARARGS, "setup(EPOCH, gson_double, OrderedSet, FrozenMap, ExactDouble, NeedsExactText)"},
     {"register", register_class, METH_VARARGS, "register(cls, is_union, frozen_checks, fields, py_encode, py_hash)"},
     {"encode", encode, METH_O, "encode(obj): the Gson text of a registered struct or union"},
+    {"set_written", set_written, METH_O, "set_written(WRITTEN): hashing.WRITTEN, the mark of a text not kept"},
     {"write_event", write_event, METH_VARARGS,
      "write_event(task, tail, form): '{\"task\":' + encode(task) + tail as a str or bytes, or None"},
     {"build", build, METH_VARARGS, "build(cls, tree): the object decoded from a parsed tree, or None (not handled)"},

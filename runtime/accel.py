@@ -27,7 +27,7 @@ from typing import Any
 from .codec_support import ExactDouble, NeedsExactText
 from .containers import FrozenMap, OrderedSet
 from .gson import gson_double
-from .hashing import EPOCH
+from .hashing import EPOCH, WRITTEN
 from .scalars import INTEGERS
 from .struct import ThriftStruct
 
@@ -148,6 +148,7 @@ def _setup() -> None:
     global _ready
     if not _ready:
         _speedups.setup(EPOCH, gson_double, OrderedSet, FrozenMap, ExactDouble, NeedsExactText)
+        _speedups.set_written(WRITTEN)
         _ready = True
 
 
