@@ -798,28 +798,27 @@ enum { FORM_TEXT, FORM_LATIN1, FORM_UTF8, FORM_LOW8 };  /* the forms write_event
    charset cannot hold (a lone surrogate, or above U+00FF in Latin-1): runtime/aurora/profiles.py */
 static PyObject *wide_bytes(Buf *b, int form) {
     const Py_UCS4 *p = (const Py_UCS4 *)b->data;
-    Py_ssize_t n = b->len;
+    Py_ssize_t n = b->len, i = 0;
     if (n > PY_SSIZE_T_MAX / 4) return PyErr_NoMemory();
-    unsigned char *out = PyMem_Malloc(n ? 4 * n : 1), *q = out;
-    if (out == NULL) return PyErr_NoMemory();
-    for (Py_ssize_t i = 0; i < n; i++) {
-        Py_UCS4 c = p[i];
+    PyObject *out = PyBytes_FromStringAndSize(NULL, form == FORM_UTF8 ? 4 * n : form == FORM_LOW8 ? 2 * n : n);
+    if (out == NULL) return NULL;
+    unsigned char *start = (unsigned char *)PyBytes_AS_STRING(out), *q = start;
+    while (i < n) {
+        Py_UCS4 c = p[i++];
+        if (c < 0x80) { *q++ = (unsigned char)c; continue; }  /* the usual character, in every form */
         if (form == FORM_LOW8) {
             if (c > 0xFFFF) {
                 *q++ = (unsigned char)(0xD800 + ((c - 0x10000) >> 10));
-                *q++ = (unsigned char)(0xDC00 + ((c - 0x10000) & 0x3FF));
-            } else {
-                *q++ = (unsigned char)c;
+                c = 0xDC00 + ((c - 0x10000) & 0x3FF);
             }
+            *q++ = (unsigned char)c;
             continue;
         }
-        if (c >= 0xD800 && c <= 0xDBFF && i + 1 < n && p[i + 1] >= 0xDC00 && p[i + 1] <= 0xDFFF) {
-            c = 0x10000 + ((c - 0xD800) << 10) + (p[i + 1] - 0xDC00);  /* a pair: one character */
-            i++;
-        }
-        if (c < 0x80 || (form == FORM_LATIN1 && c <= 0xFF)) {
-            *q++ = (unsigned char)c;
-        } else if (form == FORM_LATIN1 || (c >= 0xD800 && c <= 0xDFFF)) {
+        if (c >= 0xD800 && c <= 0xDBFF && i < n && p[i] >= 0xDC00 && p[i] <= 0xDFFF)
+            c = 0x10000 + ((c - 0xD800) << 10) + (p[i++] - 0xDC00);  /* a pair: one character */
+        if (form == FORM_LATIN1) {
+            *q++ = c <= 0xFF ? (unsigned char)c : '?';
+        } else if (c >= 0xD800 && c <= 0xDFFF) {
             *q++ = '?';
         } else if (c < 0x800) {
             *q++ = (unsigned char)(0xC0 | (c >> 6));
@@ -835,9 +834,8 @@ static PyObject *wide_bytes(Buf *b, int form) {
             *q++ = (unsigned char)(0x80 | (c & 0x3F));
         }
     }
-    PyObject *bytes = PyBytes_FromStringAndSize((const char *)out, q - out);
-    PyMem_Free(out);
-    return bytes;
+    if (_PyBytes_Resize(&out, q - start) < 0) return NULL;
+    return out;
 }
 
 static PyObject *buf_bytes(Buf *b, int form) {  /* the whole buffer in that form */

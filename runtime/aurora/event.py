@@ -210,7 +210,8 @@ class TaskStateChange(Generic[TaskT]):
         ``encoding="utf-8"`` chooses UTF-8 instead of the release's rule;
         :func:`decode_event` with the same arguments reads the bytes back.
         """
-        profile = self._own_profile() if release is None else _release_for(models_of(self.task), release)
+        profile = (self.profile or self._own_profile()) if release is None else _release_for(models_of(self.task),
+                                                                                             release)
         assert profile is not None
         style = self.optional_style or event_text.release_style(profile)
         return event_text.wire(self.task, event_text.tail(self.old_state, style), profile, content_type, encoding)

@@ -61,6 +61,8 @@ def text(task: Any, end: str) -> str:
 
 _CODEC_FORMS = {"iso8859-1": accel.FORM_LATIN1, "utf-8": accel.FORM_UTF8}
 _WIRE_FORMS: dict[tuple[str, str | None, str | None], int | None] = {}
+_DEFAULT_FORMS: dict[str, int | None] = {}  # release line -> its form with no content type or encoding given
+_UNKNOWN: Any = object()
 
 
 def _wire_form(profile: Profile, content_type: str | None, encoding: str | None) -> int | None:
@@ -80,13 +82,18 @@ def _wire_form(profile: Profile, content_type: str | None, encoding: str | None)
             form = None  # wire_bytes says what is wrong with it
     if len(_WIRE_FORMS) < 256:  # the few content types a sender uses
         _WIRE_FORMS[key] = form
+    if content_type is None and encoding is None:
+        _DEFAULT_FORMS[profile.version] = form
     return form
 
 
 def wire(task: Any, end: str, profile: Profile, content_type: str | None, encoding: str | None) -> bytes:
     """The event's body bytes as ``profile`` put them on the wire (see Profile.wire_bytes)."""
     if task.__class__._gson_encode is accel.COMPILED_ENCODE and accel.write_event is not None:
-        form = _wire_form(profile, content_type, encoding)
+        form = (_DEFAULT_FORMS.get(profile.version, _UNKNOWN) if content_type is None and encoding is None
+                else _UNKNOWN)
+        if form is _UNKNOWN:
+            form = _wire_form(profile, content_type, encoding)
         if form is not None:
             made = accel.write_event(task, end, form)
             if made is not None:
