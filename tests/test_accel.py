@@ -18,19 +18,17 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from aurorakit.generated import aurora_0_14, aurora_0_22
 from aurorakit.runtime import accel
-from aurorakit.runtime.containers import FrozenMap, OrderedSet
 from aurorakit.runtime.aurora.event import TaskStateChange, decode_event
 from aurorakit.runtime.aurora.profiles import profile_for
+from aurorakit.runtime.containers import FrozenMap, OrderedSet
 from aurorakit.runtime.hashing import EPOCH, java_hash
-from aurorakit.runtime.unhashed import unhashed_copy
 from aurorakit.runtime.identity import IdentityTable, use_identity
 from aurorakit.runtime.struct import ThriftStruct
-
+from aurorakit.runtime.unhashed import unhashed_copy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from shared import vector_file
 from strategies import instances
 
@@ -233,7 +231,7 @@ def _event_steps(task: Any, models: ModuleType, table: IdentityTable) -> list[An
     steps = []
     for _ in range(2):
         for args in WIRE_ARGS:
-            steps.append((args, _outcome(lambda: event.wire(**args)), _caches(made)))
+            steps.append((args, _outcome(lambda args=args: event.wire(**args)), _caches(made)))
         steps.append(("text", _outcome(event.encode), _outcome(lambda: event.encode("guava")), _caches(made)))
         before = EPOCH[0]
         steps.append(("hash", _outcome(lambda: java_hash(made, table)), EPOCH[0] - before))
@@ -303,7 +301,7 @@ def test_hashing_with_a_strict_table_fails_the_same_and_moves_epoch_as_far() -> 
         made = unhashed_copy(task, _current())
         before = EPOCH[0]
         with pure(aurora_0_22) if side == "pure" else contextlib.nullcontext():
-            outcome = _outcome(lambda: java_hash(made, strict))
+            outcome = _outcome(lambda made=made: java_hash(made, strict))
         got = (outcome, EPOCH[0] - before, _caches(made))
         assert outcome[0] == "UnknownIdentity"
         expected = expected or got
