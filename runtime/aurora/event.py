@@ -23,7 +23,7 @@ from ..errors import PayloadError, describe
 from ..hashing import java_hash
 from ..identity import IdentityTable, current_identity
 from . import event_text
-from .event_text import OPTIONAL_KEYS
+from .event_text import OPTIONAL_KEYS as OPTIONAL_KEYS  # webhook/payloads.py reads it here
 from .profiles import Profile, profile_for
 from .releases import DEFAULT_RELEASE, Release, ReleaseError, release, release_of_models
 
@@ -368,7 +368,7 @@ def _decode_optional(package: ModuleType, value: Any) -> tuple[Any, str | None]:
 def _status(models: ModuleType, state: IntEnum | str | int) -> IntEnum:
     enum: type[IntEnum] = models.ScheduleStatus
     if state.__class__ is enum:  # the usual case, without the enum's call
-        return state  # type: ignore[return-value]
+        return state
     if isinstance(state, str):
         try:
             return enum[state]
