@@ -194,21 +194,27 @@ static ClassSpec *struct_spec(Spec *s, PyObject *v) {
 }
 
 /* ---- Java hashes --------------------------------------------------------------- */
+/* Java's String.hashCode (h = 31 * h + c over UTF-16 units), four units a step where
+   they are narrow: the same sum mod 2^32, without one multiply waiting on the last. */
 static int string_hash(PyObject *s, uint32_t *out) {
     if (!PyUnicode_CheckExact(s)) return -1;
-    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s), i = 0;
     int kind = PyUnicode_KIND(s);
     const void *data = PyUnicode_DATA(s);
     uint32_t h = 0;
     if (kind == PyUnicode_1BYTE_KIND) {
         const Py_UCS1 *p = data;
-        for (Py_ssize_t i = 0; i < n; i++) h = 31 * h + p[i];
+        for (; i + 4 <= n; i += 4)
+            h = h * 923521u + p[i] * 29791u + p[i + 1] * 961u + p[i + 2] * 31u + p[i + 3];
+        for (; i < n; i++) h = 31 * h + p[i];
     } else if (kind == PyUnicode_2BYTE_KIND) {
         const Py_UCS2 *p = data;
-        for (Py_ssize_t i = 0; i < n; i++) h = 31 * h + p[i];
+        for (; i + 4 <= n; i += 4)
+            h = h * 923521u + p[i] * 29791u + p[i + 1] * 961u + p[i + 2] * 31u + p[i + 3];
+        for (; i < n; i++) h = 31 * h + p[i];
     } else {
         const Py_UCS4 *p = data;
-        for (Py_ssize_t i = 0; i < n; i++) {
+        for (; i < n; i++) {
             Py_UCS4 c = p[i];
             if (c > 0xFFFF) {  /* outside the BMP: its two UTF-16 surrogates */
                 c -= 0x10000;
@@ -223,14 +229,60 @@ static int string_hash(PyObject *s, uint32_t *out) {
     return 0;
 }
 
-static int hash_value(Spec *s, PyObject *v, PyObject *ids, uint32_t *out);
+typedef struct {         /* one java_hash call */
+    PyObject *ids;       /* the identity table */
+    int plain_ids;       /* a dict whose [] is dict's own: looked up without a call */
+    Py_ssize_t moved;    /* hashes cached whose EPOCH step is still to be taken */
+} HashRun;
 
-static int move_epoch(void) {  /* EPOCH[0] += 1 */
-    PyObject *moved = PyNumber_Add(PyList_GET_ITEM(epoch, 0), one);
+static int hash_value(Spec *s, PyObject *v, HashRun *run, uint32_t *out);
+
+/* EPOCH[0] += run->moved: taken before anything Python runs, and at the end, so that no
+   code sees a hash cached and EPOCH not yet moved on (the generated code moves it at once) */
+static int flush_epoch(HashRun *run) {
+    if (run->moved == 0) return 0;
+    PyObject *step = PyLong_FromSsize_t(run->moved);
+    if (step == NULL) return -1;
+    PyObject *moved = PyNumber_Add(PyList_GET_ITEM(epoch, 0), step);
+    Py_DECREF(step);
+    run->moved = 0;
     return moved == NULL ? -1 : PyList_SetItem(epoch, 0, moved);  /* steals moved, drops the old value */
 }
 
-static int hash_struct(ClassSpec *c, PyObject *o, PyObject *ids, uint32_t *out) {
+static int plain_dict(PyObject *ids) {  /* ids[key] is dict's lookup (then __missing__) */
+    static PyTypeObject *known;
+    static PyObject *dict_getitem;
+    PyTypeObject *t = Py_TYPE(ids);
+    if (t == &PyDict_Type || t == known) return 1;
+    if (!PyDict_Check(ids)) return 0;
+    if (dict_getitem == NULL) {
+        dict_getitem = PyDict_GetItemString(PyDict_Type.tp_dict, "__getitem__");
+        if (dict_getitem == NULL) return 0;
+    }
+    PyObject *name = PyUnicode_InternFromString("__getitem__");
+    if (name == NULL) { PyErr_Clear(); return 0; }
+    int same = _PyType_Lookup(t, name) == dict_getitem;
+    Py_DECREF(name);
+    if (same) known = t;
+    return same;
+}
+
+/* The identity hash ids[key] (a dict subclass's __missing__ included) */
+static int identity_hash(HashRun *run, PyObject *key, uint32_t *out) {
+    PyObject *id;
+    if (run->plain_ids && (id = PyDict_GetItemWithError(run->ids, key)) != NULL) {
+        *out = (uint32_t)PyLong_AsLongLong(id);
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    if (PyErr_Occurred() || flush_epoch(run) < 0) return -1;
+    id = PyObject_GetItem(run->ids, key);
+    if (id == NULL) return -1;
+    *out = (uint32_t)PyLong_AsLongLong(id);
+    Py_DECREF(id);
+    return PyErr_Occurred() ? -1 : 0;
+}
+
+static int hash_struct(ClassSpec *c, PyObject *o, HashRun *run, uint32_t *out) {
     PyObject *cached = SLOT(o, c->off_jhash);
     if (cached == NULL || !PyLong_CheckExact(cached)) return -1;
     long jhash = PyLong_AsLong(cached);
@@ -243,11 +295,9 @@ static int hash_struct(ClassSpec *c, PyObject *o, PyObject *ids, uint32_t *out) 
         PyObject *index = PyDict_GetItemWithError(c->arms, set_field);
         if (index == NULL) return -1;
         Field *arm = &c->fields[PyLong_AsSsize_t(index)];
-        PyObject *id = PyObject_GetItem(ids, arm->idkey);
-        if (id == NULL) return -1;
-        uint32_t idh = (uint32_t)PyLong_AsLongLong(id), vh;
-        Py_DECREF(id);
-        if (PyErr_Occurred() || value == Py_None || hash_value(&arm->type, value, ids, &vh) < 0) return -1;
+        uint32_t idh, vh;
+        if (identity_hash(run, arm->idkey, &idh) < 0) return -1;
+        if (value == Py_None || hash_value(&arm->type, value, run, &vh) < 0) return -1;
         h = 31 * (31 + idh) + vh;
     } else {
         h = 1;
@@ -257,7 +307,7 @@ static int hash_struct(ClassSpec *c, PyObject *o, PyObject *ids, uint32_t *out) 
             uint32_t x = 0;
             if (v == NULL) return -1;
             if (v != Py_None) {
-                if (hash_value(&f->type, v, ids, &x) < 0) return -1;
+                if (hash_value(&f->type, v, run, &x) < 0) return -1;
             } else if (!f->nullable) {
                 return -1;
             }
@@ -268,7 +318,7 @@ static int hash_struct(ClassSpec *c, PyObject *o, PyObject *ids, uint32_t *out) 
         PyObject *value = PyLong_FromLong((long)(int32_t)h);
         if (value == NULL) return -1;
         Py_XSETREF(SLOT(o, c->off_jhash), value);
-        if (move_epoch() < 0) return -1;  /* at once, as the generated code does: JSON cached before is stale */
+        run->moved++;  /* JSON cached before is stale (see flush_epoch) */
     }
     *out = h;
     return 0;
@@ -283,7 +333,7 @@ static int container_items(Spec *s, PyObject *v, PyObject **items) {
     return -1;
 }
 
-static int hash_value(Spec *s, PyObject *v, PyObject *ids, uint32_t *out) {
+static int hash_value(Spec *s, PyObject *v, HashRun *run, uint32_t *out) {
     switch (s->kind) {
     case K_BOOL:
         if (v == Py_True) *out = 1231; else if (v == Py_False) *out = 1237; else return -1;
@@ -309,23 +359,18 @@ static int hash_value(Spec *s, PyObject *v, PyObject *ids, uint32_t *out) {
         return string_hash(v, out);
     case K_ENUM: {
         PyObject *key = PyDict_GetItemWithError(s->idkey, v);
-        if (key == NULL) return -1;
-        PyObject *id = PyObject_GetItem(ids, key);
-        if (id == NULL) return -1;
-        *out = (uint32_t)PyLong_AsLongLong(id);
-        Py_DECREF(id);
-        return PyErr_Occurred() ? -1 : 0;
+        return key == NULL ? -1 : identity_hash(run, key, out);
     }
     case K_STRUCT: {
         ClassSpec *c = struct_spec(s, v);
-        return c == NULL ? -1 : hash_struct(c, v, ids, out);
+        return c == NULL ? -1 : hash_struct(c, v, run, out);
     }
     case K_LIST: case K_SET: {
         PyObject *items;
         if (container_items(s, v, &items) < 0) return -1;
         uint32_t h = s->kind == K_LIST ? 1 : 0, x;
         for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(items); i++) {
-            if (hash_value(s->elem, PyTuple_GET_ITEM(items, i), ids, &x) < 0) return -1;
+            if (hash_value(s->elem, PyTuple_GET_ITEM(items, i), run, &x) < 0) return -1;
             h = s->kind == K_LIST ? 31 * h + x : h + x;
         }
         *out = h;
@@ -338,7 +383,7 @@ static int hash_value(Spec *s, PyObject *v, PyObject *ids, uint32_t *out) {
         Py_ssize_t pos = 0;
         uint32_t h = 0, hk, hv;
         while (PyDict_Next(data, &pos, &key, &value)) {
-            if (hash_value(s->key, key, ids, &hk) < 0 || hash_value(s->elem, value, ids, &hv) < 0) return -1;
+            if (hash_value(s->key, key, run, &hk) < 0 || hash_value(s->elem, value, run, &hv) < 0) return -1;
             h += hk ^ hv;
         }
         *out = h;
@@ -354,228 +399,492 @@ static PyObject *java_hash(PyObject *self, PyObject *args) {
     PyObject *obj, *ids;
     if (!PyArg_ParseTuple(args, "OO", &obj, &ids)) return NULL;
     ClassSpec *c = class_spec((PyObject *)Py_TYPE(obj));
-    uint32_t h;
-    if (c != NULL && hash_struct(c, obj, ids, &h) == 0)
-        return PyLong_FromLong((long)(int32_t)h);
     if (c == NULL) {
         if (!PyErr_Occurred())
             PyErr_Format(PyExc_TypeError, "%s has no accelerated hash", Py_TYPE(obj)->tp_name);
         return NULL;
     }
+    HashRun run = {ids, plain_dict(ids), 0};
+    uint32_t h;
+    int r = hash_struct(c, obj, &run, &h);
+    if (flush_epoch(&run) < 0) r = -1;
+    if (r == 0) return PyLong_FromLong((long)(int32_t)h);
     PyErr_Clear();
     handed_back++;
     return PyObject_CallFunctionObjArgs(c->py_hash, obj, ids, NULL);
 }
 
-/* ---- Gson text ------------------------------------------------------------------ */
-static int escape_char(Py_UCS4 ch, char *buf) {  /* the escape Gson writes for ch, or 0 */
-    switch (ch) {
-    case '"': return sprintf(buf, "\\\"");
-    case '\\': return sprintf(buf, "\\\\");
-    case '\t': return sprintf(buf, "\\t");
-    case '\b': return sprintf(buf, "\\b");
-    case '\n': return sprintf(buf, "\\n");
-    case '\r': return sprintf(buf, "\\r");
-    case '\f': return sprintf(buf, "\\f");
-    case '<': case '>': case '&': case '=': case '\'': case 0x2028: case 0x2029:
-        return sprintf(buf, "\\u%04x", (unsigned)ch);
-    default:
-        return ch < 0x20 ? sprintf(buf, "\\u%04x", (unsigned)ch) : 0;
+/* ---- Gson text ------------------------------------------------------------------
+ * One call writes into one buffer: one byte a character (Latin-1) until a wider
+ * character comes, four from then on. An object's text is the run of the buffer it
+ * wrote, made a str only where it is kept (its _json cache, or the call's result);
+ * the buffer is kept for the next call. */
+typedef struct {
+    char *data;            /* Py_UCS1 characters, or Py_UCS4 once wide */
+    size_t size;           /* bytes allocated */
+    Py_ssize_t len;        /* characters written */
+    int wide;
+    int non_ascii;         /* narrow: a character above 127 written since the current object began */
+    int depth;
+} Buf;
+
+#define MAX_DEPTH 200      /* deeper objects are left to the pure-Python encoder (its RecursionError) */
+#define ROOM(b, n) ((Py_ssize_t)((b)->size >> ((b)->wide ? 2 : 0)) - (b)->len >= (n) || buf_grow((b), (n)) == 0)
+
+static PyObject *written;  /* hashing.WRITTEN (set_written) */
+static char *spare_data;   /* the buffer of the last call, when no call holds it */
+static size_t spare_size;
+
+static void buf_open(Buf *b) {
+    memset(b, 0, sizeof *b);
+    if (spare_data != NULL) {  /* taken under the GIL: a call on another thread gets its own */
+        b->data = spare_data;
+        b->size = spare_size;
+        spare_data = NULL;
     }
 }
 
-static int write_string(_PyUnicodeWriter *w, PyObject *s) {
+static void buf_close(Buf *b) {
+    if (spare_data == NULL && b->size <= ((size_t)1 << 20)) {
+        spare_data = b->data;
+        spare_size = b->size;
+    } else {
+        PyMem_Free(b->data);
+    }
+}
+
+static int buf_grow(Buf *b, Py_ssize_t n) {  /* room for n more characters */
+    int shift = b->wide ? 2 : 0;
+    size_t need = ((size_t)b->len + (size_t)n) << shift, size = b->size ? b->size : 4096;
+    if ((size_t)n > (size_t)PY_SSIZE_T_MAX >> 3) { PyErr_NoMemory(); return -1; }
+    while (size < need) size *= 2;
+    char *data = PyMem_Realloc(b->data, size);
+    if (data == NULL) { PyErr_NoMemory(); return -1; }
+    b->data = data;
+    b->size = size;
+    return 0;
+}
+
+static int buf_widen(Buf *b) {  /* from one byte a character to four */
+    size_t size = b->size > ((size_t)b->len << 2) ? b->size : ((size_t)b->len << 2) + 4096;
+    Py_UCS4 *wide = PyMem_Malloc(size);
+    if (wide == NULL) { PyErr_NoMemory(); return -1; }
+    for (Py_ssize_t i = 0; i < b->len; i++) wide[i] = (Py_UCS1)b->data[i];
+    PyMem_Free(b->data);
+    b->data = (char *)wide;
+    b->size = size;
+    b->wide = 1;
+    return 0;
+}
+
+static int buf_ascii(Buf *b, const char *s, Py_ssize_t n) {
+    if (!ROOM(b, n)) return -1;
+    if (!b->wide) {
+        memcpy(b->data + b->len, s, n);
+    } else {
+        Py_UCS4 *p = (Py_UCS4 *)b->data + b->len;
+        for (Py_ssize_t i = 0; i < n; i++) p[i] = (unsigned char)s[i];
+    }
+    b->len += n;
+    return 0;
+}
+
+#define buf_lit(b, s) buf_ascii((b), (s), (Py_ssize_t)(sizeof(s) - 1))
+
+static int buf_char(Buf *b, char c) {
+    if (!ROOM(b, 1)) return -1;
+    if (!b->wide) b->data[b->len++] = c; else ((Py_UCS4 *)b->data)[b->len++] = (unsigned char)c;
+    return 0;
+}
+
+static int buf_str(Buf *b, PyObject *s) {  /* a str as it is (text cached before) */
     if (!PyUnicode_CheckExact(s)) return -1;
-    Py_ssize_t n = PyUnicode_GET_LENGTH(s), i;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    int kind = PyUnicode_KIND(s);
+    if (kind != PyUnicode_1BYTE_KIND && !b->wide && buf_widen(b) < 0) return -1;
+    if (!ROOM(b, n)) return -1;
+    const void *data = PyUnicode_DATA(s);
+    if (!b->wide) {
+        memcpy(b->data + b->len, data, n);
+        b->non_ascii |= !PyUnicode_IS_ASCII(s);
+    } else if (kind == PyUnicode_4BYTE_KIND) {
+        memcpy((Py_UCS4 *)b->data + b->len, data, n * 4);
+    } else {
+        Py_UCS4 *p = (Py_UCS4 *)b->data + b->len;
+        for (Py_ssize_t i = 0; i < n; i++) p[i] = PyUnicode_READ(kind, data, i);
+    }
+    b->len += n;
+    return 0;
+}
+
+/* The characters Gson escapes below 256: '"' and '\\', the controls, and < > & = ' (HTML-safe) */
+static const unsigned char escaped[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    ['"'] = 1, ['\\'] = 1, ['<'] = 1, ['>'] = 1, ['&'] = 1, ['='] = 1, ['\''] = 1,
+};
+static const char hex[] = "0123456789abcdef";
+
+static int escape_char(Py_UCS4 ch, char *buf) {  /* the escape Gson writes for ch (one it escapes) */
+    switch (ch) {
+    case '"': case '\\': buf[0] = '\\'; buf[1] = (char)ch; return 2;
+    case '\t': memcpy(buf, "\\t", 2); return 2;
+    case '\b': memcpy(buf, "\\b", 2); return 2;
+    case '\n': memcpy(buf, "\\n", 2); return 2;
+    case '\r': memcpy(buf, "\\r", 2); return 2;
+    case '\f': memcpy(buf, "\\f", 2); return 2;
+    default:  /* controls, < > & = ' and U+2028, U+2029: \uXXXX in lower-case hex */
+        buf[0] = '\\'; buf[1] = 'u';
+        buf[2] = hex[(ch >> 12) & 15]; buf[3] = hex[(ch >> 8) & 15]; buf[4] = hex[(ch >> 4) & 15]; buf[5] = hex[ch & 15];
+        return 6;
+    }
+}
+
+static int write_string(Buf *b, PyObject *s) {  /* Gson's quoted, escaped string */
+    if (!PyUnicode_CheckExact(s)) return -1;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
     int kind = PyUnicode_KIND(s);
     const void *data = PyUnicode_DATA(s);
-    char buf[8];
-    for (i = 0; i < n; i++) {
-        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
-        if (ch < 0x20 || ch == '"' || ch == '\\' || ch == '<' || ch == '>' || ch == '&' || ch == '='
-            || ch == '\'' || ch == 0x2028 || ch == 0x2029)
-            break;
-    }
-    if (_PyUnicodeWriter_WriteChar(w, '"') < 0) return -1;
-    if (i == n) {
-        if (_PyUnicodeWriter_WriteStr(w, s) < 0) return -1;
-    } else {
-        Py_ssize_t run = 0;  /* start of the characters written as they are */
-        for (; i < n; i++) {
-            int len = escape_char(PyUnicode_READ(kind, data, i), buf);
-            if (len == 0) continue;
-            if (i > run && _PyUnicodeWriter_WriteSubstring(w, s, run, i) < 0) return -1;
-            if (_PyUnicodeWriter_WriteASCIIString(w, buf, len) < 0) return -1;
-            run = i + 1;
+    if (n > PY_SSIZE_T_MAX / 8) return -1;
+    if (kind == PyUnicode_1BYTE_KIND && !b->wide) {
+        if (!ROOM(b, 6 * n + 2)) return -1;  /* every character escaped, at most */
+        const Py_UCS1 *p = data;
+        Py_UCS1 *out = (Py_UCS1 *)b->data + b->len, *start = out;
+        *out++ = '"';
+        for (Py_ssize_t i = 0; i < n; i++) {
+            Py_UCS1 ch = p[i];
+            if (escaped[ch]) out += escape_char(ch, (char *)out); else *out++ = ch;
         }
-        if (n > run && _PyUnicodeWriter_WriteSubstring(w, s, run, n) < 0) return -1;
+        *out++ = '"';
+        b->len += out - start;
+        b->non_ascii |= !PyUnicode_IS_ASCII(s);  /* what is escaped is ASCII: the rest stays */
+        return 0;
     }
-    return _PyUnicodeWriter_WriteChar(w, '"');
+    if (!b->wide && buf_widen(b) < 0) return -1;
+    if (!ROOM(b, 6 * n + 2)) return -1;
+    Py_UCS4 *out = (Py_UCS4 *)b->data + b->len, *start = out;
+    char esc[8];
+    *out++ = '"';
+    for (Py_ssize_t i = 0; i < n; i++) {
+        Py_UCS4 ch = PyUnicode_READ(kind, data, i);
+        if (ch < 256 ? escaped[ch] : ch == 0x2028 || ch == 0x2029) {
+            int len = escape_char(ch, esc);
+            for (int k = 0; k < len; k++) *out++ = (unsigned char)esc[k];
+        } else {
+            *out++ = ch;
+        }
+    }
+    *out++ = '"';
+    b->len += out - start;
+    return 0;
 }
 
-static int write_int(_PyUnicodeWriter *w, PyObject *v) {
+static int write_int(Buf *b, PyObject *v) {
     if (!PyLong_CheckExact(v)) return -1;
     long long x = PyLong_AsLongLong(v);
     if (x == -1 && PyErr_Occurred()) return -1;
-    char buf[24];
-    int len = snprintf(buf, sizeof buf, "%lld", x);
-    return _PyUnicodeWriter_WriteASCIIString(w, buf, len);
+    char digits[24], *p = digits + sizeof digits;
+    unsigned long long u = x < 0 ? 0ULL - (unsigned long long)x : (unsigned long long)x;
+    do { *--p = (char)('0' + u % 10); u /= 10; } while (u);
+    if (x < 0) *--p = '-';
+    return buf_ascii(b, p, digits + sizeof digits - p);
 }
 
-static PyObject *encode_struct(ClassSpec *c, PyObject *o, int *final);
-
-/* Write v of type s; *final is cleared when v's JSON may still change (an unhashed object inside). */
-static int write_value(_PyUnicodeWriter *w, Spec *s, PyObject *v, int *final) {
-    switch (s->kind) {
-    case K_BOOL:
-        if (v == Py_True) return _PyUnicodeWriter_WriteASCIIString(w, "true", 4);
-        if (v == Py_False) return _PyUnicodeWriter_WriteASCIIString(w, "false", 5);
-        return -1;
-    case K_INT: case K_I64:
-        return write_int(w, v);
-    case K_DOUBLE: {
-        if (!PyFloat_CheckExact(v)) return -1;
-        PyObject *text = PyObject_CallOneArg(gson_double, v);
+static int write_double(Buf *b, PyObject *v) {
+    if (!PyFloat_CheckExact(v)) return -1;
+    double d = PyFloat_AS_DOUBLE(v), a = fabs(d);
+    if (a >= 1e-3 && a < 1e7) {  /* Double.toString is repr here (runtime/doubles.py) */
+        char *text = PyOS_double_to_string(d, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
         if (text == NULL) return -1;
-        int r = _PyUnicodeWriter_WriteStr(w, text);
-        Py_DECREF(text);
+        int r = buf_ascii(b, text, (Py_ssize_t)strlen(text));
+        PyMem_Free(text);
         return r;
     }
+    if (d == 0.0) return signbit(d) ? buf_lit(b, "-0.0") : buf_lit(b, "0.0");
+    PyObject *text = PyObject_CallOneArg(gson_double, v);  /* Java's own rules: runtime/doubles.py */
+    if (text == NULL) return -1;
+    int r = buf_str(b, text);
+    Py_DECREF(text);
+    return r;
+}
+
+static int write_struct(ClassSpec *c, PyObject *o, Buf *b, int *final, PyObject **text_out);
+
+/* Write v of type s; *final is cleared when v's JSON may still change (an unhashed object inside). */
+static int write_value(Buf *b, Spec *s, PyObject *v, int *final) {
+    switch (s->kind) {
+    case K_BOOL:
+        if (v == Py_True) return buf_lit(b, "true");
+        if (v == Py_False) return buf_lit(b, "false");
+        return -1;
+    case K_INT: case K_I64:
+        return write_int(b, v);
+    case K_DOUBLE:
+        return write_double(b, v);
     case K_STRING:
-        return write_string(w, v);
+        return write_string(b, v);
     case K_ENUM: {
         PyObject *text = PyDict_GetItemWithError(s->quoted, v);
-        return text == NULL ? -1 : _PyUnicodeWriter_WriteStr(w, text);
+        return text == NULL ? -1 : buf_str(b, text);
     }
     case K_STRUCT: {
         ClassSpec *c = struct_spec(s, v);
         if (c == NULL) return -1;
         int child_final;
-        PyObject *text = encode_struct(c, v, &child_final);
-        if (text == NULL) return -1;
+        if (write_struct(c, v, b, &child_final, NULL) < 0) return -1;
         *final &= child_final;
-        int r = _PyUnicodeWriter_WriteStr(w, text);
-        Py_DECREF(text);
-        return r;
+        return 0;
     }
     case K_LIST: case K_SET: {
         PyObject *items;
-        if (container_items(s, v, &items) < 0 || _PyUnicodeWriter_WriteChar(w, '[') < 0) return -1;
+        if (container_items(s, v, &items) < 0 || buf_char(b, '[') < 0) return -1;
         for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(items); i++) {
-            if (i && _PyUnicodeWriter_WriteChar(w, ',') < 0) return -1;
-            if (write_value(w, s->elem, PyTuple_GET_ITEM(items, i), final) < 0) return -1;
+            if (i && buf_char(b, ',') < 0) return -1;
+            if (write_value(b, s->elem, PyTuple_GET_ITEM(items, i), final) < 0) return -1;
         }
-        return _PyUnicodeWriter_WriteChar(w, ']');
+        return buf_char(b, ']');
     }
     case K_MAP: {
         if (Py_TYPE(v) != frozen_map) return -1;
         PyObject *data = SLOT(v, off_map_data), *key, *value;
-        if (data == NULL || !PyDict_CheckExact(data) || _PyUnicodeWriter_WriteChar(w, '{') < 0) return -1;
+        if (data == NULL || !PyDict_CheckExact(data) || buf_char(b, '{') < 0) return -1;
         Py_ssize_t pos = 0;
         int first = 1;
         while (PyDict_Next(data, &pos, &key, &value)) {
-            if (!first && _PyUnicodeWriter_WriteChar(w, ',') < 0) return -1;
+            if (!first && buf_char(b, ',') < 0) return -1;
             first = 0;
             switch (s->key->kind) {  /* Gson writes String.valueOf(key), quoted */
             case K_STRING: case K_ENUM:
-                if (write_value(w, s->key, key, final) < 0) return -1;
+                if (write_value(b, s->key, key, final) < 0) return -1;
                 break;
             case K_INT: case K_I64: case K_BOOL:
-                if (_PyUnicodeWriter_WriteChar(w, '"') < 0 || write_value(w, s->key, key, final) < 0
-                    || _PyUnicodeWriter_WriteChar(w, '"') < 0)
+                if (buf_char(b, '"') < 0 || write_value(b, s->key, key, final) < 0 || buf_char(b, '"') < 0)
                     return -1;
                 break;
             default:
                 return -1;
             }
-            if (_PyUnicodeWriter_WriteChar(w, ':') < 0 || write_value(w, s->elem, value, final) < 0) return -1;
+            if (buf_char(b, ':') < 0 || write_value(b, s->elem, value, final) < 0) return -1;
         }
-        return _PyUnicodeWriter_WriteChar(w, '}');
+        return buf_char(b, '}');
     }
     default:
         return -1;
     }
 }
 
-static PyObject *encode_struct(ClassSpec *c, PyObject *o, int *final) {
-    PyObject *cached = SLOT(o, c->off_json), *jhash = SLOT(o, c->off_jhash);
-    if (cached == NULL || jhash == NULL) return NULL;
+static PyObject *buf_text(Buf *b, Py_ssize_t start) {  /* the str of what was written from start on */
+    Py_ssize_t n = b->len - start;
+    if (b->wide) return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, (Py_UCS4 *)b->data + start, n);
+    PyObject *text = PyUnicode_New(n, b->non_ascii ? 255 : 127);
+    if (text != NULL) memcpy(PyUnicode_1BYTE_DATA(text), b->data + start, n);
+    return text;
+}
+
+/* Write o's Gson text at the end of b, caching it as the generated encoder does. With
+   text_out, *text_out is set to the text (new reference), and a cached one is not written. */
+static int write_struct(ClassSpec *c, PyObject *o, Buf *b, int *final, PyObject **text_out) {
+    PyObject *cached = SLOT(o, c->off_json), *jhash = SLOT(o, c->off_jhash), *hit = NULL;
+    if (cached == NULL || jhash == NULL) return -1;
     PyObject *now = PyList_GET_ITEM(epoch, 0);
-    if (PyUnicode_CheckExact(cached)) { *final = 1; return Py_NewRef(cached); }
-    if (PyTuple_CheckExact(cached) && PyTuple_GET_SIZE(cached) == 2) {
-        int same = PyObject_RichCompareBool(PyTuple_GET_ITEM(cached, 1), now, Py_EQ);
-        if (same < 0) return NULL;
-        if (same) { *final = 0; return Py_NewRef(PyTuple_GET_ITEM(cached, 0)); }
+    if (PyUnicode_CheckExact(cached)) {
+        *final = 1;
+        hit = cached;
+    } else if (PyTuple_CheckExact(cached) && PyTuple_GET_SIZE(cached) == 2) {
+        PyObject *at = PyTuple_GET_ITEM(cached, 1);
+        int same = at == now ? 1 : PyObject_RichCompareBool(at, now, Py_EQ);
+        if (same < 0) return -1;
+        if (same) {
+            *final = 0;
+            hit = PyTuple_GET_ITEM(cached, 0);
+        }
     } else if (cached != Py_None) {
-        return NULL;
+        return -1;
     }
+    if (hit != NULL) {
+        if (text_out == NULL) return buf_str(b, hit);
+        if (!PyUnicode_CheckExact(hit)) return -1;
+        *text_out = Py_NewRef(hit);
+        return 0;
+    }
+    if (b->depth >= MAX_DEPTH) return -1;
+    Py_ssize_t start = b->len;
+    int outer_non_ascii = b->non_ascii, all_final = 1, r = -1;
+    b->non_ascii = 0;
+    b->depth++;
     Py_INCREF(now);  /* the epoch the text is written in */
-    _PyUnicodeWriter w;
-    _PyUnicodeWriter_Init(&w);
-    w.overallocate = 1;
-    w.min_length = 256;  /* one allocation for most objects */
-    int all_final = 1;
-    if (_PyUnicodeWriter_WriteASCIIString(&w, "{\"cachedHashCode\":", 18) < 0 || write_int(&w, jhash) < 0)
-        goto fail;
+    if (buf_lit(b, "{\"cachedHashCode\":") < 0 || write_int(b, jhash) < 0) goto done;
     if (c->is_union) {
         PyObject *set_field = SLOT(o, c->off_set_field), *value = SLOT(o, c->off_value);
-        if (set_field == NULL || value == NULL || value == Py_None) goto fail;
+        if (set_field == NULL || value == NULL || value == Py_None) goto done;
         PyObject *index = PyDict_GetItemWithError(c->arms, set_field);
-        if (index == NULL) goto fail;
+        if (index == NULL) goto done;
         Field *arm = &c->fields[PyLong_AsSsize_t(index)];
-        if (_PyUnicodeWriter_WriteStr(&w, arm->prefix) < 0 || write_value(&w, &arm->type, value, &all_final) < 0)
-            goto fail;
+        if (buf_str(b, arm->prefix) < 0 || write_value(b, &arm->type, value, &all_final) < 0) goto done;
     } else {
         for (Py_ssize_t i = 0; i < c->n; i++) {
             Field *f = &c->fields[i];
             PyObject *v = SLOT(o, f->offset);
-            if (v == NULL) goto fail;
+            if (v == NULL) goto done;
             if (v == Py_None) {
                 if (f->nullable) continue;
-                goto fail;
+                goto done;
             }
-            if (_PyUnicodeWriter_WriteStr(&w, f->prefix) < 0 || write_value(&w, &f->type, v, &all_final) < 0)
-                goto fail;
+            if (buf_str(b, f->prefix) < 0 || write_value(b, &f->type, v, &all_final) < 0) goto done;
         }
     }
-    if (_PyUnicodeWriter_WriteChar(&w, '}') < 0) goto fail;
-    PyObject *text = _PyUnicodeWriter_Finish(&w);
-    if (text == NULL) { Py_DECREF(now); return NULL; }
+    if (buf_char(b, '}') < 0) goto done;
     int hashed = PyObject_IsTrue(jhash);
-    /* The same rule as the generated encoders: a union, or a struct with no struct inside, keeps its
-       text with the epoch it was written in; a struct holding structs keeps it only once final. */
-    *final = hashed && all_final;
-    if (*final) {
-        Py_INCREF(text);
-        Py_XSETREF(SLOT(o, c->off_json), text);
-    } else if (c->is_union || !c->frozen_checks) {
+    if (hashed < 0) goto done;
+    /* The same rule as the generated encoders: written once, an object keeps no text (it leaves
+       hashing.WRITTEN); from then on a union, or a struct with no struct inside, keeps its text with
+       the epoch it was written in, and a struct holding structs keeps it only once final. */
+    int first = cached == Py_None;
+    *final = hashed && all_final && !first;  /* final for the parent: this _json is a str */
+    int keep = !first && (*final || c->is_union || !c->frozen_checks);
+    PyObject *text = NULL;
+    if (keep || text_out != NULL) {
+        text = buf_text(b, start);
+        if (text == NULL) goto done;
+    }
+    if (first) {
+        if (written == NULL) { Py_XDECREF(text); goto done; }
+        Py_XSETREF(SLOT(o, c->off_json), Py_NewRef(written));
+    } else if (*final) {
+        Py_XSETREF(SLOT(o, c->off_json), Py_NewRef(text));
+    } else if (keep) {
         PyObject *pair = hashed && !c->is_union ? Py_NewRef(text) : PyTuple_Pack(2, text, now);
-        if (pair == NULL) { Py_DECREF(now); Py_DECREF(text); return NULL; }
+        if (pair == NULL) { Py_DECREF(text); goto done; }
         Py_XSETREF(SLOT(o, c->off_json), pair);
     }
+    if (text_out != NULL) *text_out = text; else Py_XDECREF(text);
+    r = 0;
+done:
     Py_DECREF(now);
-    return text;
-fail:
-    Py_DECREF(now);
-    _PyUnicodeWriter_Dealloc(&w);
-    return NULL;
+    b->depth--;
+    b->non_ascii |= outer_non_ascii;
+    return r;
+}
+
+/* set_written(WRITTEN): the _json of an object holding structs written once (runtime/hashing.py) */
+static PyObject *set_written(PyObject *self, PyObject *value) {
+    Py_XSETREF(written, Py_NewRef(value));
+    Py_RETURN_NONE;
 }
 
 /* encode(obj): the class's _gson_encode */
 static PyObject *encode(PyObject *self, PyObject *obj) {
     ClassSpec *c = class_spec((PyObject *)Py_TYPE(obj));
-    int final;
-    if (c != NULL) {
-        PyObject *text = encode_struct(c, obj, &final);
-        if (text != NULL) return text;
-    } else {
+    if (c == NULL) {
         if (!PyErr_Occurred())
             PyErr_Format(PyExc_TypeError, "%s has no accelerated encoder", Py_TYPE(obj)->tp_name);
         return NULL;
     }
+    Buf b;
+    buf_open(&b);
+    int final;
+    PyObject *text = NULL;
+    int r = write_struct(c, obj, &b, &final, &text);
+    buf_close(&b);
+    if (r == 0) return text;
     PyErr_Clear();
     handed_back++;
     return PyObject_CallOneArg(c->py_encode, obj);
+}
+
+enum { FORM_TEXT, FORM_LATIN1, FORM_UTF8, FORM_LOW8 };  /* the forms write_event gives (accel.py) */
+
+/* The bytes of a wide buffer, as Java's String.getBytes writes them: each UTF-16 unit's low byte
+   (LOW8), or the characters, a surrogate pair one, in Latin-1 or UTF-8 with '?' for what the
+   charset cannot hold (a lone surrogate, or above U+00FF in Latin-1): runtime/aurora/profiles.py */
+static PyObject *wide_bytes(Buf *b, int form) {
+    const Py_UCS4 *p = (const Py_UCS4 *)b->data;
+    Py_ssize_t n = b->len, i = 0;
+    if (n > PY_SSIZE_T_MAX / 4) return PyErr_NoMemory();
+    PyObject *out = PyBytes_FromStringAndSize(NULL, form == FORM_UTF8 ? 4 * n : form == FORM_LOW8 ? 2 * n : n);
+    if (out == NULL) return NULL;
+    unsigned char *start = (unsigned char *)PyBytes_AS_STRING(out), *q = start;
+    while (i < n) {
+        Py_UCS4 c = p[i++];
+        if (c < 0x80) { *q++ = (unsigned char)c; continue; }  /* the usual character, in every form */
+        if (form == FORM_LOW8) {
+            if (c > 0xFFFF) {
+                *q++ = (unsigned char)(0xD800 + ((c - 0x10000) >> 10));
+                c = 0xDC00 + ((c - 0x10000) & 0x3FF);
+            }
+            *q++ = (unsigned char)c;
+            continue;
+        }
+        if (c >= 0xD800 && c <= 0xDBFF && i < n && p[i] >= 0xDC00 && p[i] <= 0xDFFF)
+            c = 0x10000 + ((c - 0xD800) << 10) + (p[i++] - 0xDC00);  /* a pair: one character */
+        if (form == FORM_LATIN1) {
+            *q++ = c <= 0xFF ? (unsigned char)c : '?';
+        } else if (c >= 0xD800 && c <= 0xDFFF) {
+            *q++ = '?';
+        } else if (c < 0x800) {
+            *q++ = (unsigned char)(0xC0 | (c >> 6));
+            *q++ = (unsigned char)(0x80 | (c & 0x3F));
+        } else if (c < 0x10000) {
+            *q++ = (unsigned char)(0xE0 | (c >> 12));
+            *q++ = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+            *q++ = (unsigned char)(0x80 | (c & 0x3F));
+        } else {
+            *q++ = (unsigned char)(0xF0 | (c >> 18));
+            *q++ = (unsigned char)(0x80 | ((c >> 12) & 0x3F));
+            *q++ = (unsigned char)(0x80 | ((c >> 6) & 0x3F));
+            *q++ = (unsigned char)(0x80 | (c & 0x3F));
+        }
+    }
+    if (_PyBytes_Resize(&out, q - start) < 0) return NULL;
+    return out;
+}
+
+static PyObject *buf_bytes(Buf *b, int form) {  /* the whole buffer in that form */
+    if (b->wide) return wide_bytes(b, form);
+    if (form != FORM_UTF8 || !b->non_ascii) return PyBytes_FromStringAndSize(b->data, b->len);
+    Py_ssize_t n = b->len;
+    const Py_UCS1 *p = (const Py_UCS1 *)b->data;
+    for (Py_ssize_t i = 0; i < b->len; i++) n += p[i] >> 7;
+    PyObject *out = PyBytes_FromStringAndSize(NULL, n);
+    if (out == NULL) return NULL;
+    unsigned char *q = (unsigned char *)PyBytes_AS_STRING(out);
+    for (Py_ssize_t i = 0; i < b->len; i++) {
+        if (p[i] < 0x80) {
+            *q++ = p[i];
+        } else {
+            *q++ = (unsigned char)(0xC0 | (p[i] >> 6));
+            *q++ = (unsigned char)(0x80 | (p[i] & 0x3F));
+        }
+    }
+    return out;
+}
+
+/* write_event(task, tail, form): '{"task":' + the task's text + tail, as a str (FORM_TEXT) or
+   the bytes of that text in Latin-1, UTF-8 or the low byte of each UTF-16 unit; None when
+   handed back (the caller's pure-Python path then gives the answer or the error). */
+static PyObject *write_event(PyObject *self, PyObject *args) {
+    PyObject *task, *tail;
+    int form, final;
+    if (!PyArg_ParseTuple(args, "OUi", &task, &tail, &form)) return NULL;
+    if (form < FORM_TEXT || form > FORM_LOW8) {
+        PyErr_Format(PyExc_ValueError, "unknown form %d", form);
+        return NULL;
+    }
+    ClassSpec *c = class_spec((PyObject *)Py_TYPE(task));
+    if (c == NULL) {
+        if (PyErr_Occurred()) return NULL;
+        Py_RETURN_NONE;
+    }
+    Buf b;
+    buf_open(&b);
+    PyObject *out = NULL;
+    if (buf_lit(&b, "{\"task\":") == 0 && write_struct(c, task, &b, &final, NULL) == 0 && buf_str(&b, tail) == 0)
+        out = form == FORM_TEXT ? buf_text(&b, 0) : buf_bytes(&b, form);
+    buf_close(&b);
+    if (out == NULL) {  /* handed back: the caller's pure-Python path gives the answer or the error */
+        PyErr_Clear();
+        Py_RETURN_NONE;
+    }
+    return out;
 }
 
 /* ---- decoding: typed objects from the parsed tree -------------------------------
@@ -912,6 +1221,9 @@ static PyMethodDef methods[] = {
     {"setup", setup, METH_VARARGS, "setup(EPOCH, gson_double, OrderedSet, FrozenMap, ExactDouble, NeedsExactText)"},
     {"register", register_class, METH_VARARGS, "register(cls, is_union, frozen_checks, fields, py_encode, py_hash)"},
     {"encode", encode, METH_O, "encode(obj): the Gson text of a registered struct or union"},
+    {"set_written", set_written, METH_O, "set_written(WRITTEN): hashing.WRITTEN, the mark of a text not kept"},
+    {"write_event", write_event, METH_VARARGS,
+     "write_event(task, tail, form): '{\"task\":' + encode(task) + tail as a str or bytes, or None"},
     {"build", build, METH_VARARGS, "build(cls, tree): the object decoded from a parsed tree, or None (not handled)"},
     {"register_decoder", register_decoder, METH_VARARGS,
      "register_decoder(cls, names, valid, interned, setfields): the decoding tables of a registered class"},

@@ -31,7 +31,7 @@ from typing import Any
 from .codec_support import ExactDouble, NeedsExactText, _FirstSight, java_double
 from .containers import FrozenMap, OrderedSet
 from .gson import gson_double
-from .hashing import EPOCH
+from .hashing import EPOCH, WRITTEN
 from .scalars import INTEGERS
 from .struct import ThriftStruct
 
@@ -45,6 +45,15 @@ ACTIVE = _speedups is not None and not PURE_REQUESTED
 """True when generated packages get the compiled walker."""
 DECODE = ACTIVE and os.environ.get("AURORAKIT_ACCEL_DECODE", "1") != "0"
 """True when the compiled builder also decodes (the default; AURORAKIT_ACCEL_DECODE=0 keeps decoding pure)."""
+
+COMPILED_ENCODE = _speedups.encode if ACTIVE else None
+"""The ``_gson_encode`` of every class the walker is installed on (None: pure Python)."""
+write_event = _speedups.write_event if ACTIVE else None
+"""``write_event(task, tail, form)``: ``'{"task":' + encode(task) + tail`` as a str (FORM_TEXT) or
+the bytes of it (the other forms), straight from the walker's buffer; None where it leaves that to
+Python (a character above U+00FF in a bytes form, or anything it hands back). Only for a task whose
+``_gson_encode`` is COMPILED_ENCODE."""
+FORM_TEXT, FORM_LATIN1, FORM_UTF8, FORM_LOW8 = range(4)  # write_event's forms (the enum in _speedups.c)
 
 # Kind codes of the walker's type tables (the enum at the top of _speedups.c).
 _KINDS = {"bool": 0, "byte": 1, "i16": 1, "i32": 1, "i64": 2, "double": 3, "string": 4, "enum": 5,
@@ -167,6 +176,7 @@ def _setup() -> None:
     if not _ready:
         _speedups.setup(EPOCH, gson_double, OrderedSet, FrozenMap, ExactDouble, NeedsExactText)
         _speedups.setup_parse(java_double, _FirstSight, OrderedSet, FrozenMap)
+        _speedups.set_written(WRITTEN)
         _ready = True
 
 
@@ -219,4 +229,5 @@ def _holds_struct(spec: Any) -> bool:
                                                 getattr(spec, "value", None)) if part is not None)
 
 
-__all__ = ["ACTIVE", "DECODE", "PARSE", "accelerate", "accelerate_decoding", "parse_event", "status"]
+__all__ = ["ACTIVE", "COMPILED_ENCODE", "DECODE", "FORM_LATIN1", "FORM_LOW8", "FORM_TEXT", "FORM_UTF8", "PARSE",
+           "accelerate", "accelerate_decoding", "parse_event", "status", "write_event"]

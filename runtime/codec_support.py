@@ -19,6 +19,7 @@ from .containers import FrozenMap, OrderedSet
 from .errors import PayloadError, describe
 from .fields import field_values, gson_member
 from .gson import gson_bool, gson_double, gson_string
+from .hashing import WRITTEN as WRITTEN  # the generated encoders read it as _cs.WRITTEN
 from .java import bool_hash, double_hash, int_hash, long_hash, string_hash
 from .scalars import INTEGERS
 from .struct import ThriftStruct

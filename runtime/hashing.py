@@ -10,6 +10,11 @@ hashed and of everything that contains it, so every time a hash gets cached,
 ``EPOCH`` moves on and JSON cached under an older epoch is stale. JSON of an
 object that is hashed and whose parts are all frozen can never change again;
 it is cached for good (as a plain ``str``, see the generated encoders).
+Text is kept from an object's second write on: the first leaves
+:data:`WRITTEN`, so objects made per event and written once (cold events,
+replayed payloads) keep no copy of their text, while those shared between
+events (a job's TaskConfig, a task's TaskEvents) are written again and then
+reused (an object holding structs once its parts keep theirs).
 
 This module stands below the model classes (``struct``, ``typespec``): it
 only calls each type's generated ``_java_hash``.
@@ -24,6 +29,11 @@ from .identity import IdentityTable, current_identity
 
 EPOCH = [0]
 """Moves on whenever a cachedHashCode is set by hashing (one-element list: cheap to read and bump)."""
+
+WRITTEN = ("", -1)
+"""The ``_json`` of an object written once, its text not kept (see above).
+
+A (text, epoch) pair of no epoch: every encoder's "cached for this epoch?" test fails on it."""
 
 
 def java_hash(obj: Any, identity: IdentityTable | None = None) -> int:

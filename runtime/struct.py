@@ -35,7 +35,7 @@ class ThriftStruct:
     _values: ClassVar[Callable[..., tuple[Any, ...]]]
     # The private slots every generated class declares (see the module docstring).
     _jhash: int
-    _json: Any  # None, the JSON text, or (text, hashing epoch)
+    _json: Any  # None, hashing.WRITTEN (written once), the JSON text, or (text, hashing epoch)
     _pyhash: int | None
     # Installed by the generated gson module of the package:
     _gson_encode: ClassVar[Callable[[Any], str]]

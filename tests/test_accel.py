@@ -2,7 +2,8 @@
 
 Every vector and random objects of every class: the same text, the same
 hash of every object inside, the same caches left behind (``_json`` kind and
-text), EPOCH moved on by as much, and every error of the same type and path.
+text), EPOCH moved on by as much, and every error of the same type and path;
+and events: the same text and the same wire bytes in every form.
 """
 
 from __future__ import annotations
@@ -17,18 +18,17 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from aurorakit.generated import aurora_0_14, aurora_0_22
 from aurorakit.runtime import accel
+from aurorakit.runtime.aurora.event import TaskStateChange, decode_event
+from aurorakit.runtime.aurora.profiles import profile_for
 from aurorakit.runtime.containers import FrozenMap, OrderedSet
-from aurorakit.runtime.aurora.event import decode_event
-from aurorakit.runtime.hashing import EPOCH
-from aurorakit.runtime.unhashed import unhashed_copy
+from aurorakit.runtime.hashing import EPOCH, java_hash
 from aurorakit.runtime.identity import IdentityTable, use_identity
 from aurorakit.runtime.struct import ThriftStruct
-
+from aurorakit.runtime.unhashed import unhashed_copy
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from shared import vector_file
 from strategies import instances
 
@@ -106,11 +106,13 @@ def _outcome(step: Any) -> tuple[str, Any]:
 
 
 def _cold_walk(obj: Any, table: IdentityTable) -> list[Any]:
-    """Encode unhashed, hash everything, encode again: texts, hashes, caches and EPOCH's moves."""
+    """Encode unhashed (twice: the first write keeps no text), hash everything, encode again (twice):
+    texts, hashes, caches and EPOCH's moves."""
     cls = type(obj)
     made = unhashed_copy(obj, table)
     steps = []
-    for step in (lambda: cls._gson_encode(made), lambda: cls._java_hash(made, table), lambda: cls._gson_encode(made)):
+    encode, hash_all = (lambda: cls._gson_encode(made)), (lambda: cls._java_hash(made, table))
+    for step in (encode, encode, hash_all, encode, encode, encode):
         before = EPOCH[0]
         steps.append((_outcome(step), EPOCH[0] - before, _caches(made)))
     return steps
@@ -143,7 +145,15 @@ def test_every_vector_hashes_and_writes_the_same(name: str) -> None:
 
 
 def _as_read(payload: str, release: str) -> tuple[str, list[Any]]:
-    """An event's text with its hashes kept as found (some objects hashed, parts of them not) and its caches."""
+    """An event's text with its hashes kept as found (some objects hashed, parts of them not) and its caches.
+
+    Read with empty intern tables: objects shared with an earlier read would carry what its writes
+    left in their caches (an object's first write keeps no text, hashing.WRITTEN).
+    """
+    for name, table in vars(MODELS[release].gson).items():
+        if name.startswith("_INTERNED_"):
+            table._objects.clear()
+            table._first.clear()
     event = decode_event(payload, release)
     return event.encode(), _caches(event.task)
 
@@ -203,3 +213,141 @@ def test_aurorakit_pure_forces_the_generated_functions() -> None:
                           env={**os.environ, "AURORAKIT_PURE": "1"})
     assert done.stdout.split(None, 2)[:2] == ["False", "True"]
     assert "AURORAKIT_PURE" in done.stdout or "not compiled" in done.stdout
+
+
+# -- the event's text and wire bytes (write_event) -------------------------------------------------
+# Each form write_event gives, and two it leaves to Python (UTF-16, and a release's default rule).
+WIRE_ARGS = ({}, {"encoding": "utf-8"}, {"encoding": "iso-8859-1"}, {"encoding": "utf-16"},
+             {"content_type": "application/json; charset=utf-8"}, {"content_type": "text/plain; charset=latin1"})
+# Characters where the forms differ: Latin-1, above U+00FF, Gson's escapes, surrogates (paired and lone)
+TRICKY = st.text(st.sampled_from(["a", "\xe9", "\xff", "\u0100", "\u2028", "\ud83d", "\ude00", "\U0001f600",
+                                  "<", "\x00", '"', "\\"]), max_size=10)
+
+
+def _event_steps(task: Any, models: ModuleType, table: IdentityTable) -> list[Any]:
+    """An event's text and bytes in every form, unhashed and then hashed in full, with the caches left."""
+    made = unhashed_copy(task, table)
+    event = TaskStateChange(made, models.ScheduleStatus.RUNNING, hashed="none")
+    steps = []
+    for _ in range(2):
+        for args in WIRE_ARGS:
+            steps.append((args, _outcome(lambda args=args: event.wire(**args)), _caches(made)))
+        steps.append(("text", _outcome(event.encode), _outcome(lambda: event.encode("guava")), _caches(made)))
+        before = EPOCH[0]
+        steps.append(("hash", _outcome(lambda: java_hash(made, table)), EPOCH[0] - before))
+    return steps
+
+
+def _event_same_both_ways(task: Any, models: ModuleType, table: IdentityTable) -> None:
+    with pure(models):
+        expected = _event_steps(task, models, table)
+    accel.accelerate(models)
+    assert _event_steps(task, models, table) == expected
+
+
+def _tricky_task(models: ModuleType, texts: list[str]) -> Any:
+    m = models
+    config = m.TaskConfig(job=m.JobKey(role=texts[0], environment="e", name="n"), owner=m.Identity(user="u"),
+                          executorConfig=m.ExecutorConfig(name="AuroraExecutor", data=texts[1]))
+    return m.ScheduledTask(assignedTask=m.AssignedTask(taskId=texts[2], slaveHost="h", task=config, instanceId=1),
+                           status=m.ScheduleStatus.RUNNING,
+                           taskEvents=[m.TaskEvent(timestamp=5, status=m.ScheduleStatus.RUNNING, message=texts[3])])
+
+
+@needs_accel
+@pytest.mark.parametrize("name", VECTOR_FILES[:2])
+def test_every_vector_event_writes_the_same_text_and_bytes(name: str) -> None:
+    vectors = vector_file(name)
+    release = vectors["aurora"].rsplit(".", 1)[0]
+    table = IdentityTable(vectors["identity"]) if isinstance(vectors.get("identity"), dict) else _current()
+    for case in vectors["cases"]:
+        _event_same_both_ways(decode_event(case["payload"], release).task, MODELS[release], table)
+
+
+@needs_accel
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(release=st.sampled_from(sorted(MODELS)), texts=st.lists(TRICKY, min_size=4, max_size=4))
+def test_events_with_any_characters_write_the_same_text_and_bytes(release: str, texts: list[str]) -> None:
+    models = MODELS[release]
+    _event_same_both_ways(_tricky_task(models, texts), models, _current())
+
+
+@needs_accel
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(task=instances(aurora_0_22.ScheduledTask, max_depth=3, max_size=2))
+def test_random_events_write_the_same_text_and_bytes(task: Any) -> None:
+    _event_same_both_ways(task, aurora_0_22, _current())  # NaN and infinities: the same PayloadError
+
+
+@needs_accel
+def test_write_event_gives_every_form_itself() -> None:
+    """The event paths above must not pass by write_event handing everything back."""
+    for release, models in MODELS.items():
+        task = _tricky_task(models, ["r\xe9", "d\U0001f600\ud83d", "t\u2028", "m\ude00\ud83d\ude00"])
+        profile = profile_for(release)
+        text = TaskStateChange(task, None).encode()
+        for form, encoding in ((accel.FORM_LATIN1, "iso-8859-1"), (accel.FORM_UTF8, "utf-8")):
+            assert accel.write_event(task, ',"oldState":{}}', form) == profile.wire_bytes(text, None, encoding)
+        assert accel.write_event(task, ',"oldState":{}}', accel.FORM_LOW8) == profile_for("0.14").wire_bytes(text)
+        assert accel.write_event(task, ',"oldState":{}}', accel.FORM_TEXT) == text
+
+
+@needs_accel
+def test_hashing_with_a_strict_table_fails_the_same_and_moves_epoch_as_far() -> None:
+    task = _tricky_task(aurora_0_22, ["r", "d", "t", "m"])
+    strict = IdentityTable(strict=True)
+    expected = None
+    for side in ("pure", "compiled"):
+        made = unhashed_copy(task, _current())
+        before = EPOCH[0]
+        with pure(aurora_0_22) if side == "pure" else contextlib.nullcontext():
+            outcome = _outcome(lambda made=made: java_hash(made, strict))
+        got = (outcome, EPOCH[0] - before, _caches(made))
+        assert outcome[0] == "UnknownIdentity"
+        expected = expected or got
+        assert got == expected
+
+
+class _Shifted(IdentityTable):
+    """A table whose lookups are its own: the walker must ask it, not read the dict beneath."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> int:
+        return super().__getitem__(key) + 1
+
+
+@needs_accel
+def test_an_identity_table_with_its_own_lookup_is_asked() -> None:
+    task = _tricky_task(aurora_0_22, ["r", "d", "t", "m"])
+    table = _Shifted({"ScheduleStatus.RUNNING": 7})
+    with pure(aurora_0_22):
+        expected = java_hash(unhashed_copy(task, table), table)
+    assert java_hash(unhashed_copy(task, table), table) == expected
+
+
+class _Recording(IdentityTable):
+    """A table that notes how far EPOCH had moved each time it fills in a default."""
+
+    __slots__ = ("seen",)
+
+    def __missing__(self, key: str) -> int:
+        self.seen.append((key, EPOCH[0]))
+        return super().__missing__(key)
+
+
+@needs_accel
+def test_python_run_while_hashing_sees_epoch_moved_for_every_hash_cached() -> None:
+    task = _tricky_task(aurora_0_22, ["r", "d", "t", "m"])
+    task = aurora_0_22.ScheduledTask(assignedTask=task.assignedTask, status=aurora_0_22.ScheduleStatus.LOST,
+                                     taskEvents=task.taskEvents)  # LOST after RUNNING: a default looked up late
+    seen = []
+    for side in ("pure", "compiled"):
+        table = _Recording()
+        table.seen = []
+        made = unhashed_copy(task, _current())
+        start = EPOCH[0]
+        with pure(aurora_0_22) if side == "pure" else contextlib.nullcontext():
+            java_hash(made, table)
+        seen.append([(key, at - start) for key, at in table.seen])
+    assert seen[0] == seen[1] and seen[0][-1][1] > 0

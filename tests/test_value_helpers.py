@@ -20,7 +20,9 @@ def test_a_frozen_map_equals_a_plain_mapping_with_the_same_items() -> None:
 def test_frozen_once_every_object_inside_has_its_json_for_good() -> None:
     job = api.JobKey.from_gson('{"cachedHashCode":803049425,"role":"vagrant","environment":"test",'
                                '"name":"http_example"}')
-    encode(job)  # hashed as read: its JSON is kept for good
+    encode(job)
+    assert cs.frozen(job) is False  # written once: no text kept yet (hashing.WRITTEN)
+    encode(job)  # hashed as read, written again: its JSON is kept for good
     assert cs.frozen(job) is True
     assert cs.frozen((job, "x", 3)) is True
     assert cs.frozen(FrozenMap({"k": job})) is True

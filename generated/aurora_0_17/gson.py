@@ -582,7 +582,10 @@ def _enc_Identity(o: Identity) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -667,7 +670,10 @@ def _enc_Attribute(o: Attribute) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -759,9 +765,11 @@ def _enc_HostAttributes(o: HostAttributes) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.attributes):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.attributes):
         _set(o, "_json", text)
     return text
 
@@ -877,7 +885,10 @@ def _enc_ValueConstraint(o: ValueConstraint) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -962,7 +973,10 @@ def _enc_LimitConstraint(o: LimitConstraint) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -1026,7 +1040,10 @@ def _enc_TaskConstraint(o: TaskConstraint) -> str:
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
 
 
@@ -1106,9 +1123,11 @@ def _enc_Constraint(o: Constraint) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.constraint is None or o.constraint._json.__class__ is str):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.constraint is None or o.constraint._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -1210,7 +1229,10 @@ def _enc_Package(o: Package) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -1304,7 +1326,10 @@ def _enc_Metadata(o: Metadata) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -1394,7 +1419,10 @@ def _enc_JobKey(o: JobKey) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -1474,7 +1502,10 @@ def _enc_LockKey(o: LockKey) -> str:
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
 
 
@@ -1564,9 +1595,11 @@ def _enc_Lock(o: Lock) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.key is None or o.key._json.__class__ is str):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.key is None or o.key._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -1685,9 +1718,11 @@ def _enc_InstanceKey(o: InstanceKey) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.jobKey is None or o.jobKey._json.__class__ is str):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.jobKey is None or o.jobKey._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -1790,7 +1825,10 @@ def _enc_MesosFetcherURI(o: MesosFetcherURI) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -1883,7 +1921,10 @@ def _enc_ExecutorConfig(o: ExecutorConfig) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -1973,7 +2014,10 @@ def _enc_Volume(o: Volume) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -2071,7 +2115,10 @@ def _enc_DockerImage(o: DockerImage) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -2159,7 +2206,10 @@ def _enc_AppcImage(o: AppcImage) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -2232,7 +2282,10 @@ def _enc_Image(o: Image) -> str:
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
 
 
@@ -2316,9 +2369,11 @@ def _enc_MesosContainer(o: MesosContainer) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.image is None or o.image._json.__class__ is str) and _cs.frozen(o.volumes):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.image is None or o.image._json.__class__ is str) and _cs.frozen(o.volumes):
         _set(o, "_json", text)
     return text
 
@@ -2411,7 +2466,10 @@ def _enc_DockerParameter(o: DockerParameter) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -2502,9 +2560,11 @@ def _enc_DockerContainer(o: DockerContainer) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.parameters):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.parameters):
         _set(o, "_json", text)
     return text
 
@@ -2582,7 +2642,10 @@ def _enc_Container(o: Container) -> str:
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
 
 
@@ -2648,7 +2711,10 @@ def _enc_Resource(o: Resource) -> str:
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
 
 
@@ -2790,9 +2856,11 @@ def _enc_TaskConfig(o: TaskConfig) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.job is None or o.job._json.__class__ is str)
         and (o.owner is None or o.owner._json.__class__ is str)
@@ -3005,9 +3073,11 @@ def _enc_ResourceAggregate(o: ResourceAggregate) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.resources):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.resources):
         _set(o, "_json", text)
     return text
 
@@ -3123,9 +3193,11 @@ def _enc_JobConfiguration(o: JobConfiguration) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.key is None or o.key._json.__class__ is str)
         and (o.owner is None or o.owner._json.__class__ is str)
@@ -3270,7 +3342,10 @@ def _enc_JobStats(o: JobStats) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -3372,9 +3447,11 @@ def _enc_JobSummary(o: JobSummary) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.job is None or o.job._json.__class__ is str)
         and (o.stats is None or o.stats._json.__class__ is str)
@@ -3486,7 +3563,10 @@ def _enc_Range(o: Range) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -3574,9 +3654,11 @@ def _enc_ConfigGroup(o: ConfigGroup) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.config is None or o.config._json.__class__ is str) and _cs.frozen(o.instances):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.config is None or o.config._json.__class__ is str) and _cs.frozen(o.instances):
         _set(o, "_json", text)
     return text
 
@@ -3672,9 +3754,11 @@ def _enc_ConfigSummary(o: ConfigSummary) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.key is None or o.key._json.__class__ is str) and _cs.frozen(o.groups):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.key is None or o.key._json.__class__ is str) and _cs.frozen(o.groups):
         _set(o, "_json", text)
     return text
 
@@ -3764,9 +3848,11 @@ def _enc_PopulateJobResult(o: PopulateJobResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.taskConfig is None or o.taskConfig._json.__class__ is str):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.taskConfig is None or o.taskConfig._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -3868,9 +3954,11 @@ def _enc_GetQuotaResult(o: GetQuotaResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.quota is None or o.quota._json.__class__ is str)
         and (o.prodSharedConsumption is None or o.prodSharedConsumption._json.__class__ is str)
@@ -4011,7 +4099,10 @@ def _enc_TaskEvent(o: TaskEvent) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -4128,9 +4219,11 @@ def _enc_AssignedTask(o: AssignedTask) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.task is None or o.task._json.__class__ is str):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.task is None or o.task._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -4261,9 +4354,11 @@ def _enc_ScheduledTask(o: ScheduledTask) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.assignedTask is None or o.assignedTask._json.__class__ is str) and _cs.frozen(o.taskEvents):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.assignedTask is None or o.assignedTask._json.__class__ is str) and _cs.frozen(o.taskEvents):
         _set(o, "_json", text)
     return text
 
@@ -4380,9 +4475,11 @@ def _enc_ScheduleStatusResult(o: ScheduleStatusResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.tasks):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.tasks):
         _set(o, "_json", text)
     return text
 
@@ -4468,9 +4565,11 @@ def _enc_GetJobsResult(o: GetJobsResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.configs):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.configs):
         _set(o, "_json", text)
     return text
 
@@ -4586,9 +4685,11 @@ def _enc_TaskQuery(o: TaskQuery) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.jobKeys):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.jobKeys):
         _set(o, "_json", text)
     return text
 
@@ -4723,7 +4824,10 @@ def _enc_HostStatus(o: HostStatus) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -4822,7 +4926,10 @@ def _enc_RoleSummary(o: RoleSummary) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -4917,7 +5024,10 @@ def _enc_Hosts(o: Hosts) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -4994,7 +5104,10 @@ def _enc_PendingReason(o: PendingReason) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -5081,9 +5194,11 @@ def _enc_JobUpdateKey(o: JobUpdateKey) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.job is None or o.job._json.__class__ is str):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.job is None or o.job._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -5208,9 +5323,11 @@ def _enc_JobUpdateSettings(o: JobUpdateSettings) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.updateOnlyTheseInstances):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.updateOnlyTheseInstances):
         _set(o, "_json", text)
     return text
 
@@ -5345,7 +5462,10 @@ def _enc_JobUpdateEvent(o: JobUpdateEvent) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -5457,7 +5577,10 @@ def _enc_JobInstanceUpdateEvent(o: JobInstanceUpdateEvent) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -5556,9 +5679,11 @@ def _enc_InstanceTaskConfig(o: InstanceTaskConfig) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.task is None or o.task._json.__class__ is str) and _cs.frozen(o.instances):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.task is None or o.task._json.__class__ is str) and _cs.frozen(o.instances):
         _set(o, "_json", text)
     return text
 
@@ -5659,7 +5784,10 @@ def _enc_JobUpdateState(o: JobUpdateState) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -5762,9 +5890,11 @@ def _enc_JobUpdateSummary(o: JobUpdateSummary) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.key is None or o.key._json.__class__ is str)
         and (o.state is None or o.state._json.__class__ is str)
@@ -5881,9 +6011,11 @@ def _enc_JobUpdateInstructions(o: JobUpdateInstructions) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and _cs.frozen(o.initialState)
         and (o.desiredState is None or o.desiredState._json.__class__ is str)
@@ -5987,9 +6119,11 @@ def _enc_JobUpdate(o: JobUpdate) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.summary is None or o.summary._json.__class__ is str)
         and (o.instructions is None or o.instructions._json.__class__ is str)
@@ -6096,9 +6230,11 @@ def _enc_JobUpdateDetails(o: JobUpdateDetails) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.update is None or o.update._json.__class__ is str)
         and _cs.frozen(o.updateEvents)
@@ -6209,9 +6345,11 @@ def _enc_JobUpdateRequest(o: JobUpdateRequest) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.taskConfig is None or o.taskConfig._json.__class__ is str)
         and (o.settings is None or o.settings._json.__class__ is str)
@@ -6339,9 +6477,11 @@ def _enc_JobUpdateQuery(o: JobUpdateQuery) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.key is None or o.key._json.__class__ is str)
         and (o.jobKey is None or o.jobKey._json.__class__ is str)
@@ -6473,7 +6613,10 @@ def _enc_ListBackupsResult(o: ListBackupsResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -6551,9 +6694,11 @@ def _enc_StartMaintenanceResult(o: StartMaintenanceResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.statuses):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.statuses):
         _set(o, "_json", text)
     return text
 
@@ -6639,9 +6784,11 @@ def _enc_DrainHostsResult(o: DrainHostsResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.statuses):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.statuses):
         _set(o, "_json", text)
     return text
 
@@ -6727,9 +6874,11 @@ def _enc_QueryRecoveryResult(o: QueryRecoveryResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.tasks):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.tasks):
         _set(o, "_json", text)
     return text
 
@@ -6815,9 +6964,11 @@ def _enc_MaintenanceStatusResult(o: MaintenanceStatusResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.statuses):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.statuses):
         _set(o, "_json", text)
     return text
 
@@ -6903,9 +7054,11 @@ def _enc_EndMaintenanceResult(o: EndMaintenanceResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.statuses):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.statuses):
         _set(o, "_json", text)
     return text
 
@@ -6991,9 +7144,11 @@ def _enc_RoleSummaryResult(o: RoleSummaryResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.summaries):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.summaries):
         _set(o, "_json", text)
     return text
 
@@ -7079,9 +7234,11 @@ def _enc_JobSummaryResult(o: JobSummaryResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.summaries):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.summaries):
         _set(o, "_json", text)
     return text
 
@@ -7163,9 +7320,11 @@ def _enc_ConfigSummaryResult(o: ConfigSummaryResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.summary is None or o.summary._json.__class__ is str):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.summary is None or o.summary._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -7255,9 +7414,11 @@ def _enc_GetPendingReasonResult(o: GetPendingReasonResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.reasons):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.reasons):
         _set(o, "_json", text)
     return text
 
@@ -7341,9 +7502,11 @@ def _enc_StartJobUpdateResult(o: StartJobUpdateResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.key is None or o.key._json.__class__ is str)
         and (o.updateSummary is None or o.updateSummary._json.__class__ is str)
@@ -7444,9 +7607,11 @@ def _enc_GetJobUpdateSummariesResult(o: GetJobUpdateSummariesResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.updateSummaries):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.updateSummaries):
         _set(o, "_json", text)
     return text
 
@@ -7534,9 +7699,11 @@ def _enc_GetJobUpdateDetailsResult(o: GetJobUpdateDetailsResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.details is None or o.details._json.__class__ is str) and _cs.frozen(o.detailsList):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.details is None or o.details._json.__class__ is str) and _cs.frozen(o.detailsList):
         _set(o, "_json", text)
     return text
 
@@ -7627,7 +7794,10 @@ def _enc_PulseJobUpdateResult(o: PulseJobUpdateResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -7724,9 +7894,11 @@ def _enc_GetJobUpdateDiffResult(o: GetJobUpdateDiffResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.add) and _cs.frozen(o.remove) and _cs.frozen(o.update) and _cs.frozen(o.unchanged):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.add) and _cs.frozen(o.remove) and _cs.frozen(o.update) and _cs.frozen(o.unchanged):
         _set(o, "_json", text)
     return text
 
@@ -7827,7 +7999,10 @@ def _enc_TierConfig(o: TierConfig) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -7915,9 +8090,11 @@ def _enc_GetTierConfigResult(o: GetTierConfigResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.tiers):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.tiers):
         _set(o, "_json", text)
     return text
 
@@ -8010,7 +8187,10 @@ def _enc_ServerInfo(o: ServerInfo) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -8083,7 +8263,10 @@ def _enc_Result(o: Result) -> str:
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
 
 
@@ -8162,7 +8345,10 @@ def _enc_ResponseDetail(o: ResponseDetail) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -8250,9 +8436,11 @@ def _enc_Response(o: Response) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.serverInfo is None or o.serverInfo._json.__class__ is str)
         and (o.result is None or o.result._json.__class__ is str)
@@ -8368,9 +8556,11 @@ def _enc_InstanceConfigRewrite(o: InstanceConfigRewrite) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.instanceKey is None or o.instanceKey._json.__class__ is str)
         and (o.oldTask is None or o.oldTask._json.__class__ is str)
@@ -8477,9 +8667,11 @@ def _enc_JobConfigRewrite(o: JobConfigRewrite) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.oldJob is None or o.oldJob._json.__class__ is str)
         and (o.rewrittenJob is None or o.rewrittenJob._json.__class__ is str)
@@ -8564,7 +8756,10 @@ def _enc_ConfigRewrite(o: ConfigRewrite) -> str:
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
 
 
@@ -8646,9 +8841,11 @@ def _enc_RewriteConfigsRequest(o: RewriteConfigsRequest) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.rewriteCommands):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.rewriteCommands):
         _set(o, "_json", text)
     return text
 
@@ -8735,7 +8932,10 @@ def _enc_ExplicitReconciliationSettings(o: ExplicitReconciliationSettings) -> st
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 

@@ -566,7 +566,10 @@ def _enc_Identity(o: Identity) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -651,7 +654,10 @@ def _enc_Attribute(o: Attribute) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -743,9 +749,11 @@ def _enc_HostAttributes(o: HostAttributes) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.attributes):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.attributes):
         _set(o, "_json", text)
     return text
 
@@ -861,7 +869,10 @@ def _enc_ValueConstraint(o: ValueConstraint) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -946,7 +957,10 @@ def _enc_LimitConstraint(o: LimitConstraint) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -1010,7 +1024,10 @@ def _enc_TaskConstraint(o: TaskConstraint) -> str:
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
 
 
@@ -1090,9 +1107,11 @@ def _enc_Constraint(o: Constraint) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.constraint is None or o.constraint._json.__class__ is str):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.constraint is None or o.constraint._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -1194,7 +1213,10 @@ def _enc_Package(o: Package) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -1288,7 +1310,10 @@ def _enc_Metadata(o: Metadata) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -1378,7 +1403,10 @@ def _enc_JobKey(o: JobKey) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -1458,7 +1486,10 @@ def _enc_LockKey(o: LockKey) -> str:
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
 
 
@@ -1548,9 +1579,11 @@ def _enc_Lock(o: Lock) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.key is None or o.key._json.__class__ is str):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.key is None or o.key._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -1669,9 +1702,11 @@ def _enc_InstanceKey(o: InstanceKey) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.jobKey is None or o.jobKey._json.__class__ is str):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.jobKey is None or o.jobKey._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -1774,7 +1809,10 @@ def _enc_MesosFetcherURI(o: MesosFetcherURI) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -1867,7 +1905,10 @@ def _enc_ExecutorConfig(o: ExecutorConfig) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -1957,7 +1998,10 @@ def _enc_Volume(o: Volume) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -2055,7 +2099,10 @@ def _enc_DockerImage(o: DockerImage) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -2143,7 +2190,10 @@ def _enc_AppcImage(o: AppcImage) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -2216,7 +2266,10 @@ def _enc_Image(o: Image) -> str:
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
 
 
@@ -2300,9 +2353,11 @@ def _enc_MesosContainer(o: MesosContainer) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.image is None or o.image._json.__class__ is str) and _cs.frozen(o.volumes):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.image is None or o.image._json.__class__ is str) and _cs.frozen(o.volumes):
         _set(o, "_json", text)
     return text
 
@@ -2395,7 +2450,10 @@ def _enc_DockerParameter(o: DockerParameter) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -2486,9 +2544,11 @@ def _enc_DockerContainer(o: DockerContainer) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.parameters):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.parameters):
         _set(o, "_json", text)
     return text
 
@@ -2566,7 +2626,10 @@ def _enc_Container(o: Container) -> str:
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
 
 
@@ -2632,7 +2695,10 @@ def _enc_Resource(o: Resource) -> str:
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
 
 
@@ -2774,9 +2840,11 @@ def _enc_TaskConfig(o: TaskConfig) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.job is None or o.job._json.__class__ is str)
         and (o.owner is None or o.owner._json.__class__ is str)
@@ -2989,9 +3057,11 @@ def _enc_ResourceAggregate(o: ResourceAggregate) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.resources):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.resources):
         _set(o, "_json", text)
     return text
 
@@ -3107,9 +3177,11 @@ def _enc_JobConfiguration(o: JobConfiguration) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.key is None or o.key._json.__class__ is str)
         and (o.owner is None or o.owner._json.__class__ is str)
@@ -3254,7 +3326,10 @@ def _enc_JobStats(o: JobStats) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -3356,9 +3431,11 @@ def _enc_JobSummary(o: JobSummary) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.job is None or o.job._json.__class__ is str)
         and (o.stats is None or o.stats._json.__class__ is str)
@@ -3470,7 +3547,10 @@ def _enc_Range(o: Range) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -3558,9 +3638,11 @@ def _enc_ConfigGroup(o: ConfigGroup) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.config is None or o.config._json.__class__ is str) and _cs.frozen(o.instances):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.config is None or o.config._json.__class__ is str) and _cs.frozen(o.instances):
         _set(o, "_json", text)
     return text
 
@@ -3656,9 +3738,11 @@ def _enc_ConfigSummary(o: ConfigSummary) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.key is None or o.key._json.__class__ is str) and _cs.frozen(o.groups):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.key is None or o.key._json.__class__ is str) and _cs.frozen(o.groups):
         _set(o, "_json", text)
     return text
 
@@ -3748,9 +3832,11 @@ def _enc_PopulateJobResult(o: PopulateJobResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.taskConfig is None or o.taskConfig._json.__class__ is str):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.taskConfig is None or o.taskConfig._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -3852,9 +3938,11 @@ def _enc_GetQuotaResult(o: GetQuotaResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.quota is None or o.quota._json.__class__ is str)
         and (o.prodSharedConsumption is None or o.prodSharedConsumption._json.__class__ is str)
@@ -3995,7 +4083,10 @@ def _enc_TaskEvent(o: TaskEvent) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -4112,9 +4203,11 @@ def _enc_AssignedTask(o: AssignedTask) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.task is None or o.task._json.__class__ is str):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.task is None or o.task._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -4245,9 +4338,11 @@ def _enc_ScheduledTask(o: ScheduledTask) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.assignedTask is None or o.assignedTask._json.__class__ is str) and _cs.frozen(o.taskEvents):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.assignedTask is None or o.assignedTask._json.__class__ is str) and _cs.frozen(o.taskEvents):
         _set(o, "_json", text)
     return text
 
@@ -4364,9 +4459,11 @@ def _enc_ScheduleStatusResult(o: ScheduleStatusResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.tasks):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.tasks):
         _set(o, "_json", text)
     return text
 
@@ -4452,9 +4549,11 @@ def _enc_GetJobsResult(o: GetJobsResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.configs):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.configs):
         _set(o, "_json", text)
     return text
 
@@ -4570,9 +4669,11 @@ def _enc_TaskQuery(o: TaskQuery) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.jobKeys):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.jobKeys):
         _set(o, "_json", text)
     return text
 
@@ -4707,7 +4808,10 @@ def _enc_HostStatus(o: HostStatus) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -4806,7 +4910,10 @@ def _enc_RoleSummary(o: RoleSummary) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -4901,7 +5008,10 @@ def _enc_Hosts(o: Hosts) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -4978,7 +5088,10 @@ def _enc_PendingReason(o: PendingReason) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -5065,9 +5178,11 @@ def _enc_JobUpdateKey(o: JobUpdateKey) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.job is None or o.job._json.__class__ is str):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.job is None or o.job._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -5192,9 +5307,11 @@ def _enc_JobUpdateSettings(o: JobUpdateSettings) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.updateOnlyTheseInstances):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.updateOnlyTheseInstances):
         _set(o, "_json", text)
     return text
 
@@ -5329,7 +5446,10 @@ def _enc_JobUpdateEvent(o: JobUpdateEvent) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -5441,7 +5561,10 @@ def _enc_JobInstanceUpdateEvent(o: JobInstanceUpdateEvent) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -5540,9 +5663,11 @@ def _enc_InstanceTaskConfig(o: InstanceTaskConfig) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.task is None or o.task._json.__class__ is str) and _cs.frozen(o.instances):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.task is None or o.task._json.__class__ is str) and _cs.frozen(o.instances):
         _set(o, "_json", text)
     return text
 
@@ -5643,7 +5768,10 @@ def _enc_JobUpdateState(o: JobUpdateState) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -5746,9 +5874,11 @@ def _enc_JobUpdateSummary(o: JobUpdateSummary) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.key is None or o.key._json.__class__ is str)
         and (o.state is None or o.state._json.__class__ is str)
@@ -5865,9 +5995,11 @@ def _enc_JobUpdateInstructions(o: JobUpdateInstructions) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and _cs.frozen(o.initialState)
         and (o.desiredState is None or o.desiredState._json.__class__ is str)
@@ -5971,9 +6103,11 @@ def _enc_JobUpdate(o: JobUpdate) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.summary is None or o.summary._json.__class__ is str)
         and (o.instructions is None or o.instructions._json.__class__ is str)
@@ -6080,9 +6214,11 @@ def _enc_JobUpdateDetails(o: JobUpdateDetails) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.update is None or o.update._json.__class__ is str)
         and _cs.frozen(o.updateEvents)
@@ -6193,9 +6329,11 @@ def _enc_JobUpdateRequest(o: JobUpdateRequest) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.taskConfig is None or o.taskConfig._json.__class__ is str)
         and (o.settings is None or o.settings._json.__class__ is str)
@@ -6323,9 +6461,11 @@ def _enc_JobUpdateQuery(o: JobUpdateQuery) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.key is None or o.key._json.__class__ is str)
         and (o.jobKey is None or o.jobKey._json.__class__ is str)
@@ -6457,7 +6597,10 @@ def _enc_ListBackupsResult(o: ListBackupsResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -6535,9 +6678,11 @@ def _enc_StartMaintenanceResult(o: StartMaintenanceResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.statuses):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.statuses):
         _set(o, "_json", text)
     return text
 
@@ -6623,9 +6768,11 @@ def _enc_DrainHostsResult(o: DrainHostsResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.statuses):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.statuses):
         _set(o, "_json", text)
     return text
 
@@ -6711,9 +6858,11 @@ def _enc_QueryRecoveryResult(o: QueryRecoveryResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.tasks):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.tasks):
         _set(o, "_json", text)
     return text
 
@@ -6799,9 +6948,11 @@ def _enc_MaintenanceStatusResult(o: MaintenanceStatusResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.statuses):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.statuses):
         _set(o, "_json", text)
     return text
 
@@ -6887,9 +7038,11 @@ def _enc_EndMaintenanceResult(o: EndMaintenanceResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.statuses):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.statuses):
         _set(o, "_json", text)
     return text
 
@@ -6975,9 +7128,11 @@ def _enc_RoleSummaryResult(o: RoleSummaryResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.summaries):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.summaries):
         _set(o, "_json", text)
     return text
 
@@ -7063,9 +7218,11 @@ def _enc_JobSummaryResult(o: JobSummaryResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.summaries):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.summaries):
         _set(o, "_json", text)
     return text
 
@@ -7147,9 +7304,11 @@ def _enc_ConfigSummaryResult(o: ConfigSummaryResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.summary is None or o.summary._json.__class__ is str):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.summary is None or o.summary._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -7239,9 +7398,11 @@ def _enc_GetPendingReasonResult(o: GetPendingReasonResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.reasons):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.reasons):
         _set(o, "_json", text)
     return text
 
@@ -7325,9 +7486,11 @@ def _enc_StartJobUpdateResult(o: StartJobUpdateResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.key is None or o.key._json.__class__ is str)
         and (o.updateSummary is None or o.updateSummary._json.__class__ is str)
@@ -7428,9 +7591,11 @@ def _enc_GetJobUpdateSummariesResult(o: GetJobUpdateSummariesResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.updateSummaries):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.updateSummaries):
         _set(o, "_json", text)
     return text
 
@@ -7518,9 +7683,11 @@ def _enc_GetJobUpdateDetailsResult(o: GetJobUpdateDetailsResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.details is None or o.details._json.__class__ is str) and _cs.frozen(o.detailsList):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.details is None or o.details._json.__class__ is str) and _cs.frozen(o.detailsList):
         _set(o, "_json", text)
     return text
 
@@ -7611,7 +7778,10 @@ def _enc_PulseJobUpdateResult(o: PulseJobUpdateResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -7708,9 +7878,11 @@ def _enc_GetJobUpdateDiffResult(o: GetJobUpdateDiffResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.add) and _cs.frozen(o.remove) and _cs.frozen(o.update) and _cs.frozen(o.unchanged):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.add) and _cs.frozen(o.remove) and _cs.frozen(o.update) and _cs.frozen(o.unchanged):
         _set(o, "_json", text)
     return text
 
@@ -7811,7 +7983,10 @@ def _enc_TierConfig(o: TierConfig) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -7899,9 +8074,11 @@ def _enc_GetTierConfigResult(o: GetTierConfigResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.tiers):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.tiers):
         _set(o, "_json", text)
     return text
 
@@ -7994,7 +8171,10 @@ def _enc_ServerInfo(o: ServerInfo) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -8067,7 +8247,10 @@ def _enc_Result(o: Result) -> str:
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
 
 
@@ -8146,7 +8329,10 @@ def _enc_ResponseDetail(o: ResponseDetail) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -8234,9 +8420,11 @@ def _enc_Response(o: Response) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.serverInfo is None or o.serverInfo._json.__class__ is str)
         and (o.result is None or o.result._json.__class__ is str)
@@ -8353,7 +8541,10 @@ def _enc_ExplicitReconciliationSettings(o: ExplicitReconciliationSettings) -> st
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 

@@ -570,7 +570,10 @@ def _enc_Identity(o: Identity) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -655,7 +658,10 @@ def _enc_Attribute(o: Attribute) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -747,9 +753,11 @@ def _enc_HostAttributes(o: HostAttributes) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.attributes):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.attributes):
         _set(o, "_json", text)
     return text
 
@@ -865,7 +873,10 @@ def _enc_ValueConstraint(o: ValueConstraint) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -950,7 +961,10 @@ def _enc_LimitConstraint(o: LimitConstraint) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -1014,7 +1028,10 @@ def _enc_TaskConstraint(o: TaskConstraint) -> str:
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
 
 
@@ -1094,9 +1111,11 @@ def _enc_Constraint(o: Constraint) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.constraint is None or o.constraint._json.__class__ is str):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.constraint is None or o.constraint._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -1198,7 +1217,10 @@ def _enc_Package(o: Package) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -1292,7 +1314,10 @@ def _enc_Metadata(o: Metadata) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -1382,7 +1407,10 @@ def _enc_JobKey(o: JobKey) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -1462,7 +1490,10 @@ def _enc_LockKey(o: LockKey) -> str:
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
 
 
@@ -1552,9 +1583,11 @@ def _enc_Lock(o: Lock) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.key is None or o.key._json.__class__ is str):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.key is None or o.key._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -1673,9 +1706,11 @@ def _enc_InstanceKey(o: InstanceKey) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.jobKey is None or o.jobKey._json.__class__ is str):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.jobKey is None or o.jobKey._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -1778,7 +1813,10 @@ def _enc_MesosFetcherURI(o: MesosFetcherURI) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -1871,7 +1909,10 @@ def _enc_ExecutorConfig(o: ExecutorConfig) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -1961,7 +2002,10 @@ def _enc_Volume(o: Volume) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -2059,7 +2103,10 @@ def _enc_DockerImage(o: DockerImage) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -2147,7 +2194,10 @@ def _enc_AppcImage(o: AppcImage) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -2220,7 +2270,10 @@ def _enc_Image(o: Image) -> str:
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
 
 
@@ -2304,9 +2357,11 @@ def _enc_MesosContainer(o: MesosContainer) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.image is None or o.image._json.__class__ is str) and _cs.frozen(o.volumes):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.image is None or o.image._json.__class__ is str) and _cs.frozen(o.volumes):
         _set(o, "_json", text)
     return text
 
@@ -2399,7 +2454,10 @@ def _enc_DockerParameter(o: DockerParameter) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -2490,9 +2548,11 @@ def _enc_DockerContainer(o: DockerContainer) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.parameters):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.parameters):
         _set(o, "_json", text)
     return text
 
@@ -2570,7 +2630,10 @@ def _enc_Container(o: Container) -> str:
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
 
 
@@ -2636,7 +2699,10 @@ def _enc_Resource(o: Resource) -> str:
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
 
 
@@ -2723,7 +2789,10 @@ def _enc_PartitionPolicy(o: PartitionPolicy) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -2855,9 +2924,11 @@ def _enc_TaskConfig(o: TaskConfig) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.job is None or o.job._json.__class__ is str)
         and (o.owner is None or o.owner._json.__class__ is str)
@@ -3056,9 +3127,11 @@ def _enc_ResourceAggregate(o: ResourceAggregate) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.resources):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.resources):
         _set(o, "_json", text)
     return text
 
@@ -3174,9 +3247,11 @@ def _enc_JobConfiguration(o: JobConfiguration) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.key is None or o.key._json.__class__ is str)
         and (o.owner is None or o.owner._json.__class__ is str)
@@ -3321,7 +3396,10 @@ def _enc_JobStats(o: JobStats) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -3423,9 +3501,11 @@ def _enc_JobSummary(o: JobSummary) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.job is None or o.job._json.__class__ is str)
         and (o.stats is None or o.stats._json.__class__ is str)
@@ -3537,7 +3617,10 @@ def _enc_Range(o: Range) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -3625,9 +3708,11 @@ def _enc_ConfigGroup(o: ConfigGroup) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.config is None or o.config._json.__class__ is str) and _cs.frozen(o.instances):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.config is None or o.config._json.__class__ is str) and _cs.frozen(o.instances):
         _set(o, "_json", text)
     return text
 
@@ -3723,9 +3808,11 @@ def _enc_ConfigSummary(o: ConfigSummary) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.key is None or o.key._json.__class__ is str) and _cs.frozen(o.groups):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.key is None or o.key._json.__class__ is str) and _cs.frozen(o.groups):
         _set(o, "_json", text)
     return text
 
@@ -3815,9 +3902,11 @@ def _enc_PopulateJobResult(o: PopulateJobResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.taskConfig is None or o.taskConfig._json.__class__ is str):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.taskConfig is None or o.taskConfig._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -3919,9 +4008,11 @@ def _enc_GetQuotaResult(o: GetQuotaResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.quota is None or o.quota._json.__class__ is str)
         and (o.prodSharedConsumption is None or o.prodSharedConsumption._json.__class__ is str)
@@ -4062,7 +4153,10 @@ def _enc_TaskEvent(o: TaskEvent) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -4179,9 +4273,11 @@ def _enc_AssignedTask(o: AssignedTask) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.task is None or o.task._json.__class__ is str):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.task is None or o.task._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -4316,9 +4412,11 @@ def _enc_ScheduledTask(o: ScheduledTask) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.assignedTask is None or o.assignedTask._json.__class__ is str) and _cs.frozen(o.taskEvents):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.assignedTask is None or o.assignedTask._json.__class__ is str) and _cs.frozen(o.taskEvents):
         _set(o, "_json", text)
     return text
 
@@ -4441,9 +4539,11 @@ def _enc_ScheduleStatusResult(o: ScheduleStatusResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.tasks):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.tasks):
         _set(o, "_json", text)
     return text
 
@@ -4529,9 +4629,11 @@ def _enc_GetJobsResult(o: GetJobsResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.configs):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.configs):
         _set(o, "_json", text)
     return text
 
@@ -4647,9 +4749,11 @@ def _enc_TaskQuery(o: TaskQuery) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.jobKeys):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.jobKeys):
         _set(o, "_json", text)
     return text
 
@@ -4784,7 +4888,10 @@ def _enc_HostStatus(o: HostStatus) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -4883,7 +4990,10 @@ def _enc_RoleSummary(o: RoleSummary) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -4978,7 +5088,10 @@ def _enc_Hosts(o: Hosts) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -5055,7 +5168,10 @@ def _enc_PendingReason(o: PendingReason) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -5142,9 +5258,11 @@ def _enc_JobUpdateKey(o: JobUpdateKey) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.job is None or o.job._json.__class__ is str):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.job is None or o.job._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -5269,9 +5387,11 @@ def _enc_JobUpdateSettings(o: JobUpdateSettings) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.updateOnlyTheseInstances):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.updateOnlyTheseInstances):
         _set(o, "_json", text)
     return text
 
@@ -5406,7 +5526,10 @@ def _enc_JobUpdateEvent(o: JobUpdateEvent) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -5518,7 +5641,10 @@ def _enc_JobInstanceUpdateEvent(o: JobInstanceUpdateEvent) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -5617,9 +5743,11 @@ def _enc_InstanceTaskConfig(o: InstanceTaskConfig) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.task is None or o.task._json.__class__ is str) and _cs.frozen(o.instances):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.task is None or o.task._json.__class__ is str) and _cs.frozen(o.instances):
         _set(o, "_json", text)
     return text
 
@@ -5720,7 +5848,10 @@ def _enc_JobUpdateState(o: JobUpdateState) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -5823,9 +5954,11 @@ def _enc_JobUpdateSummary(o: JobUpdateSummary) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.key is None or o.key._json.__class__ is str)
         and (o.state is None or o.state._json.__class__ is str)
@@ -5942,9 +6075,11 @@ def _enc_JobUpdateInstructions(o: JobUpdateInstructions) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and _cs.frozen(o.initialState)
         and (o.desiredState is None or o.desiredState._json.__class__ is str)
@@ -6048,9 +6183,11 @@ def _enc_JobUpdate(o: JobUpdate) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.summary is None or o.summary._json.__class__ is str)
         and (o.instructions is None or o.instructions._json.__class__ is str)
@@ -6157,9 +6294,11 @@ def _enc_JobUpdateDetails(o: JobUpdateDetails) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.update is None or o.update._json.__class__ is str)
         and _cs.frozen(o.updateEvents)
@@ -6270,9 +6409,11 @@ def _enc_JobUpdateRequest(o: JobUpdateRequest) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.taskConfig is None or o.taskConfig._json.__class__ is str)
         and (o.settings is None or o.settings._json.__class__ is str)
@@ -6400,9 +6541,11 @@ def _enc_JobUpdateQuery(o: JobUpdateQuery) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.key is None or o.key._json.__class__ is str)
         and (o.jobKey is None or o.jobKey._json.__class__ is str)
@@ -6534,7 +6677,10 @@ def _enc_ListBackupsResult(o: ListBackupsResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -6612,9 +6758,11 @@ def _enc_StartMaintenanceResult(o: StartMaintenanceResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.statuses):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.statuses):
         _set(o, "_json", text)
     return text
 
@@ -6700,9 +6848,11 @@ def _enc_DrainHostsResult(o: DrainHostsResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.statuses):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.statuses):
         _set(o, "_json", text)
     return text
 
@@ -6788,9 +6938,11 @@ def _enc_QueryRecoveryResult(o: QueryRecoveryResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.tasks):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.tasks):
         _set(o, "_json", text)
     return text
 
@@ -6876,9 +7028,11 @@ def _enc_MaintenanceStatusResult(o: MaintenanceStatusResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.statuses):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.statuses):
         _set(o, "_json", text)
     return text
 
@@ -6964,9 +7118,11 @@ def _enc_EndMaintenanceResult(o: EndMaintenanceResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.statuses):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.statuses):
         _set(o, "_json", text)
     return text
 
@@ -7052,9 +7208,11 @@ def _enc_RoleSummaryResult(o: RoleSummaryResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.summaries):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.summaries):
         _set(o, "_json", text)
     return text
 
@@ -7140,9 +7298,11 @@ def _enc_JobSummaryResult(o: JobSummaryResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.summaries):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.summaries):
         _set(o, "_json", text)
     return text
 
@@ -7224,9 +7384,11 @@ def _enc_ConfigSummaryResult(o: ConfigSummaryResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.summary is None or o.summary._json.__class__ is str):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.summary is None or o.summary._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -7316,9 +7478,11 @@ def _enc_GetPendingReasonResult(o: GetPendingReasonResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.reasons):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.reasons):
         _set(o, "_json", text)
     return text
 
@@ -7402,9 +7566,11 @@ def _enc_StartJobUpdateResult(o: StartJobUpdateResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.key is None or o.key._json.__class__ is str)
         and (o.updateSummary is None or o.updateSummary._json.__class__ is str)
@@ -7505,9 +7671,11 @@ def _enc_GetJobUpdateSummariesResult(o: GetJobUpdateSummariesResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.updateSummaries):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.updateSummaries):
         _set(o, "_json", text)
     return text
 
@@ -7595,9 +7763,11 @@ def _enc_GetJobUpdateDetailsResult(o: GetJobUpdateDetailsResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.details is None or o.details._json.__class__ is str) and _cs.frozen(o.detailsList):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.details is None or o.details._json.__class__ is str) and _cs.frozen(o.detailsList):
         _set(o, "_json", text)
     return text
 
@@ -7688,7 +7858,10 @@ def _enc_PulseJobUpdateResult(o: PulseJobUpdateResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -7785,9 +7958,11 @@ def _enc_GetJobUpdateDiffResult(o: GetJobUpdateDiffResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.add) and _cs.frozen(o.remove) and _cs.frozen(o.update) and _cs.frozen(o.unchanged):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.add) and _cs.frozen(o.remove) and _cs.frozen(o.update) and _cs.frozen(o.unchanged):
         _set(o, "_json", text)
     return text
 
@@ -7888,7 +8063,10 @@ def _enc_TierConfig(o: TierConfig) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -7976,9 +8154,11 @@ def _enc_GetTierConfigResult(o: GetTierConfigResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.tiers):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.tiers):
         _set(o, "_json", text)
     return text
 
@@ -8071,7 +8251,10 @@ def _enc_ServerInfo(o: ServerInfo) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -8144,7 +8327,10 @@ def _enc_Result(o: Result) -> str:
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
 
 
@@ -8223,7 +8409,10 @@ def _enc_ResponseDetail(o: ResponseDetail) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -8311,9 +8500,11 @@ def _enc_Response(o: Response) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.serverInfo is None or o.serverInfo._json.__class__ is str)
         and (o.result is None or o.result._json.__class__ is str)
@@ -8430,7 +8621,10 @@ def _enc_ExplicitReconciliationSettings(o: ExplicitReconciliationSettings) -> st
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 

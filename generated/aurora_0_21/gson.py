@@ -587,7 +587,10 @@ def _enc_Identity(o: Identity) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -672,7 +675,10 @@ def _enc_Attribute(o: Attribute) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -764,9 +770,11 @@ def _enc_HostAttributes(o: HostAttributes) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.attributes):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.attributes):
         _set(o, "_json", text)
     return text
 
@@ -882,7 +890,10 @@ def _enc_ValueConstraint(o: ValueConstraint) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -967,7 +978,10 @@ def _enc_LimitConstraint(o: LimitConstraint) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -1031,7 +1045,10 @@ def _enc_TaskConstraint(o: TaskConstraint) -> str:
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
 
 
@@ -1111,9 +1128,11 @@ def _enc_Constraint(o: Constraint) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.constraint is None or o.constraint._json.__class__ is str):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.constraint is None or o.constraint._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -1215,7 +1234,10 @@ def _enc_Package(o: Package) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -1309,7 +1331,10 @@ def _enc_Metadata(o: Metadata) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -1399,7 +1424,10 @@ def _enc_JobKey(o: JobKey) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -1479,7 +1507,10 @@ def _enc_LockKey(o: LockKey) -> str:
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
 
 
@@ -1569,9 +1600,11 @@ def _enc_Lock(o: Lock) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.key is None or o.key._json.__class__ is str):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.key is None or o.key._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -1690,9 +1723,11 @@ def _enc_InstanceKey(o: InstanceKey) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.jobKey is None or o.jobKey._json.__class__ is str):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.jobKey is None or o.jobKey._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -1795,7 +1830,10 @@ def _enc_MesosFetcherURI(o: MesosFetcherURI) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -1888,7 +1926,10 @@ def _enc_ExecutorConfig(o: ExecutorConfig) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -1978,7 +2019,10 @@ def _enc_Volume(o: Volume) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -2076,7 +2120,10 @@ def _enc_DockerImage(o: DockerImage) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -2164,7 +2211,10 @@ def _enc_AppcImage(o: AppcImage) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -2237,7 +2287,10 @@ def _enc_Image(o: Image) -> str:
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
 
 
@@ -2321,9 +2374,11 @@ def _enc_MesosContainer(o: MesosContainer) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.image is None or o.image._json.__class__ is str) and _cs.frozen(o.volumes):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.image is None or o.image._json.__class__ is str) and _cs.frozen(o.volumes):
         _set(o, "_json", text)
     return text
 
@@ -2416,7 +2471,10 @@ def _enc_DockerParameter(o: DockerParameter) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -2507,9 +2565,11 @@ def _enc_DockerContainer(o: DockerContainer) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.parameters):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.parameters):
         _set(o, "_json", text)
     return text
 
@@ -2587,7 +2647,10 @@ def _enc_Container(o: Container) -> str:
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
 
 
@@ -2653,7 +2716,10 @@ def _enc_Resource(o: Resource) -> str:
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
 
 
@@ -2740,7 +2806,10 @@ def _enc_PartitionPolicy(o: PartitionPolicy) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -2831,7 +2900,10 @@ def _enc_PercentageSlaPolicy(o: PercentageSlaPolicy) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -2922,7 +2994,10 @@ def _enc_CountSlaPolicy(o: CountSlaPolicy) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -3007,7 +3082,10 @@ def _enc_CoordinatorSlaPolicy(o: CoordinatorSlaPolicy) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -3080,7 +3158,10 @@ def _enc_SlaPolicy(o: SlaPolicy) -> str:
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
 
 
@@ -3210,9 +3291,11 @@ def _enc_TaskConfig(o: TaskConfig) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.job is None or o.job._json.__class__ is str)
         and (o.owner is None or o.owner._json.__class__ is str)
@@ -3407,9 +3490,11 @@ def _enc_ResourceAggregate(o: ResourceAggregate) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.resources):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.resources):
         _set(o, "_json", text)
     return text
 
@@ -3507,9 +3592,11 @@ def _enc_JobConfiguration(o: JobConfiguration) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.key is None or o.key._json.__class__ is str)
         and (o.owner is None or o.owner._json.__class__ is str)
@@ -3654,7 +3741,10 @@ def _enc_JobStats(o: JobStats) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -3756,9 +3846,11 @@ def _enc_JobSummary(o: JobSummary) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.job is None or o.job._json.__class__ is str)
         and (o.stats is None or o.stats._json.__class__ is str)
@@ -3870,7 +3962,10 @@ def _enc_Range(o: Range) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -3958,9 +4053,11 @@ def _enc_ConfigGroup(o: ConfigGroup) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.config is None or o.config._json.__class__ is str) and _cs.frozen(o.instances):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.config is None or o.config._json.__class__ is str) and _cs.frozen(o.instances):
         _set(o, "_json", text)
     return text
 
@@ -4056,9 +4153,11 @@ def _enc_ConfigSummary(o: ConfigSummary) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.key is None or o.key._json.__class__ is str) and _cs.frozen(o.groups):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.key is None or o.key._json.__class__ is str) and _cs.frozen(o.groups):
         _set(o, "_json", text)
     return text
 
@@ -4148,9 +4247,11 @@ def _enc_PopulateJobResult(o: PopulateJobResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.taskConfig is None or o.taskConfig._json.__class__ is str):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.taskConfig is None or o.taskConfig._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -4252,9 +4353,11 @@ def _enc_GetQuotaResult(o: GetQuotaResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.quota is None or o.quota._json.__class__ is str)
         and (o.prodSharedConsumption is None or o.prodSharedConsumption._json.__class__ is str)
@@ -4395,7 +4498,10 @@ def _enc_TaskEvent(o: TaskEvent) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -4512,9 +4618,11 @@ def _enc_AssignedTask(o: AssignedTask) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.task is None or o.task._json.__class__ is str):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.task is None or o.task._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -4649,9 +4757,11 @@ def _enc_ScheduledTask(o: ScheduledTask) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.assignedTask is None or o.assignedTask._json.__class__ is str) and _cs.frozen(o.taskEvents):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.assignedTask is None or o.assignedTask._json.__class__ is str) and _cs.frozen(o.taskEvents):
         _set(o, "_json", text)
     return text
 
@@ -4774,9 +4884,11 @@ def _enc_ScheduleStatusResult(o: ScheduleStatusResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.tasks):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.tasks):
         _set(o, "_json", text)
     return text
 
@@ -4862,9 +4974,11 @@ def _enc_GetJobsResult(o: GetJobsResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.configs):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.configs):
         _set(o, "_json", text)
     return text
 
@@ -4980,9 +5094,11 @@ def _enc_TaskQuery(o: TaskQuery) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.jobKeys):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.jobKeys):
         _set(o, "_json", text)
     return text
 
@@ -5117,7 +5233,10 @@ def _enc_HostStatus(o: HostStatus) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -5216,7 +5335,10 @@ def _enc_RoleSummary(o: RoleSummary) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -5311,7 +5433,10 @@ def _enc_Hosts(o: Hosts) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -5388,7 +5513,10 @@ def _enc_PendingReason(o: PendingReason) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -5475,9 +5603,11 @@ def _enc_JobUpdateKey(o: JobUpdateKey) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.job is None or o.job._json.__class__ is str):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.job is None or o.job._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -5606,9 +5736,11 @@ def _enc_JobUpdateSettings(o: JobUpdateSettings) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.updateOnlyTheseInstances):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.updateOnlyTheseInstances):
         _set(o, "_json", text)
     return text
 
@@ -5749,7 +5881,10 @@ def _enc_JobUpdateEvent(o: JobUpdateEvent) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -5863,7 +5998,10 @@ def _enc_JobInstanceUpdateEvent(o: JobInstanceUpdateEvent) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -5969,9 +6107,11 @@ def _enc_InstanceTaskConfig(o: InstanceTaskConfig) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.task is None or o.task._json.__class__ is str) and _cs.frozen(o.instances):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.task is None or o.task._json.__class__ is str) and _cs.frozen(o.instances):
         _set(o, "_json", text)
     return text
 
@@ -6072,7 +6212,10 @@ def _enc_JobUpdateState(o: JobUpdateState) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -6175,9 +6318,11 @@ def _enc_JobUpdateSummary(o: JobUpdateSummary) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.key is None or o.key._json.__class__ is str)
         and (o.state is None or o.state._json.__class__ is str)
@@ -6294,9 +6439,11 @@ def _enc_JobUpdateInstructions(o: JobUpdateInstructions) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and _cs.frozen(o.initialState)
         and (o.desiredState is None or o.desiredState._json.__class__ is str)
@@ -6400,9 +6547,11 @@ def _enc_JobUpdate(o: JobUpdate) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.summary is None or o.summary._json.__class__ is str)
         and (o.instructions is None or o.instructions._json.__class__ is str)
@@ -6509,9 +6658,11 @@ def _enc_JobUpdateDetails(o: JobUpdateDetails) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.update is None or o.update._json.__class__ is str)
         and _cs.frozen(o.updateEvents)
@@ -6622,9 +6773,11 @@ def _enc_JobUpdateRequest(o: JobUpdateRequest) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.taskConfig is None or o.taskConfig._json.__class__ is str)
         and (o.settings is None or o.settings._json.__class__ is str)
@@ -6752,9 +6905,11 @@ def _enc_JobUpdateQuery(o: JobUpdateQuery) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.key is None or o.key._json.__class__ is str)
         and (o.jobKey is None or o.jobKey._json.__class__ is str)
@@ -6893,9 +7048,11 @@ def _enc_HostMaintenanceRequest(o: HostMaintenanceRequest) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.defaultSlaPolicy is None or o.defaultSlaPolicy._json.__class__ is str):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.defaultSlaPolicy is None or o.defaultSlaPolicy._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -7005,7 +7162,10 @@ def _enc_ListBackupsResult(o: ListBackupsResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -7083,9 +7243,11 @@ def _enc_StartMaintenanceResult(o: StartMaintenanceResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.statuses):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.statuses):
         _set(o, "_json", text)
     return text
 
@@ -7171,9 +7333,11 @@ def _enc_DrainHostsResult(o: DrainHostsResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.statuses):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.statuses):
         _set(o, "_json", text)
     return text
 
@@ -7259,9 +7423,11 @@ def _enc_QueryRecoveryResult(o: QueryRecoveryResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.tasks):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.tasks):
         _set(o, "_json", text)
     return text
 
@@ -7347,9 +7513,11 @@ def _enc_MaintenanceStatusResult(o: MaintenanceStatusResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.statuses):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.statuses):
         _set(o, "_json", text)
     return text
 
@@ -7435,9 +7603,11 @@ def _enc_EndMaintenanceResult(o: EndMaintenanceResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.statuses):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.statuses):
         _set(o, "_json", text)
     return text
 
@@ -7523,9 +7693,11 @@ def _enc_RoleSummaryResult(o: RoleSummaryResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.summaries):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.summaries):
         _set(o, "_json", text)
     return text
 
@@ -7611,9 +7783,11 @@ def _enc_JobSummaryResult(o: JobSummaryResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.summaries):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.summaries):
         _set(o, "_json", text)
     return text
 
@@ -7695,9 +7869,11 @@ def _enc_ConfigSummaryResult(o: ConfigSummaryResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.summary is None or o.summary._json.__class__ is str):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.summary is None or o.summary._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -7787,9 +7963,11 @@ def _enc_GetPendingReasonResult(o: GetPendingReasonResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.reasons):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.reasons):
         _set(o, "_json", text)
     return text
 
@@ -7873,9 +8051,11 @@ def _enc_StartJobUpdateResult(o: StartJobUpdateResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.key is None or o.key._json.__class__ is str)
         and (o.updateSummary is None or o.updateSummary._json.__class__ is str)
@@ -7976,9 +8156,11 @@ def _enc_GetJobUpdateSummariesResult(o: GetJobUpdateSummariesResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.updateSummaries):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.updateSummaries):
         _set(o, "_json", text)
     return text
 
@@ -8066,9 +8248,11 @@ def _enc_GetJobUpdateDetailsResult(o: GetJobUpdateDetailsResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.details is None or o.details._json.__class__ is str) and _cs.frozen(o.detailsList):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.details is None or o.details._json.__class__ is str) and _cs.frozen(o.detailsList):
         _set(o, "_json", text)
     return text
 
@@ -8159,7 +8343,10 @@ def _enc_PulseJobUpdateResult(o: PulseJobUpdateResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -8256,9 +8443,11 @@ def _enc_GetJobUpdateDiffResult(o: GetJobUpdateDiffResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.add) and _cs.frozen(o.remove) and _cs.frozen(o.update) and _cs.frozen(o.unchanged):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.add) and _cs.frozen(o.remove) and _cs.frozen(o.update) and _cs.frozen(o.unchanged):
         _set(o, "_json", text)
     return text
 
@@ -8359,7 +8548,10 @@ def _enc_TierConfig(o: TierConfig) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -8447,9 +8639,11 @@ def _enc_GetTierConfigResult(o: GetTierConfigResult) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.tiers):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.tiers):
         _set(o, "_json", text)
     return text
 
@@ -8542,7 +8736,10 @@ def _enc_ServerInfo(o: ServerInfo) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -8615,7 +8812,10 @@ def _enc_Result(o: Result) -> str:
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
 
 
@@ -8694,7 +8894,10 @@ def _enc_ResponseDetail(o: ResponseDetail) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -8782,9 +8985,11 @@ def _enc_Response(o: Response) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.serverInfo is None or o.serverInfo._json.__class__ is str)
         and (o.result is None or o.result._json.__class__ is str)
@@ -8901,7 +9106,10 @@ def _enc_ExplicitReconciliationSettings(o: ExplicitReconciliationSettings) -> st
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 

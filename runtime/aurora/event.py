@@ -18,10 +18,12 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, Union, overlo
 from typing_extensions import TypeVar
 
 from ..accel import accelerate, parse_event
-from ..codec import decode_tree, encode, read_json
+from ..codec import decode_tree, read_json
 from ..errors import PayloadError, describe
 from ..hashing import java_hash
 from ..identity import IdentityTable, current_identity
+from . import event_text
+from .event_text import OPTIONAL_KEYS as OPTIONAL_KEYS  # webhook/payloads.py reads it here
 from .profiles import Profile, profile_for
 from .releases import DEFAULT_RELEASE, Release, ReleaseError, release, release_of_models
 
@@ -36,7 +38,6 @@ ReleaseLike = Union[str, Release, Profile]
 """A release string (``"0.19"``, ``"0.19.1"``), a :class:`Release`, or a :class:`Profile`."""
 
 HASH_POLICIES = ("none", "taskconfig", "assigned", "all")
-OPTIONAL_KEYS = {"guava": "reference", "java": "value"}
 
 
 def apply_hash_policy(task: Any, policy: HashPolicy, identity: IdentityTable | None = None) -> None:
@@ -198,16 +199,8 @@ class TaskStateChange(Generic[TaskT]):
         ``optional_style`` (``guava`` or ``java``) overrides the event's own,
         which defaults to what the event's Aurora release used.
         """
-        style = optional_style or self.optional_style or self._own_profile().optional_style
-        if self.old_state is None:
-            old = "{}"
-        else:
-            old = '{"' + OPTIONAL_KEYS[style] + '":"' + self.old_state.name + '"}'
-        try:
-            task = encode(self.task)
-        except PayloadError as err:
-            raise err.within("task") from None
-        return '{"task":' + task + ',"oldState":' + old + "}"
+        style = optional_style or self.optional_style or event_text.release_style(self._own_profile())
+        return event_text.text(self.task, event_text.tail(self.old_state, style))
 
     def wire(self, release: ReleaseLike | None = None, content_type: str | None = None,
              encoding: str | None = None) -> bytes:
@@ -217,10 +210,11 @@ class TaskStateChange(Generic[TaskT]):
         ``encoding="utf-8"`` chooses UTF-8 instead of the release's rule;
         :func:`decode_event` with the same arguments reads the bytes back.
         """
-        profile = self._own_profile() if release is None else _release_for(models_of(self.task), release)
+        profile = (self.profile or self._own_profile()) if release is None else _release_for(models_of(self.task),
+                                                                                             release)
         assert profile is not None
-        style = self.optional_style or profile.optional_style
-        return profile.wire_bytes(self.encode(style), content_type, encoding)
+        style = self.optional_style or event_text.release_style(profile)
+        return event_text.wire(self.task, event_text.tail(self.old_state, style), profile, content_type, encoding)
 
     def _own_profile(self) -> Profile:
         return self.profile or _default_profile(models_of(self.task))
@@ -419,6 +413,8 @@ def _decode_optional(package: ModuleType, value: Any) -> tuple[Any, str | None]:
 
 def _status(models: ModuleType, state: IntEnum | str | int) -> IntEnum:
     enum: type[IntEnum] = models.ScheduleStatus
+    if state.__class__ is enum:  # the usual case, without the enum's call
+        return state
     if isinstance(state, str):
         try:
             return enum[state]

@@ -188,7 +188,10 @@ def _enc_JobRef(o: JobRef) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -285,7 +288,10 @@ def _enc_ImageRef(o: ImageRef) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -374,7 +380,10 @@ def _enc_HostRuntime(o: HostRuntime) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -446,9 +455,11 @@ def _enc_ContainerRuntime(o: ContainerRuntime) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.image is None or o.image._json.__class__ is str):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.image is None or o.image._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -526,7 +537,10 @@ def _enc_Runtime(o: Runtime) -> str:
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
 
 
@@ -592,7 +606,10 @@ def _enc_Need(o: Need) -> str:
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
-    _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
     return text
 
 
@@ -700,9 +717,11 @@ def _enc_TaskSpec(o: TaskSpec) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if (
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif (
         o._jhash
         and (o.job is None or o.job._json.__class__ is str)
         and _cs.frozen(o.needs)
@@ -850,7 +869,10 @@ def _enc_StateChange(o: StateChange) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    _set(o, "_json", text if o._jhash else (text, epoch))
+    if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
+        _set(o, "_json", _cs.WRITTEN)
+    else:
+        _set(o, "_json", text if o._jhash else (text, epoch))
     return text
 
 
@@ -969,9 +991,11 @@ def _enc_Task(o: Task) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.spec is None or o.spec._json.__class__ is str) and _cs.frozen(o.history):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.spec is None or o.spec._json.__class__ is str) and _cs.frozen(o.history):
         _set(o, "_json", text)
     return text
 
@@ -1102,9 +1126,11 @@ def _enc_TaskFilter(o: TaskFilter) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.job is None or o.job._json.__class__ is str):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.job is None or o.job._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -1206,9 +1232,11 @@ def _enc_UnknownJob(o: UnknownJob) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and (o.job is None or o.job._json.__class__ is str):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and (o.job is None or o.job._json.__class__ is str):
         _set(o, "_json", text)
     return text
 
@@ -1311,9 +1339,11 @@ def _enc_Reply(o: Reply) -> str:
         )
     except (_PayloadError, ValueError) as err:
         raise _cs.encode_error(err, o) from None
-    # Kept only once final (hashed, nothing inside can change): objects made per
-    # event are written once, and keeping every one's JSON would double memory.
-    if o._jhash and _cs.frozen(o.tasks):
+    # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
+    # nothing inside can change): objects made per event are written once.
+    if cached is None:
+        _set(o, "_json", _cs.WRITTEN)
+    elif o._jhash and _cs.frozen(o.tasks):
         _set(o, "_json", text)
     return text
 

@@ -1,0 +1,101 @@
+"""How an event's Gson text and wire bytes are put together, per event at the cost of a few lookups.
+
+The text is ``'{"task":' + encode(task) + tail``, the tail holding ``oldState``;
+where the compiled walker is installed it writes the whole text, or the wire
+bytes straight from its buffer (no str of the event in between), and hands
+back to the pure-Python path (``Profile.wire_bytes``, the generated encoders)
+whatever it does not give.
+"""
+
+from __future__ import annotations
+
+import codecs
+from enum import IntEnum
+from typing import Any
+
+from .. import accel
+from ..codec import encode
+from ..errors import PayloadError
+from .profiles import Profile
+
+OPTIONAL_KEYS = {"guava": "reference", "java": "value"}
+NO_OLD_STATE = ',"oldState":{}}'
+
+_TAILS: dict[tuple[str, str], str] = {}  # (style, status name) -> tail: a few dozen at most
+
+
+def tail(old_state: IntEnum | None, style: str) -> str:
+    """``,"oldState":{...}}``: the end of the event's text (KeyError for an unknown style)."""
+    if old_state is None:
+        return NO_OLD_STATE
+    key = (style, old_state._name_)
+    found = _TAILS.get(key)
+    if found is None:
+        found = ',"oldState":{"' + OPTIONAL_KEYS[style] + '":"' + old_state._name_ + '"}}'
+        _TAILS[key] = found
+    return found
+
+
+_STYLES: dict[str, str] = {}  # release line -> its Optional style
+
+
+def release_style(profile: Profile) -> str:
+    """The Optional style of the profile's release (a release's facts never change)."""
+    found = _STYLES.get(profile.version)
+    if found is None:
+        found = _STYLES[profile.version] = profile.optional_style
+    return found
+
+
+def text(task: Any, end: str) -> str:
+    """The event's Gson text; a PayloadError of the task's is named within ``task``."""
+    if task.__class__._gson_encode is accel.COMPILED_ENCODE and accel.write_event is not None:
+        made = accel.write_event(task, end, accel.FORM_TEXT)
+        if made is not None:
+            return made  # type: ignore[no-any-return]
+    try:
+        return '{"task":' + encode(task) + end
+    except PayloadError as err:
+        raise err.within("task") from None
+
+
+_CODEC_FORMS = {"iso8859-1": accel.FORM_LATIN1, "utf-8": accel.FORM_UTF8}
+_WIRE_FORMS: dict[tuple[str, str | None, str | None], int | None] = {}
+_DEFAULT_FORMS: dict[str, int | None] = {}  # release line -> its form with no content type or encoding given
+_UNKNOWN: Any = object()
+
+
+def _wire_form(profile: Profile, content_type: str | None, encoding: str | None) -> int | None:
+    """The walker's form of the bytes ``profile.wire_bytes`` gives for these arguments (None: none)."""
+    key = (profile.version, content_type, encoding)
+    try:
+        return _WIRE_FORMS[key]
+    except KeyError:
+        pass
+    form: int | None
+    if encoding is None and profile.wire == "low8":
+        form = accel.FORM_LOW8
+    else:
+        try:
+            form = _CODEC_FORMS.get(codecs.lookup(profile.wire_charset(content_type) if encoding is None else encoding).name)
+        except LookupError:
+            form = None  # wire_bytes says what is wrong with it
+    if len(_WIRE_FORMS) < 256:  # the few content types a sender uses
+        _WIRE_FORMS[key] = form
+    if content_type is None and encoding is None:
+        _DEFAULT_FORMS[profile.version] = form
+    return form
+
+
+def wire(task: Any, end: str, profile: Profile, content_type: str | None, encoding: str | None) -> bytes:
+    """The event's body bytes as ``profile`` put them on the wire (see Profile.wire_bytes)."""
+    if task.__class__._gson_encode is accel.COMPILED_ENCODE and accel.write_event is not None:
+        form = (_DEFAULT_FORMS.get(profile.version, _UNKNOWN) if content_type is None and encoding is None
+                else _UNKNOWN)
+        if form is _UNKNOWN:
+            form = _wire_form(profile, content_type, encoding)
+        if form is not None:
+            made = accel.write_event(task, end, form)
+            if made is not None:
+                return made  # type: ignore[no-any-return]
+    return profile.wire_bytes(text(task, end), content_type, encoding)
