@@ -1,7 +1,7 @@
 """The reliable sender's hot path and its batches: what goes on the wire, what requests still decides,
 and how few spool transactions a delivery takes.
 
-The sender's own session is written directly with http.client; a session the
+The sender's own session is written directly (one sendall, the answer read by hand); a session the
 caller gives (proxies, auth, environment) is used through requests as it is.
 Servers are real, on 127.0.0.1.
 """
@@ -102,7 +102,7 @@ def test_the_direct_path_sends_the_configured_headers_and_a_verifiable_signature
         sender = ReliableSender(config_for(url, headers={"Content-Type": "application/json", "X-Team": "infra",
                                                          "webhook-id": "overridden"}, secret=SECRET),
                                 spool=tmp_path / "spool.db")
-        assert sender._direct is not None  # the sender's own session: written with http.client
+        assert sender._attempts.direct is not None  # the sender's own session: written directly
         deliver(sender, events)
     first = server.arrivals[0]
     assert sorted(name.lower() for name in first.header_names) == sorted(
@@ -151,7 +151,7 @@ def test_a_given_session_goes_through_its_proxy(tmp_path: Path) -> None:
         session.proxies = {"http": proxy.url.rsplit("/", 1)[0]}
         sender = ReliableSender(config_for("http://webhooks.example.invalid/hook"), spool=tmp_path / "spool.db",
                                 session=session)
-        assert sender._direct is None
+        assert sender._attempts.direct is None
         deliver(sender, events)
     assert [a.path for a in proxy.arrivals] == ["http://webhooks.example.invalid/hook"] * 2
     assert [json.loads(a.body or b"") for a in proxy.arrivals] == [{"task": "task-0", "n": n} for n in (0, 1)]

@@ -41,7 +41,7 @@ _UNSAFE_PATH = re.compile(rb"[\x00-\x20\x7f]")
 class _Connection:
     """One worker's keep-alive connection; ``sock`` is what the attempt watchdog shuts down."""
 
-    __slots__ = ("sock", "read_timeout")
+    __slots__ = ("read_timeout", "sock")
 
     def __init__(self) -> None:
         self.sock: socket.socket | None = None

@@ -40,7 +40,7 @@ class Answer:
 class _Head:
     """The parts of an answer's head that frame it."""
 
-    __slots__ = ("status", "retry_after", "length", "chunked", "close")
+    __slots__ = ("chunked", "close", "length", "retry_after", "status")
 
     def __init__(self, status: int) -> None:
         self.status = status

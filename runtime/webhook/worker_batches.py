@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from .spool import LeasedEvent, Outcome
 
+LEASES_PER_WORKER = 4  # the lease window: enough that each turn at the spool settles and leases a batch
 TURN = object()  # what next_job hands a worker whose job is a turn at the spool
 
 
@@ -27,16 +28,19 @@ class Settled:
 class WorkerBatches:
     """Leased events ready to send, how many are being sent, and outcomes not yet written.
 
-    ``capacity`` (the number of workers) bounds the events leased and not
-    yet settled, so nothing is leased that no worker is free to send: a
-    crash leaves only the events in flight to be sent again. Outcomes are
-    written at the first turn free to take them (a turn goes before the next
-    send); while one turn runs, the outcomes that arrive gather for the next,
-    so under load each turn settles and leases a batch.
+    ``window`` (``LEASES_PER_WORKER`` per worker unless given) bounds the
+    events leased and not yet settled: a crash leaves at most that many to
+    be sent again, of which only those in flight may have reached the
+    receiver. Outcomes are written at the first turn free to take
+    them (a turn goes before the next send, so outcomes are not held while
+    workers wait on slow answers); while one turn runs, the
+    outcomes that arrive gather for the next, and each turn leases up to the
+    window, so under load each turn settles and leases a batch.
     """
 
-    def __init__(self, capacity: int) -> None:
-        self.capacity = max(1, capacity)
+    def __init__(self, workers: int, window: int | None = None) -> None:
+        self.workers = max(1, workers)
+        self.window = max(self.workers, window if window is not None else LEASES_PER_WORKER * self.workers)
         self.ready: deque[LeasedEvent] = deque()
         self.in_flight = 0
         self.outcomes: list[Settled] = []
@@ -73,7 +77,7 @@ class WorkerBatches:
     def take_outcomes(self) -> tuple[list[Settled], int]:
         """At the start of a turn: the outcomes to write, and how many events may be leased."""
         outcomes, self.outcomes = self.outcomes, []
-        return outcomes, self.capacity - len(self.ready) - self.in_flight
+        return outcomes, self.window - len(self.ready) - self.in_flight
 
     def end_turn(self, leased: list[LeasedEvent], settled_any: bool) -> bool:
         """At the end of a turn; True when it found nothing to do (the caller may wait)."""
