@@ -168,8 +168,9 @@ def test_a_spool_on_a_full_filesystem_ends_the_run_with_one_reason(tmp_path: Pat
     assert stats["not_accepted"] > 0
     assert f"aurorakit: {stats['not_accepted']} event(s) not accepted by the spool" in done.stderr
     assert stats["delivered"] + stats["given_up"] + stats["pending"] + stats["not_accepted"] == 2000
-    # An answer whose outcome the full disk kept from being recorded stays pending (sent again later).
-    assert stats["delivered"] <= len(arrived) <= stats["delivered"] + 2 and stats["given_up"] == 0
+    # An answer whose outcome the full disk kept from being recorded stays pending (sent again later):
+    # at most the lease window's worth (4 per worker, 2 workers).
+    assert stats["delivered"] <= len(arrived) <= stats["delivered"] + 8 and stats["given_up"] == 0
     if stats["pending"]:
         assert f"{stats['pending']} event(s) not delivered yet; they stay in the spool {spool}" in done.stdout
 

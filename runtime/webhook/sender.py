@@ -48,9 +48,11 @@ from .outgoing import OutgoingEvent
 from .profile_traits import DeliveryProfile, should_post
 from .redaction import redact_headers, redact_url
 from .spool import GIVEN_UP, PENDING, LeasedEvent, Outcome, Spool, SpoolError, SpoolWriteError
-from .worker_batches import TURN, Settled, WorkerBatches
+from .worker_batches import Settled, WorkerBatches
 
 log = logging.getLogger("aurorakit.webhook")
+GATHER_SEC = 0.002  # how long the spool keeper waits for a fuller batch while every worker is busy
+_IDLE, _GATHERING = "idle", "gathering"
 
 
 class SubmitQueueFullError(AurorakitError, RuntimeError):
@@ -105,9 +107,13 @@ class ReliableSender:
             self.spool = Spool(location if location is not None else ":memory:", create=create_spool)
         self._counters = Counters(AURORA_COUNTERS + RELIABLE_COUNTERS)
         self._attempts = Attempts(config, self.profile, session, self._counters, rng)
-        # One lock for the fields below; idle workers wait on _work, drain and a blocked submit on _progress.
+        # One lock for the fields below; idle workers wait on _work, the spool keeper on _keeper, drain and a
+        # blocked submit on _progress.
         self._lock = threading.Lock()
         self._work = threading.Condition(self._lock)
+        self._keeper = threading.Condition(self._lock)
+        self._keeper_waits: str | None = None  # _IDLE or _GATHERING while the keeper waits
+        self._arrivals = 0  # accepted submits: the keeper does not idle past one it has not leased from
         self._progress = threading.Condition(self._lock)
         self._unfinished = self.spool.unfinished()  # pending + leased, kept in step with the spool
         self._batches = WorkerBatches(config.workers)
@@ -156,6 +162,7 @@ class ReliableSender:
         for number in range(self.config.workers):
             self._threads.append(threading.Thread(target=self._worker_loop, name=f"webhook-worker-{number}",
                                                   daemon=True))
+        self._threads.append(threading.Thread(target=self._keeper_loop, name="webhook-spool-keeper", daemon=True))
         self._alive = len(self._threads)
         for thread in self._threads:
             thread.start()
@@ -200,8 +207,9 @@ class ReliableSender:
         if new:
             with self._lock:
                 self._unfinished += new
-                if self._idle_workers:
-                    self._work.notify(min(new, self._idle_workers))
+                self._arrivals += 1
+                if self._keeper_waits == _IDLE:
+                    self._keeper.notify()
         return posted
 
     def _wait_for_room(self, count: int, wait: float, first: OutgoingEvent) -> None:
@@ -249,6 +257,7 @@ class ReliableSender:
         with self._lock:
             self._stop = True
             self._work.notify_all()
+            self._keeper.notify_all()
         grace = 2 * self.config.timeout_msec / 1000.0 + 1.0  # let in-flight POSTs end (connect + read)
         for thread in self._threads:
             thread.join(grace)
@@ -277,66 +286,92 @@ class ReliableSender:
 
     # -- worker threads ----------------------------------------------------------
     #
-    # Workers share the leased events: whoever finds none left takes a turn at
-    # the spool, settling every outcome gathered so far and leasing the next
-    # batch in one transaction, keeps one event and wakes as many idle workers
-    # as there are others. One turn at a time, so the spool's lock is rarely
-    # waited on.
+    # Workers only send: they take leased events from the shared list and put
+    # back outcomes. One spool keeper thread takes every turn at the spool,
+    # settling the outcomes gathered so far and leasing up to the window in one
+    # transaction; while every worker is busy it waits a moment (GATHER_SEC)
+    # for a fuller batch. So the spool's lock is never queued on, and a
+    # worker's outcome is written within moments even while every worker
+    # waits on a slow answer.
 
     def _worker_loop(self) -> None:
         try:
-            job: LeasedEvent | object | None = None
             while True:
+                with self._lock:
+                    job = self._next_job()
                 if job is None:
-                    with self._lock:
-                        job = self._next_job()
-                    if job is None:
-                        return
-                if job is TURN:
-                    job = self._turn()
-                    continue
-                assert isinstance(job, LeasedEvent)
+                    return
                 outcome = self._attempts.outcome(job)
                 with self._lock:
-                    job = TURN if self._batches.done(outcome) else None
-        except SpoolError as err:
-            self._fail(str(err))
+                    self._batches.done(outcome)
+                    if self._keeper_waits == _IDLE or (self._keeper_waits == _GATHERING
+                                                       and self._batches.batch_full()):
+                        self._keeper.notify()
         except Exception as exc:  # noqa: BLE001  a bug outside any one delivery: stop, and say so
             self._fail(f"webhook sender: internal error: {describe_exception(exc)}")
         finally:
             self._worker_ended()
 
-    def _next_job(self) -> LeasedEvent | object | None:
-        """Under the lock: an event to send, _TURN, or None when the worker is to stop."""
+    def _next_job(self) -> LeasedEvent | None:
+        """Under the lock: an event to send, or None when the worker is to stop."""
         while not self._stop:
-            job = self._batches.next_job()
+            job = self._batches.take_ready()
             if job is not None:
                 return job
+            if self._keeper_waits == _GATHERING:
+                self._keeper.notify()  # a worker has nothing to send: lease now
             self._idle_workers += 1
             self._work.wait(0.5)
             self._idle_workers -= 1
         return None
 
-    def _turn(self) -> LeasedEvent | None:
-        """Settle what was sent, lease what is due; an event for this worker to send, if any.
-
-        Waits a while when there is nothing to do."""
-        leased: list[LeasedEvent] = []
-        with self._lock:
-            outcomes, room = self._batches.take_outcomes()
+    def _keeper_loop(self) -> None:
         try:
-            if outcomes or room > 0:
-                changed, leased = self.spool.settle_and_lease([settled.outcome for settled in outcomes], room)
-                self._count(outcomes, changed)
+            while True:
+                with self._lock:
+                    turn = self._next_turn()
+                    arrivals = self._arrivals
+                if turn is None:
+                    return
+                outcomes, room = turn
+                leased: list[LeasedEvent] = []
+                try:
+                    changed, leased = self.spool.settle_and_lease([settled.outcome for settled in outcomes], room)
+                    self._count(outcomes, changed)
+                finally:
+                    with self._lock:
+                        self._batches.add_leased(leased)
+                        if leased and self._idle_workers:
+                            self._work.notify(min(self._idle_workers, len(leased)))
+                if len(leased) < room:  # everything due is leased: wait for a change, not turn again at once
+                    self._idle(arrivals)
+        except SpoolError as err:
+            self._fail(str(err))
+        except Exception as exc:  # noqa: BLE001  a bug: stop, and say so
+            self._fail(f"webhook sender: internal error: {describe_exception(exc)}")
         finally:
-            with self._lock:
-                nothing_to_do = self._batches.end_turn(leased, bool(outcomes))
-                own = self._batches.take_ready()
-                if self._batches.ready and self._idle_workers:
-                    self._work.notify(min(self._idle_workers, len(self._batches.ready)))
-        if nothing_to_do and own is None:
-            self._idle()
-        return own
+            self._worker_ended()
+
+    def _next_turn(self) -> tuple[list[Settled], int] | None:
+        """Under the lock: wait for something to settle or lease; the turn's outcomes and room (None: stop)."""
+        gathered = False
+        while not self._stop:
+            batches = self._batches
+            if batches.outcomes:
+                if gathered or self._idle_workers or batches.batch_full():
+                    return batches.take_outcomes()
+                gathered = True  # every worker is busy: a moment more makes a fuller batch
+                self._wait_as_keeper(_GATHERING, GATHER_SEC)
+                continue
+            if self._unfinished > batches.held() and batches.window > batches.held():
+                return batches.take_outcomes()  # pending in the spool, and room to lease it
+            self._wait_as_keeper(_IDLE, 0.5)
+        return None
+
+    def _wait_as_keeper(self, why: str, seconds: float) -> None:
+        self._keeper_waits = why
+        self._keeper.wait(seconds)
+        self._keeper_waits = None
 
     def _count(self, outcomes: list[Settled], changed: list[bool]) -> None:
         """Count recorded outcomes and wake whoever waits on progress."""
@@ -373,15 +408,14 @@ class ReliableSender:
         except SpoolError as err:
             log.warning("webhook sender: leases left for the next sender: %s", err)
 
-    def _idle(self) -> None:
+    def _idle(self, arrivals: int) -> None:
+        """The keeper leased all that is due: wait for the next due retry, a submit or an outcome."""
         self._maybe_purge()
         due = self.spool.next_due_at()
         wait = 0.5 if due is None else min(0.5, max(0.0, due - time.time()))
         with self._lock:
-            if not self._stop and self._batches.idle():
-                self._idle_workers += 1
-                self._work.wait(max(wait, 0.005))
-                self._idle_workers -= 1
+            if not self._stop and not self._batches.outcomes and self._arrivals == arrivals:
+                self._wait_as_keeper(_IDLE, max(wait, 0.005))
 
     def _maybe_purge(self) -> None:
         """Now and then, remove long-finished events (keeps the spool file from growing forever)."""
@@ -408,6 +442,7 @@ class ReliableSender:
                 self._failure = reason
             self._stop = True
             self._work.notify_all()
+            self._keeper.notify_all()
             self._progress.notify_all()
         if first and not self._closed:  # after close() the spool may be closed under a straggler: no news
             log.error("webhook sender stopped: %s; undelivered events stay in the spool for the next sender",
