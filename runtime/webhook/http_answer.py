@@ -72,12 +72,11 @@ def read_answer(sock: socket.socket, within: float, head_arrived: Callable[[], N
 def _take_head(sock: socket.socket, buffer: bytes) -> tuple[bytes, int, int]:
     """Receive until the head's blank line; the buffer, where the head ends, and the blank line's length."""
     while True:
-        end = buffer.find(b"\r\n\r\n")
-        if end >= 0:
-            return buffer, end, 4
-        end = buffer.find(b"\n\n")  # bare LF line ends, which RFC 9112 lets a client accept
-        if end >= 0:
-            return buffer, end, 2
+        end, skip = buffer.find(b"\r\n\r\n"), 4
+        if end < 0:
+            end, skip = buffer.find(b"\n\n"), 2  # bare LF line ends, which RFC 9112 lets a client accept
+        if 0 <= end <= MAX_HEAD_BYTES:
+            return buffer, end, skip
         if len(buffer) > MAX_HEAD_BYTES:
             raise http.client.LineTooLong("answer head")
         chunk = sock.recv(_RECV_BYTES)
