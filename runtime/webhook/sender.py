@@ -51,8 +51,6 @@ from .spool import GIVEN_UP, PENDING, LeasedEvent, Outcome, Spool, SpoolError, S
 from .worker_batches import Settled, WorkerBatches
 
 log = logging.getLogger("aurorakit.webhook")
-GATHER_SEC = 0.002  # how long the spool keeper waits for a fuller batch while every worker is busy
-_IDLE, _GATHERING = "idle", "gathering"
 
 
 class SubmitQueueFullError(AurorakitError, RuntimeError):
@@ -68,9 +66,9 @@ class ReliableSender:
 
     ``submit`` writes the event to the SQLite spool before it returns: an
     event it accepted survives a crash, and one it could not write is refused
-    with a :class:`SpoolWriteError` (never dropped quietly). ``workers``
-    threads lease events from the spool (one task's events in order) and POST
-    them. Pass ``spool`` (a :class:`Spool` or a path) or set ``spool`` in the
+    with a :class:`SpoolWriteError` (never dropped quietly). A spool keeper
+    thread leases events (one task's events in order) in batches and records
+    their outcomes; ``workers`` threads POST them. Pass ``spool`` (a :class:`Spool` or a path) or set ``spool`` in the
     config; with neither, an in-memory SQLite database is used and nothing
     survives a restart. ``create_spool`` False refuses a spool file that does
     not exist yet (resuming).
@@ -107,23 +105,16 @@ class ReliableSender:
             self.spool = Spool(location if location is not None else ":memory:", create=create_spool)
         self._counters = Counters(AURORA_COUNTERS + RELIABLE_COUNTERS)
         self._attempts = Attempts(config, self.profile, session, self._counters, rng)
-        # One lock for the fields below; idle workers wait on _work, the spool keeper on _keeper, drain and a
-        # blocked submit on _progress.
+        # One lock for the fields below and the work list; drain and a blocked submit wait on _progress.
         self._lock = threading.Lock()
-        self._work = threading.Condition(self._lock)
-        self._keeper = threading.Condition(self._lock)
-        self._keeper_waits: str | None = None  # _IDLE or _GATHERING while the keeper waits
-        self._arrivals = 0  # accepted submits: the keeper does not idle past one it has not leased from
         self._progress = threading.Condition(self._lock)
         self._unfinished = self.spool.unfinished()  # pending + leased, kept in step with the spool
-        self._batches = WorkerBatches(config.workers)
-        self._idle_workers = 0
+        self._batches = WorkerBatches(config.workers, self._lock)
         self._blocked_submits = 0
         self._alive = 0
         self._failure: str | None = None
         self._closing = False
         self._closed = False
-        self._stop = False
         self._drained = False
         self._final: dict[str, int] | None = None
         self._last_purge: float | None = None
@@ -207,9 +198,7 @@ class ReliableSender:
         if new:
             with self._lock:
                 self._unfinished += new
-                self._arrivals += 1
-                if self._keeper_waits == _IDLE:
-                    self._keeper.notify()
+                self._batches.submitted()
         return posted
 
     def _wait_for_room(self, count: int, wait: float, first: OutgoingEvent) -> None:
@@ -255,9 +244,7 @@ class ReliableSender:
         if self._threads:
             self.drain(timeout)
         with self._lock:
-            self._stop = True
-            self._work.notify_all()
-            self._keeper.notify_all()
+            self._batches.stop()
         grace = 2 * self.config.timeout_msec / 1000.0 + 1.0  # let in-flight POSTs end (connect + read)
         for thread in self._threads:
             thread.join(grace)
@@ -284,53 +271,29 @@ class ReliableSender:
             values["pending"] = self._unfinished
         return values
 
-    # -- worker threads ----------------------------------------------------------
-    #
-    # Workers only send: they take leased events from the shared list and put
-    # back outcomes. One spool keeper thread takes every turn at the spool,
-    # settling the outcomes gathered so far and leasing up to the window in one
-    # transaction; while every worker is busy it waits a moment (GATHER_SEC)
-    # for a fuller batch. So the spool's lock is never queued on, and a
-    # worker's outcome is written within moments even while every worker
-    # waits on a slow answer.
+    # -- worker threads (see worker_batches) ------------------------------------------
 
     def _worker_loop(self) -> None:
         try:
             while True:
                 with self._lock:
-                    job = self._next_job()
+                    job = self._batches.next_job()
                 if job is None:
                     return
                 outcome = self._attempts.outcome(job)
                 with self._lock:
                     self._batches.done(outcome)
-                    if self._keeper_waits == _IDLE or (self._keeper_waits == _GATHERING
-                                                       and self._batches.batch_full()):
-                        self._keeper.notify()
         except Exception as exc:  # noqa: BLE001  a bug outside any one delivery: stop, and say so
             self._fail(f"webhook sender: internal error: {describe_exception(exc)}")
         finally:
             self._worker_ended()
 
-    def _next_job(self) -> LeasedEvent | None:
-        """Under the lock: an event to send, or None when the worker is to stop."""
-        while not self._stop:
-            job = self._batches.take_ready()
-            if job is not None:
-                return job
-            if self._keeper_waits == _GATHERING:
-                self._keeper.notify()  # a worker has nothing to send: lease now
-            self._idle_workers += 1
-            self._work.wait(0.5)
-            self._idle_workers -= 1
-        return None
-
     def _keeper_loop(self) -> None:
         try:
             while True:
                 with self._lock:
-                    turn = self._next_turn()
-                    arrivals = self._arrivals
+                    turn = self._batches.next_turn(lambda: self._unfinished)
+                    arrivals = self._batches.arrivals
                 if turn is None:
                     return
                 outcomes, room = turn
@@ -340,9 +303,7 @@ class ReliableSender:
                     self._count(outcomes, changed)
                 finally:
                     with self._lock:
-                        self._batches.add_leased(leased)
-                        if leased and self._idle_workers:
-                            self._work.notify(min(self._idle_workers, len(leased)))
+                        self._batches.end_turn(leased)
                 if len(leased) < room:  # everything due is leased: wait for a change, not turn again at once
                     self._idle(arrivals)
         except SpoolError as err:
@@ -351,27 +312,6 @@ class ReliableSender:
             self._fail(f"webhook sender: internal error: {describe_exception(exc)}")
         finally:
             self._worker_ended()
-
-    def _next_turn(self) -> tuple[list[Settled], int] | None:
-        """Under the lock: wait for something to settle or lease; the turn's outcomes and room (None: stop)."""
-        gathered = False
-        while not self._stop:
-            batches = self._batches
-            if batches.outcomes:
-                if gathered or self._idle_workers or batches.batch_full():
-                    return batches.take_outcomes()
-                gathered = True  # every worker is busy: a moment more makes a fuller batch
-                self._wait_as_keeper(_GATHERING, GATHER_SEC)
-                continue
-            if self._unfinished > batches.held() and batches.window > batches.held():
-                return batches.take_outcomes()  # pending in the spool, and room to lease it
-            self._wait_as_keeper(_IDLE, 0.5)
-        return None
-
-    def _wait_as_keeper(self, why: str, seconds: float) -> None:
-        self._keeper_waits = why
-        self._keeper.wait(seconds)
-        self._keeper_waits = None
 
     def _count(self, outcomes: list[Settled], changed: list[bool]) -> None:
         """Count recorded outcomes and wake whoever waits on progress."""
@@ -414,8 +354,7 @@ class ReliableSender:
         due = self.spool.next_due_at()
         wait = 0.5 if due is None else min(0.5, max(0.0, due - time.time()))
         with self._lock:
-            if not self._stop and not self._batches.outcomes and self._arrivals == arrivals:
-                self._wait_as_keeper(_IDLE, max(wait, 0.005))
+            self._batches.keeper_idle(max(wait, 0.005), arrivals)
 
     def _maybe_purge(self) -> None:
         """Now and then, remove long-finished events (keeps the spool file from growing forever)."""
@@ -440,9 +379,7 @@ class ReliableSender:
             first = self._failure is None
             if first:
                 self._failure = reason
-            self._stop = True
-            self._work.notify_all()
-            self._keeper.notify_all()
+            self._batches.stop()
             self._progress.notify_all()
         if first and not self._closed:  # after close() the spool may be closed under a straggler: no news
             log.error("webhook sender stopped: %s; undelivered events stay in the spool for the next sender",
