@@ -95,6 +95,8 @@ WHERE e.state = 'pending'
 """
 
 
+_INSERT_EVENT = ("INSERT OR IGNORE INTO events (event_id, task_id, new_status, old_status, body, state,"
+                 " enqueued_at, next_attempt_at) VALUES (?, ?, ?, ?, x'', ?, ?, ?)")
 _IDS_PER_STATEMENT = 500  # well under SQLite's limit on a statement's parameters
 
 # Every column but seq, in the order salvage reads and insert_salvaged writes them (state is 6th).
@@ -183,10 +185,13 @@ class Spool:
         events = list(events)
         rows = [(e.event_id, e.task_id, e.new_status, e.old_status, PENDING, when, when) for e in events]
         with self._transaction():
+            if len(rows) == 1:  # the common case, a little cheaper: the new row's seq is at hand
+                cursor = self._db.execute(_INSERT_EVENT, rows[0])
+                if cursor.rowcount == 1:
+                    self._db.execute("INSERT INTO bodies (seq, body) VALUES (?, ?)", (cursor.lastrowid, events[0].body))
+                return cursor.rowcount
             before = self._db.total_changes
-            self._db.executemany(
-                "INSERT OR IGNORE INTO events (event_id, task_id, new_status, old_status, body,"
-                " state, enqueued_at, next_attempt_at) VALUES (?, ?, ?, ?, x'', ?, ?, ?)", rows)
+            self._db.executemany(_INSERT_EVENT, rows)
             new = self._db.total_changes - before
             if new:  # an id already spooled keeps the body it came with
                 self._db.executemany(
