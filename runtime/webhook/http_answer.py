@@ -163,9 +163,10 @@ def _discard_chunks(sock: socket.socket, buffer: bytes, give_up_at: float) -> bo
     while True:
         line_end = buffer.find(b"\n")
         while line_end < 0:
-            buffer = _more(sock, buffer, give_up_at)
-            if buffer is None:
+            more = _more(sock, buffer, give_up_at)
+            if more is None:
                 return False
+            buffer = more
             line_end = buffer.find(b"\n")
         size_text = buffer[:line_end].split(b";", 1)[0].strip()
         try:
@@ -181,9 +182,10 @@ def _discard_chunks(sock: socket.socket, buffer: bytes, give_up_at: float) -> bo
         if received > MAX_RESPONSE_BYTES:
             return False
         while len(buffer) < size + 2:  # the chunk and its CRLF
-            buffer = _more(sock, buffer, give_up_at)
-            if buffer is None:
+            more = _more(sock, buffer, give_up_at)
+            if more is None:
                 return False
+            buffer = more
         buffer = buffer[size:].lstrip(b"\r")
         if not buffer.startswith(b"\n"):
             return False
@@ -191,9 +193,10 @@ def _discard_chunks(sock: socket.socket, buffer: bytes, give_up_at: float) -> bo
     while True:  # trailers, up to the blank line
         line_end = buffer.find(b"\n")
         while line_end < 0:
-            buffer = _more(sock, buffer, give_up_at)
-            if buffer is None:
+            more = _more(sock, buffer, give_up_at)
+            if more is None:
                 return False
+            buffer = more
             line_end = buffer.find(b"\n")
         line, buffer = buffer[:line_end].strip(), buffer[line_end + 1:]
         if not line:
