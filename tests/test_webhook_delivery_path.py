@@ -1,7 +1,7 @@
 """The reliable sender's hot path and its batches: what goes on the wire, what requests still decides,
 and how few spool transactions a delivery takes.
 
-The sender's own session is written directly with http.client; a session the
+The sender's own session is written directly (one sendall, the answer read by hand); a session the
 caller gives (proxies, auth, environment) is used through requests as it is.
 Servers are real, on 127.0.0.1.
 """
@@ -102,7 +102,7 @@ def test_the_direct_path_sends_the_configured_headers_and_a_verifiable_signature
         sender = ReliableSender(config_for(url, headers={"Content-Type": "application/json", "X-Team": "infra",
                                                          "webhook-id": "overridden"}, secret=SECRET),
                                 spool=tmp_path / "spool.db")
-        assert sender._direct is not None  # the sender's own session: written with http.client
+        assert sender._attempts.direct is not None  # the sender's own session: written directly
         deliver(sender, events)
     first = server.arrivals[0]
     assert sorted(name.lower() for name in first.header_names) == sorted(
@@ -151,7 +151,7 @@ def test_a_given_session_goes_through_its_proxy(tmp_path: Path) -> None:
         session.proxies = {"http": proxy.url.rsplit("/", 1)[0]}
         sender = ReliableSender(config_for("http://webhooks.example.invalid/hook"), spool=tmp_path / "spool.db",
                                 session=session)
-        assert sender._direct is None
+        assert sender._attempts.direct is None
         deliver(sender, events)
     assert [a.path for a in proxy.arrivals] == ["http://webhooks.example.invalid/hook"] * 2
     assert [json.loads(a.body or b"") for a in proxy.arrivals] == [{"task": "task-0", "n": n} for n in (0, 1)]
@@ -172,3 +172,64 @@ def test_a_session_trusting_the_environment_takes_its_proxy_and_netrc(
     (arrival,) = proxy.arrivals
     assert arrival.path == "http://webhooks.example.invalid/hook"
     assert arrival.headers["authorization"] == "Basic " + base64.b64encode(b"hooker:from-netrc").decode()
+
+
+# -- submit_many: a batch in one transaction ----------------------------------------------------------------------
+
+def test_submit_many_commits_a_batch_once_and_answers_per_event(tmp_path: Path) -> None:
+    spool = Spool(tmp_path / "spool.db")
+    commits: list[str] = []
+    spool._db.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+    initial = OutgoingEvent("init", "task-9", "PENDING", None, b"{}")  # 0.22 posts no initial events
+    events = make_events(tasks=3, per_task=4)
+    with RecordingServer() as server:
+        sender = ReliableSender(config_for(server.url), spool=spool, start=False)
+        assert sender.submit_many([events[0], initial, *events[1:]]) == [True, False] + [True] * 11
+        assert len(commits) == 1
+        assert sender.submit_many(events[:2]) == [True, True]  # already spooled: accepted, not sent again
+        sender.start()
+        stats = deliver(sender, [])
+    assert (stats["delivered"], stats["skipped"], stats["duplicates"]) == (12, 1, 2)
+    assert assert_complete_and_ordered(server.arrivals, events) == 0
+
+
+def test_submit_many_takes_all_or_none(tmp_path: Path) -> None:
+    from aurorakit.runtime.webhook.sender import SubmitQueueFullError
+    from aurorakit.runtime.webhook.spool import SpoolWriteError
+
+    config = WebhookConfig(target_url="http://127.0.0.1:9/", timeout_msec=100, queue_size=5, workers=1,
+                           headers=MappingProxyType({}))
+    sender = ReliableSender(config, spool=tmp_path / "spool.db", start=False)
+    sender.submit_many(make_events(tasks=1, per_task=3))
+    batch = make_events(tasks=2, per_task=3)[3:]
+    with pytest.raises(SubmitQueueFullError, match=f"3 events from {batch[0].event_id} on not accepted"):
+        sender.submit_many(batch, timeout=0.05)  # room for 2, not 3
+    sender.spool._db.execute("PRAGMA query_only = 1")  # the spool can no longer write
+    with pytest.raises(SpoolWriteError):
+        sender.submit_many(make_events(tasks=3, per_task=1)[2:])
+    stats = sender.stats()
+    sender.close(0)
+    assert (stats["pending"], stats["not_accepted"]) == (3, 1)
+    assert [r.event_id for r in Spool(tmp_path / "spool.db").records()] == ["evt-0-0", "evt-0-1", "evt-0-2"]
+
+
+def test_a_spool_made_before_bodies_had_their_own_table_is_moved_over_and_sent(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "spool.db"
+    with sqlite3.connect(path) as db:  # the schema as earlier releases made it: bodies inside events
+        db.executescript("""
+            CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, event_id TEXT NOT NULL UNIQUE,
+                task_id TEXT NOT NULL, new_status TEXT NOT NULL, old_status TEXT, body BLOB NOT NULL,
+                state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, enqueued_at REAL NOT NULL,
+                next_attempt_at REAL NOT NULL, finished_at REAL, last_error TEXT);
+            CREATE INDEX events_pending ON events (seq) WHERE state = 'pending';
+            INSERT INTO events (event_id, task_id, new_status, body, state, enqueued_at, next_attempt_at)
+                VALUES ('old-1', 'A', 'RUNNING', x'7b2261223a317d', 'pending', 1, 1),
+                       ('old-2', 'A', 'FINISHED', x'', 'leased', 1, 1);
+        """)
+    with RecordingServer() as server:
+        sender = ReliableSender(config_for(server.url), spool=path)
+        assert sender.spool.recovered == 1
+        deliver(sender, [])
+    assert [(a.webhook_id, a.body) for a in server.arrivals] == [("old-1", b'{"a":1}'), ("old-2", b"")]

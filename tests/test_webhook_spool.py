@@ -82,7 +82,7 @@ def test_file_is_in_wal_mode(tmp_path: Path) -> None:
     Spool(path).enqueue(ev("a1", "A"))
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.execute("SELECT body FROM events").fetchone()[0] == b"body of a1"
+        assert db.execute("SELECT body FROM bodies").fetchone()[0] == b"body of a1"
 
 
 def test_purge_finished(tmp_path: Path) -> None:

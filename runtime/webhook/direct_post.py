@@ -1,10 +1,12 @@
-"""The reliable sender's hot path: POSTs over one keep-alive ``http.client`` connection per worker.
+"""The reliable sender's hot path: POSTs over one keep-alive connection per worker, written by hand.
 
 requests costs about four times the CPU of the request itself (preparing,
-merging and hooking every request). The request's fixed parts are the same
-for every event, so requests prepares them once here (URL, auth from the
-URL's userinfo, the configured headers) and each event is then written
-with ``http.client``; only the per-event headers and the body change.
+merging and hooking every request), and http.client about ten times what a
+hand-written request costs (its answer's head goes through the email
+package). The request's fixed parts are the same for every event, so
+requests prepares them once here (URL, auth from the URL's userinfo, the
+configured headers) and each event is then one ``sendall`` of those bytes,
+the per-event headers and the body; :mod:`.http_answer` reads the answer.
 
 It is used only with the session the sender makes itself, which adds
 nothing of its own (no proxies, no netrc, no cookies): a session given by
@@ -15,10 +17,10 @@ the caller may carry proxies, auth or adapters, so it is used as it is
 from __future__ import annotations
 
 import http.client
+import re
 import socket
 import ssl
 import threading
-import time
 from collections.abc import Mapping
 
 import requests
@@ -27,21 +29,40 @@ from urllib3.util import parse_url
 from urllib3.util.wait import wait_for_read
 
 from .attempt_deadline import DEADLINES, sending_on
-from .http_attempt import MAX_RESPONSE_BYTES, AttemptResult
+from .http_answer import read_answer
+from .http_attempt import AttemptResult
 
 _PORTS = {"http": 80, "https": 443}
-_CORK: int | None = getattr(socket, "TCP_CORK", None)
+# What must never reach the wire inside a header value or the path: it would end the line (or the head).
+_LINE_BREAK = re.compile(rb"[\r\n\0]")
+_UNSAFE_PATH = re.compile(rb"[\x00-\x20\x7f]")
+
+
+class _Connection:
+    """One worker's keep-alive connection; ``sock`` is what the attempt watchdog shuts down."""
+
+    __slots__ = ("read_timeout", "sock")
+
+    def __init__(self) -> None:
+        self.sock: socket.socket | None = None
+        self.read_timeout: float | None = None
+
+    def close(self) -> None:
+        sock, self.sock = self.sock, None
+        if sock is not None:
+            sock.close()
 
 
 class DirectPoster:
     """POSTs to one URL; each thread gets its own connection, reused while the server keeps it open."""
 
     def __init__(self, scheme: str, host: str, port: int, path: str, fixed: list[tuple[bytes, bytes]]) -> None:
-        self._scheme, self._host, self._port, self._path = scheme, host, port, path
-        self._fixed = fixed
+        self._host, self._port = host, port
+        self._head = b"".join([b"POST ", path.encode("ascii"), b" HTTP/1.1\r\nHost: ", _host_header(scheme, host, port),
+                               b"\r\n", *(name + b": " + value + b"\r\n" for name, value in fixed)])
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._connections: list[http.client.HTTPConnection] = []
+        self._connections: list[_Connection] = []
         self._tls = ssl.create_default_context(cafile=requests.utils.DEFAULT_CA_BUNDLE_PATH) if scheme == "https" else None
 
     @classmethod
@@ -66,17 +87,22 @@ class DirectPoster:
             fixed = [(name.encode("latin-1"), value.encode("latin-1"))
                      for name, value in prepared.headers.items()
                      if name.lower() not in replaced and not value.startswith("@@@")]  # urllib3's SKIP_HEADER
-        except UnicodeEncodeError:
+            path = (prepared.path_url or "/").encode("ascii")
+            host = parts.host.strip("[]")  # an IPv6 literal: bracketed again in Host
+            _host_header(parts.scheme, host, parts.port or _PORTS[parts.scheme])
+        except UnicodeError:
             return None  # requests raises it on each attempt, naming the encoding
-        host = parts.host.strip("[]")  # an IPv6 literal; http.client adds the brackets back in Host
-        return cls(parts.scheme, host, parts.port or _PORTS[parts.scheme], prepared.path_url, fixed)
+        if _UNSAFE_PATH.search(path) or any(_LINE_BREAK.search(name + value) for name, value in fixed):
+            return None  # requests refuses it on each attempt
+        return cls(parts.scheme, host, parts.port or _PORTS[parts.scheme], path.decode("ascii"), fixed)
 
     def post(self, body: bytes, headers: Mapping[str, str], timeout: tuple[float, float]) -> AttemptResult:
-        """POST ``body``; network trouble becomes the result. Other errors (a header that cannot be
-        encoded) raise, after the connection is closed."""
+        """POST ``body``; network trouble becomes the result. A header value that cannot be written
+        (not latin-1, or holding a line break) raises ValueError before anything is sent."""
+        request = self._request(body, headers)
         connection = self._connection()
         try:
-            return self._post(connection, body, headers, timeout)
+            return self._post(connection, request, timeout)
         except BaseException:
             connection.close()
             raise
@@ -89,79 +115,68 @@ class DirectPoster:
 
     # -- internals -------------------------------------------------------------
 
-    def _connection(self) -> http.client.HTTPConnection:
-        connection: http.client.HTTPConnection | None = getattr(self._local, "connection", None)
+    def _request(self, body: bytes, headers: Mapping[str, str]) -> bytes:
+        parts = [self._head]
+        for name, text in headers.items():
+            value = text.encode("latin-1")
+            if _LINE_BREAK.search(value):
+                raise ValueError(f"the {name} header's value holds a line break")
+            parts += (name.encode("latin-1"), b": ", value, b"\r\n")
+        parts += (b"Content-Length: ", str(len(body)).encode("ascii"), b"\r\n\r\n", body)
+        return b"".join(parts)
+
+    def _connection(self) -> _Connection:
+        connection: _Connection | None = getattr(self._local, "connection", None)
         if connection is None:
-            if self._tls is not None:
-                connection = http.client.HTTPSConnection(self._host, self._port, context=self._tls)
-            else:
-                connection = http.client.HTTPConnection(self._host, self._port)
-            self._local.connection = connection
+            connection = self._local.connection = _Connection()
             with self._lock:
                 self._connections.append(connection)
         elif connection.sock is not None and wait_for_read(connection.sock, timeout=0.0):
             connection.close()  # the server closed it while idle (or sent something unasked): a fresh one
         return connection
 
-    def _post(self, connection: http.client.HTTPConnection, body: bytes, headers: Mapping[str, str],
-              timeout: tuple[float, float]) -> AttemptResult:
+    def _connect(self, timeout: float) -> socket.socket:
+        sock = socket.create_connection((self._host, self._port), timeout)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self._tls is not None:
+                sock = self._tls.wrap_socket(sock, server_hostname=self._host)
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+
+    def _post(self, connection: _Connection, request: bytes, timeout: tuple[float, float]) -> AttemptResult:
         step = "ConnectTimeout"
+        ident = threading.get_ident()
         try:
             if connection.sock is None:
-                connection.timeout = timeout[0]
-                connection.connect()
-            assert connection.sock is not None
-            connection.sock.settimeout(timeout[1])
+                connection.sock, connection.read_timeout = self._connect(timeout[0]), None
+            sock = connection.sock
+            if connection.read_timeout != timeout[1]:  # settimeout is a system call: only on a change
+                sock.settimeout(timeout[1])
+                connection.read_timeout = timeout[1]
             step = "ReadTimeout"
             sending_on(connection)
-            connection.putrequest("POST", self._path, skip_accept_encoding=True)
-            for name, value in self._fixed:
-                connection.putheader(name, value)
-            for text, value_text in headers.items():
-                connection.putheader(text, value_text)
-            connection.putheader("Content-Length", str(len(body)))
-            _corked(connection.sock, True)
-            connection.endheaders(body)
-            _corked(connection.sock, False)
-            response = connection.getresponse()
+            sock.sendall(request)
+            answer = read_answer(sock, timeout[1], lambda: DEADLINES.answered(ident))
         except (OSError, http.client.HTTPException) as exc:
             connection.close()
             return AttemptResult(None, _describe(exc, step))
-        DEADLINES.answered(threading.get_ident())
-        retry_after = response.getheader("Retry-After")
-        if not _discard_body(response, timeout[1]):
-            connection.close()  # cut off: the connection cannot carry another request
-        return AttemptResult(response.status, retry_after=retry_after)
+        if not answer.reusable:
+            connection.close()
+        return AttemptResult(answer.status, retry_after=answer.retry_after)
 
 
-def _corked(sock: socket.socket | None, on: bool) -> None:
-    """Hold the head until the body follows (Linux TCP_CORK), so one segment carries both.
-
-    http.client writes a body over 2000 bytes apart from the head; with
-    TCP_NODELAY each write is a segment, and the receiver wakes twice.
-    """
-    if _CORK is not None and sock is not None:
-        sock.setsockopt(socket.IPPROTO_TCP, _CORK, 1 if on else 0)
-
-
-def _discard_body(response: http.client.HTTPResponse, within: float) -> bool:
-    """Read a small answer to the end (True: the connection can be reused); a large or slow one is cut off.
-
-    read1 returns what has arrived, so the clock is checked however slowly the bytes come.
-    """
-    received = 0
-    give_up_at = time.monotonic() + within
+def _host_header(scheme: str, host: str, port: int) -> bytes:
+    """``Host`` as http.client writes it: IPv6 in brackets, the port only when it is not the scheme's."""
     try:
-        while True:
-            chunk = response.read1(8192) if response.length != 0 else b""
-            if not chunk:
-                response.close()  # the connection's turn for the next request (its socket stays open)
-                return not response.will_close
-            received += len(chunk)
-            if received > MAX_RESPONSE_BYTES or time.monotonic() > give_up_at:
-                return False
-    except (OSError, http.client.HTTPException):
-        return False  # the status line arrived; a broken body does not change the answer
+        name = host.encode("ascii")
+    except UnicodeEncodeError:
+        name = host.encode("idna")
+    if b":" in name:
+        name = b"[" + name + b"]"
+    return name if port == _PORTS[scheme] else name + b":" + str(port).encode("ascii")
 
 
 def _describe(exc: BaseException, step: str) -> str:

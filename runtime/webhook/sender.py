@@ -38,26 +38,19 @@ from types import TracebackType
 
 import requests
 
-from ..errors import AurorakitError
 from ..aurora.profiles import profile_for
-
-from .attempt_deadline import DEADLINES, watch_session
-from .config import WebhookConfig
-from .direct_post import DirectPoster
-from .http_attempt import (NO_DEFAULT_HEADERS, AttemptResult, backoff_delay, describe_exception,
-                           make_session, parse_retry_after, post_once)
-from .outgoing import OutgoingEvent
+from ..errors import AurorakitError
 from .aurora_delivery import AuroraSender
+from .config import WebhookConfig
+from .delivery_attempt import AURORA_COUNTERS, RELIABLE_COUNTERS, Attempts, Counters
+from .http_attempt import describe_exception
+from .outgoing import OutgoingEvent
 from .profile_traits import DeliveryProfile, should_post
 from .redaction import redact_headers, redact_url
-from .signing import WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, decode_secret, signature_headers
 from .spool import GIVEN_UP, PENDING, LeasedEvent, Outcome, Spool, SpoolError, SpoolWriteError
-from .worker_batches import TURN, Settled, WorkerBatches
+from .worker_batches import Settled, WorkerBatches
 
 log = logging.getLogger("aurorakit.webhook")
-AURORA_COUNTERS = ("webhooks_attempts", "webhooks_success", "webhooks_errors", "webhooks_user_errors")
-RELIABLE_COUNTERS = ("delivered", "retried", "given_up", "skipped", "duplicates", "not_accepted")
-USER_AGENT = "aurorakit-webhook"
 
 
 class SubmitQueueFullError(AurorakitError, RuntimeError):
@@ -68,52 +61,22 @@ class SenderClosedError(AurorakitError, RuntimeError):
     """``submit`` after ``close``."""
 
 
-class Counters:
-    """Thread-safe named counters."""
-
-    def __init__(self, names: tuple[str, ...]) -> None:
-        self._lock = threading.Lock()
-        self._values = dict.fromkeys(names, 0)
-
-    def add(self, name: str, amount: int = 1) -> None:
-        with self._lock:
-            self._values[name] += amount
-
-    def count_answer(self, result: AttemptResult) -> None:
-        """Aurora's bookkeeping for one finished attempt."""
-        if result.status == 200:
-            self.add("webhooks_success")
-        elif result.status is not None:
-            self.add("webhooks_user_errors")
-        else:
-            self.add("webhooks_errors")
-
-    def snapshot(self) -> dict[str, int]:
-        with self._lock:
-            return dict(self._values)
-
-
-def _timestamp_header(profile: DeliveryProfile) -> dict[str, str]:
-    return {profile.timestamp_header: str(int(time.time() * 1000))}
-
-
 class ReliableSender:
     """Spooled, retried, signed delivery; see the module docstring for counters.
 
     ``submit`` writes the event to the SQLite spool before it returns: an
     event it accepted survives a crash, and one it could not write is refused
-    with a :class:`SpoolWriteError` (never dropped quietly). ``workers``
-    threads lease events from the spool (one task's events in order) and POST
-    them. Pass ``spool`` (a :class:`Spool` or a path) or set ``spool`` in the
+    with a :class:`SpoolWriteError` (never dropped quietly). A spool keeper
+    thread leases events (one task's events in order) in batches and records
+    their outcomes; ``workers`` threads POST them. Pass ``spool`` (a :class:`Spool` or a path) or set ``spool`` in the
     config; with neither, an in-memory SQLite database is used and nothing
     survives a restart. ``create_spool`` False refuses a spool file that does
     not exist yet (resuming).
 
-    ``session``: with none, the sender's own session (no proxies, netrc or
-    cookies from the environment) is used, and its POSTs are written directly
-    with http.client after requests prepares the fixed parts once (see
-    ``direct_post``). A given session is used through requests as it is, so
-    its proxies, auth, adapters and environment (``trust_env``) all apply.
+    ``session``: with none, the sender's own session is used and its POSTs
+    are written directly; a given one is used through requests as it is, its
+    proxies, auth and environment applying (see ``delivery_attempt``).
+    ``submit_many`` takes a batch in one spool transaction.
 
     Every attempt ends in one recorded outcome: delivered, a retry scheduled,
     or given up with its reason; an exception while sending gives the event up
@@ -140,29 +103,18 @@ class ReliableSender:
             if location is None:
                 log.warning("webhook spool is in memory: pending events will not survive a restart")
             self.spool = Spool(location if location is not None else ":memory:", create=create_spool)
-        self._key = decode_secret(config.signing_secret) if config.signing_secret else None
-        self._session = watch_session(session or make_session(pool_size=config.workers))
-        self._per_event = (self.profile.timestamp_header, WEBHOOK_ID, WEBHOOK_TIMESTAMP) + (
-            (WEBHOOK_SIGNATURE,) if self._key is not None else ())
-        # Our own session adds nothing, so its requests can be written directly; a given one is used as it is.
-        self._direct = None if session is not None else DirectPoster.prepare(
-            self._session, config.target_url, self._fixed_headers(), self._per_event)
-        self._rng = rng or random.Random()
-        self._rng_lock = threading.Lock()
         self._counters = Counters(AURORA_COUNTERS + RELIABLE_COUNTERS)
-        # One lock for the fields below; idle workers wait on _work, drain and a blocked submit on _progress.
+        self._attempts = Attempts(config, self.profile, session, self._counters, rng)
+        # One lock for the fields below and the work list; drain and a blocked submit wait on _progress.
         self._lock = threading.Lock()
-        self._work = threading.Condition(self._lock)
         self._progress = threading.Condition(self._lock)
         self._unfinished = self.spool.unfinished()  # pending + leased, kept in step with the spool
-        self._batches = WorkerBatches(capacity=config.workers)
-        self._idle_workers = 0
+        self._batches = WorkerBatches(config.workers, self._lock)
         self._blocked_submits = 0
         self._alive = 0
         self._failure: str | None = None
         self._closing = False
         self._closed = False
-        self._stop = False
         self._drained = False
         self._final: dict[str, int] | None = None
         self._last_purge: float | None = None
@@ -170,7 +122,8 @@ class ReliableSender:
         self.keep_finished_sec = keep_finished_sec
         self._threads: list[threading.Thread] = []
         if self.spool.recovered:
-            log.warning("webhook spool %s: %d unacknowledged event(s) will be sent again",
+            log.warning("webhook spool %s: %d leased event(s) never acknowledged will be sent "
+                        "(again, for those that were in flight)",
                         self.spool.path, self.spool.recovered)
         if start:
             self.start()
@@ -178,7 +131,7 @@ class ReliableSender:
     def __repr__(self) -> str:
         return (f"ReliableSender(target={redact_url(self.config.target_url)!r}, "
                 f"headers={redact_headers(self.config.headers)!r}, spool={self.spool.path!r}, "
-                f"signed={self._key is not None}, workers={self.config.workers})")
+                f"signed={self._attempts.key is not None}, workers={self.config.workers})")
 
     def __enter__(self) -> ReliableSender:
         return self
@@ -200,6 +153,7 @@ class ReliableSender:
         for number in range(self.config.workers):
             self._threads.append(threading.Thread(target=self._worker_loop, name=f"webhook-worker-{number}",
                                                   daemon=True))
+        self._threads.append(threading.Thread(target=self._keeper_loop, name="webhook-spool-keeper", daemon=True))
         self._alive = len(self._threads)
         for thread in self._threads:
             thread.start()
@@ -214,38 +168,55 @@ class ReliableSender:
         :class:`SubmitQueueFullError`. Raises :class:`SpoolWriteError` when
         the spool cannot take it (the event is then not accepted).
         """
+        return self.submit_many([event], timeout)[0]
+
+    def submit_many(self, events: Iterable[OutgoingEvent], timeout: float | None = None) -> list[bool]:
+        """Write ``events`` to the spool in one transaction (one commit for all); per event, ``submit``'s answer.
+
+        All or none are accepted: the batch waits (as ``submit`` does) until
+        the spool has room for all of it (a batch larger than ``queueSize``
+        until the spool is empty), and a spool that cannot write refuses
+        the whole batch. Order within the batch is submission order.
+        """
         if self._closing:
             raise SenderClosedError("webhook sender is closed")
-        if not should_post(event, self.config, self.profile):
-            self._counters.add("skipped")
-            return False
-        wait = self.submit_timeout if timeout is None else timeout
+        events = list(events)
+        posted = [should_post(event, self.config, self.profile) for event in events]
+        batch = [event for event, post in zip(events, posted) if post]
+        if len(batch) < len(events):
+            self._counters.add("skipped", len(events) - len(batch))
+        if not batch:
+            return posted
+        self._wait_for_room(len(batch), self.submit_timeout if timeout is None else timeout, batch[0])
+        try:
+            new = self.spool.enqueue_many(batch)
+        except SpoolError:
+            self._counters.add("not_accepted", len(batch))
+            raise
+        if new < len(batch):
+            self._counters.add("duplicates", len(batch) - new)
+        if new:
+            with self._lock:
+                self._unfinished += new
+                self._batches.submitted()
+        return posted
+
+    def _wait_for_room(self, count: int, wait: float, first: OutgoingEvent) -> None:
         limit = self.config.queue_size
         with self._lock:
             self._blocked_submits += 1
             room = self._progress.wait_for(
-                lambda: self._unfinished < limit or self._failure is not None, max(wait, 0.0))
+                lambda: self._unfinished + count <= limit or self._unfinished == 0 or self._failure is not None,
+                max(wait, 0.0))
             self._blocked_submits -= 1
             if self._failure is not None:
-                self._counters.add("not_accepted")
+                self._counters.add("not_accepted", count)
                 raise SpoolWriteError(self._failure)
             if not room:
+                which = f"event {first.event_id}" if count == 1 else f"{count} events from {first.event_id} on"
                 raise SubmitQueueFullError(
                     f"webhook spool holds {self._unfinished} unfinished event(s) (queueSize {limit}) "
-                    f"after {wait:g}s; event {event.event_id} not accepted")
-        try:
-            new = self.spool.enqueue(event)
-        except SpoolError:
-            self._counters.add("not_accepted")
-            raise
-        if not new:
-            self._counters.add("duplicates")
-            return True
-        with self._lock:
-            self._unfinished += 1
-            if self._idle_workers:
-                self._work.notify(1)
-        return True
+                    f"after {wait:g}s; {which} not accepted")
 
     def flush(self, timeout: float | None = None) -> bool:
         """Whether everything submitted is durable: always, as ``submit`` writes before it returns.
@@ -273,8 +244,7 @@ class ReliableSender:
         if self._threads:
             self.drain(timeout)
         with self._lock:
-            self._stop = True
-            self._work.notify_all()
+            self._batches.stop()
         grace = 2 * self.config.timeout_msec / 1000.0 + 1.0  # let in-flight POSTs end (connect + read)
         for thread in self._threads:
             thread.join(grace)
@@ -284,9 +254,7 @@ class ReliableSender:
             log.warning("webhook sender: a delivery is still running; leaving the spool open")
         elif self._owns_spool:
             self.spool.close()
-        self._session.close()
-        if self._direct is not None:
-            self._direct.close()
+        self._attempts.close()
         self._closed = True
         self._drained = self._final["pending"] == 0
         return self._drained
@@ -303,68 +271,47 @@ class ReliableSender:
             values["pending"] = self._unfinished
         return values
 
-    # -- worker threads ----------------------------------------------------------
-    #
-    # Workers share the leased events: whoever finds none left takes a turn at
-    # the spool, settling every outcome gathered so far and leasing the next
-    # batch in one transaction, keeps one event and wakes as many idle workers
-    # as there are others. One turn at a time, so the spool's lock is rarely
-    # waited on.
+    # -- worker threads (see worker_batches) ------------------------------------------
 
     def _worker_loop(self) -> None:
         try:
-            job: LeasedEvent | object | None = None
             while True:
-                if job is None:
-                    with self._lock:
-                        job = self._next_job()
-                    if job is None:
-                        return
-                if job is TURN:
-                    job = self._turn()
-                    continue
-                assert isinstance(job, LeasedEvent)
-                outcome = self._outcome(job)
                 with self._lock:
-                    job = TURN if self._batches.done(outcome) else None
-        except SpoolError as err:
-            self._fail(str(err))
+                    job = self._batches.next_job()
+                if job is None:
+                    return
+                outcome = self._attempts.outcome(job)
+                with self._lock:
+                    self._batches.done(outcome)
         except Exception as exc:  # noqa: BLE001  a bug outside any one delivery: stop, and say so
             self._fail(f"webhook sender: internal error: {describe_exception(exc)}")
         finally:
             self._worker_ended()
 
-    def _next_job(self) -> LeasedEvent | object | None:
-        """Under the lock: an event to send, _TURN, or None when the worker is to stop."""
-        while not self._stop:
-            job = self._batches.next_job()
-            if job is not None:
-                return job
-            self._idle_workers += 1
-            self._work.wait(0.5)
-            self._idle_workers -= 1
-        return None
-
-    def _turn(self) -> LeasedEvent | None:
-        """Settle what was sent, lease what is due; an event for this worker to send, if any.
-
-        Waits a while when there is nothing to do."""
-        leased: list[LeasedEvent] = []
-        with self._lock:
-            outcomes, room = self._batches.take_outcomes()
+    def _keeper_loop(self) -> None:
         try:
-            if outcomes or room > 0:
-                changed, leased = self.spool.settle_and_lease([settled.outcome for settled in outcomes], room)
-                self._count(outcomes, changed)
+            while True:
+                with self._lock:
+                    turn = self._batches.next_turn(lambda: self._unfinished)
+                    arrivals = self._batches.arrivals
+                if turn is None:
+                    return
+                outcomes, room = turn
+                leased: list[LeasedEvent] = []
+                try:
+                    changed, leased = self.spool.settle_and_lease([settled.outcome for settled in outcomes], room)
+                    self._count(outcomes, changed)
+                finally:
+                    with self._lock:
+                        self._batches.end_turn(leased)
+                if len(leased) < room:  # everything due is leased: wait for a change, not turn again at once
+                    self._idle(arrivals)
+        except SpoolError as err:
+            self._fail(str(err))
+        except Exception as exc:  # noqa: BLE001  a bug: stop, and say so
+            self._fail(f"webhook sender: internal error: {describe_exception(exc)}")
         finally:
-            with self._lock:
-                nothing_to_do = self._batches.end_turn(leased, bool(outcomes))
-                own = self._batches.take_ready()
-                if self._batches.ready and self._idle_workers:
-                    self._work.notify(min(self._idle_workers, len(self._batches.ready)))
-        if nothing_to_do and own is None:
-            self._idle()
-        return own
+            self._worker_ended()
 
     def _count(self, outcomes: list[Settled], changed: list[bool]) -> None:
         """Count recorded outcomes and wake whoever waits on progress."""
@@ -401,15 +348,13 @@ class ReliableSender:
         except SpoolError as err:
             log.warning("webhook sender: leases left for the next sender: %s", err)
 
-    def _idle(self) -> None:
+    def _idle(self, arrivals: int) -> None:
+        """The keeper leased all that is due: wait for the next due retry, a submit or an outcome."""
         self._maybe_purge()
         due = self.spool.next_due_at()
         wait = 0.5 if due is None else min(0.5, max(0.0, due - time.time()))
         with self._lock:
-            if not self._stop and self._batches.idle():
-                self._idle_workers += 1
-                self._work.wait(max(wait, 0.005))
-                self._idle_workers -= 1
+            self._batches.keeper_idle(max(wait, 0.005), arrivals)
 
     def _maybe_purge(self) -> None:
         """Now and then, remove long-finished events (keeps the spool file from growing forever)."""
@@ -428,85 +373,17 @@ class ReliableSender:
             with self._lock:
                 self._purging = False
 
-    def _fixed_headers(self) -> dict[str, str]:
-        return {**NO_DEFAULT_HEADERS, "User-Agent": USER_AGENT, **self.config.headers}
-
-    def _outcome(self, leased: LeasedEvent) -> Settled:
-        """Send the event once and decide what comes of it; a bug gives the event up with its reason."""
-        try:
-            return Settled(self._decide(leased, self._attempt(leased)), leased.event.task_id)
-        except Exception as exc:  # noqa: BLE001  a bug: say so, and still never leave the event leased
-            log.error("webhook %s: internal error settling its delivery (%s)", leased.event.event_id,
-                      describe_exception(exc))
-            return Settled(Outcome.given_up(leased.event.event_id, f"internal error: {describe_exception(exc)}"),
-                           leased.event.task_id)
-
-    def _attempt(self, leased: LeasedEvent) -> AttemptResult:
-        """One POST of the leased event; whatever goes wrong becomes the result, nothing raises."""
-        event = leased.event
-        self._counters.add("webhooks_attempts")
-        try:
-            own = {**_timestamp_header(self.profile), **signature_headers(self._key, event.event_id, event.body)}
-            timeout = self.config.timeout_msec / 1000.0
-            whole = 2 * timeout + 1.0  # connect, then the answer: however slowly it trickles in
-            with DEADLINES.bound(whole) as bound:
-                if self._direct is not None:
-                    result = self._direct.post(event.body, own, (timeout, timeout))
-                else:
-                    result = post_once(self._session, self.config.target_url, event.body,
-                                       {**self._fixed_headers(), **own}, (timeout, timeout))
-            if bound.expired:  # even a status read then may be a cut-off line: not an answer
-                result = AttemptResult(None, f"no answer within {whole:g}s (the server sent it too slowly)")
-        except Exception as exc:  # noqa: BLE001  e.g. a header value http.client cannot encode
-            result = AttemptResult(None, f"the request could not be sent: {_unsendable(exc)}",
-                                   permanent_error=True)
-        self._counters.count_answer(result)
-        return result
-
-    def _decide(self, leased: LeasedEvent, result: AttemptResult) -> Outcome:
-        """The attempt's outcome: delivered, a retry at some time, or given up with the reason."""
-        event = leased.event
-        if result.delivered:
-            return Outcome.delivered(event.event_id)
-        if not result.retryable:
-            return Outcome.given_up(event.event_id, f"{result.describe()} (not retried)")
-        policy = self.config.retry
-        if policy.max_attempts is not None and leased.attempt >= policy.max_attempts:
-            return Outcome.given_up(event.event_id, f"{result.describe()} after {leased.attempt} attempt(s)")
-        now = time.time()
-        last_chance = leased.enqueued_at + policy.deadline_sec
-        if now >= last_chance:
-            return Outcome.given_up(event.event_id,
-                                    f"{result.describe()}; deadline of {policy.deadline_sec:g}s reached")
-        with self._rng_lock:
-            delay = backoff_delay(policy, leased.attempt, self._rng)
-        server_wait = parse_retry_after(result.retry_after, now)  # capped; None if absent or garbage
-        if server_wait is not None:
-            delay = max(delay, server_wait)
-        at = min(now + delay, last_chance)  # one last attempt at the deadline rather than none
-        log.debug("webhook %s for task %s: %s, retry %d in %.3fs", event.event_id, event.task_id,
-                  result.describe(), leased.attempt, at - now)
-        return Outcome.retry(event.event_id, at, result.describe())
-
     def _fail(self, reason: str) -> None:
         """The spool failed under a worker: stop every worker, once, with one line of reason."""
         with self._lock:
             first = self._failure is None
             if first:
                 self._failure = reason
-            self._stop = True
-            self._work.notify_all()
+            self._batches.stop()
             self._progress.notify_all()
         if first and not self._closed:  # after close() the spool may be closed under a straggler: no news
             log.error("webhook sender stopped: %s; undelivered events stay in the spool for the next sender",
                       reason)
-
-
-def _unsendable(exc: BaseException) -> str:
-    """Why a request could not be made, without quoting values (a header value may be a secret)."""
-    if isinstance(exc, UnicodeEncodeError):
-        return f"{type(exc).__name__} (a header or the URL has characters {exc.encoding} cannot hold)"
-    return describe_exception(exc)
 
 
 def make_sender(config: WebhookConfig, *, profile: DeliveryProfile | None = None,

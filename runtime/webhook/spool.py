@@ -12,6 +12,10 @@ Batches: ``settle_and_lease`` records many outcomes and takes the next
 deliverable events (of different tasks) in one transaction, so a busy
 sender commits once per batch rather than twice per event.
 
+Bodies live in their own table, so a state change rewrites a short row;
+a delivered event's body is dropped when its delivery is recorded (it is
+never sent again; the row stays, for duplicate checks, until purged).
+
 Crash safety: every state change is a committed transaction. Opening a spool
 puts events left ``leased`` by a previous process back to ``pending``: they
 may have been sent but not acknowledged, so they are sent again
@@ -52,7 +56,7 @@ CREATE TABLE IF NOT EXISTS events (
     task_id         TEXT NOT NULL,
     new_status      TEXT NOT NULL,
     old_status      TEXT,
-    body            BLOB NOT NULL,
+    body            BLOB NOT NULL,  -- empty: the body is in bodies (kept for files made before)
     state           TEXT NOT NULL,
     attempts        INTEGER NOT NULL DEFAULT 0,
     enqueued_at     REAL NOT NULL,
@@ -60,10 +64,17 @@ CREATE TABLE IF NOT EXISTS events (
     finished_at     REAL,
     last_error      TEXT
 );
+-- Apart from the events, so changing an event's state rewrites a short row, not its body too.
+CREATE TABLE IF NOT EXISTS bodies (
+    seq             INTEGER PRIMARY KEY,
+    body            BLOB NOT NULL
+);
 CREATE INDEX IF NOT EXISTS events_unfinished_by_task
     ON events (task_id, seq) WHERE state IN ('pending', 'leased');
-CREATE INDEX IF NOT EXISTS events_pending
-    ON events (seq) WHERE state = 'pending';
+-- Covers the deliverable scan: blocked events behind their task's head are skipped without reading rows.
+DROP INDEX IF EXISTS events_pending;
+CREATE INDEX IF NOT EXISTS events_due
+    ON events (seq, task_id, next_attempt_at) WHERE state = 'pending';
 """
 
 # The oldest unfinished event of each task, not leased, due now (so one per task at most).
@@ -83,6 +94,10 @@ WHERE e.state = 'pending'
                     AND p.state IN ('pending', 'leased'))
 """
 
+
+_INSERT_EVENT = ("INSERT OR IGNORE INTO events (event_id, task_id, new_status, old_status, body, state,"
+                 " enqueued_at, next_attempt_at) VALUES (?, ?, ?, ?, x'', ?, ?, ?)")
+_IDS_PER_STATEMENT = 500  # well under SQLite's limit on a statement's parameters
 
 # Every column but seq, in the order salvage reads and insert_salvaged writes them (state is 6th).
 SALVAGED_COLUMNS = ("event_id, task_id, new_status, old_status, body, state, attempts, enqueued_at, "
@@ -116,6 +131,9 @@ class Spool:
                 check_or_create(self.path, create, _SCHEMA)
             self._db = self._connect(synchronous.upper())
             with self._transaction():
+                if self._bodies_inline:  # made before bodies had their own table: moved there once
+                    self._db.execute("INSERT INTO bodies (seq, body) SELECT seq, body FROM events")
+                    self._db.execute("UPDATE events SET body = x''")
                 # Leases of a previous process were never acknowledged: send again.
                 cursor = self._db.execute(
                     "UPDATE events SET state = 'pending' WHERE state = 'leased'")
@@ -133,6 +151,7 @@ class Spool:
             db.execute("PRAGMA busy_timeout = 5000")
             # Checked before anything is written: a file that is not a spool stays as it was.
             tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            self._bodies_inline = "events" in tables and "bodies" not in tables
             if self.path != ":memory:" and "events" not in tables:
                 raise SpoolError(f"spool {self.path}: an SQLite file but not a webhook spool "
                                  f"(no events table); give the spool a file of its own")
@@ -163,14 +182,22 @@ class Spool:
     def enqueue_many(self, events: Iterable[OutgoingEvent], *, now: float | None = None) -> int:
         """Add events in order in one transaction; returns how many were new."""
         when = time.time() if now is None else now
-        rows = [(e.event_id, e.task_id, e.new_status, e.old_status, e.body, PENDING, when, when)
-                for e in events]
+        events = list(events)
+        rows = [(e.event_id, e.task_id, e.new_status, e.old_status, PENDING, when, when) for e in events]
         with self._transaction():
+            if len(rows) == 1:  # the common case, a little cheaper: the new row's seq is at hand
+                cursor = self._db.execute(_INSERT_EVENT, rows[0])
+                if cursor.rowcount == 1:
+                    self._db.execute("INSERT INTO bodies (seq, body) VALUES (?, ?)", (cursor.lastrowid, events[0].body))
+                return cursor.rowcount
             before = self._db.total_changes
-            self._db.executemany(
-                "INSERT OR IGNORE INTO events (event_id, task_id, new_status, old_status, body,"
-                " state, enqueued_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
-            return self._db.total_changes - before
+            self._db.executemany(_INSERT_EVENT, rows)
+            new = self._db.total_changes - before
+            if new:  # an id already spooled keeps the body it came with
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO bodies (seq, body) SELECT seq, ? FROM events WHERE event_id = ?",
+                    [(e.body, e.event_id) for e in events])
+            return new
 
     def lease(self, *, now: float | None = None) -> LeasedEvent | None:
         """Take the next deliverable event, or None if nothing is due."""
@@ -212,20 +239,40 @@ class Spool:
         """
         when = time.time() if now is None else now
         with self._transaction():
-            changed = [self._settle_one(outcome, when) for outcome in outcomes]
-            rows = []
+            changed = self._settle_all(list(outcomes), when)
+            rows: list[Any] = []
+            bodies: dict[int, bytes] = {}
             if limit > 0:
                 seqs = [row[0] for row in self._db.execute(_DELIVERABLE, {"now": when, "limit": limit})]
                 if seqs:
+                    marks = ", ".join("?" * len(seqs))
                     rows = self._db.execute(
-                        "UPDATE events SET state = 'leased', attempts = attempts + 1"
-                        f" WHERE seq IN ({', '.join('?' * len(seqs))})"
-                        " RETURNING seq, event_id, task_id, new_status, old_status, body, attempts, enqueued_at",
+                        f"UPDATE events SET state = 'leased', attempts = attempts + 1 WHERE seq IN ({marks})"
+                        " RETURNING seq, event_id, task_id, new_status, old_status, attempts, enqueued_at",
                         seqs).fetchall()
+                    bodies = dict(self._db.execute(f"SELECT seq, body FROM bodies WHERE seq IN ({marks})", seqs))
+                    if len(bodies) != len(rows):
+                        raise sqlite3.DatabaseError("an event's body is missing (a damaged file)")
         rows.sort()  # RETURNING promises no order
-        leased = [LeasedEvent(OutgoingEvent(r[1], r[2], r[3], r[4], bytes(r[5])), attempt=r[6], enqueued_at=r[7])
+        leased = [LeasedEvent(OutgoingEvent(r[1], r[2], r[3], r[4], bodies[r[0]]), attempt=r[5], enqueued_at=r[6])
                   for r in rows]
         return changed, leased
+
+    def _settle_all(self, outcomes: list[Outcome], when: float) -> list[bool]:
+        """Deliveries (nearly every outcome) in a statement per few hundred; the rest one by one."""
+        delivered = [outcome.event_id for outcome in outcomes if outcome.state == DELIVERED]
+        if len(delivered) < 2 or len({outcome.event_id for outcome in outcomes}) != len(outcomes):
+            return [self._settle_one(outcome, when) for outcome in outcomes]  # an id twice: in order
+        done: set[str] = set()
+        for start in range(0, len(delivered), _IDS_PER_STATEMENT):
+            part = delivered[start:start + _IDS_PER_STATEMENT]
+            self._drop_bodies(part)
+            done.update(row[0] for row in self._db.execute(
+                "UPDATE events SET state = 'delivered', finished_at = ?"
+                f" WHERE event_id IN ({', '.join('?' * len(part))}) AND state IN ('leased', 'pending')"
+                " RETURNING event_id", [when, *part]))
+        return [outcome.event_id in done if outcome.state == DELIVERED else self._settle_one(outcome, when)
+                for outcome in outcomes]
 
     def _settle_one(self, outcome: Outcome, when: float) -> bool:
         if outcome.state == LEASED:
@@ -237,24 +284,40 @@ class Spool:
                 "UPDATE events SET state = 'pending', next_attempt_at = ?, last_error = ?"
                 " WHERE event_id = ? AND state = 'leased'", (outcome.retry_at, outcome.error, outcome.event_id))
         else:
+            if outcome.state == DELIVERED:
+                self._drop_bodies([outcome.event_id])
             cursor = self._db.execute(
                 "UPDATE events SET state = ?, finished_at = ?, last_error = COALESCE(?, last_error)"
                 " WHERE event_id = ? AND state IN ('leased', 'pending')",
                 (outcome.state, when, outcome.error, outcome.event_id))
         return cursor.rowcount == 1
 
+    def _drop_bodies(self, event_ids: list[str]) -> None:
+        """A delivered event is never sent again: its body goes (first, so its pages take the row's growth)."""
+        self._db.execute(
+            "DELETE FROM bodies WHERE seq IN (SELECT seq FROM events"
+            f" WHERE event_id IN ({', '.join('?' * len(event_ids))}) AND state IN ('leased', 'pending'))", event_ids)
+
     def insert_salvaged(self, rows: Iterable[tuple[object, ...]]) -> int:
         """Add rows read from a damaged spool (``SALVAGED_COLUMNS``), in order; leased ones as pending."""
         marks = ", ".join("?" * len(SALVAGED_COLUMNS.split(",")))
+        added = 0
         with self._transaction():
-            before = self._db.total_changes
-            self._db.executemany(f"INSERT OR IGNORE INTO events ({SALVAGED_COLUMNS}) VALUES ({marks})", rows)
+            for row in rows:
+                cursor = self._db.execute(f"INSERT OR IGNORE INTO events ({SALVAGED_COLUMNS}) VALUES ({marks})",
+                                          row[:4] + (b"",) + row[5:])
+                if cursor.rowcount == 1:
+                    self._db.execute("INSERT INTO bodies (seq, body) VALUES (?, ?)", (cursor.lastrowid, row[4]))
+                    added += 1
             self._db.execute("UPDATE events SET state = 'pending' WHERE state = 'leased'")
-            return self._db.total_changes - before
+            return added
 
     def purge_finished(self, older_than: float) -> int:
         """Delete delivered and given-up events finished before ``older_than``."""
         with self._transaction():
+            self._db.execute(
+                "DELETE FROM bodies WHERE seq IN (SELECT seq FROM events"
+                " WHERE state IN ('delivered', 'given_up') AND finished_at < ?)", (older_than,))
             cursor = self._db.execute(
                 "DELETE FROM events WHERE state IN ('delivered', 'given_up') AND finished_at < ?",
                 (older_than,))

@@ -86,6 +86,10 @@ def _readable_rows(db: sqlite3.Connection, source: str) -> tuple[list[tuple[obje
     """
     highest = _high_water_mark(db)
     seek = f"SELECT seq, {SALVAGED_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT 1"
+    if _has_bodies_table(db):  # the body from its own table; a row whose body is lost is unreadable
+        columns = ", ".join("b.body" if name == "body" else f"e.{name}" for name in SALVAGED_COLUMNS.split(", "))
+        seek = (f"SELECT e.seq, {columns} FROM events AS e LEFT JOIN bodies AS b ON b.seq = e.seq"
+                " WHERE e.seq > ? ORDER BY e.seq LIMIT 1")
     rows: list[tuple[object, ...]] = []
     unreadable = 0
     seq, failing = 0, 0
@@ -106,6 +110,8 @@ def _readable_rows(db: sqlite3.Connection, source: str) -> tuple[list[tuple[obje
             break
         failing = 0
         seq, row = int(found[0]), tuple(found[1:])
+        if row[4] is None and row[5] == "delivered":
+            row = row[:4] + (b"",) + row[5:]  # its body was dropped once it was delivered
         if _well_formed(row):
             rows.append(row)
         else:  # read, but damaged inside (SQLite keeps no checksums): not to be sent
@@ -127,6 +133,14 @@ def _well_formed(row: tuple[object, ...]) -> bool:
             and all(isinstance(value, (int, float)) for value in (enqueued_at, next_attempt_at))
             and (finished_at is None or isinstance(finished_at, (int, float)))
             and (last_error is None or isinstance(last_error, str)))
+
+
+def _has_bodies_table(db: sqlite3.Connection) -> bool:
+    """Whether bodies are kept apart from the events (files made before keep them in ``events.body``)."""
+    try:
+        return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'bodies'").fetchone() is not None
+    except sqlite3.Error:
+        return False  # a schema that cannot be read: the events table is tried as it is
 
 
 def _high_water_mark(db: sqlite3.Connection) -> int | None:

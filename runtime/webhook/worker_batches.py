@@ -1,19 +1,28 @@
-"""The reliable sender's shared work list: leased events waiting for a worker, outcomes waiting for the spool.
+"""The reliable sender's shared work list: leased events waiting for a worker, outcomes waiting for the spool,
+and who waits for which.
 
-Not thread-safe by itself: the sender calls it under its own lock. One
-worker at a time takes a *turn* at the spool (settling the gathered
-outcomes, leasing the next batch), so workers never queue on the spool's
-lock event by event.
+Every method is called under the sender's lock (given to the constructor;
+the waits release it). Workers only send: they take leased events and put
+back outcomes. One spool keeper thread takes every turn at the spool,
+settling the outcomes gathered so far and leasing up to the window in one
+transaction; while every worker is busy it waits a moment (``GATHER_SEC``)
+for a fuller batch. So workers never queue on the spool's lock nor wait for
+a commit between sends, and an outcome is written within moments even
+while every worker waits on a slow answer.
 """
 
 from __future__ import annotations
 
+import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .spool import LeasedEvent, Outcome
 
-TURN = object()  # what next_job hands a worker whose job is a turn at the spool
+LEASES_PER_WORKER = 4  # the lease window: enough that each turn at the spool settles and leases a batch
+GATHER_SEC = 0.002  # how long the keeper waits for a fuller batch while every worker is busy
+_IDLE, _GATHERING = "idle", "gathering"
 
 
 @dataclass(frozen=True)
@@ -27,31 +36,39 @@ class Settled:
 class WorkerBatches:
     """Leased events ready to send, how many are being sent, and outcomes not yet written.
 
-    ``capacity`` (the number of workers) bounds the events leased and not
-    yet settled, so nothing is leased that no worker is free to send: a
-    crash leaves only the events in flight to be sent again. Outcomes are
-    written at the first turn free to take them (a turn goes before the next
-    send); while one turn runs, the outcomes that arrive gather for the next,
-    so under load each turn settles and leases a batch.
+    ``window`` (``LEASES_PER_WORKER`` per worker unless given) bounds the
+    events leased and not yet settled: a crash leaves at most that many to
+    be sent again, of which only those in flight (or answered within the
+    last moments, their outcome not yet written) may have reached the
+    receiver.
     """
 
-    def __init__(self, capacity: int) -> None:
-        self.capacity = max(1, capacity)
+    def __init__(self, workers: int, lock: threading.Lock, window: int | None = None) -> None:
+        self.workers = max(1, workers)
+        self.window = max(self.workers, window if window is not None else LEASES_PER_WORKER * self.workers)
         self.ready: deque[LeasedEvent] = deque()
         self.in_flight = 0
         self.outcomes: list[Settled] = []
-        self.turn_taken = False
+        self.stopped = False
+        self.arrivals = 0  # submits accepted: the keeper does not idle past one it has not leased from
+        self._work = threading.Condition(lock)  # idle workers
+        self._keeper = threading.Condition(lock)
+        self._keeper_waits: str | None = None  # _IDLE or _GATHERING while the keeper waits
+        self._idle_workers = 0
 
-    def next_job(self) -> LeasedEvent | object | None:
-        """An event to send, TURN (the caller's turn at the spool), or None (wait)."""
-        if self.outcomes and not self.turn_taken:
-            self.turn_taken = True
-            return TURN
-        if self.ready:
-            return self.take_ready()
-        if not self.turn_taken:
-            self.turn_taken = True
-            return TURN
+    # -- workers -----------------------------------------------------------------
+
+    def next_job(self) -> LeasedEvent | None:
+        """An event to send (waiting for one), or None when the workers are to stop."""
+        while not self.stopped:
+            job = self.take_ready()
+            if job is not None:
+                return job
+            if self._keeper_waits == _GATHERING:
+                self._keeper.notify()  # a worker has nothing to send: lease now
+            self._idle_workers += 1
+            self._work.wait(0.5)
+            self._idle_workers -= 1
         return None
 
     def take_ready(self) -> LeasedEvent | None:
@@ -61,29 +78,73 @@ class WorkerBatches:
         self.in_flight += 1
         return self.ready.popleft()
 
-    def done(self, settled: Settled) -> bool:
-        """Record a sent event's outcome; True: the caller takes a turn now."""
+    def done(self, settled: Settled) -> None:
+        """Record a sent event's outcome, to be written at the next turn."""
         self.in_flight -= 1
         self.outcomes.append(settled)
-        if self.turn_taken:
-            return False
-        self.turn_taken = True
-        return True
+        if self._keeper_waits == _IDLE or (self._keeper_waits == _GATHERING and self.batch_full()):
+            self._keeper.notify()
+
+    # -- the spool keeper and submits ------------------------------------------------
+
+    def submitted(self) -> None:
+        """New events are in the spool."""
+        self.arrivals += 1
+        if self._keeper_waits == _IDLE:
+            self._keeper.notify()
+
+    def next_turn(self, unfinished: Callable[[], int]) -> tuple[list[Settled], int] | None:
+        """Wait for something to settle or lease; the turn's outcomes and room (None: stop).
+
+        ``unfinished``: how many events the spool holds unfinished (pending or leased)."""
+        gathered = False
+        while not self.stopped:
+            if self.outcomes:
+                if gathered or self._idle_workers or self.batch_full():
+                    return self.take_outcomes()
+                gathered = True  # every worker is busy: a moment more makes a fuller batch
+                self._wait_as_keeper(_GATHERING, GATHER_SEC)
+                continue
+            held = self.held()
+            if unfinished() > held and held < self.window:
+                return self.take_outcomes()  # pending in the spool, and room to lease it
+            self._wait_as_keeper(_IDLE, 0.5)
+        return None
+
+    def end_turn(self, leased: list[LeasedEvent]) -> None:
+        self.ready.extend(leased)
+        if leased and self._idle_workers:
+            self._work.notify(min(self._idle_workers, len(leased)))
+
+    def keeper_idle(self, seconds: float, arrivals: int) -> None:
+        """Wait up to ``seconds`` unless outcomes or submits (since ``arrivals``) came meanwhile."""
+        if not self.stopped and not self.outcomes and self.arrivals == arrivals:
+            self._wait_as_keeper(_IDLE, seconds)
+
+    def stop(self) -> None:
+        self.stopped = True
+        self._work.notify_all()
+        self._keeper.notify_all()
+
+    def _wait_as_keeper(self, why: str, seconds: float) -> None:
+        self._keeper_waits = why
+        self._keeper.wait(seconds)
+        self._keeper_waits = None
+
+    # -- the lists ----------------------------------------------------------------
+
+    def held(self) -> int:
+        """Events leased from the spool and not yet settled there."""
+        return len(self.ready) + self.in_flight + len(self.outcomes)
+
+    def batch_full(self) -> bool:
+        """Enough outcomes wait that a turn should not wait for more."""
+        return 2 * len(self.outcomes) >= self.window or self.in_flight == 0
 
     def take_outcomes(self) -> tuple[list[Settled], int]:
         """At the start of a turn: the outcomes to write, and how many events may be leased."""
         outcomes, self.outcomes = self.outcomes, []
-        return outcomes, self.capacity - len(self.ready) - self.in_flight
-
-    def end_turn(self, leased: list[LeasedEvent], settled_any: bool) -> bool:
-        """At the end of a turn; True when it found nothing to do (the caller may wait)."""
-        self.ready.extend(leased)
-        self.turn_taken = False
-        return not leased and not settled_any and not self.outcomes
-
-    def idle(self) -> bool:
-        """Nothing to send and nothing to write: waiting loses no time."""
-        return not self.ready and not self.outcomes
+        return outcomes, self.window - len(self.ready) - self.in_flight
 
     def take_everything(self) -> tuple[list[Settled], list[LeasedEvent]]:
         """When the workers stop: the outcomes still to write, and the leased events never sent."""

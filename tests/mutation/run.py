@@ -74,6 +74,8 @@ EXTRA_TESTS: dict[str, tuple[str, ...]] = {
     "runtime/webhook/worker_batches.py": ("tests/test_webhook_delivery_path.py", "tests/test_webhook_sender_faults.py"),
     "runtime/webhook/outgoing.py": ("tests/test_webhook_send_resume.py", "tests/test_webhook_delivery_path.py"),
     "runtime/webhook/sender.py": ("tests/test_retry_rules.py",),
+    "runtime/webhook/delivery_attempt.py": ("tests/test_retry_rules.py", "tests/test_webhook_sender_faults.py"),
+    "runtime/webhook/http_answer.py": ("tests/test_webhook_direct_answers.py",),
 }
 SWAPS = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "==", "+": "-", "-": "+",
          "*": "//", "/": "*", "//": "*", "%": "//", "<<": ">>", ">>": "<<", "&": "^", "^": "&",
