@@ -165,7 +165,7 @@ def test_d_and_e_send_at_once_over_parallel_connections(version: str) -> None:
         return Reply()
 
     with WireServer(hold_until_all_arrived) as server:
-        s = sender(version, server.url)
+        s = sender(version, server.url, timeout=10_000)  # held until all ten arrive, however slow the machine
         futures = [s.submit(event(s, n)) for n in range(10)]
         assert all(f is not None for f in futures)
         assert server.wait_for(10, 10.0)

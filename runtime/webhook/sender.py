@@ -44,8 +44,8 @@ from ..aurora.profiles import profile_for
 from .attempt_deadline import DEADLINES, watch_session
 from .config import WebhookConfig
 from .direct_post import DirectPoster
-from .http_attempt import (NO_DEFAULT_HEADERS, AttemptResult, backoff_delay, describe_exception,
-                           make_session, parse_retry_after, post_once)
+from .http_attempt import (NO_DEFAULT_HEADERS, AttemptResult, describe_exception, make_session, post_once,
+                           retry_at)
 from .outgoing import OutgoingEvent
 from .aurora_delivery import AuroraSender
 from .profile_traits import DeliveryProfile, should_post
@@ -474,16 +474,11 @@ class ReliableSender:
         if policy.max_attempts is not None and leased.attempt >= policy.max_attempts:
             return Outcome.given_up(event.event_id, f"{result.describe()} after {leased.attempt} attempt(s)")
         now = time.time()
-        last_chance = leased.enqueued_at + policy.deadline_sec
-        if now >= last_chance:
+        with self._rng_lock:
+            at = retry_at(policy, leased.attempt, leased.enqueued_at, now, self._rng, result.retry_after)
+        if at is None:
             return Outcome.given_up(event.event_id,
                                     f"{result.describe()}; deadline of {policy.deadline_sec:g}s reached")
-        with self._rng_lock:
-            delay = backoff_delay(policy, leased.attempt, self._rng)
-        server_wait = parse_retry_after(result.retry_after, now)  # capped; None if absent or garbage
-        if server_wait is not None:
-            delay = max(delay, server_wait)
-        at = min(now + delay, last_chance)  # one last attempt at the deadline rather than none
         log.debug("webhook %s for task %s: %s, retry %d in %.3fs", event.event_id, event.task_id,
                   result.describe(), leased.attempt, at - now)
         return Outcome.retry(event.event_id, at, result.describe())
