@@ -13,12 +13,14 @@ import argparse
 import sys
 from collections.abc import Callable, Iterator
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .output import EXIT_ERROR, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, command, emit, print_error, say
 from ..errors import AurorakitError, PayloadError, UsageError
-from ..aurora.payload_files import Payload, PayloadFile, open_payload_file
 from .progress import Progress
+
+if TYPE_CHECKING:  # payload files (and ijson) load only when a command reads one
+    from ..aurora.payload_files import Payload, PayloadFile
 
 FILE_HELP = "payload files: JSON, JSON lines, vector files, documents with ```json blocks; - reads stdin"
 
@@ -131,6 +133,7 @@ class PayloadRun:
     def sources(self, paths: list[str],
                 on_file: Callable[[PayloadFile], None] | None = None) -> Iterator[tuple[PayloadFile, Payload]]:
         """Each readable payload of each file, with its file; ``on_file`` after each file."""
+        from ..aurora.payload_files import open_payload_file
         for path in paths:
             try:
                 source = open_payload_file(path)
@@ -194,6 +197,7 @@ class PayloadRun:
 def read_events(path: str, args: argparse.Namespace, aurora: str) -> list[Any]:
     """Every event of one (small) file, for ``example --doc``; the first problem raises."""
     from ..aurora.event import decode_event
+    from ..aurora.payload_files import open_payload_file
     events = []
     with open_payload_file(path) as source:
         models = resolve_models(args, source.aurora or aurora)

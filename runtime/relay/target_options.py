@@ -24,11 +24,13 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import AurorakitError
 from ..webhook.settings import SETTINGS, SettingsError, settings_from_dict
-from .http_target import TargetSpec
+
+if TYPE_CHECKING:  # http_target (and requests) load when a relay starts, not to build its --help
+    from .http_target import TargetSpec
 
 
 class TargetOptionError(AurorakitError, ValueError):
@@ -162,6 +164,7 @@ def _spec(obj: Any, where: str, base_dir: Path | None, flags: Mapping[str, str] 
         for key, flag in (flags or {}).items():  # name the flag the user typed, not the file key
             message = message.replace(f": {key}:", f" {flag}:")
         raise TargetOptionError(message) from None
+    from .http_target import TargetSpec
     return TargetSpec(url=url, release=settings.release, secret=settings.signing_secret, retry=settings.retry,
                       timeout_sec=float(timeout))
 
