@@ -1,4 +1,5 @@
-"""Inputs of the benchmarks: the Java-made vectors (../shared, else tests/data), and files handing them to fresh processes."""
+"""Inputs of the benchmarks: the Java-made vectors (../shared, else tests/data), and files handing them
+to fresh processes."""
 
 from __future__ import annotations
 
