@@ -1,4 +1,5 @@
-"""Inputs of the benchmarks: the shared Java-made vectors, and files handing them to fresh processes."""
+"""Inputs of the benchmarks: the Java-made vectors (../shared, else tests/data), and files handing them
+to fresh processes."""
 
 from __future__ import annotations
 
@@ -7,20 +8,28 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+BUNDLED = ROOT / "tests" / "data"  # the same vector files, bundled for a clone without ../shared
 RELEASES = ("0.22", "0.14")  # the releases with shared vectors, each read with its own models
 
 
 @cache
 def lifecycle_payloads(release: str = "0.22.0") -> tuple[str, ...]:
     """The 200 realistic payloads of the shared lifecycle vectors (a task's TaskConfig repeats)."""
-    return _payloads(SHARED / "vectors" / f"aurora-{release}-lifecycles.json")
+    return _payloads(vector_path(f"aurora-{release}-lifecycles.json"))
 
 
 @cache
 def vector_payloads(release: str = "0.22.0") -> tuple[str, ...]:
     """The 150 random-structure payloads of the shared vectors (nothing repeats)."""
-    return _payloads(SHARED / "vectors" / f"aurora-{release}.json")
+    return _payloads(vector_path(f"aurora-{release}.json"))
+
+
+def vector_path(name: str) -> Path:
+    """A vector file: the shared one when ../shared is there, else the bundled copy (as tests/shared.py)."""
+    shared = SHARED / "vectors" / name
+    return shared if shared.exists() else BUNDLED / "vectors" / name
 
 
 def _payloads(path: Path) -> tuple[str, ...]:

@@ -12,12 +12,13 @@ The grammar is otherwise thriftpy2's, rebuilt with ply as thriftpy2 builds it.
 from __future__ import annotations
 
 import types
+from collections.abc import Callable
 from typing import Any
 
 import thriftpy2.parser.parser as _tp_parser
-from ply import yacc
+from ply import yacc  # type: ignore[import-untyped]  # (thriftpy2's parser generator; no stubs)
 
-_ORIGINAL = _tp_parser.p_ref_type
+_ORIGINAL: Callable[[Any], None] = _tp_parser.p_ref_type  # untyped in thriftpy2
 
 
 def p_ref_type(p: Any) -> None:

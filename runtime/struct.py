@@ -97,12 +97,16 @@ class ThriftStruct:
         ``thrift_module`` is a module loaded with ``thriftpy2.load`` from the
         same IDL; by default aurorakit builds matching thriftpy2 classes itself.
         """
+        from .extras import require
+        require("thrift", "to_thrift")
         from .thrift_bridge import to_thrift
         return to_thrift(self, thrift_module)
 
     @classmethod
     def from_thrift(cls: type[S], obj: Any) -> S:
         """A value of this class from a thriftpy2 object of the same IDL type."""
+        from .extras import require
+        require("thrift", "from_thrift")
         from .thrift_bridge import from_thrift
         return from_thrift(cls, obj)
 

@@ -99,3 +99,18 @@ def test_unknown_group_is_one_clear_error(capsys: pytest.CaptureFixture[str]) ->
         suite.main(["--only", "stream,nope"])
     assert exit_.value.code == 2
     assert "unknown group(s) nope; known: stream, cold" in capsys.readouterr().err
+
+
+def test_benchmark_inputs_fall_back_to_the_bundled_vectors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A clone without ../shared still runs the suite: the bundled tests/data vectors are read."""
+    from benchmarks import data
+    monkeypatch.setattr(data, "SHARED", tmp_path / "no-shared-here")
+    data.lifecycle_payloads.cache_clear()
+    data.vector_payloads.cache_clear()
+    try:
+        assert data.vector_path("aurora-0.22.0.json") == data.BUNDLED / "vectors" / "aurora-0.22.0.json"
+        payloads = data.lifecycle_payloads("0.22.0")
+        assert payloads and all(p.startswith('{"task":') for p in payloads[:5])
+    finally:
+        data.lifecycle_payloads.cache_clear()
+        data.vector_payloads.cache_clear()

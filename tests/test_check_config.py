@@ -180,6 +180,14 @@ def test_unsendable_header_is_reported_for_aurorakit(tmp_path: Path, release: st
             "(a request cannot carry it)\n") in done.stdout
 
 
+def test_control_characters_in_a_header_value_are_shown_escaped(tmp_path: Path) -> None:
+    path = write(tmp_path, {"targetURL": "http://h/", "timeoutMsec": 5, "headers": {"X": "a\r\nb\tc\x01"}})
+    done = check(path, "0.22")
+    assert done.returncode == 0 and "\r" not in done.stdout and "\x01" not in done.stdout
+    line = next(line for line in done.stdout.splitlines() if line.lstrip().startswith("X "))
+    assert line.split(": ", 1)[1] == "a\\r\\nb\\tc\\x01   [configured]", line
+
+
 @pytest.mark.parametrize("release, statuses, posted", [
     ("0.14", None, "every task state change, the startup events without oldState included (statuses not read)"),
     ("0.16", None, "every transition (events with oldState)"),

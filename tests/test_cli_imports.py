@@ -1,4 +1,6 @@
-"""The CLI loads codegen (jinja2, thriftpy2) only for the codegen command."""
+"""The CLI loads codegen (jinja2, thriftpy2) only for the codegen command, and `--help` and `decode`
+start without the delivery, receiver and progress-bar libraries either (each command imports its own
+modules when it runs)."""
 
 from __future__ import annotations
 
@@ -43,3 +45,33 @@ def test_codegen_command_loads_codegen() -> None:
     # The probe itself must be able to see codegen loading, else the test above proves nothing.
     loaded = loaded_by("codegen", "missing.thrift", "--package", "p", "--out", "/nonexistent", "--check")
     assert {"aurorakit.codegen", "jinja2", "thriftpy2"} <= set(loaded)
+
+
+# Any of these loaded by `--help` or `decode` is a command importing another's modules.
+DELIVERY_AND_CODEGEN = ("requests", "urllib3", "h11", "tqdm", "ijson", "jinja2", "thriftpy2")
+
+LIBRARIES_PROBE = """
+import sys
+from aurorakit.runtime.cli.main import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print(" ".join(sorted(m for m in {heavy!r} if m in sys.modules)), file=sys.stderr)
+"""
+
+
+def libraries_loaded_by(*argv: str) -> list[str]:
+    run = subprocess.run([sys.executable, "-c", LIBRARIES_PROBE.format(heavy=DELIVERY_AND_CODEGEN), *argv],
+                         capture_output=True, text=True, timeout=120, check=False)
+    return run.stderr.strip().splitlines()[-1].split() if run.stderr.strip() else []
+
+
+@pytest.mark.parametrize("argv", [("decode", "--help"), ("--help",), ("relay", "--help")])
+def test_help_loads_no_delivery_or_codegen_library(argv: tuple[str, ...]) -> None:
+    assert libraries_loaded_by(*argv) == []
+
+
+def test_decode_loads_only_the_payload_reader() -> None:
+    from shared import vector_path
+    assert libraries_loaded_by("decode", "-q", str(vector_path("aurora-0.22.0.json"))) == ["ijson"]

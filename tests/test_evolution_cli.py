@@ -80,7 +80,8 @@ def test_allow_list_accepts_a_known_break_and_reports_stale_entries(pair: tuple[
     (["diff", "missing.thrift", "0.22"], "missing.thrift"),
     (["diff", "0.19"], "diff needs OLD and NEW"),
     (["diff", "0.19", "0.20", "--fail-on", "WIRES"], "--fail-on"),
-    (["convert", "x.jsonl", "--to", "0.99"], "unknown Aurora release '0.99'"),
+    (["convert", "x.jsonl", "--to", "0.99"], "--to 0.99: unknown Aurora release '0.99'"),
+    (["convert", "x.jsonl", "--from", "0.99", "--to", "0.22"], "--from 0.99: unknown Aurora release '0.99'"),
 ])
 def test_bad_input_is_one_line_exit_2(args: list[str], place: str, cli: RunCli) -> None:
     got = cli(args)

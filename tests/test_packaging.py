@@ -44,3 +44,12 @@ def test_a_closed_pipe_is_not_an_error() -> None:
     proc.stdout.close()  # before the command has printed anything
     assert proc.wait(timeout=60) == 0
     assert b"Traceback" not in proc.stderr.read()
+
+
+def test_the_accelerator_is_declared_in_pyproject_and_there_is_no_setup_py() -> None:
+    """The top level is the design card's (plus benchmarks/): the optional C extension lives in
+    pyproject.toml, optional so that a machine without a compiler installs the pure package."""
+    assert not (ROOT / "setup.py").exists()
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert config["tool"]["setuptools"]["ext-modules"] == [
+        {"name": "aurorakit.runtime._speedups", "sources": ["runtime/_speedups.c"], "optional": True}]

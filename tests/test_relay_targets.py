@@ -264,6 +264,16 @@ def test_bad_consume_options_are_one_line(capsys: pytest.CaptureFixture[str], ar
     assert done.value.code == 2 and len(lines) == 1 and message in lines[0], lines
 
 
-def test_running_a_relay_needs_aurora_and_port(capsys: pytest.CaptureFixture[str]) -> None:
+def test_running_a_relay_needs_a_port(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["relay", "--nats", "nats://127.0.0.1:4222"]) == 2
-    assert capsys.readouterr().err == "aurorakit: relay: --aurora and --port needed (or --dead-letters)\n"
+    assert capsys.readouterr().err == "aurorakit: relay: --port needed (or --dead-letters)\n"
+
+
+def test_relay_behaves_as_0_22_unless_told(capsys: pytest.CaptureFixture[str]) -> None:
+    """As the README says of every command: --aurora defaults to 0.22."""
+    from aurorakit.runtime.cli.main import build_parser
+    assert build_parser().parse_args(["relay", "--port", "0"]).aurora == "0.22"
+    assert build_parser().parse_args(["relay", "--port", "0", "--aurora", "0.19"]).aurora == "0.19"
+    with pytest.raises(SystemExit):
+        main(["relay", "--help"])
+    assert "default 0.22" in capsys.readouterr().out

@@ -15,7 +15,7 @@ from types import MappingProxyType
 import pytest
 
 from aurorakit.runtime.webhook.config import RetryPolicy, WebhookConfig
-from aurorakit.runtime.webhook.http_attempt import AttemptResult, backoff_delay, make_session, post_once
+from aurorakit.runtime.webhook.http_attempt import AttemptResult, backoff_delay, make_session, post_once, retry_at
 from aurorakit.runtime.webhook.sender import ReliableSender
 
 from test_webhook_helpers import Answer, RecordingServer, make_events
@@ -123,3 +123,37 @@ def test_an_unusable_url_is_given_up_after_one_attempt(tmp_path: Path) -> None:
     assert record is not None and record.state == "given_up" and record.attempts == 1
     assert (record.last_error or "").endswith("(not retried)")
 
+
+
+def attempt_times(retry: RetryPolicy, took: float = 0.0, retry_after: str | None = None) -> list[float]:
+    """When each attempt starts on a made-up clock (submitted at 0, every attempt answered 503
+    ``took`` s after it starts, each retry made the moment it is due), until the sender gives up."""
+    times, now, attempt = [0.0], 0.0, 1
+    while True:
+        due = retry_at(retry, attempt, 0.0, now + took, random.Random(0), retry_after)
+        if due is None:
+            return times
+        times.append(due)
+        now, attempt = due, attempt + 1
+
+
+def test_retries_until_the_deadline_with_one_last_attempt_at_it() -> None:
+    # 0.3 s, then 0.6 s (at 0.9 s); the next, 1.2 s later, would pass the 1 s deadline: one last attempt
+    # at 1.0 s, after which the deadline has passed. Exactly four attempts.
+    assert attempt_times(policy(initial_backoff_msec=300, max_backoff_msec=10_000, deadline_sec=1.0)) == \
+        pytest.approx([0.0, 0.3, 0.9, 1.0])
+    # 0.3 s, then 0.6 s would pass the 0.6 s deadline: three attempts, the last at it.
+    assert attempt_times(policy(initial_backoff_msec=300, deadline_sec=0.6)) == pytest.approx([0.0, 0.3, 0.6])
+
+
+def test_slow_answers_count_against_the_deadline() -> None:
+    # each answer takes 0.2 s: failures at 0.2, 0.7 (0.5 + 0.2), then due 0.7 + 0.4 > 1.0: cut to 1.0
+    assert attempt_times(policy(initial_backoff_msec=300, deadline_sec=1.0), took=0.2) == \
+        pytest.approx([0.0, 0.5, 1.0])
+    # an answer arriving after the deadline: no retry at all
+    assert attempt_times(policy(deadline_sec=1.0), took=1.5) == [0.0]
+
+
+def test_retry_after_is_cut_to_the_deadline() -> None:
+    assert attempt_times(policy(deadline_sec=5.0), retry_after="2") == pytest.approx([0.0, 2.0, 4.0, 5.0])
+    assert attempt_times(policy(deadline_sec=5.0), retry_after="60") == pytest.approx([0.0, 5.0])

@@ -23,6 +23,10 @@ from aurorakit.runtime.webhook.aurora_http import Outcome
 from aurora_delivery_helpers import GROUPS, T, event, send, sender
 from aurora_wire_server import Reply, WireServer
 
+# Added to upper bounds of time: what a loaded machine may add. A missing timeout still fails them,
+# since send() then waits its full 30 s.
+SLACK = 2.0
+
 
 # -- 2.5 resends -----------------------------------------------------------------------------
 
@@ -61,7 +65,7 @@ def test_a_receiver_that_never_answers_fails_within_a_few_timeouts(version: str)
         elapsed = time.monotonic() - began
     assert outcome.status is None and "timed out" in (outcome.error or "")
     assert len(server.requests) == 1  # a timeout is not a resend
-    assert elapsed < 4 * T / 1000
+    assert elapsed < 4 * T / 1000 + SLACK
 
 
 def test_a_receiver_that_never_answers_stalls_group_a() -> None:
@@ -93,7 +97,7 @@ def test_a_trickled_answer(version: str, completes: bool) -> None:
         assert outcome.status == 200 and elapsed >= 3 * TRICKLE_T / 1000
     else:  # D, E: the whole request is bounded
         assert outcome.status is None and "whole request" in (outcome.error or "")
-        assert elapsed < 3 * TRICKLE_T / 1000
+        assert elapsed < 3 * TRICKLE_T / 1000 + SLACK  # a trickle left alone takes 2 s, but ends in 200
 
 
 def test_idle_read_timeout_off_bounds_the_whole_request() -> None:
@@ -165,7 +169,7 @@ def test_d_and_e_send_at_once_over_parallel_connections(version: str) -> None:
         return Reply()
 
     with WireServer(hold_until_all_arrived) as server:
-        s = sender(version, server.url)
+        s = sender(version, server.url, timeout=10_000)  # held until all ten arrive, however slow the machine
         futures = [s.submit(event(s, n)) for n in range(10)]
         assert all(f is not None for f in futures)
         assert server.wait_for(10, 10.0)
@@ -224,7 +228,7 @@ def test_a_tls_handshake_that_never_ends_is_bounded(version: str) -> None:
         outcome = send(sender(version, server.url.replace("http://", "https://")))
         elapsed = time.monotonic() - began
     assert outcome.status is None and outcome.error == "TLS handshake timed out" and outcome.sends == 0
-    assert elapsed < 4 * T / 1000
+    assert elapsed < 4 * T / 1000 + SLACK
 
 
 def test_tls_certificates_are_verified(tmp_path: Any) -> None:

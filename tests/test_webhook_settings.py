@@ -11,6 +11,8 @@ import pytest
 from aurorakit.runtime.webhook import settings as kit
 from aurorakit.runtime.webhook.settings import RetryPolicy, Settings, SettingsError, settings_from_dict
 
+from shared import document_path
+
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 
@@ -185,7 +187,7 @@ def test_a_commands_own_aurora_flag_is_read(tmp_path: Path) -> None:
 
 # -- the settings reach `aurorakit send` (in process, against a real recording server on 127.0.0.1) --------
 
-DOC = Path(__file__).resolve().parents[2] / "shared" / "seed" / "000_4f46e835b9fd45b2.txt"
+DOC = document_path()  # the shared seed, else the bundled copy
 
 
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -198,10 +200,9 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_send_takes_release_and_mode_from_variables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     from aurorakit.runtime.cli.main import main
-    from shared import shared_path
     from test_webhook_helpers import RecordingServer
     _clean_env(monkeypatch)
-    doc = shared_path("seed", DOC.name)
+    doc = DOC
     with RecordingServer() as server:
         config = tmp_path / "webhook.json"
         config.write_text(json.dumps({"targetURL": server.url, "timeoutMsec": 2000, "headers": {"X-Team": "infra"}}))

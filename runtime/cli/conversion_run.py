@@ -15,14 +15,21 @@ from ..aurora.event import TaskStateChange, decode_event
 from ..identity import IdentityTable
 from .payload_commands import PayloadRun
 from ..aurora.payload_files import PayloadFile
-from ..aurora.releases import Release, header_line, release
+from ..aurora.releases import Release, ReleaseError, header_line, release
+
+
+def _release_option(flag: str, name: str) -> Release:
+    try:
+        return release(name)
+    except ReleaseError as err:
+        raise UsageError(f"{flag} {name}: {err}") from None
 
 
 class ConversionRun:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
-        self.target: Release = release(args.target)
-        self.source: Release | None = release(args.source) if args.source else None
+        self.target: Release = _release_option("--to", args.target)
+        self.source: Release | None = _release_option("--from", args.source) if args.source else None
         self.identity = IdentityTable.load(args.identity) if args.identity else None
         self.reading = PayloadRun(args)
         self.converted = 0

@@ -69,6 +69,8 @@ def _add_diff(commands: Any) -> None:
 
 
 def _diff(args: argparse.Namespace) -> int:
+    from ..extras import require
+    require("thrift", "aurorakit diff")  # it reads IDLs with thriftpy2's parser
     from aurorakit.codegen.evolution import diff
     from aurorakit.codegen.evolution.report import as_json, judge, load_allowances, markdown, summary, table
     from aurorakit.codegen.evolution.rules import Category

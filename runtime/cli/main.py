@@ -97,6 +97,8 @@ def _add_codegen(commands: Any) -> None:
 
 
 def _codegen(args: argparse.Namespace) -> int:
+    from aurorakit.runtime.extras import require
+    require("codegen", "aurorakit codegen")
     from aurorakit.codegen import check_package, generate_package
     from aurorakit.codegen.generate import STAGES
 

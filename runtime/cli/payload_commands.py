@@ -13,12 +13,14 @@ import argparse
 import sys
 from collections.abc import Callable, Iterator
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..aurora.payload_files import Payload, PayloadFile, open_payload_file
 from ..errors import AurorakitError, PayloadError, UsageError
 from .output import EXIT_ERROR, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, command, emit, print_error, say
 from .progress import Progress
+
+if TYPE_CHECKING:  # payload files (and ijson) load only when a command reads one
+    from ..aurora.payload_files import Payload, PayloadFile
 
 FILE_HELP = "payload files: JSON, JSON lines, vector files, documents with ```json blocks; - reads stdin"
 
@@ -133,6 +135,7 @@ class PayloadRun:
     def sources(self, paths: list[str],
                 on_file: Callable[[PayloadFile], None] | None = None) -> Iterator[tuple[PayloadFile, Payload]]:
         """Each readable payload of each file, with its file; ``on_file`` after each file."""
+        from ..aurora.payload_files import open_payload_file
         for path in paths:
             try:
                 source = open_payload_file(path)
@@ -196,6 +199,7 @@ class PayloadRun:
 def read_events(path: str, args: argparse.Namespace, aurora: str) -> list[Any]:
     """Every event of one (small) file, for ``example --doc``; the first problem raises."""
     from ..aurora.event import decode_event
+    from ..aurora.payload_files import open_payload_file
     events = []
     with open_payload_file(path) as source:
         models = resolve_models(args, source.aurora or aurora)

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import sys
 from types import TracebackType
-from typing import TextIO
-
-from tqdm import tqdm
+from typing import Any, TextIO
 
 _quiet = False
 
@@ -37,15 +35,18 @@ class Progress:
         self.done = 0
         self.stream = stream if stream is not None else sys.stderr
         self.enabled = not _quiet and bool(getattr(self.stream, "isatty", lambda: False)())
-        self._bar = tqdm(total=total, desc=label, file=self.stream, disable=not self.enabled,
-                         mininterval=min_interval, unit=unit, unit_scale=unit == "B", leave=False,
-                         dynamic_ncols=True)
+        self._bar: Any = None
+        if self.enabled:  # only then is tqdm loaded: a pipe or -q never needs it
+            from tqdm import tqdm
+            self._bar = tqdm(total=total, desc=label, file=self.stream, mininterval=min_interval, unit=unit,
+                             unit_scale=unit == "B", leave=False, dynamic_ncols=True)
 
     def __enter__(self) -> Progress:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
-        self._bar.close()
+        if self._bar is not None:
+            self._bar.close()
 
     def advance(self, n: int = 1) -> None:
         self.done += n

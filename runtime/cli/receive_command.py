@@ -9,18 +9,21 @@ import sqlite3
 import sys
 import threading
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..relay.stores import is_postgres_url, open_store
 from ..webhook.payloads import request_decoder
 from ..webhook.receive_tools import (SECRET_SOURCES_HELP, export_lines, raise_open_file_limit, read_secret,
                                      rejected_text)
-from ..webhook.receiver import DEFAULT_MAX_BODY_BYTES, Limits, ReceiverStore, RequestLog, StoredDelivery, serve
+from ..webhook.receiver_framing import Limits
 from ..webhook.signing import SecretFormatError
 from .argtypes import non_negative_int, port, positive_float, positive_int
 from .output import command, sigterm_as_ctrl_c
 from .release_options import add_release_options, resolve_release
 from .webhook_options import WebhookCommandError, show_warnings
+
+if TYPE_CHECKING:  # the receiver (h11) loads only when receive serves or reads its store
+    from ..webhook.receiver import ReceiverStore, RequestLog, StoredDelivery
 
 RECEIVE_EXAMPLES = """\
   aurorakit receive --port 5000 --store received.db
@@ -77,8 +80,8 @@ def add_command(commands: Any) -> None:
     sub.add_argument("--allow-unsigned", action="store_true",
                      help="listen on an address other than loopback without a secret (prints a warning)")
     limits = Limits()
-    sub.add_argument("--max-body", type=positive_int, default=DEFAULT_MAX_BODY_BYTES, metavar="BYTES",
-                     help=f"largest body accepted, larger ones get 413 (default {DEFAULT_MAX_BODY_BYTES})")
+    sub.add_argument("--max-body", type=positive_int, default=limits.max_body_bytes, metavar="BYTES",
+                     help=f"largest body accepted, larger ones get 413 (default {limits.max_body_bytes})")
     sub.add_argument("--max-connections", type=positive_int, default=limits.max_connections, metavar="N",
                      help=f"open connections at most (default {limits.max_connections})")
     sub.add_argument("--header-timeout", type=positive_float, default=limits.header_timeout, metavar="SEC",
@@ -104,6 +107,7 @@ def add_command(commands: Any) -> None:
 
 
 def _receive(args: argparse.Namespace) -> int:
+    from ..webhook.receiver import serve
     if args.follow and args.tail is None:
         raise WebhookCommandError("receive: --follow goes with --tail")
     if args.rejected and args.list is None:

@@ -11,21 +11,21 @@ import sqlite3
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ..aurora.profiles import profile_for
+from ..aurora.releases import DEFAULT_RELEASE
 from ..errors import AurorakitError
-from ..relay.http_target import HttpTarget
-from ..relay.nats_sink import DEFAULT_WINDOW, NatsSink
-from ..relay.outbox import Outbox
-from ..relay.relay import DEFAULT_MAX_PENDING, Relay, check_exposure
-from ..relay.sinks import Sink
+from ..relay.nats_sink import DEFAULT_WINDOW
+from ..relay.relay import DEFAULT_MAX_PENDING
 from ..webhook.owner_lock import LockHeld, take_lock
-from ..webhook.receiver import is_loopback
 from .argtypes import port, positive_int
 from .output import command
 from .target_arguments import add_target_arguments, targets_from_arguments
+
+if TYPE_CHECKING:  # the relay's parts (requests, h11, nats) load only when it runs
+    from ..relay.outbox import Outbox
+    from ..relay.sinks import Sink
 
 
 class RelayCommandError(AurorakitError):
@@ -57,7 +57,8 @@ def _add_relay(commands: Any) -> None:
                "      --target-secret-file old.secret --target http://new:5000/ --target-deadline-sec 600\n"
                "  aurorakit relay --aurora 0.22 --host 0.0.0.0 --port 8080 --auth-token-file token \\\n"
                "      --nats nats://nats:4222 --settings relay.json --record /var/lib/aurorakit/relay.db")
-    sub.add_argument("--aurora", metavar="RELEASE", help="the scheduler's release (0.14 .. 0.27; required)")
+    sub.add_argument("--aurora", metavar="RELEASE", default=DEFAULT_RELEASE,
+                     help=f"the scheduler's release (0.14 .. 0.27; default {DEFAULT_RELEASE})")
     sub.add_argument("--port", type=port, help="port to listen on (0: any free one; required)")
     sub.add_argument("--dead-letters", action="store_true",
                      help="print the --record's dead letters (per target, and payloads that did not decode), then exit")
@@ -104,9 +105,14 @@ def _read_token(path: str) -> str:
 def _relay(args: argparse.Namespace) -> int:
     if args.dead_letters:
         return _print_dead_letters(args)
-    missing = [flag for flag, value in (("--aurora", args.aurora), ("--port", args.port)) if value is None]
-    if missing:
-        raise RelayCommandError(f"relay: {' and '.join(missing)} needed (or --dead-letters)")
+    from ..aurora.profiles import profile_for
+    from ..relay.http_target import HttpTarget
+    from ..relay.nats_sink import NatsSink
+    from ..relay.outbox import Outbox
+    from ..relay.relay import Relay, check_exposure
+    from ..webhook.receiver import is_loopback
+    if args.port is None:
+        raise RelayCommandError("relay: --port needed (or --dead-letters)")
     specs = targets_from_arguments(args)
     if not args.nats and not specs:
         raise RelayCommandError("relay: give --nats URL and/or --target URL: somewhere to forward to")
@@ -168,6 +174,7 @@ def _lock_record(path: str) -> int:
 
 
 def _print_dead_letters(args: argparse.Namespace) -> int:
+    from ..relay.outbox import Outbox
     if not Path(args.record).is_file():
         raise RelayCommandError(f"--record {args.record}: no such file")
     try:

@@ -84,6 +84,8 @@ def _user_models(args: argparse.Namespace) -> ModuleType | None:
         return import_models_package(name)
     idl = getattr(args, "idl", None)
     if idl:
+        from ..extras import require
+        require("codegen", "--idl")
         from aurorakit.codegen.generate import import_models
         return import_models(idl)
     return None

@@ -6,7 +6,6 @@ import argparse
 import dataclasses
 from typing import Any
 
-from ..aurora.payload_files import open_payload_file
 from ..aurora.releases import parse_release
 from ..errors import PayloadError
 from ..webhook import settings as aurorakit_settings
@@ -155,6 +154,7 @@ def _send(args: argparse.Namespace) -> int:
 
 
 def _recorded_by(paths: list[str]) -> str | None:
+    from ..aurora.payload_files import open_payload_file  # here: ijson loads only when send reads files
     """The release the files record (their headers only; standard input is checked as it is read)."""
     def recorded(path: str) -> tuple[str, str | None]:
         with open_payload_file(path) as source:

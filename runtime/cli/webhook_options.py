@@ -6,14 +6,16 @@ import argparse
 import json
 import logging
 import sys
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from ..errors import AurorakitError
 from ..aurora.profiles import Profile
 from ..webhook.aurora_clients import QUIRK_NAMES
 from ..webhook.config import WebhookConfig
-from ..webhook.delivery_run import Delivery, DeliveryReport, open_delivery
 from .progress import Progress
+
+if TYPE_CHECKING:  # the senders (requests) load only when a command delivers
+    from ..webhook.delivery_run import Delivery, DeliveryReport
 
 
 class WebhookCommandError(AurorakitError):
@@ -53,6 +55,7 @@ def start_delivery(config: WebhookConfig, profile: Profile, args: argparse.Names
     if args.no_quirk and config.delivery != "aurora":
         raise WebhookCommandError("--no-quirk goes with delivery 'aurora'")
     show_warnings()
+    from ..webhook.delivery_run import open_delivery
     return open_delivery(config, profile, resume=resume, disabled_quirks=args.no_quirk)
 
 

@@ -35,9 +35,7 @@ from ..errors import AurorakitError
 from ..aurora.event import decode_event
 from ..aurora.profiles import Profile
 from ..webhook.payloads import body_text, header
-from ..webhook.receiver import is_loopback
 from ..webhook.receiver_framing import Answer, Incoming, Limits, Refusal
-from ..webhook.receiver_http import HttpServer
 from .outbox import Outbox, OutboxWriteError, RelayedEvent
 from .sinks import Sink, SinkWorker, subject_for
 
@@ -80,6 +78,7 @@ def check_exposure(host: str, auth_token: str | None, allow_unauthenticated: boo
     """RelayConfigError for a relay anyone could post to: not loopback, no token, not explicitly allowed."""
     if auth_token is not None and not auth_token:
         raise RelayConfigError("auth token: must not be empty")
+    from ..webhook.receiver import is_loopback  # the server's modules (h11) load when a relay starts
     if auth_token is None and not allow_unauthenticated and not is_loopback(host):
         raise RelayConfigError(
             f"--host {host}: not a loopback address, and Aurora does not sign its posts: anyone who can reach "
@@ -105,6 +104,7 @@ class Relay:
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         sock = socket.create_server((host.strip("[]"), port), family=family, backlog=1024)
         self._address = sock.getsockname()
+        from ..webhook.receiver_http import HttpServer  # not at import: `relay --help` needs no h11
         self._server = HttpServer(sock, limits or Limits(), self._handle, self._refused)
         self.accepted = 0
 

@@ -17,6 +17,7 @@ Exit statuses (:meth:`CheckReport.exit_status`): 0 the release would start,
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -176,6 +177,16 @@ def report_json(report: CheckReport) -> dict[str, Any]:
     return out
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_ESCAPES = {"\r": "\\r", "\n": "\\n", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters escaped (CR as \\r, ...): a header value holding CR/LF
+    must show as what it is, not break the report's lines."""
+    return _CONTROL.sub(lambda m: _ESCAPES.get(m.group(), f"\\x{ord(m.group()):02x}"), text)
+
+
 def report_text(report: CheckReport) -> str:
     """The report for people: a verdict line, then what the release would send."""
     data = report_json(report)
@@ -184,12 +195,13 @@ def report_text(report: CheckReport) -> str:
         return f"{report.path}: {report.reason}"
     if not report.starts:
         return f"{head} would NOT start with {report.path}:\n  {report.reason}"
-    lines = [f"{head} would start with {report.path}", f"  target:    {data['target']['url']}"]
+    lines = [f"{head} would start with {report.path}", f"  target:    {printable(data['target']['url'])}"]
     if data["target"]["failsEveryEvent"]:
         lines.append(f"             {data['target']['failsEveryEvent']}")
     lines.append("  headers:   (as they arrive, besides Host and Content-Length)")
-    width = max(len(h["name"]) for h in data["headers"])
-    lines += [f"    {h['name'].ljust(width)}: {h['value']}   [{h['from']}]" for h in data["headers"]]
+    width = max(len(printable(h["name"])) for h in data["headers"])
+    lines += [f"    {printable(h['name']).ljust(width)}: {printable(h['value'])}   [{h['from']}]"
+              for h in data["headers"]]
     lines.append(f"             {data['timestampHeader']['rule']}")
     lines.append(f"  body:      {data['body']}")
     lines.append(f"  timeout:   {data['timeout']['bounds']}")

@@ -21,11 +21,10 @@ from .direct_post import DirectPoster
 from .http_attempt import (
     NO_DEFAULT_HEADERS,
     AttemptResult,
-    backoff_delay,
     describe_exception,
     make_session,
-    parse_retry_after,
     post_once,
+    retry_at,
 )
 from .profile_traits import DeliveryProfile
 from .signing import WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP, decode_secret, signature_headers
@@ -139,16 +138,11 @@ class Attempts:
         if policy.max_attempts is not None and leased.attempt >= policy.max_attempts:
             return Outcome.given_up(event.event_id, f"{result.describe()} after {leased.attempt} attempt(s)")
         now = time.time()
-        last_chance = leased.enqueued_at + policy.deadline_sec
-        if now >= last_chance:
+        with self._rng_lock:
+            at = retry_at(policy, leased.attempt, leased.enqueued_at, now, self._rng, result.retry_after)
+        if at is None:
             return Outcome.given_up(event.event_id,
                                     f"{result.describe()}; deadline of {policy.deadline_sec:g}s reached")
-        with self._rng_lock:
-            delay = backoff_delay(policy, leased.attempt, self._rng)
-        server_wait = parse_retry_after(result.retry_after, now)  # capped; None if absent or garbage
-        if server_wait is not None:
-            delay = max(delay, server_wait)
-        at = min(now + delay, last_chance)  # one last attempt at the deadline rather than none
         log.debug("webhook %s for task %s: %s, retry %d in %.3fs", event.event_id, event.task_id,
                   result.describe(), leased.attempt, at - now)
         return Outcome.retry(event.event_id, at, result.describe())

@@ -170,3 +170,21 @@ def backoff_delay(policy: RetryPolicy, attempt: int, rng: random.Random) -> floa
     exponent = min(attempt - 1, 62)
     cap_msec = min(policy.max_backoff_msec, policy.initial_backoff_msec * (2 ** exponent))
     return float(cap_msec / 1000.0 * (1.0 - policy.jitter * rng.random()))
+
+
+def retry_at(policy: RetryPolicy, attempt: int, enqueued_at: float, now: float, rng: random.Random,
+             retry_after: str | None = None) -> float | None:
+    """When attempt ``attempt + 1`` is due after a retryable failure at ``now``; None once the
+    deadline (``enqueued_at + deadline_sec``) has passed.
+
+    The backoff (or a longer ``Retry-After``) is cut to the deadline: one last attempt at it
+    rather than none. Pure, so the schedule can be checked on a made-up clock.
+    """
+    last_chance = enqueued_at + policy.deadline_sec
+    if now >= last_chance:
+        return None
+    delay = backoff_delay(policy, attempt, rng)
+    server_wait = parse_retry_after(retry_after, now)  # capped; None if absent or garbage
+    if server_wait is not None:
+        delay = max(delay, server_wait)
+    return min(now + delay, last_chance)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..codec import parse_json
 from ..errors import AurorakitError, PayloadError
@@ -25,7 +25,9 @@ from ..aurora.profiles import Profile
 from ..aurora.verify import walk
 
 from .outgoing import OutgoingEvent, event_id_for
-from .receiver import RequestDecoder
+
+if TYPE_CHECKING:  # the receiver (and h11 with it) is not loaded to read payloads
+    from .receiver import RequestDecoder
 
 # A JSON string literal, or a run of the whitespace JSON allows between tokens.
 _STRING_OR_SPACE = re.compile(r'("(?:[^"\\]|\\.)*")|[ \t\r\n]+', re.DOTALL)

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import h11
+if TYPE_CHECKING:  # h11 is the server's (receiver_http); a command reading Limits for --help needs none
+    import h11
 
 
 @dataclass(frozen=True)
