@@ -15,7 +15,6 @@ import os
 import random
 import struct
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 

@@ -25,9 +25,7 @@ from typing import IO, Any
 import pytest
 import requests
 
-from aurorakit.generated import aurora_0_14
 from aurorakit.runtime.cli.main import main
-from aurorakit.runtime.aurora.event import decode_event
 from aurorakit.runtime.aurora.payload_files import read_payload_file
 from aurorakit.runtime.aurora.profiles import profile_for
 from aurorakit.runtime.webhook.payloads import compact
