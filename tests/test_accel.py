@@ -203,3 +203,13 @@ def test_aurorakit_pure_forces_the_generated_functions() -> None:
                           env={**os.environ, "AURORAKIT_PURE": "1"})
     assert done.stdout.split(None, 2)[:2] == ["False", "True"]
     assert "AURORAKIT_PURE" in done.stdout or "not compiled" in done.stdout
+
+
+def test_status_says_which_implementation_is_in_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(accel, "ACTIVE", False)
+    monkeypatch.setattr(accel, "_speedups", None)
+    assert accel.status() == "pure Python (the accelerator is not compiled in this installation)"
+    monkeypatch.setattr(accel, "_speedups", object())
+    assert accel.status() == "pure Python (AURORAKIT_PURE is set)"
+    monkeypatch.setattr(accel, "ACTIVE", True)
+    assert accel.status() == "compiled accelerator (aurorakit.runtime._speedups)"

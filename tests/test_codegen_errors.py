@@ -76,6 +76,17 @@ BROKEN = {
           1: i32 y
         }
         """, 4, "A"),
+    "duplicate struct": ("""
+        struct B {
+          1: i32 x
+        }
+        struct A {
+          1: i32 x
+        }
+        struct A {
+          1: i32 y
+        }
+        """, 7, "A"),
     "missing include": ("""
         // A comment first, so the include is not on line 1.
         include "nowhere.thrift"
