@@ -66,3 +66,12 @@ def test_a_lenient_decode_leaves_the_next_direct_decode_strict() -> None:
     assert api.Identity.from_gson(text, strict=False) == api.Identity(user="vagrant")
     with pytest.raises(cs.PayloadError, match="out of Gson's order"):
         api.Identity._gson_decode(swapped)
+
+
+def test_a_shape_remembers_a_bounded_number_of_member_sequences() -> None:
+    names = tuple(f"f{i}" for i in range(11))
+    shape = cs.Shape("Wide", names, ())
+    for mask in range(1, 1 << 11):  # 2047 distinct valid sequences of optional members
+        shape.check({name: 1 for i, name in enumerate(names) if mask >> i & 1})
+        assert len(shape.valid) <= cs.Shape.LIMIT
+    assert shape.valid  # the latest ones are kept
