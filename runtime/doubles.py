@@ -84,18 +84,10 @@ def _other_magnitudes(d: float, a: float) -> str:
             digits, exp10 = _midpoint_rule(a, digits, exp10)
     if a < 1e-322 and len(digits) == 1:
         digits, exp10 = _two_digits(a, digits, exp10)
+    # a < 1e-3 or a >= 1e7 here, and the digits chosen lie in a's rounding interval,
+    # which holds neither 1e-3 nor anything below 1e7: always the E layout.
     sign = "-" if d < 0 else ""
-    if -3 <= exp10 < 7:
-        return sign + _plain(digits, exp10)
     return f"{sign}{digits[0]}.{digits[1:] or '0'}E{exp10}"
-
-
-def _plain(digits: str, exp10: int) -> str:
-    """Digits d1 d2 ... with d1 at 10^exp10, -3 <= exp10 < 7, as ``123.45``."""
-    if exp10 < 0:
-        return "0." + "0" * (-exp10 - 1) + digits
-    whole = digits[: exp10 + 1].ljust(exp10 + 1, "0")
-    return f"{whole}.{digits[exp10 + 1:] or '0'}"
 
 
 def _repr_digits(a: float) -> tuple[str, int]:

@@ -74,8 +74,7 @@ def remember_short_strings(compute: Callable[[str], T]) -> Callable[[str], T]:
 class _Remembered(dict[str, T]):
     __slots__ = ("compute",)
 
-    def __init__(self, compute: Callable[[str], T]) -> None:
-        super().__init__()
+    def __init__(self, compute: Callable[[str], T]) -> None:  # starts empty: dict.__new__ made it so
         self.compute = compute
 
     def __missing__(self, s: str) -> T:

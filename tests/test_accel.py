@@ -351,3 +351,13 @@ def test_python_run_while_hashing_sees_epoch_moved_for_every_hash_cached() -> No
             java_hash(made, table)
         seen.append([(key, at - start) for key, at in table.seen])
     assert seen[0] == seen[1] and seen[0][-1][1] > 0
+
+
+def test_status_says_which_implementation_is_in_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(accel, "ACTIVE", False)
+    monkeypatch.setattr(accel, "_speedups", None)
+    assert accel.status() == "pure Python (the accelerator is not compiled in this installation)"
+    monkeypatch.setattr(accel, "_speedups", object())
+    assert accel.status() == "pure Python (AURORAKIT_PURE is set)"
+    monkeypatch.setattr(accel, "ACTIVE", True)
+    assert accel.status() == "compiled accelerator (aurorakit.runtime._speedups)"

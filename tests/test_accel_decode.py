@@ -429,3 +429,17 @@ def test_bytes_in_every_charset_read_the_same(release: str) -> None:
     for data, how in cases:
         expected, got = _both(data, release, **how)
         assert got == expected, (data, how)
+
+
+def test_aurorakit_accel_decode_0_keeps_decoding_pure_and_only_0_does() -> None:
+    code = ("from aurorakit.runtime import accel; from aurorakit.generated import aurora_0_22 as api; "
+            "accel.accelerate(api); "
+            "print(accel.ACTIVE, accel.DECODE, api.TaskConfig._gson_decode is api.gson._dec_TaskConfig)")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    base = {k: v for k, v in os.environ.items() if k not in ("AURORAKIT_PURE", "AURORAKIT_ACCEL_DECODE")}
+    for setting, expected in ((None, ["True", "True", "False"]), ("0", ["True", "False", "True"]),
+                              ("1", ["True", "True", "False"])):
+        env = base if setting is None else {**base, "AURORAKIT_ACCEL_DECODE": setting}
+        done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True,
+                              env=env)
+        assert done.stdout.split() == expected, setting

@@ -61,6 +61,32 @@ BROKEN = {
                  1: i32 b)
         }
         """, 3, "1:b"),
+    "duplicate method": ("""
+        service S {
+          void f()
+          i32 g(1: i32 f)
+          void f(1: i32 a)
+        }
+        """, 4, "f"),
+    "duplicate type": ("""
+        struct A {
+          1: i32 x
+        }
+        union A {
+          1: i32 y
+        }
+        """, 4, "A"),
+    "duplicate struct": ("""
+        struct B {
+          1: i32 x
+        }
+        struct A {
+          1: i32 x
+        }
+        struct A {
+          1: i32 y
+        }
+        """, 7, "A"),
     "missing include": ("""
         // A comment first, so the include is not on line 1.
         include "nowhere.thrift"

@@ -53,3 +53,18 @@ def test_a_callers_tree_changed_after_decoding_is_read_as_changed() -> None:
     tree["task"]["assignedTask"]["task"]["maxTaskFailures"] = 7  # the caller reuses its dict
     again = _config(json.dumps(tree, separators=(",", ":"), ensure_ascii=False))
     assert (first.maxTaskFailures, again.maxTaskFailures) == (1, 7)
+
+
+def test_a_hash_read_again_with_other_json_is_shared_from_then_on() -> None:
+    _fresh_table()
+    payload = LIFECYCLES[0]["payload"]
+    edited = payload.replace('"maxTaskFailures":1,', '"maxTaskFailures":7,', 1)  # cachedHashCode kept as it was
+    _config(payload)
+    other, again = _config(edited), _config(edited)
+    assert other is again and other.maxTaskFailures == 7
+
+
+def test_a_callers_tree_is_keyed_at_once_and_shared() -> None:
+    _fresh_table()
+    first = _config(json.loads(LIFECYCLES[0]["payload"]))
+    assert _config(json.loads(LIFECYCLES[0]["payload"])) is first

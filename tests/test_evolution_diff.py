@@ -217,3 +217,11 @@ def test_included_files_are_compared_with_their_own_locations(tmp_path: Path) ->
     new = load_schema(_write(tmp_path / "new", "api", body), shown_as="new/api.thrift")
     got = [(c.rule, c.symbol, c.location) for c in diff(old, new)]
     assert got == [("FIELD_RENAMED", "shared.Key.owner", "new/shared.thrift:2")]
+
+
+def test_a_typedef_with_annotations_is_located_by_its_name() -> None:
+    from aurorakit.codegen.evolution.locate import LineIndex
+    index = LineIndex('typedef map<string, i32> (cpp.template = "x") Lookup\n'
+                      'typedef i64 Stamp\nstruct A {\n  1: Lookup l\n  2: Stamp s\n}\n')
+    assert (index.line("Lookup"), index.line("Stamp"), index.line("A"), index.line("A.2")) == (1, 2, 3, 5)
+    assert set(index.typedefs) == {"Lookup", "Stamp"}

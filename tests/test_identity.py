@@ -75,3 +75,17 @@ def test_calibration_reports_a_conflict() -> None:
     result = calibrate(tasks, wrong)
     assert result.conflicts and all("recorded" in c for c in result.conflicts)
     assert any(".task.resources[0]: recorded 113479832" in c for c in result.conflicts), result.conflicts[:3]
+
+
+def test_calibration_refuses_an_identity_that_would_not_be_positive() -> None:
+    from aurorakit.generated import aurora_0_22 as api
+    from aurorakit.runtime.java import double_hash
+    for identity in (-5, 0):
+        # A union hashes as 31 * (31 + identity of its arm) + hash of its value (AbstractUnion.hashCode).
+        recorded = (31 * (31 + identity) + double_hash(1.0)) & 0xFFFFFFFF
+        recorded -= (recorded >> 31) << 32  # Java's int
+        resource = api.Resource.from_gson(f'{{"cachedHashCode":{recorded},"setField":"NUM_CPUS","value":1.0}}')
+        result = calibrate([resource])
+        assert result.conflicts == [f"payload 0: task: solving for Resource._Fields.NUM_CPUS gives {identity}, "
+                                    f"not a positive identity hash"]
+        assert "Resource._Fields.NUM_CPUS" not in result.found

@@ -5,6 +5,8 @@ Found by the mutation pass (tests/mutation/run.py): each of these survived it.
 
 from __future__ import annotations
 
+import pytest
+
 from aurorakit.generated import aurora_0_22 as api
 from aurorakit.runtime import codec_support as cs
 from aurorakit.runtime.containers import FrozenMap
@@ -45,3 +47,33 @@ def test_fully_hashed_looks_inside() -> None:
     assert unhashed_inside is not hashed and unhashed_inside.owner == api.Identity(user="vagrant")
     assert cs.fully_hashed(unhashed_inside) is False
     assert cs.fully_hashed(api.JobKey(role="r", environment="e", name="n")) is False
+
+
+def test_decode_modes_hold_only_within_their_block() -> None:
+    for block, mode in ((cs.own_tree, cs._OWN_TREE), (lambda on: cs.member_order(not on), cs._ANY_ORDER)):
+        assert mode.get() is False
+        with block(True):
+            assert mode.get() is True
+            with block(False):
+                assert mode.get() is False
+            with block(True):
+                assert mode.get() is True
+            assert mode.get() is True
+        assert mode.get() is False
+
+
+def test_a_lenient_decode_leaves_the_next_direct_decode_strict() -> None:
+    text = '{"cachedHashCode":0,"user":"vagrant"}'
+    swapped = {"user": "vagrant", "cachedHashCode": 0}
+    assert api.Identity.from_gson(text, strict=False) == api.Identity(user="vagrant")
+    with pytest.raises(cs.PayloadError, match="out of Gson's order"):
+        api.Identity._gson_decode(swapped)
+
+
+def test_a_shape_remembers_a_bounded_number_of_member_sequences() -> None:
+    names = tuple(f"f{i}" for i in range(11))
+    shape = cs.Shape("Wide", names, ())
+    for mask in range(1, 1 << 11):  # 2047 distinct valid sequences of optional members
+        shape.check({name: 1 for i, name in enumerate(names) if mask >> i & 1})
+        assert len(shape.valid) <= cs.Shape.LIMIT
+    assert shape.valid  # the latest ones are kept
