@@ -161,3 +161,22 @@ def test_a_connect_that_never_completes_is_a_connect_timeout(tmp_path: Path) -> 
         held.close()
         listener.close()
     assert last_error == "ConnectTimeout (TimeoutError) after 1 attempt(s)"
+
+
+def test_an_https_target_is_written_directly_and_speaks_tls(tmp_path: Path) -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(10)
+    url = f"https://127.0.0.1:{listener.getsockname()[1]}/hook"
+    sender = ReliableSender(config_for(url, timeout_msec=500, max_attempts=1), spool=tmp_path / "spool.db")
+    try:
+        assert sender._direct is not None  # https is the direct path too, not left to requests
+        assert sender.submit(events(1)[0])
+        connection, _ = listener.accept()
+        with connection:
+            connection.settimeout(5)
+            first = connection.recv(1)
+        assert first == b"\x16"  # a TLS handshake record, not "POST" in the clear
+        assert sender.drain(10)
+    finally:
+        sender.close(5)
+        listener.close()
