@@ -52,3 +52,11 @@ def test_repr_shows_the_body_s_size_not_the_body() -> None:
     event = OutgoingEvent("msg_1", "t-1", "RUNNING", None, b"x" * 40)
     assert repr(event) == ("OutgoingEvent(event_id='msg_1', task_id='t-1', new_status='RUNNING', "
                            "old_status=None, body=<40 bytes>)")
+
+
+def test_every_name_the_webhook_package_exports_is_there() -> None:
+    import aurorakit.runtime.webhook as webhook
+
+    missing = [name for name in webhook.__all__ if not hasattr(webhook, name)]
+    assert missing == [] and len(set(webhook.__all__)) == len(webhook.__all__)
+    assert {"ReliableSender", "Settings", "WebhookReceiver", "event_id_for", "verify"} <= set(webhook.__all__)
