@@ -21,6 +21,10 @@ def test_a_behaviour_cannot_be_changed_in_place() -> None:
     behaviour = behaviour_for(profile_for("0.22"))
     with pytest.raises(dataclasses.FrozenInstanceError):
         behaviour.answer_body = "leak"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        behaviour.added_headers[0].value = "x"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        QUIRKS[0].groups = ""  # type: ignore[misc]  # the table is shared by every sender
 
 
 @pytest.mark.parametrize("field, value", [
