@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from aurorakit.runtime.webhook.attempt_deadline import DEADLINES, sending_on, watch_session
 
 
@@ -85,9 +84,8 @@ def test_a_watched_session_s_request_is_cut_off_at_the_bound_while_its_head_tric
     # Six status lines, a byte every 50 ms: each read is quick, the head never ends (5 s of it, then silence).
     with serving(b"HTTP/1.1 200 OK\r\n" * 6, every=0.05, tls=tls) as url:
         began = time.monotonic()
-        with DEADLINES.bound(0.3) as bound:
-            with pytest.raises(requests.RequestException):
-                session.post(url, data=b"{}", timeout=(1.0, 1.0), verify=str(certificate[1]))
+        with DEADLINES.bound(0.3) as bound, pytest.raises(requests.RequestException):
+            session.post(url, data=b"{}", timeout=(1.0, 1.0), verify=str(certificate[1]))
         took = time.monotonic() - began
     session.close()
     assert bound.expired and not bound.head_arrived
@@ -150,11 +148,11 @@ def test_a_finished_attempt_s_connection_is_not_kept_for_its_thread() -> None:
     connection = Noted()
     gone = weakref.ref(connection)
 
-    def attempt() -> None:
+    def attempt(noted: Noted) -> None:
         with DEADLINES.bound(5.0):
-            sending_on(connection)
+            sending_on(noted)
 
-    thread = threading.Thread(target=attempt)
+    thread = threading.Thread(target=attempt, args=(connection,))
     thread.start()
     thread.join(5)
     del connection

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import http.client
-import re
 
 import pytest
-
 from aurorakit.runtime.aurora.profiles import profile_for
 from aurorakit.runtime.webhook.aurora_clients import QUIRKS, behaviour_for, describe_quirks
 from aurorakit.runtime.webhook.aurora_http import ConnectionPool, host_header

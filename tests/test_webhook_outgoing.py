@@ -7,7 +7,6 @@ import hashlib
 import re
 
 import pytest
-
 from aurorakit.runtime.webhook.outgoing import OccurrenceIds, OutgoingEvent, event_id_for, new_event_id
 
 ID_SHAPE = re.compile(r"msg_[0-9a-f]{32}")
@@ -55,7 +54,7 @@ def test_repr_shows_the_body_s_size_not_the_body() -> None:
 
 
 def test_every_name_the_webhook_package_exports_is_there() -> None:
-    import aurorakit.runtime.webhook as webhook
+    from aurorakit.runtime import webhook
 
     missing = [name for name in webhook.__all__ if not hasattr(webhook, name)]
     assert missing == [] and len(set(webhook.__all__)) == len(webhook.__all__)
