@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from aurorakit.runtime.webhook.check_config import statuses_text
+from aurorakit.runtime.webhook.check_config import bounds_phrase, statuses_text
 from aurorakit.runtime.webhook.webhook_json import read_aurora_config
 
 TS = "<epoch milliseconds when sent>"
@@ -200,3 +200,15 @@ def test_what_a_release_posts_for_its_statuses(release: str, statuses: list[str]
     if statuses is not None:
         config["statuses"] = statuses
     assert statuses_text(read_aurora_config(json.dumps(config), release)) == posted
+
+
+@pytest.mark.parametrize("bounds, phrase", [
+    ({"connect"}, "connecting"),
+    ({"read"}, "each read (idle time)"),
+    ({"read", "connect"}, "connecting and each read (idle time)"),
+    ({"connect", "pool", "read"}, "connecting, taking a pooled connection and each read (idle time)"),
+    ({"request", "read", "pool", "connect"},
+     "connecting, taking a pooled connection, each read (idle time) and the whole request"),
+])
+def test_what_timeout_msec_bounds_in_words(bounds: set[str], phrase: str) -> None:
+    assert bounds_phrase(frozenset(bounds)) == phrase

@@ -11,6 +11,7 @@ import json
 import re
 import socket
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -345,3 +346,25 @@ def test_bodies_in_memory_at_once_are_bounded(tmp_path: Path) -> None:
         answer = exchange(receiver, post(b"Content-Length: 700\r\nConnection: close\r\n", b" " * 700))
         assert statuses(answer) == [200]
     assert store.count() == 2
+
+
+def test_at_the_cap_with_every_request_being_handled_a_new_connection_is_503_retry_after_1(tmp_path: Path) -> None:
+    release = threading.Event()
+
+    def slow_summary(body: bytes) -> dict[str, str]:
+        release.wait(10)  # the one open connection's request stays in hand
+        return summary(body)
+
+    with WebhookReceiver(ReceiverStore(tmp_path / "r.db"), decode=slow_summary,
+                         limits=limits(max_connections=1)) as receiver:
+        with socket.create_connection(("127.0.0.1", receiver.port), timeout=10) as busy:
+            busy.sendall(GOOD)
+            time.sleep(0.3)  # its request is read and handed to the decoder
+            try:
+                refused = exchange(receiver, GOOD)
+            finally:
+                release.set()
+            answer = busy.recv(65536)
+    assert statuses(refused) == [503] and b"\r\nretry-after: 1\r\n" in refused.lower()
+    assert json.loads(refused.split(b"\r\n\r\n", 1)[1]) == {"error": "too many connections"}
+    assert statuses(answer) == [200]

@@ -120,6 +120,9 @@ def test_relay_fans_out_to_jetstream_and_a_target(nats_server: NatsServer, targe
     assert first.release == "0.22" and first.task_id == _task_of(bodies[0])
     assert first.subject == f"aurora.{cluster}.www-data.staging.http_example"
     assert first.payload_text() == bodies[0].decode("utf-8")
+    second = next(m for m in got if m.body == bodies[1])
+    posted = json.loads(bodies[1])  # the statuses travel as headers, read from the body here
+    assert (second.new_status, second.old_status) == (posted["task"]["status"], posted["oldState"]["value"])
 
 
 def test_consume_cli_json_and_typed_iterator(nats_server: NatsServer, tmp_path: Path, cluster: str) -> None:

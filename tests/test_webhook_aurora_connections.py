@@ -221,6 +221,15 @@ def test_no_leak(version: str, reply: Reply, off: tuple[str, ...]) -> None:
     assert server.connections == 1  # the pooled connection is reused
 
 
+@pytest.mark.parametrize("version", ("0.14", "0.17", "0.19", "0.22"))
+def test_only_016_leaks_a_connection(version: str) -> None:
+    with WireServer(lambda n: Reply(body=b'{"ok":true}')) as server:
+        s = sender(version, server.url)
+        outcomes = [send(s, n) for n in range(3)]
+    assert [(o.status, o.leaked) for o in outcomes] == [(200, False)] * 3
+    assert s.leaked_connections == 0
+
+
 @pytest.mark.parametrize("version", ("0.17", "0.19", "0.22"))
 def test_a_tls_handshake_that_never_ends_is_bounded(version: str) -> None:
     with WireServer(lambda n: Reply("hang")) as server:  # accepts, never speaks TLS

@@ -316,3 +316,10 @@ def test_release_groups_as_in_the_doc_table() -> None:
     groups = {r: profile_for(r).group for r in EVERY}
     assert groups == {"0.14": "A", "0.15": "A", "0.16": "B", "0.17": "C", "0.18": "C", "0.19": "D",
                       "0.20": "E", "0.21": "E", "0.22": "E"}
+
+
+def test_repr_says_whether_a_signing_secret_is_set_without_showing_it() -> None:
+    signed = parse_config(cfg(), settings={"signingSecret": "topsecretvalue"})
+    unsigned = parse_config(cfg())
+    assert "signing_secret='<redacted>'" in repr(signed)
+    assert "signing_secret=None" in repr(unsigned)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from aurorakit.runtime.webhook.receiver import ReceiverStore, StoredDelivery, WebhookReceiver
+from aurorakit.runtime.webhook.receiver import ReceiverStore, RequestLog, StoredDelivery, WebhookReceiver
 
 from test_webhook_helpers import wait_until
 
@@ -183,3 +183,23 @@ def test_stop_also_cuts_kept_alive_connections(tmp_path: Path) -> None:
         with pytest.raises(requests.exceptions.ConnectionError):
             session.post(receiver.url, data=b"{}", timeout=5)
     assert receiver.store.count() == 1
+
+
+def test_each_request_is_given_to_on_request_with_what_it_was(tmp_path: Path) -> None:
+    entries: list[RequestLog] = []
+
+    def summary(body: bytes) -> Mapping[str, Any]:
+        return {**decode_summary(body), "taskId": json.loads(body)["task"]["taskId"]}
+
+    body = json.dumps({"task": {"status": "FAILED", "taskId": "job-0-abc"}, "oldState": {"value": "RUNNING"}}).encode()
+    with WebhookReceiver(ReceiverStore(tmp_path / "received.db"), decode=summary, on_request=entries.append) as running:
+        for _ in range(2):
+            assert requests.post(running.url, data=body, headers={"webhook-id": "msg_7"}, timeout=5).status_code == 200
+        assert requests.post(running.url, data=b"{oops", timeout=5).status_code == 400
+        assert wait_until(lambda: len(entries) == 3, 5)
+    stored, duplicate, rejected = entries
+    assert (stored.status, stored.outcome, stored.task_id, stored.new_status, stored.webhook_id, stored.size) == (
+        200, "stored", "job-0-abc", "FAILED", "msg_7", len(body))
+    assert (duplicate.status, duplicate.outcome, duplicate.webhook_id) == (200, "duplicate", "msg_7")
+    assert (rejected.status, rejected.outcome, rejected.task_id, rejected.new_status) == (400, "rejected", None, None)
+    assert rejected.remote == "127.0.0.1" and rejected.reason

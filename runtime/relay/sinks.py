@@ -75,8 +75,6 @@ class SinkWorker:
     def __init__(self, outbox: Outbox, sink: Sink) -> None:
         self.outbox = outbox
         self.sink = sink
-        self.delivered = 0
-        self.dead = 0
         self._stop = threading.Event()
         self._inflight: deque[tuple[RelayedEvent, Future[str | None]]] = deque()
         outbox.register(sink.name)
@@ -121,10 +119,8 @@ class SinkWorker:
 
     def _finish(self, event: RelayedEvent, reason: str | None) -> None:
         if reason is None:
-            self.delivered += 1
             return
         self.outbox.add_dead(reason=reason, body=event.body, sink=self.sink.name, event_seq=event.seq)
-        self.dead += 1
         log.warning("relay: %s gave up event %s: %s", self.sink.name, event.event_id, reason)
 
     def stop(self) -> None:

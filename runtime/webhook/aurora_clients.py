@@ -85,6 +85,20 @@ class Behaviour:
     unknown_charset: str = "fallback"  # D/E: "fallback" to ISO-8859-1 silently, or "error"
     quirks: frozenset[str] = frozenset()  # the quirks still on
 
+    def __post_init__(self) -> None:
+        # The engine tests these strings for some values and treats the rest alike: a misspelt one would be
+        # acted on silently as another, so the table is checked when it is built.
+        for name, allowed in _CHOICES.items():
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"Behaviour.{name} {getattr(self, name)!r} is not one of {', '.join(allowed)}")
+        if not self.bounds <= _BOUND_NAMES:
+            raise ValueError(f"Behaviour.bounds {sorted(self.bounds)} has names outside {sorted(_BOUND_NAMES)}")
+
+
+_CHOICES = {"timestamp_clash": ("replace", "configured", "both"), "zero_timeout": ("unbounded", "immediate"),
+            "answer_body": ("close", "read", "leak"), "body": ("release", "rfc"),
+            "unknown_charset": ("fallback", "error")}
+_BOUND_NAMES = frozenset({"connect", "pool", "read", "request"})
 
 _A_ACCEPT = "text/html, image/gif, image/jpeg, *; q=.2, */*; q=.2"
 _A_REDIRECT = (AddedHeader("User-Agent", f"Java/{JAVA}", "client-headers"), AddedHeader("Host", HOST),
@@ -235,14 +249,18 @@ def group_quirks(group: str) -> tuple[str, ...]:
     return tuple(quirk.name for quirk in QUIRKS if group in quirk.groups)
 
 
+_HELP_WIDTH = 88
+
+
 def describe_quirks() -> str:
     """The quirk table as text, for ``--help``."""
     lines = ["delivery 'aurora' quirks, all on by default; --no-quirk NAME switches one off.",
              "[groups that had it: A 0.14-0.15, B 0.16, C 0.17-0.18, D 0.19, E 0.20 on]"]
     for quirk in QUIRKS:
         lines.append(f"  {quirk.name} [{quirk.groups}]")
-        lines += textwrap.wrap(quirk.what, 88, initial_indent="      ", subsequent_indent="      ")
-        lines += textwrap.wrap("off: " + quirk.off, 88, initial_indent="      ", subsequent_indent="           ")
+        lines += textwrap.wrap(quirk.what, _HELP_WIDTH, initial_indent="      ", subsequent_indent="      ")
+        lines += textwrap.wrap("off: " + quirk.off, _HELP_WIDTH, initial_indent="      ",
+                               subsequent_indent="           ")
     return "\n".join(lines)
 
 

@@ -209,7 +209,7 @@ class Exchange:
                         conn.putheader(name, value)
                     conn.endheaders(body if method == "POST" else None)
                     response = conn.getresponse()
-                    reusable, leaked = self._finish_answer(response, method)
+                    reusable, leaked = self._finish_answer(response)
                     if expired.is_set():  # the deadline cut the answer short
                         reusable = leaked = False
                         raise _NoAnswer("request timed out (timeoutMsec bounds the whole request)")
@@ -259,9 +259,9 @@ class Exchange:
         conn.sock = sock
         return conn
 
-    def _finish_answer(self, response: http.client.HTTPResponse, method: str) -> tuple[bool, bool]:
+    def _finish_answer(self, response: http.client.HTTPResponse) -> tuple[bool, bool]:
         """Read (or not) the answer's body as the client did; (connection reusable, leaked)."""
-        has_body = not (response.status in (204, 304) or response.length == 0 or method == "HEAD")
+        has_body = response.length != 0  # http.client sets 0 for 204, 304 and HEAD as well
         mode = self.behaviour.answer_body
         if mode == "leak" and has_body:
             return False, True

@@ -120,12 +120,17 @@ def body_encoding(aurora: AuroraConfig) -> str:
     return f"{charset}, the Content-Type's charset{bom}"
 
 
+def bounds_phrase(bounds: frozenset[str]) -> str:
+    """What ``timeoutMsec`` bounds, in words: "connecting, each read (idle time) and the whole request"."""
+    said = [text for bound, text in _BOUNDS if bound in bounds]
+    return said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
+
+
 def timeout_text(aurora: AuroraConfig) -> str:
     behaviour = behaviour_for(aurora.profile)
     msec = aurora.timeout_msec
     if msec > 0:
-        bounded = [text for bound, text in _BOUNDS if bound in behaviour.bounds]
-        text = ", ".join(bounded[:-1]) + (" and " if len(bounded) > 1 else "") + bounded[-1]
+        text = bounds_phrase(behaviour.bounds)
         if behaviour.bounds == {"connect"}:
             text += " only" + (" (a failed connect is tried a second time)" if behaviour.connect_attempts > 1
                                else "") + "; reads are unbounded"

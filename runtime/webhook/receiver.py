@@ -125,7 +125,6 @@ class WebhookReceiver:
         self.decode = decode
         self.decode_request = decode_request
         self.limits = limits if limits is not None else Limits(max_body_bytes=max_body_bytes)
-        self.max_body_bytes = self.limits.max_body_bytes
         self.tolerance_sec = tolerance_sec
         self.on_request = on_request
         family = socket.AF_INET6 if ":" in host else socket.AF_INET

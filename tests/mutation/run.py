@@ -86,6 +86,15 @@ EXTRA_TESTS: dict[str, tuple[str, ...]] = {
     "codegen/__init__.py": ("tests/test_public_names.py",),
     "codegen/evolution/*.py": ("tests/test_evolution_diff.py", "tests/test_evolution_cli.py"),
     "runtime/aurora/verify.py": ("tests/test_identity.py",),
+    # mut-edge: the files written for these modules kill fastest, so they run first.
+    "runtime/webhook/attempt_deadline.py": ("tests/test_webhook_attempt_deadline.py",),
+    "runtime/webhook/aurora_clients.py": ("tests/test_webhook_aurora_tables.py",),
+    "runtime/webhook/aurora_http.py": ("tests/test_webhook_aurora_tables.py", "tests/test_webhook_aurora_connections.py"),
+    "runtime/webhook/check_config.py": ("tests/test_check_config.py",),
+    "runtime/webhook/receiver.py": ("tests/test_webhook_receiver.py",),
+    "runtime/webhook/receiver_store.py": ("tests/test_webhook_receiver.py",),
+    "runtime/webhook/receiver_http.py": ("tests/test_webhook_receiver.py",),
+    "runtime/webhook/__init__.py": ("tests/test_webhook_outgoing.py",),
 }
 SWAPS = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "==", "+": "-", "-": "+",
          "*": "//", "/": "*", "//": "*", "%": "//", "<<": ">>", ">>": "<<", "&": "^", "^": "&",
