@@ -87,11 +87,6 @@ class Profile:
         return "E" if self.group == "fork" else self.group
 
     @property
-    def timeout_scope(self) -> str:
-        """``connect``: timeoutMsec bounds connecting only (group A); ``all``: connect, pool and read."""
-        return "connect" if self.group == "A" else "all"
-
-    @property
     def schedule_statuses(self) -> tuple[str, ...]:
         """The ScheduleStatus names of this release's api.thrift; PARTITIONED came in 0.20."""
         return _STATUSES + (("PARTITIONED",) if self.minor >= 20 else ())
