@@ -40,6 +40,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from ..errors import AurorakitError
+from ..scalars import I32
 from ..aurora.profiles import Profile, ProfileError, profile_for
 
 from .aurora_clients import behaviour_for, timeout_meaning
@@ -52,7 +53,6 @@ __all__ = ["AURORA_0_22_STATUSES", "AuroraConfig", "CONFIG_KEYS", "DELIVERY_MODE
 
 DEFAULT_RELEASE = "0.22"
 AURORA_0_22_STATUSES: tuple[str, ...] = profile_for(DEFAULT_RELEASE).schedule_statuses
-JAVA_INT = (-(2**31), 2**31 - 1)
 # Headers the HTTP layer or the signing scheme sets; configuring them breaks requests.
 _RESERVED_HEADERS = frozenset(
     {"content-length", "host", "transfer-encoding", "connection",
@@ -366,7 +366,7 @@ def _timeout(value: object, notes: list[str]) -> int:
         notes.append(f"timeoutMsec {json.dumps(value)} is read as {number}")
     else:
         raise WebhookConfigError("timeoutMsec", f"expected a number of milliseconds, got {_json_type(value)}")
-    if not JAVA_INT[0] <= number <= JAVA_INT[1]:
+    if not I32.low <= number <= I32.high:
         raise WebhookConfigError("timeoutMsec", f"{value} is out of range of a Java int")
     return number
 
