@@ -28,6 +28,7 @@ import os
 import sys
 
 from aurorakit.runtime.identity import arm_constant
+from aurorakit.runtime.scalars import SCALARS
 
 from . import model as m
 from .errors import IdlError
@@ -36,8 +37,7 @@ from .python import PACKAGE_MODULES, Names, attr_names, include_package, py_iden
 
 MAX_DEPTH = 64
 MAX_TEXT_DEPTH = 200  # any bracket; the model's readers recurse once per level
-_I16 = (-(1 << 15), (1 << 15) - 1)
-_I32 = (-(1 << 31), (1 << 31) - 1)
+_I16, _I32 = SCALARS["i16"], SCALARS["i32"]
 _INIT_NAMES = frozenset({"IDL_FILE", "IDL_SHA256"})
 _BUILTINS = frozenset(dir(builtins))
 _STDLIB = frozenset(sys.stdlib_module_names)
@@ -155,9 +155,9 @@ class _Checker:
             if v.name in _ENUM_ATTRS:
                 raise self.fail(f"enum {e.name} member {v.name} would hide the attribute {v.name} "
                                 "every Python IntEnum member has", line)
-            if not _I32[0] <= v.value <= _I32[1]:
+            if not _I32.low <= v.value <= _I32.high:
                 raise self.fail(f"enum {e.name} member {v.name} = {v.value} is out of range for i32 "
-                                f"({_I32[0]}..{_I32[1]}), the type of a Java enum's Thrift value", line)
+                                f"({_I32.low}..{_I32.high}), the type of a Java enum's Thrift value", line)
             if v.value in by_value:
                 raise self.fail(f"enum {e.name} gives {v.name} the value {v.value} of {by_value[v.value]}: "
                                 "a value must name one member", line)
@@ -187,9 +187,9 @@ class _Checker:
                 arms[set_field] = f.name
 
     def field_id(self, f: m.Field, owner: str, line: int | None) -> None:
-        if not _I16[0] <= f.id <= _I16[1]:
+        if not _I16.low <= f.id <= _I16.high:
             raise self.fail(f"field id {f.id} of {owner}.{f.name} is out of range for i16 "
-                            f"({_I16[0]}..{_I16[1]})", line)
+                            f"({_I16.low}..{_I16.high})", line)
 
     # -- nesting -------------------------------------------------------------------
     def depth(self, t: m.TypeRef, value: m.Value, what: str, line: int | None) -> None:

@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from aurorakit.runtime.identity import arm_constant
-from aurorakit.runtime.scalars import INTEGERS, JAVA_FALSE_HASH, JAVA_TRUE_HASH
+from aurorakit.runtime.java import INT_MASK
+from aurorakit.runtime.scalars import I32, INTEGERS, JAVA_FALSE_HASH, JAVA_TRUE_HASH, Scalar
 
 from . import model as m
 from .imports import ALIASES, GSON_LOCALS, Imports
@@ -100,6 +101,8 @@ class GsonView:
     structs: tuple[GsonStruct, ...]
     containers: tuple[Container, ...]
     legend: tuple[tuple[str, str], ...]  # the module's one comment on its short names: (name, meaning)
+    int32: Scalar = I32  # a Java int's range: cachedHashCode checks and the hash's wrap
+    int_mask: int = INT_MASK
 
 
 def gson_view(module: m.Module, imports: Imports) -> GsonView:

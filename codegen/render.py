@@ -63,8 +63,8 @@ def render_package(root: m.Module, package: str) -> dict[str, str]:
 
 def _render_module(module: m.Module, is_root: bool) -> dict[str, str]:
     idl_file = os.path.basename(module.path)
-    header = (f"{HEADER_START}{GENERATOR_VERSION} from {idl_file} (sha256 {module.sha256}).\n"
-              "# Do not edit: regenerate with `aurorakit codegen`.")
+    header = (f"{HEADER_START}{GENERATOR_VERSION} from {idl_file},\n# sha256 {module.sha256}.\n"
+              "# Do not edit: regenerate with `aurorakit codegen`.")  # short lines: the project's limit is 120
     out = {}
     for name, decide in _FILES.items():
         imports = Imports(name.removesuffix(".py"), is_root)

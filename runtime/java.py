@@ -20,6 +20,7 @@ from .doubles import double_to_string
 from .scalars import JAVA_FALSE_HASH, JAVA_TRUE_HASH
 
 __all__ = [
+    "INT_MASK",
     "bool_hash",
     "double_hash",
     "double_to_string",
@@ -31,7 +32,7 @@ __all__ = [
 
 T = TypeVar("T")
 
-_MASK = 0xFFFFFFFF
+INT_MASK = 0xFFFFFFFF  # a Java int's 32 bits, as an unsigned Python int
 _SIGN = 0x80000000
 _WRAP = 1 << 32
 
@@ -43,7 +44,7 @@ _UTF16_NATIVE = "utf-16-le" if sys.byteorder == "little" else "utf-16-be"
 _CHUNK = 4096
 _POWERS = [1] * (_CHUNK + 1)  # 31^k mod 2^32
 for _k in range(1, _CHUNK + 1):
-    _POWERS[_k] = _POWERS[_k - 1] * 31 & _MASK
+    _POWERS[_k] = _POWERS[_k - 1] * 31 & INT_MASK
 del _k
 
 # Below these lengths a Python-level sum beats numpy's fixed cost of about
@@ -54,7 +55,7 @@ _NUMPY_MIN_OTHER = 16
 
 def to_int32(x: int) -> int:
     """Wrap any int to Java's signed 32-bit ``int``."""
-    x &= _MASK
+    x &= INT_MASK
     return x - _WRAP if x & _SIGN else x
 
 
@@ -99,7 +100,7 @@ def string_hash(s: str) -> int:
 
 def _string_hash(s: str) -> int:
     if s.isascii() and len(s) < _NUMPY_MIN_ASCII:
-        h = int(sum(map(mul, _POWERS, reversed(s.encode("ascii"))))) & _MASK
+        h = int(sum(map(mul, _POWERS, reversed(s.encode("ascii"))))) & INT_MASK
     elif len(s) < _NUMPY_MIN_OTHER:
         h = _hash_without_numpy(s)
     else:
@@ -114,7 +115,7 @@ def _hash_without_numpy(s: str) -> int:
     h = 0
     for start in range(0, len(units), _CHUNK):
         chunk = units[start : start + _CHUNK]
-        h = h * _POWERS[len(chunk)] + int(sum(map(mul, _POWERS, reversed(chunk)))) & _MASK
+        h = h * _POWERS[len(chunk)] + int(sum(map(mul, _POWERS, reversed(chunk)))) & INT_MASK
     return h
 
 
@@ -143,7 +144,7 @@ def _numpy_hasher() -> Callable[[str], int]:
         for start in range(0, n, _CHUNK):
             chunk = units[start : start + _CHUNK]
             k = len(chunk)
-            h = h * _POWERS[k] + int(weights[_CHUNK - k :].dot(chunk)) & _MASK
+            h = h * _POWERS[k] + int(weights[_CHUNK - k :].dot(chunk)) & INT_MASK
         return h
 
     return hash_with_numpy
@@ -166,7 +167,7 @@ def int_hash(v: int) -> int:
 def long_hash(v: int) -> int:
     """``Long.hashCode``: ``(int)(v ^ (v >>> 32))``."""
     v &= 0xFFFFFFFFFFFFFFFF
-    h = (v ^ (v >> 32)) & _MASK
+    h = (v ^ (v >> 32)) & INT_MASK
     return h - _WRAP if h & _SIGN else h
 
 
@@ -186,5 +187,5 @@ def double_hash(d: float) -> int:
         bits = _CANONICAL_NAN_BITS
     else:
         bits = int.from_bytes(_DOUBLE.pack(d), "little")
-    h = (bits ^ (bits >> 32)) & _MASK
+    h = (bits ^ (bits >> 32)) & INT_MASK
     return h - _WRAP if h & _SIGN else h

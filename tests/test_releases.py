@@ -36,7 +36,7 @@ def package_of(version: str) -> str:
 
 @pytest.mark.parametrize("text,line", [
     ("0.19", "0.19"), ("0.19.1", "0.19"), ("0.18.1", "0.18"), ("0.24.2", "0.24"), ("0.27.0", "0.27"),
-    ("0.14.0", "0.14"), (" 0.22 ", "0.22"), ("0.23.0", "0.23"),
+    ("0.14.0", "0.14"), ("0.22.10", "0.22"), ("0.23.0", "0.23"),
 ])
 def test_a_release_string_names_its_line(text: str, line: str) -> None:
     assert parse_release(text) == line
@@ -54,7 +54,8 @@ def test_each_release_has_its_group_models_and_optional_form(version: str) -> No
     assert profile.models().__name__ == package_of(version) and profile.group == GROUPS[version]
 
 
-@pytest.mark.parametrize("text", ["0.13", "0.28", "1.0", "0.19.x", "", "v0.19", "0.19.1.2", "nineteen"])
+@pytest.mark.parametrize("text", ["0.13", "0.28", "1.0", "0.19.x", "", "v0.19", "0.19.1.2", "nineteen",
+                                  " 0.019 ", "0.019", " 0.22 ", "0.22\n", "00.22", "0.22.01", "0.22."])
 def test_an_unknown_release_lists_the_known_ones(text: str) -> None:
     with pytest.raises(ReleaseError) as caught:
         release(text)

@@ -25,9 +25,8 @@ from typing import Any
 from ..errors import AurorakitError
 from ..fields import arm_spec
 from ..identity import IdentityTable, current_identity
+from ..java import INT_MASK, to_int32
 from .verify import Form, Opaque, struct_form
-
-_M = 0xFFFFFFFF
 
 
 class ConversionError(AurorakitError):
@@ -172,11 +171,11 @@ class _Walk:
             before, after = struct_form(source), struct_form(made)
         except Opaque:
             return self._from_table(made, path)
-        carried = (source._jhash - before.const) & _M  # the identity part, as the source JVM had it
+        carried = (source._jhash - before.const) & INT_MASK  # the identity part, as the source JVM had it
         factor = _factor(before, after)
         if factor is None:
             return self._from_table(made, path)
-        return _signed((after.const + factor * carried) & _M)
+        return to_int32((after.const + factor * carried) & INT_MASK)
 
     def _from_table(self, made: Any, path: str) -> int:
         self.result.rehashed.append(path)
@@ -192,8 +191,8 @@ def _factor(before: Form, after: Form) -> int | None:
     key = next((k for k, c in before.coeffs.items() if c & 1), None)
     if key is None:
         return None
-    k = (after.coeffs[key] * pow(before.coeffs[key], -1, 1 << 32)) & _M
-    if any((k * c) & _M != after.coeffs[name] for name, c in before.coeffs.items()):
+    k = (after.coeffs[key] * pow(before.coeffs[key], -1, 1 << 32)) & INT_MASK
+    if any((k * c) & INT_MASK != after.coeffs[name] for name, c in before.coeffs.items()):
         return None
     return k
 
@@ -231,5 +230,3 @@ def _drop_kind(obj: Any, spec: Any) -> str:
     return "omitted" if getattr(obj, spec.attr) == getattr(_blank(type(obj)), spec.attr) else "dropped"
 
 
-def _signed(value: int) -> int:
-    return value - (1 << 32) if value & 0x80000000 else value

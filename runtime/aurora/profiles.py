@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Protocol
 
+from .java_charsets import java_charset
 from .releases import VERSIONS, ProfileError, Release, ReleaseError, release
 
 __all__ = ["VERSIONS", "PostingRules", "Profile", "ProfileError", "ReleaseError", "charset_of", "java_charset",
            "profile_for", "release_posts"]
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-_JAVA_CHARSET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9.:_+-]*")  # what Charset.forName accepts as a name
 _STATUSES = ("PENDING", "STARTING", "RUNNING", "FINISHED", "FAILED", "KILLED", "KILLING", "LOST",
              "ASSIGNED", "INIT", "RESTARTING", "PREEMPTING", "THROTTLED", "DRAINING")
 
@@ -85,11 +85,6 @@ class Profile:
         What each client did is in ``runtime/webhook/aurora_clients.py``.
         """
         return "E" if self.group == "fork" else self.group
-
-    @property
-    def timeout_scope(self) -> str:
-        """``connect``: timeoutMsec bounds connecting only (group A); ``all``: connect, pool and read."""
-        return "connect" if self.group == "A" else "all"
 
     @property
     def schedule_statuses(self) -> tuple[str, ...]:
@@ -174,20 +169,6 @@ def charset_of(content_type: str | None) -> str | None:
     return None
 
 
-def java_charset(name: str | None) -> str | None:
-    """The Python codec for a Java charset name, or None when unknown (0.19 on then used ISO-8859-1).
-
-    Names are looked up in Python's codec registry, after Java's rule for
-    what a charset name may look like.
-    """
-    if not name or not _JAVA_CHARSET_NAME.fullmatch(name):
-        return None
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return None
-
-
 def _encode(text: str, charset: str) -> bytes:
     """Java's String.getBytes(charset): each character it cannot hold becomes '?'."""
     if not text.isascii():
@@ -204,7 +185,10 @@ def _encode(text: str, charset: str) -> bytes:
         return codecs.BOM_UTF16_BE + text.encode("utf-16-be", "replace")
     if codec == "utf-32":  # Java: big-endian, no byte order mark
         return text.encode("utf-32-be", "replace")
-    return text.encode(codec, "replace")
+    try:
+        return text.encode(codec, "replace")
+    except LookupError:  # rot13, base64, zlib: Python codecs that are not text encodings
+        raise ProfileError(f"{charset!r} is not a charset") from None
 
 
 def profile_for(version: str, models: str | ModuleType | None = None) -> Profile:

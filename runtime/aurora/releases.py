@@ -45,7 +45,8 @@ _LINES = {
 }
 _FORK_SCHEMA = "0.27"
 _GENERATED = "aurorakit.generated"
-_RELEASE = re.compile(r"0\.(\d{1,3})(?:\.(\d{1,3}))?")
+# Exact forms only: "0.19" or "0.19.1", no spaces or leading zeros ("0.019" is not 0.19).
+_RELEASE = re.compile(r"0\.([1-9][0-9]?)(?:\.(0|[1-9][0-9]{0,2}))?")
 
 DEFAULT_RELEASE = "0.22"
 """What commands use when neither the command line nor the input names a release."""
@@ -106,7 +107,7 @@ def known_releases() -> str:
 
 def _line_number(text: object) -> int | None:
     """The release line's number in a release string (``"0.19.1"`` -> 19); None if it is not one."""
-    match = _RELEASE.fullmatch(text.strip()) if isinstance(text, str) else None
+    match = _RELEASE.fullmatch(text) if isinstance(text, str) else None
     return int(match.group(1)) if match else None
 
 

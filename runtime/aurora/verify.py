@@ -22,9 +22,8 @@ from typing import Any
 from .. import java
 from ..fields import field_values, gson_member
 from ..identity import IdentityTable, arm_constant, arm_key, enum_key
+from ..java import INT_MASK, to_int32
 from ..scalars import SCALARS
-
-_M = 0xFFFFFFFF
 
 
 class Opaque(Exception):
@@ -40,24 +39,24 @@ class Form:
 
     @staticmethod
     def of(value: int) -> Form:
-        return Form(value & _M)
+        return Form(value & INT_MASK)
 
     @staticmethod
     def identity(key: str) -> Form:
         return Form(0, {key: 1})
 
     def times(self, k: int) -> Form:
-        return Form((self.const * k) & _M, {key: (c * k) & _M for key, c in self.coeffs.items() if (c * k) & _M})
+        return Form((self.const * k) & INT_MASK, {key: (c * k) & INT_MASK for key, c in self.coeffs.items() if (c * k) & INT_MASK})
 
     def plus(self, other: Form) -> Form:
         coeffs = dict(self.coeffs)
         for key, c in other.coeffs.items():
-            total = (coeffs.get(key, 0) + c) & _M
+            total = (coeffs.get(key, 0) + c) & INT_MASK
             if total:
                 coeffs[key] = total
             else:
                 coeffs.pop(key, None)
-        return Form((self.const + other.const) & _M, coeffs)
+        return Form((self.const + other.const) & INT_MASK, coeffs)
 
     def xor(self, other: Form) -> Form:
         if self.coeffs or other.coeffs:
@@ -69,7 +68,7 @@ class Form:
         const, coeffs = self.const, {}
         for key, c in self.coeffs.items():
             if key in table and key not in table.defaulted:
-                const = (const + c * table[key]) & _M
+                const = (const + c * table[key]) & INT_MASK
             else:
                 coeffs[key] = c
         return Form(const, coeffs)
@@ -147,10 +146,6 @@ def _walk_value(value: Any, spec: Any, path: str) -> Iterator[tuple[str, Any]]:
             yield from _walk_value(v, spec.value, f"{path}[{k!r}]")
 
 
-def _signed(value: int) -> int:
-    return value - (1 << 32) if value & 0x80000000 else value
-
-
 @dataclass
 class Mismatch:
     path: str
@@ -185,8 +180,8 @@ def verify(root: Any, table: IdentityTable | None = None, path: str = "task") ->
             report.unverifiable.append((where, sorted(form.coeffs)))
             continue
         report.checked += 1
-        if _signed(form.const) != obj._jhash:
-            report.mismatches.append(Mismatch(where, type(obj).__name__, obj._jhash, _signed(form.const)))
+        if to_int32(form.const) != obj._jhash:
+            report.mismatches.append(Mismatch(where, type(obj).__name__, obj._jhash, to_int32(form.const)))
     return report
 
 
@@ -212,7 +207,7 @@ def calibrate(roots: Iterable[Any], table: IdentityTable | None = None) -> Calib
                     form = struct_form(obj)
                 except Opaque:
                     continue
-                if not form.coeffs and _signed(form.const) == obj._jhash:
+                if not form.coeffs and to_int32(form.const) == obj._jhash:
                     continue  # needs no identity and agrees: nothing to learn or report
                 distinct.setdefault((obj._jhash, form.const, tuple(sorted(form.coeffs.items()))), where)
     forms = [(where, recorded, Form(const, dict(coeffs))) for (recorded, const, coeffs), where in distinct.items()]
@@ -226,7 +221,7 @@ def calibrate(roots: Iterable[Any], table: IdentityTable | None = None) -> Calib
             (key, coeff), = resolved.coeffs.items()
             if not coeff & 1:
                 continue
-            value = _signed(((recorded - resolved.const) * pow(coeff, -1, 1 << 32)) & _M)
+            value = to_int32(((recorded - resolved.const) * pow(coeff, -1, 1 << 32)) & INT_MASK)
             if value <= 0:
                 result.conflicts.append(f"{where}: solving for {key} gives {value}, not a positive identity hash")
                 continue
@@ -236,6 +231,6 @@ def calibrate(roots: Iterable[Any], table: IdentityTable | None = None) -> Calib
     for where, recorded, form in forms:
         resolved = form.resolve(result.table)
         result.unknown.update(resolved.coeffs)
-        if not resolved.coeffs and _signed(resolved.const) != recorded:
-            result.conflicts.append(f"{where}: recorded {recorded}, identities found give {_signed(resolved.const)}")
+        if not resolved.coeffs and to_int32(resolved.const) != recorded:
+            result.conflicts.append(f"{where}: recorded {recorded}, identities found give {to_int32(resolved.const)}")
     return result

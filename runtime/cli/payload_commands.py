@@ -97,6 +97,7 @@ class PayloadRun:
         self.interrupted = False
         self._bar: Progress | None = None
         self._models: dict[str | None, ModuleType] = {}
+        self._hints: dict[str, str] = {}  # by file: which release to name when its payloads do not decode
 
     @property
     def errors(self) -> int:
@@ -173,9 +174,28 @@ class PayloadRun:
             except PayloadError as err:
                 self.payloads -= 1
                 self.unreadable += 1
-                self.problem(payload.label, str(err))
+                self.problem(payload.label, str(err) + self._release_hint(source, payload.text))
                 continue
             yield source, payload, event
+
+    def _release_hint(self, source: PayloadFile, text: str) -> str:
+        """When the release was only assumed (no option, none recorded), which one to name: ``--aurora``."""
+        if source.aurora is not None or any(getattr(self.args, name, None) for name in ("models", "idl", "aurora")):
+            return ""
+        if source.path not in self._hints:
+            from ..aurora.event import decode_event
+            from ..aurora.releases import DEFAULT_RELEASE, VERSIONS
+            from ..aurora.profiles import profile_for
+            hint = f" (read as Aurora {DEFAULT_RELEASE}, the default; --aurora names the file's release)"
+            for version in (v for v in VERSIONS if v != DEFAULT_RELEASE):
+                try:
+                    decode_event(text, profile_for(version).models())
+                except PayloadError:
+                    continue
+                hint = f" (read as Aurora {DEFAULT_RELEASE}, the default; it reads as {version}: --aurora {version})"
+                break
+            self._hints[source.path] = hint
+        return self._hints[source.path]
 
     def status(self, failed: bool) -> int:
         if self.interrupted:

@@ -155,13 +155,7 @@ def base_penalty_ms(flapping_ancestors: int) -> int:
 
 
 # -- names -----------------------------------------------------------------------------------
-NAME_ALPHABET = re.compile(r"[A-Za-z0-9_.\-]+")  # role, environment and job name
 _NOT_IN_TASK_ID = re.compile(r"[^A-Za-z0-9_\-]")
-
-
-def valid_name(text: str) -> bool:
-    """Whether Aurora accepts ``text`` as a role, environment or job name."""
-    return NAME_ALPHABET.fullmatch(text) is not None
 
 
 def task_id(role: str, environment: str, name: str, instance: int, uuid: str) -> str:

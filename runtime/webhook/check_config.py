@@ -16,12 +16,12 @@ Exit statuses (:meth:`CheckReport.exit_status`): 0 the release would start,
 
 from __future__ import annotations
 
-import codecs
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..aurora.java_charsets import java_charset_name
 from ..aurora.profiles import charset_of, profile_for
 from .aurora_clients import JAVA_VERSION, behaviour_for, request_headers, timeout_meaning
 from .config import sending_problem
@@ -112,12 +112,11 @@ def body_encoding(aurora: AuroraConfig) -> str:
     charset = charset_of(content_type)
     if charset is None:
         return "ISO-8859-1 ('?' for characters it cannot hold): the Content-Type names no charset"
-    try:
-        codec = codecs.lookup(charset).name
-    except LookupError:
-        return f"ISO-8859-1: the Content-Type's charset {charset!r} is unknown, so the release falls back to it"
-    bom = " (Java's UTF-16 writes the byte order mark FE FF first)" if codec == "utf-16" else ""
-    return f"{charset}, the Content-Type's charset{bom}"
+    java_name = java_charset_name(charset)
+    if java_name is None:
+        return f"ISO-8859-1: Java knows no charset {charset!r}, so the release falls back to it"
+    bom = " (Java's UTF-16 writes the byte order mark FE FF first)" if java_name == "UTF-16" else ""
+    return f"{java_name}, the Content-Type's charset{bom}"
 
 
 def bounds_phrase(bounds: frozenset[str]) -> str:

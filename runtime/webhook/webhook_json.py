@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
-from ..aurora.profiles import Profile, profile_for
+from ..aurora.profiles import Profile, ProfileError, profile_for
 from ..errors import AurorakitError
 from ..scalars import I32
 from .redaction import redact_headers, redact_url
@@ -211,15 +211,26 @@ def _aurora_config(obj: object, profile: Profile, valid_statuses: Iterable[str] 
     notes: list[str] = []
     target, target_problem = _target(obj["targetURL"])
     statuses_known = tuple(valid_statuses) if valid_statuses is not None else profile.schedule_statuses
+    headers = _headers(obj["headers"], notes)
+    _check_charset(headers, profile)
     return AuroraConfig(
         profile=profile,
         target_url=target,
         timeout_msec=_timeout(obj["timeoutMsec"], notes),
-        headers=_headers(obj["headers"], notes),
+        headers=headers,
         statuses=_statuses(obj.get("statuses"), statuses_known, profile),
         notes=tuple(notes),
         target_problem=target_problem,
     )
+
+
+def _check_charset(headers: tuple[tuple[str, str], ...], profile: Profile) -> None:
+    """A charset Java knows but aurorakit cannot write is refused here, before anything is sent."""
+    content_type = next((value for name, value in headers if name.lower() == "content-type"), None)
+    try:
+        profile.wire_charset(content_type)
+    except ProfileError as err:
+        raise WebhookConfigError("headers.Content-Type", str(err)) from None
 
 
 def _did_you_mean(word: str, choices: list[str]) -> str:
