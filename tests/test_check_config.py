@@ -180,7 +180,7 @@ def test_unsendable_header_is_reported_for_aurorakit(tmp_path: Path, release: st
             "(a request cannot carry it)\n") in done.stdout
 
 
-def test_control_characters_in_a_header_value_are_shown_escaped(tmp_path: Path) -> None:
+def test_control_characters_in_a_header_value_are_shown_escaped(tmp_path: Path, check: Check) -> None:
     path = write(tmp_path, {"targetURL": "http://h/", "timeoutMsec": 5, "headers": {"X": "a\r\nb\tc\x01"}})
     done = check(path, "0.22")
     assert done.returncode == 0 and "\r" not in done.stdout and "\x01" not in done.stdout

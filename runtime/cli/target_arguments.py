@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..relay.http_target import TargetSpec
 from ..relay.target_settings import KINDS, TargetSettingsError, check_distinct, read_targets_file, target_spec
+
+if TYPE_CHECKING:  # http_target (and requests) load when a relay starts, not to build its --help
+    from ..relay.http_target import TargetSpec
 
 
 @dataclass(frozen=True)

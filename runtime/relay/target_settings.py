@@ -17,11 +17,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import AurorakitError
 from ..webhook.settings import SETTINGS, SettingsError, settings_from_dict
-from .http_target import TargetSpec
+
+if TYPE_CHECKING:  # http_target (and requests) load when a relay starts, not to build its --help
+    from .http_target import TargetSpec
 
 __all__ = ["KINDS", "TARGET_KEYS", "TargetSettingsError", "check_distinct", "read_targets_file", "target_spec"]
 
@@ -78,6 +80,8 @@ def target_spec(obj: Any, where: str, base_dir: Path | None, flags: Mapping[str,
         for key, flag in (flags or {}).items():  # name the flag the user typed, not the file key
             message = message.replace(f": {key}:", f" {flag}:")
         raise TargetSettingsError(message) from None
+    from .http_target import TargetSpec
+
     return TargetSpec(url=url, release=settings.release, secret=settings.signing_secret, retry=settings.retry,
                       timeout_sec=float(timeout))
 
