@@ -52,4 +52,5 @@ def test_the_accelerator_is_declared_in_pyproject_and_there_is_no_setup_py() -> 
     assert not (ROOT / "setup.py").exists()
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     assert config["tool"]["setuptools"]["ext-modules"] == [
-        {"name": "aurorakit.runtime._speedups", "sources": ["runtime/_speedups.c"], "optional": True}]
+        {"name": "aurorakit.runtime._speedups", "sources": ["runtime/_speedups.c"],
+         "depends": ["runtime/_decode.c"], "optional": True}]

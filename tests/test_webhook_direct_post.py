@@ -100,7 +100,7 @@ def events(n: int) -> list[OutgoingEvent]:  # one task: sent one after another o
 def send_all(config: WebhookConfig, tmp_path: Path, count: int) -> tuple[dict[str, int], str | None]:
     """The sender's counters and the first event's last error, after sending ``count`` events."""
     sender = ReliableSender(config, spool=tmp_path / "spool.db")
-    assert sender._direct is not None  # the direct path, not requests
+    assert sender._attempts.direct is not None  # the direct path, not requests
     for event in events(count):
         assert sender.submit(event)
     assert sender.drain(15), sender[0]
@@ -169,7 +169,7 @@ def test_an_https_target_is_written_directly_and_speaks_tls(tmp_path: Path) -> N
     url = f"https://127.0.0.1:{listener.getsockname()[1]}/hook"
     sender = ReliableSender(config_for(url, timeout_msec=500, max_attempts=1), spool=tmp_path / "spool.db")
     try:
-        assert sender._direct is not None  # https is the direct path too, not left to requests
+        assert sender._attempts.direct is not None  # https is the direct path too, not left to requests
         assert sender.submit(events(1)[0])
         connection, _ = listener.accept()
         with connection:
