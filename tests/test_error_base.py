@@ -8,7 +8,6 @@ from __future__ import annotations
 from types import ModuleType
 
 import pytest
-
 from aurorakit.codegen.errors import GeneratedCodeError
 from aurorakit.codegen.style import _ruff
 from aurorakit.generated import aurora_0_22 as m22
