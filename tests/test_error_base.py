@@ -12,10 +12,14 @@ from aurorakit.codegen.errors import GeneratedCodeError
 from aurorakit.codegen.style import _ruff
 from aurorakit.generated import aurora_0_22 as m22
 from aurorakit.runtime.aurora.event import TaskStateChange
+from aurorakit.runtime.aurora.profiles import profile_for
 from aurorakit.runtime.codec import encode
 from aurorakit.runtime.errors import AurorakitError
 from aurorakit.runtime.identity import IdentityTable
 from aurorakit.runtime.thrift_bridge import thrift_class, to_thrift
+from aurorakit.runtime.webhook.config import WebhookConfig
+from aurorakit.runtime.webhook.delivery_run import open_delivery
+from aurorakit.runtime.webhook.receiver import WebhookReceiver
 
 
 def _task():
@@ -65,3 +69,14 @@ def test_ruff_rejecting_generated_code(tmp_path) -> None:
     with pytest.raises(GeneratedCodeError, match=r"^ruff format failed on generated code: .*broken\.py") as err:
         _ruff(["format", "--no-cache", str(broken)])
     assert isinstance(err.value, AurorakitError) and isinstance(err.value, RuntimeError)
+
+
+def test_delivery_and_receiver_arguments() -> None:
+    config = WebhookConfig(target_url="http://127.0.0.1:9/", timeout_msec=1000)  # delivery "reliable"
+    with pytest.raises(ValueError, match=r"^disabled_quirks: .*only with delivery 'aurora', not 'reliable'$") as err:
+        open_delivery(config, profile_for("0.22"), disabled_quirks=("any",))
+    assert isinstance(err.value, AurorakitError)
+    # The arguments are checked before the store is touched: no store is needed to see the error.
+    with pytest.raises(ValueError, match=r"^WebhookReceiver: give decode or decode_request, not both$") as err:
+        WebhookReceiver(None, decode=lambda body: body, decode_request=lambda request: request)  # type: ignore[arg-type]
+    assert isinstance(err.value, AurorakitError)
