@@ -37,7 +37,7 @@ import requests
 
 from aurorakit.runtime.aurora.profiles import profile_for
 from aurorakit.runtime.relay.outbox import Outbox
-from aurorakit.runtime.relay.relay import Relay, event_id_for
+from aurorakit.runtime.relay.relay import Relay, relay_event_id
 from aurorakit.runtime.relay.nats_sink import DEFAULT_WINDOW, NatsSink
 from aurorakit.runtime.webhook.payloads import request_decoder
 from aurorakit.runtime.webhook.receiver import ReceiverStore, WebhookReceiver
@@ -124,7 +124,7 @@ def run_relay(bodies: list[bytes], folder: Path, nats_url: str, window: int = DE
     models = profile.models()
     outbox = Outbox(folder / f"relay-{cluster}.db")
     relay = Relay(outbox, profile, models, [NatsSink(nats_url, window=window)], cluster=cluster).start()
-    index_of = {event_id_for(cluster, profile.version, body): n for n, body in enumerate(bodies)}
+    index_of = {relay_event_id(cluster, profile.version, body): n for n, body in enumerate(bodies)}
     sent: dict[int, float] = {}
     arrivals = folder / f"arrivals-{cluster}.txt"
     consumer = subprocess.Popen([sys.executable, "-c", _CONSUMER, nats_url, f"aurora.{cluster}.>", str(len(bodies)),

@@ -1,4 +1,4 @@
-"""The one error type of the code generator."""
+"""The error types of the code generator: a bad IDL, or generated code the formatter rejects."""
 
 from __future__ import annotations
 
@@ -23,3 +23,7 @@ class IdlError(AurorakitError):
         if self.line is not None:
             where = f"{where}:{self.line}"
         return f"{where}: {self.message}"
+
+
+class GeneratedCodeError(AurorakitError, RuntimeError):
+    """The generator made code ruff cannot read or format: a bug in the templates, not in the IDL."""

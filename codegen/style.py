@@ -14,6 +14,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from .errors import GeneratedCodeError
+
 CONFIG = Path(__file__).with_name("ruff.toml")
 # Ordering rules only: what else ruff checks, generated code must pass as written (tests/test_generated_style.py).
 _ORDERING = "I001,RUF022,RUF023"
@@ -42,5 +44,4 @@ def _ruff(args: list[str]) -> None:
 
     done = subprocess.run([find_ruff_bin(), *args], capture_output=True, text=True, check=False)
     if done.returncode != 0:
-        # The templates made code ruff cannot read: a bug here, not in the IDL.
-        raise RuntimeError(f"ruff {args[0]} failed on generated code: {done.stderr.strip() or done.stdout.strip()}")
+        raise GeneratedCodeError(f"ruff {args[0]} failed on generated code: {done.stderr.strip() or done.stdout.strip()}")

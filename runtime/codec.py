@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 import orjson
 
 from .codec_support import ExactDouble, NeedsExactText, java_double, json_int, member_order, own_tree
-from .errors import PayloadError
+from .errors import FieldError, PayloadError
 
 T = TypeVar("T")
 
@@ -69,7 +69,7 @@ def encode(obj: Any) -> str:
     try:
         encoder = type(obj)._gson_encode
     except AttributeError:
-        raise TypeError(f"cannot encode {type(obj).__name__}: not a generated struct or union") from None
+        raise FieldError("encode", f"cannot encode {type(obj).__name__}: not a generated struct or union") from None
     return encoder(obj)  # type: ignore[no-any-return]
 
 

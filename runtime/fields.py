@@ -38,6 +38,21 @@ def arm_spec(cls: Any, arm: str) -> FieldSpec:
     return by_name[arm]
 
 
+def arm_by_id(cls: Any, field_id: int) -> FieldSpec | None:
+    """A union's (or struct's) field with IDL id ``field_id``, or None: how convert matches arms across releases."""
+    return next((spec for spec in cls._fields if spec.id == field_id), None)
+
+
+def spec_by_attr(cls: Any, attr: str) -> FieldSpec:
+    """The field whose Python attribute (constructor keyword) is ``attr``."""
+    return next(spec for spec in cls._fields if spec.attr == attr)
+
+
+def arm_names(cls: Any) -> tuple[str, ...]:
+    """The IDL names of every arm a union class declares, in declaration order."""
+    return tuple(spec.name for spec in cls._fields)
+
+
 def field_values(obj: Any) -> tuple[tuple[FieldSpec, Any], ...]:
     """Each field of ``obj`` with its value (None when unset); a union yields its set arm only.
 

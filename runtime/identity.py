@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from .errors import AurorakitError, FileError
+from .errors import AurorakitError, FieldError, FileError
 from .scalars import I32
 
 
@@ -88,9 +88,9 @@ class IdentityTable(dict[str, int]):
     def set(self, key: str, value: int) -> None:
         """Record ``key``'s identity hash, checking it is a 32-bit int."""
         if not isinstance(key, str) or "." not in key:
-            raise ValueError(f"identity key must look like Enum.CONSTANT or Union._Fields.ARM, got {key!r}")
+            raise FieldError("IdentityTable", f"identity key must look like Enum.CONSTANT or Union._Fields.ARM, got {key!r}")
         if isinstance(value, bool) or not isinstance(value, int) or not I32.low <= value <= I32.high:
-            raise ValueError(f"identity hash of {key} must be a 32-bit int, got {value!r}")
+            raise FieldError(f"IdentityTable[{key!r}]", f"identity hash must be a 32-bit int, got {value!r}")
         self[key] = value
         self.defaulted.discard(key)
 

@@ -17,7 +17,7 @@ from typing import Any, ClassVar, TypeVar, cast
 
 from .errors import FieldError
 from .fields import FieldSpec as FieldSpec  # generated modules name it _st.FieldSpec
-from .fields import arm_spec, field_values
+from .fields import arm_spec, field_values, spec_by_attr
 
 S = TypeVar("S", bound="ThriftStruct")
 
@@ -208,7 +208,7 @@ def choose_arm(cls: type[ThriftUnion], given: tuple[tuple[str, Any], ...]) -> tu
         got = "none" if not chosen else ", ".join(attr for attr, _ in chosen)
         raise FieldError(cls.__name__, f"a union holds exactly one arm; got {got}")
     attr, value = chosen[0]
-    spec = next(s for s in cls._fields if s.attr == attr)
+    spec = spec_by_attr(cls, attr)
     return spec.name, spec.type.check(value, f"{cls.__name__}.{spec.name}")
 
 

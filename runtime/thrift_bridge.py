@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from thriftpy2.thrift import TException, TPayload, TType
 
+from .errors import FieldError
 from .fields import FieldSpec, field_values
 from .scalars import I32, SCALARS
 from .typespec import EnumType, ListOf, MapOf, SetOf, StructType, TypeSpec
@@ -82,7 +83,7 @@ def _target_class(cls: type[ThriftStruct], module: ModuleType | None) -> type:
     if module is not None:
         target = getattr(_declaring_module(cls, module), cls.__name__, None)
         if target is None:
-            raise TypeError(f"{module.__name__} has no type {cls.__name__}")
+            raise FieldError("to_thrift", f"{module.__name__} has no type {cls.__name__}")
         return target  # type: ignore[no-any-return]
     with _LOCK:
         return _thrift_class(cls)
@@ -133,7 +134,7 @@ def _init(self: Any, **kwargs: Any) -> None:
     for name, _ in self.default_spec:
         setattr(self, name, kwargs.pop(name, None))
     if kwargs:
-        raise TypeError(f"unknown fields: {', '.join(sorted(kwargs))}")
+        raise FieldError(type(self).__name__, f"unknown fields: {', '.join(sorted(kwargs))}")
 
 
 def _field_spec(spec: FieldSpec) -> tuple[Any, ...]:

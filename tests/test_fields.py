@@ -9,7 +9,7 @@ import pytest
 
 from aurorakit.runtime.codec import encode
 from aurorakit.runtime.errors import PayloadError
-from aurorakit.runtime.fields import arm_spec, field_values, gson_member
+from aurorakit.runtime.fields import arm_by_id, arm_names, arm_spec, field_values, gson_member, spec_by_attr
 from aurorakit.runtime.aurora.verify import walk
 
 
@@ -48,3 +48,10 @@ def test_an_encode_error_names_the_member_gson_writes() -> None:
         with pytest.raises(PayloadError) as caught:
             encode(obj)
         assert caught.value.path == path
+
+
+def test_lookups_by_id_by_attribute_and_every_arm_name(kitchen: ModuleType) -> None:
+    assert arm_by_id(kitchen.Choice, 3).name == "bar"
+    assert arm_by_id(kitchen.Choice, 99) is None
+    assert spec_by_attr(kitchen.Awkward, "from_").name == "from"  # the escaped keyword finds the IDL field
+    assert arm_names(kitchen.Choice) == ("count", "label", "bar", "levels", "shape")

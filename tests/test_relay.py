@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import json
 import os
 import re
@@ -25,7 +27,7 @@ pytest.importorskip("nats", reason="nats-py is not installed (pip install -e '.[
 from aurorakit.runtime.aurora.profiles import profile_for  # noqa: E402
 from aurorakit.runtime.relay.consume import events, messages  # noqa: E402
 from aurorakit.runtime.relay.outbox import Outbox  # noqa: E402
-from aurorakit.runtime.relay.relay import Relay, event_id_for  # noqa: E402
+from aurorakit.runtime.relay.relay import Relay, relay_event_id  # noqa: E402
 from aurorakit.runtime.relay.http_target import HttpTarget, TargetSpec  # noqa: E402
 from aurorakit.runtime.relay.nats_sink import NatsSink  # noqa: E402
 from aurorakit.runtime.relay.sinks import subject_token, wait_drained  # noqa: E402
@@ -87,10 +89,12 @@ def test_subject_tokens_are_escaped(name: str, token: str) -> None:
 
 
 def test_event_id_is_stable_and_per_release() -> None:
-    assert event_id_for("c", "0.22", b"{}") == event_id_for("c", "0.22", b"{}")
-    assert event_id_for("c", "0.22", b"{}") != event_id_for("c", "0.14", b"{}")
-    assert event_id_for("c", "0.22", b"{}") != event_id_for("c", "0.22", b"{ }")
-    assert event_id_for("c", "0.22", b"{}") != event_id_for("d", "0.22", b"{}")
+    assert relay_event_id("c", "0.22", b"{}") == relay_event_id("c", "0.22", b"{}")
+    assert relay_event_id("c", "0.22", b"{}") != relay_event_id("c", "0.14", b"{}")
+    assert relay_event_id("c", "0.22", b"{}") != relay_event_id("c", "0.22", b"{ }")
+    assert relay_event_id("c", "0.22", b"{}") != relay_event_id("d", "0.22", b"{}")
+    # The documented recipe: evt_ + 32 hex digits of SHA-256 over cluster NUL release NUL body.
+    assert relay_event_id("c", "0.22", b"{}") == "evt_" + hashlib.sha256(b"c\x000.22\x00{}").hexdigest()[:32]
 
 
 def test_relay_fans_out_to_jetstream_and_a_target(nats_server: NatsServer, target: WebhookReceiver,
@@ -141,7 +145,7 @@ def test_consume_cli_json_and_typed_iterator(nats_server: NatsServer, tmp_path: 
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert [line["payload"] for line in lines] == [b.decode("utf-8") for b in bodies]
-    assert [line["id"] for line in lines] == [event_id_for(cluster, "0.22", b) for b in bodies]
+    assert [line["id"] for line in lines] == [relay_event_id(cluster, "0.22", b) for b in bodies]
     assert {line["release"] for line in lines} == {"0.22"}
     all_seqs = [m.stream_seq for m in messages(nats_server.url, f"aurora.{cluster}.>")]
     assert [m.stream_seq for m in messages(nats_server.url, f"aurora.{cluster}.>", from_seq=all_seqs[3])] \

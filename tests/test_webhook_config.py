@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import logging
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -304,8 +306,8 @@ def test_status_names_each_release_accepts_are_its_schemas(release: str) -> None
     enums = facts["enums"]
     enum = enums["ScheduleStatus"] if isinstance(enums, dict) else next(
         e for e in enums if e["name"] == "ScheduleStatus")
-    names = {name for name, _ in enum["values"]}
-    assert set(profile_for(release).schedule_statuses) == names
+    names = [name for name, _ in enum["values"]]
+    assert profile_for(release).schedule_statuses == tuple(names)  # the schema's order, as the IDL declares them
     for name in names:  # each one starts the release (from 0.19, where statuses is read)
         if release >= "0.19":
             assert read_aurora_config(cfg(statuses=[name]), release).statuses == frozenset({name})
@@ -323,3 +325,12 @@ def test_repr_says_whether_a_signing_secret_is_set_without_showing_it() -> None:
     unsigned = parse_config(cfg())
     assert "signing_secret='<redacted>'" in repr(signed)
     assert "signing_secret=None" in repr(unsigned)
+
+
+def test_the_0_22_status_list_is_read_from_the_models_only_when_asked_for() -> None:
+    code = ("import sys; from aurorakit.runtime.webhook import config; "
+            "before = 'aurorakit.generated.aurora_0_22' in sys.modules; "
+            "print(before, config.AURORA_0_22_STATUSES[0], config.AURORA_0_22_STATUSES[-1], "
+            "len(config.AURORA_0_22_STATUSES))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "PENDING", "PARTITIONED", "15"]

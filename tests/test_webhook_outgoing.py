@@ -7,7 +7,7 @@ import hashlib
 import re
 
 import pytest
-from aurorakit.runtime.webhook.outgoing import OccurrenceIds, OutgoingEvent, event_id_for, new_event_id
+from aurorakit.runtime.webhook.outgoing import OccurrenceIds, OutgoingEvent, webhook_message_id, new_event_id
 
 ID_SHAPE = re.compile(r"msg_[0-9a-f]{32}")
 
@@ -15,16 +15,16 @@ ID_SHAPE = re.compile(r"msg_[0-9a-f]{32}")
 def test_a_derived_id_is_msg_and_32_hex_digits_of_the_documented_hash() -> None:
     body = b'{"taskId":"t-1"}'
     expected = "msg_" + hashlib.sha256(b"aurorakit-event-id/1\x000.22\x00" + body).hexdigest()[:32]
-    assert event_id_for("0.22", body) == expected
+    assert webhook_message_id("0.22", body) == expected
     # Pinned, so that a change of the recipe (which re-sends every spooled event under a new id) shows.
-    assert event_id_for("0.14", b"{}") == "msg_" + hashlib.sha256(b"aurorakit-event-id/1\x000.14\x00{}").hexdigest()[:32]
-    assert ID_SHAPE.fullmatch(event_id_for("0.14", b"{}"))
+    assert webhook_message_id("0.14", b"{}") == "msg_" + hashlib.sha256(b"aurorakit-event-id/1\x000.14\x00{}").hexdigest()[:32]
+    assert ID_SHAPE.fullmatch(webhook_message_id("0.14", b"{}"))
 
 
 def test_a_derived_id_depends_on_release_and_body_only() -> None:
-    assert event_id_for("0.22", b"a") == event_id_for("0.22", b"a")
-    assert event_id_for("0.22", b"a") != event_id_for("0.21", b"a")
-    assert event_id_for("0.22", b"a") != event_id_for("0.22", b"b")
+    assert webhook_message_id("0.22", b"a") == webhook_message_id("0.22", b"a")
+    assert webhook_message_id("0.22", b"a") != webhook_message_id("0.21", b"a")
+    assert webhook_message_id("0.22", b"a") != webhook_message_id("0.22", b"b")
 
 
 def test_fresh_ids_have_the_same_shape_and_differ() -> None:

@@ -23,7 +23,7 @@ from types import ModuleType
 from typing import Any
 
 from ..errors import AurorakitError
-from ..fields import arm_spec
+from ..fields import arm_by_id, field_values
 from ..identity import IdentityTable, current_identity
 from ..java import INT_MASK, to_int32
 from .verify import Form, Opaque, struct_form
@@ -124,32 +124,31 @@ class _Walk:
         return made
 
     def _struct(self, obj: Any, cls: Any, path: str) -> Any:
-        source_fields = {spec.id: spec for spec in type(obj)._fields}
+        source = {src.id: (src, value) for src, value in field_values(obj)}
         target_ids = {spec.id for spec in cls._fields}
         kwargs = {}
         for spec in cls._fields:
             where = f"{path}.{spec.name}"
-            src = source_fields.get(spec.id)
+            src, value = source.get(spec.id, (None, None))
             if src is not None and _compatible(src.type, spec.type):
-                value = getattr(obj, src.attr)
                 # An explicit None keeps an unset field unset (no IDL default fills it in).
                 kwargs[spec.attr] = None if value is None else self.value(value, src.type, spec.type, where)
                 continue
-            if src is not None and getattr(obj, src.attr) is not None:
+            if src is not None and value is not None:
                 self.lose(_drop_kind(obj, src), f"{path}.{src.name}", f"{src.type} cannot become {spec.type}")
             if spec.attr in _written_unset(cls):
                 self.lose("defaulted", where, "not in the source release: takes its Java default")
-        for spec in type(obj)._fields:
-            if spec.id not in target_ids and getattr(obj, spec.attr) is not None:
-                self.lose(_drop_kind(obj, spec), f"{path}.{spec.name}", "not in the target release")
+        for src, value in source.values():
+            if src.id not in target_ids and value is not None:
+                self.lose(_drop_kind(obj, src), f"{path}.{src.name}", "not in the target release")
         return cls(**kwargs)
 
     def _union(self, obj: Any, cls: Any, path: str) -> Any:
-        src = arm_spec(type(obj), obj.set_field)
-        spec = next((s for s in cls._fields if s.id == src.id), None)
+        ((src, value),) = field_values(obj)
+        spec = arm_by_id(cls, src.id)
         if spec is None or not _compatible(src.type, spec.type):
             raise ConversionError(f"{path}: {type(obj).__name__} arm {src.name} does not exist in the target release")
-        return cls(**{spec.attr: self.value(obj.field_value, src.type, spec.type, f"{path}.value")})
+        return cls(**{spec.attr: self.value(value, src.type, spec.type, f"{path}.value")})
 
     # -- values ------------------------------------------------------------------
     def value(self, value: Any, src: Any, dst: Any, path: str) -> Any:

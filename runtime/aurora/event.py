@@ -19,7 +19,7 @@ from typing_extensions import TypeVar
 
 from ..accel import accelerate, parse_event
 from ..codec import decode_tree, read_json
-from ..errors import PayloadError, describe
+from ..errors import FieldError, PayloadError, describe
 from ..hashing import java_hash
 from ..identity import IdentityTable, current_identity
 from . import event_text
@@ -58,7 +58,7 @@ def apply_hash_policy(task: Any, policy: HashPolicy, identity: IdentityTable | N
     elif policy == "all":
         java_hash(task, table)
     else:
-        raise ValueError(f"unknown hash policy {policy!r}; use one of {', '.join(HASH_POLICIES)} or a function")
+        raise FieldError("hashed", f"unknown hash policy {policy!r}; use one of {', '.join(HASH_POLICIES)} or a function")
 
 
 class ScheduledTaskLike(Protocol):
@@ -174,9 +174,9 @@ class TaskStateChange(Generic[TaskT]):
                  optional_style: str | None = None, release: ReleaseLike | None = None) -> None:
         models = models_of(task)
         if type(task) is not getattr(models, "ScheduledTask", None):
-            raise TypeError(f"task must be a generated ScheduledTask, got {type(task).__name__}")
+            raise FieldError("TaskStateChange.task", f"must be a generated ScheduledTask, got {type(task).__name__}")
         if optional_style is not None and optional_style not in OPTIONAL_KEYS:
-            raise ValueError(f"optional_style must be 'guava' or 'java', got {optional_style!r}")
+            raise FieldError("TaskStateChange.optional_style", f"must be 'guava' or 'java', got {optional_style!r}")
         self.profile = _release_for(models, release)
         self.task = task
         self.old_state = None if old_state is None else _status(models, old_state)

@@ -10,6 +10,7 @@ their groups and their models).
 from __future__ import annotations
 
 import codecs
+import functools
 import importlib
 import re
 from collections.abc import Iterable
@@ -24,8 +25,11 @@ __all__ = ["VERSIONS", "PostingRules", "Profile", "ProfileError", "ReleaseError"
            "profile_for", "release_posts"]
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-_STATUSES = ("PENDING", "STARTING", "RUNNING", "FINISHED", "FAILED", "KILLED", "KILLING", "LOST",
-             "ASSIGNED", "INIT", "RESTARTING", "PREEMPTING", "THROTTLED", "DRAINING")
+
+
+@functools.cache
+def _schedule_statuses(models_package: str) -> tuple[str, ...]:
+    return tuple(importlib.import_module(models_package).ScheduleStatus.__members__)
 
 
 @dataclass(frozen=True)
@@ -88,8 +92,12 @@ class Profile:
 
     @property
     def schedule_statuses(self) -> tuple[str, ...]:
-        """The ScheduleStatus names of this release's api.thrift; PARTITIONED came in 0.20."""
-        return _STATUSES + (("PARTITIONED",) if self.minor >= 20 else ())
+        """The ScheduleStatus names of this release's api.thrift, in IDL order (PARTITIONED came in 0.20).
+
+        Read from the release's own generated enum (not ``models_package``: a
+        user's IDL may lack the enum), imported on first use.
+        """
+        return _schedule_statuses(self.release.models_package)
 
     @property
     def wire(self) -> str:

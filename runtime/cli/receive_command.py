@@ -11,6 +11,7 @@ import threading
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from ..aurora.releases import DEFAULT_RELEASE
 from ..relay.stores import is_postgres_url, open_store
 from ..webhook.payloads import request_decoder
 from ..webhook.receive_tools import (SECRET_SOURCES_HELP, export_lines, raise_open_file_limit, read_secret,
@@ -90,7 +91,7 @@ def add_command(commands: Any) -> None:
                      help=f"time a body may take to arrive (default {limits.body_timeout:g})")
     sub.add_argument("-q", "--quiet", action="store_true", help="no line per request")
     add_release_options(sub, release_help="Aurora release that sends: its wire charset and its models "
-                                          "(default 0.22)")
+                                          f"(default {DEFAULT_RELEASE})")
     show = sub.add_mutually_exclusive_group()
     show.add_argument("--list", nargs="?", const=20, type=positive_int, metavar="N",
                       help="print the N most recent deliveries (default 20) and exit")

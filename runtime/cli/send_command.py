@@ -6,7 +6,7 @@ import argparse
 import dataclasses
 from typing import Any
 
-from ..aurora.releases import parse_release
+from ..aurora.releases import DEFAULT_RELEASE, parse_release
 from ..errors import PayloadError
 from ..webhook import settings as aurorakit_settings
 from ..webhook.aurora_clients import describe_quirks
@@ -87,7 +87,8 @@ def add_command(commands: Any) -> None:
                              f"{SECRET_ENV})")
     add_release_options(sub, user_models=False, release_help=(
         "the Aurora release to send as (default: the release the files record, else AURORAKIT_AURORA "
-        "or the settings file, else 0.22); every payload must be one that release wrote: its models decode it"))
+        f"or the settings file, else {DEFAULT_RELEASE}); every payload must be one that release wrote: "
+        "its models decode it"))
     add_no_quirk(sub)
     aurorakit_settings.add_arguments(sub)  # --delivery, --spool, ...: after the command's own
     sub.set_defaults(handler=_send)

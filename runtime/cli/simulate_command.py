@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from ..aurora.event import TaskStateChange
+from ..aurora.releases import DEFAULT_RELEASE
 from ..identity import IdentityTable
 from ..simulate.dry_run import DryRunFile
 from ..simulate.pacing import PacedRun, paced_run
@@ -64,7 +65,7 @@ def add_command(commands: Any) -> None:
     sub.add_argument("--config", metavar="webhook.json", help="Aurora webhook config: target, headers, statuses")
     sub.add_argument("--dry-run", metavar="OUT", help="write the payloads to OUT instead of sending them")
     add_release_options(sub, release_help="the Aurora release to behave like (default: AURORAKIT_AURORA or the "
-                                          "settings file, else 0.22); its models write the payloads")
+                                          f"settings file, else {DEFAULT_RELEASE}); its models write the payloads")
     sub.add_argument("--identity", metavar="FILE", help="identity table of the simulated scheduler process")
     sub.add_argument("--seed", type=int, default=0, metavar="N", help="random seed (default 0)")
     sub.add_argument("--partition-aware", action="store_true",

@@ -43,7 +43,15 @@ log = logging.getLogger("aurorakit.relay")
 DEFAULT_MAX_PENDING = 100_000
 
 
-def event_id_for(cluster: str, release: str, body: bytes) -> str:
+def relay_event_id(cluster: str, release: str, body: bytes) -> str:
+    """The id of an event the relay received, from its scheduler cluster, release and body: ``evt_`` + 32 hex digits.
+
+    The same request re-sent by the scheduler gets the same id, so sinks and
+    consumers drop the repeat. Unlike the webhook's ``msg_`` ids
+    (:func:`~aurorakit.runtime.webhook.outgoing.webhook_message_id`, made by a
+    sender for one release) it includes the cluster: relays of several clusters
+    share the sinks, and two clusters' identical bodies are different events.
+    """
     return "evt_" + hashlib.sha256(b"\0".join((cluster.encode(), release.encode(), body))).hexdigest()[:32]
 
 
@@ -146,7 +154,7 @@ class Relay:
         full = [name for name, count in backlog.items() if count >= self.max_pending]
         if full:
             return _unavailable(f"{', '.join(full)}: {self.max_pending} events not yet forwarded")
-        event = RelayedEvent(seq=0, event_id=event_id_for(self.cluster, self.profile.version, request.body),
+        event = RelayedEvent(seq=0, event_id=relay_event_id(self.cluster, self.profile.version, request.body),
                              received_at=request.received_at, release=self.profile.version, subject=subject,
                              task_id=task_id, old_status=old, new_status=new, content_type=content_type,
                              body=request.body)

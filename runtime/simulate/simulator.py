@@ -58,6 +58,7 @@ from ..errors import AurorakitError
 from ..aurora.event import TaskStateChange
 from ..identity import IdentityTable, use_identity
 from ..aurora.profiles import Profile, profile_for
+from ..aurora.releases import DEFAULT_RELEASE
 
 from .jobs import make_task_config, random_job
 from .lifecycle import (DRAINING_MESSAGE, PARTITION_LOST, PARTITION_MIN_MINOR, STOPPING_TO_RETURN,
@@ -92,7 +93,7 @@ class Simulator:
     ``history``: terminal tasks kept in storage (default twice the tasks).
     """
 
-    def __init__(self, jobs: int, instances: int, profile: Profile | str = "0.22", seed: int = 0, *,
+    def __init__(self, jobs: int, instances: int, profile: Profile | str = DEFAULT_RELEASE, seed: int = 0, *,
                  statuses: Iterable[str] | None = None, identity: IdentityTable | None = None,
                  models: ModuleType | None = None, renew_jobs: bool = True, partition_aware: bool = False,
                  failover_every_ms: int = 6 * HOUR, history: int | None = None,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
+from ..fields import arm_names
 from ..identity import IdentityTable, arm_constant, arm_key, default_identity, enum_key
 from ..struct import ThriftUnion
 
@@ -26,7 +27,7 @@ def scheduler_identity(models: ModuleType, given: IdentityTable | None = None) -
         if isinstance(value, type) and issubclass(value, enum.Enum):
             keys = [enum_key(value.__name__, member.name) for member in value]
         elif isinstance(value, type) and issubclass(value, ThriftUnion) and value is not ThriftUnion:
-            keys = [arm_key(value.__name__, arm_constant(spec.name)) for spec in value._fields]
+            keys = [arm_key(value.__name__, arm_constant(name)) for name in arm_names(value)]
         else:
             continue
         for key in keys:

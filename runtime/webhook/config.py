@@ -24,17 +24,27 @@ from ..aurora.releases import DEFAULT_RELEASE
 from .aurora_clients import behaviour_for, timeout_meaning
 from .redaction import REDACTED, is_sensitive_header, redact_headers, redact_url
 from .settings import DELIVERY_MODES, RetryPolicy, Settings, settings_from_dict
+from .signing import WEBHOOK_ID, WEBHOOK_SIGNATURE, WEBHOOK_TIMESTAMP
 from .webhook_json import AuroraConfig, WebhookConfigError, aurora_config_from_value, read_aurora_config
 
 __all__ = ["AURORA_0_22_STATUSES", "DELIVERY_MODES", "RetryPolicy", "WebhookConfig", "config_from_dict",
            "load_config", "parse_config", "sending_problem"]
 
-AURORA_0_22_STATUSES: tuple[str, ...] = profile_for("0.22").schedule_statuses
 # Headers the HTTP layer or the signing scheme sets; configuring them breaks requests.
 _RESERVED_HEADERS = frozenset(
-    {"content-length", "host", "transfer-encoding", "connection",
-     "webhook-id", "webhook-timestamp", "webhook-signature"}
+    {"content-length", "host", "transfer-encoding", "connection", WEBHOOK_ID, WEBHOOK_TIMESTAMP, WEBHOOK_SIGNATURE}
 )
+
+AURORA_0_22_STATUSES: tuple[str, ...]  # declared here, made by __getattr__ below
+
+
+def __getattr__(name: str) -> Any:
+    # AURORA_0_22_STATUSES comes from the generated 0.22 enum: imported only when asked for, not at CLI start.
+    if name == "AURORA_0_22_STATUSES":
+        return profile_for("0.22").schedule_statuses
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 # RFC 9110 token. Used with fullmatch: "$" would also match before a trailing newline.
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
@@ -76,7 +86,7 @@ SettingsLike = Settings | Mapping[str, Any] | None
 
 def load_config(path: str | Path, *, release: str | None = None, settings: SettingsLike = None,
                 valid_statuses: Iterable[str] | None = None) -> WebhookConfig:
-    """Read ``webhook.json`` as ``release`` (default: the settings' release, else 0.22) and join ``settings``.
+    """Read ``webhook.json`` as ``release`` (default: the settings' release, else ``DEFAULT_RELEASE``) and join ``settings``.
 
     ``settings``: a :class:`Settings` (``settings.from_arguments``) or a mapping
     shaped like the settings file (``{"delivery": "aurora", "retry": {...}}``).

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..aurora.profiles import Profile
+from ..errors import FieldError
 
 from .aurora_delivery import AuroraSender
 from .config import WebhookConfig
@@ -62,12 +63,12 @@ def open_delivery(config: WebhookConfig, profile: Profile, *, resume: bool = Fal
 
     ``resume``: the config's spool file must exist already (it holds what a
     crashed or stopped run left). ``disabled_quirks`` go with delivery
-    ``aurora`` only (a ValueError otherwise).
+    ``aurora`` only (a FieldError, a ValueError, otherwise).
     """
     if config.delivery == "aurora":
         return AuroraDelivery(AuroraSender(config, profile=profile, disabled_quirks=disabled_quirks))
     if disabled_quirks:
-        raise ValueError("quirks can be switched off only with delivery 'aurora'")
+        raise FieldError("disabled_quirks", f"quirks can be switched off only with delivery 'aurora', not {config.delivery!r}")
     return ReliableDelivery(config, profile, resume=resume)
 
 

@@ -17,7 +17,7 @@ def new_event_id() -> str:
     return "msg_" + uuid.uuid4().hex
 
 
-def event_id_for(release: str, body: bytes) -> str:
+def webhook_message_id(release: str, body: bytes) -> str:
     """The id of the event a release puts on the wire as ``body``: the same input, the same id.
 
     The body holds everything that tells one task state change from another

@@ -24,7 +24,7 @@ from ..aurora.event import OPTIONAL_KEYS, TaskStateChange, decode_event
 from ..aurora.profiles import Profile
 from ..aurora.verify import walk
 
-from .outgoing import OutgoingEvent, event_id_for
+from .outgoing import OutgoingEvent, webhook_message_id
 
 if TYPE_CHECKING:  # the receiver (and h11 with it) is not loaded to read payloads
     from .receiver import RequestDecoder
@@ -53,7 +53,7 @@ def outgoing_from_event(event: TaskStateChange, profile: Profile, content_type: 
     (``encoding``, e.g. from ``AuroraSender.body_encoding``, overrides the release's rule)."""
     body = event.wire(profile, content_type, encoding)
     return OutgoingEvent(
-        event_id=event_id or event_id_for(profile.version, body),
+        event_id=event_id or webhook_message_id(profile.version, body),
         task_id=event.task.assignedTask.taskId if event.task.assignedTask is not None else "",
         new_status=event.new_state.name,
         old_status=None if event.old_state is None else event.old_state.name,
@@ -97,7 +97,7 @@ def outgoing_from_text(text: str, profile: Profile, content_type: str | None,
     if models is not None:  # after the checks above, whose errors name what send itself needs
         check_release(java_string, profile, models)
     body = profile.wire_bytes(java_string, content_type, encoding)
-    return OutgoingEvent(event_id=event_id or event_id_for(profile.version, body), task_id=task_id,
+    return OutgoingEvent(event_id=event_id or webhook_message_id(profile.version, body), task_id=task_id,
                          new_status=status, old_status=old_status, body=body)
 
 

@@ -35,7 +35,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..errors import AurorakitError
+from ..errors import AurorakitError, FieldError
 from .receiver_framing import Answer, Incoming, Limits, Refusal
 from .receiver_http import HttpServer
 from .receiver_store import ReceiverStore, StoredDelivery, StoreWriteError
@@ -112,7 +112,7 @@ class WebhookReceiver:
                  decode_request: RequestDecoder | None = None, limits: Limits | None = None,
                  allow_unsigned: bool = False, on_request: Callable[[RequestLog], None] | None = None) -> None:
         if decode is not None and decode_request is not None:
-            raise ValueError("give decode or decode_request, not both")
+            raise FieldError("WebhookReceiver", "give decode or decode_request, not both")
         self.store = store
         self.key = None if secret is None else decode_secret(secret)
         if self.key is None and not is_loopback(host):

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import AurorakitError
-from ..aurora.releases import ProfileError, parse_release
+from ..aurora.releases import DEFAULT_RELEASE, ProfileError, parse_release
 from ..scalars import I32
 
 from .receive_tools import SECRET_ENV  # the same secret, by the same names, as aurorakit receive
@@ -148,7 +148,7 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("aurora", "--aurora", "release", "string", parse_release,
-            "Aurora release to behave as, 0.14 .. 0.27 (default 0.22)", "RELEASE"),
+            f"Aurora release to behave as, 0.14 .. 0.27 (default {DEFAULT_RELEASE})", "RELEASE"),
     Setting("delivery", "--delivery", "delivery", "string", _delivery,
             "'reliable' (default: spooled, retried, signed) or 'aurora' (one try each, as the release did)",
             "MODE"),
