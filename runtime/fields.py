@@ -45,7 +45,8 @@ def arm_by_id(cls: Any, field_id: int) -> FieldSpec | None:
 
 def spec_by_attr(cls: Any, attr: str) -> FieldSpec:
     """The field whose Python attribute (constructor keyword) is ``attr``."""
-    return next(spec for spec in cls._fields if spec.attr == attr)
+    found: FieldSpec = next(spec for spec in cls._fields if spec.attr == attr)
+    return found
 
 
 def arm_names(cls: Any) -> tuple[str, ...]:
