@@ -1,0 +1,43 @@
+"""Smaller webhook promises the other tests leave open: the settings flags' help names what each
+value is, and a refused request's answer says ``Connection: close`` before the server closes."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from test_receiver_attacks import BODY, exchange, limits, post, summary
+
+from aurorakit.runtime.webhook.receiver import WebhookReceiver
+from aurorakit.runtime.webhook.receiver_store import ReceiverStore
+from aurorakit.runtime.webhook.settings import add_arguments
+
+
+def test_settings_help_names_each_flags_value() -> None:
+    parser = argparse.ArgumentParser(prog="x")
+    add_arguments(parser)
+    text = " ".join(parser.format_help().split())
+    for usage in ("--delivery MODE", "--secret SECRET", "--spool FILE", "--settings FILE"):
+        assert usage in text, usage
+
+
+@pytest.fixture
+def receiver(tmp_path: Path) -> Iterator[WebhookReceiver]:
+    with WebhookReceiver(ReceiverStore(tmp_path / "received.db"), decode=summary, limits=limits()) as running:
+        yield running
+
+
+@pytest.mark.parametrize("request_bytes, status", [
+    (post(b""), 411),
+    (b"GET /hook HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n" % len(BODY) + BODY, 405),
+])
+def test_a_refused_request_is_answered_with_connection_close(receiver: WebhookReceiver, request_bytes: bytes,
+                                                             status: int) -> None:
+    answer = exchange(receiver, request_bytes)
+    head = answer.split(b"\r\n\r\n", 1)[0].lower()
+    assert re.match(rb"http/1\.1 %d " % status, head), answer
+    assert b"\r\nconnection: close" in head, answer
