@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from aurora_delivery_helpers import send, sender
+from aurora_wire_server import Reply, WireServer
 from test_receiver_attacks import BODY, exchange, limits, post, summary
 
 from aurorakit.runtime.webhook.receiver import WebhookReceiver
@@ -41,3 +43,12 @@ def test_a_refused_request_is_answered_with_connection_close(receiver: WebhookRe
     head = answer.split(b"\r\n\r\n", 1)[0].lower()
     assert re.match(rb"http/1\.1 %d " % status, head), answer
     assert b"\r\nconnection: close" in head, answer
+
+
+@pytest.mark.parametrize("size, connections", [(64 * 1024, 1), (64 * 1024 + 8 * 8192, 3)])
+def test_an_answer_body_up_to_64_kib_is_read_to_reuse_the_connection(size: int, connections: int) -> None:
+    with WireServer(lambda n: Reply(body=b"x" * size)) as server:
+        s = sender("0.22", server.url)
+        outcomes = [send(s, n) for n in range(3)]
+    assert [o.status for o in outcomes] == [200] * 3
+    assert server.connections == connections  # a larger answer is cut off and its connection dropped
