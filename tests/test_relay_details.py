@@ -10,12 +10,11 @@ import threading
 import time
 from pathlib import Path
 
-from servers import PostgresServer, free_port
-
 from aurorakit.runtime.relay.http_target import HttpTarget, TargetSpec
 from aurorakit.runtime.relay.outbox import Outbox, RelayedEvent
 from aurorakit.runtime.relay.pg_store import PostgresReceiverStore
 from aurorakit.runtime.webhook.settings import RetryPolicy
+from servers import PostgresServer, free_port
 
 
 def _event(event_id: str, received_at: float) -> RelayedEvent:

@@ -5,18 +5,17 @@ ends; a connection that keeps failing logs each kind of failure once, and one th
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import threading
 import time
 
 import pytest
-
-from servers import NatsServer, free_port
-
 from aurorakit.runtime.relay.nats_connect import NatsUnreachable, connect
 from aurorakit.runtime.relay.nats_sink import NatsSink
 from aurorakit.runtime.relay.outbox import RelayedEvent
 from aurorakit.runtime.relay.sinks import Stopped
+from servers import NatsServer, free_port
 
 
 def _event(subject: str) -> RelayedEvent:
@@ -46,7 +45,7 @@ def test_a_failing_publish_is_retried_with_doubling_backoff_capped(nats_server: 
         sink.close()
     times = _retry_times(caplog)
     assert len(times) >= 6, times
-    gaps = [b - a for a, b in zip(times, times[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     # 0.1 s first, then 0.2 s, then never more than the 0.25 s cap (doubling on would give 0.4, 0.8).
     assert 0.08 <= gaps[0] < 0.19, gaps
     assert 0.18 <= gaps[1] < 0.35, gaps

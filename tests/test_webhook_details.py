@@ -9,14 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from aurora_delivery_helpers import send, sender
 from aurora_wire_server import Reply, WireServer
-from test_receiver_attacks import BODY, exchange, limits, post, summary
-
 from aurorakit.runtime.webhook.receiver import WebhookReceiver
 from aurorakit.runtime.webhook.receiver_store import ReceiverStore
 from aurorakit.runtime.webhook.settings import add_arguments
+from test_receiver_attacks import BODY, exchange, limits, post, summary
 
 
 def test_settings_help_names_each_flags_value() -> None:
