@@ -4,6 +4,7 @@ value is, and a refused request's answer says ``Connection: close`` before the s
 from __future__ import annotations
 
 import argparse
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +14,8 @@ from aurora_delivery_helpers import send, sender
 from aurora_wire_server import Reply, WireServer
 from aurorakit.runtime.webhook.receiver import WebhookReceiver
 from aurorakit.runtime.webhook.receiver_store import ReceiverStore
-from aurorakit.runtime.webhook.settings import add_arguments
+from aurorakit.runtime.webhook.settings import SECRET_KEY, SettingsError, add_arguments, from_arguments
+from aurorakit.runtime.webhook.signing import generate_secret
 from test_receiver_attacks import BODY, exchange, limits, post, summary
 
 
@@ -50,3 +52,27 @@ def test_an_answer_body_up_to_64_kib_is_read_to_reuse_the_connection(size: int, 
         outcomes = [send(s, n) for n in range(3)]
     assert [o.status for o in outcomes] == [200] * 3
     assert server.connections == connections  # a larger answer is cut off and its connection dropped
+
+
+def _from_file(path: Path) -> object:
+    parser = argparse.ArgumentParser(prog="x")
+    add_arguments(parser)
+    return from_arguments(parser.parse_args(["--settings", str(path)]), environ={})
+
+
+def test_a_settings_file_that_is_not_utf8_is_one_error_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_bytes(b'{"delivery": "\xff"}')
+    with pytest.raises(SettingsError) as raised:
+        _from_file(path)
+    assert str(raised.value).startswith(f"{path}: cannot read the settings file: 'utf-8' codec can't decode")
+
+
+def test_a_signing_secret_in_the_settings_file_is_taken_and_a_non_string_refused(tmp_path: Path) -> None:
+    secret = generate_secret()
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({SECRET_KEY: secret}), encoding="utf-8")
+    assert _from_file(path).signing_secret == secret
+    path.write_text(json.dumps({SECRET_KEY: 5}), encoding="utf-8")
+    with pytest.raises(SettingsError, match=f"^{path}: {SECRET_KEY}: expected a string$"):
+        _from_file(path)
