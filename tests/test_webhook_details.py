@@ -12,11 +12,15 @@ from pathlib import Path
 import pytest
 from aurora_delivery_helpers import send, sender
 from aurora_wire_server import Reply, WireServer
+from aurorakit.runtime.aurora.profiles import profile_for
+from aurorakit.runtime.webhook.delivery_run import open_delivery
 from aurorakit.runtime.webhook.receiver import WebhookReceiver
 from aurorakit.runtime.webhook.receiver_store import ReceiverStore
 from aurorakit.runtime.webhook.settings import SECRET_KEY, SettingsError, add_arguments, from_arguments
 from aurorakit.runtime.webhook.signing import generate_secret
+from test_delivery_run import config as delivery_config
 from test_receiver_attacks import BODY, exchange, limits, post, summary
+from test_webhook_helpers import RecordingServer, make_events
 
 
 def test_settings_help_names_each_flags_value() -> None:
@@ -76,3 +80,13 @@ def test_a_signing_secret_in_the_settings_file_is_taken_and_a_non_string_refused
     path.write_text(json.dumps({SECRET_KEY: 5}), encoding="utf-8")
     with pytest.raises(SettingsError, match=f"^{path}: {SECRET_KEY}: expected a string$"):
         _from_file(path)
+
+
+def test_aurora_delivery_counts_each_event_handed_over_as_submitted() -> None:
+    with RecordingServer() as server:
+        delivery = open_delivery(delivery_config(server.url, delivery="aurora"), profile_for("0.22"))
+        assert delivery.submitted() == 0
+        for event in make_events(2, 1):
+            delivery.submit(event)
+        assert delivery.submitted() == 2  # a progress total: every event handed over, answered or not
+        delivery.finish(None)
