@@ -85,8 +85,8 @@ class Outbox:
         self._lock = threading.Lock()
         self.changed = threading.Condition(self._lock)  # notified when an event is added (or by wake())
         self.generation = 0  # counts those notifications, so a waiter cannot miss one
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA busy_timeout = 5000")
+        # timeout: how long a write waits for another connection's lock (SQLite's busy timeout)
+        self._db = sqlite3.connect(self.path, timeout=5.0, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode = WAL")
         self._db.execute("PRAGMA synchronous = NORMAL")  # a commit survives SIGKILL of this process
         self._db.executescript(_SCHEMA)

@@ -89,12 +89,20 @@ EXTRA_TESTS: dict[str, tuple[str, ...]] = {
     # mut-edge: the files written for these modules kill fastest, so they run first.
     "runtime/webhook/attempt_deadline.py": ("tests/test_webhook_attempt_deadline.py",),
     "runtime/webhook/aurora_clients.py": ("tests/test_webhook_aurora_tables.py",),
-    "runtime/webhook/aurora_http.py": ("tests/test_webhook_aurora_tables.py", "tests/test_webhook_aurora_connections.py"),
+    "runtime/webhook/aurora_http.py": ("tests/test_webhook_aurora_tables.py", "tests/test_webhook_aurora_connections.py",
+                                       "tests/test_webhook_details.py"),
     "runtime/webhook/check_config.py": ("tests/test_check_config.py",),
     "runtime/webhook/receiver.py": ("tests/test_webhook_receiver.py",),
     "runtime/webhook/receiver_store.py": ("tests/test_webhook_receiver.py",),
-    "runtime/webhook/receiver_http.py": ("tests/test_webhook_receiver.py",),
+    "runtime/webhook/receiver_http.py": ("tests/test_webhook_receiver.py", "tests/test_webhook_details.py"),
     "runtime/webhook/__init__.py": ("tests/test_webhook_outgoing.py",),
+    # mut-relay: the relay's and the webhook's smaller promises, written to kill that pass's survivors.
+    "runtime/relay/nats_sink.py": ("tests/test_relay_nats_details.py",),
+    "runtime/relay/nats_connect.py": ("tests/test_relay_nats_details.py",),
+    "runtime/relay/http_target.py": ("tests/test_relay_details.py",),
+    "runtime/relay/outbox.py": ("tests/test_relay_details.py",),
+    "runtime/relay/pg_store.py": ("tests/test_relay_details.py",),
+    "runtime/webhook/settings.py": ("tests/test_webhook_details.py",),
 }
 SWAPS = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "==", "+": "-", "-": "+",
          "*": "//", "/": "*", "//": "*", "%": "//", "<<": ">>", ">>": "<<", "&": "^", "^": "&",
