@@ -95,6 +95,13 @@ EXTRA_TESTS: dict[str, tuple[str, ...]] = {
     "runtime/webhook/receiver_store.py": ("tests/test_webhook_receiver.py",),
     "runtime/webhook/receiver_http.py": ("tests/test_webhook_receiver.py",),
     "runtime/webhook/__init__.py": ("tests/test_webhook_outgoing.py",),
+    # mut-simcli: the simulator's tables and the CLI's last moments, checked against documented behaviour.
+    "runtime/simulate/jobs.py": ("tests/test_simulate_rule_tables.py",),
+    "runtime/simulate/lifecycle.py": ("tests/test_simulate_rule_tables.py",),
+    "runtime/simulate/rules.py": ("tests/test_simulate_rule_tables.py",),
+    "runtime/simulate/pacing.py": ("tests/test_simulate_rule_tables.py",),
+    "runtime/cli/output.py": ("tests/test_cli_exit_paths.py", "tests/test_cli_errors.py"),
+    "runtime/cli/evolution_*.py": ("tests/test_cli_exit_paths.py",),  # diff --release-notes's statuses
 }
 SWAPS = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "==", "+": "-", "-": "+",
          "*": "//", "/": "*", "//": "*", "%": "//", "<<": ">>", ">>": "<<", "&": "^", "^": "&",
