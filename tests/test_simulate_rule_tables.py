@@ -14,7 +14,7 @@ import random
 import pytest
 
 from aurorakit.runtime.simulate.jobs import executor_data, random_job
-from aurorakit.runtime.simulate.lifecycle import is_flapping
+from aurorakit.runtime.simulate.lifecycle import is_flapping, reschedules
 from aurorakit.runtime.simulate.pacing import PacedRun
 from aurorakit.runtime.simulate.rules import dwell_ms, next_move
 
@@ -102,3 +102,25 @@ def test_a_paced_run_result_cannot_be_changed() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         run.posted = 4  # type: ignore[misc]
     assert {run: 1}[PacedRun(3, False)] == 1  # frozen: equal results hash alike
+
+
+def test_assigned_lasts_at_most_three_seconds() -> None:
+    spec = a_job(service=False)
+    rng = random.Random(7)
+    waits = [dwell_ms(rng, "ASSIGNED", spec, "STARTING") for _ in range(400)]
+    assert min(waits) >= 200 and max(waits) <= 3 * SECOND
+    assert max(waits) > 2 * SECOND
+
+
+# -- replacements (statement 8 of the behaviour document) -----------------------------------
+def test_which_endings_make_a_replacement() -> None:
+    assert not reschedules("RUNNING", "FINISHED", is_service=False, max_task_failures=1, failures_before=0)
+    assert reschedules("RUNNING", "FINISHED", is_service=True, max_task_failures=1, failures_before=0)
+    assert not reschedules("RUNNING", "FAILED", is_service=False, max_task_failures=1, failures_before=0)
+    assert reschedules("RUNNING", "FAILED", is_service=False, max_task_failures=3, failures_before=1)
+    assert not reschedules("RUNNING", "FAILED", is_service=False, max_task_failures=3, failures_before=2)
+    assert reschedules("RUNNING", "FAILED", is_service=False, max_task_failures=-1, failures_before=50)
+    assert reschedules("RUNNING", "KILLED", is_service=False, max_task_failures=1, failures_before=0)
+    assert reschedules("RUNNING", "LOST", is_service=False, max_task_failures=1, failures_before=0)
+    assert reschedules("RESTARTING", "FINISHED", is_service=False, max_task_failures=1, failures_before=0)
+    assert not reschedules("KILLING", "KILLED", is_service=True, max_task_failures=1, failures_before=0)
