@@ -41,3 +41,12 @@ def test_help_names_what_an_option_takes(argv: list[str], shown: str, capsys: py
         main(argv)
     assert ended.value.code == 0
     assert shown in capsys.readouterr().out
+
+
+def test_check_config_json_keeps_a_non_ascii_file_name(tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "hooks-köln.json"  # unreadable: the report still names it
+    status = main(["check-config", str(missing), "--aurora", "0.22", "--json"])
+    out = capsys.readouterr().out
+    assert status != 0
+    assert json.loads(out)["file"] == str(missing)
+    assert "köln" in out  # written as is, not as \u00f6
