@@ -124,3 +124,26 @@ def test_which_endings_make_a_replacement() -> None:
     assert reschedules("RUNNING", "LOST", is_service=False, max_task_failures=1, failures_before=0)
     assert reschedules("RESTARTING", "FINISHED", is_service=False, max_task_failures=1, failures_before=0)
     assert not reschedules("KILLING", "KILLED", is_service=True, max_task_failures=1, failures_before=0)
+
+
+# -- the jobs: what real Aurora configs carry ----------------------------------------------
+def many_jobs(count: int = 300):
+    rng = random.Random(8)
+    return [random_job(rng) for _ in range(count)]
+
+
+def test_services_ask_for_the_ports_thermos_health_checks_and_admin_use() -> None:
+    ports = {port for spec in many_jobs() if spec.is_service for port in spec.ports}
+    # "http" (always), "health" (the Thermos health checker's own port), "admin", "thrift", "tcp".
+    assert ports == {"http", "health", "admin", "thrift", "tcp"}
+
+
+def test_ram_and_disk_are_whole_powers_of_two_mib() -> None:
+    for spec in many_jobs():
+        assert spec.ram_mb & (spec.ram_mb - 1) == 0 and spec.disk_mb & (spec.disk_mb - 1) == 0, spec
+    assert max(spec.disk_mb for spec in many_jobs()) >= 1024
+
+
+def test_metadata_keys_are_build_sha_team_and_release_note() -> None:
+    keys = {key for spec in many_jobs() for key, _ in spec.metadata}
+    assert keys == {"build", "sha", "team", "release-note"}
