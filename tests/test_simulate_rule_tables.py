@@ -147,3 +147,13 @@ def test_ram_and_disk_are_whole_powers_of_two_mib() -> None:
 def test_metadata_keys_are_build_sha_team_and_release_note() -> None:
     keys = {key for spec in many_jobs() for key, _ in spec.metadata}
     assert keys == {"build", "sha", "team", "release-note"}
+
+
+def test_thermos_processes_and_task_carry_thermos_defaults() -> None:
+    # Thermos defaults the Aurora client writes out in full: Process max_failures 1 and
+    # min_duration 5, Task max_failures 1, max_concurrency 0, finalization_wait 30.
+    data = json.loads(executor_data(a_job(service=False), random.Random(9)))
+    task = data["task"]
+    assert [(p["max_failures"], p["min_duration"], p["daemon"], p["ephemeral"], p["final"])
+            for p in task["processes"]] == [(1, 5, False, False, False)] * 2
+    assert (task["max_failures"], task["max_concurrency"], task["finalization_wait"]) == (1, 0, 30)
