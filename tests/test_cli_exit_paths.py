@@ -11,11 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from aurorakit.runtime.cli.main import main
 from aurorakit.runtime.cli.output import run_command
 from aurorakit.runtime.errors import UsageError
-
 from shared import ROOT
 
 
@@ -41,7 +39,7 @@ def test_a_line_reaches_the_reader_before_the_process_dies(call: str, line: str)
     script = f"import argparse, os\nfrom aurorakit.runtime.cli.output import emit, say\n{call}\nos._exit(0)\n"
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # stdout block-buffered, as usual
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          cwd=ROOT, timeout=60, env=env)
+                          cwd=ROOT, timeout=60, env=env, check=False)
     assert proc.stdout == line + "\n"
 
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from aurorakit.runtime.cli.main import main
-
 from shared import vector_file, vector_path
 
 VECTORS = "aurora-0.22.0-lifecycles.json"

@@ -12,7 +12,6 @@ import json
 import random
 
 import pytest
-
 from aurorakit.runtime.simulate.jobs import executor_data, random_job
 from aurorakit.runtime.simulate.lifecycle import is_flapping, reschedules
 from aurorakit.runtime.simulate.pacing import PacedRun
