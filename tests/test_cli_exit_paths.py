@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
-from aurorakit.runtime.cli.main import main
-from aurorakit.runtime.cli.output import run_command
+from aurorakit.runtime.cli.main import build_parser, main
+from aurorakit.runtime.cli.output import run_command, sigterm_as_ctrl_c
 from aurorakit.runtime.errors import UsageError
 from shared import ROOT
 
@@ -56,3 +58,42 @@ def test_release_notes_written_then_checked(tmp_path: Path, capsys: pytest.Captu
     assert f"{out}: stale" in capsys.readouterr().err
     assert main(["diff", "--release-notes", "--check", "-o", str(tmp_path / "missing.md")]) == 2
     assert "missing.md" in capsys.readouterr().err
+
+
+def test_sigterm_within_a_command_is_ctrl_c_and_the_old_handler_comes_back() -> None:
+    class NotTurned(Exception):
+        pass
+
+    def before(signum: int, frame: object) -> None:
+        raise NotTurned
+
+    original = signal.signal(signal.SIGTERM, before)
+    try:
+        with pytest.raises(KeyboardInterrupt), sigterm_as_ctrl_c():
+            signal.raise_signal(signal.SIGTERM)
+        with pytest.raises(NotTurned):
+            signal.raise_signal(signal.SIGTERM)
+    finally:
+        signal.signal(signal.SIGTERM, original)
+
+
+def test_a_command_run_off_the_main_thread_leaves_signals_alone() -> None:
+    # Only the main thread may set signal handlers; a command run by a worker thread still runs.
+    results: list[int] = []
+    worker = threading.Thread(target=lambda: results.append(run_command(lambda args: 7, argparse.Namespace())))
+    worker.start()
+    worker.join(30)
+    assert results == [7]
+
+
+@pytest.mark.parametrize("url", ["nats://127.0.0.1:4222", "tls://nats.example.com:4222",
+                                 "ws://127.0.0.1:8080", "wss://nats.example.com"])
+def test_consume_takes_each_nats_url_scheme(url: str) -> None:
+    assert build_parser().parse_args(["consume", "--nats", url]).nats == url
+
+
+def test_consume_refuses_a_url_that_is_not_nats(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as ended:
+        build_parser().parse_args(["consume", "--nats", "http://127.0.0.1:4222"])
+    assert ended.value.code == 2
+    assert "expected a URL like nats://127.0.0.1:4222" in capsys.readouterr().err
