@@ -97,3 +97,10 @@ def test_consume_refuses_a_url_that_is_not_nats(capsys: pytest.CaptureFixture[st
         build_parser().parse_args(["consume", "--nats", "http://127.0.0.1:4222"])
     assert ended.value.code == 2
     assert "expected a URL like nats://127.0.0.1:4222" in capsys.readouterr().err
+
+
+def test_consume_refuses_a_nats_url_with_a_bad_port(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as ended:
+        build_parser().parse_args(["consume", "--nats", "nats://127.0.0.1:99999"])
+    assert ended.value.code == 2
+    assert "expected a port number in 'nats://127.0.0.1:99999'" in capsys.readouterr().err
