@@ -103,7 +103,8 @@ EXTRA_TESTS: dict[str, tuple[str, ...]] = {
     "runtime/cli/output.py": ("tests/test_cli_exit_paths.py", "tests/test_cli_errors.py"),
     "runtime/cli/evolution_*.py": ("tests/test_cli_exit_paths.py", "tests/test_cli_report_lines.py"),  # diff --release-notes's statuses
     "runtime/cli/payload_*.py": ("tests/test_cli_report_lines.py",),
-    "runtime/cli/relay_commands.py": ("tests/test_cli_report_lines.py", "tests/test_cli_exit_paths.py"),
+    "runtime/cli/relay_commands.py": ("tests/test_cli_report_lines.py", "tests/test_cli_exit_paths.py",
+                                      "tests/test_relay_exposure_warning.py"),
     "runtime/cli/conversion_*.py": ("tests/test_cli_report_lines.py",),
     "runtime/cli/check_config_command.py": ("tests/test_cli_report_lines.py",),
     "runtime/cli/simulate_command.py": ("tests/test_webhook_cli.py",),  # simulate posting to a real receiver
