@@ -156,3 +156,17 @@ def test_thermos_processes_and_task_carry_thermos_defaults() -> None:
     assert [(p["max_failures"], p["min_duration"], p["daemon"], p["ephemeral"], p["final"])
             for p in task["processes"]] == [(1, 5, False, False, False)] * 2
     assert (task["max_failures"], task["max_concurrency"], task["finalization_wait"]) == (1, 0, 30)
+
+
+@pytest.mark.parametrize(("service", "mean_ms"), [(True, 6 * 60 * MINUTE), (False, 20 * MINUTE)])
+def test_running_lasts_six_hours_for_a_service_twenty_minutes_for_a_batch_job(service: bool, mean_ms: int) -> None:
+    spec = a_job(service=service)
+    rng = random.Random(10)
+    waits = [dwell_ms(rng, "RUNNING", spec, "FINISHED") for _ in range(6000)]
+    assert abs(sum(waits) / len(waits) / mean_ms - 1) < 0.03  # exponential: the mean is the parameter
+
+
+def test_a_job_with_ports_announces_its_first_port() -> None:
+    spec = a_job(service=True)
+    data = json.loads(executor_data(spec, random.Random(11)))
+    assert data["announce"] == {"primary_port": spec.ports[0], "portmap": {"aurora": spec.ports[0]}}
