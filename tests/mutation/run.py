@@ -103,6 +103,20 @@ EXTRA_TESTS: dict[str, tuple[str, ...]] = {
     "runtime/relay/outbox.py": ("tests/test_relay_details.py",),
     "runtime/relay/pg_store.py": ("tests/test_relay_details.py",),
     "runtime/webhook/settings.py": ("tests/test_webhook_details.py",),
+    # mut-simcli: the simulator's tables and the CLI's last moments, checked against documented behaviour.
+    "runtime/simulate/jobs.py": ("tests/test_simulate_rule_tables.py",),
+    "runtime/simulate/lifecycle.py": ("tests/test_simulate_rule_tables.py",),
+    "runtime/simulate/rules.py": ("tests/test_simulate_rule_tables.py",),
+    "runtime/simulate/pacing.py": ("tests/test_simulate_rule_tables.py",),
+    "runtime/cli/output.py": ("tests/test_cli_exit_paths.py", "tests/test_cli_errors.py"),
+    "runtime/cli/evolution_*.py": ("tests/test_cli_exit_paths.py", "tests/test_cli_report_lines.py"),  # diff --release-notes's statuses
+    "runtime/cli/payload_*.py": ("tests/test_cli_report_lines.py",),
+    "runtime/cli/relay_commands.py": ("tests/test_cli_report_lines.py", "tests/test_cli_exit_paths.py",
+                                      "tests/test_relay_exposure_warning.py"),
+    "runtime/cli/conversion_*.py": ("tests/test_cli_report_lines.py",),
+    "runtime/cli/check_config_command.py": ("tests/test_cli_report_lines.py",),
+    "runtime/cli/simulate_command.py": ("tests/test_webhook_cli.py",),  # simulate posting to a real receiver
+    "runtime/cli/release_options.py": ("tests/test_conformance.py",),  # --idl
 }
 SWAPS = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "==", "+": "-", "-": "+",
          "*": "//", "/": "*", "//": "*", "%": "//", "<<": ">>", ">>": "<<", "&": "^", "^": "&",
