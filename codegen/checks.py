@@ -26,6 +26,7 @@ import builtins
 import enum
 import os
 import sys
+from collections.abc import Sequence
 
 from aurorakit.runtime.identity import arm_constant
 from aurorakit.runtime.scalars import SCALARS
@@ -212,7 +213,7 @@ def include_line(including: str, name: str) -> int | None:
                  if a.text == "include" and b.kind == "string" and os.path.basename(b.text[1:-1]) == name), None)
 
 
-def check_brackets(tokens: list[Token], path: str) -> None:
+def check_brackets(tokens: Sequence[Token], path: str) -> None:
     """Refuse text nesting brackets deeper than anything :func:`check_module` could accept.
 
     Checked on the tokens, before the model is built, whose recursive

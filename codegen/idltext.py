@@ -9,6 +9,7 @@ for a definition, found by the name and line number thriftpy2 recorded.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass
 
@@ -44,7 +45,9 @@ class ConstDecl:
     doc: str | None
 
 
-def tokenize(text: str) -> list[Token]:
+@functools.lru_cache(maxsize=4)  # one load reads each file's tokens twice: its brackets, then its text
+def tokenize(text: str) -> tuple[Token, ...]:
+    """The tokens of ``text`` (spaces left out), each with its line; shared, so never changed."""
     tokens: list[Token] = []
     line = 1
     for m in _TOKEN.finditer(text):
@@ -53,7 +56,7 @@ def tokenize(text: str) -> list[Token]:
         if kind != "space":
             tokens.append(Token(kind, value, line))
         line += value.count("\n")
-    return tokens
+    return tuple(tokens)
 
 
 def clean_doc(raw: str) -> str:
