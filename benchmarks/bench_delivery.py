@@ -32,7 +32,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import requests
-
 from aurorakit.runtime.webhook.config import config_from_dict
 from aurorakit.runtime.webhook.outgoing import OutgoingEvent, new_event_id
 from aurorakit.runtime.webhook.sender import ReliableSender

@@ -28,16 +28,16 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from aurorakit.runtime.codec import parse_json
 from aurorakit.runtime.aurora.event import TaskStateChange, decode_event
-from aurorakit.runtime.identity import arm_constant
 from aurorakit.runtime.aurora.profiles import profile_for
-from aurorakit.runtime.simulate.simulator import Simulator
+from aurorakit.runtime.codec import parse_json
+from aurorakit.runtime.identity import arm_constant
 from aurorakit.runtime.simulate.jobs import (
     JobSpec,
     make_task_config,
     random_job,
 )
+from aurorakit.runtime.simulate.simulator import Simulator
 
 from . import bench_gson
 from .common import Figure, Stopwatch, Timing, interleaved, rate_figure, timed

@@ -34,11 +34,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import requests
-
 from aurorakit.runtime.aurora.profiles import profile_for
+from aurorakit.runtime.relay.nats_sink import DEFAULT_WINDOW, NatsSink
 from aurorakit.runtime.relay.outbox import Outbox
 from aurorakit.runtime.relay.relay import Relay, relay_event_id
-from aurorakit.runtime.relay.nats_sink import DEFAULT_WINDOW, NatsSink
 from aurorakit.runtime.webhook.payloads import request_decoder
 from aurorakit.runtime.webhook.receiver import ReceiverStore, WebhookReceiver
 

@@ -15,4 +15,4 @@ from .errors import IdlError
 from .generate import CheckResult, check_package, generate_package, render_idl
 from .version import GENERATOR_VERSION
 
-__all__ = ["GENERATOR_VERSION", "IdlError", "CheckResult", "check_package", "generate_package", "render_idl"]
+__all__ = ["GENERATOR_VERSION", "CheckResult", "IdlError", "check_package", "generate_package", "render_idl"]

@@ -12,9 +12,8 @@ import os
 import types
 from typing import Any
 
-from thriftpy2.thrift import TType
-
 from aurorakit.runtime.scalars import INTEGERS, SCALARS
+from thriftpy2.thrift import TType
 
 from . import model as m
 from .checks import check_brackets, check_module

@@ -68,8 +68,7 @@ def clean_doc(raw: str) -> str:
         stripped = text.strip()
         if stripped.startswith("*"):
             stripped = stripped[1:]
-            if stripped.startswith(" "):
-                stripped = stripped[1:]
+            stripped = stripped.removeprefix(" ")
             cleaned.append(stripped.rstrip())
         else:
             cleaned.append(text.rstrip())

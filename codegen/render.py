@@ -15,12 +15,12 @@ from typing import Any
 
 import jinja2
 
-from . import style, views
-from .version import GENERATOR_VERSION
 from . import model as m
+from . import style, views
 from .gsoncode import gson_view
 from .imports import Imports
 from .python import include_package
+from .version import GENERATOR_VERSION
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("aurorakit.codegen", "templates"),

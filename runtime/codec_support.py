@@ -41,7 +41,7 @@ _ANY_ORDER: ContextVar[bool] = ContextVar("aurorakit_any_member_order", default=
 _OWN_TREE: ContextVar[bool] = ContextVar("aurorakit_own_tree", default=False)
 
 
-class own_tree:  # noqa: N801 - used like a function: ``with own_tree(parsed_here):``
+class own_tree:
     """Within this block, the trees decoded are (or are not) aurorakit's own parse."""
 
     __slots__ = ("own", "token")
@@ -59,7 +59,7 @@ class own_tree:  # noqa: N801 - used like a function: ``with own_tree(parsed_her
             _OWN_TREE.reset(self.token)
 
 
-class member_order:  # noqa: N801 - used like a function: ``with member_order(strict):``
+class member_order:
     """Within this block, decoding refuses members out of Gson's order unless ``strict`` is False.
 
     A class rather than a generator: it wraps every decode, and does nothing
@@ -100,7 +100,7 @@ class Shape:
     Gson's order, so that a decoder checks a known sequence with one set lookup.
     """
 
-    __slots__ = ("type_name", "order", "always", "known", "valid")
+    __slots__ = ("always", "known", "order", "type_name", "valid")
     LIMIT = 1024  # distinct sequences kept (2^optional fields are possible)
 
     def __init__(self, type_name: str, order: tuple[str, ...], always: tuple[str, ...]) -> None:
@@ -505,7 +505,7 @@ class Interned(Generic[T]):
     in by a caller could be changed before the hash comes again.)
     """
 
-    __slots__ = ("_objects", "_first", "size")
+    __slots__ = ("_first", "_objects", "size")
 
     def __init__(self, size: int = 512) -> None:
         self._objects: dict[bytes, T] = {}
@@ -568,7 +568,7 @@ class _FirstSight:
     an object read again from the very same bytes.
     """
 
-    __slots__ = ("tree", "obj", "span")
+    __slots__ = ("obj", "span", "tree")
 
     def __init__(self, tree: dict[str, Any] | None) -> None:
         self.tree: dict[str, Any] | None = tree

@@ -76,7 +76,7 @@ class IdentityTable(dict[str, int]):
     of :meth:`save`.
     """
 
-    __slots__ = ("strict", "defaulted")
+    __slots__ = ("defaulted", "strict")
 
     def __init__(self, entries: Mapping[str, int] | None = None, *, strict: bool = False) -> None:
         super().__init__()

@@ -15,6 +15,8 @@ from collections.abc import Callable, Mapping
 from operator import attrgetter
 from typing import Any, ClassVar, TypeVar, cast
 
+from typing_extensions import Self
+
 from .errors import FieldError
 from .fields import FieldSpec as FieldSpec  # generated modules name it _st.FieldSpec
 from .fields import arm_spec, field_values, spec_by_attr
@@ -72,7 +74,7 @@ class ThriftStruct:
             shown.append(f"{spec.attr}={value!r}")
         return f"{type(self).__name__}({', '.join(shown)})"
 
-    def replace(self: S, **changes: Any) -> S:
+    def replace(self, **changes: Any) -> Self:
         """A copy with some fields changed (keyword names as in the constructor)."""
         unknown = set(changes) - {spec.attr for spec in self._fields}
         if unknown:
@@ -84,10 +86,10 @@ class ThriftStruct:
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild, (type(self), {spec.attr: getattr(self, spec.attr) for spec in self._fields}))
 
-    def __copy__(self: S) -> S:
+    def __copy__(self) -> Self:
         return self
 
-    def __deepcopy__(self: S, memo: dict[int, Any]) -> S:
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         return self
 
     # -- thriftpy2 ------------------------------------------------------------
@@ -103,7 +105,7 @@ class ThriftStruct:
         return to_thrift(self, thrift_module)
 
     @classmethod
-    def from_thrift(cls: type[S], obj: Any) -> S:
+    def from_thrift(cls, obj: Any) -> Self:
         """A value of this class from a thriftpy2 object of the same IDL type."""
         from .extras import require
         require("thrift", "from_thrift")
@@ -146,7 +148,7 @@ class ThriftUnion(ThriftStruct):
         attr = arm_spec(type(self), self.set_field).attr
         return f"{type(self).__name__}({attr}={self.field_value!r})"
 
-    def replace(self: S, **changes: Any) -> S:
+    def replace(self, **changes: Any) -> Self:
         """Another value of this union: give exactly one arm."""
         return type(self)(**changes)
 

@@ -95,7 +95,7 @@ def _check_binary(value: Any, where: str) -> bytes:
 
 
 class Primitive(TypeSpec):
-    __slots__ = ("kind", "_check")
+    __slots__ = ("_check", "kind")
 
     def __init__(self, kind: str, check: Callable[[Any, str], Any]) -> None:
         self.kind = kind
@@ -199,7 +199,7 @@ class ListOf(TypeSpec):
 
 
 class SetOf(TypeSpec):
-    __slots__ = ("elem", "_as_list")
+    __slots__ = ("_as_list", "elem")
     kind = "set"
 
     def __init__(self, elem: TypeSpec) -> None:

@@ -14,7 +14,6 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-
 from aurorakit.codegen import generate_package
 from aurorakit.runtime.cli.main import main
 
@@ -102,7 +101,7 @@ def sink() -> Iterator[tuple[str, list[bytes]]]:
     bodies: list[bytes] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_POST(self) -> None:
             bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
             self.send_response(200)
             self.send_header("Content-Length", "0")
@@ -121,4 +120,4 @@ def sink() -> Iterator[tuple[str, list[bytes]]]:
         server.server_close()
 
 
-from servers import nats_server, postgres_server  # noqa: E402,F401  (real servers: tests/servers.py)
+from servers import nats_server, postgres_server  # noqa: F401  (real servers: tests/servers.py)

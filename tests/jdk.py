@@ -36,7 +36,7 @@ import pytest
 JAVA_SOURCES = Path(__file__).resolve().parent / "java"
 GSON_JAR = Path("/usr/share/java/gson.jar")  # Debian's libgoogle-gson-java
 
-_compiled: dict[tuple[str, tuple[Path, ...]], "Oracle"] = {}
+_compiled: dict[tuple[str, tuple[Path, ...]], Oracle] = {}
 _build_root: Path | None = None
 
 

@@ -8,7 +8,7 @@ use :func:`shared_path`, which skips with the reason when it is missing.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,7 @@ def document_path() -> Path:
 SEED = document_path()
 
 
-@lru_cache(maxsize=None)
+@cache
 def vector_file(name: str) -> Any:
     with open(vector_path(name), encoding="utf-8") as fh:
         return json.load(fh)
@@ -55,7 +55,7 @@ def document_payload() -> str:
     """The documented example's payload in compact form: whitespace outside strings removed."""
     import re
     text = document_path().read_text(encoding="utf-8")
-    block = [b for b in re.findall(r"```json[^\n]*\n(.*?)```", text, re.S) if '"task"' in b][0]
+    block = [b for b in re.findall(r"```json[^\n]*\n(.*?)```", text, re.DOTALL) if '"task"' in b][0]
     out, in_string, i = [], False, 0
     while i < len(block):
         c = block[i]

@@ -35,9 +35,8 @@ from __future__ import annotations
 import functools
 from typing import Any, NamedTuple, TypeVar
 
-from hypothesis import strategies as st
-
 from aurorakit.runtime.typespec import TypeSpec
+from hypothesis import strategies as st
 
 T = TypeVar("T")
 
@@ -70,7 +69,7 @@ def values(spec: TypeSpec, *, max_depth: int = 3, max_size: int = 3, lone_surrog
 
 # Strategies are cached per (type, depth, options): Aurora's types share many
 # field types, and building a strategy walks the whole type tree below it.
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _instances(cls: Any, depth: int, options: _Options) -> st.SearchStrategy[Any]:
     if cls._kind == "union":
         arms = [spec for spec in cls._fields if depth > 0 or spec.type.kind != "struct"] or list(cls._fields)
@@ -87,7 +86,7 @@ def _instances(cls: Any, depth: int, options: _Options) -> st.SearchStrategy[Any
     return st.fixed_dictionaries(fields).map(lambda kwargs: cls(**kwargs))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _values(spec: Any, depth: int, options: _Options) -> st.SearchStrategy[Any]:
     kind = spec.kind
     if kind == "bool":

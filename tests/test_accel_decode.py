@@ -26,15 +26,13 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from aurorakit.generated import aurora_0_14, aurora_0_22
 from aurorakit.runtime import accel, codec_support
 from aurorakit.runtime.aurora.event import decode_event
 from aurorakit.runtime.identity import current_identity
 from aurorakit.runtime.struct import ThriftStruct
-
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from shared import vector_file
 from strategies import instances
 from test_accel import VECTOR_FILES, _caches, _classes, _objects, _outcome

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from shared import BUNDLED, VECTOR_FILES, shared_path
 
 

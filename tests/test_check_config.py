@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from aurorakit.runtime.webhook.check_config import bounds_phrase, statuses_text
 from aurorakit.runtime.webhook.webhook_json import read_aurora_config
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 import pytest
-
 from aurorakit.runtime.cli import argtypes
 from aurorakit.runtime.cli.main import main
 

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from shared import ROOT, vector_file, vector_path
 
 AURORAKIT = [sys.executable, "-m", "aurorakit.runtime.cli.main"]

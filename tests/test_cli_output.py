@@ -13,11 +13,9 @@ import termios
 from pathlib import Path
 
 import pytest
-
+from aurorakit.runtime.aurora.payload_files import open_payload_file
 from aurorakit.runtime.cli.main import build_parser, main
 from aurorakit.runtime.errors import PayloadError
-from aurorakit.runtime.aurora.payload_files import open_payload_file
-
 from shared import ROOT, vector_file, vector_path
 
 VECTORS = "aurora-0.22.0-lifecycles.json"

@@ -16,7 +16,6 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-
 from aurorakit.codegen import IdlError, render_idl
 from aurorakit.runtime.cli.main import main as cli_main
 from aurorakit.runtime.containers import FrozenMap, OrderedSet

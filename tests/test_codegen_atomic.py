@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from aurorakit.codegen import check_package, generate, generate_package, render_idl
 from aurorakit.codegen.render import HEADER_START
 from aurorakit.runtime.errors import AurorakitError, FileError

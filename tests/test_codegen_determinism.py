@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from aurorakit.codegen import GENERATOR_VERSION, generate_package, render_idl
 from aurorakit.codegen.render import HEADER_START
 from aurorakit.runtime.cli.main import main as cli_main

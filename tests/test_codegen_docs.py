@@ -13,7 +13,6 @@ import inspect
 from pathlib import Path
 
 import pytest
-
 from aurorakit.codegen import render_idl
 
 REPO = Path(__file__).resolve().parent.parent

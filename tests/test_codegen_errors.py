@@ -8,7 +8,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from aurorakit.codegen import IdlError, render_idl
 from aurorakit.runtime.cli.main import main as cli_main
 

@@ -14,18 +14,13 @@ from pathlib import Path
 from aurorakit.codegen import IdlError, render_idl
 from aurorakit.runtime.codec import decode, encode
 from aurorakit.runtime.hashing import java_hash
-
 from conftest import ImportGenerated
 
 SEED = int(os.environ.get("AURORAKIT_FUZZ_SEED", "20261201"))
 CASES = int(os.environ.get("AURORAKIT_CODEGEN_FUZZ_CASES", "40"))
 # Keywords, builtins, standard library and package modules, generated members and
 # locals, names that collide once escaped or upper-snake-cased.
-NAMES = ("from class None True def lambda import self str int list type id object len json os sys typing "
-         "enum types gson enums set_field field_value replace to_thrift from_thrift _jhash _x __x__ o d v get "
-         "h ids field err key found text cached epoch value member jhash arm annotations IDL_FILE list_i32 "
-         "name real fooBar foo_bar FooBar Foo a b c x data items keys copy hash cachedHashCode setField "
-         "v_x e k t s cls kwargs result check").split()
+NAMES = ["from", "class", "None", "True", "def", "lambda", "import", "self", "str", "int", "list", "type", "id", "object", "len", "json", "os", "sys", "typing", "enum", "types", "gson", "enums", "set_field", "field_value", "replace", "to_thrift", "from_thrift", "_jhash", "_x", "__x__", "o", "d", "v", "get", "h", "ids", "field", "err", "key", "found", "text", "cached", "epoch", "value", "member", "jhash", "arm", "annotations", "IDL_FILE", "list_i32", "name", "real", "fooBar", "foo_bar", "FooBar", "Foo", "a", "b", "c", "x", "data", "items", "keys", "copy", "hash", "cachedHashCode", "setField", "v_x", "e", "k", "t", "s", "cls", "kwargs", "result", "check"]
 PRIMITIVES = ("bool", "byte", "i16", "i32", "i64", "double", "string")
 
 

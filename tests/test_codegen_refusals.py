@@ -9,12 +9,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from aurorakit.codegen import IdlError, render_idl
 from aurorakit.runtime.codec import decode, encode
 from aurorakit.runtime.errors import AurorakitError
 from aurorakit.runtime.hashing import java_hash
-
 from conftest import ImportGenerated
 
 

@@ -17,7 +17,6 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-
 from aurorakit.runtime.containers import FrozenMap, OrderedSet
 
 SOURCE = Path(__file__).parent / "idl" / "upstream_style" / "api.thrift"

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
-from aurorakit.runtime.cli.main import main
 from aurorakit.runtime.aurora.conformance import check_file
 from aurorakit.runtime.aurora.payload_files import read_payload_file
 from aurorakit.runtime.aurora.profiles import profile_for
-
+from aurorakit.runtime.cli.main import main
 from shared import HAVE_SHARED, VECTOR_FILES, vector_file, vector_path
 
 

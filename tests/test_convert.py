@@ -8,14 +8,12 @@ from the converter itself.
 from __future__ import annotations
 
 import pytest
-
 from aurorakit.generated import aurora_0_14 as a14
 from aurorakit.generated import aurora_0_22 as a22
 from aurorakit.runtime.aurora.convert import ConversionError, Converter
 from aurorakit.runtime.aurora.event import TaskStateChange, decode_event
-from aurorakit.runtime.identity import IdentityTable
 from aurorakit.runtime.aurora.verify import verify
-
+from aurorakit.runtime.identity import IdentityTable
 from shared import vector_file
 
 

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, assume, given, settings
-
 from aurorakit.generated import aurora_0_19 as a19
 from aurorakit.generated import aurora_0_20 as a20
-from aurorakit.runtime.codec import encode
 from aurorakit.runtime.aurora.convert import ConversionError, Converter
+from aurorakit.runtime.aurora.verify import verify
+from aurorakit.runtime.codec import encode
 from aurorakit.runtime.hashing import java_hash
 from aurorakit.runtime.identity import IdentityTable
-from aurorakit.runtime.aurora.verify import verify
-
+from hypothesis import HealthCheck, assume, given, settings
 from strategies import instances
 
 TABLE = IdentityTable()  # the documented default identities: any fixed table will do

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-
 import pytest
-
-from aurorakit.runtime.errors import PayloadError
 from aurorakit.runtime.aurora.event import decode_event
-
+from aurorakit.runtime.errors import PayloadError
 from shared import vector_file
 
 BASE = vector_file("aurora-0.22.0-lifecycles.json")["cases"][5]["payload"]

@@ -20,10 +20,8 @@ import random
 from typing import Any
 
 import pytest
-
-from aurorakit.runtime.errors import PayloadError
 from aurorakit.runtime.aurora.event import decode_event
-
+from aurorakit.runtime.errors import PayloadError
 from shared import vector_file
 
 SEED = int(os.environ.get("AURORAKIT_FUZZ_SEED", "20261201"))

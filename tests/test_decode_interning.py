@@ -6,7 +6,6 @@ import json
 
 from aurorakit.generated.aurora_0_22 import gson as gson_0_22
 from aurorakit.runtime.aurora.event import decode_event
-
 from shared import vector_file
 
 LIFECYCLES = vector_file("aurora-0.22.0-lifecycles.json")["cases"]

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from aurorakit.runtime.codec import encode
 from aurorakit.runtime.aurora.event import decode_event
+from aurorakit.runtime.codec import encode
 from aurorakit.runtime.hashing import java_hash
-
 from shared import vector_file
 
 CASES = vector_file("aurora-0.22.0-lifecycles.json")["cases"]

@@ -7,12 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from aurorakit.generated import aurora_0_22 as api
+from aurorakit.runtime.aurora.event import decode_event
 from aurorakit.runtime.codec import decode
 from aurorakit.runtime.errors import PayloadError
-from aurorakit.runtime.aurora.event import decode_event
-
 from shared import vector_file
 
 BASE = vector_file("aurora-0.22.0-lifecycles.json")["cases"][5]["payload"]

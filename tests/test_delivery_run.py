@@ -6,13 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-
-from test_webhook_helpers import Answer, RecordingServer, make_events, unused_port
-
 from aurorakit.runtime.aurora.profiles import profile_for
 from aurorakit.runtime.webhook.config import WebhookConfig, parse_config
 from aurorakit.runtime.webhook.delivery_run import AuroraDelivery, ReliableDelivery, open_delivery
 from aurorakit.runtime.webhook.spool import SpoolError
+from test_webhook_helpers import Answer, RecordingServer, make_events, unused_port
 
 PROFILE = profile_for("0.22")
 

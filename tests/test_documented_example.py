@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
-from aurorakit.runtime.cli.main import main
 from aurorakit.runtime.aurora.event import decode_event
 from aurorakit.runtime.aurora.example import documented_example, documented_identity
 from aurorakit.runtime.aurora.verify import verify
-
+from aurorakit.runtime.cli.main import main
 from shared import document_path, document_payload
 
 
@@ -20,7 +18,7 @@ def test_compact_form_decodes_and_reencodes_to_the_same_bytes() -> None:
 def test_pretty_form_decodes_to_the_compact_bytes() -> None:
     import re
     text = document_path().read_text()
-    pretty = [b for b in re.findall(r"```json[^\n]*\n(.*?)```", text, re.S) if '"task"' in b][0]
+    pretty = [b for b in re.findall(r"```json[^\n]*\n(.*?)```", text, re.DOTALL) if '"task"' in b][0]
     assert decode_event(pretty, "0.14").encode() == document_payload()
 
 

@@ -6,11 +6,9 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-
 from aurorakit.runtime.codec import encode
 from aurorakit.runtime.containers import FrozenMap, OrderedSet
 from aurorakit.runtime.errors import PayloadError
-
 from conftest import ImportGenerated
 
 # Map keys Gson has no string form for: containers, structs and binary.

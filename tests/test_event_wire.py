@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
-
 from aurorakit.generated import aurora_0_14 as m14
 from aurorakit.generated import aurora_0_22 as m22
 from aurorakit.runtime.aurora.event import TaskStateChange, decode_event
-from aurorakit.runtime.identity import IdentityTable
 from aurorakit.runtime.aurora.profiles import ProfileError, profile_for
+from aurorakit.runtime.identity import IdentityTable
 
 
 def small_task(models=m22, message: str = "ok"):

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Callable
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-
 from aurorakit.codegen.evolution.notes import release_notes
 from aurorakit.runtime.aurora.release_schemas import adjacent_releases
-
 from shared import ROOT, SHARED, vector_path
 
 RunCli = Callable[..., Any]

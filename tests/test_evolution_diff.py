@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from aurorakit.codegen.evolution import Category, diff, load_schema
 from aurorakit.codegen.evolution.rules import RULES
 

@@ -58,7 +58,6 @@ def test_to_thrift_without_thriftpy2_names_the_extra(tmp_path: Path) -> None:
 def test_every_module_an_extra_names_is_in_that_extra() -> None:
     """runtime/extras.py's table against pyproject.toml's extras (distribution names, written by hand)."""
     import tomllib
-
     from aurorakit.runtime.extras import EXTRAS
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
     distribution = {"thriftpy2": "thriftpy2", "jinja2": "jinja2", "ruff": "ruff"}

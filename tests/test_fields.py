@@ -6,11 +6,10 @@ import pickle
 from types import ModuleType
 
 import pytest
-
+from aurorakit.runtime.aurora.verify import walk
 from aurorakit.runtime.codec import encode
 from aurorakit.runtime.errors import PayloadError
 from aurorakit.runtime.fields import arm_by_id, arm_names, arm_spec, field_values, gson_member, spec_by_attr
-from aurorakit.runtime.aurora.verify import walk
 
 
 def test_a_struct_yields_every_field_in_declaration_order_unset_ones_as_none(kitchen: ModuleType) -> None:

@@ -6,7 +6,6 @@ import filecmp
 from pathlib import Path
 
 import pytest
-
 from aurorakit.codegen import generate_package
 
 REPO = Path(__file__).resolve().parent.parent

@@ -28,7 +28,6 @@ from typing import Any
 from aurorakit.runtime.codec import decode, encode
 from aurorakit.runtime.hashing import java_hash
 from aurorakit.runtime.identity import IdentityTable
-
 from jdk import GSON_JAR, oracle
 
 SEED = int(os.environ.get("AURORAKIT_TEST_SEED", random.randrange(1 << 32)))

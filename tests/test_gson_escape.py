@@ -12,7 +12,6 @@ import os
 import random
 
 import pytest
-
 from aurorakit.runtime import gson
 from aurorakit.runtime.gson import gson_bool, gson_double, gson_string
 from jdk import GSON_JAR, oracle, utf16_hex

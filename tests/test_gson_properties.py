@@ -7,16 +7,14 @@ state (none, some, all computed), and decoding keeps every cachedHashCode.
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from aurorakit.generated import aurora_0_14, aurora_0_22
-from aurorakit.runtime.codec import decode, encode
 from aurorakit.runtime.aurora.event import TaskStateChange, decode_event
+from aurorakit.runtime.aurora.verify import verify
+from aurorakit.runtime.codec import decode, encode
 from aurorakit.runtime.hashing import java_hash
 from aurorakit.runtime.identity import IdentityTable
-from aurorakit.runtime.aurora.verify import verify
-
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from strategies import instances
 
 TABLE = IdentityTable()  # the documented defaults: any table will do for round trips
@@ -27,9 +25,9 @@ def reachable(root: type) -> list[type]:
     seen: dict[str, type] = {}
 
     def visit_spec(spec: object) -> None:
-        kind = getattr(spec, "kind")
+        kind = spec.kind
         if kind == "struct":
-            visit(getattr(spec, "cls"))
+            visit(spec.cls)
         for inner in ("elem", "key", "value"):
             if kind in ("list", "set", "map") and hasattr(spec, inner):
                 visit_spec(getattr(spec, inner))

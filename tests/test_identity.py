@@ -5,12 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from aurorakit.runtime.cli.main import main
 from aurorakit.runtime.aurora.event import decode_event
-from aurorakit.runtime.identity import IdentityTable, UnknownIdentity, default_identity
 from aurorakit.runtime.aurora.verify import calibrate
-
+from aurorakit.runtime.cli.main import main
+from aurorakit.runtime.identity import IdentityTable, UnknownIdentity, default_identity
 from shared import vector_file, vector_path
 
 

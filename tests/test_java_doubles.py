@@ -17,7 +17,6 @@ import struct
 from collections.abc import Callable
 
 import pytest
-
 from aurorakit.runtime.java import double_to_string
 from jdk import oracle
 from shared import HAVE_SHARED, vector_path

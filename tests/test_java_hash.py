@@ -15,7 +15,6 @@ import struct
 import sys
 
 import pytest
-
 from aurorakit.runtime import java
 from aurorakit.runtime.java import (
     bool_hash,

@@ -18,7 +18,6 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-
 from aurorakit.runtime.hashing import java_hash
 from aurorakit.runtime.identity import IdentityTable
 from jdk import oracle

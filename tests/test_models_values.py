@@ -17,13 +17,12 @@ from types import ModuleType
 
 import pytest
 import thriftpy2
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from aurorakit.generated import aurora_0_14, aurora_0_22
 from aurorakit.runtime.containers import FrozenMap, OrderedSet
 from aurorakit.runtime.errors import FieldError
 from aurorakit.runtime.struct import ThriftException, ThriftStruct, ThriftUnion
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from strategies import instances
 
 REPO = Path(__file__).resolve().parent.parent

@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from aurorakit.runtime.aurora.json_path import json_path_at
 from aurorakit.runtime.aurora.payload_files import read_payload_file
 from aurorakit.runtime.errors import FileError, PayloadError
-
 from shared import vector_file, vector_path
 
 PAYLOADS = [c["payload"] for c in vector_file("aurora-0.22.0-lifecycles.json")["cases"][:3]]

@@ -11,14 +11,13 @@ from itertools import count
 
 import pytest
 import requests
-
 from servers import PostgresServer
 
 pytest.importorskip("psycopg", reason="psycopg is not installed (pip install -e '.[test]')")
 
-from aurorakit.runtime.relay.pg_store import PostgresReceiverStore, StoreOpenError  # noqa: E402
-from aurorakit.runtime.relay.stores import open_store  # noqa: E402
-from aurorakit.runtime.webhook.receiver import WebhookReceiver  # noqa: E402
+from aurorakit.runtime.relay.pg_store import PostgresReceiverStore, StoreOpenError
+from aurorakit.runtime.relay.stores import open_store
+from aurorakit.runtime.webhook.receiver import WebhookReceiver
 
 _names = count()
 BODY = b'{"task":{"x":"caf\xe9 \x00 \xff"}}'  # any bytes, kept exactly (ISO-8859-1 and a NUL)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from types import ModuleType
 
-import pytest
-
 import aurorakit.codegen
 import aurorakit.runtime.accel
 import aurorakit.runtime.aurora.profiles
 import aurorakit.runtime.doubles
 import aurorakit.runtime.gson
 import aurorakit.runtime.java
+import pytest
 
 MODULES = (aurorakit.codegen, aurorakit.runtime.accel, aurorakit.runtime.aurora.profiles,
            aurorakit.runtime.doubles, aurorakit.runtime.gson, aurorakit.runtime.java)

@@ -13,9 +13,8 @@ import os
 import random
 from pathlib import Path
 
-from aurorakit.runtime.errors import AurorakitError
 from aurorakit.runtime.aurora.payload_files import open_payload_file
-
+from aurorakit.runtime.errors import AurorakitError
 from shared import vector_path
 
 SEED = int(os.environ.get("AURORAKIT_FUZZ_SEED", "20261202"))

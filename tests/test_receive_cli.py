@@ -19,13 +19,12 @@ from pathlib import Path
 
 import pytest
 import requests
-
-from aurorakit.runtime.cli.main import main
 from aurorakit.runtime.aurora.profiles import profile_for
+from aurorakit.runtime.cli.main import main
+from aurorakit.runtime.simulate.simulator import Simulator
 from aurorakit.runtime.webhook.receive_tools import SECRET_ENV, SecretSourceError, read_secret
 from aurorakit.runtime.webhook.receiver_store import ReceiverStore
 from aurorakit.runtime.webhook.signing import decode_secret, signature_headers
-from aurorakit.runtime.simulate.simulator import Simulator
 
 PROFILE = profile_for("0.22")
 

@@ -18,13 +18,11 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from aurorakit.runtime.webhook.receiver import Limits, ReceiverConfigError, WebhookReceiver, is_loopback
 from aurorakit.runtime.webhook.receiver_framing import Answer, Incoming
 from aurorakit.runtime.webhook.receiver_http import HttpServer
 from aurorakit.runtime.webhook.receiver_store import ReceiverStore
 from aurorakit.runtime.webhook.signing import decode_secret, signature_headers
-
 from test_webhook_helpers import wait_until
 
 BODY = b'{"task": {"status": "RUNNING"}}'

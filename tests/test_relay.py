@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-
 import json
 import os
 import re
@@ -18,21 +17,20 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from servers import NatsServer, free_port
 from shared import vector_file
 
 pytest.importorskip("nats", reason="nats-py is not installed (pip install -e '.[test]')")
 
-from aurorakit.runtime.aurora.profiles import profile_for  # noqa: E402
-from aurorakit.runtime.relay.consume import events, messages  # noqa: E402
-from aurorakit.runtime.relay.outbox import Outbox  # noqa: E402
-from aurorakit.runtime.relay.relay import Relay, relay_event_id  # noqa: E402
-from aurorakit.runtime.relay.http_target import HttpTarget, TargetSpec  # noqa: E402
-from aurorakit.runtime.relay.nats_sink import NatsSink  # noqa: E402
-from aurorakit.runtime.relay.sinks import subject_token, wait_drained  # noqa: E402
-from aurorakit.runtime.webhook.settings import RetryPolicy  # noqa: E402
-from aurorakit.runtime.webhook.receiver import ReceiverStore, WebhookReceiver  # noqa: E402
+from aurorakit.runtime.aurora.profiles import profile_for
+from aurorakit.runtime.relay.consume import events, messages
+from aurorakit.runtime.relay.http_target import HttpTarget, TargetSpec
+from aurorakit.runtime.relay.nats_sink import NatsSink
+from aurorakit.runtime.relay.outbox import Outbox
+from aurorakit.runtime.relay.relay import Relay, relay_event_id
+from aurorakit.runtime.relay.sinks import subject_token, wait_drained
+from aurorakit.runtime.webhook.receiver import ReceiverStore, WebhookReceiver
+from aurorakit.runtime.webhook.settings import RetryPolicy
 
 CONTENT_TYPE = "application/vnd.kafka.json.v1+json; charset=utf-8"
 _clusters = count()

@@ -23,16 +23,15 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from servers import NatsServer, PostgresServer, free_port
 from shared import vector_file
 
 pytest.importorskip("nats", reason="nats-py is not installed (pip install -e '.[test]')")
 pytest.importorskip("psycopg", reason="psycopg is not installed (pip install -e '.[test]')")
 
-from aurorakit.runtime.relay.consume import StreamMessage, messages  # noqa: E402
-from aurorakit.runtime.relay.pg_store import PostgresReceiverStore  # noqa: E402
-from aurorakit.runtime.webhook.receiver import WebhookReceiver  # noqa: E402
+from aurorakit.runtime.relay.consume import StreamMessage, messages
+from aurorakit.runtime.relay.pg_store import PostgresReceiverStore
+from aurorakit.runtime.webhook.receiver import WebhookReceiver
 
 CONTENT_TYPE = "application/vnd.kafka.json.v1+json; charset=utf-8"
 

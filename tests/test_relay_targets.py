@@ -10,13 +10,9 @@ from pathlib import Path
 
 import pytest
 import requests
-
-from servers import free_port
-from shared import vector_file
-
-from aurorakit.runtime.cli.main import main
 from aurorakit.runtime.aurora.event import decode_event
 from aurorakit.runtime.aurora.profiles import profile_for
+from aurorakit.runtime.cli.main import main
 from aurorakit.runtime.relay.http_target import HttpTarget, TargetSpec
 from aurorakit.runtime.relay.outbox import Outbox
 from aurorakit.runtime.relay.relay import Relay, RelayConfigError
@@ -24,6 +20,8 @@ from aurorakit.runtime.relay.sinks import wait_drained
 from aurorakit.runtime.webhook.receiver import ReceiverStore, WebhookReceiver
 from aurorakit.runtime.webhook.settings import RetryPolicy
 from aurorakit.runtime.webhook.signing import generate_secret
+from servers import free_port
+from shared import vector_file
 
 CONTENT_TYPE = "application/vnd.kafka.json.v1+json; charset=utf-8"
 P22, P14 = profile_for("0.22"), profile_for("0.14")

@@ -8,7 +8,6 @@ events of a scheduler start) were posted by 0.14 and 0.15 only; the config's
 from __future__ import annotations
 
 import pytest
-
 from aurorakit.runtime.aurora.profiles import profile_for
 from aurorakit.runtime.webhook.config import WebhookConfig
 from aurorakit.runtime.webhook.outgoing import OutgoingEvent

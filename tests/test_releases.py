@@ -13,13 +13,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from aurorakit.runtime.errors import AurorakitError, PayloadError
 from aurorakit.runtime.aurora.event import TaskStateChange, decode_event
 from aurorakit.runtime.aurora.profiles import profile_for
-from aurorakit.runtime.aurora.releases import (ReleaseError, header_line, models_for, parse_release, recorded_release,
-                                        release, release_of_models)
-
+from aurorakit.runtime.aurora.releases import (
+    ReleaseError,
+    header_line,
+    models_for,
+    parse_release,
+    recorded_release,
+    release,
+    release_of_models,
+)
+from aurorakit.runtime.errors import AurorakitError, PayloadError
 from shared import SHARED, shared_path, vector_file
 
 # The behaviour note's table, and the api.thrift each release has (the fork's five share one).
@@ -325,8 +330,8 @@ def test_header_lines_and_their_reading() -> None:
 
 def test_json_lines_keep_their_release_for_later_commands(tmp_path: Path,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
-    from aurorakit.runtime.cli.main import main
     from aurorakit.runtime.aurora.payload_files import read_payload_file
+    from aurorakit.runtime.cli.main import main
     out = tmp_path / "events.jsonl"
     assert main(["simulate", "--jobs", "1", "--instances", "2", "--dry-run", str(out), "--aurora", "0.19.1",
                  "--events", "5"]) == 0

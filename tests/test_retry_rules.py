@@ -13,11 +13,9 @@ from pathlib import Path
 from types import MappingProxyType
 
 import pytest
-
 from aurorakit.runtime.webhook.config import RetryPolicy, WebhookConfig
 from aurorakit.runtime.webhook.http_attempt import AttemptResult, backoff_delay, make_session, post_once, retry_at
 from aurorakit.runtime.webhook.sender import ReliableSender
-
 from test_webhook_helpers import Answer, RecordingServer, make_events
 
 

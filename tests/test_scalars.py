@@ -10,14 +10,13 @@ import re
 from pathlib import Path
 
 import pytest
-from thriftpy2.thrift import TType
-
 from aurorakit.codegen import model
 from aurorakit.runtime import codec_support as cs
 from aurorakit.runtime import typespec
 from aurorakit.runtime.errors import FieldError, PayloadError
 from aurorakit.runtime.identity import IdentityTable
 from aurorakit.runtime.scalars import INTEGERS, JAVA_PRIMITIVES, SCALARS
+from thriftpy2.thrift import TType
 
 GOLDEN = Path(__file__).parent / "golden" / "kitchen"
 JAVA_RANGES = {

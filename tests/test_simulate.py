@@ -15,15 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from aurorakit.generated import aurora_0_14, aurora_0_22
 from aurorakit.runtime.aurora.conformance import check_file
 from aurorakit.runtime.aurora.event import TaskStateChange, decode_event
-from aurorakit.runtime.identity import IdentityTable, default_identity
 from aurorakit.runtime.aurora.payload_files import read_payload_file
 from aurorakit.runtime.aurora.profiles import profile_for
 from aurorakit.runtime.aurora.verify import verify
+from aurorakit.runtime.identity import IdentityTable, default_identity
 from aurorakit.runtime.simulate.simulator import Simulator
+
 
 def run(sim: Simulator, limit: int | None = None, *, every: bool = True) -> list[TaskStateChange]:
     stream: Iterable[TaskStateChange] = sim.transitions() if every else sim.events()
@@ -263,8 +263,8 @@ def test_0_14_posts_startup_events_at_every_scheduler_start(tmp_path: Path, ever
 
 
 def test_bad_arguments() -> None:
-    from aurorakit.runtime.errors import AurorakitError
     from aurorakit.runtime.aurora.profiles import ProfileError
+    from aurorakit.runtime.errors import AurorakitError
     from aurorakit.runtime.simulate.simulator import SimulationError
 
     with pytest.raises(SimulationError, match="at least one job"):

@@ -19,11 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from aurorakit.runtime.aurora.event import TaskStateChange
 from aurorakit.runtime.simulate.simulator import SimulationError, Simulator
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 TERMINAL = {"FINISHED", "FAILED", "KILLED", "LOST"}
 # Aurora's task lifecycle without partition awareness (0.14 to 0.22 by default).

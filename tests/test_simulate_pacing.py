@@ -8,7 +8,6 @@ from itertools import islice
 from pathlib import Path
 
 import pytest
-
 from aurorakit.runtime.aurora.event import TaskStateChange
 from aurorakit.runtime.aurora.payload_files import open_payload_file
 from aurorakit.runtime.aurora.vector_writer import VectorWriter

@@ -8,10 +8,8 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-
 from aurorakit.runtime.errors import FieldError
 from aurorakit.runtime.struct import ThriftException
-
 from conftest import ImportGenerated
 
 SMALL_IDL = """\

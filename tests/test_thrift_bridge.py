@@ -13,17 +13,16 @@ from typing import Any
 
 import pytest
 import thriftpy2
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from thriftpy2.protocol import TBinaryProtocolFactory, TCompactProtocolFactory
-from thriftpy2.utils import deserialize, serialize
-
 from aurorakit.codegen.idl import load_idl
 from aurorakit.generated import aurora_0_14, aurora_0_22
 from aurorakit.runtime.containers import FrozenMap, OrderedSet
 from aurorakit.runtime.struct import ThriftStruct
 from aurorakit.runtime.thrift_bridge import thrift_class
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from strategies import instances
+from thriftpy2.protocol import TBinaryProtocolFactory, TCompactProtocolFactory
+from thriftpy2.utils import deserialize, serialize
 
 REPO = Path(__file__).resolve().parent.parent
 IDL_DIR = REPO / "tests" / "idl"

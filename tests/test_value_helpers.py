@@ -6,11 +6,10 @@ Found by the mutation pass (tests/mutation/run.py): each of these survived it.
 from __future__ import annotations
 
 import pytest
-
 from aurorakit.generated import aurora_0_22 as api
 from aurorakit.runtime import codec_support as cs
-from aurorakit.runtime.containers import FrozenMap
 from aurorakit.runtime.codec import encode
+from aurorakit.runtime.containers import FrozenMap
 
 
 def test_a_frozen_map_equals_a_plain_mapping_with_the_same_items() -> None:

@@ -12,7 +12,6 @@ import json
 from types import ModuleType
 
 import pytest
-
 from aurorakit.generated import aurora_0_22
 from aurorakit.runtime.codec import decode, encode
 from aurorakit.runtime.errors import FieldError, PayloadError

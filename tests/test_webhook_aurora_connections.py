@@ -17,11 +17,9 @@ import time
 from typing import Any
 
 import pytest
-
-from aurorakit.runtime.webhook.aurora_http import Outcome
-
 from aurora_delivery_helpers import GROUPS, T, event, send, sender
 from aurora_wire_server import Reply, WireServer
+from aurorakit.runtime.webhook.aurora_http import Outcome
 
 # Added to upper bounds of time: what a loaded machine may add. A missing timeout still fails them,
 # since send() then waits its full 30 s.

@@ -15,13 +15,10 @@ import time
 from typing import Any
 
 import pytest
-
+from aurora_delivery_helpers import A_ACCEPT, GROUPS, ONE_PER_GROUP, TEXT, T, event, payload, send, sender
+from aurora_wire_server import Reply, WireServer
 from aurorakit.runtime.aurora.profiles import Profile, profile_for
 from aurorakit.runtime.webhook.aurora_clients import QuirkError
-
-from aurora_delivery_helpers import (A_ACCEPT, GROUPS, ONE_PER_GROUP, TEXT, T, event, payload, send,
-                                     sender)
-from aurora_wire_server import Reply, WireServer
 
 
 def test_release_groups() -> None:
@@ -270,7 +267,6 @@ def test_send_help_lists_every_quirk(capsys: pytest.CaptureFixture[str]) -> None
 
 def test_send_no_quirk(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
     from aurorakit.runtime.cli.main import main
-
     from aurorakit.runtime.simulate.simulator import Simulator
 
     events = [e for e in Simulator(2, 1, "0.22", seed=3, renew_jobs=False).events() if e.old_state is not None][:2]

@@ -24,15 +24,13 @@ from typing import IO, Any
 
 import pytest
 import requests
-
-from aurorakit.runtime.cli.main import main
 from aurorakit.runtime.aurora.payload_files import read_payload_file
 from aurorakit.runtime.aurora.profiles import profile_for
+from aurorakit.runtime.cli.main import main
+from aurorakit.runtime.simulate.simulator import Simulator
 from aurorakit.runtime.webhook.payloads import compact
 from aurorakit.runtime.webhook.receiver import ReceiverStore
 from aurorakit.runtime.webhook.signing import decode_secret, signature_headers
-from aurorakit.runtime.simulate.simulator import Simulator
-
 from shared import document_path
 
 DOC = document_path()

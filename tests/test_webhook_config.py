@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from aurorakit.runtime.webhook.config import RetryPolicy, load_config, parse_config
 from aurorakit.runtime.webhook.webhook_json import CONFIG_KEYS, WebhookConfigError, describe_keys, read_aurora_config
 

@@ -15,7 +15,6 @@ from typing import Any
 
 from aurorakit.runtime.webhook.receiver import ReceiverStore, WebhookReceiver
 from aurorakit.runtime.webhook.spool import Spool, SpoolCounts
-
 from test_webhook_helpers import wait_until
 
 EVENTS = 80

@@ -15,13 +15,11 @@ from types import MappingProxyType
 
 import pytest
 import requests
-
 from aurorakit.runtime.webhook.config import RetryPolicy, WebhookConfig
 from aurorakit.runtime.webhook.outgoing import OutgoingEvent
 from aurorakit.runtime.webhook.sender import ReliableSender
 from aurorakit.runtime.webhook.signing import verify
 from aurorakit.runtime.webhook.spool import Outcome, Spool, SpoolCounts
-
 from test_webhook_helpers import Answer, RecordingServer, assert_complete_and_ordered, make_events
 
 SECRET = "whsec_" + base64.b64encode(b"delivery-path-secret").decode()

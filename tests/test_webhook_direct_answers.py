@@ -11,7 +11,6 @@ from pathlib import Path
 from types import MappingProxyType
 
 import pytest
-
 from aurorakit.runtime.webhook.config import RetryPolicy, WebhookConfig
 from aurorakit.runtime.webhook.outgoing import OutgoingEvent
 from aurorakit.runtime.webhook.sender import ReliableSender

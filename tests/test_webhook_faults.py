@@ -15,14 +15,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from aurorakit.runtime.webhook.config import WebhookConfig, parse_config
 from aurorakit.runtime.webhook.outgoing import OutgoingEvent
 from aurorakit.runtime.webhook.sender import ReliableSender, SubmitQueueFullError
-
 from test_webhook_helpers import (
-    Answer, DroppingServer, RecordingServer, assert_complete_and_ordered, make_events, unused_port,
-    wait_until)
+    Answer,
+    DroppingServer,
+    RecordingServer,
+    assert_complete_and_ordered,
+    make_events,
+    unused_port,
+    wait_until,
+)
 
 
 def reliable_config(url: str, **extra: Any) -> WebhookConfig:

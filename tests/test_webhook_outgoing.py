@@ -7,7 +7,7 @@ import hashlib
 import re
 
 import pytest
-from aurorakit.runtime.webhook.outgoing import OccurrenceIds, OutgoingEvent, webhook_message_id, new_event_id
+from aurorakit.runtime.webhook.outgoing import OccurrenceIds, OutgoingEvent, new_event_id, webhook_message_id
 
 ID_SHAPE = re.compile(r"msg_[0-9a-f]{32}")
 

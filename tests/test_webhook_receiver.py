@@ -9,9 +9,7 @@ from typing import Any
 
 import pytest
 import requests
-
 from aurorakit.runtime.webhook.receiver import ReceiverStore, RequestLog, StoredDelivery, WebhookReceiver
-
 from test_webhook_helpers import wait_until
 
 

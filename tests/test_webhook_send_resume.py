@@ -24,11 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from aurorakit.runtime.cli.main import main
 from aurorakit.runtime.simulate.simulator import Simulator
 from aurorakit.runtime.webhook.spool import Spool, SpoolCounts
-
 from test_webhook_helpers import Answer, Arrival, RecordingServer, small_filesystem, unused_port, wait_until
 
 SECRET = "whsec_c2VuZGVyLXNpZGUtc2VjcmV0LWJ5dGVz"
@@ -75,7 +73,7 @@ def run_send_process(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def counters(out: str) -> dict[str, int]:
-    return {name: int(value) for name, value in re.findall(r"^(\w+)\s+(\d+)$", out, re.M)}
+    return {name: int(value) for name, value in re.findall(r"^(\w+)\s+(\d+)$", out, re.MULTILINE)}
 
 
 def rows_in(spool: Path) -> int:

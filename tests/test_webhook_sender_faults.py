@@ -12,22 +12,20 @@ import logging
 import socket
 import threading
 import time
-from pathlib import Path
 from collections.abc import Iterable
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 import pytest
 import requests
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from aurorakit.runtime.webhook.config import RetryPolicy, WebhookConfig
 from aurorakit.runtime.webhook.http_attempt import RETRY_AFTER_CAP_SEC, parse_retry_after
 from aurorakit.runtime.webhook.outgoing import OutgoingEvent
 from aurorakit.runtime.webhook.sender import ReliableSender
 from aurorakit.runtime.webhook.spool import LeasedEvent, Outcome, Spool, SpoolCounts, SpoolWriteError
-
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_webhook_helpers import Answer, RecordingServer, assert_complete_and_ordered, make_events, unused_port
 
 NOW = 1_700_000_000.0  # Tue, 14 Nov 2023 22:13:20 GMT

@@ -7,10 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from aurorakit.runtime.webhook import settings as kit
 from aurorakit.runtime.webhook.settings import RetryPolicy, Settings, SettingsError, settings_from_dict
-
 from shared import document_path
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

@@ -6,13 +6,19 @@ from pathlib import Path
 
 import pytest
 import requests
-
 from aurorakit.runtime.webhook.config import WebhookConfig, parse_config
 from aurorakit.runtime.webhook.outgoing import OutgoingEvent
 from aurorakit.runtime.webhook.receiver import ReceiverStore, WebhookReceiver
 from aurorakit.runtime.webhook.sender import ReliableSender
 from aurorakit.runtime.webhook.signing import (
-    SecretFormatError, SignatureError, decode_secret, generate_secret, sign, signature_headers, verify)
+    SecretFormatError,
+    SignatureError,
+    decode_secret,
+    generate_secret,
+    sign,
+    signature_headers,
+    verify,
+)
 
 # The example published with the Standard Webhooks specification.
 SPEC_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

@@ -8,11 +8,9 @@ import time
 from pathlib import Path
 
 import pytest
-
 from aurorakit.runtime.webhook.outgoing import OutgoingEvent, new_event_id
 from aurorakit.runtime.webhook.spool import Spool, SpoolBusyError, SpoolCounts, SpoolError, SpoolWriteError
 from aurorakit.runtime.webhook.spool_salvage import salvage
-
 from test_webhook_helpers import small_filesystem
 
 

@@ -28,8 +28,18 @@ from .profiles import Profile, profile_for
 from .releases import DEFAULT_RELEASE, Release, ReleaseError, release, release_of_models
 
 if TYPE_CHECKING:  # the typed overloads of decode_event name each release's ScheduledTask
-    from aurorakit.generated import (aurora_0_14, aurora_0_15, aurora_0_16, aurora_0_17, aurora_0_18,
-                                     aurora_0_19, aurora_0_20, aurora_0_21, aurora_0_22, aurora_0_27)
+    from aurorakit.generated import (
+        aurora_0_14,
+        aurora_0_15,
+        aurora_0_16,
+        aurora_0_17,
+        aurora_0_18,
+        aurora_0_19,
+        aurora_0_20,
+        aurora_0_21,
+        aurora_0_22,
+        aurora_0_27,
+    )
 
 HashPolicy = Union[str, Callable[[Any, IdentityTable], None]]
 """``"none"``, ``"taskconfig"`` (default), ``"assigned"``, ``"all"``, or a function(task, identity table)."""
@@ -160,7 +170,7 @@ class TaskStateChange(Generic[TaskT]):
     (see HashPolicy) with ``identity`` (default: the current identity table).
     """
 
-    __slots__ = ("task", "old_state", "optional_style", "profile")
+    __slots__ = ("old_state", "optional_style", "profile", "task")
 
     task: TaskT
     old_state: Any

@@ -13,8 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..codec import decode
-from .event import TaskStateChange
 from ..identity import IdentityTable, use_identity
+from .event import TaskStateChange
 from .releases import models_for
 from .verify import calibrate
 

@@ -8,14 +8,14 @@ from collections import Counter
 from contextlib import ExitStack
 from typing import Any, TextIO
 
-from .output import EXIT_FAILED, emit
 from ..aurora.convert import ConversionError, Converter
-from ..errors import FileError, PayloadError, UsageError
 from ..aurora.event import TaskStateChange, decode_event
-from ..identity import IdentityTable
-from .payload_commands import PayloadRun
 from ..aurora.payload_files import PayloadFile
 from ..aurora.releases import Release, ReleaseError, header_line, release
+from ..errors import FileError, PayloadError, UsageError
+from ..identity import IdentityTable
+from .output import EXIT_FAILED, emit
+from .payload_commands import PayloadRun
 
 
 def _release_option(flag: str, name: str) -> Release:

@@ -160,8 +160,8 @@ def _add_convert(commands: Any) -> None:
 
 
 def _convert(args: argparse.Namespace) -> int:
-    from .output import emit, say
     from .conversion_run import ConversionRun
+    from .output import emit, say
     run = ConversionRun(args)
     try:
         run.run()

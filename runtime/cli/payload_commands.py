@@ -144,23 +144,22 @@ class PayloadRun:
                 self.file_errors += 1
                 self.problem("", str(err))
                 continue
-            with source:
-                with Progress(source.size, label=path, unit="B") as bar:
-                    self._bar = bar
-                    try:
-                        for payload in source:
-                            bar.update_to(source.position())
-                            if payload.problem:
-                                self.unreadable += 1
-                                self.problem("", payload.problem)
-                                continue
-                            self.payloads += 1
-                            yield source, payload
-                    except AurorakitError as err:  # the file broke off: report it, go on with the next
-                        self.file_errors += 1
-                        self.problem("", str(err))
-                    finally:
-                        self._bar = None
+            with source, Progress(source.size, label=path, unit="B") as bar:
+                self._bar = bar
+                try:
+                    for payload in source:
+                        bar.update_to(source.position())
+                        if payload.problem:
+                            self.unreadable += 1
+                            self.problem("", payload.problem)
+                            continue
+                        self.payloads += 1
+                        yield source, payload
+                except AurorakitError as err:  # the file broke off: report it, go on with the next
+                    self.file_errors += 1
+                    self.problem("", str(err))
+                finally:
+                    self._bar = None
             if on_file is not None:
                 on_file(source)
 
@@ -184,8 +183,8 @@ class PayloadRun:
             return ""
         if source.path not in self._hints:
             from ..aurora.event import decode_event
-            from ..aurora.releases import DEFAULT_RELEASE, VERSIONS
             from ..aurora.profiles import profile_for
+            from ..aurora.releases import DEFAULT_RELEASE, VERSIONS
             hint = f" (read as Aurora {DEFAULT_RELEASE}, the default; --aurora names the file's release)"
             for version in (v for v in VERSIONS if v != DEFAULT_RELEASE):
                 try:

@@ -14,8 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ..aurora.releases import DEFAULT_RELEASE
 from ..relay.stores import is_postgres_url, open_store
 from ..webhook.payloads import request_decoder
-from ..webhook.receive_tools import (SECRET_SOURCES_HELP, export_lines, raise_open_file_limit, read_secret,
-                                     rejected_text)
+from ..webhook.receive_tools import SECRET_SOURCES_HELP, export_lines, raise_open_file_limit, read_secret, rejected_text
 from ..webhook.receiver_framing import Limits
 from ..webhook.signing import SecretFormatError
 from .argtypes import non_negative_int, port, positive_float, positive_int

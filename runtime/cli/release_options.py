@@ -25,9 +25,9 @@ import importlib
 from collections.abc import Iterable
 from types import ModuleType
 
-from ..errors import UsageError
 from ..aurora.profiles import Profile, profile_for
 from ..aurora.releases import DEFAULT_RELEASE, ReleaseError, parse_release, release_of_models
+from ..errors import UsageError
 
 RELEASE_HELP = (f"the Aurora release to work as: 0.14 to 0.22, or 0.23 to 0.27 of the aurora-scheduler fork "
                 f"(a patch release such as 0.19.1 is its line's); default: the release the input records, "

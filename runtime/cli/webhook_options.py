@@ -8,8 +8,8 @@ import logging
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from ..errors import AurorakitError
 from ..aurora.profiles import Profile
+from ..errors import AurorakitError
 from ..webhook.aurora_clients import QUIRK_NAMES
 from ..webhook.config import WebhookConfig
 from .progress import Progress

@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 import requests
 
 from ..aurora.convert import ConversionError, Converter
-from ..errors import AurorakitError
 from ..aurora.event import TaskStateChange, decode_event
 from ..aurora.profiles import Profile, profile_for
+from ..errors import AurorakitError
 from ..webhook.payloads import body_text
 from ..webhook.settings import RetryPolicy
 from ..webhook.signing import decode_secret, signature_headers

@@ -32,8 +32,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 
 from ..errors import AurorakitError
-from ..webhook.receiver_store import (REJECTED_KEPT, ReceiverStore, RejectedRequest, StoredDelivery,
-                                      StoreWriteError)
+from ..webhook.receiver_store import REJECTED_KEPT, ReceiverStore, RejectedRequest, StoredDelivery, StoreWriteError
 
 SCHEMA_VERSION = 1
 CHANNEL = "aurorakit_deliveries"
@@ -105,7 +104,7 @@ class PostgresReceiverStore(ReceiverStore):
     one: nothing of SQLite is used (``__init__`` does not call the parent's).
     """
 
-    def __init__(self, url: str, *, connect_timeout: float = 5.0) -> None:  # noqa: D107
+    def __init__(self, url: str, *, connect_timeout: float = 5.0) -> None:
         self.url = url
         self.path = redacted_url(url)  # what messages name
         self._connect_timeout = connect_timeout

@@ -31,9 +31,9 @@ import socket
 from collections.abc import Sequence
 from types import ModuleType
 
-from ..errors import AurorakitError
 from ..aurora.event import decode_event
 from ..aurora.profiles import Profile
+from ..errors import AurorakitError
 from ..webhook.payloads import body_text, header
 from ..webhook.receiver_framing import Answer, Incoming, Limits, Refusal
 from .outbox import Outbox, OutboxWriteError, RelayedEvent

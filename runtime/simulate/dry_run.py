@@ -14,7 +14,6 @@ from types import TracebackType
 from ..aurora.event import TaskStateChange
 from ..aurora.releases import header_line
 from ..aurora.vector_writer import VectorWriter
-
 from .simulator import Simulator
 
 

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..aurora.event import TaskStateChange
-
 from .simulator import Simulator
 
 

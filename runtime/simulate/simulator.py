@@ -54,17 +54,29 @@ from collections.abc import Iterable, Iterator
 from types import ModuleType
 from typing import Any
 
-from ..errors import AurorakitError
 from ..aurora.event import TaskStateChange
-from ..identity import IdentityTable, use_identity
 from ..aurora.profiles import Profile, profile_for
 from ..aurora.releases import DEFAULT_RELEASE
-
+from ..errors import AurorakitError
+from ..identity import IdentityTable, use_identity
 from .jobs import make_task_config, random_job
-from .lifecycle import (DRAINING_MESSAGE, PARTITION_LOST, PARTITION_MIN_MINOR, STOPPING_TO_RETURN,
-                                 TERMINAL, base_penalty_ms, counts_failure, is_flapping, killed_message,
-                                 preempting_message, rescheduled_message, reschedules, restarted_message, task_id,
-                                 transitions)
+from .lifecycle import (
+    DRAINING_MESSAGE,
+    PARTITION_LOST,
+    PARTITION_MIN_MINOR,
+    STOPPING_TO_RETURN,
+    TERMINAL,
+    base_penalty_ms,
+    counts_failure,
+    is_flapping,
+    killed_message,
+    preempting_message,
+    rescheduled_message,
+    reschedules,
+    restarted_message,
+    task_id,
+    transitions,
+)
 from .rules import HOUR, MINUTE, PREEMPT_CHANCE, PREEMPT_DELAY_MS, SECOND, message, next_move
 from .state import Job, LiveTask, SimulationStats, scheduler_identity
 

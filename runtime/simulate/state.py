@@ -10,7 +10,6 @@ from typing import Any
 from ..fields import arm_names
 from ..identity import IdentityTable, arm_constant, arm_key, default_identity, enum_key
 from ..struct import ThriftUnion
-
 from .jobs import JobSpec
 
 

@@ -31,8 +31,8 @@ import textwrap
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from ..errors import AurorakitError
 from ..aurora.profiles import Profile, charset_of, java_charset
+from ..errors import AurorakitError
 
 JAVA_VERSION = "1.8.0"  # the JVM Aurora 0.14-0.22 ran on (Java 8); the note writes "Java/<version>"
 HOST = "\0host"  # placeholders in a header table, filled per request

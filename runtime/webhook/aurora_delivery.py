@@ -26,9 +26,8 @@ import threading
 import time
 from collections.abc import Iterable
 
-from ..errors import AurorakitError
 from ..aurora.profiles import Profile, profile_for
-
+from ..errors import AurorakitError
 from .aurora_clients import JAVA_VERSION, Behaviour, behaviour_for, request_headers, wire_encoding
 from .aurora_http import ConnectionPool, Exchange, Outcome, host_header
 from .config import WebhookConfig

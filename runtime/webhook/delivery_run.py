@@ -15,7 +15,6 @@ from typing import Protocol
 
 from ..aurora.profiles import Profile
 from ..errors import FieldError
-
 from .aurora_delivery import AuroraSender
 from .config import WebhookConfig
 from .outgoing import OutgoingEvent

@@ -18,12 +18,11 @@ from collections.abc import Mapping
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from ..codec import parse_json
-from ..errors import AurorakitError, PayloadError
 from ..aurora.event import OPTIONAL_KEYS, TaskStateChange, decode_event
 from ..aurora.profiles import Profile
 from ..aurora.verify import walk
-
+from ..codec import parse_json
+from ..errors import AurorakitError, PayloadError
 from .outgoing import OutgoingEvent, webhook_message_id
 
 if TYPE_CHECKING:  # the receiver (and h11 with it) is not loaded to read payloads

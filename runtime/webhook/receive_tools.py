@@ -9,9 +9,9 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import TextIO
 
-from ..errors import AurorakitError, PayloadError
 from ..aurora.profiles import Profile
 from ..aurora.releases import header_line
+from ..errors import AurorakitError, PayloadError
 from .payloads import body_text, compact, header
 from .receiver_store import RejectedRequest, StoredDelivery
 

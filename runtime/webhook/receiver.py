@@ -42,8 +42,19 @@ from .receiver_store import ReceiverStore, StoredDelivery, StoreWriteError
 from .redaction import redact_headers
 from .signing import WEBHOOK_ID, RepeatedHeaderError, SignatureError, decode_secret, verify, webhook_headers
 
-__all__ = ["Decoder", "RequestDecoder", "ReceiverStore", "StoredDelivery", "WebhookReceiver", "serve",
-           "DEFAULT_MAX_BODY_BYTES", "Limits", "RequestLog", "ReceiverConfigError", "is_loopback"]
+__all__ = [
+    "DEFAULT_MAX_BODY_BYTES",
+    "Decoder",
+    "Limits",
+    "ReceiverConfigError",
+    "ReceiverStore",
+    "RequestDecoder",
+    "RequestLog",
+    "StoredDelivery",
+    "WebhookReceiver",
+    "is_loopback",
+    "serve",
+]
 
 log = logging.getLogger("aurorakit.webhook.receiver")
 Decoder = Callable[[bytes], Mapping[str, Any]]

@@ -32,10 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import AurorakitError
 from ..aurora.releases import DEFAULT_RELEASE, ProfileError, parse_release
+from ..errors import AurorakitError
 from ..scalars import I32
-
 from .receive_tools import SECRET_ENV  # the same secret, by the same names, as aurorakit receive
 from .signing import SecretFormatError, decode_secret
 

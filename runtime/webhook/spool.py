@@ -41,13 +41,24 @@ from pathlib import Path
 from typing import Any
 
 from .outgoing import OutgoingEvent
-from .spool_records import (DELIVERED, GIVEN_UP, LEASED, PENDING, EventRecord, LeasedEvent, Outcome,
-                            SpoolCounts)
-from .spool_file import (SALVAGE_HINT, SpoolBusyError, SpoolError, SpoolWriteError, check_or_create,
-                         take_lock)
+from .spool_file import SALVAGE_HINT, SpoolBusyError, SpoolError, SpoolWriteError, check_or_create, take_lock
+from .spool_records import DELIVERED, GIVEN_UP, LEASED, PENDING, EventRecord, LeasedEvent, Outcome, SpoolCounts
 
-__all__ = ["Spool", "SpoolBusyError", "SpoolError", "SpoolWriteError", "SpoolCounts", "EventRecord",
-           "LeasedEvent", "Outcome", "SALVAGED_COLUMNS", "PENDING", "LEASED", "DELIVERED", "GIVEN_UP"]
+__all__ = [
+    "DELIVERED",
+    "GIVEN_UP",
+    "LEASED",
+    "PENDING",
+    "SALVAGED_COLUMNS",
+    "EventRecord",
+    "LeasedEvent",
+    "Outcome",
+    "Spool",
+    "SpoolBusyError",
+    "SpoolCounts",
+    "SpoolError",
+    "SpoolWriteError",
+]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -377,7 +388,7 @@ class Spool:
 
     # -- internals -----------------------------------------------------------
 
-    def _transaction(self) -> "_Transaction":
+    def _transaction(self) -> _Transaction:
         return _Transaction(self._db, self._lock, self.path)
 
     @contextmanager
