@@ -82,7 +82,7 @@ CASES: list[tuple[list[str], str]] = [
     (["conformance", "trunc.json"], "trunc.json: case "),
     (["calibrate", "empty.json", "-o", "id.json"], "empty.json: empty file"),
     # identity files
-    (["verify", "good.json", "--identity", "badid.json"], "badid.json: identity key"),
+    (["verify", "good.json", "--identity", "badid.json"], "badid.json: IdentityTable: identity key"),
     (["verify", "good.json", "--identity", "missing.json"], "missing.json: cannot read"),
     (["verify", "good.json", "--identity", "bin.dat"], "bin.dat: not UTF-8"),
     (["verify", "good.json", "--identity", "notjson.json"], "notjson.json:1: not JSON"),
