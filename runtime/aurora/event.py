@@ -9,6 +9,7 @@ had hashed before writing: a :data:`HashPolicy` says so when the event is made.
 from __future__ import annotations
 
 import codecs
+import functools
 import sys
 from collections.abc import Callable
 from enum import IntEnum
@@ -98,33 +99,23 @@ def models_of(obj: Any) -> ModuleType:
 
 # Profiles are immutable: the ones every event of a models package would look up
 # again (a scan of the release table and a Profile built, ~11 us) are kept per package.
-_OWN_PROFILES: dict[str, Profile | None] = {}
-_DEFAULT_PROFILES: dict[str, Profile] = {}
-
-
+@functools.cache
 def _own_release(models: ModuleType) -> Profile | None:
     """The profile of the release whose shipped models ``models`` are (None: a user's IDL)."""
-    name = models.__name__
-    try:
-        return _OWN_PROFILES[name]
-    except KeyError:
-        accelerate(models)  # the first event of a package: install the compiled walker where there is one
-        own = release_of_models(models)
-        found = _OWN_PROFILES[name] = None if own is None else profile_for(own.version, models)
-        return found
+    accelerate(models)  # the first event of a package: install the compiled walker where there is one
+    own = release_of_models(models)
+    return None if own is None else profile_for(own.version, models)
 
 
+@functools.cache
 def _default_profile(models: ModuleType) -> Profile:
     """The default release's profile with ``models``: what an event of no release is written as."""
-    name = models.__name__
-    try:
-        return _DEFAULT_PROFILES[name]
-    except KeyError:
-        found = _DEFAULT_PROFILES[name] = profile_for(DEFAULT_RELEASE, models)
-        return found
+    return profile_for(DEFAULT_RELEASE, models)
 
 
-_NAMED_PROFILES: dict[str, Profile] = {}
+@functools.lru_cache(maxsize=256)  # spellings of known releases only: few
+def _profile_named(wanted: str) -> Profile:
+    return profile_for(release(wanted).version)
 
 
 def _named_profile(wanted: str | Release | Profile) -> Profile:
@@ -132,12 +123,7 @@ def _named_profile(wanted: str | Release | Profile) -> Profile:
     if isinstance(wanted, Profile):
         return wanted
     if isinstance(wanted, str):
-        found = _NAMED_PROFILES.get(wanted)
-        if found is None:
-            found = profile_for(release(wanted).version)
-            if len(_NAMED_PROFILES) < 256:  # spellings of known releases only: few
-                _NAMED_PROFILES[wanted] = found
-        return found
+        return _profile_named(wanted)
     return profile_for(release(wanted).version)
 
 

@@ -39,7 +39,6 @@ from .receive_tools import SECRET_ENV  # the same secret, by the same names, as 
 from .signing import SecretFormatError, decode_secret
 
 DELIVERY_MODES: tuple[str, ...] = ("reliable", "aurora")
-MAX_JAVA_INT = I32.high
 MAX_WORKERS = 64
 SETTINGS_ENV = "AURORAKIT_SETTINGS"
 
@@ -157,12 +156,12 @@ SETTINGS: tuple[Setting, ...] = (
             "most unfinished events in the spool before submit blocks (default 10000)"),
     Setting("workers", "--workers", "workers", "integer", _int_in(1, MAX_WORKERS),
             f"parallel deliveries, each task's events in order (default 4, at most {MAX_WORKERS})"),
-    Setting("retry.maxAttempts", "--retry-max-attempts", "max_attempts", "integer", _int_in(1, MAX_JAVA_INT),
+    Setting("retry.maxAttempts", "--retry-max-attempts", "max_attempts", "integer", _int_in(1, I32.high),
             "give an event up after this many attempts (default: no limit, the deadline decides)"),
     Setting("retry.initialBackoffMsec", "--retry-initial-backoff-msec", "initial_backoff_msec", "integer",
-            _int_in(1, MAX_JAVA_INT), "first backoff in ms, doubled after each failure (default 500)"),
+            _int_in(1, I32.high), "first backoff in ms, doubled after each failure (default 500)"),
     Setting("retry.maxBackoffMsec", "--retry-max-backoff-msec", "max_backoff_msec", "integer",
-            _int_in(1, MAX_JAVA_INT), "backoff cap in ms (default 300000: 5 minutes)"),
+            _int_in(1, I32.high), "backoff cap in ms (default 300000: 5 minutes)"),
     Setting("retry.jitter", "--retry-jitter", "jitter", "number", _float_in(0.0, 1.0, open_low=False),
             "0 (none) .. 1 (default: full jitter, uniform between 0 and the backoff)"),
     Setting("retry.deadlineSec", "--retry-deadline-sec", "deadline_sec", "number",
