@@ -195,7 +195,7 @@ class TaskStateChange(Generic[TaskT]):
         ``optional_style`` (``guava`` or ``java``) overrides the event's own,
         which defaults to what the event's Aurora release used.
         """
-        style = optional_style or self.optional_style or event_text.release_style(self._own_profile())
+        style = optional_style or self.optional_style or self._own_profile().optional_style
         return event_text.text(self.task, event_text.tail(self.old_state, style))
 
     def wire(self, release: ReleaseLike | None = None, content_type: str | None = None,
@@ -209,7 +209,7 @@ class TaskStateChange(Generic[TaskT]):
         profile = (self.profile or self._own_profile()) if release is None else _release_for(models_of(self.task),
                                                                                              release)
         assert profile is not None
-        style = self.optional_style or event_text.release_style(profile)
+        style = self.optional_style or profile.optional_style
         return event_text.wire(self.task, event_text.tail(self.old_state, style), profile, content_type, encoding)
 
     def _own_profile(self) -> Profile:

@@ -36,17 +36,6 @@ def tail(old_state: IntEnum | None, style: str) -> str:
     return found
 
 
-_STYLES: dict[str, str] = {}  # release line -> its Optional style
-
-
-def release_style(profile: Profile) -> str:
-    """The Optional style of the profile's release (a release's facts never change)."""
-    found = _STYLES.get(profile.version)
-    if found is None:
-        found = _STYLES[profile.version] = profile.optional_style
-    return found
-
-
 def text(task: Any, end: str) -> str:
     """The event's Gson text; a PayloadError of the task's is named within ``task``."""
     if task.__class__._gson_encode is accel.COMPILED_ENCODE and accel.write_event is not None:
@@ -61,17 +50,11 @@ def text(task: Any, end: str) -> str:
 
 _CODEC_FORMS = {"iso8859-1": accel.FORM_LATIN1, "utf-8": accel.FORM_UTF8}
 _WIRE_FORMS: dict[tuple[str, str | None, str | None], int | None] = {}
-_DEFAULT_FORMS: dict[str, int | None] = {}  # release line -> its form with no content type or encoding given
 _UNKNOWN: Any = object()
 
 
 def _wire_form(profile: Profile, content_type: str | None, encoding: str | None) -> int | None:
     """The walker's form of the bytes ``profile.wire_bytes`` gives for these arguments (None: none)."""
-    key = (profile.version, content_type, encoding)
-    try:
-        return _WIRE_FORMS[key]
-    except KeyError:
-        pass
     form: int | None
     if encoding is None and profile.wire == "low8":
         form = accel.FORM_LOW8
@@ -81,17 +64,14 @@ def _wire_form(profile: Profile, content_type: str | None, encoding: str | None)
         except LookupError:
             form = None  # wire_bytes says what is wrong with it
     if len(_WIRE_FORMS) < 256:  # the few content types a sender uses
-        _WIRE_FORMS[key] = form
-    if content_type is None and encoding is None:
-        _DEFAULT_FORMS[profile.version] = form
+        _WIRE_FORMS[profile.version, content_type, encoding] = form
     return form
 
 
 def wire(task: Any, end: str, profile: Profile, content_type: str | None, encoding: str | None) -> bytes:
     """The event's body bytes as ``profile`` put them on the wire (see Profile.wire_bytes)."""
     if task.__class__._gson_encode is accel.COMPILED_ENCODE and accel.write_event is not None:
-        form = (_DEFAULT_FORMS.get(profile.version, _UNKNOWN) if content_type is None and encoding is None
-                else _UNKNOWN)
+        form = _WIRE_FORMS.get((profile.version, content_type, encoding), _UNKNOWN)
         if form is _UNKNOWN:
             form = _wire_form(profile, content_type, encoding)
         if form is not None:
