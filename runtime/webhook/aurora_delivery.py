@@ -67,7 +67,8 @@ class AuroraSender:
         self._counts = dict.fromkeys(names, 0)
         self._executor = (concurrent.futures.ThreadPoolExecutor(MAX_THREADS, thread_name_prefix="aurora-post")
                           if self.behaviour.concurrent else None)
-        self._in_flight: set[concurrent.futures.Future[Outcome]] = set()
+        self._unfinished = 0  # D/E: events submitted and not yet finished
+        self._all_finished = threading.Condition(self._lock)
         self._closed = False
 
     def __repr__(self) -> str:
@@ -93,18 +94,20 @@ class AuroraSender:
             done: concurrent.futures.Future[Outcome] = concurrent.futures.Future()
             done.set_result(self._finish(event, exchange.run()))
             return done
-        future = self._executor.submit(lambda: self._finish(event, exchange.run()))
         with self._lock:
-            self._in_flight.add(future)
-        future.add_done_callback(self._forget)
-        return future
+            self._unfinished += 1
+        return self._executor.submit(self._run, event, exchange)
+
+    @property
+    def in_flight(self) -> int:
+        """Events submitted whose outcome is not known yet (only D/E send in the background)."""
+        with self._lock:
+            return self._unfinished
 
     def drain(self, timeout: float | None = None) -> bool:
         """Wait until every event submitted has its outcome (D/E); False if ``timeout`` passed first."""
-        with self._lock:
-            pending = set(self._in_flight)
-        _, not_done = concurrent.futures.wait(pending, timeout)
-        return not not_done
+        with self._all_finished:
+            return self._all_finished.wait_for(lambda: self._unfinished == 0, timeout)
 
     def stats(self) -> dict[str, int]:
         with self._lock:
@@ -151,6 +154,11 @@ class AuroraSender:
                 if name in self._counts:
                     self._counts[name] += 1
 
-    def _forget(self, future: concurrent.futures.Future[Outcome]) -> None:
-        with self._lock:
-            self._in_flight.discard(future)
+    def _run(self, event: OutgoingEvent, exchange: Exchange) -> Outcome:
+        try:
+            return self._finish(event, exchange.run())
+        finally:
+            with self._lock:
+                self._unfinished -= 1
+                if not self._unfinished:
+                    self._all_finished.notify_all()

@@ -175,13 +175,13 @@ class Exchange:
 
     def _send_with_resends(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes,
                            deadline: float | None, state: _Tally) -> tuple[int, str | None]:
-        for send in range(1, self.behaviour.sends_on_close + 1):
+        for _ in range(self.behaviour.sends_on_close - 1):
             try:
                 return self._send_once(method, url, headers, body, deadline, state)
             except _NoAnswer as err:
-                if not err.resend or send == self.behaviour.sends_on_close:
+                if not err.resend:
                     raise
-        raise AssertionError("unreachable")  # the loop returns or raises
+        return self._send_once(method, url, headers, body, deadline, state)  # the last: its failure is the answer
 
     def _send_once(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes,
                    deadline: float | None, state: _Tally) -> tuple[int, str | None]:
@@ -201,7 +201,7 @@ class Exchange:
                 conn = self._connect(key, limit if "connect" in bounds else None, read_timeout, state)
             with _deadline(conn, deadline) as expired:
                 try:
-                    conn.sock.settimeout(_sooner(read_timeout, deadline))
+                    conn.sock.settimeout(sooner(read_timeout, deadline, time.monotonic()))
                     state.sends += 1
                     conn.putrequest(method, (parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
                                     skip_host=True, skip_accept_encoding=True)
@@ -265,7 +265,7 @@ class Exchange:
         mode = self.behaviour.answer_body
         if mode == "leak" and has_body:
             return False, True
-        if mode == "close" or not self.behaviour.reuse_connections:
+        if not self.behaviour.reuse_connections:  # A ("close"): the body is never read, the connection closed
             return False, False
         received = 0
         while received <= _MAX_DISCARD_BYTES:
@@ -296,10 +296,14 @@ def _classify(exc: BaseException) -> _NoAnswer:
     return _NoAnswer(f"no answer ({type(exc).__name__})")
 
 
-def _sooner(timeout: float | None, deadline: float | None) -> float | None:
+def sooner(timeout: float | None, deadline: float | None, now: float) -> float | None:
+    """A socket timeout: ``timeout`` or the time left to ``deadline``, whichever ends first (None: no limit).
+
+    At least a millisecond: a deadline already past still gives the read a moment, and the deadline's
+    timer then cuts it (0 would make the socket non-blocking)."""
     if deadline is None:
         return timeout
-    left = max(0.001, deadline - time.monotonic())
+    left = max(0.001, deadline - now)
     return left if timeout is None else min(timeout, left)
 
 
