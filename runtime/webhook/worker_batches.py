@@ -22,6 +22,7 @@ from .spool import LeasedEvent, Outcome
 
 LEASES_PER_WORKER = 4  # the lease window: enough that each turn at the spool settles and leases a batch
 GATHER_SEC = 0.002  # how long the keeper waits for a fuller batch while every worker is busy
+IDLE_SEC = 0.5  # the longest an idle wait lasts: a wake-up missed costs at most this
 _IDLE, _GATHERING = "idle", "gathering"
 
 
@@ -43,7 +44,8 @@ class WorkerBatches:
     receiver.
     """
 
-    def __init__(self, workers: int, lock: threading.Lock, window: int | None = None) -> None:
+    def __init__(self, workers: int, lock: threading.Lock, window: int | None = None, *,
+                 idle_sec: float = IDLE_SEC) -> None:
         self.workers = max(1, workers)
         self.window = max(self.workers, window if window is not None else LEASES_PER_WORKER * self.workers)
         self.ready: deque[LeasedEvent] = deque()
@@ -51,6 +53,8 @@ class WorkerBatches:
         self.outcomes: list[Settled] = []
         self.stopped = False
         self.arrivals = 0  # submits accepted: the keeper does not idle past one it has not leased from
+        self.gathers = 0  # turns that waited for a fuller batch
+        self.idle_sec = idle_sec
         self._work = threading.Condition(lock)  # idle workers
         self._keeper = threading.Condition(lock)
         self._keeper_waits: str | None = None  # _IDLE or _GATHERING while the keeper waits
@@ -67,7 +71,7 @@ class WorkerBatches:
             if self._keeper_waits == _GATHERING:
                 self._keeper.notify()  # a worker has nothing to send: lease now
             self._idle_workers += 1
-            self._work.wait(0.5)
+            self._work.wait(self.idle_sec)
             self._idle_workers -= 1
         return None
 
@@ -103,12 +107,13 @@ class WorkerBatches:
                 if gathered or self._idle_workers or self.batch_full():
                     return self.take_outcomes()
                 gathered = True  # every worker is busy: a moment more makes a fuller batch
+                self.gathers += 1
                 self._wait_as_keeper(_GATHERING, GATHER_SEC)
                 continue
             held = self.held()
             if unfinished() > held and held < self.window:
                 return self.take_outcomes()  # pending in the spool, and room to lease it
-            self._wait_as_keeper(_IDLE, 0.5)
+            self._wait_as_keeper(_IDLE, self.idle_sec)
         return None
 
     def end_turn(self, leased: list[LeasedEvent]) -> None:
@@ -132,6 +137,16 @@ class WorkerBatches:
         self._keeper_waits = None
 
     # -- the lists ----------------------------------------------------------------
+
+    @property
+    def keeper_waiting(self) -> str | None:
+        """Why the keeper waits right now ("idle" or "gathering"), None while it works."""
+        return self._keeper_waits
+
+    @property
+    def idle_workers(self) -> int:
+        """Workers waiting for an event to send."""
+        return self._idle_workers
 
     def held(self) -> int:
         """Events leased from the spool and not yet settled there."""
