@@ -54,7 +54,7 @@ class JobSpec:
     ram_mb: int
     disk_mb: int
     ports: tuple[str, ...]  # named ports, in the order the config asks for them
-    constraints: tuple[tuple[str, Any], ...]  # (name, ("limit", n) or ("value", negated, values))
+    constraints: tuple[tuple[str, Any], ...]  # (name, n: a limit) or (name, (negated, values))
     metadata: tuple[tuple[str, str], ...]
     executor_data: str
     docker_image: str | None  # a Docker container instead of the Mesos one
@@ -108,12 +108,12 @@ def random_job(rng: random.Random, cluster: str = "dc1",
 def _constraints(rng: random.Random, role: str, name: str) -> tuple[tuple[str, Any], ...]:
     found: list[tuple[str, Any]] = []
     if rng.random() < 0.5:
-        found.append(("host", ("limit", 1)))  # one instance per agent: Aurora's classic
+        found.append(("host", 1))  # a limit of one instance per agent: Aurora's classic
     if rng.random() < 0.3:
         racks = rng.sample(("r1", "r2", "r3", "r4"), rng.randint(1, 3))
-        found.append(("rack", ("value", False, tuple(racks))))
+        found.append(("rack", (False, tuple(racks))))
     if rng.random() < 0.1:
-        found.append(("dedicated", ("value", False, (f"{role}/{name}",))))
+        found.append(("dedicated", (False, (f"{role}/{name}",))))
     return tuple(found)
 
 
@@ -205,8 +205,8 @@ def make_task_config(spec: JobSpec, models: ModuleType) -> Any:
 
 
 def _constraint(m: ModuleType, name: str, rule: Any) -> Any:
-    if rule[0] == "limit":
-        return m.Constraint(name=name, constraint=m.TaskConstraint(limit=m.LimitConstraint(limit=rule[1])))
-    _, negated, values = rule
+    if isinstance(rule, int):
+        return m.Constraint(name=name, constraint=m.TaskConstraint(limit=m.LimitConstraint(limit=rule)))
+    negated, values = rule
     return m.Constraint(name=name, constraint=m.TaskConstraint(value=m.ValueConstraint(negated=negated,
                                                                                         values=values)))
