@@ -369,9 +369,7 @@ class HttpServer:
             return False
         return await self._write(connection, wire)
 
-    async def _write(self, connection: _Connection, data: bytes | None) -> bool:
-        if not data:
-            return True
+    async def _write(self, connection: _Connection, data: bytes) -> bool:
         try:
             connection.writer.write(data)
             await connection.writer.drain()
