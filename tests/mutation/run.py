@@ -137,6 +137,7 @@ EXTRA_TESTS: dict[str, tuple[str, ...]] = {
     "webhook/direct_post.py": ("tests/test_webhook_direct_read_timeout.py",),
     "cli/payload_*.py": ("tests/test_cli_failure_counts.py",),
     "cli/evolution_commands.py": ("tests/test_cli_failure_counts.py",),
+    "cli/send_command.py": ("tests/test_send_from_stdin.py",),
 }
 SWAPS = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "==", "+": "-", "-": "+",
          "*": "//", "/": "*", "//": "*", "%": "//", "<<": ">>", ">>": "<<", "&": "^", "^": "&",
