@@ -45,3 +45,12 @@ def test_tail_of_none_then_follow_skips_what_was_already_stored(postgres_server:
         thread.join(timeout=10)
         reader.close()
         writer.close()
+
+
+def test_an_unreachable_server_is_named_with_the_driver_s_reason() -> None:
+    from aurorakit.runtime.relay.pg_store import StoreOpenError
+    from servers import free_port
+    with pytest.raises(StoreOpenError) as caught:
+        PostgresReceiverStore(f"postgresql://u:secret@127.0.0.1:{free_port()}/x", connect_timeout=2)
+    reason = str(caught.value).split("cannot open the store: ", 1)[1]
+    assert "refused" in reason.lower() and "\n" not in reason and "secret" not in reason

@@ -26,3 +26,10 @@ def test_only_a_partitioned_task_comes_back(status: str) -> None:
     spec = random_job(rng)
     for aware in (False, True):
         assert "BACK" not in {next_move(rng, status, spec, partition_aware=aware)[0] for _ in range(1000)}
+
+
+def test_an_assigned_task_starts_or_is_lost_when_it_times_out() -> None:
+    rng = random.Random(13)
+    spec = random_job(rng)
+    moves = {next_move(rng, "ASSIGNED", spec)[::2] for _ in range(2000)}
+    assert moves == {("STARTING", False), ("LOST", True)}

@@ -41,3 +41,14 @@ def test_random_jobs_carry_aurora_s_usual_constraints() -> None:
         for c in task.constraints:
             seen.setdefault(c.name, set()).add("limit" if c.constraint.limit is not None else "value")
     assert seen == {"host": {"limit"}, "rack": {"value"}, "dedicated": {"value"}}
+
+
+def test_thermos_processes_each_have_a_command_line() -> None:
+    import json
+
+    from aurorakit.runtime.simulate.jobs import executor_data
+    spec = dataclasses.replace(random_job(random.Random(3)), ports=("http",))
+    processes = json.loads(executor_data(spec, random.Random(1)))["task"]["processes"]
+    commands = {p["name"]: p["cmdline"] for p in processes}
+    assert commands["fetch"].startswith(f"curl -sSf https://artifacts.example.com/{spec.role}/{spec.name}.tar.gz")
+    assert commands["run"].startswith(f"./{spec.name} --http={{{{thermos.ports[http]}}}}")

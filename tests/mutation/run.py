@@ -138,6 +138,7 @@ EXTRA_TESTS: dict[str, tuple[str, ...]] = {
     "cli/payload_*.py": ("tests/test_cli_failure_counts.py",),
     "cli/evolution_commands.py": ("tests/test_cli_failure_counts.py",),
     "cli/send_command.py": ("tests/test_send_from_stdin.py",),
+    "webhook/attempt_deadline.py": ("tests/test_webhook_attempt_deadline_release.py",),
 }
 SWAPS = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "==", "+": "-", "-": "+",
          "*": "//", "/": "*", "//": "*", "%": "//", "<<": ">>", ">>": "<<", "&": "^", "^": "&",
