@@ -84,7 +84,7 @@ def _tool(name: str) -> str:
     return found
 
 
-BUILD_ENV = "AURORAKIT_JDK_BUILD"  # a folder the test run's workers share (conftest.py makes and removes it)
+BUILD_ENV = "JDK_ORACLE_CLASSES"  # a folder the test run's workers share (conftest.py makes and removes it)
 
 
 def _build_dir() -> Path:
