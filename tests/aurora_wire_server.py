@@ -8,6 +8,7 @@ never answers, or trickles an answer byte by byte. (No tests here.)
 
 from __future__ import annotations
 
+import functools
 import socket
 import threading
 from collections.abc import Callable
@@ -142,16 +143,23 @@ class WireServer:
                     self._open_requests += 1
                     self.most_at_once = max(self.most_at_once, self._open_requests)
                     self.arrived.notify_all()
+                # Counted as answered before the answer's last byte: the client may send the next request at once.
+                answering = functools.partial(self._answered, threading.Event())
                 try:
-                    if not self._reply(conn, self.script(request.number)):
+                    if not self._reply(conn, self.script(request.number), answering):
                         return
                 finally:
-                    with self._lock:
-                        self._open_requests -= 1
+                    answering()
         except OSError:
             return
         finally:
             conn.close()
+
+    def _answered(self, once: threading.Event) -> None:
+        if not once.is_set():
+            once.set()
+            with self._lock:
+                self._open_requests -= 1
 
     def _recv(self, conn: socket.socket) -> bytes | None:
         try:
@@ -162,8 +170,8 @@ class WireServer:
     def _sleep(self, seconds: float) -> None:
         self._stop.wait(seconds)
 
-    def _reply(self, conn: socket.socket, reply: Reply) -> bool:
-        """Answer; False when the connection is to be closed."""
+    def _reply(self, conn: socket.socket, reply: Reply, answering: Callable[[], None]) -> bool:
+        """Answer, calling ``answering`` just before its last byte goes out; False: close the connection."""
         if reply.delay:
             self._sleep(reply.delay)
         if reply.action == "close":
@@ -174,13 +182,18 @@ class WireServer:
         head = f"HTTP/1.1 {reply.status} X\r\n" + "".join(f"{k}: {v}\r\n" for k, v in reply.headers)
         head += f"Content-Length: {len(reply.body)}\r\n\r\n"
         if reply.action == "trickle":
+            if not reply.body:
+                answering()
             conn.sendall(head.encode("latin-1"))
-            for byte in reply.body:
+            for index, byte in enumerate(reply.body):
                 if self._stop.is_set():
                     return False
                 self._sleep(reply.every)
+                if index == len(reply.body) - 1:
+                    answering()
                 conn.sendall(bytes([byte]))
             return True
+        answering()
         conn.sendall(head.encode("latin-1") + reply.body)
         return True
 

@@ -6,19 +6,37 @@ import http.server
 import importlib
 import io
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 
+import jdk
 import pytest
 from aurorakit.codegen import generate_package
 from aurorakit.runtime.cli.main import main
 
 REPO = Path(__file__).resolve().parent.parent
 IDL_DIR = REPO / "tests" / "idl"
+_JDK_BUILD = pytest.StashKey[str]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The main process (not an xdist worker) makes the folder the JDK oracles are compiled into once
+    for the whole run (tests/jdk.py); workers inherit its name from the environment."""
+    if not hasattr(config, "workerinput") and not os.environ.get(jdk.BUILD_ENV):
+        config.stash[_JDK_BUILD] = os.environ[jdk.BUILD_ENV] = tempfile.mkdtemp(prefix="aurorakit-jdk-")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = config.stash.get(_JDK_BUILD, None)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+        del os.environ[jdk.BUILD_ENV]
 
 ImportGenerated = Callable[..., ModuleType]
 

@@ -2,9 +2,9 @@
 
 Java oracle programs live in ``tests/java/``: each reads requests from
 stdin, one per line, and writes exactly one answer line per request to
-stdout.  This module finds ``java``/``javac``, compiles an oracle once per
-test session into a temporary folder, and runs a whole batch of requests
-through one JVM::
+stdout.  This module finds ``java``/``javac``, compiles the oracles with one
+javac run per test run into a temporary folder its workers share, and runs a
+whole batch of requests through one JVM::
 
     from jdk import oracle, GSON_JAR, utf16_hex, from_utf16_hex
 
@@ -24,6 +24,7 @@ one line, in order, and exit 0.
 from __future__ import annotations
 
 import atexit
+import fcntl
 import os
 import shutil
 import subprocess
@@ -83,12 +84,38 @@ def _tool(name: str) -> str:
     return found
 
 
+BUILD_ENV = "JDK_ORACLE_CLASSES"  # a folder the test run's workers share (conftest.py makes and removes it)
+
+
 def _build_dir() -> Path:
     global _build_root
     if _build_root is None:
-        _build_root = Path(tempfile.mkdtemp(prefix="aurorakit-jdk-"))
-        atexit.register(shutil.rmtree, _build_root, True)
+        if os.environ.get(BUILD_ENV):
+            _build_root = Path(os.environ[BUILD_ENV])
+        else:
+            _build_root = Path(tempfile.mkdtemp(prefix="aurorakit-jdk-"))
+            atexit.register(shutil.rmtree, _build_root, True)
     return _build_root
+
+
+def _all_compiled(javac: str) -> Path | None:
+    """Every oracle in tests/java compiled by one javac run (each javac start costs a second or more of CPU),
+    once per test run for all its workers; None when that fails (Gson missing): then each is compiled alone."""
+    root = _build_dir()
+    done, failed = root / "all", root / "all.failed"
+    with open(root / "all.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one worker compiles, the others wait for its classes
+        if not done.is_dir() and not failed.exists():
+            work = Path(tempfile.mkdtemp(dir=root))
+            classpath = os.pathsep.join(map(str, [work, *([GSON_JAR] if GSON_JAR.exists() else [])]))
+            compiled = subprocess.run([javac, "-encoding", "UTF-8", "-d", str(work), "-cp", classpath,
+                                       *map(str, sorted(JAVA_SOURCES.glob("*.java")))],
+                                      capture_output=True, text=True, check=False)
+            if compiled.returncode == 0:
+                work.rename(done)
+            else:
+                failed.write_text(compiled.stdout + compiled.stderr)
+    return done if done.is_dir() else None
 
 
 def oracle(name: str, jars: Sequence[Path] = ()) -> Oracle:
@@ -104,8 +131,12 @@ def oracle(name: str, jars: Sequence[Path] = ()) -> Oracle:
         if not jar.exists():
             pytest.skip(f"{jar} is missing (Debian: apt-get install libgoogle-gson-java)")
     javac, java = _tool("javac"), _tool("java")
+    every = _all_compiled(javac)
+    if every is not None and (every / f"{name}.class").exists():
+        _compiled[key] = Oracle(java, name, [every, *jars])
+        return _compiled[key]
     source = JAVA_SOURCES / f"{name}.java"
-    out = _build_dir() / f"{name}-{len(_compiled)}"
+    out = _build_dir() / f"{name}-{os.getpid()}-{len(_compiled)}"
     out.mkdir()
     classpath = [out, *jars]
     done = subprocess.run(

@@ -7,10 +7,12 @@ Each case is (OLD body, NEW body, expected); expected lists every change as
 
 from __future__ import annotations
 
+import functools
+import tempfile
 from pathlib import Path
 
 import pytest
-from aurorakit.codegen.evolution import Category, diff, load_schema
+from aurorakit.codegen.evolution import Category, Change, diff, load_schema
 from aurorakit.codegen.evolution.rules import RULES
 
 W, G, P = "WIRE", "GSON_JSON", "PY_API"
@@ -183,12 +185,20 @@ def _write(folder: Path, name: str, body: str) -> Path:
     return path
 
 
+@functools.cache
+def _changes(case: str) -> list[Change]:
+    """The changes between one case's pair, loaded and compared once per run (two tests read them)."""
+    old_body, new_body, _ = CASES[case]
+    with tempfile.TemporaryDirectory() as folder:
+        old = load_schema(_write(Path(folder, "old"), "api", old_body), shown_as="old/api.thrift")
+        new = load_schema(_write(Path(folder, "new"), "api", new_body), shown_as="new/api.thrift")
+        return diff(old, new)
+
+
 @pytest.mark.parametrize("case", list(CASES))
-def test_each_rule(case: str, tmp_path: Path) -> None:
-    old_body, new_body, expected = CASES[case]
-    old = load_schema(_write(tmp_path / "old", "api", old_body), shown_as="old/api.thrift")
-    new = load_schema(_write(tmp_path / "new", "api", new_body), shown_as="new/api.thrift")
-    got = [(c.rule, c.symbol, c.location, {b.value for b in c.breaks}) for c in diff(old, new)]
+def test_each_rule(case: str) -> None:
+    _, _, expected = CASES[case]
+    got = [(c.rule, c.symbol, c.location, {b.value for b in c.breaks}) for c in _changes(case)]
     want = [(rule, symbol, f"{side}/api.thrift:{line}", breaks) for rule, symbol, line, side, breaks in expected]
     assert got == want
 
@@ -198,12 +208,9 @@ def test_every_rule_has_a_case() -> None:
     assert covered == set(RULES)
 
 
-def test_categories_never_exceed_the_rule_table(tmp_path: Path) -> None:
-    for name, (old_body, new_body, _) in CASES.items():
-        folder = tmp_path / name.replace(" ", "_").replace(",", "").replace(":", "")
-        old = load_schema(_write(folder / "old", "api", old_body))
-        new = load_schema(_write(folder / "new", "api", new_body))
-        for change in diff(old, new):
+def test_categories_never_exceed_the_rule_table() -> None:
+    for name in CASES:
+        for change in _changes(name):
             assert change.breaks <= RULES[change.rule].can_break, (name, change)
             assert all(isinstance(c, Category) for c in change.breaks)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,9 +62,29 @@ def _is_type_checking(test: ast.expr) -> bool:
         isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
+# A line starting a module's first class or function; in generated modules every import comes before it.
+_BODY = re.compile(r"^(?:class |def |async def |@)", re.MULTILINE)
+_IMPORT_WORD = re.compile(r"\bimport\b")
+
+
+def _import_part(path: Path) -> ast.Module:
+    """The tree of the part of ``path`` that holds every import statement. Parsing all of generated/ costs
+    seconds, so only the text before the first class or function is parsed when no word ``import`` comes
+    after it (every import statement has that word) and it parses alone (a cut inside a string or a
+    bracket does not); otherwise the whole module."""
+    text = path.read_text()
+    body = _BODY.search(text)
+    if body is not None and not _IMPORT_WORD.search(text, body.start()):
+        try:
+            return ast.parse(text[:body.start()], str(path))
+        except SyntaxError:
+            pass
+    return ast.parse(text, str(path))
+
+
 def imports_of(module: str, path: Path, known: dict[str, Path]) -> list[tuple[str, bool]]:
     """(imported aurorakit module, imported at module level) for each import in path."""
-    tree = ast.parse(path.read_text(), str(path))
+    tree = _import_part(path)
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
     top_level = {id(node) for node in tree.body}
     # `if TYPE_CHECKING:` imports never run, so they close no cycle at import time.
@@ -93,7 +114,7 @@ def imports_of(module: str, path: Path, known: dict[str, Path]) -> list[tuple[st
     return found
 
 
-@functools.cache  # parsing generated/ takes seconds: once per run
+@functools.cache  # once per run
 def graph() -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     """(every import, module-level imports only) as module -> imported modules."""
     known = modules()
@@ -181,6 +202,13 @@ def test_relative_imports_resolve(tmp_path: Path) -> None:
     assert imports_of("aurorakit.runtime.aurora.x", source, known) == [
         ("aurorakit.runtime.errors", True), ("aurorakit.runtime.aurora.sibling", True),
         ("aurorakit.runtime.codec", False)]
+
+
+def test_a_class_line_inside_a_string_is_not_where_the_imports_end(tmp_path: Path) -> None:
+    source = tmp_path / "x.py"
+    source.write_text('from . import sibling\nx = """\nclass NotOne:\n"""\nclass Real:\n    pass\n')
+    known = {"aurorakit.runtime.sibling": source, "aurorakit.runtime.x": source}
+    assert imports_of("aurorakit.runtime.x", source, known) == [("aurorakit.runtime.sibling", True)]
 
 
 def test_type_checking_imports_are_not_edges(tmp_path: Path) -> None:
