@@ -121,6 +121,7 @@ EXTRA_TESTS: dict[str, tuple[str, ...]] = {
     "runtime/java.py": ("tests/test_remembered_hashes.py",),
     "runtime/gson.py": ("tests/test_remembered_hashes.py",),
     "runtime/treeview.py": ("tests/test_treeview.py",),
+    "runtime/accel.py": ("tests/test_accel_switches.py",),
 }
 SWAPS = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "==", "+": "-", "-": "+",
          "*": "//", "/": "*", "//": "*", "%": "//", "<<": ">>", ">>": "<<", "&": "^", "^": "&",
