@@ -14,11 +14,10 @@ from aurorakit.runtime.scalars import JAVA_PRIMITIVES, SCALARS
 from . import model as m
 from .imports import Imports
 
-# Members every generated class has; an IDL field of that name gets a "_".
+# Public members every generated class has; an IDL field of that name gets a "_". (Its private
+# members, _jhash, _json..., need no entry: checks.py refuses IDL names starting with "_".)
 RESERVED_MEMBERS = frozenset({
-    "self", "set_field", "field_value", "replace", "to_thrift", "from_thrift",
-    "_jhash", "_json", "_pyhash", "_fields", "_values", "_kind",
-    "_gson_encode", "_gson_decode", "_java_hash", "to_gson", "from_gson",
+    "self", "set_field", "field_value", "replace", "to_thrift", "from_thrift", "to_gson", "from_gson",
 })
 # Module names of a generated package; an included IDL of that name gets "_thrift".
 PACKAGE_MODULES = frozenset({"enums", "types", "constants", "services", "gson"})

@@ -188,7 +188,10 @@ def _generate_digits(a: float, *, power_of_two: bool = False) -> tuple[str, int]
             high = False  # rule 4: the JDK's sum overflowed to a negative long
         if low or high:
             break
-    if high and (not low or 2 * b > tens or (2 * b == tens and value & 1)):
+    # Both in reach: the nearer. An exact tie (the rest half a digit 10^p) cannot occur here:
+    # for an integer a = m * 2^e it means a = (10v + 5) * 10^(p-1), so 2^e <= 2^(p-1) < 10^p,
+    # an interval narrower than the digit; and every power of two is compared with the JDK.
+    if high and (not low or 2 * b > tens):
         value += 1
     text = str(value)
     if len(text) > count:  # rounded up to a power of ten

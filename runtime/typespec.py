@@ -25,6 +25,7 @@ from .scalars import INTEGERS
 class TypeSpec:
     """The type of a field, list element, map key or value."""
 
+    __slots__ = ()  # so that each kind's own slots are all its instances hold
     kind: str
 
     def check(self, value: Any, where: str) -> Any:

@@ -48,6 +48,12 @@ BROKEN = {
           2: string z
         }
         """, 8, "2:z"),
+    "duplicate field id after an annotated field": ("""
+        struct A {
+          1: i32 x (note = "n")
+          1: i32 y
+        }
+        """, 3, "1:y"),
     "duplicate field name": ("""
         struct A {
           1: i32 x

@@ -96,6 +96,21 @@ REFUSED = {
           1: i32 x
         }
         """, 1, "union name gson is taken by the generated package's own gson"),
+    "enum named like the package's enums module": ("""
+        enum enums {
+          A = 1
+        }
+        """, 1, "enum name enums is taken by the generated package's own enums"),
+    "struct named like the package's constants module": ("""
+        struct constants {
+          1: i32 x
+        }
+        """, 1, "struct name constants is taken by the generated package's own constants"),
+    "exception named like the package's services module": ("""
+        exception services {
+          1: i32 x
+        }
+        """, 1, "exception name services is taken by the generated package's own services"),
     "constant named like the package's IDL_FILE": ("""
         const string IDL_FILE = "x"
         """, 1, "constant name IDL_FILE is taken by the generated package's own IDL_FILE"),
@@ -389,3 +404,16 @@ def test_a_field_named_cached_hash_code_is_refused(tmp_path: Path) -> None:
         render_idl(idl, "hash")
     assert (caught.value.line, caught.value.message) == (
         3, "field A.cachedHashCode: Gson writes every object's cached hash under that name")
+
+
+def test_fields_named_like_public_members_and_includes_named_like_modules_are_renamed(
+        tmp_path: Path, import_generated: ImportGenerated) -> None:
+    write(tmp_path, "constants.thrift", "struct I {\n  1: i32 a\n}\n")
+    members = ["self", "set_field", "field_value", "replace", "to_thrift", "from_thrift", "to_gson", "from_gson"]
+    fields = "".join(f"  {n}: string {name}\n" for n, name in enumerate(members, 1))
+    idl = write(tmp_path, "top.thrift", f'include "constants.thrift"\nstruct R {{\n{fields}  9: constants.I inc\n}}\n')
+    top = import_generated(idl, "public_members_pkg")
+    assert [spec.attr for spec in top.R._fields] == [name + "_" for name in members] + ["inc"]
+    r = top.R(to_gson_="g", inc=top.constants_thrift.I(a=1))
+    assert r.to_gson() == '{"cachedHashCode":0,"to_gson":"g","inc":{"cachedHashCode":0,"a":1}}'
+    assert top.R.from_gson(r.to_gson()) == r and r.replace(self_="s").self_ == "s"

@@ -80,6 +80,14 @@ def test_json_of_other_values_is_rejected_not_crashed() -> None:
             decode_event(text, "0.22")
 
 
+def test_parse_json_reads_the_nearest_double_and_exact_reads_the_one_java_meant() -> None:
+    from aurorakit.runtime.codec import parse_json
+    text = "[9.87748236263424E25]"  # Java's text of 9.877482362634239e25, midway to the next double
+    assert parse_json(text) == [float("9.87748236263424E25")] != [9.877482362634239e25]
+    assert parse_json(text, exact=True) == [9.877482362634239e25]
+    assert parse_json(text.encode(), exact=True) == [9.877482362634239e25]
+
+
 def test_a_double_written_midway_between_two_doubles_reads_back_as_java_wrote_it() -> None:
     # Java writes 9.877482362634239e25 as the decimal midway to the next double;
     # float() of that text is the neighbour. Decoding must give Java's double back.

@@ -178,7 +178,11 @@ class _Differ:
 
     # -- types ---------------------------------------------------------------
     def _type_breaks(self, old: m.TypeRef, new: m.TypeRef) -> frozenset[Category] | None:
-        """What changing a value's type from ``old`` to ``new`` breaks; None when it is the same type."""
+        """What changing a value's type from ``old`` to ``new`` breaks; None when it breaks nothing.
+
+        Two different types always differ in wire form, JSON form or annotation
+        (only an enum map key hides from the first two, and its name shows in the
+        annotation), so "nothing breaks" is "the same type, up to renames"."""
         renamed = self._renamed_type(old)
         if renamed == new and old == new:
             return None
@@ -189,7 +193,7 @@ class _Differ:
             breaks.add(G)
         if self.old_names.attr_annotation(old) != self.new_names.attr_annotation(new):
             breaks.add(P)
-        return frozenset(breaks) if breaks or renamed != new else None
+        return frozenset(breaks) if breaks else None
 
     def _renamed_type(self, t: m.TypeRef) -> m.TypeRef:
         elem = self._renamed_type(t.elem) if t.elem else None
