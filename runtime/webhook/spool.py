@@ -44,7 +44,7 @@ from typing import Any
 from .outgoing import OutgoingEvent
 from .spool_file import SALVAGE_HINT, SpoolBusyError, SpoolError, SpoolWriteError, check_or_create, take_lock
 from .spool_records import DELIVERED, GIVEN_UP, LEASED, PENDING, EventRecord, LeasedEvent, Outcome, SpoolCounts
-from .spool_settle import BODY_SWEEP, SWEEP_LEFTOVERS, settle_all, sweep_bodies
+from .spool_settle import BODY_SWEEP, SWEEP_LEFTOVERS, drop_bodies_of_delivered, settle_all, sweep_bodies
 
 __all__ = [
     "DELIVERED",
@@ -255,18 +255,35 @@ class Spool:
         nothing is recorded.
         """
         when = time.time() if now is None else now
-        with self._lock:  # the sweep list changes only once the transaction is committed
-            with self._transaction():
-                changed, delivered = settle_all(self._db, list(outcomes), when)
-                swept = len(self._unswept) + len(delivered) >= BODY_SWEEP
-                if swept:
-                    sweep_bodies(self._db, self._unswept + delivered)
-                rows, bodies = self._lease_rows(limit, when) if limit > 0 else ([], {})
-            self._unswept = [] if swept else self._unswept + delivered
+        outcomes = list(outcomes)
+        try:
+            rows, bodies, changed = self._settle_and_lease(outcomes, limit, when, room_first=False)
+        except SpoolWriteError:
+            if not self._unswept and not any(outcome.state == DELIVERED for outcome in outcomes):
+                raise
+            # A full disk: a delivery can grow its row by a page, so free the bodies' pages first.
+            rows, bodies, changed = self._settle_and_lease(outcomes, limit, when, room_first=True)
         rows.sort()  # RETURNING promises no order
         leased = [LeasedEvent(OutgoingEvent(r[1], r[2], r[3], r[4], bodies[r[0]]), attempt=r[5], enqueued_at=r[6])
                   for r in rows]
         return changed, leased
+
+    def _settle_and_lease(self, outcomes: list[Outcome], limit: int, when: float,
+                          room_first: bool) -> tuple[list[Any], dict[int, bytes], list[bool]]:
+        """One transaction of :meth:`settle_and_lease`; ``room_first``: delete every body not needed any
+        more before anything else (what a full file needs to record deliveries)."""
+        with self._lock:  # the sweep list changes only once the transaction is committed
+            with self._transaction():
+                if room_first:
+                    sweep_bodies(self._db, self._unswept)
+                    drop_bodies_of_delivered(self._db, outcomes)
+                changed, delivered = settle_all(self._db, outcomes, when)
+                swept = room_first or len(self._unswept) + len(delivered) >= BODY_SWEEP
+                if swept and not room_first:
+                    sweep_bodies(self._db, self._unswept + delivered)
+                rows, bodies = self._lease_rows(limit, when) if limit > 0 else ([], {})
+            self._unswept = [] if swept else self._unswept + delivered
+        return rows, bodies, changed
 
     def _lease_rows(self, limit: int, when: float) -> tuple[list[Any], dict[int, bytes]]:
         """Lease up to ``limit`` deliverable events, in the open transaction: their rows and bodies by seq."""

@@ -7,7 +7,9 @@ delivery cost. So the seqs of delivered events are handed back, and the spool
 deletes their bodies together once ``BODY_SWEEP`` are waiting (whole pages
 then go to the free list at once). Bodies left over by a process that ended
 before its sweep are deleted when the file is next opened (``SWEEP_LEFTOVERS``):
-at most ``BODY_SWEEP`` delivered bodies linger in a working spool.
+at most ``BODY_SWEEP`` delivered bodies linger in a working spool. On a full
+disk, where recording a delivery can need a page, the spool deletes the bodies
+first and tries again (``drop_bodies_of_delivered``).
 """
 
 from __future__ import annotations
@@ -73,3 +75,12 @@ def sweep_bodies(db: sqlite3.Connection, seqs: list[int]) -> None:
     for start in range(0, len(ordered), IDS_PER_STATEMENT):
         part = ordered[start:start + IDS_PER_STATEMENT]
         db.execute(f"DELETE FROM bodies WHERE seq IN ({', '.join('?' * len(part))})", part)
+
+
+def drop_bodies_of_delivered(db: sqlite3.Connection, outcomes: list[Outcome]) -> None:
+    """Delete, before recording them, the bodies of the events ``outcomes`` deliver (those still unfinished)."""
+    ids = [outcome.event_id for outcome in outcomes if outcome.state == DELIVERED]
+    for start in range(0, len(ids), IDS_PER_STATEMENT):
+        part = ids[start:start + IDS_PER_STATEMENT]
+        db.execute("DELETE FROM bodies WHERE seq IN (SELECT seq FROM events"
+                   f" WHERE event_id IN ({', '.join('?' * len(part))}) AND state IN ('leased', 'pending'))", part)
