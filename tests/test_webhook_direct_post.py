@@ -149,6 +149,20 @@ def test_a_server_that_never_answers_is_a_read_timeout(tmp_path: Path) -> None:
     assert last_error == "ReadTimeout (TimeoutError) after 1 attempt(s)"
 
 
+def test_a_server_that_stops_reading_the_request_is_a_read_timeout(tmp_path: Path) -> None:
+    listener = socket.create_server(("127.0.0.1", 0))  # accepts, then never reads: the send stalls
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/hook"
+    sender = ReliableSender(config_for(url, timeout_msec=200, max_attempts=1), spool=tmp_path / "spool.db")
+    try:
+        assert sender.submit(OutgoingEvent("e0", "task", "RUNNING", "STARTING", b"x" * (8 << 20)))
+        assert sender.drain(10)
+        record = sender.spool.record("e0")
+    finally:
+        sender.close(5)
+        listener.close()
+    assert record is not None and record.last_error == "ReadTimeout (TimeoutError) after 1 attempt(s)"
+
+
 def test_a_connect_that_never_completes_is_a_connect_timeout(tmp_path: Path) -> None:
     listener = socket.socket()  # its backlog full: SYNs to it are dropped, so connecting times out
     listener.bind(("127.0.0.1", 0))

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 from aurorakit.runtime.webhook.outgoing import OutgoingEvent, new_event_id
 from aurorakit.runtime.webhook.spool import Spool, SpoolBusyError, SpoolCounts, SpoolError, SpoolWriteError
+from aurorakit.runtime.webhook.spool_records import Outcome
 from aurorakit.runtime.webhook.spool_salvage import salvage
+from aurorakit.runtime.webhook.spool_settle import BODY_SWEEP
 from test_webhook_helpers import small_filesystem
 
 
@@ -81,6 +83,41 @@ def test_file_is_in_wal_mode(tmp_path: Path) -> None:
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert db.execute("SELECT body FROM bodies").fetchone()[0] == b"body of a1"
+
+
+def stored_bodies(path: Path) -> list[bytes]:
+    """The bodies table as another reader of the file sees it (committed rows only)."""
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        return [row[0] for row in db.execute("SELECT body FROM bodies ORDER BY seq")]
+
+
+def test_delivered_bodies_go_in_one_sweep_and_no_other_body_with_them(tmp_path: Path) -> None:
+    path = tmp_path / "spool.db"
+    spool = Spool(path)
+    events = [ev(f"e{n}", f"t{n}") for n in range(BODY_SWEEP + 3)]
+    spool.enqueue_many(events, now=1000)
+    leased = spool.lease_many(BODY_SWEEP + 2, now=1000)  # the last event stays pending
+    spool.settle([Outcome.delivered(e.event.event_id) for e in leased[:BODY_SWEEP - 1]], now=1001)
+    assert len(stored_bodies(path)) == BODY_SWEEP + 3  # fewer than a sweep's worth delivered: all kept
+    given_up = leased[BODY_SWEEP].event.event_id
+    spool.settle([Outcome.delivered(leased[BODY_SWEEP - 1].event.event_id), Outcome.given_up(given_up, "HTTP 400")])
+    # Kept: the given-up event's, the one still leased, the pending one.
+    assert stored_bodies(path) == [f"body of e{n}".encode() for n in range(BODY_SWEEP, BODY_SWEEP + 3)]
+    assert spool.settle([Outcome.retry(leased[-1].event.event_id, 1002, "HTTP 503")]) == [True]
+    assert [e.event for e in spool.lease_many(5, now=1003)] == events[-2:]  # sent again with their bodies
+
+
+def test_bodies_a_process_delivered_but_did_not_sweep_go_when_the_file_is_opened_again(tmp_path: Path) -> None:
+    path = tmp_path / "spool.db"
+    spool = Spool(path)
+    spool.enqueue_many([ev("a1", "A"), ev("a2", "A"), ev("b1", "B")], now=1000)
+    assert leased_id(spool) == "a1"
+    assert spool.mark_delivered("a1", now=1001)
+    spool.close()  # as after a crash: the delivery is recorded, its body not yet swept
+    assert stored_bodies(path) == [b"body of a1", b"body of a2", b"body of b1"]
+    reopened = Spool(path)
+    assert stored_bodies(path) == [b"body of a2", b"body of b1"]
+    assert [e.event for e in reopened.lease_many(5, now=1001)] == [ev("a2", "A"), ev("b1", "B")]
 
 
 def test_purge_finished(tmp_path: Path) -> None:

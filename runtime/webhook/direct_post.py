@@ -20,6 +20,7 @@ import http.client
 import re
 import socket
 import ssl
+import struct
 import threading
 from collections.abc import Mapping
 
@@ -153,8 +154,8 @@ class DirectPoster:
             if connection.sock is None:
                 connection.sock, connection.read_timeout = self._connect(timeout[0]), None
             sock = connection.sock
-            if connection.read_timeout != timeout[1]:  # settimeout is a system call: only on a change
-                sock.settimeout(timeout[1])
+            if connection.read_timeout != timeout[1]:  # a system call: only on a change
+                _set_read_timeout(sock, timeout[1])
                 connection.read_timeout = timeout[1]
             step = "ReadTimeout"
             sending_on(connection)
@@ -166,6 +167,26 @@ class DirectPoster:
         if not answer.reusable:
             connection.close()
         return AttemptResult(answer.status, retry_after=answer.retry_after)
+
+
+def _set_read_timeout(sock: socket.socket, seconds: float) -> None:
+    """Bound each send and receive on ``sock`` by ``seconds``.
+
+    On a plain socket the kernel's own timeouts do it (``SO_RCVTIMEO``,
+    ``SO_SNDTIMEO``; one that expires raises BlockingIOError): with Python's
+    timeout every send and receive is a ``poll()`` first, and each system call
+    hands the GIL to another thread and back. TLS keeps Python's timeout (its
+    reads report an expired kernel timeout as an SSL error).
+    """
+    if isinstance(sock, ssl.SSLSocket):
+        sock.settimeout(seconds)
+        return
+    whole = int(seconds)
+    micro = max(int((seconds - whole) * 1_000_000), 0 if whole else 1)  # 0 s would mean no timeout at all
+    value = struct.pack("ll", whole, micro)  # struct timeval
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, value)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, value)
+    sock.settimeout(None)
 
 
 def _host_header(scheme: str, host: str, port: int) -> bytes:
@@ -185,6 +206,8 @@ def _describe(exc: BaseException, step: str) -> str:
         kind = "SSLError"
     elif isinstance(exc, socket.timeout):
         kind = step
+    elif isinstance(exc, BlockingIOError):  # a kernel timeout (see _set_read_timeout): named as Python's
+        return f"{step} ({socket.timeout.__name__})"
     else:
         kind = "ConnectionError"
     return f"{kind} ({type(exc).__name__})"

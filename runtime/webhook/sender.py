@@ -274,15 +274,17 @@ class ReliableSender:
     # -- worker threads (see worker_batches) ------------------------------------------
 
     def _worker_loop(self) -> None:
+        outcome: Settled | None = None
         try:
             while True:
-                with self._lock:
+                with self._lock:  # once per event: hand in the last outcome and take the next job together
+                    if outcome is not None:
+                        self._batches.done(outcome)
+                        outcome = None
                     job = self._batches.next_job()
                 if job is None:
                     return
                 outcome = self._attempts.outcome(job)
-                with self._lock:
-                    self._batches.done(outcome)
         except Exception as exc:  # noqa: BLE001  a bug outside any one delivery: stop, and say so
             self._fail(f"webhook sender: internal error: {describe_exception(exc)}")
         finally:

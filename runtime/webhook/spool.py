@@ -13,8 +13,9 @@ deliverable events (of different tasks) in one transaction, so a busy
 sender commits once per batch rather than twice per event.
 
 Bodies live in their own table, so a state change rewrites a short row;
-a delivered event's body is dropped when its delivery is recorded (it is
-never sent again; the row stays, for duplicate checks, until purged).
+delivered events' bodies are deleted in sweeps of a few hundred (they are
+never sent again; see ``spool_settle``), their rows stay, for duplicate
+checks, until purged.
 
 Crash safety: every state change is a committed transaction. Opening a spool
 puts events left ``leased`` by a previous process back to ``pending``: they
@@ -43,6 +44,7 @@ from typing import Any
 from .outgoing import OutgoingEvent
 from .spool_file import SALVAGE_HINT, SpoolBusyError, SpoolError, SpoolWriteError, check_or_create, take_lock
 from .spool_records import DELIVERED, GIVEN_UP, LEASED, PENDING, EventRecord, LeasedEvent, Outcome, SpoolCounts
+from .spool_settle import BODY_SWEEP, SWEEP_LEFTOVERS, drop_bodies_of_delivered, settle_all, sweep_bodies
 
 __all__ = [
     "DELIVERED",
@@ -108,7 +110,6 @@ WHERE e.state = 'pending'
 
 _INSERT_EVENT = ("INSERT OR IGNORE INTO events (event_id, task_id, new_status, old_status, body, state,"
                  " enqueued_at, next_attempt_at) VALUES (?, ?, ?, ?, x'', ?, ?, ?)")
-_IDS_PER_STATEMENT = 500  # well under SQLite's limit on a statement's parameters
 
 # Every column but seq, in the order salvage reads and insert_salvaged writes them (state is 6th).
 SALVAGED_COLUMNS = ("event_id, task_id, new_status, old_status, body, state, attempts, enqueued_at, "
@@ -132,6 +133,7 @@ class Spool:
             raise ValueError(f"unknown synchronous mode {synchronous!r}")
         self.path = str(path)
         self._lock = threading.RLock()
+        self._unswept: list[int] = []  # seqs of delivered events whose bodies are still stored
         self._lock_file: int | None = None
         if self.path != ":memory:":
             self._lock_file = take_lock(self.path)
@@ -149,6 +151,7 @@ class Spool:
                 cursor = self._db.execute(
                     "UPDATE events SET state = 'pending' WHERE state = 'leased'")
                 self.recovered = cursor.rowcount
+                self._db.execute(SWEEP_LEFTOVERS)  # delivered before the last process's sweep
         except BaseException:
             self._release_lock()
             raise
@@ -171,6 +174,9 @@ class Spool:
                 raise sqlite3.DatabaseError(" ".join(" ".join(problems).split()))
             db.execute("PRAGMA journal_mode = WAL")
             db.execute(f"PRAGMA synchronous = {synchronous}")
+            # Debian builds SQLite with secure_delete on: every freed page is zeroed and written again,
+            # a page per swept body. FAST zeroes only within pages written anyway.
+            db.execute("PRAGMA secure_delete = FAST")
             db.executescript(_SCHEMA)  # a new in-memory spool; indexes added since a file was made
         except sqlite3.Error as err:
             db.close()
@@ -249,65 +255,49 @@ class Spool:
         nothing is recorded.
         """
         when = time.time() if now is None else now
-        with self._transaction():
-            changed = self._settle_all(list(outcomes), when)
-            rows: list[Any] = []
-            bodies: dict[int, bytes] = {}
-            if limit > 0:
-                seqs = [row[0] for row in self._db.execute(_DELIVERABLE, {"now": when, "limit": limit})]
-                if seqs:
-                    marks = ", ".join("?" * len(seqs))
-                    rows = self._db.execute(
-                        f"UPDATE events SET state = 'leased', attempts = attempts + 1 WHERE seq IN ({marks})"
-                        " RETURNING seq, event_id, task_id, new_status, old_status, attempts, enqueued_at",
-                        seqs).fetchall()
-                    bodies = dict(self._db.execute(f"SELECT seq, body FROM bodies WHERE seq IN ({marks})", seqs))
-                    if len(bodies) != len(rows):
-                        raise sqlite3.DatabaseError("an event's body is missing (a damaged file)")
+        outcomes = list(outcomes)
+        try:
+            rows, bodies, changed = self._settle_and_lease(outcomes, limit, when, room_first=False)
+        except SpoolWriteError:
+            if not self._unswept and not any(outcome.state == DELIVERED for outcome in outcomes):
+                raise
+            # A full disk: a delivery can grow its row by a page, so free the bodies' pages first.
+            rows, bodies, changed = self._settle_and_lease(outcomes, limit, when, room_first=True)
         rows.sort()  # RETURNING promises no order
         leased = [LeasedEvent(OutgoingEvent(r[1], r[2], r[3], r[4], bodies[r[0]]), attempt=r[5], enqueued_at=r[6])
                   for r in rows]
         return changed, leased
 
-    def _settle_all(self, outcomes: list[Outcome], when: float) -> list[bool]:
-        """Deliveries (nearly every outcome) in a statement per few hundred; the rest one by one."""
-        delivered = [outcome.event_id for outcome in outcomes if outcome.state == DELIVERED]
-        if len(delivered) < 2 or len({outcome.event_id for outcome in outcomes}) != len(outcomes):
-            return [self._settle_one(outcome, when) for outcome in outcomes]  # an id twice: in order
-        done: set[str] = set()
-        for start in range(0, len(delivered), _IDS_PER_STATEMENT):
-            part = delivered[start:start + _IDS_PER_STATEMENT]
-            self._drop_bodies(part)
-            done.update(row[0] for row in self._db.execute(
-                "UPDATE events SET state = 'delivered', finished_at = ?"
-                f" WHERE event_id IN ({', '.join('?' * len(part))}) AND state IN ('leased', 'pending')"
-                " RETURNING event_id", [when, *part]))
-        return [outcome.event_id in done if outcome.state == DELIVERED else self._settle_one(outcome, when)
-                for outcome in outcomes]
+    def _settle_and_lease(self, outcomes: list[Outcome], limit: int, when: float,
+                          room_first: bool) -> tuple[list[Any], dict[int, bytes], list[bool]]:
+        """One transaction of :meth:`settle_and_lease`; ``room_first``: delete every body not needed any
+        more before anything else (what a full file needs to record deliveries)."""
+        with self._lock:  # the sweep list changes only once the transaction is committed
+            with self._transaction():
+                if room_first:
+                    sweep_bodies(self._db, self._unswept)
+                    drop_bodies_of_delivered(self._db, outcomes)
+                changed, delivered = settle_all(self._db, outcomes, when)
+                swept = room_first or len(self._unswept) + len(delivered) >= BODY_SWEEP
+                if swept and not room_first:
+                    sweep_bodies(self._db, self._unswept + delivered)
+                rows, bodies = self._lease_rows(limit, when) if limit > 0 else ([], {})
+            self._unswept = [] if swept else self._unswept + delivered
+        return rows, bodies, changed
 
-    def _settle_one(self, outcome: Outcome, when: float) -> bool:
-        if outcome.state == LEASED:
-            cursor = self._db.execute(
-                "UPDATE events SET state = 'pending', attempts = MAX(attempts - 1, 0)"
-                " WHERE event_id = ? AND state = 'leased'", (outcome.event_id,))
-        elif outcome.state == PENDING:
-            cursor = self._db.execute(
-                "UPDATE events SET state = 'pending', next_attempt_at = ?, last_error = ?"
-                " WHERE event_id = ? AND state = 'leased'", (outcome.retry_at, outcome.error, outcome.event_id))
-        else:
-            if outcome.state == DELIVERED:
-                self._drop_bodies([outcome.event_id])
-            cursor = self._db.execute(
-                "UPDATE events SET state = ?, finished_at = ?, last_error = COALESCE(?, last_error)"
-                " WHERE event_id = ? AND state IN ('leased', 'pending')",
-                (outcome.state, when, outcome.error, outcome.event_id))
-        return cursor.rowcount == 1
-
-    def _drop_bodies(self, event_ids: list[str]) -> None:
-        """A delivered event is never sent again: its body goes (first, so its pages take the row's growth)."""
-        self._db.execute(
-            "DELETE FROM bodies WHERE seq IN (SELECT seq FROM events"
-            f" WHERE event_id IN ({', '.join('?' * len(event_ids))}) AND state IN ('leased', 'pending'))", event_ids)
+    def _lease_rows(self, limit: int, when: float) -> tuple[list[Any], dict[int, bytes]]:
+        """Lease up to ``limit`` deliverable events, in the open transaction: their rows and bodies by seq."""
+        seqs = [row[0] for row in self._db.execute(_DELIVERABLE, {"now": when, "limit": limit})]
+        if not seqs:
+            return [], {}
+        marks = ", ".join("?" * len(seqs))
+        rows = self._db.execute(
+            f"UPDATE events SET state = 'leased', attempts = attempts + 1 WHERE seq IN ({marks})"
+            " RETURNING seq, event_id, task_id, new_status, old_status, attempts, enqueued_at", seqs).fetchall()
+        bodies = dict(self._db.execute(f"SELECT seq, body FROM bodies WHERE seq IN ({marks})", seqs))
+        if len(bodies) != len(rows):
+            raise sqlite3.DatabaseError("an event's body is missing (a damaged file)")
+        return rows, bodies
 
     def insert_salvaged(self, rows: Iterable[tuple[object, ...]]) -> int:
         """Add rows read from a damaged spool (``SALVAGED_COLUMNS``), in order; leased ones as pending."""
