@@ -5,7 +5,7 @@ Either every file of a package imports and round-trips, or generation stops
 here with an :class:`IdlError`. The rules, and why:
 
 - names starting with ``_`` (dunders included) are the generated modules' own
-  (``_cs``, ``_set``, ``_B_Foo``...; constructors take fields as parameters
+  (``_rv``, ``_set``, ``_B_Foo``...; constructors take fields as parameters
   beside them), and enum names like ``_x_`` are Python's;
 - a definition may not be named like a Python builtin (a struct ``str`` would
   replace ``str`` in every module of the package), a module of the package

@@ -107,8 +107,6 @@ class GsonView:
 
 def gson_view(module: m.Module, imports: Imports) -> GsonView:
     g = _Gson(Names(module, imports))
-    for name in ("_typing", "_cs", "_st", "_PayloadError", "_EPOCH"):  # what the template's own code uses
-        imports.alias(name)
     all_types: list[m.TypeRef] = []
     structs = []
     for s in module.structs:
@@ -123,9 +121,28 @@ def gson_view(module: m.Module, imports: Imports) -> GsonView:
     for s in module.structs:
         g.names.cls(m.TypeRef("struct", s.name))
     containers = tuple(g.container(t) for t in _container_types(all_types))
+    _template_imports(imports, enums, structs, containers)
     # Last: by now every name the module uses is recorded.
     legend = tuple((name, ALIASES[name].meaning) for name in sorted(ALIASES) if imports.used(name)) + GSON_LOCALS
     return GsonView(enums, tuple(structs), containers, legend)
+
+
+def _template_imports(imports: Imports, enums: tuple[GsonEnum, ...], structs: list[GsonStruct],
+                      containers: tuple[Container, ...]) -> None:
+    """Record the names the template's own code uses (the expressions here record theirs as they are made)."""
+    used = ["_typing"]  # _Ids, casts and annotations
+    if enums:
+        used.append("_rv")  # enum_value
+    if structs:
+        used += ["_st", "_PayloadError", "_EPOCH", "_WRITTEN", "_rv", "_ms", "_en"]
+    if any(s.frozen_checks for s in structs):
+        used.append("_Interned")
+    if containers:
+        used.append("_rc")
+    if any(c.kind != "map" for c in containers):
+        used.append("_PayloadError")
+    for name in used:
+        imports.alias(name)
 
 
 class _Gson:
@@ -134,6 +151,10 @@ class _Gson:
     def __init__(self, names: Names) -> None:
         self.names = names
         self.alias = names.alias
+
+    def rt(self, alias: str, name: str) -> str:
+        """``name`` of the runtime module imported as ``alias`` (recording the import)."""
+        return f"{self.alias(alias)}.{name}"
 
     def ref(self, t: m.TypeRef, prefix: str) -> str:
         """The generated function ``prefix`` + type, qualified when the type lives in an include."""
@@ -158,7 +179,7 @@ class _Gson:
             if f.type.kind == "struct":
                 checks.append(f"(o.{attr} is None or o.{attr}._json.__class__ is str)")
             elif holds_struct(f.type):
-                checks.append(f"_cs.frozen(o.{attr})")
+                checks.append(f"{self.alias('_en')}.frozen(o.{attr})")
         return tuple(checks)
 
     # -- encoding --------------------------------------------------------------
@@ -166,10 +187,10 @@ class _Gson:
         """A one-argument function writing a value of ``t`` as JSON."""
         if t.kind in ("double", "string"):
             return self.alias("_gd" if t.kind == "double" else "_gs")
-        simple = {"bool": "_cs.enc_bool", "byte": "str", "i16": "str", "i32": "str", "i64": "str",
-                  "binary": "_cs.enc_binary"}
-        if t.kind in simple:
-            return simple[t.kind]
+        if t.kind in INTEGERS:
+            return "str"
+        if t.kind in ("bool", "binary"):
+            return self.rt("_en", f"enc_{t.kind}")
         if t.kind == "enum":
             return self.ref(t, "_Q_") + ".__getitem__"
         return self.ref(t, "_enc_")
@@ -188,39 +209,35 @@ class _Gson:
         """A one-argument function writing a map key as Gson does: its string form, quoted."""
         if t.kind == "string":
             return self.alias("_gs")
-        simple = {"bool": "_cs.bool_key", "double": "_cs.double_key",
-                  "byte": "_cs.int_key", "i16": "_cs.int_key", "i32": "_cs.int_key", "i64": "_cs.int_key"}
-        if t.kind in simple:
-            return simple[t.kind]
+        if t.kind in INTEGERS:
+            return self.rt("_mk", "int_key")
+        if t.kind in ("bool", "double"):
+            return self.rt("_mk", f"{t.kind}_key")
         if t.kind == "enum":
             return self.ref(t, "_Q_") + ".__getitem__"
-        return "_cs.unwritable_key"
+        return self.rt("_mk", "unwritable_key")
 
     # -- decoding --------------------------------------------------------------
     def decoder(self, t: m.TypeRef) -> str:
         """A one-argument function reading a JSON value (never None) as ``t``."""
-        simple = {"bool": "_cs.bool_value", "byte": "_cs.byte_value", "i16": "_cs.i16_value",
-                  "i32": "_cs.i32_value", "i64": "_cs.i64_value", "double": "_cs.double_value",
-                  "string": "_cs.string_value", "binary": "_cs.binary_value"}
-        if t.kind in simple:
-            return simple[t.kind]
+        if t.kind in INTEGERS or t.kind in ("bool", "double", "string", "binary"):
+            return self.rt("_rv", f"{t.kind}_value")
         return self.ref(t, "_dec_")
 
     def map_key_decoder(self, t: m.TypeRef) -> str:
-        simple = {"string": "_cs.string_value", "bool": "_cs.bool_key_value", "double": "_cs.double_key_value",
-                  "byte": "_cs.byte_key_value", "i16": "_cs.i16_key_value", "i32": "_cs.i32_key_value",
-                  "i64": "_cs.i64_key_value"}
-        if t.kind in simple:
-            return simple[t.kind]
+        if t.kind == "string":
+            return self.rt("_rv", "string_value")
+        if t.kind in INTEGERS or t.kind in ("bool", "double"):
+            return self.rt("_mk", f"{t.kind}_key_value")
         if t.kind == "enum":
             return self.ref(t, "_dec_")
-        return "_cs.unreadable_key"
+        return self.rt("_mk", "unreadable_key")
 
     def read(self, t: m.TypeRef, key: str) -> MemberRead:
         if t.kind in INTEGERS:
             return MemberRead("int", key, self.decoder(t), low=INTEGERS[t.kind].low, high=INTEGERS[t.kind].high)
         if t.kind == "enum":
-            return MemberRead("enum", key, "_cs.bad_enum", table=self.ref(t, "_E_"), type_name=str(t.name))
+            return MemberRead("enum", key, self.rt("_rv", "bad_enum"), table=self.ref(t, "_E_"), type_name=str(t.name))
         if t.kind in ("string", "bool", "double"):
             return MemberRead(t.kind, key, self.decoder(t))
         if t.kind in ("list", "set", "map"):
@@ -230,11 +247,10 @@ class _Gson:
     # -- Java hashCode -----------------------------------------------------------
     def hasher(self, t: m.TypeRef) -> str:
         """A two-argument function (value, identity table) giving Java's hashCode of a value of ``t``."""
-        simple = {"bool": "_cs.hash_bool", "byte": "_cs.hash_int", "i16": "_cs.hash_int", "i32": "_cs.hash_int",
-                  "i64": "_cs.hash_i64", "double": "_cs.hash_double", "string": "_cs.hash_string",
-                  "binary": "_cs.hash_binary"}
-        if t.kind in simple:
-            return simple[t.kind]
+        named = {"bool": "hash_bool", "byte": "hash_int", "i16": "hash_int", "i32": "hash_int",
+                 "i64": "hash_i64", "double": "hash_double", "string": "hash_string", "binary": "hash_binary"}
+        if t.kind in named:
+            return self.rt("_hv", named[t.kind])
         return self.ref(t, "_hash_")
 
     def hash_expr(self, t: m.TypeRef, value: str) -> str:

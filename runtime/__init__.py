@@ -5,6 +5,8 @@
 - ``struct``, ``typespec``, ``containers``: the base classes and values of generated models;
   ``fields``: their field descriptions and the one walk over an object's fields.
 - ``hashing``, ``identity``: cachedHashCode and the identity hashes of enum constants.
-- ``codec``, ``codec_support``, ``thrift_bridge``, ``treeview``: Gson JSON in and out, Thrift objects, trees.
+- ``codec``, ``thrift_bridge``, ``treeview``: Gson JSON in and out, Thrift objects, trees.
+- what generated codecs call beyond the inline common case: ``read_values``, ``map_keys``,
+  ``read_containers``, ``member_shapes`` (decoding), ``interning``, ``encoding``, ``hash_values``.
 - ``aurora/`` (the event, releases, verify), ``webhook/``, ``simulate/``, ``relay/``, ``cli/``.
 """

@@ -28,10 +28,11 @@ import sys
 from types import ModuleType
 from typing import Any
 
-from .codec_support import ExactDouble, NeedsExactText, _FirstSight, java_double
 from .containers import FrozenMap, OrderedSet
 from .gson import gson_double
 from .hashing import EPOCH, WRITTEN
+from .interning import _FirstSight
+from .read_values import ExactDouble, NeedsExactText, java_double
 from .scalars import INTEGERS
 from .struct import ThriftStruct
 

@@ -19,8 +19,10 @@ from typing import Any, TypeVar
 
 import orjson
 
-from .codec_support import ExactDouble, NeedsExactText, java_double, json_int, member_order, own_tree
 from .errors import FieldError, PayloadError
+from .interning import own_tree
+from .member_shapes import member_order
+from .read_values import ExactDouble, NeedsExactText, java_double, json_int
 
 T = TypeVar("T")
 

@@ -1,7 +1,7 @@
 """The Thrift scalar types, one row each: every fact about them that code depends on.
 
 Code generation (``codegen/build.py``, ``codegen/gsoncode.py``,
-``codegen/python.py``) and the runtime (``typespec``, ``codec_support``,
+``codegen/python.py``) and the runtime (``typespec``, ``read_values``,
 ``identity``, ``java``, ``verify``, ``thrift_bridge``) read these rows
 instead of writing widths, ranges or hash rules themselves.
 

@@ -27,9 +27,11 @@ from typing import Any
 
 import pytest
 from aurorakit.generated import aurora_0_14, aurora_0_22
-from aurorakit.runtime import accel, codec_support
+from aurorakit.runtime import accel
 from aurorakit.runtime.aurora.event import decode_event
 from aurorakit.runtime.identity import current_identity
+from aurorakit.runtime.interning import Interned
+from aurorakit.runtime.member_shapes import Shape
 from aurorakit.runtime.struct import ThriftStruct
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -46,10 +48,10 @@ pytestmark = pytest.mark.skipif(not accel.ACTIVE, reason=f"the accelerator is no
 def _fresh_tables(models: ModuleType) -> None:
     """Empty every Interned table and Shape cache of ``models``' gson module."""
     for value in vars(models.gson).values():
-        if isinstance(value, codec_support.Interned):
+        if isinstance(value, Interned):
             value._objects.clear()
             value._first.clear()
-        elif isinstance(value, codec_support.Shape):
+        elif isinstance(value, Shape):
             value.valid.clear()
 
 

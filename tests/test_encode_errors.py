@@ -1,4 +1,4 @@
-"""A value Gson cannot write is refused with one error naming where it sits (runtime/codec_support.encode_error)."""
+"""A value Gson cannot write is refused with one error naming where it sits (runtime/encoding.encode_error)."""
 
 from __future__ import annotations
 

@@ -14,7 +14,8 @@ from pathlib import Path
 RUNTIME = Path(__file__).resolve().parent.parent / "runtime"
 PACKAGE = "aurorakit.runtime"
 # What the generated modules import (codegen/templates/*.j2).
-GENERATED_IMPORTS = ("codec_support", "containers", "errors", "gson", "hashing", "java", "struct", "typespec")
+GENERATED_IMPORTS = ("containers", "encoding", "errors", "gson", "hash_values", "hashing", "interning", "java", "map_keys",
+                     "member_shapes", "read_containers", "read_values", "struct", "typespec")
 
 
 def _type_checking_only(node: ast.AST) -> bool:

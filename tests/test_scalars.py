@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 from aurorakit.codegen import model
-from aurorakit.runtime import codec_support as cs
-from aurorakit.runtime import typespec
+from aurorakit.runtime import map_keys, read_values, typespec
 from aurorakit.runtime.errors import FieldError, PayloadError
+from aurorakit.runtime.hash_values import hash_bool
 from aurorakit.runtime.identity import IdentityTable
 from aurorakit.runtime.scalars import INTEGERS, JAVA_PRIMITIVES, SCALARS
 from thriftpy2.thrift import TType
@@ -60,7 +60,7 @@ def test_constructor_checks_take_the_range_from_the_table(kind: str) -> None:
 @pytest.mark.parametrize("kind", list(JAVA_RANGES))
 def test_decoders_take_the_range_from_the_table(kind: str) -> None:
     low, high = JAVA_RANGES[kind]
-    read, read_key = getattr(cs, f"{kind}_value"), getattr(cs, f"{kind}_key_value")
+    read, read_key = getattr(read_values, f"{kind}_value"), getattr(map_keys, f"{kind}_key_value")
     assert read(low) == low and read(high) == high
     assert read_key(str(low)) == low and read_key(str(high)) == high
     for outside in (low - 1, high + 1):
@@ -86,4 +86,4 @@ def test_the_generated_bool_hash_is_booleans_hashcode() -> None:
     generated = (Path(__file__).parents[1] / "generated/aurora_0_22/gson.py").read_text()
     assert re.search(r"\(1231 if [\w.]+ else 1237\)", generated)
     assert "(1237 if" not in generated
-    assert cs.hash_bool(True, {}) == 1231 and cs.hash_bool(False, {}) == 1237
+    assert hash_bool(True, {}) == 1231 and hash_bool(False, {}) == 1237

@@ -14,13 +14,19 @@ compute Java's ``hashCode()`` and cache it in every object they visit.
 
 # Short names in this module:
 #   _EPOCH: [n], counts hashes computed: JSON cached while n is unchanged is still current
+#   _Interned: a table of decoded objects shared between payloads
 #   _PayloadError: bad input, located by its JSON path
-#   _cs: what every codec shares: value checks, errors, Shape, Interned
+#   _WRITTEN: the _json of an object written once, its text not kept
 #   _ct: OrderedSet and FrozenMap, the immutable set and map
 #   _dh: Java's Double.hashCode
+#   _en: what encoders share: frozen (may a text be kept), encode_error
 #   _gd: a double as Gson writes it (Java's Double.toString)
 #   _gs: a string as Gson writes it, quoted and escaped
+#   _hv: Java hashCode of scalars as (value, identity table) functions
 #   _lh: Java's Long.hashCode
+#   _ms: the members Gson writes (Shape, unions) and why they are wrong
+#   _rc: JSON arrays and objects read as lists, sets and maps
+#   _rv: JSON scalars read as values (the slow path), expected(...)
 #   _sh: Java's String.hashCode
 #   _st: the base classes and field descriptions of generated classes
 #   _typing: typing
@@ -38,13 +44,19 @@ from __future__ import annotations
 
 import typing as _typing
 
-from aurorakit.runtime import codec_support as _cs
 from aurorakit.runtime import containers as _ct
+from aurorakit.runtime import encoding as _en
+from aurorakit.runtime import hash_values as _hv
+from aurorakit.runtime import member_shapes as _ms
+from aurorakit.runtime import read_containers as _rc
+from aurorakit.runtime import read_values as _rv
 from aurorakit.runtime import struct as _st
 from aurorakit.runtime.errors import PayloadError as _PayloadError
 from aurorakit.runtime.gson import gson_double as _gd
 from aurorakit.runtime.gson import gson_string as _gs
 from aurorakit.runtime.hashing import EPOCH as _EPOCH
+from aurorakit.runtime.hashing import WRITTEN as _WRITTEN
+from aurorakit.runtime.interning import Interned as _Interned
 from aurorakit.runtime.java import double_hash as _dh
 from aurorakit.runtime.java import long_hash as _lh
 from aurorakit.runtime.java import string_hash as _sh
@@ -311,59 +323,59 @@ _B_RewriteConfigsRequest = _st.mutable_twin(RewriteConfigsRequest)
 _C_RewriteConfigsRequest = RewriteConfigsRequest
 
 # Hashed objects holding others, once read, are shared by later payloads that
-# write them the same way (see runtime/codec_support.py, Interned).
-_INTERNED_HostAttributes: _cs.Interned[HostAttributes] = _cs.Interned()
-_INTERNED_TaskConstraint: _cs.Interned[TaskConstraint] = _cs.Interned()
-_INTERNED_Constraint: _cs.Interned[Constraint] = _cs.Interned()
-_INTERNED_LockKey: _cs.Interned[LockKey] = _cs.Interned()
-_INTERNED_Lock: _cs.Interned[Lock] = _cs.Interned()
-_INTERNED_InstanceKey: _cs.Interned[InstanceKey] = _cs.Interned()
-_INTERNED_Image: _cs.Interned[Image] = _cs.Interned()
-_INTERNED_MesosContainer: _cs.Interned[MesosContainer] = _cs.Interned()
-_INTERNED_DockerContainer: _cs.Interned[DockerContainer] = _cs.Interned()
-_INTERNED_Container: _cs.Interned[Container] = _cs.Interned()
-_INTERNED_TaskConfig: _cs.Interned[TaskConfig] = _cs.Interned()
-_INTERNED_ResourceAggregate: _cs.Interned[ResourceAggregate] = _cs.Interned()
-_INTERNED_JobConfiguration: _cs.Interned[JobConfiguration] = _cs.Interned()
-_INTERNED_JobSummary: _cs.Interned[JobSummary] = _cs.Interned()
-_INTERNED_ConfigGroup: _cs.Interned[ConfigGroup] = _cs.Interned()
-_INTERNED_ConfigSummary: _cs.Interned[ConfigSummary] = _cs.Interned()
-_INTERNED_PopulateJobResult: _cs.Interned[PopulateJobResult] = _cs.Interned()
-_INTERNED_GetQuotaResult: _cs.Interned[GetQuotaResult] = _cs.Interned()
-_INTERNED_AssignedTask: _cs.Interned[AssignedTask] = _cs.Interned()
-_INTERNED_ScheduledTask: _cs.Interned[ScheduledTask] = _cs.Interned()
-_INTERNED_ScheduleStatusResult: _cs.Interned[ScheduleStatusResult] = _cs.Interned()
-_INTERNED_GetJobsResult: _cs.Interned[GetJobsResult] = _cs.Interned()
-_INTERNED_TaskQuery: _cs.Interned[TaskQuery] = _cs.Interned()
-_INTERNED_JobUpdateKey: _cs.Interned[JobUpdateKey] = _cs.Interned()
-_INTERNED_JobUpdateSettings: _cs.Interned[JobUpdateSettings] = _cs.Interned()
-_INTERNED_InstanceTaskConfig: _cs.Interned[InstanceTaskConfig] = _cs.Interned()
-_INTERNED_JobUpdateSummary: _cs.Interned[JobUpdateSummary] = _cs.Interned()
-_INTERNED_JobUpdateInstructions: _cs.Interned[JobUpdateInstructions] = _cs.Interned()
-_INTERNED_JobUpdate: _cs.Interned[JobUpdate] = _cs.Interned()
-_INTERNED_JobUpdateDetails: _cs.Interned[JobUpdateDetails] = _cs.Interned()
-_INTERNED_JobUpdateRequest: _cs.Interned[JobUpdateRequest] = _cs.Interned()
-_INTERNED_JobUpdateQuery: _cs.Interned[JobUpdateQuery] = _cs.Interned()
-_INTERNED_StartMaintenanceResult: _cs.Interned[StartMaintenanceResult] = _cs.Interned()
-_INTERNED_DrainHostsResult: _cs.Interned[DrainHostsResult] = _cs.Interned()
-_INTERNED_QueryRecoveryResult: _cs.Interned[QueryRecoveryResult] = _cs.Interned()
-_INTERNED_MaintenanceStatusResult: _cs.Interned[MaintenanceStatusResult] = _cs.Interned()
-_INTERNED_EndMaintenanceResult: _cs.Interned[EndMaintenanceResult] = _cs.Interned()
-_INTERNED_RoleSummaryResult: _cs.Interned[RoleSummaryResult] = _cs.Interned()
-_INTERNED_JobSummaryResult: _cs.Interned[JobSummaryResult] = _cs.Interned()
-_INTERNED_ConfigSummaryResult: _cs.Interned[ConfigSummaryResult] = _cs.Interned()
-_INTERNED_GetPendingReasonResult: _cs.Interned[GetPendingReasonResult] = _cs.Interned()
-_INTERNED_StartJobUpdateResult: _cs.Interned[StartJobUpdateResult] = _cs.Interned()
-_INTERNED_GetJobUpdateSummariesResult: _cs.Interned[GetJobUpdateSummariesResult] = _cs.Interned()
-_INTERNED_GetJobUpdateDetailsResult: _cs.Interned[GetJobUpdateDetailsResult] = _cs.Interned()
-_INTERNED_GetJobUpdateDiffResult: _cs.Interned[GetJobUpdateDiffResult] = _cs.Interned()
-_INTERNED_GetTierConfigResult: _cs.Interned[GetTierConfigResult] = _cs.Interned()
-_INTERNED_Result: _cs.Interned[Result] = _cs.Interned()
-_INTERNED_Response: _cs.Interned[Response] = _cs.Interned()
-_INTERNED_InstanceConfigRewrite: _cs.Interned[InstanceConfigRewrite] = _cs.Interned()
-_INTERNED_JobConfigRewrite: _cs.Interned[JobConfigRewrite] = _cs.Interned()
-_INTERNED_ConfigRewrite: _cs.Interned[ConfigRewrite] = _cs.Interned()
-_INTERNED_RewriteConfigsRequest: _cs.Interned[RewriteConfigsRequest] = _cs.Interned()
+# write them the same way (see runtime/interning.py).
+_INTERNED_HostAttributes: _Interned[HostAttributes] = _Interned()
+_INTERNED_TaskConstraint: _Interned[TaskConstraint] = _Interned()
+_INTERNED_Constraint: _Interned[Constraint] = _Interned()
+_INTERNED_LockKey: _Interned[LockKey] = _Interned()
+_INTERNED_Lock: _Interned[Lock] = _Interned()
+_INTERNED_InstanceKey: _Interned[InstanceKey] = _Interned()
+_INTERNED_Image: _Interned[Image] = _Interned()
+_INTERNED_MesosContainer: _Interned[MesosContainer] = _Interned()
+_INTERNED_DockerContainer: _Interned[DockerContainer] = _Interned()
+_INTERNED_Container: _Interned[Container] = _Interned()
+_INTERNED_TaskConfig: _Interned[TaskConfig] = _Interned()
+_INTERNED_ResourceAggregate: _Interned[ResourceAggregate] = _Interned()
+_INTERNED_JobConfiguration: _Interned[JobConfiguration] = _Interned()
+_INTERNED_JobSummary: _Interned[JobSummary] = _Interned()
+_INTERNED_ConfigGroup: _Interned[ConfigGroup] = _Interned()
+_INTERNED_ConfigSummary: _Interned[ConfigSummary] = _Interned()
+_INTERNED_PopulateJobResult: _Interned[PopulateJobResult] = _Interned()
+_INTERNED_GetQuotaResult: _Interned[GetQuotaResult] = _Interned()
+_INTERNED_AssignedTask: _Interned[AssignedTask] = _Interned()
+_INTERNED_ScheduledTask: _Interned[ScheduledTask] = _Interned()
+_INTERNED_ScheduleStatusResult: _Interned[ScheduleStatusResult] = _Interned()
+_INTERNED_GetJobsResult: _Interned[GetJobsResult] = _Interned()
+_INTERNED_TaskQuery: _Interned[TaskQuery] = _Interned()
+_INTERNED_JobUpdateKey: _Interned[JobUpdateKey] = _Interned()
+_INTERNED_JobUpdateSettings: _Interned[JobUpdateSettings] = _Interned()
+_INTERNED_InstanceTaskConfig: _Interned[InstanceTaskConfig] = _Interned()
+_INTERNED_JobUpdateSummary: _Interned[JobUpdateSummary] = _Interned()
+_INTERNED_JobUpdateInstructions: _Interned[JobUpdateInstructions] = _Interned()
+_INTERNED_JobUpdate: _Interned[JobUpdate] = _Interned()
+_INTERNED_JobUpdateDetails: _Interned[JobUpdateDetails] = _Interned()
+_INTERNED_JobUpdateRequest: _Interned[JobUpdateRequest] = _Interned()
+_INTERNED_JobUpdateQuery: _Interned[JobUpdateQuery] = _Interned()
+_INTERNED_StartMaintenanceResult: _Interned[StartMaintenanceResult] = _Interned()
+_INTERNED_DrainHostsResult: _Interned[DrainHostsResult] = _Interned()
+_INTERNED_QueryRecoveryResult: _Interned[QueryRecoveryResult] = _Interned()
+_INTERNED_MaintenanceStatusResult: _Interned[MaintenanceStatusResult] = _Interned()
+_INTERNED_EndMaintenanceResult: _Interned[EndMaintenanceResult] = _Interned()
+_INTERNED_RoleSummaryResult: _Interned[RoleSummaryResult] = _Interned()
+_INTERNED_JobSummaryResult: _Interned[JobSummaryResult] = _Interned()
+_INTERNED_ConfigSummaryResult: _Interned[ConfigSummaryResult] = _Interned()
+_INTERNED_GetPendingReasonResult: _Interned[GetPendingReasonResult] = _Interned()
+_INTERNED_StartJobUpdateResult: _Interned[StartJobUpdateResult] = _Interned()
+_INTERNED_GetJobUpdateSummariesResult: _Interned[GetJobUpdateSummariesResult] = _Interned()
+_INTERNED_GetJobUpdateDetailsResult: _Interned[GetJobUpdateDetailsResult] = _Interned()
+_INTERNED_GetJobUpdateDiffResult: _Interned[GetJobUpdateDiffResult] = _Interned()
+_INTERNED_GetTierConfigResult: _Interned[GetTierConfigResult] = _Interned()
+_INTERNED_Result: _Interned[Result] = _Interned()
+_INTERNED_Response: _Interned[Response] = _Interned()
+_INTERNED_InstanceConfigRewrite: _Interned[InstanceConfigRewrite] = _Interned()
+_INTERNED_JobConfigRewrite: _Interned[JobConfigRewrite] = _Interned()
+_INTERNED_ConfigRewrite: _Interned[ConfigRewrite] = _Interned()
+_INTERNED_RewriteConfigsRequest: _Interned[RewriteConfigsRequest] = _Interned()
 
 
 # -- enum ResponseCode
@@ -382,7 +394,7 @@ _E_ResponseCode = {name: member for member, name in _N_ResponseCode.items()}
 
 
 def _dec_ResponseCode(v: _typing.Any) -> ResponseCode:
-    return _typing.cast("ResponseCode", _cs.enum_value(_E_ResponseCode, v, "ResponseCode"))
+    return _typing.cast("ResponseCode", _rv.enum_value(_E_ResponseCode, v, "ResponseCode"))
 
 
 def _hash_ResponseCode(v: ResponseCode, ids: _Ids) -> int:
@@ -402,7 +414,7 @@ _E_MaintenanceMode = {name: member for member, name in _N_MaintenanceMode.items(
 
 
 def _dec_MaintenanceMode(v: _typing.Any) -> MaintenanceMode:
-    return _typing.cast("MaintenanceMode", _cs.enum_value(_E_MaintenanceMode, v, "MaintenanceMode"))
+    return _typing.cast("MaintenanceMode", _rv.enum_value(_E_MaintenanceMode, v, "MaintenanceMode"))
 
 
 def _hash_MaintenanceMode(v: MaintenanceMode, ids: _Ids) -> int:
@@ -420,7 +432,7 @@ _E_Mode = {name: member for member, name in _N_Mode.items()}
 
 
 def _dec_Mode(v: _typing.Any) -> Mode:
-    return _typing.cast("Mode", _cs.enum_value(_E_Mode, v, "Mode"))
+    return _typing.cast("Mode", _rv.enum_value(_E_Mode, v, "Mode"))
 
 
 def _hash_Mode(v: Mode, ids: _Ids) -> int:
@@ -439,7 +451,7 @@ _E_CronCollisionPolicy = {name: member for member, name in _N_CronCollisionPolic
 
 
 def _dec_CronCollisionPolicy(v: _typing.Any) -> CronCollisionPolicy:
-    return _typing.cast("CronCollisionPolicy", _cs.enum_value(_E_CronCollisionPolicy, v, "CronCollisionPolicy"))
+    return _typing.cast("CronCollisionPolicy", _rv.enum_value(_E_CronCollisionPolicy, v, "CronCollisionPolicy"))
 
 
 def _hash_CronCollisionPolicy(v: CronCollisionPolicy, ids: _Ids) -> int:
@@ -469,7 +481,7 @@ _E_ScheduleStatus = {name: member for member, name in _N_ScheduleStatus.items()}
 
 
 def _dec_ScheduleStatus(v: _typing.Any) -> ScheduleStatus:
-    return _typing.cast("ScheduleStatus", _cs.enum_value(_E_ScheduleStatus, v, "ScheduleStatus"))
+    return _typing.cast("ScheduleStatus", _rv.enum_value(_E_ScheduleStatus, v, "ScheduleStatus"))
 
 
 def _hash_ScheduleStatus(v: ScheduleStatus, ids: _Ids) -> int:
@@ -496,7 +508,7 @@ _E_JobUpdateStatus = {name: member for member, name in _N_JobUpdateStatus.items(
 
 
 def _dec_JobUpdateStatus(v: _typing.Any) -> JobUpdateStatus:
-    return _typing.cast("JobUpdateStatus", _cs.enum_value(_E_JobUpdateStatus, v, "JobUpdateStatus"))
+    return _typing.cast("JobUpdateStatus", _rv.enum_value(_E_JobUpdateStatus, v, "JobUpdateStatus"))
 
 
 def _hash_JobUpdateStatus(v: JobUpdateStatus, ids: _Ids) -> int:
@@ -518,7 +530,7 @@ _E_JobUpdateAction = {name: member for member, name in _N_JobUpdateAction.items(
 
 
 def _dec_JobUpdateAction(v: _typing.Any) -> JobUpdateAction:
-    return _typing.cast("JobUpdateAction", _cs.enum_value(_E_JobUpdateAction, v, "JobUpdateAction"))
+    return _typing.cast("JobUpdateAction", _rv.enum_value(_E_JobUpdateAction, v, "JobUpdateAction"))
 
 
 def _hash_JobUpdateAction(v: JobUpdateAction, ids: _Ids) -> int:
@@ -536,7 +548,7 @@ _E_JobUpdatePulseStatus = {name: member for member, name in _N_JobUpdatePulseSta
 
 
 def _dec_JobUpdatePulseStatus(v: _typing.Any) -> JobUpdatePulseStatus:
-    return _typing.cast("JobUpdatePulseStatus", _cs.enum_value(_E_JobUpdatePulseStatus, v, "JobUpdatePulseStatus"))
+    return _typing.cast("JobUpdatePulseStatus", _rv.enum_value(_E_JobUpdatePulseStatus, v, "JobUpdatePulseStatus"))
 
 
 def _hash_JobUpdatePulseStatus(v: JobUpdatePulseStatus, ids: _Ids) -> int:
@@ -545,7 +557,7 @@ def _hash_JobUpdatePulseStatus(v: JobUpdatePulseStatus, ids: _Ids) -> int:
 
 # -- struct Identity
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_Identity = _cs.Shape(
+_SHAPE_Identity = _ms.Shape(
     "Identity",
     (
         "cachedHashCode",
@@ -576,9 +588,9 @@ def _enc_Identity(o: Identity) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -586,21 +598,21 @@ def _enc_Identity(o: Identity) -> str:
 
 def _dec_Identity(d: _typing.Any) -> Identity:
     if d.__class__ is not dict:
-        raise _cs.expected("a Identity object", d)
+        raise _rv.expected("a Identity object", d)
     if tuple(d) not in _SHAPE_Identity.valid:
         _SHAPE_Identity.check(d)
     get = d.get
     o = _new(_B_Identity)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "user"
         v = get("user")
         if v.__class__ is not str and (v is not None or "user" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.user = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -627,7 +639,7 @@ def _hash_Identity(o: Identity, ids: _Ids) -> int:
 
 # -- struct Attribute
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_Attribute = _cs.Shape(
+_SHAPE_Attribute = _ms.Shape(
     "Attribute",
     (
         "cachedHashCode",
@@ -664,9 +676,9 @@ def _enc_Attribute(o: Attribute) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -674,21 +686,21 @@ def _enc_Attribute(o: Attribute) -> str:
 
 def _dec_Attribute(d: _typing.Any) -> Attribute:
     if d.__class__ is not dict:
-        raise _cs.expected("a Attribute object", d)
+        raise _rv.expected("a Attribute object", d)
     if tuple(d) not in _SHAPE_Attribute.valid:
         _SHAPE_Attribute.check(d)
     get = d.get
     o = _new(_B_Attribute)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "name"
         v = get("name")
         if v.__class__ is not str and (v is not None or "name" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.name = v
         field = "values"
         v = _dec_set_string(d["values"])
@@ -719,7 +731,7 @@ def _hash_Attribute(o: Attribute, ids: _Ids) -> int:
 
 # -- struct HostAttributes
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_HostAttributes = _cs.Shape(
+_SHAPE_HostAttributes = _ms.Shape(
     "HostAttributes",
     (
         "cachedHashCode",
@@ -759,19 +771,19 @@ def _enc_HostAttributes(o: HostAttributes) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.attributes):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.attributes):
         _set(o, "_json", text)
     return text
 
 
 def _dec_HostAttributes(d: _typing.Any) -> HostAttributes:
     if d.__class__ is not dict:
-        raise _cs.expected("a HostAttributes object", d)
+        raise _rv.expected("a HostAttributes object", d)
     if tuple(d) not in _SHAPE_HostAttributes.valid:
         _SHAPE_HostAttributes.check(d)
     get = d.get
@@ -783,14 +795,14 @@ def _dec_HostAttributes(d: _typing.Any) -> HostAttributes:
     o = _new(_B_HostAttributes)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "host"
         v = get("host")
         if v.__class__ is not str and (v is not None or "host" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.host = v
         field = "attributes"
         v = _dec_set_Attribute(d["attributes"])
@@ -800,13 +812,13 @@ def _dec_HostAttributes(d: _typing.Any) -> HostAttributes:
         if v is not None or "mode" in d:
             member = _E_MaintenanceMode.get(v) if v.__class__ is str else None
             if member is None:
-                raise _cs.bad_enum(v, "MaintenanceMode")
+                raise _rv.bad_enum(v, "MaintenanceMode")
             v = member
         o.mode = v
         field = "slaveId"
         v = get("slaveId")
         if v.__class__ is not str and (v is not None or "slaveId" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.slaveId = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -840,7 +852,7 @@ def _hash_HostAttributes(o: HostAttributes, ids: _Ids) -> int:
 
 # -- struct ValueConstraint
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_ValueConstraint = _cs.Shape(
+_SHAPE_ValueConstraint = _ms.Shape(
     "ValueConstraint",
     (
         "cachedHashCode",
@@ -879,9 +891,9 @@ def _enc_ValueConstraint(o: ValueConstraint) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -889,20 +901,20 @@ def _enc_ValueConstraint(o: ValueConstraint) -> str:
 
 def _dec_ValueConstraint(d: _typing.Any) -> ValueConstraint:
     if d.__class__ is not dict:
-        raise _cs.expected("a ValueConstraint object", d)
+        raise _rv.expected("a ValueConstraint object", d)
     if tuple(d) not in _SHAPE_ValueConstraint.valid:
         _SHAPE_ValueConstraint.check(d)
     o = _new(_B_ValueConstraint)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "negated"
         v = d["negated"]
         if v.__class__ is not bool:
-            v = _cs.bool_value(v)
+            v = _rv.bool_value(v)
         o.negated = v
         field = "values"
         v = _dec_set_string(d["values"])
@@ -932,7 +944,7 @@ def _hash_ValueConstraint(o: ValueConstraint, ids: _Ids) -> int:
 
 # -- struct LimitConstraint
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_LimitConstraint = _cs.Shape(
+_SHAPE_LimitConstraint = _ms.Shape(
     "LimitConstraint",
     (
         "cachedHashCode",
@@ -967,9 +979,9 @@ def _enc_LimitConstraint(o: LimitConstraint) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -977,20 +989,20 @@ def _enc_LimitConstraint(o: LimitConstraint) -> str:
 
 def _dec_LimitConstraint(d: _typing.Any) -> LimitConstraint:
     if d.__class__ is not dict:
-        raise _cs.expected("a LimitConstraint object", d)
+        raise _rv.expected("a LimitConstraint object", d)
     if tuple(d) not in _SHAPE_LimitConstraint.valid:
         _SHAPE_LimitConstraint.check(d)
     o = _new(_B_LimitConstraint)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "limit"
         v = d["limit"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.limit = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -1033,28 +1045,28 @@ def _enc_TaskConstraint(o: TaskConstraint) -> str:
     try:
         value = encode(o.field_value)
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
-        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+        _set(o, "_json", text if o._jhash and _en.frozen(o.field_value) else (text, epoch))
     return text
 
 
 def _dec_TaskConstraint(d: _typing.Any) -> TaskConstraint:
     if d.__class__ is not dict:
-        raise _cs.expected("a TaskConstraint object", d)
-    if tuple(d) != _cs.UNION_ORDER:
-        _cs.union_shape(d, "TaskConstraint")
+        raise _rv.expected("a TaskConstraint object", d)
+    if tuple(d) != _ms.UNION_ORDER:
+        _ms.union_shape(d, "TaskConstraint")
     jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
-        jhash = _cs.cached_hash(jhash)
+        jhash = _rv.cached_hash(jhash)
     set_field = d["setField"]
     arm = _SETFIELDS_TaskConstraint.get(set_field) if set_field.__class__ is str else None
     value = d["value"]
     if arm is None or value is None:
-        raise _cs.bad_union(set_field, value, _SETFIELDS_TaskConstraint, "TaskConstraint")
+        raise _ms.bad_union(set_field, value, _SETFIELDS_TaskConstraint, "TaskConstraint")
     try:
         value = arm[1](value)
     except _PayloadError as err:
@@ -1085,7 +1097,7 @@ def _hash_TaskConstraint(o: TaskConstraint, ids: _Ids) -> int:
 
 # -- struct Constraint
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_Constraint = _cs.Shape(
+_SHAPE_Constraint = _ms.Shape(
     "Constraint",
     (
         "cachedHashCode",
@@ -1117,11 +1129,11 @@ def _enc_Constraint(o: Constraint) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif o._jhash and (o.constraint is None or o.constraint._json.__class__ is str):
         _set(o, "_json", text)
     return text
@@ -1129,7 +1141,7 @@ def _enc_Constraint(o: Constraint) -> str:
 
 def _dec_Constraint(d: _typing.Any) -> Constraint:
     if d.__class__ is not dict:
-        raise _cs.expected("a Constraint object", d)
+        raise _rv.expected("a Constraint object", d)
     if tuple(d) not in _SHAPE_Constraint.valid:
         _SHAPE_Constraint.check(d)
     get = d.get
@@ -1141,14 +1153,14 @@ def _dec_Constraint(d: _typing.Any) -> Constraint:
     o = _new(_B_Constraint)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "name"
         v = get("name")
         if v.__class__ is not str and (v is not None or "name" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.name = v
         field = "constraint"
         v = get("constraint")
@@ -1184,7 +1196,7 @@ def _hash_Constraint(o: Constraint, ids: _Ids) -> int:
 
 # -- struct Package
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_Package = _cs.Shape(
+_SHAPE_Package = _ms.Shape(
     "Package",
     (
         "cachedHashCode",
@@ -1223,9 +1235,9 @@ def _enc_Package(o: Package) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -1233,31 +1245,31 @@ def _enc_Package(o: Package) -> str:
 
 def _dec_Package(d: _typing.Any) -> Package:
     if d.__class__ is not dict:
-        raise _cs.expected("a Package object", d)
+        raise _rv.expected("a Package object", d)
     if tuple(d) not in _SHAPE_Package.valid:
         _SHAPE_Package.check(d)
     get = d.get
     o = _new(_B_Package)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "role"
         v = get("role")
         if v.__class__ is not str and (v is not None or "role" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.role = v
         field = "name"
         v = get("name")
         if v.__class__ is not str and (v is not None or "name" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.name = v
         field = "version"
         v = d["version"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.version = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -1287,7 +1299,7 @@ def _hash_Package(o: Package, ids: _Ids) -> int:
 
 # -- struct Metadata
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_Metadata = _cs.Shape(
+_SHAPE_Metadata = _ms.Shape(
     "Metadata",
     (
         "cachedHashCode",
@@ -1320,9 +1332,9 @@ def _enc_Metadata(o: Metadata) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -1330,26 +1342,26 @@ def _enc_Metadata(o: Metadata) -> str:
 
 def _dec_Metadata(d: _typing.Any) -> Metadata:
     if d.__class__ is not dict:
-        raise _cs.expected("a Metadata object", d)
+        raise _rv.expected("a Metadata object", d)
     if tuple(d) not in _SHAPE_Metadata.valid:
         _SHAPE_Metadata.check(d)
     get = d.get
     o = _new(_B_Metadata)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "key"
         v = get("key")
         if v.__class__ is not str and (v is not None or "key" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.key = v
         field = "value"
         v = get("value")
         if v.__class__ is not str and (v is not None or "value" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.value = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -1378,7 +1390,7 @@ def _hash_Metadata(o: Metadata, ids: _Ids) -> int:
 
 # -- struct JobKey
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobKey = _cs.Shape(
+_SHAPE_JobKey = _ms.Shape(
     "JobKey",
     (
         "cachedHashCode",
@@ -1413,9 +1425,9 @@ def _enc_JobKey(o: JobKey) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -1423,31 +1435,31 @@ def _enc_JobKey(o: JobKey) -> str:
 
 def _dec_JobKey(d: _typing.Any) -> JobKey:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobKey object", d)
+        raise _rv.expected("a JobKey object", d)
     if tuple(d) not in _SHAPE_JobKey.valid:
         _SHAPE_JobKey.check(d)
     get = d.get
     o = _new(_B_JobKey)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "role"
         v = get("role")
         if v.__class__ is not str and (v is not None or "role" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.role = v
         field = "environment"
         v = get("environment")
         if v.__class__ is not str and (v is not None or "environment" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.environment = v
         field = "name"
         v = get("name")
         if v.__class__ is not str and (v is not None or "name" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.name = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -1495,28 +1507,28 @@ def _enc_LockKey(o: LockKey) -> str:
     try:
         value = encode(o.field_value)
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
-        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+        _set(o, "_json", text if o._jhash and _en.frozen(o.field_value) else (text, epoch))
     return text
 
 
 def _dec_LockKey(d: _typing.Any) -> LockKey:
     if d.__class__ is not dict:
-        raise _cs.expected("a LockKey object", d)
-    if tuple(d) != _cs.UNION_ORDER:
-        _cs.union_shape(d, "LockKey")
+        raise _rv.expected("a LockKey object", d)
+    if tuple(d) != _ms.UNION_ORDER:
+        _ms.union_shape(d, "LockKey")
     jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
-        jhash = _cs.cached_hash(jhash)
+        jhash = _rv.cached_hash(jhash)
     set_field = d["setField"]
     arm = _SETFIELDS_LockKey.get(set_field) if set_field.__class__ is str else None
     value = d["value"]
     if arm is None or value is None:
-        raise _cs.bad_union(set_field, value, _SETFIELDS_LockKey, "LockKey")
+        raise _ms.bad_union(set_field, value, _SETFIELDS_LockKey, "LockKey")
     try:
         value = arm[1](value)
     except _PayloadError as err:
@@ -1547,7 +1559,7 @@ def _hash_LockKey(o: LockKey, ids: _Ids) -> int:
 
 # -- struct Lock
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_Lock = _cs.Shape(
+_SHAPE_Lock = _ms.Shape(
     "Lock",
     (
         "cachedHashCode",
@@ -1589,11 +1601,11 @@ def _enc_Lock(o: Lock) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif o._jhash and (o.key is None or o.key._json.__class__ is str):
         _set(o, "_json", text)
     return text
@@ -1601,7 +1613,7 @@ def _enc_Lock(o: Lock) -> str:
 
 def _dec_Lock(d: _typing.Any) -> Lock:
     if d.__class__ is not dict:
-        raise _cs.expected("a Lock object", d)
+        raise _rv.expected("a Lock object", d)
     if tuple(d) not in _SHAPE_Lock.valid:
         _SHAPE_Lock.check(d)
     get = d.get
@@ -1613,7 +1625,7 @@ def _dec_Lock(d: _typing.Any) -> Lock:
     o = _new(_B_Lock)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -1625,22 +1637,22 @@ def _dec_Lock(d: _typing.Any) -> Lock:
         field = "token"
         v = get("token")
         if v.__class__ is not str and (v is not None or "token" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.token = v
         field = "user"
         v = get("user")
         if v.__class__ is not str and (v is not None or "user" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.user = v
         field = "timestampMs"
         v = d["timestampMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
-            v = _cs.i64_value(v)
+            v = _rv.i64_value(v)
         o.timestampMs = v
         field = "message"
         v = get("message")
         if v.__class__ is not str and (v is not None or "message" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.message = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -1676,7 +1688,7 @@ def _hash_Lock(o: Lock, ids: _Ids) -> int:
 
 # -- struct InstanceKey
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_InstanceKey = _cs.Shape(
+_SHAPE_InstanceKey = _ms.Shape(
     "InstanceKey",
     (
         "cachedHashCode",
@@ -1712,11 +1724,11 @@ def _enc_InstanceKey(o: InstanceKey) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif o._jhash and (o.jobKey is None or o.jobKey._json.__class__ is str):
         _set(o, "_json", text)
     return text
@@ -1724,7 +1736,7 @@ def _enc_InstanceKey(o: InstanceKey) -> str:
 
 def _dec_InstanceKey(d: _typing.Any) -> InstanceKey:
     if d.__class__ is not dict:
-        raise _cs.expected("a InstanceKey object", d)
+        raise _rv.expected("a InstanceKey object", d)
     if tuple(d) not in _SHAPE_InstanceKey.valid:
         _SHAPE_InstanceKey.check(d)
     get = d.get
@@ -1736,7 +1748,7 @@ def _dec_InstanceKey(d: _typing.Any) -> InstanceKey:
     o = _new(_B_InstanceKey)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -1748,7 +1760,7 @@ def _dec_InstanceKey(d: _typing.Any) -> InstanceKey:
         field = "instanceId"
         v = d["instanceId"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.instanceId = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -1778,7 +1790,7 @@ def _hash_InstanceKey(o: InstanceKey, ids: _Ids) -> int:
 
 # -- struct ExecutorConfig
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_ExecutorConfig = _cs.Shape(
+_SHAPE_ExecutorConfig = _ms.Shape(
     "ExecutorConfig",
     (
         "cachedHashCode",
@@ -1811,9 +1823,9 @@ def _enc_ExecutorConfig(o: ExecutorConfig) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -1821,26 +1833,26 @@ def _enc_ExecutorConfig(o: ExecutorConfig) -> str:
 
 def _dec_ExecutorConfig(d: _typing.Any) -> ExecutorConfig:
     if d.__class__ is not dict:
-        raise _cs.expected("a ExecutorConfig object", d)
+        raise _rv.expected("a ExecutorConfig object", d)
     if tuple(d) not in _SHAPE_ExecutorConfig.valid:
         _SHAPE_ExecutorConfig.check(d)
     get = d.get
     o = _new(_B_ExecutorConfig)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "name"
         v = get("name")
         if v.__class__ is not str and (v is not None or "name" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.name = v
         field = "data"
         v = get("data")
         if v.__class__ is not str and (v is not None or "data" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.data = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -1869,7 +1881,7 @@ def _hash_ExecutorConfig(o: ExecutorConfig, ids: _Ids) -> int:
 
 # -- struct Volume
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_Volume = _cs.Shape(
+_SHAPE_Volume = _ms.Shape(
     "Volume",
     (
         "cachedHashCode",
@@ -1904,9 +1916,9 @@ def _enc_Volume(o: Volume) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -1914,33 +1926,33 @@ def _enc_Volume(o: Volume) -> str:
 
 def _dec_Volume(d: _typing.Any) -> Volume:
     if d.__class__ is not dict:
-        raise _cs.expected("a Volume object", d)
+        raise _rv.expected("a Volume object", d)
     if tuple(d) not in _SHAPE_Volume.valid:
         _SHAPE_Volume.check(d)
     get = d.get
     o = _new(_B_Volume)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "containerPath"
         v = get("containerPath")
         if v.__class__ is not str and (v is not None or "containerPath" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.containerPath = v
         field = "hostPath"
         v = get("hostPath")
         if v.__class__ is not str and (v is not None or "hostPath" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.hostPath = v
         field = "mode"
         v = get("mode")
         if v is not None or "mode" in d:
             member = _E_Mode.get(v) if v.__class__ is str else None
             if member is None:
-                raise _cs.bad_enum(v, "Mode")
+                raise _rv.bad_enum(v, "Mode")
             v = member
         o.mode = v
     except _PayloadError as err:
@@ -1972,7 +1984,7 @@ def _hash_Volume(o: Volume, ids: _Ids) -> int:
 
 # -- struct DockerImage
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_DockerImage = _cs.Shape(
+_SHAPE_DockerImage = _ms.Shape(
     "DockerImage",
     (
         "cachedHashCode",
@@ -2005,9 +2017,9 @@ def _enc_DockerImage(o: DockerImage) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -2015,26 +2027,26 @@ def _enc_DockerImage(o: DockerImage) -> str:
 
 def _dec_DockerImage(d: _typing.Any) -> DockerImage:
     if d.__class__ is not dict:
-        raise _cs.expected("a DockerImage object", d)
+        raise _rv.expected("a DockerImage object", d)
     if tuple(d) not in _SHAPE_DockerImage.valid:
         _SHAPE_DockerImage.check(d)
     get = d.get
     o = _new(_B_DockerImage)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "name"
         v = get("name")
         if v.__class__ is not str and (v is not None or "name" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.name = v
         field = "tag"
         v = get("tag")
         if v.__class__ is not str and (v is not None or "tag" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.tag = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -2063,7 +2075,7 @@ def _hash_DockerImage(o: DockerImage, ids: _Ids) -> int:
 
 # -- struct AppcImage
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_AppcImage = _cs.Shape(
+_SHAPE_AppcImage = _ms.Shape(
     "AppcImage",
     (
         "cachedHashCode",
@@ -2096,9 +2108,9 @@ def _enc_AppcImage(o: AppcImage) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -2106,26 +2118,26 @@ def _enc_AppcImage(o: AppcImage) -> str:
 
 def _dec_AppcImage(d: _typing.Any) -> AppcImage:
     if d.__class__ is not dict:
-        raise _cs.expected("a AppcImage object", d)
+        raise _rv.expected("a AppcImage object", d)
     if tuple(d) not in _SHAPE_AppcImage.valid:
         _SHAPE_AppcImage.check(d)
     get = d.get
     o = _new(_B_AppcImage)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "name"
         v = get("name")
         if v.__class__ is not str and (v is not None or "name" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.name = v
         field = "imageId"
         v = get("imageId")
         if v.__class__ is not str and (v is not None or "imageId" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.imageId = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -2171,28 +2183,28 @@ def _enc_Image(o: Image) -> str:
     try:
         value = encode(o.field_value)
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
-        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+        _set(o, "_json", text if o._jhash and _en.frozen(o.field_value) else (text, epoch))
     return text
 
 
 def _dec_Image(d: _typing.Any) -> Image:
     if d.__class__ is not dict:
-        raise _cs.expected("a Image object", d)
-    if tuple(d) != _cs.UNION_ORDER:
-        _cs.union_shape(d, "Image")
+        raise _rv.expected("a Image object", d)
+    if tuple(d) != _ms.UNION_ORDER:
+        _ms.union_shape(d, "Image")
     jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
-        jhash = _cs.cached_hash(jhash)
+        jhash = _rv.cached_hash(jhash)
     set_field = d["setField"]
     arm = _SETFIELDS_Image.get(set_field) if set_field.__class__ is str else None
     value = d["value"]
     if arm is None or value is None:
-        raise _cs.bad_union(set_field, value, _SETFIELDS_Image, "Image")
+        raise _ms.bad_union(set_field, value, _SETFIELDS_Image, "Image")
     try:
         value = arm[1](value)
     except _PayloadError as err:
@@ -2223,7 +2235,7 @@ def _hash_Image(o: Image, ids: _Ids) -> int:
 
 # -- struct MesosContainer
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_MesosContainer = _cs.Shape(
+_SHAPE_MesosContainer = _ms.Shape(
     "MesosContainer",
     (
         "cachedHashCode",
@@ -2253,11 +2265,11 @@ def _enc_MesosContainer(o: MesosContainer) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif o._jhash and (o.image is None or o.image._json.__class__ is str):
         _set(o, "_json", text)
     return text
@@ -2265,7 +2277,7 @@ def _enc_MesosContainer(o: MesosContainer) -> str:
 
 def _dec_MesosContainer(d: _typing.Any) -> MesosContainer:
     if d.__class__ is not dict:
-        raise _cs.expected("a MesosContainer object", d)
+        raise _rv.expected("a MesosContainer object", d)
     if tuple(d) not in _SHAPE_MesosContainer.valid:
         _SHAPE_MesosContainer.check(d)
     get = d.get
@@ -2277,7 +2289,7 @@ def _dec_MesosContainer(d: _typing.Any) -> MesosContainer:
     o = _new(_B_MesosContainer)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -2313,7 +2325,7 @@ def _hash_MesosContainer(o: MesosContainer, ids: _Ids) -> int:
 
 # -- struct DockerParameter
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_DockerParameter = _cs.Shape(
+_SHAPE_DockerParameter = _ms.Shape(
     "DockerParameter",
     (
         "cachedHashCode",
@@ -2346,9 +2358,9 @@ def _enc_DockerParameter(o: DockerParameter) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -2356,26 +2368,26 @@ def _enc_DockerParameter(o: DockerParameter) -> str:
 
 def _dec_DockerParameter(d: _typing.Any) -> DockerParameter:
     if d.__class__ is not dict:
-        raise _cs.expected("a DockerParameter object", d)
+        raise _rv.expected("a DockerParameter object", d)
     if tuple(d) not in _SHAPE_DockerParameter.valid:
         _SHAPE_DockerParameter.check(d)
     get = d.get
     o = _new(_B_DockerParameter)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "name"
         v = get("name")
         if v.__class__ is not str and (v is not None or "name" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.name = v
         field = "value"
         v = get("value")
         if v.__class__ is not str and (v is not None or "value" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.value = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -2404,7 +2416,7 @@ def _hash_DockerParameter(o: DockerParameter, ids: _Ids) -> int:
 
 # -- struct DockerContainer
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_DockerContainer = _cs.Shape(
+_SHAPE_DockerContainer = _ms.Shape(
     "DockerContainer",
     (
         "cachedHashCode",
@@ -2440,19 +2452,19 @@ def _enc_DockerContainer(o: DockerContainer) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.parameters):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.parameters):
         _set(o, "_json", text)
     return text
 
 
 def _dec_DockerContainer(d: _typing.Any) -> DockerContainer:
     if d.__class__ is not dict:
-        raise _cs.expected("a DockerContainer object", d)
+        raise _rv.expected("a DockerContainer object", d)
     if tuple(d) not in _SHAPE_DockerContainer.valid:
         _SHAPE_DockerContainer.check(d)
     get = d.get
@@ -2464,14 +2476,14 @@ def _dec_DockerContainer(d: _typing.Any) -> DockerContainer:
     o = _new(_B_DockerContainer)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "image"
         v = get("image")
         if v.__class__ is not str and (v is not None or "image" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.image = v
         field = "parameters"
         v = _dec_list_DockerParameter(d["parameters"])
@@ -2521,28 +2533,28 @@ def _enc_Container(o: Container) -> str:
     try:
         value = encode(o.field_value)
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
-        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+        _set(o, "_json", text if o._jhash and _en.frozen(o.field_value) else (text, epoch))
     return text
 
 
 def _dec_Container(d: _typing.Any) -> Container:
     if d.__class__ is not dict:
-        raise _cs.expected("a Container object", d)
-    if tuple(d) != _cs.UNION_ORDER:
-        _cs.union_shape(d, "Container")
+        raise _rv.expected("a Container object", d)
+    if tuple(d) != _ms.UNION_ORDER:
+        _ms.union_shape(d, "Container")
     jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
-        jhash = _cs.cached_hash(jhash)
+        jhash = _rv.cached_hash(jhash)
     set_field = d["setField"]
     arm = _SETFIELDS_Container.get(set_field) if set_field.__class__ is str else None
     value = d["value"]
     if arm is None or value is None:
-        raise _cs.bad_union(set_field, value, _SETFIELDS_Container, "Container")
+        raise _ms.bad_union(set_field, value, _SETFIELDS_Container, "Container")
     try:
         value = arm[1](value)
     except _PayloadError as err:
@@ -2590,28 +2602,28 @@ def _enc_Resource(o: Resource) -> str:
     try:
         value = encode(o.field_value)
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
-        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+        _set(o, "_json", text if o._jhash and _en.frozen(o.field_value) else (text, epoch))
     return text
 
 
 def _dec_Resource(d: _typing.Any) -> Resource:
     if d.__class__ is not dict:
-        raise _cs.expected("a Resource object", d)
-    if tuple(d) != _cs.UNION_ORDER:
-        _cs.union_shape(d, "Resource")
+        raise _rv.expected("a Resource object", d)
+    if tuple(d) != _ms.UNION_ORDER:
+        _ms.union_shape(d, "Resource")
     jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
-        jhash = _cs.cached_hash(jhash)
+        jhash = _rv.cached_hash(jhash)
     set_field = d["setField"]
     arm = _SETFIELDS_Resource.get(set_field) if set_field.__class__ is str else None
     value = d["value"]
     if arm is None or value is None:
-        raise _cs.bad_union(set_field, value, _SETFIELDS_Resource, "Resource")
+        raise _ms.bad_union(set_field, value, _SETFIELDS_Resource, "Resource")
     try:
         value = arm[1](value)
     except _PayloadError as err:
@@ -2642,7 +2654,7 @@ def _hash_Resource(o: Resource, ids: _Ids) -> int:
 
 # -- struct TaskConfig
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_TaskConfig = _cs.Shape(
+_SHAPE_TaskConfig = _ms.Shape(
     "TaskConfig",
     (
         "cachedHashCode",
@@ -2732,19 +2744,19 @@ def _enc_TaskConfig(o: TaskConfig) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif (
         o._jhash
         and (o.job is None or o.job._json.__class__ is str)
         and (o.owner is None or o.owner._json.__class__ is str)
-        and _cs.frozen(o.resources)
-        and _cs.frozen(o.constraints)
+        and _en.frozen(o.resources)
+        and _en.frozen(o.constraints)
         and (o.executorConfig is None or o.executorConfig._json.__class__ is str)
-        and _cs.frozen(o.metadata)
+        and _en.frozen(o.metadata)
         and (o.container is None or o.container._json.__class__ is str)
     ):
         _set(o, "_json", text)
@@ -2753,7 +2765,7 @@ def _enc_TaskConfig(o: TaskConfig) -> str:
 
 def _dec_TaskConfig(d: _typing.Any) -> TaskConfig:
     if d.__class__ is not dict:
-        raise _cs.expected("a TaskConfig object", d)
+        raise _rv.expected("a TaskConfig object", d)
     if tuple(d) not in _SHAPE_TaskConfig.valid:
         _SHAPE_TaskConfig.check(d)
     get = d.get
@@ -2765,7 +2777,7 @@ def _dec_TaskConfig(d: _typing.Any) -> TaskConfig:
     o = _new(_B_TaskConfig)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -2782,42 +2794,42 @@ def _dec_TaskConfig(d: _typing.Any) -> TaskConfig:
         field = "isService"
         v = d["isService"]
         if v.__class__ is not bool:
-            v = _cs.bool_value(v)
+            v = _rv.bool_value(v)
         o.isService = v
         field = "numCpus"
         v = d["numCpus"]
-        if v.__class__ is not float or not -_cs.LOSSLESS_DOUBLE < v < _cs.LOSSLESS_DOUBLE:
-            v = _cs.double_value(v)
+        if v.__class__ is not float or not -_rv.LOSSLESS_DOUBLE < v < _rv.LOSSLESS_DOUBLE:
+            v = _rv.double_value(v)
         o.numCpus = v
         field = "ramMb"
         v = d["ramMb"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
-            v = _cs.i64_value(v)
+            v = _rv.i64_value(v)
         o.ramMb = v
         field = "diskMb"
         v = d["diskMb"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
-            v = _cs.i64_value(v)
+            v = _rv.i64_value(v)
         o.diskMb = v
         field = "priority"
         v = d["priority"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.priority = v
         field = "maxTaskFailures"
         v = d["maxTaskFailures"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.maxTaskFailures = v
         field = "production"
         v = d["production"]
         if v.__class__ is not bool:
-            v = _cs.bool_value(v)
+            v = _rv.bool_value(v)
         o.production = v
         field = "tier"
         v = get("tier")
         if v.__class__ is not str and (v is not None or "tier" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.tier = v
         field = "resources"
         v = _dec_set_Resource(d["resources"])
@@ -2834,7 +2846,7 @@ def _dec_TaskConfig(d: _typing.Any) -> TaskConfig:
         field = "contactEmail"
         v = get("contactEmail")
         if v.__class__ is not str and (v is not None or "contactEmail" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.contactEmail = v
         field = "executorConfig"
         v = get("executorConfig")
@@ -2898,7 +2910,7 @@ def _hash_TaskConfig(o: TaskConfig, ids: _Ids) -> int:
 
 # -- struct ResourceAggregate
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_ResourceAggregate = _cs.Shape(
+_SHAPE_ResourceAggregate = _ms.Shape(
     "ResourceAggregate",
     (
         "cachedHashCode",
@@ -2944,19 +2956,19 @@ def _enc_ResourceAggregate(o: ResourceAggregate) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.resources):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.resources):
         _set(o, "_json", text)
     return text
 
 
 def _dec_ResourceAggregate(d: _typing.Any) -> ResourceAggregate:
     if d.__class__ is not dict:
-        raise _cs.expected("a ResourceAggregate object", d)
+        raise _rv.expected("a ResourceAggregate object", d)
     if tuple(d) not in _SHAPE_ResourceAggregate.valid:
         _SHAPE_ResourceAggregate.check(d)
     key = _INTERNED_ResourceAggregate.key(d)
@@ -2967,24 +2979,24 @@ def _dec_ResourceAggregate(d: _typing.Any) -> ResourceAggregate:
     o = _new(_B_ResourceAggregate)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "numCpus"
         v = d["numCpus"]
-        if v.__class__ is not float or not -_cs.LOSSLESS_DOUBLE < v < _cs.LOSSLESS_DOUBLE:
-            v = _cs.double_value(v)
+        if v.__class__ is not float or not -_rv.LOSSLESS_DOUBLE < v < _rv.LOSSLESS_DOUBLE:
+            v = _rv.double_value(v)
         o.numCpus = v
         field = "ramMb"
         v = d["ramMb"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
-            v = _cs.i64_value(v)
+            v = _rv.i64_value(v)
         o.ramMb = v
         field = "diskMb"
         v = d["diskMb"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
-            v = _cs.i64_value(v)
+            v = _rv.i64_value(v)
         o.diskMb = v
         field = "resources"
         v = _dec_set_Resource(d["resources"])
@@ -3018,7 +3030,7 @@ def _hash_ResourceAggregate(o: ResourceAggregate, ids: _Ids) -> int:
 
 # -- struct JobConfiguration
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobConfiguration = _cs.Shape(
+_SHAPE_JobConfiguration = _ms.Shape(
     "JobConfiguration",
     (
         "cachedHashCode",
@@ -3064,11 +3076,11 @@ def _enc_JobConfiguration(o: JobConfiguration) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif (
         o._jhash
         and (o.key is None or o.key._json.__class__ is str)
@@ -3081,7 +3093,7 @@ def _enc_JobConfiguration(o: JobConfiguration) -> str:
 
 def _dec_JobConfiguration(d: _typing.Any) -> JobConfiguration:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobConfiguration object", d)
+        raise _rv.expected("a JobConfiguration object", d)
     if tuple(d) not in _SHAPE_JobConfiguration.valid:
         _SHAPE_JobConfiguration.check(d)
     get = d.get
@@ -3093,7 +3105,7 @@ def _dec_JobConfiguration(d: _typing.Any) -> JobConfiguration:
     o = _new(_B_JobConfiguration)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -3110,14 +3122,14 @@ def _dec_JobConfiguration(d: _typing.Any) -> JobConfiguration:
         field = "cronSchedule"
         v = get("cronSchedule")
         if v.__class__ is not str and (v is not None or "cronSchedule" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.cronSchedule = v
         field = "cronCollisionPolicy"
         v = get("cronCollisionPolicy")
         if v is not None or "cronCollisionPolicy" in d:
             member = _E_CronCollisionPolicy.get(v) if v.__class__ is str else None
             if member is None:
-                raise _cs.bad_enum(v, "CronCollisionPolicy")
+                raise _rv.bad_enum(v, "CronCollisionPolicy")
             v = member
         o.cronCollisionPolicy = v
         field = "taskConfig"
@@ -3128,7 +3140,7 @@ def _dec_JobConfiguration(d: _typing.Any) -> JobConfiguration:
         field = "instanceCount"
         v = d["instanceCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.instanceCount = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -3166,7 +3178,7 @@ def _hash_JobConfiguration(o: JobConfiguration, ids: _Ids) -> int:
 
 # -- struct JobStats
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobStats = _cs.Shape(
+_SHAPE_JobStats = _ms.Shape(
     "JobStats",
     (
         "cachedHashCode",
@@ -3213,9 +3225,9 @@ def _enc_JobStats(o: JobStats) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -3223,35 +3235,35 @@ def _enc_JobStats(o: JobStats) -> str:
 
 def _dec_JobStats(d: _typing.Any) -> JobStats:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobStats object", d)
+        raise _rv.expected("a JobStats object", d)
     if tuple(d) not in _SHAPE_JobStats.valid:
         _SHAPE_JobStats.check(d)
     o = _new(_B_JobStats)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "activeTaskCount"
         v = d["activeTaskCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.activeTaskCount = v
         field = "finishedTaskCount"
         v = d["finishedTaskCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.finishedTaskCount = v
         field = "failedTaskCount"
         v = d["failedTaskCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.failedTaskCount = v
         field = "pendingTaskCount"
         v = d["pendingTaskCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.pendingTaskCount = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -3280,7 +3292,7 @@ def _hash_JobStats(o: JobStats, ids: _Ids) -> int:
 
 # -- struct JobSummary
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobSummary = _cs.Shape(
+_SHAPE_JobSummary = _ms.Shape(
     "JobSummary",
     (
         "cachedHashCode",
@@ -3318,11 +3330,11 @@ def _enc_JobSummary(o: JobSummary) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif (
         o._jhash
         and (o.job is None or o.job._json.__class__ is str)
@@ -3334,7 +3346,7 @@ def _enc_JobSummary(o: JobSummary) -> str:
 
 def _dec_JobSummary(d: _typing.Any) -> JobSummary:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobSummary object", d)
+        raise _rv.expected("a JobSummary object", d)
     if tuple(d) not in _SHAPE_JobSummary.valid:
         _SHAPE_JobSummary.check(d)
     get = d.get
@@ -3346,7 +3358,7 @@ def _dec_JobSummary(d: _typing.Any) -> JobSummary:
     o = _new(_B_JobSummary)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -3363,7 +3375,7 @@ def _dec_JobSummary(d: _typing.Any) -> JobSummary:
         field = "nextCronRunMs"
         v = d["nextCronRunMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
-            v = _cs.i64_value(v)
+            v = _rv.i64_value(v)
         o.nextCronRunMs = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -3395,7 +3407,7 @@ def _hash_JobSummary(o: JobSummary, ids: _Ids) -> int:
 
 # -- struct Range
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_Range = _cs.Shape(
+_SHAPE_Range = _ms.Shape(
     "Range",
     (
         "cachedHashCode",
@@ -3434,9 +3446,9 @@ def _enc_Range(o: Range) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -3444,25 +3456,25 @@ def _enc_Range(o: Range) -> str:
 
 def _dec_Range(d: _typing.Any) -> Range:
     if d.__class__ is not dict:
-        raise _cs.expected("a Range object", d)
+        raise _rv.expected("a Range object", d)
     if tuple(d) not in _SHAPE_Range.valid:
         _SHAPE_Range.check(d)
     o = _new(_B_Range)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "first"
         v = d["first"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.first = v
         field = "last"
         v = d["last"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.last = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -3489,7 +3501,7 @@ def _hash_Range(o: Range, ids: _Ids) -> int:
 
 # -- struct ConfigGroup
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_ConfigGroup = _cs.Shape(
+_SHAPE_ConfigGroup = _ms.Shape(
     "ConfigGroup",
     (
         "cachedHashCode",
@@ -3525,19 +3537,19 @@ def _enc_ConfigGroup(o: ConfigGroup) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and (o.config is None or o.config._json.__class__ is str) and _cs.frozen(o.instances):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and (o.config is None or o.config._json.__class__ is str) and _en.frozen(o.instances):
         _set(o, "_json", text)
     return text
 
 
 def _dec_ConfigGroup(d: _typing.Any) -> ConfigGroup:
     if d.__class__ is not dict:
-        raise _cs.expected("a ConfigGroup object", d)
+        raise _rv.expected("a ConfigGroup object", d)
     if tuple(d) not in _SHAPE_ConfigGroup.valid:
         _SHAPE_ConfigGroup.check(d)
     get = d.get
@@ -3549,7 +3561,7 @@ def _dec_ConfigGroup(d: _typing.Any) -> ConfigGroup:
     o = _new(_B_ConfigGroup)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -3589,7 +3601,7 @@ def _hash_ConfigGroup(o: ConfigGroup, ids: _Ids) -> int:
 
 # -- struct ConfigSummary
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_ConfigSummary = _cs.Shape(
+_SHAPE_ConfigSummary = _ms.Shape(
     "ConfigSummary",
     (
         "cachedHashCode",
@@ -3625,19 +3637,19 @@ def _enc_ConfigSummary(o: ConfigSummary) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and (o.key is None or o.key._json.__class__ is str) and _cs.frozen(o.groups):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and (o.key is None or o.key._json.__class__ is str) and _en.frozen(o.groups):
         _set(o, "_json", text)
     return text
 
 
 def _dec_ConfigSummary(d: _typing.Any) -> ConfigSummary:
     if d.__class__ is not dict:
-        raise _cs.expected("a ConfigSummary object", d)
+        raise _rv.expected("a ConfigSummary object", d)
     if tuple(d) not in _SHAPE_ConfigSummary.valid:
         _SHAPE_ConfigSummary.check(d)
     get = d.get
@@ -3649,7 +3661,7 @@ def _dec_ConfigSummary(d: _typing.Any) -> ConfigSummary:
     o = _new(_B_ConfigSummary)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -3689,7 +3701,7 @@ def _hash_ConfigSummary(o: ConfigSummary, ids: _Ids) -> int:
 
 # -- struct PopulateJobResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_PopulateJobResult = _cs.Shape(
+_SHAPE_PopulateJobResult = _ms.Shape(
     "PopulateJobResult",
     (
         "cachedHashCode",
@@ -3719,11 +3731,11 @@ def _enc_PopulateJobResult(o: PopulateJobResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif o._jhash and (o.taskConfig is None or o.taskConfig._json.__class__ is str):
         _set(o, "_json", text)
     return text
@@ -3731,7 +3743,7 @@ def _enc_PopulateJobResult(o: PopulateJobResult) -> str:
 
 def _dec_PopulateJobResult(d: _typing.Any) -> PopulateJobResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a PopulateJobResult object", d)
+        raise _rv.expected("a PopulateJobResult object", d)
     if tuple(d) not in _SHAPE_PopulateJobResult.valid:
         _SHAPE_PopulateJobResult.check(d)
     get = d.get
@@ -3743,7 +3755,7 @@ def _dec_PopulateJobResult(d: _typing.Any) -> PopulateJobResult:
     o = _new(_B_PopulateJobResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -3779,7 +3791,7 @@ def _hash_PopulateJobResult(o: PopulateJobResult, ids: _Ids) -> int:
 
 # -- struct GetQuotaResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_GetQuotaResult = _cs.Shape(
+_SHAPE_GetQuotaResult = _ms.Shape(
     "GetQuotaResult",
     (
         "cachedHashCode",
@@ -3825,11 +3837,11 @@ def _enc_GetQuotaResult(o: GetQuotaResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif (
         o._jhash
         and (o.quota is None or o.quota._json.__class__ is str)
@@ -3844,7 +3856,7 @@ def _enc_GetQuotaResult(o: GetQuotaResult) -> str:
 
 def _dec_GetQuotaResult(d: _typing.Any) -> GetQuotaResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a GetQuotaResult object", d)
+        raise _rv.expected("a GetQuotaResult object", d)
     if tuple(d) not in _SHAPE_GetQuotaResult.valid:
         _SHAPE_GetQuotaResult.check(d)
     get = d.get
@@ -3856,7 +3868,7 @@ def _dec_GetQuotaResult(d: _typing.Any) -> GetQuotaResult:
     o = _new(_B_GetQuotaResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -3929,7 +3941,7 @@ def _hash_GetQuotaResult(o: GetQuotaResult, ids: _Ids) -> int:
 
 # -- struct TaskEvent
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_TaskEvent = _cs.Shape(
+_SHAPE_TaskEvent = _ms.Shape(
     "TaskEvent",
     (
         "cachedHashCode",
@@ -3970,9 +3982,9 @@ def _enc_TaskEvent(o: TaskEvent) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -3980,39 +3992,39 @@ def _enc_TaskEvent(o: TaskEvent) -> str:
 
 def _dec_TaskEvent(d: _typing.Any) -> TaskEvent:
     if d.__class__ is not dict:
-        raise _cs.expected("a TaskEvent object", d)
+        raise _rv.expected("a TaskEvent object", d)
     if tuple(d) not in _SHAPE_TaskEvent.valid:
         _SHAPE_TaskEvent.check(d)
     get = d.get
     o = _new(_B_TaskEvent)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "timestamp"
         v = d["timestamp"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
-            v = _cs.i64_value(v)
+            v = _rv.i64_value(v)
         o.timestamp = v
         field = "status"
         v = get("status")
         if v is not None or "status" in d:
             member = _E_ScheduleStatus.get(v) if v.__class__ is str else None
             if member is None:
-                raise _cs.bad_enum(v, "ScheduleStatus")
+                raise _rv.bad_enum(v, "ScheduleStatus")
             v = member
         o.status = v
         field = "message"
         v = get("message")
         if v.__class__ is not str and (v is not None or "message" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.message = v
         field = "scheduler"
         v = get("scheduler")
         if v.__class__ is not str and (v is not None or "scheduler" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.scheduler = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -4044,7 +4056,7 @@ def _hash_TaskEvent(o: TaskEvent, ids: _Ids) -> int:
 
 # -- struct AssignedTask
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_AssignedTask = _cs.Shape(
+_SHAPE_AssignedTask = _ms.Shape(
     "AssignedTask",
     (
         "cachedHashCode",
@@ -4090,11 +4102,11 @@ def _enc_AssignedTask(o: AssignedTask) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif o._jhash and (o.task is None or o.task._json.__class__ is str):
         _set(o, "_json", text)
     return text
@@ -4102,7 +4114,7 @@ def _enc_AssignedTask(o: AssignedTask) -> str:
 
 def _dec_AssignedTask(d: _typing.Any) -> AssignedTask:
     if d.__class__ is not dict:
-        raise _cs.expected("a AssignedTask object", d)
+        raise _rv.expected("a AssignedTask object", d)
     if tuple(d) not in _SHAPE_AssignedTask.valid:
         _SHAPE_AssignedTask.check(d)
     get = d.get
@@ -4114,24 +4126,24 @@ def _dec_AssignedTask(d: _typing.Any) -> AssignedTask:
     o = _new(_B_AssignedTask)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "taskId"
         v = get("taskId")
         if v.__class__ is not str and (v is not None or "taskId" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.taskId = v
         field = "slaveId"
         v = get("slaveId")
         if v.__class__ is not str and (v is not None or "slaveId" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.slaveId = v
         field = "slaveHost"
         v = get("slaveHost")
         if v.__class__ is not str and (v is not None or "slaveHost" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.slaveHost = v
         field = "task"
         v = get("task")
@@ -4144,7 +4156,7 @@ def _dec_AssignedTask(d: _typing.Any) -> AssignedTask:
         field = "instanceId"
         v = d["instanceId"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.instanceId = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -4181,7 +4193,7 @@ def _hash_AssignedTask(o: AssignedTask, ids: _Ids) -> int:
 
 # -- struct ScheduledTask
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_ScheduledTask = _cs.Shape(
+_SHAPE_ScheduledTask = _ms.Shape(
     "ScheduledTask",
     (
         "cachedHashCode",
@@ -4225,19 +4237,19 @@ def _enc_ScheduledTask(o: ScheduledTask) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and (o.assignedTask is None or o.assignedTask._json.__class__ is str) and _cs.frozen(o.taskEvents):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and (o.assignedTask is None or o.assignedTask._json.__class__ is str) and _en.frozen(o.taskEvents):
         _set(o, "_json", text)
     return text
 
 
 def _dec_ScheduledTask(d: _typing.Any) -> ScheduledTask:
     if d.__class__ is not dict:
-        raise _cs.expected("a ScheduledTask object", d)
+        raise _rv.expected("a ScheduledTask object", d)
     if tuple(d) not in _SHAPE_ScheduledTask.valid:
         _SHAPE_ScheduledTask.check(d)
     get = d.get
@@ -4249,7 +4261,7 @@ def _dec_ScheduledTask(d: _typing.Any) -> ScheduledTask:
     o = _new(_B_ScheduledTask)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -4263,13 +4275,13 @@ def _dec_ScheduledTask(d: _typing.Any) -> ScheduledTask:
         if v is not None or "status" in d:
             member = _E_ScheduleStatus.get(v) if v.__class__ is str else None
             if member is None:
-                raise _cs.bad_enum(v, "ScheduleStatus")
+                raise _rv.bad_enum(v, "ScheduleStatus")
             v = member
         o.status = v
         field = "failureCount"
         v = d["failureCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.failureCount = v
         field = "taskEvents"
         v = _dec_list_TaskEvent(d["taskEvents"])
@@ -4277,7 +4289,7 @@ def _dec_ScheduledTask(d: _typing.Any) -> ScheduledTask:
         field = "ancestorId"
         v = get("ancestorId")
         if v.__class__ is not str and (v is not None or "ancestorId" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.ancestorId = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -4312,7 +4324,7 @@ def _hash_ScheduledTask(o: ScheduledTask, ids: _Ids) -> int:
 
 # -- struct ScheduleStatusResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_ScheduleStatusResult = _cs.Shape(
+_SHAPE_ScheduleStatusResult = _ms.Shape(
     "ScheduleStatusResult",
     (
         "cachedHashCode",
@@ -4346,19 +4358,19 @@ def _enc_ScheduleStatusResult(o: ScheduleStatusResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.tasks):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.tasks):
         _set(o, "_json", text)
     return text
 
 
 def _dec_ScheduleStatusResult(d: _typing.Any) -> ScheduleStatusResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a ScheduleStatusResult object", d)
+        raise _rv.expected("a ScheduleStatusResult object", d)
     if tuple(d) not in _SHAPE_ScheduleStatusResult.valid:
         _SHAPE_ScheduleStatusResult.check(d)
     key = _INTERNED_ScheduleStatusResult.key(d)
@@ -4369,7 +4381,7 @@ def _dec_ScheduleStatusResult(d: _typing.Any) -> ScheduleStatusResult:
     o = _new(_B_ScheduleStatusResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -4402,7 +4414,7 @@ def _hash_ScheduleStatusResult(o: ScheduleStatusResult, ids: _Ids) -> int:
 
 # -- struct GetJobsResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_GetJobsResult = _cs.Shape(
+_SHAPE_GetJobsResult = _ms.Shape(
     "GetJobsResult",
     (
         "cachedHashCode",
@@ -4436,19 +4448,19 @@ def _enc_GetJobsResult(o: GetJobsResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.configs):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.configs):
         _set(o, "_json", text)
     return text
 
 
 def _dec_GetJobsResult(d: _typing.Any) -> GetJobsResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a GetJobsResult object", d)
+        raise _rv.expected("a GetJobsResult object", d)
     if tuple(d) not in _SHAPE_GetJobsResult.valid:
         _SHAPE_GetJobsResult.check(d)
     key = _INTERNED_GetJobsResult.key(d)
@@ -4459,7 +4471,7 @@ def _dec_GetJobsResult(d: _typing.Any) -> GetJobsResult:
     o = _new(_B_GetJobsResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -4492,7 +4504,7 @@ def _hash_GetJobsResult(o: GetJobsResult, ids: _Ids) -> int:
 
 # -- struct TaskQuery
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_TaskQuery = _cs.Shape(
+_SHAPE_TaskQuery = _ms.Shape(
     "TaskQuery",
     (
         "cachedHashCode",
@@ -4556,19 +4568,19 @@ def _enc_TaskQuery(o: TaskQuery) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.jobKeys):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.jobKeys):
         _set(o, "_json", text)
     return text
 
 
 def _dec_TaskQuery(d: _typing.Any) -> TaskQuery:
     if d.__class__ is not dict:
-        raise _cs.expected("a TaskQuery object", d)
+        raise _rv.expected("a TaskQuery object", d)
     if tuple(d) not in _SHAPE_TaskQuery.valid:
         _SHAPE_TaskQuery.check(d)
     get = d.get
@@ -4580,24 +4592,24 @@ def _dec_TaskQuery(d: _typing.Any) -> TaskQuery:
     o = _new(_B_TaskQuery)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "role"
         v = get("role")
         if v.__class__ is not str and (v is not None or "role" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.role = v
         field = "environment"
         v = get("environment")
         if v.__class__ is not str and (v is not None or "environment" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.environment = v
         field = "jobName"
         v = get("jobName")
         if v.__class__ is not str and (v is not None or "jobName" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.jobName = v
         field = "taskIds"
         v = _dec_set_string(d["taskIds"])
@@ -4617,12 +4629,12 @@ def _dec_TaskQuery(d: _typing.Any) -> TaskQuery:
         field = "offset"
         v = d["offset"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.offset = v
         field = "limit"
         v = d["limit"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.limit = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -4662,7 +4674,7 @@ def _hash_TaskQuery(o: TaskQuery, ids: _Ids) -> int:
 
 # -- struct HostStatus
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_HostStatus = _cs.Shape(
+_SHAPE_HostStatus = _ms.Shape(
     "HostStatus",
     (
         "cachedHashCode",
@@ -4695,9 +4707,9 @@ def _enc_HostStatus(o: HostStatus) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -4705,28 +4717,28 @@ def _enc_HostStatus(o: HostStatus) -> str:
 
 def _dec_HostStatus(d: _typing.Any) -> HostStatus:
     if d.__class__ is not dict:
-        raise _cs.expected("a HostStatus object", d)
+        raise _rv.expected("a HostStatus object", d)
     if tuple(d) not in _SHAPE_HostStatus.valid:
         _SHAPE_HostStatus.check(d)
     get = d.get
     o = _new(_B_HostStatus)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "host"
         v = get("host")
         if v.__class__ is not str and (v is not None or "host" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.host = v
         field = "mode"
         v = get("mode")
         if v is not None or "mode" in d:
             member = _E_MaintenanceMode.get(v) if v.__class__ is str else None
             if member is None:
-                raise _cs.bad_enum(v, "MaintenanceMode")
+                raise _rv.bad_enum(v, "MaintenanceMode")
             v = member
         o.mode = v
     except _PayloadError as err:
@@ -4756,7 +4768,7 @@ def _hash_HostStatus(o: HostStatus, ids: _Ids) -> int:
 
 # -- struct RoleSummary
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_RoleSummary = _cs.Shape(
+_SHAPE_RoleSummary = _ms.Shape(
     "RoleSummary",
     (
         "cachedHashCode",
@@ -4797,9 +4809,9 @@ def _enc_RoleSummary(o: RoleSummary) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -4807,31 +4819,31 @@ def _enc_RoleSummary(o: RoleSummary) -> str:
 
 def _dec_RoleSummary(d: _typing.Any) -> RoleSummary:
     if d.__class__ is not dict:
-        raise _cs.expected("a RoleSummary object", d)
+        raise _rv.expected("a RoleSummary object", d)
     if tuple(d) not in _SHAPE_RoleSummary.valid:
         _SHAPE_RoleSummary.check(d)
     get = d.get
     o = _new(_B_RoleSummary)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "role"
         v = get("role")
         if v.__class__ is not str and (v is not None or "role" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.role = v
         field = "jobCount"
         v = d["jobCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.jobCount = v
         field = "cronJobCount"
         v = d["cronJobCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.cronJobCount = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -4860,7 +4872,7 @@ def _hash_RoleSummary(o: RoleSummary, ids: _Ids) -> int:
 
 # -- struct Hosts
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_Hosts = _cs.Shape(
+_SHAPE_Hosts = _ms.Shape(
     "Hosts",
     (
         "cachedHashCode",
@@ -4895,9 +4907,9 @@ def _enc_Hosts(o: Hosts) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -4905,13 +4917,13 @@ def _enc_Hosts(o: Hosts) -> str:
 
 def _dec_Hosts(d: _typing.Any) -> Hosts:
     if d.__class__ is not dict:
-        raise _cs.expected("a Hosts object", d)
+        raise _rv.expected("a Hosts object", d)
     if tuple(d) not in _SHAPE_Hosts.valid:
         _SHAPE_Hosts.check(d)
     o = _new(_B_Hosts)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -4942,7 +4954,7 @@ def _hash_Hosts(o: Hosts, ids: _Ids) -> int:
 
 # -- struct PendingReason
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_PendingReason = _cs.Shape(
+_SHAPE_PendingReason = _ms.Shape(
     "PendingReason",
     (
         "cachedHashCode",
@@ -4975,9 +4987,9 @@ def _enc_PendingReason(o: PendingReason) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -4985,26 +4997,26 @@ def _enc_PendingReason(o: PendingReason) -> str:
 
 def _dec_PendingReason(d: _typing.Any) -> PendingReason:
     if d.__class__ is not dict:
-        raise _cs.expected("a PendingReason object", d)
+        raise _rv.expected("a PendingReason object", d)
     if tuple(d) not in _SHAPE_PendingReason.valid:
         _SHAPE_PendingReason.check(d)
     get = d.get
     o = _new(_B_PendingReason)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "taskId"
         v = get("taskId")
         if v.__class__ is not str and (v is not None or "taskId" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.taskId = v
         field = "reason"
         v = get("reason")
         if v.__class__ is not str and (v is not None or "reason" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.reason = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -5033,7 +5045,7 @@ def _hash_PendingReason(o: PendingReason, ids: _Ids) -> int:
 
 # -- struct JobUpdateKey
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobUpdateKey = _cs.Shape(
+_SHAPE_JobUpdateKey = _ms.Shape(
     "JobUpdateKey",
     (
         "cachedHashCode",
@@ -5065,11 +5077,11 @@ def _enc_JobUpdateKey(o: JobUpdateKey) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif o._jhash and (o.job is None or o.job._json.__class__ is str):
         _set(o, "_json", text)
     return text
@@ -5077,7 +5089,7 @@ def _enc_JobUpdateKey(o: JobUpdateKey) -> str:
 
 def _dec_JobUpdateKey(d: _typing.Any) -> JobUpdateKey:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobUpdateKey object", d)
+        raise _rv.expected("a JobUpdateKey object", d)
     if tuple(d) not in _SHAPE_JobUpdateKey.valid:
         _SHAPE_JobUpdateKey.check(d)
     get = d.get
@@ -5089,7 +5101,7 @@ def _dec_JobUpdateKey(d: _typing.Any) -> JobUpdateKey:
     o = _new(_B_JobUpdateKey)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -5101,7 +5113,7 @@ def _dec_JobUpdateKey(d: _typing.Any) -> JobUpdateKey:
         field = "id"
         v = get("id")
         if v.__class__ is not str and (v is not None or "id" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.id = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -5132,7 +5144,7 @@ def _hash_JobUpdateKey(o: JobUpdateKey, ids: _Ids) -> int:
 
 # -- struct JobUpdateSettings
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobUpdateSettings = _cs.Shape(
+_SHAPE_JobUpdateSettings = _ms.Shape(
     "JobUpdateSettings",
     (
         "cachedHashCode",
@@ -5194,19 +5206,19 @@ def _enc_JobUpdateSettings(o: JobUpdateSettings) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.updateOnlyTheseInstances):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.updateOnlyTheseInstances):
         _set(o, "_json", text)
     return text
 
 
 def _dec_JobUpdateSettings(d: _typing.Any) -> JobUpdateSettings:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobUpdateSettings object", d)
+        raise _rv.expected("a JobUpdateSettings object", d)
     if tuple(d) not in _SHAPE_JobUpdateSettings.valid:
         _SHAPE_JobUpdateSettings.check(d)
     key = _INTERNED_JobUpdateSettings.key(d)
@@ -5217,34 +5229,34 @@ def _dec_JobUpdateSettings(d: _typing.Any) -> JobUpdateSettings:
     o = _new(_B_JobUpdateSettings)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "updateGroupSize"
         v = d["updateGroupSize"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.updateGroupSize = v
         field = "maxPerInstanceFailures"
         v = d["maxPerInstanceFailures"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.maxPerInstanceFailures = v
         field = "maxFailedInstances"
         v = d["maxFailedInstances"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.maxFailedInstances = v
         field = "minWaitInInstanceRunningMs"
         v = d["minWaitInInstanceRunningMs"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.minWaitInInstanceRunningMs = v
         field = "rollbackOnFailure"
         v = d["rollbackOnFailure"]
         if v.__class__ is not bool:
-            v = _cs.bool_value(v)
+            v = _rv.bool_value(v)
         o.rollbackOnFailure = v
         field = "updateOnlyTheseInstances"
         v = _dec_set_Range(d["updateOnlyTheseInstances"])
@@ -5252,12 +5264,12 @@ def _dec_JobUpdateSettings(d: _typing.Any) -> JobUpdateSettings:
         field = "waitForBatchCompletion"
         v = d["waitForBatchCompletion"]
         if v.__class__ is not bool:
-            v = _cs.bool_value(v)
+            v = _rv.bool_value(v)
         o.waitForBatchCompletion = v
         field = "blockIfNoPulsesAfterMs"
         v = d["blockIfNoPulsesAfterMs"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.blockIfNoPulsesAfterMs = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -5292,7 +5304,7 @@ def _hash_JobUpdateSettings(o: JobUpdateSettings, ids: _Ids) -> int:
 
 # -- struct JobUpdateEvent
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobUpdateEvent = _cs.Shape(
+_SHAPE_JobUpdateEvent = _ms.Shape(
     "JobUpdateEvent",
     (
         "cachedHashCode",
@@ -5333,9 +5345,9 @@ def _enc_JobUpdateEvent(o: JobUpdateEvent) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -5343,14 +5355,14 @@ def _enc_JobUpdateEvent(o: JobUpdateEvent) -> str:
 
 def _dec_JobUpdateEvent(d: _typing.Any) -> JobUpdateEvent:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobUpdateEvent object", d)
+        raise _rv.expected("a JobUpdateEvent object", d)
     if tuple(d) not in _SHAPE_JobUpdateEvent.valid:
         _SHAPE_JobUpdateEvent.check(d)
     get = d.get
     o = _new(_B_JobUpdateEvent)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -5359,23 +5371,23 @@ def _dec_JobUpdateEvent(d: _typing.Any) -> JobUpdateEvent:
         if v is not None or "status" in d:
             member = _E_JobUpdateStatus.get(v) if v.__class__ is str else None
             if member is None:
-                raise _cs.bad_enum(v, "JobUpdateStatus")
+                raise _rv.bad_enum(v, "JobUpdateStatus")
             v = member
         o.status = v
         field = "timestampMs"
         v = d["timestampMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
-            v = _cs.i64_value(v)
+            v = _rv.i64_value(v)
         o.timestampMs = v
         field = "user"
         v = get("user")
         if v.__class__ is not str and (v is not None or "user" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.user = v
         field = "message"
         v = get("message")
         if v.__class__ is not str and (v is not None or "message" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.message = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -5407,7 +5419,7 @@ def _hash_JobUpdateEvent(o: JobUpdateEvent, ids: _Ids) -> int:
 
 # -- struct JobInstanceUpdateEvent
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobInstanceUpdateEvent = _cs.Shape(
+_SHAPE_JobInstanceUpdateEvent = _ms.Shape(
     "JobInstanceUpdateEvent",
     (
         "cachedHashCode",
@@ -5448,9 +5460,9 @@ def _enc_JobInstanceUpdateEvent(o: JobInstanceUpdateEvent) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -5458,33 +5470,33 @@ def _enc_JobInstanceUpdateEvent(o: JobInstanceUpdateEvent) -> str:
 
 def _dec_JobInstanceUpdateEvent(d: _typing.Any) -> JobInstanceUpdateEvent:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobInstanceUpdateEvent object", d)
+        raise _rv.expected("a JobInstanceUpdateEvent object", d)
     if tuple(d) not in _SHAPE_JobInstanceUpdateEvent.valid:
         _SHAPE_JobInstanceUpdateEvent.check(d)
     get = d.get
     o = _new(_B_JobInstanceUpdateEvent)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "instanceId"
         v = d["instanceId"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.instanceId = v
         field = "timestampMs"
         v = d["timestampMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
-            v = _cs.i64_value(v)
+            v = _rv.i64_value(v)
         o.timestampMs = v
         field = "action"
         v = get("action")
         if v is not None or "action" in d:
             member = _E_JobUpdateAction.get(v) if v.__class__ is str else None
             if member is None:
-                raise _cs.bad_enum(v, "JobUpdateAction")
+                raise _rv.bad_enum(v, "JobUpdateAction")
             v = member
         o.action = v
     except _PayloadError as err:
@@ -5514,7 +5526,7 @@ def _hash_JobInstanceUpdateEvent(o: JobInstanceUpdateEvent, ids: _Ids) -> int:
 
 # -- struct InstanceTaskConfig
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_InstanceTaskConfig = _cs.Shape(
+_SHAPE_InstanceTaskConfig = _ms.Shape(
     "InstanceTaskConfig",
     (
         "cachedHashCode",
@@ -5550,19 +5562,19 @@ def _enc_InstanceTaskConfig(o: InstanceTaskConfig) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and (o.task is None or o.task._json.__class__ is str) and _cs.frozen(o.instances):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and (o.task is None or o.task._json.__class__ is str) and _en.frozen(o.instances):
         _set(o, "_json", text)
     return text
 
 
 def _dec_InstanceTaskConfig(d: _typing.Any) -> InstanceTaskConfig:
     if d.__class__ is not dict:
-        raise _cs.expected("a InstanceTaskConfig object", d)
+        raise _rv.expected("a InstanceTaskConfig object", d)
     if tuple(d) not in _SHAPE_InstanceTaskConfig.valid:
         _SHAPE_InstanceTaskConfig.check(d)
     get = d.get
@@ -5574,7 +5586,7 @@ def _dec_InstanceTaskConfig(d: _typing.Any) -> InstanceTaskConfig:
     o = _new(_B_InstanceTaskConfig)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -5614,7 +5626,7 @@ def _hash_InstanceTaskConfig(o: InstanceTaskConfig, ids: _Ids) -> int:
 
 # -- struct JobUpdateState
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobUpdateState = _cs.Shape(
+_SHAPE_JobUpdateState = _ms.Shape(
     "JobUpdateState",
     (
         "cachedHashCode",
@@ -5655,9 +5667,9 @@ def _enc_JobUpdateState(o: JobUpdateState) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -5665,14 +5677,14 @@ def _enc_JobUpdateState(o: JobUpdateState) -> str:
 
 def _dec_JobUpdateState(d: _typing.Any) -> JobUpdateState:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobUpdateState object", d)
+        raise _rv.expected("a JobUpdateState object", d)
     if tuple(d) not in _SHAPE_JobUpdateState.valid:
         _SHAPE_JobUpdateState.check(d)
     get = d.get
     o = _new(_B_JobUpdateState)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -5681,18 +5693,18 @@ def _dec_JobUpdateState(d: _typing.Any) -> JobUpdateState:
         if v is not None or "status" in d:
             member = _E_JobUpdateStatus.get(v) if v.__class__ is str else None
             if member is None:
-                raise _cs.bad_enum(v, "JobUpdateStatus")
+                raise _rv.bad_enum(v, "JobUpdateStatus")
             v = member
         o.status = v
         field = "createdTimestampMs"
         v = d["createdTimestampMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
-            v = _cs.i64_value(v)
+            v = _rv.i64_value(v)
         o.createdTimestampMs = v
         field = "lastModifiedTimestampMs"
         v = d["lastModifiedTimestampMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
-            v = _cs.i64_value(v)
+            v = _rv.i64_value(v)
         o.lastModifiedTimestampMs = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -5721,7 +5733,7 @@ def _hash_JobUpdateState(o: JobUpdateState, ids: _Ids) -> int:
 
 # -- struct JobUpdateSummary
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobUpdateSummary = _cs.Shape(
+_SHAPE_JobUpdateSummary = _ms.Shape(
     "JobUpdateSummary",
     (
         "cachedHashCode",
@@ -5755,11 +5767,11 @@ def _enc_JobUpdateSummary(o: JobUpdateSummary) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif (
         o._jhash
         and (o.key is None or o.key._json.__class__ is str)
@@ -5771,7 +5783,7 @@ def _enc_JobUpdateSummary(o: JobUpdateSummary) -> str:
 
 def _dec_JobUpdateSummary(d: _typing.Any) -> JobUpdateSummary:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobUpdateSummary object", d)
+        raise _rv.expected("a JobUpdateSummary object", d)
     if tuple(d) not in _SHAPE_JobUpdateSummary.valid:
         _SHAPE_JobUpdateSummary.check(d)
     get = d.get
@@ -5783,7 +5795,7 @@ def _dec_JobUpdateSummary(d: _typing.Any) -> JobUpdateSummary:
     o = _new(_B_JobUpdateSummary)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -5795,7 +5807,7 @@ def _dec_JobUpdateSummary(d: _typing.Any) -> JobUpdateSummary:
         field = "user"
         v = get("user")
         if v.__class__ is not str and (v is not None or "user" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.user = v
         field = "state"
         v = get("state")
@@ -5833,7 +5845,7 @@ def _hash_JobUpdateSummary(o: JobUpdateSummary, ids: _Ids) -> int:
 
 # -- struct JobUpdateInstructions
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobUpdateInstructions = _cs.Shape(
+_SHAPE_JobUpdateInstructions = _ms.Shape(
     "JobUpdateInstructions",
     (
         "cachedHashCode",
@@ -5871,14 +5883,14 @@ def _enc_JobUpdateInstructions(o: JobUpdateInstructions) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif (
         o._jhash
-        and _cs.frozen(o.initialState)
+        and _en.frozen(o.initialState)
         and (o.desiredState is None or o.desiredState._json.__class__ is str)
         and (o.settings is None or o.settings._json.__class__ is str)
     ):
@@ -5888,7 +5900,7 @@ def _enc_JobUpdateInstructions(o: JobUpdateInstructions) -> str:
 
 def _dec_JobUpdateInstructions(d: _typing.Any) -> JobUpdateInstructions:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobUpdateInstructions object", d)
+        raise _rv.expected("a JobUpdateInstructions object", d)
     if tuple(d) not in _SHAPE_JobUpdateInstructions.valid:
         _SHAPE_JobUpdateInstructions.check(d)
     get = d.get
@@ -5900,7 +5912,7 @@ def _dec_JobUpdateInstructions(d: _typing.Any) -> JobUpdateInstructions:
     o = _new(_B_JobUpdateInstructions)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -5947,7 +5959,7 @@ def _hash_JobUpdateInstructions(o: JobUpdateInstructions, ids: _Ids) -> int:
 
 # -- struct JobUpdate
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobUpdate = _cs.Shape(
+_SHAPE_JobUpdate = _ms.Shape(
     "JobUpdate",
     (
         "cachedHashCode",
@@ -5979,11 +5991,11 @@ def _enc_JobUpdate(o: JobUpdate) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif (
         o._jhash
         and (o.summary is None or o.summary._json.__class__ is str)
@@ -5995,7 +6007,7 @@ def _enc_JobUpdate(o: JobUpdate) -> str:
 
 def _dec_JobUpdate(d: _typing.Any) -> JobUpdate:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobUpdate object", d)
+        raise _rv.expected("a JobUpdate object", d)
     if tuple(d) not in _SHAPE_JobUpdate.valid:
         _SHAPE_JobUpdate.check(d)
     get = d.get
@@ -6007,7 +6019,7 @@ def _dec_JobUpdate(d: _typing.Any) -> JobUpdate:
     o = _new(_B_JobUpdate)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -6050,7 +6062,7 @@ def _hash_JobUpdate(o: JobUpdate, ids: _Ids) -> int:
 
 # -- struct JobUpdateDetails
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobUpdateDetails = _cs.Shape(
+_SHAPE_JobUpdateDetails = _ms.Shape(
     "JobUpdateDetails",
     (
         "cachedHashCode",
@@ -6090,16 +6102,16 @@ def _enc_JobUpdateDetails(o: JobUpdateDetails) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif (
         o._jhash
         and (o.update is None or o.update._json.__class__ is str)
-        and _cs.frozen(o.updateEvents)
-        and _cs.frozen(o.instanceEvents)
+        and _en.frozen(o.updateEvents)
+        and _en.frozen(o.instanceEvents)
     ):
         _set(o, "_json", text)
     return text
@@ -6107,7 +6119,7 @@ def _enc_JobUpdateDetails(o: JobUpdateDetails) -> str:
 
 def _dec_JobUpdateDetails(d: _typing.Any) -> JobUpdateDetails:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobUpdateDetails object", d)
+        raise _rv.expected("a JobUpdateDetails object", d)
     if tuple(d) not in _SHAPE_JobUpdateDetails.valid:
         _SHAPE_JobUpdateDetails.check(d)
     get = d.get
@@ -6119,7 +6131,7 @@ def _dec_JobUpdateDetails(d: _typing.Any) -> JobUpdateDetails:
     o = _new(_B_JobUpdateDetails)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -6163,7 +6175,7 @@ def _hash_JobUpdateDetails(o: JobUpdateDetails, ids: _Ids) -> int:
 
 # -- struct JobUpdateRequest
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobUpdateRequest = _cs.Shape(
+_SHAPE_JobUpdateRequest = _ms.Shape(
     "JobUpdateRequest",
     (
         "cachedHashCode",
@@ -6201,11 +6213,11 @@ def _enc_JobUpdateRequest(o: JobUpdateRequest) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif (
         o._jhash
         and (o.taskConfig is None or o.taskConfig._json.__class__ is str)
@@ -6217,7 +6229,7 @@ def _enc_JobUpdateRequest(o: JobUpdateRequest) -> str:
 
 def _dec_JobUpdateRequest(d: _typing.Any) -> JobUpdateRequest:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobUpdateRequest object", d)
+        raise _rv.expected("a JobUpdateRequest object", d)
     if tuple(d) not in _SHAPE_JobUpdateRequest.valid:
         _SHAPE_JobUpdateRequest.check(d)
     get = d.get
@@ -6229,7 +6241,7 @@ def _dec_JobUpdateRequest(d: _typing.Any) -> JobUpdateRequest:
     o = _new(_B_JobUpdateRequest)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -6241,7 +6253,7 @@ def _dec_JobUpdateRequest(d: _typing.Any) -> JobUpdateRequest:
         field = "instanceCount"
         v = d["instanceCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.instanceCount = v
         field = "settings"
         v = get("settings")
@@ -6278,7 +6290,7 @@ def _hash_JobUpdateRequest(o: JobUpdateRequest, ids: _Ids) -> int:
 
 # -- struct JobUpdateQuery
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobUpdateQuery = _cs.Shape(
+_SHAPE_JobUpdateQuery = _ms.Shape(
     "JobUpdateQuery",
     (
         "cachedHashCode",
@@ -6328,11 +6340,11 @@ def _enc_JobUpdateQuery(o: JobUpdateQuery) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif (
         o._jhash
         and (o.key is None or o.key._json.__class__ is str)
@@ -6344,7 +6356,7 @@ def _enc_JobUpdateQuery(o: JobUpdateQuery) -> str:
 
 def _dec_JobUpdateQuery(d: _typing.Any) -> JobUpdateQuery:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobUpdateQuery object", d)
+        raise _rv.expected("a JobUpdateQuery object", d)
     if tuple(d) not in _SHAPE_JobUpdateQuery.valid:
         _SHAPE_JobUpdateQuery.check(d)
     get = d.get
@@ -6356,14 +6368,14 @@ def _dec_JobUpdateQuery(d: _typing.Any) -> JobUpdateQuery:
     o = _new(_B_JobUpdateQuery)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "role"
         v = get("role")
         if v.__class__ is not str and (v is not None or "role" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.role = v
         field = "key"
         v = get("key")
@@ -6378,7 +6390,7 @@ def _dec_JobUpdateQuery(d: _typing.Any) -> JobUpdateQuery:
         field = "user"
         v = get("user")
         if v.__class__ is not str and (v is not None or "user" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.user = v
         field = "updateStatuses"
         v = _dec_set_JobUpdateStatus(d["updateStatuses"])
@@ -6386,12 +6398,12 @@ def _dec_JobUpdateQuery(d: _typing.Any) -> JobUpdateQuery:
         field = "offset"
         v = d["offset"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.offset = v
         field = "limit"
         v = d["limit"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.limit = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -6429,7 +6441,7 @@ def _hash_JobUpdateQuery(o: JobUpdateQuery, ids: _Ids) -> int:
 
 # -- struct ListBackupsResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_ListBackupsResult = _cs.Shape(
+_SHAPE_ListBackupsResult = _ms.Shape(
     "ListBackupsResult",
     (
         "cachedHashCode",
@@ -6464,9 +6476,9 @@ def _enc_ListBackupsResult(o: ListBackupsResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -6474,13 +6486,13 @@ def _enc_ListBackupsResult(o: ListBackupsResult) -> str:
 
 def _dec_ListBackupsResult(d: _typing.Any) -> ListBackupsResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a ListBackupsResult object", d)
+        raise _rv.expected("a ListBackupsResult object", d)
     if tuple(d) not in _SHAPE_ListBackupsResult.valid:
         _SHAPE_ListBackupsResult.check(d)
     o = _new(_B_ListBackupsResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -6511,7 +6523,7 @@ def _hash_ListBackupsResult(o: ListBackupsResult, ids: _Ids) -> int:
 
 # -- struct StartMaintenanceResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_StartMaintenanceResult = _cs.Shape(
+_SHAPE_StartMaintenanceResult = _ms.Shape(
     "StartMaintenanceResult",
     (
         "cachedHashCode",
@@ -6545,19 +6557,19 @@ def _enc_StartMaintenanceResult(o: StartMaintenanceResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.statuses):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.statuses):
         _set(o, "_json", text)
     return text
 
 
 def _dec_StartMaintenanceResult(d: _typing.Any) -> StartMaintenanceResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a StartMaintenanceResult object", d)
+        raise _rv.expected("a StartMaintenanceResult object", d)
     if tuple(d) not in _SHAPE_StartMaintenanceResult.valid:
         _SHAPE_StartMaintenanceResult.check(d)
     key = _INTERNED_StartMaintenanceResult.key(d)
@@ -6568,7 +6580,7 @@ def _dec_StartMaintenanceResult(d: _typing.Any) -> StartMaintenanceResult:
     o = _new(_B_StartMaintenanceResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -6601,7 +6613,7 @@ def _hash_StartMaintenanceResult(o: StartMaintenanceResult, ids: _Ids) -> int:
 
 # -- struct DrainHostsResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_DrainHostsResult = _cs.Shape(
+_SHAPE_DrainHostsResult = _ms.Shape(
     "DrainHostsResult",
     (
         "cachedHashCode",
@@ -6635,19 +6647,19 @@ def _enc_DrainHostsResult(o: DrainHostsResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.statuses):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.statuses):
         _set(o, "_json", text)
     return text
 
 
 def _dec_DrainHostsResult(d: _typing.Any) -> DrainHostsResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a DrainHostsResult object", d)
+        raise _rv.expected("a DrainHostsResult object", d)
     if tuple(d) not in _SHAPE_DrainHostsResult.valid:
         _SHAPE_DrainHostsResult.check(d)
     key = _INTERNED_DrainHostsResult.key(d)
@@ -6658,7 +6670,7 @@ def _dec_DrainHostsResult(d: _typing.Any) -> DrainHostsResult:
     o = _new(_B_DrainHostsResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -6691,7 +6703,7 @@ def _hash_DrainHostsResult(o: DrainHostsResult, ids: _Ids) -> int:
 
 # -- struct QueryRecoveryResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_QueryRecoveryResult = _cs.Shape(
+_SHAPE_QueryRecoveryResult = _ms.Shape(
     "QueryRecoveryResult",
     (
         "cachedHashCode",
@@ -6725,19 +6737,19 @@ def _enc_QueryRecoveryResult(o: QueryRecoveryResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.tasks):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.tasks):
         _set(o, "_json", text)
     return text
 
 
 def _dec_QueryRecoveryResult(d: _typing.Any) -> QueryRecoveryResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a QueryRecoveryResult object", d)
+        raise _rv.expected("a QueryRecoveryResult object", d)
     if tuple(d) not in _SHAPE_QueryRecoveryResult.valid:
         _SHAPE_QueryRecoveryResult.check(d)
     key = _INTERNED_QueryRecoveryResult.key(d)
@@ -6748,7 +6760,7 @@ def _dec_QueryRecoveryResult(d: _typing.Any) -> QueryRecoveryResult:
     o = _new(_B_QueryRecoveryResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -6781,7 +6793,7 @@ def _hash_QueryRecoveryResult(o: QueryRecoveryResult, ids: _Ids) -> int:
 
 # -- struct MaintenanceStatusResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_MaintenanceStatusResult = _cs.Shape(
+_SHAPE_MaintenanceStatusResult = _ms.Shape(
     "MaintenanceStatusResult",
     (
         "cachedHashCode",
@@ -6815,19 +6827,19 @@ def _enc_MaintenanceStatusResult(o: MaintenanceStatusResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.statuses):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.statuses):
         _set(o, "_json", text)
     return text
 
 
 def _dec_MaintenanceStatusResult(d: _typing.Any) -> MaintenanceStatusResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a MaintenanceStatusResult object", d)
+        raise _rv.expected("a MaintenanceStatusResult object", d)
     if tuple(d) not in _SHAPE_MaintenanceStatusResult.valid:
         _SHAPE_MaintenanceStatusResult.check(d)
     key = _INTERNED_MaintenanceStatusResult.key(d)
@@ -6838,7 +6850,7 @@ def _dec_MaintenanceStatusResult(d: _typing.Any) -> MaintenanceStatusResult:
     o = _new(_B_MaintenanceStatusResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -6871,7 +6883,7 @@ def _hash_MaintenanceStatusResult(o: MaintenanceStatusResult, ids: _Ids) -> int:
 
 # -- struct EndMaintenanceResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_EndMaintenanceResult = _cs.Shape(
+_SHAPE_EndMaintenanceResult = _ms.Shape(
     "EndMaintenanceResult",
     (
         "cachedHashCode",
@@ -6905,19 +6917,19 @@ def _enc_EndMaintenanceResult(o: EndMaintenanceResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.statuses):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.statuses):
         _set(o, "_json", text)
     return text
 
 
 def _dec_EndMaintenanceResult(d: _typing.Any) -> EndMaintenanceResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a EndMaintenanceResult object", d)
+        raise _rv.expected("a EndMaintenanceResult object", d)
     if tuple(d) not in _SHAPE_EndMaintenanceResult.valid:
         _SHAPE_EndMaintenanceResult.check(d)
     key = _INTERNED_EndMaintenanceResult.key(d)
@@ -6928,7 +6940,7 @@ def _dec_EndMaintenanceResult(d: _typing.Any) -> EndMaintenanceResult:
     o = _new(_B_EndMaintenanceResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -6961,7 +6973,7 @@ def _hash_EndMaintenanceResult(o: EndMaintenanceResult, ids: _Ids) -> int:
 
 # -- struct RoleSummaryResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_RoleSummaryResult = _cs.Shape(
+_SHAPE_RoleSummaryResult = _ms.Shape(
     "RoleSummaryResult",
     (
         "cachedHashCode",
@@ -6995,19 +7007,19 @@ def _enc_RoleSummaryResult(o: RoleSummaryResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.summaries):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.summaries):
         _set(o, "_json", text)
     return text
 
 
 def _dec_RoleSummaryResult(d: _typing.Any) -> RoleSummaryResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a RoleSummaryResult object", d)
+        raise _rv.expected("a RoleSummaryResult object", d)
     if tuple(d) not in _SHAPE_RoleSummaryResult.valid:
         _SHAPE_RoleSummaryResult.check(d)
     key = _INTERNED_RoleSummaryResult.key(d)
@@ -7018,7 +7030,7 @@ def _dec_RoleSummaryResult(d: _typing.Any) -> RoleSummaryResult:
     o = _new(_B_RoleSummaryResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -7051,7 +7063,7 @@ def _hash_RoleSummaryResult(o: RoleSummaryResult, ids: _Ids) -> int:
 
 # -- struct JobSummaryResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobSummaryResult = _cs.Shape(
+_SHAPE_JobSummaryResult = _ms.Shape(
     "JobSummaryResult",
     (
         "cachedHashCode",
@@ -7085,19 +7097,19 @@ def _enc_JobSummaryResult(o: JobSummaryResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.summaries):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.summaries):
         _set(o, "_json", text)
     return text
 
 
 def _dec_JobSummaryResult(d: _typing.Any) -> JobSummaryResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobSummaryResult object", d)
+        raise _rv.expected("a JobSummaryResult object", d)
     if tuple(d) not in _SHAPE_JobSummaryResult.valid:
         _SHAPE_JobSummaryResult.check(d)
     key = _INTERNED_JobSummaryResult.key(d)
@@ -7108,7 +7120,7 @@ def _dec_JobSummaryResult(d: _typing.Any) -> JobSummaryResult:
     o = _new(_B_JobSummaryResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -7141,7 +7153,7 @@ def _hash_JobSummaryResult(o: JobSummaryResult, ids: _Ids) -> int:
 
 # -- struct ConfigSummaryResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_ConfigSummaryResult = _cs.Shape(
+_SHAPE_ConfigSummaryResult = _ms.Shape(
     "ConfigSummaryResult",
     (
         "cachedHashCode",
@@ -7171,11 +7183,11 @@ def _enc_ConfigSummaryResult(o: ConfigSummaryResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif o._jhash and (o.summary is None or o.summary._json.__class__ is str):
         _set(o, "_json", text)
     return text
@@ -7183,7 +7195,7 @@ def _enc_ConfigSummaryResult(o: ConfigSummaryResult) -> str:
 
 def _dec_ConfigSummaryResult(d: _typing.Any) -> ConfigSummaryResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a ConfigSummaryResult object", d)
+        raise _rv.expected("a ConfigSummaryResult object", d)
     if tuple(d) not in _SHAPE_ConfigSummaryResult.valid:
         _SHAPE_ConfigSummaryResult.check(d)
     get = d.get
@@ -7195,7 +7207,7 @@ def _dec_ConfigSummaryResult(d: _typing.Any) -> ConfigSummaryResult:
     o = _new(_B_ConfigSummaryResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -7231,7 +7243,7 @@ def _hash_ConfigSummaryResult(o: ConfigSummaryResult, ids: _Ids) -> int:
 
 # -- struct GetPendingReasonResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_GetPendingReasonResult = _cs.Shape(
+_SHAPE_GetPendingReasonResult = _ms.Shape(
     "GetPendingReasonResult",
     (
         "cachedHashCode",
@@ -7265,19 +7277,19 @@ def _enc_GetPendingReasonResult(o: GetPendingReasonResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.reasons):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.reasons):
         _set(o, "_json", text)
     return text
 
 
 def _dec_GetPendingReasonResult(d: _typing.Any) -> GetPendingReasonResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a GetPendingReasonResult object", d)
+        raise _rv.expected("a GetPendingReasonResult object", d)
     if tuple(d) not in _SHAPE_GetPendingReasonResult.valid:
         _SHAPE_GetPendingReasonResult.check(d)
     key = _INTERNED_GetPendingReasonResult.key(d)
@@ -7288,7 +7300,7 @@ def _dec_GetPendingReasonResult(d: _typing.Any) -> GetPendingReasonResult:
     o = _new(_B_GetPendingReasonResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -7321,7 +7333,7 @@ def _hash_GetPendingReasonResult(o: GetPendingReasonResult, ids: _Ids) -> int:
 
 # -- struct StartJobUpdateResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_StartJobUpdateResult = _cs.Shape(
+_SHAPE_StartJobUpdateResult = _ms.Shape(
     "StartJobUpdateResult",
     (
         "cachedHashCode",
@@ -7351,11 +7363,11 @@ def _enc_StartJobUpdateResult(o: StartJobUpdateResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif o._jhash and (o.key is None or o.key._json.__class__ is str):
         _set(o, "_json", text)
     return text
@@ -7363,7 +7375,7 @@ def _enc_StartJobUpdateResult(o: StartJobUpdateResult) -> str:
 
 def _dec_StartJobUpdateResult(d: _typing.Any) -> StartJobUpdateResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a StartJobUpdateResult object", d)
+        raise _rv.expected("a StartJobUpdateResult object", d)
     if tuple(d) not in _SHAPE_StartJobUpdateResult.valid:
         _SHAPE_StartJobUpdateResult.check(d)
     get = d.get
@@ -7375,7 +7387,7 @@ def _dec_StartJobUpdateResult(d: _typing.Any) -> StartJobUpdateResult:
     o = _new(_B_StartJobUpdateResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -7411,7 +7423,7 @@ def _hash_StartJobUpdateResult(o: StartJobUpdateResult, ids: _Ids) -> int:
 
 # -- struct GetJobUpdateSummariesResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_GetJobUpdateSummariesResult = _cs.Shape(
+_SHAPE_GetJobUpdateSummariesResult = _ms.Shape(
     "GetJobUpdateSummariesResult",
     (
         "cachedHashCode",
@@ -7445,19 +7457,19 @@ def _enc_GetJobUpdateSummariesResult(o: GetJobUpdateSummariesResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.updateSummaries):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.updateSummaries):
         _set(o, "_json", text)
     return text
 
 
 def _dec_GetJobUpdateSummariesResult(d: _typing.Any) -> GetJobUpdateSummariesResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a GetJobUpdateSummariesResult object", d)
+        raise _rv.expected("a GetJobUpdateSummariesResult object", d)
     if tuple(d) not in _SHAPE_GetJobUpdateSummariesResult.valid:
         _SHAPE_GetJobUpdateSummariesResult.check(d)
     key = _INTERNED_GetJobUpdateSummariesResult.key(d)
@@ -7468,7 +7480,7 @@ def _dec_GetJobUpdateSummariesResult(d: _typing.Any) -> GetJobUpdateSummariesRes
     o = _new(_B_GetJobUpdateSummariesResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -7501,7 +7513,7 @@ def _hash_GetJobUpdateSummariesResult(o: GetJobUpdateSummariesResult, ids: _Ids)
 
 # -- struct GetJobUpdateDetailsResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_GetJobUpdateDetailsResult = _cs.Shape(
+_SHAPE_GetJobUpdateDetailsResult = _ms.Shape(
     "GetJobUpdateDetailsResult",
     (
         "cachedHashCode",
@@ -7531,11 +7543,11 @@ def _enc_GetJobUpdateDetailsResult(o: GetJobUpdateDetailsResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif o._jhash and (o.details is None or o.details._json.__class__ is str):
         _set(o, "_json", text)
     return text
@@ -7543,7 +7555,7 @@ def _enc_GetJobUpdateDetailsResult(o: GetJobUpdateDetailsResult) -> str:
 
 def _dec_GetJobUpdateDetailsResult(d: _typing.Any) -> GetJobUpdateDetailsResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a GetJobUpdateDetailsResult object", d)
+        raise _rv.expected("a GetJobUpdateDetailsResult object", d)
     if tuple(d) not in _SHAPE_GetJobUpdateDetailsResult.valid:
         _SHAPE_GetJobUpdateDetailsResult.check(d)
     get = d.get
@@ -7555,7 +7567,7 @@ def _dec_GetJobUpdateDetailsResult(d: _typing.Any) -> GetJobUpdateDetailsResult:
     o = _new(_B_GetJobUpdateDetailsResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -7591,7 +7603,7 @@ def _hash_GetJobUpdateDetailsResult(o: GetJobUpdateDetailsResult, ids: _Ids) -> 
 
 # -- struct PulseJobUpdateResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_PulseJobUpdateResult = _cs.Shape(
+_SHAPE_PulseJobUpdateResult = _ms.Shape(
     "PulseJobUpdateResult",
     (
         "cachedHashCode",
@@ -7622,9 +7634,9 @@ def _enc_PulseJobUpdateResult(o: PulseJobUpdateResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -7632,14 +7644,14 @@ def _enc_PulseJobUpdateResult(o: PulseJobUpdateResult) -> str:
 
 def _dec_PulseJobUpdateResult(d: _typing.Any) -> PulseJobUpdateResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a PulseJobUpdateResult object", d)
+        raise _rv.expected("a PulseJobUpdateResult object", d)
     if tuple(d) not in _SHAPE_PulseJobUpdateResult.valid:
         _SHAPE_PulseJobUpdateResult.check(d)
     get = d.get
     o = _new(_B_PulseJobUpdateResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -7648,7 +7660,7 @@ def _dec_PulseJobUpdateResult(d: _typing.Any) -> PulseJobUpdateResult:
         if v is not None or "status" in d:
             member = _E_JobUpdatePulseStatus.get(v) if v.__class__ is str else None
             if member is None:
-                raise _cs.bad_enum(v, "JobUpdatePulseStatus")
+                raise _rv.bad_enum(v, "JobUpdatePulseStatus")
             v = member
         o.status = v
     except _PayloadError as err:
@@ -7676,7 +7688,7 @@ def _hash_PulseJobUpdateResult(o: PulseJobUpdateResult, ids: _Ids) -> int:
 
 # -- struct GetJobUpdateDiffResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_GetJobUpdateDiffResult = _cs.Shape(
+_SHAPE_GetJobUpdateDiffResult = _ms.Shape(
     "GetJobUpdateDiffResult",
     (
         "cachedHashCode",
@@ -7722,19 +7734,19 @@ def _enc_GetJobUpdateDiffResult(o: GetJobUpdateDiffResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.add) and _cs.frozen(o.remove) and _cs.frozen(o.update) and _cs.frozen(o.unchanged):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.add) and _en.frozen(o.remove) and _en.frozen(o.update) and _en.frozen(o.unchanged):
         _set(o, "_json", text)
     return text
 
 
 def _dec_GetJobUpdateDiffResult(d: _typing.Any) -> GetJobUpdateDiffResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a GetJobUpdateDiffResult object", d)
+        raise _rv.expected("a GetJobUpdateDiffResult object", d)
     if tuple(d) not in _SHAPE_GetJobUpdateDiffResult.valid:
         _SHAPE_GetJobUpdateDiffResult.check(d)
     key = _INTERNED_GetJobUpdateDiffResult.key(d)
@@ -7745,7 +7757,7 @@ def _dec_GetJobUpdateDiffResult(d: _typing.Any) -> GetJobUpdateDiffResult:
     o = _new(_B_GetJobUpdateDiffResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -7790,7 +7802,7 @@ def _hash_GetJobUpdateDiffResult(o: GetJobUpdateDiffResult, ids: _Ids) -> int:
 
 # -- struct TierConfig
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_TierConfig = _cs.Shape(
+_SHAPE_TierConfig = _ms.Shape(
     "TierConfig",
     (
         "cachedHashCode",
@@ -7827,9 +7839,9 @@ def _enc_TierConfig(o: TierConfig) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -7837,21 +7849,21 @@ def _enc_TierConfig(o: TierConfig) -> str:
 
 def _dec_TierConfig(d: _typing.Any) -> TierConfig:
     if d.__class__ is not dict:
-        raise _cs.expected("a TierConfig object", d)
+        raise _rv.expected("a TierConfig object", d)
     if tuple(d) not in _SHAPE_TierConfig.valid:
         _SHAPE_TierConfig.check(d)
     get = d.get
     o = _new(_B_TierConfig)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "name"
         v = get("name")
         if v.__class__ is not str and (v is not None or "name" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.name = v
         field = "settings"
         v = _dec_map_string_string(d["settings"])
@@ -7882,7 +7894,7 @@ def _hash_TierConfig(o: TierConfig, ids: _Ids) -> int:
 
 # -- struct GetTierConfigResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_GetTierConfigResult = _cs.Shape(
+_SHAPE_GetTierConfigResult = _ms.Shape(
     "GetTierConfigResult",
     (
         "cachedHashCode",
@@ -7918,19 +7930,19 @@ def _enc_GetTierConfigResult(o: GetTierConfigResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.tiers):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.tiers):
         _set(o, "_json", text)
     return text
 
 
 def _dec_GetTierConfigResult(d: _typing.Any) -> GetTierConfigResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a GetTierConfigResult object", d)
+        raise _rv.expected("a GetTierConfigResult object", d)
     if tuple(d) not in _SHAPE_GetTierConfigResult.valid:
         _SHAPE_GetTierConfigResult.check(d)
     get = d.get
@@ -7942,14 +7954,14 @@ def _dec_GetTierConfigResult(d: _typing.Any) -> GetTierConfigResult:
     o = _new(_B_GetTierConfigResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "defaultTierName"
         v = get("defaultTierName")
         if v.__class__ is not str and (v is not None or "defaultTierName" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.defaultTierName = v
         field = "tiers"
         v = _dec_set_TierConfig(d["tiers"])
@@ -7982,7 +7994,7 @@ def _hash_GetTierConfigResult(o: GetTierConfigResult, ids: _Ids) -> int:
 
 # -- struct ServerInfo
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_ServerInfo = _cs.Shape(
+_SHAPE_ServerInfo = _ms.Shape(
     "ServerInfo",
     (
         "cachedHashCode",
@@ -8015,9 +8027,9 @@ def _enc_ServerInfo(o: ServerInfo) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -8025,26 +8037,26 @@ def _enc_ServerInfo(o: ServerInfo) -> str:
 
 def _dec_ServerInfo(d: _typing.Any) -> ServerInfo:
     if d.__class__ is not dict:
-        raise _cs.expected("a ServerInfo object", d)
+        raise _rv.expected("a ServerInfo object", d)
     if tuple(d) not in _SHAPE_ServerInfo.valid:
         _SHAPE_ServerInfo.check(d)
     get = d.get
     o = _new(_B_ServerInfo)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "clusterName"
         v = get("clusterName")
         if v.__class__ is not str and (v is not None or "clusterName" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.clusterName = v
         field = "statsUrlPrefix"
         v = get("statsUrlPrefix")
         if v.__class__ is not str and (v is not None or "statsUrlPrefix" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.statsUrlPrefix = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -8090,28 +8102,28 @@ def _enc_Result(o: Result) -> str:
     try:
         value = encode(o.field_value)
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
-        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+        _set(o, "_json", text if o._jhash and _en.frozen(o.field_value) else (text, epoch))
     return text
 
 
 def _dec_Result(d: _typing.Any) -> Result:
     if d.__class__ is not dict:
-        raise _cs.expected("a Result object", d)
-    if tuple(d) != _cs.UNION_ORDER:
-        _cs.union_shape(d, "Result")
+        raise _rv.expected("a Result object", d)
+    if tuple(d) != _ms.UNION_ORDER:
+        _ms.union_shape(d, "Result")
     jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
-        jhash = _cs.cached_hash(jhash)
+        jhash = _rv.cached_hash(jhash)
     set_field = d["setField"]
     arm = _SETFIELDS_Result.get(set_field) if set_field.__class__ is str else None
     value = d["value"]
     if arm is None or value is None:
-        raise _cs.bad_union(set_field, value, _SETFIELDS_Result, "Result")
+        raise _ms.bad_union(set_field, value, _SETFIELDS_Result, "Result")
     try:
         value = arm[1](value)
     except _PayloadError as err:
@@ -8142,7 +8154,7 @@ def _hash_Result(o: Result, ids: _Ids) -> int:
 
 # -- struct ResponseDetail
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_ResponseDetail = _cs.Shape(
+_SHAPE_ResponseDetail = _ms.Shape(
     "ResponseDetail",
     (
         "cachedHashCode",
@@ -8173,9 +8185,9 @@ def _enc_ResponseDetail(o: ResponseDetail) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -8183,21 +8195,21 @@ def _enc_ResponseDetail(o: ResponseDetail) -> str:
 
 def _dec_ResponseDetail(d: _typing.Any) -> ResponseDetail:
     if d.__class__ is not dict:
-        raise _cs.expected("a ResponseDetail object", d)
+        raise _rv.expected("a ResponseDetail object", d)
     if tuple(d) not in _SHAPE_ResponseDetail.valid:
         _SHAPE_ResponseDetail.check(d)
     get = d.get
     o = _new(_B_ResponseDetail)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "message"
         v = get("message")
         if v.__class__ is not str and (v is not None or "message" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.message = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -8224,7 +8236,7 @@ def _hash_ResponseDetail(o: ResponseDetail, ids: _Ids) -> int:
 
 # -- struct Response
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_Response = _cs.Shape(
+_SHAPE_Response = _ms.Shape(
     "Response",
     (
         "cachedHashCode",
@@ -8264,16 +8276,16 @@ def _enc_Response(o: Response) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif (
         o._jhash
         and (o.serverInfo is None or o.serverInfo._json.__class__ is str)
         and (o.result is None or o.result._json.__class__ is str)
-        and _cs.frozen(o.details)
+        and _en.frozen(o.details)
     ):
         _set(o, "_json", text)
     return text
@@ -8281,7 +8293,7 @@ def _enc_Response(o: Response) -> str:
 
 def _dec_Response(d: _typing.Any) -> Response:
     if d.__class__ is not dict:
-        raise _cs.expected("a Response object", d)
+        raise _rv.expected("a Response object", d)
     if tuple(d) not in _SHAPE_Response.valid:
         _SHAPE_Response.check(d)
     get = d.get
@@ -8293,7 +8305,7 @@ def _dec_Response(d: _typing.Any) -> Response:
     o = _new(_B_Response)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -8302,7 +8314,7 @@ def _dec_Response(d: _typing.Any) -> Response:
         if v is not None or "responseCode" in d:
             member = _E_ResponseCode.get(v) if v.__class__ is str else None
             if member is None:
-                raise _cs.bad_enum(v, "ResponseCode")
+                raise _rv.bad_enum(v, "ResponseCode")
             v = member
         o.responseCode = v
         field = "serverInfo"
@@ -8350,7 +8362,7 @@ def _hash_Response(o: Response, ids: _Ids) -> int:
 
 # -- struct InstanceConfigRewrite
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_InstanceConfigRewrite = _cs.Shape(
+_SHAPE_InstanceConfigRewrite = _ms.Shape(
     "InstanceConfigRewrite",
     (
         "cachedHashCode",
@@ -8384,11 +8396,11 @@ def _enc_InstanceConfigRewrite(o: InstanceConfigRewrite) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif (
         o._jhash
         and (o.instanceKey is None or o.instanceKey._json.__class__ is str)
@@ -8401,7 +8413,7 @@ def _enc_InstanceConfigRewrite(o: InstanceConfigRewrite) -> str:
 
 def _dec_InstanceConfigRewrite(d: _typing.Any) -> InstanceConfigRewrite:
     if d.__class__ is not dict:
-        raise _cs.expected("a InstanceConfigRewrite object", d)
+        raise _rv.expected("a InstanceConfigRewrite object", d)
     if tuple(d) not in _SHAPE_InstanceConfigRewrite.valid:
         _SHAPE_InstanceConfigRewrite.check(d)
     get = d.get
@@ -8413,7 +8425,7 @@ def _dec_InstanceConfigRewrite(d: _typing.Any) -> InstanceConfigRewrite:
     o = _new(_B_InstanceConfigRewrite)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -8463,7 +8475,7 @@ def _hash_InstanceConfigRewrite(o: InstanceConfigRewrite, ids: _Ids) -> int:
 
 # -- struct JobConfigRewrite
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobConfigRewrite = _cs.Shape(
+_SHAPE_JobConfigRewrite = _ms.Shape(
     "JobConfigRewrite",
     (
         "cachedHashCode",
@@ -8495,11 +8507,11 @@ def _enc_JobConfigRewrite(o: JobConfigRewrite) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif (
         o._jhash
         and (o.oldJob is None or o.oldJob._json.__class__ is str)
@@ -8511,7 +8523,7 @@ def _enc_JobConfigRewrite(o: JobConfigRewrite) -> str:
 
 def _dec_JobConfigRewrite(d: _typing.Any) -> JobConfigRewrite:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobConfigRewrite object", d)
+        raise _rv.expected("a JobConfigRewrite object", d)
     if tuple(d) not in _SHAPE_JobConfigRewrite.valid:
         _SHAPE_JobConfigRewrite.check(d)
     get = d.get
@@ -8523,7 +8535,7 @@ def _dec_JobConfigRewrite(d: _typing.Any) -> JobConfigRewrite:
     o = _new(_B_JobConfigRewrite)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -8583,28 +8595,28 @@ def _enc_ConfigRewrite(o: ConfigRewrite) -> str:
     try:
         value = encode(o.field_value)
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
-        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+        _set(o, "_json", text if o._jhash and _en.frozen(o.field_value) else (text, epoch))
     return text
 
 
 def _dec_ConfigRewrite(d: _typing.Any) -> ConfigRewrite:
     if d.__class__ is not dict:
-        raise _cs.expected("a ConfigRewrite object", d)
-    if tuple(d) != _cs.UNION_ORDER:
-        _cs.union_shape(d, "ConfigRewrite")
+        raise _rv.expected("a ConfigRewrite object", d)
+    if tuple(d) != _ms.UNION_ORDER:
+        _ms.union_shape(d, "ConfigRewrite")
     jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
-        jhash = _cs.cached_hash(jhash)
+        jhash = _rv.cached_hash(jhash)
     set_field = d["setField"]
     arm = _SETFIELDS_ConfigRewrite.get(set_field) if set_field.__class__ is str else None
     value = d["value"]
     if arm is None or value is None:
-        raise _cs.bad_union(set_field, value, _SETFIELDS_ConfigRewrite, "ConfigRewrite")
+        raise _ms.bad_union(set_field, value, _SETFIELDS_ConfigRewrite, "ConfigRewrite")
     try:
         value = arm[1](value)
     except _PayloadError as err:
@@ -8635,7 +8647,7 @@ def _hash_ConfigRewrite(o: ConfigRewrite, ids: _Ids) -> int:
 
 # -- struct RewriteConfigsRequest
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_RewriteConfigsRequest = _cs.Shape(
+_SHAPE_RewriteConfigsRequest = _ms.Shape(
     "RewriteConfigsRequest",
     (
         "cachedHashCode",
@@ -8669,19 +8681,19 @@ def _enc_RewriteConfigsRequest(o: RewriteConfigsRequest) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.rewriteCommands):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.rewriteCommands):
         _set(o, "_json", text)
     return text
 
 
 def _dec_RewriteConfigsRequest(d: _typing.Any) -> RewriteConfigsRequest:
     if d.__class__ is not dict:
-        raise _cs.expected("a RewriteConfigsRequest object", d)
+        raise _rv.expected("a RewriteConfigsRequest object", d)
     if tuple(d) not in _SHAPE_RewriteConfigsRequest.valid:
         _SHAPE_RewriteConfigsRequest.check(d)
     key = _INTERNED_RewriteConfigsRequest.key(d)
@@ -8692,7 +8704,7 @@ def _dec_RewriteConfigsRequest(d: _typing.Any) -> RewriteConfigsRequest:
     o = _new(_B_RewriteConfigsRequest)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -8733,10 +8745,10 @@ def _enc_set_string(v: _ct.OrderedSet[str]) -> str:
 def _dec_set_string(v: _typing.Any) -> _ct.OrderedSet[str]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_cs.string_value, v)))
+            return _rc.unique_set(tuple(map(_rv.string_value, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _cs.string_value) from None
-    return _cs.decode_set(v, _cs.string_value)
+            raise _rc.locate(err, v, _rv.string_value) from None
+    return _rc.decode_set(v, _rv.string_value)
 
 
 def _hash_set_string(v: _ct.OrderedSet[str], ids: _Ids) -> int:
@@ -8750,10 +8762,10 @@ def _enc_set_Attribute(v: _ct.OrderedSet[Attribute]) -> str:
 def _dec_set_Attribute(v: _typing.Any) -> _ct.OrderedSet[Attribute]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_Attribute, v)))
+            return _rc.unique_set(tuple(map(_dec_Attribute, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_Attribute) from None
-    return _cs.decode_set(v, _dec_Attribute)
+            raise _rc.locate(err, v, _dec_Attribute) from None
+    return _rc.decode_set(v, _dec_Attribute)
 
 
 def _hash_set_Attribute(v: _ct.OrderedSet[Attribute], ids: _Ids) -> int:
@@ -8769,8 +8781,8 @@ def _dec_list_DockerParameter(v: _typing.Any) -> tuple[DockerParameter, ...]:
         try:
             return tuple(map(_dec_DockerParameter, v))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_DockerParameter) from None
-    return _cs.decode_list(v, _dec_DockerParameter)
+            raise _rc.locate(err, v, _dec_DockerParameter) from None
+    return _rc.decode_list(v, _dec_DockerParameter)
 
 
 def _hash_list_DockerParameter(v: tuple[DockerParameter, ...], ids: _Ids) -> int:
@@ -8787,10 +8799,10 @@ def _enc_set_Resource(v: _ct.OrderedSet[Resource]) -> str:
 def _dec_set_Resource(v: _typing.Any) -> _ct.OrderedSet[Resource]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_Resource, v)))
+            return _rc.unique_set(tuple(map(_dec_Resource, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_Resource) from None
-    return _cs.decode_set(v, _dec_Resource)
+            raise _rc.locate(err, v, _dec_Resource) from None
+    return _rc.decode_set(v, _dec_Resource)
 
 
 def _hash_set_Resource(v: _ct.OrderedSet[Resource], ids: _Ids) -> int:
@@ -8804,10 +8816,10 @@ def _enc_set_Constraint(v: _ct.OrderedSet[Constraint]) -> str:
 def _dec_set_Constraint(v: _typing.Any) -> _ct.OrderedSet[Constraint]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_Constraint, v)))
+            return _rc.unique_set(tuple(map(_dec_Constraint, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_Constraint) from None
-    return _cs.decode_set(v, _dec_Constraint)
+            raise _rc.locate(err, v, _dec_Constraint) from None
+    return _rc.decode_set(v, _dec_Constraint)
 
 
 def _hash_set_Constraint(v: _ct.OrderedSet[Constraint], ids: _Ids) -> int:
@@ -8819,7 +8831,7 @@ def _enc_map_string_string(v: _ct.FrozenMap[str, str]) -> str:
 
 
 def _dec_map_string_string(v: _typing.Any) -> _ct.FrozenMap[str, str]:
-    return _cs.decode_map(v, _cs.string_value, _cs.string_value)
+    return _rc.decode_map(v, _rv.string_value, _rv.string_value)
 
 
 def _hash_map_string_string(v: _ct.FrozenMap[str, str], ids: _Ids) -> int:
@@ -8833,10 +8845,10 @@ def _enc_set_Metadata(v: _ct.OrderedSet[Metadata]) -> str:
 def _dec_set_Metadata(v: _typing.Any) -> _ct.OrderedSet[Metadata]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_Metadata, v)))
+            return _rc.unique_set(tuple(map(_dec_Metadata, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_Metadata) from None
-    return _cs.decode_set(v, _dec_Metadata)
+            raise _rc.locate(err, v, _dec_Metadata) from None
+    return _rc.decode_set(v, _dec_Metadata)
 
 
 def _hash_set_Metadata(v: _ct.OrderedSet[Metadata], ids: _Ids) -> int:
@@ -8850,10 +8862,10 @@ def _enc_set_Range(v: _ct.OrderedSet[Range]) -> str:
 def _dec_set_Range(v: _typing.Any) -> _ct.OrderedSet[Range]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_Range, v)))
+            return _rc.unique_set(tuple(map(_dec_Range, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_Range) from None
-    return _cs.decode_set(v, _dec_Range)
+            raise _rc.locate(err, v, _dec_Range) from None
+    return _rc.decode_set(v, _dec_Range)
 
 
 def _hash_set_Range(v: _ct.OrderedSet[Range], ids: _Ids) -> int:
@@ -8867,10 +8879,10 @@ def _enc_set_ConfigGroup(v: _ct.OrderedSet[ConfigGroup]) -> str:
 def _dec_set_ConfigGroup(v: _typing.Any) -> _ct.OrderedSet[ConfigGroup]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_ConfigGroup, v)))
+            return _rc.unique_set(tuple(map(_dec_ConfigGroup, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_ConfigGroup) from None
-    return _cs.decode_set(v, _dec_ConfigGroup)
+            raise _rc.locate(err, v, _dec_ConfigGroup) from None
+    return _rc.decode_set(v, _dec_ConfigGroup)
 
 
 def _hash_set_ConfigGroup(v: _ct.OrderedSet[ConfigGroup], ids: _Ids) -> int:
@@ -8882,7 +8894,7 @@ def _enc_map_string_i32(v: _ct.FrozenMap[str, int]) -> str:
 
 
 def _dec_map_string_i32(v: _typing.Any) -> _ct.FrozenMap[str, int]:
-    return _cs.decode_map(v, _cs.string_value, _cs.i32_value)
+    return _rc.decode_map(v, _rv.string_value, _rv.i32_value)
 
 
 def _hash_map_string_i32(v: _ct.FrozenMap[str, int], ids: _Ids) -> int:
@@ -8898,8 +8910,8 @@ def _dec_list_TaskEvent(v: _typing.Any) -> tuple[TaskEvent, ...]:
         try:
             return tuple(map(_dec_TaskEvent, v))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_TaskEvent) from None
-    return _cs.decode_list(v, _dec_TaskEvent)
+            raise _rc.locate(err, v, _dec_TaskEvent) from None
+    return _rc.decode_list(v, _dec_TaskEvent)
 
 
 def _hash_list_TaskEvent(v: tuple[TaskEvent, ...], ids: _Ids) -> int:
@@ -8918,8 +8930,8 @@ def _dec_list_ScheduledTask(v: _typing.Any) -> tuple[ScheduledTask, ...]:
         try:
             return tuple(map(_dec_ScheduledTask, v))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_ScheduledTask) from None
-    return _cs.decode_list(v, _dec_ScheduledTask)
+            raise _rc.locate(err, v, _dec_ScheduledTask) from None
+    return _rc.decode_list(v, _dec_ScheduledTask)
 
 
 def _hash_list_ScheduledTask(v: tuple[ScheduledTask, ...], ids: _Ids) -> int:
@@ -8936,10 +8948,10 @@ def _enc_set_JobConfiguration(v: _ct.OrderedSet[JobConfiguration]) -> str:
 def _dec_set_JobConfiguration(v: _typing.Any) -> _ct.OrderedSet[JobConfiguration]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_JobConfiguration, v)))
+            return _rc.unique_set(tuple(map(_dec_JobConfiguration, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_JobConfiguration) from None
-    return _cs.decode_set(v, _dec_JobConfiguration)
+            raise _rc.locate(err, v, _dec_JobConfiguration) from None
+    return _rc.decode_set(v, _dec_JobConfiguration)
 
 
 def _hash_set_JobConfiguration(v: _ct.OrderedSet[JobConfiguration], ids: _Ids) -> int:
@@ -8953,10 +8965,10 @@ def _enc_set_ScheduleStatus(v: _ct.OrderedSet[ScheduleStatus]) -> str:
 def _dec_set_ScheduleStatus(v: _typing.Any) -> _ct.OrderedSet[ScheduleStatus]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_ScheduleStatus, v)))
+            return _rc.unique_set(tuple(map(_dec_ScheduleStatus, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_ScheduleStatus) from None
-    return _cs.decode_set(v, _dec_ScheduleStatus)
+            raise _rc.locate(err, v, _dec_ScheduleStatus) from None
+    return _rc.decode_set(v, _dec_ScheduleStatus)
 
 
 def _hash_set_ScheduleStatus(v: _ct.OrderedSet[ScheduleStatus], ids: _Ids) -> int:
@@ -8970,10 +8982,10 @@ def _enc_set_i32(v: _ct.OrderedSet[int]) -> str:
 def _dec_set_i32(v: _typing.Any) -> _ct.OrderedSet[int]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_cs.i32_value, v)))
+            return _rc.unique_set(tuple(map(_rv.i32_value, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _cs.i32_value) from None
-    return _cs.decode_set(v, _cs.i32_value)
+            raise _rc.locate(err, v, _rv.i32_value) from None
+    return _rc.decode_set(v, _rv.i32_value)
 
 
 def _hash_set_i32(v: _ct.OrderedSet[int], ids: _Ids) -> int:
@@ -8987,10 +8999,10 @@ def _enc_set_JobKey(v: _ct.OrderedSet[JobKey]) -> str:
 def _dec_set_JobKey(v: _typing.Any) -> _ct.OrderedSet[JobKey]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_JobKey, v)))
+            return _rc.unique_set(tuple(map(_dec_JobKey, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_JobKey) from None
-    return _cs.decode_set(v, _dec_JobKey)
+            raise _rc.locate(err, v, _dec_JobKey) from None
+    return _rc.decode_set(v, _dec_JobKey)
 
 
 def _hash_set_JobKey(v: _ct.OrderedSet[JobKey], ids: _Ids) -> int:
@@ -9004,10 +9016,10 @@ def _enc_set_InstanceTaskConfig(v: _ct.OrderedSet[InstanceTaskConfig]) -> str:
 def _dec_set_InstanceTaskConfig(v: _typing.Any) -> _ct.OrderedSet[InstanceTaskConfig]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_InstanceTaskConfig, v)))
+            return _rc.unique_set(tuple(map(_dec_InstanceTaskConfig, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_InstanceTaskConfig) from None
-    return _cs.decode_set(v, _dec_InstanceTaskConfig)
+            raise _rc.locate(err, v, _dec_InstanceTaskConfig) from None
+    return _rc.decode_set(v, _dec_InstanceTaskConfig)
 
 
 def _hash_set_InstanceTaskConfig(v: _ct.OrderedSet[InstanceTaskConfig], ids: _Ids) -> int:
@@ -9023,8 +9035,8 @@ def _dec_list_JobUpdateEvent(v: _typing.Any) -> tuple[JobUpdateEvent, ...]:
         try:
             return tuple(map(_dec_JobUpdateEvent, v))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_JobUpdateEvent) from None
-    return _cs.decode_list(v, _dec_JobUpdateEvent)
+            raise _rc.locate(err, v, _dec_JobUpdateEvent) from None
+    return _rc.decode_list(v, _dec_JobUpdateEvent)
 
 
 def _hash_list_JobUpdateEvent(v: tuple[JobUpdateEvent, ...], ids: _Ids) -> int:
@@ -9043,8 +9055,8 @@ def _dec_list_JobInstanceUpdateEvent(v: _typing.Any) -> tuple[JobInstanceUpdateE
         try:
             return tuple(map(_dec_JobInstanceUpdateEvent, v))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_JobInstanceUpdateEvent) from None
-    return _cs.decode_list(v, _dec_JobInstanceUpdateEvent)
+            raise _rc.locate(err, v, _dec_JobInstanceUpdateEvent) from None
+    return _rc.decode_list(v, _dec_JobInstanceUpdateEvent)
 
 
 def _hash_list_JobInstanceUpdateEvent(v: tuple[JobInstanceUpdateEvent, ...], ids: _Ids) -> int:
@@ -9061,10 +9073,10 @@ def _enc_set_JobUpdateStatus(v: _ct.OrderedSet[JobUpdateStatus]) -> str:
 def _dec_set_JobUpdateStatus(v: _typing.Any) -> _ct.OrderedSet[JobUpdateStatus]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_JobUpdateStatus, v)))
+            return _rc.unique_set(tuple(map(_dec_JobUpdateStatus, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_JobUpdateStatus) from None
-    return _cs.decode_set(v, _dec_JobUpdateStatus)
+            raise _rc.locate(err, v, _dec_JobUpdateStatus) from None
+    return _rc.decode_set(v, _dec_JobUpdateStatus)
 
 
 def _hash_set_JobUpdateStatus(v: _ct.OrderedSet[JobUpdateStatus], ids: _Ids) -> int:
@@ -9078,10 +9090,10 @@ def _enc_set_HostStatus(v: _ct.OrderedSet[HostStatus]) -> str:
 def _dec_set_HostStatus(v: _typing.Any) -> _ct.OrderedSet[HostStatus]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_HostStatus, v)))
+            return _rc.unique_set(tuple(map(_dec_HostStatus, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_HostStatus) from None
-    return _cs.decode_set(v, _dec_HostStatus)
+            raise _rc.locate(err, v, _dec_HostStatus) from None
+    return _rc.decode_set(v, _dec_HostStatus)
 
 
 def _hash_set_HostStatus(v: _ct.OrderedSet[HostStatus], ids: _Ids) -> int:
@@ -9095,10 +9107,10 @@ def _enc_set_ScheduledTask(v: _ct.OrderedSet[ScheduledTask]) -> str:
 def _dec_set_ScheduledTask(v: _typing.Any) -> _ct.OrderedSet[ScheduledTask]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_ScheduledTask, v)))
+            return _rc.unique_set(tuple(map(_dec_ScheduledTask, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_ScheduledTask) from None
-    return _cs.decode_set(v, _dec_ScheduledTask)
+            raise _rc.locate(err, v, _dec_ScheduledTask) from None
+    return _rc.decode_set(v, _dec_ScheduledTask)
 
 
 def _hash_set_ScheduledTask(v: _ct.OrderedSet[ScheduledTask], ids: _Ids) -> int:
@@ -9112,10 +9124,10 @@ def _enc_set_RoleSummary(v: _ct.OrderedSet[RoleSummary]) -> str:
 def _dec_set_RoleSummary(v: _typing.Any) -> _ct.OrderedSet[RoleSummary]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_RoleSummary, v)))
+            return _rc.unique_set(tuple(map(_dec_RoleSummary, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_RoleSummary) from None
-    return _cs.decode_set(v, _dec_RoleSummary)
+            raise _rc.locate(err, v, _dec_RoleSummary) from None
+    return _rc.decode_set(v, _dec_RoleSummary)
 
 
 def _hash_set_RoleSummary(v: _ct.OrderedSet[RoleSummary], ids: _Ids) -> int:
@@ -9129,10 +9141,10 @@ def _enc_set_JobSummary(v: _ct.OrderedSet[JobSummary]) -> str:
 def _dec_set_JobSummary(v: _typing.Any) -> _ct.OrderedSet[JobSummary]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_JobSummary, v)))
+            return _rc.unique_set(tuple(map(_dec_JobSummary, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_JobSummary) from None
-    return _cs.decode_set(v, _dec_JobSummary)
+            raise _rc.locate(err, v, _dec_JobSummary) from None
+    return _rc.decode_set(v, _dec_JobSummary)
 
 
 def _hash_set_JobSummary(v: _ct.OrderedSet[JobSummary], ids: _Ids) -> int:
@@ -9146,10 +9158,10 @@ def _enc_set_PendingReason(v: _ct.OrderedSet[PendingReason]) -> str:
 def _dec_set_PendingReason(v: _typing.Any) -> _ct.OrderedSet[PendingReason]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_PendingReason, v)))
+            return _rc.unique_set(tuple(map(_dec_PendingReason, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_PendingReason) from None
-    return _cs.decode_set(v, _dec_PendingReason)
+            raise _rc.locate(err, v, _dec_PendingReason) from None
+    return _rc.decode_set(v, _dec_PendingReason)
 
 
 def _hash_set_PendingReason(v: _ct.OrderedSet[PendingReason], ids: _Ids) -> int:
@@ -9165,8 +9177,8 @@ def _dec_list_JobUpdateSummary(v: _typing.Any) -> tuple[JobUpdateSummary, ...]:
         try:
             return tuple(map(_dec_JobUpdateSummary, v))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_JobUpdateSummary) from None
-    return _cs.decode_list(v, _dec_JobUpdateSummary)
+            raise _rc.locate(err, v, _dec_JobUpdateSummary) from None
+    return _rc.decode_list(v, _dec_JobUpdateSummary)
 
 
 def _hash_list_JobUpdateSummary(v: tuple[JobUpdateSummary, ...], ids: _Ids) -> int:
@@ -9183,10 +9195,10 @@ def _enc_set_TierConfig(v: _ct.OrderedSet[TierConfig]) -> str:
 def _dec_set_TierConfig(v: _typing.Any) -> _ct.OrderedSet[TierConfig]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_TierConfig, v)))
+            return _rc.unique_set(tuple(map(_dec_TierConfig, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_TierConfig) from None
-    return _cs.decode_set(v, _dec_TierConfig)
+            raise _rc.locate(err, v, _dec_TierConfig) from None
+    return _rc.decode_set(v, _dec_TierConfig)
 
 
 def _hash_set_TierConfig(v: _ct.OrderedSet[TierConfig], ids: _Ids) -> int:
@@ -9202,8 +9214,8 @@ def _dec_list_ResponseDetail(v: _typing.Any) -> tuple[ResponseDetail, ...]:
         try:
             return tuple(map(_dec_ResponseDetail, v))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_ResponseDetail) from None
-    return _cs.decode_list(v, _dec_ResponseDetail)
+            raise _rc.locate(err, v, _dec_ResponseDetail) from None
+    return _rc.decode_list(v, _dec_ResponseDetail)
 
 
 def _hash_list_ResponseDetail(v: tuple[ResponseDetail, ...], ids: _Ids) -> int:
@@ -9222,8 +9234,8 @@ def _dec_list_ConfigRewrite(v: _typing.Any) -> tuple[ConfigRewrite, ...]:
         try:
             return tuple(map(_dec_ConfigRewrite, v))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_ConfigRewrite) from None
-    return _cs.decode_list(v, _dec_ConfigRewrite)
+            raise _rc.locate(err, v, _dec_ConfigRewrite) from None
+    return _rc.decode_list(v, _dec_ConfigRewrite)
 
 
 def _hash_list_ConfigRewrite(v: tuple[ConfigRewrite, ...], ids: _Ids) -> int:
@@ -9321,40 +9333,40 @@ _ARMS_Resource: dict[str, _Arm] = {
         ',"setField":"NUM_CPUS","value":',
         "Resource._Fields.NUM_CPUS",
         _gd,
-        _cs.hash_double,
+        _hv.hash_double,
     ),
     "ramMb": (
         ',"setField":"RAM_MB","value":',
         "Resource._Fields.RAM_MB",
         str,
-        _cs.hash_i64,
+        _hv.hash_i64,
     ),
     "diskMb": (
         ',"setField":"DISK_MB","value":',
         "Resource._Fields.DISK_MB",
         str,
-        _cs.hash_i64,
+        _hv.hash_i64,
     ),
     "namedPort": (
         ',"setField":"NAMED_PORT","value":',
         "Resource._Fields.NAMED_PORT",
         _gs,
-        _cs.hash_string,
+        _hv.hash_string,
     ),
     "numGpus": (
         ',"setField":"NUM_GPUS","value":',
         "Resource._Fields.NUM_GPUS",
         str,
-        _cs.hash_i64,
+        _hv.hash_i64,
     ),
 }
 # Resource: setField as written -> (arm name, decoder).
 _SETFIELDS_Resource: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
-    "NUM_CPUS": ("numCpus", _cs.double_value),
-    "RAM_MB": ("ramMb", _cs.i64_value),
-    "DISK_MB": ("diskMb", _cs.i64_value),
-    "NAMED_PORT": ("namedPort", _cs.string_value),
-    "NUM_GPUS": ("numGpus", _cs.i64_value),
+    "NUM_CPUS": ("numCpus", _rv.double_value),
+    "RAM_MB": ("ramMb", _rv.i64_value),
+    "DISK_MB": ("diskMb", _rv.i64_value),
+    "NAMED_PORT": ("namedPort", _rv.string_value),
+    "NUM_GPUS": ("numGpus", _rv.i64_value),
 }
 
 # Result: arm name -> (setField and value key as written, identity key, encoder, hash).

@@ -14,13 +14,19 @@ compute Java's ``hashCode()`` and cache it in every object they visit.
 
 # Short names in this module:
 #   _EPOCH: [n], counts hashes computed: JSON cached while n is unchanged is still current
+#   _Interned: a table of decoded objects shared between payloads
 #   _PayloadError: bad input, located by its JSON path
-#   _cs: what every codec shares: value checks, errors, Shape, Interned
+#   _WRITTEN: the _json of an object written once, its text not kept
 #   _ct: OrderedSet and FrozenMap, the immutable set and map
 #   _dh: Java's Double.hashCode
+#   _en: what encoders share: frozen (may a text be kept), encode_error
 #   _gd: a double as Gson writes it (Java's Double.toString)
 #   _gs: a string as Gson writes it, quoted and escaped
+#   _hv: Java hashCode of scalars as (value, identity table) functions
 #   _lh: Java's Long.hashCode
+#   _ms: the members Gson writes (Shape, unions) and why they are wrong
+#   _rc: JSON arrays and objects read as lists, sets and maps
+#   _rv: JSON scalars read as values (the slow path), expected(...)
 #   _sh: Java's String.hashCode
 #   _st: the base classes and field descriptions of generated classes
 #   _typing: typing
@@ -38,13 +44,19 @@ from __future__ import annotations
 
 import typing as _typing
 
-from aurorakit.runtime import codec_support as _cs
 from aurorakit.runtime import containers as _ct
+from aurorakit.runtime import encoding as _en
+from aurorakit.runtime import hash_values as _hv
+from aurorakit.runtime import member_shapes as _ms
+from aurorakit.runtime import read_containers as _rc
+from aurorakit.runtime import read_values as _rv
 from aurorakit.runtime import struct as _st
 from aurorakit.runtime.errors import PayloadError as _PayloadError
 from aurorakit.runtime.gson import gson_double as _gd
 from aurorakit.runtime.gson import gson_string as _gs
 from aurorakit.runtime.hashing import EPOCH as _EPOCH
+from aurorakit.runtime.hashing import WRITTEN as _WRITTEN
+from aurorakit.runtime.interning import Interned as _Interned
 from aurorakit.runtime.java import double_hash as _dh
 from aurorakit.runtime.java import long_hash as _lh
 from aurorakit.runtime.java import string_hash as _sh
@@ -335,58 +347,58 @@ _B_ExplicitReconciliationSettings = _st.mutable_twin(ExplicitReconciliationSetti
 _C_ExplicitReconciliationSettings = ExplicitReconciliationSettings
 
 # Hashed objects holding others, once read, are shared by later payloads that
-# write them the same way (see runtime/codec_support.py, Interned).
-_INTERNED_HostAttributes: _cs.Interned[HostAttributes] = _cs.Interned()
-_INTERNED_TaskConstraint: _cs.Interned[TaskConstraint] = _cs.Interned()
-_INTERNED_Constraint: _cs.Interned[Constraint] = _cs.Interned()
-_INTERNED_LockKey: _cs.Interned[LockKey] = _cs.Interned()
-_INTERNED_Lock: _cs.Interned[Lock] = _cs.Interned()
-_INTERNED_InstanceKey: _cs.Interned[InstanceKey] = _cs.Interned()
-_INTERNED_Image: _cs.Interned[Image] = _cs.Interned()
-_INTERNED_MesosContainer: _cs.Interned[MesosContainer] = _cs.Interned()
-_INTERNED_DockerContainer: _cs.Interned[DockerContainer] = _cs.Interned()
-_INTERNED_Container: _cs.Interned[Container] = _cs.Interned()
-_INTERNED_SlaPolicy: _cs.Interned[SlaPolicy] = _cs.Interned()
-_INTERNED_TaskConfig: _cs.Interned[TaskConfig] = _cs.Interned()
-_INTERNED_ResourceAggregate: _cs.Interned[ResourceAggregate] = _cs.Interned()
-_INTERNED_JobConfiguration: _cs.Interned[JobConfiguration] = _cs.Interned()
-_INTERNED_JobSummary: _cs.Interned[JobSummary] = _cs.Interned()
-_INTERNED_ConfigGroup: _cs.Interned[ConfigGroup] = _cs.Interned()
-_INTERNED_ConfigSummary: _cs.Interned[ConfigSummary] = _cs.Interned()
-_INTERNED_PopulateJobResult: _cs.Interned[PopulateJobResult] = _cs.Interned()
-_INTERNED_GetQuotaResult: _cs.Interned[GetQuotaResult] = _cs.Interned()
-_INTERNED_AssignedTask: _cs.Interned[AssignedTask] = _cs.Interned()
-_INTERNED_ScheduledTask: _cs.Interned[ScheduledTask] = _cs.Interned()
-_INTERNED_ScheduleStatusResult: _cs.Interned[ScheduleStatusResult] = _cs.Interned()
-_INTERNED_GetJobsResult: _cs.Interned[GetJobsResult] = _cs.Interned()
-_INTERNED_TaskQuery: _cs.Interned[TaskQuery] = _cs.Interned()
-_INTERNED_JobUpdateKey: _cs.Interned[JobUpdateKey] = _cs.Interned()
-_INTERNED_JobUpdateStrategy: _cs.Interned[JobUpdateStrategy] = _cs.Interned()
-_INTERNED_JobUpdateSettings: _cs.Interned[JobUpdateSettings] = _cs.Interned()
-_INTERNED_InstanceTaskConfig: _cs.Interned[InstanceTaskConfig] = _cs.Interned()
-_INTERNED_JobUpdateSummary: _cs.Interned[JobUpdateSummary] = _cs.Interned()
-_INTERNED_JobUpdateInstructions: _cs.Interned[JobUpdateInstructions] = _cs.Interned()
-_INTERNED_JobUpdate: _cs.Interned[JobUpdate] = _cs.Interned()
-_INTERNED_JobUpdateDetails: _cs.Interned[JobUpdateDetails] = _cs.Interned()
-_INTERNED_JobUpdateRequest: _cs.Interned[JobUpdateRequest] = _cs.Interned()
-_INTERNED_JobUpdateQuery: _cs.Interned[JobUpdateQuery] = _cs.Interned()
-_INTERNED_HostMaintenanceRequest: _cs.Interned[HostMaintenanceRequest] = _cs.Interned()
-_INTERNED_StartMaintenanceResult: _cs.Interned[StartMaintenanceResult] = _cs.Interned()
-_INTERNED_DrainHostsResult: _cs.Interned[DrainHostsResult] = _cs.Interned()
-_INTERNED_QueryRecoveryResult: _cs.Interned[QueryRecoveryResult] = _cs.Interned()
-_INTERNED_MaintenanceStatusResult: _cs.Interned[MaintenanceStatusResult] = _cs.Interned()
-_INTERNED_EndMaintenanceResult: _cs.Interned[EndMaintenanceResult] = _cs.Interned()
-_INTERNED_RoleSummaryResult: _cs.Interned[RoleSummaryResult] = _cs.Interned()
-_INTERNED_JobSummaryResult: _cs.Interned[JobSummaryResult] = _cs.Interned()
-_INTERNED_ConfigSummaryResult: _cs.Interned[ConfigSummaryResult] = _cs.Interned()
-_INTERNED_GetPendingReasonResult: _cs.Interned[GetPendingReasonResult] = _cs.Interned()
-_INTERNED_StartJobUpdateResult: _cs.Interned[StartJobUpdateResult] = _cs.Interned()
-_INTERNED_GetJobUpdateSummariesResult: _cs.Interned[GetJobUpdateSummariesResult] = _cs.Interned()
-_INTERNED_GetJobUpdateDetailsResult: _cs.Interned[GetJobUpdateDetailsResult] = _cs.Interned()
-_INTERNED_GetJobUpdateDiffResult: _cs.Interned[GetJobUpdateDiffResult] = _cs.Interned()
-_INTERNED_GetTierConfigResult: _cs.Interned[GetTierConfigResult] = _cs.Interned()
-_INTERNED_Result: _cs.Interned[Result] = _cs.Interned()
-_INTERNED_Response: _cs.Interned[Response] = _cs.Interned()
+# write them the same way (see runtime/interning.py).
+_INTERNED_HostAttributes: _Interned[HostAttributes] = _Interned()
+_INTERNED_TaskConstraint: _Interned[TaskConstraint] = _Interned()
+_INTERNED_Constraint: _Interned[Constraint] = _Interned()
+_INTERNED_LockKey: _Interned[LockKey] = _Interned()
+_INTERNED_Lock: _Interned[Lock] = _Interned()
+_INTERNED_InstanceKey: _Interned[InstanceKey] = _Interned()
+_INTERNED_Image: _Interned[Image] = _Interned()
+_INTERNED_MesosContainer: _Interned[MesosContainer] = _Interned()
+_INTERNED_DockerContainer: _Interned[DockerContainer] = _Interned()
+_INTERNED_Container: _Interned[Container] = _Interned()
+_INTERNED_SlaPolicy: _Interned[SlaPolicy] = _Interned()
+_INTERNED_TaskConfig: _Interned[TaskConfig] = _Interned()
+_INTERNED_ResourceAggregate: _Interned[ResourceAggregate] = _Interned()
+_INTERNED_JobConfiguration: _Interned[JobConfiguration] = _Interned()
+_INTERNED_JobSummary: _Interned[JobSummary] = _Interned()
+_INTERNED_ConfigGroup: _Interned[ConfigGroup] = _Interned()
+_INTERNED_ConfigSummary: _Interned[ConfigSummary] = _Interned()
+_INTERNED_PopulateJobResult: _Interned[PopulateJobResult] = _Interned()
+_INTERNED_GetQuotaResult: _Interned[GetQuotaResult] = _Interned()
+_INTERNED_AssignedTask: _Interned[AssignedTask] = _Interned()
+_INTERNED_ScheduledTask: _Interned[ScheduledTask] = _Interned()
+_INTERNED_ScheduleStatusResult: _Interned[ScheduleStatusResult] = _Interned()
+_INTERNED_GetJobsResult: _Interned[GetJobsResult] = _Interned()
+_INTERNED_TaskQuery: _Interned[TaskQuery] = _Interned()
+_INTERNED_JobUpdateKey: _Interned[JobUpdateKey] = _Interned()
+_INTERNED_JobUpdateStrategy: _Interned[JobUpdateStrategy] = _Interned()
+_INTERNED_JobUpdateSettings: _Interned[JobUpdateSettings] = _Interned()
+_INTERNED_InstanceTaskConfig: _Interned[InstanceTaskConfig] = _Interned()
+_INTERNED_JobUpdateSummary: _Interned[JobUpdateSummary] = _Interned()
+_INTERNED_JobUpdateInstructions: _Interned[JobUpdateInstructions] = _Interned()
+_INTERNED_JobUpdate: _Interned[JobUpdate] = _Interned()
+_INTERNED_JobUpdateDetails: _Interned[JobUpdateDetails] = _Interned()
+_INTERNED_JobUpdateRequest: _Interned[JobUpdateRequest] = _Interned()
+_INTERNED_JobUpdateQuery: _Interned[JobUpdateQuery] = _Interned()
+_INTERNED_HostMaintenanceRequest: _Interned[HostMaintenanceRequest] = _Interned()
+_INTERNED_StartMaintenanceResult: _Interned[StartMaintenanceResult] = _Interned()
+_INTERNED_DrainHostsResult: _Interned[DrainHostsResult] = _Interned()
+_INTERNED_QueryRecoveryResult: _Interned[QueryRecoveryResult] = _Interned()
+_INTERNED_MaintenanceStatusResult: _Interned[MaintenanceStatusResult] = _Interned()
+_INTERNED_EndMaintenanceResult: _Interned[EndMaintenanceResult] = _Interned()
+_INTERNED_RoleSummaryResult: _Interned[RoleSummaryResult] = _Interned()
+_INTERNED_JobSummaryResult: _Interned[JobSummaryResult] = _Interned()
+_INTERNED_ConfigSummaryResult: _Interned[ConfigSummaryResult] = _Interned()
+_INTERNED_GetPendingReasonResult: _Interned[GetPendingReasonResult] = _Interned()
+_INTERNED_StartJobUpdateResult: _Interned[StartJobUpdateResult] = _Interned()
+_INTERNED_GetJobUpdateSummariesResult: _Interned[GetJobUpdateSummariesResult] = _Interned()
+_INTERNED_GetJobUpdateDetailsResult: _Interned[GetJobUpdateDetailsResult] = _Interned()
+_INTERNED_GetJobUpdateDiffResult: _Interned[GetJobUpdateDiffResult] = _Interned()
+_INTERNED_GetTierConfigResult: _Interned[GetTierConfigResult] = _Interned()
+_INTERNED_Result: _Interned[Result] = _Interned()
+_INTERNED_Response: _Interned[Response] = _Interned()
 
 
 # -- enum ResponseCode
@@ -405,7 +417,7 @@ _E_ResponseCode = {name: member for member, name in _N_ResponseCode.items()}
 
 
 def _dec_ResponseCode(v: _typing.Any) -> ResponseCode:
-    return _typing.cast("ResponseCode", _cs.enum_value(_E_ResponseCode, v, "ResponseCode"))
+    return _typing.cast("ResponseCode", _rv.enum_value(_E_ResponseCode, v, "ResponseCode"))
 
 
 def _hash_ResponseCode(v: ResponseCode, ids: _Ids) -> int:
@@ -425,7 +437,7 @@ _E_MaintenanceMode = {name: member for member, name in _N_MaintenanceMode.items(
 
 
 def _dec_MaintenanceMode(v: _typing.Any) -> MaintenanceMode:
-    return _typing.cast("MaintenanceMode", _cs.enum_value(_E_MaintenanceMode, v, "MaintenanceMode"))
+    return _typing.cast("MaintenanceMode", _rv.enum_value(_E_MaintenanceMode, v, "MaintenanceMode"))
 
 
 def _hash_MaintenanceMode(v: MaintenanceMode, ids: _Ids) -> int:
@@ -443,7 +455,7 @@ _E_Mode = {name: member for member, name in _N_Mode.items()}
 
 
 def _dec_Mode(v: _typing.Any) -> Mode:
-    return _typing.cast("Mode", _cs.enum_value(_E_Mode, v, "Mode"))
+    return _typing.cast("Mode", _rv.enum_value(_E_Mode, v, "Mode"))
 
 
 def _hash_Mode(v: Mode, ids: _Ids) -> int:
@@ -462,7 +474,7 @@ _E_CronCollisionPolicy = {name: member for member, name in _N_CronCollisionPolic
 
 
 def _dec_CronCollisionPolicy(v: _typing.Any) -> CronCollisionPolicy:
-    return _typing.cast("CronCollisionPolicy", _cs.enum_value(_E_CronCollisionPolicy, v, "CronCollisionPolicy"))
+    return _typing.cast("CronCollisionPolicy", _rv.enum_value(_E_CronCollisionPolicy, v, "CronCollisionPolicy"))
 
 
 def _hash_CronCollisionPolicy(v: CronCollisionPolicy, ids: _Ids) -> int:
@@ -493,7 +505,7 @@ _E_ScheduleStatus = {name: member for member, name in _N_ScheduleStatus.items()}
 
 
 def _dec_ScheduleStatus(v: _typing.Any) -> ScheduleStatus:
-    return _typing.cast("ScheduleStatus", _cs.enum_value(_E_ScheduleStatus, v, "ScheduleStatus"))
+    return _typing.cast("ScheduleStatus", _rv.enum_value(_E_ScheduleStatus, v, "ScheduleStatus"))
 
 
 def _hash_ScheduleStatus(v: ScheduleStatus, ids: _Ids) -> int:
@@ -520,7 +532,7 @@ _E_JobUpdateStatus = {name: member for member, name in _N_JobUpdateStatus.items(
 
 
 def _dec_JobUpdateStatus(v: _typing.Any) -> JobUpdateStatus:
-    return _typing.cast("JobUpdateStatus", _cs.enum_value(_E_JobUpdateStatus, v, "JobUpdateStatus"))
+    return _typing.cast("JobUpdateStatus", _rv.enum_value(_E_JobUpdateStatus, v, "JobUpdateStatus"))
 
 
 def _hash_JobUpdateStatus(v: JobUpdateStatus, ids: _Ids) -> int:
@@ -542,7 +554,7 @@ _E_JobUpdateAction = {name: member for member, name in _N_JobUpdateAction.items(
 
 
 def _dec_JobUpdateAction(v: _typing.Any) -> JobUpdateAction:
-    return _typing.cast("JobUpdateAction", _cs.enum_value(_E_JobUpdateAction, v, "JobUpdateAction"))
+    return _typing.cast("JobUpdateAction", _rv.enum_value(_E_JobUpdateAction, v, "JobUpdateAction"))
 
 
 def _hash_JobUpdateAction(v: JobUpdateAction, ids: _Ids) -> int:
@@ -560,7 +572,7 @@ _E_JobUpdatePulseStatus = {name: member for member, name in _N_JobUpdatePulseSta
 
 
 def _dec_JobUpdatePulseStatus(v: _typing.Any) -> JobUpdatePulseStatus:
-    return _typing.cast("JobUpdatePulseStatus", _cs.enum_value(_E_JobUpdatePulseStatus, v, "JobUpdatePulseStatus"))
+    return _typing.cast("JobUpdatePulseStatus", _rv.enum_value(_E_JobUpdatePulseStatus, v, "JobUpdatePulseStatus"))
 
 
 def _hash_JobUpdatePulseStatus(v: JobUpdatePulseStatus, ids: _Ids) -> int:
@@ -569,7 +581,7 @@ def _hash_JobUpdatePulseStatus(v: JobUpdatePulseStatus, ids: _Ids) -> int:
 
 # -- struct Identity
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_Identity = _cs.Shape(
+_SHAPE_Identity = _ms.Shape(
     "Identity",
     (
         "cachedHashCode",
@@ -600,9 +612,9 @@ def _enc_Identity(o: Identity) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -610,21 +622,21 @@ def _enc_Identity(o: Identity) -> str:
 
 def _dec_Identity(d: _typing.Any) -> Identity:
     if d.__class__ is not dict:
-        raise _cs.expected("a Identity object", d)
+        raise _rv.expected("a Identity object", d)
     if tuple(d) not in _SHAPE_Identity.valid:
         _SHAPE_Identity.check(d)
     get = d.get
     o = _new(_B_Identity)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "user"
         v = get("user")
         if v.__class__ is not str and (v is not None or "user" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.user = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -651,7 +663,7 @@ def _hash_Identity(o: Identity, ids: _Ids) -> int:
 
 # -- struct Attribute
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_Attribute = _cs.Shape(
+_SHAPE_Attribute = _ms.Shape(
     "Attribute",
     (
         "cachedHashCode",
@@ -688,9 +700,9 @@ def _enc_Attribute(o: Attribute) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -698,21 +710,21 @@ def _enc_Attribute(o: Attribute) -> str:
 
 def _dec_Attribute(d: _typing.Any) -> Attribute:
     if d.__class__ is not dict:
-        raise _cs.expected("a Attribute object", d)
+        raise _rv.expected("a Attribute object", d)
     if tuple(d) not in _SHAPE_Attribute.valid:
         _SHAPE_Attribute.check(d)
     get = d.get
     o = _new(_B_Attribute)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "name"
         v = get("name")
         if v.__class__ is not str and (v is not None or "name" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.name = v
         field = "values"
         v = _dec_set_string(d["values"])
@@ -743,7 +755,7 @@ def _hash_Attribute(o: Attribute, ids: _Ids) -> int:
 
 # -- struct HostAttributes
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_HostAttributes = _cs.Shape(
+_SHAPE_HostAttributes = _ms.Shape(
     "HostAttributes",
     (
         "cachedHashCode",
@@ -783,19 +795,19 @@ def _enc_HostAttributes(o: HostAttributes) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.attributes):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.attributes):
         _set(o, "_json", text)
     return text
 
 
 def _dec_HostAttributes(d: _typing.Any) -> HostAttributes:
     if d.__class__ is not dict:
-        raise _cs.expected("a HostAttributes object", d)
+        raise _rv.expected("a HostAttributes object", d)
     if tuple(d) not in _SHAPE_HostAttributes.valid:
         _SHAPE_HostAttributes.check(d)
     get = d.get
@@ -807,14 +819,14 @@ def _dec_HostAttributes(d: _typing.Any) -> HostAttributes:
     o = _new(_B_HostAttributes)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "host"
         v = get("host")
         if v.__class__ is not str and (v is not None or "host" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.host = v
         field = "attributes"
         v = _dec_set_Attribute(d["attributes"])
@@ -824,13 +836,13 @@ def _dec_HostAttributes(d: _typing.Any) -> HostAttributes:
         if v is not None or "mode" in d:
             member = _E_MaintenanceMode.get(v) if v.__class__ is str else None
             if member is None:
-                raise _cs.bad_enum(v, "MaintenanceMode")
+                raise _rv.bad_enum(v, "MaintenanceMode")
             v = member
         o.mode = v
         field = "slaveId"
         v = get("slaveId")
         if v.__class__ is not str and (v is not None or "slaveId" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.slaveId = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -864,7 +876,7 @@ def _hash_HostAttributes(o: HostAttributes, ids: _Ids) -> int:
 
 # -- struct ValueConstraint
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_ValueConstraint = _cs.Shape(
+_SHAPE_ValueConstraint = _ms.Shape(
     "ValueConstraint",
     (
         "cachedHashCode",
@@ -903,9 +915,9 @@ def _enc_ValueConstraint(o: ValueConstraint) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -913,20 +925,20 @@ def _enc_ValueConstraint(o: ValueConstraint) -> str:
 
 def _dec_ValueConstraint(d: _typing.Any) -> ValueConstraint:
     if d.__class__ is not dict:
-        raise _cs.expected("a ValueConstraint object", d)
+        raise _rv.expected("a ValueConstraint object", d)
     if tuple(d) not in _SHAPE_ValueConstraint.valid:
         _SHAPE_ValueConstraint.check(d)
     o = _new(_B_ValueConstraint)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "negated"
         v = d["negated"]
         if v.__class__ is not bool:
-            v = _cs.bool_value(v)
+            v = _rv.bool_value(v)
         o.negated = v
         field = "values"
         v = _dec_set_string(d["values"])
@@ -956,7 +968,7 @@ def _hash_ValueConstraint(o: ValueConstraint, ids: _Ids) -> int:
 
 # -- struct LimitConstraint
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_LimitConstraint = _cs.Shape(
+_SHAPE_LimitConstraint = _ms.Shape(
     "LimitConstraint",
     (
         "cachedHashCode",
@@ -991,9 +1003,9 @@ def _enc_LimitConstraint(o: LimitConstraint) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -1001,20 +1013,20 @@ def _enc_LimitConstraint(o: LimitConstraint) -> str:
 
 def _dec_LimitConstraint(d: _typing.Any) -> LimitConstraint:
     if d.__class__ is not dict:
-        raise _cs.expected("a LimitConstraint object", d)
+        raise _rv.expected("a LimitConstraint object", d)
     if tuple(d) not in _SHAPE_LimitConstraint.valid:
         _SHAPE_LimitConstraint.check(d)
     o = _new(_B_LimitConstraint)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "limit"
         v = d["limit"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.limit = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -1057,28 +1069,28 @@ def _enc_TaskConstraint(o: TaskConstraint) -> str:
     try:
         value = encode(o.field_value)
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
-        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+        _set(o, "_json", text if o._jhash and _en.frozen(o.field_value) else (text, epoch))
     return text
 
 
 def _dec_TaskConstraint(d: _typing.Any) -> TaskConstraint:
     if d.__class__ is not dict:
-        raise _cs.expected("a TaskConstraint object", d)
-    if tuple(d) != _cs.UNION_ORDER:
-        _cs.union_shape(d, "TaskConstraint")
+        raise _rv.expected("a TaskConstraint object", d)
+    if tuple(d) != _ms.UNION_ORDER:
+        _ms.union_shape(d, "TaskConstraint")
     jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
-        jhash = _cs.cached_hash(jhash)
+        jhash = _rv.cached_hash(jhash)
     set_field = d["setField"]
     arm = _SETFIELDS_TaskConstraint.get(set_field) if set_field.__class__ is str else None
     value = d["value"]
     if arm is None or value is None:
-        raise _cs.bad_union(set_field, value, _SETFIELDS_TaskConstraint, "TaskConstraint")
+        raise _ms.bad_union(set_field, value, _SETFIELDS_TaskConstraint, "TaskConstraint")
     try:
         value = arm[1](value)
     except _PayloadError as err:
@@ -1109,7 +1121,7 @@ def _hash_TaskConstraint(o: TaskConstraint, ids: _Ids) -> int:
 
 # -- struct Constraint
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_Constraint = _cs.Shape(
+_SHAPE_Constraint = _ms.Shape(
     "Constraint",
     (
         "cachedHashCode",
@@ -1141,11 +1153,11 @@ def _enc_Constraint(o: Constraint) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif o._jhash and (o.constraint is None or o.constraint._json.__class__ is str):
         _set(o, "_json", text)
     return text
@@ -1153,7 +1165,7 @@ def _enc_Constraint(o: Constraint) -> str:
 
 def _dec_Constraint(d: _typing.Any) -> Constraint:
     if d.__class__ is not dict:
-        raise _cs.expected("a Constraint object", d)
+        raise _rv.expected("a Constraint object", d)
     if tuple(d) not in _SHAPE_Constraint.valid:
         _SHAPE_Constraint.check(d)
     get = d.get
@@ -1165,14 +1177,14 @@ def _dec_Constraint(d: _typing.Any) -> Constraint:
     o = _new(_B_Constraint)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "name"
         v = get("name")
         if v.__class__ is not str and (v is not None or "name" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.name = v
         field = "constraint"
         v = get("constraint")
@@ -1208,7 +1220,7 @@ def _hash_Constraint(o: Constraint, ids: _Ids) -> int:
 
 # -- struct Package
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_Package = _cs.Shape(
+_SHAPE_Package = _ms.Shape(
     "Package",
     (
         "cachedHashCode",
@@ -1247,9 +1259,9 @@ def _enc_Package(o: Package) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -1257,31 +1269,31 @@ def _enc_Package(o: Package) -> str:
 
 def _dec_Package(d: _typing.Any) -> Package:
     if d.__class__ is not dict:
-        raise _cs.expected("a Package object", d)
+        raise _rv.expected("a Package object", d)
     if tuple(d) not in _SHAPE_Package.valid:
         _SHAPE_Package.check(d)
     get = d.get
     o = _new(_B_Package)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "role"
         v = get("role")
         if v.__class__ is not str and (v is not None or "role" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.role = v
         field = "name"
         v = get("name")
         if v.__class__ is not str and (v is not None or "name" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.name = v
         field = "version"
         v = d["version"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.version = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -1311,7 +1323,7 @@ def _hash_Package(o: Package, ids: _Ids) -> int:
 
 # -- struct Metadata
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_Metadata = _cs.Shape(
+_SHAPE_Metadata = _ms.Shape(
     "Metadata",
     (
         "cachedHashCode",
@@ -1344,9 +1356,9 @@ def _enc_Metadata(o: Metadata) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -1354,26 +1366,26 @@ def _enc_Metadata(o: Metadata) -> str:
 
 def _dec_Metadata(d: _typing.Any) -> Metadata:
     if d.__class__ is not dict:
-        raise _cs.expected("a Metadata object", d)
+        raise _rv.expected("a Metadata object", d)
     if tuple(d) not in _SHAPE_Metadata.valid:
         _SHAPE_Metadata.check(d)
     get = d.get
     o = _new(_B_Metadata)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "key"
         v = get("key")
         if v.__class__ is not str and (v is not None or "key" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.key = v
         field = "value"
         v = get("value")
         if v.__class__ is not str and (v is not None or "value" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.value = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -1402,7 +1414,7 @@ def _hash_Metadata(o: Metadata, ids: _Ids) -> int:
 
 # -- struct JobKey
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobKey = _cs.Shape(
+_SHAPE_JobKey = _ms.Shape(
     "JobKey",
     (
         "cachedHashCode",
@@ -1437,9 +1449,9 @@ def _enc_JobKey(o: JobKey) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -1447,31 +1459,31 @@ def _enc_JobKey(o: JobKey) -> str:
 
 def _dec_JobKey(d: _typing.Any) -> JobKey:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobKey object", d)
+        raise _rv.expected("a JobKey object", d)
     if tuple(d) not in _SHAPE_JobKey.valid:
         _SHAPE_JobKey.check(d)
     get = d.get
     o = _new(_B_JobKey)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "role"
         v = get("role")
         if v.__class__ is not str and (v is not None or "role" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.role = v
         field = "environment"
         v = get("environment")
         if v.__class__ is not str and (v is not None or "environment" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.environment = v
         field = "name"
         v = get("name")
         if v.__class__ is not str and (v is not None or "name" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.name = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -1519,28 +1531,28 @@ def _enc_LockKey(o: LockKey) -> str:
     try:
         value = encode(o.field_value)
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
-        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+        _set(o, "_json", text if o._jhash and _en.frozen(o.field_value) else (text, epoch))
     return text
 
 
 def _dec_LockKey(d: _typing.Any) -> LockKey:
     if d.__class__ is not dict:
-        raise _cs.expected("a LockKey object", d)
-    if tuple(d) != _cs.UNION_ORDER:
-        _cs.union_shape(d, "LockKey")
+        raise _rv.expected("a LockKey object", d)
+    if tuple(d) != _ms.UNION_ORDER:
+        _ms.union_shape(d, "LockKey")
     jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
-        jhash = _cs.cached_hash(jhash)
+        jhash = _rv.cached_hash(jhash)
     set_field = d["setField"]
     arm = _SETFIELDS_LockKey.get(set_field) if set_field.__class__ is str else None
     value = d["value"]
     if arm is None or value is None:
-        raise _cs.bad_union(set_field, value, _SETFIELDS_LockKey, "LockKey")
+        raise _ms.bad_union(set_field, value, _SETFIELDS_LockKey, "LockKey")
     try:
         value = arm[1](value)
     except _PayloadError as err:
@@ -1571,7 +1583,7 @@ def _hash_LockKey(o: LockKey, ids: _Ids) -> int:
 
 # -- struct Lock
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_Lock = _cs.Shape(
+_SHAPE_Lock = _ms.Shape(
     "Lock",
     (
         "cachedHashCode",
@@ -1613,11 +1625,11 @@ def _enc_Lock(o: Lock) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif o._jhash and (o.key is None or o.key._json.__class__ is str):
         _set(o, "_json", text)
     return text
@@ -1625,7 +1637,7 @@ def _enc_Lock(o: Lock) -> str:
 
 def _dec_Lock(d: _typing.Any) -> Lock:
     if d.__class__ is not dict:
-        raise _cs.expected("a Lock object", d)
+        raise _rv.expected("a Lock object", d)
     if tuple(d) not in _SHAPE_Lock.valid:
         _SHAPE_Lock.check(d)
     get = d.get
@@ -1637,7 +1649,7 @@ def _dec_Lock(d: _typing.Any) -> Lock:
     o = _new(_B_Lock)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -1649,22 +1661,22 @@ def _dec_Lock(d: _typing.Any) -> Lock:
         field = "token"
         v = get("token")
         if v.__class__ is not str and (v is not None or "token" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.token = v
         field = "user"
         v = get("user")
         if v.__class__ is not str and (v is not None or "user" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.user = v
         field = "timestampMs"
         v = d["timestampMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
-            v = _cs.i64_value(v)
+            v = _rv.i64_value(v)
         o.timestampMs = v
         field = "message"
         v = get("message")
         if v.__class__ is not str and (v is not None or "message" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.message = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -1700,7 +1712,7 @@ def _hash_Lock(o: Lock, ids: _Ids) -> int:
 
 # -- struct InstanceKey
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_InstanceKey = _cs.Shape(
+_SHAPE_InstanceKey = _ms.Shape(
     "InstanceKey",
     (
         "cachedHashCode",
@@ -1736,11 +1748,11 @@ def _enc_InstanceKey(o: InstanceKey) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif o._jhash and (o.jobKey is None or o.jobKey._json.__class__ is str):
         _set(o, "_json", text)
     return text
@@ -1748,7 +1760,7 @@ def _enc_InstanceKey(o: InstanceKey) -> str:
 
 def _dec_InstanceKey(d: _typing.Any) -> InstanceKey:
     if d.__class__ is not dict:
-        raise _cs.expected("a InstanceKey object", d)
+        raise _rv.expected("a InstanceKey object", d)
     if tuple(d) not in _SHAPE_InstanceKey.valid:
         _SHAPE_InstanceKey.check(d)
     get = d.get
@@ -1760,7 +1772,7 @@ def _dec_InstanceKey(d: _typing.Any) -> InstanceKey:
     o = _new(_B_InstanceKey)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -1772,7 +1784,7 @@ def _dec_InstanceKey(d: _typing.Any) -> InstanceKey:
         field = "instanceId"
         v = d["instanceId"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.instanceId = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -1802,7 +1814,7 @@ def _hash_InstanceKey(o: InstanceKey, ids: _Ids) -> int:
 
 # -- struct MesosFetcherURI
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_MesosFetcherURI = _cs.Shape(
+_SHAPE_MesosFetcherURI = _ms.Shape(
     "MesosFetcherURI",
     (
         "cachedHashCode",
@@ -1845,9 +1857,9 @@ def _enc_MesosFetcherURI(o: MesosFetcherURI) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -1855,36 +1867,36 @@ def _enc_MesosFetcherURI(o: MesosFetcherURI) -> str:
 
 def _dec_MesosFetcherURI(d: _typing.Any) -> MesosFetcherURI:
     if d.__class__ is not dict:
-        raise _cs.expected("a MesosFetcherURI object", d)
+        raise _rv.expected("a MesosFetcherURI object", d)
     if tuple(d) not in _SHAPE_MesosFetcherURI.valid:
         _SHAPE_MesosFetcherURI.check(d)
     get = d.get
     o = _new(_B_MesosFetcherURI)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "value"
         v = get("value")
         if v.__class__ is not str and (v is not None or "value" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.value = v
         field = "extract"
         v = d["extract"]
         if v.__class__ is not bool:
-            v = _cs.bool_value(v)
+            v = _rv.bool_value(v)
         o.extract = v
         field = "cache"
         v = d["cache"]
         if v.__class__ is not bool:
-            v = _cs.bool_value(v)
+            v = _rv.bool_value(v)
         o.cache = v
         field = "outputFile"
         v = get("outputFile")
         if v.__class__ is not str and (v is not None or "outputFile" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.outputFile = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -1915,7 +1927,7 @@ def _hash_MesosFetcherURI(o: MesosFetcherURI, ids: _Ids) -> int:
 
 # -- struct ExecutorConfig
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_ExecutorConfig = _cs.Shape(
+_SHAPE_ExecutorConfig = _ms.Shape(
     "ExecutorConfig",
     (
         "cachedHashCode",
@@ -1948,9 +1960,9 @@ def _enc_ExecutorConfig(o: ExecutorConfig) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -1958,26 +1970,26 @@ def _enc_ExecutorConfig(o: ExecutorConfig) -> str:
 
 def _dec_ExecutorConfig(d: _typing.Any) -> ExecutorConfig:
     if d.__class__ is not dict:
-        raise _cs.expected("a ExecutorConfig object", d)
+        raise _rv.expected("a ExecutorConfig object", d)
     if tuple(d) not in _SHAPE_ExecutorConfig.valid:
         _SHAPE_ExecutorConfig.check(d)
     get = d.get
     o = _new(_B_ExecutorConfig)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "name"
         v = get("name")
         if v.__class__ is not str and (v is not None or "name" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.name = v
         field = "data"
         v = get("data")
         if v.__class__ is not str and (v is not None or "data" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.data = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -2006,7 +2018,7 @@ def _hash_ExecutorConfig(o: ExecutorConfig, ids: _Ids) -> int:
 
 # -- struct Volume
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_Volume = _cs.Shape(
+_SHAPE_Volume = _ms.Shape(
     "Volume",
     (
         "cachedHashCode",
@@ -2041,9 +2053,9 @@ def _enc_Volume(o: Volume) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -2051,33 +2063,33 @@ def _enc_Volume(o: Volume) -> str:
 
 def _dec_Volume(d: _typing.Any) -> Volume:
     if d.__class__ is not dict:
-        raise _cs.expected("a Volume object", d)
+        raise _rv.expected("a Volume object", d)
     if tuple(d) not in _SHAPE_Volume.valid:
         _SHAPE_Volume.check(d)
     get = d.get
     o = _new(_B_Volume)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "containerPath"
         v = get("containerPath")
         if v.__class__ is not str and (v is not None or "containerPath" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.containerPath = v
         field = "hostPath"
         v = get("hostPath")
         if v.__class__ is not str and (v is not None or "hostPath" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.hostPath = v
         field = "mode"
         v = get("mode")
         if v is not None or "mode" in d:
             member = _E_Mode.get(v) if v.__class__ is str else None
             if member is None:
-                raise _cs.bad_enum(v, "Mode")
+                raise _rv.bad_enum(v, "Mode")
             v = member
         o.mode = v
     except _PayloadError as err:
@@ -2109,7 +2121,7 @@ def _hash_Volume(o: Volume, ids: _Ids) -> int:
 
 # -- struct DockerImage
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_DockerImage = _cs.Shape(
+_SHAPE_DockerImage = _ms.Shape(
     "DockerImage",
     (
         "cachedHashCode",
@@ -2142,9 +2154,9 @@ def _enc_DockerImage(o: DockerImage) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -2152,26 +2164,26 @@ def _enc_DockerImage(o: DockerImage) -> str:
 
 def _dec_DockerImage(d: _typing.Any) -> DockerImage:
     if d.__class__ is not dict:
-        raise _cs.expected("a DockerImage object", d)
+        raise _rv.expected("a DockerImage object", d)
     if tuple(d) not in _SHAPE_DockerImage.valid:
         _SHAPE_DockerImage.check(d)
     get = d.get
     o = _new(_B_DockerImage)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "name"
         v = get("name")
         if v.__class__ is not str and (v is not None or "name" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.name = v
         field = "tag"
         v = get("tag")
         if v.__class__ is not str and (v is not None or "tag" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.tag = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -2200,7 +2212,7 @@ def _hash_DockerImage(o: DockerImage, ids: _Ids) -> int:
 
 # -- struct AppcImage
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_AppcImage = _cs.Shape(
+_SHAPE_AppcImage = _ms.Shape(
     "AppcImage",
     (
         "cachedHashCode",
@@ -2233,9 +2245,9 @@ def _enc_AppcImage(o: AppcImage) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -2243,26 +2255,26 @@ def _enc_AppcImage(o: AppcImage) -> str:
 
 def _dec_AppcImage(d: _typing.Any) -> AppcImage:
     if d.__class__ is not dict:
-        raise _cs.expected("a AppcImage object", d)
+        raise _rv.expected("a AppcImage object", d)
     if tuple(d) not in _SHAPE_AppcImage.valid:
         _SHAPE_AppcImage.check(d)
     get = d.get
     o = _new(_B_AppcImage)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "name"
         v = get("name")
         if v.__class__ is not str and (v is not None or "name" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.name = v
         field = "imageId"
         v = get("imageId")
         if v.__class__ is not str and (v is not None or "imageId" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.imageId = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -2308,28 +2320,28 @@ def _enc_Image(o: Image) -> str:
     try:
         value = encode(o.field_value)
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
-        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+        _set(o, "_json", text if o._jhash and _en.frozen(o.field_value) else (text, epoch))
     return text
 
 
 def _dec_Image(d: _typing.Any) -> Image:
     if d.__class__ is not dict:
-        raise _cs.expected("a Image object", d)
-    if tuple(d) != _cs.UNION_ORDER:
-        _cs.union_shape(d, "Image")
+        raise _rv.expected("a Image object", d)
+    if tuple(d) != _ms.UNION_ORDER:
+        _ms.union_shape(d, "Image")
     jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
-        jhash = _cs.cached_hash(jhash)
+        jhash = _rv.cached_hash(jhash)
     set_field = d["setField"]
     arm = _SETFIELDS_Image.get(set_field) if set_field.__class__ is str else None
     value = d["value"]
     if arm is None or value is None:
-        raise _cs.bad_union(set_field, value, _SETFIELDS_Image, "Image")
+        raise _ms.bad_union(set_field, value, _SETFIELDS_Image, "Image")
     try:
         value = arm[1](value)
     except _PayloadError as err:
@@ -2360,7 +2372,7 @@ def _hash_Image(o: Image, ids: _Ids) -> int:
 
 # -- struct MesosContainer
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_MesosContainer = _cs.Shape(
+_SHAPE_MesosContainer = _ms.Shape(
     "MesosContainer",
     (
         "cachedHashCode",
@@ -2396,19 +2408,19 @@ def _enc_MesosContainer(o: MesosContainer) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and (o.image is None or o.image._json.__class__ is str) and _cs.frozen(o.volumes):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and (o.image is None or o.image._json.__class__ is str) and _en.frozen(o.volumes):
         _set(o, "_json", text)
     return text
 
 
 def _dec_MesosContainer(d: _typing.Any) -> MesosContainer:
     if d.__class__ is not dict:
-        raise _cs.expected("a MesosContainer object", d)
+        raise _rv.expected("a MesosContainer object", d)
     if tuple(d) not in _SHAPE_MesosContainer.valid:
         _SHAPE_MesosContainer.check(d)
     get = d.get
@@ -2420,7 +2432,7 @@ def _dec_MesosContainer(d: _typing.Any) -> MesosContainer:
     o = _new(_B_MesosContainer)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -2460,7 +2472,7 @@ def _hash_MesosContainer(o: MesosContainer, ids: _Ids) -> int:
 
 # -- struct DockerParameter
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_DockerParameter = _cs.Shape(
+_SHAPE_DockerParameter = _ms.Shape(
     "DockerParameter",
     (
         "cachedHashCode",
@@ -2493,9 +2505,9 @@ def _enc_DockerParameter(o: DockerParameter) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -2503,26 +2515,26 @@ def _enc_DockerParameter(o: DockerParameter) -> str:
 
 def _dec_DockerParameter(d: _typing.Any) -> DockerParameter:
     if d.__class__ is not dict:
-        raise _cs.expected("a DockerParameter object", d)
+        raise _rv.expected("a DockerParameter object", d)
     if tuple(d) not in _SHAPE_DockerParameter.valid:
         _SHAPE_DockerParameter.check(d)
     get = d.get
     o = _new(_B_DockerParameter)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "name"
         v = get("name")
         if v.__class__ is not str and (v is not None or "name" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.name = v
         field = "value"
         v = get("value")
         if v.__class__ is not str and (v is not None or "value" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.value = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -2551,7 +2563,7 @@ def _hash_DockerParameter(o: DockerParameter, ids: _Ids) -> int:
 
 # -- struct DockerContainer
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_DockerContainer = _cs.Shape(
+_SHAPE_DockerContainer = _ms.Shape(
     "DockerContainer",
     (
         "cachedHashCode",
@@ -2587,19 +2599,19 @@ def _enc_DockerContainer(o: DockerContainer) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.parameters):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.parameters):
         _set(o, "_json", text)
     return text
 
 
 def _dec_DockerContainer(d: _typing.Any) -> DockerContainer:
     if d.__class__ is not dict:
-        raise _cs.expected("a DockerContainer object", d)
+        raise _rv.expected("a DockerContainer object", d)
     if tuple(d) not in _SHAPE_DockerContainer.valid:
         _SHAPE_DockerContainer.check(d)
     get = d.get
@@ -2611,14 +2623,14 @@ def _dec_DockerContainer(d: _typing.Any) -> DockerContainer:
     o = _new(_B_DockerContainer)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "image"
         v = get("image")
         if v.__class__ is not str and (v is not None or "image" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.image = v
         field = "parameters"
         v = _dec_list_DockerParameter(d["parameters"])
@@ -2668,28 +2680,28 @@ def _enc_Container(o: Container) -> str:
     try:
         value = encode(o.field_value)
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
-        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+        _set(o, "_json", text if o._jhash and _en.frozen(o.field_value) else (text, epoch))
     return text
 
 
 def _dec_Container(d: _typing.Any) -> Container:
     if d.__class__ is not dict:
-        raise _cs.expected("a Container object", d)
-    if tuple(d) != _cs.UNION_ORDER:
-        _cs.union_shape(d, "Container")
+        raise _rv.expected("a Container object", d)
+    if tuple(d) != _ms.UNION_ORDER:
+        _ms.union_shape(d, "Container")
     jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
-        jhash = _cs.cached_hash(jhash)
+        jhash = _rv.cached_hash(jhash)
     set_field = d["setField"]
     arm = _SETFIELDS_Container.get(set_field) if set_field.__class__ is str else None
     value = d["value"]
     if arm is None or value is None:
-        raise _cs.bad_union(set_field, value, _SETFIELDS_Container, "Container")
+        raise _ms.bad_union(set_field, value, _SETFIELDS_Container, "Container")
     try:
         value = arm[1](value)
     except _PayloadError as err:
@@ -2737,28 +2749,28 @@ def _enc_Resource(o: Resource) -> str:
     try:
         value = encode(o.field_value)
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
-        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+        _set(o, "_json", text if o._jhash and _en.frozen(o.field_value) else (text, epoch))
     return text
 
 
 def _dec_Resource(d: _typing.Any) -> Resource:
     if d.__class__ is not dict:
-        raise _cs.expected("a Resource object", d)
-    if tuple(d) != _cs.UNION_ORDER:
-        _cs.union_shape(d, "Resource")
+        raise _rv.expected("a Resource object", d)
+    if tuple(d) != _ms.UNION_ORDER:
+        _ms.union_shape(d, "Resource")
     jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
-        jhash = _cs.cached_hash(jhash)
+        jhash = _rv.cached_hash(jhash)
     set_field = d["setField"]
     arm = _SETFIELDS_Resource.get(set_field) if set_field.__class__ is str else None
     value = d["value"]
     if arm is None or value is None:
-        raise _cs.bad_union(set_field, value, _SETFIELDS_Resource, "Resource")
+        raise _ms.bad_union(set_field, value, _SETFIELDS_Resource, "Resource")
     try:
         value = arm[1](value)
     except _PayloadError as err:
@@ -2789,7 +2801,7 @@ def _hash_Resource(o: Resource, ids: _Ids) -> int:
 
 # -- struct PartitionPolicy
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_PartitionPolicy = _cs.Shape(
+_SHAPE_PartitionPolicy = _ms.Shape(
     "PartitionPolicy",
     (
         "cachedHashCode",
@@ -2828,9 +2840,9 @@ def _enc_PartitionPolicy(o: PartitionPolicy) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -2838,25 +2850,25 @@ def _enc_PartitionPolicy(o: PartitionPolicy) -> str:
 
 def _dec_PartitionPolicy(d: _typing.Any) -> PartitionPolicy:
     if d.__class__ is not dict:
-        raise _cs.expected("a PartitionPolicy object", d)
+        raise _rv.expected("a PartitionPolicy object", d)
     if tuple(d) not in _SHAPE_PartitionPolicy.valid:
         _SHAPE_PartitionPolicy.check(d)
     o = _new(_B_PartitionPolicy)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "reschedule"
         v = d["reschedule"]
         if v.__class__ is not bool:
-            v = _cs.bool_value(v)
+            v = _rv.bool_value(v)
         o.reschedule = v
         field = "delaySecs"
         v = d["delaySecs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
-            v = _cs.i64_value(v)
+            v = _rv.i64_value(v)
         o.delaySecs = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -2883,7 +2895,7 @@ def _hash_PartitionPolicy(o: PartitionPolicy, ids: _Ids) -> int:
 
 # -- struct PercentageSlaPolicy
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_PercentageSlaPolicy = _cs.Shape(
+_SHAPE_PercentageSlaPolicy = _ms.Shape(
     "PercentageSlaPolicy",
     (
         "cachedHashCode",
@@ -2922,9 +2934,9 @@ def _enc_PercentageSlaPolicy(o: PercentageSlaPolicy) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -2932,25 +2944,25 @@ def _enc_PercentageSlaPolicy(o: PercentageSlaPolicy) -> str:
 
 def _dec_PercentageSlaPolicy(d: _typing.Any) -> PercentageSlaPolicy:
     if d.__class__ is not dict:
-        raise _cs.expected("a PercentageSlaPolicy object", d)
+        raise _rv.expected("a PercentageSlaPolicy object", d)
     if tuple(d) not in _SHAPE_PercentageSlaPolicy.valid:
         _SHAPE_PercentageSlaPolicy.check(d)
     o = _new(_B_PercentageSlaPolicy)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "percentage"
         v = d["percentage"]
-        if v.__class__ is not float or not -_cs.LOSSLESS_DOUBLE < v < _cs.LOSSLESS_DOUBLE:
-            v = _cs.double_value(v)
+        if v.__class__ is not float or not -_rv.LOSSLESS_DOUBLE < v < _rv.LOSSLESS_DOUBLE:
+            v = _rv.double_value(v)
         o.percentage = v
         field = "durationSecs"
         v = d["durationSecs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
-            v = _cs.i64_value(v)
+            v = _rv.i64_value(v)
         o.durationSecs = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -2977,7 +2989,7 @@ def _hash_PercentageSlaPolicy(o: PercentageSlaPolicy, ids: _Ids) -> int:
 
 # -- struct CountSlaPolicy
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_CountSlaPolicy = _cs.Shape(
+_SHAPE_CountSlaPolicy = _ms.Shape(
     "CountSlaPolicy",
     (
         "cachedHashCode",
@@ -3016,9 +3028,9 @@ def _enc_CountSlaPolicy(o: CountSlaPolicy) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -3026,25 +3038,25 @@ def _enc_CountSlaPolicy(o: CountSlaPolicy) -> str:
 
 def _dec_CountSlaPolicy(d: _typing.Any) -> CountSlaPolicy:
     if d.__class__ is not dict:
-        raise _cs.expected("a CountSlaPolicy object", d)
+        raise _rv.expected("a CountSlaPolicy object", d)
     if tuple(d) not in _SHAPE_CountSlaPolicy.valid:
         _SHAPE_CountSlaPolicy.check(d)
     o = _new(_B_CountSlaPolicy)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "count"
         v = d["count"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
-            v = _cs.i64_value(v)
+            v = _rv.i64_value(v)
         o.count = v
         field = "durationSecs"
         v = d["durationSecs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
-            v = _cs.i64_value(v)
+            v = _rv.i64_value(v)
         o.durationSecs = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -3071,7 +3083,7 @@ def _hash_CountSlaPolicy(o: CountSlaPolicy, ids: _Ids) -> int:
 
 # -- struct CoordinatorSlaPolicy
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_CoordinatorSlaPolicy = _cs.Shape(
+_SHAPE_CoordinatorSlaPolicy = _ms.Shape(
     "CoordinatorSlaPolicy",
     (
         "cachedHashCode",
@@ -3104,9 +3116,9 @@ def _enc_CoordinatorSlaPolicy(o: CoordinatorSlaPolicy) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -3114,26 +3126,26 @@ def _enc_CoordinatorSlaPolicy(o: CoordinatorSlaPolicy) -> str:
 
 def _dec_CoordinatorSlaPolicy(d: _typing.Any) -> CoordinatorSlaPolicy:
     if d.__class__ is not dict:
-        raise _cs.expected("a CoordinatorSlaPolicy object", d)
+        raise _rv.expected("a CoordinatorSlaPolicy object", d)
     if tuple(d) not in _SHAPE_CoordinatorSlaPolicy.valid:
         _SHAPE_CoordinatorSlaPolicy.check(d)
     get = d.get
     o = _new(_B_CoordinatorSlaPolicy)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "coordinatorUrl"
         v = get("coordinatorUrl")
         if v.__class__ is not str and (v is not None or "coordinatorUrl" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.coordinatorUrl = v
         field = "statusKey"
         v = get("statusKey")
         if v.__class__ is not str and (v is not None or "statusKey" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.statusKey = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -3179,28 +3191,28 @@ def _enc_SlaPolicy(o: SlaPolicy) -> str:
     try:
         value = encode(o.field_value)
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
-        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+        _set(o, "_json", text if o._jhash and _en.frozen(o.field_value) else (text, epoch))
     return text
 
 
 def _dec_SlaPolicy(d: _typing.Any) -> SlaPolicy:
     if d.__class__ is not dict:
-        raise _cs.expected("a SlaPolicy object", d)
-    if tuple(d) != _cs.UNION_ORDER:
-        _cs.union_shape(d, "SlaPolicy")
+        raise _rv.expected("a SlaPolicy object", d)
+    if tuple(d) != _ms.UNION_ORDER:
+        _ms.union_shape(d, "SlaPolicy")
     jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
-        jhash = _cs.cached_hash(jhash)
+        jhash = _rv.cached_hash(jhash)
     set_field = d["setField"]
     arm = _SETFIELDS_SlaPolicy.get(set_field) if set_field.__class__ is str else None
     value = d["value"]
     if arm is None or value is None:
-        raise _cs.bad_union(set_field, value, _SETFIELDS_SlaPolicy, "SlaPolicy")
+        raise _ms.bad_union(set_field, value, _SETFIELDS_SlaPolicy, "SlaPolicy")
     try:
         value = arm[1](value)
     except _PayloadError as err:
@@ -3231,7 +3243,7 @@ def _hash_SlaPolicy(o: SlaPolicy, ids: _Ids) -> int:
 
 # -- struct TaskConfig
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_TaskConfig = _cs.Shape(
+_SHAPE_TaskConfig = _ms.Shape(
     "TaskConfig",
     (
         "cachedHashCode",
@@ -3313,20 +3325,20 @@ def _enc_TaskConfig(o: TaskConfig) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif (
         o._jhash
         and (o.job is None or o.job._json.__class__ is str)
         and (o.owner is None or o.owner._json.__class__ is str)
-        and _cs.frozen(o.resources)
-        and _cs.frozen(o.constraints)
-        and _cs.frozen(o.mesosFetcherUris)
+        and _en.frozen(o.resources)
+        and _en.frozen(o.constraints)
+        and _en.frozen(o.mesosFetcherUris)
         and (o.executorConfig is None or o.executorConfig._json.__class__ is str)
-        and _cs.frozen(o.metadata)
+        and _en.frozen(o.metadata)
         and (o.partitionPolicy is None or o.partitionPolicy._json.__class__ is str)
         and (o.slaPolicy is None or o.slaPolicy._json.__class__ is str)
         and (o.container is None or o.container._json.__class__ is str)
@@ -3337,7 +3349,7 @@ def _enc_TaskConfig(o: TaskConfig) -> str:
 
 def _dec_TaskConfig(d: _typing.Any) -> TaskConfig:
     if d.__class__ is not dict:
-        raise _cs.expected("a TaskConfig object", d)
+        raise _rv.expected("a TaskConfig object", d)
     if tuple(d) not in _SHAPE_TaskConfig.valid:
         _SHAPE_TaskConfig.check(d)
     get = d.get
@@ -3349,7 +3361,7 @@ def _dec_TaskConfig(d: _typing.Any) -> TaskConfig:
     o = _new(_B_TaskConfig)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -3366,27 +3378,27 @@ def _dec_TaskConfig(d: _typing.Any) -> TaskConfig:
         field = "isService"
         v = d["isService"]
         if v.__class__ is not bool:
-            v = _cs.bool_value(v)
+            v = _rv.bool_value(v)
         o.isService = v
         field = "priority"
         v = d["priority"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.priority = v
         field = "maxTaskFailures"
         v = d["maxTaskFailures"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.maxTaskFailures = v
         field = "production"
         v = d["production"]
         if v.__class__ is not bool:
-            v = _cs.bool_value(v)
+            v = _rv.bool_value(v)
         o.production = v
         field = "tier"
         v = get("tier")
         if v.__class__ is not str and (v is not None or "tier" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.tier = v
         field = "resources"
         v = _dec_set_Resource(d["resources"])
@@ -3403,7 +3415,7 @@ def _dec_TaskConfig(d: _typing.Any) -> TaskConfig:
         field = "contactEmail"
         v = get("contactEmail")
         if v.__class__ is not str and (v is not None or "contactEmail" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.contactEmail = v
         field = "executorConfig"
         v = get("executorConfig")
@@ -3478,7 +3490,7 @@ def _hash_TaskConfig(o: TaskConfig, ids: _Ids) -> int:
 
 # -- struct ResourceAggregate
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_ResourceAggregate = _cs.Shape(
+_SHAPE_ResourceAggregate = _ms.Shape(
     "ResourceAggregate",
     (
         "cachedHashCode",
@@ -3512,19 +3524,19 @@ def _enc_ResourceAggregate(o: ResourceAggregate) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.resources):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.resources):
         _set(o, "_json", text)
     return text
 
 
 def _dec_ResourceAggregate(d: _typing.Any) -> ResourceAggregate:
     if d.__class__ is not dict:
-        raise _cs.expected("a ResourceAggregate object", d)
+        raise _rv.expected("a ResourceAggregate object", d)
     if tuple(d) not in _SHAPE_ResourceAggregate.valid:
         _SHAPE_ResourceAggregate.check(d)
     key = _INTERNED_ResourceAggregate.key(d)
@@ -3535,7 +3547,7 @@ def _dec_ResourceAggregate(d: _typing.Any) -> ResourceAggregate:
     o = _new(_B_ResourceAggregate)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -3568,7 +3580,7 @@ def _hash_ResourceAggregate(o: ResourceAggregate, ids: _Ids) -> int:
 
 # -- struct JobConfiguration
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobConfiguration = _cs.Shape(
+_SHAPE_JobConfiguration = _ms.Shape(
     "JobConfiguration",
     (
         "cachedHashCode",
@@ -3614,11 +3626,11 @@ def _enc_JobConfiguration(o: JobConfiguration) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif (
         o._jhash
         and (o.key is None or o.key._json.__class__ is str)
@@ -3631,7 +3643,7 @@ def _enc_JobConfiguration(o: JobConfiguration) -> str:
 
 def _dec_JobConfiguration(d: _typing.Any) -> JobConfiguration:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobConfiguration object", d)
+        raise _rv.expected("a JobConfiguration object", d)
     if tuple(d) not in _SHAPE_JobConfiguration.valid:
         _SHAPE_JobConfiguration.check(d)
     get = d.get
@@ -3643,7 +3655,7 @@ def _dec_JobConfiguration(d: _typing.Any) -> JobConfiguration:
     o = _new(_B_JobConfiguration)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -3660,14 +3672,14 @@ def _dec_JobConfiguration(d: _typing.Any) -> JobConfiguration:
         field = "cronSchedule"
         v = get("cronSchedule")
         if v.__class__ is not str and (v is not None or "cronSchedule" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.cronSchedule = v
         field = "cronCollisionPolicy"
         v = get("cronCollisionPolicy")
         if v is not None or "cronCollisionPolicy" in d:
             member = _E_CronCollisionPolicy.get(v) if v.__class__ is str else None
             if member is None:
-                raise _cs.bad_enum(v, "CronCollisionPolicy")
+                raise _rv.bad_enum(v, "CronCollisionPolicy")
             v = member
         o.cronCollisionPolicy = v
         field = "taskConfig"
@@ -3678,7 +3690,7 @@ def _dec_JobConfiguration(d: _typing.Any) -> JobConfiguration:
         field = "instanceCount"
         v = d["instanceCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.instanceCount = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -3716,7 +3728,7 @@ def _hash_JobConfiguration(o: JobConfiguration, ids: _Ids) -> int:
 
 # -- struct JobStats
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobStats = _cs.Shape(
+_SHAPE_JobStats = _ms.Shape(
     "JobStats",
     (
         "cachedHashCode",
@@ -3763,9 +3775,9 @@ def _enc_JobStats(o: JobStats) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -3773,35 +3785,35 @@ def _enc_JobStats(o: JobStats) -> str:
 
 def _dec_JobStats(d: _typing.Any) -> JobStats:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobStats object", d)
+        raise _rv.expected("a JobStats object", d)
     if tuple(d) not in _SHAPE_JobStats.valid:
         _SHAPE_JobStats.check(d)
     o = _new(_B_JobStats)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "activeTaskCount"
         v = d["activeTaskCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.activeTaskCount = v
         field = "finishedTaskCount"
         v = d["finishedTaskCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.finishedTaskCount = v
         field = "failedTaskCount"
         v = d["failedTaskCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.failedTaskCount = v
         field = "pendingTaskCount"
         v = d["pendingTaskCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.pendingTaskCount = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -3830,7 +3842,7 @@ def _hash_JobStats(o: JobStats, ids: _Ids) -> int:
 
 # -- struct JobSummary
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobSummary = _cs.Shape(
+_SHAPE_JobSummary = _ms.Shape(
     "JobSummary",
     (
         "cachedHashCode",
@@ -3868,11 +3880,11 @@ def _enc_JobSummary(o: JobSummary) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif (
         o._jhash
         and (o.job is None or o.job._json.__class__ is str)
@@ -3884,7 +3896,7 @@ def _enc_JobSummary(o: JobSummary) -> str:
 
 def _dec_JobSummary(d: _typing.Any) -> JobSummary:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobSummary object", d)
+        raise _rv.expected("a JobSummary object", d)
     if tuple(d) not in _SHAPE_JobSummary.valid:
         _SHAPE_JobSummary.check(d)
     get = d.get
@@ -3896,7 +3908,7 @@ def _dec_JobSummary(d: _typing.Any) -> JobSummary:
     o = _new(_B_JobSummary)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -3913,7 +3925,7 @@ def _dec_JobSummary(d: _typing.Any) -> JobSummary:
         field = "nextCronRunMs"
         v = d["nextCronRunMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
-            v = _cs.i64_value(v)
+            v = _rv.i64_value(v)
         o.nextCronRunMs = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -3945,7 +3957,7 @@ def _hash_JobSummary(o: JobSummary, ids: _Ids) -> int:
 
 # -- struct Range
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_Range = _cs.Shape(
+_SHAPE_Range = _ms.Shape(
     "Range",
     (
         "cachedHashCode",
@@ -3984,9 +3996,9 @@ def _enc_Range(o: Range) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -3994,25 +4006,25 @@ def _enc_Range(o: Range) -> str:
 
 def _dec_Range(d: _typing.Any) -> Range:
     if d.__class__ is not dict:
-        raise _cs.expected("a Range object", d)
+        raise _rv.expected("a Range object", d)
     if tuple(d) not in _SHAPE_Range.valid:
         _SHAPE_Range.check(d)
     o = _new(_B_Range)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "first"
         v = d["first"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.first = v
         field = "last"
         v = d["last"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.last = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -4039,7 +4051,7 @@ def _hash_Range(o: Range, ids: _Ids) -> int:
 
 # -- struct ConfigGroup
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_ConfigGroup = _cs.Shape(
+_SHAPE_ConfigGroup = _ms.Shape(
     "ConfigGroup",
     (
         "cachedHashCode",
@@ -4075,19 +4087,19 @@ def _enc_ConfigGroup(o: ConfigGroup) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and (o.config is None or o.config._json.__class__ is str) and _cs.frozen(o.instances):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and (o.config is None or o.config._json.__class__ is str) and _en.frozen(o.instances):
         _set(o, "_json", text)
     return text
 
 
 def _dec_ConfigGroup(d: _typing.Any) -> ConfigGroup:
     if d.__class__ is not dict:
-        raise _cs.expected("a ConfigGroup object", d)
+        raise _rv.expected("a ConfigGroup object", d)
     if tuple(d) not in _SHAPE_ConfigGroup.valid:
         _SHAPE_ConfigGroup.check(d)
     get = d.get
@@ -4099,7 +4111,7 @@ def _dec_ConfigGroup(d: _typing.Any) -> ConfigGroup:
     o = _new(_B_ConfigGroup)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -4139,7 +4151,7 @@ def _hash_ConfigGroup(o: ConfigGroup, ids: _Ids) -> int:
 
 # -- struct ConfigSummary
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_ConfigSummary = _cs.Shape(
+_SHAPE_ConfigSummary = _ms.Shape(
     "ConfigSummary",
     (
         "cachedHashCode",
@@ -4175,19 +4187,19 @@ def _enc_ConfigSummary(o: ConfigSummary) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and (o.key is None or o.key._json.__class__ is str) and _cs.frozen(o.groups):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and (o.key is None or o.key._json.__class__ is str) and _en.frozen(o.groups):
         _set(o, "_json", text)
     return text
 
 
 def _dec_ConfigSummary(d: _typing.Any) -> ConfigSummary:
     if d.__class__ is not dict:
-        raise _cs.expected("a ConfigSummary object", d)
+        raise _rv.expected("a ConfigSummary object", d)
     if tuple(d) not in _SHAPE_ConfigSummary.valid:
         _SHAPE_ConfigSummary.check(d)
     get = d.get
@@ -4199,7 +4211,7 @@ def _dec_ConfigSummary(d: _typing.Any) -> ConfigSummary:
     o = _new(_B_ConfigSummary)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -4239,7 +4251,7 @@ def _hash_ConfigSummary(o: ConfigSummary, ids: _Ids) -> int:
 
 # -- struct PopulateJobResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_PopulateJobResult = _cs.Shape(
+_SHAPE_PopulateJobResult = _ms.Shape(
     "PopulateJobResult",
     (
         "cachedHashCode",
@@ -4269,11 +4281,11 @@ def _enc_PopulateJobResult(o: PopulateJobResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif o._jhash and (o.taskConfig is None or o.taskConfig._json.__class__ is str):
         _set(o, "_json", text)
     return text
@@ -4281,7 +4293,7 @@ def _enc_PopulateJobResult(o: PopulateJobResult) -> str:
 
 def _dec_PopulateJobResult(d: _typing.Any) -> PopulateJobResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a PopulateJobResult object", d)
+        raise _rv.expected("a PopulateJobResult object", d)
     if tuple(d) not in _SHAPE_PopulateJobResult.valid:
         _SHAPE_PopulateJobResult.check(d)
     get = d.get
@@ -4293,7 +4305,7 @@ def _dec_PopulateJobResult(d: _typing.Any) -> PopulateJobResult:
     o = _new(_B_PopulateJobResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -4329,7 +4341,7 @@ def _hash_PopulateJobResult(o: PopulateJobResult, ids: _Ids) -> int:
 
 # -- struct GetQuotaResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_GetQuotaResult = _cs.Shape(
+_SHAPE_GetQuotaResult = _ms.Shape(
     "GetQuotaResult",
     (
         "cachedHashCode",
@@ -4375,11 +4387,11 @@ def _enc_GetQuotaResult(o: GetQuotaResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif (
         o._jhash
         and (o.quota is None or o.quota._json.__class__ is str)
@@ -4394,7 +4406,7 @@ def _enc_GetQuotaResult(o: GetQuotaResult) -> str:
 
 def _dec_GetQuotaResult(d: _typing.Any) -> GetQuotaResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a GetQuotaResult object", d)
+        raise _rv.expected("a GetQuotaResult object", d)
     if tuple(d) not in _SHAPE_GetQuotaResult.valid:
         _SHAPE_GetQuotaResult.check(d)
     get = d.get
@@ -4406,7 +4418,7 @@ def _dec_GetQuotaResult(d: _typing.Any) -> GetQuotaResult:
     o = _new(_B_GetQuotaResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -4479,7 +4491,7 @@ def _hash_GetQuotaResult(o: GetQuotaResult, ids: _Ids) -> int:
 
 # -- struct TaskEvent
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_TaskEvent = _cs.Shape(
+_SHAPE_TaskEvent = _ms.Shape(
     "TaskEvent",
     (
         "cachedHashCode",
@@ -4520,9 +4532,9 @@ def _enc_TaskEvent(o: TaskEvent) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -4530,39 +4542,39 @@ def _enc_TaskEvent(o: TaskEvent) -> str:
 
 def _dec_TaskEvent(d: _typing.Any) -> TaskEvent:
     if d.__class__ is not dict:
-        raise _cs.expected("a TaskEvent object", d)
+        raise _rv.expected("a TaskEvent object", d)
     if tuple(d) not in _SHAPE_TaskEvent.valid:
         _SHAPE_TaskEvent.check(d)
     get = d.get
     o = _new(_B_TaskEvent)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "timestamp"
         v = d["timestamp"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
-            v = _cs.i64_value(v)
+            v = _rv.i64_value(v)
         o.timestamp = v
         field = "status"
         v = get("status")
         if v is not None or "status" in d:
             member = _E_ScheduleStatus.get(v) if v.__class__ is str else None
             if member is None:
-                raise _cs.bad_enum(v, "ScheduleStatus")
+                raise _rv.bad_enum(v, "ScheduleStatus")
             v = member
         o.status = v
         field = "message"
         v = get("message")
         if v.__class__ is not str and (v is not None or "message" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.message = v
         field = "scheduler"
         v = get("scheduler")
         if v.__class__ is not str and (v is not None or "scheduler" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.scheduler = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -4594,7 +4606,7 @@ def _hash_TaskEvent(o: TaskEvent, ids: _Ids) -> int:
 
 # -- struct AssignedTask
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_AssignedTask = _cs.Shape(
+_SHAPE_AssignedTask = _ms.Shape(
     "AssignedTask",
     (
         "cachedHashCode",
@@ -4640,11 +4652,11 @@ def _enc_AssignedTask(o: AssignedTask) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif o._jhash and (o.task is None or o.task._json.__class__ is str):
         _set(o, "_json", text)
     return text
@@ -4652,7 +4664,7 @@ def _enc_AssignedTask(o: AssignedTask) -> str:
 
 def _dec_AssignedTask(d: _typing.Any) -> AssignedTask:
     if d.__class__ is not dict:
-        raise _cs.expected("a AssignedTask object", d)
+        raise _rv.expected("a AssignedTask object", d)
     if tuple(d) not in _SHAPE_AssignedTask.valid:
         _SHAPE_AssignedTask.check(d)
     get = d.get
@@ -4664,24 +4676,24 @@ def _dec_AssignedTask(d: _typing.Any) -> AssignedTask:
     o = _new(_B_AssignedTask)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "taskId"
         v = get("taskId")
         if v.__class__ is not str and (v is not None or "taskId" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.taskId = v
         field = "slaveId"
         v = get("slaveId")
         if v.__class__ is not str and (v is not None or "slaveId" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.slaveId = v
         field = "slaveHost"
         v = get("slaveHost")
         if v.__class__ is not str and (v is not None or "slaveHost" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.slaveHost = v
         field = "task"
         v = get("task")
@@ -4694,7 +4706,7 @@ def _dec_AssignedTask(d: _typing.Any) -> AssignedTask:
         field = "instanceId"
         v = d["instanceId"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.instanceId = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -4731,7 +4743,7 @@ def _hash_AssignedTask(o: AssignedTask, ids: _Ids) -> int:
 
 # -- struct ScheduledTask
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_ScheduledTask = _cs.Shape(
+_SHAPE_ScheduledTask = _ms.Shape(
     "ScheduledTask",
     (
         "cachedHashCode",
@@ -4779,19 +4791,19 @@ def _enc_ScheduledTask(o: ScheduledTask) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and (o.assignedTask is None or o.assignedTask._json.__class__ is str) and _cs.frozen(o.taskEvents):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and (o.assignedTask is None or o.assignedTask._json.__class__ is str) and _en.frozen(o.taskEvents):
         _set(o, "_json", text)
     return text
 
 
 def _dec_ScheduledTask(d: _typing.Any) -> ScheduledTask:
     if d.__class__ is not dict:
-        raise _cs.expected("a ScheduledTask object", d)
+        raise _rv.expected("a ScheduledTask object", d)
     if tuple(d) not in _SHAPE_ScheduledTask.valid:
         _SHAPE_ScheduledTask.check(d)
     get = d.get
@@ -4803,7 +4815,7 @@ def _dec_ScheduledTask(d: _typing.Any) -> ScheduledTask:
     o = _new(_B_ScheduledTask)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -4817,18 +4829,18 @@ def _dec_ScheduledTask(d: _typing.Any) -> ScheduledTask:
         if v is not None or "status" in d:
             member = _E_ScheduleStatus.get(v) if v.__class__ is str else None
             if member is None:
-                raise _cs.bad_enum(v, "ScheduleStatus")
+                raise _rv.bad_enum(v, "ScheduleStatus")
             v = member
         o.status = v
         field = "failureCount"
         v = d["failureCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.failureCount = v
         field = "timesPartitioned"
         v = d["timesPartitioned"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.timesPartitioned = v
         field = "taskEvents"
         v = _dec_list_TaskEvent(d["taskEvents"])
@@ -4836,7 +4848,7 @@ def _dec_ScheduledTask(d: _typing.Any) -> ScheduledTask:
         field = "ancestorId"
         v = get("ancestorId")
         if v.__class__ is not str and (v is not None or "ancestorId" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.ancestorId = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -4872,7 +4884,7 @@ def _hash_ScheduledTask(o: ScheduledTask, ids: _Ids) -> int:
 
 # -- struct ScheduleStatusResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_ScheduleStatusResult = _cs.Shape(
+_SHAPE_ScheduleStatusResult = _ms.Shape(
     "ScheduleStatusResult",
     (
         "cachedHashCode",
@@ -4906,19 +4918,19 @@ def _enc_ScheduleStatusResult(o: ScheduleStatusResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.tasks):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.tasks):
         _set(o, "_json", text)
     return text
 
 
 def _dec_ScheduleStatusResult(d: _typing.Any) -> ScheduleStatusResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a ScheduleStatusResult object", d)
+        raise _rv.expected("a ScheduleStatusResult object", d)
     if tuple(d) not in _SHAPE_ScheduleStatusResult.valid:
         _SHAPE_ScheduleStatusResult.check(d)
     key = _INTERNED_ScheduleStatusResult.key(d)
@@ -4929,7 +4941,7 @@ def _dec_ScheduleStatusResult(d: _typing.Any) -> ScheduleStatusResult:
     o = _new(_B_ScheduleStatusResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -4962,7 +4974,7 @@ def _hash_ScheduleStatusResult(o: ScheduleStatusResult, ids: _Ids) -> int:
 
 # -- struct GetJobsResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_GetJobsResult = _cs.Shape(
+_SHAPE_GetJobsResult = _ms.Shape(
     "GetJobsResult",
     (
         "cachedHashCode",
@@ -4996,19 +5008,19 @@ def _enc_GetJobsResult(o: GetJobsResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.configs):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.configs):
         _set(o, "_json", text)
     return text
 
 
 def _dec_GetJobsResult(d: _typing.Any) -> GetJobsResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a GetJobsResult object", d)
+        raise _rv.expected("a GetJobsResult object", d)
     if tuple(d) not in _SHAPE_GetJobsResult.valid:
         _SHAPE_GetJobsResult.check(d)
     key = _INTERNED_GetJobsResult.key(d)
@@ -5019,7 +5031,7 @@ def _dec_GetJobsResult(d: _typing.Any) -> GetJobsResult:
     o = _new(_B_GetJobsResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -5052,7 +5064,7 @@ def _hash_GetJobsResult(o: GetJobsResult, ids: _Ids) -> int:
 
 # -- struct TaskQuery
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_TaskQuery = _cs.Shape(
+_SHAPE_TaskQuery = _ms.Shape(
     "TaskQuery",
     (
         "cachedHashCode",
@@ -5116,19 +5128,19 @@ def _enc_TaskQuery(o: TaskQuery) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.jobKeys):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.jobKeys):
         _set(o, "_json", text)
     return text
 
 
 def _dec_TaskQuery(d: _typing.Any) -> TaskQuery:
     if d.__class__ is not dict:
-        raise _cs.expected("a TaskQuery object", d)
+        raise _rv.expected("a TaskQuery object", d)
     if tuple(d) not in _SHAPE_TaskQuery.valid:
         _SHAPE_TaskQuery.check(d)
     get = d.get
@@ -5140,24 +5152,24 @@ def _dec_TaskQuery(d: _typing.Any) -> TaskQuery:
     o = _new(_B_TaskQuery)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "role"
         v = get("role")
         if v.__class__ is not str and (v is not None or "role" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.role = v
         field = "environment"
         v = get("environment")
         if v.__class__ is not str and (v is not None or "environment" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.environment = v
         field = "jobName"
         v = get("jobName")
         if v.__class__ is not str and (v is not None or "jobName" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.jobName = v
         field = "taskIds"
         v = _dec_set_string(d["taskIds"])
@@ -5177,12 +5189,12 @@ def _dec_TaskQuery(d: _typing.Any) -> TaskQuery:
         field = "offset"
         v = d["offset"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.offset = v
         field = "limit"
         v = d["limit"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.limit = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -5222,7 +5234,7 @@ def _hash_TaskQuery(o: TaskQuery, ids: _Ids) -> int:
 
 # -- struct HostStatus
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_HostStatus = _cs.Shape(
+_SHAPE_HostStatus = _ms.Shape(
     "HostStatus",
     (
         "cachedHashCode",
@@ -5255,9 +5267,9 @@ def _enc_HostStatus(o: HostStatus) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -5265,28 +5277,28 @@ def _enc_HostStatus(o: HostStatus) -> str:
 
 def _dec_HostStatus(d: _typing.Any) -> HostStatus:
     if d.__class__ is not dict:
-        raise _cs.expected("a HostStatus object", d)
+        raise _rv.expected("a HostStatus object", d)
     if tuple(d) not in _SHAPE_HostStatus.valid:
         _SHAPE_HostStatus.check(d)
     get = d.get
     o = _new(_B_HostStatus)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "host"
         v = get("host")
         if v.__class__ is not str and (v is not None or "host" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.host = v
         field = "mode"
         v = get("mode")
         if v is not None or "mode" in d:
             member = _E_MaintenanceMode.get(v) if v.__class__ is str else None
             if member is None:
-                raise _cs.bad_enum(v, "MaintenanceMode")
+                raise _rv.bad_enum(v, "MaintenanceMode")
             v = member
         o.mode = v
     except _PayloadError as err:
@@ -5316,7 +5328,7 @@ def _hash_HostStatus(o: HostStatus, ids: _Ids) -> int:
 
 # -- struct RoleSummary
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_RoleSummary = _cs.Shape(
+_SHAPE_RoleSummary = _ms.Shape(
     "RoleSummary",
     (
         "cachedHashCode",
@@ -5357,9 +5369,9 @@ def _enc_RoleSummary(o: RoleSummary) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -5367,31 +5379,31 @@ def _enc_RoleSummary(o: RoleSummary) -> str:
 
 def _dec_RoleSummary(d: _typing.Any) -> RoleSummary:
     if d.__class__ is not dict:
-        raise _cs.expected("a RoleSummary object", d)
+        raise _rv.expected("a RoleSummary object", d)
     if tuple(d) not in _SHAPE_RoleSummary.valid:
         _SHAPE_RoleSummary.check(d)
     get = d.get
     o = _new(_B_RoleSummary)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "role"
         v = get("role")
         if v.__class__ is not str and (v is not None or "role" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.role = v
         field = "jobCount"
         v = d["jobCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.jobCount = v
         field = "cronJobCount"
         v = d["cronJobCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.cronJobCount = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -5420,7 +5432,7 @@ def _hash_RoleSummary(o: RoleSummary, ids: _Ids) -> int:
 
 # -- struct Hosts
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_Hosts = _cs.Shape(
+_SHAPE_Hosts = _ms.Shape(
     "Hosts",
     (
         "cachedHashCode",
@@ -5455,9 +5467,9 @@ def _enc_Hosts(o: Hosts) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -5465,13 +5477,13 @@ def _enc_Hosts(o: Hosts) -> str:
 
 def _dec_Hosts(d: _typing.Any) -> Hosts:
     if d.__class__ is not dict:
-        raise _cs.expected("a Hosts object", d)
+        raise _rv.expected("a Hosts object", d)
     if tuple(d) not in _SHAPE_Hosts.valid:
         _SHAPE_Hosts.check(d)
     o = _new(_B_Hosts)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -5502,7 +5514,7 @@ def _hash_Hosts(o: Hosts, ids: _Ids) -> int:
 
 # -- struct PendingReason
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_PendingReason = _cs.Shape(
+_SHAPE_PendingReason = _ms.Shape(
     "PendingReason",
     (
         "cachedHashCode",
@@ -5535,9 +5547,9 @@ def _enc_PendingReason(o: PendingReason) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -5545,26 +5557,26 @@ def _enc_PendingReason(o: PendingReason) -> str:
 
 def _dec_PendingReason(d: _typing.Any) -> PendingReason:
     if d.__class__ is not dict:
-        raise _cs.expected("a PendingReason object", d)
+        raise _rv.expected("a PendingReason object", d)
     if tuple(d) not in _SHAPE_PendingReason.valid:
         _SHAPE_PendingReason.check(d)
     get = d.get
     o = _new(_B_PendingReason)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "taskId"
         v = get("taskId")
         if v.__class__ is not str and (v is not None or "taskId" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.taskId = v
         field = "reason"
         v = get("reason")
         if v.__class__ is not str and (v is not None or "reason" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.reason = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -5593,7 +5605,7 @@ def _hash_PendingReason(o: PendingReason, ids: _Ids) -> int:
 
 # -- struct JobUpdateKey
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobUpdateKey = _cs.Shape(
+_SHAPE_JobUpdateKey = _ms.Shape(
     "JobUpdateKey",
     (
         "cachedHashCode",
@@ -5625,11 +5637,11 @@ def _enc_JobUpdateKey(o: JobUpdateKey) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif o._jhash and (o.job is None or o.job._json.__class__ is str):
         _set(o, "_json", text)
     return text
@@ -5637,7 +5649,7 @@ def _enc_JobUpdateKey(o: JobUpdateKey) -> str:
 
 def _dec_JobUpdateKey(d: _typing.Any) -> JobUpdateKey:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobUpdateKey object", d)
+        raise _rv.expected("a JobUpdateKey object", d)
     if tuple(d) not in _SHAPE_JobUpdateKey.valid:
         _SHAPE_JobUpdateKey.check(d)
     get = d.get
@@ -5649,7 +5661,7 @@ def _dec_JobUpdateKey(d: _typing.Any) -> JobUpdateKey:
     o = _new(_B_JobUpdateKey)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -5661,7 +5673,7 @@ def _dec_JobUpdateKey(d: _typing.Any) -> JobUpdateKey:
         field = "id"
         v = get("id")
         if v.__class__ is not str and (v is not None or "id" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.id = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -5692,7 +5704,7 @@ def _hash_JobUpdateKey(o: JobUpdateKey, ids: _Ids) -> int:
 
 # -- struct QueueJobUpdateStrategy
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_QueueJobUpdateStrategy = _cs.Shape(
+_SHAPE_QueueJobUpdateStrategy = _ms.Shape(
     "QueueJobUpdateStrategy",
     (
         "cachedHashCode",
@@ -5727,9 +5739,9 @@ def _enc_QueueJobUpdateStrategy(o: QueueJobUpdateStrategy) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -5737,20 +5749,20 @@ def _enc_QueueJobUpdateStrategy(o: QueueJobUpdateStrategy) -> str:
 
 def _dec_QueueJobUpdateStrategy(d: _typing.Any) -> QueueJobUpdateStrategy:
     if d.__class__ is not dict:
-        raise _cs.expected("a QueueJobUpdateStrategy object", d)
+        raise _rv.expected("a QueueJobUpdateStrategy object", d)
     if tuple(d) not in _SHAPE_QueueJobUpdateStrategy.valid:
         _SHAPE_QueueJobUpdateStrategy.check(d)
     o = _new(_B_QueueJobUpdateStrategy)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "groupSize"
         v = d["groupSize"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.groupSize = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -5776,7 +5788,7 @@ def _hash_QueueJobUpdateStrategy(o: QueueJobUpdateStrategy, ids: _Ids) -> int:
 
 # -- struct BatchJobUpdateStrategy
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_BatchJobUpdateStrategy = _cs.Shape(
+_SHAPE_BatchJobUpdateStrategy = _ms.Shape(
     "BatchJobUpdateStrategy",
     (
         "cachedHashCode",
@@ -5815,9 +5827,9 @@ def _enc_BatchJobUpdateStrategy(o: BatchJobUpdateStrategy) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -5825,25 +5837,25 @@ def _enc_BatchJobUpdateStrategy(o: BatchJobUpdateStrategy) -> str:
 
 def _dec_BatchJobUpdateStrategy(d: _typing.Any) -> BatchJobUpdateStrategy:
     if d.__class__ is not dict:
-        raise _cs.expected("a BatchJobUpdateStrategy object", d)
+        raise _rv.expected("a BatchJobUpdateStrategy object", d)
     if tuple(d) not in _SHAPE_BatchJobUpdateStrategy.valid:
         _SHAPE_BatchJobUpdateStrategy.check(d)
     o = _new(_B_BatchJobUpdateStrategy)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "groupSize"
         v = d["groupSize"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.groupSize = v
         field = "autopauseAfterBatch"
         v = d["autopauseAfterBatch"]
         if v.__class__ is not bool:
-            v = _cs.bool_value(v)
+            v = _rv.bool_value(v)
         o.autopauseAfterBatch = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -5870,7 +5882,7 @@ def _hash_BatchJobUpdateStrategy(o: BatchJobUpdateStrategy, ids: _Ids) -> int:
 
 # -- struct VariableBatchJobUpdateStrategy
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_VariableBatchJobUpdateStrategy = _cs.Shape(
+_SHAPE_VariableBatchJobUpdateStrategy = _ms.Shape(
     "VariableBatchJobUpdateStrategy",
     (
         "cachedHashCode",
@@ -5909,9 +5921,9 @@ def _enc_VariableBatchJobUpdateStrategy(o: VariableBatchJobUpdateStrategy) -> st
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -5919,13 +5931,13 @@ def _enc_VariableBatchJobUpdateStrategy(o: VariableBatchJobUpdateStrategy) -> st
 
 def _dec_VariableBatchJobUpdateStrategy(d: _typing.Any) -> VariableBatchJobUpdateStrategy:
     if d.__class__ is not dict:
-        raise _cs.expected("a VariableBatchJobUpdateStrategy object", d)
+        raise _rv.expected("a VariableBatchJobUpdateStrategy object", d)
     if tuple(d) not in _SHAPE_VariableBatchJobUpdateStrategy.valid:
         _SHAPE_VariableBatchJobUpdateStrategy.check(d)
     o = _new(_B_VariableBatchJobUpdateStrategy)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -5935,7 +5947,7 @@ def _dec_VariableBatchJobUpdateStrategy(d: _typing.Any) -> VariableBatchJobUpdat
         field = "autopauseAfterBatch"
         v = d["autopauseAfterBatch"]
         if v.__class__ is not bool:
-            v = _cs.bool_value(v)
+            v = _rv.bool_value(v)
         o.autopauseAfterBatch = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -5979,28 +5991,28 @@ def _enc_JobUpdateStrategy(o: JobUpdateStrategy) -> str:
     try:
         value = encode(o.field_value)
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
-        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+        _set(o, "_json", text if o._jhash and _en.frozen(o.field_value) else (text, epoch))
     return text
 
 
 def _dec_JobUpdateStrategy(d: _typing.Any) -> JobUpdateStrategy:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobUpdateStrategy object", d)
-    if tuple(d) != _cs.UNION_ORDER:
-        _cs.union_shape(d, "JobUpdateStrategy")
+        raise _rv.expected("a JobUpdateStrategy object", d)
+    if tuple(d) != _ms.UNION_ORDER:
+        _ms.union_shape(d, "JobUpdateStrategy")
     jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
-        jhash = _cs.cached_hash(jhash)
+        jhash = _rv.cached_hash(jhash)
     set_field = d["setField"]
     arm = _SETFIELDS_JobUpdateStrategy.get(set_field) if set_field.__class__ is str else None
     value = d["value"]
     if arm is None or value is None:
-        raise _cs.bad_union(set_field, value, _SETFIELDS_JobUpdateStrategy, "JobUpdateStrategy")
+        raise _ms.bad_union(set_field, value, _SETFIELDS_JobUpdateStrategy, "JobUpdateStrategy")
     try:
         value = arm[1](value)
     except _PayloadError as err:
@@ -6031,7 +6043,7 @@ def _hash_JobUpdateStrategy(o: JobUpdateStrategy, ids: _Ids) -> int:
 
 # -- struct JobUpdateSettings
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobUpdateSettings = _cs.Shape(
+_SHAPE_JobUpdateSettings = _ms.Shape(
     "JobUpdateSettings",
     (
         "cachedHashCode",
@@ -6099,14 +6111,14 @@ def _enc_JobUpdateSettings(o: JobUpdateSettings) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif (
         o._jhash
-        and _cs.frozen(o.updateOnlyTheseInstances)
+        and _en.frozen(o.updateOnlyTheseInstances)
         and (o.updateStrategy is None or o.updateStrategy._json.__class__ is str)
     ):
         _set(o, "_json", text)
@@ -6115,7 +6127,7 @@ def _enc_JobUpdateSettings(o: JobUpdateSettings) -> str:
 
 def _dec_JobUpdateSettings(d: _typing.Any) -> JobUpdateSettings:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobUpdateSettings object", d)
+        raise _rv.expected("a JobUpdateSettings object", d)
     if tuple(d) not in _SHAPE_JobUpdateSettings.valid:
         _SHAPE_JobUpdateSettings.check(d)
     get = d.get
@@ -6127,34 +6139,34 @@ def _dec_JobUpdateSettings(d: _typing.Any) -> JobUpdateSettings:
     o = _new(_B_JobUpdateSettings)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "updateGroupSize"
         v = d["updateGroupSize"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.updateGroupSize = v
         field = "maxPerInstanceFailures"
         v = d["maxPerInstanceFailures"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.maxPerInstanceFailures = v
         field = "maxFailedInstances"
         v = d["maxFailedInstances"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.maxFailedInstances = v
         field = "minWaitInInstanceRunningMs"
         v = d["minWaitInInstanceRunningMs"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.minWaitInInstanceRunningMs = v
         field = "rollbackOnFailure"
         v = d["rollbackOnFailure"]
         if v.__class__ is not bool:
-            v = _cs.bool_value(v)
+            v = _rv.bool_value(v)
         o.rollbackOnFailure = v
         field = "updateOnlyTheseInstances"
         v = _dec_set_Range(d["updateOnlyTheseInstances"])
@@ -6162,17 +6174,17 @@ def _dec_JobUpdateSettings(d: _typing.Any) -> JobUpdateSettings:
         field = "waitForBatchCompletion"
         v = d["waitForBatchCompletion"]
         if v.__class__ is not bool:
-            v = _cs.bool_value(v)
+            v = _rv.bool_value(v)
         o.waitForBatchCompletion = v
         field = "blockIfNoPulsesAfterMs"
         v = d["blockIfNoPulsesAfterMs"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.blockIfNoPulsesAfterMs = v
         field = "slaAware"
         v = d["slaAware"]
         if v.__class__ is not bool:
-            v = _cs.bool_value(v)
+            v = _rv.bool_value(v)
         o.slaAware = v
         field = "updateStrategy"
         v = get("updateStrategy")
@@ -6215,7 +6227,7 @@ def _hash_JobUpdateSettings(o: JobUpdateSettings, ids: _Ids) -> int:
 
 # -- struct JobUpdateEvent
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobUpdateEvent = _cs.Shape(
+_SHAPE_JobUpdateEvent = _ms.Shape(
     "JobUpdateEvent",
     (
         "cachedHashCode",
@@ -6256,9 +6268,9 @@ def _enc_JobUpdateEvent(o: JobUpdateEvent) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -6266,14 +6278,14 @@ def _enc_JobUpdateEvent(o: JobUpdateEvent) -> str:
 
 def _dec_JobUpdateEvent(d: _typing.Any) -> JobUpdateEvent:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobUpdateEvent object", d)
+        raise _rv.expected("a JobUpdateEvent object", d)
     if tuple(d) not in _SHAPE_JobUpdateEvent.valid:
         _SHAPE_JobUpdateEvent.check(d)
     get = d.get
     o = _new(_B_JobUpdateEvent)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -6282,23 +6294,23 @@ def _dec_JobUpdateEvent(d: _typing.Any) -> JobUpdateEvent:
         if v is not None or "status" in d:
             member = _E_JobUpdateStatus.get(v) if v.__class__ is str else None
             if member is None:
-                raise _cs.bad_enum(v, "JobUpdateStatus")
+                raise _rv.bad_enum(v, "JobUpdateStatus")
             v = member
         o.status = v
         field = "timestampMs"
         v = d["timestampMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
-            v = _cs.i64_value(v)
+            v = _rv.i64_value(v)
         o.timestampMs = v
         field = "user"
         v = get("user")
         if v.__class__ is not str and (v is not None or "user" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.user = v
         field = "message"
         v = get("message")
         if v.__class__ is not str and (v is not None or "message" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.message = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -6330,7 +6342,7 @@ def _hash_JobUpdateEvent(o: JobUpdateEvent, ids: _Ids) -> int:
 
 # -- struct JobInstanceUpdateEvent
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobInstanceUpdateEvent = _cs.Shape(
+_SHAPE_JobInstanceUpdateEvent = _ms.Shape(
     "JobInstanceUpdateEvent",
     (
         "cachedHashCode",
@@ -6373,9 +6385,9 @@ def _enc_JobInstanceUpdateEvent(o: JobInstanceUpdateEvent) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -6383,39 +6395,39 @@ def _enc_JobInstanceUpdateEvent(o: JobInstanceUpdateEvent) -> str:
 
 def _dec_JobInstanceUpdateEvent(d: _typing.Any) -> JobInstanceUpdateEvent:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobInstanceUpdateEvent object", d)
+        raise _rv.expected("a JobInstanceUpdateEvent object", d)
     if tuple(d) not in _SHAPE_JobInstanceUpdateEvent.valid:
         _SHAPE_JobInstanceUpdateEvent.check(d)
     get = d.get
     o = _new(_B_JobInstanceUpdateEvent)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "instanceId"
         v = d["instanceId"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.instanceId = v
         field = "timestampMs"
         v = d["timestampMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
-            v = _cs.i64_value(v)
+            v = _rv.i64_value(v)
         o.timestampMs = v
         field = "action"
         v = get("action")
         if v is not None or "action" in d:
             member = _E_JobUpdateAction.get(v) if v.__class__ is str else None
             if member is None:
-                raise _cs.bad_enum(v, "JobUpdateAction")
+                raise _rv.bad_enum(v, "JobUpdateAction")
             v = member
         o.action = v
         field = "message"
         v = get("message")
         if v.__class__ is not str and (v is not None or "message" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.message = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -6446,7 +6458,7 @@ def _hash_JobInstanceUpdateEvent(o: JobInstanceUpdateEvent, ids: _Ids) -> int:
 
 # -- struct InstanceTaskConfig
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_InstanceTaskConfig = _cs.Shape(
+_SHAPE_InstanceTaskConfig = _ms.Shape(
     "InstanceTaskConfig",
     (
         "cachedHashCode",
@@ -6482,19 +6494,19 @@ def _enc_InstanceTaskConfig(o: InstanceTaskConfig) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and (o.task is None or o.task._json.__class__ is str) and _cs.frozen(o.instances):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and (o.task is None or o.task._json.__class__ is str) and _en.frozen(o.instances):
         _set(o, "_json", text)
     return text
 
 
 def _dec_InstanceTaskConfig(d: _typing.Any) -> InstanceTaskConfig:
     if d.__class__ is not dict:
-        raise _cs.expected("a InstanceTaskConfig object", d)
+        raise _rv.expected("a InstanceTaskConfig object", d)
     if tuple(d) not in _SHAPE_InstanceTaskConfig.valid:
         _SHAPE_InstanceTaskConfig.check(d)
     get = d.get
@@ -6506,7 +6518,7 @@ def _dec_InstanceTaskConfig(d: _typing.Any) -> InstanceTaskConfig:
     o = _new(_B_InstanceTaskConfig)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -6546,7 +6558,7 @@ def _hash_InstanceTaskConfig(o: InstanceTaskConfig, ids: _Ids) -> int:
 
 # -- struct JobUpdateState
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobUpdateState = _cs.Shape(
+_SHAPE_JobUpdateState = _ms.Shape(
     "JobUpdateState",
     (
         "cachedHashCode",
@@ -6587,9 +6599,9 @@ def _enc_JobUpdateState(o: JobUpdateState) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -6597,14 +6609,14 @@ def _enc_JobUpdateState(o: JobUpdateState) -> str:
 
 def _dec_JobUpdateState(d: _typing.Any) -> JobUpdateState:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobUpdateState object", d)
+        raise _rv.expected("a JobUpdateState object", d)
     if tuple(d) not in _SHAPE_JobUpdateState.valid:
         _SHAPE_JobUpdateState.check(d)
     get = d.get
     o = _new(_B_JobUpdateState)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -6613,18 +6625,18 @@ def _dec_JobUpdateState(d: _typing.Any) -> JobUpdateState:
         if v is not None or "status" in d:
             member = _E_JobUpdateStatus.get(v) if v.__class__ is str else None
             if member is None:
-                raise _cs.bad_enum(v, "JobUpdateStatus")
+                raise _rv.bad_enum(v, "JobUpdateStatus")
             v = member
         o.status = v
         field = "createdTimestampMs"
         v = d["createdTimestampMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
-            v = _cs.i64_value(v)
+            v = _rv.i64_value(v)
         o.createdTimestampMs = v
         field = "lastModifiedTimestampMs"
         v = d["lastModifiedTimestampMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
-            v = _cs.i64_value(v)
+            v = _rv.i64_value(v)
         o.lastModifiedTimestampMs = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -6653,7 +6665,7 @@ def _hash_JobUpdateState(o: JobUpdateState, ids: _Ids) -> int:
 
 # -- struct JobUpdateSummary
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobUpdateSummary = _cs.Shape(
+_SHAPE_JobUpdateSummary = _ms.Shape(
     "JobUpdateSummary",
     (
         "cachedHashCode",
@@ -6693,16 +6705,16 @@ def _enc_JobUpdateSummary(o: JobUpdateSummary) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif (
         o._jhash
         and (o.key is None or o.key._json.__class__ is str)
         and (o.state is None or o.state._json.__class__ is str)
-        and _cs.frozen(o.metadata)
+        and _en.frozen(o.metadata)
     ):
         _set(o, "_json", text)
     return text
@@ -6710,7 +6722,7 @@ def _enc_JobUpdateSummary(o: JobUpdateSummary) -> str:
 
 def _dec_JobUpdateSummary(d: _typing.Any) -> JobUpdateSummary:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobUpdateSummary object", d)
+        raise _rv.expected("a JobUpdateSummary object", d)
     if tuple(d) not in _SHAPE_JobUpdateSummary.valid:
         _SHAPE_JobUpdateSummary.check(d)
     get = d.get
@@ -6722,7 +6734,7 @@ def _dec_JobUpdateSummary(d: _typing.Any) -> JobUpdateSummary:
     o = _new(_B_JobUpdateSummary)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -6734,7 +6746,7 @@ def _dec_JobUpdateSummary(d: _typing.Any) -> JobUpdateSummary:
         field = "user"
         v = get("user")
         if v.__class__ is not str and (v is not None or "user" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.user = v
         field = "state"
         v = get("state")
@@ -6776,7 +6788,7 @@ def _hash_JobUpdateSummary(o: JobUpdateSummary, ids: _Ids) -> int:
 
 # -- struct JobUpdateInstructions
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobUpdateInstructions = _cs.Shape(
+_SHAPE_JobUpdateInstructions = _ms.Shape(
     "JobUpdateInstructions",
     (
         "cachedHashCode",
@@ -6814,14 +6826,14 @@ def _enc_JobUpdateInstructions(o: JobUpdateInstructions) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif (
         o._jhash
-        and _cs.frozen(o.initialState)
+        and _en.frozen(o.initialState)
         and (o.desiredState is None or o.desiredState._json.__class__ is str)
         and (o.settings is None or o.settings._json.__class__ is str)
     ):
@@ -6831,7 +6843,7 @@ def _enc_JobUpdateInstructions(o: JobUpdateInstructions) -> str:
 
 def _dec_JobUpdateInstructions(d: _typing.Any) -> JobUpdateInstructions:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobUpdateInstructions object", d)
+        raise _rv.expected("a JobUpdateInstructions object", d)
     if tuple(d) not in _SHAPE_JobUpdateInstructions.valid:
         _SHAPE_JobUpdateInstructions.check(d)
     get = d.get
@@ -6843,7 +6855,7 @@ def _dec_JobUpdateInstructions(d: _typing.Any) -> JobUpdateInstructions:
     o = _new(_B_JobUpdateInstructions)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -6890,7 +6902,7 @@ def _hash_JobUpdateInstructions(o: JobUpdateInstructions, ids: _Ids) -> int:
 
 # -- struct JobUpdate
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobUpdate = _cs.Shape(
+_SHAPE_JobUpdate = _ms.Shape(
     "JobUpdate",
     (
         "cachedHashCode",
@@ -6922,11 +6934,11 @@ def _enc_JobUpdate(o: JobUpdate) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif (
         o._jhash
         and (o.summary is None or o.summary._json.__class__ is str)
@@ -6938,7 +6950,7 @@ def _enc_JobUpdate(o: JobUpdate) -> str:
 
 def _dec_JobUpdate(d: _typing.Any) -> JobUpdate:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobUpdate object", d)
+        raise _rv.expected("a JobUpdate object", d)
     if tuple(d) not in _SHAPE_JobUpdate.valid:
         _SHAPE_JobUpdate.check(d)
     get = d.get
@@ -6950,7 +6962,7 @@ def _dec_JobUpdate(d: _typing.Any) -> JobUpdate:
     o = _new(_B_JobUpdate)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -6993,7 +7005,7 @@ def _hash_JobUpdate(o: JobUpdate, ids: _Ids) -> int:
 
 # -- struct JobUpdateDetails
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobUpdateDetails = _cs.Shape(
+_SHAPE_JobUpdateDetails = _ms.Shape(
     "JobUpdateDetails",
     (
         "cachedHashCode",
@@ -7033,16 +7045,16 @@ def _enc_JobUpdateDetails(o: JobUpdateDetails) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif (
         o._jhash
         and (o.update is None or o.update._json.__class__ is str)
-        and _cs.frozen(o.updateEvents)
-        and _cs.frozen(o.instanceEvents)
+        and _en.frozen(o.updateEvents)
+        and _en.frozen(o.instanceEvents)
     ):
         _set(o, "_json", text)
     return text
@@ -7050,7 +7062,7 @@ def _enc_JobUpdateDetails(o: JobUpdateDetails) -> str:
 
 def _dec_JobUpdateDetails(d: _typing.Any) -> JobUpdateDetails:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobUpdateDetails object", d)
+        raise _rv.expected("a JobUpdateDetails object", d)
     if tuple(d) not in _SHAPE_JobUpdateDetails.valid:
         _SHAPE_JobUpdateDetails.check(d)
     get = d.get
@@ -7062,7 +7074,7 @@ def _dec_JobUpdateDetails(d: _typing.Any) -> JobUpdateDetails:
     o = _new(_B_JobUpdateDetails)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -7106,7 +7118,7 @@ def _hash_JobUpdateDetails(o: JobUpdateDetails, ids: _Ids) -> int:
 
 # -- struct JobUpdateRequest
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobUpdateRequest = _cs.Shape(
+_SHAPE_JobUpdateRequest = _ms.Shape(
     "JobUpdateRequest",
     (
         "cachedHashCode",
@@ -7148,16 +7160,16 @@ def _enc_JobUpdateRequest(o: JobUpdateRequest) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif (
         o._jhash
         and (o.taskConfig is None or o.taskConfig._json.__class__ is str)
         and (o.settings is None or o.settings._json.__class__ is str)
-        and _cs.frozen(o.metadata)
+        and _en.frozen(o.metadata)
     ):
         _set(o, "_json", text)
     return text
@@ -7165,7 +7177,7 @@ def _enc_JobUpdateRequest(o: JobUpdateRequest) -> str:
 
 def _dec_JobUpdateRequest(d: _typing.Any) -> JobUpdateRequest:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobUpdateRequest object", d)
+        raise _rv.expected("a JobUpdateRequest object", d)
     if tuple(d) not in _SHAPE_JobUpdateRequest.valid:
         _SHAPE_JobUpdateRequest.check(d)
     get = d.get
@@ -7177,7 +7189,7 @@ def _dec_JobUpdateRequest(d: _typing.Any) -> JobUpdateRequest:
     o = _new(_B_JobUpdateRequest)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -7189,7 +7201,7 @@ def _dec_JobUpdateRequest(d: _typing.Any) -> JobUpdateRequest:
         field = "instanceCount"
         v = d["instanceCount"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.instanceCount = v
         field = "settings"
         v = get("settings")
@@ -7230,7 +7242,7 @@ def _hash_JobUpdateRequest(o: JobUpdateRequest, ids: _Ids) -> int:
 
 # -- struct JobUpdateQuery
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobUpdateQuery = _cs.Shape(
+_SHAPE_JobUpdateQuery = _ms.Shape(
     "JobUpdateQuery",
     (
         "cachedHashCode",
@@ -7280,11 +7292,11 @@ def _enc_JobUpdateQuery(o: JobUpdateQuery) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif (
         o._jhash
         and (o.key is None or o.key._json.__class__ is str)
@@ -7296,7 +7308,7 @@ def _enc_JobUpdateQuery(o: JobUpdateQuery) -> str:
 
 def _dec_JobUpdateQuery(d: _typing.Any) -> JobUpdateQuery:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobUpdateQuery object", d)
+        raise _rv.expected("a JobUpdateQuery object", d)
     if tuple(d) not in _SHAPE_JobUpdateQuery.valid:
         _SHAPE_JobUpdateQuery.check(d)
     get = d.get
@@ -7308,14 +7320,14 @@ def _dec_JobUpdateQuery(d: _typing.Any) -> JobUpdateQuery:
     o = _new(_B_JobUpdateQuery)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "role"
         v = get("role")
         if v.__class__ is not str and (v is not None or "role" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.role = v
         field = "key"
         v = get("key")
@@ -7330,7 +7342,7 @@ def _dec_JobUpdateQuery(d: _typing.Any) -> JobUpdateQuery:
         field = "user"
         v = get("user")
         if v.__class__ is not str and (v is not None or "user" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.user = v
         field = "updateStatuses"
         v = _dec_set_JobUpdateStatus(d["updateStatuses"])
@@ -7338,12 +7350,12 @@ def _dec_JobUpdateQuery(d: _typing.Any) -> JobUpdateQuery:
         field = "offset"
         v = d["offset"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.offset = v
         field = "limit"
         v = d["limit"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.limit = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -7381,7 +7393,7 @@ def _hash_JobUpdateQuery(o: JobUpdateQuery, ids: _Ids) -> int:
 
 # -- struct HostMaintenanceRequest
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_HostMaintenanceRequest = _cs.Shape(
+_SHAPE_HostMaintenanceRequest = _ms.Shape(
     "HostMaintenanceRequest",
     (
         "cachedHashCode",
@@ -7423,11 +7435,11 @@ def _enc_HostMaintenanceRequest(o: HostMaintenanceRequest) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif o._jhash and (o.defaultSlaPolicy is None or o.defaultSlaPolicy._json.__class__ is str):
         _set(o, "_json", text)
     return text
@@ -7435,7 +7447,7 @@ def _enc_HostMaintenanceRequest(o: HostMaintenanceRequest) -> str:
 
 def _dec_HostMaintenanceRequest(d: _typing.Any) -> HostMaintenanceRequest:
     if d.__class__ is not dict:
-        raise _cs.expected("a HostMaintenanceRequest object", d)
+        raise _rv.expected("a HostMaintenanceRequest object", d)
     if tuple(d) not in _SHAPE_HostMaintenanceRequest.valid:
         _SHAPE_HostMaintenanceRequest.check(d)
     get = d.get
@@ -7447,14 +7459,14 @@ def _dec_HostMaintenanceRequest(d: _typing.Any) -> HostMaintenanceRequest:
     o = _new(_B_HostMaintenanceRequest)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "host"
         v = get("host")
         if v.__class__ is not str and (v is not None or "host" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.host = v
         field = "defaultSlaPolicy"
         v = get("defaultSlaPolicy")
@@ -7464,12 +7476,12 @@ def _dec_HostMaintenanceRequest(d: _typing.Any) -> HostMaintenanceRequest:
         field = "timeoutSecs"
         v = d["timeoutSecs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
-            v = _cs.i64_value(v)
+            v = _rv.i64_value(v)
         o.timeoutSecs = v
         field = "createdTimestampMs"
         v = d["createdTimestampMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
-            v = _cs.i64_value(v)
+            v = _rv.i64_value(v)
         o.createdTimestampMs = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -7502,7 +7514,7 @@ def _hash_HostMaintenanceRequest(o: HostMaintenanceRequest, ids: _Ids) -> int:
 
 # -- struct ListBackupsResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_ListBackupsResult = _cs.Shape(
+_SHAPE_ListBackupsResult = _ms.Shape(
     "ListBackupsResult",
     (
         "cachedHashCode",
@@ -7537,9 +7549,9 @@ def _enc_ListBackupsResult(o: ListBackupsResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -7547,13 +7559,13 @@ def _enc_ListBackupsResult(o: ListBackupsResult) -> str:
 
 def _dec_ListBackupsResult(d: _typing.Any) -> ListBackupsResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a ListBackupsResult object", d)
+        raise _rv.expected("a ListBackupsResult object", d)
     if tuple(d) not in _SHAPE_ListBackupsResult.valid:
         _SHAPE_ListBackupsResult.check(d)
     o = _new(_B_ListBackupsResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -7584,7 +7596,7 @@ def _hash_ListBackupsResult(o: ListBackupsResult, ids: _Ids) -> int:
 
 # -- struct StartMaintenanceResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_StartMaintenanceResult = _cs.Shape(
+_SHAPE_StartMaintenanceResult = _ms.Shape(
     "StartMaintenanceResult",
     (
         "cachedHashCode",
@@ -7618,19 +7630,19 @@ def _enc_StartMaintenanceResult(o: StartMaintenanceResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.statuses):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.statuses):
         _set(o, "_json", text)
     return text
 
 
 def _dec_StartMaintenanceResult(d: _typing.Any) -> StartMaintenanceResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a StartMaintenanceResult object", d)
+        raise _rv.expected("a StartMaintenanceResult object", d)
     if tuple(d) not in _SHAPE_StartMaintenanceResult.valid:
         _SHAPE_StartMaintenanceResult.check(d)
     key = _INTERNED_StartMaintenanceResult.key(d)
@@ -7641,7 +7653,7 @@ def _dec_StartMaintenanceResult(d: _typing.Any) -> StartMaintenanceResult:
     o = _new(_B_StartMaintenanceResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -7674,7 +7686,7 @@ def _hash_StartMaintenanceResult(o: StartMaintenanceResult, ids: _Ids) -> int:
 
 # -- struct DrainHostsResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_DrainHostsResult = _cs.Shape(
+_SHAPE_DrainHostsResult = _ms.Shape(
     "DrainHostsResult",
     (
         "cachedHashCode",
@@ -7708,19 +7720,19 @@ def _enc_DrainHostsResult(o: DrainHostsResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.statuses):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.statuses):
         _set(o, "_json", text)
     return text
 
 
 def _dec_DrainHostsResult(d: _typing.Any) -> DrainHostsResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a DrainHostsResult object", d)
+        raise _rv.expected("a DrainHostsResult object", d)
     if tuple(d) not in _SHAPE_DrainHostsResult.valid:
         _SHAPE_DrainHostsResult.check(d)
     key = _INTERNED_DrainHostsResult.key(d)
@@ -7731,7 +7743,7 @@ def _dec_DrainHostsResult(d: _typing.Any) -> DrainHostsResult:
     o = _new(_B_DrainHostsResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -7764,7 +7776,7 @@ def _hash_DrainHostsResult(o: DrainHostsResult, ids: _Ids) -> int:
 
 # -- struct QueryRecoveryResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_QueryRecoveryResult = _cs.Shape(
+_SHAPE_QueryRecoveryResult = _ms.Shape(
     "QueryRecoveryResult",
     (
         "cachedHashCode",
@@ -7798,19 +7810,19 @@ def _enc_QueryRecoveryResult(o: QueryRecoveryResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.tasks):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.tasks):
         _set(o, "_json", text)
     return text
 
 
 def _dec_QueryRecoveryResult(d: _typing.Any) -> QueryRecoveryResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a QueryRecoveryResult object", d)
+        raise _rv.expected("a QueryRecoveryResult object", d)
     if tuple(d) not in _SHAPE_QueryRecoveryResult.valid:
         _SHAPE_QueryRecoveryResult.check(d)
     key = _INTERNED_QueryRecoveryResult.key(d)
@@ -7821,7 +7833,7 @@ def _dec_QueryRecoveryResult(d: _typing.Any) -> QueryRecoveryResult:
     o = _new(_B_QueryRecoveryResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -7854,7 +7866,7 @@ def _hash_QueryRecoveryResult(o: QueryRecoveryResult, ids: _Ids) -> int:
 
 # -- struct MaintenanceStatusResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_MaintenanceStatusResult = _cs.Shape(
+_SHAPE_MaintenanceStatusResult = _ms.Shape(
     "MaintenanceStatusResult",
     (
         "cachedHashCode",
@@ -7888,19 +7900,19 @@ def _enc_MaintenanceStatusResult(o: MaintenanceStatusResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.statuses):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.statuses):
         _set(o, "_json", text)
     return text
 
 
 def _dec_MaintenanceStatusResult(d: _typing.Any) -> MaintenanceStatusResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a MaintenanceStatusResult object", d)
+        raise _rv.expected("a MaintenanceStatusResult object", d)
     if tuple(d) not in _SHAPE_MaintenanceStatusResult.valid:
         _SHAPE_MaintenanceStatusResult.check(d)
     key = _INTERNED_MaintenanceStatusResult.key(d)
@@ -7911,7 +7923,7 @@ def _dec_MaintenanceStatusResult(d: _typing.Any) -> MaintenanceStatusResult:
     o = _new(_B_MaintenanceStatusResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -7944,7 +7956,7 @@ def _hash_MaintenanceStatusResult(o: MaintenanceStatusResult, ids: _Ids) -> int:
 
 # -- struct EndMaintenanceResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_EndMaintenanceResult = _cs.Shape(
+_SHAPE_EndMaintenanceResult = _ms.Shape(
     "EndMaintenanceResult",
     (
         "cachedHashCode",
@@ -7978,19 +7990,19 @@ def _enc_EndMaintenanceResult(o: EndMaintenanceResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.statuses):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.statuses):
         _set(o, "_json", text)
     return text
 
 
 def _dec_EndMaintenanceResult(d: _typing.Any) -> EndMaintenanceResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a EndMaintenanceResult object", d)
+        raise _rv.expected("a EndMaintenanceResult object", d)
     if tuple(d) not in _SHAPE_EndMaintenanceResult.valid:
         _SHAPE_EndMaintenanceResult.check(d)
     key = _INTERNED_EndMaintenanceResult.key(d)
@@ -8001,7 +8013,7 @@ def _dec_EndMaintenanceResult(d: _typing.Any) -> EndMaintenanceResult:
     o = _new(_B_EndMaintenanceResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -8034,7 +8046,7 @@ def _hash_EndMaintenanceResult(o: EndMaintenanceResult, ids: _Ids) -> int:
 
 # -- struct RoleSummaryResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_RoleSummaryResult = _cs.Shape(
+_SHAPE_RoleSummaryResult = _ms.Shape(
     "RoleSummaryResult",
     (
         "cachedHashCode",
@@ -8068,19 +8080,19 @@ def _enc_RoleSummaryResult(o: RoleSummaryResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.summaries):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.summaries):
         _set(o, "_json", text)
     return text
 
 
 def _dec_RoleSummaryResult(d: _typing.Any) -> RoleSummaryResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a RoleSummaryResult object", d)
+        raise _rv.expected("a RoleSummaryResult object", d)
     if tuple(d) not in _SHAPE_RoleSummaryResult.valid:
         _SHAPE_RoleSummaryResult.check(d)
     key = _INTERNED_RoleSummaryResult.key(d)
@@ -8091,7 +8103,7 @@ def _dec_RoleSummaryResult(d: _typing.Any) -> RoleSummaryResult:
     o = _new(_B_RoleSummaryResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -8124,7 +8136,7 @@ def _hash_RoleSummaryResult(o: RoleSummaryResult, ids: _Ids) -> int:
 
 # -- struct JobSummaryResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobSummaryResult = _cs.Shape(
+_SHAPE_JobSummaryResult = _ms.Shape(
     "JobSummaryResult",
     (
         "cachedHashCode",
@@ -8158,19 +8170,19 @@ def _enc_JobSummaryResult(o: JobSummaryResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.summaries):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.summaries):
         _set(o, "_json", text)
     return text
 
 
 def _dec_JobSummaryResult(d: _typing.Any) -> JobSummaryResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobSummaryResult object", d)
+        raise _rv.expected("a JobSummaryResult object", d)
     if tuple(d) not in _SHAPE_JobSummaryResult.valid:
         _SHAPE_JobSummaryResult.check(d)
     key = _INTERNED_JobSummaryResult.key(d)
@@ -8181,7 +8193,7 @@ def _dec_JobSummaryResult(d: _typing.Any) -> JobSummaryResult:
     o = _new(_B_JobSummaryResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -8214,7 +8226,7 @@ def _hash_JobSummaryResult(o: JobSummaryResult, ids: _Ids) -> int:
 
 # -- struct ConfigSummaryResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_ConfigSummaryResult = _cs.Shape(
+_SHAPE_ConfigSummaryResult = _ms.Shape(
     "ConfigSummaryResult",
     (
         "cachedHashCode",
@@ -8244,11 +8256,11 @@ def _enc_ConfigSummaryResult(o: ConfigSummaryResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif o._jhash and (o.summary is None or o.summary._json.__class__ is str):
         _set(o, "_json", text)
     return text
@@ -8256,7 +8268,7 @@ def _enc_ConfigSummaryResult(o: ConfigSummaryResult) -> str:
 
 def _dec_ConfigSummaryResult(d: _typing.Any) -> ConfigSummaryResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a ConfigSummaryResult object", d)
+        raise _rv.expected("a ConfigSummaryResult object", d)
     if tuple(d) not in _SHAPE_ConfigSummaryResult.valid:
         _SHAPE_ConfigSummaryResult.check(d)
     get = d.get
@@ -8268,7 +8280,7 @@ def _dec_ConfigSummaryResult(d: _typing.Any) -> ConfigSummaryResult:
     o = _new(_B_ConfigSummaryResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -8304,7 +8316,7 @@ def _hash_ConfigSummaryResult(o: ConfigSummaryResult, ids: _Ids) -> int:
 
 # -- struct GetPendingReasonResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_GetPendingReasonResult = _cs.Shape(
+_SHAPE_GetPendingReasonResult = _ms.Shape(
     "GetPendingReasonResult",
     (
         "cachedHashCode",
@@ -8338,19 +8350,19 @@ def _enc_GetPendingReasonResult(o: GetPendingReasonResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.reasons):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.reasons):
         _set(o, "_json", text)
     return text
 
 
 def _dec_GetPendingReasonResult(d: _typing.Any) -> GetPendingReasonResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a GetPendingReasonResult object", d)
+        raise _rv.expected("a GetPendingReasonResult object", d)
     if tuple(d) not in _SHAPE_GetPendingReasonResult.valid:
         _SHAPE_GetPendingReasonResult.check(d)
     key = _INTERNED_GetPendingReasonResult.key(d)
@@ -8361,7 +8373,7 @@ def _dec_GetPendingReasonResult(d: _typing.Any) -> GetPendingReasonResult:
     o = _new(_B_GetPendingReasonResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -8394,7 +8406,7 @@ def _hash_GetPendingReasonResult(o: GetPendingReasonResult, ids: _Ids) -> int:
 
 # -- struct StartJobUpdateResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_StartJobUpdateResult = _cs.Shape(
+_SHAPE_StartJobUpdateResult = _ms.Shape(
     "StartJobUpdateResult",
     (
         "cachedHashCode",
@@ -8426,11 +8438,11 @@ def _enc_StartJobUpdateResult(o: StartJobUpdateResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif (
         o._jhash
         and (o.key is None or o.key._json.__class__ is str)
@@ -8442,7 +8454,7 @@ def _enc_StartJobUpdateResult(o: StartJobUpdateResult) -> str:
 
 def _dec_StartJobUpdateResult(d: _typing.Any) -> StartJobUpdateResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a StartJobUpdateResult object", d)
+        raise _rv.expected("a StartJobUpdateResult object", d)
     if tuple(d) not in _SHAPE_StartJobUpdateResult.valid:
         _SHAPE_StartJobUpdateResult.check(d)
     get = d.get
@@ -8454,7 +8466,7 @@ def _dec_StartJobUpdateResult(d: _typing.Any) -> StartJobUpdateResult:
     o = _new(_B_StartJobUpdateResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -8497,7 +8509,7 @@ def _hash_StartJobUpdateResult(o: StartJobUpdateResult, ids: _Ids) -> int:
 
 # -- struct GetJobUpdateSummariesResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_GetJobUpdateSummariesResult = _cs.Shape(
+_SHAPE_GetJobUpdateSummariesResult = _ms.Shape(
     "GetJobUpdateSummariesResult",
     (
         "cachedHashCode",
@@ -8531,19 +8543,19 @@ def _enc_GetJobUpdateSummariesResult(o: GetJobUpdateSummariesResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.updateSummaries):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.updateSummaries):
         _set(o, "_json", text)
     return text
 
 
 def _dec_GetJobUpdateSummariesResult(d: _typing.Any) -> GetJobUpdateSummariesResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a GetJobUpdateSummariesResult object", d)
+        raise _rv.expected("a GetJobUpdateSummariesResult object", d)
     if tuple(d) not in _SHAPE_GetJobUpdateSummariesResult.valid:
         _SHAPE_GetJobUpdateSummariesResult.check(d)
     key = _INTERNED_GetJobUpdateSummariesResult.key(d)
@@ -8554,7 +8566,7 @@ def _dec_GetJobUpdateSummariesResult(d: _typing.Any) -> GetJobUpdateSummariesRes
     o = _new(_B_GetJobUpdateSummariesResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -8587,7 +8599,7 @@ def _hash_GetJobUpdateSummariesResult(o: GetJobUpdateSummariesResult, ids: _Ids)
 
 # -- struct GetJobUpdateDetailsResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_GetJobUpdateDetailsResult = _cs.Shape(
+_SHAPE_GetJobUpdateDetailsResult = _ms.Shape(
     "GetJobUpdateDetailsResult",
     (
         "cachedHashCode",
@@ -8623,19 +8635,19 @@ def _enc_GetJobUpdateDetailsResult(o: GetJobUpdateDetailsResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and (o.details is None or o.details._json.__class__ is str) and _cs.frozen(o.detailsList):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and (o.details is None or o.details._json.__class__ is str) and _en.frozen(o.detailsList):
         _set(o, "_json", text)
     return text
 
 
 def _dec_GetJobUpdateDetailsResult(d: _typing.Any) -> GetJobUpdateDetailsResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a GetJobUpdateDetailsResult object", d)
+        raise _rv.expected("a GetJobUpdateDetailsResult object", d)
     if tuple(d) not in _SHAPE_GetJobUpdateDetailsResult.valid:
         _SHAPE_GetJobUpdateDetailsResult.check(d)
     get = d.get
@@ -8647,7 +8659,7 @@ def _dec_GetJobUpdateDetailsResult(d: _typing.Any) -> GetJobUpdateDetailsResult:
     o = _new(_B_GetJobUpdateDetailsResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -8687,7 +8699,7 @@ def _hash_GetJobUpdateDetailsResult(o: GetJobUpdateDetailsResult, ids: _Ids) -> 
 
 # -- struct PulseJobUpdateResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_PulseJobUpdateResult = _cs.Shape(
+_SHAPE_PulseJobUpdateResult = _ms.Shape(
     "PulseJobUpdateResult",
     (
         "cachedHashCode",
@@ -8718,9 +8730,9 @@ def _enc_PulseJobUpdateResult(o: PulseJobUpdateResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -8728,14 +8740,14 @@ def _enc_PulseJobUpdateResult(o: PulseJobUpdateResult) -> str:
 
 def _dec_PulseJobUpdateResult(d: _typing.Any) -> PulseJobUpdateResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a PulseJobUpdateResult object", d)
+        raise _rv.expected("a PulseJobUpdateResult object", d)
     if tuple(d) not in _SHAPE_PulseJobUpdateResult.valid:
         _SHAPE_PulseJobUpdateResult.check(d)
     get = d.get
     o = _new(_B_PulseJobUpdateResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -8744,7 +8756,7 @@ def _dec_PulseJobUpdateResult(d: _typing.Any) -> PulseJobUpdateResult:
         if v is not None or "status" in d:
             member = _E_JobUpdatePulseStatus.get(v) if v.__class__ is str else None
             if member is None:
-                raise _cs.bad_enum(v, "JobUpdatePulseStatus")
+                raise _rv.bad_enum(v, "JobUpdatePulseStatus")
             v = member
         o.status = v
     except _PayloadError as err:
@@ -8772,7 +8784,7 @@ def _hash_PulseJobUpdateResult(o: PulseJobUpdateResult, ids: _Ids) -> int:
 
 # -- struct GetJobUpdateDiffResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_GetJobUpdateDiffResult = _cs.Shape(
+_SHAPE_GetJobUpdateDiffResult = _ms.Shape(
     "GetJobUpdateDiffResult",
     (
         "cachedHashCode",
@@ -8818,19 +8830,19 @@ def _enc_GetJobUpdateDiffResult(o: GetJobUpdateDiffResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.add) and _cs.frozen(o.remove) and _cs.frozen(o.update) and _cs.frozen(o.unchanged):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.add) and _en.frozen(o.remove) and _en.frozen(o.update) and _en.frozen(o.unchanged):
         _set(o, "_json", text)
     return text
 
 
 def _dec_GetJobUpdateDiffResult(d: _typing.Any) -> GetJobUpdateDiffResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a GetJobUpdateDiffResult object", d)
+        raise _rv.expected("a GetJobUpdateDiffResult object", d)
     if tuple(d) not in _SHAPE_GetJobUpdateDiffResult.valid:
         _SHAPE_GetJobUpdateDiffResult.check(d)
     key = _INTERNED_GetJobUpdateDiffResult.key(d)
@@ -8841,7 +8853,7 @@ def _dec_GetJobUpdateDiffResult(d: _typing.Any) -> GetJobUpdateDiffResult:
     o = _new(_B_GetJobUpdateDiffResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -8886,7 +8898,7 @@ def _hash_GetJobUpdateDiffResult(o: GetJobUpdateDiffResult, ids: _Ids) -> int:
 
 # -- struct TierConfig
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_TierConfig = _cs.Shape(
+_SHAPE_TierConfig = _ms.Shape(
     "TierConfig",
     (
         "cachedHashCode",
@@ -8923,9 +8935,9 @@ def _enc_TierConfig(o: TierConfig) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -8933,21 +8945,21 @@ def _enc_TierConfig(o: TierConfig) -> str:
 
 def _dec_TierConfig(d: _typing.Any) -> TierConfig:
     if d.__class__ is not dict:
-        raise _cs.expected("a TierConfig object", d)
+        raise _rv.expected("a TierConfig object", d)
     if tuple(d) not in _SHAPE_TierConfig.valid:
         _SHAPE_TierConfig.check(d)
     get = d.get
     o = _new(_B_TierConfig)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "name"
         v = get("name")
         if v.__class__ is not str and (v is not None or "name" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.name = v
         field = "settings"
         v = _dec_map_string_string(d["settings"])
@@ -8978,7 +8990,7 @@ def _hash_TierConfig(o: TierConfig, ids: _Ids) -> int:
 
 # -- struct GetTierConfigResult
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_GetTierConfigResult = _cs.Shape(
+_SHAPE_GetTierConfigResult = _ms.Shape(
     "GetTierConfigResult",
     (
         "cachedHashCode",
@@ -9014,19 +9026,19 @@ def _enc_GetTierConfigResult(o: GetTierConfigResult) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.tiers):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.tiers):
         _set(o, "_json", text)
     return text
 
 
 def _dec_GetTierConfigResult(d: _typing.Any) -> GetTierConfigResult:
     if d.__class__ is not dict:
-        raise _cs.expected("a GetTierConfigResult object", d)
+        raise _rv.expected("a GetTierConfigResult object", d)
     if tuple(d) not in _SHAPE_GetTierConfigResult.valid:
         _SHAPE_GetTierConfigResult.check(d)
     get = d.get
@@ -9038,14 +9050,14 @@ def _dec_GetTierConfigResult(d: _typing.Any) -> GetTierConfigResult:
     o = _new(_B_GetTierConfigResult)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "defaultTierName"
         v = get("defaultTierName")
         if v.__class__ is not str and (v is not None or "defaultTierName" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.defaultTierName = v
         field = "tiers"
         v = _dec_set_TierConfig(d["tiers"])
@@ -9078,7 +9090,7 @@ def _hash_GetTierConfigResult(o: GetTierConfigResult, ids: _Ids) -> int:
 
 # -- struct ServerInfo
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_ServerInfo = _cs.Shape(
+_SHAPE_ServerInfo = _ms.Shape(
     "ServerInfo",
     (
         "cachedHashCode",
@@ -9111,9 +9123,9 @@ def _enc_ServerInfo(o: ServerInfo) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -9121,26 +9133,26 @@ def _enc_ServerInfo(o: ServerInfo) -> str:
 
 def _dec_ServerInfo(d: _typing.Any) -> ServerInfo:
     if d.__class__ is not dict:
-        raise _cs.expected("a ServerInfo object", d)
+        raise _rv.expected("a ServerInfo object", d)
     if tuple(d) not in _SHAPE_ServerInfo.valid:
         _SHAPE_ServerInfo.check(d)
     get = d.get
     o = _new(_B_ServerInfo)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "clusterName"
         v = get("clusterName")
         if v.__class__ is not str and (v is not None or "clusterName" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.clusterName = v
         field = "statsUrlPrefix"
         v = get("statsUrlPrefix")
         if v.__class__ is not str and (v is not None or "statsUrlPrefix" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.statsUrlPrefix = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -9186,28 +9198,28 @@ def _enc_Result(o: Result) -> str:
     try:
         value = encode(o.field_value)
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
-        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+        _set(o, "_json", text if o._jhash and _en.frozen(o.field_value) else (text, epoch))
     return text
 
 
 def _dec_Result(d: _typing.Any) -> Result:
     if d.__class__ is not dict:
-        raise _cs.expected("a Result object", d)
-    if tuple(d) != _cs.UNION_ORDER:
-        _cs.union_shape(d, "Result")
+        raise _rv.expected("a Result object", d)
+    if tuple(d) != _ms.UNION_ORDER:
+        _ms.union_shape(d, "Result")
     jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
-        jhash = _cs.cached_hash(jhash)
+        jhash = _rv.cached_hash(jhash)
     set_field = d["setField"]
     arm = _SETFIELDS_Result.get(set_field) if set_field.__class__ is str else None
     value = d["value"]
     if arm is None or value is None:
-        raise _cs.bad_union(set_field, value, _SETFIELDS_Result, "Result")
+        raise _ms.bad_union(set_field, value, _SETFIELDS_Result, "Result")
     try:
         value = arm[1](value)
     except _PayloadError as err:
@@ -9238,7 +9250,7 @@ def _hash_Result(o: Result, ids: _Ids) -> int:
 
 # -- struct ResponseDetail
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_ResponseDetail = _cs.Shape(
+_SHAPE_ResponseDetail = _ms.Shape(
     "ResponseDetail",
     (
         "cachedHashCode",
@@ -9269,9 +9281,9 @@ def _enc_ResponseDetail(o: ResponseDetail) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -9279,21 +9291,21 @@ def _enc_ResponseDetail(o: ResponseDetail) -> str:
 
 def _dec_ResponseDetail(d: _typing.Any) -> ResponseDetail:
     if d.__class__ is not dict:
-        raise _cs.expected("a ResponseDetail object", d)
+        raise _rv.expected("a ResponseDetail object", d)
     if tuple(d) not in _SHAPE_ResponseDetail.valid:
         _SHAPE_ResponseDetail.check(d)
     get = d.get
     o = _new(_B_ResponseDetail)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "message"
         v = get("message")
         if v.__class__ is not str and (v is not None or "message" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.message = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -9320,7 +9332,7 @@ def _hash_ResponseDetail(o: ResponseDetail, ids: _Ids) -> int:
 
 # -- struct Response
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_Response = _cs.Shape(
+_SHAPE_Response = _ms.Shape(
     "Response",
     (
         "cachedHashCode",
@@ -9360,16 +9372,16 @@ def _enc_Response(o: Response) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif (
         o._jhash
         and (o.serverInfo is None or o.serverInfo._json.__class__ is str)
         and (o.result is None or o.result._json.__class__ is str)
-        and _cs.frozen(o.details)
+        and _en.frozen(o.details)
     ):
         _set(o, "_json", text)
     return text
@@ -9377,7 +9389,7 @@ def _enc_Response(o: Response) -> str:
 
 def _dec_Response(d: _typing.Any) -> Response:
     if d.__class__ is not dict:
-        raise _cs.expected("a Response object", d)
+        raise _rv.expected("a Response object", d)
     if tuple(d) not in _SHAPE_Response.valid:
         _SHAPE_Response.check(d)
     get = d.get
@@ -9389,7 +9401,7 @@ def _dec_Response(d: _typing.Any) -> Response:
     o = _new(_B_Response)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -9398,7 +9410,7 @@ def _dec_Response(d: _typing.Any) -> Response:
         if v is not None or "responseCode" in d:
             member = _E_ResponseCode.get(v) if v.__class__ is str else None
             if member is None:
-                raise _cs.bad_enum(v, "ResponseCode")
+                raise _rv.bad_enum(v, "ResponseCode")
             v = member
         o.responseCode = v
         field = "serverInfo"
@@ -9446,7 +9458,7 @@ def _hash_Response(o: Response, ids: _Ids) -> int:
 
 # -- struct ExplicitReconciliationSettings
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_ExplicitReconciliationSettings = _cs.Shape(
+_SHAPE_ExplicitReconciliationSettings = _ms.Shape(
     "ExplicitReconciliationSettings",
     (
         "cachedHashCode",
@@ -9481,9 +9493,9 @@ def _enc_ExplicitReconciliationSettings(o: ExplicitReconciliationSettings) -> st
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -9491,20 +9503,20 @@ def _enc_ExplicitReconciliationSettings(o: ExplicitReconciliationSettings) -> st
 
 def _dec_ExplicitReconciliationSettings(d: _typing.Any) -> ExplicitReconciliationSettings:
     if d.__class__ is not dict:
-        raise _cs.expected("a ExplicitReconciliationSettings object", d)
+        raise _rv.expected("a ExplicitReconciliationSettings object", d)
     if tuple(d) not in _SHAPE_ExplicitReconciliationSettings.valid:
         _SHAPE_ExplicitReconciliationSettings.check(d)
     o = _new(_B_ExplicitReconciliationSettings)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "batchSize"
         v = d["batchSize"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.batchSize = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -9538,10 +9550,10 @@ def _enc_set_string(v: _ct.OrderedSet[str]) -> str:
 def _dec_set_string(v: _typing.Any) -> _ct.OrderedSet[str]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_cs.string_value, v)))
+            return _rc.unique_set(tuple(map(_rv.string_value, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _cs.string_value) from None
-    return _cs.decode_set(v, _cs.string_value)
+            raise _rc.locate(err, v, _rv.string_value) from None
+    return _rc.decode_set(v, _rv.string_value)
 
 
 def _hash_set_string(v: _ct.OrderedSet[str], ids: _Ids) -> int:
@@ -9555,10 +9567,10 @@ def _enc_set_Attribute(v: _ct.OrderedSet[Attribute]) -> str:
 def _dec_set_Attribute(v: _typing.Any) -> _ct.OrderedSet[Attribute]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_Attribute, v)))
+            return _rc.unique_set(tuple(map(_dec_Attribute, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_Attribute) from None
-    return _cs.decode_set(v, _dec_Attribute)
+            raise _rc.locate(err, v, _dec_Attribute) from None
+    return _rc.decode_set(v, _dec_Attribute)
 
 
 def _hash_set_Attribute(v: _ct.OrderedSet[Attribute], ids: _Ids) -> int:
@@ -9574,8 +9586,8 @@ def _dec_list_Volume(v: _typing.Any) -> tuple[Volume, ...]:
         try:
             return tuple(map(_dec_Volume, v))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_Volume) from None
-    return _cs.decode_list(v, _dec_Volume)
+            raise _rc.locate(err, v, _dec_Volume) from None
+    return _rc.decode_list(v, _dec_Volume)
 
 
 def _hash_list_Volume(v: tuple[Volume, ...], ids: _Ids) -> int:
@@ -9594,8 +9606,8 @@ def _dec_list_DockerParameter(v: _typing.Any) -> tuple[DockerParameter, ...]:
         try:
             return tuple(map(_dec_DockerParameter, v))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_DockerParameter) from None
-    return _cs.decode_list(v, _dec_DockerParameter)
+            raise _rc.locate(err, v, _dec_DockerParameter) from None
+    return _rc.decode_list(v, _dec_DockerParameter)
 
 
 def _hash_list_DockerParameter(v: tuple[DockerParameter, ...], ids: _Ids) -> int:
@@ -9612,10 +9624,10 @@ def _enc_set_Resource(v: _ct.OrderedSet[Resource]) -> str:
 def _dec_set_Resource(v: _typing.Any) -> _ct.OrderedSet[Resource]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_Resource, v)))
+            return _rc.unique_set(tuple(map(_dec_Resource, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_Resource) from None
-    return _cs.decode_set(v, _dec_Resource)
+            raise _rc.locate(err, v, _dec_Resource) from None
+    return _rc.decode_set(v, _dec_Resource)
 
 
 def _hash_set_Resource(v: _ct.OrderedSet[Resource], ids: _Ids) -> int:
@@ -9629,10 +9641,10 @@ def _enc_set_Constraint(v: _ct.OrderedSet[Constraint]) -> str:
 def _dec_set_Constraint(v: _typing.Any) -> _ct.OrderedSet[Constraint]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_Constraint, v)))
+            return _rc.unique_set(tuple(map(_dec_Constraint, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_Constraint) from None
-    return _cs.decode_set(v, _dec_Constraint)
+            raise _rc.locate(err, v, _dec_Constraint) from None
+    return _rc.decode_set(v, _dec_Constraint)
 
 
 def _hash_set_Constraint(v: _ct.OrderedSet[Constraint], ids: _Ids) -> int:
@@ -9646,10 +9658,10 @@ def _enc_set_MesosFetcherURI(v: _ct.OrderedSet[MesosFetcherURI]) -> str:
 def _dec_set_MesosFetcherURI(v: _typing.Any) -> _ct.OrderedSet[MesosFetcherURI]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_MesosFetcherURI, v)))
+            return _rc.unique_set(tuple(map(_dec_MesosFetcherURI, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_MesosFetcherURI) from None
-    return _cs.decode_set(v, _dec_MesosFetcherURI)
+            raise _rc.locate(err, v, _dec_MesosFetcherURI) from None
+    return _rc.decode_set(v, _dec_MesosFetcherURI)
 
 
 def _hash_set_MesosFetcherURI(v: _ct.OrderedSet[MesosFetcherURI], ids: _Ids) -> int:
@@ -9661,7 +9673,7 @@ def _enc_map_string_string(v: _ct.FrozenMap[str, str]) -> str:
 
 
 def _dec_map_string_string(v: _typing.Any) -> _ct.FrozenMap[str, str]:
-    return _cs.decode_map(v, _cs.string_value, _cs.string_value)
+    return _rc.decode_map(v, _rv.string_value, _rv.string_value)
 
 
 def _hash_map_string_string(v: _ct.FrozenMap[str, str], ids: _Ids) -> int:
@@ -9675,10 +9687,10 @@ def _enc_set_Metadata(v: _ct.OrderedSet[Metadata]) -> str:
 def _dec_set_Metadata(v: _typing.Any) -> _ct.OrderedSet[Metadata]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_Metadata, v)))
+            return _rc.unique_set(tuple(map(_dec_Metadata, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_Metadata) from None
-    return _cs.decode_set(v, _dec_Metadata)
+            raise _rc.locate(err, v, _dec_Metadata) from None
+    return _rc.decode_set(v, _dec_Metadata)
 
 
 def _hash_set_Metadata(v: _ct.OrderedSet[Metadata], ids: _Ids) -> int:
@@ -9692,10 +9704,10 @@ def _enc_set_Range(v: _ct.OrderedSet[Range]) -> str:
 def _dec_set_Range(v: _typing.Any) -> _ct.OrderedSet[Range]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_Range, v)))
+            return _rc.unique_set(tuple(map(_dec_Range, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_Range) from None
-    return _cs.decode_set(v, _dec_Range)
+            raise _rc.locate(err, v, _dec_Range) from None
+    return _rc.decode_set(v, _dec_Range)
 
 
 def _hash_set_Range(v: _ct.OrderedSet[Range], ids: _Ids) -> int:
@@ -9709,10 +9721,10 @@ def _enc_set_ConfigGroup(v: _ct.OrderedSet[ConfigGroup]) -> str:
 def _dec_set_ConfigGroup(v: _typing.Any) -> _ct.OrderedSet[ConfigGroup]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_ConfigGroup, v)))
+            return _rc.unique_set(tuple(map(_dec_ConfigGroup, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_ConfigGroup) from None
-    return _cs.decode_set(v, _dec_ConfigGroup)
+            raise _rc.locate(err, v, _dec_ConfigGroup) from None
+    return _rc.decode_set(v, _dec_ConfigGroup)
 
 
 def _hash_set_ConfigGroup(v: _ct.OrderedSet[ConfigGroup], ids: _Ids) -> int:
@@ -9724,7 +9736,7 @@ def _enc_map_string_i32(v: _ct.FrozenMap[str, int]) -> str:
 
 
 def _dec_map_string_i32(v: _typing.Any) -> _ct.FrozenMap[str, int]:
-    return _cs.decode_map(v, _cs.string_value, _cs.i32_value)
+    return _rc.decode_map(v, _rv.string_value, _rv.i32_value)
 
 
 def _hash_map_string_i32(v: _ct.FrozenMap[str, int], ids: _Ids) -> int:
@@ -9740,8 +9752,8 @@ def _dec_list_TaskEvent(v: _typing.Any) -> tuple[TaskEvent, ...]:
         try:
             return tuple(map(_dec_TaskEvent, v))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_TaskEvent) from None
-    return _cs.decode_list(v, _dec_TaskEvent)
+            raise _rc.locate(err, v, _dec_TaskEvent) from None
+    return _rc.decode_list(v, _dec_TaskEvent)
 
 
 def _hash_list_TaskEvent(v: tuple[TaskEvent, ...], ids: _Ids) -> int:
@@ -9760,8 +9772,8 @@ def _dec_list_ScheduledTask(v: _typing.Any) -> tuple[ScheduledTask, ...]:
         try:
             return tuple(map(_dec_ScheduledTask, v))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_ScheduledTask) from None
-    return _cs.decode_list(v, _dec_ScheduledTask)
+            raise _rc.locate(err, v, _dec_ScheduledTask) from None
+    return _rc.decode_list(v, _dec_ScheduledTask)
 
 
 def _hash_list_ScheduledTask(v: tuple[ScheduledTask, ...], ids: _Ids) -> int:
@@ -9778,10 +9790,10 @@ def _enc_set_JobConfiguration(v: _ct.OrderedSet[JobConfiguration]) -> str:
 def _dec_set_JobConfiguration(v: _typing.Any) -> _ct.OrderedSet[JobConfiguration]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_JobConfiguration, v)))
+            return _rc.unique_set(tuple(map(_dec_JobConfiguration, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_JobConfiguration) from None
-    return _cs.decode_set(v, _dec_JobConfiguration)
+            raise _rc.locate(err, v, _dec_JobConfiguration) from None
+    return _rc.decode_set(v, _dec_JobConfiguration)
 
 
 def _hash_set_JobConfiguration(v: _ct.OrderedSet[JobConfiguration], ids: _Ids) -> int:
@@ -9795,10 +9807,10 @@ def _enc_set_ScheduleStatus(v: _ct.OrderedSet[ScheduleStatus]) -> str:
 def _dec_set_ScheduleStatus(v: _typing.Any) -> _ct.OrderedSet[ScheduleStatus]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_ScheduleStatus, v)))
+            return _rc.unique_set(tuple(map(_dec_ScheduleStatus, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_ScheduleStatus) from None
-    return _cs.decode_set(v, _dec_ScheduleStatus)
+            raise _rc.locate(err, v, _dec_ScheduleStatus) from None
+    return _rc.decode_set(v, _dec_ScheduleStatus)
 
 
 def _hash_set_ScheduleStatus(v: _ct.OrderedSet[ScheduleStatus], ids: _Ids) -> int:
@@ -9812,10 +9824,10 @@ def _enc_set_i32(v: _ct.OrderedSet[int]) -> str:
 def _dec_set_i32(v: _typing.Any) -> _ct.OrderedSet[int]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_cs.i32_value, v)))
+            return _rc.unique_set(tuple(map(_rv.i32_value, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _cs.i32_value) from None
-    return _cs.decode_set(v, _cs.i32_value)
+            raise _rc.locate(err, v, _rv.i32_value) from None
+    return _rc.decode_set(v, _rv.i32_value)
 
 
 def _hash_set_i32(v: _ct.OrderedSet[int], ids: _Ids) -> int:
@@ -9829,10 +9841,10 @@ def _enc_set_JobKey(v: _ct.OrderedSet[JobKey]) -> str:
 def _dec_set_JobKey(v: _typing.Any) -> _ct.OrderedSet[JobKey]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_JobKey, v)))
+            return _rc.unique_set(tuple(map(_dec_JobKey, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_JobKey) from None
-    return _cs.decode_set(v, _dec_JobKey)
+            raise _rc.locate(err, v, _dec_JobKey) from None
+    return _rc.decode_set(v, _dec_JobKey)
 
 
 def _hash_set_JobKey(v: _ct.OrderedSet[JobKey], ids: _Ids) -> int:
@@ -9846,10 +9858,10 @@ def _enc_list_i32(v: tuple[int, ...]) -> str:
 def _dec_list_i32(v: _typing.Any) -> tuple[int, ...]:
     if v.__class__ is list:
         try:
-            return tuple(map(_cs.i32_value, v))
+            return tuple(map(_rv.i32_value, v))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _cs.i32_value) from None
-    return _cs.decode_list(v, _cs.i32_value)
+            raise _rc.locate(err, v, _rv.i32_value) from None
+    return _rc.decode_list(v, _rv.i32_value)
 
 
 def _hash_list_i32(v: tuple[int, ...], ids: _Ids) -> int:
@@ -9866,10 +9878,10 @@ def _enc_set_InstanceTaskConfig(v: _ct.OrderedSet[InstanceTaskConfig]) -> str:
 def _dec_set_InstanceTaskConfig(v: _typing.Any) -> _ct.OrderedSet[InstanceTaskConfig]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_InstanceTaskConfig, v)))
+            return _rc.unique_set(tuple(map(_dec_InstanceTaskConfig, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_InstanceTaskConfig) from None
-    return _cs.decode_set(v, _dec_InstanceTaskConfig)
+            raise _rc.locate(err, v, _dec_InstanceTaskConfig) from None
+    return _rc.decode_set(v, _dec_InstanceTaskConfig)
 
 
 def _hash_set_InstanceTaskConfig(v: _ct.OrderedSet[InstanceTaskConfig], ids: _Ids) -> int:
@@ -9885,8 +9897,8 @@ def _dec_list_JobUpdateEvent(v: _typing.Any) -> tuple[JobUpdateEvent, ...]:
         try:
             return tuple(map(_dec_JobUpdateEvent, v))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_JobUpdateEvent) from None
-    return _cs.decode_list(v, _dec_JobUpdateEvent)
+            raise _rc.locate(err, v, _dec_JobUpdateEvent) from None
+    return _rc.decode_list(v, _dec_JobUpdateEvent)
 
 
 def _hash_list_JobUpdateEvent(v: tuple[JobUpdateEvent, ...], ids: _Ids) -> int:
@@ -9905,8 +9917,8 @@ def _dec_list_JobInstanceUpdateEvent(v: _typing.Any) -> tuple[JobInstanceUpdateE
         try:
             return tuple(map(_dec_JobInstanceUpdateEvent, v))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_JobInstanceUpdateEvent) from None
-    return _cs.decode_list(v, _dec_JobInstanceUpdateEvent)
+            raise _rc.locate(err, v, _dec_JobInstanceUpdateEvent) from None
+    return _rc.decode_list(v, _dec_JobInstanceUpdateEvent)
 
 
 def _hash_list_JobInstanceUpdateEvent(v: tuple[JobInstanceUpdateEvent, ...], ids: _Ids) -> int:
@@ -9923,10 +9935,10 @@ def _enc_set_JobUpdateStatus(v: _ct.OrderedSet[JobUpdateStatus]) -> str:
 def _dec_set_JobUpdateStatus(v: _typing.Any) -> _ct.OrderedSet[JobUpdateStatus]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_JobUpdateStatus, v)))
+            return _rc.unique_set(tuple(map(_dec_JobUpdateStatus, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_JobUpdateStatus) from None
-    return _cs.decode_set(v, _dec_JobUpdateStatus)
+            raise _rc.locate(err, v, _dec_JobUpdateStatus) from None
+    return _rc.decode_set(v, _dec_JobUpdateStatus)
 
 
 def _hash_set_JobUpdateStatus(v: _ct.OrderedSet[JobUpdateStatus], ids: _Ids) -> int:
@@ -9940,10 +9952,10 @@ def _enc_set_HostStatus(v: _ct.OrderedSet[HostStatus]) -> str:
 def _dec_set_HostStatus(v: _typing.Any) -> _ct.OrderedSet[HostStatus]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_HostStatus, v)))
+            return _rc.unique_set(tuple(map(_dec_HostStatus, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_HostStatus) from None
-    return _cs.decode_set(v, _dec_HostStatus)
+            raise _rc.locate(err, v, _dec_HostStatus) from None
+    return _rc.decode_set(v, _dec_HostStatus)
 
 
 def _hash_set_HostStatus(v: _ct.OrderedSet[HostStatus], ids: _Ids) -> int:
@@ -9957,10 +9969,10 @@ def _enc_set_ScheduledTask(v: _ct.OrderedSet[ScheduledTask]) -> str:
 def _dec_set_ScheduledTask(v: _typing.Any) -> _ct.OrderedSet[ScheduledTask]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_ScheduledTask, v)))
+            return _rc.unique_set(tuple(map(_dec_ScheduledTask, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_ScheduledTask) from None
-    return _cs.decode_set(v, _dec_ScheduledTask)
+            raise _rc.locate(err, v, _dec_ScheduledTask) from None
+    return _rc.decode_set(v, _dec_ScheduledTask)
 
 
 def _hash_set_ScheduledTask(v: _ct.OrderedSet[ScheduledTask], ids: _Ids) -> int:
@@ -9974,10 +9986,10 @@ def _enc_set_RoleSummary(v: _ct.OrderedSet[RoleSummary]) -> str:
 def _dec_set_RoleSummary(v: _typing.Any) -> _ct.OrderedSet[RoleSummary]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_RoleSummary, v)))
+            return _rc.unique_set(tuple(map(_dec_RoleSummary, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_RoleSummary) from None
-    return _cs.decode_set(v, _dec_RoleSummary)
+            raise _rc.locate(err, v, _dec_RoleSummary) from None
+    return _rc.decode_set(v, _dec_RoleSummary)
 
 
 def _hash_set_RoleSummary(v: _ct.OrderedSet[RoleSummary], ids: _Ids) -> int:
@@ -9991,10 +10003,10 @@ def _enc_set_JobSummary(v: _ct.OrderedSet[JobSummary]) -> str:
 def _dec_set_JobSummary(v: _typing.Any) -> _ct.OrderedSet[JobSummary]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_JobSummary, v)))
+            return _rc.unique_set(tuple(map(_dec_JobSummary, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_JobSummary) from None
-    return _cs.decode_set(v, _dec_JobSummary)
+            raise _rc.locate(err, v, _dec_JobSummary) from None
+    return _rc.decode_set(v, _dec_JobSummary)
 
 
 def _hash_set_JobSummary(v: _ct.OrderedSet[JobSummary], ids: _Ids) -> int:
@@ -10008,10 +10020,10 @@ def _enc_set_PendingReason(v: _ct.OrderedSet[PendingReason]) -> str:
 def _dec_set_PendingReason(v: _typing.Any) -> _ct.OrderedSet[PendingReason]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_PendingReason, v)))
+            return _rc.unique_set(tuple(map(_dec_PendingReason, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_PendingReason) from None
-    return _cs.decode_set(v, _dec_PendingReason)
+            raise _rc.locate(err, v, _dec_PendingReason) from None
+    return _rc.decode_set(v, _dec_PendingReason)
 
 
 def _hash_set_PendingReason(v: _ct.OrderedSet[PendingReason], ids: _Ids) -> int:
@@ -10027,8 +10039,8 @@ def _dec_list_JobUpdateSummary(v: _typing.Any) -> tuple[JobUpdateSummary, ...]:
         try:
             return tuple(map(_dec_JobUpdateSummary, v))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_JobUpdateSummary) from None
-    return _cs.decode_list(v, _dec_JobUpdateSummary)
+            raise _rc.locate(err, v, _dec_JobUpdateSummary) from None
+    return _rc.decode_list(v, _dec_JobUpdateSummary)
 
 
 def _hash_list_JobUpdateSummary(v: tuple[JobUpdateSummary, ...], ids: _Ids) -> int:
@@ -10047,8 +10059,8 @@ def _dec_list_JobUpdateDetails(v: _typing.Any) -> tuple[JobUpdateDetails, ...]:
         try:
             return tuple(map(_dec_JobUpdateDetails, v))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_JobUpdateDetails) from None
-    return _cs.decode_list(v, _dec_JobUpdateDetails)
+            raise _rc.locate(err, v, _dec_JobUpdateDetails) from None
+    return _rc.decode_list(v, _dec_JobUpdateDetails)
 
 
 def _hash_list_JobUpdateDetails(v: tuple[JobUpdateDetails, ...], ids: _Ids) -> int:
@@ -10065,10 +10077,10 @@ def _enc_set_TierConfig(v: _ct.OrderedSet[TierConfig]) -> str:
 def _dec_set_TierConfig(v: _typing.Any) -> _ct.OrderedSet[TierConfig]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_TierConfig, v)))
+            return _rc.unique_set(tuple(map(_dec_TierConfig, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_TierConfig) from None
-    return _cs.decode_set(v, _dec_TierConfig)
+            raise _rc.locate(err, v, _dec_TierConfig) from None
+    return _rc.decode_set(v, _dec_TierConfig)
 
 
 def _hash_set_TierConfig(v: _ct.OrderedSet[TierConfig], ids: _Ids) -> int:
@@ -10084,8 +10096,8 @@ def _dec_list_ResponseDetail(v: _typing.Any) -> tuple[ResponseDetail, ...]:
         try:
             return tuple(map(_dec_ResponseDetail, v))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_ResponseDetail) from None
-    return _cs.decode_list(v, _dec_ResponseDetail)
+            raise _rc.locate(err, v, _dec_ResponseDetail) from None
+    return _rc.decode_list(v, _dec_ResponseDetail)
 
 
 def _hash_list_ResponseDetail(v: tuple[ResponseDetail, ...], ids: _Ids) -> int:
@@ -10183,40 +10195,40 @@ _ARMS_Resource: dict[str, _Arm] = {
         ',"setField":"NUM_CPUS","value":',
         "Resource._Fields.NUM_CPUS",
         _gd,
-        _cs.hash_double,
+        _hv.hash_double,
     ),
     "ramMb": (
         ',"setField":"RAM_MB","value":',
         "Resource._Fields.RAM_MB",
         str,
-        _cs.hash_i64,
+        _hv.hash_i64,
     ),
     "diskMb": (
         ',"setField":"DISK_MB","value":',
         "Resource._Fields.DISK_MB",
         str,
-        _cs.hash_i64,
+        _hv.hash_i64,
     ),
     "namedPort": (
         ',"setField":"NAMED_PORT","value":',
         "Resource._Fields.NAMED_PORT",
         _gs,
-        _cs.hash_string,
+        _hv.hash_string,
     ),
     "numGpus": (
         ',"setField":"NUM_GPUS","value":',
         "Resource._Fields.NUM_GPUS",
         str,
-        _cs.hash_i64,
+        _hv.hash_i64,
     ),
 }
 # Resource: setField as written -> (arm name, decoder).
 _SETFIELDS_Resource: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
-    "NUM_CPUS": ("numCpus", _cs.double_value),
-    "RAM_MB": ("ramMb", _cs.i64_value),
-    "DISK_MB": ("diskMb", _cs.i64_value),
-    "NAMED_PORT": ("namedPort", _cs.string_value),
-    "NUM_GPUS": ("numGpus", _cs.i64_value),
+    "NUM_CPUS": ("numCpus", _rv.double_value),
+    "RAM_MB": ("ramMb", _rv.i64_value),
+    "DISK_MB": ("diskMb", _rv.i64_value),
+    "NAMED_PORT": ("namedPort", _rv.string_value),
+    "NUM_GPUS": ("numGpus", _rv.i64_value),
 }
 
 # SlaPolicy: arm name -> (setField and value key as written, identity key, encoder, hash).

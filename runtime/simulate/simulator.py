@@ -49,7 +49,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import random
-import uuid
 from collections.abc import Iterable, Iterator
 from types import ModuleType
 from typing import Any
@@ -71,14 +70,14 @@ from .lifecycle import (
     is_flapping,
     killed_message,
     preempting_message,
-    rescheduled_message,
     reschedules,
     restarted_message,
-    task_id,
     transitions,
 )
-from .rules import HOUR, MINUTE, PREEMPT_CHANCE, PREEMPT_DELAY_MS, SECOND, message, next_move
+from .preemption import Preemption
+from .rules import HOUR, MINUTE, PREEMPT_DELAY_MS, SECOND, message, next_move
 from .state import Job, LiveTask, SimulationStats, scheduler_identity
+from .task_records import TaskRecords
 
 __all__ = ["AURORA_TRANSITIONS", "DEFAULT_START_MS", "SimulationError", "SimulationStats", "Simulator",
            "scheduler_identity"]
@@ -135,11 +134,9 @@ class Simulator:
         self._ticket = itertools.count()
         self._live_jobs: dict[tuple[str, str, str], Job] = {}
         self._ended: dict[str, Any] = {}  # terminal tasks still in storage, oldest first
-        self._pending_production: dict[str, LiveTask] = {}  # production tasks waiting for room
-        self._preemptible: dict[str, LiveTask] = {}  # RUNNING non-production tasks, longest running first
-        agent_prefix = self._uuid()
-        self._agents = [(f"{agent_prefix}-S{n}", f"agent-{n}.{cluster}.example.com")
-                        for n in range(max(3, min(500, jobs * instances // 2 + 3)))]
+        self._preemption = Preemption(self._rng)
+        self._records = TaskRecords(self.models, self._rng, max(3, min(500, jobs * instances // 2 + 3)),
+                                    cluster, scheduler_host)
         self._posted: dict[tuple[Any, Any], bool] = {}
         self._started = False
 
@@ -235,16 +232,7 @@ class Simulator:
     def _make_task(self, job: Job, instance: int, ancestor: LiveTask | None, at: int, penalty_ms: int = 0,
                    flapping_ancestors: int = 0) -> LiveTask:
         """A new task of ``job`` (a reschedule of ``ancestor`` if given), PENDING or THROTTLED."""
-        m, spec = self.models, job.spec
-        status = self._status["THROTTLED" if penalty_ms else "PENDING"]
-        note = None if ancestor is None else rescheduled_message(penalty_ms)
-        task = m.ScheduledTask(
-            assignedTask=m.AssignedTask(taskId=task_id(spec.role, spec.environment, spec.name, instance, self._uuid()),
-                                        task=job.config, instanceId=instance),
-            status=status,
-            failureCount=0 if ancestor is None else ancestor.task.failureCount,
-            taskEvents=[m.TaskEvent(timestamp=at, status=status, message=note, scheduler=self.scheduler_host)],
-            ancestorId=None if ancestor is None else ancestor.task.assignedTask.taskId)
+        task = self._records.new_task(job, instance, None if ancestor is None else ancestor.task, at, penalty_ms)
         live = LiveTask(job, task, at, penalty_ms=penalty_ms, flapping_ancestors=flapping_ancestors)
         job.live[instance] = live
         self._note_pending(live)
@@ -256,7 +244,7 @@ class Simulator:
         new, timed_out = live.planned
         note: str | None
         if new == "PREEMPTING":
-            if live.preemptor not in self._pending_production:  # it no longer waits (its job was killed)
+            if live.preemptor not in self._preemption.waiting:  # it no longer waits (its job was killed)
                 self._plan(live)
                 return []
             note = preempting_message(live.preemptor)
@@ -316,20 +304,8 @@ class Simulator:
 
     def _record(self, live: LiveTask, status: str, note: str | None, at: int, *,
                 count_failure: bool = False) -> None:
-        """Set ``live``'s status, appending its task event (and its host and ports when ASSIGNED)."""
-        m, task = self.models, live.task
-        changes: dict[str, Any] = {
-            "status": self._status[status],
-            "taskEvents": task.taskEvents + (m.TaskEvent(timestamp=at, status=self._status[status],
-                                                         message=note, scheduler=self.scheduler_host),)}
-        if count_failure:
-            changes["failureCount"] = task.failureCount + 1  # counted before the save
-        if status == "ASSIGNED" and task.assignedTask.slaveHost is None:  # not on coming back from a partition
-            slave_id, host = self._rng.choice(self._agents)
-            ports = self._rng.sample(range(31000, 32000), len(live.job.spec.ports))
-            changes["assignedTask"] = task.assignedTask.replace(
-                slaveId=slave_id, slaveHost=host, assignedPorts=dict(zip(live.job.spec.ports, ports)))
-        live.task = task.replace(**changes)
+        """Set ``live``'s status, saving its task with the move's task event (see TaskRecords.moved)."""
+        live.task = self._records.moved(live.task, live.job.spec.ports, status, note, at, count_failure=count_failure)
         live.last_ms = at
         self._note_pending(live)
 
@@ -385,26 +361,11 @@ class Simulator:
         heapq.heappush(self._queue, (at, next(self._ticket), version, item))
 
     def _note_pending(self, live: LiveTask) -> None:
-        """Keep the production tasks waiting for room, and the tasks they may preempt."""
-        key = live.task.assignedTask.taskId
-        production, status = live.job.spec.production, live.status
-        if production and status == "PENDING" and not live.removed:
-            if key not in self._pending_production and self._preemptible and self._rng.random() < PREEMPT_CHANCE:
-                self._preempt(next(iter(self._preemptible.values())), key)
-            self._pending_production[key] = live
-        else:
-            self._pending_production.pop(key, None)
-        if not production and status == "RUNNING" and not live.removed and live.planned[0] != "PREEMPTING":
-            self._preemptible[key] = live
-        else:
-            self._preemptible.pop(key, None)
-
-    def _preempt(self, victim: LiveTask, preemptor: str) -> None:
-        """Plan ``victim``'s PREEMPTING in favour of the PENDING task ``preemptor``."""
-        victim.planned, victim.preemptor = ("PREEMPTING", False), preemptor
-        self._preemptible.pop(victim.task.assignedTask.taskId, None)
-        victim.version += 1
-        self._push(max(self._clock, victim.last_ms) + self._rng.randint(*PREEMPT_DELAY_MS), victim.version, victim)
+        """Keep the preemption bookkeeping current; queue the PREEMPTING of a task it chooses."""
+        victim = self._preemption.note(live)
+        if victim is not None:
+            victim.version += 1
+            self._push(max(self._clock, victim.last_ms) + self._rng.randint(*PREEMPT_DELAY_MS), victim.version, victim)
 
     def _drop(self, live: LiveTask) -> None:
         live.removed = True
@@ -419,6 +380,3 @@ class Simulator:
         self._ended[task.assignedTask.taskId] = task
         while len(self._ended) > self.history:
             del self._ended[next(iter(self._ended))]
-
-    def _uuid(self) -> str:
-        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))

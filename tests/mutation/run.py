@@ -51,6 +51,12 @@ TARGETS = ("runtime/**/*.py", "codegen/**/*.py", "codegen/templates/*.j2")
 PY_TARGETS = TARGETS[:2]
 # Tests whose failure for an edited template only says "generated/ is stale".
 FRESHNESS_TESTS = ("tests/test_generated_current.py", "tests/test_golden.py")
+# What generated codecs call beyond their inline common case, and the tests that reach it there.
+CODEC_HELPERS = ("runtime/read_values.py", "runtime/map_keys.py", "runtime/read_containers.py",
+                 "runtime/member_shapes.py", "runtime/interning.py", "runtime/encoding.py", "runtime/hash_values.py")
+CODEC_HELPER_TESTS = ("tests/test_value_helpers.py", "tests/test_encode_errors.py", "tests/test_decode_interning.py",
+                      "tests/test_decode_sharing.py", "tests/test_value_rules.py", "tests/test_gson_differential.py",
+                      "tests/test_decode_errors.py", "tests/test_decode_strict.py")
 # Modules exercised mostly through other modules' entry points (relative paths, globs allowed).
 EXTRA_TESTS: dict[str, tuple[str, ...]] = {
     "codegen/templates/*": ("tests/test_value_rules.py", "tests/test_gson_differential.py",
@@ -75,10 +81,7 @@ EXTRA_TESTS: dict[str, tuple[str, ...]] = {
     "runtime/webhook/delivery_attempt.py": ("tests/test_retry_rules.py", "tests/test_webhook_sender_faults.py"),
     "runtime/webhook/http_answer.py": ("tests/test_webhook_direct_answers.py",),
     # mut-core: the core's rules reached only through generated code and the Aurora event.
-    "runtime/codec_support.py": ("tests/test_value_helpers.py", "tests/test_encode_errors.py",
-                                 "tests/test_decode_interning.py", "tests/test_decode_sharing.py",
-                                 "tests/test_value_rules.py", "tests/test_gson_differential.py",
-                                 "tests/test_decode_errors.py", "tests/test_decode_strict.py"),
+    **{path: CODEC_HELPER_TESTS for path in CODEC_HELPERS},
     # The generator is reached through generate_package/render_idl and the fixtures; the golden
     # snapshots and generated/ show any change to its output (only template edits always change it).
     "codegen/*.py": ("tests/test_golden.py", "tests/test_codegen_errors.py", "tests/test_codegen_refusals.py",

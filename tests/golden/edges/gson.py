@@ -14,13 +14,20 @@ compute Java's ``hashCode()`` and cache it in every object they visit.
 
 # Short names in this module:
 #   _EPOCH: [n], counts hashes computed: JSON cached while n is unchanged is still current
+#   _Interned: a table of decoded objects shared between payloads
 #   _PayloadError: bad input, located by its JSON path
-#   _cs: what every codec shares: value checks, errors, Shape, Interned
+#   _WRITTEN: the _json of an object written once, its text not kept
 #   _ct: OrderedSet and FrozenMap, the immutable set and map
 #   _dh: Java's Double.hashCode
+#   _en: what encoders share: frozen (may a text be kept), encode_error
 #   _gd: a double as Gson writes it (Java's Double.toString)
 #   _gs: a string as Gson writes it, quoted and escaped
+#   _hv: Java hashCode of scalars as (value, identity table) functions
 #   _lh: Java's Long.hashCode
+#   _mk: map keys written and read in Gson's string form
+#   _ms: the members Gson writes (Shape, unions) and why they are wrong
+#   _rc: JSON arrays and objects read as lists, sets and maps
+#   _rv: JSON scalars read as values (the slow path), expected(...)
 #   _sh: Java's String.hashCode
 #   _st: the base classes and field descriptions of generated classes
 #   _typing: typing
@@ -38,13 +45,20 @@ from __future__ import annotations
 
 import typing as _typing
 
-from aurorakit.runtime import codec_support as _cs
 from aurorakit.runtime import containers as _ct
+from aurorakit.runtime import encoding as _en
+from aurorakit.runtime import hash_values as _hv
+from aurorakit.runtime import map_keys as _mk
+from aurorakit.runtime import member_shapes as _ms
+from aurorakit.runtime import read_containers as _rc
+from aurorakit.runtime import read_values as _rv
 from aurorakit.runtime import struct as _st
 from aurorakit.runtime.errors import PayloadError as _PayloadError
 from aurorakit.runtime.gson import gson_double as _gd
 from aurorakit.runtime.gson import gson_string as _gs
 from aurorakit.runtime.hashing import EPOCH as _EPOCH
+from aurorakit.runtime.hashing import WRITTEN as _WRITTEN
+from aurorakit.runtime.interning import Interned as _Interned
 from aurorakit.runtime.java import double_hash as _dh
 from aurorakit.runtime.java import long_hash as _lh
 from aurorakit.runtime.java import string_hash as _sh
@@ -69,10 +83,10 @@ _B_Leaves = _st.mutable_twin(Leaves)
 _C_Leaves = Leaves
 
 # Hashed objects holding others, once read, are shared by later payloads that
-# write them the same way (see runtime/codec_support.py, Interned).
-_INTERNED_Pick: _cs.Interned[Pick] = _cs.Interned()
-_INTERNED_Edges: _cs.Interned[Edges] = _cs.Interned()
-_INTERNED_Leaves: _cs.Interned[Leaves] = _cs.Interned()
+# write them the same way (see runtime/interning.py).
+_INTERNED_Pick: _Interned[Pick] = _Interned()
+_INTERNED_Edges: _Interned[Edges] = _Interned()
+_INTERNED_Leaves: _Interned[Leaves] = _Interned()
 
 
 # -- enum Mood
@@ -87,7 +101,7 @@ _E_Mood = {name: member for member, name in _N_Mood.items()}
 
 
 def _dec_Mood(v: _typing.Any) -> Mood:
-    return _typing.cast("Mood", _cs.enum_value(_E_Mood, v, "Mood"))
+    return _typing.cast("Mood", _rv.enum_value(_E_Mood, v, "Mood"))
 
 
 def _hash_Mood(v: Mood, ids: _Ids) -> int:
@@ -96,7 +110,7 @@ def _hash_Mood(v: Mood, ids: _Ids) -> int:
 
 # -- struct Leaf
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_Leaf = _cs.Shape(
+_SHAPE_Leaf = _ms.Shape(
     "Leaf",
     (
         "cachedHashCode",
@@ -133,9 +147,9 @@ def _enc_Leaf(o: Leaf) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -143,26 +157,26 @@ def _enc_Leaf(o: Leaf) -> str:
 
 def _dec_Leaf(d: _typing.Any) -> Leaf:
     if d.__class__ is not dict:
-        raise _cs.expected("a Leaf object", d)
+        raise _rv.expected("a Leaf object", d)
     if tuple(d) not in _SHAPE_Leaf.valid:
         _SHAPE_Leaf.check(d)
     get = d.get
     o = _new(_B_Leaf)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "n"
         v = d["n"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.n = v
         field = "s"
         v = get("s")
         if v.__class__ is not str and (v is not None or "s" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.s = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -207,28 +221,28 @@ def _enc_Pick(o: Pick) -> str:
     try:
         value = encode(o.field_value)
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
-        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+        _set(o, "_json", text if o._jhash and _en.frozen(o.field_value) else (text, epoch))
     return text
 
 
 def _dec_Pick(d: _typing.Any) -> Pick:
     if d.__class__ is not dict:
-        raise _cs.expected("a Pick object", d)
-    if tuple(d) != _cs.UNION_ORDER:
-        _cs.union_shape(d, "Pick")
+        raise _rv.expected("a Pick object", d)
+    if tuple(d) != _ms.UNION_ORDER:
+        _ms.union_shape(d, "Pick")
     jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
-        jhash = _cs.cached_hash(jhash)
+        jhash = _rv.cached_hash(jhash)
     set_field = d["setField"]
     arm = _SETFIELDS_Pick.get(set_field) if set_field.__class__ is str else None
     value = d["value"]
     if arm is None or value is None:
-        raise _cs.bad_union(set_field, value, _SETFIELDS_Pick, "Pick")
+        raise _ms.bad_union(set_field, value, _SETFIELDS_Pick, "Pick")
     try:
         value = arm[1](value)
     except _PayloadError as err:
@@ -259,7 +273,7 @@ def _hash_Pick(o: Pick, ids: _Ids) -> int:
 
 # -- struct Edges
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_Edges = _cs.Shape(
+_SHAPE_Edges = _ms.Shape(
     "Edges",
     (
         "cachedHashCode",
@@ -351,13 +365,13 @@ def _enc_Edges(o: Edges) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif (
-        o._jhash and _cs.frozen(o.byMood) and (o.pick is None or o.pick._json.__class__ is str) and _cs.frozen(o.picks)
+        o._jhash and _en.frozen(o.byMood) and (o.pick is None or o.pick._json.__class__ is str) and _en.frozen(o.picks)
     ):
         _set(o, "_json", text)
     return text
@@ -365,7 +379,7 @@ def _enc_Edges(o: Edges) -> str:
 
 def _dec_Edges(d: _typing.Any) -> Edges:
     if d.__class__ is not dict:
-        raise _cs.expected("a Edges object", d)
+        raise _rv.expected("a Edges object", d)
     if tuple(d) not in _SHAPE_Edges.valid:
         _SHAPE_Edges.check(d)
     get = d.get
@@ -377,24 +391,24 @@ def _dec_Edges(d: _typing.Any) -> Edges:
     o = _new(_B_Edges)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "b"
         v = d["b"]
         if v.__class__ is not int or not -128 <= v <= 127:
-            v = _cs.byte_value(v)
+            v = _rv.byte_value(v)
         o.b = v
         field = "s"
         v = d["s"]
         if v.__class__ is not int or not -32768 <= v <= 32767:
-            v = _cs.i16_value(v)
+            v = _rv.i16_value(v)
         o.s = v
         field = "t"
         v = d["t"]
         if v.__class__ is not bool:
-            v = _cs.bool_value(v)
+            v = _rv.bool_value(v)
         o.t = v
         field = "byByte"
         v = _dec_map_byte_string(d["byByte"])
@@ -479,7 +493,7 @@ def _hash_Edges(o: Edges, ids: _Ids) -> int:
 
 # -- struct Leaves
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_Leaves = _cs.Shape(
+_SHAPE_Leaves = _ms.Shape(
     "Leaves",
     (
         "cachedHashCode",
@@ -517,19 +531,19 @@ def _enc_Leaves(o: Leaves) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.leaves) and _cs.frozen(o.named):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.leaves) and _en.frozen(o.named):
         _set(o, "_json", text)
     return text
 
 
 def _dec_Leaves(d: _typing.Any) -> Leaves:
     if d.__class__ is not dict:
-        raise _cs.expected("a Leaves object", d)
+        raise _rv.expected("a Leaves object", d)
     if tuple(d) not in _SHAPE_Leaves.valid:
         _SHAPE_Leaves.check(d)
     key = _INTERNED_Leaves.key(d)
@@ -540,7 +554,7 @@ def _dec_Leaves(d: _typing.Any) -> Leaves:
     o = _new(_B_Leaves)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -579,16 +593,16 @@ def _hash_Leaves(o: Leaves, ids: _Ids) -> int:
 
 
 def _enc_list_bool(v: tuple[bool, ...]) -> str:
-    return "[" + ",".join(map(_cs.enc_bool, v)) + "]"
+    return "[" + ",".join(map(_en.enc_bool, v)) + "]"
 
 
 def _dec_list_bool(v: _typing.Any) -> tuple[bool, ...]:
     if v.__class__ is list:
         try:
-            return tuple(map(_cs.bool_value, v))
+            return tuple(map(_rv.bool_value, v))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _cs.bool_value) from None
-    return _cs.decode_list(v, _cs.bool_value)
+            raise _rc.locate(err, v, _rv.bool_value) from None
+    return _rc.decode_list(v, _rv.bool_value)
 
 
 def _hash_list_bool(v: tuple[bool, ...], ids: _Ids) -> int:
@@ -599,11 +613,11 @@ def _hash_list_bool(v: tuple[bool, ...], ids: _Ids) -> int:
 
 
 def _enc_map_byte_string(v: _ct.FrozenMap[int, str]) -> str:
-    return "{" + ",".join([_cs.int_key(k) + ":" + _gs(x) for k, x in v.items()]) + "}"
+    return "{" + ",".join([_mk.int_key(k) + ":" + _gs(x) for k, x in v.items()]) + "}"
 
 
 def _dec_map_byte_string(v: _typing.Any) -> _ct.FrozenMap[int, str]:
-    return _cs.decode_map(v, _cs.byte_key_value, _cs.string_value)
+    return _rc.decode_map(v, _mk.byte_key_value, _rv.string_value)
 
 
 def _hash_map_byte_string(v: _ct.FrozenMap[int, str], ids: _Ids) -> int:
@@ -611,11 +625,11 @@ def _hash_map_byte_string(v: _ct.FrozenMap[int, str], ids: _Ids) -> int:
 
 
 def _enc_map_i16_i32(v: _ct.FrozenMap[int, int]) -> str:
-    return "{" + ",".join([_cs.int_key(k) + ":" + str(x) for k, x in v.items()]) + "}"
+    return "{" + ",".join([_mk.int_key(k) + ":" + str(x) for k, x in v.items()]) + "}"
 
 
 def _dec_map_i16_i32(v: _typing.Any) -> _ct.FrozenMap[int, int]:
-    return _cs.decode_map(v, _cs.i16_key_value, _cs.i32_value)
+    return _rc.decode_map(v, _mk.i16_key_value, _rv.i32_value)
 
 
 def _hash_map_i16_i32(v: _ct.FrozenMap[int, int], ids: _Ids) -> int:
@@ -623,11 +637,11 @@ def _hash_map_i16_i32(v: _ct.FrozenMap[int, int], ids: _Ids) -> int:
 
 
 def _enc_map_i64_bool(v: _ct.FrozenMap[int, bool]) -> str:
-    return "{" + ",".join([_cs.int_key(k) + ":" + _cs.enc_bool(x) for k, x in v.items()]) + "}"
+    return "{" + ",".join([_mk.int_key(k) + ":" + _en.enc_bool(x) for k, x in v.items()]) + "}"
 
 
 def _dec_map_i64_bool(v: _typing.Any) -> _ct.FrozenMap[int, bool]:
-    return _cs.decode_map(v, _cs.i64_key_value, _cs.bool_value)
+    return _rc.decode_map(v, _mk.i64_key_value, _rv.bool_value)
 
 
 def _hash_map_i64_bool(v: _ct.FrozenMap[int, bool], ids: _Ids) -> int:
@@ -635,11 +649,11 @@ def _hash_map_i64_bool(v: _ct.FrozenMap[int, bool], ids: _Ids) -> int:
 
 
 def _enc_map_bool_string(v: _ct.FrozenMap[bool, str]) -> str:
-    return "{" + ",".join([_cs.bool_key(k) + ":" + _gs(x) for k, x in v.items()]) + "}"
+    return "{" + ",".join([_mk.bool_key(k) + ":" + _gs(x) for k, x in v.items()]) + "}"
 
 
 def _dec_map_bool_string(v: _typing.Any) -> _ct.FrozenMap[bool, str]:
-    return _cs.decode_map(v, _cs.bool_key_value, _cs.string_value)
+    return _rc.decode_map(v, _mk.bool_key_value, _rv.string_value)
 
 
 def _hash_map_bool_string(v: _ct.FrozenMap[bool, str], ids: _Ids) -> int:
@@ -647,11 +661,11 @@ def _hash_map_bool_string(v: _ct.FrozenMap[bool, str], ids: _Ids) -> int:
 
 
 def _enc_map_double_i32(v: _ct.FrozenMap[float, int]) -> str:
-    return "{" + ",".join([_cs.double_key(k) + ":" + str(x) for k, x in v.items()]) + "}"
+    return "{" + ",".join([_mk.double_key(k) + ":" + str(x) for k, x in v.items()]) + "}"
 
 
 def _dec_map_double_i32(v: _typing.Any) -> _ct.FrozenMap[float, int]:
-    return _cs.decode_map(v, _cs.double_key_value, _cs.i32_value)
+    return _rc.decode_map(v, _mk.double_key_value, _rv.i32_value)
 
 
 def _hash_map_double_i32(v: _ct.FrozenMap[float, int], ids: _Ids) -> int:
@@ -663,7 +677,7 @@ def _enc_map_Mood_Leaf(v: _ct.FrozenMap[Mood, Leaf]) -> str:
 
 
 def _dec_map_Mood_Leaf(v: _typing.Any) -> _ct.FrozenMap[Mood, Leaf]:
-    return _cs.decode_map(v, _dec_Mood, _dec_Leaf)
+    return _rc.decode_map(v, _dec_Mood, _dec_Leaf)
 
 
 def _hash_map_Mood_Leaf(v: _ct.FrozenMap[Mood, Leaf], ids: _Ids) -> int:
@@ -671,16 +685,16 @@ def _hash_map_Mood_Leaf(v: _ct.FrozenMap[Mood, Leaf], ids: _Ids) -> int:
 
 
 def _enc_set_bool(v: _ct.OrderedSet[bool]) -> str:
-    return "[" + ",".join(map(_cs.enc_bool, v)) + "]"
+    return "[" + ",".join(map(_en.enc_bool, v)) + "]"
 
 
 def _dec_set_bool(v: _typing.Any) -> _ct.OrderedSet[bool]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_cs.bool_value, v)))
+            return _rc.unique_set(tuple(map(_rv.bool_value, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _cs.bool_value) from None
-    return _cs.decode_set(v, _cs.bool_value)
+            raise _rc.locate(err, v, _rv.bool_value) from None
+    return _rc.decode_set(v, _rv.bool_value)
 
 
 def _hash_set_bool(v: _ct.OrderedSet[bool], ids: _Ids) -> int:
@@ -692,7 +706,7 @@ def _enc_map_string_list_bool(v: _ct.FrozenMap[str, tuple[bool, ...]]) -> str:
 
 
 def _dec_map_string_list_bool(v: _typing.Any) -> _ct.FrozenMap[str, tuple[bool, ...]]:
-    return _cs.decode_map(v, _cs.string_value, _dec_list_bool)
+    return _rc.decode_map(v, _rv.string_value, _dec_list_bool)
 
 
 def _hash_map_string_list_bool(v: _ct.FrozenMap[str, tuple[bool, ...]], ids: _Ids) -> int:
@@ -708,8 +722,8 @@ def _dec_list_Pick(v: _typing.Any) -> tuple[Pick, ...]:
         try:
             return tuple(map(_dec_Pick, v))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_Pick) from None
-    return _cs.decode_list(v, _dec_Pick)
+            raise _rc.locate(err, v, _dec_Pick) from None
+    return _rc.decode_list(v, _dec_Pick)
 
 
 def _hash_list_Pick(v: tuple[Pick, ...], ids: _Ids) -> int:
@@ -726,10 +740,10 @@ def _enc_set_byte(v: _ct.OrderedSet[int]) -> str:
 def _dec_set_byte(v: _typing.Any) -> _ct.OrderedSet[int]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_cs.byte_value, v)))
+            return _rc.unique_set(tuple(map(_rv.byte_value, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _cs.byte_value) from None
-    return _cs.decode_set(v, _cs.byte_value)
+            raise _rc.locate(err, v, _rv.byte_value) from None
+    return _rc.decode_set(v, _rv.byte_value)
 
 
 def _hash_set_byte(v: _ct.OrderedSet[int], ids: _Ids) -> int:
@@ -743,10 +757,10 @@ def _enc_list_i16(v: tuple[int, ...]) -> str:
 def _dec_list_i16(v: _typing.Any) -> tuple[int, ...]:
     if v.__class__ is list:
         try:
-            return tuple(map(_cs.i16_value, v))
+            return tuple(map(_rv.i16_value, v))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _cs.i16_value) from None
-    return _cs.decode_list(v, _cs.i16_value)
+            raise _rc.locate(err, v, _rv.i16_value) from None
+    return _rc.decode_list(v, _rv.i16_value)
 
 
 def _hash_list_i16(v: tuple[int, ...], ids: _Ids) -> int:
@@ -765,8 +779,8 @@ def _dec_list_Leaf(v: _typing.Any) -> tuple[Leaf, ...]:
         try:
             return tuple(map(_dec_Leaf, v))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_Leaf) from None
-    return _cs.decode_list(v, _dec_Leaf)
+            raise _rc.locate(err, v, _dec_Leaf) from None
+    return _rc.decode_list(v, _dec_Leaf)
 
 
 def _hash_list_Leaf(v: tuple[Leaf, ...], ids: _Ids) -> int:
@@ -781,7 +795,7 @@ def _enc_map_string_Leaf(v: _ct.FrozenMap[str, Leaf]) -> str:
 
 
 def _dec_map_string_Leaf(v: _typing.Any) -> _ct.FrozenMap[str, Leaf]:
-    return _cs.decode_map(v, _cs.string_value, _dec_Leaf)
+    return _rc.decode_map(v, _rv.string_value, _dec_Leaf)
 
 
 def _hash_map_string_Leaf(v: _ct.FrozenMap[str, Leaf], ids: _Ids) -> int:
@@ -798,32 +812,32 @@ _ARMS_Pick: dict[str, _Arm] = {
     "flag": (
         ',"setField":"FLAG","value":',
         "Pick._Fields.FLAG",
-        _cs.enc_bool,
-        _cs.hash_bool,
+        _en.enc_bool,
+        _hv.hash_bool,
     ),
     "tiny": (
         ',"setField":"TINY","value":',
         "Pick._Fields.TINY",
         str,
-        _cs.hash_int,
+        _hv.hash_int,
     ),
     "small": (
         ',"setField":"SMALL","value":',
         "Pick._Fields.SMALL",
         str,
-        _cs.hash_int,
+        _hv.hash_int,
     ),
     "big": (
         ',"setField":"BIG","value":',
         "Pick._Fields.BIG",
         str,
-        _cs.hash_i64,
+        _hv.hash_i64,
     ),
     "other": (
         ',"setField":"OTHER","value":',
         "Pick._Fields.OTHER",
         str,
-        _cs.hash_i64,
+        _hv.hash_i64,
     ),
     "leaf": (
         ',"setField":"LEAF","value":',
@@ -841,7 +855,7 @@ _ARMS_Pick: dict[str, _Arm] = {
         ',"setField":"REAL","value":',
         "Pick._Fields.REAL",
         _gd,
-        _cs.hash_double,
+        _hv.hash_double,
     ),
     "mood": (
         ',"setField":"MOOD","value":',
@@ -852,14 +866,14 @@ _ARMS_Pick: dict[str, _Arm] = {
 }
 # Pick: setField as written -> (arm name, decoder).
 _SETFIELDS_Pick: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
-    "FLAG": ("flag", _cs.bool_value),
-    "TINY": ("tiny", _cs.byte_value),
-    "SMALL": ("small", _cs.i16_value),
-    "BIG": ("big", _cs.i64_value),
-    "OTHER": ("other", _cs.i64_value),
+    "FLAG": ("flag", _rv.bool_value),
+    "TINY": ("tiny", _rv.byte_value),
+    "SMALL": ("small", _rv.i16_value),
+    "BIG": ("big", _rv.i64_value),
+    "OTHER": ("other", _rv.i64_value),
     "LEAF": ("leaf", _dec_Leaf),
     "FLAGS": ("flags", _dec_list_bool),
-    "REAL": ("real", _cs.double_value),
+    "REAL": ("real", _rv.double_value),
     "MOOD": ("mood", _dec_Mood),
 }
 

@@ -14,13 +14,20 @@ compute Java's ``hashCode()`` and cache it in every object they visit.
 
 # Short names in this module:
 #   _EPOCH: [n], counts hashes computed: JSON cached while n is unchanged is still current
+#   _Interned: a table of decoded objects shared between payloads
 #   _PayloadError: bad input, located by its JSON path
-#   _cs: what every codec shares: value checks, errors, Shape, Interned
+#   _WRITTEN: the _json of an object written once, its text not kept
 #   _ct: OrderedSet and FrozenMap, the immutable set and map
 #   _dh: Java's Double.hashCode
+#   _en: what encoders share: frozen (may a text be kept), encode_error
 #   _gd: a double as Gson writes it (Java's Double.toString)
 #   _gs: a string as Gson writes it, quoted and escaped
+#   _hv: Java hashCode of scalars as (value, identity table) functions
 #   _lh: Java's Long.hashCode
+#   _mk: map keys written and read in Gson's string form
+#   _ms: the members Gson writes (Shape, unions) and why they are wrong
+#   _rc: JSON arrays and objects read as lists, sets and maps
+#   _rv: JSON scalars read as values (the slow path), expected(...)
 #   _sh: Java's String.hashCode
 #   _st: the base classes and field descriptions of generated classes
 #   _typing: typing
@@ -38,13 +45,20 @@ from __future__ import annotations
 
 import typing as _typing
 
-from aurorakit.runtime import codec_support as _cs
 from aurorakit.runtime import containers as _ct
+from aurorakit.runtime import encoding as _en
+from aurorakit.runtime import hash_values as _hv
+from aurorakit.runtime import map_keys as _mk
+from aurorakit.runtime import member_shapes as _ms
+from aurorakit.runtime import read_containers as _rc
+from aurorakit.runtime import read_values as _rv
 from aurorakit.runtime import struct as _st
 from aurorakit.runtime.errors import PayloadError as _PayloadError
 from aurorakit.runtime.gson import gson_double as _gd
 from aurorakit.runtime.gson import gson_string as _gs
 from aurorakit.runtime.hashing import EPOCH as _EPOCH
+from aurorakit.runtime.hashing import WRITTEN as _WRITTEN
+from aurorakit.runtime.interning import Interned as _Interned
 from aurorakit.runtime.java import double_hash as _dh
 from aurorakit.runtime.java import long_hash as _lh
 from aurorakit.runtime.java import string_hash as _sh
@@ -72,10 +86,10 @@ _B_Oops = _st.mutable_twin(Oops)
 _C_Oops = Oops
 
 # Hashed objects holding others, once read, are shared by later payloads that
-# write them the same way (see runtime/codec_support.py, Interned).
-_INTERNED_Awkward: _cs.Interned[Awkward] = _cs.Interned()
-_INTERNED_Everything: _cs.Interned[Everything] = _cs.Interned()
-_INTERNED_Choice: _cs.Interned[Choice] = _cs.Interned()
+# write them the same way (see runtime/interning.py).
+_INTERNED_Awkward: _Interned[Awkward] = _Interned()
+_INTERNED_Everything: _Interned[Everything] = _Interned()
+_INTERNED_Choice: _Interned[Choice] = _Interned()
 
 
 # -- enum Level
@@ -89,7 +103,7 @@ _E_Level = {name: member for member, name in _N_Level.items()}
 
 
 def _dec_Level(v: _typing.Any) -> Level:
-    return _typing.cast("Level", _cs.enum_value(_E_Level, v, "Level"))
+    return _typing.cast("Level", _rv.enum_value(_E_Level, v, "Level"))
 
 
 def _hash_Level(v: Level, ids: _Ids) -> int:
@@ -98,7 +112,7 @@ def _hash_Level(v: Level, ids: _Ids) -> int:
 
 # -- struct Bar
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_Bar = _cs.Shape(
+_SHAPE_Bar = _ms.Shape(
     "Bar",
     (
         "cachedHashCode",
@@ -133,9 +147,9 @@ def _enc_Bar(o: Bar) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -143,20 +157,20 @@ def _enc_Bar(o: Bar) -> str:
 
 def _dec_Bar(d: _typing.Any) -> Bar:
     if d.__class__ is not dict:
-        raise _cs.expected("a Bar object", d)
+        raise _rv.expected("a Bar object", d)
     if tuple(d) not in _SHAPE_Bar.valid:
         _SHAPE_Bar.check(d)
     o = _new(_B_Bar)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "depth"
         v = d["depth"]
         if v.__class__ is not int or not -32768 <= v <= 32767:
-            v = _cs.i16_value(v)
+            v = _rv.i16_value(v)
         o.depth = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -182,7 +196,7 @@ def _hash_Bar(o: Bar, ids: _Ids) -> int:
 
 # -- struct Awkward
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_Awkward = _cs.Shape(
+_SHAPE_Awkward = _ms.Shape(
     "Awkward",
     (
         "cachedHashCode",
@@ -244,11 +258,11 @@ def _enc_Awkward(o: Awkward) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif o._jhash and (o.Bar is None or o.Bar._json.__class__ is str):
         _set(o, "_json", text)
     return text
@@ -256,7 +270,7 @@ def _enc_Awkward(o: Awkward) -> str:
 
 def _dec_Awkward(d: _typing.Any) -> Awkward:
     if d.__class__ is not dict:
-        raise _cs.expected("a Awkward object", d)
+        raise _rv.expected("a Awkward object", d)
     if tuple(d) not in _SHAPE_Awkward.valid:
         _SHAPE_Awkward.check(d)
     get = d.get
@@ -268,29 +282,29 @@ def _dec_Awkward(d: _typing.Any) -> Awkward:
     o = _new(_B_Awkward)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "from"
         v = get("from")
         if v.__class__ is not str and (v is not None or "from" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.from_ = v
         field = "type"
         v = get("type")
         if v.__class__ is not str and (v is not None or "type" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.type = v
         field = "id"
         v = d["id"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
-            v = _cs.i64_value(v)
+            v = _rv.i64_value(v)
         o.id = v
         field = "class"
         v = d["class"]
         if v.__class__ is not bool:
-            v = _cs.bool_value(v)
+            v = _rv.bool_value(v)
         o.class_ = v
         field = "Bar"
         v = get("Bar")
@@ -300,12 +314,12 @@ def _dec_Awkward(d: _typing.Any) -> Awkward:
         field = "str"
         v = get("str")
         if v.__class__ is not str and (v is not None or "str" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.str = v
         field = "int"
         v = d["int"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.int = v
         field = "strs"
         v = _dec_list_string(d["strs"])
@@ -316,14 +330,14 @@ def _dec_Awkward(d: _typing.Any) -> Awkward:
         field = "replace"
         v = get("replace")
         if v.__class__ is not str and (v is not None or "replace" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.replace_ = v
         field = "self"
         v = get("self")
         if v is not None or "self" in d:
             member = _E_Level.get(v) if v.__class__ is str else None
             if member is None:
-                raise _cs.bad_enum(v, "Level")
+                raise _rv.bad_enum(v, "Level")
             v = member
         o.self_ = v
     except _PayloadError as err:
@@ -368,7 +382,7 @@ def _hash_Awkward(o: Awkward, ids: _Ids) -> int:
 
 # -- struct Everything
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_Everything = _cs.Shape(
+_SHAPE_Everything = _ms.Shape(
     "Everything",
     (
         "cachedHashCode",
@@ -448,7 +462,7 @@ def _enc_Everything(o: Everything) -> str:
                 ',"real":',
                 _gd(o.real),
                 "" if o.text is None else ',"text":' + _gs(o.text),
-                "" if o.blob is None else ',"blob":' + _cs.enc_binary(o.blob),
+                "" if o.blob is None else ',"blob":' + _en.enc_binary(o.blob),
                 "" if o.level is None else ',"level":' + _Q_Level[o.level],
                 "" if o.bar is None else ',"bar":' + _enc_Bar(o.bar),
                 ',"numbers":',
@@ -480,16 +494,16 @@ def _enc_Everything(o: Everything) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif (
         o._jhash
         and (o.bar is None or o.bar._json.__class__ is str)
-        and _cs.frozen(o.grid)
-        and _cs.frozen(o.byLevel)
+        and _en.frozen(o.grid)
+        and _en.frozen(o.byLevel)
         and (o.shape is None or o.shape._json.__class__ is str)
         and (o.choice is None or o.choice._json.__class__ is str)
         and (o.defaultBar is None or o.defaultBar._json.__class__ is str)
@@ -500,7 +514,7 @@ def _enc_Everything(o: Everything) -> str:
 
 def _dec_Everything(d: _typing.Any) -> Everything:
     if d.__class__ is not dict:
-        raise _cs.expected("a Everything object", d)
+        raise _rv.expected("a Everything object", d)
     if tuple(d) not in _SHAPE_Everything.valid:
         _SHAPE_Everything.check(d)
     get = d.get
@@ -512,56 +526,56 @@ def _dec_Everything(d: _typing.Any) -> Everything:
     o = _new(_B_Everything)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "flag"
         v = d["flag"]
         if v.__class__ is not bool:
-            v = _cs.bool_value(v)
+            v = _rv.bool_value(v)
         o.flag = v
         field = "tiny"
         v = d["tiny"]
         if v.__class__ is not int or not -128 <= v <= 127:
-            v = _cs.byte_value(v)
+            v = _rv.byte_value(v)
         o.tiny = v
         field = "small"
         v = d["small"]
         if v.__class__ is not int or not -32768 <= v <= 32767:
-            v = _cs.i16_value(v)
+            v = _rv.i16_value(v)
         o.small = v
         field = "medium"
         v = d["medium"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.medium = v
         field = "large"
         v = d["large"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
-            v = _cs.i64_value(v)
+            v = _rv.i64_value(v)
         o.large = v
         field = "real"
         v = d["real"]
-        if v.__class__ is not float or not -_cs.LOSSLESS_DOUBLE < v < _cs.LOSSLESS_DOUBLE:
-            v = _cs.double_value(v)
+        if v.__class__ is not float or not -_rv.LOSSLESS_DOUBLE < v < _rv.LOSSLESS_DOUBLE:
+            v = _rv.double_value(v)
         o.real = v
         field = "text"
         v = get("text")
         if v.__class__ is not str and (v is not None or "text" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.text = v
         field = "blob"
         v = get("blob")
         if v is not None or "blob" in d:
-            v = _cs.binary_value(v)
+            v = _rv.binary_value(v)
         o.blob = v
         field = "level"
         v = get("level")
         if v is not None or "level" in d:
             member = _E_Level.get(v) if v.__class__ is str else None
             if member is None:
-                raise _cs.bad_enum(v, "Level")
+                raise _rv.bad_enum(v, "Level")
             v = member
         o.level = v
         field = "bar"
@@ -595,29 +609,29 @@ def _dec_Everything(d: _typing.Any) -> Everything:
         field = "when"
         v = d["when"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
-            v = _cs.i64_value(v)
+            v = _rv.i64_value(v)
         o.when = v
         field = "name"
         v = get("name")
         if v.__class__ is not str and (v is not None or "name" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.name = v
         field = "maybe"
         v = d["maybe"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.maybe = v
         field = "answer"
         v = d["answer"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.answer = v
         field = "preferred"
         v = get("preferred")
         if v is not None or "preferred" in d:
             member = _E_Level.get(v) if v.__class__ is str else None
             if member is None:
-                raise _cs.bad_enum(v, "Level")
+                raise _rv.bad_enum(v, "Level")
             v = member
         o.preferred = v
         field = "defaultsList"
@@ -657,7 +671,7 @@ def _hash_Everything(o: Everything, ids: _Ids) -> int:
     v_text = o.text
     h = (31 * h + (0 if v_text is None else _sh(v_text))) & _M
     v_blob = o.blob
-    h = (31 * h + (0 if v_blob is None else _cs.hash_binary(v_blob, ids))) & _M
+    h = (31 * h + (0 if v_blob is None else _hv.hash_binary(v_blob, ids))) & _M
     v_level = o.level
     h = (31 * h + (0 if v_level is None else ids[_K_Level[v_level]])) & _M
     v_bar = o.bar
@@ -709,28 +723,28 @@ def _enc_Choice(o: Choice) -> str:
     try:
         value = encode(o.field_value)
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
-        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+        _set(o, "_json", text if o._jhash and _en.frozen(o.field_value) else (text, epoch))
     return text
 
 
 def _dec_Choice(d: _typing.Any) -> Choice:
     if d.__class__ is not dict:
-        raise _cs.expected("a Choice object", d)
-    if tuple(d) != _cs.UNION_ORDER:
-        _cs.union_shape(d, "Choice")
+        raise _rv.expected("a Choice object", d)
+    if tuple(d) != _ms.UNION_ORDER:
+        _ms.union_shape(d, "Choice")
     jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
-        jhash = _cs.cached_hash(jhash)
+        jhash = _rv.cached_hash(jhash)
     set_field = d["setField"]
     arm = _SETFIELDS_Choice.get(set_field) if set_field.__class__ is str else None
     value = d["value"]
     if arm is None or value is None:
-        raise _cs.bad_union(set_field, value, _SETFIELDS_Choice, "Choice")
+        raise _ms.bad_union(set_field, value, _SETFIELDS_Choice, "Choice")
     try:
         value = arm[1](value)
     except _PayloadError as err:
@@ -761,7 +775,7 @@ def _hash_Choice(o: Choice, ids: _Ids) -> int:
 
 # -- exception Oops
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_Oops = _cs.Shape(
+_SHAPE_Oops = _ms.Shape(
     "Oops",
     (
         "cachedHashCode",
@@ -798,9 +812,9 @@ def _enc_Oops(o: Oops) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -808,26 +822,26 @@ def _enc_Oops(o: Oops) -> str:
 
 def _dec_Oops(d: _typing.Any) -> Oops:
     if d.__class__ is not dict:
-        raise _cs.expected("a Oops object", d)
+        raise _rv.expected("a Oops object", d)
     if tuple(d) not in _SHAPE_Oops.valid:
         _SHAPE_Oops.check(d)
     get = d.get
     o = _B_Oops.__new__(_B_Oops)  # exceptions are made by BaseException.__new__
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "message"
         v = get("message")
         if v.__class__ is not str and (v is not None or "message" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.message = v
         field = "code"
         v = d["code"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.code = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -863,10 +877,10 @@ def _enc_list_string(v: tuple[str, ...]) -> str:
 def _dec_list_string(v: _typing.Any) -> tuple[str, ...]:
     if v.__class__ is list:
         try:
-            return tuple(map(_cs.string_value, v))
+            return tuple(map(_rv.string_value, v))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _cs.string_value) from None
-    return _cs.decode_list(v, _cs.string_value)
+            raise _rc.locate(err, v, _rv.string_value) from None
+    return _rc.decode_list(v, _rv.string_value)
 
 
 def _hash_list_string(v: tuple[str, ...], ids: _Ids) -> int:
@@ -877,11 +891,11 @@ def _hash_list_string(v: tuple[str, ...], ids: _Ids) -> int:
 
 
 def _enc_map_i32_double(v: _ct.FrozenMap[int, float]) -> str:
-    return "{" + ",".join([_cs.int_key(k) + ":" + _gd(x) for k, x in v.items()]) + "}"
+    return "{" + ",".join([_mk.int_key(k) + ":" + _gd(x) for k, x in v.items()]) + "}"
 
 
 def _dec_map_i32_double(v: _typing.Any) -> _ct.FrozenMap[int, float]:
-    return _cs.decode_map(v, _cs.i32_key_value, _cs.double_value)
+    return _rc.decode_map(v, _mk.i32_key_value, _rv.double_value)
 
 
 def _hash_map_i32_double(v: _ct.FrozenMap[int, float], ids: _Ids) -> int:
@@ -895,10 +909,10 @@ def _enc_list_i32(v: tuple[int, ...]) -> str:
 def _dec_list_i32(v: _typing.Any) -> tuple[int, ...]:
     if v.__class__ is list:
         try:
-            return tuple(map(_cs.i32_value, v))
+            return tuple(map(_rv.i32_value, v))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _cs.i32_value) from None
-    return _cs.decode_list(v, _cs.i32_value)
+            raise _rc.locate(err, v, _rv.i32_value) from None
+    return _rc.decode_list(v, _rv.i32_value)
 
 
 def _hash_list_i32(v: tuple[int, ...], ids: _Ids) -> int:
@@ -915,10 +929,10 @@ def _enc_set_string(v: _ct.OrderedSet[str]) -> str:
 def _dec_set_string(v: _typing.Any) -> _ct.OrderedSet[str]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_cs.string_value, v)))
+            return _rc.unique_set(tuple(map(_rv.string_value, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _cs.string_value) from None
-    return _cs.decode_set(v, _cs.string_value)
+            raise _rc.locate(err, v, _rv.string_value) from None
+    return _rc.decode_set(v, _rv.string_value)
 
 
 def _hash_set_string(v: _ct.OrderedSet[str], ids: _Ids) -> int:
@@ -930,7 +944,7 @@ def _enc_map_string_i64(v: _ct.FrozenMap[str, int]) -> str:
 
 
 def _dec_map_string_i64(v: _typing.Any) -> _ct.FrozenMap[str, int]:
-    return _cs.decode_map(v, _cs.string_value, _cs.i64_value)
+    return _rc.decode_map(v, _rv.string_value, _rv.i64_value)
 
 
 def _hash_map_string_i64(v: _ct.FrozenMap[str, int], ids: _Ids) -> int:
@@ -944,10 +958,10 @@ def _enc_set_i32(v: _ct.OrderedSet[int]) -> str:
 def _dec_set_i32(v: _typing.Any) -> _ct.OrderedSet[int]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_cs.i32_value, v)))
+            return _rc.unique_set(tuple(map(_rv.i32_value, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _cs.i32_value) from None
-    return _cs.decode_set(v, _cs.i32_value)
+            raise _rc.locate(err, v, _rv.i32_value) from None
+    return _rc.decode_set(v, _rv.i32_value)
 
 
 def _hash_set_i32(v: _ct.OrderedSet[int], ids: _Ids) -> int:
@@ -963,8 +977,8 @@ def _dec_list_set_i32(v: _typing.Any) -> tuple[_ct.OrderedSet[int], ...]:
         try:
             return tuple(map(_dec_set_i32, v))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_set_i32) from None
-    return _cs.decode_list(v, _dec_set_i32)
+            raise _rc.locate(err, v, _dec_set_i32) from None
+    return _rc.decode_list(v, _dec_set_i32)
 
 
 def _hash_list_set_i32(v: tuple[_ct.OrderedSet[int], ...], ids: _Ids) -> int:
@@ -979,7 +993,7 @@ def _enc_map_string_list_set_i32(v: _ct.FrozenMap[str, tuple[_ct.OrderedSet[int]
 
 
 def _dec_map_string_list_set_i32(v: _typing.Any) -> _ct.FrozenMap[str, tuple[_ct.OrderedSet[int], ...]]:
-    return _cs.decode_map(v, _cs.string_value, _dec_list_set_i32)
+    return _rc.decode_map(v, _rv.string_value, _dec_list_set_i32)
 
 
 def _hash_map_string_list_set_i32(v: _ct.FrozenMap[str, tuple[_ct.OrderedSet[int], ...]], ids: _Ids) -> int:
@@ -995,8 +1009,8 @@ def _dec_list_Bar(v: _typing.Any) -> tuple[Bar, ...]:
         try:
             return tuple(map(_dec_Bar, v))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_Bar) from None
-    return _cs.decode_list(v, _dec_Bar)
+            raise _rc.locate(err, v, _dec_Bar) from None
+    return _rc.decode_list(v, _dec_Bar)
 
 
 def _hash_list_Bar(v: tuple[Bar, ...], ids: _Ids) -> int:
@@ -1015,8 +1029,8 @@ def _dec_list_list_Bar(v: _typing.Any) -> tuple[tuple[Bar, ...], ...]:
         try:
             return tuple(map(_dec_list_Bar, v))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_list_Bar) from None
-    return _cs.decode_list(v, _dec_list_Bar)
+            raise _rc.locate(err, v, _dec_list_Bar) from None
+    return _rc.decode_list(v, _dec_list_Bar)
 
 
 def _hash_list_list_Bar(v: tuple[tuple[Bar, ...], ...], ids: _Ids) -> int:
@@ -1033,10 +1047,10 @@ def _enc_set_Bar(v: _ct.OrderedSet[Bar]) -> str:
 def _dec_set_Bar(v: _typing.Any) -> _ct.OrderedSet[Bar]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_Bar, v)))
+            return _rc.unique_set(tuple(map(_dec_Bar, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_Bar) from None
-    return _cs.decode_set(v, _dec_Bar)
+            raise _rc.locate(err, v, _dec_Bar) from None
+    return _rc.decode_set(v, _dec_Bar)
 
 
 def _hash_set_Bar(v: _ct.OrderedSet[Bar], ids: _Ids) -> int:
@@ -1048,7 +1062,7 @@ def _enc_map_Level_set_Bar(v: _ct.FrozenMap[Level, _ct.OrderedSet[Bar]]) -> str:
 
 
 def _dec_map_Level_set_Bar(v: _typing.Any) -> _ct.FrozenMap[Level, _ct.OrderedSet[Bar]]:
-    return _cs.decode_map(v, _dec_Level, _dec_set_Bar)
+    return _rc.decode_map(v, _dec_Level, _dec_set_Bar)
 
 
 def _hash_map_Level_set_Bar(v: _ct.FrozenMap[Level, _ct.OrderedSet[Bar]], ids: _Ids) -> int:
@@ -1064,8 +1078,8 @@ def _dec_list_Level(v: _typing.Any) -> tuple[Level, ...]:
         try:
             return tuple(map(_dec_Level, v))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_Level) from None
-    return _cs.decode_list(v, _dec_Level)
+            raise _rc.locate(err, v, _dec_Level) from None
+    return _rc.decode_list(v, _dec_Level)
 
 
 def _hash_list_Level(v: tuple[Level, ...], ids: _Ids) -> int:
@@ -1086,13 +1100,13 @@ _ARMS_Choice: dict[str, _Arm] = {
         ',"setField":"COUNT","value":',
         "Choice._Fields.COUNT",
         str,
-        _cs.hash_int,
+        _hv.hash_int,
     ),
     "label": (
         ',"setField":"LABEL","value":',
         "Choice._Fields.LABEL",
         _gs,
-        _cs.hash_string,
+        _hv.hash_string,
     ),
     "bar": (
         ',"setField":"BAR","value":',
@@ -1115,8 +1129,8 @@ _ARMS_Choice: dict[str, _Arm] = {
 }
 # Choice: setField as written -> (arm name, decoder).
 _SETFIELDS_Choice: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
-    "COUNT": ("count", _cs.i32_value),
-    "LABEL": ("label", _cs.string_value),
+    "COUNT": ("count", _rv.i32_value),
+    "LABEL": ("label", _rv.string_value),
     "BAR": ("bar", _dec_Bar),
     "LEVELS": ("levels", _dec_list_Level),
     "SHAPE": ("shape", _gson_common._dec_Shape),

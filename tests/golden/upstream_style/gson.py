@@ -14,13 +14,19 @@ compute Java's ``hashCode()`` and cache it in every object they visit.
 
 # Short names in this module:
 #   _EPOCH: [n], counts hashes computed: JSON cached while n is unchanged is still current
+#   _Interned: a table of decoded objects shared between payloads
 #   _PayloadError: bad input, located by its JSON path
-#   _cs: what every codec shares: value checks, errors, Shape, Interned
+#   _WRITTEN: the _json of an object written once, its text not kept
 #   _ct: OrderedSet and FrozenMap, the immutable set and map
 #   _dh: Java's Double.hashCode
+#   _en: what encoders share: frozen (may a text be kept), encode_error
 #   _gd: a double as Gson writes it (Java's Double.toString)
 #   _gs: a string as Gson writes it, quoted and escaped
+#   _hv: Java hashCode of scalars as (value, identity table) functions
 #   _lh: Java's Long.hashCode
+#   _ms: the members Gson writes (Shape, unions) and why they are wrong
+#   _rc: JSON arrays and objects read as lists, sets and maps
+#   _rv: JSON scalars read as values (the slow path), expected(...)
 #   _sh: Java's String.hashCode
 #   _st: the base classes and field descriptions of generated classes
 #   _typing: typing
@@ -38,13 +44,19 @@ from __future__ import annotations
 
 import typing as _typing
 
-from aurorakit.runtime import codec_support as _cs
 from aurorakit.runtime import containers as _ct
+from aurorakit.runtime import encoding as _en
+from aurorakit.runtime import hash_values as _hv
+from aurorakit.runtime import member_shapes as _ms
+from aurorakit.runtime import read_containers as _rc
+from aurorakit.runtime import read_values as _rv
 from aurorakit.runtime import struct as _st
 from aurorakit.runtime.errors import PayloadError as _PayloadError
 from aurorakit.runtime.gson import gson_double as _gd
 from aurorakit.runtime.gson import gson_string as _gs
 from aurorakit.runtime.hashing import EPOCH as _EPOCH
+from aurorakit.runtime.hashing import WRITTEN as _WRITTEN
+from aurorakit.runtime.interning import Interned as _Interned
 from aurorakit.runtime.java import double_hash as _dh
 from aurorakit.runtime.java import long_hash as _lh
 from aurorakit.runtime.java import string_hash as _sh
@@ -98,14 +110,14 @@ _B_Reply = _st.mutable_twin(Reply)
 _C_Reply = Reply
 
 # Hashed objects holding others, once read, are shared by later payloads that
-# write them the same way (see runtime/codec_support.py, Interned).
-_INTERNED_ContainerRuntime: _cs.Interned[ContainerRuntime] = _cs.Interned()
-_INTERNED_Runtime: _cs.Interned[Runtime] = _cs.Interned()
-_INTERNED_TaskSpec: _cs.Interned[TaskSpec] = _cs.Interned()
-_INTERNED_Task: _cs.Interned[Task] = _cs.Interned()
-_INTERNED_TaskFilter: _cs.Interned[TaskFilter] = _cs.Interned()
-_INTERNED_UnknownJob: _cs.Interned[UnknownJob] = _cs.Interned()
-_INTERNED_Reply: _cs.Interned[Reply] = _cs.Interned()
+# write them the same way (see runtime/interning.py).
+_INTERNED_ContainerRuntime: _Interned[ContainerRuntime] = _Interned()
+_INTERNED_Runtime: _Interned[Runtime] = _Interned()
+_INTERNED_TaskSpec: _Interned[TaskSpec] = _Interned()
+_INTERNED_Task: _Interned[Task] = _Interned()
+_INTERNED_TaskFilter: _Interned[TaskFilter] = _Interned()
+_INTERNED_UnknownJob: _Interned[UnknownJob] = _Interned()
+_INTERNED_Reply: _Interned[Reply] = _Interned()
 
 
 # -- enum ReplyCode
@@ -121,7 +133,7 @@ _E_ReplyCode = {name: member for member, name in _N_ReplyCode.items()}
 
 
 def _dec_ReplyCode(v: _typing.Any) -> ReplyCode:
-    return _typing.cast("ReplyCode", _cs.enum_value(_E_ReplyCode, v, "ReplyCode"))
+    return _typing.cast("ReplyCode", _rv.enum_value(_E_ReplyCode, v, "ReplyCode"))
 
 
 def _hash_ReplyCode(v: ReplyCode, ids: _Ids) -> int:
@@ -144,7 +156,7 @@ _E_TaskState = {name: member for member, name in _N_TaskState.items()}
 
 
 def _dec_TaskState(v: _typing.Any) -> TaskState:
-    return _typing.cast("TaskState", _cs.enum_value(_E_TaskState, v, "TaskState"))
+    return _typing.cast("TaskState", _rv.enum_value(_E_TaskState, v, "TaskState"))
 
 
 def _hash_TaskState(v: TaskState, ids: _Ids) -> int:
@@ -153,7 +165,7 @@ def _hash_TaskState(v: TaskState, ids: _Ids) -> int:
 
 # -- struct JobRef
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_JobRef = _cs.Shape(
+_SHAPE_JobRef = _ms.Shape(
     "JobRef",
     (
         "cachedHashCode",
@@ -188,9 +200,9 @@ def _enc_JobRef(o: JobRef) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -198,31 +210,31 @@ def _enc_JobRef(o: JobRef) -> str:
 
 def _dec_JobRef(d: _typing.Any) -> JobRef:
     if d.__class__ is not dict:
-        raise _cs.expected("a JobRef object", d)
+        raise _rv.expected("a JobRef object", d)
     if tuple(d) not in _SHAPE_JobRef.valid:
         _SHAPE_JobRef.check(d)
     get = d.get
     o = _new(_B_JobRef)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "owner"
         v = get("owner")
         if v.__class__ is not str and (v is not None or "owner" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.owner = v
         field = "stage"
         v = get("stage")
         if v.__class__ is not str and (v is not None or "stage" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.stage = v
         field = "name"
         v = get("name")
         if v.__class__ is not str and (v is not None or "name" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.name = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -253,7 +265,7 @@ def _hash_JobRef(o: JobRef, ids: _Ids) -> int:
 
 # -- struct ImageRef
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_ImageRef = _cs.Shape(
+_SHAPE_ImageRef = _ms.Shape(
     "ImageRef",
     (
         "cachedHashCode",
@@ -288,9 +300,9 @@ def _enc_ImageRef(o: ImageRef) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -298,31 +310,31 @@ def _enc_ImageRef(o: ImageRef) -> str:
 
 def _dec_ImageRef(d: _typing.Any) -> ImageRef:
     if d.__class__ is not dict:
-        raise _cs.expected("a ImageRef object", d)
+        raise _rv.expected("a ImageRef object", d)
     if tuple(d) not in _SHAPE_ImageRef.valid:
         _SHAPE_ImageRef.check(d)
     get = d.get
     o = _new(_B_ImageRef)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "registry"
         v = get("registry")
         if v.__class__ is not str and (v is not None or "registry" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.registry = v
         field = "repository"
         v = get("repository")
         if v.__class__ is not str and (v is not None or "repository" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.repository = v
         field = "tag"
         v = get("tag")
         if v.__class__ is not str and (v is not None or "tag" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.tag = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -353,7 +365,7 @@ def _hash_ImageRef(o: ImageRef, ids: _Ids) -> int:
 
 # -- struct HostRuntime
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_HostRuntime = _cs.Shape(
+_SHAPE_HostRuntime = _ms.Shape(
     "HostRuntime",
     ("cachedHashCode",),
     ("cachedHashCode",),
@@ -380,9 +392,9 @@ def _enc_HostRuntime(o: HostRuntime) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -390,13 +402,13 @@ def _enc_HostRuntime(o: HostRuntime) -> str:
 
 def _dec_HostRuntime(d: _typing.Any) -> HostRuntime:
     if d.__class__ is not dict:
-        raise _cs.expected("a HostRuntime object", d)
+        raise _rv.expected("a HostRuntime object", d)
     if tuple(d) not in _SHAPE_HostRuntime.valid:
         _SHAPE_HostRuntime.check(d)
     o = _new(_B_HostRuntime)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     o._json = None
     o._pyhash = None
@@ -419,7 +431,7 @@ def _hash_HostRuntime(o: HostRuntime, ids: _Ids) -> int:
 
 # -- struct ContainerRuntime
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_ContainerRuntime = _cs.Shape(
+_SHAPE_ContainerRuntime = _ms.Shape(
     "ContainerRuntime",
     (
         "cachedHashCode",
@@ -455,11 +467,11 @@ def _enc_ContainerRuntime(o: ContainerRuntime) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif o._jhash and (o.image is None or o.image._json.__class__ is str):
         _set(o, "_json", text)
     return text
@@ -467,7 +479,7 @@ def _enc_ContainerRuntime(o: ContainerRuntime) -> str:
 
 def _dec_ContainerRuntime(d: _typing.Any) -> ContainerRuntime:
     if d.__class__ is not dict:
-        raise _cs.expected("a ContainerRuntime object", d)
+        raise _rv.expected("a ContainerRuntime object", d)
     if tuple(d) not in _SHAPE_ContainerRuntime.valid:
         _SHAPE_ContainerRuntime.check(d)
     get = d.get
@@ -479,7 +491,7 @@ def _dec_ContainerRuntime(d: _typing.Any) -> ContainerRuntime:
     o = _new(_B_ContainerRuntime)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -536,28 +548,28 @@ def _enc_Runtime(o: Runtime) -> str:
     try:
         value = encode(o.field_value)
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
-        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+        _set(o, "_json", text if o._jhash and _en.frozen(o.field_value) else (text, epoch))
     return text
 
 
 def _dec_Runtime(d: _typing.Any) -> Runtime:
     if d.__class__ is not dict:
-        raise _cs.expected("a Runtime object", d)
-    if tuple(d) != _cs.UNION_ORDER:
-        _cs.union_shape(d, "Runtime")
+        raise _rv.expected("a Runtime object", d)
+    if tuple(d) != _ms.UNION_ORDER:
+        _ms.union_shape(d, "Runtime")
     jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
-        jhash = _cs.cached_hash(jhash)
+        jhash = _rv.cached_hash(jhash)
     set_field = d["setField"]
     arm = _SETFIELDS_Runtime.get(set_field) if set_field.__class__ is str else None
     value = d["value"]
     if arm is None or value is None:
-        raise _cs.bad_union(set_field, value, _SETFIELDS_Runtime, "Runtime")
+        raise _ms.bad_union(set_field, value, _SETFIELDS_Runtime, "Runtime")
     try:
         value = arm[1](value)
     except _PayloadError as err:
@@ -605,28 +617,28 @@ def _enc_Need(o: Need) -> str:
     try:
         value = encode(o.field_value)
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     text = '{"cachedHashCode":' + str(o._jhash) + prefix + value + "}"
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
-        _set(o, "_json", text if o._jhash and _cs.frozen(o.field_value) else (text, epoch))
+        _set(o, "_json", text if o._jhash and _en.frozen(o.field_value) else (text, epoch))
     return text
 
 
 def _dec_Need(d: _typing.Any) -> Need:
     if d.__class__ is not dict:
-        raise _cs.expected("a Need object", d)
-    if tuple(d) != _cs.UNION_ORDER:
-        _cs.union_shape(d, "Need")
+        raise _rv.expected("a Need object", d)
+    if tuple(d) != _ms.UNION_ORDER:
+        _ms.union_shape(d, "Need")
     jhash = d["cachedHashCode"]
     if jhash.__class__ is not int or not -2147483648 <= jhash <= 2147483647:
-        jhash = _cs.cached_hash(jhash)
+        jhash = _rv.cached_hash(jhash)
     set_field = d["setField"]
     arm = _SETFIELDS_Need.get(set_field) if set_field.__class__ is str else None
     value = d["value"]
     if arm is None or value is None:
-        raise _cs.bad_union(set_field, value, _SETFIELDS_Need, "Need")
+        raise _ms.bad_union(set_field, value, _SETFIELDS_Need, "Need")
     try:
         value = arm[1](value)
     except _PayloadError as err:
@@ -657,7 +669,7 @@ def _hash_Need(o: Need, ids: _Ids) -> int:
 
 # -- struct TaskSpec
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_TaskSpec = _cs.Shape(
+_SHAPE_TaskSpec = _ms.Shape(
     "TaskSpec",
     (
         "cachedHashCode",
@@ -717,15 +729,15 @@ def _enc_TaskSpec(o: TaskSpec) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif (
         o._jhash
         and (o.job is None or o.job._json.__class__ is str)
-        and _cs.frozen(o.needs)
+        and _en.frozen(o.needs)
         and (o.runtime is None or o.runtime._json.__class__ is str)
     ):
         _set(o, "_json", text)
@@ -734,7 +746,7 @@ def _enc_TaskSpec(o: TaskSpec) -> str:
 
 def _dec_TaskSpec(d: _typing.Any) -> TaskSpec:
     if d.__class__ is not dict:
-        raise _cs.expected("a TaskSpec object", d)
+        raise _rv.expected("a TaskSpec object", d)
     if tuple(d) not in _SHAPE_TaskSpec.valid:
         _SHAPE_TaskSpec.check(d)
     get = d.get
@@ -746,7 +758,7 @@ def _dec_TaskSpec(d: _typing.Any) -> TaskSpec:
     o = _new(_B_TaskSpec)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -758,22 +770,22 @@ def _dec_TaskSpec(d: _typing.Any) -> TaskSpec:
         field = "longRunning"
         v = d["longRunning"]
         if v.__class__ is not bool:
-            v = _cs.bool_value(v)
+            v = _rv.bool_value(v)
         o.longRunning = v
         field = "priority"
         v = d["priority"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.priority = v
         field = "maxRestarts"
         v = d["maxRestarts"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.maxRestarts = v
         field = "cpus"
         v = d["cpus"]
-        if v.__class__ is not float or not -_cs.LOSSLESS_DOUBLE < v < _cs.LOSSLESS_DOUBLE:
-            v = _cs.double_value(v)
+        if v.__class__ is not float or not -_rv.LOSSLESS_DOUBLE < v < _rv.LOSSLESS_DOUBLE:
+            v = _rv.double_value(v)
         o.cpus = v
         field = "needs"
         v = _dec_set_Need(d["needs"])
@@ -789,7 +801,7 @@ def _dec_TaskSpec(d: _typing.Any) -> TaskSpec:
         field = "tier"
         v = get("tier")
         if v.__class__ is not str and (v is not None or "tier" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.tier = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -828,7 +840,7 @@ def _hash_TaskSpec(o: TaskSpec, ids: _Ids) -> int:
 
 # -- struct StateChange
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_StateChange = _cs.Shape(
+_SHAPE_StateChange = _ms.Shape(
     "StateChange",
     (
         "cachedHashCode",
@@ -869,9 +881,9 @@ def _enc_StateChange(o: StateChange) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -879,39 +891,39 @@ def _enc_StateChange(o: StateChange) -> str:
 
 def _dec_StateChange(d: _typing.Any) -> StateChange:
     if d.__class__ is not dict:
-        raise _cs.expected("a StateChange object", d)
+        raise _rv.expected("a StateChange object", d)
     if tuple(d) not in _SHAPE_StateChange.valid:
         _SHAPE_StateChange.check(d)
     get = d.get
     o = _new(_B_StateChange)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "atMs"
         v = d["atMs"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
-            v = _cs.i64_value(v)
+            v = _rv.i64_value(v)
         o.atMs = v
         field = "state"
         v = get("state")
         if v is not None or "state" in d:
             member = _E_TaskState.get(v) if v.__class__ is str else None
             if member is None:
-                raise _cs.bad_enum(v, "TaskState")
+                raise _rv.bad_enum(v, "TaskState")
             v = member
         o.state = v
         field = "reason"
         v = get("reason")
         if v.__class__ is not str and (v is not None or "reason" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.reason = v
         field = "recordedBy"
         v = get("recordedBy")
         if v.__class__ is not str and (v is not None or "recordedBy" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.recordedBy = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -943,7 +955,7 @@ def _hash_StateChange(o: StateChange, ids: _Ids) -> int:
 
 # -- struct Task
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_Task = _cs.Shape(
+_SHAPE_Task = _ms.Shape(
     "Task",
     (
         "cachedHashCode",
@@ -991,19 +1003,19 @@ def _enc_Task(o: Task) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and (o.spec is None or o.spec._json.__class__ is str) and _cs.frozen(o.history):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and (o.spec is None or o.spec._json.__class__ is str) and _en.frozen(o.history):
         _set(o, "_json", text)
     return text
 
 
 def _dec_Task(d: _typing.Any) -> Task:
     if d.__class__ is not dict:
-        raise _cs.expected("a Task object", d)
+        raise _rv.expected("a Task object", d)
     if tuple(d) not in _SHAPE_Task.valid:
         _SHAPE_Task.check(d)
     get = d.get
@@ -1015,14 +1027,14 @@ def _dec_Task(d: _typing.Any) -> Task:
     o = _new(_B_Task)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "id"
         v = get("id")
         if v.__class__ is not str and (v is not None or "id" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.id = v
         field = "spec"
         v = get("spec")
@@ -1032,14 +1044,14 @@ def _dec_Task(d: _typing.Any) -> Task:
         field = "slot"
         v = d["slot"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.slot = v
         field = "state"
         v = get("state")
         if v is not None or "state" in d:
             member = _E_TaskState.get(v) if v.__class__ is str else None
             if member is None:
-                raise _cs.bad_enum(v, "TaskState")
+                raise _rv.bad_enum(v, "TaskState")
             v = member
         o.state = v
         field = "history"
@@ -1082,7 +1094,7 @@ def _hash_Task(o: Task, ids: _Ids) -> int:
 
 # -- struct TaskFilter
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_TaskFilter = _cs.Shape(
+_SHAPE_TaskFilter = _ms.Shape(
     "TaskFilter",
     (
         "cachedHashCode",
@@ -1126,11 +1138,11 @@ def _enc_TaskFilter(o: TaskFilter) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif o._jhash and (o.job is None or o.job._json.__class__ is str):
         _set(o, "_json", text)
     return text
@@ -1138,7 +1150,7 @@ def _enc_TaskFilter(o: TaskFilter) -> str:
 
 def _dec_TaskFilter(d: _typing.Any) -> TaskFilter:
     if d.__class__ is not dict:
-        raise _cs.expected("a TaskFilter object", d)
+        raise _rv.expected("a TaskFilter object", d)
     if tuple(d) not in _SHAPE_TaskFilter.valid:
         _SHAPE_TaskFilter.check(d)
     get = d.get
@@ -1150,7 +1162,7 @@ def _dec_TaskFilter(d: _typing.Any) -> TaskFilter:
     o = _new(_B_TaskFilter)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -1168,7 +1180,7 @@ def _dec_TaskFilter(d: _typing.Any) -> TaskFilter:
         field = "limit"
         v = d["limit"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.limit = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -1200,7 +1212,7 @@ def _hash_TaskFilter(o: TaskFilter, ids: _Ids) -> int:
 
 # -- exception UnknownJob
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_UnknownJob = _cs.Shape(
+_SHAPE_UnknownJob = _ms.Shape(
     "UnknownJob",
     (
         "cachedHashCode",
@@ -1232,11 +1244,11 @@ def _enc_UnknownJob(o: UnknownJob) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     elif o._jhash and (o.job is None or o.job._json.__class__ is str):
         _set(o, "_json", text)
     return text
@@ -1244,7 +1256,7 @@ def _enc_UnknownJob(o: UnknownJob) -> str:
 
 def _dec_UnknownJob(d: _typing.Any) -> UnknownJob:
     if d.__class__ is not dict:
-        raise _cs.expected("a UnknownJob object", d)
+        raise _rv.expected("a UnknownJob object", d)
     if tuple(d) not in _SHAPE_UnknownJob.valid:
         _SHAPE_UnknownJob.check(d)
     get = d.get
@@ -1256,7 +1268,7 @@ def _dec_UnknownJob(d: _typing.Any) -> UnknownJob:
     o = _B_UnknownJob.__new__(_B_UnknownJob)  # exceptions are made by BaseException.__new__
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -1268,7 +1280,7 @@ def _dec_UnknownJob(d: _typing.Any) -> UnknownJob:
         field = "message"
         v = get("message")
         if v.__class__ is not str and (v is not None or "message" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.message = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -1299,7 +1311,7 @@ def _hash_UnknownJob(o: UnknownJob, ids: _Ids) -> int:
 
 # -- struct Reply
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_Reply = _cs.Shape(
+_SHAPE_Reply = _ms.Shape(
     "Reply",
     (
         "cachedHashCode",
@@ -1339,19 +1351,19 @@ def _enc_Reply(o: Reply) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.tasks):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.tasks):
         _set(o, "_json", text)
     return text
 
 
 def _dec_Reply(d: _typing.Any) -> Reply:
     if d.__class__ is not dict:
-        raise _cs.expected("a Reply object", d)
+        raise _rv.expected("a Reply object", d)
     if tuple(d) not in _SHAPE_Reply.valid:
         _SHAPE_Reply.check(d)
     get = d.get
@@ -1363,7 +1375,7 @@ def _dec_Reply(d: _typing.Any) -> Reply:
     o = _new(_B_Reply)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
@@ -1372,7 +1384,7 @@ def _dec_Reply(d: _typing.Any) -> Reply:
         if v is not None or "code" in d:
             member = _E_ReplyCode.get(v) if v.__class__ is str else None
             if member is None:
-                raise _cs.bad_enum(v, "ReplyCode")
+                raise _rv.bad_enum(v, "ReplyCode")
             v = member
         o.code = v
         field = "tasks"
@@ -1418,10 +1430,10 @@ def _enc_list_string(v: tuple[str, ...]) -> str:
 def _dec_list_string(v: _typing.Any) -> tuple[str, ...]:
     if v.__class__ is list:
         try:
-            return tuple(map(_cs.string_value, v))
+            return tuple(map(_rv.string_value, v))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _cs.string_value) from None
-    return _cs.decode_list(v, _cs.string_value)
+            raise _rc.locate(err, v, _rv.string_value) from None
+    return _rc.decode_list(v, _rv.string_value)
 
 
 def _hash_list_string(v: tuple[str, ...], ids: _Ids) -> int:
@@ -1438,10 +1450,10 @@ def _enc_set_Need(v: _ct.OrderedSet[Need]) -> str:
 def _dec_set_Need(v: _typing.Any) -> _ct.OrderedSet[Need]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_Need, v)))
+            return _rc.unique_set(tuple(map(_dec_Need, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_Need) from None
-    return _cs.decode_set(v, _dec_Need)
+            raise _rc.locate(err, v, _dec_Need) from None
+    return _rc.decode_set(v, _dec_Need)
 
 
 def _hash_set_Need(v: _ct.OrderedSet[Need], ids: _Ids) -> int:
@@ -1453,7 +1465,7 @@ def _enc_map_string_string(v: _ct.FrozenMap[str, str]) -> str:
 
 
 def _dec_map_string_string(v: _typing.Any) -> _ct.FrozenMap[str, str]:
-    return _cs.decode_map(v, _cs.string_value, _cs.string_value)
+    return _rc.decode_map(v, _rv.string_value, _rv.string_value)
 
 
 def _hash_map_string_string(v: _ct.FrozenMap[str, str], ids: _Ids) -> int:
@@ -1469,8 +1481,8 @@ def _dec_list_StateChange(v: _typing.Any) -> tuple[StateChange, ...]:
         try:
             return tuple(map(_dec_StateChange, v))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_StateChange) from None
-    return _cs.decode_list(v, _dec_StateChange)
+            raise _rc.locate(err, v, _dec_StateChange) from None
+    return _rc.decode_list(v, _dec_StateChange)
 
 
 def _hash_list_StateChange(v: tuple[StateChange, ...], ids: _Ids) -> int:
@@ -1485,7 +1497,7 @@ def _enc_map_string_i32(v: _ct.FrozenMap[str, int]) -> str:
 
 
 def _dec_map_string_i32(v: _typing.Any) -> _ct.FrozenMap[str, int]:
-    return _cs.decode_map(v, _cs.string_value, _cs.i32_value)
+    return _rc.decode_map(v, _rv.string_value, _rv.i32_value)
 
 
 def _hash_map_string_i32(v: _ct.FrozenMap[str, int], ids: _Ids) -> int:
@@ -1499,10 +1511,10 @@ def _enc_set_TaskState(v: _ct.OrderedSet[TaskState]) -> str:
 def _dec_set_TaskState(v: _typing.Any) -> _ct.OrderedSet[TaskState]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_dec_TaskState, v)))
+            return _rc.unique_set(tuple(map(_dec_TaskState, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_TaskState) from None
-    return _cs.decode_set(v, _dec_TaskState)
+            raise _rc.locate(err, v, _dec_TaskState) from None
+    return _rc.decode_set(v, _dec_TaskState)
 
 
 def _hash_set_TaskState(v: _ct.OrderedSet[TaskState], ids: _Ids) -> int:
@@ -1516,10 +1528,10 @@ def _enc_set_i32(v: _ct.OrderedSet[int]) -> str:
 def _dec_set_i32(v: _typing.Any) -> _ct.OrderedSet[int]:
     if v.__class__ is list:
         try:
-            return _cs.unique_set(tuple(map(_cs.i32_value, v)))
+            return _rc.unique_set(tuple(map(_rv.i32_value, v)))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _cs.i32_value) from None
-    return _cs.decode_set(v, _cs.i32_value)
+            raise _rc.locate(err, v, _rv.i32_value) from None
+    return _rc.decode_set(v, _rv.i32_value)
 
 
 def _hash_set_i32(v: _ct.OrderedSet[int], ids: _Ids) -> int:
@@ -1535,8 +1547,8 @@ def _dec_list_Task(v: _typing.Any) -> tuple[Task, ...]:
         try:
             return tuple(map(_dec_Task, v))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _dec_Task) from None
-    return _cs.decode_list(v, _dec_Task)
+            raise _rc.locate(err, v, _dec_Task) from None
+    return _rc.decode_list(v, _dec_Task)
 
 
 def _hash_list_Task(v: tuple[Task, ...], ids: _Ids) -> int:
@@ -1578,33 +1590,33 @@ _ARMS_Need: dict[str, _Arm] = {
         ',"setField":"CPUS","value":',
         "Need._Fields.CPUS",
         _gd,
-        _cs.hash_double,
+        _hv.hash_double,
     ),
     "memMb": (
         ',"setField":"MEM_MB","value":',
         "Need._Fields.MEM_MB",
         str,
-        _cs.hash_i64,
+        _hv.hash_i64,
     ),
     "diskMb": (
         ',"setField":"DISK_MB","value":',
         "Need._Fields.DISK_MB",
         str,
-        _cs.hash_i64,
+        _hv.hash_i64,
     ),
     "port": (
         ',"setField":"PORT","value":',
         "Need._Fields.PORT",
         _gs,
-        _cs.hash_string,
+        _hv.hash_string,
     ),
 }
 # Need: setField as written -> (arm name, decoder).
 _SETFIELDS_Need: dict[str, tuple[str, _typing.Callable[[_typing.Any], _typing.Any]]] = {
-    "CPUS": ("cpus", _cs.double_value),
-    "MEM_MB": ("memMb", _cs.i64_value),
-    "DISK_MB": ("diskMb", _cs.i64_value),
-    "PORT": ("port", _cs.string_value),
+    "CPUS": ("cpus", _rv.double_value),
+    "MEM_MB": ("memMb", _rv.i64_value),
+    "DISK_MB": ("diskMb", _rv.i64_value),
+    "PORT": ("port", _rv.string_value),
 }
 
 

@@ -15,7 +15,11 @@ compute Java's ``hashCode()`` and cache it in every object they visit.
 # Short names in this module:
 #   _EPOCH: [n], counts hashes computed: JSON cached while n is unchanged is still current
 #   _PayloadError: bad input, located by its JSON path
-#   _cs: what every codec shares: value checks, errors, Shape, Interned
+#   _WRITTEN: the _json of an object written once, its text not kept
+#   _en: what encoders share: frozen (may a text be kept), encode_error
+#   _hv: Java hashCode of scalars as (value, identity table) functions
+#   _ms: the members Gson writes (Shape, unions) and why they are wrong
+#   _rv: JSON scalars read as values (the slow path), expected(...)
 #   _st: the base classes and field descriptions of generated classes
 #   _typing: typing
 #   _M: 0xFFFFFFFF: Java's int arithmetic is done modulo 2**32 with this mask
@@ -32,10 +36,14 @@ from __future__ import annotations
 
 import typing as _typing
 
-from aurorakit.runtime import codec_support as _cs
+from aurorakit.runtime import encoding as _en
+from aurorakit.runtime import hash_values as _hv
+from aurorakit.runtime import member_shapes as _ms
+from aurorakit.runtime import read_values as _rv
 from aurorakit.runtime import struct as _st
 from aurorakit.runtime.errors import PayloadError as _PayloadError
 from aurorakit.runtime.hashing import EPOCH as _EPOCH
+from aurorakit.runtime.hashing import WRITTEN as _WRITTEN
 
 from .enums import Colour
 from .types import Point
@@ -63,7 +71,7 @@ _E_Colour = {name: member for member, name in _N_Colour.items()}
 
 
 def _dec_Colour(v: _typing.Any) -> Colour:
-    return _typing.cast("Colour", _cs.enum_value(_E_Colour, v, "Colour"))
+    return _typing.cast("Colour", _rv.enum_value(_E_Colour, v, "Colour"))
 
 
 def _hash_Colour(v: Colour, ids: _Ids) -> int:
@@ -72,7 +80,7 @@ def _hash_Colour(v: Colour, ids: _Ids) -> int:
 
 # -- struct Point
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_Point = _cs.Shape(
+_SHAPE_Point = _ms.Shape(
     "Point",
     (
         "cachedHashCode",
@@ -111,9 +119,9 @@ def _enc_Point(o: Point) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -121,25 +129,25 @@ def _enc_Point(o: Point) -> str:
 
 def _dec_Point(d: _typing.Any) -> Point:
     if d.__class__ is not dict:
-        raise _cs.expected("a Point object", d)
+        raise _rv.expected("a Point object", d)
     if tuple(d) not in _SHAPE_Point.valid:
         _SHAPE_Point.check(d)
     o = _new(_B_Point)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "x"
         v = d["x"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.x = v
         field = "y"
         v = d["y"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.y = v
     except _PayloadError as err:
         raise err.within(field) from None

@@ -14,10 +14,16 @@ compute Java's ``hashCode()`` and cache it in every object they visit.
 
 # Short names in this module:
 #   _EPOCH: [n], counts hashes computed: JSON cached while n is unchanged is still current
+#   _Interned: a table of decoded objects shared between payloads
 #   _PayloadError: bad input, located by its JSON path
-#   _cs: what every codec shares: value checks, errors, Shape, Interned
+#   _WRITTEN: the _json of an object written once, its text not kept
+#   _en: what encoders share: frozen (may a text be kept), encode_error
 #   _gs: a string as Gson writes it, quoted and escaped
+#   _hv: Java hashCode of scalars as (value, identity table) functions
 #   _lh: Java's Long.hashCode
+#   _ms: the members Gson writes (Shape, unions) and why they are wrong
+#   _rc: JSON arrays and objects read as lists, sets and maps
+#   _rv: JSON scalars read as values (the slow path), expected(...)
 #   _sh: Java's String.hashCode
 #   _st: the base classes and field descriptions of generated classes
 #   _typing: typing
@@ -35,11 +41,17 @@ from __future__ import annotations
 
 import typing as _typing
 
-from aurorakit.runtime import codec_support as _cs
+from aurorakit.runtime import encoding as _en
+from aurorakit.runtime import hash_values as _hv
+from aurorakit.runtime import member_shapes as _ms
+from aurorakit.runtime import read_containers as _rc
+from aurorakit.runtime import read_values as _rv
 from aurorakit.runtime import struct as _st
 from aurorakit.runtime.errors import PayloadError as _PayloadError
 from aurorakit.runtime.gson import gson_string as _gs
 from aurorakit.runtime.hashing import EPOCH as _EPOCH
+from aurorakit.runtime.hashing import WRITTEN as _WRITTEN
+from aurorakit.runtime.interning import Interned as _Interned
 from aurorakit.runtime.java import long_hash as _lh
 from aurorakit.runtime.java import string_hash as _sh
 
@@ -60,13 +72,13 @@ _B_NoSuchShape = _st.mutable_twin(NoSuchShape)
 _C_NoSuchShape = NoSuchShape
 
 # Hashed objects holding others, once read, are shared by later payloads that
-# write them the same way (see runtime/codec_support.py, Interned).
-_INTERNED_Shape: _cs.Interned[Shape] = _cs.Interned()
+# write them the same way (see runtime/interning.py).
+_INTERNED_Shape: _Interned[Shape] = _Interned()
 
 
 # -- struct Shape
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_Shape = _cs.Shape(
+_SHAPE_Shape = _ms.Shape(
     "Shape",
     (
         "cachedHashCode",
@@ -108,19 +120,19 @@ def _enc_Shape(o: Shape) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     # Kept from the second write on (hashing.WRITTEN), and only once final (hashed,
     # nothing inside can change): objects made per event are written once.
     if cached is None:
-        _set(o, "_json", _cs.WRITTEN)
-    elif o._jhash and _cs.frozen(o.outline):
+        _set(o, "_json", _WRITTEN)
+    elif o._jhash and _en.frozen(o.outline):
         _set(o, "_json", text)
     return text
 
 
 def _dec_Shape(d: _typing.Any) -> Shape:
     if d.__class__ is not dict:
-        raise _cs.expected("a Shape object", d)
+        raise _rv.expected("a Shape object", d)
     if tuple(d) not in _SHAPE_Shape.valid:
         _SHAPE_Shape.check(d)
     get = d.get
@@ -132,21 +144,21 @@ def _dec_Shape(d: _typing.Any) -> Shape:
     o = _new(_B_Shape)
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "name"
         v = get("name")
         if v.__class__ is not str and (v is not None or "name" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.name = v
         field = "colour"
         v = get("colour")
         if v is not None or "colour" in d:
             member = _gson_base._E_Colour.get(v) if v.__class__ is str else None
             if member is None:
-                raise _cs.bad_enum(v, "Colour")
+                raise _rv.bad_enum(v, "Colour")
             v = member
         o.colour = v
         field = "outline"
@@ -155,7 +167,7 @@ def _dec_Shape(d: _typing.Any) -> Shape:
         field = "drawnAt"
         v = d["drawnAt"]
         if v.__class__ is not int or not -9223372036854775808 <= v <= 9223372036854775807:
-            v = _cs.i64_value(v)
+            v = _rv.i64_value(v)
         o.drawnAt = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -188,7 +200,7 @@ def _hash_Shape(o: Shape, ids: _Ids) -> int:
 
 # -- exception NoSuchShape
 # Members as Gson writes them, in order; those it always writes; sequences seen valid.
-_SHAPE_NoSuchShape = _cs.Shape(
+_SHAPE_NoSuchShape = _ms.Shape(
     "NoSuchShape",
     (
         "cachedHashCode",
@@ -225,9 +237,9 @@ def _enc_NoSuchShape(o: NoSuchShape) -> str:
             )
         )
     except (_PayloadError, ValueError) as err:
-        raise _cs.encode_error(err, o) from None
+        raise _en.encode_error(err, o) from None
     if cached is None:  # written once: kept from the second write on (hashing.WRITTEN)
-        _set(o, "_json", _cs.WRITTEN)
+        _set(o, "_json", _WRITTEN)
     else:
         _set(o, "_json", text if o._jhash else (text, epoch))
     return text
@@ -235,26 +247,26 @@ def _enc_NoSuchShape(o: NoSuchShape) -> str:
 
 def _dec_NoSuchShape(d: _typing.Any) -> NoSuchShape:
     if d.__class__ is not dict:
-        raise _cs.expected("a NoSuchShape object", d)
+        raise _rv.expected("a NoSuchShape object", d)
     if tuple(d) not in _SHAPE_NoSuchShape.valid:
         _SHAPE_NoSuchShape.check(d)
     get = d.get
     o = _B_NoSuchShape.__new__(_B_NoSuchShape)  # exceptions are made by BaseException.__new__
     v = d["cachedHashCode"]
     if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-        v = _cs.cached_hash(v)
+        v = _rv.cached_hash(v)
     o._jhash = v
     field = ""
     try:
         field = "name"
         v = get("name")
         if v.__class__ is not str and (v is not None or "name" in d):
-            v = _cs.string_value(v)
+            v = _rv.string_value(v)
         o.name = v
         field = "code"
         v = d["code"]
         if v.__class__ is not int or not -2147483648 <= v <= 2147483647:
-            v = _cs.i32_value(v)
+            v = _rv.i32_value(v)
         o.code = v
     except _PayloadError as err:
         raise err.within(field) from None
@@ -292,8 +304,8 @@ def _dec_list_base_Point(v: _typing.Any) -> tuple[_inc_base.Point, ...]:
         try:
             return tuple(map(_gson_base._dec_Point, v))
         except _PayloadError as err:
-            raise _cs.locate(err, v, _gson_base._dec_Point) from None
-    return _cs.decode_list(v, _gson_base._dec_Point)
+            raise _rc.locate(err, v, _gson_base._dec_Point) from None
+    return _rc.decode_list(v, _gson_base._dec_Point)
 
 
 def _hash_list_base_Point(v: tuple[_inc_base.Point, ...], ids: _Ids) -> int:
