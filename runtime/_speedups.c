@@ -589,17 +589,33 @@ static int write_int(Buf *b, PyObject *v) {
     return buf_ascii(b, p, digits + sizeof digits - p);
 }
 
-static int write_double(Buf *b, PyObject *v) {
-    if (!PyFloat_CheckExact(v)) return -1;
-    double d = PyFloat_AS_DOUBLE(v), a = fabs(d);
-    if (a >= 1e-3 && a < 1e7) {  /* Double.toString is repr here (runtime/doubles.py) */
+#define SHORT_DOUBLE 32  /* room for the text short_double writes */
+
+/* Java's Double.toString of d into out where it is repr (runtime/doubles.py): its length;
+   0 where Java's own rules decide (gson_double), -1 on an error. The parser's test of a
+   double's text (runtime/_decode.c) uses it too. */
+static int short_double(double d, char out[SHORT_DOUBLE]) {
+    double a = fabs(d);
+    if (a >= 1e-3 && a < 1e7) {
         char *text = PyOS_double_to_string(d, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
         if (text == NULL) return -1;
-        int r = buf_ascii(b, text, (Py_ssize_t)strlen(text));
+        size_t n = strlen(text);
+        if (n < SHORT_DOUBLE) memcpy(out, text, n);
         PyMem_Free(text);
-        return r;
+        return n < SHORT_DOUBLE ? (int)n : 0;
     }
-    if (d == 0.0) return signbit(d) ? buf_lit(b, "-0.0") : buf_lit(b, "0.0");
+    if (d == 0.0) {
+        memcpy(out, signbit(d) ? "-0.0" : "0.0", signbit(d) ? 4 : 3);
+        return signbit(d) ? 4 : 3;
+    }
+    return 0;
+}
+
+static int write_double(Buf *b, PyObject *v) {
+    if (!PyFloat_CheckExact(v)) return -1;
+    char text_in_c[SHORT_DOUBLE];
+    int n = short_double(PyFloat_AS_DOUBLE(v), text_in_c);
+    if (n != 0) return n < 0 ? -1 : buf_ascii(b, text_in_c, n);
     PyObject *text = PyObject_CallOneArg(gson_double, v);  /* Java's own rules: runtime/doubles.py */
     if (text == NULL) return -1;
     int r = buf_str(b, text);
