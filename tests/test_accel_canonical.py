@@ -275,3 +275,26 @@ def test_random_tasks_are_given_back_as_the_encoder_wrote_them(data: st.DataObje
                        separators=rng.choice(((",", ":"), (", ", ": "))))
     event = accelerated(other, release)
     assert (event.encode(), event.wire(**WIRE)) == pure_output(other, release)
+
+
+# -- doubles: the walker's Double.toString, and the parser's test of a double's text -----------
+def test_the_walker_writes_every_jdk_double_as_the_jdk() -> None:
+    """The JDK's Double.toString of each double of the oracle file: the walker writes it (its C layout
+    of repr's digits, or Java's rules in Python), and the parser reads that text as the encoder's."""
+    import struct
+
+    from shared import vector_path
+    api = MODELS["0.22"]
+    rows = [line.split("\t") for line in vector_path("java-double-tostring.tsv").read_text("ascii").splitlines()
+            if not line.startswith("#")]
+    assert len(rows) >= 3000
+    for bits, java in rows:
+        value = struct.unpack(">d", bytes.fromhex(bits))[0]
+        resource = api.Resource(numCpus=value)
+        assert api.Resource._gson_encode(resource) == api.gson._enc_Resource(resource) \
+            == '{"cachedHashCode":0,"setField":"NUM_CPUS","value":' + java + "}", bits
+    for bits, java in rows[::max(1, len(rows) // 300)]:
+        body = _LIFECYCLE.replace(_CPUS, _CPUS[:-3] + java, 1).encode("utf-8")
+        with read_by_the_parser():
+            event = accelerated(body, "0.22", **WIRE)
+        assert event.wire(**WIRE) is body, bits
