@@ -265,11 +265,14 @@ def test_random_tasks_are_given_back_as_the_encoder_wrote_them(data: st.DataObje
     old_state = data.draw(st.sampled_from(('{}', '{"value":"RUNNING"}', '{"reference":"PENDING"}')))
     with pure(models):
         payload = '{"task":' + models.ScheduledTask._gson_encode(task) + ',"oldState":' + old_state + "}"
-    body = payload.encode("utf-8")
-    expected = pure_output(body, release, **WIRE)
-    assert expected == (payload, body)
-    event = accelerated(body, release, **WIRE)
-    assert (event.encode(), event.wire(**WIRE)) == expected
+    if payload.encode("utf-8", "surrogatepass").decode("utf-8", "replace") == payload:  # no lone surrogate
+        body = payload.encode("utf-8")
+        expected = pure_output(body, release, **WIRE)
+        assert expected == (payload, body)
+        event = accelerated(body, release, **WIRE)
+        assert (event.encode(), event.wire(**WIRE)) == expected
+    event = accelerated(payload, release)
+    assert event.encode() == pure_output(payload, release)[0] == payload
     rng = random.Random(data.draw(st.integers(0, 2**32), label="seed"))
     other = json.dumps(json.loads(payload), ensure_ascii=rng.random() < 0.5,
                        separators=rng.choice(((",", ":"), (", ", ": "))))
