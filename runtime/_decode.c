@@ -33,7 +33,10 @@ static PyTypeObject *first_sight;   /* codec_support._FirstSight */
 static Py_ssize_t off_fs_tree, off_fs_obj, off_fs_span, off_set_members, off_map_hash;
 static long long parse_declined;
 
-typedef struct { const char *p, *end; int ascii_only; } Text;  /* ascii_only: decline other bytes in strings */
+/* ascii_only: decline other bytes in strings. canonical: everything read so far is written as the
+   encoder writes it (no spaces, integers and doubles in their one form, strings escaped as Gson escapes
+   them), so that the text is the very text the objects read encode to (parse_event's proof). */
+typedef struct { const char *p, *end; int ascii_only, canonical; } Text;
 
 #define LOSSLESS 9.223372036854776e18  /* 2^63: beyond, Java's text decides (codec_support.java_double) */
 #define EXACT_INT 9007199254740992LL   /* 2^53: an integer written for a double is exact up to here */
@@ -44,7 +47,12 @@ static ParseSpec *parse_spec(PyObject *cls) {
 }
 
 static inline void skip_ws(Text *t) {
-    while (t->p < t->end && (*t->p == ' ' || *t->p == '\n' || *t->p == '\r' || *t->p == '\t')) t->p++;
+    const char *p = t->p;
+    while (p < t->end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
+    if (p != t->p) {
+        t->canonical = 0;  /* the encoder writes no spaces */
+        t->p = p;
+    }
 }
 
 static inline int take(Text *t, char ch) {
@@ -93,24 +101,43 @@ static int hex4(const char *p, unsigned *out) {
     return 0;
 }
 
+/* Whether the escape at e (after its backslash) is the one Gson writes for what it stands for (cp):
+   the short forms, or lower-case \u00XX of a control or an HTML character, or \u2028, \u2029 */
+static int gson_escape(const char *e, unsigned cp) {
+    switch (*e) {
+    case '"': case '\\': case 'b': case 'f': case 'n': case 'r': case 't': return 1;
+    case 'u': break;
+    default: return 0;  /* \/ */
+    }
+    if (cp < 256 ? !escaped[cp] : cp != 0x2028 && cp != 0x2029) return 0;  /* Gson writes it as it is */
+    char own[8];
+    return escape_char(cp, own) == 6 && memcmp(own + 2, e + 1, 4) == 0;  /* not a short form, hex in lower case */
+}
+
 /* A JSON string (t->p at its opening quote, spaces skipped), as a str. */
 static PyObject *parse_string(Text *t) {
     if (t->p >= t->end || *t->p != '"') return NOT_HANDLED;
     const char *s = t->p + 1, *q = s;
-    int ascii = 1, escaped = 0;
+    int ascii = 1, has_escape = 0, canonical = 1;
     while (q < t->end && *q != '"') {
         unsigned char ch = (unsigned char)*q;
         if (ch < 0x20) return NOT_HANDLED;  /* a raw control character: not JSON */
         if (ch == '\\') {
-            escaped = 1;
+            has_escape = 1;
             if (++q >= t->end) return NOT_HANDLED;
+        } else if (ch >= 0x80) {
+            ascii = 0;  /* U+2028 and U+2029 (E2 80 A8, E2 80 A9) Gson escapes */
+            if (ch == 0xE2 && t->end - q > 2 && (unsigned char)q[1] == 0x80 && ((unsigned char)q[2] & 0xFE) == 0xA8)
+                canonical = 0;
+        } else if (escaped[ch]) {
+            canonical = 0;  /* < > & = ' as they are: Gson escapes them */
         }
-        ascii &= ch < 0x80;
         q++;
     }
     if (q >= t->end || (!ascii && t->ascii_only)) return NOT_HANDLED;
     t->p = q + 1;
-    if (!escaped) {
+    if (!has_escape) {
+        t->canonical &= canonical;
         if (ascii) {
             PyObject *u = PyUnicode_New(q - s, 127);
             if (u != NULL) memcpy(PyUnicode_DATA(u), s, q - s);
@@ -124,12 +151,13 @@ static PyObject *parse_string(Text *t) {
     if (buf == NULL) return PyErr_NoMemory();
     for (const char *r = s; r < q;) {
         if (*r != '\\') { *w++ = *r++; continue; }
+        const char *at = r + 1;
         char e = r[1];
         r += 2;
         switch (e) {
         case '"': *w++ = '"'; break;
         case '\\': *w++ = '\\'; break;
-        case '/': *w++ = '/'; break;
+        case '/': *w++ = '/'; canonical = 0; break;
         case 'b': *w++ = '\b'; break;
         case 'f': *w++ = '\f'; break;
         case 'n': *w++ = '\n'; break;
@@ -145,6 +173,9 @@ static PyObject *parse_string(Text *t) {
                     goto bad;  /* a lone high surrogate */
                 r += 6;
                 cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                canonical = 0;  /* Gson writes a character beyond the BMP as it is */
+            } else if (canonical) {
+                canonical = gson_escape(at, cp);
             }
             if (cp < 0x80) *w++ = (char)cp;
             else if (cp < 0x800) { *w++ = (char)(0xC0 | cp >> 6); *w++ = (char)(0x80 | (cp & 0x3F)); }
@@ -159,6 +190,7 @@ static PyObject *parse_string(Text *t) {
         default: goto bad;
         }
     }
+    t->canonical &= canonical;
     PyObject *u = PyUnicode_DecodeUTF8(buf, w - buf, NULL);
     if (u == NULL) PyErr_Clear();
     PyMem_Free(buf);
@@ -207,8 +239,24 @@ static int parse_integer(Text *t, long long *out) {
     int integral;
     const char *q = number_end(t->p, t->end, &integral);
     if (q == NULL || !integral || integer_of(t->p, q, out) < 0) return -1;
+    if (*out == 0 && *t->p == '-') t->canonical = 0;  /* -0: the encoder writes 0 */
     t->p = q;
     return 0;
+}
+
+/* Whether text..text+n is what the encoder writes for x (short_double, else Java's rules); -1: an error */
+static int double_canonical(const char *text, Py_ssize_t n, double x) {
+    char own[SHORT_DOUBLE];
+    int len = short_double(x, own);
+    if (len != 0) return len < 0 ? -1 : len == n && memcmp(own, text, n) == 0;
+    PyObject *v = PyFloat_FromDouble(x), *java = v == NULL ? NULL : PyObject_CallOneArg(gson_double, v);
+    Py_XDECREF(v);
+    if (java == NULL) return -1;
+    Py_ssize_t size;
+    const char *utf8 = PyUnicode_AsUTF8AndSize(java, &size);
+    int same = utf8 == NULL ? -1 : size == n && memcmp(utf8, text, n) == 0;
+    Py_DECREF(java);
+    return same;
 }
 
 static PyObject *parse_double(Text *t) {  /* codec_support.double_value of what the parsers read */
@@ -219,6 +267,7 @@ static PyObject *parse_double(Text *t) {  /* codec_support.double_value of what 
         long long x;
         if (integer_of(t->p, q, &x) < 0 || x > EXACT_INT || x < -EXACT_INT) return NOT_HANDLED;
         t->p = q;
+        t->canonical = 0;  /* Java writes every double with a '.' */
         return PyFloat_FromDouble((double)x);
     }
     char buf[64];
@@ -229,15 +278,23 @@ static PyObject *parse_double(Text *t) {  /* codec_support.double_value of what 
     double x = PyOS_string_to_double(buf, &stop, NULL);  /* correctly rounded, as the parsers */
     if ((x == -1.0 && PyErr_Occurred()) || stop != buf + (q - t->p)) { PyErr_Clear(); return NOT_HANDLED; }
     if (!isfinite(x)) return NOT_HANDLED;
+    Py_ssize_t n = q - t->p;
     t->p = q;
-    if (x > -LOSSLESS && x < LOSSLESS) return PyFloat_FromDouble(x);
-    PyObject *text = PyUnicode_FromString(buf), *exact = NULL;  /* the double Java meant by this text */
-    if (text != NULL) exact = PyObject_CallOneArg(java_double_fn, text);
-    Py_XDECREF(text);
-    if (exact == NULL) return NULL;
-    x = PyFloat_AsDouble(exact);
-    Py_DECREF(exact);
-    return x == -1.0 && PyErr_Occurred() ? NULL : PyFloat_FromDouble(x);
+    if (x <= -LOSSLESS || x >= LOSSLESS) {
+        PyObject *text = PyUnicode_FromString(buf), *exact = NULL;  /* the double Java meant by this text */
+        if (text != NULL) exact = PyObject_CallOneArg(java_double_fn, text);
+        Py_XDECREF(text);
+        if (exact == NULL) return NULL;
+        x = PyFloat_AsDouble(exact);
+        Py_DECREF(exact);
+        if (x == -1.0 && PyErr_Occurred()) return NULL;
+    }
+    if (t->canonical) {
+        int same = double_canonical(buf, n, x);
+        if (same < 0) return NULL;
+        t->canonical = same;
+    }
+    return PyFloat_FromDouble(x);
 }
 
 /* Past the JSON object or array at p (string-aware; NULL: unterminated). */
@@ -259,6 +316,14 @@ static const char *skip_value(const char *p, const char *end) {
 }
 
 static PyObject *parse_struct(ParseSpec *ps, Text *t, int depth, int *hashed);
+
+/* Whether start..end is the str text */
+static int is_text(PyObject *text, const char *start, const char *end) {
+    Py_ssize_t n;
+    const char *utf8 = PyUnicode_AsUTF8AndSize(text, &n);
+    if (utf8 == NULL) { PyErr_Clear(); return 0; }
+    return n == end - start && memcmp(utf8, start, n) == 0;
+}
 
 /* Parse a value as type s; *hashed is cleared when a struct inside has cachedHashCode 0. */
 static PyObject *parse_value(Spec *s, Text *t, int depth, int *hashed) {
@@ -284,6 +349,7 @@ static PyObject *parse_value(Spec *s, Text *t, int depth, int *hashed) {
         if (name == NULL) return NULL;
         PyObject *member = PyDict_GetItemWithError(s->by_name, name);
         Py_DECREF(name);
+        /* written as _Q_ writes it when the name is not escaped: _E_ and _Q_ come from one table (_N_) */
         return member == NULL ? NOT_HANDLED : Py_NewRef(member);
     }
     case K_STRUCT: {
@@ -376,6 +442,7 @@ static int remember(ParseSpec *ps, PyObject *jhash, const char *start, const cha
 }
 
 static PyObject *parse_union(ClassSpec *c, Text *t, PyObject *jhash, int depth, int *hashed) {
+    const char *prefix = t->p;  /* ,"setField":"X","value": as the encoder writes the arm */
     if (!take(t, ',') || !take_named(t, "setField")) return NOT_HANDLED;
     skip_ws(t);
     PyObject *set_field = parse_string(t);
@@ -384,6 +451,8 @@ static PyObject *parse_union(ClassSpec *c, Text *t, PyObject *jhash, int depth, 
     Py_DECREF(set_field);
     if (arm == NULL || !take(t, ',') || !take_named(t, "value")) return NOT_HANDLED;
     Field *f = &c->fields[PyLong_AsSsize_t(PyTuple_GET_ITEM(arm, 1))];
+    /* the setField read (_SETFIELDS_) is the one the encoder writes for the arm (_ARMS_, another table) */
+    if (t->canonical && !is_text(f->prefix, prefix, t->p)) t->canonical = 0;
     int inner = 1;
     PyObject *value = parse_value(&f->type, t, depth, &inner);
     if (value == NULL) return NULL;
@@ -401,6 +470,8 @@ static PyObject *parse_struct(ParseSpec *ps, Text *t, int depth, int *hashed) {
     if (depth > DEC_DEPTH) return NOT_HANDLED;
     skip_ws(t);
     const char *start = t->p;
+    int outer_canonical = t->canonical;  /* this object's text alone decides whether it is remembered */
+    t->canonical = 1;
     long long h;
     if (!take(t, '{') || !take_named(t, "cachedHashCode")) return NOT_HANDLED;
     skip_ws(t);
@@ -410,11 +481,13 @@ static PyObject *parse_struct(ParseSpec *ps, Text *t, int depth, int *hashed) {
     if (c->is_union) {
         PyObject *u = parse_union(c, t, jhash, depth, hashed);
         Py_DECREF(jhash);
+        t->canonical &= outer_canonical;
         return u;
     }
     PyObject *o = NULL;
     if (ps->first != NULL && h != 0 && (o = seen_before(ps, jhash, start, t)) != NULL) {
         Py_DECREF(jhash);
+        t->canonical = outer_canonical;  /* only canonical texts are remembered */
         return o;  /* only fully hashed objects are remembered */
     }
     if (PyErr_Occurred() || (o = new_object(c, jhash)) == NULL) goto fail;
@@ -442,7 +515,10 @@ static PyObject *parse_struct(ParseSpec *ps, Text *t, int depth, int *hashed) {
     }
     inner = inner && h != 0;
     *hashed &= inner;
-    if (ps->first != NULL && inner && remember(ps, jhash, start, t->p, o) < 0) goto fail;
+    /* Only a text the encoder writes is remembered: an object found again by it was read from
+       canonical text (see parse_event), and it is not told apart from a non-canonical one. */
+    if (ps->first != NULL && inner && t->canonical && remember(ps, jhash, start, t->p, o) < 0) goto fail;
+    t->canonical &= outer_canonical;
     Py_DECREF(jhash);
     return o;
 fail:
@@ -451,10 +527,14 @@ fail:
     return NULL;
 }
 
-/* parse_event(task_cls, text, ascii_only): (task, oldState member or None, its ScheduleStatus name or None)
-   read from a TaskStateChange's text (a str, or bytes: UTF-8, or with ascii_only of a charset that is
-   ASCII's superset), or None when the usual decoding must read it. Bytes need no check of their own:
-   anything not UTF-8 (or not ASCII) outside a string is not JSON, and every string is checked. */
+/* parse_event(task_cls, text, ascii_only): (task, oldState member or None, its ScheduleStatus name or None,
+   canonical) read from a TaskStateChange's text (a str, or bytes: UTF-8, or with ascii_only of a charset
+   that is ASCII's superset), or None when the usual decoding must read it. Bytes need no check of their
+   own: anything not UTF-8 (or not ASCII) outside a string is not JSON, and every string is checked.
+   canonical is 0, or 1 when the text is, character for character, '{"task":' + the encoder's text of the
+   task read + ',"oldState":{}}' or ',"oldState":{"<member>":"<name>"}}' (the name as read, unescaped):
+   true while hashing.EPOCH stays where it is; 2 when that holds for good, every object of the task
+   having a non-zero cachedHashCode (an object's text changes only when it is hashed). */
 static PyObject *parse_event(PyObject *self, PyObject *args) {
     PyObject *cls, *text, *task = NULL, *name = NULL, *member = NULL;
     int ascii_only;
@@ -470,9 +550,15 @@ static PyObject *parse_event(PyObject *self, PyObject *args) {
         ascii_only = 0;
     }
     if (data == NULL) goto declined;  /* e.g. a lone surrogate: not UTF-8 */
-    Text t = {data, data + size, ascii_only};
+    Text t = {data, data + size, ascii_only, 1};
     int hashed = 1;
-    if (!take(&t, '{') || !take_named(&t, "task") || (task = parse_struct(ps, &t, 0, &hashed)) == NULL) goto declined;
+    if (!take(&t, '{') || !take_named(&t, "task")) goto declined;
+    /* No collection while the objects are made: none of them can be garbage yet, and a caller that drops
+       the event frees them before the allocation count reaches the next collection (~15% of a parse). */
+    int collecting = PyGC_Disable();
+    task = parse_struct(ps, &t, 0, &hashed);
+    if (collecting) PyGC_Enable();
+    if (task == NULL) goto declined;
     if (!take(&t, ',') || !take_named(&t, "oldState") || !take(&t, '{')) goto declined;
     if (!take(&t, '}')) {
         const char *form;
@@ -490,8 +576,9 @@ static PyObject *parse_event(PyObject *self, PyObject *args) {
     if (!take(&t, '}')) goto declined;
     skip_ws(&t);
     if (t.p != t.end) goto declined;
-    PyObject *r = PyTuple_Pack(3, task, member, name);
-    Py_DECREF(task); Py_DECREF(member); Py_DECREF(name);
+    PyObject *canonical = PyLong_FromLong(t.canonical ? 1 + hashed : 0);
+    PyObject *r = canonical == NULL ? NULL : PyTuple_Pack(4, task, member, name, canonical);
+    Py_DECREF(task); Py_DECREF(member); Py_DECREF(name); Py_XDECREF(canonical);
     return r;
 declined:
     Py_XDECREF(member);
@@ -565,7 +652,8 @@ static PyObject *parse_fallbacks(PyObject *self, PyObject *unused) {
 
 #define PARSE_METHODS \
     {"parse_event", parse_event, METH_VARARGS, \
-     "parse_event(task_cls, text): (task, oldState member, name) read from the text, or None (not handled)"}, \
+     "parse_event(task_cls, text, ascii_only): (task, oldState member, name, canonical) read from the text, " \
+     "or None (not handled)"}, \
     {"enable_parse", enable_parse, METH_VARARGS, "enable_parse(cls, first, size): read cls straight from text"}, \
     {"setup_parse", setup_parse, METH_VARARGS, "setup_parse(java_double, _FirstSight, OrderedSet, FrozenMap)"}, \
     {"parse_fallbacks", parse_fallbacks, METH_NOARGS, "How many texts parse_event handed back so far"},

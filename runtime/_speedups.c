@@ -589,17 +589,66 @@ static int write_int(Buf *b, PyObject *v) {
     return buf_ascii(b, p, digits + sizeof digits - p);
 }
 
+#define SHORT_DOUBLE 40  /* room for the text short_double writes */
+
+/* Java's Double.toString of d into out where no rule of runtime/doubles.py but the layout applies
+   (repr's digits; from 1e-3 to 1e7 repr's text, elsewhere d.dddE<exp>): its length; 0 where Java's own
+   rules decide (gson_double: NaN, infinities, powers of two, 2^54 <= |d| < 2^133, below 1e-322); -1
+   on an error. The parser's test of a double's text (runtime/_decode.c) uses it too. */
+static int short_double(double d, char out[SHORT_DOUBLE]) {
+    double a = fabs(d);
+    int e2, plain = a >= 1e-3 && a < 1e7;
+    if (d == 0.0) {
+        memcpy(out, signbit(d) ? "-0.0" : "0.0", signbit(d) ? 4 : 3);
+        return signbit(d) ? 4 : 3;
+    }
+    if (!isfinite(d) || (!plain && ((a >= 0x1p54 && a < 0x1p133) || a < 1e-322 || frexp(a, &e2) == 0.5)))
+        return 0;
+    char *text = PyOS_double_to_string(d, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
+    if (text == NULL) return -1;
+    size_t n = strlen(text);
+    int len = 0;
+    if (n + 8 >= SHORT_DOUBLE) goto done;  /* never: 17 digits at most */
+    if (plain) {
+        memcpy(out, text, n);
+        len = (int)n;
+        goto done;
+    }
+    const char *p = text, *e = strchr(text, 'e');
+    char digits[24];
+    int nd = 0, exp10;
+    if (*p == '-') { out[len++] = '-'; p++; }
+    if (e != NULL) {  /* d.ddde-XX: only the layout changes */
+        for (; p < e; p++) if (*p != '.') digits[nd++] = *p;
+        exp10 = atoi(e + 1);
+    } else {  /* 1e7 <= a < 1e16 (ddddddd.ddd) or 1e-4 <= a < 1e-3 (0.000ddd) */
+        const char *dot = strchr(p, '.');
+        if (dot == NULL) goto done;
+        if (!(dot - p == 1 && *p == '0')) {
+            exp10 = (int)(dot - p) - 1;
+            for (; *p; p++) if (*p != '.') digits[nd++] = *p;
+        } else {
+            const char *q = dot + 1;
+            while (*q == '0') q++;
+            exp10 = -(int)(q - dot);
+            for (; *q; q++) digits[nd++] = *q;
+        }
+    }
+    while (nd > 1 && digits[nd - 1] == '0') nd--;
+    out[len++] = digits[0];
+    out[len++] = '.';
+    if (nd > 1) { memcpy(out + len, digits + 1, nd - 1); len += nd - 1; } else out[len++] = '0';
+    len += snprintf(out + len, SHORT_DOUBLE - len, "E%d", exp10);
+done:
+    PyMem_Free(text);
+    return len;
+}
+
 static int write_double(Buf *b, PyObject *v) {
     if (!PyFloat_CheckExact(v)) return -1;
-    double d = PyFloat_AS_DOUBLE(v), a = fabs(d);
-    if (a >= 1e-3 && a < 1e7) {  /* Double.toString is repr here (runtime/doubles.py) */
-        char *text = PyOS_double_to_string(d, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
-        if (text == NULL) return -1;
-        int r = buf_ascii(b, text, (Py_ssize_t)strlen(text));
-        PyMem_Free(text);
-        return r;
-    }
-    if (d == 0.0) return signbit(d) ? buf_lit(b, "-0.0") : buf_lit(b, "0.0");
+    char text_in_c[SHORT_DOUBLE];
+    int n = short_double(PyFloat_AS_DOUBLE(v), text_in_c);
+    if (n != 0) return n < 0 ? -1 : buf_ascii(b, text_in_c, n);
     PyObject *text = PyObject_CallOneArg(gson_double, v);  /* Java's own rules: runtime/doubles.py */
     if (text == NULL) return -1;
     int r = buf_str(b, text);

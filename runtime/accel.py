@@ -123,11 +123,13 @@ _builders: dict[type[Any], Any] = {}  # class -> the builder installed as its _g
 
 
 def parse_event(task_cls: type[Any], text: str | bytes, ascii_only: bool = False
-                ) -> tuple[Any, str | None, str | None] | None:
-    """(task, ``oldState``'s member or None, its status name or None) read straight from an event's text
-    by the compiled parser, members in Gson's order; None when it declines (the usual decoding then reads
-    it) or when ``task_cls`` does not decode with the builder. ``text``: a str, or UTF-8 bytes
-    (``ascii_only``: bytes of a charset that agrees with UTF-8 only on ASCII; it declines any other)."""
+                ) -> tuple[Any, str | None, str | None, int] | None:
+    """(task, ``oldState``'s member or None, its status name or None, canonical) read straight from an
+    event's text by the compiled parser, members in Gson's order; None when it declines (the usual decoding
+    then reads it) or when ``task_cls`` does not decode with the builder. ``text``: a str, or UTF-8 bytes
+    (``ascii_only``: bytes of a charset that agrees with UTF-8 only on ASCII; it declines any other).
+    ``canonical``: 0, or 1 when ``text`` is exactly what encoding the event read gives while
+    ``hashing.EPOCH`` stays where it is, 2 when it is for good (see parse_event in runtime/_decode.c)."""
     if not PARSE or task_cls.__dict__.get("_gson_decode") is not _builders.get(task_cls):
         return None
     return _speedups.parse_event(task_cls, text, ascii_only)

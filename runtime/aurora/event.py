@@ -21,7 +21,7 @@ from typing_extensions import TypeVar
 from ..accel import accelerate, parse_event
 from ..codec import decode_tree, read_json
 from ..errors import FieldError, PayloadError, describe
-from ..hashing import java_hash
+from ..hashing import EPOCH, java_hash
 from ..identity import IdentityTable, current_identity
 from . import event_text
 from .event_text import OPTIONAL_KEYS as OPTIONAL_KEYS  # webhook/payloads.py reads it here
@@ -156,7 +156,7 @@ class TaskStateChange(Generic[TaskT]):
     (see HashPolicy) with ``identity`` (default: the current identity table).
     """
 
-    __slots__ = ("old_state", "optional_style", "profile", "task")
+    __slots__ = ("_read", "old_state", "optional_style", "profile", "task")
 
     task: TaskT
     old_state: Any
@@ -177,6 +177,7 @@ class TaskStateChange(Generic[TaskT]):
         self.task = task
         self.old_state = None if old_state is None else _status(models, old_state)
         self.optional_style = optional_style
+        self._read: event_text.AsRead = None
         apply_hash_policy(task, hashed, identity)
 
     @property
@@ -196,7 +197,7 @@ class TaskStateChange(Generic[TaskT]):
         which defaults to what the event's Aurora release used.
         """
         style = optional_style or self.optional_style or self._own_profile().optional_style
-        return event_text.text(self.task, event_text.tail(self.old_state, style))
+        return event_text.text(self.task, event_text.tail(self.old_state, style), self._read)
 
     def wire(self, release: ReleaseLike | None = None, content_type: str | None = None,
              encoding: str | None = None) -> bytes:
@@ -210,7 +211,8 @@ class TaskStateChange(Generic[TaskT]):
                                                                                              release)
         assert profile is not None
         style = self.optional_style or profile.optional_style
-        return event_text.wire(self.task, event_text.tail(self.old_state, style), profile, content_type, encoding)
+        return event_text.wire(self.task, event_text.tail(self.old_state, style), profile, content_type, encoding,
+                               self._read)
 
     def _own_profile(self) -> Profile:
         return self.profile or _default_profile(models_of(self.task))
@@ -321,7 +323,7 @@ def _parsed_event(package: ModuleType, text: str | bytes, charset: str | None) -
     parsed = parse_event(package.ScheduledTask, text, charset == "ascii")
     if parsed is None:
         return None
-    task, form, name = parsed
+    task, form, name, canonical = parsed
     old_state = None
     if form is not None:
         statuses = _STATUSES.get(package.__name__)
@@ -333,8 +335,12 @@ def _parsed_event(package: ModuleType, text: str | bytes, charset: str | None) -
     event: TaskStateChange[Any] = TaskStateChange.__new__(TaskStateChange)
     event.task = task
     event.old_state = old_state
-    event.optional_style = None if form is None else "guava" if form == "reference" else "java"
+    event.optional_style = style = None if form is None else "guava" if form == "reference" else "java"
     event.profile = None
+    event._read = None
+    if canonical and (old_state is None or old_state._name_ == name):  # not an alias's name
+        # the text as read is the event's text (the parser proved it): wire() and encode() give it back
+        event._read = (task, event_text.tail(old_state, style or "guava"), text, None if canonical == 2 else EPOCH[0])
     return event
 
 
@@ -388,6 +394,7 @@ def _decode_event_tree(tree: Any, package: ModuleType, strict: bool = True) -> T
     event.old_state = old_state
     event.optional_style = style
     event.profile = None
+    event._read = None
     return event
 
 
