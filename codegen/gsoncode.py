@@ -53,7 +53,7 @@ class GsonField:
     hash: str  # Java hashCode of the local (nullable) or of o.<attr>
     encoder: str  # one-argument function, for union arm tables
     decoder: str
-    hasher: str
+    hasher: str | None  # union arms only: a field's hasher would import what nothing else uses
     read: MemberRead
 
 
@@ -112,7 +112,7 @@ def gson_view(module: m.Module, imports: Imports) -> GsonView:
     for s in module.structs:
         attrs = attr_names(s.fields)
         all_types.extend(f.type for f in s.fields)
-        fields = tuple(g.field(f, attr) for f, attr in zip(s.fields, attrs))
+        fields = tuple(g.field(f, attr, arm=s.kind == "union") for f, attr in zip(s.fields, attrs))
         optional = any(f.read.case in ("string", "enum", "decoded") for f in fields)
         structs.append(GsonStruct(py_identifier(s.name), s.name, s.kind, fields, optional, g.frozen_checks(s, attrs)))
     enums = tuple(GsonEnum(g.names.cls(m.TypeRef("enum", e.name)), e.name,
@@ -162,7 +162,7 @@ class _Gson:
             return f"{self.names.imports.include(include_package(t.module), 'gson')}.{prefix}{t.name}"
         return f"{prefix}{type_slug(t)}"
 
-    def field(self, f: m.Field, attr: str) -> GsonField:
+    def field(self, f: m.Field, attr: str, *, arm: bool) -> GsonField:
         t = f.type
         nullable = self.names.nullable(t)
         return GsonField(
@@ -170,7 +170,8 @@ class _Gson:
             always_written=t.kind not in ("string", "binary", "enum", "struct"),
             set_field=arm_constant(f.name), local=f"v_{attr}", encode=self.encode_expr(t, f"o.{attr}"),
             hash=self.hash_expr(t, f"v_{attr}" if nullable else f"o.{attr}"),
-            encoder=self.encoder(t), decoder=self.decoder(t), hasher=self.hasher(t), read=self.read(t, f.name))
+            encoder=self.encoder(t), decoder=self.decoder(t), hasher=self.hasher(t) if arm else None,
+            read=self.read(t, f.name))
 
     def frozen_checks(self, s: m.Struct, attrs: list[str]) -> tuple[str, ...]:
         """When a hashed object's JSON cannot change any more: every object inside is final too."""

@@ -17,7 +17,6 @@ compute Java's ``hashCode()`` and cache it in every object they visit.
 #   _PayloadError: bad input, located by its JSON path
 #   _WRITTEN: the _json of an object written once, its text not kept
 #   _en: what encoders share: frozen (may a text be kept), encode_error
-#   _hv: Java hashCode of scalars as (value, identity table) functions
 #   _ms: the members Gson writes (Shape, unions) and why they are wrong
 #   _rv: JSON scalars read as values (the slow path), expected(...)
 #   _st: the base classes and field descriptions of generated classes
@@ -37,7 +36,6 @@ from __future__ import annotations
 import typing as _typing
 
 from aurorakit.runtime import encoding as _en
-from aurorakit.runtime import hash_values as _hv
 from aurorakit.runtime import member_shapes as _ms
 from aurorakit.runtime import read_values as _rv
 from aurorakit.runtime import struct as _st

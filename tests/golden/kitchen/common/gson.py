@@ -19,7 +19,6 @@ compute Java's ``hashCode()`` and cache it in every object they visit.
 #   _WRITTEN: the _json of an object written once, its text not kept
 #   _en: what encoders share: frozen (may a text be kept), encode_error
 #   _gs: a string as Gson writes it, quoted and escaped
-#   _hv: Java hashCode of scalars as (value, identity table) functions
 #   _lh: Java's Long.hashCode
 #   _ms: the members Gson writes (Shape, unions) and why they are wrong
 #   _rc: JSON arrays and objects read as lists, sets and maps
@@ -42,7 +41,6 @@ from __future__ import annotations
 import typing as _typing
 
 from aurorakit.runtime import encoding as _en
-from aurorakit.runtime import hash_values as _hv
 from aurorakit.runtime import member_shapes as _ms
 from aurorakit.runtime import read_containers as _rc
 from aurorakit.runtime import read_values as _rv
