@@ -102,22 +102,32 @@ def replay_pass(path: str) -> dict[str, Any]:
 
 
 def memory_pass(path: str) -> dict[str, Any]:
-    """Bytes traced per payload while every decoded payload is kept, ours then json.loads's."""
+    """Bytes traced per payload while every decoded payload is kept, ours then json.loads's.
+
+    Each side decodes its own copy of every payload, made inside the traced window and let go
+    at once, so an input counts only where what was decoded keeps it (a canonical event keeps its text).
+    """
     from aurorakit.runtime.aurora.event import decode_event
+
     sets = _read_sets(path)
-    count = sum(len(data) for _, data in sets)
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    kept: list[Any] = [decode_event(body, profile, encoding="utf-8") for profile, data in sets for body in data]
-    ours = tracemalloc.get_traced_memory()[0] - before
-    del kept
-    gc.collect()
-    before = tracemalloc.get_traced_memory()[0]
-    kept = [json.loads(body) for _, data in sets for body in data]
-    baseline = tracemalloc.get_traced_memory()[0] - before
-    tracemalloc.stop()
-    assert len(kept) == count  # kept alive until measured
-    return {"ours": ours / count, "baseline": baseline / count}
+
+    def kept_per_payload(decode: Any) -> tuple[float, int]:
+        gc.collect()
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        kept = [decode(profile, copy(body)) for profile, data in sets for body in data]
+        gc.collect()
+        used = tracemalloc.get_traced_memory()[0] - before
+        tracemalloc.stop()
+        return used / len(kept), len(kept)
+
+    def copy(body: Any) -> Any:
+        return bytes(bytearray(body)) if isinstance(body, bytes) else "".join(list(body))
+
+    ours, count = kept_per_payload(lambda profile, body: decode_event(body, profile, encoding="utf-8"))
+    baseline, same = kept_per_payload(lambda _profile, body: json.loads(body))
+    assert count == same
+    return {"ours": ours, "baseline": baseline}
 
 
 # -- in the suite's process ---------------------------------------------------------------
