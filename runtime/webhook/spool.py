@@ -282,11 +282,12 @@ class Spool:
                     sweep_bodies(self._db, self._unswept)
                     drop_bodies_of_delivered(self._db, outcomes)
                 changed, delivered = settle_all(self._db, outcomes, when)
-                swept = room_first or len(self._unswept) + len(delivered) >= BODY_SWEEP
-                if swept and not room_first:
-                    sweep_bodies(self._db, self._unswept + delivered)
+                unswept = [] if room_first else self._unswept + delivered
+                if len(unswept) >= BODY_SWEEP:
+                    sweep_bodies(self._db, unswept)
+                    unswept = []
                 rows, bodies = self._lease_rows(limit, when) if limit > 0 else ([], {})
-            self._unswept = [] if swept else self._unswept + delivered
+            self._unswept = unswept
         return rows, bodies, changed
 
     def _lease_rows(self, limit: int, when: float) -> tuple[list[Any], dict[int, bytes]]:

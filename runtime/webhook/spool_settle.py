@@ -15,14 +15,25 @@ first and tries again (``drop_bodies_of_delivered``).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from typing import TypeVar
 
 from .spool_records import DELIVERED, LEASED, PENDING, Outcome
 
 BODY_SWEEP = 512
 IDS_PER_STATEMENT = 500  # well under SQLite's limit on a statement's parameters
 
+T = TypeVar("T")
+
 SWEEP_LEFTOVERS = ("DELETE FROM bodies WHERE seq IN (SELECT b.seq FROM bodies AS b JOIN events AS e"
                    " ON e.seq = b.seq WHERE e.state = 'delivered')")
+
+
+def _parts(items: list[T]) -> Iterator[tuple[list[T], str]]:
+    """``items`` in parts of at most IDS_PER_STATEMENT, each with its ``?, ?, ...`` placeholders."""
+    for start in range(0, len(items), IDS_PER_STATEMENT):
+        part = items[start:start + IDS_PER_STATEMENT]
+        yield part, ", ".join("?" * len(part))
 
 
 def settle_all(db: sqlite3.Connection, outcomes: list[Outcome], when: float) -> tuple[list[bool], list[int]]:
@@ -36,11 +47,10 @@ def settle_all(db: sqlite3.Connection, outcomes: list[Outcome], when: float) -> 
     if len(delivered) < 2 or len({outcome.event_id for outcome in outcomes}) != len(outcomes):
         return [_settle_one(db, outcome, when, delivered_seqs) for outcome in outcomes], delivered_seqs  # in order
     done: set[str] = set()
-    for start in range(0, len(delivered), IDS_PER_STATEMENT):
-        part = delivered[start:start + IDS_PER_STATEMENT]
+    for part, marks in _parts(delivered):
         for seq, event_id in db.execute(
                 "UPDATE events SET state = 'delivered', finished_at = ?"
-                f" WHERE event_id IN ({', '.join('?' * len(part))}) AND state IN ('leased', 'pending')"
+                f" WHERE event_id IN ({marks}) AND state IN ('leased', 'pending')"
                 " RETURNING seq, event_id", [when, *part]):
             done.add(event_id)
             delivered_seqs.append(seq)
@@ -71,16 +81,13 @@ def _settle_one(db: sqlite3.Connection, outcome: Outcome, when: float, delivered
 
 def sweep_bodies(db: sqlite3.Connection, seqs: list[int]) -> None:
     """Delete the bodies of these (delivered) events, in the open transaction."""
-    ordered = sorted(seqs)
-    for start in range(0, len(ordered), IDS_PER_STATEMENT):
-        part = ordered[start:start + IDS_PER_STATEMENT]
-        db.execute(f"DELETE FROM bodies WHERE seq IN ({', '.join('?' * len(part))})", part)
+    for part, marks in _parts(sorted(seqs)):
+        db.execute(f"DELETE FROM bodies WHERE seq IN ({marks})", part)
 
 
 def drop_bodies_of_delivered(db: sqlite3.Connection, outcomes: list[Outcome]) -> None:
     """Delete, before recording them, the bodies of the events ``outcomes`` deliver (those still unfinished)."""
     ids = [outcome.event_id for outcome in outcomes if outcome.state == DELIVERED]
-    for start in range(0, len(ids), IDS_PER_STATEMENT):
-        part = ids[start:start + IDS_PER_STATEMENT]
+    for part, marks in _parts(ids):
         db.execute("DELETE FROM bodies WHERE seq IN (SELECT seq FROM events"
-                   f" WHERE event_id IN ({', '.join('?' * len(part))}) AND state IN ('leased', 'pending'))", part)
+                   f" WHERE event_id IN ({marks}) AND state IN ('leased', 'pending'))", part)
