@@ -28,8 +28,8 @@ typedef struct {
 } ParseSpec;
 
 static PyObject *parse_registry;    /* class -> capsule of its ParseSpec */
-static PyObject *java_double_fn;    /* codec_support.java_double */
-static PyTypeObject *first_sight;   /* codec_support._FirstSight */
+static PyObject *java_double_fn;    /* read_values.java_double */
+static PyTypeObject *first_sight;   /* interning._FirstSight */
 static Py_ssize_t off_fs_tree, off_fs_obj, off_fs_span, off_set_members, off_map_hash;
 static long long parse_declined;
 
@@ -38,7 +38,7 @@ static long long parse_declined;
    them), so that the text is the very text the objects read encode to (parse_event's proof). */
 typedef struct { const char *p, *end; int ascii_only, canonical; } Text;
 
-#define LOSSLESS 9.223372036854776e18  /* 2^63: beyond, Java's text decides (codec_support.java_double) */
+#define LOSSLESS 9.223372036854776e18  /* 2^63: beyond, Java's text decides (read_values.java_double) */
 #define EXACT_INT 9007199254740992LL   /* 2^53: an integer written for a double is exact up to here */
 
 static ParseSpec *parse_spec(PyObject *cls) {
@@ -259,7 +259,7 @@ static int double_canonical(const char *text, Py_ssize_t n, double x) {
     return same;
 }
 
-static PyObject *parse_double(Text *t) {  /* codec_support.double_value of what the parsers read */
+static PyObject *parse_double(Text *t) {  /* read_values.double_value of what the parsers read */
     int integral;
     const char *q = number_end(t->p, t->end, &integral);
     if (q == NULL) return NOT_HANDLED;

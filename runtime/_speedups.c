@@ -948,7 +948,7 @@ static PyObject *write_event(PyObject *self, PyObject *args) {
 #define NOT_HANDLED NULL
 #define DEC_DEPTH 64     /* deeper trees are left to the pure decoder (its RecursionError rule) */
 
-static PyObject *exact_double, *needs_exact_text; /* codec_support.ExactDouble, NeedsExactText (setup) */
+static PyObject *exact_double, *needs_exact_text; /* read_values.ExactDouble, NeedsExactText (setup) */
 static PyObject *from_unique, *map_wrap, *str_members, *str_key, *str_get, *str_add, *str_chc;
 static long long dec_handed_back;
 
@@ -973,7 +973,7 @@ static PyObject *build_value(Spec *s, PyObject *v, int depth, int *hashed) {
         if (overflow || (x == -1 && PyErr_Occurred())) { PyErr_Clear(); return NOT_HANDLED; }
         return Py_NewRef(v);
     }
-    case K_DOUBLE: {  /* codec_support.double_value; beyond 2^63 a double may need its text (NeedsExactText) */
+    case K_DOUBLE: {  /* read_values.double_value; beyond 2^63 a double may need its text (NeedsExactText) */
         if (PyFloat_CheckExact(v)) {
             double x = PyFloat_AS_DOUBLE(v);
             if (x > -9.223372036854776e18 && x < 9.223372036854776e18) return Py_NewRef(v);
