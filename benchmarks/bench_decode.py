@@ -115,14 +115,11 @@ def memory_pass(path: str) -> dict[str, Any]:
         gc.collect()
         tracemalloc.start()
         before = tracemalloc.get_traced_memory()[0]
-        kept = [decode(profile, copy(body)) for profile, data in sets for body in data]
+        kept = [decode(profile, bytes(bytearray(body))) for profile, data in sets for body in data]
         gc.collect()
         used = tracemalloc.get_traced_memory()[0] - before
         tracemalloc.stop()
         return used / len(kept), len(kept)
-
-    def copy(body: Any) -> Any:
-        return bytes(bytearray(body)) if isinstance(body, bytes) else "".join(list(body))
 
     ours, count = kept_per_payload(lambda profile, body: decode_event(body, profile, encoding="utf-8"))
     baseline, same = kept_per_payload(lambda _profile, body: json.loads(body))
